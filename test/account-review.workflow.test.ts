@@ -22,6 +22,7 @@ import {
   CustomerPlaybookRunsDocument,
   DecideOffboardingDocument,
   EraseCustomerDocument,
+  ExportCustomerDataDocument,
   RunningPlaybookRunsDocument,
   StartAccountReviewDocument,
   type RunningPlaybookRunsFilterInput,
@@ -382,6 +383,28 @@ it("refuses a decision sent in the Temporal UI whose reasonEntry names no audit 
   expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'offboarded', offboardingApproved: true, decidedBy: 'ops-anna', decisionReason: 'loss-making, agreed with sales' });
   const notice = await stack.orm.em.fork().findOneOrFail(AuditEntry, { action: 'customer.offboarding', entityId: customerId });
   expect(notice).toMatchObject({ actor: 'ops-anna', after: { status: 'offboarding', workflowId, reason: 'loss-making, agreed with sales' } });
+  // The audit log tells the attempts the run refused from the decision it took: refused, with why (an approval "by
+  // admin:d7d46ede" must not read as one); the decision taken carries no outcome, as an API call's once settled.
+  const outcomes = () =>
+    sql<{ outcome: string | null; refused: string | null }>`select after->>'outcome' as outcome, after->>'refused' as refused from audit_entry
+      where entity_id = ${workflowId} and action = 'playbook.update-in-engine' order by (after->>'eventId')::int`
+      .execute(stack.orm.em.fork().getKysely())
+      .then((r) => r.rows);
+  const refusedReasonEntry = (id: string) => ({ outcome: 'not-taken', refused: `reasonEntry ${id} is no audit entry of this run's offboarding decision: send the reason instead` });
+  const refusedDecider = { outcome: 'not-taken', refused: expect.stringMatching(/^decidedBy must name the person who decided/) };
+  expect(await eventually(outcomes, (rows) => rows.length === 6 && rows.every((r) => r.outcome !== 'pending'))).toEqual([
+    refusedReasonEntry(madeUp),
+    refusedReasonEntry(othersDecision.id),
+    refusedReasonEntry(answerEntry.id),
+    refusedDecider,
+    refusedDecider,
+    { outcome: null, refused: null },
+  ]);
+  // The customer's data export gives the reason of the decision taken as a note about their offboarding (and the notice's), none of a refused one.
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
+  expect(exported.errors).toBeUndefined();
+  const notes = (exported.data!.exportCustomerData as { notes: Array<{ about: string; reason: string }> }).notes;
+  expect(notes.filter((n) => n.about === 'offboarding').map((n) => n.reason)).toEqual(['loss-making, agreed with sales', 'loss-making, agreed with sales']);
   // Erased, the customer's review no longer serves the reason typed there, which only the run's history keeps (QA 51 F6).
   expect((await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'Art. 17 request' }, Role.Admin)).errors).toBeUndefined();
   expect(await review(customerId)).toMatchObject({ decidedBy: 'ops-anna', decisionReason: '[erased]' });

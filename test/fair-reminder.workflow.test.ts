@@ -331,10 +331,14 @@ it("keeps a promise sent in the Temporal UI in the customer's timeline and data 
   await expect(inUi.executeUpdate('promiseToPay', { args: [{ until: day(-1), recordedBy: 'ops-cli' }] })).rejects.toMatchObject({ cause: { message: `${day(-1)} has passed` } });
   expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:ops@example.com', 'update promiseToPay', [{ until: day(5), recordedBy: 'ops-cli' }]]]);
 
-  const timeline = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised'] }, Role.Viewer);
   // Named by its number in the billing system, as the customer knows it.
   const { externalRef } = await invoice(invoiceId);
   const promised = (until: string) => `Promised to pay invoice ${externalRef} by ${until}`;
+  // The promise typed there is audited as its handler asks, before it answers: it is a promise once the run has answered (a moment later).
+  const timeline = await eventually(
+    () => stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised'] }, Role.Viewer),
+    (t) => t.data!.customer!.timeline.edges.length === 2,
+  );
   expect(timeline.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([promised(day(5)), promised(day(3))]);
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
   expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([

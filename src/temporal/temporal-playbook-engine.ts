@@ -19,7 +19,7 @@ import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/we
 import { byDeadline, noAnswerFromRun, withinDeadline } from './deadline.js';
 import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateOutcome } from './workflow-calls.js';
+import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateAnswer, updateOutcome } from './workflow-calls.js';
 import { echoed } from '../domain/text.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
@@ -213,8 +213,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(() => howReset(this.client, workflowId, runId));
   }
 
-  updateOutcome(workflowId: string, updateId: string): Promise<'taken' | 'not-taken' | 'pending'> {
-    return this.reachable(() => updateOutcome(this.client, workflowId, updateId));
+  updateOutcome(workflowId: string, updateId: string, runId?: string): Promise<'taken' | 'not-taken' | 'pending'> {
+    return this.reachable(() => updateOutcome(this.client, workflowId, updateId, runId));
   }
 
   endedInEngine(workflowId: string): Promise<EndedRun | null> {
@@ -254,6 +254,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]> {
     return this.reachable(() => steeringFromOutside(this.client, workflowId, runId));
+  }
+
+  updateAnswer(workflowId: string, runId: string, updateId: string, waitMs: number): Promise<{ refused: string | null } | null> {
+    return this.client.withDeadline(Date.now() + waitMs, () => updateAnswer(this.client, workflowId, runId, updateId));
   }
 
   async cancelRun(workflowId: string): Promise<Taken | null> {

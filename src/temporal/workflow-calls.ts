@@ -37,12 +37,22 @@ export async function steeringFromOutside(client: Client, workflowId: string, ru
     seenOfName.set(name, (seenOfName.get(name) ?? 0) + 1);
     ordinals.set(String(event.eventId), seenOfName.get(name)!);
   }
+  // How the run answered each update it has answered (refused: its handler threw, with why).
+  const answers = new Map<string, { refused: string | null }>();
+  for (const event of events) {
+    const completed = event.workflowExecutionUpdateCompletedEventAttributes;
+    if (completed?.meta?.updateId) answers.set(completed.meta.updateId, { refused: completed.outcome?.failure ? completed.outcome.failure.message || 'refused' : null });
+  }
   return events.filter((event) => !takenBefore.has(String(event.eventId))).flatMap((event): SteeringFromOutside[] => {
     const common = { eventId: Number(event.eventId), at: tsToDate(event.eventTime!), ...(appliedAgain.ids.has(String(event.eventId)) ? { appliedAgainFrom: appliedAgain.from! } : {}) };
     const signal = event.workflowExecutionSignaledEventAttributes;
     if (signal && fromOutside(signal.identity)) return [{ ...common, via: 'signal', name: signal.signalName ?? '', nameOrdinal: ordinals.get(String(event.eventId)), by: signal.identity || null, input: decoded(signal.input?.payloads) }];
     const update = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
-    if (update && fromOutside(update.meta?.identity)) return [{ ...common, via: 'update', name: update.input?.name ?? '', by: update.meta?.identity || null, input: decoded(update.input?.args?.payloads) }];
+    if (update && fromOutside(update.meta?.identity)) {
+      const updateId = update.meta?.updateId ?? undefined;
+      const answer = updateId === undefined ? undefined : answers.get(updateId);
+      return [{ ...common, via: 'update', name: update.input?.name ?? '', by: update.meta?.identity || null, input: decoded(update.input?.args?.payloads), updateId, ...(answer ? { answer } : {}) }];
+    }
     return [];
   });
 }
@@ -220,11 +230,11 @@ const { UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED: ADMITTED } = proto.t
  * answered it), `not-taken` (the run refused it, or it never reached the run and will not: the
  * engine does not know it), `pending` (admitted, waiting for a worker).
  */
-export async function updateOutcome(client: Client, workflowId: string, updateId: string): Promise<'taken' | 'not-taken' | 'pending'> {
+export async function updateOutcome(client: Client, workflowId: string, updateId: string, runId?: string): Promise<'taken' | 'not-taken' | 'pending'> {
   try {
     const response = await client.workflowService.pollWorkflowExecutionUpdate({
       namespace: client.options.namespace,
-      updateRef: { workflowExecution: { workflowId }, updateId },
+      updateRef: { workflowExecution: { workflowId, ...(runId ? { runId } : {}) }, updateId },
       identity: client.options.identity,
       // The stage it has reached now, without waiting for it to complete (an outcome comes with the answer once the run has answered).
       waitPolicy: { lifecycleStage: ADMITTED },
@@ -233,6 +243,28 @@ export async function updateOutcome(client: Client, workflowId: string, updateId
     return response.outcome.success ? 'taken' : 'not-taken';
   } catch (error) {
     if ((error as { code?: number }).code === grpcNotFound) return 'not-taken';
+    throw error;
+  }
+}
+
+const { UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED: COMPLETED } = proto.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
+
+/**
+ * How a run answered an update of its execution `runId` (refused: the message of the failure its handler threw), waiting
+ * a while (Temporal's long poll) for the answer; null when none came meanwhile or the update is not known.
+ */
+export async function updateAnswer(client: Client, workflowId: string, runId: string, updateId: string): Promise<{ refused: string | null } | null> {
+  try {
+    const response = await client.workflowService.pollWorkflowExecutionUpdate({
+      namespace: client.options.namespace,
+      updateRef: { workflowExecution: { workflowId, runId }, updateId },
+      identity: client.options.identity,
+      waitPolicy: { lifecycleStage: COMPLETED },
+    });
+    if (!response.outcome) return null;
+    return { refused: response.outcome.success ? null : response.outcome.failure?.message || 'refused' };
+  } catch (error) {
+    if ((error as { code?: number }).code === grpcNotFound) return null;
     throw error;
   }
 }

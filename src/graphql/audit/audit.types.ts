@@ -9,7 +9,7 @@ import { ERASED_MENTION } from '../../domain/customers/personal-mentions.js';
 const ERASED_NOTE = `Once a customer was erased, their contact data (name, email, phone, timeZone, locale, externalRef) in the entries about them reads "${ERASED_MENTION}" (a null stays null): the keys still say which fields a change touched. Reasons typed about them read "${ERASED_MENTION}" where they named them`;
 
 @ObjectType('AuditEntry', { simpleResolvers: true, description:
-    'Who did what, when: written in the same transaction as the change; a call to a run or a rescore (a start, an input, a cancel) before it goes to Temporal, `after.outcome` "pending" until Temporal answers, "unknown" when it did not in time, then "taken" or "not-taken" when settled later (an entry the call settled at once carries none)' })
+    'Who did what, when: written in the same transaction as the change; a call to a run or a rescore (a start, an input, a cancel) before it goes to Temporal, `after.outcome` "pending" until Temporal answers, "unknown" when it did not in time, then "taken" or "not-taken" when settled later (an entry the call settled at once carries none); an update typed in the Temporal UI (`playbook.update-in-engine`), audited as the run takes it up, is "pending" until the run answers it, then carries none when taken, or "not-taken" with `after.refused` (why) when the run refused it' })
 export class AuditEntryType {
   @Field(() => ID)
   id!: string;

@@ -98,13 +98,13 @@ export class AuditService {
 
   /** Calls about `entityType` not settled (pending or unknown) for longer than `minAgeMs`, oldest first: for the engine to tell what became of them. */
   async unsettledCalls(em: EntityManager, entityType: AuditedEntityType, minAgeMs: number, limit: number): Promise<UnsettledCall[]> {
-    const rows = await em.execute<{ id: string; action: string; entity_id: string; update_id: string | null; at: Date }[]>(
-      `select id, action, entity_id, after->>'updateId' as update_id, at from audit_entry
+    const rows = await em.execute<{ id: string; action: string; entity_id: string; update_id: string | null; run_id: string | null; at: Date }[]>(
+      `select id, action, entity_id, after->>'updateId' as update_id, after->>'runId' as run_id, at from audit_entry
         where after->>'outcome' in ('${PENDING}', '${UNKNOWN}') and entity_type = ? and at < now() - make_interval(secs => ?)
         order by at limit ?`,
       [entityType, minAgeMs / 1000, limit],
     );
-    return rows.map((r) => ({ auditId: r.id, action: r.action, entityId: r.entity_id, updateId: r.update_id, at: new Date(r.at) }));
+    return rows.map((r) => ({ auditId: r.id, action: r.action, entityId: r.entity_id, updateId: r.update_id, runId: r.run_id, at: new Date(r.at) }));
   }
 
   /**
@@ -132,6 +132,8 @@ export interface UnsettledCall {
   entityId: string;
   /** The update's ID, for a call sent as an update. */
   updateId: string | null;
+  /** The execution of the run that took it, for an update typed in the Temporal UI (`*.update-in-engine`); null for the API's calls (the current one). */
+  runId: string | null;
   /** When the entry was written, just before the call went. */
   at: Date;
 }

@@ -17,12 +17,21 @@ export interface SteeringFromOutside {
   nameOrdinal?: number;
   /** A signal a reset applied again: the run it came from and where that run's own events began after the point reset to. */
   appliedAgainFrom?: { runId: string; fromEventId: number };
+  /** An update's ID. */
+  updateId?: string;
+  /** How the run answered the update, once it has (`refused`: why its handler refused it); none while its handler is under way. */
+  answer?: { refused: string | null };
 }
 
 /** Where the steering a run took is read (the workflow engine). */
 export interface SteeringSource {
   steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]>;
+  /** How the run answered an update, waiting up to `waitMs` for it; null when it has not meanwhile. (A source without it leaves updates as taken.) */
+  updateAnswer?(workflowId: string, runId: string, updateId: string, waitMs: number): Promise<{ refused: string | null } | null>;
 }
+
+/** How long the audit of an update still under way waits for the run's answer to it, before leaving it to the run reconciliation. */
+export const UPDATE_ANSWER_WAIT_MS = 30_000;
 
 /**
  * What the run says its signal handlers did, by signal name: how many signals of each name it has handled
@@ -113,11 +122,51 @@ export class SteeringAuditService {
           action: `${AUDITED_AS[steered.entityType]}.${message.via}-in-engine`,
           entityType: steered.entityType,
           entityId: steered.entityId,
-          after: { [message.via]: message.name, input: auditedInput(message.input), sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId, ...changed(message, effects) },
+          after: { [message.via]: message.name, input: auditedInput(message.input), sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId, ...changed(message, effects), ...this.answered(message) },
         });
       }
+      // Updates audited earlier while under way that the run has answered since.
+      for (const message of unseen.length === messages.length ? [] : messages.filter((m) => seen.has(m.eventId) && m.answer && m.updateId)) {
+        await this.settle(em, run, steered, message.updateId!, message.answer!);
+      }
+      return fresh;
+    }).then((fresh) => {
+      // Handlers ask for their audit before they answer: the answer comes a moment later, and settles the entry.
+      for (const message of fresh) if (message.via === 'update' && !message.answer && message.updateId && this.source.updateAnswer) void this.settleWhenAnswered(run, steered, message.updateId);
       return fresh.length;
     });
+  }
+
+  /**
+   * An update is audited as its handler asks, before the handler takes it or refuses it (a `decideOffboarding` whose
+   * `decidedBy` reads as an admin, a `promiseToPay` come as the run ends): until the run has answered, its entry is
+   * `outcome: "pending"` (with the `updateId`), as an API call's is; one refused is `outcome: "not-taken"` with
+   * `refused`, why. What reads these entries as things done (a promise, an offboarding decision) skips those.
+   */
+  private answered(message: SteeringFromOutside): Record<string, unknown> {
+    if (message.via !== 'update' || !this.source.updateAnswer) return {};
+    if (!message.answer) return message.updateId ? { outcome: 'pending', updateId: message.updateId } : {};
+    return message.answer.refused === null ? {} : { outcome: 'not-taken', refused: storableText(message.answer.refused) };
+  }
+
+  private async settle(em: EntityManager, run: { workflowId: string; runId: string }, steered: SteeredEntity, updateId: string, answer: { refused: string | null }): Promise<void> {
+    const settled =
+      answer.refused === null
+        ? sql`after - 'outcome' - 'updateId'`
+        : sql`(after - 'updateId') || jsonb_build_object('outcome', 'not-taken', 'refused', ${storableText(answer.refused)}::text)`;
+    await sql`update audit_entry set after = ${settled}
+      where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = ${`${AUDITED_AS[steered.entityType]}.update-in-engine`}
+        and after->>'runId' = ${run.runId} and after->>'updateId' = ${updateId} and after->>'outcome' = 'pending'`.execute(em.getKysely());
+  }
+
+  /** Waits for the run's answer to an update audited under way, and settles its entry; left to the run reconciliation when it does not come in time, or this fails. */
+  private async settleWhenAnswered(run: { workflowId: string; runId: string }, steered: SteeredEntity, updateId: string): Promise<void> {
+    try {
+      const answer = await this.source.updateAnswer!(run.workflowId, run.runId, updateId, UPDATE_ANSWER_WAIT_MS);
+      if (answer) await this.settle(this.em, run, steered, updateId, answer);
+    } catch {
+      // The reconciliation settles it (settleUnsettledCalls).
+    }
   }
 }
 

@@ -11,7 +11,7 @@ import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/p
 import { reasonProblem } from '../../domain/text.js';
 import { recipientOf } from '../../domain/messages/catalogue.js';
 import { MINOR_UNIT_DIGITS } from '../../domain/money.js';
-import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELDS, TYPED_DECISION } from './customer-erasure.service.js';
+import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELDS, TAKEN_TYPED_DECISION } from './customer-erasure.service.js';
 
 /**
  * Who changed a customer's data, in the customer's words: they themselves (a link in a message), the company's
@@ -163,9 +163,9 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     ),
     // The reasons people typed about them and their records: those the erasure takes their name out of.
     em.execute<{ at: Date; action: string; entity_type: string; reason: string }[]>(
-      `select a.at, a.action, a.entity_type, coalesce(a.after ->> 'reason', case when ${TYPED_DECISION} then a.after #>> '{input,0,reason}' end) as reason
+      `select a.at, a.action, a.entity_type, coalesce(a.after ->> 'reason', case when ${TAKEN_TYPED_DECISION} then a.after #>> '{input,0,reason}' end) as reason
          from audit_entry a
-        where ${ABOUT_THEM} and (a.after ->> 'reason' is not null or (${TYPED_DECISION} and a.after #>> '{input,0,reason}' is not null)) order by a.at, a.id`,
+        where ${ABOUT_THEM} and (a.after ->> 'reason' is not null or (${TAKEN_TYPED_DECISION} and a.after #>> '{input,0,reason}' is not null)) order by a.at, a.id`,
       [customer.id, customer.id, customer.id],
     ),
   ]);

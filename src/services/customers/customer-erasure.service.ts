@@ -42,6 +42,13 @@ export const ABOUT_THEM = `((a.entity_type = 'customer' and a.entity_id = ?)
 /** An offboarding decision typed in the Temporal UI (SQL condition on `audit_entry a`): its reason is at `after.input[0].reason`. */
 export const TYPED_DECISION = `a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'decideOffboarding'`;
 
+/**
+ * A decision typed in the Temporal UI that the run took (TYPED_DECISION): not one it refused (a decider named as an
+ * admin, a made-up reasonEntry: `outcome: "not-taken"`), nor one it has not answered yet. The erasure scrubs them all;
+ * only these are reasons recorded about the customer.
+ */
+export const TAKEN_TYPED_DECISION = `${TYPED_DECISION} and coalesce(a.after ->> 'outcome', 'taken') = 'taken'`;
+
 /** What a saved search that named the customer becomes: it finds nobody, and names no one. */
 const ERASED_SEARCH = '[erased]';
 

@@ -156,8 +156,11 @@ export interface PlaybookEngine extends SteeringSource {
   findStartedSince(since: Date): Promise<StartedRun[]>;
   /** The reset that started this execution of the run (`runId`); null when it was not started by a reset, or does not exist. */
   howReset(workflowId: string, runId: string): Promise<HowReset | null>;
-  /** What became of an update sent to the run whose answer did not come in time: taken, not taken (refused, or never reached the run), or still pending. */
-  updateOutcome(workflowId: string, updateId: string): Promise<'taken' | 'not-taken' | 'pending'>;
+  /**
+   * What became of an update sent to the run whose answer did not come in time: taken, not taken (refused, or never reached the run), or still pending.
+   * `runId`: of that execution of the run (an update typed in the Temporal UI, audited by the execution that took it), not the current one.
+   */
+  updateOutcome(workflowId: string, updateId: string, runId?: string): Promise<'taken' | 'not-taken' | 'pending'>;
   /** How the run ended in the engine without recording it (failed, terminated, timed out); null when it runs, ended otherwise, or does not exist. */
   endedInEngine(workflowId: string): Promise<EndedRun | null>;
   /** Whether the engine took a start of the run asked for at `at`: it has an execution of the run started then or later (under way or ended), or not. */

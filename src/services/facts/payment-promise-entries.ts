@@ -3,13 +3,14 @@ import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
 /**
  * Promises to pay as the audit log recorded them, in SQL over `playbook_run r` joined to its
  * `audit_entry a`: made through the API (`playbook.promise-to-pay`, unless the run refused it)
- * or sent as a `promiseToPay` update in the Temporal UI or CLI (`playbook.update-in-engine`,
- * audited once the run took it: an update it refused is not in its history). What holds a message
- * back for a promise reads them all, one still on its way to the run included (holding too long is the fair mistake).
+ * or sent as a `promiseToPay` update in the Temporal UI or CLI (`playbook.update-in-engine`: one its
+ * validator refused is not in the run's history; one its handler refused, as the run ended, is audited
+ * `outcome: "not-taken"` and is no promise). What holds a message back for a promise reads them all, one
+ * still on its way to the run (pending) included (holding too long is the fair mistake).
  */
 export const PROMISE_TO_PAY_ENTRY = `a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id
-  and ((a.action = 'playbook.promise-to-pay' and a.after ->> 'outcome' is distinct from 'not-taken')
-    or (a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'promiseToPay'))`;
+  and (a.action = 'playbook.promise-to-pay' or (a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'promiseToPay'))
+  and a.after ->> 'outcome' is distinct from 'not-taken'`;
 
 /** The promises the customer made as the timeline and the data export show them: not one still on its way to the run, nor one the run may not have taken (pending, unknown). */
 export const PROMISE_MADE_ENTRY = `${PROMISE_TO_PAY_ENTRY} and coalesce(a.after ->> 'outcome', 'taken') not in ('pending', 'unknown')`;

@@ -101,7 +101,7 @@ export class RunReconciliationService {
   }
 
   private callOutcome(call: UnsettledCall): Promise<'taken' | 'not-taken' | 'pending'> {
-    if (call.updateId) return this.engine.updateOutcome(call.entityId, call.updateId);
+    if (call.updateId) return this.engine.updateOutcome(call.entityId, call.updateId, call.runId ?? undefined);
     if (call.action === 'playbook.cancel') return this.engine.cancelOutcome(call.entityId, call.at);
     // A start, and what the person gave the run with it (a promise to pay it holds).
     return this.engine.startOutcome(call.entityId, call.at);
