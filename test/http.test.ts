@@ -21,6 +21,9 @@ import { RunStatus } from '../src/domain/playbooks/run-status.js';
 import { putSchedulesInPlace } from '../src/app/worker-process.js';
 import { platformSchedules, rescoreScheduleId, runReconciliationScheduleId } from '../src/temporal/schedules.js';
 
+/** The API's task queue, which no worker polls: its own per run, so schedules a run before left on a held Temporal server (a PID used again) are not its. */
+const NO_WORKER_QUEUE = `no-worker-${process.pid}-${Date.now()}`;
+
 /**
  * Health, readiness, metrics and the offline IDE, on a PostgreSQL of this file's
  * own so the test can stop it and watch /readyz turn red.
@@ -53,7 +56,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'retention-readyz-'));
   pg = await startEmbeddedPostgresOnFreePort({ dataDir: path.join(dir, 'data'), database: 'readyz' });
   // A task queue no worker polls: the operations status must say so.
-  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', GRAPHQL_IDE: 'true', TEMPORAL_TASK_QUEUE: `no-worker-${process.pid}`, API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
+  const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', GRAPHQL_IDE: 'true', TEMPORAL_TASK_QUEUE: NO_WORKER_QUEUE, API_KEYS: 'viewer:test-viewer-key-0123456789,operator:test-operator-key-0123456789' });
   orm = await createOrm(config.databaseUrl, { pool: { min: 0, max: 2, idleTimeoutMillis: 100 } });
   await migrateUp(orm);
   temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
@@ -243,7 +246,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
 });
 
 it("shows the platform's schedules an operator paused or deleted in Temporal: in operationsStatus, in the metrics, and in the worker's log as it starts (QA 81 F2)", async () => {
-  const taskQueue = `no-worker-${process.pid}`;
+  const taskQueue = NO_WORKER_QUEUE;
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, PORT: '0', NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue });
   const lines: Array<Record<string, unknown>> = [];
   const workerLog = createLogger('info', 'worker', { write: (line: string) => void lines.push(JSON.parse(line)) });
