@@ -107,6 +107,35 @@ it('takes no answer typed wrongly in the Temporal UI: a signal with no payload, 
   await recordHistory(workflowId, 'account-review-signals-audited');
 }, 60_000);
 
+it('says so when a signal is sent under a name it does not take (typed wrongly in the Temporal UI): a warning naming its signals, and an audit entry marked ignored at once', async () => {
+  const customerId = await account('Hal', { band: 'loss-making' });
+  const workflowId = accountReviewWorkflowId(customerId);
+  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  const handle = temporalOperator(stack, 'ops-hal').workflow.getHandle(workflowId);
+  await handle.signal('proposalAnswerd', { accepted: false });
+  // Audited by itself, no other message needed to ask for it, and marked as the mistake it was.
+  const signalled = async () =>
+    (
+      await sql<{ actor: string; after: Record<string, unknown> }>`select actor, after from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine' order by at, id`.execute(
+        stack.orm.em.fork().getKysely(),
+      )
+    ).rows.map((r) => [r.actor, r.after.signal, r.after.input, r.after.ignored]);
+  expect(await eventually(signalled, (entries) => entries.length === 1, 10_000)).toEqual([['temporal:ops-hal', 'proposalAnswerd', [{ accepted: false }], 'no such signal']]);
+  // The worker says which signal it ignored and which ones the run takes.
+  expect(stack.workerOutput()).toMatch(/signal \\?"proposalAnswerd\\?" ignored: no such signal \(this run takes \\?"proposalAnswered\\?"\)/);
+  // Nothing happened: the run still waits for the answer, which it takes when spelt right (not marked ignored).
+  expect(await review(customerId)).toMatchObject({ step: 'awaiting-answer', answer: null });
+  await handle.signal('proposalAnswered', { accepted: false });
+  await eventually(() => review(customerId), (s) => s?.answer === 'declined');
+  expect(await eventually(signalled, (entries) => entries.length === 2, 10_000)).toEqual([
+    ['temporal:ops-hal', 'proposalAnswerd', [{ accepted: false }], 'no such signal'],
+    ['temporal:ops-hal', 'proposalAnswered', [{ accepted: false }], undefined],
+  ]);
+  await recordHistory(workflowId, 'account-review-unknown-signal-ignored');
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+}, 60_000);
+
 /** A loss-making customer in the middle of their night, whose review proposed a cheaper tier: a service message about the contract, written at once, queued until the morning. */
 async function proposalQueuedForTheNight(name: string) {
   const customerId = await account(name, { band: 'loss-making' });

@@ -22,7 +22,7 @@ import { endedState, recordingCancellation, sideEffectSteps } from './cancellati
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
-import { auditSteering } from './steering-audit.js';
+import { auditSteering, ignoringUnknownSignals } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
@@ -156,6 +156,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     },
     "A person's offboarding decision, { approve, reason, decidedBy } (the API sends reasonEntry, the audit entry of its decision holding the reason, instead of the reason; any other reasonEntry is refused); refused unless the run awaits one (step awaiting-approval)",
   );
+  ignoringUnknownSignals([proposalAnsweredSignal.name], auditSteeringFromOutside);
   const enter = (step: AccountReviewStep, details: string, waitMs?: number) => {
     state.step = step;
     state.deadline = waitMs === undefined ? null : new Date(Date.now() + waitMs).toISOString();

@@ -6,8 +6,9 @@ import { endedState, recordingCancellation, sideEffectSteps } from './cancellati
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { playbookStepOptions } from './activity-options.js';
+import { ignoringUnknownSignals } from './steering-audit.js';
 
-const { recordRunStarted, recordRunOutcome } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
 /** The thank-you: a cancel lets it finish first. */
 const thankingSteps = sideEffectSteps<AppreciationActivities>(playbookStepOptions);
 
@@ -33,6 +34,8 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput, keep
   const state: AppreciationState = { customerId, step: 'starting', offerCode: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(appreciationStateQuery, () => state, { description: 'Step, the offer the customer was thanked with, and outcome' });
   keepsState(state);
+  // It takes no signal: one sent it in the Temporal UI is a mistake, ignored and said to be.
+  ignoringUnknownSignals([], auditSteeringFromOutside);
   const enter = (step: AppreciationState['step'], details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);

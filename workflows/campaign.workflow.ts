@@ -2,7 +2,7 @@ import { allHandlersFinished, CancellationScope, CancelledFailure, condition, co
 import type { CampaignActivities } from '../src/activities/campaign.activities.js';
 import type { CampaignPolicy, CampaignProgress, CampaignRunStatus } from '../src/domain/campaigns/campaign.js';
 import { days } from '../src/domain/policies/duration.js';
-import { auditSteering } from './steering-audit.js';
+import { auditSteering, ignoringUnknownSignals, type SteeredRun } from './steering-audit.js';
 import { stepRetry } from './activity-options.js';
 
 export interface CampaignInput {
@@ -79,7 +79,7 @@ const isCancelled = (progress: CampaignProgress) => progress.status === 'cancell
  * audit, so an operator's resume of a campaign already running is audited as changing nothing (runs since
  * `campaign-steering-effects-audited`; the API refuses such a no-op itself).
  */
-function steerBySignals(progress: CampaignProgress, audit: (run: { workflowId: string; runId: string; effects?: SteeringEffects }) => Promise<unknown>): void {
+function steerBySignals(progress: CampaignProgress, audit: (run: SteeredRun & { effects?: SteeringEffects }) => Promise<unknown>): void {
   setHandler(campaignProgressQuery, () => progress, { description: 'Status, customers enrolled (treated, holdout), runs started, pages done' });
   const effects: SteeringEffects = { handled: { pause: 0, resume: 0, cancel: 0 }, unchanged: {} };
   const took = (name: 'pause' | 'resume' | 'cancel', changed: boolean) => {
@@ -87,7 +87,7 @@ function steerBySignals(progress: CampaignProgress, audit: (run: { workflowId: s
     if (!changed) effects.unchanged[name] = [...(effects.unchanged[name] ?? []), effects.handled[name]];
     // A copy as of this signal: the audit leaves later signals of these names to their own handlers' calls.
     const told = { handled: { ...effects.handled }, unchanged: Object.fromEntries(Object.entries(effects.unchanged).map(([k, v]) => [k, [...v]])) };
-    return (run: { workflowId: string; runId: string }) => audit(patched('campaign-steering-effects-audited') ? { ...run, effects: told } : run);
+    return (run: SteeredRun) => audit(patched('campaign-steering-effects-audited') ? { ...run, effects: told } : run);
   };
   setHandler(
     pauseCampaignSignal,
@@ -116,6 +116,7 @@ function steerBySignals(progress: CampaignProgress, audit: (run: { workflowId: s
     },
     { description: 'Enrols nobody more; the runs already started go on (before a scheduled start: nobody at all)' },
   );
+  ignoringUnknownSignals([pauseCampaignSignal.name, resumeCampaignSignal.name, cancelCampaignSignal.name], audit);
 }
 
 /** A launch for later waits for its time; cancelled before it, it enrols nobody. */

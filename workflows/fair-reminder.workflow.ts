@@ -21,7 +21,7 @@ import { endedState, recordingCancellation, sideEffectSteps } from './cancellati
 import { PaymentWatch } from './payment-watch.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
-import { auditSteering } from './steering-audit.js';
+import { auditSteering, ignoringUnknownSignals } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
@@ -139,6 +139,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
       },
     },
   );
+  ignoringUnknownSignals([paymentReceivedSignal.name], auditSteeringFromOutside);
 
   await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId, campaignId: startingCampaign() });
   const context = await loadReminderContext(invoiceId);

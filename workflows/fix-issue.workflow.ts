@@ -6,7 +6,7 @@ import { endedState, recordingCancellation, sideEffectSteps } from './cancellati
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
-import { auditSteering } from './steering-audit.js';
+import { auditSteering, unknownSignalHandler } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadLoyaltyBand, cancelFixCase, complainedSinceFixed } = proxyActivities<PlaybookRunActivities & FixIssueActivities>(playbookStepOptions);
@@ -77,6 +77,8 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
   // must not come back as a fix and a recurrence after it. (A fix reported by the update comes before them all, as it did.)
   // Runs started before this took the fix signal first.
   const signalsInOrder = patched('fix-signals-in-order');
+  // One of another name (typed wrongly in the Temporal UI) is ignored, logged and audited as such (runs since the marker; before, silently).
+  const ignoreUnknown = unknownSignalHandler([issueResolvedSignal.name, issueRecurredSignal.name], auditSteeringFromOutside);
   if (!signalsInOrder) setHandler(issueResolvedSignal, onResolved, resolvedOptions);
   setRefusableUpdate(
     resolveIssueUpdate,
@@ -91,17 +93,18 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
     'The owner fixed the cause; answers once the case is closed as fixed and the check-back planned',
   );
   if (signalsInOrder) {
-    // Takes the signals given before the handlers, in their order, then steps aside (one of another name, typed wrongly in the Temporal UI, is ignored as it was).
+    // Takes the signals given before the handlers, in their order, then steps aside.
     setDefaultSignalHandler(async (name) => {
       if (name === issueResolvedSignal.name) await onResolved();
       else if (name === issueRecurredSignal.name) await onRecurred();
+      else await ignoreUnknown?.(name);
     });
     setHandler(issueResolvedSignal, onResolved, resolvedOptions);
   }
   setHandler(issueRecurredSignal, onRecurred, {
     description: 'The customer complained about the topic again; before the check-back the fix did not hold, and the case opens again one level up',
   });
-  if (signalsInOrder) setDefaultSignalHandler(undefined);
+  if (signalsInOrder || ignoreUnknown) setDefaultSignalHandler(ignoreUnknown ?? undefined);
   const enter = (step: FixIssueStep, details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);

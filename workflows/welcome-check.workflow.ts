@@ -16,7 +16,7 @@ import { PlaybookStepKey } from './search-attributes.js';
 import { playbookStepOptions } from './activity-options.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
-import { auditSteering } from './steering-audit.js';
+import { auditSteering, ignoringUnknownSignals } from './steering-audit.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
 /** The welcome and the follow-up call write messages: a cancel lets one under way finish first. */
@@ -66,6 +66,7 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput, keep
     },
     'The new customer confirmed all is well; answers once the run has recorded it',
   );
+  ignoringUnknownSignals([welcomeConfirmedSignal.name], auditSteeringFromOutside);
   const enter = (step: WelcomeCheckStep, details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);

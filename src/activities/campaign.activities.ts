@@ -14,8 +14,8 @@ export function createCampaignActivities(services: () => WorkerServices) {
       return services().campaignEnrolment.recordStatus(input.campaignId, input.status, input.launch);
     },
     /** Audits a pause, resume or cancel an operator sent from outside the platform (the Temporal UI), each once. */
-    /** `effects`: what the run's signal handlers did (runs started before it was passed do not say). */
-    auditCampaignSteeringFromOutside(input: { campaignId: string; workflowId: string; runId: string; effects?: SteeringEffects }): Promise<number> {
+    /** `effects`: what the run's signal handlers did (runs started before it was passed do not say); `signals`: the run's own (likewise), any other is audited as ignored. */
+    auditCampaignSteeringFromOutside(input: { campaignId: string; workflowId: string; runId: string; effects?: SteeringEffects; signals?: string[] }): Promise<number> {
       return services().campaignSteering.auditSteeringFromOutside(input, { entityType: 'campaign', entityId: input.campaignId }, input.effects);
     },
   };

@@ -13,8 +13,8 @@ export function createPlaybookRunActivities(services: () => WorkerServices, swee
     async recordRunOutcome(input: { workflowId: string; outcome: string; finalState?: FinalRunState | null }): Promise<void> {
       await runs().recordOutcome(input);
     },
-    /** Audits the signals an operator sent the run from outside the platform (the Temporal UI), each once. */
-    auditSteeringFromOutside(run: { workflowId: string; runId: string }): Promise<number> {
+    /** Audits the signals an operator sent the run from outside the platform (the Temporal UI), each once; `signals`: the run's own (absent in older runs), any other is audited as ignored. */
+    auditSteeringFromOutside(run: { workflowId: string; runId: string; signals?: string[] }): Promise<number> {
       return services().playbookSteering.auditSteeringFromOutside(run, { entityType: 'playbook_run', entityId: run.workflowId });
     },
     /** Records the end of runs that ended in the engine without recording it (terminated, failed, timed out). */

@@ -38,6 +38,8 @@ export interface TestStack {
   api: Api;
   /** Prometheus endpoint of the worker process (null without a worker). */
   workerMetricsUrl: string | null;
+  /** What the worker process wrote so far (its log lines); empty without a worker. */
+  workerOutput(): string;
   /** Runs a typed document through Apollo as a caller with `role` (null: no credentials). */
   gql<TData, TVars extends Record<string, unknown>>(doc: TypedDocumentNode<TData, TVars>, variables: TVars, role: Role | null): Promise<GraphQLResult<TData>>;
   stop(): Promise<void>;
@@ -78,6 +80,7 @@ export async function startTestStack(options: { worker?: boolean; policies?: Par
     temporal,
     api,
     workerMetricsUrl: worker ? `http://127.0.0.1:${metricsPort}/metrics` : null,
+    workerOutput: () => worker?.output() ?? '',
     async gql(doc, variables, role) {
       const contextValue = await api.contextFor(role ? `Bearer ${testKeys[role]}` : undefined);
       const response = await api.apollo.executeOperation({ query: doc, variables }, { contextValue });

@@ -84,8 +84,12 @@ export class SteeringAuditService {
     private readonly source: SteeringSource,
   ) {}
 
-  /** Audits the run's steering from outside not audited yet; the number audited now. */
-  async auditSteeringFromOutside(run: { workflowId: string; runId: string }, steered: SteeredEntity, effects?: SteeringEffects): Promise<number> {
+  /**
+   * Audits the run's steering from outside not audited yet; the number audited now. `run.signals`: the names of the
+   * signals the run takes, where it says (runs since `unknown-signals-audited`): a signal of another name is audited as
+   * ignored (`ignored: "no such signal"`).
+   */
+  async auditSteeringFromOutside(run: { workflowId: string; runId: string; signals?: string[] }, steered: SteeredEntity, effects?: SteeringEffects): Promise<number> {
     const handledYet = (m: SteeringFromOutside) => !effects || m.via !== 'signal' || !(m.name in effects.handled) || (m.nameOrdinal ?? 0) <= effects.handled[m.name];
     const messages = (await this.source.steeringFromOutside(run.workflowId, run.runId)).filter(handledYet);
     if (messages.length === 0) return 0;
@@ -122,7 +126,7 @@ export class SteeringAuditService {
           action: `${AUDITED_AS[steered.entityType]}.${message.via}-in-engine`,
           entityType: steered.entityType,
           entityId: steered.entityId,
-          after: { [message.via]: message.name, input: auditedInput(message.input), sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId, ...changed(message, effects), ...this.answered(message) },
+          after: { [message.via]: message.name, input: auditedInput(message.input), sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId, ...changed(message, effects), ...noSuchSignal(message, run.signals), ...this.answered(message) },
         });
       }
       // Updates audited earlier while under way that the run has answered since.
@@ -169,6 +173,14 @@ export class SteeringAuditService {
     }
   }
 }
+
+/** `ignored: "no such signal"` for a signal of a name the run has no handler for (typed wrongly); nothing where the run did not name its signals. */
+function noSuchSignal(message: SteeringFromOutside, signals: string[] | undefined): { ignored?: string } {
+  return message.via === 'signal' && signals && !signals.includes(message.name) ? { ignored: NO_SUCH_SIGNAL } : {};
+}
+
+/** Why a signal typed wrongly (of no name the run takes) was ignored, as its audit entry says. */
+export const NO_SUCH_SIGNAL = 'no such signal';
 
 /** `changed: false` for a signal its handler took without effect, `true` for one that had one; nothing where the run did not say (older runs, other messages). */
 function changed(message: SteeringFromOutside, effects: SteeringEffects | undefined): { changed?: boolean } {
