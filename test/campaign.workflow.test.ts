@@ -771,12 +771,12 @@ it('completes when a pause comes while its last page is being enrolled (the segm
 });
 
 /** A repeating campaign of two new customers of its own, launched, with both enrolled. */
-async function launchedRepeating(name: string): Promise<string> {
+async function launchedRepeating(name: string, repeatEveryDays = 1): Promise<string> {
   const tag = `ended${Math.random().toString(36).slice(2, 8)}`;
   const em = stack.orm.em.fork();
   for (const customer of ['Ivo', 'Jan']) em.create(Customer, { name: customer, email: `${customer.toLowerCase()}.${tag}@example.com`, acquiredAt: joinedDaysAgo(10) });
   await em.flush();
-  const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook: 'WelcomeCheck', filter: { search: tag }, repeatEveryDays: 1 } }, Role.Marketer);
+  const created = await stack.gql(CreateCampaignDocument, { input: { name, playbook: 'WelcomeCheck', filter: { search: tag }, repeatEveryDays } }, Role.Marketer);
   expect(created.errors).toBeUndefined();
   const { id } = created.data!.createCampaign;
   await stack.gql(LaunchCampaignDocument, { id }, Role.Marketer);
@@ -935,6 +935,20 @@ it('audits a resume an operator sends in the Temporal UI to a campaign already r
   expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
   await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
   await recordHistory(campaignWorkflowId(id), 'campaign-resume-unchanged-in-ui-audited');
+}, 120_000);
+
+it('ignores a signal under a name it does not take (typed wrongly in the Temporal UI): the worker warns naming its signals, and the audit marks it ignored at once', async () => {
+  const id = await launchedRepeating('Welcome monthly, mistyped in Temporal', 60);
+  const inUi = temporalOperator(stack, 'ops@example.com').workflow.getHandle(campaignWorkflowId(id));
+  await inUi.signal('pasue');
+  const entries = async () => (await auditOf(id)).filter(([action]) => action === 'campaign.signal-in-engine').map(([, actor, , after]) => [actor, (after as { signal: string }).signal, (after as { ignored?: string }).ignored]);
+  expect(await eventually(entries, (audited) => audited.length === 1, 10_000)).toEqual([['temporal:ops@example.com', 'pasue', 'no such signal']]);
+  expect(worker!.output()).toMatch(/signal \\?"pasue\\?" ignored: no such signal \(this run takes \\?"pause\\?", \\?"resume\\?", \\?"cancel\\?"\)/);
+  // Not taken for a pause: the campaign runs on.
+  expect(await campaign(id)).toMatchObject({ status: 'Running' });
+  expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
+  await recordHistory(campaignWorkflowId(id), 'campaign-unknown-signal-ignored');
 }, 120_000);
 
 it('records a campaign whose run was terminated in the Temporal UI: by cancelCampaign, or by the run reconciliation; audited', async () => {

@@ -360,6 +360,40 @@ it('takes the signals a reset to its start gives again in the order they came: a
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 60_000);
 
+it('ignores a signal under a name it does not take, also one in its history from its start: the worker warns, the audit marks it ignored at once, the case waits for its fix', async () => {
+  const customerId = await customer('Typo', { complaints: 3, topic: 'delivery-delay' });
+  const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');
+  const operator = temporalOperator(stack, 'ops-alice').workflow;
+  // Typed wrongly in the Temporal UI as the run is started (handed to it with its first task), and once it waits.
+  await operator.signalWithStart<typeof fixIssue, []>('fixIssue', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, topic: 'delivery-delay', policy: { ...policy, fixDeadlineMs: seconds(60) } }],
+    signal: 'issueResolvd',
+    signalArgs: [],
+  });
+  await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-fix');
+  await operator.getHandle(workflowId).signal('issueRecurd', { x: 1 });
+  const signalled = async () =>
+    (
+      await sql<{ actor: string; after: Record<string, unknown> }>`select actor, after from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine' order by at, id`.execute(
+        stack.orm.em.fork().getKysely(),
+      )
+    ).rows.map((r) => [r.actor, r.after.signal, r.after.ignored]);
+  const ignored = await eventually(signalled, (entries) => entries.length === 2, 10_000);
+  expect(ignored).toEqual([
+    ['temporal:ops-alice', 'issueResolvd', 'no such signal'],
+    ['temporal:ops-alice', 'issueRecurd', 'no such signal'],
+  ]);
+  for (const typo of ['issueResolvd', 'issueRecurd']) {
+    expect(stack.workerOutput()).toMatch(new RegExp(`signal \\\\?"${typo}\\\\?" ignored: no such signal \\(this run takes \\\\?"issueResolved\\\\?", \\\\?"issueRecurred\\\\?"\\)`));
+  }
+  // Neither was taken for a fix: the case waits for one.
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).query(fixIssueStateQuery)).toMatchObject({ step: 'awaiting-fix', resolved: false, recurrences: 0 });
+  await recordHistory(workflowId, 'fix-issue-unknown-signals-ignored');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+}, 60_000);
+
 it('tells the customer once the cause is fixed, and holds that word back if the issue comes back before it went out', async () => {
   const customerId = await customer('Noor', { complaints: 3, topic: 'billing-error' });
   // At night where they live: the word that it is fixed waits for the morning.
