@@ -937,6 +937,31 @@ it('audits a resume an operator sends in the Temporal UI to a campaign already r
   await recordHistory(campaignWorkflowId(id), 'campaign-resume-unchanged-in-ui-audited');
 }, 120_000);
 
+it('announces no next pass in the Temporal UI while paused between passes: its current details and progress query say so, as the API does, and the planned pass again once resumed', async () => {
+  // A minute between passes (a day lasts a second here): the campaign waits for its next pass throughout.
+  const id = await launchedRepeating('Welcome monthly, paused between passes', 60);
+  const handle = temporalOperator(stack, 'ops@example.com').workflow.getHandle(campaignWorkflowId(id));
+  const seen = async () => ({
+    details: (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails,
+    progress: await handle.query<{ status: string; nextPassAt?: string | null }>('progress'),
+  });
+  const waiting = await eventually(seen, (v) => !!v.progress.nextPassAt);
+  const planned = waiting.progress.nextPassAt!;
+  expect(waiting.details).toBe(`Pass 1 done, 2 enrolled in all; the next pass starts at ${planned}`);
+
+  await handle.signal('pause');
+  const paused = await eventually(seen, (v) => v.progress.status === 'paused' && v.details !== waiting.details, 10_000);
+  expect(paused).toEqual({ details: 'Paused between passes: pass 1 done, 2 enrolled in all; no next pass until resumed', progress: expect.objectContaining({ status: 'paused', nextPassAt: null }) });
+  expect(await campaign(id)).toMatchObject({ status: 'Paused', progress: { status: 'Paused', nextPassAt: null } });
+
+  await handle.signal('resume');
+  const resumed = await eventually(seen, (v) => v.progress.status === 'running' && !!v.progress.nextPassAt, 10_000);
+  expect(resumed).toEqual({ details: waiting.details, progress: expect.objectContaining({ status: 'running', nextPassAt: planned }) });
+  expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
+  await recordHistory(campaignWorkflowId(id), 'campaign-paused-between-passes');
+}, 120_000);
+
 it('ignores a signal under a name it does not take (typed wrongly in the Temporal UI): the worker warns naming its signals, and the audit marks it ignored at once', async () => {
   const id = await launchedRepeating('Welcome monthly, mistyped in Temporal', 60);
   const inUi = temporalOperator(stack, 'ops@example.com').workflow.getHandle(campaignWorkflowId(id));

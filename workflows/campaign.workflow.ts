@@ -192,12 +192,27 @@ async function holdWhilePaused(progress: CampaignProgress, record: RecordStatus)
 async function waitForNextPass({ campaignId, policy, repeatEveryDays }: CampaignInput & { repeatEveryDays: number }, progress: CampaignProgress, record: RecordStatus): Promise<void> {
   const pass = progress.pass ?? 1;
   const nextPassAt = Date.now() + repeatEveryDays * (policy.repeatDayMs ?? days(1));
-  progress.nextPassAt = new Date(nextPassAt).toISOString();
-  setCurrentDetails(`Pass ${pass} done, ${progress.enrolled} enrolled in all; the next pass starts at ${progress.nextPassAt}`);
+  const nextPassAtIso = new Date(nextPassAt).toISOString();
+  // What the Temporal UI shows and the `progress` query answers, as the API does: while paused, no next pass is
+  // announced (none comes until a resume); resumed in time, the one planned is again.
+  const show = () => {
+    const paused = progress.status === 'paused';
+    progress.nextPassAt = paused ? null : nextPassAtIso;
+    setCurrentDetails(
+      paused
+        ? `Paused between passes: pass ${pass} done, ${progress.enrolled} enrolled in all; no next pass until resumed`
+        : `Pass ${pass} done, ${progress.enrolled} enrolled in all; the next pass starts at ${nextPassAtIso}`,
+    );
+  };
+  show();
   // A pause or resume meanwhile reaches the campaign's record at once.
   let recorded: CampaignRunStatus = 'running';
   while (!isCancelled(progress) && Date.now() < nextPassAt) {
-    if (progress.status !== recorded) await record((recorded = progress.status));
+    if (progress.status !== recorded) {
+      recorded = progress.status;
+      show();
+      await record(recorded);
+    }
     await condition(() => progress.status !== recorded, nextPassAt - Date.now());
   }
   if (isCancelled(progress)) return;
