@@ -353,6 +353,28 @@ it("keeps a promise sent in the Temporal UI in the customer's timeline and data 
   expect(again.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([promised(day(5)), promised(day(3))]);
 }, 60_000);
 
+it("audits a promise typed in the Temporal UI under who Temporal says sent it, never under its recordedBy, which the run keeps as typed and says it does not check", async () => {
+  const { customerId, invoiceId } = await payer('Noted', ['late', 'late', 'late', 'on-time', 'late']);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1);
+  const inUi = temporalOperator(stack).workflow.getHandle(workflowId);
+  // Without recordedBy, and with a name in the form of an API caller's: both taken (the validator stays as runs under way know it).
+  await inUi.executeUpdate('promiseToPay', { args: [{ until: day(4) }] });
+  await inUi.executeUpdate('promiseToPay', { args: [{ until: day(5), recordedBy: 'admin:1a2b3c4d' }] });
+  expect(await state(invoiceId)).toMatchObject({ step: 'promised', promisedUntil: day(5) });
+  // Who made them is the sender Temporal names; recordedBy is only part of the input as typed, never an actor.
+  expect(await steeringAudited(stack, workflowId)).toEqual([
+    ['temporal:ops@example.com', 'update promiseToPay', [{ until: day(4) }]],
+    ['temporal:ops@example.com', 'update promiseToPay', [{ until: day(5), recordedBy: 'admin:1a2b3c4d' }]],
+  ]);
+  const asAdmin = await sql<{ n: number }>`select count(*)::int as n from audit_entry where entity_id = ${workflowId} and actor = 'admin:1a2b3c4d'`.execute(stack.orm.em.fork().getKysely());
+  expect(asAdmin.rows[0].n).toBe(0);
+  // What the Temporal UI shows an operator about to type one says so.
+  const metadata = await inUi.query<{ definition: { updateDefinitions: { name: string; description: string }[] } }>('__temporal_workflow_metadata');
+  expect(metadata.definition.updateDefinitions.find((u) => u.name === 'promiseToPay')?.description).toMatch(/recordedBy is a note kept as typed, not checked: the audit log records who sent the update/);
+}, 60_000);
+
 it('runs once per invoice however often it is triggered, and only for overdue, unpaid invoices of the right roles', async () => {
   const { invoiceId } = await payer('Twice', Array(8).fill('on-time'));
   const [a, b] = await Promise.all([stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator), stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)]);
