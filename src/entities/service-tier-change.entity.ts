@@ -2,13 +2,10 @@ import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
+import { TierChangeSource } from '../domain/customers/tier-change.js';
 import { Customer, ServiceTier } from './customer.entity.js';
 
-/** Where a tier change came from: an accepted account review proposal, or the CRM's export. */
-export enum TierChangeSource {
-  AccountReview = 'account-review',
-  Import = 'import',
-}
+export { TierChangeSource };
 
 /**
  * A customer's move from one service tier to another, in effect from `changedOn` (their calendar

@@ -1,5 +1,6 @@
 import { invoiceRef } from '../messages/template.js';
 import { formatMoney } from '../money.js';
+import { TierChangeSource } from './tier-change.js';
 
 /** What happened with a customer, as their timeline lists it. */
 export enum CustomerEventKind {
@@ -113,7 +114,7 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
     case CustomerEventKind.CampaignEnrolled:
       return `Enrolled in campaign "${f.detail}"${f.extra === 'holdout' ? ' (holdout: the campaign starts no playbook for them, to measure it)' : ''}`;
     case CustomerEventKind.TierChanged:
-      return `Service tier: ${f.previous} → ${f.detail}${f.extra === 'account-review' ? ' (accepted in an account review)' : f.extra === 'import' ? " (as the company's records say)" : ''}`;
+      return `Service tier: ${f.previous} → ${f.detail}${f.extra === TierChangeSource.AccountReview ? ' (accepted in an account review)' : f.extra === TierChangeSource.Import ? " (as the company's records say)" : ''}`;
     case CustomerEventKind.ScoreBandChanged:
       return `${scoreLabels[f.detail as keyof typeof scoreLabels] ?? capitalised(words(f.detail))}: ${f.previous ?? 'none'} → ${f.extra ?? 'none'}`;
   }

@@ -6,7 +6,7 @@ import { EARLIEST_DAY } from '../../domain/earliest-day.js';
 import { DISCOUNT_PERCENT, OFFER_CODE, OFFER_CODE_RULE } from '../../domain/offers/offer-text.js';
 import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time.js';
 import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
-import { TierChangeSource } from '../../entities/service-tier-change.entity.js';
+import { TierChangeSource } from '../../domain/customers/tier-change.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
