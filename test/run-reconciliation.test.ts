@@ -1,5 +1,6 @@
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import { promisePolicyOf } from '../src/domain/playbooks/fair-reminder.js';
+import type proto from '@temporalio/proto';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
@@ -92,7 +93,10 @@ it('records a run terminated in the Temporal UI: it sends nothing more, closes i
     suppressedReason: 'run-terminated: its playbook run was terminated in the workflow engine; it sends nothing more',
   });
   const audit = await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.ended-in-engine', entityId: workflowId });
-  expect(audit.map((a) => [a.actor, a.after])).toEqual([[`temporal:${stack.temporal.client.options.identity}`, { status: 'terminated', reason: 'duplicate of a case in the CRM', closedAt: closeTime!.toISOString() }]]);
+  const { runId: terminatedRunId } = await stack.temporal.client.workflow.getHandle(workflowId).describe();
+  expect(audit.map((a) => [a.actor, a.after])).toEqual([
+    [`temporal:${stack.temporal.client.options.identity}`, { status: 'terminated', reason: 'duplicate of a case in the CRM', closedAt: closeTime!.toISOString(), runId: terminatedRunId }],
+  ]);
   expect(await runningFixes()).toBe(1);
   expect((await erase()).errors).toBeUndefined();
 
@@ -162,6 +166,9 @@ it('records a run that timed out or failed in the engine under its own status, r
 });
 
 const resetAudit = (workflowId: string) => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId });
+/** The run's ends audited from the engine (cancelled or terminated in the Temporal UI or CLI), in the order they happened. */
+const endAudit = (workflowId: string) =>
+  stack.orm.em.fork().find(AuditEntry, { action: { $in: ['playbook.cancel-in-engine', 'playbook.ended-in-engine'] }, entityId: workflowId }, { orderBy: { at: 'asc', id: 'asc' } });
 const fixCase = (workflowId: string) => stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
 
 it('records a terminated run that an operator reset in the Temporal UI as running again: audited, its case open again, its steps write and it can be cancelled', async () => {
@@ -193,6 +200,9 @@ it('records a terminated run that an operator reset in the Temporal UI as runnin
   expect(await eventually(() => fixCase(workflowId), (c) => c.status === 'resolved')).toMatchObject({ status: 'resolved', resolvedAt: expect.any(Date) });
   expect((await stack.gql(FixIssueDocument, { customerId, topic: 'broken-hinge' }, Role.Viewer)).data!.fixIssue).toMatchObject({ status: 'Running', step: 'awaiting-check-back' });
 
+  // The termination was audited by the pass before the reset: the reset's pass does not audit it again.
+  expect((await endAudit(workflowId)).map((a) => [a.action, a.actor, a.after?.reason])).toEqual([['playbook.ended-in-engine', 'temporal:alice@ops.example.com', 'terminated by mistake']]);
+
   // Once: a second pass records nothing; and the run can be cancelled through the API again.
   expect(await reconcile()).not.toContain(workflowId);
   expect(await resetAudit(workflowId)).toHaveLength(1);
@@ -212,6 +222,8 @@ it('audits a reset whose run ended again before the reconciliation came by, once
   await eventually(async () => (await reconcile(), resetAudit(workflowId)), (entries) => entries.length > 0);
   expect((await resetAudit(workflowId)).map((a) => [a.actor, a.after])).toEqual([['temporal:unknown', { runId, reason: 'replay the case', resetAt: expect.any(String), status: 'terminated' }]]);
   expect(await record(workflowId)).toMatchObject({ status: 'terminated', outcome: 'terminated' });
+  // The execution under way that the reset replaced was terminated by the reset itself: only the operator's termination is an end.
+  expect((await endAudit(workflowId)).map((a) => [a.action, a.after?.reason, a.after?.runId])).toEqual([['playbook.ended-in-engine', 'reset the wrong run', runId]]);
   expect(await reconcile()).not.toContain(workflowId);
   expect(await resetAudit(workflowId)).toHaveLength(1);
 });
@@ -229,12 +241,91 @@ it("audits a reset execution that ended with how it ended, though another reset 
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
 });
 
+/** The event of the run's current execution that `matches`, and that execution. */
+async function eventOf(workflowId: string, matches: (e: proto.temporal.api.history.v1.IHistoryEvent) => unknown): Promise<{ runId: string; at: Date }> {
+  const handle = stack.temporal.client.workflow.getHandle(workflowId);
+  const { runId } = await handle.describe();
+  const event = (await handle.fetchHistory()).events!.find(matches)!;
+  return { runId, at: new Date(Number(event.eventTime!.seconds) * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6)) };
+}
+
+/** With the worker's 5-minute sweep paused: what it checks must happen with no pass between the end and its reset. */
+async function withoutScheduledSweep(test: () => Promise<void>): Promise<void> {
+  const schedule = stack.temporal.client.schedule.getHandle(runReconciliationScheduleId(stack.config.temporal.taskQueue));
+  await schedule.pause('a test needs no pass between an end and its reset');
+  try {
+    await test();
+  } finally {
+    await schedule.unpause();
+  }
+}
+
+it('audits a cancel made in the Temporal CLI that a reset undid before any pass: who cancelled, why and when, once', () =>
+  withoutScheduledSweep(async () => {
+    const { customerId, workflowId } = await customerWithFixRun('Ines', 'cracked-lid');
+    const operator = temporalOperator(stack, 'carol@ops.example.com');
+    await operator.workflowService.requestCancelWorkflowExecution({
+      namespace: stack.config.temporal.namespace,
+      workflowExecution: { workflowId },
+      identity: 'carol@ops.example.com',
+      reason: 'cancelled by mistake, meant the other case',
+      requestId: `cancel-${Date.now()}`,
+    });
+    // The run records its cancel and closes: it had effects (its case left the queue) before the operator undid it.
+    await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
+    expect(await record(workflowId)).toMatchObject({ status: 'cancelled' });
+    const cancel = await eventOf(workflowId, (e) => e.workflowExecutionCancelRequestedEventAttributes);
+    const runId = await resetInEngine(stack, workflowId, 'undo the cancel', { finishEventId: await taskBefore(stack, workflowId, (e) => e.workflowExecutionCancelRequestedEventAttributes) });
+    expect((await stack.gql(FixIssueDocument, { customerId, topic: 'cracked-lid' }, Role.Viewer)).data!.fixIssue).toMatchObject({ status: 'Running' });
+
+    await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'running');
+    expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([expect.objectContaining({ runId, status: 'running', endUndone: 'cancelled' })]);
+    // The cancel is in the log as a pass would have written it, dated when it was asked for, naming the execution it ended and the reset that undid it.
+    const audited = await endAudit(workflowId);
+    expect(audited.map((a) => [a.action, a.actor, a.at, a.after])).toEqual([
+      ['playbook.cancel-in-engine', 'temporal:carol@ops.example.com', cancel.at, { reason: 'cancelled by mistake, meant the other case', runId: cancel.runId, undoneByReset: runId }],
+    ]);
+
+    // Once: the next pass audits nothing more.
+    expect(await reconcile()).not.toContain(workflowId);
+    expect(await endAudit(workflowId)).toHaveLength(1);
+    await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
+  }), 60_000);
+
+it('audits a termination made in the Temporal CLI that a reset undid before any pass: who terminated it, why and when, once', () =>
+  withoutScheduledSweep(async () => {
+    const { workflowId } = await customerWithFixRun('Jonas', 'slow-refund');
+    await temporalOperator(stack, 'dave@ops.example.com').workflow.getHandle(workflowId).terminate('terminated by operator X for reason Y');
+    const terminated = await eventOf(workflowId, (e) => e.workflowExecutionTerminatedEventAttributes);
+    // Undone a second later, as the run's record still says running: no pass ever sees it ended.
+    const runId = await resetInEngine(stack, workflowId, 'oops');
+
+    await eventually(async () => (await reconcile(), resetAudit(workflowId)), (entries) => entries.length > 0);
+    expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([{ runId, reason: 'oops', resetAt: expect.any(String), status: 'running' }]);
+    expect(await record(workflowId)).toMatchObject({ status: 'running' });
+    const audited = await endAudit(workflowId);
+    expect(audited.map((a) => [a.action, a.actor, a.at, a.after])).toEqual([
+      [
+        'playbook.ended-in-engine',
+        'temporal:dave@ops.example.com',
+        terminated.at,
+        { status: 'terminated', reason: 'terminated by operator X for reason Y', closedAt: terminated.at.toISOString(), runId: terminated.runId, undoneByReset: runId },
+      ],
+    ]);
+    // Its case stays open (the run waits for its fix again): only the audit learns of the termination.
+    expect(await fixCase(workflowId)).toMatchObject({ status: 'open' });
+
+    expect(await reconcile()).not.toContain(workflowId);
+    expect(await endAudit(workflowId)).toHaveLength(1);
+    await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
+  }), 60_000);
+
 it('tells a run never reset from one an operator reset, with the reason given', async () => {
   const { workflowId } = await customerWithFixRun('Nora', 'stuck-zip');
   const { runId } = await stack.temporal.client.workflow.getHandle(workflowId).describe();
   expect(await howReset(stack.temporal.client, workflowId, runId)).toBeNull();
   const resetRunId = await resetInEngine(stack, workflowId, 'replay the case');
-  expect(await howReset(stack.temporal.client, workflowId, resetRunId)).toEqual({ at: expect.any(Date), from: expect.any(Date), reason: 'replay the case', by: null });
+  expect(await howReset(stack.temporal.client, workflowId, resetRunId)).toEqual({ at: expect.any(Date), from: expect.any(Date), reason: 'replay the case', by: null, replacedRunId: runId });
   expect(await howReset(stack.temporal.client, workflowId, runId)).toBeNull();
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
 });

@@ -8,7 +8,7 @@ import { WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '
 import { Playbook } from '../domain/playbooks/playbook.js';
 import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/run-tags.js';
 import { CANCELLED_OUTCOME, RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
-import type { EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken } from '../services/engines/playbook-engine.js';
+import type { EndUndone, EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken } from '../services/engines/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
@@ -19,7 +19,7 @@ import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/we
 import { byDeadline, noAnswerFromRun, withinDeadline } from './deadline.js';
 import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, queryOrNull, signalOrFalse, steeringFromOutside, updateAnswer, updateOutcome } from './workflow-calls.js';
+import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, PLATFORM_IDENTITY_PREFIX, queryOrNull, RESETTER_IDENTITY, signalOrFalse, steeringFromOutside, updateAnswer, updateOutcome, type ClosedHow } from './workflow-calls.js';
 import { echoed } from '../domain/text.js';
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
@@ -45,6 +45,14 @@ const RUN_STATUS: Partial<Record<WorkflowExecutionStatusName, RunStatus>> = {
   FAILED: RunStatus.Failed,
   TERMINATED: RunStatus.Terminated,
   TIMED_OUT: RunStatus.TimedOut,
+};
+
+/** How an execution closed, as the run's status. */
+const RUN_END: Record<ClosedHow['status'], EndUndone['status']> = {
+  cancelled: RunStatus.Cancelled,
+  terminated: RunStatus.Terminated,
+  failed: RunStatus.Failed,
+  timed_out: RunStatus.TimedOut,
 };
 
 /** The playbook engine on Temporal: one workflow per customer and trigger, IDs that say what they are. */
@@ -238,7 +246,24 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   howEnded(workflowId: string): Promise<HowEnded | null> {
-    return this.reachable(() => howEnded(this.client, workflowId));
+    return this.reachable(async () => {
+      // Its current execution, named, so that the audit can tell its end from that of one a reset replaced.
+      const runId = (await describeOrNull(this.client, workflowId))?.runId;
+      if (!runId) return null;
+      const how = await howEnded(this.client, workflowId, runId);
+      return how && { reason: how.reason, by: how.by, runId };
+    });
+  }
+
+  endUndoneByReset(workflowId: string, runId: string): Promise<EndUndone | null> {
+    return this.reachable(async () => {
+      const how = await howEnded(this.client, workflowId, runId);
+      if (!how) return null;
+      // Under way until the reset, which terminated it itself; or cancelled through this platform, which audited it as it asked.
+      if (how.status === 'terminated' && how.by === RESETTER_IDENTITY) return null;
+      if (how.status === 'cancelled' && how.by?.startsWith(PLATFORM_IDENTITY_PREFIX)) return null;
+      return { runId, status: RUN_END[how.status], at: how.at, reason: how.reason, by: how.by };
+    });
   }
 
   isRunning(workflowId: string): Promise<boolean> {

@@ -120,36 +120,49 @@ export async function executionFacts(client: Client, workflowId: string): Promis
   return { status: described.status.name, closedAt: described.closeTime ?? null, lastResetAt: reset ? tsToDate(reset) : null, loyaltyBand: described.typedSearchAttributes.get(LoyaltyBandKey) ?? null };
 }
 
+/** How a run's execution closed other than by completing, as its history says (a closing the run's own code did not record, or a cancel). */
+export interface ClosedHow {
+  /** The reason given (a termination, a cancel request) or what failed. */
+  reason: string | null;
+  /** Who ended it (the identity Temporal recorded on the termination or the cancel request); null when nobody did (it failed, timed out). */
+  by: string | null;
+  status: 'cancelled' | 'terminated' | 'failed' | 'timed_out';
+  /** When it happened: the termination, the cancel request (when the run closed as cancelled), the failure or time-out. */
+  at: Date;
+}
+
 /**
  * How the run ended, as its last events say: the reason given and who gave it (a termination,
- * or a cancel request), or what failed; null when it has not ended so or does not exist.
+ * or a cancel request), or what failed, and when; null when it has not ended so or does not exist.
+ * Of its current execution, or of execution `runId` (one a reset has replaced since).
  */
-export async function howEnded(client: Client, workflowId: string): Promise<{ reason: string | null; by: string | null } | null> {
+export async function howEnded(client: Client, workflowId: string, runId?: string): Promise<ClosedHow | null> {
   const { namespace } = client.options;
   try {
     // Read from the end of its history: the closing event, and for a cancel the request before it (the run's last steps, and any retries, lie between).
     let nextPageToken: Uint8Array | undefined;
-    let cancelled = false;
+    let cancelledAt: Date | null = null;
     for (let page = 0; page < 10; page++) {
-      const response = await client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId }, maximumPageSize: 100, nextPageToken });
+      const response = await client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: { workflowId, ...(runId ? { runId } : {}) }, maximumPageSize: 100, nextPageToken });
       for (const event of response.history?.events ?? []) {
-        if (cancelled) {
+        const at = tsToDate(event.eventTime!);
+        if (cancelledAt) {
           const request = event.workflowExecutionCancelRequestedEventAttributes;
-          if (request) return { reason: request.cause || null, by: request.identity || null };
+          if (request) return { reason: request.cause || null, by: request.identity || null, status: 'cancelled', at };
           continue;
         }
         const terminated = event.workflowExecutionTerminatedEventAttributes;
-        if (terminated) return { reason: terminated.reason || null, by: terminated.identity || null };
+        if (terminated) return { reason: terminated.reason || null, by: terminated.identity || null, status: 'terminated', at };
         const failed = event.workflowExecutionFailedEventAttributes;
-        if (failed) return { reason: failed.failure?.message || null, by: null };
-        if (event.workflowExecutionTimedOutEventAttributes) return { reason: 'it ran longer than its execution timeout', by: null };
+        if (failed) return { reason: failed.failure?.message || null, by: null, status: 'failed', at };
+        if (event.workflowExecutionTimedOutEventAttributes) return { reason: 'it ran longer than its execution timeout', by: null, status: 'timed_out', at };
         if (!event.workflowExecutionCanceledEventAttributes) return null;
-        cancelled = true;
+        cancelledAt = at;
       }
       if (!response.nextPageToken?.length) break;
       nextPageToken = response.nextPageToken;
     }
-    return cancelled ? { reason: null, by: null } : null;
+    return cancelledAt ? { reason: null, by: null, status: 'cancelled', at: cancelledAt } : null;
   } catch (error) {
     if ((error as { code?: number }).code === grpcNotFound) return null;
     throw error;
@@ -182,16 +195,19 @@ const { WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW: RESET_WORKFLOW } = proto.temp
 
 /** The identity Temporal's history service writes on the events it makes itself (a reset's): not who asked for it. */
 const SERVER_IDENTITY = 'history-service';
+/** The identity Temporal writes on the termination of the execution under way that a reset replaced: the reset's own doing, not anyone's end of the run. */
+export const RESETTER_IDENTITY = 'history-resetter';
 
 /**
  * The reset that started this run of the workflow (`temporal workflow reset`, or Reset in the
  * Temporal UI): when, the reason given and who gave it, as the run's history keeps them (the
  * workflow task the reset failed, cause RESET_WORKFLOW, naming this run as the new one); null
- * when the run was not started by a reset or does not exist. Temporal's server records its own
+ * when the run was not started by a reset or does not exist. `replacedRunId`: the execution it
+ * was reset from (whose end, if it had ended, the reset undid). Temporal's server records its own
  * identity there, not the caller's: `by` is null then. One call for a run never reset (the
  * reconciliation asks about candidates every pass until they are recorded).
  */
-export async function howReset(client: Client, workflowId: string, runId: string): Promise<{ at: Date; from: Date; reason: string | null; by: string | null } | null> {
+export async function howReset(client: Client, workflowId: string, runId: string): Promise<{ at: Date; from: Date; reason: string | null; by: string | null; replacedRunId: string | null } | null> {
   const { namespace } = client.options;
   try {
     // A run never reset says so in its description: its history is read only after a reset.
@@ -211,7 +227,7 @@ export async function howReset(client: Client, workflowId: string, runId: string
           continue;
         }
         const identity = failed.identity && failed.identity !== SERVER_IDENTITY ? failed.identity : null;
-        return { at, from: previous ?? at, reason: failed.failure?.message || null, by: identity };
+        return { at, from: previous ?? at, reason: failed.failure?.message || null, by: identity, replacedRunId: failed.baseRunId || null };
       }
       if (!response.nextPageToken?.length) break;
       nextPageToken = response.nextPageToken;

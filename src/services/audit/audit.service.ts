@@ -11,6 +11,8 @@ export interface AuditRecord {
   entityId?: string | null;
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
+  /** When it was done, where that is known to be earlier than now (something done in the engine, audited on a later pass); now by default. */
+  at?: Date;
 }
 
 /** Only the fields that changed, before and after; JSON-safe (dates as ISO strings). */
@@ -45,6 +47,7 @@ export class AuditService {
       entityId: entry.entityId ?? null,
       before: storableJson(entry.before ?? null),
       after: storableJson(entry.after ?? null),
+      ...(entry.at ? { at: entry.at } : {}),
     });
   }
 

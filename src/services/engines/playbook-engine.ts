@@ -79,12 +79,27 @@ export interface HowReset {
   from: Date;
   reason: string | null;
   by: string | null;
+  /** The execution it was reset from: the one whose end (a cancel or termination made by mistake) the reset undid, if it had ended (absent or null: not known). */
+  replacedRunId?: string | null;
 }
 
 /** How a run ended, as the engine's history says: the reason given and who gave it (a termination), or what failed. */
 export interface HowEnded {
   reason: string | null;
   by: string | null;
+  /** The execution whose end this is (the engine's ID: a reset gives the run a new one); null when the engine did not say. */
+  runId: string | null;
+}
+
+/**
+ * An end a reset undid: the execution it replaced had been cancelled or terminated in the
+ * Temporal UI or CLI (or had failed, or timed out) before the reset made the run run again.
+ */
+export interface EndUndone extends HowEnded {
+  runId: string;
+  status: RunStatus.Cancelled | EndedInEngine;
+  /** When it happened: the cancel request, the termination, the failure or time-out (the engine's time). */
+  at: Date;
 }
 
 /**
@@ -169,6 +184,12 @@ export interface PlaybookEngine extends SteeringSource {
   cancelOutcome(workflowId: string, at: Date): Promise<'taken' | 'not-taken'>;
   /** How the run ended (for a cancelled one: who asked it to stop, and why); null when it has not ended or does not exist. */
   howEnded(workflowId: string): Promise<HowEnded | null>;
+  /**
+   * How execution `runId` of the run ended, when a reset has replaced it since (`HowReset.replacedRunId`): cancelled or
+   * terminated in the Temporal UI or CLI, failed or timed out. Null when it completed, ran on until the reset (which
+   * terminated it itself), was cancelled by this platform (audited as `playbook.cancel` already), or does not exist.
+   */
+  endUndoneByReset(workflowId: string, runId: string): Promise<EndUndone | null>;
   /** Whether the run is open in the engine (false once it closed, however, or when none exists). */
   isRunning(workflowId: string): Promise<boolean>;
   /**

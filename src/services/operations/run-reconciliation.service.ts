@@ -156,7 +156,7 @@ export class RunReconciliationService {
       // (Asked first: a history read while it was still closing would not hold the request yet.)
       if (await this.engine.isRunning(workflowId)) continue;
       const how = await this.engine.howEnded(workflowId);
-      await this.runs.auditCancelInEngine({ workflowId, reason: how?.reason ?? null, by: how?.by ?? null });
+      await this.runs.auditCancelInEngine({ workflowId, reason: how?.reason ?? null, by: how?.by ?? null, runId: how?.runId ?? null });
       audited.push(workflowId);
     }
     return audited;
@@ -172,7 +172,7 @@ export class RunReconciliationService {
       const how = await this.engine.howEnded(run.workflowId);
       // Ended, then reset before this pass: it runs again (the reset is recorded below).
       if (!how && (await this.engine.isRunning(run.workflowId))) continue;
-      if (await this.runs.recordEndedInEngine({ ...run, reason: how?.reason ?? null, by: how?.by ?? null })) recorded.push(run.workflowId);
+      if (await this.runs.recordEndedInEngine({ ...run, reason: how?.reason ?? null, by: how?.by ?? null, runId: how?.runId ?? null })) recorded.push(run.workflowId);
     }
     return recorded;
   }
@@ -202,7 +202,10 @@ export class RunReconciliationService {
         if (!state) continue;
         promiseHeld = state.promisedUntil !== null;
       }
-      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, running: run.running, endedAs: run.endedAs, reset, fixCase, promiseHeld })) recorded.push(run.workflowId);
+      // A cancel or termination the reset undid before any pass saw it is audited with it (no pass sees it later: the run runs again).
+      const endUndone = reset.replacedRunId ? await this.engine.endUndoneByReset(run.workflowId, reset.replacedRunId) : null;
+      if (await this.runs.recordResetInEngine({ workflowId: run.workflowId, runId: run.runId, running: run.running, endedAs: run.endedAs, reset, fixCase, promiseHeld, endUndone }))
+        recorded.push(run.workflowId);
     }
     return recorded;
   }

@@ -18,7 +18,7 @@ import { writtenSinceLastReset, type AuditService, type UnsettledCall } from '..
 import { engineMayHaveTakenIt } from '../engines/engine-errors.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
-import type { HowReset, LaunchedRun, StartedRun } from '../engines/playbook-engine.js';
+import type { EndUndone, HowReset, LaunchedRun, StartedRun } from '../engines/playbook-engine.js';
 import { decisionReason } from './offboarding-decision.js';
 import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import { proposalHeldBackAtDelivery, type OffboardingDecision } from '../../domain/playbooks/account-review.js';
@@ -198,7 +198,7 @@ export class PlaybookRunService {
    * the team's queue and an account review's offboarding under notice is withdrawn; audited with the reason the engine kept and who gave it. False
    * when the record no longer says running (recorded before): nothing changes.
    */
-  async recordEndedInEngine(input: { workflowId: string; status: EndedInEngine; closedAt: Date; reason: string | null; by: string | null }): Promise<boolean> {
+  async recordEndedInEngine(input: { workflowId: string; status: EndedInEngine; closedAt: Date; reason: string | null; by: string | null; runId?: string | null }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       const updated = await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: RunStatus.Running }, { status: input.status, outcome: input.status, finishedAt: input.closedAt });
       if (updated === 0) return false;
@@ -214,7 +214,7 @@ export class PlaybookRunService {
         action: 'playbook.ended-in-engine',
         entityType: 'playbook_run',
         entityId: input.workflowId,
-        after: { status: input.status, reason: input.reason, closedAt: input.closedAt.toISOString() },
+        after: { status: input.status, reason: input.reason, closedAt: input.closedAt.toISOString(), ...(input.runId ? { runId: input.runId } : {}) },
       });
       return true;
     });
@@ -267,6 +267,8 @@ export class PlaybookRunService {
     fixCase: FixCaseAfterReset | null;
     /** A fair reminder's: whether the reset run holds a promise to pay (null for other playbooks). */
     promiseHeld: boolean | null;
+    /** How the execution the reset replaced had ended by someone's hand (or failed), if it had (`PlaybookEngine.endUndoneByReset`). */
+    endUndone?: EndUndone | null;
   }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       // The run's record first (as every writer of the run takes it), then its case.
@@ -286,6 +288,7 @@ export class PlaybookRunService {
       const promiseHoldsReleased = input.promiseHeld === false ? await this.releaseHeldForPromise(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset.from) : [];
       const tierChangeKept = run.playbook === ACCOUNT_REVIEW ? await this.tierChangeSince(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset) : null;
       const { caseReopened, caseResolvedAgain } = input.fixCase ? await this.alignFixCase(em, input.workflowId, input.fixCase, input.reset) : { caseReopened: false, caseResolvedAgain: false };
+      if (input.endUndone) await this.auditEndUndone(em, input.workflowId, input.endUndone, input.runId, input.reset);
       this.audit.record(em, {
         actor: `temporal:${input.reset.by ?? 'unknown'}`,
         action: 'playbook.reset-in-engine',
@@ -306,6 +309,34 @@ export class PlaybookRunService {
       });
       await em.flush();
       return true;
+    });
+  }
+
+  /**
+   * The end a reset undid before any pass saw it (a cancel or termination in the Temporal UI or CLI, made by mistake, or a
+   * failure): audited as a pass would have (`playbook.cancel-in-engine`, `playbook.ended-in-engine`, by `temporal:<identity>`
+   * with the reason given), dated when it happened, naming the execution it ended (`runId`) and the reset's (`undoneByReset`).
+   * It had effects meanwhile (a cancelled run recorded its end and held back its messages; the invoice was left to people):
+   * who did it, when and why belongs in the log. Once per execution: not when a pass audited it before the reset (by its
+   * `runId`; entries written before runs were named so, within the end and the reset).
+   */
+  private async auditEndUndone(em: EntityManager, workflowId: string, end: EndUndone, resetRunId: string, reset: HowReset): Promise<void> {
+    const [{ audited }] = await em.execute<{ audited: boolean }[]>(
+      `select exists (select 1 from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action in ('playbook.cancel-in-engine', 'playbook.ended-in-engine')
+                         and (after->>'runId' = ? or (after->>'runId' is null and at between ? and ?))) as audited`,
+      [workflowId, end.runId, new Date(end.at.getTime() - CLOCK_LEEWAY_MS), new Date(reset.at.getTime() + CLOCK_LEEWAY_MS)],
+    );
+    if (audited) return;
+    const cancelled = end.status === RunStatus.Cancelled;
+    this.audit.record(em, {
+      actor: `temporal:${end.by ?? 'unknown'}`,
+      action: cancelled ? 'playbook.cancel-in-engine' : 'playbook.ended-in-engine',
+      entityType: 'playbook_run',
+      entityId: workflowId,
+      at: end.at,
+      after: cancelled
+        ? { reason: end.reason, runId: end.runId, undoneByReset: resetRunId }
+        : { status: end.status, reason: end.reason, closedAt: end.at.toISOString(), runId: end.runId, undoneByReset: resetRunId },
     });
   }
 
@@ -440,9 +471,15 @@ export class PlaybookRunService {
     return rows.map((r) => r.workflow_id);
   }
 
-  /** Audits a cancel made in the Temporal UI, naming who made it (`temporal:<identity>`) and the reason the engine kept. */
-  async auditCancelInEngine(input: { workflowId: string; reason: string | null; by: string | null }): Promise<void> {
-    this.audit.record(this.em, { actor: `temporal:${input.by ?? 'unknown'}`, action: 'playbook.cancel-in-engine', entityType: 'playbook_run', entityId: input.workflowId, after: { reason: input.reason } });
+  /** Audits a cancel made in the Temporal UI, naming who made it (`temporal:<identity>`) and the reason the engine kept (and the execution cancelled, `runId`). */
+  async auditCancelInEngine(input: { workflowId: string; reason: string | null; by: string | null; runId?: string | null }): Promise<void> {
+    this.audit.record(this.em, {
+      actor: `temporal:${input.by ?? 'unknown'}`,
+      action: 'playbook.cancel-in-engine',
+      entityType: 'playbook_run',
+      entityId: input.workflowId,
+      after: { reason: input.reason, ...(input.runId ? { runId: input.runId } : {}) },
+    });
     await this.em.flush();
   }
 

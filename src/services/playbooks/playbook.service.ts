@@ -696,7 +696,7 @@ export class PlaybookService {
     const ended = await this.engine.endedInEngine(record.workflowId);
     if (!ended) return false;
     const how = await this.engine.howEnded(record.workflowId);
-    if (!(await this.runs.recordEndedInEngine({ ...ended, reason: how?.reason ?? null, by: how?.by ?? null }))) return false;
+    if (!(await this.runs.recordEndedInEngine({ ...ended, reason: how?.reason ?? null, by: how?.by ?? null, runId: how?.runId ?? null }))) return false;
     await this.runs.reload(record);
     return true;
   }
