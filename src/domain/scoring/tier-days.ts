@@ -6,7 +6,10 @@
  */
 import { dayNumber, type DateLike } from '../dates.js';
 
-/** A move from one tier to another, in effect from its own day (the customer's calendar day). */
+/**
+ * A move from one tier to another, in effect from its own day (the customer's calendar day: a day scored as UTC's, as
+ * the nightly rescore does, may still be on the tier before a move made east of UTC on what is the next day there).
+ */
 export interface TierChange {
   day: DateLike;
   fromTier: string;
