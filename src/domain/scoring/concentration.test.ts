@@ -165,7 +165,9 @@ describe('concentration over time', () => {
     expect(s.reasons[0]).toBe('no revenue in 2025-04 to 2025-05');
     expect(s.reasons[1]).toMatch(/^2025-03: the top 20% of customers brought 20% of revenue/);
     expect(s.reasons[2]).toMatch(/^2025-01: the top 20% of customers brought 60% of revenue/);
-    expect(s.reasons).toHaveLength(3);
+    // Last, the band and the thresholds that made it.
+    expect(s.reasons[3]).toBe("band low: the latest month's top-20% share of 20% is under 60% (high from 80%, medium from 60%)");
+    expect(s.reasons).toHaveLength(4);
   });
 
   it('gives the same from the revenues of each period, one per customer, as a database sums them', () => {
@@ -219,6 +221,7 @@ describe('concentration over time', () => {
     ]);
     const months = (reasons: string[]) => reasons.map((r) => r.slice(0, 7));
     const three = concentrationByPeriod(byPeriod, { periods: ['2026-10', '2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
-    expect(months(three.reasons)).toEqual(['2026-12', '2026-11', '2026-10']);
+    expect(months(three.reasons)).toEqual(['2026-12', '2026-11', '2026-10', 'band hi']);
+    expect(three.reasons.at(-1)).toBe("band high: the latest month's top-20% share of 96% is at least 80% (high from 80%, medium from 60%)");
   });
 });

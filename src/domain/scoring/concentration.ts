@@ -211,5 +211,9 @@ export function concentrationByPeriod(revenues: ReadonlyMap<string, readonly num
     return { value: latest.topShare, periods, reasons, modelVersion };
   }
   const band = latest.topShare! >= policy.highAtLeast ? 'high' : latest.topShare! >= policy.mediumAtLeast ? 'medium' : 'low';
+  // Which thresholds made the band: a screen showing "low" beside "the top 20% brought 53%" can say why.
+  const bounds =
+    band === 'high' ? `at least ${pct(policy.highAtLeast)}` : band === 'medium' ? `at least ${pct(policy.mediumAtLeast)}, under ${pct(policy.highAtLeast)}` : `under ${pct(policy.mediumAtLeast)}`;
+  reasons.push(`band ${band}: the latest month's top-20% share of ${pct(latest.topShare!)} is ${bounds} (high from ${pct(policy.highAtLeast)}, medium from ${pct(policy.mediumAtLeast)})`);
   return { value: latest.topShare, band, periods, reasons, modelVersion };
 }

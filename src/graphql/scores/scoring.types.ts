@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { GraphQLJSONObject, LocalDateResolver } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { defaultConcentrationPolicy, type ConcentrationScore } from '../../domain/scoring/concentration.js';
+import type { ConcentrationScore } from '../../domain/scoring/concentration.js';
 import { MAX_CONCENTRATION_MONTHS } from '../../services/scores/scoring.service.js';
 import type { ModelFit } from '../../services/scores/scoring-run.service.js';
 import type { ScoringRunView } from '../../services/scores/scoring.service.js';
@@ -171,11 +171,11 @@ export class ConcentrationReportType {
 
   @Field(() => String, {
     nullable: true,
-    description: `The concentration of value's month: high (a top-20% share from ${defaultConcentrationPolicy.highAtLeast}), medium (from ${defaultConcentrationPolicy.mediumAtLeast}) or low, as the default concentration policy has it (modelVersion names the policy); null without revenue, or when that month has fewer than 5 customers (then one of them is already more than the top 20%: the reasons say so)`,
+    description: "The concentration of value's month: high, medium or low by the concentration policy's thresholds, which the reasons' last line names (modelVersion names the policy); null without revenue, or when that month has fewer than 5 customers (then one of them is already more than the top 20%: the reasons say so)",
   })
   band!: string | null;
 
-  @Field(() => [String], { description: "One line each: the month under way (to date), the latest two complete months with revenue, the window's first with revenue (the trend), and what is missing (months without revenue, why no band)" })
+  @Field(() => [String], { description: "One line each: the month under way (to date), the latest two complete months with revenue, the window's first with revenue (the trend), what is missing (months without revenue, why no band), and last the band with the thresholds that made it" })
   reasons!: string[];
 
   @Field()
