@@ -11,7 +11,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, FixCase, FixCaseStatus, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, FixCase, FixCaseStatus, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
 import {
   AccountReviewDocument,
@@ -32,6 +32,7 @@ import { AuditService } from '../src/services/audit/audit.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { AccountReviewSteps } from '../src/services/playbooks/steps/account-review-steps.service.js';
 import { CustomerRescoreService } from '../src/services/scores/customer-rescore.service.js';
+import { AccountReviewJudgement } from '../src/services/playbooks/account-review-judgement.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
@@ -838,3 +839,40 @@ it('keeps the tier change of a yes that a reset took back, and names it in the r
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic' });
   await handle.terminate('test over');
 }, 60_000);
+
+it('weighs other tiers for a customer on a tier a review gave from the judgement as on it, not from the plain window', async () => {
+  const em = stack.orm.em.fork();
+  const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
+  const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+  // Premium until a review moved Sol to standard 100 days ago; support of 300.00 before the move, an order of margin 100.00 since.
+  const sol = em.create(Customer, { name: 'Sol', email: 'sol@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Standard });
+  em.create(Order, { customer: sol, orderedAt: daysAgo(50), amountMinor: 40_000, marginMinor: 10_000 });
+  em.create(CostEntry, { customer: sol, occurredAt: dayOf(daysAgo(200)), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+  em.create(AuditEntry, {
+    at: daysAgo(100),
+    actor: `playbook:${accountReviewWorkflowId(sol.id)}`,
+    action: 'customer.service-tier',
+    entityType: 'customer',
+    entityId: sol.id,
+    before: { serviceTier: 'premium' },
+    after: { serviceTier: 'standard' },
+  });
+  em.create(ServiceTierChange, { customer: sol, changedOn: dayOf(daysAgo(100)), fromTier: ServiceTier.Premium, toTier: ServiceTier.Standard, source: TierChangeSource.AccountReview });
+  await em.flush();
+  const judgement = new AccountReviewJudgement(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)));
+  // As on standard all year: 100.00 + 20.00 fee margin - 180.00 (the premium support at standard's 60%) = -60.00.
+  // From there, basic: no fee margin, a quarter of the support (75.00): +25.00; premium: its 60.00 and the support at full: -140.00.
+  // (From the plain window, -150.96 with premium's fee for 265 days, basic would read -25.00: the premium support scaled from standard's share.)
+  expect(await judgement.judge(sol.id)).toMatchObject({
+    valueMinor: -6_000,
+    projected: true,
+    suggestedTier: 'basic',
+    tierProjections: {
+      valueMinor: -6_000,
+      projections: [
+        { tier: 'premium', projectedValueMinor: -14_000, feeMinor: 12_000 },
+        { tier: 'basic', projectedValueMinor: 2_500, feeMinor: 0 },
+      ],
+    },
+  });
+}, 30_000);

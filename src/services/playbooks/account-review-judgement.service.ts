@@ -9,13 +9,13 @@ import type { CustomerRescoreService } from '../scores/customer-rescore.service.
 export interface AccountJudgement {
   /** Margin minus cost to serve as the review judges it, minor units; null: not judged (e.g. no order carries a margin). */
   valueMinor: number | null;
-  /** The cheaper tier the profitability model suggests (judged on the plain window). */
+  /** The cheaper tier the profitability model suggests (from the judgement: for a customer on a tier a review gave, as on it). */
   suggestedTier: string | null;
   /** How it was judged, in words: the window, and for a customer who took the review's tier, how the time before the move counts. */
   basis: string;
   /** Judged as on a tier the customer accepted in a review (not on the plain window). */
   projected: boolean;
-  /** For a loss on the plain window: its value and every other tier projected (what an offer that changes the tier is weighed by); null otherwise. */
+  /** For a loss: its value and every other tier projected from it (what an offer that changes the tier is weighed by); null otherwise. */
   tierProjections: { valueMinor: number; projections: ProjectedTier[] } | null;
 }
 
@@ -79,8 +79,9 @@ export class AccountReviewJudgement {
     const feeSwapped = projected.feeMarginOnTierMinor !== projected.feeMarginCountedMinor;
     return {
       valueMinor: projected.valueMinor,
-      suggestedTier,
-      tierProjections,
+      // Other tiers weighed from the judgement (the costs before the move as this tier incurs them), not from the plain window.
+      suggestedTier: projected.suggestedTier,
+      tierProjections: projected.projections.length ? { valueMinor: projected.valueMinor, projections: projected.projections } : null,
       basis:
         `as on the ${projected.toTier} tier over ${window}, the tier the customer accepted on ${projected.sinceDay}: ` +
         `the costs before the move (${money(projected.costsBeforeMinor)} on ${projected.fromTier}) counted at the ${projected.toTier} tier's cost shares (${money(projected.costsBeforeOnTierMinor)})` +

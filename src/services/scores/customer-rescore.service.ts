@@ -5,9 +5,9 @@ import { scoreCustomer, type CustomerScore, type ScoringPolicy } from '../../dom
 import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
 import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { costOnTier, feeDaysInWindow } from '../../domain/scoring/profitability.js';
+import { costOnTier, feeDaysInWindow, profitability } from '../../domain/scoring/profitability.js';
 import { dayNumber } from '../../domain/dates.js';
-import { discountOff } from '../../domain/playbooks/account-offer.js';
+import { discountOff, type ProjectedTier } from '../../domain/playbooks/account-offer.js';
 import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
 import type { ScoringRunService } from './scoring-run.service.js';
 
@@ -76,7 +76,9 @@ export class CustomerRescoreService {
    * (their own day) counted at that tier's cost shares (`costOnTier`); the fee margin the current
    * tier's for the whole window (the score counts each day's tier's), less the discount on its fee of the
    * offer the move came with (`discountPercent`, as the offer was weighed). Null `projected`: no such
-   * move to count (the tier is the one moved from again, or the account is not judged).
+   * move to count (the tier is the one moved from again, or the account is not judged). Judged so at a
+   * loss, the other tiers are projected from it too (`projections`, and the cheaper one that helps,
+   * `suggestedTier`): the costs before the move as the tier they have now incurs them, not as the one they left.
    */
   async profitabilitySinceTierChange(
     customerId: string,
@@ -95,6 +97,9 @@ export class CustomerRescoreService {
       feeMarginCountedMinor: number;
       feeMarginOnTierMinor: number;
       offerDiscountMinor: number;
+      /** Every other tier projected from this judgement, for a loss (else none), and the cheaper tier that helps (else null). */
+      projections: ProjectedTier[];
+      suggestedTier: string | null;
     } | null;
   }> {
     const windowDays = this.policy.profitabilityWindowDays;
@@ -108,19 +113,41 @@ export class CustomerRescoreService {
         left join cost_entry ce on ce.customer_id = ${customerId}::uuid and ce.occurred_at > ${asOf}::date - ${windowDays}::int and ce.occurred_at <= ${asOf}::date and ce.occurred_at < d.day
        group by ce.kind, d.day`.execute(this.db);
     const before = rows.filter((r) => r.kind !== null).map((r) => ({ kind: r.kind, amountMinor: Number(r.amount) }));
+    const currentTier = rescored.facts.serviceTier;
     const costsBeforeMinor = before.reduce((sum, c) => sum + c.amountMinor, 0);
-    const costsBeforeOnTierMinor = costOnTier(before, tierChange.fromTier, rescored.facts.serviceTier, this.policy.serviceTiers);
+    // Each kind of cost before the move as the tier they have now incurs it; the window's costs with those in their place.
+    const beforeOnTier = before.map((c) => ({ kind: c.kind, amountMinor: costOnTier([c], tierChange.fromTier, currentTier, this.policy.serviceTiers) }));
+    const costsBeforeOnTierMinor = beforeOnTier.reduce((sum, c) => sum + c.amountMinor, 0);
+    const costsOnTier = [...rescored.facts.windowCosts.map((c) => ({ kind: c.kind, amountMinor: c.amountMinor - (before.find((b) => b.kind === c.kind)?.amountMinor ?? 0) })), ...beforeOnTier];
     // The tier's fee margin for the window's days with us in place of the one counted, and its fee at the offer's discount.
-    const feeShare = feeDaysInWindow(dayNumber(asOf) - dayNumber(rescored.facts.customerSince), windowDays) / 365;
-    const tier = this.policy.serviceTiers.tiers.find((t) => t.tier === rescored.facts.serviceTier);
+    const tenureDays = dayNumber(asOf) - dayNumber(rescored.facts.customerSince);
+    const feeShare = feeDaysInWindow(tenureDays, windowDays) / 365;
+    const tier = this.policy.serviceTiers.tiers.find((t) => t.tier === currentTier);
     const feeMarginCountedMinor = Number(score.details?.feeMarginMinor ?? 0);
     const feeMarginOnTierMinor = Math.round((tier?.annualFeeMarginMinor ?? 0) * feeShare);
     const offerDiscountMinor = discountOff(Math.round((tier?.annualFeeMinor ?? 0) * feeShare), tierChange.discountPercent ?? 0);
+    const windowCostsMinor = rescored.facts.windowCosts.reduce((sum, c) => sum + c.amountMinor, 0);
+    // The fee margin earned on the tier is its own less the discount: what a move to another tier gives up.
+    const feeMarginEarnedMinor = feeMarginOnTierMinor - offerDiscountMinor;
+    const asOnTier = profitability(
+      {
+        marginMinor: score.value + windowCostsMinor - feeMarginCountedMinor + feeMarginEarnedMinor,
+        feeMarginMinor: feeMarginEarnedMinor,
+        costs: costsOnTier,
+        currentTier,
+        tenureDays,
+        minTenureDays: this.policy.profitabilityMinTenureDays,
+        feeShare,
+      },
+      this.policy.serviceTiers,
+    );
     return {
       score,
       windowDays,
       projected: {
-        valueMinor: score.value + costsBeforeMinor - costsBeforeOnTierMinor + feeMarginOnTierMinor - feeMarginCountedMinor - offerDiscountMinor,
+        valueMinor: asOnTier.value,
+        projections: asOnTier.projections.map(({ tier, projectedValueMinor, feeMinor }) => ({ tier, projectedValueMinor, feeMinor })),
+        suggestedTier: asOnTier.suggestion?.tier ?? null,
         fromTier: tierChange.fromTier,
         toTier: rescored.facts.serviceTier,
         sinceDay: rows[0].since_day,
