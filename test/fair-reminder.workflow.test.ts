@@ -1076,7 +1076,7 @@ async function holdLock(statement: string, params: unknown[]): Promise<{ release
   };
 }
 
-it('refuses a promise that comes while the run records its end with a person, and one made through the API then starts the next run holding it (QA 72 F6)', async () => {
+it('refuses a promise that comes while the run records its end with a person (one typed in the Temporal UI audited as refused), and one made through the API then starts the next run holding it (QA 72 F6)', async () => {
   const { customerId, invoiceId } = await payer('Ending', Array(8).fill('on-time'));
   const workflowId = fairReminderWorkflowId(customerId, invoiceId);
   const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: handedToAPerson() } }] });
@@ -1089,7 +1089,7 @@ it('refuses a promise that comes while the run records its end with a person, an
     await eventually(() => run.fetchHistory(), (h) => (h.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRunOutcome'), 20_000);
     // Typed in the Temporal UI now: refused as after the end, not taken and dropped.
     const inUi = temporalOperator(stack).workflow.getHandle(workflowId);
-    await expect(inUi.executeUpdate('promiseToPay', { args: [{ until: day(4), recordedBy: 'ops-cli' }] })).rejects.toMatchObject({ cause: { message: 'the reminder run has ended' } });
+    await expect(inUi.executeUpdate('promiseToPay', { args: [{ until: day(6), recordedBy: 'ops-cli' }] })).rejects.toMatchObject({ cause: { message: 'the reminder run has ended' } });
     // Made through the API now: it waits for the end to be recorded, then starts the next run holding it.
     promised = promiseThroughApi();
     await new Promise((r) => setTimeout(r, 1_000));
@@ -1100,7 +1100,23 @@ it('refuses a promise that comes while the run records its end with a person, an
   const answer = await promised!;
   expect(answer.errors).toBeUndefined();
   expect(answer.data!.promiseToPay).toMatchObject({ workflowId: `${workflowId}/2`, step: 'promised', promisedUntil: day(4), outcome: null });
-  await recordHistory(workflowId, 'fair-reminder-promise-refused-while-ending');
+  // The promise typed in the Temporal UI is audited all the same, under who sent it, and marked refused once the run has answered.
+  const typedInUi = () =>
+    sql<{ actor: string; after: Record<string, unknown> }>`select actor, after from audit_entry where entity_id = ${workflowId} and action = 'playbook.update-in-engine'`
+      .execute(stack.orm.em.fork().getKysely())
+      .then((r) => r.rows);
+  expect(await eventually(typedInUi, (rows) => rows.length === 1 && rows[0].after.outcome !== 'pending')).toEqual([
+    {
+      actor: 'temporal:ops@example.com',
+      after: expect.objectContaining({ update: 'promiseToPay', input: [{ until: day(6), recordedBy: 'ops-cli' }], outcome: 'not-taken', refused: 'the reminder run has ended' }),
+    },
+  ]);
+  // It is no promise: the timeline and the data export show only the one made through the API.
+  const timeline = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised'] }, Role.Viewer);
+  expect(timeline.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([expect.stringMatching(new RegExp(`by ${day(4)}$`))]);
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
+  expect((exported.data!.exportCustomerData as { paymentPromises: Array<{ until: string }> }).paymentPromises.map((p) => p.until)).toEqual([day(4)]);
+  await recordHistory(workflowId, 'fair-reminder-refused-promise-audited');
   await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator);
   await eventually(() => state(invoiceId), (s) => s?.step === 'done');
 }, 60_000);

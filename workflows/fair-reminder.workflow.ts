@@ -120,7 +120,13 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
       // Come while the run records its end (the validator let it pass: no outcome yet), a promise would be taken and then
       // dropped: refused as one after the end, so the API starts the next run holding it (a run that ended with a person).
       // Runs from before this marker took it and ended without it.
-      if (ending && patched('promise-refused-while-ending')) throw ApplicationFailure.nonRetryable(PROMISE_AFTER_END.message, PROMISE_AFTER_END.type);
+      if (ending && patched('promise-refused-while-ending')) {
+        // A promise an operator typed in the Temporal UI then is in the run's history all the same: it asks for its audit
+        // before refusing, so the attempt is audited under its sender and marked refused (`not-taken`), never lost and
+        // never read as a promise. Runs from before this marker refused it unaudited.
+        if (patched('refused-promise-audited')) await auditSteering(auditSteeringFromOutside);
+        throw ApplicationFailure.nonRetryable(PROMISE_AFTER_END.message, PROMISE_AFTER_END.type);
+      }
       // In a wait the run takes the hold at once: answer with it (step `promised`, deadline when it ends).
       if (payment.takePromise(promise.until)) await condition(() => payment.shows(promise.until));
       // A reminder already queued (held for the customer's quiet hours) is not sent either, whoever took the promise
