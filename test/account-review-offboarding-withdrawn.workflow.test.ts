@@ -107,7 +107,7 @@ it('an account review terminated in the Temporal UI during the notice sets the c
   expect(await withdrawals(customerId)).toHaveLength(1);
 }, 120_000);
 
-it('an account review reset after its termination withdrew the offboarding keeps the customer at the end of the notice: nobody is offboarded without notice', async () => {
+it('an account review reset after its termination withdrew the offboarding keeps the customer and ends at once, not after a notice nobody was given: nobody is offboarded without notice', async () => {
   // At night in the customer's time zone: the notice and the switch help wait for the morning.
   const { customerId, workflowId } = await accountUnderNotice('Rhea', zoneAtTwoInTheMorning(new Date()));
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('terminated by mistake during the notice');
@@ -117,10 +117,15 @@ it('an account review reset after its termination withdrew the offboarding keeps
   expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/notice` })).toMatchObject({ sentAt: null, suppressedAt: expect.any(Date) });
   expect(await stack.orm.em.fork().count(OutboxMessage, { customer: customerId, template: 'offboarding-withdrawn' })).toBe(0);
 
-  // The operator undoes the termination: the run waits out the notice again, and finds the offboarding withdrawn at its end.
+  // The operator undoes the termination: the run finds its offboarding withdrawn as it takes up its notice again, and ends
+  // then, instead of showing the customer under notice (step offboarding, a notice deadline) for the whole notice.
+  const resetAt = Date.now();
   await resetInEngine(stack, workflowId, 'undo the termination');
-  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status === 'running');
-  expect(await eventually(() => record(workflowId), (r) => r.status !== 'running', 90_000)).toMatchObject({ status: 'completed', outcome: 'kept-offboarding-withdrawn' });
+  // (Its end waits for the reconciliation to record it running again, then follows at once.)
+  await eventually(async () => (await reconcile(), record(workflowId)), (r) => r.status !== 'terminated');
+  const ended = await eventually(() => record(workflowId), (r) => r.status !== 'running', 90_000);
+  expect(ended).toMatchObject({ status: 'completed', outcome: 'kept-offboarding-withdrawn' });
+  expect(ended.finishedAt!.getTime()).toBeLessThan(resetAt + policy.noticeMs);
   expect(await review(customerId)).toMatchObject({ step: 'done', outcome: 'kept-offboarding-withdrawn' });
   expect(await status(customerId)).toBe('active');
   const em = stack.orm.em.fork();
@@ -132,7 +137,7 @@ it('an account review reset after its termination withdrew the offboarding keeps
     ['offboarding-notice', null, 'run-terminated'],
     ['offboarding-switch-help', null, 'run-terminated'],
   ]);
-  await recordHistory(workflowId, 'account-review-reset-offboarding-withdrawn');
+  await recordHistory(workflowId, 'account-review-reset-withdrawn-ends-at-once');
 }, 180_000);
 
 it('an account review reset to before its notice after its termination withdrew the offboarding gives no second notice and keeps the customer', async () => {

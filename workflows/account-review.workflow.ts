@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, CancellationScope, CancelledFailure, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, CancelledFailure, condition, defineQuery, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AccountReviewActivities } from '../src/activities/account-review.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
@@ -23,11 +23,16 @@ import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
 import { auditSteering, ignoringUnknownSignals } from './steering-audit.js';
-import { playbookStepOptions } from './activity-options.js';
+import { playbookStepOptions, stepRetry } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
 const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery, offboardingDue } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+/**
+ * Looked up in the workflow task that takes the run on, its answer recorded with that task: a reset to that task (its
+ * commands dropped) looks again, where an activity's answer would be replayed as the run before had it.
+ */
+const { offboardingWithdrawn } = proxyLocalActivities<AccountReviewActivities>({ startToCloseTimeout: '30 seconds', retry: stepRetry });
 /** The steps that tell the customer or change the account: a cancel lets one under way finish first. */
 const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding' | 'keepAfterUndeliveredNotice' | 'keepAtNoticeEnd'>>(activityOptions);
 
@@ -310,6 +315,16 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
   const start = await startOffboarding({ workflowId, customerId, decision: state.decision, noticeEndsAt: state.deadline! });
   // A run reset to before its notice after its end withdrew the offboarding gives no second notice and offboards nobody: a new review decides anew.
   if (start === 'withdrawn' && patched('offboarding-not-begun-again')) return finish('kept-offboarding-withdrawn', 'The offboarding was withdrawn before: the account stays');
+  // A run reset after its end withdrew the offboarding (terminated or cancelled during the notice) to its last workflow task
+  // takes up from here, its notice begun in the run before: it ends at once, instead of showing the customer under notice
+  // (step offboarding, notice given, a deadline) for a whole notice period while they are active. The look is made once the
+  // decision's handler has answered too (its audit may come after this step), so that it is in the run's last task before the
+  // notice's wait, which such a reset runs again; a local activity, so it is made again then. Runs before this marker waited
+  // out the notice first.
+  if (start === 'notice-given' && patched('withdrawn-offboarding-ends-reset-run')) {
+    await condition(allHandlersFinished);
+    if (await offboardingWithdrawn({ workflowId, customerId })) return finish('kept-offboarding-withdrawn', 'The offboarding was withdrawn when the run ended during the notice: the account stays');
+  }
   await sleep(policy.noticeMs);
   // Nobody is offboarded whom the notice did not reach: the notice runs from when it went out (runs since the check).
   let offboardingBegun = true;

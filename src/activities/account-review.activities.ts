@@ -36,6 +36,10 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<OffboardingCompletion> {
       return reviews().completeOffboarding(input);
     },
+    /** Whether this run's offboarding was withdrawn (its end withdrew it, before a reset made it run again). */
+    offboardingWithdrawn(input: { workflowId: string; customerId: string }): Promise<boolean> {
+      return reviews().offboardingWithdrawn(input);
+    },
     /** At the end of the notice: whether the notice went out (when), or why it will not by itself. */
     offboardingNoticeDelivery(input: { workflowId: string }): Promise<OffboardingNoticeDelivery> {
       return services().offboardingNotice.delivery(input);

@@ -190,6 +190,17 @@ export class AccountReviewSteps {
   }
 
   /**
+   * Whether this run's offboarding was withdrawn: its last word on the customer's offboarding is a withdrawal (its end,
+   * cancelled or terminated during the notice, withdrew it). A run reset after such an end that finds it so at the start
+   * of its notice ends at once: the withdrawal stands, and waiting out a notice nobody was given would show the customer
+   * under notice meanwhile. Whether the run itself is still recorded running does not matter (a reset run may be taken
+   * up before the reconciliation records it running again).
+   */
+  async offboardingWithdrawn(input: { workflowId: string; customerId: string }): Promise<boolean> {
+    return (await lastOffboardingWord(this.em, input.customerId, input.workflowId)) === 'customer.offboarding-withdrawn';
+  }
+
+  /**
    * At the end of the notice: the final invoice is due from billing, the customer gets their
    * data, the account closes. Only while the customer's offboarding by this run still stands
    * (`offboardingStands`): one withdrawn meanwhile (the run's end withdrew it, then a reset
