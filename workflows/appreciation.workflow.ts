@@ -1,4 +1,4 @@
-import { defineQuery, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AppreciationActivities } from '../src/activities/appreciation.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { APPRECIATION, holdPasses, type AppreciationOutcome, type AppreciationPolicy, type AppreciationState, type ThankYou } from '../src/domain/playbooks/appreciation.js';
@@ -36,6 +36,11 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput, keep
   keepsState(state);
   // It takes no signal: one sent it in the Temporal UI is a mistake, ignored and said to be.
   ignoringUnknownSignals([], auditSteeringFromOutside);
+  // A signal typed as the run ends is audited before it completes, not dropped with the run (runs with the handler, since
+  // the marker; the wait issues no command).
+  const handlersFinished = async () => {
+    if (patched('unknown-signals-audited')) await condition(allHandlersFinished);
+  };
   const enter = (step: AppreciationState['step'], details: string) => {
     state.step = step;
     upsertSearchAttributes([{ key: PlaybookStepKey, value: step }]);
@@ -73,6 +78,7 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput, keep
       await recordRunOutcome({ workflowId, outcome: 'not-thanked', finalState: endedState(state, 'not-thanked') });
       state.outcome = 'not-thanked';
       enter('done', `Not thanked (${state.heldBack})`);
+      await handlersFinished();
       return 'not-thanked';
     }
   }
@@ -81,5 +87,6 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput, keep
   await recordRunOutcome({ workflowId, outcome: 'thanked', finalState: endedState(state, 'thanked') });
   state.outcome = 'thanked';
   enter('done', offerCode ? `Thanked with offer ${offerCode}${matchedNewCustomerOffer ? ' (the best new-customer offer)' : ''}` : 'Thanked');
+  await handlersFinished();
   return 'thanked';
 }
