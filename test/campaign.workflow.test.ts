@@ -2,6 +2,7 @@ import { defaultPolicies } from '../src/domain/policies/index.js';
 import { campaignRules } from '../src/services/index.js';
 import { sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { Role } from '../src/domain/auth/roles.js';
 import { campaignPolicy, campaignWorkflowId, type CampaignPolicy } from '../src/domain/campaigns/campaign.js';
 import { appreciationPolicy } from '../src/domain/playbooks/appreciation.js';
@@ -976,6 +977,31 @@ it('ignores a signal under a name it does not take (typed wrongly in the Tempora
   expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
   await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
   await recordHistory(campaignWorkflowId(id), 'campaign-unknown-signal-ignored');
+}, 120_000);
+
+it('leaves a resume sent right after a mistyped signal to its own audit, which says it changed nothing: the audit of the typo is told what the handlers did so far', async () => {
+  const id = await launchedRepeating('Welcome monthly, mistyped then resumed in Temporal', 60);
+  const inUi = temporalOperator(stack, 'ops@example.com').workflow.getHandle(campaignWorkflowId(id));
+  await inUi.signal('pasue');
+  // A resume of a campaign running: it changes nothing, and its entry says so, whichever audit comes first.
+  await inUi.signal('resume');
+  const entries = async () =>
+    (await auditOf(id)).filter(([action]) => action === 'campaign.signal-in-engine').map(([, , , after]) => {
+      const { signal, ignored, changed } = after as { signal: string; ignored?: string; changed?: boolean };
+      return [signal, ignored ?? null, changed ?? null];
+    });
+  expect(await eventually(entries, (audited) => audited.length === 2, 10_000)).toEqual([
+    ['pasue', 'no such signal', null],
+    ['resume', null, false],
+  ]);
+  // The typo's audit was told that no pause, resume or cancel had been handled yet (a resume already in the history is not its own to audit).
+  const { events } = await inUi.fetchHistory();
+  const audits = (events ?? []).map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a?.activityType?.name === 'auditCampaignSteeringFromOutside');
+  const typos = defaultPayloadConverter.fromPayload<{ effects?: unknown }>(audits[0]!.input!.payloads![0]);
+  expect(typos.effects).toEqual({ handled: { pause: 0, resume: 0, cancel: 0 }, unchanged: {} });
+  expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
+  await recordHistory(campaignWorkflowId(id), 'campaign-unknown-signal-then-resume');
 }, 120_000);
 
 it('records a campaign whose run was terminated in the Temporal UI: by cancelCampaign, or by the run reconciliation; audited', async () => {

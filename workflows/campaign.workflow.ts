@@ -82,12 +82,13 @@ const isCancelled = (progress: CampaignProgress) => progress.status === 'cancell
 function steerBySignals(progress: CampaignProgress, audit: (run: SteeredRun & { effects?: SteeringEffects }) => Promise<unknown>): void {
   setHandler(campaignProgressQuery, () => progress, { description: 'Status, customers enrolled (treated, holdout), runs started, pages done' });
   const effects: SteeringEffects = { handled: { pause: 0, resume: 0, cancel: 0 }, unchanged: {} };
+  // A copy as of now: the audit leaves later signals of these names to their own handlers' calls.
+  const snapshot = (): SteeringEffects => ({ handled: { ...effects.handled }, unchanged: Object.fromEntries(Object.entries(effects.unchanged).map(([k, v]) => [k, [...v]])) });
+  const telling = (told: SteeringEffects) => (run: SteeredRun) => audit(patched('campaign-steering-effects-audited') ? { ...run, effects: told } : run);
   const took = (name: 'pause' | 'resume' | 'cancel', changed: boolean) => {
     effects.handled[name] += 1;
     if (!changed) effects.unchanged[name] = [...(effects.unchanged[name] ?? []), effects.handled[name]];
-    // A copy as of this signal: the audit leaves later signals of these names to their own handlers' calls.
-    const told = { handled: { ...effects.handled }, unchanged: Object.fromEntries(Object.entries(effects.unchanged).map(([k, v]) => [k, [...v]])) };
-    return (run: SteeredRun) => audit(patched('campaign-steering-effects-audited') ? { ...run, effects: told } : run);
+    return telling(snapshot());
   };
   setHandler(
     pauseCampaignSignal,
@@ -116,7 +117,9 @@ function steerBySignals(progress: CampaignProgress, audit: (run: SteeredRun & { 
     },
     { description: 'Enrols nobody more; the runs already started go on (before a scheduled start: nobody at all)' },
   );
-  ignoringUnknownSignals([pauseCampaignSignal.name, resumeCampaignSignal.name, cancelCampaignSignal.name], audit);
+  // A typo's audit tells what the handlers have done so far too: a pause, resume or cancel sent after it, not handled yet,
+  // is left to its own handler's call, which says whether it changed anything.
+  ignoringUnknownSignals([pauseCampaignSignal.name, resumeCampaignSignal.name, cancelCampaignSignal.name], (run) => telling(snapshot())(run));
 }
 
 /** A launch for later waits for its time; cancelled before it, it enrols nobody. */
