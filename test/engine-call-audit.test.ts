@@ -13,6 +13,8 @@ import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.j
 import { CancelPlaybookRunDocument, StartRescoreDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { stallingProxy } from './support/stalling-proxy.js';
+import { temporalOperator } from './support/temporal-operator.js';
+import { sql } from 'kysely';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -228,4 +230,19 @@ it("a confirmation the run took whose entry cannot be settled (the database fail
   expect((await entries(workflowId, 'playbook.confirm-welcome')).map((e) => e.after?.outcome)).toEqual(['pending']);
   expect(await services().runReconciliation.settleUnsettledCalls(0)).toEqual([workflowId]);
   expect((await entries(workflowId, 'playbook.confirm-welcome')).map((e) => e.after?.outcome)).toEqual(['taken']);
+});
+
+it('settles an update typed in the Temporal UI whose answer the worker did not wait for as the worker does: taken, its entry carries no outcome', async () => {
+  const { workflowId } = await welcomeCheckAwaiting('Ulla');
+  const updateId = `typed-in-ui/${workflowId}`;
+  await temporalOperator(stack).workflow.getHandle(workflowId).executeUpdate('confirmWelcome', { updateId });
+  const inEngine = () => entries(workflowId, 'playbook.update-in-engine');
+  // The steering audit settles it as the run's answer comes.
+  const [settled] = await eventually(inEngine, (e) => e.length === 1 && e[0].after?.outcome === undefined, 10_000);
+  expect(settled.after).not.toHaveProperty('updateId');
+  // As if the worker had stopped before the answer came: pending, left to the run reconciliation, which settles it the same way.
+  await sql`update audit_entry set after = after || jsonb_build_object('outcome', 'pending', 'updateId', ${updateId}::text)
+    where entity_id = ${workflowId} and action = 'playbook.update-in-engine'`.execute(stack.orm.em.fork().getKysely());
+  expect(await services().runReconciliation.settleUnsettledCalls(0)).toContain(workflowId);
+  expect(await inEngine()).toEqual([settled]);
 });

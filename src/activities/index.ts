@@ -1,6 +1,7 @@
 import type { Orm } from '../db/orm.js';
 import type { Policies } from '../domain/policies/index.js';
 import { createWorkerServices, type Engines, type WorkerServices } from '../services/index.js';
+import type { UpdateAnswerWaits } from '../services/audit/steering-audit.service.js';
 import { createPlaybookTriggerActivities } from './playbook-triggers.activities.js';
 import { createAccountReviewActivities } from './account-review.activities.js';
 import { createAppreciationActivities } from './appreciation.activities.js';
@@ -17,11 +18,12 @@ import { createScoringActivities } from './scoring.activities.js';
  * steps work on `stepsOrm` (the worker's pool with the steps' deadlines: `stepOrmOptions`, under their half-minute
  * attempts), the sweeps, rescore, campaign pages and erasure on `orm`, as do the account review's steps: an attempt of
  * theirs has a minute (building an offboarded customer's export, say), which those deadlines would cut short every time.
+ * `answerWaits`: where steering audits keep their waits for an update's answer (the worker closes it before the databases).
  */
-export function createActivities(orm: Orm, engines: Engines, policies: Policies, stepsOrm: Orm = orm) {
-  // Each activity call is a unit of work of its own.
-  const services = (): WorkerServices => createWorkerServices(orm.em.fork(), engines, policies);
-  const steps = (): WorkerServices => createWorkerServices(stepsOrm.em.fork(), engines, policies);
+export function createActivities(orm: Orm, engines: Engines, policies: Policies, stepsOrm: Orm = orm, answerWaits?: UpdateAnswerWaits) {
+  // Each activity call is a unit of work of its own (what outlives it, the worker's answerWaits, is drained at shutdown).
+  const services = (): WorkerServices => createWorkerServices(orm.em.fork(), engines, policies, answerWaits);
+  const steps = (): WorkerServices => createWorkerServices(stepsOrm.em.fork(), engines, policies, answerWaits);
   return {
     ...createPlaybookRunActivities(steps, services),
     ...createScoringActivities(services),

@@ -38,10 +38,12 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   // Installed once the database and Temporal are there: until then a signal stops the process as it would any other.
   // On the address the API listens on: loopback on a developer's machine, every interface in a container (HOST).
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals, metricsHost: config.api.host });
-  const { worker, connection } = await createWorker(config.temporal, orm, temporal.client, policies, stepsOrm);
+  const { worker, connection, answerWaits } = await createWorker(config.temporal, orm, temporal.client, policies, stepsOrm);
   await putSchedulesInPlace(temporal.client, config, logger, policies);
   const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), policies, config.delivery.intervalMs, config.unsubscribe, logger);
   const done = worker.run().finally(async () => {
+    // The steering audits' waits for an update's answer outlive their activities: cut short and ended before what they use closes.
+    await answerWaits.close();
     await delivery?.stop();
     await temporal.close();
     await connection.close();

@@ -36,7 +36,7 @@ import { CurrencyService } from './money/currency.service.js';
 import { ContactStatusService } from './outbox/contact-status.service.js';
 import { UndeliverableMessageService } from './outbox/undeliverable-message.service.js';
 import { OutboxService } from './outbox/outbox.service.js';
-import { SteeringAuditService } from './audit/steering-audit.service.js';
+import { SteeringAuditService, type UpdateAnswerWaits } from './audit/steering-audit.service.js';
 import { CampaignEnrolmentService } from './campaigns/campaign-enrolment.service.js';
 import { AccountReviewSteps } from './playbooks/steps/account-review-steps.service.js';
 import { AccountReviewJudgement } from './playbooks/account-review-judgement.service.js';
@@ -129,9 +129,10 @@ export type Services = ReturnType<typeof createServices>;
 /**
  * The worker's services for one activity call: the API's (`createServices`, the same policies)
  * and the playbooks' steps, the campaign enrolment, steering audits and score-history thinning.
- * Activities are thin calls into these.
+ * Activities are thin calls into these. `answerWaits`: the worker's, where a steering audit keeps its wait for an
+ * update's answer, which outlives the call.
  */
-export function createWorkerServices(em: EntityManager, engines: Engines, policies: Policies) {
+export function createWorkerServices(em: EntityManager, engines: Engines, policies: Policies, answerWaits?: UpdateAnswerWaits) {
   const services = createServices(em, engines, policies);
   const { audit, rescores, contactStatus, playbooks } = services;
   const outbox = new OutboxService();
@@ -144,8 +145,8 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation, policies.triggers.maxDaysOverdue),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, audit, campaignRules(policies)),
-    playbookSteering: new SteeringAuditService(em, audit, engines.playbooks),
-    campaignSteering: new SteeringAuditService(em, audit, engines.campaigns),
+    playbookSteering: new SteeringAuditService(em, audit, engines.playbooks, answerWaits),
+    campaignSteering: new SteeringAuditService(em, audit, engines.campaigns, answerWaits),
     scoreHistory: new ScoreHistoryService(em),
   };
 }

@@ -8,7 +8,7 @@ import { WELCOME_CHECK, type WelcomeCheckPolicy, type WelcomeCheckState } from '
 import { Playbook } from '../domain/playbooks/playbook.js';
 import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/run-tags.js';
 import { CANCELLED_OUTCOME, RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
-import type { EndUndone, EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken } from '../services/engines/playbook-engine.js';
+import type { EndUndone, EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken, UpdateOutcome } from '../services/engines/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
@@ -221,7 +221,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(() => howReset(this.client, workflowId, runId));
   }
 
-  updateOutcome(workflowId: string, updateId: string, runId?: string): Promise<'taken' | 'not-taken' | 'pending'> {
+  updateOutcome(workflowId: string, updateId: string, runId?: string): Promise<UpdateOutcome> {
     return this.reachable(() => updateOutcome(this.client, workflowId, updateId, runId));
   }
 
@@ -281,8 +281,9 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     return this.reachable(() => steeringFromOutside(this.client, workflowId, runId));
   }
 
-  updateAnswer(workflowId: string, runId: string, updateId: string, waitMs: number): Promise<{ refused: string | null } | null> {
-    return this.client.withDeadline(Date.now() + waitMs, () => updateAnswer(this.client, workflowId, runId, updateId));
+  updateAnswer(workflowId: string, runId: string, updateId: string, waitMs: number, signal?: AbortSignal): Promise<{ refused: string | null } | null> {
+    const poll = () => this.client.withDeadline(Date.now() + waitMs, () => updateAnswer(this.client, workflowId, runId, updateId));
+    return signal ? this.client.withAbortSignal(signal, poll) : poll();
   }
 
   async cancelRun(workflowId: string): Promise<Taken | null> {

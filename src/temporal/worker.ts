@@ -12,6 +12,7 @@ import { hasPrebuiltBundle, prebuiltBundlePath, workflowsPath } from './workflow
 import { isIPv4, isIPv6 } from 'node:net';
 import type { TemporalEndpoint } from '../config/config.js';
 import { temporalConnectionOptions } from './client.js';
+import { UpdateAnswerWaits } from '../services/audit/steering-audit.service.js';
 
 let runtimeInstalled = false;
 
@@ -57,8 +58,15 @@ export interface WorkerSettings extends TemporalEndpoint {
   taskQueue: string;
 }
 
-/** The worker; its activities reach Temporal (to start playbooks) through `client`, and decide by `policies` (the API's). */
-export async function createWorker(settings: WorkerSettings, orm: Orm, client: Client, policies: Policies, stepsOrm: Orm = orm): Promise<{ worker: Worker; connection: NativeConnection }> {
+/**
+ * The worker; its activities reach Temporal (to start playbooks) through `client`, and decide by `policies` (the API's).
+ * `answerWaits`: the steering audits' waits for an update's answer, which outlive their activity: close it once the worker
+ * has stopped, before `client` and the databases close. A wait that fails is logged (the run reconciliation settles its entry).
+ */
+export async function createWorker(settings: WorkerSettings, orm: Orm, client: Client, policies: Policies, stepsOrm: Orm = orm): Promise<{ worker: Worker; connection: NativeConnection; answerWaits: UpdateAnswerWaits }> {
+  const answerWaits = new UpdateAnswerWaits((error) =>
+    Runtime.instance().logger.warn('waiting for the answer to an update typed in the Temporal UI failed; the run reconciliation settles its audit entry', { error: String(error) }),
+  );
   const connection = await NativeConnection.connect(temporalConnectionOptions(settings));
   const worker = await Worker.create({
     connection,
@@ -68,9 +76,9 @@ export async function createWorker(settings: WorkerSettings, orm: Orm, client: C
       playbooks: new TemporalPlaybookEngine(client, settings.taskQueue),
       scoring: new TemporalScoringEngine(client, settings.taskQueue),
       campaigns: new TemporalCampaignEngine(client, settings.taskQueue),
-    }, policies, stepsOrm),
+    }, policies, stepsOrm, answerWaits),
     ...(hasPrebuiltBundle() ? { workflowBundle: { codePath: prebuiltBundlePath } } : { workflowsPath }),
     shutdownGraceTime: '10 seconds',
   });
-  return { worker, connection };
+  return { worker, connection, answerWaits };
 }

@@ -1,4 +1,5 @@
 import proto from '@temporalio/proto';
+import type { UpdateOutcome } from '../services/engines/playbook-engine.js';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time.js';
@@ -246,7 +247,7 @@ const { UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED: ADMITTED } = proto.t
  * answered it), `not-taken` (the run refused it, or it never reached the run and will not: the
  * engine does not know it), `pending` (admitted, waiting for a worker).
  */
-export async function updateOutcome(client: Client, workflowId: string, updateId: string, runId?: string): Promise<'taken' | 'not-taken' | 'pending'> {
+export async function updateOutcome(client: Client, workflowId: string, updateId: string, runId?: string): Promise<UpdateOutcome> {
   try {
     const response = await client.workflowService.pollWorkflowExecutionUpdate({
       namespace: client.options.namespace,
@@ -255,10 +256,10 @@ export async function updateOutcome(client: Client, workflowId: string, updateId
       // The stage it has reached now, without waiting for it to complete (an outcome comes with the answer once the run has answered).
       waitPolicy: { lifecycleStage: ADMITTED },
     });
-    if (!response.outcome) return 'pending';
-    return response.outcome.success ? 'taken' : 'not-taken';
+    if (!response.outcome) return { outcome: 'pending' };
+    return response.outcome.success ? { outcome: 'taken' } : { outcome: 'not-taken', refused: response.outcome.failure?.message || 'refused' };
   } catch (error) {
-    if ((error as { code?: number }).code === grpcNotFound) return 'not-taken';
+    if ((error as { code?: number }).code === grpcNotFound) return { outcome: 'not-taken', refused: null };
     throw error;
   }
 }

@@ -122,6 +122,24 @@ export class AuditService {
     );
     return (settled.affectedRows ?? 0) > 0;
   }
+
+  /**
+   * Settles the entry of an update typed in the Temporal UI still pending, as the run answered it (`refused`: why it
+   * refused it; see answeredUpdateInEngine); false when it was settled meanwhile.
+   */
+  async settleUpdateInEngine(em: EntityManager, auditId: string, refused: string | null): Promise<boolean> {
+    const settled = await sql`update audit_entry set after = ${answeredUpdateInEngine(refused)} where id = ${auditId} and after->>'outcome' in (${PENDING}, ${UNKNOWN})`.execute(em.getKysely());
+    return Number(settled.numAffectedRows ?? 0) > 0;
+  }
+}
+
+/**
+ * How the entry of an update typed in the Temporal UI (`*.update-in-engine`) reads once the run has answered it, whoever
+ * settles it (the steering audit as the answer comes, or the run reconciliation later): taken, the mark and the update's
+ * ID go (it reads as any other); refused, `outcome: "not-taken"` and `refused`, why.
+ */
+export function answeredUpdateInEngine(refused: string | null) {
+  return refused === null ? sql`after - 'outcome' - 'updateId'` : sql`(after - 'updateId') || jsonb_build_object('outcome', 'not-taken', 'refused', ${storableText(refused)}::text)`;
 }
 
 /** An engine call's entry the API has not settled yet (it waits for the engine's answer, or died waiting). */

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import type { AuditService } from './audit.service.js';
+import { answeredUpdateInEngine, type AuditService } from './audit.service.js';
 import { storableJson, storableText } from './storable.js';
 
 /** A signal or update a run took from outside this platform: an operator steering it in the Temporal UI or CLI. */
@@ -26,8 +26,11 @@ export interface SteeringFromOutside {
 /** Where the steering a run took is read (the workflow engine). */
 export interface SteeringSource {
   steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]>;
-  /** How the run answered an update, waiting up to `waitMs` for it; null when it has not meanwhile. (A source without it leaves updates as taken.) */
-  updateAnswer?(workflowId: string, runId: string, updateId: string, waitMs: number): Promise<{ refused: string | null } | null>;
+  /**
+   * How the run answered an update, waiting up to `waitMs` for it (or until `signal` aborts the wait); null when it has not
+   * meanwhile. (A source without it leaves updates as taken.)
+   */
+  updateAnswer?(workflowId: string, runId: string, updateId: string, waitMs: number, signal?: AbortSignal): Promise<{ refused: string | null } | null>;
 }
 
 /** How long the audit of an update still under way waits for the run's answer to it, before leaving it to the run reconciliation. */
@@ -42,6 +45,42 @@ export const UPDATE_ANSWER_WAIT_MS = 30_000;
 export interface SteeringEffects {
   handled: Record<string, number>;
   unchanged: Record<string, number[]>;
+}
+
+/**
+ * The waits for the run's answer to an update audited under way, which outlive the activity that audited it: kept here
+ * (one for the worker, shared by the audits of all its activity calls) so the worker's shutdown aborts and awaits them
+ * before it closes the database (`close`), and a failure is reported, not lost. The run reconciliation settles an entry
+ * whose wait failed or was cut short.
+ */
+export class UpdateAnswerWaits {
+  private readonly waits = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
+
+  /** `report`: told of a wait that failed (the worker's log). */
+  constructor(private readonly report: (error: unknown) => void = () => {}) {}
+
+  /** Starts `wait` (given the signal that aborts it at shutdown); none once closing. */
+  start(wait: (signal: AbortSignal) => Promise<void>): void {
+    if (this.stopping.signal.aborted) return;
+    const running = wait(this.stopping.signal)
+      .catch((error: unknown) => {
+        if (!this.stopping.signal.aborted) this.report(error);
+      })
+      .finally(() => this.waits.delete(running));
+    this.waits.add(running);
+  }
+
+  /** The waits under way. */
+  get size(): number {
+    return this.waits.size;
+  }
+
+  /** Aborts the waits under way and waits for them to end (one writing its entry finishes the write); starts none after. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    while (this.waits.size > 0) await Promise.allSettled([...this.waits]);
+  }
 }
 
 /** What was steered: a playbook run (by workflow ID) or a campaign (by its ID). */
@@ -82,6 +121,8 @@ export class SteeringAuditService {
     private readonly em: EntityManager,
     private readonly audit: AuditService,
     private readonly source: SteeringSource,
+    /** Where the waits for an update's answer are kept (the worker's); without it, an entry under way is left to the next audit or the run reconciliation. */
+    private readonly answerWaits?: UpdateAnswerWaits,
   ) {}
 
   /**
@@ -136,7 +177,8 @@ export class SteeringAuditService {
       return fresh;
     }).then((fresh) => {
       // Handlers ask for their audit before they answer: the answer comes a moment later, and settles the entry.
-      for (const message of fresh) if (message.via === 'update' && !message.answer && message.updateId && this.source.updateAnswer) void this.settleWhenAnswered(run, steered, message.updateId);
+      for (const message of fresh)
+        if (message.via === 'update' && !message.answer && message.updateId && this.source.updateAnswer) this.answerWaits?.start((signal) => this.settleWhenAnswered(run, steered, message.updateId!, signal));
       return fresh.length;
     });
   }
@@ -154,23 +196,18 @@ export class SteeringAuditService {
   }
 
   private async settle(em: EntityManager, run: { workflowId: string; runId: string }, steered: SteeredEntity, updateId: string, answer: { refused: string | null }): Promise<void> {
-    const settled =
-      answer.refused === null
-        ? sql`after - 'outcome' - 'updateId'`
-        : sql`(after - 'updateId') || jsonb_build_object('outcome', 'not-taken', 'refused', ${storableText(answer.refused)}::text)`;
-    await sql`update audit_entry set after = ${settled}
+    await sql`update audit_entry set after = ${answeredUpdateInEngine(answer.refused)}
       where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = ${`${AUDITED_AS[steered.entityType]}.update-in-engine`}
         and after->>'runId' = ${run.runId} and after->>'updateId' = ${updateId} and after->>'outcome' = 'pending'`.execute(em.getKysely());
   }
 
-  /** Waits for the run's answer to an update audited under way, and settles its entry; left to the run reconciliation when it does not come in time, or this fails. */
-  private async settleWhenAnswered(run: { workflowId: string; runId: string }, steered: SteeredEntity, updateId: string): Promise<void> {
-    try {
-      const answer = await this.source.updateAnswer!(run.workflowId, run.runId, updateId, UPDATE_ANSWER_WAIT_MS);
-      if (answer) await this.settle(this.em, run, steered, updateId, answer);
-    } catch {
-      // The reconciliation settles it (settleUnsettledCalls).
-    }
+  /**
+   * Waits for the run's answer to an update audited under way, and settles its entry; left to the run reconciliation when
+   * it does not come in time or the worker shuts down meanwhile (`signal`). A failure is thrown for the worker to report.
+   */
+  private async settleWhenAnswered(run: { workflowId: string; runId: string }, steered: SteeredEntity, updateId: string, signal: AbortSignal): Promise<void> {
+    const answer = await this.source.updateAnswer!(run.workflowId, run.runId, updateId, UPDATE_ANSWER_WAIT_MS, signal);
+    if (answer) await this.settle(this.em, run, steered, updateId, answer);
   }
 }
 

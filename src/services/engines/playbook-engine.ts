@@ -108,6 +108,12 @@ export interface EndUndone extends HowEnded {
  * input sent at the same moment instead. A cancel's wait belongs after the caller's own
  * transaction, as the run's last step writes what that transaction holds.
  */
+/**
+ * What became of an update: taken, not taken (`refused`: why the run refused it; null when it never reached the run or
+ * Temporal no longer knows it), or still pending.
+ */
+export type UpdateOutcome = { outcome: 'taken' } | { outcome: 'not-taken'; refused: string | null } | { outcome: 'pending' };
+
 export interface Taken {
   acted(): Promise<void>;
 }
@@ -175,7 +181,7 @@ export interface PlaybookEngine extends SteeringSource {
    * What became of an update sent to the run whose answer did not come in time: taken, not taken (refused, or never reached the run), or still pending.
    * `runId`: of that execution of the run (an update typed in the Temporal UI, audited by the execution that took it), not the current one.
    */
-  updateOutcome(workflowId: string, updateId: string, runId?: string): Promise<'taken' | 'not-taken' | 'pending'>;
+  updateOutcome(workflowId: string, updateId: string, runId?: string): Promise<UpdateOutcome>;
   /** How the run ended in the engine without recording it (failed, terminated, timed out); null when it runs, ended otherwise, or does not exist. */
   endedInEngine(workflowId: string): Promise<EndedRun | null>;
   /** Whether the engine took a start of the run asked for at `at`: it has an execution of the run started then or later (under way or ended), or not. */

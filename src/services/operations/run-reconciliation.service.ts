@@ -23,6 +23,9 @@ const UNAUDITED_CANCEL_DAYS = 7;
  * request under way settles its own, and one that gave up waiting may still reach the engine a moment later.
  */
 const UNSETTLED_CALL_SETTLES_AFTER_MS = 5 * 60_000;
+/** The action of an update typed in the Temporal UI (`playbook.update-in-engine`). */
+const UPDATE_IN_ENGINE = '.update-in-engine';
+
 /** Calls settled per pass, at most (one engine call each). */
 const UNSETTLED_CALLS_PER_PASS = 200;
 
@@ -94,14 +97,21 @@ export class RunReconciliationService {
   async settleUnsettledCalls(minAgeMs = UNSETTLED_CALL_SETTLES_AFTER_MS): Promise<string[]> {
     const settled: string[] = [];
     for (const call of await this.runs.unsettledCalls(minAgeMs, UNSETTLED_CALLS_PER_PASS)) {
+      if (call.updateId && call.action.endsWith(UPDATE_IN_ENGINE)) {
+        // An update typed in the Temporal UI reads as the steering audit settles it when the answer comes in time: taken,
+        // as any other entry (no mark); refused, `not-taken` with why.
+        const answer = await this.engine.updateOutcome(call.entityId, call.updateId, call.runId ?? undefined);
+        if (answer.outcome !== 'pending' && (await this.runs.settleUpdateInEngine(call.auditId, answer.outcome === 'taken' ? null : answer.refused))) settled.push(call.entityId);
+        continue;
+      }
       const outcome = await this.callOutcome(call);
       if (outcome !== 'pending' && (await this.runs.settleCall(call.auditId, outcome))) settled.push(call.entityId);
     }
     return settled;
   }
 
-  private callOutcome(call: UnsettledCall): Promise<'taken' | 'not-taken' | 'pending'> {
-    if (call.updateId) return this.engine.updateOutcome(call.entityId, call.updateId, call.runId ?? undefined);
+  private async callOutcome(call: UnsettledCall): Promise<'taken' | 'not-taken' | 'pending'> {
+    if (call.updateId) return (await this.engine.updateOutcome(call.entityId, call.updateId, call.runId ?? undefined)).outcome;
     if (call.action === 'playbook.cancel') return this.engine.cancelOutcome(call.entityId, call.at);
     // A start, and what the person gave the run with it (a promise to pay it holds).
     return this.engine.startOutcome(call.entityId, call.at);

@@ -496,6 +496,11 @@ export class PlaybookRunService {
     return this.audit.settleCall(this.em, auditId, outcome);
   }
 
+  /** Settles the entry of an update typed in the Temporal UI as the run answered it (`refused`: why it refused it, null when taken). False when it was settled meanwhile. */
+  settleUpdateInEngine(auditId: string, refused: string | null): Promise<boolean> {
+    return this.audit.settleUpdateInEngine(this.em, auditId, refused);
+  }
+
   /** When the oldest run still recorded as running started; null when none is. */
   async oldestRunningStart(): Promise<Date | null> {
     const [row] = await this.em.execute<{ started_at: Date | null }[]>(`select min(started_at) as started_at from playbook_run where status = 'running'`);
