@@ -137,8 +137,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
     },
     {
       // recordedBy typed here is never an actor (the audit names the sender Temporal records), unlike decideOffboarding's decidedBy, under
-      // which a notice is audited: not checked (a validator may not be tightened for runs under way; a refusal in the handler would leave
-      // a refused promise in the history, which the audit reads as one made).
+      // which a notice is audited: a note, not checked (a validator may not be tightened for runs under way).
       description:
         'The customer promised to pay by { until: YYYY-MM-DD, recordedBy }: no reminder until that day and the grace days have passed; refused once paid or ended. recordedBy is a note kept as typed, not checked: the audit log records who sent the update',
       validator: (promise) => {
