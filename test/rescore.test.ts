@@ -753,14 +753,23 @@ describe('rescoring the whole base', () => {
     em.create(Order, { customer: tia, orderedAt: new Date('2026-06-01T10:00:00Z'), amountMinor: 50_000, marginMinor: 10_000 });
     em.create(ServiceTierChange, { customer: tia, changedOn: '2025-01-01', fromTier: ServiceTier.Basic, toTier: ServiceTier.Standard, source: TierChangeSource.Import });
     em.create(ServiceTierChange, { customer: tia, changedOn: '2026-10-01', fromTier: ServiceTier.Standard, toTier: ServiceTier.Premium, source: TierChangeSource.AccountReview });
+    // Support given on standard before the move, and on premium since.
+    em.create(CostEntry, { customer: tia, occurredAt: '2026-09-01', kind: CostKind.SupportMinutes, amountMinor: 10_000 });
+    em.create(CostEntry, { customer: tia, occurredAt: '2026-10-15', kind: CostKind.SupportMinutes, amountMinor: 5_000 });
     await em.flush();
 
     const scored = await scoredInOnePage('rescore/tier-changes');
     // 2,000 × 333/365 + 6,000 × 32/365 = 2,351: not premium's 6,000 for the whole year.
+    // On basic, each support cost from the tier it was given on: 100.00 × 0.25/0.6 + 50.00 × 0.25 = 54.17 (not 150.00 × 0.25).
     expect((await scored(tia.id))[ScoreKind.Profitability]).toMatchObject({
-      value: 12_351,
-      band: 'profitable',
-      reasons: ['margin 123.51 minus cost to serve 0.00 over the last 365 days: 123.51', 'the margin includes the tier fee margin of 23.51 for the tiers held: standard 333 days, premium 32 days'],
+      value: 12_351 - 15_000,
+      band: 'loss-making',
+      reasons: [
+        'margin 123.51 minus cost to serve 150.00 over the last 365 days: -26.49',
+        'the margin includes the tier fee margin of 23.51 for the tiers held: standard 333 days, premium 32 days',
+        'cost drivers: support minutes 150.00 (100%)',
+        'a cheaper service concept helps: basic (support minutes about 95.83 less; tier fee margin 23.51 less; projected 45.83 instead of -26.49 on premium)',
+      ],
     });
     // A rescore after an event gathers the same tier changes itself (as of today: more of the window on premium).
     const [now] = await rescorer().rescoreCustomer(tia.id, new Set([ScoreKind.Profitability]));

@@ -142,4 +142,20 @@ describe('profitability', () => {
     expect(suggested).toMatchObject({ tier: 'basic', projectedValueMinor: 16_000 - 6_000 - costOnTier(costs, 'premium', 'basic', policy) });
     expect(() => costOnTier(costs, 'gold', 'basic', policy)).toThrow(ScoringException);
   });
+
+  it('projects each cost from the tier held when it was incurred: support given on standard, before a move to premium, at standard\'s share', () => {
+    // Premium now; 300.00 of support from before, on standard (share 0.6), 100.00 since, on premium.
+    const costs = [
+      { kind: 'support_minutes', amountMinor: 30_000, tier: 'standard' },
+      { kind: 'support_minutes', amountMinor: 10_000 },
+    ];
+    const s = profitability({ marginMinor: 20_000, costs, currentTier: 'premium', currency: 'EUR' }, policy);
+    expect(s).toMatchObject({ value: -20_000, costMinor: 40_000, drivers: [{ kind: 'support_minutes', amountMinor: 40_000, share: 1 }] });
+    // On basic (a quarter of full support): 300.00 × 0.25/0.6 = 125.00 and 100.00 × 0.25 = 25.00, not 400.00 × 0.25 = 100.00.
+    const basic = s.projections.find((p) => p.tier === 'basic')!;
+    expect(basic.projectedValueMinor).toBe(20_000 - 6_000 - 12_500 - 2_500);
+    expect(basic.reasoning[0]).toBe('support minutes about EUR 250.00 less');
+    // On standard the support given there costs what it did: only premium's is scaled.
+    expect(s.projections.find((p) => p.tier === 'standard')!.projectedValueMinor).toBe(20_000 - 6_000 + 2_000 - 30_000 - 6_000);
+  });
 });

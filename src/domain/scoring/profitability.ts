@@ -18,7 +18,7 @@
  *   kinds not listed: 1.
  * Projection for another tier t from the current tier c:
  *   margin_t = margin - fee_c + fee_t   (fee_c: the fee margin the window counted, on the tiers held)
- *   cost_t(kind) = cost(kind) · share_t(kind) / share_c(kind)   (unchanged where share_c = 0)
+ *   cost_t(kind) = Σ cost(kind, h) · share_t(kind) / share_h(kind)   (h: the tier held when it was incurred; unchanged where share_h = 0)
  * Bands: `profitable` for a value above 0, `break-even` at exactly 0, `loss-making` below.
  * A customer who joined less than `minTenureDays` ago is not judged on a loss (band
  * `too-new`, no suggestion): their costs of getting started come before their purchases.
@@ -37,7 +37,8 @@ import { invalidInput } from './scoring.exception.js';
  *    margin (orders with one are counted, not their revenue), so such a buyer is judged.
  * 6: nor is an account with nothing in the window (no order, no tier fee margin, no cost); and a result of exactly 0.00 is
  *    `break-even`, not `profitable`: an account that earns what it costs makes no money.
- * 7: the tier fee margin is that of the tier held each day of the window (its tier changes), not today's tier's for all of it.
+ * 7: the tier fee margin is that of the tier held each day of the window (its tier changes), not today's tier's for all of it;
+ *    another tier's projection scales each cost from the tier held when it was incurred.
  */
 export const PROFITABILITY_MODEL_VERSION = 'profitability/7';
 
@@ -67,6 +68,8 @@ export const defaultServiceTierPolicy: ServiceTierPolicy = {
 export interface CostEntryInput {
   kind: string;
   amountMinor: number;
+  /** The tier the customer held when it was incurred, where that was another than the current one; absent: the current tier. */
+  tier?: string;
 }
 
 export interface ProfitabilityInput {
@@ -176,7 +179,7 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   if (tooNew) {
     reasons.push(`a customer for ${input.tenureDays} day${input.tenureDays === 1 ? '' : 's'} only: what getting started costs is not judged before ${input.minTenureDays} days`);
   } else if (value < 0) {
-    projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(input, current, byKind, t, value, m));
+    projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(input, current, t, value, m, policy));
     suggestion = suggestTier(projections.filter((p) => p.level < current.level), value);
     if (suggestion) reasons.push(`${CHEAPER_TIER_REASON}${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
     else if (projections.some((p) => p.level > current.level)) reasons.push('no cheaper service concept turns this around: an offer that moves the account to a richer one may (an account review weighs them)');
@@ -203,19 +206,27 @@ function fail(error: Error): never {
   throw error;
 }
 
-/** The account on tier `t` instead of `current`: the fee margin counted swapped for `t`'s for the same share of the year, each cost kind scaled by the tiers' shares. */
-function projectOnTier(input: ProfitabilityInput, current: TierTerms, byKind: Map<string, number>, t: TierTerms, value: number, m: (v: number) => string): TierProjection {
+/**
+ * The account on tier `t` instead of `current`: the fee margin counted swapped for `t`'s for the same share of the year,
+ * each cost scaled by the shares of `t` and of the tier held when it was incurred (support given on standard costs on
+ * basic a quarter of standard's, not of premium's because the customer is on premium now).
+ */
+function projectOnTier(input: ProfitabilityInput, current: TierTerms, t: TierTerms, value: number, m: (v: number) => string, policy: ServiceTierPolicy): TierProjection {
   const share = (tier: TierTerms, kind: string) => tier.costShares[kind] ?? 1;
+  const heldWhen = (c: CostEntryInput) => (c.tier === undefined ? current : (policy.tiers.find((p) => p.tier === c.tier) ?? current));
   const reasoning: string[] = [];
   // The window holds its share of a year's fee: the other tier's fee is swapped in for the same share.
   const feeShare = input.feeShare ?? 1;
   const feeChange = t.annualFeeMarginMinor * feeShare - (input.feeMarginMinor ?? current.annualFeeMarginMinor * feeShare);
   let projected = input.marginMinor + feeChange;
-  for (const [kind, amount] of byKind) {
-    const from = share(current, kind);
-    const projectedCost = from > 0 ? (amount * share(t, kind)) / from : amount;
+  const savedByKind = new Map<string, number>();
+  for (const c of input.costs) {
+    const from = share(heldWhen(c), c.kind);
+    const projectedCost = from > 0 ? (c.amountMinor * share(t, c.kind)) / from : c.amountMinor;
     projected -= projectedCost;
-    const saved = amount - projectedCost;
+    savedByKind.set(c.kind, (savedByKind.get(c.kind) ?? 0) + c.amountMinor - projectedCost);
+  }
+  for (const [kind, saved] of savedByKind) {
     if (Math.round(saved) !== 0) reasoning.push(`${kindLabel(kind)} about ${m(Math.abs(saved))} ${saved > 0 ? 'less' : 'more'}`);
   }
   if (feeChange !== 0) reasoning.push(`tier fee margin ${m(Math.abs(feeChange))} ${feeChange > 0 ? 'more' : 'less'}`);

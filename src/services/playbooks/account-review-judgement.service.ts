@@ -84,10 +84,12 @@ export class AccountReviewJudgement {
       tierProjections: projected.projections.length ? { valueMinor: projected.valueMinor, projections: projected.projections } : null,
       basis:
         `as on the ${projected.toTier} tier over ${window}, the tier the customer accepted on ${projected.sinceDay}: ` +
-        `the costs before the move (${money(projected.costsBeforeMinor)} on ${projected.fromTier}) counted at the ${projected.toTier} tier's cost shares (${money(projected.costsBeforeOnTierMinor)})` +
+        (projected.costsBefore.length
+          ? `the costs before the move (${projected.costsBefore.map((c) => `${money(c.amountMinor)} on ${c.tier}`).join(', ')}) counted at the ${projected.toTier} tier's cost shares (${money(projected.costsBeforeOnTierMinor)})`
+          : 'no costs before the move') +
         (feeSwapped ? `, its fee margin for the whole window (${money(projected.feeMarginOnTierMinor)}, not the ${money(projected.feeMarginCountedMinor)} of the tiers held)` : '') +
         (projected.offerDiscountMinor ? `, less the ${money(projected.offerDiscountMinor)} the accepted offer takes off the tier's fee` : '') +
-        `, as the proposal projected (${money(score.value)} with them at full${feeSwapped ? ' on the tiers held' : ''}${projected.offerDiscountMinor ? ' and the fee undiscounted' : ''})`,
+        `, as the proposal projected; on the plain window (${projected.costsBefore.length ? 'those costs at full' : 'the costs'}${feeSwapped ? ', the fee margin of the tiers held' : ''}${projected.offerDiscountMinor ? ', the fee undiscounted' : ''}) it is ${money(score.value)}`,
       projected: true,
     };
   }

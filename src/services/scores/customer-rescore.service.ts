@@ -5,7 +5,7 @@ import { scoreCustomer, type CustomerScore, type ScoringPolicy } from '../../dom
 import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
 import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { costOnTier, feeDaysInWindow, profitability } from '../../domain/scoring/profitability.js';
+import { costOnTier, feeDaysInWindow, profitability, type CostEntryInput } from '../../domain/scoring/profitability.js';
 import { dayNumber } from '../../domain/dates.js';
 import { discountOff, type ProjectedTier } from '../../domain/playbooks/account-offer.js';
 import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
@@ -72,8 +72,8 @@ export class CustomerRescoreService {
   /**
    * The customer's profitability rescored now (stored, as after any event) and, with `tierChange`
    * (the customer moved from `fromTier` to the tier they have now at `at`), as the tier model
-   * projects it for the tier they have now: the window's costs from before the day of the move
-   * (their own day) counted at that tier's cost shares (`costOnTier`); the fee margin the current
+   * projects it for the tier they have now: the window's costs incurred on other tiers (by the tier
+   * held on their day) counted at that tier's cost shares (`costOnTier`); the fee margin the current
    * tier's for the whole window (the score counts each day's tier's), less the discount on its fee of the
    * offer the move came with (`discountPercent`, as the offer was weighed). Null `projected`: no such
    * move to count (the tier is the one moved from again, or the account is not judged). Judged so at a
@@ -91,7 +91,8 @@ export class CustomerRescoreService {
       fromTier: string;
       toTier: string;
       sinceDay: string;
-      costsBeforeMinor: number;
+      /** The window's costs incurred on other tiers (before the move), by the tier held then, and all of them as this tier incurs them. */
+      costsBefore: { tier: string; amountMinor: number }[];
       costsBeforeOnTierMinor: number;
       /** The fee margin the score counted (each day's tier's), and the tier's own for the whole window. */
       feeMarginCountedMinor: number;
@@ -107,18 +108,15 @@ export class CustomerRescoreService {
     const score = rescored?.scores.find((s) => s.kind === ScoreKind.Profitability) ?? null;
     if (!rescored || !tierChange || score?.value == null || rescored.facts.serviceTier === tierChange.fromTier) return { score, windowDays, projected: null };
     const asOf = rescored.facts.asOf;
-    const { rows } = await sql<{ kind: string; amount: string; since_day: string }>`
-      select ce.kind, sum(ce.amount_minor)::bigint::text as amount, d.day::text as since_day
-        from (select (${tierChange.at}::timestamptz at time zone c.time_zone)::date as day from customer c where c.id = ${customerId}::uuid) d
-        left join cost_entry ce on ce.customer_id = ${customerId}::uuid and ce.occurred_at > ${asOf}::date - ${windowDays}::int and ce.occurred_at <= ${asOf}::date and ce.occurred_at < d.day
-       group by ce.kind, d.day`.execute(this.db);
-    const before = rows.filter((r) => r.kind !== null).map((r) => ({ kind: r.kind, amountMinor: Number(r.amount) }));
+    const { rows } = await sql<{ since_day: string }>`
+      select (${tierChange.at}::timestamptz at time zone c.time_zone)::date::text as since_day from customer c where c.id = ${customerId}::uuid`.execute(this.db);
     const currentTier = rescored.facts.serviceTier;
-    const costsBeforeMinor = before.reduce((sum, c) => sum + c.amountMinor, 0);
-    // Each kind of cost before the move as the tier they have now incurs it; the window's costs with those in their place.
-    const beforeOnTier = before.map((c) => ({ kind: c.kind, amountMinor: costOnTier([c], tierChange.fromTier, currentTier, this.policy.serviceTiers) }));
-    const costsBeforeOnTierMinor = beforeOnTier.reduce((sum, c) => sum + c.amountMinor, 0);
-    const costsOnTier = [...rescored.facts.windowCosts.map((c) => ({ kind: c.kind, amountMinor: c.amountMinor - (before.find((b) => b.kind === c.kind)?.amountMinor ?? 0) })), ...beforeOnTier];
+    // The costs incurred on another tier (before the move, by the tiers held then) as the tier they have now incurs them.
+    const elsewhere = rescored.facts.windowCosts.filter((c) => c.tier !== undefined);
+    const costsBefore = [...Map.groupBy(elsewhere, (c) => c.tier!)].map(([tier, costs]) => ({ tier, amountMinor: costs.reduce((sum, c) => sum + c.amountMinor, 0) }));
+    const onTier = (c: CostEntryInput) => ({ kind: c.kind, amountMinor: c.tier === undefined ? c.amountMinor : costOnTier([c], c.tier, currentTier, this.policy.serviceTiers) });
+    const costsOnTier = rescored.facts.windowCosts.map(onTier);
+    const costsBeforeOnTierMinor = elsewhere.map(onTier).reduce((sum, c) => sum + c.amountMinor, 0);
     // The tier's fee margin for the window's days with us in place of the one counted, and its fee at the offer's discount.
     const tenureDays = dayNumber(asOf) - dayNumber(rescored.facts.customerSince);
     const feeShare = feeDaysInWindow(tenureDays, windowDays) / 365;
@@ -151,7 +149,7 @@ export class CustomerRescoreService {
         fromTier: tierChange.fromTier,
         toTier: rescored.facts.serviceTier,
         sinceDay: rows[0].since_day,
-        costsBeforeMinor,
+        costsBefore,
         costsBeforeOnTierMinor,
         feeMarginCountedMinor,
         feeMarginOnTierMinor,

@@ -84,10 +84,14 @@ export function factsColumns(asOf: string, policy: ScoringPolicy, runId: string 
                  count(o.margin_minor) as "marginedOrders"
             from customer_order o where o.customer_id = r.id and o.ordered_at < ${end}`;
   return sql`
-    (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount)), '[]') from (
-       select ce.kind, sum(ce.amount_minor)::bigint as amount from cost_entry ce
+    (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount, 'tier', k.tier)), '[]') from (
+       select ce.kind, sum(ce.amount_minor)::bigint as amount,
+              -- The tier held on the cost's day, where a later change moved the customer from it (null: the tier they have now).
+              (select t.from_tier::text from service_tier_change t where t.customer_id = p.id and t.changed_on > ce.occurred_at
+                order by t.changed_on, t.created_at, t.id limit 1) as tier
+         from cost_entry ce
         where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date
-        group by ce.kind) k) as window_costs,
+        group by ce.kind, 3) k) as window_costs,
     (select coalesce(json_agg(json_build_object('day', t.changed_on, 'fromTier', t.from_tier, 'toTier', t.to_tier) order by t.changed_on, t.created_at, t.id), '[]')
        from service_tier_change t where t.customer_id = p.id and t.changed_on > ${asOf}::date - ${policy.profitabilityWindowDays}::int) as tier_changes,
     (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,
@@ -131,7 +135,11 @@ export function toFacts(row: Row, asOf: string): CustomerFacts {
           },
     windowMarginMinor: money(row.window_margin),
     windowUnmarginedRevenueMinor: money(row.window_unmargined),
-    windowCosts: (row.window_costs as { kind: string; amountMinor: unknown }[]).map((c) => ({ kind: c.kind, amountMinor: money(c.amountMinor) })),
+    windowCosts: (row.window_costs as { kind: string; amountMinor: unknown; tier: string | null }[]).map((c) => ({
+      kind: c.kind,
+      amountMinor: money(c.amountMinor),
+      ...(c.tier !== null && c.tier !== row.service_tier ? { tier: c.tier } : {}),
+    })),
     invoices: (row.invoices as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })),
     complaints: row.complaints,
     referrals: (row.referrals as Record<string, unknown>[]).map((r) => ({
