@@ -266,12 +266,13 @@ it('shows each tier change, where it came from, and the tier before it', async (
   const em = stack.orm.em.fork();
   const tia = em.create(Customer, { name: 'Tia Tiers', email: 'tia.tiers@example.com', acquiredAt: '2025-01-01', serviceTier: ServiceTier.Standard });
   em.create(ServiceTierChange, { customer: tia, changedOn: '2026-03-01', fromTier: ServiceTier.Basic, toTier: ServiceTier.Premium, source: TierChangeSource.Import, createdAt: at('2026-03-01T07:00:00Z') });
-  em.create(ServiceTierChange, { customer: tia, changedOn: '2026-10-01', fromTier: ServiceTier.Premium, toTier: ServiceTier.Standard, source: TierChangeSource.AccountReview, createdAt: at('2026-10-01T15:00:00Z') });
+  em.create(ServiceTierChange, { customer: tia, changedOn: '2026-10-02', fromTier: ServiceTier.Premium, toTier: ServiceTier.Standard, source: TierChangeSource.AccountReview, createdAt: at('2026-10-01T15:00:00Z') });
   await em.flush();
   const result = await stack.gql(CustomerTimelineDocument, { id: tia.id, first: 10, kinds: ['TierChanged'] }, Role.Viewer);
   expect(result.errors).toBeUndefined();
-  expect(result.data!.customer!.timeline.edges.map((e) => [e.node.at, e.node.summary])).toEqual([
-    ['2026-10-01T15:00:00.000Z', 'Service tier: premium → standard (accepted in an account review)'],
-    ['2026-03-01T07:00:00.000Z', "Service tier: basic → premium (as the company's records say)"],
+  // Recorded at a moment, in effect from the customer's day (east of UTC, already the next one).
+  expect(result.data!.customer!.timeline.edges.map((e) => [e.node.at, e.node.day, e.node.summary])).toEqual([
+    ['2026-10-01T15:00:00.000Z', '2026-10-02', 'Service tier: premium → standard (accepted in an account review)'],
+    ['2026-03-01T07:00:00.000Z', '2026-03-01', "Service tier: basic → premium (as the company's records say)"],
   ]);
 });

@@ -38,7 +38,7 @@ export class CustomerEventType {
 
   @Field(() => LocalDateResolver, {
     nullable: true,
-    description: "The day of an event the records keep by day only (an invoice issued, paid or cancelled; a payment received): show this day, not `at` in the reader's time zone, which west of UTC falls on the day before. Null for an event at a moment",
+    description: "The day of an event the records keep by day only (an invoice issued, paid or cancelled; a payment received): show this day, not `at` in the reader's time zone, which west of UTC falls on the day before. For a tier change, the day (the customer's) it counts from, `at` being when it was recorded. Null for an event at a moment",
   })
   day!: string | null;
 

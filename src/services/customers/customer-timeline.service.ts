@@ -54,6 +54,8 @@ interface EventFacts {
   payload?: Record<string, unknown> | null;
   readerName?: string | null;
   readerLocale?: string | null;
+  /** A tier change's day (the customer's), from which it counts. */
+  day?: string | null;
 }
 
 /** An event's time, kind and key (its reference, or for a `KEYED` kind the entry that recorded it). */
@@ -141,7 +143,8 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
           from campaign_member m join campaign cmp on cmp.id = m.campaign_id where ${of(ids, 'm.customer_id')}`,
   // Tier changes as recorded when they took effect here (the day they count from for profitability is the customer's day of it).
   [K.TierChanged]: (ids) =>
-    sql`select customer_id, created_at as at, id::text as ref, jsonb_build_object('detail', to_tier, 'extra', source, 'previous', from_tier) as facts from service_tier_change where ${of(ids)}`,
+    sql`select customer_id, created_at as at, id::text as ref, jsonb_build_object('detail', to_tier, 'extra', source, 'previous', from_tier, 'day', changed_on) as facts
+          from service_tier_change where ${of(ids)}`,
   // Bands as they moved (recorded when current_score changed; a customer's first band is no change).
   [K.ScoreBandChanged]: (ids) =>
     sql`select customer_id, changed_at as at, snapshot_id::text || '/' || kind as ref, jsonb_build_object('detail', kind, 'extra', band, 'previous', previous) as facts
@@ -252,6 +255,7 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
   };
   if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? 'en', currency).subject;
   const at = new Date(row.at);
-  const day = DAY_ONLY_EVENTS.has(row.kind) ? at.toISOString().slice(0, 10) : null;
+  // (A tier change is recorded at a moment and counts from a day, the customer's: both are shown.)
+  const day = DAY_ONLY_EVENTS.has(row.kind) ? at.toISOString().slice(0, 10) : (f.day ?? null);
   return { ...facts, id: `${row.customer_id}/${row.kind}/${row.key}`, key: row.key, customerId: row.customer_id, at, day, summary: eventSummary(facts, currency) };
 }
