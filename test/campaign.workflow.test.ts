@@ -971,7 +971,8 @@ it('ignores a signal under a name it does not take (typed wrongly in the Tempora
   await inUi.signal('pasue');
   const entries = async () => (await auditOf(id)).filter(([action]) => action === 'campaign.signal-in-engine').map(([, actor, , after]) => [actor, (after as { signal: string }).signal, (after as { ignored?: string }).ignored]);
   expect(await eventually(entries, (audited) => audited.length === 1, 10_000)).toEqual([['temporal:ops@example.com', 'pasue', 'no such signal']]);
-  expect(worker!.output()).toMatch(/signal \\?"pasue\\?" ignored: no such signal \(this run takes \\?"pause\\?", \\?"resume\\?", \\?"cancel\\?"\)/);
+  // (The worker's output comes through a pipe: read until it has arrived.)
+  await eventually(async () => worker!.output(), (out) => /signal \\?"pasue\\?" ignored: no such signal \(this run takes \\?"pause\\?", \\?"resume\\?", \\?"cancel\\?"\)/.test(out), 10_000);
   // Not taken for a pause: the campaign runs on.
   expect(await campaign(id)).toMatchObject({ status: 'Running' });
   expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();

@@ -386,7 +386,9 @@ it('ignores a signal under a name it does not take, also one in its history from
     ['temporal:ops-alice', 'issueRecurd', 'no such signal'],
   ]);
   for (const typo of ['issueResolvd', 'issueRecurd']) {
-    expect(stack.workerOutput()).toMatch(new RegExp(`signal \\\\?"${typo}\\\\?" ignored: no such signal \\(this run takes \\\\?"issueResolved\\\\?", \\\\?"issueRecurred\\\\?"\\)`));
+    // (The worker's output comes through a pipe: read until it has arrived.)
+    const logged = new RegExp(`signal \\\\?"${typo}\\\\?" ignored: no such signal \\(this run takes \\\\?"issueResolved\\\\?", \\\\?"issueRecurred\\\\?"\\)`);
+    await eventually(async () => stack.workerOutput(), (out) => logged.test(out), 10_000);
   }
   // Neither was taken for a fix: the case waits for one.
   expect(await stack.temporal.client.workflow.getHandle(workflowId).query(fixIssueStateQuery)).toMatchObject({ step: 'awaiting-fix', resolved: false, recurrences: 0 });
