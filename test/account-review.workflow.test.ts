@@ -551,6 +551,9 @@ it('keeps the account when nothing fits to propose and nobody decides in time', 
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: c.id })).toMatchObject({ status: 'active' });
 }, 60_000);
 
+// The offers the test below weighs are out of the way of the tests after it, also when it fails half-way.
+afterEach(() => stack.orm.em.fork().nativeDelete(Offer, { code: { $in: ['LOYAL15', 'BASIC40'] } }));
+
 it('proposes, when no cheaper tier helps, the offer that moves the account to a tier projected to lose less, never a price cut on the same service, as marketing to a customer who takes it and whom the contact guard lets it reach, and confirms it when accepted', async () => {
   const em = stack.orm.em.fork();
   // A price cut on the basic service would deepen the loss: not proposed, however big.
@@ -662,8 +665,6 @@ it('proposes, when no cheaper tier helps, the offer that moves the account to a 
   for (const other of [silent, complaining, premium, german]) {
     expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: accountReviewWorkflowId(other.id), reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
   }
-  // (Out of the way of the offers the tests below weigh.)
-  await stack.orm.em.fork().nativeDelete(Offer, { code: { $in: ['LOYAL15', 'BASIC40'] } });
 }, 60_000);
 
 it('scores again after the review period when the customer does not answer, and ends when the account turned around', async () => {
