@@ -846,34 +846,30 @@ it('weighs other tiers for a customer on a tier a review gave from the judgement
   const em = stack.orm.em.fork();
   const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
   const dayOf = (d: Date) => d.toISOString().slice(0, 10);
-  // Premium until a review moved Sol to standard 100 days ago; support of 300.00 before the move, an order of margin 100.00 since.
+  // Basic until a review's offer (50% off the standard fee) moved Sol to standard 100 days ago; support of 100.00 before
+  // the move (on basic), an order of margin 100.00 since.
   const sol = em.create(Customer, { name: 'Sol', email: 'sol@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Standard });
   em.create(Order, { customer: sol, orderedAt: daysAgo(50), amountMinor: 40_000, marginMinor: 10_000 });
-  em.create(CostEntry, { customer: sol, occurredAt: dayOf(daysAgo(200)), kind: CostKind.SupportMinutes, amountMinor: 30_000 });
-  em.create(AuditEntry, {
-    at: daysAgo(100),
-    actor: `playbook:${accountReviewWorkflowId(sol.id)}`,
-    action: 'customer.service-tier',
-    entityType: 'customer',
-    entityId: sol.id,
-    before: { serviceTier: 'premium' },
-    after: { serviceTier: 'standard' },
-  });
-  em.create(ServiceTierChange, { customer: sol, changedOn: dayOf(daysAgo(100)), fromTier: ServiceTier.Premium, toTier: ServiceTier.Standard, source: TierChangeSource.AccountReview });
+  em.create(CostEntry, { customer: sol, occurredAt: dayOf(daysAgo(200)), kind: CostKind.SupportMinutes, amountMinor: 10_000 });
+  const actor = `playbook:${accountReviewWorkflowId(sol.id)}`;
+  em.create(AuditEntry, { at: daysAgo(100), actor, action: 'customer.offer-accepted', entityType: 'customer', entityId: sol.id, after: { offerCode: 'HALF', discountPercent: 50 } });
+  em.create(AuditEntry, { at: daysAgo(100), actor, action: 'customer.service-tier', entityType: 'customer', entityId: sol.id, before: { serviceTier: 'basic' }, after: { serviceTier: 'standard' } });
+  em.create(ServiceTierChange, { customer: sol, changedOn: dayOf(daysAgo(100)), fromTier: ServiceTier.Basic, toTier: ServiceTier.Standard, source: TierChangeSource.AccountReview });
   await em.flush();
   const judgement = new AccountReviewJudgement(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)));
-  // As on standard all year: 100.00 + 20.00 fee margin - 180.00 (the premium support at standard's 60%) = -60.00.
-  // From there, basic: no fee margin, a quarter of the support (75.00): +25.00; premium: its 60.00 and the support at full: -140.00.
-  // (From the plain window, -150.96 with premium's fee for 265 days, basic would read -25.00: the premium support scaled from standard's share.)
+  // The plain window reads a profit (100.00 + 5.48 of standard's fee margin for 100 days - 100.00): nothing to weigh there.
+  // As on standard all year: 100.00 + 20.00 - 30.00 (half the fee off) - 240.00 (the basic support at standard's 60%) = -150.00.
+  // From there, basic: the fee margin earned (-10.00) given up, the support back at a quarter (100.00): 0.00, a cheaper tier that helps;
+  // premium: 60.00 of fee margin and the support at full (400.00): -240.00.
   expect(await judgement.judge(sol.id)).toMatchObject({
-    valueMinor: -6_000,
+    valueMinor: -15_000,
     projected: true,
     suggestedTier: 'basic',
     tierProjections: {
-      valueMinor: -6_000,
+      valueMinor: -15_000,
       projections: [
-        { tier: 'premium', projectedValueMinor: -14_000, feeMinor: 12_000 },
-        { tier: 'basic', projectedValueMinor: 2_500, feeMinor: 0 },
+        { tier: 'premium', projectedValueMinor: -24_000, feeMinor: 12_000 },
+        { tier: 'basic', projectedValueMinor: 0, feeMinor: 0 },
       ],
     },
   });

@@ -776,6 +776,34 @@ describe('rescoring the whole base', () => {
     expect(now.reasons[1]).toMatch(/^the margin includes the tier fee margin of [0-9.]+ for the tiers held: standard \d+ days, premium \d+ days$/);
   });
 
+  it('takes a cost on the tier held on its day: a change on that day counts for it, and a customer back on a tier since was not on it all along', async () => {
+    const em = stack.orm.em.fork();
+    // Ben: basic, premium from 2026-03-01, basic again from 2026-12-01 (after the day scored). Support of 400.00 in
+    // February (on basic) and 60.00 on the day of the move to premium (on premium).
+    const ben = em.create(Customer, { name: 'Ben Backagain', email: 'ben.backagain@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
+    em.create(Order, { customer: ben, orderedAt: new Date('2026-06-01T10:00:00Z'), amountMinor: 50_000, marginMinor: 10_000 });
+    em.create(ServiceTierChange, { customer: ben, changedOn: '2026-03-01', fromTier: ServiceTier.Basic, toTier: ServiceTier.Premium, source: TierChangeSource.Import });
+    em.create(ServiceTierChange, { customer: ben, changedOn: '2026-12-01', fromTier: ServiceTier.Premium, toTier: ServiceTier.Basic, source: TierChangeSource.Import });
+    em.create(CostEntry, { customer: ben, occurredAt: '2026-02-10', kind: CostKind.SupportMinutes, amountMinor: 40_000 });
+    em.create(CostEntry, { customer: ben, occurredAt: '2026-03-01', kind: CostKind.SupportMinutes, amountMinor: 6_000 });
+    await em.flush();
+
+    const scored = await scoredInOnePage('rescore/back-on-a-tier');
+    // As of 2026-11-01 Ben is on premium: 119 days of basic, 246 of premium (6,000 × 246/365 = 4,044). On basic the
+    // February support costs what it did (not a quarter of it, as if given on premium: "345.00 less") and the one of the
+    // move's day, on premium, a quarter: 10,000 - 40,000 - 1,500 = -31,500.
+    expect((await scored(ben.id))[ScoreKind.Profitability]).toMatchObject({
+      value: 10_000 + 4_044 - 46_000,
+      band: 'loss-making',
+      reasons: [
+        'margin 140.44 minus cost to serve 460.00 over the last 365 days: -319.56',
+        'the margin includes the tier fee margin of 40.44 for the tiers held: basic 119 days, premium 246 days',
+        'cost drivers: support minutes 460.00 (100%)',
+        'a cheaper service concept helps: basic (support minutes about 45.00 less; tier fee margin 40.44 less; projected -315.00 instead of -319.56 on premium)',
+      ],
+    });
+  });
+
   it('counts orders of 0.00 with a margin of 0.00 as carrying one, values a repeat buyer who paid nothing at 0, and judges no one on the tier fee alone (QA 73 F2, F3)', async () => {
     const em = stack.orm.em.fork();
     const day = (d: string) => new Date(`${d}T10:00:00Z`);

@@ -111,6 +111,8 @@ describe('profitability', () => {
     expect(() => profitability({ marginMinor: 0, costs: [], currentTier: 'gold' }, policy)).toThrow(ScoringException);
     expect(() => profitability({ marginMinor: NaN, costs: [], currentTier: 'basic' }, policy)).toThrow(ScoringException);
     expect(() => profitability({ marginMinor: 0, costs: [{ kind: 'x', amountMinor: Infinity }], currentTier: 'basic' }, policy)).toThrow(ScoringException);
+    // A loss projected onto other tiers from a cost incurred on a tier the policy does not know.
+    expect(() => profitability({ marginMinor: 0, costs: [{ kind: 'support_minutes', amountMinor: 100, tier: 'gold' }], currentTier: 'basic' }, policy)).toThrow(ScoringException);
   });
 
   it('does not judge a newcomer on a loss: too new, no suggestion, until the policy\'s days have passed', () => {

@@ -213,7 +213,8 @@ function fail(error: Error): never {
  */
 function projectOnTier(input: ProfitabilityInput, current: TierTerms, t: TierTerms, value: number, m: (v: number) => string, policy: ServiceTierPolicy): TierProjection {
   const share = (tier: TierTerms, kind: string) => tier.costShares[kind] ?? 1;
-  const heldWhen = (c: CostEntryInput) => (c.tier === undefined ? current : (policy.tiers.find((p) => p.tier === c.tier) ?? current));
+  const heldWhen = (c: CostEntryInput) =>
+    c.tier === undefined ? current : (policy.tiers.find((p) => p.tier === c.tier) ?? fail(invalidInput(`tier "${c.tier}" is not in the tier policy`, { tier: c.tier })));
   const reasoning: string[] = [];
   // The window holds its share of a year's fee: the other tier's fee is swapped in for the same share.
   const feeShare = input.feeShare ?? 1;

@@ -16,7 +16,7 @@ export interface CustomerEvent extends CustomerEventFacts {
   key: string;
   customerId: string;
   at: Date;
-  /** The day of an event kept by day only (`DAY_ONLY_EVENTS`); null for one at a moment. */
+  /** The day of an event kept by day only (`DAY_ONLY_EVENTS`), or the day a tier change counts from; null for one at a moment. */
   day: string | null;
   summary: string;
 }

@@ -112,9 +112,11 @@ export class CustomerRescoreService {
       select (${tierChange.at}::timestamptz at time zone c.time_zone)::date::text as since_day from customer c where c.id = ${customerId}::uuid`.execute(this.db);
     const currentTier = rescored.facts.serviceTier;
     // The costs incurred on another tier (before the move, by the tiers held then) as the tier they have now incurs them.
-    const elsewhere = rescored.facts.windowCosts.filter((c) => c.tier !== undefined);
-    const costsBefore = [...Map.groupBy(elsewhere, (c) => c.tier!)].map(([tier, costs]) => ({ tier, amountMinor: costs.reduce((sum, c) => sum + c.amountMinor, 0) }));
-    const onTier = (c: CostEntryInput) => ({ kind: c.kind, amountMinor: c.tier === undefined ? c.amountMinor : costOnTier([c], c.tier, currentTier, this.policy.serviceTiers) });
+    const elsewhere = rescored.facts.windowCosts.filter((c) => c.tier !== undefined && c.tier !== currentTier);
+    const costsBefore = [...Map.groupBy(elsewhere, (c) => c.tier!)]
+      .map(([tier, costs]) => ({ tier, amountMinor: costs.reduce((sum, c) => sum + c.amountMinor, 0) }))
+      .sort((a, b) => b.amountMinor - a.amountMinor || a.tier.localeCompare(b.tier));
+    const onTier = (c: CostEntryInput) => ({ kind: c.kind, amountMinor: c.tier === undefined || c.tier === currentTier ? c.amountMinor : costOnTier([c], c.tier, currentTier, this.policy.serviceTiers) });
     const costsOnTier = rescored.facts.windowCosts.map(onTier);
     const costsBeforeOnTierMinor = elsewhere.map(onTier).reduce((sum, c) => sum + c.amountMinor, 0);
     // The tier's fee margin for the window's days with us in place of the one counted, and its fee at the offer's discount.

@@ -86,7 +86,7 @@ export function factsColumns(asOf: string, policy: ScoringPolicy, runId: string 
   return sql`
     (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount, 'tier', k.tier)), '[]') from (
        select ce.kind, sum(ce.amount_minor)::bigint as amount,
-              -- The tier held on the cost's day, where a later change moved the customer from it (null: the tier they have now).
+              -- The tier held on the cost's day: the one the first later change moved the customer from (null: the tier they have now).
               (select t.from_tier::text from service_tier_change t where t.customer_id = p.id and t.changed_on > ce.occurred_at
                 order by t.changed_on, t.created_at, t.id limit 1) as tier
          from cost_entry ce
@@ -138,7 +138,9 @@ export function toFacts(row: Row, asOf: string): CustomerFacts {
     windowCosts: (row.window_costs as { kind: string; amountMinor: unknown; tier: string | null }[]).map((c) => ({
       kind: c.kind,
       amountMinor: money(c.amountMinor),
-      ...(c.tier !== null && c.tier !== row.service_tier ? { tier: c.tier } : {}),
+      // The tier held on its day (the one they have now where no later change moved them from another): compared with the
+      // tier held on asOf, not today's, a customer who came back to a tier since is not taken as having been on it all along.
+      tier: c.tier ?? row.service_tier,
     })),
     invoices: (row.invoices as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })),
     complaints: row.complaints,
