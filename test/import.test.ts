@@ -499,13 +499,18 @@ it('keeps a notice and a tier change decided here against a CRM export that stil
   await e.flush();
   await em().nativeUpdate(Customer, { id: olga.id }, { serviceTier: ServiceTier.Standard, tierChangedFrom: ServiceTier.Premium, status: CustomerStatus.Offboarding });
 
-  // The CRM does not know yet: its export changes neither.
-  await run('customers', file('premium', 'active'));
+  // The CRM does not know yet: its export changes neither, and the report says both were held back and why (not just "unchanged").
+  const held = { field: 'service_tier', rows: 1, why: expect.stringMatching(/^moved to another tier here in an account review; the file still has the tier before/) };
+  const notice = { field: 'status', rows: 1, why: expect.stringMatching(/^under an offboarding notice given here in an account review/) };
+  expect(await run('customers', file('premium', 'active'))).toMatchObject({ updated: 0, unchanged: 1, kept: [held, notice] });
   expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'offboarding', serviceTier: 'standard', tierChangedFrom: 'premium' });
+  // The same through the API (a file pasted by an admin).
+  const pasted = await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv: file('premium', 'active') } }, Role.Admin);
+  expect(pasted.data!.importCsv).toMatchObject({ unchanged: 1, kept: [held, notice] });
   // It takes the new tier over: the hold ends, and a later move back to premium is the CRM's own, and taken.
-  await run('customers', file('standard', 'active'));
+  expect(await run('customers', file('standard', 'active'))).toMatchObject({ kept: [notice] });
   expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ serviceTier: 'standard', tierChangedFrom: null });
-  await run('customers', file('premium', 'active'));
+  expect(await run('customers', file('premium', 'active'))).toMatchObject({ updated: 1, kept: [notice] });
   expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ serviceTier: 'premium', status: 'offboarding' });
   // Only that move is the CRM's tier change (the profitability window counts the premium fee margin from today):
   // not the tier of a new customer, a row held back, nor one agreeing with the tier held.
@@ -515,7 +520,7 @@ it('keeps a notice and a tier change decided here against a CRM export that stil
 
   // Offboarded at the end of the notice: a customer who comes back is the CRM's to make active again.
   await em().nativeUpdate(Customer, { id: olga.id }, { status: CustomerStatus.Offboarded });
-  await run('customers', file('premium', 'active'));
+  expect(await run('customers', file('premium', 'active'))).toMatchObject({ updated: 1, kept: [] });
   expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'active' });
   // A notice withdrawn here leaves the CRM's status counting again.
   const w = em();
@@ -1245,7 +1250,18 @@ it('never gives back marketing consent a customer withdrew here, and audits each
   // CONS-1 unsubscribes through the link in a message; the CRM export of the next night still says yes.
   await services.customers.optOut(unsubscribed.id, UNSUBSCRIBE_ACTOR);
   const nightly = { ...strict, actor: 'cli:crm-sync' };
-  expect(await run('customers', customers([['CONS-1', 'yes'], ['CONS-2', 'yes']]), nightly)).toMatchObject({ updated: 0, errorCount: 0 });
+  expect(await run('customers', customers([['CONS-1', 'yes'], ['CONS-2', 'yes']]), nightly)).toMatchObject({
+    updated: 0,
+    errorCount: 0,
+    kept: [{ field: 'marketing_consent', rows: 1, why: expect.stringMatching(/^consent withdrawn here/) }],
+  });
+  // The CLI says it in its summary line too.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kept-'));
+  await writeFile(path.join(dir, 'customers.csv'), customers([['CONS-1', 'yes']]));
+  const byCli = cli(['customers', path.join(dir, 'customers.csv')]);
+  await rm(dir, { recursive: true });
+  expect(byCli.status).toBe(0);
+  expect(byCli.stderr).toMatch(/^customers: marketing_consent kept as stored in 1 row: consent withdrawn here \(an opt-out/m);
   expect(await em().findOneOrFail(Customer, { id: unsubscribed.id })).toMatchObject({ marketingConsent: false });
 
   // Consent the CRM withdrew, the CRM may give back; each change is audited for the customer, as the timeline and data export show.

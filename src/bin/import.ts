@@ -69,7 +69,8 @@ try {
   });
   const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
   process.stderr.write(
-    `\n${kind}: ${report.written ? `${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged` : 'nothing written'}, ${report.rejected} rows refused; ${seconds()} s, peak memory ${peakMb} MB\n`,
+    `\n${kind}: ${report.written ? `${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged` : 'nothing written'}, ${report.rejected} rows refused; ${seconds()} s, peak memory ${peakMb} MB\n` +
+      report.kept.map((k) => `${kind}: ${k.field} kept as stored in ${k.rows} row${k.rows === 1 ? '' : 's'}: ${k.why}\n`).join(''),
   );
   console.log(JSON.stringify(report, null, 2));
   process.exit(report.errorCount > 0 ? 1 : 0);

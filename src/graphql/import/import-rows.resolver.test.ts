@@ -49,7 +49,7 @@ beforeAll(async () => {
 });
 beforeEach(() => {
   calls.length = 0;
-  answer = { kind: 'customers', mode: 'all-or-nothing', source: 'graphql', rowsRead: 2, inserted: 1, updated: 0, unchanged: 0, rejected: 1, written: true, errorCount: 1, errors: [{ line: 2, field: 'marketing_consent', code: ImportRowProblem.InvalidValue, message: '"maybe" is not true or false' }], errorSummary: [{ field: 'marketing_consent', code: ImportRowProblem.InvalidValue, count: 1, firstLine: 2 }] };
+  answer = { kind: 'customers', mode: 'all-or-nothing', source: 'graphql', rowsRead: 2, inserted: 1, updated: 0, unchanged: 0, rejected: 1, written: true, errorCount: 1, errors: [{ line: 2, field: 'marketing_consent', code: ImportRowProblem.InvalidValue, message: '"maybe" is not true or false' }], errorSummary: [{ field: 'marketing_consent', code: ImportRowProblem.InvalidValue, count: 1, firstLine: 2 }], kept: [{ field: 'service_tier', rows: 1, why: 'moved here' }] };
 });
 
 const typeOf: Record<ImportKind, string> = {
@@ -74,7 +74,7 @@ it('has one mutation per kind, registered in the API schema beside importCsv', a
 });
 
 const customers = `mutation($rows: [CustomerImportRow!]!, $mode: ImportMode) {
-  importCustomers(rows: $rows, mode: $mode) { kind mode rowsRead inserted rejected written errorCount errors { row field code message } errorSummary { field code count firstRow } }
+  importCustomers(rows: $rows, mode: $mode) { kind mode rowsRead inserted rejected written errorCount errors { row field code message } errorSummary { field code count firstRow } kept { field rows why } }
 }`;
 
 it.each([Role.Viewer, Role.Marketer, Role.Operator, null])('is refused to %s without calling the service', async (role) => {
@@ -108,6 +108,7 @@ it('passes rows as CSV columns, leaving out the fields a row leaves out, and rep
     errorCount: 1,
     errors: [{ row: 2, field: 'marketingConsent', code: 'InvalidValue', message: '"maybe" is not true or false' }],
     errorSummary: [{ field: 'marketingConsent', code: 'InvalidValue', count: 1, firstRow: 2 }],
+    kept: [{ field: 'serviceTier', rows: 1, why: 'moved here' }],
   });
 });
 

@@ -148,6 +148,7 @@ export class ImportRowsReportType extends ImportCounts {
       ...report,
       errors: report.errors.map((e) => ({ row: e.line, field: e.field === null ? null : columnField(e.field), code: e.code, message: e.message })),
       errorSummary: report.errorSummary.map((g) => ({ field: g.field === null ? null : columnField(g.field), code: g.code, count: g.count, firstRow: g.firstLine })),
+      kept: report.kept.map((k) => ({ ...k, field: columnField(k.field) })),
     });
   }
 }

@@ -77,6 +77,21 @@ export class ImportRowErrorType {
   message!: string;
 }
 
+@ObjectType('ImportKept', {
+  simpleResolvers: true,
+  description: "A column whose values in some written rows were kept as stored, for a decision made here the source system does not know of yet (customers: a tier moved or an offboarding notice given in an account review, marketing consent withdrawn here)",
+})
+export class ImportKeptType {
+  @Field({ description: 'The column (the bulk mutations: the row field)' })
+  field!: string;
+
+  @Field(() => Int, { description: 'Written rows whose value of it was held back (also counted as updated or unchanged, by their other values)' })
+  rows!: number;
+
+  @Field({ description: 'Why, in words' })
+  why!: string;
+}
+
 /** The counts both import reports give (CSV text and typed rows). */
 @ObjectType({ simpleResolvers: true })
 export abstract class ImportCounts {
@@ -109,6 +124,9 @@ export abstract class ImportCounts {
 
   @Field(() => Int)
   errorCount!: number;
+
+  @Field(() => [ImportKeptType], { description: "Columns whose values the import kept as stored in some rows, and why (empty when it took every value it was given): such a row's value there is not the file's" })
+  kept!: ImportKeptType[];
 }
 
 @ObjectType('ImportErrorCount', { simpleResolvers: true, description: 'How many errors of one code one column has in the whole file, beyond the 1,000 listed too' })

@@ -548,6 +548,39 @@ const coveredOn = (invoiceId: string, amount: string) => `(
   from (select p.paid_at, sum(p.amount_minor) over (order by p.paid_at, p.id) as running from payment p where p.invoice_id = ${invoiceId}) r)`;
 
 /**
+ * The values of a customers file this platform keeps against it, by column: why (for the report), and when a good row's
+ * cell was not taken, read after the merge on the customer as it left it (`c`). Each is a decision made here the CRM
+ * does not know of yet, so its export still carries the value before: the operator is told what was held back, not
+ * just "unchanged".
+ */
+export const KEPT_BY_IMPORT: ReadonlyArray<{ column: string; why: string; when: string }> = [
+  {
+    column: 'service_tier',
+    why: 'moved to another tier here in an account review; the file still has the tier before, which counts again once it gives the new tier or another one',
+    // The hold (tier_changed_from) outlives the merge only where the file gave the tier moved from.
+    when: `lower(${v('service_tier')}) = c.tier_changed_from::text and c.service_tier::text <> lower(${v('service_tier')})`,
+  },
+  {
+    column: 'status',
+    why: 'under an offboarding notice given here in an account review; it stands until the review ends it (offboarded, or the notice withdrawn)',
+    when: `c.status::text <> lower(${v('status')})`,
+  },
+  {
+    column: 'marketing_consent',
+    why: 'consent withdrawn here (an opt-out, the unsubscribe link, a person\'s update); a file that still says yes does not give it back',
+    when: `${bool('marketing_consent')} and not c.marketing_consent`,
+  },
+];
+
+/** One statement counting the good rows of a customers file whose value of each kept column was held back (see KEPT_BY_IMPORT); null when the file has none of them. */
+export function keptSql(spec: ImportSpec, header: Set<string>): string | null {
+  const kept = spec.kind === 'customers' ? KEPT_BY_IMPORT.filter((k) => header.has(k.column)) : [];
+  if (kept.length === 0) return null;
+  return `select ${kept.map((k) => `count(*) filter (where ${v(k.column)} is not null and ${k.when}) as ${k.column}`).join(', ')}
+    from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}`;
+}
+
+/**
  * Inserts new rows and updates those whose reference exists; returns counts. `deriveRefs`: some
  * row has no reference (see `missingRefSql`); `actor`: who imports, for the audit entries of
  * changes the log keeps one by one (marketing consent).

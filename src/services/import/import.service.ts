@@ -9,7 +9,7 @@ import { postgresConnection } from '../../db/connection.js';
 import { isDatabaseUnreachable } from '../../db/unreachable.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
-import { customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
+import { customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, KEPT_BY_IMPORT, keptSql, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
@@ -43,6 +43,15 @@ export interface ImportReport {
   errors: ImportRowError[];
   /** Every error counted by field and code (also those beyond the listed ones), in the order each first occurs. */
   errorSummary: ImportErrorGroup[];
+  /** Columns whose values in some written rows were held back for a decision made here (counted as updated or unchanged by their other values); only those with rows. */
+  kept: ImportKept[];
+}
+
+/** A column of the file whose value this platform kept in some rows, and why (customers: a tier moved, a notice given, consent withdrawn here). */
+export interface ImportKept {
+  field: string;
+  rows: number;
+  why: string;
 }
 
 /** How many errors of one code one field has in the whole input, and the line of the first (one systematic column, or a few bad lines?). */
@@ -250,7 +259,7 @@ export class ImportService {
       );
     }
     if (rows.length === 0) {
-      return { kind: spec.kind, mode: options.mode, source: options.source, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, written: false, errorCount: 0, errors: [], errorSummary: [] };
+      return { kind: spec.kind, mode: options.mode, source: options.source, rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, written: false, errorCount: 0, errors: [], errorSummary: [], kept: [] };
     }
     const header = sentFields(rows[0]);
     const known = new Set(spec.columns.map((c) => c.name));
@@ -338,7 +347,7 @@ export class ImportService {
                 [spec.columns.map((c) => c.name)],
               )
             ).rows.map((g) => ({ field: g.field, code: g.code, count: Number(g.count), firstLine: g.first_line }));
-      const report: ImportReport = { kind: spec.kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, unchanged: 0, rejected, written: false, errorCount, errors, errorSummary };
+      const report: ImportReport = { kind: spec.kind, mode: options.mode, source: options.source, rowsRead, inserted: 0, updated: 0, unchanged: 0, rejected, written: false, errorCount, errors, errorSummary, kept: [] };
 
       // A file of only a header, like an empty list of rows, writes nothing and leaves no audit entry; so does a
       // good-rows import whose every row is refused (no good row to write).
@@ -358,9 +367,15 @@ export class ImportService {
       }
       report.written = true;
       report.unchanged = rowsRead - rejected - report.inserted - report.updated;
+      // What a customers file gave that a decision made here kept (read after the merge, one count): said in the report, not just "unchanged".
+      const kept = keptSql(spec, new Set(header));
+      if (kept) {
+        const counts = (await client.query<Record<string, string>>(kept)).rows[0];
+        report.kept = KEPT_BY_IMPORT.filter((k) => Number(counts[k.column] ?? 0) > 0).map((k) => ({ field: k.column, rows: Number(counts[k.column]), why: k.why }));
+      }
       await client.query(
         `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), now(), $1, $2, $3, null, null, $4)`,
-        [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected })],
+        [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected, ...(report.kept.length ? { kept: report.kept.map(({ field, rows }) => ({ field, rows })) } : {}) })],
       );
       const { invoicesPaid, invoicesCancelled, customersLeft, customersChanged } = this.followUp;
       const paid = invoicesPaid && (spec.kind === 'invoices' || spec.kind === 'payments') ? await withReminderRunning(client, 'paid') : [];
