@@ -1,11 +1,5 @@
 import { offersForExistingCustomer, type OfferTerms } from '../guards/fairness.js';
-
-/** A tier the profitability model projects a loss-making account on: its result there, and that tier's fee over the window. */
-export interface ProjectedTier {
-  tier: string;
-  projectedValueMinor: number;
-  feeMinor: number;
-}
+import type { ProjectedTier } from '../scoring/profitability.js';
 
 /** The offer an account review puts to a loss-making account, with the result the model projects for the account once it is taken. */
 export interface HelpingOffer {

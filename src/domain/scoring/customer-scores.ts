@@ -11,7 +11,7 @@ import { fmt, money, pct } from './format.js';
 import type { GammaGammaParams } from './gamma-gamma.js';
 import { paymentLoyalty, type InvoiceRecord } from './payment-loyalty.js';
 import { persistentIssues, type ComplaintRecord } from './persistent-issue.js';
-import { feeDaysInWindow, profitability, PROFITABILITY_MODEL_VERSION, type CostEntryInput } from './profitability.js';
+import { feeDaysInWindow, profitability, projectedTiers, PROFITABILITY_MODEL_VERSION, type CostEntryInput } from './profitability.js';
 import { tierDays, tierOn, type TierChange } from './tier-days.js';
 import { referralValue } from './referral-value.js';
 import { rankedRfm, unranked, type RankPosition } from './rfm.js';
@@ -348,7 +348,7 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
   ].filter((r) => r !== null);
   const reasons = [score.reasons[0], ...said, ...score.reasons.slice(1)];
   // (And for a loss, what an account review weighs an offer that changes the tier by: every other tier projected.)
-  const tierProjections = score.projections.map(({ tier, projectedValueMinor, feeMinor }) => ({ tier, projectedValueMinor, feeMinor }));
+  const tierProjections = projectedTiers(score.projections);
   // (And the fee margin counted, on the tiers held: what an account review judging as on today's tier swaps out.)
   return [{ ...score, reasons }, { suggestedTier: score.suggestion?.tier ?? null, feeMarginMinor: windowFee, ...(tierProjections.length ? { tierProjections } : {}) }];
 }

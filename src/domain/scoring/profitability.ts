@@ -136,6 +136,14 @@ export interface TierProjection {
   reasoning: string[];
 }
 
+/** A tier's projection as an account review weighs an offer to it: its result there and its fee over the window. */
+export type ProjectedTier = Pick<TierProjection, 'tier' | 'projectedValueMinor' | 'feeMinor'>;
+
+/** The projections as an account review keeps them (without their levels and reasoning). */
+export function projectedTiers(projections: readonly TierProjection[]): ProjectedTier[] {
+  return projections.map(({ tier, projectedValueMinor, feeMinor }) => ({ tier, projectedValueMinor, feeMinor }));
+}
+
 export interface ProfitabilityScore extends ScoreResult {
   /** Margin minus cost to serve, minor units. */
   value: number;

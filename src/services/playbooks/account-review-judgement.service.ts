@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { money } from '../../domain/scoring/format.js';
-import type { ProjectedTier } from '../../domain/playbooks/account-offer.js';
+import type { ProjectedTier } from '../../domain/scoring/profitability.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
 
 /** How an account review judges the account now. */

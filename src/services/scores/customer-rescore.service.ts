@@ -5,9 +5,9 @@ import { scoreCustomer, type CustomerScore, type ScoringPolicy } from '../../dom
 import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
 import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { costOnTier, feeDaysInWindow, profitability, type CostEntryInput } from '../../domain/scoring/profitability.js';
+import { costOnTier, feeDaysInWindow, profitability, projectedTiers, type CostEntryInput, type ProjectedTier } from '../../domain/scoring/profitability.js';
 import { dayNumber } from '../../domain/dates.js';
-import { discountOff, type ProjectedTier } from '../../domain/playbooks/account-offer.js';
+import { discountOff } from '../../domain/playbooks/account-offer.js';
 import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
 import type { ScoringRunService } from './scoring-run.service.js';
 
@@ -88,7 +88,6 @@ export class CustomerRescoreService {
     windowDays: number;
     projected: {
       valueMinor: number;
-      fromTier: string;
       toTier: string;
       sinceDay: string;
       /** The window's costs incurred on other tiers (before the move), by the tier held then, and all of them as this tier incurs them. */
@@ -146,9 +145,8 @@ export class CustomerRescoreService {
       windowDays,
       projected: {
         valueMinor: asOnTier.value,
-        projections: asOnTier.projections.map(({ tier, projectedValueMinor, feeMinor }) => ({ tier, projectedValueMinor, feeMinor })),
+        projections: projectedTiers(asOnTier.projections),
         suggestedTier: asOnTier.suggestion?.tier ?? null,
-        fromTier: tierChange.fromTier,
         toTier: rescored.facts.serviceTier,
         sinceDay: rows[0].since_day,
         costsBefore,
