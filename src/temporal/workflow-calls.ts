@@ -240,7 +240,35 @@ export async function howReset(client: Client, workflowId: string, runId: string
   }
 }
 
-const { UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED: ADMITTED } = proto.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
+const { UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED: ADMITTED, UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED: COMPLETED } =
+  proto.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
+
+/**
+ * Temporal's answer to a poll of update `updateId` (of execution `runId`, else the current one) until it reaches `stage`:
+ * whether the run has answered it, and if it refused it, why (the message of the failure its handler threw); null when
+ * the engine does not know the update.
+ */
+async function pollUpdate(
+  client: Client,
+  workflowId: string,
+  updateId: string,
+  runId: string | undefined,
+  stage: typeof ADMITTED | typeof COMPLETED,
+): Promise<{ answered: boolean; refused: string | null } | null> {
+  try {
+    const response = await client.workflowService.pollWorkflowExecutionUpdate({
+      namespace: client.options.namespace,
+      updateRef: { workflowExecution: { workflowId, ...(runId ? { runId } : {}) }, updateId },
+      identity: client.options.identity,
+      waitPolicy: { lifecycleStage: stage },
+    });
+    if (!response.outcome) return { answered: false, refused: null };
+    return { answered: true, refused: response.outcome.success ? null : response.outcome.failure?.message || 'refused' };
+  } catch (error) {
+    if ((error as { code?: number }).code === grpcNotFound) return null;
+    throw error;
+  }
+}
 
 /**
  * What became of an update sent earlier whose answer did not come in time: `taken` (the run
@@ -248,42 +276,20 @@ const { UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED: ADMITTED } = proto.t
  * engine does not know it), `pending` (admitted, waiting for a worker).
  */
 export async function updateOutcome(client: Client, workflowId: string, updateId: string, runId?: string): Promise<UpdateOutcome> {
-  try {
-    const response = await client.workflowService.pollWorkflowExecutionUpdate({
-      namespace: client.options.namespace,
-      updateRef: { workflowExecution: { workflowId, ...(runId ? { runId } : {}) }, updateId },
-      identity: client.options.identity,
-      // The stage it has reached now, without waiting for it to complete (an outcome comes with the answer once the run has answered).
-      waitPolicy: { lifecycleStage: ADMITTED },
-    });
-    if (!response.outcome) return { outcome: 'pending' };
-    return response.outcome.success ? { outcome: 'taken' } : { outcome: 'not-taken', refused: response.outcome.failure?.message || 'refused' };
-  } catch (error) {
-    if ((error as { code?: number }).code === grpcNotFound) return { outcome: 'not-taken', refused: null };
-    throw error;
-  }
+  // The stage it has reached now, without waiting for it to complete (an outcome comes with the answer once the run has answered).
+  const polled = await pollUpdate(client, workflowId, updateId, runId, ADMITTED);
+  if (!polled) return { outcome: 'not-taken', refused: null };
+  if (!polled.answered) return { outcome: 'pending' };
+  return polled.refused === null ? { outcome: 'taken' } : { outcome: 'not-taken', refused: polled.refused };
 }
-
-const { UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED: COMPLETED } = proto.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
 
 /**
  * How a run answered an update of its execution `runId` (refused: the message of the failure its handler threw), waiting
  * a while (Temporal's long poll) for the answer; null when none came meanwhile or the update is not known.
  */
 export async function updateAnswer(client: Client, workflowId: string, runId: string, updateId: string): Promise<{ refused: string | null } | null> {
-  try {
-    const response = await client.workflowService.pollWorkflowExecutionUpdate({
-      namespace: client.options.namespace,
-      updateRef: { workflowExecution: { workflowId, runId }, updateId },
-      identity: client.options.identity,
-      waitPolicy: { lifecycleStage: COMPLETED },
-    });
-    if (!response.outcome) return null;
-    return { refused: response.outcome.success ? null : response.outcome.failure?.message || 'refused' };
-  } catch (error) {
-    if ((error as { code?: number }).code === grpcNotFound) return null;
-    throw error;
-  }
+  const polled = await pollUpdate(client, workflowId, updateId, runId, COMPLETED);
+  return polled?.answered ? { refused: polled.refused } : null;
 }
 
 /** Whether the run is running now (false: it has ended, or it does not exist). */
