@@ -14,7 +14,7 @@ import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '..
 import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
-import { writtenSinceLastReset, type AuditService, type UnsettledCall } from '../audit/audit.service.js';
+import { writtenSinceLastReset, type AuditRecord, type AuditService, type UnsettledCall } from '../audit/audit.service.js';
 import { engineMayHaveTakenIt } from '../engines/engine-errors.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
@@ -209,13 +209,7 @@ export class PlaybookRunService {
         const reason = input.reason ?? `the run ${input.status.replace('_', ' ')} in the workflow engine`;
         await withdrawOffboarding(em, this.audit, { workflowId: input.workflowId, customerId: run.customer.id, by: `temporal:${input.by ?? 'unknown'}`, reason });
       }
-      this.audit.record(em, {
-        actor: `temporal:${input.by ?? 'unknown'}`,
-        action: 'playbook.ended-in-engine',
-        entityType: 'playbook_run',
-        entityId: input.workflowId,
-        after: { status: input.status, reason: input.reason, closedAt: input.closedAt.toISOString(), ...(input.runId ? { runId: input.runId } : {}) },
-      });
+      this.audit.record(em, endInEngineEntry(input.workflowId, { ...input, at: input.closedAt }));
       return true;
     });
   }
@@ -326,18 +320,7 @@ export class PlaybookRunService {
                          and (after->>'runId' = ? or (after->>'runId' is null and at between ? and ?))) as audited`,
       [workflowId, end.runId, new Date(end.at.getTime() - CLOCK_LEEWAY_MS), new Date(reset.at.getTime() + CLOCK_LEEWAY_MS)],
     );
-    if (audited) return;
-    const cancelled = end.status === RunStatus.Cancelled;
-    this.audit.record(em, {
-      actor: `temporal:${end.by ?? 'unknown'}`,
-      action: cancelled ? 'playbook.cancel-in-engine' : 'playbook.ended-in-engine',
-      entityType: 'playbook_run',
-      entityId: workflowId,
-      at: end.at,
-      after: cancelled
-        ? { reason: end.reason, runId: end.runId, undoneByReset: resetRunId }
-        : { status: end.status, reason: end.reason, closedAt: end.at.toISOString(), runId: end.runId, undoneByReset: resetRunId },
-    });
+    if (!audited) this.audit.record(em, { ...endInEngineEntry(workflowId, { ...end, undoneByReset: resetRunId }), at: end.at });
   }
 
   /**
@@ -473,13 +456,7 @@ export class PlaybookRunService {
 
   /** Audits a cancel made in the Temporal UI, naming who made it (`temporal:<identity>`) and the reason the engine kept (and the execution cancelled, `runId`). */
   async auditCancelInEngine(input: { workflowId: string; reason: string | null; by: string | null; runId?: string | null }): Promise<void> {
-    this.audit.record(this.em, {
-      actor: `temporal:${input.by ?? 'unknown'}`,
-      action: 'playbook.cancel-in-engine',
-      entityType: 'playbook_run',
-      entityId: input.workflowId,
-      after: { reason: input.reason, ...(input.runId ? { runId: input.runId } : {}) },
-    });
+    this.audit.record(this.em, endInEngineEntry(input.workflowId, { ...input, status: RunStatus.Cancelled }));
     await this.em.flush();
   }
 
@@ -840,4 +817,29 @@ async function recordStarting(em: EntityManager, run: { workflowId: string; play
     [randomUUID(), run.workflowId, run.playbook, run.customerId],
   );
   return recorded.length > 0;
+}
+
+/**
+ * The audit entry of a run's end made in the engine: a cancel (`playbook.cancel-in-engine`), or a termination, failure or
+ * time-out (`playbook.ended-in-engine`, with when it closed, `at`), by `temporal:<identity>` with the reason kept there,
+ * naming the execution that ended (`runId`) where known, and the reset that undid it (`undoneByReset`) where one did.
+ */
+function endInEngineEntry(
+  workflowId: string,
+  end: { status: RunStatus.Cancelled | EndedInEngine; reason: string | null; by: string | null; at?: Date; runId?: string | null; undoneByReset?: string },
+): AuditRecord {
+  const cancelled = end.status === RunStatus.Cancelled;
+  return {
+    actor: `temporal:${end.by ?? 'unknown'}`,
+    action: cancelled ? 'playbook.cancel-in-engine' : 'playbook.ended-in-engine',
+    entityType: 'playbook_run',
+    entityId: workflowId,
+    after: {
+      ...(cancelled ? {} : { status: end.status }),
+      reason: end.reason,
+      ...(cancelled ? {} : { closedAt: end.at!.toISOString() }),
+      ...(end.runId ? { runId: end.runId } : {}),
+      ...(end.undoneByReset ? { undoneByReset: end.undoneByReset } : {}),
+    },
+  };
 }
