@@ -86,7 +86,8 @@ export function factsColumns(asOf: string, policy: ScoringPolicy, runId: string 
   return sql`
     (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount, 'tier', k.tier)), '[]') from (
        select ce.kind, sum(ce.amount_minor)::bigint as amount,
-              -- The tier held on the cost's day: the one the first later change moved the customer from (null: the tier they have now).
+              -- The tier held on the cost's day: the one the first later change moved the customer from (null: the tier they have now);
+              -- the rule of tierOn (domain/scoring/tier-days.ts), here so the costs are summed by it.
               (select t.from_tier::text from service_tier_change t where t.customer_id = p.id and t.changed_on > ce.occurred_at
                 order by t.changed_on, t.created_at, t.id limit 1) as tier
          from cost_entry ce
