@@ -139,7 +139,12 @@ export class AuditService {
  * ID go (it reads as any other); refused, `outcome: "not-taken"` and `refused`, why.
  */
 export function answeredUpdateInEngine(refused: string | null) {
-  return refused === null ? sql`after - 'outcome' - 'updateId'` : sql`(after - 'updateId') || jsonb_build_object('outcome', 'not-taken', 'refused', ${storableText(refused)}::text)`;
+  return sql`(after - 'outcome' - 'updateId') || ${JSON.stringify(updateInEngineAnswer(refused))}::jsonb`;
+}
+
+/** What the entry of an update typed in the Temporal UI says of the run's answer (see answeredUpdateInEngine): nothing when taken. */
+export function updateInEngineAnswer(refused: string | null): { outcome?: 'not-taken'; refused?: string } {
+  return refused === null ? {} : { outcome: 'not-taken', refused: storableText(refused) };
 }
 
 /** An engine call's entry the API has not settled yet (it waits for the engine's answer, or died waiting). */

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { answeredUpdateInEngine, type AuditService } from './audit.service.js';
+import { answeredUpdateInEngine, updateInEngineAnswer, type AuditService } from './audit.service.js';
 import { storableJson, storableText } from './storable.js';
 
 /** A signal or update a run took from outside this platform: an operator steering it in the Temporal UI or CLI. */
@@ -192,7 +192,7 @@ export class SteeringAuditService {
   private answered(message: SteeringFromOutside): Record<string, unknown> {
     if (message.via !== 'update' || !this.source.updateAnswer) return {};
     if (!message.answer) return message.updateId ? { outcome: 'pending', updateId: message.updateId } : {};
-    return message.answer.refused === null ? {} : { outcome: 'not-taken', refused: storableText(message.answer.refused) };
+    return updateInEngineAnswer(message.answer.refused);
   }
 
   private async settle(em: EntityManager, run: { workflowId: string; runId: string }, steered: SteeredEntity, updateId: string, answer: { refused: string | null }): Promise<void> {
