@@ -253,7 +253,13 @@ it("shows the platform's schedules an operator paused or deleted in Temporal: in
   const schedule = (id: string) => temporal.client.schedule.getHandle(id);
   await putSchedulesInPlace(temporal.client, config, workerLog, defaultPolicies);
   try {
-    await schedule(runReconciliationScheduleId(taskQueue)).pause('qa pause: looking into a stuck run');
+    // A pause sent a moment after the schedule was created can be lost to its scheduler starting up: sent until Temporal shows it.
+    const paused = async () => {
+      const handle = schedule(runReconciliationScheduleId(taskQueue));
+      if (!(await handle.describe()).state.paused) await handle.pause('qa pause: looking into a stuck run');
+      return (await handle.describe()).state.paused;
+    };
+    await eventually(paused, (held) => held);
     await schedule(rescoreScheduleId(taskQueue)).delete();
     // Started by hand while paused: it ran, the schedule says when.
     await schedule(runReconciliationScheduleId(taskQueue)).trigger();
