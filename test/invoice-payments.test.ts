@@ -1,6 +1,6 @@
 import { encodeCursor } from '../src/services/common/pagination.js';
 import { Role } from '../src/domain/auth/roles.js';
-import { AuditEntry, Customer, CustomerStatus, Invoice, Payment, PlaybookRun } from '../src/entities/index.js';
+import { AuditEntry, Customer, CustomerStatus, Invoice, Order, Payment, PlaybookRun } from '../src/entities/index.js';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import {
   CustomerInvoicePaymentsDocument,
@@ -92,6 +92,35 @@ it('shows a part payment on the invoice and in the timeline, then the rest settl
     ['InvoicePaid', `Paid invoice ${short} (€123.35) 4 days late`],
     ['PaymentReceived', `Received €100.00 for invoice ${short} (€123.35)`],
     ['InvoiceIssued', `Invoiced: invoice ${short} (€123.35), due 2026-10-16`],
+  ]);
+});
+
+it('places a payment recorded today after what happened before it today, not at midnight of its day', async () => {
+  const { customer, invoice } = await customerWithInvoice(5_000);
+  // An order placed a moment ago, then the payment of the day recorded: the payment came to be known after it.
+  const e = em();
+  e.create(Order, { customer: e.getReference(Customer, customer.id), orderedAt: new Date(Date.now() - 1_000), amountMinor: 100 });
+  await e.flush();
+  const today = new Date().toISOString().slice(0, 10);
+  const before = Date.now();
+  const paid = await stack.gql(RecordPaymentShowingBalanceDocument, { input: { invoiceId: invoice.id, amountMinor: 5_000, paidAt: today } }, Role.Operator);
+  expect(paid.errors).toBeUndefined();
+  const r = await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 10, kinds: ['OrderPlaced', 'PaymentReceived', 'InvoicePaid'] }, Role.Viewer);
+  expect(r.errors).toBeUndefined();
+  const events = r.data!.customer!.timeline.edges.map((x) => x.node);
+  expect(events.map((x) => x.kind)).toEqual(['PaymentReceived', 'InvoicePaid', 'OrderPlaced']);
+  // Each is shown by its day, and placed when it was recorded.
+  for (const x of events.slice(0, 2)) {
+    expect(x.day).toBe(today);
+    expect(Date.parse(x.at)).toBeGreaterThanOrEqual(before - 5);
+  }
+  // A payment of an earlier day recorded today stays at its day's start (it happened some time that day).
+  const { customer: other, invoice: older } = await customerWithInvoice(5_000);
+  expect((await stack.gql(RecordPaymentShowingBalanceDocument, { input: { invoiceId: older.id, amountMinor: 5_000, paidAt: '2026-10-20' } }, Role.Operator)).errors).toBeUndefined();
+  const earlier = await stack.gql(CustomerTimelineDocument, { id: other.id, first: 10, kinds: ['PaymentReceived', 'InvoicePaid'] }, Role.Viewer);
+  expect(earlier.data!.customer!.timeline.edges.map((x) => [x.node.kind, x.node.at])).toEqual([
+    ['PaymentReceived', '2026-10-20T00:00:00.000Z'],
+    ['InvoicePaid', '2026-10-20T00:00:00.000Z'],
   ]);
 });
 

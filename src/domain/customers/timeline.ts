@@ -31,7 +31,7 @@ export enum CustomerEventKind {
   TierChanged = 'tier-changed',
 }
 
-/** Events the records keep by day only (an invoice's days, a payment's): at 00:00 UTC of their day, shown as the day. */
+/** Events the records keep by day only (an invoice's days, a payment's): shown as the day; placed when recorded on that day, else at its 00:00 UTC. */
 export const DAY_ONLY_EVENTS: ReadonlySet<CustomerEventKind> = new Set([
   CustomerEventKind.InvoiceIssued,
   CustomerEventKind.InvoicePaid,

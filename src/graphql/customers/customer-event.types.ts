@@ -33,7 +33,7 @@ export class CustomerEventType {
   @Field(() => ID, { description: "The event itself, unique across customers (its customer, kind and reference, or for a complaint's resolution or reopening the entry that recorded it; opaque): for a client cache" })
   id!: string;
 
-  @Field({ description: 'When it happened. An event the records keep by day only (see day) is at 00:00 UTC of its day' })
+  @Field({ description: 'When it happened. An event the records keep by day only (see day) is at the moment it was recorded when that was on its day (a payment recorded today follows what happened before it), else at 00:00 UTC of its day' })
   at!: Date;
 
   @Field(() => LocalDateResolver, {

@@ -76,6 +76,15 @@ const of = (ids: readonly string[], column = 'customer_id') => sql<boolean>`${sq
 const sameComplaint = (alias: string, action: string) => sql.raw(`${alias}.entity_type = 'complaint' and ${alias}.entity_id = k.id::text and ${alias}.action = '${action}'`);
 const complaintEntry = (action: string) => sameComplaint('a', action);
 
+/**
+ * When a day-only event is placed: at the moment it was recorded when that was on its own day (UTC), else at 00:00 UTC of
+ * its day. A payment recorded today then follows the reminder sent before it was known, not precedes it at midnight.
+ */
+const dayOrRecorded = (day: string, recorded: string) =>
+  sql.raw(`case when ${recorded} >= ${day}::timestamp at time zone 'UTC' and ${recorded} < (${day} + 1)::timestamp at time zone 'UTC' then ${recorded} else ${day}::timestamp at time zone 'UTC' end`);
+/** When the payment that settled an invoice on its paid day was recorded (null when none was: settled by an import). */
+const SETTLING_PAYMENT_RECORDED = '(select max(p.created_at) from payment p where p.invoice_id = invoice.id and p.paid_at = invoice.paid_at)';
+
 /** The kinds whose events are told apart by a `key` of their own: a complaint is resolved (reopened) more than once under one reference. */
 const KEYED: ReadonlySet<CustomerEventKind> = new Set([CustomerEventKind.ComplaintResolved, CustomerEventKind.ComplaintReopened]);
 
@@ -86,16 +95,16 @@ const KEYED: ReadonlySet<CustomerEventKind> = new Set([CustomerEventKind.Complai
 const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<unknown>> = {
   [K.OrderPlaced]: (ids) => sql`select customer_id, ordered_at as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts from customer_order where ${of(ids)}`,
   [K.InvoiceIssued]: (ids) =>
-    sql`select customer_id, issued_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at, 'invoiceNumber', external_ref) as facts from invoice where ${of(ids)}`,
+    sql`select customer_id, ${dayOrRecorded('issued_at', 'created_at')} as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at, 'invoiceNumber', external_ref) as facts from invoice where ${of(ids)}`,
   [K.InvoicePaid]: (ids) =>
-    sql`select customer_id, paid_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text, 'invoiceNumber', external_ref) as facts
+    sql`select customer_id, ${dayOrRecorded('paid_at', SETTLING_PAYMENT_RECORDED)} as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text, 'invoiceNumber', external_ref) as facts
           from invoice where ${of(ids)} and paid_at is not null`,
   [K.InvoiceCancelled]: (ids) =>
     sql`select customer_id, cancelled_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'invoiceNumber', external_ref) as facts
           from invoice where ${of(ids)} and cancelled_at is not null`,
   // One per payment, on the day it was paid, whether or not it settled the invoice.
   [K.PaymentReceived]: (ids) =>
-    sql`select i.customer_id, p.paid_at::timestamp at time zone 'UTC' as at, p.id::text as ref,
+    sql`select i.customer_id, ${dayOrRecorded('p.paid_at', 'p.created_at')} as at, p.id::text as ref,
                jsonb_build_object('amountMinor', p.amount_minor, 'detail', i.id::text, 'extra', i.amount_minor::text, 'invoiceNumber', i.external_ref) as facts
           from invoice i join payment p on p.invoice_id = i.id where ${of(ids, 'i.customer_id')}`,
   [K.ComplaintOpened]: (ids) => sql`select customer_id, opened_at as at, id::text as ref, jsonb_build_object('detail', topic, 'extra', severity) as facts from complaint where ${of(ids)}`,
