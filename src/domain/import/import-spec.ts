@@ -363,6 +363,44 @@ export function recordLines(): (parsedEndLine: number, fields: readonly string[]
   };
 }
 
+/**
+ * A file's header as the import and `scores fit` read it: names trimmed and lower-cased, and trailing
+ * columns without a name (a spreadsheet's `customer_ref,ordered_at,amount,,`) left out, with their
+ * cells while those are empty (rowShapeProblem); `unnamedTail` counts them.
+ */
+export function csvHeader(record: readonly string[]): { header: string[]; unnamedTail: number } {
+  const header = record.map((h) => h.trim().toLowerCase());
+  while (header.length > 1 && header.at(-1) === '') header.pop();
+  return { header, unnamedTail: record.length - header.length };
+}
+
+/**
+ * Why a record does not fit the header (csvHeader), or null: a value in a trailing column the header
+ * leaves without a name, or another number of fields than the header has (an empty cell in such a
+ * column, or none, is fine).
+ */
+export function rowShapeProblem(record: readonly string[], header: readonly string[], unnamedTail: number): string | null {
+  const tail = record.length > header.length && record.length <= header.length + unnamedTail ? record.slice(header.length) : [];
+  const filled = tail.findIndex((cell) => cell.trim() !== '');
+  if (filled >= 0) return `has "${tail[filled].slice(0, 60)}" in column ${header.length + filled + 1}, which the header leaves without a name`;
+  if (record.length !== header.length && !tail.length) return `has ${record.length} fields, the header has ${header.length}`;
+  return null;
+}
+
+/**
+ * What an error of csv-parse reading a file says, and the line it names: `lastRecordEnd` is the line
+ * the last whole record ended on (recordLines), so the record it could not read starts after it.
+ * A quote never closed stops the parser at the file's end, so the line named is where that record
+ * began, not the parser's count (past the file's end, or one ahead after a quoted \r\n).
+ */
+export function csvReadProblem(error: unknown, lastRecordEnd: number): { message: string; line?: number } {
+  const { code, lines, message } = error as { code?: unknown; lines?: unknown; message?: unknown };
+  const line = lastRecordEnd + 1;
+  if (code === 'CSV_QUOTE_NOT_CLOSED') return { message: `The CSV cannot be read: a quote opened in the record starting on line ${line} is never closed`, line };
+  if (typeof lines === 'number') return { message: `The CSV cannot be read in the record starting on line ${line}: ${String(message)}`, line };
+  return { message: `The CSV cannot be read: ${String(message)}` };
+}
+
 /** The GraphQL input field of a CSV column: `customer_ref` -> `customerRef`. */
 export function columnField(column: string): string {
   return column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isTimeZone } from '../../domain/customers/contact.js';
-import { CSV_READING, dayCell, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { CSV_READING, csvHeader, csvReadProblem, dayCell, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, rowShapeProblem, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { postgresConnection } from '../../db/connection.js';
 import { isDatabaseUnreachable } from '../../db/unreachable.js';
 import { decodeCsv } from './csv-decoding.js';
@@ -174,10 +174,8 @@ export class ImportService {
           const lines = linesOf(info.lines, record);
           lastRecordEnd = lines.end;
           if (!header) {
-            header = record.map((h) => h.trim().toLowerCase());
             // Trailing columns without a name (a spreadsheet's `customer_ref,ordered_at,amount,,`) are left out, with their cells, while those are empty.
-            while (header.length > 1 && header.at(-1) === '') header.pop();
-            unnamedTail = record.length - header.length;
+            ({ header, unnamedTail } = csvHeader(record));
             const problems = headerProblems(spec, header);
             if (problems.length) return done(new ImportException(ImportExceptionCode.BadHeader, `The header does not fit the ${kind} import: ${problems.join('; ')}`, { problems }));
             positions = spec.columns.map((c) => header!.indexOf(c.name));
@@ -186,14 +184,8 @@ export class ImportService {
           rowsRead++;
           if (rowsRead % 50_000 === 0) options.onProgress?.(rowsRead);
           const line = lines.start;
-          const tail = record.length > header.length && record.length <= header.length + unnamedTail ? record.slice(header.length) : [];
-          const filled = tail.findIndex((cell) => cell.trim() !== '');
-          if (filled >= 0) {
-            return add(copyField(String(line)) + '\t' + copyField(`has "${tail[filled].slice(0, 60)}" in column ${header.length + filled + 1}, which the header leaves without a name`) + '\t\\N'.repeat(spec.columns.length) + '\n', done);
-          }
-          if (record.length !== header.length && !tail.length) {
-            return add(copyField(String(line)) + '\t' + copyField(`has ${record.length} fields, the header has ${header.length}`) + '\t\\N'.repeat(spec.columns.length) + '\n', done);
-          }
+          const shape = rowShapeProblem(record, header, unnamedTail);
+          if (shape) return add(copyField(String(line)) + '\t' + copyField(shape) + '\t\\N'.repeat(spec.columns.length) + '\n', done);
           add(copyLine(readers, line, positions.map((i) => (i < 0 ? null : record[i]))), done);
         },
         flush: (done) => done(null, batch || undefined),
@@ -210,18 +202,9 @@ export class ImportService {
         if (error instanceof ImportException) throw error;
         // The database gone under the COPY (restarted, the session ended) is no fault of the file: a passing condition to retry.
         if (isDatabaseUnreachable(error)) throw error;
-        // A quote never closed: the parser stops at the file's end, so the line named is where the record it could not finish began.
-        const { code, lines } = error as { code?: unknown; lines?: unknown };
-        if (code === 'CSV_QUOTE_NOT_CLOSED') {
-          const line = lastRecordEnd + 1;
-          throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read: a quote opened in the record starting on line ${line} is never closed`, { line });
-        }
-        // Named by the line the record it could not read starts on, as row errors are (csv-parse's own count runs ahead after a quoted \r\n).
-        if (typeof lines === 'number') {
-          const line = lastRecordEnd + 1;
-          throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read in the record starting on line ${line}: ${(error as Error).message}`, { line });
-        }
-        throw new ImportException(ImportExceptionCode.UnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, {});
+        // Named by the line the record it could not read starts on, as row errors are (a quote never closed: where that record began).
+        const { message, line } = csvReadProblem(error, lastRecordEnd);
+        throw new ImportException(ImportExceptionCode.UnreadableCsv, message, line === undefined ? {} : { line });
       }
       if (header === null) throw new ImportException(ImportExceptionCode.EmptyFile, 'The file has no header line', {});
       return { header, rowsRead };
