@@ -226,6 +226,18 @@ describe('the CLI refuses', () => {
     }
   });
 
+  it('an unclosed quote with exit 1, naming the line its record began on, as the import does', async () => {
+    // The stray quote on line 4 of a large file: the parser reads on to the file's end, where its own count is far past it.
+    const lines = readFileSync(sampleCsv, 'utf8').trimEnd().split('\n');
+    lines.splice(3, 0, '99,"1997-01-02,10');
+    const stray = cli(['fit', await csvFile('stray-quote.csv', lines.join('\n') + '\n')]);
+    expect(stray.status).toBe(1);
+    expect(errorOf(stray)).toEqual({ code: 'ORDERS_FILE_UNREADABLE_CSV', message: 'The CSV cannot be read: a quote opened in the record starting on line 4 is never closed', line: 4 });
+    // On the last line of a short file, and after a record whose quoted line break (\r\n) csv-parse counts twice.
+    const short = cli(['fit', await csvFile('short-stray-quote.csv', 'customer_ref,order_ref,ordered_at,amount\nx,"two\r\nlines",2025-01-01,1\n"y,O-2,2025-01-02,2\n')]);
+    expect(errorOf(short)).toMatchObject({ code: 'ORDERS_FILE_UNREADABLE_CSV', line: 4 });
+  });
+
   it('a file in another encoding than it is read in, naming the line, and fits it read in its own', async () => {
     // Windows-1252: "Zoë" and "Zoé" are two customers, which a lenient UTF-8 reading would make one.
     const file = path.join(dir, 'latin.csv');

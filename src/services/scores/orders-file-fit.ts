@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { CSV_READING, headerProblems, importSpecs, recordLines, trimmedCell } from '../../domain/import/import-spec.js';
+import { CSV_READING, csvReadProblem, headerProblems, importSpecs, recordLines, trimmedCell } from '../../domain/import/import-spec.js';
 import { decodeCsv } from '../import/csv-decoding.js';
 import { ImportException } from '../import/import.exception.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
@@ -93,11 +93,15 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   input.once('error', (error) => records.destroy(error));
   text.once('error', (error) => records.destroy(error));
   let positions: number[] | null = null;
+  // The line the last whole record ended on: a record the parser cannot finish (a quote never closed) starts after it.
+  let lastRecordEnd = 0;
   try {
     let width = 0;
     const linesOf = recordLines();
     for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const line = linesOf(info.lines, record).start;
+      const lines = linesOf(info.lines, record);
+      lastRecordEnd = lines.end;
+      const line = lines.start;
       if (!positions) {
         const header = record.map((h) => h.trim().toLowerCase());
         // As the import judges it (a missing or repeated column, another separator), columns the models do not read aside.
@@ -142,7 +146,9 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   } catch (error) {
     if (error instanceof ScoringException) throw error;
     if (error instanceof ImportException) throw new ScoringException(ScoringExceptionCode.OrdersFileUnreadableCsv, error.message, error.details);
-    throw new ScoringException(ScoringExceptionCode.OrdersFileUnreadableCsv, `The CSV cannot be read: ${(error as Error).message}`, {});
+    // As the import names it: the line the record it could not read starts on.
+    const { message, line } = csvReadProblem(error, lastRecordEnd);
+    throw new ScoringException(ScoringExceptionCode.OrdersFileUnreadableCsv, message, line === undefined ? {} : { line });
   } finally {
     input.destroy();
   }
