@@ -138,6 +138,49 @@ describe('reading an orders file', () => {
     expect(printed).toMatchObject({ gammaGamma: null, gammaGammaReason: fit.gammaGammaReason });
   });
 
+  it('reads customer_ref as the import stores it: in NFC, so an NFD spelling of a reference is the same customer', async () => {
+    const [nfc, nfd] = ['JOS\u00c9-1', 'JOSE\u0301-1'];
+    const file = await csvFile('nfd.csv', `customer_ref,ordered_at,amount\n${nfc},2020-01-01,10\n${nfd},2020-02-01,20\n${nfc},2020-03-01,30\nB,2020-01-05,5\nB,2020-03-01,7\n`);
+    const summary = await summarizeOrdersFile(file);
+    expect(summaryOf(summary).map(([id, x]) => [id, x])).toEqual([
+      ['B', 1],
+      [nfc, 2],
+    ]);
+  });
+
+  it('refuses a customer_ref with an invisible character, as the import does, naming the line and the character', async () => {
+    const file = await csvFile('zero-width.csv', 'customer_ref,ordered_at,amount\nA,2020-01-01,10\nA\u200b,2020-02-01,20\nB,2020-01-05,5\n');
+    await expect(summarizeOrdersFile(file)).rejects.toMatchObject({
+      code: ScoringExceptionCode.OrdersFileBadRow,
+      message: 'Line 3, column customer_ref: "A\u200b" contains an invisible or control character (U+200B): references are compared character for character',
+      details: { line: 3, column: 'customer_ref' },
+    });
+  });
+
+  it("takes a spreadsheet's trailing columns without a name while they are empty, as the import does", async () => {
+    const file = await csvFile('trailing.csv', 'customer_ref,ordered_at,amount,,\nA,2020-01-05,5,,\nA,2020-02-05,7\nB,2020-01-10,3,,\n');
+    expect(summaryOf(await summarizeOrdersFile(file)).map(([id, x]) => [id, x])).toEqual([
+      ['A', 1],
+      ['B', 0],
+    ]);
+    const filled = await csvFile('trailing-filled.csv', 'customer_ref,ordered_at,amount,,\nA,2020-01-05,5,,\nA,2020-02-05,7,,x\n');
+    await expect(summarizeOrdersFile(filled)).rejects.toMatchObject({
+      code: ScoringExceptionCode.OrdersFileBadRow,
+      message: 'Line 3: has "x" in column 5, which the header leaves without a name',
+      details: { line: 3, column: null },
+    });
+  });
+
+  it('takes 24:00:00 as the next midnight, as PostgreSQL (the import) does, and no later time of the day', async () => {
+    const file = await csvFile('midnight.csv', 'customer_ref,ordered_at,amount\nA,2020-01-01T24:00:00Z,5\nA,2020-01-02,7\nA,2020-01-10T23:59:60Z,1\n');
+    expect(summaryOf(await summarizeOrdersFile(file))).toEqual([['A', 1, 9 / 7, 9 / 7, 1, '2020-01-02', '2020-01-11']]);
+    // Times PostgreSQL refuses (checked with pg_input_is_valid) are refused too.
+    for (const time of ['24:00:01', '24:00:00.5', '23:59:60.5', '23:60:00']) {
+      const late = await csvFile('after-midnight.csv', `customer_ref,ordered_at,amount\nA,2020-01-01T${time}Z,5\n`);
+      await expect(summarizeOrdersFile(late)).rejects.toMatchObject({ code: ScoringExceptionCode.OrdersFileBadRow, details: { line: 2, column: 'ordered_at' } });
+    }
+  });
+
   it.each([
     ['a missing customer', 'x,2025-01-01,1\n,2025-01-02,1', 3, 'customer_ref'],
     ['an empty date', 'x,2025-01-01,1\nx,,1', 3, 'ordered_at'],

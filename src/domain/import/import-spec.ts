@@ -388,6 +388,18 @@ export function rowShapeProblem(record: readonly string[], header: readonly stri
 }
 
 /**
+ * Why a reference cell (as refCell reads it, not blank) is refused, as the import's checks refuse it
+ * (import-sql.ts validationSql): longer than REF_MAX_LENGTH characters, or holding an invisible or
+ * control character ("C-100" and "C-100" with a pasted zero-width space read the same and would be two).
+ */
+export function refCellProblem(ref: string): string | null {
+  if ([...ref].length > REF_MAX_LENGTH) return `"${[...ref].slice(0, 60).join('')}" is longer than ${REF_MAX_LENGTH} characters`;
+  const invisible = hiddenCharacter(ref);
+  if (invisible) return `"${[...ref].slice(0, 60).join('')}" contains an invisible or control character (${invisible}): references are compared character for character`;
+  return null;
+}
+
+/**
  * What an error of csv-parse reading a file says, and the line it names: `lastRecordEnd` is the line
  * the last whole record ended on (recordLines), so the record it could not read starts after it.
  * A quote never closed stops the parser at the file's end, so the line named is where that record

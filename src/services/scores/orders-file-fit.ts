@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { CSV_READING, csvReadProblem, headerProblems, importSpecs, recordLines, trimmedCell } from '../../domain/import/import-spec.js';
+import { CSV_READING, csvHeader, csvReadProblem, headerProblems, importSpecs, recordLines, refCell, refCellProblem, rowShapeProblem, trimmedCell } from '../../domain/import/import-spec.js';
 import { decodeCsv } from '../import/csv-decoding.js';
 import { ImportException } from '../import/import.exception.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
@@ -24,7 +24,7 @@ import { summarizeTransactions, type CustomerPurchaseSummary, type Transaction }
 const REQUIRED = ['customer_ref', 'ordered_at', 'amount'] as const;
 
 // As the import accepts them: a date, or an ISO time whose zone defaults to UTC.
-const ORDERED_AT = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+const ORDERED_AT = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
 /** UTC day number of a `YYYY-MM-DD` date; null when it is not one. */
 export function parseDay(text: string): number | null {
@@ -42,12 +42,15 @@ function orderDay(text: string): number | null {
     return null; // 2026-02-30 and the like
   }
   if (m[2] === undefined) return day;
-  const [hours, minutes, seconds] = [Number(m[2]), Number(m[3]), Number(m[4] ?? 0)];
-  const [offsetHours, offsetMinutes] = [Number(m[7] ?? 0), Number(m[8] ?? 0)];
-  if (hours > 23 || minutes > 59 || seconds > 59 || offsetHours > 15 || offsetMinutes > 59) return null;
+  const [hours, minutes, seconds, fraction] = [Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(`0.${m[5] ?? 0}`)];
+  const [offsetHours, offsetMinutes] = [Number(m[8] ?? 0), Number(m[9] ?? 0)];
+  // As PostgreSQL takes a time (the import's timestamptz): 24:00:00 is the end of the day, the next one's midnight, and a
+  // leap second's :60 (without a fraction) the next minute.
+  const endOfDay = hours === 24 && minutes === 0 && seconds === 0 && fraction === 0;
+  if ((hours > 23 && !endOfDay) || minutes > 59 || seconds > 60 || (seconds === 60 && fraction > 0) || offsetHours > 15 || offsetMinutes > 59) return null;
   // A local time east of UTC may fall on the previous UTC day, west of it on the next.
-  const offset = (m[6] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
-  return day + Math.floor((hours * 60 + minutes - offset) / 1440);
+  const offset = (m[7] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  return day + Math.floor((hours * 3600 + minutes * 60 + seconds - offset * 60) / 86400);
 }
 
 export interface OrdersFileOptions {
@@ -95,15 +98,17 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   let positions: number[] | null = null;
   // The line the last whole record ended on: a record the parser cannot finish (a quote never closed) starts after it.
   let lastRecordEnd = 0;
+  let header: string[] = [];
+  let unnamedTail = 0;
   try {
-    let width = 0;
     const linesOf = recordLines();
     for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       const lines = linesOf(info.lines, record);
       lastRecordEnd = lines.end;
       const line = lines.start;
       if (!positions) {
-        const header = record.map((h) => h.trim().toLowerCase());
+        // As the import reads it: trailing columns without a name (a spreadsheet's `,,`) left out while their cells are empty.
+        ({ header, unnamedTail } = csvHeader(record));
         // As the import judges it (a missing or repeated column, another separator), columns the models do not read aside.
         const problems = headerProblems(importSpecs.orders, header, true);
         if (problems.length) {
@@ -113,16 +118,21 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
           });
         }
         positions = REQUIRED.map((c) => header.indexOf(c));
-        width = header.length;
         continue;
       }
       rows++;
       if (rows % 50_000 === 0) progress();
       const bad = (column: string | null, message: string) =>
         new ScoringException(ScoringExceptionCode.OrdersFileBadRow, `Line ${line}${column ? `, column ${column}` : ''}: ${message}`, { line, column });
-      if (record.length !== width) throw bad(null, `has ${record.length} fields, the header has ${width}`);
-      const [customer, orderedAt, amountText] = positions.map((i) => trimmedCell(record[i])!);
+      const shape = rowShapeProblem(record, header, unnamedTail);
+      if (shape) throw bad(null, shape);
+      // The reference as the import stores it (NFC: `JOSÉ-1` with an É or with E and a combining accent is one customer).
+      const [refAt, orderedAtAt, amountAt] = positions;
+      const [customer, orderedAt, amountText] = [refCell(record[refAt])!, trimmedCell(record[orderedAtAt])!, trimmedCell(record[amountAt])!];
       if (!customer) throw bad('customer_ref', 'is empty');
+      // And refused where the import refuses it: with a zero-width space it reads as another customer, the same.
+      const refProblem = refCellProblem(customer);
+      if (refProblem) throw bad('customer_ref', refProblem);
       if (!orderedAt) throw bad('ordered_at', 'is empty');
       if (!amountText) throw bad('amount', 'is empty');
       const day = orderDay(orderedAt);
