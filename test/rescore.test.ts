@@ -23,6 +23,7 @@ import {
   CustomersDocument,
   RecordComplaintDocument,
   ScoreModelsDocument,
+  ScoringRunModelsDocument,
   ScoringRunDocument,
   ScoringRunsDocument,
   StartRescoreDocument,
@@ -531,6 +532,16 @@ describe('rescoring the whole base', () => {
     const past = await completedRescore(stack, '2026-10-01');
     // Its models are of that day: rescores after an event and scoreModels keep the current day's.
     expect(await new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy).latestFits()).toEqual(fitsBefore);
+    // Its own fit is read through the API on the run, as stored, and differs from the current day's scoreModels shows.
+    const stored = await query(sql<{ kind: string; params: Record<string, number>; log_likelihood: number; customers: number; converged: boolean }>`
+      select kind, params, log_likelihood, customers, converged from score_model where run_id = ${past.id} order by kind`);
+    expect(stored.map((m) => m.kind)).toEqual(['bgnbd', 'gamma-gamma']);
+    const pastRun = (await stack.gql(ScoringRunModelsDocument, { id: past.id }, Role.Viewer)).data!.scoringRun!;
+    expect(pastRun.models.map((m) => ({ kind: m.kind, params: m.params, logLikelihood: m.logLikelihood, customers: m.customers, converged: m.converged, runId: m.runId, asOf: m.asOf }))).toEqual(
+      stored.map((m) => ({ kind: m.kind, params: m.params, logLikelihood: m.log_likelihood, customers: m.customers, converged: m.converged, runId: past.id, asOf: '2026-10-01' })),
+    );
+    const newestDay = (await stack.gql(ScoreModelsDocument, {}, Role.Viewer)).data!.scoreModels;
+    expect(newestDay.map((m) => m.runId)).not.toContain(past.id);
     const stats = await snapshotStats(past.id);
     expect(stats).toMatchObject({ customers: past.customersScored, snapshots: past.snapshots });
     expect(stats.customers).toBeGreaterThan(CUSTOMERS / 2);

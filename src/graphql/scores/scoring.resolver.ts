@@ -1,5 +1,5 @@
 import { LocalDateResolver } from 'graphql-scalars';
-import { Arg, Args, Ctx, Extensions, ID, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { mapPage } from '../../services/common/pagination.js';
 import { Role } from '../../domain/auth/roles.js';
 import { WORKFLOW_ID_ARGS } from '../argument-checks.js';
@@ -9,7 +9,7 @@ import { PageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
 import { ConcentrationArgs, ConcentrationReportType, ScoreDistributionArgs, ScoreBandsType, ScoreDistributionReportType, ScoreModelType, ScoringRunConnection, ScoringRunType } from './scoring.types.js';
 
-@Resolver()
+@Resolver(() => ScoringRunType)
 export class ScoringResolver {
   @Allow(Role.Admin)
   @Mutation(() => ScoringRunType, { description: 'Starts a rescore of the whole base now (the nightly schedule runs one too); follow it with scoringRun(id). One rescore of a day at a time: CONFLICT while one of that day is under way' })
@@ -44,8 +44,16 @@ export class ScoringResolver {
     return ctx.services.scoring.bandsOfEachScore();
   }
 
+  @FieldResolver(() => [ScoreModelType], {
+    description:
+      "The purchase models (BG/NBD, Gamma-Gamma) this run fitted, with fit quality and, for one that did not converge, the fit it scored with instead (scoredWith): also those of a rescore of a past day, which scoreModels does not show. Empty until the run has fitted them, or when none could be fitted (no repeat purchase by then)",
+  })
+  models(@Root() run: ScoringRunType, @Ctx() ctx: GraphQLContext): Promise<ScoreModelType[]> {
+    return ctx.services.scoring.runModels(run.id);
+  }
+
   @Allow(Role.Viewer)
-  @Query(() => [ScoreModelType], { description: 'The purchase models (BG/NBD, Gamma-Gamma) of the completed rescore of the newest day scored (not of a backfill of an earlier day), with fit quality' })
+  @Query(() => [ScoreModelType], { description: "The purchase models (BG/NBD, Gamma-Gamma) of the completed rescore of the newest day scored (not of a backfill of an earlier day), with fit quality; a run's own (of a past day too): ScoringRun.models" })
   scoreModels(@Ctx() ctx: GraphQLContext): Promise<ScoreModelType[]> {
     return ctx.services.scoring.scoreModels();
   }

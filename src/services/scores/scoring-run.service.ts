@@ -133,7 +133,7 @@ export class ScoringRunService {
   /** BG/NBD on every buyer's (x, t_x, T) in weeks; Gamma-Gamma on repeat buyers' mean spend. Fitted once per run. */
   async fitModels(runId: string): Promise<RunModels> {
     const run = stillRunning(await this.getRun(runId));
-    const stored = await this.storedFits(runId);
+    const stored = await this.fitsOfRun(runId);
     if (stored.length === 0) {
       // A sample on a large base: the estimates barely move, the fit takes seconds. Drawn by the customers alone, so
       // each run over the same data fits the same sample (one seeded by the run would move bands with nothing changed).
@@ -160,7 +160,7 @@ export class ScoringRunService {
                   on conflict (run_id, kind) do nothing`.execute(this.db);
       }
     }
-    return toRunModels(await this.storedFits(runId));
+    return toRunModels(await this.fitsOfRun(runId));
   }
 
   /**
@@ -319,7 +319,8 @@ export class ScoringRunService {
     return marginShareOf({ baseMarginMinor: rows[0].base_margin_minor, baseMarginedRevenueMinor: rows[0].base_margined_revenue_minor });
   }
 
-  private async storedFits(runId: string): Promise<ModelFit[]> {
+  /** The models one run fitted (none before it has fitted them, or when none could be), each with the earlier fit it scored with, if any. */
+  async fitsOfRun(runId: string): Promise<ModelFit[]> {
     const { rows } = await sql<Row>`
       select m.*, r.as_of::text as as_of from score_model m join scoring_run r on r.id = m.run_id where m.run_id = ${runId} order by m.kind`.execute(this.db);
     return this.withScoredWith(rows);

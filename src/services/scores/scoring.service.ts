@@ -296,6 +296,11 @@ export class ScoringService {
     return this.runs.latestFits();
   }
 
+  /** The models one run fitted and scored with: those of a rescore of a past day too, which `scoreModels` does not show. */
+  runModels(runId: string): Promise<ModelFit[]> {
+    return this.runs.fitsOfRun(runId);
+  }
+
   /**
    * The base (or a segment) by its current scores, or by those as of a past day (each customer's
    * newest snapshot up to it, for customers acquired by then): per score, customers per band and
