@@ -127,7 +127,8 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => [ScoreType], {
-    description: 'Earlier values of one score, newest first: each one of the last 90 days, then the last of each week (of each month after two years)',
+    description:
+      'Earlier values of one score, by when they were computed (computedAt), the last computed first, not by the day they describe: a rescore as of a past day, run later, is listed at the time it ran, above values of later days (sort by asOf for a trend over days). Each one of the last 90 days, then the last of each week (of each month after two years)',
     // Up to `last` values, each with its reasons: costs as a page of that size does.
     complexity: listComplexity('last', 10, MAX_SCORE_HISTORY),
   })
