@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Role } from '../src/domain/auth/roles.js';
 import { firstOwner, fixIssuePolicy, fixIssueWorkflowId, ownerAfter, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { defaultPersistentIssuePolicy, persistentIssues } from '../src/domain/scoring/persistent-issue.js';
 import { seconds } from '../src/domain/policies/duration.js';
@@ -833,3 +834,40 @@ it('picks a persistent issue by the same days as the score shows it: a complaint
   expect(candidates).toEqual([]);
   expect(persistentIssues((await stack.orm.em.fork().find(Complaint, { customer: customer.id })).map((c) => ({ topic: c.topic, openedAt: c.openedAt, resolvedAt: c.resolvedAt })), new Date()).band).toBe('none');
 });
+
+it('a complaint right after a fix awaiting its check-back was terminated in the Temporal UI records that end from the engine and starts the next run at once, one level up', async () => {
+  const customerId = await customer('Uma', { complaints: 3, topic: 'product-defect', risk: 'high' });
+  const workflowId = fixIssueWorkflowId(customerId, 'product-defect');
+  await startedAwaitingFix(customerId, 'product-defect', seconds(600));
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'product-defect' }, Role.Operator)).data!.resolveIssue).toMatchObject({ step: 'awaiting-check-back' });
+  await temporalOperator(stack, 'ops@example.com').workflow.getHandle(workflowId).terminate('steered by hand');
+  // Within the reconciliation's minutes, its record still says it waits for the check-back.
+  expect((await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).status).toBe('running');
+
+  const complained = await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'product-defect', severity: 'High', summary: 'broke again' } }, Role.Operator);
+  expect(complained.errors).toBeUndefined();
+  // Started by the complaint itself, not left to the next morning's sweep; the terminated run recorded as the reconciliation would.
+  expect(await stack.orm.em.fork().findOne(PlaybookRun, { workflowId: `${workflowId}/2` })).not.toBeNull();
+  expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ status: 'terminated' });
+  expect((await stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: 'playbook.ended-in-engine' })).map((a) => [a.actor, a.after?.reason])).toEqual([['temporal:ops@example.com', 'steered by hand']]);
+  // Its fix did not hold: the next run takes it one level up.
+  expect(await eventually(() => state(customerId, 'product-defect'), (s) => s?.workflowId === `${workflowId}/2` && s.step === 'awaiting-fix')).toMatchObject({ escalations: 1, owner: ownerAfter(policy, 'product-defect', 1) });
+  await stack.temporal.client.workflow.getHandle(`${workflowId}/2`).terminate('test over');
+}, 60_000);
+
+it('warns when a complaint after a fix finds the run its record says waits for the check-back closed, and nothing starts', async () => {
+  const customerId = await customer('Vic', { complaints: 3, topic: 'wrong-size', risk: 'high' });
+  const workflowId = fixIssueWorkflowId(customerId, 'wrong-size');
+  await startedAwaitingFix(customerId, 'wrong-size', seconds(0.5));
+  await stack.gql(ResolveIssueDocument, { customerId, topic: 'wrong-size' }, Role.Operator);
+  await eventually(() => state(customerId, 'wrong-size'), (s) => s?.step === 'done');
+  // Closed in the engine without its end recorded (as a run whose last step's record was lost): only a warning can say so.
+  await stack.orm.em.fork().nativeUpdate(PlaybookRun, { workflowId }, { status: RunStatus.Running });
+  const { client } = stack.temporal;
+  const engines = { playbooks: new TemporalPlaybookEngine(client, stack.config.temporal.taskQueue), scoring: new TemporalScoringEngine(client, stack.config.temporal.taskQueue), campaigns: new TemporalCampaignEngine(client, stack.config.temporal.taskQueue) };
+  const failures: { error: unknown; customerId: string }[] = [];
+  const services = createServices(stack.orm.em.fork(), engines, policiesWith({ fixIssue: policy }), (error, id) => failures.push({ error, customerId: id }));
+  await services.complaints.record({ customerId, topic: 'wrong-size', severity: ComplaintSeverity.High }, 'operator:test');
+  expect(failures).toEqual([{ error: expect.objectContaining({ message: expect.stringContaining(`The fix run ${workflowId} did not hear that the issue "wrong-size" came back`) }), customerId }]);
+  expect(await stack.orm.em.fork().count(PlaybookRun, { workflowId: `${workflowId}/2` })).toBe(0);
+}, 60_000);

@@ -235,7 +235,9 @@ export class ComplaintService {
    */
   private async followUp(customerId: string, topic: string): Promise<void> {
     try {
-      await this.triggers.complaintReceived(customerId, topic, this.policies.triggers, this.policies.scoring.persistentIssue);
+      const { untold } = await this.triggers.complaintReceived(customerId, topic, this.policies.triggers, this.policies.scoring.persistentIssue);
+      // Its fix waits for the check-back by its record, but the run did not hear of the complaint: nobody is told until the sweep.
+      if (untold) this.onFollowUpFailed(new Error(`The fix run ${untold} did not hear that the issue "${topic}" came back (closed in Temporal, its end not recorded yet): the next trigger sweep follows the complaint up`), customerId);
     } catch (error) {
       this.onFollowUpFailed(error, customerId);
     }

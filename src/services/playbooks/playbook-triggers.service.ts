@@ -86,11 +86,15 @@ export class PlaybookTriggerService {
    * A complaint was just recorded or reopened. A fix of its topic waiting for its check-back
    * hears that it did not hold; if the complaint made the topic persistent (or brought it back
    * after its last fix) for a customer at risk or valuable (the sweep's own rule), the fix
-   * starts now instead of at the next sweep.
+   * starts now instead of at the next sweep. A fix its record says is under way that the engine
+   * had ended (terminated in the Temporal UI) is recorded ended first, so the complaint starts the
+   * topic's next run as the sweep would. `untold` names a fix that should have heard of the complaint
+   * and did not, with no run started for it: the complaint waits for the next sweep (the caller warns).
    */
-  async complaintReceived(customerId: string, topic: string, policy: TriggerPolicy, issue: PersistentIssuePolicy): Promise<{ started: number; skipped: number }> {
-    await this.playbooks.reportIssueRecurred(customerId, topic);
-    return this.startFixIssues(await this.persistentIssues({ after: null, limit: 100, policy, issue, customerId }));
+  async complaintReceived(customerId: string, topic: string, policy: TriggerPolicy, issue: PersistentIssuePolicy): Promise<{ started: number; skipped: number; untold: string | null }> {
+    const told = await this.playbooks.reportIssueRecurred(customerId, topic);
+    const starts = await this.startFixIssues(await this.persistentIssues({ after: null, limit: 100, policy, issue, customerId }));
+    return { ...starts, untold: told.outcome === 'untold' && starts.started === 0 ? told.workflowId : null };
   }
 
   /**

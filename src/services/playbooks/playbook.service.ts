@@ -331,14 +331,21 @@ export class PlaybookService {
 
   /**
    * The customer complained about the topic again after its fix: a fix waiting for its
-   * check-back reopens (the run ignores it otherwise); false when no fix runs, or when the
-   * complaint is dated before the fix (recorded late, or an older row of an import).
+   * check-back reopens (the run ignores it otherwise). `told` when the run heard it; `none` when no
+   * fix runs, or the complaint is dated before the fix (recorded late, or an older row of an import);
+   * `ended` when the engine had ended the run its record says is under way (terminated in the Temporal
+   * UI, failed, timed out): its end is recorded now, as a person's start does, so the complaint's
+   * follow-up starts the topic's next run at once instead of the next sweep; `untold` when the run
+   * should have heard it and did not (closed in the engine in a way not recorded yet): the caller warns.
    */
-  async reportIssueRecurred(customerId: string, topic: string): Promise<boolean> {
+  async reportIssueRecurred(customerId: string, topic: string): Promise<{ outcome: 'told' | 'none' | 'ended' | 'untold'; workflowId: string | null }> {
     // Only a recorded run can be past its fix (the record is its first step): most complaints need no call to the engine.
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, fixIssueWorkflowId(customerId, topic));
-    if (last?.record.status !== RunStatus.Running || !(await this.runs.complainedSinceFixed(last.record.workflowId))) return false;
-    return this.engine.issueRecurred(last.record.workflowId);
+    if (last?.record.status !== RunStatus.Running) return { outcome: 'none', workflowId: null };
+    const { workflowId } = last.record;
+    if (await this.recordEndFromEngine(last.record)) return { outcome: 'ended', workflowId };
+    if (!(await this.runs.complainedSinceFixed(workflowId))) return { outcome: 'none', workflowId };
+    return { outcome: (await this.engine.issueRecurred(workflowId)) ? 'told' : 'untold', workflowId };
   }
 
   /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */
