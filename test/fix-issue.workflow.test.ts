@@ -871,3 +871,29 @@ it('warns when a complaint after a fix finds the run its record says waits for t
   expect(failures).toEqual([{ error: expect.objectContaining({ message: expect.stringContaining(`The fix run ${workflowId} did not hear that the issue "wrong-size" came back`) }), customerId }]);
   expect(await stack.orm.em.fork().count(PlaybookRun, { workflowId: `${workflowId}/2` })).toBe(0);
 }, 60_000);
+
+it('starts a fix by itself for a loyal payer with a persistent issue, though at low churn risk and of no valuable RFM segment: at the complaint and in the sweep', async () => {
+  const scored = async (name: string, complaints: number, loyaltyBand: string) => {
+    const customerId = await customer(name, { complaints, topic: 'rude-support' });
+    const em = stack.orm.em.fork();
+    const score = (band: string) => ({ value: 0.1, band, modelVersion: 'test', reasons: ['test'] });
+    em.create(ScoreSnapshot, { customer: customerId, computedAt: new Date(), scores: { 'churn-risk': score('low'), rfm: score('Hibernating'), 'payment-loyalty': score(loyaltyBand) } });
+    await em.flush();
+    return customerId;
+  };
+  const runs = (customerId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: fixIssueWorkflowId(customerId, 'rude-support') });
+  const complaining = await scored('Wes', 2, 'loyal');
+  const imported = await scored('Xia', 3, 'loyal');
+  const regular = await scored('Yan', 3, 'regular');
+
+  // The third complaint of a loyal payer starts the fix at once.
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId: complaining, topic: 'rude-support', severity: 'Medium' } }, Role.Operator)).errors).toBeUndefined();
+  expect(await runs(complaining)).toBe(1);
+  // Complaints an import brought: the sweep starts the loyal payer's fix, and leaves the regular payer's to a person.
+  await stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: `playbook-triggers/loyal-${imported}`, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
+  expect([await runs(imported), await runs(regular)]).toEqual([1, 0]);
+  for (const customerId of [complaining, imported]) {
+    await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
+    await stack.temporal.client.workflow.getHandle(fixIssueWorkflowId(customerId, 'rude-support')).terminate('test over');
+  }
+}, 60_000);

@@ -1,3 +1,5 @@
+import { ScoreKind } from '../scoring/score-kind.js';
+
 /**
  * When playbooks start by themselves. The trigger sweep runs on a schedule, after the
  * nightly rescore, and starts the matching playbook for every customer a trigger finds;
@@ -14,8 +16,13 @@ export interface TriggerPolicy {
    * its reminders by hand. (Sweeps started before the bound chase every overdue invoice.)
    */
   maxDaysOverdue?: number;
-  /** A persistent issue starts the fix-issue playbook for a customer who is at risk or valuable. */
-  fixIssue: { riskBands: string[]; valuableSegments: string[] };
+  /**
+   * A persistent issue starts the fix-issue playbook for a customer who is at risk or valuable:
+   * by churn risk, by buying (RFM segment) or by paying (payment-loyalty band: a loyal payer who
+   * complains again and again is about to leave before their buying shows it). (Sweeps started
+   * before loyalty counted have no `loyaltyBands`.)
+   */
+  fixIssue: { riskBands: string[]; valuableSegments: string[]; loyaltyBands?: string[] };
   /** A loss-making account (profitability band) starts an account review, unless one ran within the cooldown. */
   accountReviewCooldownDays: number;
   /** Candidates per activity call, and calls per workflow execution before it continues as new. */
@@ -30,10 +37,10 @@ export interface TriggerPolicy {
 }
 
 export const triggerPolicy: TriggerPolicy = {
-  version: 2,
+  version: 3,
   minDaysOverdue: 1,
   maxDaysOverdue: 90,
-  fixIssue: { riskBands: ['medium', 'high'], valuableSegments: ['Champions', 'Loyal', 'Potential loyalist', 'At risk', "Can't lose them"] },
+  fixIssue: { riskBands: ['medium', 'high'], valuableSegments: ['Champions', 'Loyal', 'Potential loyalist', 'At risk', "Can't lose them"], loyaltyBands: ['loyal'] },
   accountReviewCooldownDays: 180,
   startPageHeartbeatSeconds: 30,
   pageSize: 200,
@@ -43,3 +50,23 @@ export const triggerPolicy: TriggerPolicy = {
 /** The triggers the sweep checks, in this order. */
 export type TriggerKind = 'overdue-invoice' | 'persistent-issue' | 'loss-making' | 'silent-loyal';
 export const triggerKinds: TriggerKind[] = ['overdue-invoice', 'persistent-issue', 'loss-making', 'silent-loyal'];
+
+/**
+ * The score bands that make a persistent issue's fix start by itself (the sweep, a complaint's
+ * follow-up): any one of them, by its score kind. The SQL of the sweep is built from this list.
+ */
+export function fixIssueBands(policy: TriggerPolicy['fixIssue']): { kind: ScoreKind; bands: string[] }[] {
+  return [
+    { kind: ScoreKind.ChurnRisk, bands: policy.riskBands },
+    { kind: ScoreKind.Rfm, bands: policy.valuableSegments },
+    { kind: ScoreKind.PaymentLoyalty, bands: policy.loyaltyBands ?? [] },
+  ];
+}
+
+/** Whether a customer with these current bands (by score kind) is at risk or valuable enough for a fix to start by itself. */
+export function fixIssueStartsFor(bands: Partial<Record<ScoreKind, string | null>>, policy: TriggerPolicy['fixIssue']): boolean {
+  return fixIssueBands(policy).some(({ kind, bands: due }) => {
+    const band = bands[kind];
+    return band != null && due.includes(band);
+  });
+}

@@ -5,7 +5,7 @@ import { DomainException } from '../../domain/errors/domain-exception.js';
 import { teamTemplates } from '../../domain/messages/catalogue.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
-import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
+import { fixIssueBands, type TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
 import { holdoutDrawLockKey, inMeasuringHoldout } from '../facts/measuring-holdouts.js';
@@ -58,7 +58,7 @@ export class PlaybookTriggerService {
    * Customers with a persistent issue (the same topic complained about `minComplaints` times,
    * or reopened, within the window; a complaint still open, or reopened in the window, counts
    * however old, as in the persistent-issue model) who are at risk or valuable by their current
-   * scores, or whose topic had a fix before (it came back: the company sees it through), and
+   * scores (`fixIssueStartsFor`: churn risk, RFM segment or payment loyalty), or whose topic had a fix before (it came back: the company sees it through), and
    * whose fix is due (none under way, none since the topic's last complaint: `noFixSince`),
    * unless their data was erased; keyset by (customer, topic); one customer's only, if given.
    */
@@ -71,8 +71,7 @@ export class PlaybookTriggerService {
        where c.status <> 'erased'
          and (${fixedBefore(sql.ref('pt.customer_id'), sql.ref('pt.topic'))}
               or exists (select 1 from current_score s where s.customer_id = pt.customer_id
-                          and ((s.kind = 'churn-risk' and s.band = any(${input.policy.fixIssue.riskBands}::text[]))
-                            or (s.kind = 'rfm' and s.band = any(${input.policy.fixIssue.valuableSegments}::text[])))))
+                          and (${sql.join(fixIssueBands(input.policy.fixIssue).map(({ kind, bands }) => sql`(s.kind = ${kind} and s.band = any(${bands}::text[]))`), sql` or `)})))
          and ${noFixSince(sql.ref('pt.customer_id'), sql.ref('pt.topic'), sql.ref('pt.last_complained_at'))}
        order by pt.customer_id, pt.topic limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => ({ customerId: r.customer_id, topic: r.topic }));
