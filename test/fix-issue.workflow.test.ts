@@ -897,3 +897,29 @@ it('starts a fix by itself for a loyal payer with a persistent issue, though at 
     await stack.temporal.client.workflow.getHandle(fixIssueWorkflowId(customerId, 'rude-support')).terminate('test over');
   }
 }, 60_000);
+
+it('joins a resolveIssue retried after PLAYBOOK_OUTCOME_UNKNOWN whose update the run took: the run answers, the first entry is settled taken, no second one', async () => {
+  const customerId = await customer('Zoe', { complaints: 3, topic: 'late-refund' });
+  const workflowId = fixIssueWorkflowId(customerId, 'late-refund');
+  await startedAwaitingFix(customerId, 'late-refund', seconds(600));
+  // The first call as it went: its entry written, its update sent and taken by the run, then no answer in time (unknown).
+  const { caller, services } = await stack.api.contextFor('Bearer test-operator-key-0123456789');
+  const updateId = `playbook.resolve-issue/first-${customerId}`;
+  const em = stack.orm.em.fork();
+  const [entryId] = await services.audit.recordCall(em, [{ actor: caller!.id, action: 'playbook.resolve-issue', entityType: 'playbook_run', entityId: workflowId, after: { customerId, topic: 'late-refund' } }], updateId);
+  const { client } = stack.temporal;
+  await (await new TemporalPlaybookEngine(client, stack.config.temporal.taskQueue).issueResolved(workflowId, updateId))!.acted();
+  await services.audit.callOutcomeUnknown(em, [entryId]);
+  expect(await state(customerId, 'late-refund')).toMatchObject({ step: 'awaiting-check-back' });
+
+  // The same request again, as the error said: the run's answer, not CONFLICT/PLAYBOOK_ISSUE_ALREADY_RESOLVED.
+  const retried = await stack.gql(ResolveIssueDocument, { customerId, topic: ' Late-Refund ' }, Role.Operator);
+  expect(retried.errors).toBeUndefined();
+  expect(retried.data!.resolveIssue).toMatchObject({ workflowId, step: 'awaiting-check-back' });
+  const entries = await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.resolve-issue', entityId: workflowId });
+  expect(entries.map((e) => [e.id, e.after?.outcome ?? null])).toEqual([[entryId, 'taken']]);
+  // Another person's call, or a third of the same person's, is a second fix: refused.
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'late-refund' }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_ISSUE_ALREADY_RESOLVED' });
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'late-refund' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_ISSUE_ALREADY_RESOLVED' });
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
+}, 60_000);

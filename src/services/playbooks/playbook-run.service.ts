@@ -577,6 +577,15 @@ export class PlaybookRunService {
   }
 
   /**
+   * Whether the person's call on the run would join an earlier one of theirs with the same input whose outcome nobody
+   * knows (`PLAYBOOK_OUTCOME_UNKNOWN`, or its process died): a retry, which `auditedUpdate` sends under that call's
+   * update ID, so a check that refuses a second call must let it through (the run may have taken the first).
+   */
+  async joinsUnsettledCall(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }): Promise<boolean> {
+    return (await this.joinableEntries(entry.workflowId, entry.actor, [entry])) !== null;
+  }
+
+  /**
    * What a person's retry of calls on the run joins (a start and the promise given with it, or an input): for each
    * call, its action's newest entry on the run, when it is the person's, with the same input, and of an outcome nobody
    * knows (unknown, or pending for long: its process died); null unless every call has one. With the update's ID it went under.

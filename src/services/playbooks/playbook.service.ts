@@ -318,14 +318,16 @@ export class PlaybookService {
       new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The fix-issue run for "${topic}" of customer ${customerId} has ended${outcome ? ` (${outcome})` : ''}`, { customerId, topic, workflowId, outcome });
     if (!state) throw await this.endedOrNone(workflowId, ended, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No fix-issue run for "${topic}" of customer ${customerId}`, { customerId, topic }));
     if (state.step === 'done') throw ended(await this.endedOutcome(workflowId, state));
-    if (state.resolved) {
+    const call = { actor, action: 'playbook.resolve-issue' as const, workflowId, after: { customerId, topic } };
+    // The same request again after PLAYBOOK_OUTCOME_UNKNOWN joins that update (the run answers it as taken), not refused as a second fix.
+    if (state.resolved && !(await this.runs.joinsUnsettledCall(call))) {
       throw new PlaybookException(PlaybookExceptionCode.IssueAlreadyResolved, `The issue "${topic}" of customer ${customerId} is already resolved; the run checks back with the customer (step ${state.step})`, {
         customerId,
         topic,
         step: state.step,
       });
     }
-    await this.runs.auditedUpdate({ actor, action: 'playbook.resolve-issue', workflowId, after: { customerId, topic } }, async (updateId) => ((await this.engine.issueResolved(workflowId, updateId)) ?? fail(ended(await this.endedOutcome(workflowId, state)))).acted(), updateOutcome);
+    await this.runs.auditedUpdate(call, async (updateId) => ((await this.engine.issueResolved(workflowId, updateId)) ?? fail(ended(await this.endedOutcome(workflowId, state)))).acted(), updateOutcome);
     return this.runView(FIX_ISSUE, customerId, workflowId);
   }
 
