@@ -923,3 +923,31 @@ it('joins a resolveIssue retried after PLAYBOOK_OUTCOME_UNKNOWN whose update the
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'late-refund' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_ISSUE_ALREADY_RESOLVED' });
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
 }, 60_000);
+
+it('tells the customer and management that a fix reopened at the top of the chain stays with management, not that a more senior team took it over', async () => {
+  const customerId = await customer('Abe', { complaints: 3, topic: 'billing-error' });
+  const workflowId = fixIssueWorkflowId(customerId, 'billing-error');
+  // A later run that starts where its fixes that did not hold left it: at management.
+  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, topic: 'billing-error', policy: { ...policy, fixDeadlineMs: seconds(60), checkBackAfterMs: seconds(600) }, escalations: 3 }],
+  });
+  await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-fix' && s.owner === 'management');
+  await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator);
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'billing-error', severity: 'High' } }, Role.Operator)).errors).toBeUndefined();
+  const reopened = await eventually(
+    () => stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $in: [`${workflowId}/recurrence-1`, `${workflowId}/recurrence-1-acknowledged`] } }, { orderBy: { idempotencyKey: 'asc' } }),
+    (written) => written.length === 2,
+  );
+  expect(reopened.map((m) => m.payload)).toEqual([
+    { topic: 'billing-error', owner: 'management', recurrences: 1, stays: true },
+    { topic: 'billing-error', owner: 'management', recurrences: 1, stays: true },
+  ]);
+  const [team, customerNote] = reopened.map((m) => renderMessage(m.template, 'Abe', m.payload, 'en', 'EUR').text);
+  expect(team).toMatch(/open again and stays with management, the last level it escalates to/);
+  expect(customerNote).toMatch(/reopened the case, and it stays with the most senior team that can fix it/);
+  expect(customerNote).not.toMatch(/more senior team now owns/);
+  expect(renderMessage('issue-reopened', 'Abe', reopened[1].payload, 'de', 'EUR').text).toMatch(/das erfahrenste zuständige Team bleibt dafür zuständig/);
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
+}, 60_000);

@@ -66,7 +66,9 @@ export const germanTemplates: Record<string, Template> = {
   }),
   'issue-reopened': (name, p) => ({
     subject: 'Immer noch nicht in Ordnung: Wir sind wieder dran',
-    text: `${hello(name)}danke, dass Sie uns gesagt haben, dass „${topicLabel(p)}“ immer noch nicht in Ordnung ist. Wir haben den Fall wieder geöffnet, und ein erfahreneres Team ist jetzt zuständig; wir sagen Ihnen Bescheid, wenn es endgültig behoben ist.${regards}`,
+    text: `${hello(name)}danke, dass Sie uns gesagt haben, dass „${topicLabel(p)}“ immer noch nicht in Ordnung ist. Wir haben den Fall wieder geöffnet, und ${
+      p.stays ? 'das erfahrenste zuständige Team bleibt dafür zuständig' : 'ein erfahreneres Team ist jetzt zuständig'
+    }; wir sagen Ihnen Bescheid, wenn es endgültig behoben ist.${regards}`,
   }),
   'issue-fixed': (name, p) => ({
     subject: 'Behoben',

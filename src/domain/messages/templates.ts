@@ -66,11 +66,15 @@ export const templates: Record<string, Template> = {
   }),
   'fix-case-reopened': (name, p) => ({
     subject: `Reopened: ${topicLabel(p)} for ${name}`,
-    text: `The fix for "${topicLabel(p)}" did not hold: ${name} complained about it again before we checked back. The case is open again and now with ${String(p.owner)}; fix the cause, then mark it resolved.`,
+    text: `The fix for "${topicLabel(p)}" did not hold: ${name} complained about it again before we checked back. The case is open again and ${
+      p.stays ? `stays with ${String(p.owner)}, the last level it escalates to` : `now with ${String(p.owner)}`
+    }; fix the cause, then mark it resolved.`,
   }),
   'issue-reopened': (name, p) => ({
     subject: 'Still not right: we are back on it',
-    text: `Hello ${name},\n\nthank you for telling us that "${topicLabel(p)}" is still not right. We have reopened the case and a more senior team now owns it; we will tell you when it is fixed for good.\n\nKind regards`,
+    text: `Hello ${name},\n\nthank you for telling us that "${topicLabel(p)}" is still not right. We have reopened the case${
+      p.stays ? ', and it stays with the most senior team that can fix it' : ' and a more senior team now owns it'
+    }; we will tell you when it is fixed for good.\n\nKind regards`,
   }),
   'issue-fixed': (name, p) => ({
     subject: 'Fixed',

@@ -125,6 +125,8 @@ export class FixIssueSteps {
   async reopenCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
+      // At the top of the chain the case stays with whoever holds it: nobody is told a more senior team took it over.
+      const before = await em.findOne(FixCase, { workflowId: input.workflowId }, { fields: ['owner'] });
       await em.nativeUpdate(
         FixCase,
         { workflowId: input.workflowId, escalations: { $lt: input.escalations } },
@@ -138,7 +140,7 @@ export class FixIssueSteps {
         FIXED_WORDS,
         stepMessageKey(input.workflowId, ''),
       ]);
-      const payload = { topic: input.topic, owner: input.owner, recurrences: input.recurrences };
+      const payload = { topic: input.topic, owner: input.owner, recurrences: input.recurrences, ...(before?.owner === input.owner ? { stays: true } : {}) };
       await this.outbox.enqueueStep(em, input, `recurrence-${input.recurrences}`, { channel: MessageChannel.Call, template: 'fix-case-reopened', payload });
       await this.outbox.enqueueStep(em, input, `recurrence-${input.recurrences}-acknowledged`, { channel: MessageChannel.Email, template: 'issue-reopened', payload });
     });
