@@ -10,7 +10,7 @@ import { RunStatus } from '../src/domain/playbooks/run-status.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { defaultPersistentIssuePolicy, persistentIssues } from '../src/domain/scoring/persistent-issue.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, Invoice, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, Invoice, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
 import { fixIssueStateQuery } from '../workflows/fix-issue.workflow.js';
 import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, RunningPlaybookRunsDocument, StartFixIssueDocument } from './__generated__/graphql.js';
@@ -196,6 +196,18 @@ it('gives a loyal customer a gesture for the trouble', async () => {
   const done = await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'fixed-with-gesture', escalations: 0 });
   expect((await outbox(fixIssueWorkflowId(customerId, 'delivery-delay'))).map((m) => m[0])).toEqual(['acknowledged', 'check-back', 'fix-case-opened', 'fixed-1', 'gesture']);
+}, 60_000);
+
+it('gives no gesture to a loyal customer who has left by the check-back: nothing to spend "your next order is on us" on', async () => {
+  const customerId = await customer('Gus', { loyal: true, complaints: 3, topic: 'delivery-delay' });
+  await stack.gql(StartFixIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Admin);
+  await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-fix');
+  // Fixes are owed after leaving too; the gesture is not.
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { status: CustomerStatus.Offboarded });
+  await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator);
+  const done = await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done');
+  expect(done).toMatchObject({ outcome: 'fixed', escalations: 0 });
+  expect((await outbox(fixIssueWorkflowId(customerId, 'delivery-delay'))).map((m) => m[0])).toEqual(['acknowledged', 'check-back', 'fix-case-opened', 'fixed-1']);
 }, 60_000);
 
 it('is started by the trigger sweep for a persistent issue of a customer at risk, once', async () => {

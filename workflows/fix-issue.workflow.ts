@@ -138,11 +138,14 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
   await openFixCase({ workflowId, customerId, topic, owner: state.owner, ...(state.escalations > 0 ? { team: firstOwner(policy, topic), escalations: state.escalations } : {}) });
 
   const gesture = policy.gestureBands.includes(band);
-  // The check-back of each fix has a message of its own (the first `check-back`, as before); the gesture goes once.
+  // The check-back of each fix has a message of its own (the first `check-back`, as before); the gesture goes once, and
+  // only to a customer still with us (the step says whether it went; one recorded before it said so went as asked).
   let checkBacks = 0;
+  let gestureGiven = false;
   const checkBack = async () => {
     enter('checking-back', gesture ? 'Asking whether the fix holds, with a gesture for a loyal customer' : 'Asking whether the fix holds');
-    await checkBackOnFix({ workflowId, customerId, topic, gesture, ...(checkBacks > 0 ? { round: checkBacks + 1 } : {}) });
+    const given = await checkBackOnFix({ workflowId, customerId, topic, gesture, ...(checkBacks > 0 ? { round: checkBacks + 1 } : {}) });
+    gestureGiven ||= given?.gesture ?? gesture;
     checkBacks += 1;
   };
 
@@ -175,7 +178,7 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
 
   if (!recurrenceAtCheckBack) await checkBack();
 
-  const outcome: FixIssueOutcome = gesture ? 'fixed-with-gesture' : 'fixed';
+  const outcome: FixIssueOutcome = gestureGiven ? 'fixed-with-gesture' : 'fixed';
   await recordRunOutcome({ workflowId, outcome, finalState: endedState(state, outcome) });
   state.outcome = outcome;
   state.deadline = null;

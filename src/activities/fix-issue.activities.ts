@@ -27,7 +27,8 @@ export function createFixIssueActivities(services: () => WorkerServices) {
       return cases().reopenCase(input);
     },
     /** `round`: which check-back of the run this is, from the second (after a fix that did not hold at the first); absent for the first. */
-    checkBackOnFix(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number }): Promise<void> {
+    /** Whether the gesture went with it (not to a customer who has left or is leaving). */
+    checkBackOnFix(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number }): Promise<{ gesture: boolean }> {
       return cases().checkBack(input);
     },
   };

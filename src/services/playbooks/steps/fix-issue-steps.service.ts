@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
-import { FixCase, FixCaseStatus, MessageChannel } from '../../../entities/index.js';
+import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel } from '../../../entities/index.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { complainedSinceFixed } from '../../facts/current-complaints.js';
@@ -148,16 +148,20 @@ export class FixIssueSteps {
 
   /**
    * After the fix: ask whether it holds, or thank a customer who already said it does (no
-   * question twice); a loyal customer also gets a gesture for the trouble.
+   * question twice); a loyal customer also gets a gesture for the trouble, while they are still a
+   * customer: "your next order is on us" means nothing to one who has left or is leaving (offboarded,
+   * under notice). Says whether the gesture was given (the run's outcome tells it).
    */
-  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number }): Promise<void> {
-    await this.em.transactional(async (em) => {
-      if (!(await runStillRunning(em, input.workflowId))) return;
+  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number }): Promise<{ gesture: boolean }> {
+    return this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return { gesture: false };
       const confirmed = (await em.findOne(FixCase, { workflowId: input.workflowId }))?.confirmedAt != null;
       // A later fix's check-back (the issue came back as the first went out) is a message of its own: `check-back-<round>`.
       const step = input.round && input.round > 1 ? `check-back-${input.round}` : 'check-back';
       await this.outbox.enqueueStep(em, input, step, { channel: MessageChannel.Email, template: confirmed ? 'issue-fix-confirmed' : 'issue-check-back', payload: { topic: input.topic } });
-      if (input.gesture) await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: { topic: input.topic } });
+      const gesture = input.gesture && (await em.findOneOrFail(Customer, input.customerId, { fields: ['status'] })).status === CustomerStatus.Active;
+      if (gesture) await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: { topic: input.topic } });
+      return { gesture };
     });
   }
 }
