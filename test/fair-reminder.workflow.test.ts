@@ -134,18 +134,29 @@ it('keeps a loyal payer on the fee-free schedule when the invoice reaches the pl
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
 }, 60_000);
 
-it('keeps a loyal payer on the fee-free schedule for two invoices of one lapse: neither open invoice counts against the other (QA 63 F1)', async () => {
-  // Two months unpaid at once (a card that expired), both reaching the platform long overdue.
+it('keeps a loyal payer on the fee-free schedule for two invoices of one lapse: a second one not yet counted late does not count against the first (QA 63 F1)', async () => {
+  // Two months unpaid at once (a card that expired): the first reaches the platform long overdue, the second is due since 10 days.
   const { customerId, invoiceId } = await payer('Lapse', Array(8).fill('on-time'), 45);
   const em = stack.orm.em.fork();
-  const second = em.create(Invoice, { customer: em.getReference(Customer, customerId), externalRef: `INV-Lapse-${randomUUID().slice(0, 4)}`, issuedAt: day(-54), dueAt: day(-40), amountMinor: 7_500, paidAt: null });
+  em.create(Invoice, { customer: em.getReference(Customer, customerId), externalRef: `INV-Lapse-${randomUUID().slice(0, 4)}`, issuedAt: day(-24), dueAt: day(-10), amountMinor: 7_500, paidAt: null });
   await em.flush();
-  for (const id of [invoiceId, second.id]) {
-    expect((await stack.gql(StartFairReminderDocument, { invoiceId: id }, Role.Operator)).errors).toBeUndefined();
-    expect(await eventually(() => state(id), (s) => (s?.remindersSent ?? 0) >= 1)).toMatchObject({ loyaltyBand: 'loyal', feesChargedMinor: 0 });
-    expect((await outbox(fairReminderWorkflowId(customerId, id)))[0]).toMatchObject({ step: 'reminder-1', template: 'reminder-friendly' });
-  }
-  for (const id of [invoiceId, second.id]) expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: fairReminderWorkflowId(customerId, id), reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => state(invoiceId), (s) => (s?.remindersSent ?? 0) >= 1)).toMatchObject({ loyaltyBand: 'loyal', feesChargedMinor: 0 });
+  expect((await outbox(fairReminderWorkflowId(customerId, invoiceId)))[0]).toMatchObject({ step: 'reminder-1', template: 'reminder-friendly' });
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: fairReminderWorkflowId(customerId, invoiceId), reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+}, 60_000);
+
+it('judges a payer with another invoice unpaid for months by that late invoice: the standard schedule, not the loyal one', async () => {
+  // Ten invoices paid on time, then one unpaid for 100 days (past the policy's 30 days it counts as late) beside the one chased.
+  const { customerId, invoiceId } = await payer('Stopped', Array(8).fill('on-time'));
+  const em = stack.orm.em.fork();
+  em.create(Invoice, { customer: em.getReference(Customer, customerId), externalRef: `INV-Stopped-${randomUUID().slice(0, 4)}`, issuedAt: day(-114), dueAt: day(-100), amountMinor: 7_500, paidAt: null });
+  await em.flush();
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  expect(await eventually(() => state(invoiceId), (s) => (s?.remindersSent ?? 0) >= 1)).not.toMatchObject({ loyaltyBand: 'loyal' });
+  expect((await outbox(workflowId))[0]).toMatchObject({ step: 'reminder-1', template: 'reminder-standard-1' });
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
 }, 60_000);
 
 it('goes on when an operator signals a payment the invoice does not show (the customer says they paid): it ends as paid only once the invoice is', async () => {

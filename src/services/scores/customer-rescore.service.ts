@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { LOYALTY_BANDS, type LoyaltyBand } from '../../domain/guards/fairness.js';
 import { scoreCustomer, type CustomerScore, type ScoringPolicy } from '../../domain/scoring/index.js';
 import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
-import { paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
+import { onTimeVerdict, paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { costOnTier, feeDaysInWindow, profitability, projectedTiers, type CostEntryInput, type ProjectedTier } from '../../domain/scoring/profitability.js';
 import { dayNumber } from '../../domain/dates.js';
@@ -54,9 +54,10 @@ export class CustomerRescoreService {
              (select ${invoiceDays(sql`i`)} from invoice i where i.customer_id = p.id and i.issued_at <= ${asOf}::date and i.cancelled_at is null) as invoices,
              ${
                leaveOutInvoiceId
-                 ? sql`(select ${invoiceDays(sql`i`)} from invoice i where (i.id = ${leaveOutInvoiceId}::uuid or i.paid_at is null) and i.customer_id = p.id and i.issued_at <= ${asOf}::date and i.cancelled_at is null)`
-                 : sql`'[]'::json`
-             } as left_out,
+                 ? sql`(select ${invoiceDays(sql`i`)} from invoice i where i.id = ${leaveOutInvoiceId}::uuid and i.customer_id = p.id and i.issued_at <= ${asOf}::date and i.cancelled_at is null) as left_out,
+                       (select ${invoiceDays(sql`i`)} from invoice i where i.id <> ${leaveOutInvoiceId}::uuid and i.paid_at is null and i.customer_id = p.id and i.issued_at <= ${asOf}::date and i.cancelled_at is null) as also_open`
+                 : sql`'[]'::json as left_out, '[]'::json as also_open`
+             },
              ${factsColumns(asOf, this.policy, null)}
         from customer p left join (${purchaseAggregates(asOf, sql`o.customer_id = ${customerId}::uuid`, this.policy)}) a on a.customer_id = p.id
        where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
@@ -66,7 +67,11 @@ export class CustomerRescoreService {
     const models = kinds.has(ScoreKind.ChurnRisk) || kinds.has(ScoreKind.Clv) ? await this.runs.latestModels() : { bgnbd: null, gammaGamma: null };
     const scores = scoreCustomer(facts, models, this.policy, kinds);
     await writeSnapshots(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), { computedAt, asOf, runId: null });
-    return { scores, facts, leftOut: (rows[0].left_out as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })) };
+    const days = (json: unknown) => (json as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt }));
+    // Beside the invoice chased, the other open ones the policy does not count as late yet (`onTimeVerdict` null: overdue
+    // no longer than `openOverdueCountsAfterDays`): one long overdue stays in the record, late, as the stored score counts it.
+    const notJudgedYet = days(rows[0].also_open).filter((i) => onTimeVerdict(i, asOf, this.policy.paymentLoyalty) === null);
+    return { scores, facts, leftOut: [...days(rows[0].left_out), ...notJudgedYet] };
   }
 
   /**
@@ -191,11 +196,12 @@ export class CustomerRescoreService {
 
   /**
    * The customer's payment-loyalty band as of today (rescored now); `new` without a score.
-   * `remindedInvoiceId`: the band a reminder about that invoice goes by, which leaves it out,
-   * and every other invoice still open: the band of the record the customer has settled. An
-   * invoice that reaches the platform long overdue (imported late, the sweep paused) has not
-   * been chased yet, and two or more unpaid at once are one lapse (a card that expired): none
-   * of them costs a loyal payer the fee-free schedule of another. The stored score still counts them.
+   * `remindedInvoiceId`: the band a reminder about that invoice goes by, which leaves it out
+   * (one that reaches the platform long overdue, imported late or the sweep paused, has not been
+   * chased yet), and the other open invoices the policy does not count as late yet (overdue up to
+   * `openOverdueCountsAfterDays`: a second one of the same lapse, a card that expired). Another
+   * invoice unpaid for longer counts as late, as in the stored score: a payer who stopped paying
+   * months ago is not judged on the invoices they did pay alone.
    */
   async loyaltyBandNow(customerId: string, remindedInvoiceId?: string): Promise<LoyaltyBand> {
     const rescored = await this.rescore(customerId, new Set([ScoreKind.PaymentLoyalty]), remindedInvoiceId);
