@@ -1284,6 +1284,17 @@ it('never gives back marketing consent a customer withdrew here, and audits each
   ]);
 });
 
+it('refuses an invoice issued after today anywhere on earth, as every date of what has happened', async () => {
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  await run('customers', 'customer_ref,name,email,acquired_at\nISS-1,Issued,iss1@example.com,2025-01-01\n');
+  const report = await run('invoices', `invoice_ref,customer_ref,issued_at,due_at,amount\nINV-ISS-1,ISS-1,${day(2)},${day(16)},40\nINV-ISS-2,ISS-1,2030-03-01,2030-03-15,40\nINV-ISS-3,ISS-1,${day(0)},${day(14)},40\n`);
+  expect(report.errors).toEqual([
+    { line: 2, field: 'issued_at', code: ImportRowProblem.InTheFuture, message: 'is in the future' },
+    { line: 3, field: 'issued_at', code: ImportRowProblem.InTheFuture, message: 'is in the future' },
+  ]);
+  expect(await em().count(Invoice, { externalRef: { $like: 'INV-ISS-%' } })).toBe(0);
+});
+
 it('keeps an invoice its stored payments cover paid when a re-import leaves its paid_at empty', async () => {
   await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-S,K-1,2026-02-01,2026-02-15,70\n');
   await run('payments', 'invoice_ref,paid_at,amount\nINV-S,2026-02-10,30\nINV-S,2026-02-12,40\n');

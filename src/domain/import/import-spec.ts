@@ -80,7 +80,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
     columns: [
       col('invoice_ref', 'ref', true),
       col('customer_ref', 'ref', true),
-      col('issued_at', 'date', true),
+      happened('issued_at', 'date', true),
       col('due_at', 'date', true),
       col('amount', 'money', true),
       happened('paid_at', 'date'),
