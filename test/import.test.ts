@@ -1284,6 +1284,23 @@ it('never gives back marketing consent a customer withdrew here, and audits each
   ]);
 });
 
+it("refuses an invoices line that would move a stored invoice to another customer, naming its owner; nothing of the file is written", async () => {
+  await run('customers', 'customer_ref,name,email,acquired_at\nOWN-1,Owner,own1@example.com,2025-01-01\nOWN-2,Other,own2@example.com,2025-01-01\n');
+  expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-OWN,OWN-1,2026-02-01,2026-02-15,90\n')).toMatchObject({ inserted: 1 });
+  const refused = { field: 'customer_ref', code: ImportRowProblem.OtherCustomer, message: 'invoice "INV-OWN" belongs to customer "OWN-1", not "OWN-2": an import does not move an invoice to another customer' };
+  const moved = await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-OWN,OWN-2,2026-02-01,2026-02-15,90\nINV-OWN-B,OWN-2,2026-02-01,2026-02-15,10\n');
+  expect(moved).toMatchObject({ written: false, errorCount: 1 });
+  expect(moved.errors).toEqual([{ line: 2, ...refused }]);
+  // The GraphQL bulk path (importInvoices) stages its rows the same way.
+  const rows = await imports.importRows('invoices', [{ invoice_ref: 'INV-OWN', customer_ref: 'OWN-2', issued_at: '2026-02-01', due_at: '2026-02-15', amount: '90' }], partial);
+  expect(rows).toMatchObject({ updated: 0, rejected: 1, errors: [{ line: 1, ...refused }] });
+  const stored = await em().findOneOrFail(Invoice, { externalRef: 'INV-OWN' }, { populate: ['customer'] });
+  expect(stored.customer.externalRef).toBe('OWN-1');
+  expect(await em().count(Invoice, { externalRef: 'INV-OWN-B' })).toBe(0);
+  // The owner's own line is taken as before.
+  expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-OWN,OWN-1,2026-02-01,2026-02-16,90\n')).toMatchObject({ updated: 1, errorCount: 0 });
+});
+
 it('refuses an invoice issued after today anywhere on earth, as every date of what has happened', async () => {
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
   await run('customers', 'customer_ref,name,email,acquired_at\nISS-1,Issued,iss1@example.com,2025-01-01\n');

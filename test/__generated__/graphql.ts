@@ -230,6 +230,8 @@ export type ImportRowProblem =
   | 'InvalidValue'
   /** The line as a whole: another number of fields than the header, a NUL character */
   | 'MalformedLine'
+  /** An invoice stored for another customer than the row names: an import does not move an invoice to another customer */
+  | 'OtherCustomer'
   /** A date before one it must follow: due before issued, resolved before opened, ... */
   | 'OutOfOrder'
   /** A customer referring themselves, or referrals going round in a circle */

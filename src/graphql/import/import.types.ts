@@ -40,6 +40,7 @@ registerEnumType(ImportRowProblem, {
     ReferrerRefused: { description: "The referrer's own line is refused" },
     Incomplete: { description: "A row missing both of two columns it needs one of (an offer's discount or tier)" },
     ErasedCustomer: { description: 'An order, invoice, complaint or cost stored for an erased customer: it is not moved to a customer imported since' },
+    OtherCustomer: { description: 'An invoice stored for another customer than the row names: an import does not move an invoice to another customer' },
   },
 });
 

@@ -175,6 +175,14 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     );
   }
   if (spec.kind === 'invoices') {
+    // A stored invoice stays its customer's: a line naming another (a typo, a billing export's wrong reference) would move
+    // its reminder run, payments and payment-loyalty record to someone else. (One of an erased customer is refused above.)
+    checks.push(
+      `select s.row_no, 'customer_ref', 'invoice "' || left(old.external_ref, 60) || '" belongs to customer ' || coalesce('"' || left(o.external_ref, 60) || '"', 'ID ' || o.id) || ', not "' || left(btrim(s.customer_ref), 60) || '": an import does not move an invoice to another customer', '${ImportRowProblem.OtherCustomer}'
+         from import_stage s join invoice old on old.external_ref = btrim(s.invoice_ref) join customer o on o.id = old.customer_id and o.status <> 'erased'
+              join customer n on n.external_ref = btrim(s.customer_ref) and n.id <> o.id
+        where ${ok}`,
+    );
     checks.push(`select row_no, 'due_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);
     checks.push(`select row_no, 'paid_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('paid_at')} and ${validDate('issued_at')} and ${v('paid_at')}::date < ${v('issued_at')}::date`);
     // As the invoice will hold them: a column the file does not have keeps the stored invoice's value. A paid day
