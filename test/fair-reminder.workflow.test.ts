@@ -6,7 +6,7 @@ import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy, ty
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
-import { INVOICE_CANCELLED, INVOICE_PAID } from '../src/domain/messages/catalogue.js';
+import { INVOICE_CANCELLED, INVOICE_NOT_DUE, INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
 import { AuditEntry, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
@@ -1040,6 +1040,44 @@ it('is cancelled when an import says the billing system cancelled its invoice (t
   expect(await reconciliation.recordRunsEndedInEngine()).toContain(viaCli.workflowId);
   expect(await cancelledNow(viaCli.invoiceId)).toMatchObject({ outcome: 'cancelled' });
   expect(await reconciliation.recordRunsEndedInEngine()).not.toContain(viaCli.workflowId);
+}, 90_000);
+
+it('is cancelled when an import moves its invoice\'s due day later (a payment extension): nothing queued or still to come calls it overdue or charges a fee before the new due day', async () => {
+  const extended = async (name: string) => {
+    const { invoiceId, workflowId, messages } = await reminderHeldForTheNight(name);
+    const customerRef = `CUST-${name}`;
+    const held = await invoice(invoiceId);
+    await stack.orm.em.fork().nativeUpdate(Customer, { id: held.customer.id }, { externalRef: customerRef });
+    const csv = `invoice_ref,customer_ref,issued_at,due_at,amount\n${held.externalRef},${customerRef},${held.issuedAt},${day(20)},75.00\n`;
+    return { invoiceId, workflowId, messages, csv };
+  };
+  const cancelledNow = (invoiceId: string) => eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled', 10_000);
+
+  const viaApi = await extended('Extended');
+  const imported = await stack.gql(ImportCsvDocument, { input: { kind: 'Invoices', csv: viaApi.csv, mode: 'AllOrNothing' } }, Role.Admin);
+  expect(imported.data!.importCsv).toMatchObject({ updated: 1, written: true });
+  expect(await cancelledNow(viaApi.invoiceId)).toMatchObject({ outcome: 'cancelled' });
+  // The reminders waiting for the morning are held back in the import's own transaction, saying why; none goes out.
+  const reminders = (await viaApi.messages()).filter((m) => m.key.startsWith(`${viaApi.workflowId}/reminder-`));
+  expect(reminders.map((m) => [m.status, m.suppressedReason])).toEqual([
+    ['Suppressed', INVOICE_NOT_DUE],
+    ['Suppressed', INVOICE_NOT_DUE],
+  ]);
+  expect((await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(viaApi.workflowId))).toEqual([]);
+  const [entry] = (await sql<{ actor: string }>`select actor from audit_entry where action = 'playbook.cancel' and entity_id = ${viaApi.workflowId}`.execute(stack.orm.em.fork().getKysely())).rows;
+  expect(entry).toEqual({ actor: 'system:invoice-not-due' });
+
+  // From the command line: the run reconciliation cancels it; a reminder step before that writes nothing for an invoice not due.
+  const viaCli = await extended('Postponed');
+  expect(await new ImportService(stack.config.databaseUrl).importCsv('invoices', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
+  const em = stack.orm.em.fork();
+  const steps = new FairReminderSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), 'EUR', defaultPolicies.delivery.maxAttempts);
+  const fee = { band: 'regular' as const, chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 3' };
+  expect(await steps.sendReminder({ workflowId: viaCli.workflowId, invoiceId: viaCli.invoiceId, reminderNumber: 3, template: 'reminder-standard-2', fee })).toEqual({ sent: false, paid: false });
+  expect((await outbox(viaCli.workflowId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2']);
+  const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
+  expect(await reconciliation.recordRunsEndedInEngine()).toContain(viaCli.workflowId);
+  expect(await cancelledNow(viaCli.invoiceId)).toMatchObject({ outcome: 'cancelled' });
 }, 90_000);
 
 it('does not hold an invoice the billing system cancelled against a loyal payer: its run starts fee-free', async () => {

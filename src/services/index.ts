@@ -107,6 +107,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     imports: new ImportService(em.config.get('clientUrl')!, {
       invoicesPaid: (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds),
       invoicesCancelled: (invoiceIds) => runReconciliation.cancelRemindersOfCancelledInvoices(invoiceIds),
+      invoicesNotDue: (invoiceIds) => runReconciliation.cancelRemindersOfInvoicesNotDue(invoiceIds),
       customersLeft: (customerIds) => runReconciliation.cancelRunsOfCustomersWhoLeft(customerIds),
       customersChanged: (kind, customerIds) => rescores.rescoreAfterImport(kind, customerIds),
       complaintsReceived: (received) => complaints.followUpImported(received),

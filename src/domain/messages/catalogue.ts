@@ -87,6 +87,8 @@ export const teamTemplates: readonly string[] = Object.keys(templateCatalogue).f
 export const INVOICE_PAID = 'invoice-paid: the invoice was paid; nothing chasing it goes out after payment';
 /** Why a message chasing an invoice was held back once the invoice was cancelled (voided or credited). */
 export const INVOICE_CANCELLED = 'invoice-cancelled: the invoice was cancelled; nothing is owed on it';
+/** Why a message chasing an invoice was held back once its due day moved later (a payment extension): it is not overdue. */
+export const INVOICE_NOT_DUE = 'invoice-not-due: the due day was moved later (a payment extension); the invoice is not overdue';
 /** Why an account review's proposal, still queued (the customer's quiet hours), was held back: the customer accepted it before it went, and the confirmation says what was agreed. */
 export const PROPOSAL_ANSWERED = 'proposal-answered: the customer accepted it before it went; the confirmation says what was agreed';
 /** Why an account review's proposal, still queued (the customer's quiet hours), was held back: the customer declined it before it went, so it does not ask them to accept it after their no. */

@@ -16,6 +16,12 @@ import { ENDED_PAID, ENDED_WITH_A_PERSON, ENDED_WITHOUT_COMPLETING } from '../..
 export const withinSweepWindow = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
   maxDaysOverdue === undefined ? sql<boolean>`true` : sql<boolean>`(i.due_at >= current_date - ${maxDaysOverdue}::int)`;
 
+/**
+ * Open invoice `alias` is not overdue today (its due day is today or later; the sweep's and
+ * `startFairReminder`'s day, `isOverdue`): one whose due day an import moved later (a payment extension) is not chased.
+ */
+export const notOverdueSql = (alias: string): string => `(${alias}.paid_at is null and ${alias}.cancelled_at is null and ${alias}.due_at >= current_date)`;
+
 /** Invoice `i` is an erased customer's: nobody chases it or contacts them (no reminder, no playbook). */
 export const ofErasedCustomer = (): RawBuilder<boolean> =>
   sql<boolean>`exists (select 1 from customer c where c.id = i.customer_id and c.status = 'erased')`;

@@ -1,11 +1,12 @@
 import { ImportRowProblem, INVISIBLE_OR_CONTROL_SQL, joinerBetweenShownSql, TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
-import { INVOICE_PAID, INVOICE_CANCELLED, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
 import { EARLIEST_DAY } from '../../domain/earliest-day.js';
 import { DISCOUNT_PERCENT, OFFER_CODE, OFFER_CODE_RULE } from '../../domain/offers/offer-text.js';
 import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time.js';
 import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
+import { notOverdueSql } from '../facts/invoice-facts.js';
 import { TierChangeSource } from '../../domain/customers/tier-change.js';
 
 /**
@@ -526,6 +527,14 @@ const holdBackCancelledReminders = `update outbox_message m set suppressed_at = 
   where i.id = m.invoice_id and i.cancelled_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage) and ${stillChasing}`;
 
 /**
+ * The reminders still queued for the file's invoices that are not overdue now (their due day moved later, a payment
+ * extension) are held back: none says "overdue" or charges a fee before the new due day (their run is cancelled after the commit).
+ */
+const holdBackNotDueReminders = `update outbox_message m set suppressed_at = now(), suppressed_reason = ${literal(INVOICE_NOT_DUE)}
+  from invoice i
+  where i.id = m.invoice_id and ${notOverdueSql('i')} and i.external_ref in (select btrim(invoice_ref) from import_stage) and ${stillChasing}`;
+
+/**
  * Whether the customer's last consent change recorded here withdrew it, by themselves or for
  * them (an opt-out, the unsubscribe link, a person's update), not by an import: such a
  * withdrawal is not undone by a CRM export that still says yes.
@@ -725,6 +734,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         settledWhenIssued,
         holdBackPaidReminders,
         holdBackCancelledReminders,
+        holdBackNotDueReminders,
       ];
     case 'payments':
       return [

@@ -11,6 +11,7 @@ import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, KEPT_BY_IMPORT, keptSql, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
+import { notOverdueSql } from '../facts/invoice-facts.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
 
@@ -127,7 +128,8 @@ export class ImportService {
   /**
    * After the commit, `followUp.invoicesPaid` hears of the file's invoices it left paid that have a
    * reminder run under way (to end it now), `followUp.invoicesCancelled` of those it left cancelled
-   * (to cancel their runs now), `followUp.customersLeft` of the customers a customers file left
+   * (to cancel their runs now), `followUp.invoicesNotDue` of those it left open and not overdue (a due day moved
+   * later, a payment extension: to cancel their runs now), `followUp.customersLeft` of the customers a customers file left
    * offboarded with a run about them under way (to cancel it now), and `followUp.customersChanged` of the customers whose
    * complaints, invoices or payments it wrote (to rescore them now), and `followUp.complaintsReceived`
    * of the complaints a complaints file added or reopened (a topic that became persistent starts its
@@ -140,6 +142,7 @@ export class ImportService {
     private readonly followUp: {
       invoicesPaid?: (invoiceIds: string[]) => Promise<unknown>;
       invoicesCancelled?: (invoiceIds: string[]) => Promise<unknown>;
+      invoicesNotDue?: (invoiceIds: string[]) => Promise<unknown>;
       customersLeft?: (customerIds: string[]) => Promise<unknown>;
       customersChanged?: (kind: 'complaints' | 'invoices' | 'payments', customerIds: string[]) => Promise<unknown>;
       complaintsReceived?: (complaints: { customerId: string; topic: string }[]) => Promise<unknown>;
@@ -360,9 +363,10 @@ export class ImportService {
         `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), now(), $1, $2, $3, null, null, $4)`,
         [options.actor, `import.${spec.kind}`, spec.kind, JSON.stringify({ source: options.source, mode: options.mode, rowsRead, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, rejected, ...(report.kept.length ? { kept: report.kept.map(({ field, rows }) => ({ field, rows })) } : {}) })],
       );
-      const { invoicesPaid, invoicesCancelled, customersLeft, customersChanged } = this.followUp;
+      const { invoicesPaid, invoicesCancelled, invoicesNotDue, customersLeft, customersChanged } = this.followUp;
       const paid = invoicesPaid && (spec.kind === 'invoices' || spec.kind === 'payments') ? await withReminderRunning(client, 'paid') : [];
       const cancelled = invoicesCancelled && spec.kind === 'invoices' ? await withReminderRunning(client, 'cancelled') : [];
+      const notDue = invoicesNotDue && spec.kind === 'invoices' ? await withReminderRunning(client, 'not-due') : [];
       const left = customersLeft && spec.kind === 'customers' ? await offboardedWithRunsRunning(client) : [];
       const changed = customersChanged && (spec.kind === 'complaints' || spec.kind === 'invoices' || spec.kind === 'payments') ? await customersOfFile(client, spec.kind) : [];
       const received = complaintsReceived && spec.kind === 'complaints' ? (await client.query<{ customerId: string; topic: string }>(COMPLAINTS_RECEIVED_SQL)).rows : [];
@@ -370,6 +374,7 @@ export class ImportService {
       // Committed: a run not told now sees the payment at the run reconciliation (every few minutes) or its next step.
       if (paid.length) await invoicesPaid!(paid).catch(() => undefined);
       if (cancelled.length) await invoicesCancelled!(cancelled).catch(() => undefined);
+      if (notDue.length) await invoicesNotDue!(notDue).catch(() => undefined);
       if (left.length) await customersLeft!(left).catch(() => undefined);
       // (A score not rescored now is at the nightly rescore.)
       if (changed.length && changed.length <= RESCORED_AT_ONCE) await customersChanged!(spec.kind as 'complaints' | 'invoices' | 'payments', changed).catch(() => undefined);
@@ -449,10 +454,11 @@ async function offboardedWithRunsRunning(client: pg.Client): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-async function withReminderRunning(client: pg.Client, left: 'paid' | 'cancelled'): Promise<string[]> {
+async function withReminderRunning(client: pg.Client, left: 'paid' | 'cancelled' | 'not-due'): Promise<string[]> {
+  const which = left === 'not-due' ? notOverdueSql('i') : `i.${left === 'paid' ? 'paid_at' : 'cancelled_at'} is not null`;
   const { rows } = await client.query<{ id: string }>(
     `select i.id from invoice i
-      where i.${left === 'paid' ? 'paid_at' : 'cancelled_at'} is not null and i.external_ref in (select btrim(invoice_ref) from import_stage)
+      where ${which} and i.external_ref in (select btrim(invoice_ref) from import_stage)
         and exists (select 1 from playbook_run r where r.customer_id = i.customer_id and r.playbook = $1 and r.status = 'running')`,
     [FAIR_REMINDER],
   );

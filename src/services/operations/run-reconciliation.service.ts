@@ -31,6 +31,8 @@ const UNSETTLED_CALLS_PER_PASS = 200;
 
 /** Who cancels the reminder run of an invoice the billing system cancelled, in the audit log. */
 const INVOICE_CANCELLED_ACTOR = 'system:invoice-cancelled';
+/** Who cancels the reminder run of an invoice whose due day the billing system moved later (a payment extension), in the audit log. */
+const INVOICE_NOT_DUE_ACTOR = 'system:invoice-not-due';
 /** Who cancels the runs about a customer who has left (offboarded: by the CRM, or by their account review), in the audit log. */
 const CUSTOMER_LEFT_ACTOR = 'system:customer-left';
 
@@ -81,6 +83,7 @@ export class RunReconciliationService {
       ...((await this.scoring?.recordResetInEngine()) ?? []),
       ...(await this.tellPaidReminders()),
       ...(await this.cancelRemindersOfCancelledInvoices()),
+      ...(await this.cancelRemindersOfInvoicesNotDue()),
       ...(await this.cancelRunsOfCustomersWhoLeft()),
       ...(await this.settleUnsettledCalls()),
     ];
@@ -133,6 +136,16 @@ export class RunReconciliationService {
    */
   async cancelRemindersOfCancelledInvoices(invoiceIds?: string[]): Promise<string[]> {
     return this.cancelAll(await this.runs.remindersOfCancelledInvoices(invoiceIds), 'The invoice was cancelled in the billing system', INVOICE_CANCELLED_ACTOR);
+  }
+
+  /**
+   * An invoice whose due day the billing system moved later (an invoices import: a payment extension), so it is not
+   * overdue now: its reminder run is cancelled, audited as the billing system's word, and sends nothing more (no
+   * reminder calls it overdue or charges a fee before the new due day). Unpaid after that day, it is left to a person
+   * (`overdueInvoices(leftToPeople: true)`), who may start its next run. Of these invoices, or all.
+   */
+  async cancelRemindersOfInvoicesNotDue(invoiceIds?: string[]): Promise<string[]> {
+    return this.cancelAll(await this.runs.remindersOfInvoicesNotDue(invoiceIds), 'The due day was moved later in the billing system: the invoice is not overdue', INVOICE_NOT_DUE_ACTOR);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
+import { notOverdueSql } from '../facts/invoice-facts.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, promiseEndsAt, type PaymentPromisePolicy } from '../../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { fixIssueRunIdSql, messageOfRunSql } from '../facts/run-ids.js';
@@ -496,6 +497,11 @@ export class PlaybookRunService {
   /** The reminder runs under way of cancelled invoices (of these invoices, or all). */
   async remindersOfCancelledInvoices(invoiceIds?: string[]): Promise<string[]> {
     return this.remindersOfInvoices(sql`i.cancelled_at is not null`, invoiceIds);
+  }
+
+  /** Reminder runs under way of open invoices not overdue now (their due day moved later), among `invoiceIds` (all when not given). */
+  async remindersOfInvoicesNotDue(invoiceIds?: string[]): Promise<string[]> {
+    return this.remindersOfInvoices(sql.raw(notOverdueSql('i')), invoiceIds);
   }
 
   private async remindersOfInvoices(which: RawBuilder<unknown>, invoiceIds?: string[]): Promise<string[]> {

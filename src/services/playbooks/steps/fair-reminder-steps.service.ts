@@ -12,6 +12,7 @@ import { givenUpSql } from '../../facts/outbox-facts.js';
 import { PROMISED_TO_PAY } from '../../../domain/messages/catalogue.js';
 import { outstandingMinorSql } from '../../facts/invoice-facts.js';
 import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
+import { isOverdue } from '../../../domain/playbooks/eligibility.js';
 
 export interface ReminderContext {
   customerId: string;
@@ -46,8 +47,8 @@ export class FairReminderSteps {
    * Writes the n-th reminder to the outbox with its fee decision, which delivery books on the
    * invoice once the reminder goes out (a reminder held back costs no fee). Once per run and
    * reminder: a retried step writes nothing twice. An invoice paid meanwhile gets no reminder (the
-   * payment signal may still be on its way); nor does one cancelled meanwhile, nor one whose run no
-   * longer runs (cancelled while the step waited).
+   * payment signal may still be on its way); nor does one cancelled meanwhile, nor one no longer
+   * overdue (its due day moved later), nor one whose run no longer runs (cancelled while the step waited).
    */
   async sendReminder(input: { workflowId: string; invoiceId: string; reminderNumber: number; template: string; fee: FeeDecision }): Promise<{ sent: boolean; paid: boolean }> {
     return this.em.transactional(async (em) => {
@@ -55,6 +56,9 @@ export class FairReminderSteps {
       if (invoice.paidAt) return { sent: false, paid: true };
       // Cancelled: nothing is owed (the run itself is cancelled as the cancellation is imported).
       if (invoice.cancelledAt) return { sent: false, paid: false };
+      // Not overdue (its due day moved later, a payment extension): nothing calls it overdue or charges a fee before
+      // the new due day (the run itself is cancelled as the new due day is imported, as for a cancellation).
+      if (!isOverdue(invoice.dueAt, new Date())) return { sent: false, paid: false };
       // (After the invoice: a step waiting for it does not hold the run's record, so a cancel meanwhile is seen.)
       if (!(await runStillRunning(em, input.workflowId))) return { sent: false, paid: false };
       const step = `reminder-${input.reminderNumber}`;
