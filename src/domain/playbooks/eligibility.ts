@@ -15,12 +15,12 @@ import type { WelcomeCheckPolicy } from './welcome-check.js';
  * says why a customer is not eligible, or null when they are.
  */
 
-/** A fair reminder: the invoice is at least `minDaysOverdue` days past its due day (the sweep's trigger), else why not. */
 /** Whether an invoice due on `dueAt` is overdue on `today` (its due day has passed): nothing chases it before. */
 export function isOverdue(dueAt: DateLike, today: DateLike): boolean {
   return dayNumber(today) - dayNumber(dueAt) >= 1;
 }
 
+/** A fair reminder: the invoice is at least `minDaysOverdue` days past its due day (the sweep's trigger), else why not. */
 export function fairReminderProblem(dueAt: string, today: DateLike, policy: Pick<TriggerPolicy, 'minDaysOverdue'>): string | null {
   const overdue = dayNumber(today) - dayNumber(dueAt);
   if (overdue >= policy.minDaysOverdue) return null;
