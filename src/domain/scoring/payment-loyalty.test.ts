@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/3;policy=1');
+    expect(s.modelVersion).toBe('payment-loyalty/4;policy=2');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -63,8 +63,10 @@ describe('payment loyalty', () => {
     const loyal = paymentLoyalty({ customerSince: '2023-01-01', invoices: monthly(2024, 8, Array(6).fill(-1)), asOf: '2025-02-20' });
     expect(loyal.band).toBe('loyal');
     expect(loyal.reasons.some((r) => r.startsWith('not in the loyal band'))).toBe(false);
-    // 18 of 19 on time is 94.7%, not "95%, below the 95% it needs" (review 34 F4).
-    const almost = paymentLoyalty({ customerSince: '2022-01-01', invoices: monthly(2023, 6, [10, ...Array(18).fill(-1)]), asOf: '2025-01-20' });
+    // 18 of 19 on time is 94.7%, not "95%, below the 95% it needs" (review 34 F4). (With the default policy the
+    // one late payment is forgiven after 18 on time since; a policy forgiving none shows the share.)
+    const noneForgiven = { ...defaultPaymentLoyaltyPolicy, loyal: { ...defaultPaymentLoyaltyPolicy.loyal, forgivableLapses: 0 } };
+    const almost = paymentLoyalty({ customerSince: '2022-01-01', invoices: monthly(2023, 6, [10, ...Array(18).fill(-1)]), asOf: '2025-01-20' }, noneForgiven);
     expect(almost).toMatchObject({ band: 'regular', streak: 18, lateLast12Months: 0 });
     expect(almost.reasons.at(-1)).toBe('not in the loyal band yet: 94.7% on time, below the 95% it needs');
     // The same share the same way in both reasons that say it, not "(95%)" then "94.7%" (QA 80 F4).
@@ -101,10 +103,10 @@ describe('payment loyalty', () => {
   it('honours the grace days of the policy', () => {
     const invoices = monthly(2024, 1, [2, 2, 2, 2, 2, 2, 2]);
     expect(paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }).value).toBe(0);
-    const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 2, graceDays: 3 });
+    const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 3, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/3;policy=2');
+    expect(graceful.modelVersion).toBe('payment-loyalty/4;policy=3');
   });
 
   it('calls new customers and customers without a record "new"', () => {
@@ -143,10 +145,86 @@ describe('payment loyalty', () => {
     const paidLate = { dueAt: dueDay, paidAt: new Date(dueDay.getTime() + 19 * 86_400_000) };
     const onTime = monthly(2025, 1, Array(10).fill(0));
     const s = paymentLoyalty({ customerSince: '2020-01-01', invoices: [paidLate, ...onTime], asOf });
-    expect(s).toMatchObject({ lateLast12Months: 1, band: 'regular' });
+    // Late within the last 12 months, but 10 on time in a row since: forgiven, loyal again.
+    expect(s).toMatchObject({ lateLast12Months: 1, streak: 10, band: 'loyal' });
     expect(s.reasons).toContain('1 late payment in the last 12 months');
+    expect(s.reasons.at(-1)).toBe('one late payment in the last 12 months, then 10 on time in a row: loyal again');
     // Paid late 400 days ago: out of the last 12 months.
     const older = { dueAt: new Date(dueDay.getTime() - 60 * 86_400_000), paidAt: new Date(dueDay.getTime() - 35 * 86_400_000) };
     expect(paymentLoyalty({ customerSince: '2020-01-01', invoices: [older, ...onTime], asOf })).toMatchObject({ lateLast12Months: 0 });
+  });
+});
+
+describe('payment loyalty: the loyal band goes by the recent record and forgives one slip', () => {
+  /** Invoices due on the given days, paid `delay` days after (negative: before). */
+  const due = (days: [string, number][]): InvoiceRecord[] =>
+    days.map(([d, delay]) => ({ dueAt: d, paidAt: new Date(Date.parse(d) + delay * 86_400_000) }));
+  // Lena: invoiced every 70 days, ten invoices paid two days early, then the eleventh 11 days late.
+  const lenasTen: [string, number][] = [
+    ['2024-12-24', -2], ['2025-03-04', -2], ['2025-05-13', -2], ['2025-07-22', -2], ['2025-09-30', -2],
+    ['2025-12-09', -2], ['2026-02-17', -2], ['2026-04-28', -2], ['2026-07-07', -2], ['2026-09-15', -2],
+  ];
+
+  it('keeps a payer loyal after one late payment that follows ten on time, and says why', () => {
+    const s = paymentLoyalty({ customerSince: '2023-01-10', invoices: due([...lenasTen, ['2026-11-24', 11]]), asOf: '2026-12-05' });
+    // The record itself still shows the slip: 10 of 11 (90.9%), no streak, 1 late in 12 months.
+    expect(s).toMatchObject({ band: 'loyal', countedInvoices: 11, onTimeInvoices: 10, streak: 0, lateLast12Months: 1 });
+    expect(s.reasons).toEqual([
+      'customer for 3 years 10 months (since 2023-01-10)',
+      'paid 10 of 11 invoices on time (90.9%)',
+      'the most recent invoice was paid late',
+      '1 late payment in the last 12 months',
+      'one late payment in the last 12 months after 10 on time in a row: still loyal',
+    ]);
+    // A second slip ten weeks later is not forgiven: 9 of the 11 invoices of the last 24 months on time (81.8%).
+    const twice = paymentLoyalty({ customerSince: '2023-01-10', invoices: due([...lenasTen, ['2026-11-24', 11], ['2027-02-02', 10]]), asOf: '2027-02-12' });
+    expect(twice).toMatchObject({ band: 'regular', lateLast12Months: 2 });
+    expect(twice.reasons.at(-1)).toBe(
+      'not in the loyal band yet: 81.8% on time in the last 24 months, below the 95% it needs; 0 of the 6 on-time invoices in a row it needs; 2 late in the last 12 months, more than the 0 it allows',
+    );
+  });
+
+  it('does not forgive a slip without a loyal streak before or since it, nor an invoice still unpaid', () => {
+    // Monthly, 3 on time, 5 days late, 3 on time: 1 late in 12 months and 6 of 7 on time (85.7%).
+    const s = paymentLoyalty({ customerSince: '2020-01-01', invoices: monthly(2024, 1, [0, 0, 0, 5, 0, 0, 0]), asOf: '2024-08-01' });
+    expect(s.band).toBe('regular');
+    expect(s.reasons.at(-1)).toBe('not in the loyal band yet: 85.7% on time, below the 95% it needs; 3 of the 6 on-time invoices in a row it needs; 1 late in the last 12 months, more than the 0 it allows');
+    // 24 on time, then one unpaid for 36 days: a payment still missing is not a slip to forgive.
+    expect(paymentLoyalty({ customerSince: '2022-12-01', invoices: [...monthly(2023, 1, Array(24).fill(0)), ...monthly(2025, 1, [null])], asOf: '2025-02-20' }).band).toBe('regular');
+  });
+
+  it('lets a slip more than 24 months ago go, and a slip within them once six on time since restore the band', () => {
+    // David: invoiced every ~100 days; 1 on time, the 2024-06-10 one paid 18 days late, 7 on time since.
+    const david = due([
+      ['2024-03-01', -1], ['2024-06-10', 18], ['2024-09-18', -1], ['2024-12-27', -1], ['2025-04-06', -1],
+      ['2025-07-15', -1], ['2025-10-23', -1], ['2026-01-31', -1], ['2026-05-11', -1],
+    ]);
+    const s = paymentLoyalty({ customerSince: '2023-11-01', invoices: david, asOf: '2026-12-05' });
+    // 8 of 9 (88.8%) lifetime, but the invoices of the last 24 months (from 2024-12-27) are all on time.
+    expect(s).toMatchObject({ band: 'loyal', value: 8 / 9, streak: 7, lateLast12Months: 0 });
+    expect(s.reasons).toEqual([
+      'customer for 3 years 1 month (since 2023-11-01)',
+      'paid 8 of 9 invoices on time (88.8%)',
+      'on time for the last 7 invoices in a row',
+      'no late payment in the last 12 months',
+      '1 late payment from before the last 24 months: no longer counted for the loyal band',
+    ]);
+    // On 2026-04-01 the slip is within the last 24 months: the 6 on time since it (to 2026-01-31) restore the band.
+    const earlier = paymentLoyalty({ customerSince: '2023-11-01', invoices: david, asOf: '2026-04-01' });
+    expect(earlier).toMatchObject({ band: 'loyal', streak: 6, lateLast12Months: 0 });
+    expect(earlier.reasons.at(-1)).toBe('one late payment in the last 24 months, then 6 on time in a row: loyal again');
+    // ... and on 2025-11-01, with only 5 since, not yet (6 of all 7 on time, 85.7%).
+    const tooSoon = paymentLoyalty({ customerSince: '2023-11-01', invoices: david.slice(0, 7), asOf: '2025-11-01' });
+    expect(tooSoon.band).toBe('regular');
+    expect(tooSoon.reasons.at(-1)).toBe('not in the loyal band yet: 85.7% on time, below the 95% it needs; 5 of the 6 on-time invoices in a row it needs');
+  });
+
+  it('judges at-risk as before: three late in 12 months, or under 70% on time over the whole record, whatever came before', () => {
+    // 12 on time, then three of the next six late: at risk (the slips are not forgiven either: three, not one).
+    const three = paymentLoyalty({ customerSince: '2020-01-01', invoices: monthly(2023, 1, [...Array(12).fill(0), 5, 0, 5, 0, 5, 0]), asOf: '2024-07-20' });
+    expect(three).toMatchObject({ band: 'at-risk', lateLast12Months: 3 });
+    // Over 70% lifetime share counts even when the late ones are older than 24 months: 3 of 10 on time.
+    const old = paymentLoyalty({ customerSince: '2015-01-01', invoices: [...monthly(2018, 1, Array(7).fill(20)), ...monthly(2024, 1, [0, 0, 0])], asOf: '2024-04-20' });
+    expect(old).toMatchObject({ band: 'at-risk', value: 0.3 });
   });
 });

@@ -13,7 +13,18 @@
  *   one (by due day). The reasons tell a late payment from an invoice still unpaid.
  * - value = share of counted invoices paid on time (0..1), null when none counts yet.
  * Bands (first that applies): "new" (tenure below `newCustomerDays` or fewer than
- * `minInvoices` counted invoices), "at-risk", "loyal", "regular".
+ * `minInvoices` counted invoices), "at-risk" (by the whole record), "loyal", "regular".
+ *
+ * The loyal band goes by the recent record, so that neither one slip nor an old one costs a
+ * strong payer the fee-free reminders for years:
+ * - the on-time share it needs is over the invoices due, or paid late, in the last
+ *   `loyal.recentMonths` months (at least the last `minInvoices` invoices);
+ * - a late payment is forgiven when it is the only one in that recent record (up to
+ *   `loyal.forgivableLapses`), it has been paid, and the payer was on time at least
+ *   `loyal.minStreak` times in a row right before it (a slip in a loyal record) or since it (a
+ *   record restored). A forgiven late payment counts neither against the share, nor as late in the
+ *   last 12 months, nor as the end of the streak, for the loyal band only; the score's value,
+ *   streak and late count still show it.
  */
 import type { LoyaltyBand } from '../guards/fairness.js';
 import { dayNumber, isoDay, type DateLike } from '../dates.js';
@@ -25,7 +36,11 @@ import { invalidInput } from './scoring.exception.js';
  * 3: the share on time is written one way in all its reasons (to a tenth of a percent, cut, not rounded: "94.7%", "75%"),
  *    not "75%" in one and "75.0%" in the next.
  */
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/3';
+/**
+ * 4: the loyal band goes by the recent record (the share over the last 24 months) and forgives the one late
+ *    payment of that record after, or followed by, a loyal streak; at-risk is judged as before.
+ */
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/4';
 
 /**
  * The share of invoices paid on time as the reasons write it: to a tenth of a percent, cut rather than
@@ -39,17 +54,32 @@ export interface PaymentLoyaltyPolicy {
   openOverdueCountsAfterDays: number;
   newCustomerDays: number;
   minInvoices: number;
-  loyal: { minOnTimeShare: number; minStreak: number; maxLateLast12Months: number };
+  loyal: {
+    /** The on-time share it needs, over the recent record. */
+    minOnTimeShare: number;
+    /** The recent record: invoices due, or paid late, in the last this many months (at least the last `minInvoices`). */
+    recentMonths: number;
+    minStreak: number;
+    maxLateLast12Months: number;
+    /** How many late payments of the recent record may be forgiven (each paid, with `minStreak` on time in a row before or since it); 0 forgives none. */
+    forgivableLapses: number;
+  };
   atRisk: { belowOnTimeShare: number; minLateLast12Months: number };
 }
 
+/**
+ * Policy 2: one late payment in a loyal record no longer costs the loyal band (it did until the payer
+ * had 20 invoices and a year without another), and a slip more than two years ago no longer counts.
+ * Two years rather than a number of invoices, so a slip leaves the record after the same time for a
+ * payer invoiced monthly as for one invoiced quarterly, and the same horizon as "the last 12 months".
+ */
 export const defaultPaymentLoyaltyPolicy: PaymentLoyaltyPolicy = {
-  version: 1,
+  version: 2,
   graceDays: 0,
   openOverdueCountsAfterDays: 30,
   newCustomerDays: 180,
   minInvoices: 3,
-  loyal: { minOnTimeShare: 0.95, minStreak: 6, maxLateLast12Months: 0 },
+  loyal: { minOnTimeShare: 0.95, recentMonths: 24, minStreak: 6, maxLateLast12Months: 0, forgivableLapses: 1 },
   atRisk: { belowOnTimeShare: 0.7, minLateLast12Months: 3 },
 };
 
@@ -143,10 +173,32 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   const lateLast12Months = counted.filter(lateWithinYear).length;
   const value = counted.length ? onTime / counted.length : null;
 
+  // The loyal band's view of the record (see the header): the recent record, with its forgiven late payment left out.
+  const loyalRule = policy.loyal;
+  const recentFrom = today - Math.round((loyalRule.recentMonths * 365) / 12);
+  let recent = counted.filter((c) => c.due > recentFrom || (!c.onTime && c.lateUntil > recentFrom));
+  if (recent.length < policy.minInvoices) recent = counted.slice(-policy.minInvoices);
+  const onTimeRun = (from: number, step: 1 | -1) => {
+    let n = 0;
+    for (let i = from + step; i >= 0 && i < counted.length && counted[i].onTime; i += step) n++;
+    return n;
+  };
+  const recentLapses = recent.filter((c) => !c.onTime);
+  const lapseRuns = recentLapses.map((c) => ({ lapse: c, before: onTimeRun(counted.indexOf(c), -1), since: onTimeRun(counted.indexOf(c), 1) }));
+  const forgiven =
+    recentLapses.length <= loyalRule.forgivableLapses && lapseRuns.every((r) => !r.lapse.unpaid && (r.before >= loyalRule.minStreak || r.since >= loyalRule.minStreak)) ? lapseRuns : [];
+  const isForgiven = (c: Counted) => forgiven.some((f) => f.lapse === c);
+  const judged = recent.filter((c) => !isForgiven(c));
+  const recentShare = judged.length ? judged.filter((c) => c.onTime).length / judged.length : 1;
+  let loyalStreak = 0;
+  for (let i = counted.length - 1; i >= 0 && (counted[i].onTime || isForgiven(counted[i])); i--) if (counted[i].onTime) loyalStreak++;
+  const loyalLate = counted.filter((c) => lateWithinYear(c) && !isForgiven(c)).length;
+  const recentIsAll = recent.length === counted.length;
+
   let band: LoyaltyBand;
   if (tenureDays < policy.newCustomerDays || counted.length < policy.minInvoices) band = 'new';
   else if (value! < policy.atRisk.belowOnTimeShare || lateLast12Months >= policy.atRisk.minLateLast12Months) band = 'at-risk';
-  else if (value! >= policy.loyal.minOnTimeShare && streak >= policy.loyal.minStreak && lateLast12Months <= policy.loyal.maxLateLast12Months) band = 'loyal';
+  else if (recentShare >= loyalRule.minOnTimeShare && loyalStreak >= loyalRule.minStreak && loyalLate <= loyalRule.maxLateLast12Months) band = 'loyal';
   else band = 'regular';
 
   const reasons = [`customer for ${tenureText(tenureDays)} (since ${isoDay(since)})`];
@@ -168,11 +220,27 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   for (const o of overdueNow) reasons.push(`invoice due ${isoDay(o.due)} is unpaid, ${o.daysOverdue} day${o.daysOverdue === 1 ? '' : 's'} overdue`);
   if (band === 'new') reasons.push(tenureDays < policy.newCustomerDays ? `new: customer for less than ${policy.newCustomerDays} days` : `new: fewer than ${policy.minInvoices} settled invoices`);
   // What keeps a regular payer from the loyal band (fee-free reminders): the playbooks go by it, so it is said.
+  // Why a payer with a late payment on record is loyal all the same: the rule said in plain words.
+  if (band === 'loyal') {
+    const recentText = `the last ${loyalRule.recentMonths} months`;
+    for (const f of forgiven) {
+      const when = lateWithinYear(f.lapse) ? 'the last 12 months' : recentText;
+      reasons.push(
+        f.before >= loyalRule.minStreak
+          ? `one late payment in ${when} after ${f.before} on time in a row: still loyal`
+          : `one late payment in ${when}, then ${f.since} on time in a row: loyal again`,
+      );
+    }
+    const older = counted.filter((c) => !c.onTime && !recent.includes(c)).length;
+    if (older) reasons.push(`${older} late payment${older === 1 ? '' : 's'} from before ${recentText}: no longer counted for the loyal band`);
+  }
   if (band === 'regular') {
     const missing = [
-      value! < policy.loyal.minOnTimeShare ? `${onTimePct(value!)} on time, below the ${pct(policy.loyal.minOnTimeShare, 1)} it needs` : '',
-      streak < policy.loyal.minStreak ? `${streak} of the ${policy.loyal.minStreak} on-time invoices in a row it needs` : '',
-      lateLast12Months > policy.loyal.maxLateLast12Months ? `${lateLast12Months} late in the last 12 months, more than the ${policy.loyal.maxLateLast12Months} it allows` : '',
+      recentShare < loyalRule.minOnTimeShare
+        ? `${onTimePct(recentShare)} on time${recentIsAll ? '' : ` in the last ${loyalRule.recentMonths} months`}, below the ${pct(loyalRule.minOnTimeShare, 1)} it needs`
+        : '',
+      loyalStreak < loyalRule.minStreak ? `${loyalStreak} of the ${loyalRule.minStreak} on-time invoices in a row it needs` : '',
+      loyalLate > loyalRule.maxLateLast12Months ? `${loyalLate} late in the last 12 months, more than the ${loyalRule.maxLateLast12Months} it allows` : '',
     ].filter(Boolean);
     reasons.push(`not in the loyal band yet: ${missing.join('; ')}`);
   }

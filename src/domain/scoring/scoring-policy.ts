@@ -31,8 +31,9 @@ export interface ScoringPolicy {
   concentration: ConcentrationPolicy;
 }
 
+/** 3: payment loyalty policy 2 (the loyal band by the recent record, one slip forgiven). */
 export const defaultScoringPolicy: ScoringPolicy = {
-  version: 2,
+  version: 3,
   fitSampleSize: 10_000,
   profitabilityWindowDays: 365,
   profitabilityMinTenureDays: 90,
