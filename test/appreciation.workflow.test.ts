@@ -281,8 +281,12 @@ it('waits to thank a customer with an overdue, unpaid invoice until it is paid: 
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 4_000, paidAt: invoice.dueAt } }, Role.Operator)).errors).toBeUndefined();
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(owing, year)).result()).toBe('thanked');
 
-  // Paid late, the customer left the loyal band: the thank-you ("for paying on time") is not written.
+  // A payer already late once this year (forgiven after their loyal record: still loyal) pays late again and leaves the
+  // loyal band: the thank-you ("for paying on time") is not written.
+  const slippedOnce = (customerId: string) =>
+    em.create(Invoice, { customer: customerId, issuedAt: isoDay(Date.now() - 89 * DAY), dueAt: isoDay(Date.now() - 75 * DAY), amountMinor: 4_000, paidAt: isoDay(Date.now() - 65 * DAY) });
   const late = await customer('LatePayer', { tenureDays: 1200, band: 'loyal' });
+  slippedOnce(late);
   const lateInvoice = em.create(Invoice, { customer: late, externalRef: 'INV-LATE-1', issuedAt: new Date(Date.now() - 20 * DAY).toISOString().slice(0, 10), dueAt: new Date(Date.now() - 6 * DAY).toISOString().slice(0, 10), amountMinor: 4_000 });
   await em.flush();
   expect((await stack.gql(StartAppreciationDocument, { customerId: late }, Role.Marketer)).errors).toBeUndefined();
@@ -291,8 +295,9 @@ it('waits to thank a customer with an overdue, unpaid invoice until it is paid: 
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(late, year)).result()).toBe('not-thanked');
   expect(await view(late)).toMatchObject({ outcome: 'not-thanked', offerCode: null, heldBack: expect.stringMatching(/^not-loyal: the customer's payment-loyalty band is "\w[\w-]*" now; a thank-you is for "loyal"$/) });
 
-  // Paid late by an import too big to rescore each customer at once (the nightly run would): the stored band still says loyal, the thank-you step rescores.
+  // Paid late (a second time this year) by an import too big to rescore each customer at once (the nightly run would): the stored band still says loyal, the thank-you step rescores.
   const imported = await customer('Imported', { tenureDays: 1200, band: 'loyal' });
+  slippedOnce(imported);
   em.create(Invoice, { customer: imported, issuedAt: isoDay(Date.now() - 40 * DAY), dueAt: isoDay(Date.now() - 20 * DAY), amountMinor: 4_000, paidAt: isoDay(Date.now() - 3 * DAY) });
   await em.flush();
   expect((await stack.gql(StartAppreciationDocument, { customerId: imported }, Role.Marketer)).errors).toBeUndefined();
