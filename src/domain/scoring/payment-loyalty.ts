@@ -35,8 +35,6 @@ import { invalidInput } from './scoring.exception.js';
 /**
  * 3: the share on time is written one way in all its reasons (to a tenth of a percent, cut, not rounded: "94.7%", "75%"),
  *    not "75%" in one and "75.0%" in the next.
- */
-/**
  * 4: the loyal band goes by the recent record (the share over the last 24 months) and forgives the one late
  *    payment of that record after, or followed by, a loyal streak; at-risk is judged as before.
  */
@@ -219,7 +217,6 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   }
   for (const o of overdueNow) reasons.push(`invoice due ${isoDay(o.due)} is unpaid, ${o.daysOverdue} day${o.daysOverdue === 1 ? '' : 's'} overdue`);
   if (band === 'new') reasons.push(tenureDays < policy.newCustomerDays ? `new: customer for less than ${policy.newCustomerDays} days` : `new: fewer than ${policy.minInvoices} settled invoices`);
-  // What keeps a regular payer from the loyal band (fee-free reminders): the playbooks go by it, so it is said.
   // Why a payer with a late payment on record is loyal all the same: the rule said in plain words.
   if (band === 'loyal') {
     const recentText = `the last ${loyalRule.recentMonths} months`;
@@ -234,6 +231,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     const older = counted.filter((c) => !c.onTime && !recent.includes(c)).length;
     if (older) reasons.push(`${older} late payment${older === 1 ? '' : 's'} from before ${recentText}: no longer counted for the loyal band`);
   }
+  // What keeps a regular payer from the loyal band (fee-free reminders): the playbooks go by it, so it is said.
   if (band === 'regular') {
     const missing = [
       recentShare < loyalRule.minOnTimeShare
