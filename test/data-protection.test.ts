@@ -6,7 +6,10 @@ import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js
 import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
 import { EXPORT_AUDIT_SECTIONS, EXPORT_SECTIONS } from '../src/services/customers/customer-data-export.service.js';
-import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELD_NAMES, TYPED_DECISION } from '../src/services/customers/customer-erasure.service.js';
+import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELD_NAMES, TYPED_DECISION, TYPED_INPUTS } from '../src/services/customers/customer-erasure.service.js';
+import { typedTexts, type TypedMessage } from '../src/domain/customers/typed-input.js';
+import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
+import { steeringAudited, temporalOperator } from './support/temporal-operator.js';
 import { ERASED_MENTION } from '../src/domain/customers/personal-mentions.js';
 import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import type { MessageSender, RenderedMessage } from '../src/services/outbox/message-sender.js';
@@ -228,9 +231,72 @@ it('F2: exports the contact data the customer had before and the reasons people 
   const earlier = reasons.map((r) => r.reason).filter((r) => r !== 'Second request');
   expect(earlier.length).toBeGreaterThanOrEqual(3);
   expect(document.notes.map((n) => n.reason).sort()).toEqual(earlier.sort());
-  expect(EXPORT_AUDIT_SECTIONS).toEqual({ contactData: 'contactHistory', reasons: 'notes' });
+  expect(await typedNotesExpected(customer.id)).toEqual([]);
+  expect(EXPORT_AUDIT_SECTIONS).toEqual({ contactData: 'contactHistory', reasons: 'notes', typedInputs: 'notes' });
   for (const section of Object.values(EXPORT_AUDIT_SECTIONS)) expect(document).toHaveProperty(section);
 }, 60_000);
+
+/** The free text of each signal or update typed into the customer's runs in the Temporal UI (TYPED_INPUTS), one list per audit entry that has any: what their export must show as notes. */
+async function typedNotesExpected(customerId: string): Promise<string[][]> {
+  const typed = await em().execute<{ after: TypedMessage & { input: unknown } }[]>(`select a.after from audit_entry a where ${TYPED_INPUTS} order by a.at, a.id`, [customerId]);
+  return typed.map((t) => typedTexts(t.after, t.after.input).map((x) => x.text)).filter((texts) => texts.length > 0);
+}
+
+it("takes out what operators typed into the customer's runs in the Temporal UI (a promise's recordedBy, a signal's input, a signal the run ignored), which their export shows first", async () => {
+  const { customer, invoice } = await customerWithHistory();
+  const reminderId = fairReminderWorkflowId(customer.id, invoice.id);
+  const welcomeId = welcomeCheckWorkflowId(customer.id);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: invoice.id }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
+  for (const workflowId of [reminderId, welcomeId]) await eventually(() => runStatus(workflowId), (s) => s === RunStatus.Running, 20_000);
+
+  // As an operator types them in the Temporal UI: her name, a nickname no search for her names finds, her address and phone.
+  const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  const recordedBy = `spoke with Ada King ("Adders"), ${customer.email}, 020 7946 0001`;
+  const inUi = temporalOperator(stack, 'ops-desk');
+  await inUi.workflow.getHandle(reminderId).executeUpdate('promiseToPay', { args: [{ until, recordedBy }] });
+  await inUi.workflow.getHandle(welcomeId).signal('welcomeConfirmd', 'Adders says hi');
+  await eventually(() => steeringAudited(stack, welcomeId), (audited) => audited.length === 1, 20_000);
+  await inUi.workflow.getHandle(welcomeId).signal('welcomeConfirmed', { note: 'Adders confirmed by phone', calls: 2 });
+  await eventually(() => steeringAudited(stack, welcomeId), (audited) => audited.length === 2, 20_000);
+  await eventually(() => steeringAudited(stack, reminderId), (audited) => audited.length === 1, 20_000);
+
+  // Her access request shows what was typed about her, as the erasure will count it.
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Access request' }, Role.Operator);
+  expect(exported.errors).toBeUndefined();
+  const { notes } = exported.data!.exportCustomerData as { notes: { at: string; about: string; reason: string }[] };
+  expect(notes).toEqual(
+    expect.arrayContaining([
+      { at: expect.any(String), about: 'playbook run', reason: `promiseToPay, recordedBy: ${recordedBy}` },
+      { at: expect.any(String), about: 'playbook run', reason: 'welcomeConfirmd, Adders says hi' },
+      { at: expect.any(String), about: 'playbook run', reason: 'welcomeConfirmed, note: Adders confirmed by phone; calls: 2' },
+    ]),
+  );
+  const expected = await typedNotesExpected(customer.id);
+  expect(expected).toHaveLength(3);
+  for (const texts of expected) expect(notes.some((n) => n.about === 'playbook run' && texts.every((t) => n.reason.includes(t)))).toBe(true);
+
+  for (const workflowId of [reminderId, welcomeId]) {
+    if ((await runStatus(workflowId)) === RunStatus.Running) expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'erasure request' }, Role.Operator)).errors).toBeUndefined();
+    await eventually(() => runStatus(workflowId), (s) => s !== RunStatus.Running, 20_000);
+  }
+  const erased = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request' }, Role.Admin);
+  expect(erased.errors).toBeUndefined();
+  // Her change of contact data, the promise and the two signals.
+  expect(erased.data!.eraseCustomer.auditEntriesScrubbed).toBe(4);
+
+  // Which message was sent, by whom, and the day promised stay; the free text goes whole.
+  expect(await steeringAudited(stack, reminderId)).toEqual([['temporal:ops-desk', 'update promiseToPay', [{ until, recordedBy: ERASED_MENTION }]]]);
+  expect(await steeringAudited(stack, welcomeId)).toEqual([
+    ['temporal:ops-desk', 'signal welcomeConfirmd', [ERASED_MENTION]],
+    ['temporal:ops-desk', 'signal welcomeConfirmed', [{ note: ERASED_MENTION, calls: ERASED_MENTION }]],
+  ]);
+  const entries = await em().find(AuditEntry, { entityId: { $in: [reminderId, welcomeId] } });
+  expect(JSON.stringify(entries)).not.toMatch(/Ada|King|Adders|7946|example\.com/);
+  expect(await typedNotesExpected(customer.id)).toEqual([]);
+  // Erasing again changes nothing.
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'again' }, Role.Admin)).data!.eraseCustomer.auditEntriesScrubbed).toBe(0);
+}, 90_000);
 
 it('F6: after an erasure, the change of contact data in the audit log keeps which fields changed, their values erased (a null stays null)', async () => {
   const e = em();

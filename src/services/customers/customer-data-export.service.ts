@@ -11,7 +11,8 @@ import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/p
 import { reasonProblem } from '../../domain/text.js';
 import { recipientOf } from '../../domain/messages/catalogue.js';
 import { MINOR_UNIT_DIGITS } from '../../domain/money.js';
-import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELDS, TAKEN_TYPED_DECISION } from './customer-erasure.service.js';
+import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELDS, TAKEN_TYPED_DECISION, TYPED_INPUTS } from './customer-erasure.service.js';
+import { typedTexts, type TypedMessage, type TypedText } from '../../domain/customers/typed-input.js';
 
 /**
  * Who changed a customer's data, in the customer's words: they themselves (a link in a message), the company's
@@ -32,6 +33,15 @@ function noteAbout(entry: { action: string; entity_type: string }): string {
 }
 
 /**
+ * A note of what an operator typed into a message to one of their runs in the Temporal UI or CLI: the message's name
+ * and each free-text member with its name (`promiseToPay, recordedBy: spoke with …`; a bare input as it was typed).
+ */
+function typedNote(message: TypedMessage, texts: TypedText[]): string {
+  const name = message.update ?? message.signal ?? 'message';
+  return `${name}, ${texts.map((t) => (t.member ? `${t.member}: ${t.text}` : t.text)).join('; ')}`;
+}
+
+/**
  * The legend at the top of the document: its units and spellings, so a person can read it and another system can import it
  * (docs/data-export.md describes every section).
  */
@@ -45,7 +55,7 @@ function legend(): Record<string, string> {
       'Each score value has its kind\'s unit: rfm a code of three quintiles (111 to 555), churn-risk and payment-loyalty a share from 0 to 1, clv, profitability and referral-value minor units, behaviour-change spreads from your usual rhythm, persistent-issue a count; reasons give the facts behind it, modelVersion the model that computed it',
     messages: 'to: "you" for a message to you; "team" or "team:<name>" for a task for one of the company\'s teams about you, which was not sent to you',
     contactHistory: 'by: "you", "staff" (the company\'s staff, not named) or "import" (taken over from the company\'s customer records)',
-    notes: 'The reasons the company\'s staff recorded about you, your playbook runs and messages, and earlier exports of your data',
+    notes: 'The reasons the company\'s staff recorded about you, your playbook runs and messages, and earlier exports of your data, and what they typed into messages to your playbook runs',
   };
 }
 
@@ -113,17 +123,19 @@ export const EXPORT_SECTIONS: Readonly<Record<string, string>> = {
 
 /**
  * Where the export holds the audit entries the erasure treats as the customer's (CONTACT_DATA_ENTRIES: the contact data
- * they had; ABOUT_THEM with a reason: what people typed about them): a test holds every such entry of a customer to
+ * they had; ABOUT_THEM with a reason: what people typed about them; TYPED_INPUTS: what operators typed into their runs
+ * in the Temporal UI): a test holds every such entry of a customer to
  * its section, so what the erasure counts as theirs is what their access request shows.
  */
 export const EXPORT_AUDIT_SECTIONS: Readonly<Record<string, string>> = {
   contactData: 'contactHistory',
   reasons: 'notes',
+  typedInputs: 'notes',
 };
 
 /** The export document of `customer`, read through `em` (the caller's transaction); amounts in message texts in `currency`. */
 export async function customerDocument(em: EntityManager, customer: Customer, currency: string): Promise<Record<string, unknown>> {
-  const [orders, invoices, payments, costs, tierChanges, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises, exports, contactChanges, notes] = await Promise.all([
+  const [orders, invoices, payments, costs, tierChanges, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises, exports, contactChanges, reasons, typed] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
     em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
@@ -168,7 +180,16 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
         where ${ABOUT_THEM} and (a.after ->> 'reason' is not null or (${TAKEN_TYPED_DECISION} and a.after #>> '{input,0,reason}' is not null)) order by a.at, a.id`,
       [customer.id, customer.id, customer.id],
     ),
+    // What operators typed into their runs in the Temporal UI or CLI: the free text the erasure takes out.
+    em.execute<{ id: string; at: Date; after: TypedMessage & { input: unknown } }[]>(`select a.id, a.at, a.after from audit_entry a where ${TYPED_INPUTS} order by a.at, a.id`, [customer.id]),
   ]);
+  const notes = [
+    ...reasons.map((n) => ({ at: new Date(n.at), about: noteAbout(n), reason: n.reason })),
+    ...typed.flatMap((t) => {
+      const texts = typedTexts(t.after, t.after.input);
+      return texts.length ? [{ at: new Date(t.at), about: 'playbook run', reason: typedNote(t.after, texts) }] : [];
+    }),
+  ].sort((a, b) => a.at.getTime() - b.at.getTime());
   const invoiceReference = new Map(invoices.map((i) => [i.id, i.externalRef ?? null]));
   return {
     exportedAt: new Date().toISOString(),
@@ -236,7 +257,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       };
     }),
     contactHistory: contactChanges.map((c) => ({ changedAt: new Date(c.at).toISOString(), by: changedBy(c), field: c.field, from: c.from ?? null, to: c.to ?? null })),
-    notes: notes.map((n) => ({ at: new Date(n.at).toISOString(), about: noteAbout(n), reason: n.reason })),
+    notes: notes.map((n) => ({ at: n.at.toISOString(), about: n.about, reason: n.reason })),
     consentHistory: consent.map((c) => ({ at: new Date(c.at).toISOString(), marketingConsent: c.consent, how: consentChangedHow(c) })),
     paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, invoiceReference: invoiceReference.get(p.invoice_id) ?? null, until: p.until })),
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),

@@ -10,6 +10,7 @@ import { ERASED_MENTION, fullMentionNeedles, redact, redactFullMentions, type Id
 import { MAX_SEGMENT_DESCRIPTION, MAX_SEGMENT_NAME } from '../segments/segment.service.js';
 import { MAX_CAMPAIGN_NAME } from '../../domain/campaigns/campaign.js';
 import { eraseKeptDecisionReasons } from '../playbooks/final-state.js';
+import { typedInputErased, type TypedMessage } from '../../domain/customers/typed-input.js';
 
 /** What identifies a person: taken out of the customer row, and erased in the audit log's before/after (the keys stay, so the log still says which fields a change touched). */
 export const PERSONAL_FIELD_NAMES = ['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef'] as const;
@@ -38,6 +39,14 @@ const contactDataErased = (side: string) =>
 export const ABOUT_THEM = `((a.entity_type = 'customer' and a.entity_id = ?)
             or (a.entity_type = 'playbook_run' and a.entity_id in (select r.workflow_id from playbook_run r where r.customer_id = ?::uuid))
             or (a.entity_type = 'outbox_message' and a.entity_id in (select m.id::text from outbox_message m where m.customer_id = ?::uuid)))`;
+
+/**
+ * The signals and updates an operator typed into the customer's playbook runs in the Temporal UI or CLI (SQL condition on
+ * `audit_entry a`; binds the customer's ID once), with their input (`after.input`): words a person wrote about them
+ * (typed-input.ts), which the erasure takes out and their data export shows as notes.
+ */
+export const TYPED_INPUTS = `a.entity_type = 'playbook_run' and a.entity_id in (select r.workflow_id from playbook_run r where r.customer_id = ?::uuid)
+            and a.action in ('playbook.signal-in-engine', 'playbook.update-in-engine') and a.after -> 'input' is not null`;
 
 /** An offboarding decision typed in the Temporal UI (SQL condition on `audit_entry a`): its reason is at `after.input[0].reason`. */
 export const TYPED_DECISION = `a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'decideOffboarding'`;
@@ -153,6 +162,7 @@ export class CustomerErasureService {
           )) +
           (await this.eraseDecisionReasons(em, id)) +
           (await this.eraseReasonsNamingThem(em, id, who)) +
+          (await this.eraseTypedInputs(em, id, who)) +
           (await this.eraseSavedSearches(em, id, who, changed)) +
           (await this.eraseFullMentions(em, who, changed)),
       };
@@ -218,6 +228,22 @@ export class CustomerErasureService {
     for (const r of reasons) {
       const redacted = redact(r.reason, who);
       if (redacted !== r.reason) changed += await affected(em, `update audit_entry set after = jsonb_set(after, '{reason}', to_jsonb(?::text)) where id = ?`, [redacted, r.id]);
+    }
+    return changed;
+  }
+
+  /**
+   * What operators typed into the customer's runs in the Temporal UI or CLI (TYPED_INPUTS: a promise's `recordedBy`, a
+   * signal's note, the input of a signal the run ignored) loses its free text whole, and the customer's name, e-mail
+   * address and phone in the members the run reads as data (`typedInputErased`). Which message was sent, by whom and
+   * when, a promise's day and a decision's answer stay. Answers how many audit entries it changed.
+   */
+  private async eraseTypedInputs(em: EntityManager, id: string, who: Identity): Promise<number> {
+    const typed = await em.execute<{ id: string; after: TypedMessage & { input: unknown } }[]>(`select a.id, a.after from audit_entry a where ${TYPED_INPUTS}`, [id]);
+    let changed = 0;
+    for (const entry of typed) {
+      const input = JSON.stringify(typedInputErased(entry.after, entry.after.input, who));
+      if (input !== JSON.stringify(entry.after.input)) changed += await affected(em, `update audit_entry set after = jsonb_set(after, '{input}', ?::jsonb) where id = ?`, [input, entry.id]);
     }
     return changed;
   }
