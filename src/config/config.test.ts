@@ -242,6 +242,12 @@ describe('number settings', () => {
     expect(loadConfig(base).dataRetention.eraseOffboardedAfterDays).toBe(1095);
   });
 
+  it("ERASE_OFFBOARDED_AFTER_DAYS: at most 36500 (100 years), as a longer period is out of the database's range and fails every sweep", () => {
+    expect(loadConfig({ ...base, ERASE_OFFBOARDED_AFTER_DAYS: '36500' }).dataRetention.eraseOffboardedAfterDays).toBe(36_500);
+    for (const value of ['36501', '99999999', '3000000000'])
+      expect(() => loadConfig({ ...base, ERASE_OFFBOARDED_AFTER_DAYS: value })).toThrow(`ERASE_OFFBOARDED_AFTER_DAYS must be at most 36500 (100 years), got ${Number(value)}`);
+  });
+
   it('DELIVERY_INTERVAL_MS: 100 ms to an hour (Node turns a timer past 2^31-1 ms into 1 ms: a look for due messages every millisecond)', () => {
     expect(loadConfig({ ...base, DELIVERY_INTERVAL_MS: '3600000' }).delivery).toMatchObject({ intervalMs: 3_600_000 });
     for (const value of ['99', '3600001', '3000000000'])

@@ -115,8 +115,20 @@ function eraseOffboardedAfterDays(env: NodeJS.ProcessEnv): number {
       'ERASE_OFFBOARDED_AFTER_DAYS must be at least 1 (days after offboarding; 0 would erase the personal data of every offboarded customer at the next nightly sweep, for good); DATA_RETENTION_SCHEDULE=off stops the sweep',
     );
   }
+  if (days > MAX_ERASE_OFFBOARDED_AFTER_DAYS) {
+    throw new ConfigError(
+      `ERASE_OFFBOARDED_AFTER_DAYS must be at most ${MAX_ERASE_OFFBOARDED_AFTER_DAYS} (100 years), got ${days}: a longer period puts the sweep's cut-off before the earliest time the database keeps, and every nightly sweep fails; DATA_RETENTION_SCHEDULE=off stops the sweep`,
+    );
+  }
   return days;
 }
+
+/**
+ * The longest retention period taken (100 years): no retention rule asks for more, and "now minus" a much longer one is
+ * out of PostgreSQL's range (or of its day count), which would fail every sweep while its schedule looks healthy.
+ * Keeping data for good is `DATA_RETENTION_SCHEDULE=off`.
+ */
+export const MAX_ERASE_OFFBOARDED_AFTER_DAYS = 36_500;
 
 /** PostgreSQL's address as a postgres:// URL: anything else (`localhost:5432`) pg would read as its defaults, and wait there. */
 function databaseUrl(env: NodeJS.ProcessEnv): string {
