@@ -24,6 +24,7 @@ import {
   DiscardMessageDocument,
   EraseCustomerDocument,
   ExportCustomerDataDocument,
+  OperationsStatusDocument,
   OptOutDocument,
   PromiseToPayDocument,
   RecordComplaintDocument,
@@ -473,6 +474,8 @@ it('erases, nightly, the customers who left more than the retention period ago, 
   await sql`update customer set offboarded_at = now() - interval '1300 days' where id in (${longGone.id}::uuid, ${busy.id}::uuid)`.execute(db);
   expect((await stack.gql(StartFixIssueDocument, { customerId: busy.id, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => runStatus(`fix-issue/${busy.id}/billing-error`), (s) => s === RunStatus.Running, 20_000);
+  const pastRetention = async () => (await stack.gql(OperationsStatusDocument, {}, Role.Operator)).data!.operationsStatus!.customersPastRetention;
+  expect(await pastRetention()).toBe(2);
 
   const totals = await stack.temporal.client.workflow.execute<typeof eraseExpiredCustomerData>('eraseExpiredCustomerData', {
     workflowId: `data-retention/test-${tag}`,
@@ -480,6 +483,11 @@ it('erases, nightly, the customers who left more than the retention period ago, 
     args: [{ policy: dataRetentionPolicy }],
   });
   expect(totals).toEqual({ erased: 1, skipped: 1 });
+  // The one kept past the retention period is seen: counted, and named in the worker's log with the run holding it.
+  expect(await pastRetention()).toBe(1);
+  const warned = await eventually(async () => stack.workerOutput().split('\n').find((line) => line.includes('past the retention period') && line.includes(busy.id)), (line) => line !== undefined, 10_000);
+  expect(warned).toContain(`fix-issue/${busy.id}/billing-error`);
+  expect(warned).toMatch(/"level":\s*(40|"warn")/);
   const status = async (c: Customer) => (await em().findOneOrFail(Customer, c.id)).status;
   expect([await status(longGone), await status(busy), await status(recentlyGone), await status(stillHere)]).toEqual(['erased', 'offboarded', 'offboarded', 'active']);
   expect((await em().findOneOrFail(Customer, longGone.id)).name).toBe('Erased customer');

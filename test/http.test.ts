@@ -11,7 +11,7 @@ import { createApi, type Api } from '../src/http/api-server.js';
 import { OPERATION_LABELS } from '../src/http/metrics.js';
 import { OperationsStatusService } from '../src/services/operations/operations-status.service.js';
 import { createLogger } from '../src/logger.js';
-import { Customer, FixCase, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
+import { Customer, CustomerStatus, FixCase, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoringRun, ScoringRunStatus } from '../src/entities/index.js';
 import { connectTemporal, type TemporalClient } from '../src/temporal/client.js';
 import { createTestDatabase } from './support/database.js';
 import { eventually } from './support/eventually.js';
@@ -200,7 +200,11 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   const chased = em.create(Invoice, { customer, issuedAt: daysAgo(140), dueAt: daysAgo(120), amountMinor: 1_000 });
   em.create(PlaybookRun, { workflowId: `fair-reminder/${customer.id}/${chased.id}`, playbook: 'fair-reminder', customer, status: RunStatus.Completed, finishedAt: new Date() });
   em.create(FixCase, { workflowId: `fix-issue/${customer.id}/billing`, customer, topic: 'billing', team: 'billing-team', owner: 'billing-team', openedAt: new Date() });
+  // Offboarded 1200 and 400 days ago, not erased: the first is past the retention period (1095 days) and counted.
+  const [longGone, goneLately] = ['long', 'lately'].map((name) => em.create(Customer, { name: `Gone ${name}`, email: `gone.${name}@example.com`, acquiredAt: '2020-01-01', status: CustomerStatus.Offboarded }));
   await em.flush();
+  await em.execute(`update customer set offboarded_at = now() - make_interval(days => ?) where id = ?`, [1200, longGone.id]);
+  await em.execute(`update customer set offboarded_at = now() - make_interval(days => ?) where id = ?`, [400, goneLately.id]);
   // Past the one-second reuse of a scrape's reading.
   await new Promise((r) => setTimeout(r, 1_100));
 
@@ -213,6 +217,9 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   expect(metric(text, 'retention_rescore_last_completed_timestamp_seconds')).toBe(finishedAt.getTime() / 1000);
   expect(metric(text, 'retention_fix_cases_open')).toBe(1);
   expect(metric(text, 'retention_invoices_overdue_left_to_people')).toBe(1);
+  expect(metric(text, 'retention_customers_past_retention')).toBe(1);
+  // By the retention period the deployment is given.
+  expect((await new OperationsStatusService(orm.em.fork(), { ...defaultPolicies, dataRetention: { ...defaultPolicies.dataRetention, eraseOffboardedAfterDays: 300 } }, null).status()).customersPastRetention).toBe(2);
   expect(metric(text, 'retention_playbook_runs_running{playbook="fair-reminder"}')).toBe(1);
   expect(metric(text, 'retention_playbook_runs_running{playbook="welcome-check"}')).toBe(1);
   expect(metric(text, 'retention_playbook_runs_running{playbook="fix-issue"}')).toBe(0);
@@ -227,6 +234,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
     lastRescoreCompletedAt: finishedAt.toISOString(),
     openFixCases: 1,
     overdueInvoicesLeftToPeople: 1,
+    customersPastRetention: 1,
     // Every playbook, in one order, none running too.
     runningPlaybookRuns: [
       { playbook: 'WelcomeCheck', runs: 1 },

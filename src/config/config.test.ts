@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { temporalConnectionOptions } from '../temporal/client.js';
-import { ConfigError, loadConfig, localServerPorts } from './config.js';
+import { ConfigError, configuredPolicies, loadConfig, localServerPorts } from './config.js';
 
 const base = { DATABASE_URL: 'postgres://localhost/x' };
 
@@ -246,6 +246,10 @@ describe('number settings', () => {
     expect(loadConfig({ ...base, ERASE_OFFBOARDED_AFTER_DAYS: '36500' }).dataRetention.eraseOffboardedAfterDays).toBe(36_500);
     for (const value of ['36501', '99999999', '3000000000'])
       expect(() => loadConfig({ ...base, ERASE_OFFBOARDED_AFTER_DAYS: value })).toThrow(`ERASE_OFFBOARDED_AFTER_DAYS must be at most 36500 (100 years), got ${Number(value)}`);
+  });
+
+  it('ERASE_OFFBOARDED_AFTER_DAYS is the retention policy a process decides by: the sweep, and the operations status counting who is past it', () => {
+    expect(configuredPolicies(loadConfig({ ...base, ERASE_OFFBOARDED_AFTER_DAYS: '30' })).dataRetention).toMatchObject({ eraseOffboardedAfterDays: 30, pageSize: 100 });
   });
 
   it('DELIVERY_INTERVAL_MS: 100 ms to an hour (Node turns a timer past 2^31-1 ms into 1 ms: a look for due messages every millisecond)', () => {

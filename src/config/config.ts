@@ -84,9 +84,13 @@ export interface TemporalTls {
   serverNameOverride?: string;
 }
 
-/** The policies a process decides by: those given (the defaults unless a test or a deployment tunes them), with the amounts' currency from `CURRENCY`. */
+/**
+ * The policies a process decides by: those given (the defaults unless a test or a deployment tunes them), with the amounts'
+ * currency from `CURRENCY` and the retention period from `ERASE_OFFBOARDED_AFTER_DAYS` (the sweep erases by it, the
+ * operations status counts who is past it).
+ */
 export function configuredPolicies(config: AppConfig, given: Policies = defaultPolicies): Policies {
-  return { ...given, money: { currency: config.currency } };
+  return { ...given, money: { currency: config.currency }, dataRetention: { ...given.dataRetention, eraseOffboardedAfterDays: config.dataRetention.eraseOffboardedAfterDays } };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

@@ -156,6 +156,7 @@ function operationsGauges(registry: Registry, status: () => Promise<OperationsSt
   });
   gauge('retention_fix_cases_open', 'Fix cases open (persistent issues someone owns)', [], (g, s) => g.set(s.openFixCases));
   gauge('retention_invoices_overdue_left_to_people', 'Open invoices past due that nothing chases, left to a person: further past due than the trigger sweep chases with no reminder run (startFairReminder), or whose newest reminder run ended without completing (cancelled, terminated, failed), as paid before the invoice opened again, or by handing it to a person (call-scheduled, follow-up-requested); as overdueInvoices(leftToPeople: true) lists them', [], (g, s) => g.set(s.overdueInvoicesLeftToPeople));
+  gauge('retention_customers_past_retention', "Offboarded customers past the retention period (ERASE_OFFBOARDED_AFTER_DAYS) whose personal data is still kept: left for later by the retention sweep as a playbook run of theirs is under way (the worker's log names them and the runs), or past it since the last sweep; as operationsStatus.customersPastRetention", [], (g, s) => g.set(s.customersPastRetention));
   gauge('retention_workers_polling', "Workers polling the deployment's task queue (Temporal keeps a poller for a few minutes after its last poll)", [], (g, s) => {
     if (s.workers) g.set(s.workers.polling);
   });

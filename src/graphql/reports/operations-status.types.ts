@@ -101,6 +101,12 @@ export class OperationsStatusType {
   @Field(() => Int, { description: 'Open invoices nothing chases, left to a person (overdueInvoices(leftToPeople: true) lists them): further past due than the trigger sweep chases (90 days by default) with no reminder run, whose reminders a person may start (startFairReminder); or whose newest reminder run ended without completing (cancelled by an operator or as the invoice was cancelled and then stood again; terminated, failed), or as paid before the invoice opened again, or by handing it to a person (a loyal payer\'s run ended call-scheduled or follow-up-requested), which the sweep does not chase again (startFairReminder starts its next run; promiseToPay starts it holding the promise). Not those handed over to collections, nor those of erased customers' })
   overdueInvoicesLeftToPeople!: number;
 
+  @Field(() => Int, {
+    description:
+      "Offboarded customers past the retention period (ERASE_OFFBOARDED_AFTER_DAYS after they left) whose personal data is still kept: those the nightly retention sweep left for later because a playbook run of theirs is under way (the worker's log warns naming each customer and the runs holding them: cancel them or let them finish), and those who passed it since the last sweep. One that stays after a sweep is kept past its retention period",
+  })
+  customersPastRetention!: number;
+
   @Field(() => [PlaybookRunCountType], { description: 'Runs under way, by playbook: every playbook, those with none running too' })
   runningPlaybookRuns!: PlaybookRunCountType[];
 

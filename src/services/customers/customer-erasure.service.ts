@@ -354,19 +354,21 @@ export class CustomerErasureService {
   async eraseExpired(input: { after: string | null; policy: DataRetentionPolicy }): Promise<RetentionPage> {
     const { policy } = input;
     const ids: { id: string }[] = await this.em.execute(
-      `select id from customer where status = 'offboarded' and offboarded_at < now() - make_interval(days => ?) ${input.after ? 'and id > ?' : ''} order by id limit ?`,
-      input.after ? [policy.eraseOffboardedAfterDays, input.after, policy.pageSize] : [policy.eraseOffboardedAfterDays, policy.pageSize],
+      `select c.id from customer c where ${PAST_RETENTION(policy.eraseOffboardedAfterDays)} ${input.after ? 'and c.id > ?' : ''} order by c.id limit ?`,
+      input.after ? [input.after, policy.pageSize] : [policy.pageSize],
     );
     let erased = 0;
+    const held: RetentionPage['held'] = [];
     for (const { id } of ids) {
       try {
         await this.eraseWith(id, retentionReason(policy), `retention:v${policy.version}`, { typed: false });
         erased++;
       } catch (error) {
         if (!(error instanceof CustomerException && error.code === CustomerExceptionCode.PlaybooksRunning)) throw error;
+        held.push({ customerId: id, workflowIds: (error.details as { workflowIds: string[] }).workflowIds });
       }
     }
-    return { erased, skipped: ids.length - erased, last: ids.length < policy.pageSize ? null : ids[ids.length - 1].id };
+    return { erased, skipped: held.length, held, last: ids.length < policy.pageSize ? null : ids[ids.length - 1].id };
   }
 }
 
@@ -472,8 +474,17 @@ async function renameSegment(em: EntityManager, id: string, name: string): Promi
 export interface RetentionPage {
   erased: number;
   skipped: number;
+  /** The customers skipped, each with the runs under way that hold their erasure back (what a person cancels or waits for). */
+  held: { customerId: string; workflowIds: string[] }[];
   last: string | null;
 }
+
+/**
+ * Offboarded customers whose retention period has passed (`days` after they left) and whose personal data is still
+ * there (SQL condition on `customer c`): those the sweep left for later (a playbook run under way), and those who passed
+ * it since the last sweep. The sweep erases what it finds by it; the operations status counts it.
+ */
+export const PAST_RETENTION = (days: number) => `c.status = 'offboarded' and c.offboarded_at < now() - make_interval(days => ${Math.trunc(days)})`;
 
 async function affected(em: EntityManager, statement: string, params: unknown[]): Promise<number> {
   const result: { affectedRows?: number } = await em.execute(statement, params, 'run');

@@ -5,6 +5,8 @@ import { leftToPeople, openInvoiceSql } from '../facts/invoice-facts.js';
 import { givenUpSql } from '../facts/outbox-facts.js';
 import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import type { TriggerPolicy } from '../../domain/playbooks/triggers.js';
+import type { DataRetentionPolicy } from '../../domain/customers/data-retention.js';
+import { PAST_RETENTION } from '../customers/customer-erasure.service.js';
 
 /** The workers taking this deployment's work, as the workflow engine sees them polling its task queue. */
 export interface WorkerPresence {
@@ -78,6 +80,12 @@ export interface OperationsStatus {
   openFixCases: number;
   /** Past-due invoices nothing chases, left to a person (`leftToPeople`: past the sweep's window with no reminder run, or whose newest run ended short or with a person). */
   overdueInvoicesLeftToPeople: number;
+  /**
+   * Offboarded customers past the retention period whose personal data is still kept (PAST_RETENTION): those the nightly
+   * sweep left for later because a playbook run of theirs is under way (its warning in the worker's log names them and
+   * the runs), and those who passed it since the last sweep. Not falling after a sweep: runs hold them, or the sweep fails.
+   */
+  customersPastRetention: number;
   runningPlaybookRuns: { playbook: string; runs: number }[];
   /** Null when the engine could not be asked (or this process does not know it). */
   workers: Workers | null;
@@ -95,7 +103,7 @@ export class OperationsStatusService {
   constructor(
     private readonly em: EntityManager,
     /** When delivery gives up on a message (the delivery policy); which invoices the trigger sweep leaves to a person (the trigger policy's bound). */
-    private readonly policies: { delivery: Pick<DeliveryPolicy, 'maxAttempts'>; triggers: Pick<TriggerPolicy, 'maxDaysOverdue'> },
+    private readonly policies: { delivery: Pick<DeliveryPolicy, 'maxAttempts'>; triggers: Pick<TriggerPolicy, 'maxDaysOverdue'>; dataRetention: Pick<DataRetentionPolicy, 'eraseOffboardedAfterDays'> },
     /** Null where this process cannot ask the engine. */
     private readonly presence: WorkerPresence | null,
     /** Null where this process does not ask the engine. */
@@ -126,6 +134,7 @@ export class OperationsStatusService {
           fits: { kind: RescoreFit['kind']; model_version: string; converged: boolean; scored_with_as_of: string | null }[];
           open_fix_cases: string;
           left_to_people: string;
+          past_retention: string;
         }>`
           -- The rescore of the newest day scored: a backfill of an earlier day must not hide a missed night.
           with latest_rescore as (select id, finished_at from scoring_run where status = 'completed' order by as_of desc, finished_at desc limit 1)
@@ -139,7 +148,8 @@ export class OperationsStatusService {
                     from latest_rescore l join score_model m on m.run_id = l.id
                     left join score_model w on w.id = m.scored_with_id left join scoring_run wr on wr.id = w.run_id) as fits,
                  (select count(*) from fix_case where status = 'open') as open_fix_cases,
-                 (select count(*) from invoice i where ${sql.raw(openInvoiceSql('i'))} and ${leftToPeople(this.policies.triggers.maxDaysOverdue)}) as left_to_people`.execute(db)
+                 (select count(*) from invoice i where ${sql.raw(openInvoiceSql('i'))} and ${leftToPeople(this.policies.triggers.maxDaysOverdue)}) as left_to_people,
+                 (select count(*) from customer c where ${sql.raw(PAST_RETENTION(this.policies.dataRetention.eraseOffboardedAfterDays))}) as past_retention`.execute(db)
       ).rows;
       const runs = (await sql<{ playbook: string; runs: string }>`select playbook, count(*) as runs from playbook_run where status = 'running' group by 1 order by 1`.execute(db)).rows;
       return { counts, runs };
@@ -154,6 +164,7 @@ export class OperationsStatusService {
       latestRescoreFits: counts.fits.map((f) => ({ kind: f.kind, modelVersion: f.model_version, converged: f.converged, scoredWithAsOf: f.scored_with_as_of })),
       openFixCases: Number(counts.open_fix_cases),
       overdueInvoicesLeftToPeople: Number(counts.left_to_people),
+      customersPastRetention: Number(counts.past_retention),
       // Every playbook, none running too: a dashboard's row and a metric's series do not vanish at zero.
       runningPlaybookRuns: Object.values(Playbook).map((playbook) => ({ playbook, runs: Number(runs.find((r) => r.playbook === playbook)?.runs ?? 0) })),
       workers: await workers,
