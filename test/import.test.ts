@@ -1404,3 +1404,85 @@ it("refuses an order's margin above its amount, a misplaced decimal point, and k
   expect(await em().count(Order, { externalRef: 'F6-O1' })).toBe(0);
   expect((await em().findOneOrFail(Order, { externalRef: 'F6-O3' })).marginMinor).toBe(-450);
 });
+
+it('takes the day an offboarded customer left from offboarded_at, so their retention period counts from it; refuses one in the future, before acquired_at or for a customer who has not left', async () => {
+  const offboardedAt = async (ref: string) => (await em().findOneOrFail(Customer, { externalRef: ref })).offboardedAt?.toISOString() ?? null;
+  const header = 'customer_ref,name,email,status,acquired_at,offboarded_at';
+  // A CRM back-fill: one who left years ago, one whose day the CRM does not know.
+  const before = Date.now();
+  expect(await run('customers', `${header}\nGONE-1,Gone Longago,gone1@example.com,offboarded,2015-01-01,2020-03-31\nGONE-2,Gone Unknown,gone2@example.com,offboarded,2015-01-01,\n`)).toMatchObject({ inserted: 2, errorCount: 0 });
+  expect(await offboardedAt('GONE-1')).toBe('2020-03-31T00:00:00.000Z');
+  expect(new Date((await offboardedAt('GONE-2'))!).getTime()).toBeGreaterThanOrEqual(before - 1_000);
+
+  // A re-import that does not know the day (no column, or an empty cell) keeps the stored one: their retention period does not start again.
+  const stored2 = await offboardedAt('GONE-2');
+  expect(await run('customers', 'customer_ref,name,email,status\nGONE-1,Gone Longago,gone1@example.com,offboarded\n')).toMatchObject({ unchanged: 1 });
+  expect(await run('customers', `${header}\nGONE-1,Gone Renamed,gone1@example.com,offboarded,2015-01-01,\nGONE-2,Gone Unknown,gone2@example.com,offboarded,2015-01-01,\n`)).toMatchObject({ updated: 1, unchanged: 1 });
+  expect(await offboardedAt('GONE-1')).toBe('2020-03-31T00:00:00.000Z');
+  expect(await offboardedAt('GONE-2')).toBe(stored2);
+  // A day in the file corrects the stored one, also without the status column (the customer is stored offboarded).
+  expect(await run('customers', 'customer_ref,name,email,offboarded_at\nGONE-2,Gone Unknown,gone2@example.com,2021-06-30\n')).toMatchObject({ updated: 1 });
+  expect(await offboardedAt('GONE-2')).toBe('2021-06-30T00:00:00.000Z');
+
+  // A stored active customer the file offboards with the day they left (the trigger keeps it), and one without (the import's time).
+  await run('customers', 'customer_ref,name,email,acquired_at\nLEFT-1,Left Lately,left1@example.com,2019-01-01\nLEFT-2,Left Now,left2@example.com,2019-01-01\n');
+  expect(await run('customers', `customer_ref,name,email,status,offboarded_at\nLEFT-1,Left Lately,left1@example.com,offboarded,2022-02-02\nLEFT-2,Left Now,left2@example.com,offboarded,\n`)).toMatchObject({ updated: 2 });
+  expect(await offboardedAt('LEFT-1')).toBe('2022-02-02T00:00:00.000Z');
+  expect(new Date((await offboardedAt('LEFT-2'))!).getTime()).toBeGreaterThanOrEqual(before - 1_000);
+  // Made active again (one who came back): no day they left.
+  await run('customers', 'customer_ref,name,email,status\nLEFT-1,Left Lately,left1@example.com,active\n');
+  expect(await offboardedAt('LEFT-1')).toBeNull();
+
+  // Refused, each with its code: in the future, before they were acquired (the file's day, the stored one, or the import's for a new
+  // customer without acquired_at), and for a customer whose status (the file's, else the stored one) is not offboarded.
+  const tomorrow = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+  const refused = await run(
+    'customers',
+    `customer_ref,name,email,status,acquired_at,offboarded_at
+BAD-1,Bad One,bad1@example.com,offboarded,2015-01-01,${tomorrow}
+BAD-2,Bad Two,bad2@example.com,offboarded,2015-01-01,2014-12-31
+BAD-3,Bad Three,bad3@example.com,offboarded,,2014-12-31
+BAD-4,Bad Four,bad4@example.com,active,2015-01-01,2016-01-01
+LEFT-1,Left Lately,left1@example.com,,,2022-02-02
+LEFT-2,Left Now,left2@example.com,offboarded,,2018-12-31
+`,
+    partial,
+  );
+  expect(refused.errors.map((e) => [e.line, e.field, e.code, e.message])).toEqual([
+    [2, 'offboarded_at', 'IN_THE_FUTURE', 'is in the future'],
+    [3, 'offboarded_at', 'OUT_OF_ORDER', 'is before the customer was acquired (2015-01-01)'],
+    [4, 'offboarded_at', 'OUT_OF_ORDER', expect.stringMatching(/^is before the customer was acquired \(\d{4}-\d{2}-\d{2}, the import's day: give acquired_at\)$/)],
+    [5, 'offboarded_at', 'NOT_OFFBOARDED', 'is given for a customer whose status is active: only an offboarded customer has a day they left'],
+    [6, 'offboarded_at', 'NOT_OFFBOARDED', 'is given for a customer whose status is active: only an offboarded customer has a day they left'],
+    [7, 'offboarded_at', 'OUT_OF_ORDER', 'is before the customer was acquired (2019-01-01)'],
+  ]);
+  expect(refused).toMatchObject({ written: false, rejected: 6 });
+  expect(await offboardedAt('LEFT-1')).toBeNull();
+
+  // The GraphQL bulk mutation's row has it as offboardedAt, and names it so in an error.
+  @Resolver()
+  class PingResolver {
+    @Allow(Role.Viewer)
+    @Query(() => Boolean)
+    ping(): boolean {
+      return true;
+    }
+  }
+  const schema = await buildSchema({ resolvers: [PingResolver, ImportRowsResolver], authChecker, validate: true });
+  const mutate = async (rows: object[]) =>
+    (
+      await graphql({
+        schema,
+        source: 'mutation($rows: [CustomerImportRow!]!) { importCustomers(rows: $rows, mode: GoodRows) { inserted errors { row field code } } }',
+        variableValues: { rows },
+        contextValue: { caller: { role: Role.Admin, id: 'admin:test' }, services: { imports } as unknown as Services },
+      })
+    ).data as { importCustomers: { inserted: number; errors: unknown[] } };
+  expect(
+    await mutate([
+      { customerRef: 'GONE-G1', name: 'Gone Graph', email: 'gone.g1@example.com', status: 'offboarded', acquiredAt: '2016-05-01', offboardedAt: '2019-09-09' },
+      { customerRef: 'GONE-G2', name: 'Still Here', email: 'gone.g2@example.com', status: 'active', acquiredAt: '2016-05-01', offboardedAt: '2019-09-09' },
+    ]),
+  ).toEqual({ importCustomers: { inserted: 1, errors: [{ row: 2, field: 'offboardedAt', code: 'NotOffboarded' }] } });
+  expect(await offboardedAt('GONE-G1')).toBe('2019-09-09T00:00:00.000Z');
+});

@@ -230,6 +230,8 @@ export type ImportRowProblem =
   | 'InvalidValue'
   /** The line as a whole: another number of fields than the header, a NUL character */
   | 'MalformedLine'
+  /** A day the customer left (offboarded_at) for a customer whose status, the file's or else the stored one, is not offboarded */
+  | 'NotOffboarded'
   /** An invoice stored for another customer than the row names: an import does not move an invoice to another customer */
   | 'OtherCustomer'
   /** A date before one it must follow: due before issued, resolved before opened, ... */

@@ -67,6 +67,8 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('marketing_consent', 'bool'),
       col('referrer_ref', 'ref'),
       happened('acquired_at', 'date'),
+      // The day a customer imported as offboarded left (the retention period counts from it); without it, the import's time.
+      happened('offboarded_at', 'date'),
     ],
   },
   orders: {
@@ -166,6 +168,8 @@ export enum ImportRowProblem {
   ReferrerRefused = 'REFERRER_REFUSED',
   /** A row missing one of two columns of which it needs at least one (an offer's discount or tier). */
   Incomplete = 'INCOMPLETE',
+  /** A day the customer left (offboarded_at) given for a customer whose status (the file's, else as stored) is not offboarded. */
+  NotOffboarded = 'NOT_OFFBOARDED',
   /** An order, invoice, complaint or cost stored for a customer who was erased: it stays theirs, apart from anyone imported since. */
   ErasedCustomer = 'ERASED_CUSTOMER',
   /** An invoice stored for another customer than the line names: an import does not move it (its reminders, payments and record are that customer's). */

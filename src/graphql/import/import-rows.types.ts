@@ -28,6 +28,12 @@ export class CustomerImportRow {
   @Field(() => String, { nullable: true, description: 'true/false/1/0/yes/no' }) marketingConsent?: string | null;
   @Field(() => String, { nullable: true, description: 'customerRef of the referrer (stored, or in the same list)' }) referrerRef?: string | null;
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, default today' }) acquiredAt?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'YYYY-MM-DD: the day a customer with status offboarded left, from which the retention period counts; not in the future, not before acquiredAt, only for an offboarded customer. Empty: as stored, else the time of the import',
+  })
+  offboardedAt?: string | null;
 }
 
 @InputType({ description: 'An order row of a bulk import (columns of orders.csv)' })

@@ -140,6 +140,19 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   if (spec.columns.some((c) => c.name === 'customer_ref') && spec.kind !== 'customers') {
     checks.push(`select row_no, 'customer_ref', 'unknown customer "' || left(btrim(s.customer_ref), 60) || '"', '${ImportRowProblem.UnknownReference}' from import_stage s where ${ok} and ${v('customer_ref')} is not null and not exists (select 1 from customer c where c.external_ref = btrim(s.customer_ref))`);
   }
+  if (spec.kind === 'customers' && header.has('offboarded_at')) {
+    // The day a customer left is theirs only once they have left, and not before they were won: as the customer will be
+    // after the merge (a column the file does not have, or an empty cell, keeps the stored value; a new customer without
+    // acquired_at is acquired on the import's day).
+    const status = `coalesce(${header.has('status') ? `lower(${v('status')})` : 'null'}, old.status::text, 'active')`;
+    const acquired = `coalesce(${header.has('acquired_at') ? `case when ${validDate('acquired_at')} then ${v('acquired_at')}::date end` : 'null'}, old.acquired_at, current_date)`;
+    checks.push(
+      `select row_no, 'offboarded_at', 'is given for a customer whose status is ' || ${status} || ': only an offboarded customer has a day they left', '${ImportRowProblem.NotOffboarded}'
+         from import_stage s left join customer old on old.external_ref = btrim(s.customer_ref) where ${ok} and ${v('offboarded_at')} is not null and ${status} in ('active', 'offboarding')`,
+      `select row_no, 'offboarded_at', 'is before the customer was acquired (' || ${acquired} || case when ${header.has('acquired_at') ? `${v('acquired_at')} is null and ` : ''}old.id is null then ', the import''s day: give acquired_at' else '' end || ')', '${ImportRowProblem.OutOfOrder}'
+         from import_stage s left join customer old on old.external_ref = btrim(s.customer_ref) where ${ok} and ${validDate('offboarded_at')} and ${v('offboarded_at')}::date < ${acquired}`,
+    );
+  }
   if (spec.kind === 'customers') {
     checks.push(
       `select row_no, 'referrer_ref', 'unknown customer "' || left(btrim(s.referrer_ref), 60) || '"', '${ImportRowProblem.UnknownReference}' from import_stage s where ${ok} and ${v('referrer_ref')} is not null
@@ -613,7 +626,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
           ? [`create temp table import_contact_before on commit drop as
                 select c.id, c.marketing_consent, c.time_zone, c.service_tier from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}`]
           : []),
-        counted(`insert into customer (id, external_ref, name, email, phone, time_zone, locale, service_tier, tier_changed_from, status, marketing_consent, acquired_at, created_at, updated_at)
+        counted(`insert into customer (id, external_ref, name, email, phone, time_zone, locale, service_tier, tier_changed_from, status, marketing_consent, acquired_at, ${header.has('offboarded_at') ? 'offboarded_at, ' : ''}created_at, updated_at)
           select gen_random_uuid(), btrim(s.customer_ref), btrim(s.name), lower(btrim(s.email)), ${v('phone')},
                  coalesce(${v('time_zone')}, old.time_zone, 'UTC'),
                  coalesce(${v('locale')}, old.locale, 'en'),
@@ -625,7 +638,10 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
                  case when ${bool('marketing_consent')} and not old.marketing_consent and ${withdrawnHere('old.id')} then false
                       else coalesce(${bool('marketing_consent')}, old.marketing_consent, false) end,
                  -- No newer than their first stored order (least() passes over a customer without one).
-                 least(coalesce(${v('acquired_at')}::date, old.acquired_at, current_date), ${firstOrderDay('old.id')}), now(), now()
+                 least(coalesce(${v('acquired_at')}::date, old.acquired_at, current_date), ${firstOrderDay('old.id')}),
+                 -- The day they left as the file gives it; an empty cell keeps the stored one (a CRM without the day does not
+                 -- restart the retention period). Without either, the trigger customer_offboarded_at takes the import's time.
+                 ${header.has('offboarded_at') ? `coalesce(${ts('offboarded_at')}, old.offboarded_at), ` : ''}now(), now()
           from import_stage s ${keepStored('customer', 'customer_ref')} where ${good} order by s.row_no
           on conflict (external_ref) do update set ${setClause(
             [
@@ -639,6 +655,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
               ['status', 'status'],
               ['marketing_consent', 'marketing_consent'],
               ['acquired_at', 'acquired_at'],
+              ['offboarded_at', 'offboarded_at'],
             ],
             header,
             'customer',
