@@ -1269,19 +1269,48 @@ it('never gives back marketing consent a customer withdrew here, and audits each
   expect(await em().findOneOrFail(Customer, { id: crm.id })).toMatchObject({ marketingConsent: false });
   await run('customers', customers([['CONS-1', 'yes'], ['CONS-2', 'yes']]), nightly);
   expect(await em().findOneOrFail(Customer, { id: crm.id })).toMatchObject({ marketingConsent: true });
-  const changes = async (id: string) => (await em().find(AuditEntry, { entityId: id, action: 'customer.import-consent' }, { orderBy: { at: 'asc' } })).map((a) => [a.actor, a.before, a.after]);
+  const changes = async (id: string) => (await em().find(AuditEntry, { entityId: id, action: 'customer.import-consent' }, { orderBy: { at: 'asc', id: 'asc' } })).map((a) => [a.actor, a.before, a.after]);
+  // The consent each was created with is recorded too (given then, nothing before), once: the re-imports that created nobody add none.
   expect(await changes(crm.id)).toEqual([
+    ['test', null, { marketingConsent: true }],
     ['cli:crm-sync', { marketingConsent: true }, { marketingConsent: false }],
     ['cli:crm-sync', { marketingConsent: false }, { marketingConsent: true }],
   ]);
-  expect(await changes(unsubscribed.id)).toEqual([]);
+  expect(await changes(unsubscribed.id)).toEqual([['test', null, { marketingConsent: true }]]);
   const timeline = await services.timeline.forCustomer(crm.id, { first: 10, kinds: [CustomerEventKind.ConsentChanged] });
-  expect(timeline.edges.map((e) => e.node.summary)).toEqual(["Agreed to marketing (as the company's records say)", "Withdrew consent to marketing (as the company's records say)"]);
+  expect(timeline.edges.map((e) => e.node.summary)).toEqual([
+    "Agreed to marketing (as the company's records say)",
+    "Withdrew consent to marketing (as the company's records say)",
+    "Agreed to marketing (as the company's records say)",
+  ]);
   const exported = (await services.dataExport.forRequest(crm.id, 'test: access request', 'operator:test')) as { consentHistory: Array<{ marketingConsent: boolean; how: string }> };
   expect(exported.consentHistory.map((c) => [c.marketingConsent, c.how])).toEqual([
+    [true, "taken over from the company's customer records"],
     [false, "taken over from the company's customer records"],
     [true, "taken over from the company's customer records"],
   ]);
+  // The unsubscribed customer's export says on what the marketing they got was sent, and when they withdrew it.
+  const theirs = (await services.dataExport.forRequest(unsubscribed.id, 'test: access request', 'operator:test')) as { consentHistory: Array<{ at: string; marketingConsent: boolean; how: string }> };
+  expect(theirs.consentHistory).toEqual([
+    { at: expect.any(String), marketingConsent: true, how: "taken over from the company's customer records" },
+    { at: expect.any(String), marketingConsent: false, how: 'unsubscribed through the link in a message' },
+  ]);
+});
+
+it('records the marketing consent of the customers a file creates with it (as of the import), and none for those created without', async () => {
+  const rows = [
+    { customerRef: 'CONS-NEW-1', name: 'New With', email: 'new.with@example.com', marketingConsent: 'yes' },
+    { customerRef: 'CONS-NEW-2', name: 'New Without', email: 'new.without@example.com', marketingConsent: 'no' },
+    { customerRef: 'CONS-NEW-3', name: 'New Unsaid', email: 'new.unsaid@example.com', marketingConsent: '' },
+  ];
+  const report = await imports.importRows('customers', rows.map((r) => ({ customer_ref: r.customerRef, name: r.name, email: r.email, marketing_consent: r.marketingConsent })), { ...strict, actor: 'admin:test' });
+  expect(report).toMatchObject({ inserted: 3, errorCount: 0 });
+  const [withConsent, without, unsaid] = await Promise.all(rows.map((r) => em().findOneOrFail(Customer, { externalRef: r.customerRef })));
+  const entries = await em().find(AuditEntry, { entityId: { $in: [withConsent.id, without.id, unsaid.id] }, action: 'customer.import-consent' });
+  expect(entries.map((a) => [a.entityId, a.actor, a.before ?? null, a.after])).toEqual([[withConsent.id, 'admin:test', null, { marketingConsent: true }]]);
+  const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+  const exported = (await services.dataExport.forRequest(withConsent.id, 'test: access request', 'operator:test')) as { consentHistory: Array<{ at: string; marketingConsent: boolean; how: string }> };
+  expect(exported.consentHistory).toEqual([{ at: entries[0].at.toISOString(), marketingConsent: true, how: "taken over from the company's customer records" }]);
 });
 
 it("refuses an invoices line that would move a stored invoice to another customer, naming its owner; nothing of the file is written", async () => {

@@ -665,7 +665,14 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
           ? [`insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
                 select gen_random_uuid(), now(), ${literal(actor)}, ${literal(IMPORT_CONSENT_ACTION)}, 'customer', c.id::text,
                        jsonb_build_object('marketingConsent', b.marketing_consent), jsonb_build_object('marketingConsent', c.marketing_consent)
-                from import_contact_before b join customer c on c.id = b.id where c.marketing_consent <> b.marketing_consent`]
+                from import_contact_before b join customer c on c.id = b.id where c.marketing_consent <> b.marketing_consent`,
+              // A customer the file creates with consent has it on the company's records' word: recorded as given then (no
+              // `before`), so their data export can say when and how, as for a change. One statement for the whole file.
+              `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
+                select gen_random_uuid(), now(), ${literal(actor)}, ${literal(IMPORT_CONSENT_ACTION)}, 'customer', c.id::text, null, jsonb_build_object('marketingConsent', true)
+                from import_stage s join customer c on c.external_ref = btrim(s.customer_ref)
+                where ${good} and c.marketing_consent and not exists (select 1 from import_contact_before b where b.id = c.id)`,
+            ]
           : []),
         ...(header.has('service_tier')
           ? [`insert into service_tier_change (id, customer_id, changed_on, from_tier, to_tier, source, created_at)
