@@ -33,7 +33,7 @@ const audits = (entityId: string) => em().find(AuditEntry, { entityId }, { order
 describe('updateCustomer', () => {
   it.each(allRoles)('as %s', async (role) => {
     const c = await newCustomer();
-    const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Ada King', phone: '+44 20 1234', marketingConsent: true } }, role);
+    const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Ada King', phone: '+44 20 1234', marketingConsent: true, consentReason: 'asked for offers on the phone' } }, role);
     const row = await em().findOneOrFail(Customer, c.id);
     if (allowed.has(role)) {
       expect(r.errors).toBeUndefined();
@@ -44,7 +44,7 @@ describe('updateCustomer', () => {
         action: 'customer.update',
         entityType: 'customer',
         before: { name: 'Ada Lovelace', phone: null, marketingConsent: false },
-        after: { name: 'Ada King', phone: '+44 20 1234', marketingConsent: true },
+        after: { name: 'Ada King', phone: '+44 20 1234', marketingConsent: true, reason: 'asked for offers on the phone' },
       });
       expect(entry.actor).toMatch(new RegExp(`^${role}:[0-9a-f]{8}$`));
     } else {
@@ -79,6 +79,40 @@ describe('updateCustomer', () => {
     expect(await sendAfter()).toEqual({ held: morningInTokyo.getTime(), retry: morningInTokyo.getTime(), retried: morningInTokyo.getTime(), due: null, ...promised });
     expect((await stack.gql(UpdateCustomerDocument, { id: c.id, input: { timeZone: 'Europe/Lisbon' } }, Role.Operator)).errors).toBeUndefined();
     expect(await sendAfter()).toEqual({ held: null, retry: morningInTokyo.getTime(), retried: null, due: null, ...promised });
+  });
+
+  it('gives marketing consent where the customer has none only with how they gave it, audited and shown in their data export', async () => {
+    const c = await newCustomer();
+    const services = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services;
+    const give = (input: { marketingConsent: boolean; consentReason?: string }) => stack.gql(UpdateCustomerDocument, { id: c.id, input }, Role.Operator);
+    // Never given, then withdrawn through an opt-out: each time, consent without a reason (or a blank one) is refused, nothing changed.
+    for (const before of ['never given', 'opted out']) {
+      if (before === 'opted out') {
+        expect((await give({ marketingConsent: true, consentReason: 'signed up at the shop counter' })).errors).toBeUndefined();
+        await services.customers.optOut(c.id, 'operator:test');
+      }
+      for (const consentReason of [undefined, '  ']) {
+        const refused = await give({ marketingConsent: true, ...(consentReason === undefined ? {} : { consentReason }) });
+        expect(refused.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.consentReason' });
+        expect(refused.errors![0].message).toMatch(/consentReason: how the customer gave it/);
+        expect((await em().findOneOrFail(Customer, c.id)).marketingConsent).toBe(false);
+      }
+    }
+    expect((await give({ marketingConsent: true, consentReason: ' asked for offers again in a call on 4 December ' })).errors).toBeUndefined();
+    expect((await em().findOneOrFail(Customer, c.id)).marketingConsent).toBe(true);
+    // Consent kept as it is, or withdrawn, needs no reason.
+    expect((await give({ marketingConsent: true })).errors).toBeUndefined();
+    const updates = (await audits(c.id)).filter((a) => a.action === 'customer.update');
+    expect(updates.map((a) => [a.before, a.after])).toEqual([
+      [{ marketingConsent: false }, { marketingConsent: true, reason: 'signed up at the shop counter' }],
+      [{ marketingConsent: false }, { marketingConsent: true, reason: 'asked for offers again in a call on 4 December' }],
+    ]);
+    const exported = (await services.dataExport.forRequest(c.id, 'test: access request', 'operator:test')) as { consentHistory: Array<{ marketingConsent: boolean; how: string }> };
+    expect(exported.consentHistory.map((h) => [h.marketingConsent, h.how])).toEqual([
+      [true, 'signed up at the shop counter'],
+      [false, 'opted out'],
+      [true, 'asked for offers again in a call on 4 December'],
+    ]);
   });
 
   it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {

@@ -56,7 +56,7 @@ beforeAll(async () => {
   }
   await em.flush();
   // Today she agrees to marketing.
-  expect((await stack.gql(UpdateCustomerDocument, { id: anna.id, input: { marketingConsent: true } }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(UpdateCustomerDocument, { id: anna.id, input: { marketingConsent: true, consentReason: 'asked for offers on the phone' } }, Role.Operator)).errors).toBeUndefined();
 });
 afterAll(() => stack?.stop());
 

@@ -105,7 +105,7 @@ it('exports everything stored about a customer on request, with the reasons behi
   // The fix case handed to the billing team: a task about her, not a message to her.
   await eventually(() => em().count(OutboxMessage, { customer: customer.id, template: 'fix-case-opened' }), (n) => n === 1, 20_000);
   // She agreed to marketing, then opted out: both belong to what is stored about her.
-  expect((await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { marketingConsent: true } }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { marketingConsent: true, consentReason: 'ticked the box on the order form of 2 November' } }, Role.Operator)).errors).toBeUndefined();
   expect((await stack.gql(OptOutDocument, { customerId: customer.id }, Role.Operator)).errors).toBeUndefined();
   // Reminded of the rest of the invoice, she promised to pay it.
   const until = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
@@ -148,7 +148,7 @@ it('exports everything stored about a customer on request, with the reasons behi
     campaigns: [{ campaign: 'Autumn thanks', playbook: 'appreciation', group: 'holdout', enrolledAt: '2026-11-01T09:00:00.000Z' }],
     referredBy: referrer.id,
     consentHistory: [
-      { marketingConsent: true, how: 'changed' },
+      { marketingConsent: true, how: 'ticked the box on the order form of 2 November' },
       { marketingConsent: false, how: 'opted out' },
     ],
     paymentPromises: [{ invoiceId: invoice.id, invoiceReference: invoiceRef, until }],

@@ -447,10 +447,13 @@ export type UpdateCampaignInput = {
 
 /** Fields left out (or null) stay as they are; phone: null clears it */
 export type UpdateCustomerInput = {
+  /** How the customer gave marketing consent (e.g. "asked for offers on the phone, 3 December"), at most 1000 characters: required with marketingConsent true where they have none (VALIDATION, CUSTOMER_INVALID_INPUT, field input.consentReason); audited, and shown as `how` in their data export's consentHistory. Not taken with any other change */
+  consentReason?: string | null | undefined;
   /** An e-mail address (name@domain.tld), at most 254 characters; kept trimmed and in lower case */
   email?: string | null | undefined;
   /** Language, a BCP 47 tag, e.g. "de" or "de-AT", at most 35 characters */
   locale?: string | null | undefined;
+  /** Consent to marketing; giving it where the customer has none (after an opt-out or the unsubscribe link, or never given) needs consentReason */
   marketingConsent?: boolean | null | undefined;
   /** Not empty, at most 200 characters, no control or invisible ones (a zero-width joiner or non-joiner between two characters that show is spelling); trimmed */
   name?: string | null | undefined;

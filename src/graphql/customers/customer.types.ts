@@ -235,6 +235,13 @@ export class UpdateCustomerInput {
   @MaxLength(LOCALE_MAX_LENGTH)
   locale?: string | null;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, description: 'Consent to marketing; giving it where the customer has none (after an opt-out or the unsubscribe link, or never given) needs consentReason' })
   marketingConsent?: boolean | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'How the customer gave marketing consent (e.g. "asked for offers on the phone, 3 December"), at most 1000 characters: required with marketingConsent true where they have none (VALIDATION, CUSTOMER_INVALID_INPUT, field input.consentReason); audited, and shown as `how` in their data export\'s consentHistory. Not taken with any other change',
+  })
+  consentReason?: string | null;
 }

@@ -59,10 +59,14 @@ function legend(): Record<string, string> {
   };
 }
 
-/** How a consent change came about, in the customer's words: their own click on a message's link, an opt-out taken for them, or a change of their data. */
-function consentChangedHow(change: { action: string; actor: string }): string {
+/**
+ * How a consent change came about, in the customer's words: their own click on a message's link, an opt-out taken for them,
+ * the company's records, how they gave it as the company's staff recorded it, or a change of their data.
+ */
+function consentChangedHow(change: { action: string; actor: string; reason: string | null }): string {
   if (change.actor === UNSUBSCRIBE_ACTOR) return 'unsubscribed through the link in a message';
   if (change.action === IMPORT_CONSENT_ACTION) return "taken over from the company's customer records";
+  if (change.reason) return change.reason;
   return change.action === 'customer.opt-out' ? 'opted out' : 'changed';
 }
 
@@ -154,8 +158,8 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     ),
     em.find(ScoreBandChange, { customer }, { orderBy: { changedAt: 'asc', kind: 'asc' } }),
     // Consent given and withdrawn, and promises to pay, as the audit log recorded them.
-    em.execute<{ at: Date; action: string; actor: string; consent: boolean }[]>(
-      `select at, action, actor, (after ->> 'marketingConsent')::boolean as consent from audit_entry
+    em.execute<{ at: Date; action: string; actor: string; consent: boolean; reason: string | null }[]>(
+      `select at, action, actor, (after ->> 'marketingConsent')::boolean as consent, after ->> 'reason' as reason from audit_entry
         where entity_type = 'customer' and entity_id = ? and action in (?) and after ->> 'marketingConsent' is not null order by at`,
       [customer.id, [...CONSENT_ACTIONS]],
     ),

@@ -18,7 +18,7 @@ import { assertCustomerFilter, assertCustomerSort, customerSortKey, customerList
 
 type Row = Record<string, unknown> & { id: string };
 import { isUuid } from '../../domain/ids.js';
-import { echoed, hiddenCharacterProblem } from '../../domain/text.js';
+import { echoed, hiddenCharacterProblem, reasonProblem } from '../../domain/text.js';
 
 /** A score's value as its cursor holds it (what PostgreSQL reads as double precision; not "", " 1" or "0x10"). */
 const DECIMAL = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
@@ -35,6 +35,12 @@ export interface CustomerContactPatch {
   timeZone?: string | null;
   locale?: string | null;
   marketingConsent?: boolean | null;
+  /**
+   * How the customer gave marketing consent (a call, a form, a letter): required when this change gives it where they had
+   * none (after an opt-out or the unsubscribe link, or never given); audited as the change's reason, and shown as `how` in
+   * their data export's consentHistory. Not taken with any other change.
+   */
+  consentReason?: string | null;
 }
 
 const CONTACT_FIELDS = ['name', 'email', 'phone', 'timeZone', 'locale', 'marketingConsent'] as const;
@@ -240,11 +246,15 @@ export class CustomerService {
       const customer = await lockedCustomer(em, id);
       if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${id} was erased: it is not entered again`, { id });
       const before = Object.fromEntries(CONTACT_FIELDS.map((f) => [f, customer[f]]));
+      // Consent given where the customer had none is marketing sent on a person's word: they say how it was given, as
+      // the import's "a file that still says yes does not give it back" holds a CRM to the same.
+      const consentGiven = clean.marketingConsent === true && !customer.marketingConsent;
+      const consentReason = consentGiven ? givenConsentReason(patch.consentReason) : null;
       em.assign(customer, clean);
       const after = Object.fromEntries(CONTACT_FIELDS.map((f) => [f, customer[f]]));
       const diff = changedFields(before, after);
       if (Object.keys(diff.after).length > 0) {
-        this.audit.record(em, { actor, action: 'customer.update', entityType: 'customer', entityId: id, ...diff });
+        this.audit.record(em, { actor, action: 'customer.update', entityType: 'customer', entityId: id, before: diff.before, after: consentReason ? { ...diff.after, reason: consentReason } : diff.after });
       }
       if ('timeZone' in diff.after) await em.execute(lookAgainInNewTimeZoneSql('m.customer_id = ?'), [id]);
       return customer;
@@ -272,6 +282,14 @@ export async function storedCustomer(em: EntityManager, id: string, options: { l
 /** The customer's row, locked for the rest of the transaction. */
 export function lockedCustomer(em: EntityManager, id: string, field = 'id'): Promise<Customer> {
   return storedCustomer(em, id, { lock: true, field });
+}
+
+/** The reason given for marketing consent given where there was none, trimmed; VALIDATION (field `consentReason`) without one. */
+function givenConsentReason(reason: string | null | undefined): string {
+  const why = (reason ?? '').trim();
+  const problem = reasonProblem(why, 'Giving marketing consent needs consentReason: how the customer gave it (a call, a form, a letter)');
+  if (problem) throw new CustomerException(CustomerExceptionCode.InvalidInput, problem, { field: 'consentReason' });
+  return why;
 }
 
 /** Why a queued marketing message was held back when its customer opted out (the delivery guard's wording). */
