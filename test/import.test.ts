@@ -21,7 +21,7 @@ import { createErrorFormatter } from '../src/graphql/errors.js';
 import { ImportRowsResolver } from '../src/graphql/import/import-rows.resolver.js';
 import { createLogger } from '../src/logger.js';
 import type { Services } from '../src/services/index.js';
-import { CustomerScoresDocument, ImportCsvDocument } from './__generated__/graphql.js';
+import { CustomerScoresDocument, ImportCsvDocument, ResolveComplaintDocument } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { UNSUBSCRIBE_ACTOR } from '../src/domain/messages/unsubscribe-link.js';
 import { CustomerEventKind } from '../src/domain/customers/timeline.js';
@@ -529,6 +529,44 @@ it('keeps a notice and a tier change decided here against a CRM export that stil
   await em().nativeUpdate(Customer, { id: olga.id }, { status: CustomerStatus.Offboarding });
   await run('customers', file('premium', 'active'));
   expect(await em().findOneOrFail(Customer, olga.id)).toMatchObject({ status: 'active' });
+});
+
+it('keeps a resolution made here (resolveComplaint) against a CRM export without it, says so in `kept`, and takes the CRM\'s own resolution, clearing and reopening', async () => {
+  await run('customers', 'customer_ref,name,email\nRK-1,Rita,rita@example.com\n');
+  const header = 'complaint_ref,customer_ref,topic,severity,opened_at,resolved_at\n';
+  const line = (ref: string, resolvedAt = '') => `${ref},RK-1,app-login,low,2026-05-01T10:00:00Z,${resolvedAt}\n`;
+  expect(await run('complaints', header + line('RK-C1') + line('RK-C2', '2026-05-03T10:00:00Z'))).toMatchObject({ inserted: 2, kept: [] });
+  const state = async (ref: string) => {
+    const c = await em().findOneOrFail(Complaint, { externalRef: ref });
+    return { resolvedAt: c.resolvedAt?.toISOString() ?? null, reopenedCount: c.reopenedCount, reopenedAt: c.reopenedAt?.toISOString() ?? null };
+  };
+  const rk1 = await em().findOneOrFail(Complaint, { externalRef: 'RK-C1' });
+  // Support resolves RK-C1 here; the CRM has not heard of it, and its next export still leaves resolved_at empty.
+  expect((await stack.gql(ResolveComplaintDocument, { id: rk1.id, resolvedAt: '2026-05-02T10:00:00.000Z' }, Role.Operator)).errors).toBeUndefined();
+  const resolvedHere = { resolvedAt: '2026-05-02T10:00:00.000Z', reopenedCount: 0, reopenedAt: null };
+  const kept = { field: 'resolved_at', rows: 1, why: expect.stringMatching(/^resolved here \(resolveComplaint\): a file without the resolution does not reopen it/) };
+  expect(await run('complaints', header + line('RK-C1'))).toMatchObject({ written: true, updated: 0, unchanged: 1, kept: [kept] });
+  expect(await state('RK-C1')).toEqual(resolvedHere);
+  // The same through the API: a CSV pasted by an admin, and the bulk rows (an empty resolvedAt is an empty cell).
+  expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Complaints', csv: header + line('RK-C1') } }, Role.Admin)).data!.importCsv).toMatchObject({ unchanged: 1, kept: [kept] });
+  const row = { complaint_ref: 'RK-C1', customer_ref: 'RK-1', topic: 'app-login', severity: 'low', opened_at: '2026-05-01T10:00:00Z', resolved_at: '' };
+  expect(await imports.importRows('complaints', [row], strict)).toMatchObject({ unchanged: 1, kept: [kept] });
+  expect(await state('RK-C1')).toEqual(resolvedHere);
+  // A resolution an import gave is the CRM's: its export without it clears it (nothing kept for it).
+  expect(await run('complaints', header + line('RK-C1') + line('RK-C2'))).toMatchObject({ updated: 1, unchanged: 1, kept: [kept] });
+  expect(await state('RK-C2')).toEqual({ resolvedAt: null, reopenedCount: 0, reopenedAt: null });
+  // A resolved_at the file gives is taken; the resolution is then the CRM's, and a later empty cell clears it.
+  expect(await run('complaints', header + line('RK-C1', '2026-05-04T10:00:00Z'))).toMatchObject({ updated: 1, kept: [] });
+  expect(await state('RK-C1')).toEqual({ ...resolvedHere, resolvedAt: '2026-05-04T10:00:00.000Z' });
+  expect(await run('complaints', header + line('RK-C1'))).toMatchObject({ updated: 1, kept: [] });
+  expect(await state('RK-C1')).toEqual({ ...resolvedHere, resolvedAt: null });
+  // Resolved here again, then a file that reopens it after the resolution (reopened_at): the CRM's word, as before.
+  expect((await stack.gql(ResolveComplaintDocument, { id: rk1.id, resolvedAt: '2026-05-05T10:00:00.000Z' }, Role.Operator)).errors).toBeUndefined();
+  const reopening = 'complaint_ref,customer_ref,topic,severity,opened_at,reopened_count,reopened_at,resolved_at\nRK-C1,RK-1,app-login,low,2026-05-01T10:00:00Z,1,';
+  expect(await run('complaints', `${reopening}2026-05-04T10:00:00Z,\n`)).toMatchObject({ updated: 1, kept: [kept] });
+  expect(await state('RK-C1')).toEqual({ resolvedAt: '2026-05-05T10:00:00.000Z', reopenedCount: 1, reopenedAt: '2026-05-04T10:00:00.000Z' });
+  expect(await run('complaints', `${reopening.replace(',1,', ',2,')}2026-05-06T10:00:00Z,\n`)).toMatchObject({ updated: 1, kept: [] });
+  expect(await state('RK-C1')).toEqual({ resolvedAt: null, reopenedCount: 2, reopenedAt: '2026-05-06T10:00:00.000Z' });
 });
 
 it("moves a customer's acquired_at back to their first order's day, never forward: one who bought years ago is no newcomer", async () => {

@@ -343,9 +343,28 @@ const reopensResolved = (header: Set<string>, reopenedAt: string) => (mayReopen(
 /** A file with reopened_at and without resolved_at: its lines may reopen resolved complaints. */
 const mayReopen = (header: Set<string>) => !header.has('resolved_at') && header.has('reopened_at');
 
-/** The resolution the complaint will hold: the file's (`resolvedAt`, SQL), the stored one without that column, none once the line reopens it. */
+/**
+ * Whether a line with an empty resolved_at keeps the resolution its stored complaint (`old`) was
+ * given here (resolveComplaint, audited with that time): a CRM export that has not heard of it
+ * yet does not reopen the complaint behind everyone's back (open again, no reopening counted or
+ * shown). A line whose reopened_at (`reopenedAt`, SQL) is after that resolution reopens it: the
+ * CRM's word. A resolution an import gave (no such entry) is the CRM's, and its empty cell clears it.
+ */
+const resolutionKeptHere = (header: Set<string>, reopenedAt: string) =>
+  header.has('resolved_at')
+    ? `(${v('resolved_at')} is null and old.resolved_at is not null${header.has('reopened_at') ? ` and not coalesce(${reopenedAt} > old.resolved_at, false)` : ''}
+        and exists (select 1 from audit_entry a where a.entity_type = 'complaint' and a.entity_id = old.id::text and a.action = 'complaint.resolve'
+                     and (a.after ->> 'resolvedAt')::timestamptz = old.resolved_at))`
+    : 'false';
+
+/**
+ * The resolution the complaint will hold: the file's (`resolvedAt`, SQL) unless the line keeps one made here
+ * (resolutionKeptHere), the stored one without that column, none once the line reopens it.
+ */
 const resolutionAfter = (header: Set<string>, resolvedAt: string, reopenedAt: string) =>
-  header.has('resolved_at') ? resolvedAt : `case when ${reopensResolved(header, reopenedAt)} then null else old.resolved_at end`;
+  header.has('resolved_at')
+    ? `case when ${resolutionKeptHere(header, reopenedAt)} then old.resolved_at else ${resolvedAt} end`
+    : `case when ${reopensResolved(header, reopenedAt)} then null else old.resolved_at end`;
 
 /** Rows without any error. */
 /** The UTC day of a customer's first stored order (null without one): an index lookup. */
@@ -577,37 +596,61 @@ const coveredOn = (invoiceId: string, amount: string) => `(
   select min(r.paid_at) filter (where r.running >= ${amount})
   from (select p.paid_at, sum(p.amount_minor) over (order by p.paid_at, p.id) as running from payment p where p.invoice_id = ${invoiceId}) r)`;
 
+/** A column of a file whose value this platform keeps against it in some rows: why (for the report), and when a good row's cell was not taken. */
+export interface KeptByImport {
+  column: string;
+  why: string;
+  /** Read after the merge on the stored row as it left it (`c` a customer, `k` a complaint), with the staged row `s`. */
+  when: string;
+}
+
 /**
- * The values of a customers file this platform keeps against it, by column: why (for the report), and when a good row's
- * cell was not taken, read after the merge on the customer as it left it (`c`). Each is a decision made here the CRM
+ * The values of a file this platform keeps against it, by kind and column. Each is a decision made here the CRM
  * does not know of yet, so its export still carries the value before: the operator is told what was held back, not
  * just "unchanged".
  */
-export const KEPT_BY_IMPORT: ReadonlyArray<{ column: string; why: string; when: string }> = [
-  {
-    column: 'service_tier',
-    why: 'moved to another tier here in an account review; the file still has the tier before, which counts again once it gives the new tier or another one',
-    // The hold (tier_changed_from) outlives the merge only where the file gave the tier moved from.
-    when: `lower(${v('service_tier')}) = c.tier_changed_from::text and c.service_tier::text <> lower(${v('service_tier')})`,
+export const KEPT_BY_IMPORT: Partial<Record<ImportSpec['kind'], { stored: string; columns: ReadonlyArray<KeptByImport> }>> = {
+  customers: {
+    stored: 'join customer c on c.external_ref = btrim(s.customer_ref)',
+    columns: [
+      {
+        column: 'service_tier',
+        why: 'moved to another tier here in an account review; the file still has the tier before, which counts again once it gives the new tier or another one',
+        // The hold (tier_changed_from) outlives the merge only where the file gave the tier moved from.
+        when: `${v('service_tier')} is not null and lower(${v('service_tier')}) = c.tier_changed_from::text and c.service_tier::text <> lower(${v('service_tier')})`,
+      },
+      {
+        column: 'status',
+        why: 'under an offboarding notice given here in an account review; it stands until the review ends it (offboarded, or the notice withdrawn)',
+        when: `${v('status')} is not null and c.status::text <> lower(${v('status')})`,
+      },
+      {
+        column: 'marketing_consent',
+        why: 'consent withdrawn here (an opt-out, the unsubscribe link, a person\'s update); a file that still says yes does not give it back',
+        when: `${v('marketing_consent')} is not null and ${bool('marketing_consent')} and not c.marketing_consent`,
+      },
+    ],
   },
-  {
-    column: 'status',
-    why: 'under an offboarding notice given here in an account review; it stands until the review ends it (offboarded, or the notice withdrawn)',
-    when: `c.status::text <> lower(${v('status')})`,
+  complaints: {
+    stored: 'join complaint k on k.external_ref = btrim(s.complaint_ref)',
+    columns: [
+      {
+        column: 'resolved_at',
+        why: 'resolved here (resolveComplaint): a file without the resolution does not reopen it; a reopened_at after it, or reopenComplaint, does, and a resolved_at the file gives is taken',
+        // An empty cell clears every other resolution (resolutionKeptHere): one still stored after the merge was kept.
+        when: `${v('resolved_at')} is null and k.resolved_at is not null`,
+      },
+    ],
   },
-  {
-    column: 'marketing_consent',
-    why: 'consent withdrawn here (an opt-out, the unsubscribe link, a person\'s update); a file that still says yes does not give it back',
-    when: `${bool('marketing_consent')} and not c.marketing_consent`,
-  },
-];
+};
 
-/** One statement counting the good rows of a customers file whose value of each kept column was held back (see KEPT_BY_IMPORT); null when the file has none of them. */
+/** One statement counting the good rows of a file whose value of each kept column was held back (see KEPT_BY_IMPORT); null when the file has none of them. */
 export function keptSql(spec: ImportSpec, header: Set<string>): string | null {
-  const kept = spec.kind === 'customers' ? KEPT_BY_IMPORT.filter((k) => header.has(k.column)) : [];
-  if (kept.length === 0) return null;
-  return `select ${kept.map((k) => `count(*) filter (where ${v(k.column)} is not null and ${k.when}) as ${k.column}`).join(', ')}
-    from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) where ${good}`;
+  const of = KEPT_BY_IMPORT[spec.kind];
+  const kept = of?.columns.filter((k) => header.has(k.column)) ?? [];
+  if (!of || kept.length === 0) return null;
+  return `select ${kept.map((k) => `count(*) filter (where ${k.when}) as ${k.column}`).join(', ')}
+    from import_stage s ${of.stored} where ${good}`;
 }
 
 /**

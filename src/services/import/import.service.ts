@@ -48,7 +48,7 @@ export interface ImportReport {
   kept: ImportKept[];
 }
 
-/** A column of the file whose value this platform kept in some rows, and why (customers: a tier moved, a notice given, consent withdrawn here). */
+/** A column of the file whose value this platform kept in some rows, and why (customers: a tier moved, a notice given, consent withdrawn here; complaints: a resolution made here). */
 export interface ImportKept {
   field: string;
   rows: number;
@@ -353,11 +353,11 @@ export class ImportService {
       }
       report.written = true;
       report.unchanged = rowsRead - rejected - report.inserted - report.updated;
-      // What a customers file gave that a decision made here kept (read after the merge, one count): said in the report, not just "unchanged".
+      // What a file gave that a decision made here kept (read after the merge, one count): said in the report, not just "unchanged".
       const kept = keptSql(spec, new Set(header));
       if (kept) {
         const counts = (await client.query<Record<string, string>>(kept)).rows[0];
-        report.kept = KEPT_BY_IMPORT.filter((k) => Number(counts[k.column] ?? 0) > 0).map((k) => ({ field: k.column, rows: Number(counts[k.column]), why: k.why }));
+        report.kept = (KEPT_BY_IMPORT[spec.kind]?.columns ?? []).filter((k) => Number(counts[k.column] ?? 0) > 0).map((k) => ({ field: k.column, rows: Number(counts[k.column]), why: k.why }));
       }
       await client.query(
         `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after) values (gen_random_uuid(), now(), $1, $2, $3, null, null, $4)`,
