@@ -71,6 +71,7 @@ describe('on CDNOW', () => {
     within(fit.gammaGamma!.q, 3.74);
     within(fit.gammaGamma!.gamma, 15.44);
     expect([fit.bgnbd.converged, fit.gammaGamma!.converged]).toEqual([true, true]);
+    expect([fit.bgnbd.runOff, fit.gammaGamma!.runOff]).toEqual([[], []]);
     // The repeat buyers of the published summary (x > 0; all spent something).
     const repeatBuyers = cdnowLines('cdnow_customers_summary_with_transactions.csv')
       .slice(1)
@@ -298,6 +299,16 @@ describe('the CLI refuses', () => {
     expect(run.status).toBe(0);
     expect((JSON.parse(run.stdout) as OrdersFileFit).bgnbd.converged).toBe(false);
     expect(run.stderr).toMatch(/BG\/NBD did not converge: its parameters are where the optimiser stopped, not estimates/);
+  });
+
+  it('says which parameters ran off towards 0 or infinity, though the optimiser stopped: the data does not pin them down', async () => {
+    const file = await csvFile('two-customers.csv', 'customer_ref,ordered_at,amount\na,2020-01-01,10\na,2020-02-01,20\nb,2020-01-05,5\nb,2020-03-01,7\n');
+    const run = cli(['fit', file]);
+    expect(run.status).toBe(0);
+    const { bgnbd } = JSON.parse(run.stdout) as OrdersFileFit;
+    expect(bgnbd.runOff.length).toBeGreaterThan(0);
+    for (const k of bgnbd.runOff) expect(Math.abs(Math.log(bgnbd[k as 'r' | 'alpha' | 'a' | 'b']))).toBeGreaterThan(10);
+    expect(run.stderr).toMatch(new RegExp(`BG/NBD: ${bgnbd.runOff.join(', ')} ran off towards 0 or infinity: the data pins down at most a ratio of them`));
   });
 
   it('data the purchase model cannot be fitted on with exit 1 and the ScoringException as JSON', async () => {

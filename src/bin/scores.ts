@@ -52,6 +52,9 @@ try {
   for (const [model, converged] of [['BG/NBD', fit.bgnbd.converged], ['Gamma-Gamma', fit.gammaGamma?.converged ?? true]] as const) {
     if (!converged) process.stderr.write(`${model} did not converge: its parameters are where the optimiser stopped, not estimates (too few customers, or too little spread in the data)\n`);
   }
+  for (const [model, runOff] of [['BG/NBD', fit.bgnbd.runOff], ['Gamma-Gamma', fit.gammaGamma?.runOff ?? []]] as const) {
+    if (runOff.length) process.stderr.write(`${model}: ${runOff.join(', ')} ran off towards 0 or infinity: the data pins down at most a ratio of them, not each (too few customers, or hardly anyone seems to drop out)\n`);
+  }
   console.log(JSON.stringify(fit, null, 2));
 } catch (error) {
   endProgress();

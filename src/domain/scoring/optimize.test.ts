@@ -1,4 +1,4 @@
-import { nelderMead } from './optimize.js';
+import { nelderMead, runOffParameters } from './optimize.js';
 
 const rosenbrock = (x: number[]) => {
   let s = 0;
@@ -62,5 +62,16 @@ describe('nelderMead', () => {
   it('refuses an empty or non-finite start', () => {
     expect(() => nelderMead(() => 0, [])).toThrow(RangeError);
     expect(() => nelderMead(() => 0, [NaN])).toThrow(RangeError);
+  });
+});
+
+describe('runOffParameters', () => {
+  it('names the parameters beyond e^±10, in their order, and none of a fit that stayed in range', () => {
+    // CDNOW's published BG/NBD estimates: all in range.
+    expect(runOffParameters({ r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 })).toEqual([]);
+    // Two customers: r and alpha off to infinity, b towards 0.
+    expect(runOffParameters({ r: 25_532_350.4, alpha: 158_654_912.8, a: 11.7, b: 2.3e-8 })).toEqual(['r', 'alpha', 'b']);
+    // Just inside and just outside the bound.
+    expect(runOffParameters({ a: Math.exp(9.99), b: Math.exp(-10.01) })).toEqual(['b']);
   });
 });

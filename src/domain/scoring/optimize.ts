@@ -156,3 +156,16 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], options: Ne
   }
   return { x: best.x, fx: best.f, iterations, evaluations, restarts, converged: done };
 }
+
+/** How far from 1 (as |ln θ|) a positive parameter may go before it counts as run off: e^10 ≈ 22,000. */
+export const RUN_OFF_LOG_BOUND = 10;
+
+/**
+ * The parameters of a fit, searched over their logarithms, that ran off towards 0 or infinity (beyond
+ * e^±RUN_OFF_LOG_BOUND). There the likelihood kept rising along a ridge: the optimiser may well say it
+ * converged (the simplex collapsed), but the data pins down at most a ratio of them, not each one (BG/NBD's
+ * a and b growing together on a base where hardly anyone seems to drop out; r and α on a few customers).
+ */
+export function runOffParameters<K extends string>(params: Readonly<Record<K, number>>, bound = RUN_OFF_LOG_BOUND): K[] {
+  return (Object.keys(params) as K[]).filter((k) => Math.abs(Math.log(params[k])) > bound);
+}

@@ -6,6 +6,7 @@ import { decodeCsv } from '../import/csv-decoding.js';
 import { ImportException } from '../import/import.exception.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
 import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
+import { runOffParameters } from '../../domain/scoring/optimize.js';
 import { dayNumber, isoDay } from '../../domain/dates.js';
 import { EARLIEST_DAY, tooEarly } from '../../domain/earliest-day.js';
 import { latestDayNow } from '../../domain/latest-time.js';
@@ -188,10 +189,13 @@ async function fileSize(path: string): Promise<number> {
 export interface OrdersFileFit {
   customers: number;
   until: string;
-  /** `converged`: the optimiser reached a maximum of the likelihood; when not, the parameters are where it stopped, not estimates. */
-  bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean };
+  /**
+   * `converged`: the optimiser reached a maximum of the likelihood; when not, the parameters are where it stopped, not
+   * estimates. `runOff`: the parameters that ran off towards 0 or infinity (runOffParameters), which the data does not pin down.
+   */
+  bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean; runOff: string[] };
   /** null when the spend model cannot be fitted; `gammaGammaReason` says why. */
-  gammaGamma: { p: number; q: number; gamma: number; customers: number; converged: boolean } | null;
+  gammaGamma: { p: number; q: number; gamma: number; customers: number; converged: boolean; runOff: string[] } | null;
   gammaGammaReason?: string;
   seconds: number;
 }
@@ -208,7 +212,7 @@ export async function fitOrdersFile(path: string, options: OrdersFileOptions = {
   let spend: Pick<OrdersFileFit, 'gammaGamma' | 'gammaGammaReason'>;
   try {
     const gg = fitGammaGamma(customers.filter((c) => c.x > 0 && c.zbar > 0));
-    spend = { gammaGamma: { ...gg.params, customers: gg.customers, converged: gg.converged } };
+    spend = { gammaGamma: { ...gg.params, customers: gg.customers, converged: gg.converged, runOff: runOffParameters(gg.params) } };
   } catch (error) {
     // Spend is optional for the check: too few repeat buyers with spend is reported, not fatal.
     if (!(error instanceof ScoringException && error.code === ScoringExceptionCode.NotIdentifiable)) throw error;
@@ -217,7 +221,7 @@ export async function fitOrdersFile(path: string, options: OrdersFileOptions = {
   return {
     customers: customers.length,
     until,
-    bgnbd: { ...bg.params, logLikelihood: bg.logLikelihood, converged: bg.converged },
+    bgnbd: { ...bg.params, logLikelihood: bg.logLikelihood, converged: bg.converged, runOff: runOffParameters(bg.params) },
     ...spend,
     seconds: Math.round(performance.now() - started) / 1000,
   };
