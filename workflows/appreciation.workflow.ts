@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineQuery, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineSignal, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AppreciationActivities } from '../src/activities/appreciation.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { APPRECIATION, holdPasses, type AppreciationOutcome, type AppreciationPolicy, type AppreciationState, type ThankYou } from '../src/domain/playbooks/appreciation.js';
@@ -6,7 +6,7 @@ import { endedState, recordingCancellation, sideEffectSteps } from './cancellati
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { playbookStepOptions } from './activity-options.js';
-import { ignoringUnknownSignals } from './steering-audit.js';
+import { auditSteering, ignoringUnknownSignals } from './steering-audit.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
 /** The thank-you: a cancel lets it finish first. */
@@ -18,6 +18,12 @@ export interface AppreciationInput {
 }
 
 export const appreciationStateQuery = defineQuery<AppreciationState>('state');
+/**
+ * The customer withdrew their marketing consent (an opt-out, the unsubscribe link, a person's update, an import): a
+ * thank-you waiting (the customer's quiet hours, or a hold that passes) asks the guard again at once instead of at
+ * its deadline. The database decides, not the signal: one sent by mistake only makes the run ask again.
+ */
+export const consentWithdrawnSignal = defineSignal('consentWithdrawn');
 
 /**
  * A thank-you to a silent loyal customer, with at least the best offer new customers get now.
@@ -34,8 +40,23 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput, keep
   const state: AppreciationState = { customerId, step: 'starting', offerCode: null, outcome: null, policyVersion: policy.version, deadline: null };
   setHandler(appreciationStateQuery, () => state, { description: 'Step, the offer the customer was thanked with, and outcome' });
   keepsState(state);
-  // It takes no signal: one sent it in the Temporal UI is a mistake, ignored and said to be.
-  ignoringUnknownSignals([], auditSteeringFromOutside);
+  // Told of an opt-out, its wait ends at once: a thank-you that can only end not thanked does not show as on its way (nor
+  // hold up the customer's erasure) until the quiet hours end. Kept until a wait takes it, so one told while the run
+  // asks the guard is not lost. Runs from before this marker take no signal and wait out their deadline.
+  let consentWithdrawn = false;
+  const wakesOnOptOut = patched('thank-you-wakes-on-opt-out');
+  if (wakesOnOptOut) {
+    setHandler(
+      consentWithdrawnSignal,
+      async () => {
+        consentWithdrawn = true;
+        await auditSteering(auditSteeringFromOutside);
+      },
+      { description: "The customer withdrew their marketing consent: a waiting thank-you asks the contact guard again at once (and ends not thanked without consent)" },
+    );
+  }
+  // Any other signal sent it in the Temporal UI is a mistake, ignored and said to be.
+  ignoringUnknownSignals(wakesOnOptOut ? [consentWithdrawnSignal.name] : [], auditSteeringFromOutside);
   // A signal typed as the run ends is audited before it completes, not dropped with the run (runs with the handler, since
   // the marker; the wait issues no command).
   const handlersFinished = async () => {
@@ -62,7 +83,11 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput, keep
       state.heldBack = held ? `${held.reason}: ${held.detail}` : null;
       state.deadline = new Date(quietUntil ?? Date.now() + recheckMs).toISOString();
       enter('waiting', held ? `The contact guard holds the thank-you back (${held.reason}); asking again at ${state.deadline}` : `The customer's quiet hours: thanking at ${state.deadline}`);
-      await sleep(Math.max(1, Date.parse(state.deadline) - Date.now()));
+      const waitMs = Math.max(1, Date.parse(state.deadline) - Date.now());
+      // The same timer either way; an opt-out ends it early.
+      if (wakesOnOptOut) await condition(() => consentWithdrawn, waitMs);
+      else await sleep(waitMs);
+      consentWithdrawn = false;
       state.deadline = null;
       thanks = await thank();
     }

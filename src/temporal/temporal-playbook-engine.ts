@@ -13,6 +13,7 @@ import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../../workflows/fix-issue.workflow.js';
+import { consentWithdrawnSignal } from '../../workflows/appreciation.workflow.js';
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
@@ -167,6 +168,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       summary: `Thank-you for silent loyal customer ${customerId} (${year})`,
       details: `A thank-you with at least the best offer new customers get now (policy v${policy.version}).`,
     });
+  }
+
+  consentWithdrawn(workflowId: string): Promise<boolean> {
+    return this.signal(workflowId, consentWithdrawnSignal);
   }
 
   async runState(workflowId: string) {

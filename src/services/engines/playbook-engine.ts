@@ -159,6 +159,11 @@ export interface PlaybookEngine extends SteeringSource {
 
   /** Thanks a silent loyal customer, once per year (`workflowId`: the year's run, or its next occurrence). */
   startAppreciation(input: { workflowId: string; customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<LaunchedRun>;
+  /**
+   * Tells a thank-you under way that its customer withdrew marketing consent: one waiting (quiet hours, a hold) asks the
+   * contact guard again at once and ends not thanked. False when none runs. (Runs started before it could be told wait out their deadline.)
+   */
+  consentWithdrawn(workflowId: string): Promise<boolean>;
 
   /** Asks a run to stop (Temporal cancellation; the run records the outcome and ends); null when it is not running. */
   cancelRun(workflowId: string): Promise<Taken | null>;
