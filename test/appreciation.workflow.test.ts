@@ -14,7 +14,7 @@ import type { playbookTriggers } from '../workflows/index.js';
 import { Readable } from 'node:stream';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ImportService } from '../src/services/import/import.service.js';
-import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, ImportCsvDocument, RecordPaymentDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, EraseCustomerDocument, ImportCsvDocument, OptOutDocument, RecordPaymentDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { eventually, passesUntilHandled } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
@@ -424,6 +424,60 @@ it("writes a thank-you when it goes at once: in the customer's quiet hours the r
   expect(await stack.orm.em.fork().count(OutboxMessage, { customer: sleeper, template: 'appreciation' })).toBe(0);
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: appreciationWorkflowId(sleeper, year), reason: 'test over' }, Role.Operator)).errors).toBeUndefined();
 }, 60_000);
+
+/** A loyal customer in their quiet hours (02:xx where they live), whose thank-you, started by hand, waits for them to end (some six hours). */
+async function thankYouWaitingForQuietHours(name: string, externalRef?: string): Promise<{ id: string; workflowId: string }> {
+  const id = await customer(name, { tenureDays: 1200, band: 'loyal' });
+  await stack.orm.em.fork().nativeUpdate(Customer, { id }, { timeZone: zoneAtTwoInTheMorning(new Date()), ...(externalRef ? { externalRef } : {}) });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Marketer)).errors).toBeUndefined();
+  const waiting = await eventually(() => stack.gql(AppreciationDocument, { customerId: id }, Role.Viewer).then((r) => r.data!.appreciation), (v) => v?.step === 'waiting');
+  expect(waiting).toMatchObject({ status: 'Running', heldBack: null, outcome: null });
+  expect(Date.parse(waiting!.deadline!) - Date.now()).toBeGreaterThan(4.9 * 3_600_000);
+  return { id, workflowId: appreciationWorkflowId(id, year) };
+}
+
+it("ends a thank-you waiting out the customer's quiet hours not thanked as soon as they opt out or an operator withdraws their consent, so their erasure is not held up for hours", async () => {
+  const optedOut = await thankYouWaitingForQuietHours('Night Owl');
+  expect((await stack.gql(OptOutDocument, { customerId: optedOut.id }, Role.Operator)).errors).toBeUndefined();
+  // Told at once: it asks the guard again, which finds no consent (before, it slept until the quiet hours ended, heldBack null).
+  const ended = await eventually(() => stack.gql(AppreciationDocument, { customerId: optedOut.id }, Role.Viewer).then((r) => r.data!.appreciation), (v) => v?.status === 'Completed', 10_000);
+  expect(ended).toMatchObject({ status: 'Completed', step: 'done', outcome: 'not-thanked', offerCode: null, deadline: null, heldBack: expect.stringMatching(/^no-consent: /) });
+  expect(await stack.temporal.client.workflow.getHandle(optedOut.workflowId).result()).toBe('not-thanked');
+  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: optedOut.id, template: 'appreciation' })).toBe(0);
+  // Nothing under way any more: the erasure goes ahead (before: CUSTOMER_PLAYBOOKS_RUNNING until 08:00 their time).
+  expect((await stack.gql(EraseCustomerDocument, { id: optedOut.id, reason: 'Art. 17 request: unsubscribe me and delete my data' }, Role.Admin)).errors).toBeUndefined();
+  await recordHistory(optedOut.workflowId, 'appreciation-woken-by-opt-out');
+
+  const updated = await thankYouWaitingForQuietHours('Late Sleeper');
+  expect((await stack.gql(UpdateCustomerDocument, { id: updated.id, input: { marketingConsent: false } }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => stack.gql(AppreciationDocument, { customerId: updated.id }, Role.Viewer).then((r) => r.data!.appreciation), (v) => v?.status === 'Completed', 10_000)).toMatchObject({
+    outcome: 'not-thanked',
+    heldBack: expect.stringMatching(/^no-consent: /),
+  });
+}, 90_000);
+
+it("ends a thank-you waiting out the customer's quiet hours not thanked once the run reconciliation tells it that an import withdrew their consent, and tells it only while that is recent", async () => {
+  const imported = await thankYouWaitingForQuietHours('Dozer', 'CRM-Dozer');
+  const csv = 'customer_ref,name,email,marketing_consent\nCRM-Dozer,Dozer,dozer@example.com,false\n';
+  expect(await new ImportService(stack.config.databaseUrl).importCsv('customers', Readable.from([csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
+  // The import tells no run (the CLI has no engine): the reconciliation, every few minutes, does.
+  expect((await stack.gql(AppreciationDocument, { customerId: imported.id }, Role.Viewer)).data!.appreciation).toMatchObject({ status: 'Running', step: 'waiting' });
+  const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
+  expect(await reconciliation.recordRunsEndedInEngine()).toContain(imported.workflowId);
+  expect(await stack.temporal.client.workflow.getHandle(imported.workflowId).result()).toBe('not-thanked');
+  expect(await eventually(() => stack.gql(AppreciationDocument, { customerId: imported.id }, Role.Viewer).then((r) => r.data!.appreciation), (v) => v?.status === 'Completed', 10_000)).toMatchObject({
+    outcome: 'not-thanked',
+    heldBack: expect.stringMatching(/^no-consent: /),
+  });
+  expect(await reconciliation.recordRunsEndedInEngine()).not.toContain(imported.workflowId);
+  // A withdrawal older than the reconciliation's window is not told again pass after pass.
+  const stale = await thankYouWaitingForQuietHours('Old Sleeper');
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: stale.id }, { marketingConsent: false });
+  await sql`insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
+            values (gen_random_uuid(), now() - interval '2 hours', 'cli:test', 'customer.update', 'customer', ${stale.id}, '{"marketingConsent": true}', '{"marketingConsent": false}')`.execute(stack.orm.em.fork().getKysely());
+  expect(await reconciliation.recordRunsEndedInEngine()).not.toContain(stale.workflowId);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: stale.workflowId, reason: 'test over' }, Role.Operator)).errors).toBeUndefined();
+}, 90_000);
 
 it('thanks after all a customer whose thank-you ended not thanked, once an operator reset it and the run reconciliation recorded it running again', async () => {
   const late = await consentWithdrawnWhileWaiting('Late Consent');

@@ -71,7 +71,8 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const audit = new AuditService();
   const scores = new ScoreService(em);
   const orders = new OrderService(em);
-  const customers = new CustomerService(em, audit, scores, orders);
+  // (The run reconciliation is wired below; the customers' service calls it only after a change.)
+  const customers = new CustomerService(em, audit, scores, orders, (customerId) => runReconciliation.tellThankYousWithoutConsent([customerId]));
   const runs = new PlaybookRunService(em, audit, policies.delivery.maxAttempts, promisePolicyOf(policies.fairReminder));
   const scoringRuns = new ScoringRunService(em, policies.scoring);
   const rescores = new CustomerRescoreService(em, policies.scoring, scoringRuns, onFollowUpFailed);

@@ -65,6 +65,12 @@ export class CustomerService {
     private readonly audit: AuditService,
     private readonly scores: ScoreService,
     private readonly orders: OrderService,
+    /**
+     * Hears, after the commit, of a customer whose marketing consent was withdrawn (an opt-out, the unsubscribe link, an
+     * update): a thank-you of theirs waiting for their quiet hours ends not thanked now, not at its deadline. One not told
+     * (the engine unreachable) is told by the run reconciliation.
+     */
+    private readonly onConsentWithdrawn?: (customerId: string) => Promise<unknown>,
   ) {
     this.toModel = rowMapper(em, Customer);
     this.byId = new DataLoader(async (ids) => {
@@ -228,7 +234,7 @@ export class CustomerService {
    * it; service messages (a payment reminder) still go. Idempotent; audited when it changed something.
    */
   async optOut(id: string, actor: string): Promise<Customer> {
-    return this.em.transactional(async (em) => {
+    const customer = await this.em.transactional(async (em) => {
       const customer = await lockedCustomer(em, id, 'customerId');
       const held = await em.nativeUpdate(OutboxMessage, { customer: id, purpose: MessagePurpose.Marketing, sentAt: null, suppressedAt: null }, { suppressedAt: new Date(), suppressedReason: OPTED_OUT });
       if (customer.marketingConsent || held > 0) {
@@ -237,12 +243,20 @@ export class CustomerService {
       customer.marketingConsent = false;
       return customer;
     });
+    await this.consentWithdrawn(id);
+    return customer;
+  }
+
+  /** Tells what waits on the customer's consent that it is gone; a failure to tell is left to the run reconciliation. */
+  private async consentWithdrawn(id: string): Promise<void> {
+    await this.onConsentWithdrawn?.(id.toLowerCase()).catch(() => undefined);
   }
 
   /** Changes contact data and marketing consent; audited with before and after. Erased data stays erased (CONFLICT). */
   async updateContact(id: string, patch: CustomerContactPatch, actor: string): Promise<Customer> {
     const clean = validateContactPatch(patch);
-    return this.em.transactional(async (em) => {
+    let withdrawn = false;
+    const updated = await this.em.transactional(async (em) => {
       const customer = await lockedCustomer(em, id);
       if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${id} was erased: it is not entered again`, { id });
       const before = Object.fromEntries(CONTACT_FIELDS.map((f) => [f, customer[f]]));
@@ -257,8 +271,11 @@ export class CustomerService {
         this.audit.record(em, { actor, action: 'customer.update', entityType: 'customer', entityId: id, before: diff.before, after: consentReason ? { ...diff.after, reason: consentReason } : diff.after });
       }
       if ('timeZone' in diff.after) await em.execute(lookAgainInNewTimeZoneSql('m.customer_id = ?'), [id]);
+      withdrawn = diff.after.marketingConsent === false;
       return customer;
     });
+    if (withdrawn) await this.consentWithdrawn(id);
+    return updated;
   }
 }
 

@@ -26,6 +26,13 @@ const UNSETTLED_CALL_SETTLES_AFTER_MS = 5 * 60_000;
 /** The action of an update typed in the Temporal UI (`playbook.update-in-engine`). */
 const UPDATE_IN_ENGINE = '.update-in-engine';
 
+/**
+ * How lately a customer's consent must have been withdrawn for the run reconciliation to tell their thank-you under way:
+ * a few passes (it runs every few minutes), not every pass for as long as a run that cannot take the tell (one started
+ * before runs could) waits. Beyond it such a run ends not thanked at its deadline, as before.
+ */
+const CONSENT_WITHDRAWN_TOLD_WITHIN_MS = 60 * 60_000;
+
 /** Calls settled per pass, at most (one engine call each). */
 const UNSETTLED_CALLS_PER_PASS = 200;
 
@@ -82,6 +89,7 @@ export class RunReconciliationService {
       ...((await this.scoring?.recordEndedInEngine()) ?? []),
       ...((await this.scoring?.recordResetInEngine()) ?? []),
       ...(await this.tellPaidReminders()),
+      ...(await this.tellThankYousWithoutConsent()),
       ...(await this.cancelRemindersOfCancelledInvoices()),
       ...(await this.cancelRemindersOfInvoicesNotDue()),
       ...(await this.cancelRunsOfCustomersWhoLeft()),
@@ -127,6 +135,19 @@ export class RunReconciliationService {
   async tellPaidReminders(invoiceIds?: string[]): Promise<string[]> {
     const told: string[] = [];
     for (const workflowId of await this.runs.remindersOfPaidInvoices(invoiceIds)) if (await this.engine.paymentReceived(workflowId)) told.push(workflowId);
+    return told;
+  }
+
+  /**
+   * A customer who withdrew marketing consent: their thank-you under way is told, so one waiting (for their quiet hours,
+   * or a hold to pass) ends not thanked now instead of showing as on its way, and holding up an erasure, until its
+   * deadline. Of these customers (told at once by the opt-out or update), or of all whose consent was withdrawn
+   * lately: by an import, or where telling at once failed.
+   */
+  async tellThankYousWithoutConsent(customerIds?: string[]): Promise<string[]> {
+    const told: string[] = [];
+    const runs = await this.runs.thankYousWithoutConsent(customerIds ? { customerIds } : { withdrawnWithinMs: CONSENT_WITHDRAWN_TOLD_WITHIN_MS });
+    for (const workflowId of runs) if (await this.engine.consentWithdrawn(workflowId)) told.push(workflowId);
     return told;
   }
 

@@ -11,6 +11,7 @@ import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
 import { WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
+import { CONSENT_ACTIONS } from '../../domain/customers/contact.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
@@ -526,6 +527,25 @@ export class PlaybookRunService {
          ${customerIds ? sql`and c.id = any(${customerIds}::uuid[])` : sql``}
          and not exists (select 1 from audit_entry a where a.entity_type = 'customer' and a.entity_id = c.id::text and a.action = 'customer.offboarding'
                             and a.after ->> 'workflowId' = r.workflow_id)`.execute(this.em.getKysely());
+    return rows.map((r) => r.workflow_id);
+  }
+
+  /**
+   * Thank-yous under way of customers without marketing consent now, to be told (`consentWithdrawn`) so one waiting ends
+   * not thanked at once: of the customers `customerIds`, whose consent was just withdrawn here; or, without them, of
+   * customers whose consent was withdrawn within the last `withdrawnWithinMs` (an import, or a tell that failed), so
+   * the run reconciliation tells a run a few times at most, not for as long as it waits.
+   */
+  async thankYousWithoutConsent(which: { customerIds: string[] } | { withdrawnWithinMs: number }): Promise<string[]> {
+    const { rows } = await sql<{ workflow_id: string }>`
+      select r.workflow_id from playbook_run r join customer c on c.id = r.customer_id
+       where r.status = 'running' and r.playbook = ${APPRECIATION} and not c.marketing_consent
+         ${
+           'customerIds' in which
+             ? sql`and c.id = any(${which.customerIds}::uuid[])`
+             : sql`and exists (select 1 from audit_entry a where a.entity_type = 'customer' and a.entity_id = c.id::text and a.action = any(${[...CONSENT_ACTIONS]}::text[])
+                                 and a.after ->> 'marketingConsent' = 'false' and a.at > now() - make_interval(secs => ${which.withdrawnWithinMs / 1000}))`
+         }`.execute(this.em.getKysely());
     return rows.map((r) => r.workflow_id);
   }
 
