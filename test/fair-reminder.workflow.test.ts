@@ -220,6 +220,44 @@ it('gives an unreliable payer the standard schedule with the policy fees, then h
   await recordHistory(workflowId, 'fair-reminder-standard-handed-over');
 }, 60_000);
 
+it("moves a payer whose record turns loyal during the run (a late payment corrected) to the loyal schedule before the next fee: no fee, no collections, and says so", async () => {
+  // Two late payments among ten: a regular payer, whose run starts on the standard schedule.
+  const { customerId, invoiceId } = await payer('Corrected', ['late', 'late', ...Array<'on-time'>(8).fill('on-time')]);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  // Time enough after the first reminder for the billing system's correction to come before the second.
+  const standardSchedule: FairReminderPolicy['standardSchedule'] = [
+    { waitMs: 0, action: 'reminder', template: 'reminder-standard-1' },
+    { waitMs: seconds(6), action: 'reminder', template: 'reminder-standard-2' },
+    { waitMs: seconds(1), action: 'reminder', template: 'reminder-standard-3' },
+    { waitMs: seconds(1), action: 'handover', template: 'collections-handover' },
+  ];
+  const loyalSchedule: FairReminderPolicy['loyalSchedule'] = [...policy.loyalSchedule.slice(0, 2), { waitMs: seconds(1), action: 'call', template: 'call-personal' }];
+  const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: { ...policy, standardSchedule, loyalSchedule } }] });
+  expect(await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1 && s.step === 'waiting')).toMatchObject({ loyaltyBand: 'regular', loyaltyBandRaisedFrom: null });
+
+  // The billing system corrects both late payments: paid on time after all (10 of 10), a loyal payer's record.
+  await sql`update invoice set paid_at = due_at - 2 where customer_id = ${customerId} and paid_at is not null`.execute(stack.orm.em.fork().getKysely());
+  expect(await run.result()).toBe('call-scheduled');
+
+  // The second reminder is the loyal schedule's, fee-free (the standard fee waived and recorded), then a call: no third reminder, no hand-over.
+  expect((await outbox(workflowId)).map((m) => [m.step, m.template])).toEqual([
+    ['reminder-1', 'reminder-standard-1'],
+    ['reminder-2', 'reminder-gentle'],
+    ['call', 'call-personal'],
+  ]);
+  const second = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/reminder-2` });
+  expect(second.payload).toMatchObject({ feeMinor: 0, booking: { band: 'loyal', chargedMinor: 0, waivedMinor: 500 } });
+  await eventually(() => invoice(invoiceId), (i) => i.remindersSent === 2);
+  expect(await invoice(invoiceId)).toMatchObject({ feeChargedMinor: 0, feeWaivedMinor: 500, reminderLoyaltyBand: 'loyal' });
+
+  // The run shows the band it follows now and the one it started with, tagged so the runs under way are found by it, and audited.
+  expect(await state(invoiceId)).toMatchObject({ loyaltyBand: 'loyal', loyaltyBandRaisedFrom: 'regular', remindersSent: 2, feesChargedMinor: 0, feesWaivedMinor: 500 });
+  expect((await run.describe()).searchAttributes.LoyaltyBand).toEqual(['loyal']);
+  const audited = await stack.orm.em.fork().find(AuditEntry, { entityType: 'playbook_run', entityId: workflowId, action: 'playbook.loyalty-band-raised' });
+  expect(audited.map((a) => [a.actor, a.before, a.after])).toEqual([[`playbook:${workflowId}`, { loyaltyBand: 'regular' }, { loyaltyBand: 'loyal', invoiceId, remindersSent: 1 }]]);
+  await recordHistory(workflowId, 'fair-reminder-band-raised-mid-run');
+}, 60_000);
+
 it('holds the reminders while a promise to pay stands, for any payer, and takes no promise it cannot keep', async () => {
   const { customerId, invoiceId } = await payer('Promiser', ['late', 'late', 'late', 'on-time', 'late']);
   const promise = (until: string, role = Role.Operator) => stack.gql(PromiseToPayDocument, { invoiceId, until }, role);

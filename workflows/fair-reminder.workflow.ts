@@ -2,21 +2,23 @@ import { allHandlersFinished, ApplicationFailure, condition, defineQuery, define
 import type { FairReminderActivities } from '../src/activities/fair-reminder.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import {
+  costsThePayer,
   FAIR_REMINDER,
   feeFor,
-  feesOfReminders,
   outcomeAfterSchedule,
   promisePolicyOf,
   promiseProblem,
   PROMISE_AFTER_END,
   reminderSchedule,
   reminderStepAt,
+  stepAfterReminders,
   type PaymentPromise,
   type FairReminderOutcome,
   type FairReminderPolicy,
   type FairReminderState,
   type FairReminderStep,
 } from '../src/domain/playbooks/fair-reminder.js';
+import type { FeeDecision, LoyaltyBand } from '../src/domain/guards/fairness.js';
 import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PaymentWatch } from './payment-watch.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
@@ -24,7 +26,7 @@ import { startingCampaign } from './starting-campaign.js';
 import { auditSteering, ignoringUnknownSignals } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise, recordLoyaltyBandRaised } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
 /** The steps that send or book something: a cancel lets one under way finish first. */
 const reminderSteps = sideEffectSteps<Pick<FairReminderActivities, 'sendReminder' | 'sendReminderMessage'>>(playbookStepOptions);
 
@@ -152,32 +154,63 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
 
   await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId, campaignId: startingCampaign() });
   const context = await loadReminderContext(invoiceId);
-  state.loyaltyBand = context.loyaltyBand;
-  upsertSearchAttributes([{ key: LoyaltyBandKey, value: context.loyaltyBand }]);
+  /** The band the run follows: the one read at its start, raised on the way when the payer turns fee-free (never lowered). */
+  let band = context.loyaltyBand;
+  state.loyaltyBand = band;
+  upsertSearchAttributes([{ key: LoyaltyBandKey, value: band }]);
   if (context.paid) return finish('already-paid', 'The invoice was paid before the first reminder');
 
-  const schedule = reminderSchedule(policy, context.loyaltyBand);
+  let schedule = reminderSchedule(policy, band);
+  const feeFree = (b: LoyaltyBand) => policy.fees.feeFreeBands.includes(b);
+  /**
+   * Before a step that costs the payer something (a reminder with a fee, the hand-over), the run reads their band again, as
+   * at its start: the billing system may have corrected a late payment since. A payer now in a fee-free band is moved to
+   * that band's schedule, at the step after the reminders already sent (the wait just served stands for that step's), and
+   * pays no fee from here on; fees already charged stay. Never the other way: a payer keeps what they were promised.
+   * Returns where the run goes on in its schedule (`at` when the band stays).
+   */
+  const raiseBandIfNowFeeFree = async (at: number): Promise<number> => {
+    const now = (await loadReminderContext(invoiceId)).loyaltyBand;
+    if (!feeFree(now) || feeFree(band)) return at;
+    await recordLoyaltyBandRaised({ workflowId, invoiceId, from: band, to: now, remindersSent: state.remindersSent });
+    state.loyaltyBandRaisedFrom = band;
+    band = state.loyaltyBand = now;
+    upsertSearchAttributes([{ key: LoyaltyBandKey, value: band }]);
+    setCurrentDetails(`The payer is ${band} now (was ${state.loyaltyBandRaisedFrom}): their schedule, no fee from here on`);
+    schedule = reminderSchedule(policy, band);
+    return stepAfterReminders(schedule, state.remindersSent);
+  };
+  /** Each reminder's fee as the run decided it (under the band it followed then): the fees charged before a band was raised stay. */
+  const fees: FeeDecision[] = [];
   /** Sends reminder n (again, when a promise held it back before it went out) and counts it; false once the invoice is paid. */
   const remind = async (reminderNumber: number, template: string, again: boolean, promiseAware: boolean): Promise<boolean> => {
-    const fee = feeFor(policy, context.loyaltyBand, reminderNumber);
-    enter('reminding', `Reminder ${reminderNumber} (${template})${again ? ', held back by a promise before it went out' : ''}: fee ${fee.chargedMinor}, waived ${fee.waivedMinor}`);
+    const fee = feeFor(policy, band, reminderNumber);
+    const raised = state.loyaltyBandRaisedFrom ? ` (${band} since it was raised, was ${state.loyaltyBandRaisedFrom})` : '';
+    enter('reminding', `Reminder ${reminderNumber} (${template})${again ? ', held back by a promise before it went out' : ''}: fee ${fee.chargedMinor}, waived ${fee.waivedMinor}${raised}`);
     const result = await sendReminder({ workflowId, invoiceId, reminderNumber, template, fee });
     // A promise taken while the step wrote (the hold ran beside it and could not see its write): the reminder waits for it too.
     if (promiseAware && state.promisedUntil !== null) await holdBackForPromise({ workflowId, until: state.promisedUntil });
     if (result.paid) payment.invoicePaid();
     if (await payment.confirmed()) return false;
     // The run counts the reminders up to this one, and their fees (fewer when this one was held back and is sent again).
-    const fees = feesOfReminders(policy, context.loyaltyBand, reminderNumber);
+    fees[reminderNumber - 1] = fee;
+    const counted = fees.slice(0, reminderNumber);
     state.remindersSent = reminderNumber;
-    state.feesChargedMinor = fees.chargedMinor;
-    state.feesWaivedMinor = fees.waivedMinor;
+    state.feesChargedMinor = counted.reduce((sum, f) => sum + f.chargedMinor, 0);
+    state.feesWaivedMinor = counted.reduce((sum, f) => sum + f.waivedMinor, 0);
     return true;
   };
   for (let at = 0; at < schedule.length; at++) {
-    const step = schedule[at];
+    let step = schedule[at];
     // Wait the step's time; a payment ends the wait, and the run, at once.
     if (step.waitMs > 0) await payment.waitUntil(Date.now() + step.waitMs, step.action);
     if (await payment.paidBeforeStep()) break;
+    // Runs from before this marker kept the band read at their start to the end.
+    if (costsThePayer(policy, band, step, state.remindersSent + 1) && patched('band-raised-mid-run')) {
+      at = await raiseBandIfNowFeeFree(at);
+      if (at >= schedule.length) break;
+      step = schedule[at];
+    }
     // A reminder a promise held back before it went out is sent in this step's place once the promise has lapsed, and the
     // schedule goes on from it: every reminder reaches the customer, in order and a step's time apart, before a call or a hand-over.
     const promiseAware = patched('promise-held-reminder-sent-again');
@@ -202,7 +235,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
   }
 
   if (!(await payment.confirmed())) return finish(outcomeAfterSchedule(schedule), endedUnpaid[state.step] ?? 'Handed over to collections');
-  if (policy.fees.feeFreeBands.includes(context.loyaltyBand)) {
+  if (feeFree(band)) {
     enter('thanking', 'Thanking a loyal payer');
     await sendReminderMessage({ workflowId, step: 'thank-you', invoiceId, customerId, channel: EMAIL, template: 'thank-you-payment' });
   }

@@ -20,6 +20,10 @@ export function createFairReminderActivities(services: () => WorkerServices) {
     reminderHeldByPromise(input: { workflowId: string }): Promise<{ reminderNumber: number; template: string } | null> {
       return reminders().heldByPromise(input.workflowId);
     },
+    /** The run moved to a fee-free band on the way (the payer's record turned loyal): audited with the band it started with. */
+    recordLoyaltyBandRaised(input: { workflowId: string; invoiceId: string; from: string; to: string; remindersSent: number }): Promise<void> {
+      return services().runs.recordLoyaltyBandRaised(input);
+    },
     /** The run took a promise to pay: its reminders still queued (held for quiet hours) are held back too. */
     holdBackForPromise(input: { workflowId: string; until: string }): Promise<void> {
       return services().runs.holdBackForPromise(input.workflowId, input.until);

@@ -1,4 +1,4 @@
-import { bookingOnSending, reminderStepAt, fairReminderPolicy, fairReminderInvoiceId, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseHolding, promisePolicyOf, promiseProblem, promiseShown, reminderRunEndedShort, reminderRunEndedWithPerson, reminderSchedule } from './fair-reminder.js';
+import { bookingOnSending, costsThePayer, stepAfterReminders, reminderStepAt, fairReminderPolicy, fairReminderInvoiceId, fairReminderWorkflowId, feeFor, feesOfReminders, reminderBooking, outcomeAfterSchedule, paymentPromisePolicy, promiseDayOutOfRange, promiseEndsAt, promiseHolding, promisePolicyOf, promiseProblem, promiseShown, reminderRunEndedShort, reminderRunEndedWithPerson, reminderSchedule } from './fair-reminder.js';
 import { RunStatus } from './run-status.js';
 
 describe('fair reminder policy', () => {
@@ -118,6 +118,23 @@ describe('the fees of a run', () => {
     expect(feesOfReminders(fairReminderPolicy, 'at-risk', 1)).toEqual({ chargedMinor: 0, waivedMinor: 0 });
     expect(feesOfReminders(fairReminderPolicy, 'at-risk', 3)).toEqual({ chargedMinor: 1_500, waivedMinor: 0 });
     expect(feesOfReminders(fairReminderPolicy, 'loyal', 2)).toEqual({ chargedMinor: 0, waivedMinor: 500 });
+  });
+});
+
+describe('a run whose payer turns loyal on the way', () => {
+  const { standardSchedule, loyalSchedule } = fairReminderPolicy;
+  it('looks at the band again before a reminder with a fee and before the hand-over, for a payer who pays fees', () => {
+    expect(costsThePayer(fairReminderPolicy, 'regular', standardSchedule[0], 1)).toBe(false);
+    expect(costsThePayer(fairReminderPolicy, 'regular', standardSchedule[1], 2)).toBe(true);
+    expect(costsThePayer(fairReminderPolicy, 'at-risk', standardSchedule[3], 4)).toBe(true);
+    // A loyal payer's steps cost nothing: nothing to look at again (and a band is never lowered).
+    expect(loyalSchedule.map((step, at) => costsThePayer(fairReminderPolicy, 'loyal', step, at + 1))).toEqual([false, false, false, false]);
+  });
+  it('goes on in the loyal schedule after the reminders already sent: the gentle reminder, or the call after more reminders than it has', () => {
+    expect(loyalSchedule[stepAfterReminders(loyalSchedule, 1)]).toMatchObject({ action: 'reminder', template: 'reminder-gentle' });
+    expect(loyalSchedule[stepAfterReminders(loyalSchedule, 2)]).toMatchObject({ action: 'call' });
+    expect(loyalSchedule[stepAfterReminders(loyalSchedule, 3)]).toMatchObject({ action: 'call' });
+    expect(stepAfterReminders(loyalSchedule, 0)).toBe(0);
   });
 });
 

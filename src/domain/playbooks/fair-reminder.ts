@@ -95,6 +95,11 @@ export interface FairReminderState extends PlaybookStateSummary {
   promisedUntil: string | null;
   /** Promises that lapsed unpaid. */
   brokenPromises: number;
+  /**
+   * The band the run started with, when it moved to a fee-free band on the way (the payer's record turned loyal, a late
+   * payment corrected): `loyaltyBand` is the one it follows since. Absent in runs that kept their band, and in older runs.
+   */
+  loyaltyBandRaisedFrom?: LoyaltyBand | null;
 }
 
 /** A customer's promise to pay by a day (YYYY-MM-DD), as a person recorded it. */
@@ -155,6 +160,26 @@ export function reminderStepAt(schedule: readonly ReminderStep[], reminderNumber
   let seen = 0;
   for (const [at, step] of schedule.entries()) if (step.action === 'reminder' && ++seen === reminderNumber) return at;
   return null;
+}
+
+/**
+ * Whether a step costs the customer something, for a payer of `band`: a reminder with a fee (the `reminderNumber`-th), or
+ * the hand-over to collections. Before such a step a reminder run looks at the payer's band again.
+ */
+export function costsThePayer(policy: FairReminderPolicy, band: LoyaltyBand, step: ReminderStep, reminderNumber: number): boolean {
+  return step.action === 'handover' || (step.action === 'reminder' && feeFor(policy, band, reminderNumber).chargedMinor > 0);
+}
+
+/**
+ * Where a run that has sent `remindersSent` reminders goes on in `schedule`, one it moved to on the way (a fee-free band's):
+ * the step after that schedule's reminder of that number, or after its last reminder when it has fewer (a loyal payer's
+ * call, where the standard schedule would hand over).
+ */
+export function stepAfterReminders(schedule: readonly ReminderStep[], remindersSent: number): number {
+  let next = 0;
+  let seen = 0;
+  for (const [at, step] of schedule.entries()) if (step.action === 'reminder' && seen++ < remindersSent) next = at + 1;
+  return next;
 }
 
 /** The fee decision for the n-th reminder of this run (charged for some, waived and recorded for loyal payers). */

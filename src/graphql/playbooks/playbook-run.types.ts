@@ -127,8 +127,11 @@ export class PlaybookRunType {
   @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Version of the policy the run follows' })
   policyVersion!: number | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: `The payment-loyalty band the run is tagged with, which the runningPlaybookRuns filter loyaltyBand matches: fair reminders (loyal payers pay no fees) and fixes (a gesture for some bands) the band they follow, read as they start (a reminder's: null until read); the other playbooks the customer's band when the run started. One of ${RUN_LOYALTY_BANDS.join(', ')} (${UNKNOWN_LOYALTY_BAND}: the customer had no payment-loyalty band then); null while the engine cannot say` })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: `The payment-loyalty band the run is tagged with, which the runningPlaybookRuns filter loyaltyBand matches: fair reminders (loyal payers pay no fees) and fixes (a gesture for some bands) the band they follow, read as they start (a reminder's: null until read; raised on the way when the payer turns fee-free, see loyaltyBandRaisedFrom); the other playbooks the customer's band when the run started. One of ${RUN_LOYALTY_BANDS.join(', ')} (${UNKNOWN_LOYALTY_BAND}: the customer had no payment-loyalty band then); null while the engine cannot say` })
   loyaltyBand!: string | null;
+
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: the band the run started with, when it moved to a fee-free band on the way (the payer\'s record turned loyal, a late payment corrected): loyaltyBand is the one it follows since, with its schedule and no fee from then on (fees already charged stay); null when the run kept its band' })
+  loyaltyBandRaisedFrom!: string | null;
 
   @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: reminders the run has written so far (the invoice counts those that went out); one a promise to pay held back before it went out is sent again in the next step\'s place, not counted twice' })
   remindersSent!: number | null;
@@ -240,6 +243,7 @@ export class PlaybookRunType {
       policyVersion: state?.policyVersion ?? null,
       // A reminder's band as its state has it (null until read); another run's tag, which the loyaltyBand filter matches (as the list read it, else as the engine describes the run).
       loyaltyBand: fairReminder ? fairReminder.loyaltyBand : (view.loyaltyBandTag ?? state?.loyaltyBandTag ?? null),
+      loyaltyBandRaisedFrom: fairReminder?.loyaltyBandRaisedFrom ?? null,
       remindersSent: fairReminder?.remindersSent ?? null,
       feesChargedMinor: fairReminder?.feesChargedMinor ?? null,
       feesWaivedMinor: fairReminder?.feesWaivedMinor ?? null,

@@ -442,6 +442,25 @@ export class PlaybookRunService {
   }
 
   /**
+   * Audits a reminder run moving to a fee-free band on the way (the payer's record turned loyal, a late payment corrected),
+   * from the band it started with, with the reminders it had sent then: the fees those charged stay, none is charged from
+   * here on. Once per run and band (a retried step writes it once).
+   */
+  async recordLoyaltyBandRaised(input: { workflowId: string; invoiceId: string; from: string; to: string; remindersSent: number }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      if (await this.audit.hasEntry(em, { entityType: 'playbook_run', entityId: input.workflowId, action: 'playbook.loyalty-band-raised', after: ['loyaltyBand', input.to] })) return;
+      this.audit.record(em, {
+        actor: `playbook:${input.workflowId}`,
+        action: 'playbook.loyalty-band-raised',
+        entityType: 'playbook_run',
+        entityId: input.workflowId,
+        before: { loyaltyBand: input.from },
+        after: { loyaltyBand: input.to, invoiceId: input.invoiceId, remindersSent: input.remindersSent },
+      });
+    });
+  }
+
+  /**
    * Runs cancelled in the Temporal UI within the last `withinDays` days that the audit log does
    * not name yet (a cancel through the API is audited before the run can record it).
    */

@@ -63,7 +63,7 @@ export class FairReminderSteps {
       if (!(await runStillRunning(em, input.workflowId))) return { sent: false, paid: false };
       const step = `reminder-${input.reminderNumber}`;
       // A reminder a promise to pay held back before it went out is sent once the run asks for it again (the promise lapsed).
-      if (await this.releaseHeldByPromise(em, stepMessageKey(input.workflowId, step))) return { sent: true, paid: false };
+      if (await this.releaseHeldByPromise(em, stepMessageKey(input.workflowId, step), reminderBooking(input.reminderNumber, input.fee))) return { sent: true, paid: false };
       const sent = await this.outbox.enqueueStep(em, { workflowId: input.workflowId, customerId: invoice.customer.id }, step, {
         channel: MessageChannel.Email,
         template: input.template,
@@ -98,13 +98,15 @@ export class FairReminderSteps {
   /**
    * Releases the reminder `key` if a promise to pay held it back: it goes out in the next delivery round (delivery applies
    * quiet hours again; a hold until an earlier promise's end, from a retry, is over with it), and the run's later messages
-   * waiting for it are looked at again then.
+   * waiting for it are looked at again then. It books the fee the run decides now: none once the payer's band was raised
+   * to a fee-free one meanwhile (the same as written otherwise; one written before fees were booked on sending has none to book).
    */
-  private async releaseHeldByPromise(em: EntityManager, key: string): Promise<boolean> {
+  private async releaseHeldByPromise(em: EntityManager, key: string, booking: ReturnType<typeof reminderBooking>): Promise<boolean> {
     const [released] = await em.execute<{ customer_id: string; created_at: Date; template: string }[]>(
-      `update outbox_message set suppressed_at = null, suppressed_reason = null, send_after = null
+      `update outbox_message set suppressed_at = null, suppressed_reason = null, send_after = null,
+              payload = case when payload -> 'booking' is null then payload else payload || jsonb_build_object('feeMinor', ?::int, 'booking', ?::jsonb) end
         where idempotency_key = ? and sent_at is null and starts_with(suppressed_reason, ?) returning customer_id, created_at, template`,
-      [key, `${PROMISED_TO_PAY}:`],
+      [booking.chargedMinor, JSON.stringify(booking), key, `${PROMISED_TO_PAY}:`],
     );
     if (!released) return false;
     await lookAgainAtWaiters(em, { customerId: released.customer_id, idempotencyKey: key, createdAt: new Date(released.created_at), template: released.template });
