@@ -482,6 +482,28 @@ it('starts the next run of an invoice whose run ended as paid before the billing
   expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId: first })).toMatchObject({ status: 'completed', outcome: 'paid' });
 }, 60_000);
 
+it("holds a reminder written before the due day has ended where the customer lives (far west of UTC) until it has: it calls the invoice overdue", async () => {
+  const em = stack.orm.em.fork();
+  // Due in three days; the step writes at 06:00 UTC the day after (the trigger sweep's hour), 20:00 of the due day in Honolulu.
+  const dueAt = day(3);
+  const at = new Date(`${day(4)}T06:00:00Z`);
+  const reminderFor = async (name: string, timeZone: string) => {
+    const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-730), timeZone });
+    const open = em.create(Invoice, { customer, externalRef: `INV-${name}-${randomUUID().slice(0, 4)}`, issuedAt: day(-11), dueAt, amountMinor: 7_500, paidAt: null });
+    const workflowId = `fair-reminder/due-day-test-${name}-${randomUUID().slice(0, 4)}`;
+    em.create(PlaybookRun, { workflowId, playbook: 'fair-reminder', customer });
+    await em.flush();
+    const steps = new FairReminderSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), 'EUR', defaultPolicies.delivery.maxAttempts);
+    const fee = { band: 'new' as const, chargedMinor: 0, waivedMinor: 0, reason: 'reminder 1 is free for everyone' };
+    expect(await steps.sendReminder({ workflowId, invoiceId: open.id, reminderNumber: 1, template: 'reminder-standard-1', fee }, at)).toEqual({ sent: true, paid: false });
+    return (await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/reminder-1` })).sendAfter ?? null;
+  };
+  // In Honolulu (UTC-10) the due day ends at 10:00 UTC: the reminder waits until then (delivery applies quiet hours from there).
+  expect(await reminderFor('Honolulu', 'Pacific/Honolulu')).toEqual(new Date(`${day(4)}T10:00:00Z`));
+  // In Berlin it ended hours ago: written to go at once.
+  expect(await reminderFor('Berlin', 'Europe/Berlin')).toBeNull();
+});
+
 it('writes a reminder and its fee once when the step is retried (booked once as it goes out), and writes none for an invoice paid meanwhile or once its run has ended', async () => {
   const { customerId, invoiceId } = await payer('Retry', ['late', 'late', 'late']);
   const em = stack.orm.em.fork();

@@ -1,6 +1,6 @@
 import { defaultPersistentIssuePolicy } from '../scoring/persistent-issue.js';
 import { appreciationPolicy } from './appreciation.js';
-import { accountReviewProblem, appreciationProblem, fairReminderProblem, fixIssueProblem } from './eligibility.js';
+import { accountReviewProblem, appreciationProblem, dueDayEndsAt, fairReminderProblem, fixIssueProblem } from './eligibility.js';
 import { triggerPolicy } from './triggers.js';
 
 describe('playbook eligibility', () => {
@@ -75,5 +75,16 @@ describe('playbook eligibility', () => {
       'thanked-recently: a thank-you was written to the customer on 2026-11-15; the next may go 120 days after it, from 2027-03-15 (started now, it would end at once, not thanked, and use up their thank-you of the year)',
     );
     expect(appreciationProblem({ ...loyal, lastThankYouAt: null }, asOf, appreciationPolicy)).toBeNull();
+  });
+});
+
+describe("the end of an invoice's due day where the customer lives", () => {
+  it('is the start of the next day in their time zone: hours after the UTC day for a customer far west, before it far east', () => {
+    // 06:00 UTC on 5 December (the trigger sweep) is 20:00 on the due day in Honolulu: not overdue there before 10:00 UTC.
+    expect(dueDayEndsAt('2026-12-04', 'Pacific/Honolulu').toISOString()).toBe('2026-12-05T10:00:00.000Z');
+    expect(dueDayEndsAt('2026-12-04', 'UTC').toISOString()).toBe('2026-12-05T00:00:00.000Z');
+    expect(dueDayEndsAt('2026-12-04', 'Europe/Berlin').toISOString()).toBe('2026-12-04T23:00:00.000Z');
+    // The last day of a month, and summer time.
+    expect(dueDayEndsAt('2026-07-31', 'America/New_York').toISOString()).toBe('2026-08-01T04:00:00.000Z');
   });
 });

@@ -1,5 +1,6 @@
 import { persistentIssues, type ComplaintRecord, type PersistentIssuePolicy } from '../scoring/persistent-issue.js';
 import { dayNumber, type DateLike } from '../dates.js';
+import { instantAtLocal } from '../guards/quiet-hours.js';
 import { days } from '../policies/duration.js';
 import { topicKey } from '../complaints/topic.js';
 import { LOSS_MAKING } from '../scoring/profitability.js';
@@ -18,6 +19,16 @@ import type { WelcomeCheckPolicy } from './welcome-check.js';
 /** Whether an invoice due on `dueAt` is overdue on `today` (its due day has passed): nothing chases it before. */
 export function isOverdue(dueAt: DateLike, today: DateLike): boolean {
   return dayNumber(today) - dayNumber(dueAt) >= 1;
+}
+
+/**
+ * When the due day `dueAt` has ended where the customer lives (`timeZone`: the next day begins there). A payment
+ * made on the due day is on time wherever they live, so nothing calls the invoice overdue before this: far west of
+ * UTC (Honolulu) the due day still has hours to run when it has already passed in UTC.
+ */
+export function dueDayEndsAt(dueAt: string, timeZone: string): Date {
+  const [year, month, day] = dueAt.split('-').map(Number);
+  return instantAtLocal(timeZone, year, month, day + 1, 0);
 }
 
 /** A fair reminder: the invoice is at least `minDaysOverdue` days past its due day (the sweep's trigger), else why not. */

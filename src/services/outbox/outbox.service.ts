@@ -16,6 +16,8 @@ export interface OutgoingMessage {
   payload: Record<string, unknown>;
   /** The invoice the message is about, if any: a message chasing its payment is held back once it is paid. */
   invoiceId?: string | null;
+  /** Not delivered before this (a reminder before the customer's due day has ended); delivery applies quiet hours from then. */
+  sendAfter?: Date | null;
 }
 
 /** Messages to customers go to the outbox first, inside the transaction of the change they belong to. */
@@ -33,6 +35,7 @@ export class OutboxService {
         purpose: message.purpose,
         template: message.template,
         payload: message.payload,
+        sendAfter: message.sendAfter ?? null,
         createdAt: new Date(),
         attempts: 0,
         // The band the message was decided under, for the fairness report: read in the same statement.
@@ -55,7 +58,7 @@ export class OutboxService {
     em: EntityManager,
     run: { workflowId: string; customerId: string },
     step: string,
-    message: { channel: MessageChannel; template: string; payload: Record<string, unknown>; purpose?: MessagePurpose; invoiceId?: string },
+    message: { channel: MessageChannel; template: string; payload: Record<string, unknown>; purpose?: MessagePurpose; invoiceId?: string; sendAfter?: Date | null },
   ): Promise<boolean> {
     const idempotencyKey = stepMessageKey(run.workflowId, step);
     if (await this.enqueue(em, { idempotencyKey, customerId: run.customerId, purpose: MessagePurpose.Service, ...message })) return true;

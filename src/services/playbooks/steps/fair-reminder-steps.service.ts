@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FeeDecision, LoyaltyBand } from '../../../domain/guards/fairness.js';
-import { Invoice, MessageChannel } from '../../../entities/index.js';
+import { Customer, Invoice, MessageChannel } from '../../../entities/index.js';
 import { BillingException, BillingExceptionCode } from '../../billing/billing.exception.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
@@ -12,7 +12,7 @@ import { givenUpSql } from '../../facts/outbox-facts.js';
 import { PROMISED_TO_PAY } from '../../../domain/messages/catalogue.js';
 import { outstandingMinorSql } from '../../facts/invoice-facts.js';
 import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
-import { isOverdue } from '../../../domain/playbooks/eligibility.js';
+import { dueDayEndsAt, isOverdue } from '../../../domain/playbooks/eligibility.js';
 
 export interface ReminderContext {
   customerId: string;
@@ -49,8 +49,9 @@ export class FairReminderSteps {
    * reminder: a retried step writes nothing twice. An invoice paid meanwhile gets no reminder (the
    * payment signal may still be on its way); nor does one cancelled meanwhile, nor one no longer
    * overdue (its due day moved later), nor one whose run no longer runs (cancelled while the step waited).
+   * `now`: the moment it writes.
    */
-  async sendReminder(input: { workflowId: string; invoiceId: string; reminderNumber: number; template: string; fee: FeeDecision }): Promise<{ sent: boolean; paid: boolean }> {
+  async sendReminder(input: { workflowId: string; invoiceId: string; reminderNumber: number; template: string; fee: FeeDecision }, now = new Date()): Promise<{ sent: boolean; paid: boolean }> {
     return this.em.transactional(async (em) => {
       const invoice = await em.findOneOrFail(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (invoice.paidAt) return { sent: false, paid: true };
@@ -58,14 +59,19 @@ export class FairReminderSteps {
       if (invoice.cancelledAt) return { sent: false, paid: false };
       // Not overdue (its due day moved later, a payment extension): nothing calls it overdue or charges a fee before
       // the new due day (the run itself is cancelled as the new due day is imported, as for a cancellation).
-      if (!isOverdue(invoice.dueAt, new Date())) return { sent: false, paid: false };
+      if (!isOverdue(invoice.dueAt, now)) return { sent: false, paid: false };
       // (After the invoice: a step waiting for it does not hold the run's record, so a cancel meanwhile is seen.)
       if (!(await runStillRunning(em, input.workflowId))) return { sent: false, paid: false };
       const step = `reminder-${input.reminderNumber}`;
       // A reminder a promise to pay held back before it went out is sent once the run asks for it again (the promise lapsed).
       if (await this.releaseHeldByPromise(em, stepMessageKey(input.workflowId, step), reminderBooking(input.reminderNumber, input.fee))) return { sent: true, paid: false };
+      // Overdue by the UTC day, the due day may still run where the customer lives (the 06:00 UTC sweep is the evening
+      // before in Honolulu): the reminder, which calls the invoice overdue, waits until it has ended there.
+      const { timeZone } = await em.findOneOrFail(Customer, { id: invoice.customer.id }, { fields: ['timeZone'] });
+      const dueDayEnds = dueDayEndsAt(invoice.dueAt, timeZone);
       const sent = await this.outbox.enqueueStep(em, { workflowId: input.workflowId, customerId: invoice.customer.id }, step, {
         channel: MessageChannel.Email,
+        sendAfter: dueDayEnds > now ? dueDayEnds : null,
         template: input.template,
         invoiceId: invoice.id,
         payload: {
