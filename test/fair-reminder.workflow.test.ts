@@ -1142,6 +1142,10 @@ it('is cancelled when an import moves its invoice\'s due day later (a payment ex
   const fee = { band: 'regular' as const, chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 3' };
   expect(await steps.sendReminder({ workflowId: viaCli.workflowId, invoiceId: viaCli.invoiceId, reminderNumber: 3, template: 'reminder-standard-2', fee })).toEqual({ sent: false, paid: false });
   expect((await outbox(viaCli.workflowId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2']);
+  // A step that is no reminder (the hand-over to collections) written before the run is cancelled is held back by delivery.
+  expect(await steps.sendMessage({ workflowId: viaCli.workflowId, step: 'handover', invoiceId: viaCli.invoiceId, customerId: (await invoice(viaCli.invoiceId)).customer.id, channel: MessageChannel.Letter, template: 'collections-handover' })).toBe(true);
+  expect((await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(viaCli.workflowId))).toEqual([]);
+  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${viaCli.workflowId}/handover` })).toMatchObject({ sentAt: null, suppressedReason: INVOICE_NOT_DUE });
   const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
   expect(await reconciliation.recordRunsEndedInEngine()).toContain(viaCli.workflowId);
   expect(await cancelledNow(viaCli.invoiceId)).toMatchObject({ outcome: 'cancelled' });

@@ -10,7 +10,7 @@ import { RunStatus } from '../src/domain/playbooks/run-status.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { defaultPersistentIssuePolicy, persistentIssues } from '../src/domain/scoring/persistent-issue.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, Invoice, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
 import { fixIssueStateQuery } from '../workflows/fix-issue.workflow.js';
 import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, RunningPlaybookRunsDocument, StartFixIssueDocument } from './__generated__/graphql.js';
@@ -208,6 +208,20 @@ it('gives no gesture to a loyal customer who has left by the check-back: nothing
   const done = await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'fixed', escalations: 0 });
   expect((await outbox(fixIssueWorkflowId(customerId, 'delivery-delay'))).map((m) => m[0])).toEqual(['acknowledged', 'check-back', 'fix-case-opened', 'fixed-1']);
+}, 60_000);
+
+it('counts a gesture an earlier attempt of the check-back wrote as given, though the customer left before the retry', async () => {
+  const customerId = await customer('Hal', { loyal: true, complaints: 3, topic: 'delivery-delay' });
+  const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');
+  await stack.gql(StartFixIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Admin);
+  await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-fix');
+  // As a first attempt leaves it: the gesture written (it goes out), its answer lost; the customer then leaves.
+  const em = stack.orm.em.fork();
+  em.create(OutboxMessage, { idempotencyKey: `${workflowId}/gesture`, customer: em.getReference(Customer, customerId), channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'issue-gesture', payload: { topic: 'delivery-delay' } });
+  await em.flush();
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { status: CustomerStatus.Offboarded });
+  await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator);
+  expect(await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done')).toMatchObject({ outcome: 'fixed-with-gesture' });
 }, 60_000);
 
 it('is started by the trigger sweep for a persistent issue of a customer at risk, once', async () => {

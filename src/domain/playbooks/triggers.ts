@@ -62,11 +62,3 @@ export function fixIssueBands(policy: TriggerPolicy['fixIssue']): { kind: ScoreK
     { kind: ScoreKind.PaymentLoyalty, bands: policy.loyaltyBands ?? [] },
   ];
 }
-
-/** Whether a customer with these current bands (by score kind) is at risk or valuable enough for a fix to start by itself. */
-export function fixIssueStartsFor(bands: Partial<Record<ScoreKind, string | null>>, policy: TriggerPolicy['fixIssue']): boolean {
-  return fixIssueBands(policy).some(({ kind, bands: due }) => {
-    const band = bands[kind];
-    return band != null && due.includes(band);
-  });
-}

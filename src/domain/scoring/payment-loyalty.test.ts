@@ -193,6 +193,18 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     expect(paymentLoyalty({ customerSince: '2022-12-01', invoices: [...monthly(2023, 1, Array(24).fill(0)), ...monthly(2025, 1, [null])], asOf: '2025-02-20' }).band).toBe('regular');
   });
 
+  it('forgives no slip on a streak of years ago, nor a payment months late', () => {
+    // Six on time in 2018, then nothing until one invoice paid 20 days late: the recent record is that invoice (and the last
+    // two of 2018, to make three), with no loyal run before the slip within it.
+    const back = due([['2018-01-15', 0], ['2018-03-15', 0], ['2018-05-15', 0], ['2018-07-15', 0], ['2018-09-15', 0], ['2018-11-15', 0], ['2026-06-01', 20]]);
+    expect(paymentLoyalty({ customerSince: '2017-06-01', invoices: back, asOf: '2026-09-01' }).band).toBe('regular');
+    // Lena's ten on time, then the eleventh paid 60 days late: not a slip, though paid now.
+    const late = paymentLoyalty({ customerSince: '2023-01-10', invoices: due([...lenasTen, ['2026-09-30', 60]]), asOf: '2026-12-05' });
+    expect(late.band).toBe('regular');
+    // 30 days late is still a slip.
+    expect(paymentLoyalty({ customerSince: '2023-01-10', invoices: due([...lenasTen, ['2026-10-30', 30]]), asOf: '2026-12-05' }).band).toBe('loyal');
+  });
+
   it('lets a slip more than 24 months ago go, and a slip within them once six on time since restore the band', () => {
     // David: invoiced every ~100 days; 1 on time, the 2024-06-10 one paid 18 days late, 7 on time since.
     const david = due([

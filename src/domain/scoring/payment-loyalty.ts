@@ -20,7 +20,8 @@
  * - the on-time share it needs is over the invoices due, or paid late, in the last
  *   `loyal.recentMonths` months (at least the last `minInvoices` invoices);
  * - a late payment is forgiven when it is the only one in that recent record (up to
- *   `loyal.forgivableLapses`), it has been paid, and the payer was on time at least
+ *   `loyal.forgivableLapses`), it has been paid, at most `loyal.forgivenUpToDaysLate` days late
+ *   (a slip, not months unpaid), and within that record the payer was on time at least
  *   `loyal.minStreak` times in a row right before it (a slip in a loyal record) or since it (a
  *   record restored). A forgiven late payment counts neither against the share, nor as late in the
  *   last 12 months, nor as the end of the streak, for the loyal band only; the score's value,
@@ -59,8 +60,12 @@ export interface PaymentLoyaltyPolicy {
     recentMonths: number;
     minStreak: number;
     maxLateLast12Months: number;
-    /** How many late payments of the recent record may be forgiven (each paid, with `minStreak` on time in a row before or since it); 0 forgives none. */
+    /**
+     * How many late payments of the recent record may be forgiven (each paid at most `forgivenUpToDaysLate` days late,
+     * with `minStreak` on time in a row before or since it within that record); 0 forgives none.
+     */
     forgivableLapses: number;
+    forgivenUpToDaysLate: number;
   };
   atRisk: { belowOnTimeShare: number; minLateLast12Months: number };
 }
@@ -77,7 +82,7 @@ export const defaultPaymentLoyaltyPolicy: PaymentLoyaltyPolicy = {
   openOverdueCountsAfterDays: 30,
   newCustomerDays: 180,
   minInvoices: 3,
-  loyal: { minOnTimeShare: 0.95, recentMonths: 24, minStreak: 6, maxLateLast12Months: 0, forgivableLapses: 1 },
+  loyal: { minOnTimeShare: 0.95, recentMonths: 24, minStreak: 6, maxLateLast12Months: 0, forgivableLapses: 1, forgivenUpToDaysLate: 30 },
   atRisk: { belowOnTimeShare: 0.7, minLateLast12Months: 3 },
 };
 
@@ -176,15 +181,18 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   const recentFrom = today - Math.round((loyalRule.recentMonths * 365) / 12);
   let recent = counted.filter((c) => c.due > recentFrom || (!c.onTime && c.lateUntil > recentFrom));
   if (recent.length < policy.minInvoices) recent = counted.slice(-policy.minInvoices);
+  // The on-time runs around a lapse are counted within the recent record: a streak of years ago forgives nothing today.
   const onTimeRun = (from: number, step: 1 | -1) => {
     let n = 0;
-    for (let i = from + step; i >= 0 && i < counted.length && counted[i].onTime; i += step) n++;
+    for (let i = from + step; i >= 0 && i < recent.length && recent[i].onTime; i += step) n++;
     return n;
   };
   const recentLapses = recent.filter((c) => !c.onTime);
-  const lapseRuns = recentLapses.map((c) => ({ lapse: c, before: onTimeRun(counted.indexOf(c), -1), since: onTimeRun(counted.indexOf(c), 1) }));
+  const lapseRuns = recentLapses.map((c) => ({ lapse: c, before: onTimeRun(recent.indexOf(c), -1), since: onTimeRun(recent.indexOf(c), 1) }));
+  // A slip is a payment a little late, not one months late: forgiven only when paid within `forgivenUpToDaysLate` of its last on-time day.
+  const slip = (c: Counted) => !c.unpaid && c.lateUntil - (c.due + policy.graceDays) <= loyalRule.forgivenUpToDaysLate;
   const forgiven =
-    recentLapses.length <= loyalRule.forgivableLapses && lapseRuns.every((r) => !r.lapse.unpaid && (r.before >= loyalRule.minStreak || r.since >= loyalRule.minStreak)) ? lapseRuns : [];
+    recentLapses.length <= loyalRule.forgivableLapses && lapseRuns.every((r) => slip(r.lapse) && (r.before >= loyalRule.minStreak || r.since >= loyalRule.minStreak)) ? lapseRuns : [];
   const isForgiven = (c: Counted) => forgiven.some((f) => f.lapse === c);
   const judged = recent.filter((c) => !isForgiven(c));
   const recentShare = judged.length ? judged.filter((c) => c.onTime).length / judged.length : 1;

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { decideContact } from '../../domain/guards/contact-guard.js';
 import { retryAfterMs, type DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import type { MoneyPolicy } from '../../domain/money.js';
-import { audienceOf, INVOICE_PAID, INVOICE_CANCELLED, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { audienceOf, INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessageChannel, MessagePurpose, OutboxMessage } from '../../entities/index.js';
@@ -12,7 +12,7 @@ import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-
 import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue, offboardingDecided } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
-import { outstandingMinorSql } from '../facts/invoice-facts.js';
+import { notOverdueSql, outstandingMinorSql } from '../facts/invoice-facts.js';
 import { givenUpSql, overtakenSql } from '../facts/outbox-facts.js';
 
 const audit = new AuditService();
@@ -55,6 +55,7 @@ type DueRow = {
   /** It chases payment of an invoice that has been paid since it was written. */
   invoice_paid: boolean;
   invoice_cancelled: boolean;
+  invoice_not_due: boolean;
   /** What is still open on its invoice now (a part payment since it was written); null without one. */
   open_minor: string | null;
 };
@@ -151,15 +152,18 @@ export class DeliveryService {
                 where x.customer_id = m.customer_id and x.purpose = 'marketing' and x.sent_at > ?) as recent_marketing,
               coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid,
               coalesce(m.template in (?) and i.cancelled_at is not null, false) as invoice_cancelled,
+              coalesce(m.template in (?) and ${notOverdueSql('i')}, false) as invoice_not_due,
               case when i.id is not null then ${outstandingMinorSql('i')} end as open_minor
          from outbox_message m join customer c on c.id = m.customer_id
               left join invoice i on i.id = m.invoice_id
         where m.id = ?`,
-      [since, [...untilPaidTemplates], [...untilPaidTemplates], id],
+      [since, [...untilPaidTemplates], [...untilPaidTemplates], [...untilPaidTemplates], id],
     );
-    // The invoice was paid (whichever way) or cancelled while the message waited: held back for good.
-    if (row.invoice_paid || row.invoice_cancelled) {
-      await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: row.invoice_cancelled ? INVOICE_CANCELLED : INVOICE_PAID });
+    // The invoice was paid (whichever way) or cancelled while the message waited, or its due day moved later (a payment
+    // extension, before its run is cancelled): held back for good. Nothing chasing it reaches the customer or a team.
+    if (row.invoice_paid || row.invoice_cancelled || row.invoice_not_due) {
+      const reason = row.invoice_paid ? INVOICE_PAID : row.invoice_cancelled ? INVOICE_CANCELLED : INVOICE_NOT_DUE;
+      await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: reason });
       return 'suppressed';
     }
     const decision = decideContact(this.policies.delivery.contact, {

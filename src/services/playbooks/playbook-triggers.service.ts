@@ -58,7 +58,7 @@ export class PlaybookTriggerService {
    * Customers with a persistent issue (the same topic complained about `minComplaints` times,
    * or reopened, within the window; a complaint still open, or reopened in the window, counts
    * however old, as in the persistent-issue model) who are at risk or valuable by their current
-   * scores (`fixIssueStartsFor`: churn risk, RFM segment or payment loyalty), or whose topic had a fix before (it came back: the company sees it through), and
+   * scores (`fixIssueBands`: churn risk, RFM segment or payment loyalty), or whose topic had a fix before (it came back: the company sees it through), and
    * whose fix is due (none under way, none since the topic's last complaint: `noFixSince`),
    * unless their data was erased; keyset by (customer, topic); one customer's only, if given.
    */

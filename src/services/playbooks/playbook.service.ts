@@ -335,8 +335,8 @@ export class PlaybookService {
    * The customer complained about the topic again after its fix: a fix waiting for its
    * check-back reopens (the run ignores it otherwise). `told` when the run heard it; `none` when no
    * fix runs, or the complaint is dated before the fix (recorded late, or an older row of an import);
-   * `ended` when the engine had ended the run its record says is under way (terminated in the Temporal
-   * UI, failed, timed out): its end is recorded now, as a person's start does, so the complaint's
+   * `ended` when the engine had ended the run, past its fix, that its record says is under way (terminated in the Temporal
+   * UI, failed, timed out; one still at its fix is left to the run reconciliation): its end is recorded now, as a person's start does, so the complaint's
    * follow-up starts the topic's next run at once instead of the next sweep; `untold` when the run
    * should have heard it and did not (closed in the engine in a way not recorded yet): the caller warns.
    */
@@ -345,8 +345,9 @@ export class PlaybookService {
     const last = await this.runs.latestOccurrence(customerId, FIX_ISSUE, fixIssueWorkflowId(customerId, topic));
     if (last?.record.status !== RunStatus.Running) return { outcome: 'none', workflowId: null };
     const { workflowId } = last.record;
-    if (await this.recordEndFromEngine(last.record)) return { outcome: 'ended', workflowId };
+    // Only a run past its fix hears of a complaint, so only then is the engine asked (a complaint while the fix is under way needs no call).
     if (!(await this.runs.complainedSinceFixed(workflowId))) return { outcome: 'none', workflowId };
+    if (await this.recordEndFromEngine(last.record)) return { outcome: 'ended', workflowId };
     return { outcome: (await this.engine.issueRecurred(workflowId)) ? 'told' : 'untold', workflowId };
   }
 

@@ -191,7 +191,8 @@ export interface OrdersFileFit {
   until: string;
   /**
    * `converged`: the optimiser reached a maximum of the likelihood; when not, the parameters are where it stopped, not
-   * estimates. `runOff`: the parameters that ran off towards 0 or infinity (runOffParameters), which the data does not pin down.
+   * estimates. `runOff`: the shape parameters that ran off towards 0 or infinity (runOffParameters), which the data does not pin
+   * down; the scales (α in weeks, γ in the currency) are left out, as their size depends on the units (a base of €50k orders).
    */
   bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number; converged: boolean; runOff: string[] };
   /** null when the spend model cannot be fitted; `gammaGammaReason` says why. */
@@ -212,7 +213,7 @@ export async function fitOrdersFile(path: string, options: OrdersFileOptions = {
   let spend: Pick<OrdersFileFit, 'gammaGamma' | 'gammaGammaReason'>;
   try {
     const gg = fitGammaGamma(customers.filter((c) => c.x > 0 && c.zbar > 0));
-    spend = { gammaGamma: { ...gg.params, customers: gg.customers, converged: gg.converged, runOff: runOffParameters(gg.params) } };
+    spend = { gammaGamma: { ...gg.params, customers: gg.customers, converged: gg.converged, runOff: runOffParameters({ p: gg.params.p, q: gg.params.q }) } };
   } catch (error) {
     // Spend is optional for the check: too few repeat buyers with spend is reported, not fatal.
     if (!(error instanceof ScoringException && error.code === ScoringExceptionCode.NotIdentifiable)) throw error;
@@ -221,7 +222,7 @@ export async function fitOrdersFile(path: string, options: OrdersFileOptions = {
   return {
     customers: customers.length,
     until,
-    bgnbd: { ...bg.params, logLikelihood: bg.logLikelihood, converged: bg.converged, runOff: runOffParameters(bg.params) },
+    bgnbd: { ...bg.params, logLikelihood: bg.logLikelihood, converged: bg.converged, runOff: runOffParameters({ r: bg.params.r, a: bg.params.a, b: bg.params.b }) },
     ...spend,
     seconds: Math.round(performance.now() - started) / 1000,
   };

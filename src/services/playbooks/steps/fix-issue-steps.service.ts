@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
-import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel } from '../../../entities/index.js';
+import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { complainedSinceFixed } from '../../facts/current-complaints.js';
@@ -159,9 +159,13 @@ export class FixIssueSteps {
       // A later fix's check-back (the issue came back as the first went out) is a message of its own: `check-back-<round>`.
       const step = input.round && input.round > 1 ? `check-back-${input.round}` : 'check-back';
       await this.outbox.enqueueStep(em, input, step, { channel: MessageChannel.Email, template: confirmed ? 'issue-fix-confirmed' : 'issue-check-back', payload: { topic: input.topic } });
-      const gesture = input.gesture && (await em.findOneOrFail(Customer, input.customerId, { fields: ['status'] })).status === CustomerStatus.Active;
-      if (gesture) await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: { topic: input.topic } });
-      return { gesture };
+      if (!input.gesture) return { gesture: false };
+      // Given once written (by an earlier attempt of this step, before the customer left: it goes out), else now if they are still with us.
+      const written = (await em.count(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'gesture') })) > 0;
+      if (written) return { gesture: true };
+      if ((await em.findOneOrFail(Customer, input.customerId, { fields: ['status'] })).status !== CustomerStatus.Active) return { gesture: false };
+      await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: { topic: input.topic } });
+      return { gesture: true };
     });
   }
 }
