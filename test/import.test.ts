@@ -53,6 +53,19 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
+/** A schema of the bulk import mutations (a schema needs a query: the bulk resolver has only mutations). */
+async function bulkImportSchema() {
+  @Resolver()
+  class PingResolver {
+    @Allow(Role.Viewer)
+    @Query(() => Boolean)
+    ping(): boolean {
+      return true;
+    }
+  }
+  return buildSchema({ resolvers: [PingResolver, ImportRowsResolver], authChecker, validate: true });
+}
+
 it('imports the example files in order, with references between them', async () => {
   for (const [kind, file, n] of [
     ['customers', 'customers.csv', 3],
@@ -980,15 +993,7 @@ describe('importRows (the GraphQL bulk path)', () => {
   });
 
   it('through the GraphQL bulk mutation: fields left out keep stored values, rows sending different fields and over 10,000 rows are VALIDATION errors', async () => {
-    @Resolver()
-    class PingResolver {
-      @Allow(Role.Viewer)
-      @Query(() => Boolean)
-      ping(): boolean {
-        return true;
-      }
-    }
-    const schema = await buildSchema({ resolvers: [PingResolver, ImportRowsResolver], authChecker, validate: true });
+    const schema = await bulkImportSchema();
     const format = createErrorFormatter(createLogger('silent', 'test'), false);
     const mutate = async (rows: object[]) => {
       const r = await graphql({
@@ -1527,15 +1532,7 @@ LEFT-2,Left Now,left2@example.com,offboarded,,2018-12-31
   expect(await offboardedAt('LEFT-1')).toBeNull();
 
   // The GraphQL bulk mutation's row has it as offboardedAt, and names it so in an error.
-  @Resolver()
-  class PingResolver {
-    @Allow(Role.Viewer)
-    @Query(() => Boolean)
-    ping(): boolean {
-      return true;
-    }
-  }
-  const schema = await buildSchema({ resolvers: [PingResolver, ImportRowsResolver], authChecker, validate: true });
+  const schema = await bulkImportSchema();
   const mutate = async (rows: object[]) =>
     (
       await graphql({
