@@ -149,7 +149,28 @@ it("judges members' invoices paid on time as payment loyalty does: one due today
               ${paid === null ? null : sql`current_date - ${paid}::int`}, ${cancelled ? sql`current_date - 1` : null}, now())`);
   }
   const { outcome } = await campaign(draft.id);
-  expect(outcome![0]).toMatchObject({ group: 'Treated', members: 1, invoicesDue: 3, onTimePaymentRate: 1 / 3 });
+  expect(outcome![0]).toMatchObject({ group: 'Treated', members: 1, invoicesDue: 3, onTimePaymentRate: 1 / 3, membersWithInvoicesDue: 1, membersPaidAllOnTime: 0 });
+  // Enrolled 40 days ago: how long the outcome has had to show.
+  expect(outcome![0].medianDaysSinceEnrolment).toBeCloseTo(40, 1);
+});
+
+it('compares on-time payment by member, as the holdout is drawn: twelve invoices of one member are not twelve draws', async () => {
+  const [steady, struggling] = await namedCustomers('Clustered', 2);
+  const draft = await create('Thank the clustered', 'Appreciation', 'Clustered', 50);
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) values
+    (${draft.id}::uuid, ${steady}::uuid, 'treated', now() - interval '400 days', 1), (${draft.id}::uuid, ${struggling}::uuid, 'holdout', now() - interval '400 days', 1)`);
+  // A year of monthly invoices each: one paid all on its due day, the other all ten days late.
+  for (const [member, late] of [[steady, 0], [struggling, 10]] as const) {
+    await rows(sql`insert into invoice (id, customer_id, issued_at, due_at, amount_minor, paid_at, created_at)
+      select gen_random_uuid(), ${member}::uuid, current_date - (30 * n + 14), current_date - 30 * n, 5000, current_date - 30 * n + ${late}::int, now() from generate_series(1, 12) n`);
+  }
+  const { outcome, comparison } = await campaign(draft.id);
+  expect(outcome!.map((o) => [o.group, o.invoicesDue, o.onTimePaymentRate, o.membersWithInvoicesDue, o.membersPaidAllOnTime])).toEqual([
+    ['Treated', 12, 1, 1, 1],
+    ['Holdout', 12, 0, 1, 0],
+  ]);
+  // One member against one: no evidence either way (by invoice, 12 of 12 against 0 of 12 would read as p < 0.0001).
+  expect(comparison!.find((c) => c.metric === 'OnTimePayment')).toMatchObject({ treatedRate: 1, holdoutRate: 0, difference: 1, pValue: null, smallSample: true });
 });
 
 it("previews a repeating campaign's next pass without its members, and an ended campaign as enrolling nobody", async () => {

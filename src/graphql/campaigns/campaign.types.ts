@@ -25,7 +25,10 @@ registerEnumType(CampaignMetric, {
   name: 'CampaignMetric',
   valuesConfig: {
     Retention: { description: 'Members who ordered again since enrolment' },
-    OnTimePayment: { description: 'Invoices due since enrolment paid by their due day' },
+    OnTimePayment: {
+      description:
+        'Members with an invoice due since enrolment who paid every one of them by its due day: by member, as the holdout is drawn (one member\'s invoices are not independent draws; the invoice share is the groups\' onTimePaymentRate)',
+    },
     ComplainedAgain: { description: 'Members who complained again since enrolment (lower is better)' },
   },
 });
@@ -128,6 +131,18 @@ export class CampaignGroupOutcomeType {
   @Field(() => Float, { nullable: true, description: 'Share of them paid by their due day and the payment-loyalty policy\'s grace days' })
   onTimePaymentRate!: number | null;
 
+  @Field(() => Int, { description: 'Members with an invoice due since enrolment, judged as invoicesDue: those the OnTimePayment comparison counts' })
+  membersWithInvoicesDue!: number;
+
+  @Field(() => Int, { description: 'Of them, members who paid every such invoice on time' })
+  membersPaidAllOnTime!: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "Median days since the group's members were enrolled: how long the outcome has had to show (a difference read days after enrolment says little); null without members",
+  })
+  medianDaysSinceEnrolment!: number | null;
+
   @Field(() => Int, { description: 'Members who complained again after enrolment (fixing issues should lower it)' })
   complainedAgain!: number;
 
@@ -157,12 +172,16 @@ export class CampaignGroupOutcomeType {
   }
 }
 
-@ObjectType('CampaignComparison', { simpleResolvers: true, description: 'One rate, treated against holdout: how large the difference is, and how far chance alone could explain it' })
+@ObjectType('CampaignComparison', {
+  simpleResolvers: true,
+  description:
+    "One rate, by member, treated against holdout: how large the difference is, and how far chance alone could explain it. Each metric is a test of its own, not corrected for the three side by side nor for reading the comparison again as the campaign goes on: one of three below 0.05, or a difference read days after enrolment (the groups' medianDaysSinceEnrolment), is weak evidence",
+})
 export class CampaignComparisonType {
   @Field(() => CampaignMetric)
   metric!: CampaignMetric;
 
-  @Field(() => Float, { nullable: true, description: 'null: nobody (or no invoice) in the group' })
+  @Field(() => Float, { nullable: true, description: 'null: nobody in the group (for OnTimePayment: no member with an invoice due)' })
   treatedRate!: number | null;
 
   @Field(() => Float, { nullable: true })

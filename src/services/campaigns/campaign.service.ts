@@ -70,6 +70,14 @@ export interface GroupOutcome {
   /** Invoices due since enrolment, and how many of them were paid by their due day. */
   invoicesDue: number;
   invoicesPaidOnTime: number;
+  /**
+   * Members with an invoice due since enrolment, and how many of them paid every one of those on time: the on-time
+   * comparison's unit, as the holdout is drawn by member (one member's invoices are not independent draws).
+   */
+  membersWithInvoicesDue: number;
+  membersPaidAllOnTime: number;
+  /** Median days since the group's members were enrolled: how long the outcome has had to show (null without members). */
+  medianDaysSinceEnrolment: number | null;
   /** Members who complained again after they were enrolled (what fixing issues should lower). */
   complainedAgain: number;
   /**
@@ -502,12 +510,30 @@ export class CampaignService {
     const runsNameCampaignSince = sql`coalesce((select case when ${sql.raw(readableRunsNameCampaignSince('d.value'))} then d.value::timestamptz end from deployment_setting d where d.name = ${RUNS_NAME_CAMPAIGN_SINCE_SETTING}), '-infinity')`;
     const joinedByMember = sql`(case when r.campaign_id is not null then r.campaign_id <> m.campaign_id
                                      when r.started_at < ${runsNameCampaignSince} then r.started_at < m.enrolled_at else true end)`;
-    const { rows } = await sql<{ group: 'treated' | 'holdout'; members: number; retained: number; revenue: string; due: number; on_time: number; complained: number; profitability: number | null; judged: number; elsewhere: number }>`
+    const { rows } = await sql<{
+      group: 'treated' | 'holdout';
+      members: number;
+      retained: number;
+      revenue: string;
+      due: number;
+      on_time: number;
+      payers: number;
+      all_on_time: number;
+      median_days: number | null;
+      complained: number;
+      profitability: number | null;
+      judged: number;
+      elsewhere: number;
+    }>`
       select m."group", count(*)::int as members,
              count(*) filter (where exists (select 1 from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at))::int as retained,
              coalesce(sum((select sum(o.amount_minor) from customer_order o where o.customer_id = m.customer_id and o.ordered_at > m.enrolled_at)), 0) as revenue,
              coalesce(sum((select count(*) from invoice i where ${dueSince} and ${onTime} is not null)), 0)::int as due,
              coalesce(sum((select count(*) from invoice i where ${dueSince} and ${onTime} = 'on-time')), 0)::int as on_time,
+             count(*) filter (where exists (select 1 from invoice i where ${dueSince} and ${onTime} is not null))::int as payers,
+             count(*) filter (where exists (select 1 from invoice i where ${dueSince} and ${onTime} is not null)
+                                and not exists (select 1 from invoice i where ${dueSince} and ${onTime} = 'late'))::int as all_on_time,
+             (percentile_cont(0.5) within group (order by extract(epoch from now() - m.enrolled_at) / 86400))::double precision as median_days,
              count(*) filter (where exists (select 1 from complaint k where k.customer_id = m.customer_id and k.opened_at > m.enrolled_at))::int as complained,
              avg((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::double precision as profitability,
              count((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::int as judged,
@@ -515,7 +541,7 @@ export class CampaignService {
                                              and (r.status = 'running' or r.finished_at > m.enrolled_at) and (m."group" = 'holdout' or ${joinedByMember})))::int as elsewhere
         from campaign_member m join campaign cmp on cmp.id = m.campaign_id where m.campaign_id = ${id}::uuid group by m."group" order by m."group" desc`.execute(this.em.getKysely());
     // Both groups, one without members too (a campaign with no holdout, or on an empty segment): a front end shows two columns.
-    const empty = { members: 0, retained: 0, revenue: '0', due: 0, on_time: 0, complained: 0, profitability: null, judged: 0, elsewhere: 0 };
+    const empty = { members: 0, retained: 0, revenue: '0', due: 0, on_time: 0, payers: 0, all_on_time: 0, median_days: null, complained: 0, profitability: null, judged: 0, elsewhere: 0 };
     return (['treated', 'holdout'] as const).map((group) => ({ group, ...empty, ...rows.find((r) => r.group === group) })).map((r) => ({
       group: r.group,
       members: r.members,
@@ -523,6 +549,9 @@ export class CampaignService {
       revenueMinor: Number(r.revenue),
       invoicesDue: r.due,
       invoicesPaidOnTime: r.on_time,
+      membersWithInvoicesDue: r.payers,
+      membersPaidAllOnTime: r.all_on_time,
+      medianDaysSinceEnrolment: r.median_days,
       complainedAgain: r.complained,
       meanProfitabilityMinor: r.profitability,
       profitabilityJudged: r.judged,
@@ -531,9 +560,9 @@ export class CampaignService {
   }
 
   /**
-   * Did the playbook work? Each outcome that is a rate (ordered again, invoices paid on time,
-   * complained again), treated against holdout: the difference with its 95% interval and
-   * p-value, and how much of the holdout got the playbook anyway. Empty groups give rates without a difference.
+   * Did the playbook work? Each outcome that is a rate (ordered again, paid every invoice due on time,
+   * complained again), by member, as the holdout is drawn, treated against holdout: the difference with its 95%
+   * interval and p-value, and how much of the holdout got the playbook anyway. Empty groups give rates without a difference.
    */
   async comparison(id: string): Promise<CampaignComparison[]> {
     const groups = await this.outcome(id);
@@ -541,7 +570,11 @@ export class CampaignService {
     const holdoutGotPlaybook = holdout.members ? holdout.inPlaybookElsewhere / holdout.members : null;
     return [
       { metric: CampaignMetric.Retention, ...compareRates({ count: treated.retained, of: treated.members }, { count: holdout.retained, of: holdout.members }), holdoutGotPlaybook },
-      { metric: CampaignMetric.OnTimePayment, ...compareRates({ count: treated.invoicesPaidOnTime, of: treated.invoicesDue }, { count: holdout.invoicesPaidOnTime, of: holdout.invoicesDue }), holdoutGotPlaybook },
+      {
+        metric: CampaignMetric.OnTimePayment,
+        ...compareRates({ count: treated.membersPaidAllOnTime, of: treated.membersWithInvoicesDue }, { count: holdout.membersPaidAllOnTime, of: holdout.membersWithInvoicesDue }),
+        holdoutGotPlaybook,
+      },
       { metric: CampaignMetric.ComplainedAgain, ...compareRates({ count: treated.complainedAgain, of: treated.members }, { count: holdout.complainedAgain, of: holdout.members }), holdoutGotPlaybook },
     ];
   }
