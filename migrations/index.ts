@@ -72,6 +72,7 @@ import { Migration20261223000000_scoring_run_base_margin } from './Migration2026
 import { Migration20261224000000_offer_translated_names } from './Migration20261224000000_offer_translated_names.js';
 import { Migration20261225000000_service_tier_change } from './Migration20261225000000_service_tier_change.js';
 import { Migration20261226100000_offboarded_at_as_given } from './Migration20261226100000_offboarded_at_as_given.js';
+import { Migration20261226110000_score_history_by_day } from './Migration20261226110000_score_history_by_day.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -148,4 +149,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261224000000_offer_translated_names', class: Migration20261224000000_offer_translated_names },
   { name: 'Migration20261225000000_service_tier_change', class: Migration20261225000000_service_tier_change },
   { name: 'Migration20261226100000_offboarded_at_as_given', class: Migration20261226100000_offboarded_at_as_given },
+  { name: 'Migration20261226110000_score_history_by_day', class: Migration20261226110000_score_history_by_day },
 ];
