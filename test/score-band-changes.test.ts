@@ -155,12 +155,13 @@ it('records no move for a scoring as of an earlier day than the current score, w
   // An admin rescores as of 11-05 on 11-07: history, not a move back to low.
   await scored('2026-11-07T10:00:00Z', 'low', '2026-11-05');
   expect(await ivysMoves()).toEqual(['Ivy 11-06 low→high']);
-  expect(await ivysRisk()).toEqual({ current: 'high', history: ['low', 'high', 'low'] });
+  // The history by the day each value describes: 11-06's, then 11-05's, the rescore (computed last) first.
+  expect(await ivysRisk()).toEqual({ current: 'high', history: ['high', 'low', 'low'] });
   expect(await highRisk()).toBe(true);
   // The night of 11-08 (as of a later day) moves it as usual.
   await scored('2026-11-08T02:00:00Z', 'medium');
   expect(await ivysMoves()).toEqual(['Ivy 11-08 high→medium', 'Ivy 11-06 low→high']);
-  expect(await ivysRisk()).toEqual({ current: 'medium', history: ['medium', 'low', 'high', 'low'] });
+  expect(await ivysRisk()).toEqual({ current: 'medium', history: ['medium', 'high', 'low', 'low'] });
   expect(await highRisk()).toBe(false);
 });
 

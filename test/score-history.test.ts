@@ -4,7 +4,9 @@ import { defaultScoreHistoryPolicy } from '../src/domain/scoring/score-history.j
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { scoreHistoryScheduleId } from '../src/temporal/schedules.js';
 import type { thinScoreHistory } from '../workflows/index.js';
-import { ScoreHistoryDocument, type ScoreKind as ApiScoreKind } from './__generated__/graphql.js';
+import { Customer } from '../src/entities/index.js';
+import { CustomersScoreHistoryDocument, ScoreHistoryDocument, type ScoreKind as ApiScoreKind } from './__generated__/graphql.js';
+import { countStatements } from './support/statement-counter.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -129,6 +131,92 @@ it("names each score by its snapshot and kind: a current score and its entry in 
   for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}\/rfm$/);
   expect(customer.scores.find((s) => s.kind === 'Rfm')!.id).toBe(ids[0]);
   expect(new Set(customer.scores.map((s) => s.id)).size).toBe(customer.scores.length);
+});
+
+describe('order by the day described', () => {
+  const day = (daysAgo: number) => utcMidnight(now - daysAgo * DAY);
+  const isoDay = (ms: number) => iso(new Date(ms)).slice(0, 10);
+  let c: string;
+  let d: string;
+  /** Churn-risk snapshots of one customer: [value, the day it is as of, when computed]; two sharing both differ by their ID only. */
+  const insertDays = (customerId: string, values: Array<[number, string, Date]>) =>
+    query(sql`insert into score_snapshot (id, customer_id, computed_at, as_of, scores, run_id)
+              select gen_random_uuid(), ${customerId}::uuid, v.computed_at, v.as_of,
+                     jsonb_build_object('churn-risk', jsonb_build_object('value', v.value, 'band', 'low', 'modelVersion', 'test/1', 'reasons', jsonb_build_array('test'))), 'run'
+                from unnest(${values.map((v) => v[0])}::float8[], ${values.map((v) => v[1])}::date[], ${values.map((v) => iso(v[2]))}::timestamptz[]) as v(value, as_of, computed_at)`);
+  const history = async (id: string, last: number, after?: { asOf: string; computedAt: string; id: string } | null, before?: string) => {
+    // Only the variables given, as a client's JSON sends them.
+    const r = await stack.gql(ScoreHistoryDocument, { id, kind: 'ChurnRisk', last, ...(after && { after }), ...(before && { before }) }, Role.Viewer);
+    expect(r.errors).toBeUndefined();
+    return r.data!.customer!.scoreHistory;
+  };
+  const values = (list: Array<{ value?: number | null }>) => list.map((s) => s.value);
+
+  beforeAll(async () => {
+    const em = stack.orm.em.fork();
+    const [one, two] = [1, 2].map((i) => em.create(Customer, { name: `Trend Reader ${i}`, email: `history-order-${i}@example.com`, acquiredAt: '1996-01-01' }));
+    await em.flush();
+    [c, d] = [one.id, two.id];
+    // Nightly runs of the last three days; then, after the last of them, a CDNOW-style backfill of two past days (one of them twice,
+    // at the same moment) and a rescore of the day before yesterday.
+    await insertDays(c, [
+      [0.3, isoDay(day(3)), at(day(3))],
+      [0.2, isoDay(day(2)), at(day(2))],
+      [0.1, isoDay(day(1)), at(day(1))],
+      [0.27, '1997-09-30', at(day(1), 15)],
+      [0.28, '1997-09-30', at(day(1), 15)],
+      [0.5, '1997-01-01', at(day(1), 16)],
+      [0.25, isoDay(day(2)), at(day(1), 17)],
+    ]);
+    await insertDays(d, [
+      [0.6, '1997-09-30', at(day(1), 15)],
+      [0.4, isoDay(day(1)), at(day(1))],
+    ]);
+  });
+
+  it("lists a backfill of a past day, rescored after today's run, below the later days; a day's values the last computed first, then by ID", async () => {
+    const all = await history(c, 100);
+    // The two of 1997-09-30 computed at the same moment: the greater snapshot ID first.
+    const tied = all.filter((s) => s.asOf === '1997-09-30');
+    const [first, second] = [...tied].sort((x, y) => (x.id < y.id ? 1 : -1));
+    expect(values(all)).toEqual([0.1, 0.25, 0.2, 0.3, first.value, second.value, 0.5]);
+    expect(all.map((s) => s.asOf)).toEqual([isoDay(day(1)), isoDay(day(2)), isoDay(day(2)), isoDay(day(3)), '1997-09-30', '1997-09-30', '1997-01-01']);
+    expect(new Set(values(tied))).toEqual(new Set([0.27, 0.28]));
+  });
+
+  it('pages further back after the last value of a page, each value once, in the same order', async () => {
+    const all = await history(c, 100);
+    const pages: Array<Awaited<ReturnType<typeof history>>> = [];
+    let after: { asOf: string; computedAt: string; id: string } | null = null;
+    for (;;) {
+      const page = await history(c, 2, after);
+      if (page.length === 0) break;
+      pages.push(page);
+      const { asOf, computedAt, id } = page[page.length - 1];
+      after = { asOf, computedAt, id };
+    }
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 2, 1]);
+    expect(pages.flat()).toEqual(all);
+    // A page ending between the two values of the same day and moment goes on with the other one.
+    const tiedAt = all.findIndex((s) => s.asOf === '1997-09-30');
+    const { asOf, computedAt, id } = all[tiedAt];
+    expect(await history(c, 100, { asOf, computedAt, id })).toEqual(all.slice(tiedAt + 1));
+    // The (deprecated) before still filters by when a value was computed: the nightly runs only, in the same order.
+    expect(values(await history(c, 100, null, iso(at(day(1), 15))))).toEqual([0.1, 0.2, 0.3]);
+    // An ID that is not a score's is refused.
+    const bad = await stack.gql(ScoreHistoryDocument, { id: c, kind: 'ChurnRisk', last: 2, after: { asOf, computedAt, id: 'not-a-score' } }, Role.Viewer);
+    expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
+  });
+
+  it("reads a page of customers' histories in that order in one statement", async () => {
+    const { result, statements } = await countStatements(() =>
+      stack.gql(CustomersScoreHistoryDocument, { first: 10, filter: { search: 'history-order-' }, kind: 'ChurnRisk', last: 3 }, Role.Viewer),
+    );
+    expect(result.errors).toBeUndefined();
+    const byCustomer = new Map(result.data!.customers.edges.map(({ node }) => [node.id, values(node.scoreHistory)]));
+    expect(byCustomer).toEqual(new Map([[c, [0.1, 0.25, 0.2]], [d, [0.4, 0.6]]]));
+    expect(statements.filter((s) => s.includes('from score_snapshot'))).toHaveLength(1);
+  });
 });
 
 it('finds nothing to thin on the next pass, and leaves the history as it was', async () => {

@@ -15,7 +15,7 @@ import { ComplaintConnection } from '../complaints/complaint.types.js';
 import { OrderConnection } from '../orders/order.types.js';
 import { MessageConnection } from '../messages/message.types.js';
 import { asRunType, PlaybookRunConnection, selectsLiveState, type PlaybookRunType } from '../playbooks/playbook-run.types.js';
-import { ScoreType } from '../scores/score.types.js';
+import { ScoreHistoryPositionInput, ScoreType } from '../scores/score.types.js';
 import { selectedFields } from '../common/selection.js';
 import { customerPageIncludes } from './customer-page-includes.js';
 import { CustomerEventConnection, TimelineArgs } from './customer-event.types.js';
@@ -128,7 +128,7 @@ export class CustomerResolver {
 
   @FieldResolver(() => [ScoreType], {
     description:
-      'Earlier values of one score, by when they were computed (computedAt), the last computed first, not by the day they describe: a rescore as of a past day, run later, is listed at the time it ran, above values of later days (sort by asOf for a trend over days). Each one of the last 90 days, then the last of each week (of each month after two years)',
+      "Earlier values of one score, by the day each describes (asOf), the newest day first; values of the same day by when they were computed (computedAt), the last first, then by id. A rescore of a past day (a backfill), however late it ran, stands among that day's neighbours. Page further back with after (the page's last value). Every value computed in the last 90 days; of older ones, the latest day's of each week they were computed in (of each month after two years)",
     // Up to `last` values, each with its reasons: costs as a page of that size does.
     complexity: listComplexity('last', 10, MAX_SCORE_HISTORY),
   })
@@ -136,10 +136,18 @@ export class CustomerResolver {
     @Root() customer: Customer,
     @Arg('kind', () => ScoreKind) kind: ScoreKind,
     @Arg('last', () => Int, { defaultValue: 10, description: `How many, 1 to ${MAX_SCORE_HISTORY}` }) last: number,
-    @Arg('before', () => Date, { nullable: true, description: 'Only values computed before this time: the oldest computedAt of the last page, to page further back' }) before: Date | null,
+    @Arg('before', () => Date, {
+      nullable: true,
+      description: 'Only values computed before this time (a filter: the history as it stood then, less what thinning has removed since)',
+      deprecationReason:
+        'Not a position in the list (ordered by asOf, not computedAt): paging with the oldest computedAt of a page skips the values of earlier days computed later (a backfill). Page with after',
+    })
+    before: Date | null,
+    @Arg('after', () => ScoreHistoryPositionInput, { nullable: true, description: "The last value of the previous page (its asOf, computedAt and id), to list those after it in the history's order" })
+    after: ScoreHistoryPositionInput | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ScoreView[]> {
-    return ctx.services.scores.historyFor(customer.id, kind, last, before);
+    return ctx.services.scores.historyFor(customer.id, kind, last, { before, after });
   }
 
   @FieldResolver(() => PlaybookRunConnection, { description: 'Playbook runs, newest first; fields of their live state cost one Temporal query per run', complexity: pageComplexity })

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { LocalDateResolver } from 'graphql-scalars';
-import { Field, Float, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 
 registerEnumType(ScoreKind, {
@@ -46,4 +46,18 @@ export class ScoreType {
     description: "The day the score describes (its reasons count from it): its rescore's day; after an event, the customer's own today. A rescore of a past day is computed later but as of that day",
   })
   asOf!: string;
+}
+
+/** Where the previous page of a score history ended: its last value, as the list orders them. */
+@InputType('ScoreHistoryPositionInput', { description: "The last value of a scoreHistory page (its asOf, computedAt and id, as listed), to list those after it: the history's order is by asOf, then computedAt, then id" })
+export class ScoreHistoryPositionInput {
+  @Field(() => LocalDateResolver)
+  asOf!: string;
+
+  @Field()
+  computedAt!: Date;
+
+  // Text, not an ID: a Score's id names its snapshot and kind (`<snapshot>/<kind>`), and every ID argument is a UUID.
+  @Field(() => String, { description: "The Score's id, as listed" })
+  id!: string;
 }

@@ -18,6 +18,25 @@ export interface ScoreRecord extends SnapshotScore {
   asOf: string;
 }
 
+/** Where a page of a score history ends: its last value's day, when it was computed, and its ID (the Score's, `<snapshot>/<kind>`). */
+export interface HistoryPosition {
+  asOf: string;
+  computedAt: Date;
+  id: string;
+}
+
+/** A position as the history's keyset compares it, times as ISO text. */
+interface HistoryKeyset {
+  asOf: string;
+  computedAt: string;
+  snapshotId: string;
+}
+
+/** A history asked for: customer, kind, length, `before` (ISO) and `after`, as its loader's key. */
+type HistoryKey = [string, ScoreKind, number, string | null, HistoryKeyset | null];
+
+const SCORE_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\/[a-z-]+)?$/i;
+
 /** A score as a customer's page shows it: the current value (from current_score) or one entry of its history. */
 export type ScoreView = CurrentScore | ScoreRecord;
 
@@ -32,7 +51,7 @@ const latestKeyOf = (k: LatestKey) => `${k.customerId}|${projectionKey(k.propert
 
 export class ScoreService {
   private readonly latest: DataLoader<LatestKey, CurrentScore[], string>;
-  /** Keyed by customer, kind and length; one statement per kind and length asked for in a request. */
+  /** Keyed by customer, kind, length and position; one statement per kind, length and position asked for in a request. */
   private readonly history: DataLoader<string, ScoreRecord[]>;
   /** Reasons and model version live on the snapshot (its scores by kind): read only when a client asks for them. */
   private readonly snapshots: DataLoader<string, Record<string, SnapshotScore> | null>;
@@ -68,21 +87,24 @@ export class ScoreService {
       return ids.map((id) => byId.get(id) ?? null);
     });
     this.history = new DataLoader(async (keys) => {
-      const wanted = keys.map((k) => JSON.parse(k) as [string, ScoreKind, number, string | null]);
+      const wanted = keys.map((k) => JSON.parse(k) as HistoryKey);
       const found = new Map<string, ScoreRecord[]>();
-      for (const group of new Set(wanted.map(([, kind, limit, before]) => JSON.stringify([kind, limit, before])))) {
-        const [kind, limit, before] = JSON.parse(group) as [ScoreKind, number, string | null];
-        const ids = wanted.filter(([, k, l, b]) => k === kind && l === limit && b === before).map(([id]) => id);
-        // The customer's snapshots newest first, skipping those without this kind (a rescore after an event writes a few kinds).
+      for (const group of new Set(wanted.map(([, ...rest]) => JSON.stringify(rest)))) {
+        const [kind, limit, before, after] = JSON.parse(group) as [ScoreKind, number, string | null, HistoryKeyset | null];
+        const ids = wanted.filter(([, ...rest]) => JSON.stringify(rest) === group).map(([id]) => id);
+        // A customer's snapshots by the day they describe (a backfill of a past day among that day's neighbours, however late
+        // it ran), newest first, then by when computed and by ID; skipping those without this kind (a rescore after an event writes a few kinds).
         const { rows } = await sql<Record<string, unknown>>`
           select s.id, s.customer_id, s.computed_at, s.as_of, s.score from unnest(${ids}::uuid[]) as c(id)
           cross join lateral (select id, customer_id, computed_at, as_of, scores -> ${kind} as score from score_snapshot
-                               where customer_id = c.id and scores ? ${kind} ${before ? sql`and computed_at < ${before}::timestamptz` : sql``}
-                               order by computed_at desc limit ${limit}) s
-          order by s.customer_id, s.computed_at desc`.execute(this.em.getKysely());
+                               where customer_id = c.id and scores ? ${kind}
+                                 ${before ? sql`and computed_at < ${before}::timestamptz` : sql``}
+                                 ${after ? sql`and (as_of, computed_at, id) < (${after.asOf}::date, ${after.computedAt}::timestamptz, ${after.snapshotId}::uuid)` : sql``}
+                               order by as_of desc, computed_at desc, id desc limit ${limit}) s
+          order by s.customer_id, s.as_of desc, s.computed_at desc, s.id desc`.execute(this.em.getKysely());
         for (const row of rows) {
           const { id: snapshotId, customer, computedAt, asOf } = toSnapshot(row);
-          const key = JSON.stringify([customer.id, kind, limit, before]);
+          const key = JSON.stringify([customer.id, kind, limit, before, after]);
           const record: ScoreRecord = { snapshotId, customer, kind, computedAt, asOf, ...(row.score as SnapshotScore) };
           found.set(key, [...(found.get(key) ?? []), record]);
         }
@@ -92,14 +114,23 @@ export class ScoreService {
   }
 
   /**
-   * The last `limit` snapshots of one score of a customer, newest first, computed before
-   * `before` when given (to page further back); batched across a page of customers.
+   * The last `limit` values of one score of a customer, by the day they describe (`asOf`), newest
+   * first, then by when they were computed (and the snapshot, for a stable order); batched across
+   * a page of customers. `after`: the last value of the previous page, to page further back
+   * (keyset). `before`: only values computed before that time (a filter, not a position in this order).
    */
-  historyFor(customerId: string, kind: ScoreKind, limit: number, before: Date | null = null): Promise<ScoreRecord[]> {
+  historyFor(customerId: string, kind: ScoreKind, limit: number, { before = null, after = null }: { before?: Date | null; after?: HistoryPosition | null } = {}): Promise<ScoreRecord[]> {
     if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_SCORE_HISTORY)) {
       throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `last must be between 1 and ${MAX_SCORE_HISTORY}`, { last: limit, field: 'last' });
     }
-    return this.history.load(JSON.stringify([customerId, kind, limit, before?.toISOString() ?? null]));
+    let position: HistoryKeyset | null = null;
+    if (after) {
+      const snapshotId = SCORE_ID.exec(after.id)?.[1];
+      if (!snapshotId) throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after.id must be the id of a score of the history', { field: 'after.id' });
+      position = { asOf: after.asOf, computedAt: after.computedAt.toISOString(), snapshotId: snapshotId.toLowerCase() };
+    }
+    const key: HistoryKey = [customerId, kind, limit, before?.toISOString() ?? null, position];
+    return this.history.load(JSON.stringify(key));
   }
 
   /** The band of a customer's current score of one kind; null when unscored. */
