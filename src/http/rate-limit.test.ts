@@ -11,9 +11,13 @@ async function server(perMinute: number) {
   const logger = { warn: () => undefined } as never;
   const limit = limitFailedAuthentications(perMinute, { store: new MemoryStore(), logger });
   let lookups = 0;
+  /** Resolved as the next lookup begins (a client may give up only once its request has arrived, however slow the machine). */
+  let lookupBegun: () => void = () => undefined;
+  const nextLookup = () => new Promise<void>((resolve) => (lookupBegun = resolve));
   const app = express();
   app.use('/graphql', limit.refuseOverLimit, async (req, res) => {
     lookups++;
+    lookupBegun();
     await new Promise((resolve) => setTimeout(resolve, 100));
     if (req.headers.authorization!.endsWith('-ok')) return void res.status(200).json({ data: {} });
     await limit.recordFailure(req);
@@ -23,17 +27,21 @@ async function server(perMinute: number) {
   await new Promise((resolve) => listening.once('listening', resolve));
   const url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}/graphql`;
   const ask = (key: string, signal?: AbortSignal) => fetch(url, { headers: { authorization: `Bearer ${key}` }, signal }).then((r) => r.status);
-  return { ask, lookups: () => lookups, close: () => new Promise((resolve) => listening.close(resolve)) };
+  return { ask, nextLookup, lookups: () => lookups, close: () => new Promise((resolve) => listening.close(resolve)) };
 }
 
 describe('the limit of wrong API keys', () => {
   it('counts a wrong key whose client gave up before the lookup ended: the lookup was made', async () => {
-    const { ask, lookups, close } = await server(3);
+    const { ask, nextLookup, lookups, close } = await server(3);
     try {
       for (let i = 0; i < 3; i++) {
         const gaveUp = new AbortController();
-        setTimeout(() => gaveUp.abort(), 20);
-        await expect(ask(`made-up-${i}`, gaveUp.signal)).rejects.toThrow();
+        const begun = nextLookup();
+        const asked = ask(`made-up-${i}`, gaveUp.signal);
+        // The client leaves while its key is being looked up.
+        await begun;
+        gaveUp.abort();
+        await expect(asked).rejects.toThrow();
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
       expect(lookups()).toBe(3);
