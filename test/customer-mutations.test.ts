@@ -115,6 +115,28 @@ describe('updateCustomer', () => {
     ]);
   });
 
+  it('refuses a consentReason sent without marketingConsent true, and one over 1000 characters whatever else is sent; changes nothing', async () => {
+    const c = await newCustomer();
+    const update = (input: Record<string, unknown>) => stack.gql(UpdateCustomerDocument, { id: c.id, input }, Role.Operator);
+    // How consent was given, sent with no consent given (alone, with consent withdrawn, or beside another change): neither
+    // stored nor audited, so refused rather than "saved"; the other change is not made either.
+    for (const input of [{ consentReason: 'asked on the phone' }, { marketingConsent: false, consentReason: 'asked on the phone' }, { name: 'Ada King', consentReason: 'asked on the phone' }]) {
+      const refused = await update(input);
+      expect(refused.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.consentReason' });
+      expect(refused.errors![0].message).toMatch(/consentReason goes with marketingConsent: true/);
+    }
+    expect(await em().findOneOrFail(Customer, c.id)).toMatchObject({ name: 'Ada Lovelace', marketingConsent: false });
+    expect(await audits(c.id)).toEqual([]);
+    // An empty one (a form's untouched field) is no reason given.
+    expect((await update({ phone: '+44 20 1234', consentReason: ' ' })).errors).toBeUndefined();
+    // The length is checked whether the reason is used or not: for a customer who consents already it would not be used.
+    expect((await update({ marketingConsent: true, consentReason: 'signed up at the shop counter' })).errors).toBeUndefined();
+    const long = await update({ marketingConsent: true, consentReason: 'x'.repeat(1001) });
+    expect(long.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.consentReason' });
+    expect(long.errors![0].message).toBe('consentReason is at most 1000 characters (this one has 1001)');
+    expect((await audits(c.id)).map((a) => a.after)).toEqual([{ phone: '+44 20 1234' }, { marketingConsent: true, reason: 'signed up at the shop counter' }]);
+  });
+
   it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {
     const c = await newCustomer();
     const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Changed', email: 'not-an-address' } }, Role.Operator);

@@ -241,7 +241,7 @@ export class UpdateCustomerInput {
   @Field(() => String, {
     nullable: true,
     description:
-      'How the customer gave marketing consent (e.g. "asked for offers on the phone, 3 December"), at most 1000 characters: required with marketingConsent true where they have none (VALIDATION, CUSTOMER_INVALID_INPUT, field input.consentReason); audited, and shown as `how` in their data export\'s consentHistory. Not taken with any other change',
+      'How the customer gave marketing consent (e.g. "asked for offers on the phone, 3 December"), at most 1000 characters: required with marketingConsent true where they have none (VALIDATION, CUSTOMER_INVALID_INPUT, field input.consentReason); audited, and shown as `how` in their data export\'s consentHistory. Refused without marketingConsent true in the same input (VALIDATION, CUSTOMER_INVALID_INPUT, field input.consentReason): it is not taken with any other change',
   })
   consentReason?: string | null;
 }

@@ -18,7 +18,7 @@ import { assertCustomerFilter, assertCustomerSort, customerSortKey, customerList
 
 type Row = Record<string, unknown> & { id: string };
 import { isUuid } from '../../domain/ids.js';
-import { echoed, hiddenCharacterProblem, reasonProblem } from '../../domain/text.js';
+import { characterCount, echoed, hiddenCharacterProblem, MAX_REASON, reasonProblem } from '../../domain/text.js';
 
 /** A score's value as its cursor holds it (what PostgreSQL reads as double precision; not "", " 1" or "0x10"). */
 const DECIMAL = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
@@ -38,7 +38,8 @@ export interface CustomerContactPatch {
   /**
    * How the customer gave marketing consent (a call, a form, a letter): required when this change gives it where they had
    * none (after an opt-out or the unsubscribe link, or never given); audited as the change's reason, and shown as `how` in
-   * their data export's consentHistory. Not taken with any other change.
+   * their data export's consentHistory. Not taken with any other change: refused without `marketingConsent: true`, and
+   * at most MAX_REASON characters whenever it is given.
    */
   consentReason?: string | null;
 }
@@ -342,6 +343,14 @@ function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
     const locale = canonicalLocale(patch.locale);
     if (locale) clean.locale = locale;
     else refuse('locale', `"${echoed(patch.locale)}" is not a language tag (e.g. "de" or "de-AT")`);
+  }
+  if (patch.consentReason != null) {
+    // How consent was given goes with giving it: sent with anything else it would be neither stored nor audited while the
+    // form said "saved", so it is refused; and it is bounded whether used or not (free text is).
+    const reason = patch.consentReason.trim();
+    const length = characterCount(reason);
+    if (length > MAX_REASON) refuse('consentReason', `consentReason is at most ${MAX_REASON} characters (this one has ${length})`);
+    else if (reason && patch.marketingConsent !== true) refuse('consentReason', 'consentReason goes with marketingConsent: true, giving consent where the customer has none: it says how they gave it');
   }
   if (refused.length) {
     throw new CustomerException(CustomerExceptionCode.InvalidInput, refused.flatMap((r) => r.messages).join('; '), { field: refused[0].field, fields: refused });
