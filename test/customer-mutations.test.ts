@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { AuditEntry, Complaint, Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { dayIn } from '../src/domain/billing/paid-day.js';
-import { CancelPlaybookRunDocument, CancelRescoreDocument, CustomerDocument, EndOfferDocument, ReopenComplaintDocument, RevokeApiKeyDocument, ImportCsvDocument, CustomerOrdersDocument, CustomerScoresDocument, OptOutDocument, PauseCampaignDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, RetryMessageDocument, UpdateCustomerDocument, UpdateSegmentDocument, type RecordComplaintInput } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CancelRescoreDocument, CustomerDocument, CustomersDocument, EndOfferDocument, ReopenComplaintDocument, RevokeApiKeyDocument, ImportCsvDocument, CustomerOrdersDocument, CustomerScoresDocument, OptOutDocument, PauseCampaignDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, RetryMessageDocument, UpdateCustomerDocument, UpdateSegmentDocument, type RecordComplaintInput } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 
 /** Every mutation with every role, its error codes, and its audit trail. */
@@ -135,6 +135,25 @@ describe('updateCustomer', () => {
     expect(long.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.consentReason' });
     expect(long.errors![0].message).toBe('consentReason is at most 1000 characters (this one has 1001)');
     expect((await audits(c.id)).map((a) => a.after)).toEqual([{ phone: '+44 20 1234' }, { marketingConsent: true, reason: 'signed up at the shop counter' }]);
+  });
+
+  it('stores a name and an e-mail address in Unicode NFC, from updateCustomer and the import, and the search finds them typed in either form', async () => {
+    const nfd = (s: string) => s.normalize('NFD');
+    const c = await newCustomer();
+    // A decomposed ü and ë, as macOS, some input methods and CRM exports send them.
+    const updated = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: nfd('Zoë Grünwaldt'), email: nfd(`zoë.grünwaldt.${c.id.slice(0, 8)}@example.com`) } }, Role.Operator);
+    expect(updated.errors).toBeUndefined();
+    expect(updated.data!.updateCustomer).toMatchObject({ name: 'Zoë Grünwaldt', email: `zoë.grünwaldt.${c.id.slice(0, 8)}@example.com` });
+    expect((await em().findOneOrFail(Customer, c.id)).name).toBe('Zo\u00eb Gr\u00fcnwaldt');
+    const csv = `customer_ref,name,email\nNFC-IMPORT-1,${nfd('Jürgen Grünwaldt')},${nfd('jürgen.gw@example.com')}\n`;
+    expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv } }, Role.Admin)).data!.importCsv).toMatchObject({ inserted: 1, errors: [] });
+    const found = async (search: string) =>
+      ((await stack.gql(CustomersDocument, { first: 10, filter: { search }, sort: { field: 'Name', direction: 'Asc' } }, Role.Viewer)).data!.customers.edges.map((e) => [e.node.name, e.node.email === e.node.email.normalize('NFC')]));
+    const both = [['Jürgen Grünwaldt', true], ['Zoë Grünwaldt', true]];
+    // Typed on a keyboard (NFC) or on a Mac (NFD), in any case, in the name or the e-mail address.
+    for (const search of ['grünwaldt', nfd('GRÜNWALDT'), nfd('grünwaldt.')]) expect(await found(search)).toEqual(search.endsWith('.') ? [both[1]] : both);
+    expect(await found(nfd('jürgen.gw@'))).toEqual([both[0]]);
+    expect(await found('zoë')).toEqual([both[1]]);
   });
 
   it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {

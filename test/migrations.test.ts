@@ -642,3 +642,19 @@ it('records the tier moves account reviews made before it as tier changes, on th
   await conn.execute(`delete from audit_entry where entity_id = ?`, [tokyo]);
   await conn.execute(`delete from customer where id = ?`, [tokyo]);
 });
+
+it('puts the stored customer names and e-mail addresses in NFC, leaving the rest of the row as it was', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.up();
+  await orm.migrator.down({ to: migrationBefore('Migration20261227164000_customer_names_nfc') });
+  const nfd = 'Zoe\u0308 Gru\u0308nwald';
+  const id = (await conn.execute<{ id: string }[]>(`insert into customer (id, name, email, acquired_at, created_at, updated_at) values (gen_random_uuid(), ?, ?, '2026-01-01', '2026-02-01', '2026-02-01') returning id`, [nfd, 'zoe\u0308@example.com']))[0].id;
+  const kept = await insertCustomer('NfcMigKept');
+  await orm.migrator.up();
+  const rows = await conn.execute<{ id: string; name: string; email: string; updated: string }[]>(`select id, name, email, updated_at::date::text as updated from customer where id in (?, ?) order by name`, [id, kept]);
+  expect(rows.map((r) => [r.name, r.email, r.id === id ? r.updated : 'kept'])).toEqual([
+    ['NfcMigKept', 'nfcmigkept@example.com', 'kept'],
+    ['Zo\u00eb Gr\u00fcnwald', 'zo\u00eb@example.com', '2026-02-01'],
+  ]);
+  await conn.execute(`delete from customer where id in (?, ?)`, [id, kept]);
+});

@@ -149,7 +149,7 @@ export type CustomerFilterInput = {
   riskBand?: Array<string> | null | undefined;
   /** Conditions on current scores, all of which must hold; a customer without that score does not match */
   scores?: Array<ScoreFilterInput> | null | undefined;
-  /** Case-insensitive text contained in name or e-mail address (at most 200 characters) */
+  /** Case-insensitive text contained in name or e-mail address (at most 200 characters); compared in Unicode NFC, as names and addresses are stored, so a decomposed "ü" finds the "ü" a keyboard types */
   search?: string | null | undefined;
   /** RFM segments of the latest RFM score (its band): Champions, Loyal, Potential loyalist, New, Promising, Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost */
   segment?: Array<string> | null | undefined;

@@ -37,8 +37,9 @@ export function isTimeZone(value: string): boolean {
   }
 }
 
+/** An e-mail address as it is stored: trimmed, in lower case and in Unicode NFC (the customer search looks in NFC). */
 export function normaliseEmail(value: string): string {
-  return value.trim().toLowerCase();
+  return value.trim().toLowerCase().normalize('NFC');
 }
 
 /** The longest language tag updateCustomer takes: the length RFC 5646 (4.4.1) asks every implementation to keep. */

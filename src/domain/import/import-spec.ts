@@ -289,6 +289,13 @@ export const trimmedCell = (cell: string | null): string | null => (cell === nul
  */
 export const refCell = (cell: string | null): string | null => trimmedCell(cell)?.normalize('NFC') ?? null;
 
+/**
+ * A name shown as written or an e-mail address as the import stores it: trimmed, in Unicode NFC, as updateCustomer stores
+ * one, so that the customer search (which looks in NFC) finds "Grünwald" whether the file wrote its ü as one character or
+ * as a u with a combining accent. The letters are kept as written otherwise (no case or compatibility folding).
+ */
+export const shownTextCell = refCell;
+
 /** A day with midnight UTC after it, as a spreadsheet writes a date cell back: `2026-03-20T00:00:00Z`, `2026-03-20 00:00:00`, `…00:00:00.000+00:00`. */
 const MIDNIGHT_UTC = /^(\d{4}-\d{2}-\d{2})[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00(?::?00)?)?$/;
 

@@ -153,7 +153,7 @@ export class CustomerFilterType {
   @Field(() => [ServiceTier], { nullable: true })
   serviceTier?: ServiceTier[] | null;
 
-  @Field(() => String, { nullable: true, description: `Case-insensitive text contained in name or e-mail address (at most ${MAX_SEARCH_LENGTH} characters)` })
+  @Field(() => String, { nullable: true, description: `Case-insensitive text contained in name or e-mail address (at most ${MAX_SEARCH_LENGTH} characters); compared in Unicode NFC, as names and addresses are stored, so a decomposed "ü" finds the "ü" a keyboard types` })
   search?: string | null;
 
   @Field(() => Boolean, { nullable: true, description: "A complaint ticket is open (not resolved; an erased customer's are no one's to answer and do not count)" })

@@ -163,9 +163,10 @@ function bandMoved(m: BandMoveCondition): RawBuilder<unknown> {
 /**
  * The text a search looks for: a line break or tab (pasted from a spreadsheet or a text area)
  * is a space, so it neither bridges the name and the e-mail, which the search keeps apart with
- * one, nor misses "Anna Larsen" for "Anna<line break>Larsen"; trimmed.
+ * one, nor misses "Anna Larsen" for "Anna<line break>Larsen"; trimmed; in Unicode NFC, as names
+ * and e-mail addresses are stored, so "gru\u0308nwald" typed on a Mac finds "Grünwald".
  */
-const searchText = (search: string | null | undefined): string | undefined => search?.replace(/[\t\n\v\f\r]+/g, ' ').trim();
+const searchText = (search: string | null | undefined): string | undefined => search?.replace(/[\t\n\v\f\r]+/g, ' ').trim().normalize('NFC');
 
 /**
  * A filter as it is kept (a saved segment): only the conditions given, in a fixed order, so

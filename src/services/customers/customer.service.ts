@@ -324,10 +324,13 @@ function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
   if (patch.name != null) {
     // Written into e-mails ("Hello <name>,"), their sender's display name and the lists: no control or invisible characters,
     // as the import refuses them in a name; letters of every script pass, and a joiner between two of them (Persian, emoji).
-    const hidden = hiddenCharacterProblem(patch.name.trim(), 'A name', { joiners: true });
-    if (!patch.name.trim()) refuse('name', 'name must not be empty');
+    // Stored in NFC, as the import stores one and the search looks for it: "Grünwald" sent with a decomposed ü (macOS, some
+    // input methods) is found by "grünwald" typed on a keyboard. Letters are kept as written otherwise.
+    const name = patch.name.trim().normalize('NFC');
+    const hidden = hiddenCharacterProblem(name, 'A name', { joiners: true });
+    if (!name) refuse('name', 'name must not be empty');
     else if (hidden) refuse('name', hidden);
-    else clean.name = patch.name.trim();
+    else clean.name = name;
   }
   if (patch.email != null) {
     const email = normaliseEmail(patch.email);

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isTimeZone } from '../../domain/customers/contact.js';
-import { CSV_READING, csvHeader, csvReadProblem, dayCell, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, rowShapeProblem, sentFields, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { CSV_READING, csvHeader, csvReadProblem, dayCell, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, rowShapeProblem, sentFields, shownTextCell, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { postgresConnection } from '../../db/connection.js';
 import { isDatabaseUnreachable } from '../../db/unreachable.js';
 import { decodeCsv } from './csv-decoding.js';
@@ -92,8 +92,8 @@ export type ImportRow = Readonly<Record<string, string | null | undefined>>;
 
 const copyField = (value: string | null) => (value === null ? '\\N' : value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
 
-/** How a cell of each of the spec's columns is staged: references trimmed and in NFC, a day saved with midnight as that day, other cells trimmed. */
-const cellReaders = (spec: ImportSpec) => spec.columns.map((c) => (c.type === 'ref' ? refCell : c.type === 'date' ? dayCell : trimmedCell));
+/** How a cell of each of the spec's columns is staged: references, shown names and e-mail addresses trimmed and in NFC, a day saved with midnight as that day, other cells trimmed. */
+const cellReaders = (spec: ImportSpec) => spec.columns.map((c) => (c.type === 'ref' ? refCell : c.shownName || c.type === 'email' ? shownTextCell : c.type === 'date' ? dayCell : trimmedCell));
 
 /** One line of COPY text for import_stage: row number, shape error, then the spec's columns (read by `readers`). */
 function copyLine(readers: ReadonlyArray<(cell: string | null) => string | null>, rowNo: number, values: Array<string | null>): string {
