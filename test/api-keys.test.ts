@@ -76,6 +76,8 @@ it('refuses bad input and a taken name, and writes nothing', async () => {
     // Names that read as one in use: full-width letters, a ligature (NFKC); a Cyrillic "е" in a Latin word (mixed scripts).
     [{ name: 'ｗｅｂ front end', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
     [{ name: 'web front end\u3000', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
+    // A run of spaces reads as one (the rule segment names follow too).
+    [{ name: 'web  front\u00a0 end', role: 'Viewer' }, 'CONFLICT', 'AUTH_KEY_NAME_TAKEN', 'input.name'],
     [{ name: 'w\u0435b front end', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
     [{ name: '\u0430dmin', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],
     [{ name: 'ops \u03bfps', role: 'Viewer' }, 'VALIDATION', 'AUTH_INVALID_INPUT', 'input.name'],

@@ -658,3 +658,45 @@ it('puts the stored customer names and e-mail addresses in NFC, leaving the rest
   ]);
   await conn.execute(`delete from customer where id in (?, ?)`, [id, kept]);
 });
+
+it('puts the stored segment and API key names in the form people read them, one keeping a name that then reads as another\'s and the others marked', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.up();
+  await orm.migrator.down({ to: migrationBefore('Migration20261227164100_readable_names') });
+  const segment = (name: string, createdAt: string) =>
+    conn.execute(`insert into segment (id, name, filter, created_by, created_at, updated_at) values (gen_random_uuid(), ?, '{}', 'marketer:test', ?, ?)`, [name, createdAt, createdAt]);
+  // Four spellings of one name (the one already in the readable form is the third), one alone with two spaces, one too long to mark whole.
+  await segment('Gru\u0308ne Kunden', '2026-11-01T00:00:00Z');
+  await segment('Ｇrüne Kunden', '2026-11-02T00:00:00Z');
+  await segment('grüne kunden', '2026-11-03T00:00:00Z');
+  await segment('Grüne  Kunden', '2026-11-04T00:00:00Z');
+  await segment('Rote  Kunden', '2026-11-05T00:00:00Z');
+  await segment('x'.repeat(99), '2026-11-06T00:00:00Z');
+  await segment(`${'X'.repeat(99)}\u3000`, '2026-11-07T00:00:00Z');
+  const key = (name: string, digest: string, createdAt: string, revoked = false) =>
+    conn.execute(`insert into api_key (id, name, role, digest, created_by, created_at, revoked_at) values (gen_random_uuid(), ?, 'viewer', ?, 'admin:test', ?, ?)`, [name, digest, createdAt, revoked ? createdAt : null]);
+  await key('web  app', 'aaaaaaaa'.repeat(8), '2026-11-01T00:00:00Z');
+  await key('Web App', 'bbbbbbbb'.repeat(8), '2026-11-02T00:00:00Z');
+  await key('old  one', 'cccccccc'.repeat(8), '2026-11-03T00:00:00Z', true);
+  await key('old one', 'dddddddd'.repeat(8), '2026-11-04T00:00:00Z');
+  await orm.migrator.up();
+  const segments = await conn.execute<{ id: string; name: string }[]>(`select id::text, name from segment where created_by = 'marketer:test' order by created_at`);
+  const mark = (i: number) => `(${segments[i].id.slice(0, 8)})`;
+  expect(segments.map((s) => s.name)).toEqual([
+    `Grüne Kunden ${mark(0)}`,
+    `Grüne Kunden ${mark(1)}`,
+    'grüne kunden',
+    `Grüne Kunden ${mark(3)}`,
+    'Rote Kunden',
+    'x'.repeat(99),
+    `${'X'.repeat(89)} ${mark(6)}`,
+  ]);
+  expect(await conn.execute(`select left(digest, 8) as digest, name from api_key where created_by = 'admin:test' order by created_at`)).toEqual([
+    { digest: 'aaaaaaaa', name: 'web app (aaaaaaaa)' },
+    { digest: 'bbbbbbbb', name: 'Web App' },
+    { digest: 'cccccccc', name: 'old one' },
+    { digest: 'dddddddd', name: 'old one' },
+  ]);
+  await conn.execute(`delete from segment where created_by = 'marketer:test'`);
+  await conn.execute(`delete from api_key where created_by = 'admin:test'`);
+});

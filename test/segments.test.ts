@@ -238,3 +238,24 @@ it('refuses a campaign with both a filter and a segment, with neither, or with a
   expect((await attempt({ segmentId: '00000000-0000-4000-8000-000000000000' })).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SEGMENT_NOT_FOUND', field: 'input.segmentId' });
   expect(await em().count(Campaign)).toBe(before);
 });
+
+it('takes names that read the same as one name: another Unicode form, full-width letters or a run of spaces is refused as taken, quoting the stored name', async () => {
+  const created = await create({ name: ' Ｇru\u0308ne  Kunden ' });
+  expect(created.errors).toBeUndefined();
+  // Stored as people read it: NFKC (the "ü" a keyboard types, a plain "G"), one space.
+  const { id, name } = created.data!.createSegment;
+  expect(name).toBe('Gr\u00fcne Kunden');
+  const before = await segmentCount();
+  for (const taken of ['Grüne Kunden', 'Gru\u0308ne Kunden', 'GRÜNE KUNDEN', 'Ｇrüne Kunden', 'Grüne  Kunden', 'Grüne\u00a0Kunden', 'Grüne\u3000Kunden']) {
+    const refused = await create({ name: taken });
+    expect(refused.errors![0]).toMatchObject({ message: 'A segment named "Grüne Kunden" exists (names are compared in any case)', extensions: { code: 'CONFLICT', reason: 'SEGMENT_NAME_TAKEN', field: 'input.name', name: 'Grüne Kunden' } });
+  }
+  expect(await segmentCount()).toBe(before);
+  // Renaming another segment to one of its spellings is refused alike; its own name in another spelling is the same name.
+  const other = (await create({ name: 'Blaue Kunden' })).data!.createSegment.id;
+  expect((await stack.gql(UpdateSegmentDocument, { id: other, input: { name: 'gru\u0308ne kunden' } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'SEGMENT_NAME_TAKEN', name: 'Grüne Kunden' });
+  const same = await stack.gql(UpdateSegmentDocument, { id, input: { name: 'Gru\u0308ne   Kunden' } }, Role.Marketer);
+  expect(same.data!.updateSegment.name).toBe('Gr\u00fcne Kunden');
+  expect(await em().find(AuditEntry, { entityId: id, action: 'segment.update' })).toEqual([]);
+  for (const segment of [id, other]) await stack.gql(DeleteSegmentDocument, { id: segment }, Role.Marketer);
+});

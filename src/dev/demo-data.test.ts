@@ -1,6 +1,7 @@
 import { persistentIssues } from '../domain/scoring/persistent-issue.js';
 import { fitGammaGamma } from '../domain/scoring/gamma-gamma.js';
 import { assertCustomerFilter, storedFilter, type CustomerFilter } from '../services/customers/customer-query.js';
+import { readableName } from '../domain/text.js';
 import { DEMO_SPEND, demoCustomer, demoCustomers, demoSegments, gammaDraw, seededRandom, type DemoCustomer } from './demo-data.js';
 
 const asOf = new Date('2026-11-01T00:00:00Z');
@@ -21,6 +22,12 @@ describe('demo data', () => {
     expect(new Set(sample.map((c) => c.email)).size).toBe(2000);
     const orderIds = sample.flatMap((c) => c.orders.map((o) => o.id));
     expect(new Set(orderIds).size).toBe(orderIds.length);
+  });
+
+  it('writes names as the API stores them (the loader inserts them directly): customers in NFC, segments as readableName has them', () => {
+    expect(sample.filter((c) => c.name !== c.name.normalize('NFC') || c.email !== c.email.normalize('NFC'))).toEqual([]);
+    expect(sample.some((c) => /[^\x00-\x7f]/.test(c.name))).toBe(true);
+    expect(demoSegments().filter((g) => g.name !== readableName(g.name))).toEqual([]);
   });
 
   it('has every persona, in roughly the documented shares', () => {

@@ -1,4 +1,4 @@
-import { characterCount, echoed, echoedList, echoedValue, hiddenCharacter, hiddenCharacterProblem, MAX_ECHO, MAX_ECHOED_VALUES, MAX_REASON, reasonProblem } from './text.js';
+import { characterCount, echoed, echoedList, echoedValue, hiddenCharacter, hiddenCharacterProblem, MAX_ECHO, MAX_ECHOED_VALUES, MAX_REASON, readableName, reasonProblem } from './text.js';
 
 it('takes a reason of one to MAX_REASON characters, trimmed', () => {
   expect(reasonProblem('  customer asked by letter  ', 'needs a reason')).toBeNull();
@@ -56,4 +56,11 @@ it("takes a joiner between two characters that show in a person's name (Persian,
   for (const [name, code] of [['\u200C', 'U+200C'], ['ab\u200C', 'U+200C'], ['a \u200Db', 'U+200D'], ['a\u200C\u200Cb', 'U+200C'], ['a\u200Bb', 'U+200B'], ['\u202Eevil', 'U+202E']]) {
     expect(hiddenCharacter(name, joiners)).toBe(code);
   }
+});
+
+it('reads a name as people read it: NFKC, a run of spaces as one, trimmed; letters and case kept', () => {
+  expect(readableName(' Ｇru\u0308ne \u00a0Kunden\u3000')).toBe('Gr\u00fcne Kunden');
+  expect(readableName('ﬁnance²')).toBe('finance2');
+  expect(readableName('Grüne Kunden')).toBe('Grüne Kunden');
+  expect(readableName('ΑΒΓ  Ελλάδα')).toBe('ΑΒΓ Ελλάδα');
 });

@@ -101,3 +101,13 @@ export function hiddenCharacterProblem(text: string, what: string, options?: { j
   const hidden = hiddenCharacter(text, options);
   return hidden && `${what} holds no control or invisible characters (line breaks, tabs, zero-width or direction marks; this one has ${hidden})`;
 }
+
+/**
+ * A name people choose between by reading it (an API key's, a saved segment's), as it is stored and compared: in NFKC,
+ * so that the compatibility forms of a letter (a full-width "ａdmin", the ligature "ﬁ", a superscript "²") are the letter
+ * itself and a decomposed "u" with its accent is the "ü" a keyboard types; a run of spaces as one (NFKC has made a no-break,
+ * ideographic or other width of space a plain one); trimmed. Two names that read the same are then one name, which the
+ * unique indexes compare in any case (lower(name)). The names stored before were put in this form by migrations
+ * (Migration20261217000000_api_key_name_nfkc, Migration20261227164100_readable_names).
+ */
+export const readableName = (name: string): string => name.normalize('NFKC').replace(/ {2,}/g, ' ').trim();

@@ -33,7 +33,7 @@ export class SegmentResolver {
   }
 
   @Allow(Role.Marketer)
-  @Mutation(() => SegmentType, { description: 'Saves a segment under a name unique whatever its case (CONFLICT otherwise); audited' })
+  @Mutation(() => SegmentType, { description: 'Saves a segment under a name unique as people read it (stored in NFKC, a run of spaces as one, trimmed) whatever its case (CONFLICT, SEGMENT_NAME_TAKEN, quoting the stored name, otherwise); audited' })
   async createSegment(@Arg('input') input: CreateSegmentInput, @Ctx() ctx: GraphQLContext): Promise<SegmentType> {
     return SegmentType.from(await ctx.services.segments.create(input, ctx.caller!.id));
   }

@@ -10,7 +10,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { API_KEY_REVOKED_CHANNEL, digestOf, type StoredApiKeys } from './api-keys.js';
 import { AuthException, AuthExceptionCode } from './auth.exception.js';
-import { characterCount, hiddenCharacterProblem } from '../../domain/text.js';
+import { characterCount, hiddenCharacterProblem, readableName } from '../../domain/text.js';
 
 export interface ApiKeyInput {
   name: string;
@@ -31,11 +31,10 @@ const SECRET_PREFIX = 'rk_';
 const LOOK_ALIKE_SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Cyrillic}/u, /\p{Script=Greek}/u];
 
 /**
- * A key's name as it is stored and compared: NFKC, so that the compatibility forms of a letter (full-width "ａdmin",
- * the ligature "ﬁ", a superscript "²") are the letter itself, and trimmed. Names stored before are in this form too
- * (Migration20261217000000_api_key_name_nfkc).
+ * A key's name as it is stored and compared: `readableName` (NFKC, so that a full-width "ａdmin" or the ligature "ﬁ" is
+ * the letter itself, a run of spaces as one, trimmed), the rule every name people choose between follows.
  */
-export const keyName = (name: string) => name.normalize('NFKC').trim();
+export const keyName = readableName;
 
 /** Whether a word of `name` takes letters from more than one of Latin, Cyrillic and Greek ("аdmin" with a Cyrillic "а"). */
 export function mixesLookAlikeScripts(name: string): boolean {
@@ -69,7 +68,7 @@ export class ApiKeyService {
   async issue(input: ApiKeyInput, actor: string, now = new Date()): Promise<IssuedApiKey> {
     const invalid = (field: string, message: string) => new AuthException(AuthExceptionCode.InvalidInput, message, { field });
     // A name is read by people (apiKeys, the audit log, a terminal), so two names in use must not read the same: stored and
-    // compared in NFKC (a full-width "ａdmin" is "admin"), in any case (the unique index's lower()).
+    // compared as readableName has them (a full-width "ａdmin" is "admin", "web  app" is "web app"), in any case (the unique index's lower()).
     const name = keyName(input.name);
     if (!name || characterCount(name) > MAX_KEY_NAME) throw invalid('name', `A key's name is 1 to ${MAX_KEY_NAME} characters, e.g. "web front end"`);
     // No control characters (a line break, an ESC sequence) and no invisible ones (a zero-width space made "ops" and "ops\u200b"

@@ -8,7 +8,7 @@ import { keysetPage } from '../common/keyset-page.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, storedFilter, type CustomerFilter } from '../customers/customer-query.js';
 import { SegmentException, SegmentExceptionCode } from './segment.exception.js';
-import { characterCount, hiddenCharacterProblem } from '../../domain/text.js';
+import { characterCount, hiddenCharacterProblem, readableName } from '../../domain/text.js';
 
 export interface SegmentInput {
   name: string;
@@ -47,7 +47,7 @@ export class SegmentService {
     return keysetPage(this.em, Segment, { tag: 'segments', where: {}, key: { property: 'name', direction: 'asc' }, tiebreaker: { property: 'id', direction: 'asc' } }, args);
   }
 
-  /** A new segment; its name is unique whatever its case (CONFLICT otherwise). Audited. */
+  /** A new segment; its name is unique as people read it, whatever its case (CONFLICT otherwise). Audited. */
   async create(input: SegmentInput, actor: string): Promise<Segment> {
     const fields = checkedSegment(input);
     return this.uniqueName(fields.name, () =>
@@ -94,7 +94,12 @@ export class SegmentService {
       return await write();
     } catch (error) {
       // The unique index on lower(name) decides, also between two marketers saving the same name at once.
-      if (error instanceof UniqueConstraintViolationException) throw new SegmentException(SegmentExceptionCode.NameTaken, `A segment named "${name}" exists`, { field: 'name', name });
+      if (error instanceof UniqueConstraintViolationException) {
+        // Named as it is stored, the name the marketer finds in the list: "GRÜNE KUNDEN" is taken by "Grüne Kunden".
+        const [taken] = await this.em.fork().execute<{ name: string }[]>(`select name from segment where lower(name) = lower(?) limit 1`, [name]);
+        const stored = taken?.name ?? name;
+        throw new SegmentException(SegmentExceptionCode.NameTaken, `A segment named "${stored}" exists (names are compared in any case)`, { field: 'name', name: stored });
+      }
       throw error;
     }
   }
@@ -114,7 +119,9 @@ export async function lockedSegment(em: EntityManager, id: string, mode: LockMod
 
 function checkedSegment(input: SegmentInput): { name: string; description: string | null; filter: Record<string, unknown> } {
   const invalid = (field: string, message: string) => new SegmentException(SegmentExceptionCode.InvalidInput, message, { field });
-  const name = input.name.trim();
+  // Stored and compared as people read it (readableName): a marketer picks a segment by its name in the list and the campaign
+  // form, so "Grüne Kunden" with a decomposed ü, with a full-width "Ｇ" or with two spaces is the name "Grüne Kunden".
+  const name = readableName(input.name);
   if (!name || characterCount(name) > MAX_SEGMENT_NAME) throw invalid('name', `A segment's name is 1 to ${MAX_SEGMENT_NAME} characters`);
   // Shown in lists, the audit log and campaigns' summaries: an ESC sequence or a direction override would change what
   // people read there, and a name of a zero-width space alone is a segment nobody can tell apart.

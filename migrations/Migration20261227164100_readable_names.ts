@@ -1,0 +1,46 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Segment and API key names are stored and compared as people read them (`readableName`): NFKC (a decomposed "ü" is
+ * the "ü" a keyboard types, a full-width "Ｇ" is a "G"), a run of spaces as one, trimmed. Segment names were only
+ * trimmed, so "Grüne Kunden" in NFC, in NFD, with a full-width letter or with two spaces were four segments that read
+ * the same in the list and the campaign form; key names were in NFKC already, with runs of spaces kept. The names stored
+ * before are put in that form. Of names that then read the same in any case (the unique indexes compare lower(name):
+ * every segment; the keys in use), the one already in that form (else the oldest) keeps it and the others get a mark
+ * after it, their name cut so that it stays within the 100 characters a name may have: a segment the start of its ID,
+ * `Grüne Kunden (1a2b3c4d)`, a key its fingerprint as the NFKC migration gave it. Campaigns keep their copy of a
+ * segment's filter and API keys are looked up by their digest: a name is a label, nothing else moves. down() leaves the
+ * names as they are now (the old forms are not kept).
+ */
+export class Migration20261227164100_readable_names extends Migration {
+  override name = 'Migration20261227164100_readable_names';
+
+  override up(): void | Promise<void> {
+    const readable = (column: string) => `btrim(regexp_replace(normalize(${column}, NFKC), ' {2,}', ' ', 'g'))`;
+    const marked = (name: string, mark: string) => `left(${name}, 89) || ' (' || left(${mark}, 8) || ')'`;
+    this.addSql(`
+      with named as (
+        select id, ${readable('name')} as readable, name, created_at from segment
+      ), ranked as (
+        select id, readable, row_number() over (partition by lower(readable) order by name = readable desc, created_at, id) as nth from named
+      ), renamed as (
+        select id, case when nth > 1 then ${marked('readable', 'id::text')} else readable end as new_name from ranked
+      )
+      update segment s set name = r.new_name from renamed r where r.id = s.id and s.name <> r.new_name;`);
+    this.addSql(`
+      with named as (
+        select id, digest, revoked_at, ${readable('name')} as readable, name, created_at from api_key
+      ), ranked as (
+        select id, digest, revoked_at, readable,
+               row_number() over (partition by lower(readable), revoked_at is null order by name = readable desc, created_at, id) as nth
+          from named
+      ), renamed as (
+        select id, case when revoked_at is null and nth > 1 then ${marked('readable', 'digest')} else readable end as new_name from ranked
+      )
+      update api_key k set name = r.new_name from renamed r where r.id = k.id and k.name <> r.new_name;`);
+  }
+
+  override down(): void | Promise<void> {
+    // The names stay as people read them (see above).
+  }
+}
