@@ -5,7 +5,7 @@ import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
-import { EXPORT_AUDIT_SECTIONS, EXPORT_SECTIONS } from '../src/services/customers/customer-data-export.service.js';
+import { EXPORT_AUDIT_SECTIONS, EXPORT_SECTIONS, REFERRAL_AMOUNTS_LEFT_OUT } from '../src/services/customers/customer-data-export.service.js';
 import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELD_NAMES, TYPED_DECISION, TYPED_INPUTS } from '../src/services/customers/customer-erasure.service.js';
 import { typedTexts, type TypedMessage } from '../src/domain/customers/typed-input.js';
 import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
@@ -180,6 +180,29 @@ it('exports everything stored about a customer on request, with the reasons behi
   expect(belongToCustomer.filter((name) => !(name in EXPORT_SECTIONS))).toEqual([]);
   expect(Object.values(EXPORT_SECTIONS).filter((section) => !(section in document))).toEqual([]);
 }, 60_000);
+
+it("leaves out of a referrer's export what the customers they brought in are worth: the referral value's band only, and why", async () => {
+  const e = em();
+  const referrer = e.create(Customer, { name: 'Caroline Herschel', email: `caroline.${Math.random()}@example.com`, acquiredAt: '2023-01-01' });
+  e.create(Customer, { name: 'Friend of Caroline', email: `friend.${Math.random()}@example.com`, acquiredAt: '2024-01-01', referrer });
+  // One referral: the score's value and reasons are that one customer's margin.
+  e.create(ScoreSnapshot, {
+    customer: referrer,
+    computedAt: new Date(),
+    scores: {
+      'referral-value': { value: 4_728, band: 'referrer', modelVersion: 'test/1', reasons: ['brought in 1 customer worth €47.28 in margin'] },
+      'churn-risk': { value: 0.1, band: 'low', modelVersion: 'test/1', reasons: ['bought 3 times'] },
+    },
+  });
+  await e.flush();
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: referrer.id, reason: 'Access request' }, Role.Operator);
+  expect(exported.errors).toBeUndefined();
+  const scores = (exported.data!.exportCustomerData as { scores: { kind: string; value: number | null; band: string | null; reasons: string[] }[] }).scores;
+  expect(scores.find((x) => x.kind === 'referral-value')).toMatchObject({ value: null, band: 'referrer', reasons: [REFERRAL_AMOUNTS_LEFT_OUT] });
+  expect(JSON.stringify(exported.data!.exportCustomerData)).not.toContain('47.28');
+  // Her own scores stay whole.
+  expect(scores.find((x) => x.kind === 'churn-risk')).toMatchObject({ value: 0.1, band: 'low', reasons: ['bought 3 times'] });
+});
 
 it('F2: exports the contact data the customer had before and the reasons people typed about them: all the audit log keeps of theirs, as the erasure counts it', async () => {
   const { customer } = await customerWithHistory();

@@ -11,6 +11,11 @@ import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/p
 import { reasonProblem } from '../../domain/text.js';
 import { recipientOf } from '../../domain/messages/catalogue.js';
 import { MINOR_UNIT_DIGITS } from '../../domain/money.js';
+import { ScoreKind } from '../../domain/scoring/score-kind.js';
+
+/** What the export says of a referral value instead of its amounts. */
+export const REFERRAL_AMOUNTS_LEFT_OUT =
+  'brought in customers of ours (the band says how many and how valuable, by the policy); the amounts are left out: they are what those customers are worth to us, their data, not yours';
 import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELDS, TAKEN_TYPED_DECISION, TYPED_INPUTS } from './customer-erasure.service.js';
 import { typedTexts, type TypedMessage, type TypedText } from '../../domain/customers/typed-input.js';
 
@@ -52,7 +57,7 @@ function legend(): Record<string, string> {
     spellings:
       'Kinds, statuses, tiers, playbooks and bands are spelt as stored, in lower case with hyphens or underscores (premium, fix-issue, support_minutes, churn-risk); the GraphQL API names the same values in its own spelling (Premium, FixIssue, SupportMinutes, ChurnRisk)',
     scores:
-      'Each score value has its kind\'s unit: rfm a code of three quintiles (111 to 555), churn-risk and payment-loyalty a share from 0 to 1, clv, profitability and referral-value minor units, behaviour-change spreads from your usual rhythm, persistent-issue a count; reasons give the facts behind it, modelVersion the model that computed it',
+      'Each score value has its kind\'s unit: rfm a code of three quintiles (111 to 555), churn-risk and payment-loyalty a share from 0 to 1, clv and profitability minor units (referral-value: its band only, as its reason says), behaviour-change spreads from your usual rhythm, persistent-issue a count; reasons give the facts behind it, modelVersion the model that computed it',
     messages: 'to: "you" for a message to you; "team" or "team:<name>" for a task for one of the company\'s teams about you, which was not sent to you',
     contactHistory: 'by: "you", "staff" (the company\'s staff, not named) or "import" (taken over from the company\'s customer records)',
     notes: 'The reasons the company\'s staff recorded about you, your playbook runs and messages, and earlier exports of your data, and what they typed into messages to your playbook runs',
@@ -267,14 +272,19 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),
     referredBy: customer.referrer?.id ?? null,
     playbookRuns: runs.map((r) => ({ playbook: r.playbook, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null, outcome: r.outcome ?? null })),
-    scores: scores.map((s) => ({
-      kind: s.kind,
-      computedAt: new Date(s.computed_at).toISOString(),
-      value: s.score?.value ?? null,
-      band: s.score?.band ?? null,
-      reasons: s.score?.reasons ?? [],
-      modelVersion: s.score?.modelVersion ?? null,
-    })),
+    scores: scores.map((s) => {
+      // A referral value's amounts are what the customers this person brought in are worth (one referral: that customer's
+      // margin): their data, not this person's, so the export gives the band and says why the rest is left out.
+      const aboutOthers = s.kind === ScoreKind.ReferralValue && s.score?.band !== 'none';
+      return {
+        kind: s.kind,
+        computedAt: new Date(s.computed_at).toISOString(),
+        value: aboutOthers ? null : (s.score?.value ?? null),
+        band: s.score?.band ?? null,
+        reasons: aboutOthers ? [REFERRAL_AMOUNTS_LEFT_OUT] : (s.score?.reasons ?? []),
+        modelVersion: s.score?.modelVersion ?? null,
+      };
+    }),
     scoreBandChanges: bandChanges.map((b) => ({ kind: b.kind, changedAt: b.changedAt.toISOString(), from: b.previous ?? null, to: b.band ?? null })),
     // Earlier exports handed over as they left (their documents are this one as it was then).
     dataExports: exports.map((e) => ({ createdAt: e.createdAt.toISOString() })),
