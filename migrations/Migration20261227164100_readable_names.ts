@@ -16,8 +16,10 @@ export class Migration20261227164100_readable_names extends Migration {
   override name = 'Migration20261227164100_readable_names';
 
   override up(): void | Promise<void> {
-    const readable = (column: string) => `btrim(regexp_replace(normalize(${column}, NFKC), ' {2,}', ' ', 'g'))`;
-    const marked = (name: string, mark: string) => `left(${name}, 89) || ' (' || left(${mark}, 8) || ')'`;
+    // NFKC can lengthen a name ("…" is "...", "™" is "TM"): cut to the 100 characters a name may have, so every stored name
+    // can still be edited (an edit checks the whole name again); the cut leaves no space at the end.
+    const readable = (column: string) => `rtrim(left(btrim(regexp_replace(normalize(${column}, NFKC), ' {2,}', ' ', 'g')), 100))`;
+    const marked = (name: string, mark: string) => `rtrim(left(${name}, 89)) || ' (' || left(${mark}, 8) || ')'`;
     this.addSql(`
       with named as (
         select id, ${readable('name')} as readable, name, created_at from segment

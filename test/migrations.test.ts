@@ -673,6 +673,11 @@ it('puts the stored segment and API key names in the form people read them, one 
   await segment('Rote  Kunden', '2026-11-05T00:00:00Z');
   await segment('x'.repeat(99), '2026-11-06T00:00:00Z');
   await segment(`${'X'.repeat(99)}\u3000`, '2026-11-07T00:00:00Z');
+  // NFKC makes "…" three dots: a 99-character name becomes 103, cut to the 100 a name may have (else it could not be edited).
+  await segment(`${'y'.repeat(97)}……`, '2026-11-08T00:00:00Z');
+  // Two that read the same; the second's mark cuts it where a space ends the cut: no space before the mark but one.
+  await segment(`${'Z'.repeat(88)}  tail`, '2026-11-09T00:00:00Z');
+  await segment(`${'Z'.repeat(88)} tail`, '2026-11-10T00:00:00Z');
   const key = (name: string, digest: string, createdAt: string, revoked = false) =>
     conn.execute(`insert into api_key (id, name, role, digest, created_by, created_at, revoked_at) values (gen_random_uuid(), ?, 'viewer', ?, 'admin:test', ?, ?)`, [name, digest, createdAt, revoked ? createdAt : null]);
   await key('web  app', 'aaaaaaaa'.repeat(8), '2026-11-01T00:00:00Z');
@@ -690,6 +695,9 @@ it('puts the stored segment and API key names in the form people read them, one 
     'Rote Kunden',
     'x'.repeat(99),
     `${'X'.repeat(89)} ${mark(6)}`,
+    `${'y'.repeat(97)}...`,
+    `${'Z'.repeat(88)} ${mark(8)}`,
+    `${'Z'.repeat(88)} tail`,
   ]);
   expect(await conn.execute(`select left(digest, 8) as digest, name from api_key where created_by = 'admin:test' order by created_at`)).toEqual([
     { digest: 'aaaaaaaa', name: 'web app (aaaaaaaa)' },

@@ -14,6 +14,9 @@ async function server(perMinute: number) {
   /** Resolved as the next lookup begins (a client may give up only once its request has arrived, however slow the machine). */
   let lookupBegun: () => void = () => undefined;
   const nextLookup = () => new Promise<void>((resolve) => (lookupBegun = resolve));
+  /** Resolved once the next refused key has been counted. */
+  let failureRecorded: () => void = () => undefined;
+  const nextFailure = () => new Promise<void>((resolve) => (failureRecorded = resolve));
   const app = express();
   app.use('/graphql', limit.refuseOverLimit, async (req, res) => {
     lookups++;
@@ -21,28 +24,29 @@ async function server(perMinute: number) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     if (req.headers.authorization!.endsWith('-ok')) return void res.status(200).json({ data: {} });
     await limit.recordFailure(req);
+    failureRecorded();
     res.status(401).json({ errors: [] });
   });
   const listening = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => listening.once('listening', resolve));
   const url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}/graphql`;
   const ask = (key: string, signal?: AbortSignal) => fetch(url, { headers: { authorization: `Bearer ${key}` }, signal }).then((r) => r.status);
-  return { ask, nextLookup, lookups: () => lookups, close: () => new Promise((resolve) => listening.close(resolve)) };
+  return { ask, nextLookup, nextFailure, lookups: () => lookups, close: () => new Promise((resolve) => listening.close(resolve)) };
 }
 
 describe('the limit of wrong API keys', () => {
   it('counts a wrong key whose client gave up before the lookup ended: the lookup was made', async () => {
-    const { ask, nextLookup, lookups, close } = await server(3);
+    const { ask, nextLookup, nextFailure, lookups, close } = await server(3);
     try {
       for (let i = 0; i < 3; i++) {
         const gaveUp = new AbortController();
-        const begun = nextLookup();
+        const [begun, counted] = [nextLookup(), nextFailure()];
         const asked = ask(`made-up-${i}`, gaveUp.signal);
-        // The client leaves while its key is being looked up.
+        // The client leaves while its key is being looked up; the lookup goes on and refuses the key.
         await begun;
         gaveUp.abort();
         await expect(asked).rejects.toThrow();
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        await counted;
       }
       expect(lookups()).toBe(3);
       // Before, each count was taken back as its client left, and the lookups cost nothing: the next wrong key was looked up (401).
