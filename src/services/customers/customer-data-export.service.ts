@@ -12,12 +12,12 @@ import { reasonProblem } from '../../domain/text.js';
 import { recipientOf } from '../../domain/messages/catalogue.js';
 import { MINOR_UNIT_DIGITS } from '../../domain/money.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELDS, TAKEN_TYPED_DECISION, TYPED_INPUTS } from './customer-erasure.service.js';
+import { typedTexts, type TypedMessage, type TypedText } from '../../domain/customers/typed-input.js';
 
 /** What the export says of a referral value instead of its amounts. */
 export const REFERRAL_AMOUNTS_LEFT_OUT =
   'brought in customers of ours (the band says how many and how valuable, by the policy); the amounts are left out: they are what those customers are worth to us, their data, not yours';
-import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELDS, TAKEN_TYPED_DECISION, TYPED_INPUTS } from './customer-erasure.service.js';
-import { typedTexts, type TypedMessage, type TypedText } from '../../domain/customers/typed-input.js';
 
 /**
  * Who changed a customer's data, in the customer's words: they themselves (a link in a message), the company's
