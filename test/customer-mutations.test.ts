@@ -156,6 +156,17 @@ describe('updateCustomer', () => {
     expect(await found('zoë')).toEqual([both[1]]);
   });
 
+  it('counts the length of a name in Unicode NFC, as it is stored and as the import counts it', async () => {
+    const c = await newCustomer();
+    // U+0958 (Devanagari qa) is one character as typed and two in NFC: 200 typed are 400 stored.
+    const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: '\u0958'.repeat(200) } }, Role.Operator);
+    expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.name' });
+    expect(r.errors![0].message).toBe('name is at most 200 characters in Unicode NFC (this one has 400)');
+    expect((await em().findOneOrFail(Customer, c.id)).name).toBe('Ada Lovelace');
+    const fits = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: '\u0958'.repeat(100) } }, Role.Operator);
+    expect(fits.data!.updateCustomer.name).toBe('\u0915\u093c'.repeat(100));
+  });
+
   it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {
     const c = await newCustomer();
     const r = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'Changed', email: 'not-an-address' } }, Role.Operator);

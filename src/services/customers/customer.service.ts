@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { canonicalLocale, isEmail, isTimeZone, normaliseEmail } from '../../domain/customers/contact.js';
+import { canonicalLocale, CUSTOMER_NAME_MAX_LENGTH, isEmail, isTimeZone, normaliseEmail } from '../../domain/customers/contact.js';
 import { Customer, CustomerStatus, MessagePurpose, OutboxMessage } from '../../entities/index.js';
 import { AuditService, changedFields } from '../audit/audit.service.js';
 import type { OrderService } from '../orders/order.service.js';
@@ -328,8 +328,12 @@ function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
     // input methods) is found by "grünwald" typed on a keyboard. Letters are kept as written otherwise.
     const name = patch.name.trim().normalize('NFC');
     const hidden = hiddenCharacterProblem(name, 'A name', { joiners: true });
+    // Counted as stored, as the import counts it: NFC writes some letters as two (the Devanagari "क़", a Hebrew presentation
+    // form), so a name within the bound as typed can be over it in NFC.
+    const length = characterCount(name);
     if (!name) refuse('name', 'name must not be empty');
     else if (hidden) refuse('name', hidden);
+    else if (length > CUSTOMER_NAME_MAX_LENGTH) refuse('name', `name is at most ${CUSTOMER_NAME_MAX_LENGTH} characters in Unicode NFC (this one has ${length})`);
     else clean.name = name;
   }
   if (patch.email != null) {
