@@ -75,6 +75,7 @@ import { Migration20261226100000_offboarded_at_as_given } from './Migration20261
 import { Migration20261226110000_score_history_by_day } from './Migration20261226110000_score_history_by_day.js';
 import { Migration20261227164000_customer_names_nfc } from './Migration20261227164000_customer_names_nfc.js';
 import { Migration20261227164100_readable_names } from './Migration20261227164100_readable_names.js';
+import { Migration20261228000000_offer_names_nfc } from './Migration20261228000000_offer_names_nfc.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -154,4 +155,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261226110000_score_history_by_day', class: Migration20261226110000_score_history_by_day },
   { name: 'Migration20261227164000_customer_names_nfc', class: Migration20261227164000_customer_names_nfc },
   { name: 'Migration20261227164100_readable_names', class: Migration20261227164100_readable_names },
+  { name: 'Migration20261228000000_offer_names_nfc', class: Migration20261228000000_offer_names_nfc },
 ];

@@ -659,6 +659,22 @@ it('puts the stored customer names and e-mail addresses in NFC, leaving the rest
   await conn.execute(`delete from customer where id in (?, ?)`, [id, kept]);
 });
 
+it('puts the stored offer names and their translations in NFC, leaving the rest of the row as it was', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.up();
+  await orm.migrator.down({ to: migrationBefore('Migration20261228000000_offer_names_nfc') });
+  const offer = (code: string, name: string, translated: Record<string, string> | null) =>
+    conn.execute(`insert into offer (id, code, name, translated_names, audience, discount_percent, valid_from, created_at) values (gen_random_uuid(), ?, ?, ?, 'all', 10, '2026-01-01', now())`, [code, name, translated && JSON.stringify(translated)]);
+  await offer('NFC-MIG-1', 'Gru\u0308ner Tarif', { fr: 'Tarif e\u0301cologique', de: 'Gru\u0308n' });
+  await offer('NFC-MIG-2', 'Plain', null);
+  await orm.migrator.up();
+  expect(await conn.execute(`select code, name, translated_names from offer where code like 'NFC-MIG-%' order by code`)).toEqual([
+    { code: 'NFC-MIG-1', name: 'Gr\u00fcner Tarif', translated_names: { fr: 'Tarif \u00e9cologique', de: 'Gr\u00fcn' } },
+    { code: 'NFC-MIG-2', name: 'Plain', translated_names: null },
+  ]);
+  await conn.execute(`delete from offer where code like 'NFC-MIG-%'`);
+});
+
 it('puts the stored segment and API key names in the form people read them, one keeping a name that then reads as another\'s and the others marked', async () => {
   const conn = orm.em.getConnection();
   await orm.migrator.up();

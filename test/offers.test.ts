@@ -74,6 +74,16 @@ it('keeps its name in other languages, one per language, listed by language; an 
   await em().nativeDelete(Offer, { code: { $in: ['TREUE', 'PLAIN'] } });
 });
 
+it('stores its name and translations in Unicode NFC, as the offers import does, so importing the same name changes nothing', async () => {
+  const nfd = (s: string) => s.normalize('NFD');
+  const created = await create({ code: 'GRUEN', name: nfd('Grüner Tarif'), translatedNames: [{ language: 'fr', name: nfd('Tarif écologique') }] });
+  expect(created.errors).toBeUndefined();
+  expect(await em().findOneOrFail(Offer, { code: 'GRUEN' })).toMatchObject({ name: 'Gr\u00fcner Tarif', translatedNames: { fr: 'Tarif \u00e9cologique' } });
+  const csv = `code,name,audience,discount_percent,valid_from\nGRUEN,${nfd('Grüner Tarif')},existing,10,2026-01-01\n`;
+  expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Offers', csv } }, Role.Admin)).data!.importCsv).toMatchObject({ updated: 0, unchanged: 1 });
+  await em().nativeDelete(Offer, { code: 'GRUEN' });
+});
+
 it('refuses bad input and a taken code, and writes nothing', async () => {
   const before = await offerCount();
   const cases: [Partial<CreateOfferInput>, string, string][] = [

@@ -159,11 +159,12 @@ export class OfferService {
 const termsOf = (o: Offer): OfferTerms => ({ code: o.code, audience: o.audience, discountPercent: o.discountPercent ?? 0, validFrom: o.validFrom, validUntil: o.validUntil, serviceTier: o.serviceTier ?? null });
 
 /**
- * A name as messages quote it, trimmed: 1 to OFFER_NAME_MAX_LENGTH characters, written into the customers' e-mails as it
- * is, so no control or invisible characters (a joiner in an emoji is spelling).
+ * A name as messages quote it, trimmed and in Unicode NFC (as the offers import stores it, so that importing the same
+ * name again changes nothing): 1 to OFFER_NAME_MAX_LENGTH characters, written into the customers' e-mails as it is, so
+ * no control or invisible characters (a joiner in an emoji is spelling).
  */
 function shownName(value: string, field: string, label: string): string {
-  const name = value.trim();
+  const name = value.trim().normalize('NFC');
   if (!name || characterCount(name) > OFFER_NAME_MAX_LENGTH) throw invalid(field, `${label} must be 1 to ${OFFER_NAME_MAX_LENGTH} characters`);
   const hidden = hiddenCharacterProblem(name, label, { joiners: true });
   if (hidden) throw invalid(field, hidden);
