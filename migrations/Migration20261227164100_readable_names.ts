@@ -21,6 +21,7 @@ export class Migration20261227164100_readable_names extends Migration {
     const readable = (column: string) => `rtrim(left(btrim(regexp_replace(normalize(${column}, NFKC), ' {2,}', ' ', 'g')), 100))`;
     const marked = (name: string, mark: string) => `rtrim(left(${name}, 89)) || ' (' || left(${mark}, 8) || ')'`;
     this.addSql(`
+      create temporary table segment_renamed on commit drop as
       with named as (
         select id, ${readable('name')} as readable, name, created_at from segment
       ), ranked as (
@@ -28,8 +29,10 @@ export class Migration20261227164100_readable_names extends Migration {
       ), renamed as (
         select id, case when nth > 1 then ${marked('readable', 'id::text')} else readable end as new_name from ranked
       )
-      update segment s set name = r.new_name from renamed r where r.id = s.id and s.name <> r.new_name;`);
+      select r.id, r.new_name from renamed r join segment s on s.id = r.id where s.name <> r.new_name;`);
+    this.renameInTwoSteps('segment');
     this.addSql(`
+      create temporary table api_key_renamed on commit drop as
       with named as (
         select id, digest, revoked_at, ${readable('name')} as readable, name, created_at from api_key
       ), ranked as (
@@ -39,7 +42,18 @@ export class Migration20261227164100_readable_names extends Migration {
       ), renamed as (
         select id, case when revoked_at is null and nth > 1 then ${marked('readable', 'digest')} else readable end as new_name from ranked
       )
-      update api_key k set name = r.new_name from renamed r where r.id = k.id and k.name <> r.new_name;`);
+      select r.id, r.new_name from renamed r join api_key k on k.id = r.id where k.name <> r.new_name;`);
+    this.renameInTwoSteps('api_key');
+  }
+
+  /**
+   * The unique index on lower(name) is checked row by row as an update goes, so a name one row takes may still be another's
+   * that the same update renames after it (an OHM SIGN's name becoming the Greek omega's another row holds): every row
+   * renamed first gets a name no other has (a control character, which no name may hold, and its ID), then its new one.
+   */
+  private renameInTwoSteps(table: 'segment' | 'api_key'): void {
+    this.addSql(`update ${table} t set name = chr(1) || t.id::text from ${table}_renamed r where r.id = t.id;`);
+    this.addSql(`update ${table} t set name = r.new_name from ${table}_renamed r where r.id = t.id;`);
   }
 
   override down(): void | Promise<void> {

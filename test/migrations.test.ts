@@ -694,6 +694,10 @@ it('puts the stored segment and API key names in the form people read them, one 
   // Two that read the same; the second's mark cuts it where a space ends the cut: no space before the mark but one.
   await segment(`${'Z'.repeat(88)}  tail`, '2026-11-09T00:00:00Z');
   await segment(`${'Z'.repeat(88)} tail`, '2026-11-10T00:00:00Z');
+  // Distinct before (two spaces), one name after: the older keeps it, and its new name is in lower() the newer's name as it
+  // stands (an OHM SIGN is a Greek omega in lower case), which the unique index must not see before the newer is marked.
+  await segment('\u03c9mega  Kunden', '2026-11-11T00:00:00Z');
+  await segment('\u2126mega Kunden', '2026-11-12T00:00:00Z');
   const key = (name: string, digest: string, createdAt: string, revoked = false) =>
     conn.execute(`insert into api_key (id, name, role, digest, created_by, created_at, revoked_at) values (gen_random_uuid(), ?, 'viewer', ?, 'admin:test', ?, ?)`, [name, digest, createdAt, revoked ? createdAt : null]);
   await key('web  app', 'aaaaaaaa'.repeat(8), '2026-11-01T00:00:00Z');
@@ -714,6 +718,8 @@ it('puts the stored segment and API key names in the form people read them, one 
     `${'y'.repeat(97)}...`,
     `${'Z'.repeat(88)} ${mark(8)}`,
     `${'Z'.repeat(88)} tail`,
+    '\u03c9mega Kunden',
+    `\u03a9mega Kunden ${mark(11)}`,
   ]);
   expect(await conn.execute(`select left(digest, 8) as digest, name from api_key where created_by = 'admin:test' order by created_at`)).toEqual([
     { digest: 'aaaaaaaa', name: 'web app (aaaaaaaa)' },
