@@ -1,4 +1,4 @@
-import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
@@ -7,6 +7,7 @@ import { isUuid } from '../../domain/ids.js';
 import { ApiKey } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
+import { withUniqueName } from '../common/unique-name.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { API_KEY_REVOKED_CHANNEL, digestOf, type StoredApiKeys } from './api-keys.js';
 import { AuthException, AuthExceptionCode } from './auth.exception.js';
@@ -79,29 +80,26 @@ export class ApiKeyService {
     if (mixesLookAlikeScripts(name)) throw invalid('name', "A key's name mixes Latin, Cyrillic or Greek letters within a word (one may read as another, as a Cyrillic \"а\" as a Latin \"a\")");
     if (input.expiresAt && !(input.expiresAt.getTime() > now.getTime())) throw invalid('expiresAt', 'expiresAt must be in the future');
     const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
-    try {
-      return await this.em.transactional(async (em) => {
-        // As the unique index compares names: lower(name) among the keys not revoked.
-        const ids = await em.execute<{ id: string }[]>(`select id from api_key where lower(name) = lower(?) and revoked_at is null and expires_at <= ? for update`, [name, now]);
-        const expired = ids.length ? await em.find(ApiKey, { id: { $in: ids.map((r) => r.id) } }) : [];
-        for (const old of expired) {
-          em.assign(old, { revokedAt: now, revokedBy: actor });
-          this.audit.record(em, { actor, action: 'api-key.revoke', entityType: 'api-key', entityId: old.id, before: { revokedAt: null }, after: { name: old.name, fingerprint: fingerprint(old), revokedAt: now.toISOString(), reason: 'expired; its name was given to a new key' } });
-        }
-        if (expired.length) await em.flush();
-        const key = em.create(ApiKey, { name, role: input.role, digest: digestOf(secret).toString('hex'), createdBy: actor, expiresAt: input.expiresAt ?? null });
-        this.audit.record(em, { actor, action: 'api-key.issue', entityType: 'api-key', entityId: key.id, after: { name, role: key.role, fingerprint: fingerprint(key), expiresAt: key.expiresAt?.toISOString() ?? null } });
-        return { key, secret };
-      });
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        // Named as it is stored: "Web Front End" is taken by "web front end".
-        const [taken] = await this.em.fork().execute<{ name: string }[]>(`select name from api_key where lower(name) = lower(?) and revoked_at is null limit 1`, [name]);
-        const stored = taken?.name ?? name;
-        throw new AuthException(AuthExceptionCode.NameTaken, `A key in use is named "${stored}" (names are compared in any case)`, { field: 'name', name: stored });
-      }
-      throw error;
-    }
+    // Refused when a key in use has the name, quoted as stored: "Web Front End" is taken by "web front end".
+    return withUniqueName(
+      this.em,
+      { table: 'api_key', name, inUse: 'revoked_at is null' },
+      () =>
+        this.em.transactional(async (em) => {
+          // As the unique index compares names: lower(name) among the keys not revoked.
+          const ids = await em.execute<{ id: string }[]>(`select id from api_key where lower(name) = lower(?) and revoked_at is null and expires_at <= ? for update`, [name, now]);
+          const expired = ids.length ? await em.find(ApiKey, { id: { $in: ids.map((r) => r.id) } }) : [];
+          for (const old of expired) {
+            em.assign(old, { revokedAt: now, revokedBy: actor });
+            this.audit.record(em, { actor, action: 'api-key.revoke', entityType: 'api-key', entityId: old.id, before: { revokedAt: null }, after: { name: old.name, fingerprint: fingerprint(old), revokedAt: now.toISOString(), reason: 'expired; its name was given to a new key' } });
+          }
+          if (expired.length) await em.flush();
+          const key = em.create(ApiKey, { name, role: input.role, digest: digestOf(secret).toString('hex'), createdBy: actor, expiresAt: input.expiresAt ?? null });
+          this.audit.record(em, { actor, action: 'api-key.issue', entityType: 'api-key', entityId: key.id, after: { name, role: key.role, fingerprint: fingerprint(key), expiresAt: key.expiresAt?.toISOString() ?? null } });
+          return { key, secret };
+        }),
+      (stored) => new AuthException(AuthExceptionCode.NameTaken, `A key in use is named "${stored}" (names are compared in any case)`, { field: 'name', name: stored }),
+    );
   }
 
   /** Revokes a key: refused from then on, in every API process that hears of it (else within the verifier's cache time). Revoking it again changes nothing. */

@@ -1,10 +1,11 @@
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { isUuid } from '../../domain/ids.js';
 import { Segment } from '../../entities/index.js';
 import { changedFields, type AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
+import { withUniqueName } from '../common/unique-name.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { assertCustomerFilter, storedFilter, type CustomerFilter } from '../customers/customer-query.js';
 import { SegmentException, SegmentExceptionCode } from './segment.exception.js';
@@ -89,19 +90,10 @@ export class SegmentService {
     });
   }
 
-  private async uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      // The unique index on lower(name) decides, also between two marketers saving the same name at once.
-      if (error instanceof UniqueConstraintViolationException) {
-        // Named as it is stored, the name the marketer finds in the list: "GRÜNE KUNDEN" is taken by "Grüne Kunden".
-        const [taken] = await this.em.fork().execute<{ name: string }[]>(`select name from segment where lower(name) = lower(?) limit 1`, [name]);
-        const stored = taken?.name ?? name;
-        throw new SegmentException(SegmentExceptionCode.NameTaken, `A segment named "${stored}" exists (names are compared in any case)`, { field: 'name', name: stored });
-      }
-      throw error;
-    }
+  /** `write`, refused with NameTaken when the unique index on lower(name) says another segment has the name. */
+  private uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
+    return withUniqueName(this.em, { table: 'segment', name }, write, (stored) =>
+      new SegmentException(SegmentExceptionCode.NameTaken, `A segment named "${stored}" exists (names are compared in any case)`, { field: 'name', name: stored }));
   }
 }
 
