@@ -187,6 +187,31 @@ it("previews a repeating campaign's next pass without its members, and an ended 
   expect(await preview(draft.id)).toMatchObject({ customers: 0, treated: 0, holdout: 0, messages: 0, heldBack: [], sample: [] });
 });
 
+it('warns before the launch when its groups will compare little: a draw that held nobody back, groups too small for a p-value, a holdout in the playbook already', async () => {
+  const few = await namedCustomers('Fewcomparer', 3, { marketingConsent: true });
+  const small = await create('Thank the few', 'Appreciation', 'Fewcomparer', 10);
+  const drawn = await drawnToHoldout(small.id, few);
+  expect(await preview(small.id)).toMatchObject({ customers: 3, holdout: drawn.length, comparisonWarning: drawn.length ? 'groups-too-small' : 'no-holdout' });
+  // No holdout asked for: nothing to warn of.
+  expect((await preview((await create('Thank the few, all', 'Appreciation', 'Fewcomparer', 0)).id))!.comparisonWarning).toBeNull();
+
+  // Account reviews of loss-making accounts, some of the holdout in a review already (the daily sweep's).
+  const many = await namedCustomers('Manycomparer', 60);
+  await lossMaking(many);
+  const halved = await create('Review the many', 'AccountReview', 'Manycomparer', 50);
+  const held = await drawnToHoldout(halved.id, many);
+  expect(held.length).toBeGreaterThanOrEqual(10);
+  expect(held.length).toBeLessThanOrEqual(50);
+  expect(await preview(halved.id)).toMatchObject({ customers: 60, holdout: held.length, comparisonWarning: null });
+  await underWay('account-review', held.slice(0, Math.floor(held.length / 2) - 1));
+  expect(await preview(halved.id)).toMatchObject({ alreadyInRun: { holdout: Math.floor(held.length / 2) - 1 }, comparisonWarning: null });
+  await underWay('account-review', held.slice(Math.floor(held.length / 2) - 1, Math.ceil(held.length / 2)));
+  expect(await preview(halved.id)).toMatchObject({ alreadyInRun: { holdout: Math.ceil(held.length / 2) }, comparisonWarning: 'holdout-in-playbook' });
+  // Launched, the outcome shows the comparison: a next pass's preview says nothing.
+  await rows(sql`update campaign set status = 'running' where id = ${halved.id}::uuid`);
+  expect((await preview(halved.id))!.comparisonWarning).toBeNull();
+});
+
 it('shows the outcome of both groups, one without members with zeros and null rates', async () => {
   await namedCustomers('Outcomer', 2);
   const draft = await create('Thank the outcomers', 'Appreciation', 'Outcomer', 0);

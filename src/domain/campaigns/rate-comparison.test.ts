@@ -1,4 +1,4 @@
-import { compareRates } from './rate-comparison.js';
+import { compareRates, comparisonWarning } from './rate-comparison.js';
 
 describe('compareRates', () => {
   it("gives Newcombe's published interval and the z-test's p-value (56/70 against 48/80)", () => {
@@ -52,5 +52,29 @@ describe('compareRates', () => {
     expect(() => compareRates({ count: 5, of: 4 }, { count: 0, of: 1 })).toThrow(RangeError);
     expect(() => compareRates({ count: -1, of: 4 }, { count: 0, of: 1 })).toThrow(RangeError);
     expect(() => compareRates({ count: 1.5, of: 4 }, { count: 0, of: 1 })).toThrow(RangeError);
+  });
+});
+
+describe('comparisonWarning', () => {
+  const groups = (treated: number, holdout: number, holdoutInRun = 0, holdoutPercent = 10) => comparisonWarning({ holdoutPercent, treated, holdout, holdoutInRun });
+
+  it('says nothing without a holdout asked for or without anyone to enrol', () => {
+    expect(groups(3, 0, 0, 0)).toBeNull();
+    expect(groups(0, 0)).toBeNull();
+  });
+
+  it('warns when the draw held nobody back', () => {
+    expect(groups(3, 0)).toBe('no-holdout');
+  });
+
+  it('warns when a group is below the 10 members a rate of one half needs for a p-value', () => {
+    expect(groups(22, 9, 0, 50)).toBe('groups-too-small');
+    expect(groups(9, 40, 0, 50)).toBe('groups-too-small');
+    expect(groups(90, 10)).toBeNull();
+  });
+
+  it('warns when half the holdout or more is in a run of the playbook already', () => {
+    expect(groups(90, 10, 5)).toBe('holdout-in-playbook');
+    expect(groups(90, 10, 4)).toBeNull();
   });
 });

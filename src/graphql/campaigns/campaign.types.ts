@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CampaignGroup, CampaignStatus, type PlaybookRun } from '../../entities/index.js';
 import { CampaignMetric, HOLDOUT_KEPT_DAYS, LEFT_OUT_REASONS, MAX_CAMPAIGN_NAME, MAX_REPEAT_EVERY_DAYS, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { MIN_EXPECTED_COUNT } from '../../domain/campaigns/rate-comparison.js';
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { connectionOf } from '../common/connection.js';
@@ -289,6 +290,12 @@ export class CampaignPreviewType {
     description: `Customers of the segment left out (not in customers): in the holdout of another campaign of the same playbook that is still measuring (under way, or ended less than ${HOLDOUT_KEPT_DAYS} days ago; a repeating one: drawn less than ${HOLDOUT_KEPT_DAYS} days ago), whose comparison enrolling them would end; not one drawn while in a run of the playbook, whom that campaign never kept it from`,
   })
   inOtherHoldout!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `Why the outcome will compare the launch's groups little, said while the campaign can still change (a draft or scheduled one; null once launched, when the outcome shows its comparison, and when none applies or no holdout is asked for): no-holdout (the draw, a stable one per customer, held nobody back: nothing to compare); groups-too-small (treated or holdout under ${2 * MIN_EXPECTED_COUNT} customers: even a rate of one half gives no p-value; a larger segment or holdoutPercent helps); holdout-in-playbook (half the holdout or more is in a run of the playbook already, see alreadyInRun: the comparison sets the playbook against itself)`,
+  })
+  comparisonWarning!: string | null;
 
   @Field(() => [CampaignLeftOutType], {
     description:

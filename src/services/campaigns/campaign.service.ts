@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { compareRates, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
+import { compareRates, comparisonWarning, type ComparisonWarning, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
 import { CampaignMetric, campaignPlaybook, LEFT_OUT_REASONS, type LeftOutReason, type AudiencePolicies, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
@@ -52,6 +52,8 @@ export interface CampaignPreview {
   alreadyInRun: { treated: number; holdout: number };
   /** Customers of the segment left out (not in `customers`): in the holdout of another campaign of the playbook still measuring (`inMeasuringHoldout`). */
   inOtherHoldout: number;
+  /** Why the launch's groups will compare little (`comparisonWarning`); null once launched (the outcome shows the comparison), and when they can. */
+  comparisonWarning: ComparisonWarning | null;
   /**
    * The segment's other customers left out, by reason (`LEFT_OUT_REASONS`), each counted once, by the first reason in
    * that order that applies; reasons with none left out are not listed. `customers + inOtherHoldout + sum(leftOut)` is
@@ -219,7 +221,7 @@ export class CampaignService {
   async preview(id: string): Promise<CampaignPreview> {
     const campaign = await this.get(id);
     if (ENDED.includes(campaign.status)) {
-      return { customers: 0, treated: 0, holdout: 0, messages: 0, heldBack: [], alreadyInRun: { treated: 0, holdout: 0 }, inOtherHoldout: 0, leftOut: [], sample: [] };
+      return { customers: 0, treated: 0, holdout: 0, messages: 0, heldBack: [], alreadyInRun: { treated: 0, holdout: 0 }, inOtherHoldout: 0, comparisonWarning: null, leftOut: [], sample: [] };
     }
     const { marketing, messagesPerRun, runPer, proposesOffer, heldWhileOverdue } = campaignPlaybook(campaign.playbook)!;
     const now = new Date();
@@ -314,6 +316,8 @@ export class CampaignService {
       heldBack: [...held].map(([reason, n]) => ({ reason, customers: n })).sort((a, b) => b.customers - a.customers || a.reason.localeCompare(b.reason)),
       alreadyInRun,
       inOtherHoldout: inOthersHoldout,
+      // Before the launch only: a pass of a campaign under way adds to the groups its outcome compares already.
+      comparisonWarning: [CampaignStatus.Draft, CampaignStatus.Scheduled].includes(campaign.status) ? comparisonWarning({ holdoutPercent: campaign.holdoutPercent, treated: customers - holdout, holdout, holdoutInRun: alreadyInRun.holdout }) : null,
       // In the order the rules are asked (the order of LEFT_OUT_REASONS).
       leftOut: (Object.keys(LEFT_OUT_REASONS) as LeftOutReason[]).filter((reason) => leftOut.has(reason)).map((reason) => ({ reason, customers: leftOut.get(reason)! })),
       sample,
