@@ -88,6 +88,17 @@ describe('message templates', () => {
     expect(() => renderMessage('nope', 'Bob', {}, 'en', 'EUR')).toThrow(/no message template/);
   });
 
+  it('tells a customer under notice why, that no closing fee is charged, and that a person answers an objection, in each language', () => {
+    const en = renderMessage('offboarding-notice', 'Bob', { noticeEndsOn: '2027-01-31' }, 'en', 'EUR').text;
+    expect(en).toMatch(/could not find a service or offer of ours that fits it/);
+    expect(en).toMatch(/without any closing fee/);
+    expect(en).toMatch(/reply to this message: a person will answer you before that day/);
+    const de = renderMessage('offboarding-notice', 'Bob', { noticeEndsOn: '2027-01-31' }, 'de', 'EUR').text;
+    expect(de).toMatch(/keinen Service und kein Angebot gefunden/);
+    expect(de).toMatch(/ohne Abschlussgebühr/);
+    expect(de).toMatch(/Eine Person antwortet Ihnen vor diesem Tag/);
+  });
+
   it('writes a day as the language writes it, day first', () => {
     expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'en', 'EUR').text).toMatch(/end our contract on 31 January 2027\./);
     expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'de-AT', 'EUR').text).toMatch(/Vertrag zum 31\. Januar 2027 zu beenden/);

@@ -87,7 +87,8 @@ export const templates: Record<string, Template> = {
   'account-proposal-confirmed': (name, p) => ({ subject: 'Done: your change', text: `Hello ${name},\n\nas agreed: ${proposalText(p)}. Thank you.\n\nKind regards` }),
   'offboarding-notice': (name, p, write) => ({
     subject: 'Our contract will end',
-    text: `Hello ${name},\n\nwe have decided to end our contract on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}. Until then everything continues as usual. We will help you switch, send a final invoice, and give you all your data.\n\nKind regards`,
+    // Why, in the customer's terms, and how to object: a person decided it, and a person answers before the day.
+    text: `Hello ${name},\n\nwe have decided to end our contract on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}. We looked at how you use our service and could not find a service or offer of ours that fits it at what it costs us to provide; we are sorry. Until then everything continues as usual. We will help you switch, send a final invoice without any closing fee, and give you all your data.\n\nIf you would like to talk about it, or think we got something wrong, reply to this message: a person will answer you before that day.\n\nKind regards`,
   }),
   'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
   'account-offer-accepted': (name, p) => {
