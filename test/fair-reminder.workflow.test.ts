@@ -593,7 +593,7 @@ it('reports per loyalty band what was charged, waived and sent: loyal payers pay
   expect((await stack.gql(FairnessReportDocument, { since: 'last year' }, Role.Viewer)).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
 });
 
-it('counts as offers only those sent with an offer (a cheaper tier proposed apart), as messages only those to the customer, and as held back only what the contact guard held back', async () => {
+it('counts as offers only those sent with an offer (a cheaper tier proposed and notices that the contract ends apart), as messages only those to the customer, and as held back only what the contact guard held back', async () => {
   const em = stack.orm.em.fork();
   const customer = em.create(Customer, { name: 'Fair Counted', email: 'fair-counted@example.com', acquiredAt: day(-730) });
   // A band of its own, so the worker's deliveries for other tests do not move these counts.
@@ -610,11 +610,14 @@ it('counts as offers only those sent with an offer (a cheaper tier proposed apar
   // An account review's offer is an offer; its cheaper tier for a loss-making account is not, and counts apart.
   await write('proposal-offer-sent', 'account-proposal', MessagePurpose.Marketing, { proposal: { kind: 'offer', offerCode: 'LOYAL' } }, 'sent_at = now()');
   await write('proposal-tier-sent', 'account-proposal', MessagePurpose.Service, { proposal: { kind: 'tier-change', tier: 'basic' } }, 'sent_at = now()');
+  // A notice that the contract ends, sent, is counted apart too; one held back before it went is not.
+  await write('notice-sent', 'offboarding-notice', MessagePurpose.Service, { noticeEndsOn: '2027-01-31' }, 'sent_at = now()');
+  await write('notice-held', 'offboarding-notice', MessagePurpose.Service, { noticeEndsOn: '2027-01-31' }, "suppressed_at = now(), suppressed_reason = 'run-cancelled: the run was cancelled'");
   await write('call-task', 'call-personal', MessagePurpose.Service, {}, 'sent_at = now()');
   await write('reminder-cancelled', 'reminder-friendly', MessagePurpose.Service, {}, "suppressed_at = now(), suppressed_reason = 'run-cancelled: the run was cancelled'");
   const since = new Date(Date.now() - DAY).toISOString().slice(0, 10);
   const report = (await stack.gql(FairnessReportDocument, { since }, Role.Viewer)).data!.fairnessReport;
-  expect(report!.find((b) => b.band === 'fairness-test')).toMatchObject({ customers: 1, offers: 2, tierChangeProposals: 1, messagesSent: 4, marketingMessagesSent: 3, messagesSuppressed: 1 });
+  expect(report!.find((b) => b.band === 'fairness-test')).toMatchObject({ customers: 1, offers: 2, tierChangeProposals: 1, offboardingNotices: 1, messagesSent: 5, marketingMessagesSent: 3, messagesSuppressed: 1 });
 });
 
 it('counts a message under the loyalty band it was written for, not the one its customer has today', async () => {

@@ -18,6 +18,9 @@ export class FairnessBandType {
   @Field(() => Int, { description: "An account review's proposals of a cheaper service tier to a loss-making account, sent: not offers, counted apart" })
   tierChangeProposals!: number;
 
+  @Field(() => Int, { description: "Notices that the contract ends, sent: an account review's offboarding of a loss-making account, each approved by a person (not those held back or withdrawn before they went). Loyalty working both ways: a loyal band with many is worth a look" })
+  offboardingNotices!: number;
+
   @Field(() => Int, { description: "Payment reminders that went out (not those held back before delivery), on invoices due since that day: the fair reminders' (each a message, under the band it was decided for) and those an import brought with the invoice (`reminders_sent`: the billing system's, sent no message here, under the customer's band today)" })
   remindersSent!: number;
 

@@ -24,6 +24,8 @@ export interface FairnessBand {
    * go to loss-making accounts and take service away rather than add value.
    */
   tierChangeProposals: number;
+  /** Notices that the contract ends (an account review's offboarding, approved by a person), sent: the harshest measure, counted by band. */
+  offboardingNotices: number;
   remindersSent: number;
   feesChargedMinor: number;
   feesWaivedMinor: number;
@@ -61,6 +63,7 @@ export class FairnessReportService {
                count(*) filter (where m.sent_at is not null and ((m.template = 'account-proposal' and m.payload -> 'proposal' ->> 'kind' = 'offer')
                                                                or (m.template = 'appreciation' and m.payload ->> 'offerCode' is not null))) as offers,
                count(*) filter (where m.sent_at is not null and m.template = 'account-proposal' and m.payload -> 'proposal' ->> 'kind' = 'tier-change') as tier_changes,
+               count(*) filter (where m.sent_at is not null and m.template = 'offboarding-notice') as notices,
                count(*) filter (where m.sent_at is not null) as sent,
                count(*) filter (where m.sent_at is not null and m.purpose = 'marketing') as marketing,
                count(*) filter (where split_part(m.suppressed_reason, ':', 1) in (${sql.join(GUARD_REASONS.map((r) => sql`${r}`))})) as suppressed
@@ -70,7 +73,7 @@ export class FairnessReportService {
         select band, count(*) as n from band group by band
       )
       select x.band, coalesce(c.n, 0)::int as customers,
-             coalesce(ms.offers, 0)::int as offers, coalesce(ms.tier_changes, 0)::int as tier_changes, coalesce(iv.reminders, 0)::int as reminders,
+             coalesce(ms.offers, 0)::int as offers, coalesce(ms.tier_changes, 0)::int as tier_changes, coalesce(ms.notices, 0)::int as notices, coalesce(iv.reminders, 0)::int as reminders,
              coalesce(iv.charged, 0) as charged, coalesce(iv.waived, 0) as waived,
              coalesce(ms.sent, 0)::int as sent, coalesce(ms.marketing, 0)::int as marketing, coalesce(ms.suppressed, 0)::int as suppressed
         -- A band fees or messages were decided for may have no customers today.
@@ -82,6 +85,7 @@ export class FairnessReportService {
       customers: Number(r.customers),
       offers: Number(r.offers),
       tierChangeProposals: Number(r.tier_changes),
+      offboardingNotices: Number(r.notices),
       remindersSent: Number(r.reminders),
       feesChargedMinor: Number(r.charged),
       feesWaivedMinor: Number(r.waived),
