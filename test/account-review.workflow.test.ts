@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { ContactStatusService } from '../src/services/outbox/contact-status.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -23,6 +24,7 @@ import {
   DecideOffboardingDocument,
   EraseCustomerDocument,
   ExportCustomerDataDocument,
+  RunningPlaybookRunRecordsDocument,
   RunningPlaybookRunsDocument,
   StartAccountReviewDocument,
   type RunningPlaybookRunsFilterInput,
@@ -609,6 +611,17 @@ it('proposes, when no cheaper tier helps, the offer that moves the account to a 
   const listed = (await stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer)).data!.runningPlaybookRuns!.edges.map((e) => e.node);
   expect(listed.find((r) => r.customerId === c.id)!.accountProposal).toEqual({ kind: 'Offer', tier: 'Standard', offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15, reason });
   expect(listed.find((r) => r.customerId === silent.id)!.accountProposal).toBeNull();
+  // A list of what the records hold asks Temporal nothing; one with a run's step or state asks it once per run listed.
+  const asked = jest.spyOn(TemporalPlaybookEngine.prototype, 'runState');
+  try {
+    const records = (await stack.gql(RunningPlaybookRunRecordsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer)).data!.runningPlaybookRuns!.edges.map((e) => e.node);
+    expect(records.find((r) => r.customerId === c.id)).toMatchObject({ workflowId: accountReviewWorkflowId(c.id), status: 'Running' });
+    expect(asked).not.toHaveBeenCalled();
+    await stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer);
+    expect(asked.mock.calls.length).toBeGreaterThanOrEqual(records.length);
+  } finally {
+    asked.mockRestore();
+  }
   expect(await outboxSteps(accountReviewWorkflowId(silent.id))).toEqual([]);
   expect(await eventually(() => review(complaining.id), (s) => s?.proposal != null)).toMatchObject({
     proposal: expect.stringMatching(/^none: no cheaper tier; an offer is marketing, which the contact guard holds back now \(open-complaint: a complaint or the fix of an issue is open/),

@@ -1,5 +1,6 @@
 import { LocalDateResolver } from 'graphql-scalars';
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import type { Customer, FixCase, PlaybookRun } from '../../entities/index.js';
 import { CustomerType } from '../customers/customer.types.js';
@@ -9,7 +10,8 @@ import { mapPage } from '../../services/common/pagination.js';
 import { PageArgs, pageComplexity } from '../common/connection.js';
 import { LIVE_STATE_COMPLEXITY } from '../limits.js';
 import { FixCaseType } from './fix-case.types.js';
-import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput, shownStep, STEP_DESCRIPTION } from './playbook-run.types.js';
+import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput, selectsLiveState, shownStep, STEP_DESCRIPTION } from './playbook-run.types.js';
+import { selectedFields } from '../common/selection.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
 
 @Resolver(() => PlaybookRunType)
@@ -18,15 +20,19 @@ export class PlaybookResolver {
   @Query(() => PlaybookRunConnection, {
     nullable: true,
     description:
-      "Runs under way by their tags, newest first by when their current execution started in Temporal (a run reset there counts from its reset, whatever its startedAt), each with its live state (one Temporal query per run): e.g. account reviews awaiting an offboarding decision. From Temporal's search index, which is eventually consistent; pages go by position. Null, with UNAVAILABLE/PLAYBOOK_ENGINE_UNAVAILABLE, while Temporal cannot be reached: the other fields of the request still answer",
+      "Runs under way by their tags, newest first by when their current execution started in Temporal (a run reset there counts from its reset, whatever its startedAt), each with its live state (one Temporal query per run, made only when a field of it or step is selected: workflowId, playbook, customerId, customer, status, outcome, startedAt and finishedAt come from the run's record): e.g. account reviews awaiting an offboarding decision. From Temporal's search index, which is eventually consistent; pages go by position. Null, with UNAVAILABLE/PLAYBOOK_ENGINE_UNAVAILABLE, while Temporal cannot be reached: the other fields of the request still answer",
     complexity: pageComplexity,
   })
   async runningPlaybookRuns(
     @Arg('filter', () => RunningPlaybookRunsFilterInput, { nullable: true }) filter: RunningPlaybookRunsFilterInput | null,
     @Args() args: PageArgs,
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<PlaybookRunConnection> {
-    return mapPage(await ctx.services.playbooks.running(filter ?? {}, args), PlaybookRunType.from);
+    // A run's live state (one Temporal query per run) only when a field of it is selected; a listed run's step is its state's.
+    const fields = selectedFields(info, 'edges', 'node');
+    const live = selectsLiveState(fields) || fields.includes('step');
+    return mapPage(await ctx.services.playbooks.running(filter ?? {}, args, { live }), PlaybookRunType.from);
   }
 
   @Allow(Role.Viewer)

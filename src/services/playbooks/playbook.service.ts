@@ -566,9 +566,10 @@ export class PlaybookService {
    * Runs under way that carry these tags (as operators search in the Temporal UI), newest
    * first, each with its record and live state: e.g. the account reviews awaiting an
    * offboarding decision. The engine's search index is eventually consistent, and pages go
-   * by position, so a run that moved on meanwhile may be skipped or shown twice.
+   * by position, so a run that moved on meanwhile may be skipped or shown twice. Without
+   * `live`, each run as its record and the search have it (its state null).
    */
-  async running(search: RunSearch, args: PageArgs): Promise<Page<PlaybookRunView>> {
+  async running(search: RunSearch, args: PageArgs, options: { live: boolean }): Promise<Page<PlaybookRunView>> {
     assertPageSize(args.first);
     assertRunSearch(search);
     const tag = scopedTag('running-runs', { ...search });
@@ -577,9 +578,9 @@ export class PlaybookService {
     if (offset < 0 || offset > MAX_RUNNING_OFFSET) throw invalidCursor(args.after!);
     const found = await this.engine.findRunning(search, offset, args.first + 1);
     const records = await this.runs.findByWorkflowIds(found.map((run) => run.workflowId));
-    // (The one beyond the page only says there is a next page: no state asked for it.)
+    // Live state only when asked for (one engine query per run); the one beyond the page only says there is a next page.
     const views = await Promise.all(
-      found.map(async ({ workflowId, playbook, customerId, loyaltyBand }, i) => ({ workflowId, playbook, customerId, loyaltyBandTag: loyaltyBand, record: records.get(workflowId) ?? null, state: i < args.first ? await this.liveStateOrUnknown(workflowId) : null })),
+      found.map(async ({ workflowId, playbook, customerId, loyaltyBand }, i) => ({ workflowId, playbook, customerId, loyaltyBandTag: loyaltyBand, record: records.get(workflowId) ?? null, state: options.live && i < args.first ? await this.liveStateOrUnknown(workflowId) : null })),
     );
     return toPage(views, args.first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
   }
