@@ -206,6 +206,13 @@ describe('order by the day described', () => {
     // An ID that is not a score's is refused.
     const bad = await stack.gql(ScoreHistoryDocument, { id: c, kind: 'ChurnRisk', last: 2, after: { asOf, computedAt, id: 'not-a-score' } }, Role.Viewer);
     expect(bad.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR' });
+    // So is a value of another score's history, or of another customer's, as another parent's cursor is.
+    const snapshot = id.split('/')[0];
+    const otherKind = await stack.gql(ScoreHistoryDocument, { id: c, kind: 'ChurnRisk', last: 2, after: { asOf, computedAt, id: `${snapshot}/clv` } }, Role.Viewer);
+    expect(otherKind.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after.id' });
+    expect(otherKind.errors![0].message).toBe("after.id must be the id of a value of this customer's churn-risk history");
+    const otherCustomer = await stack.gql(ScoreHistoryDocument, { id: d, kind: 'ChurnRisk', last: 2, after: { asOf, computedAt, id } }, Role.Viewer);
+    expect(otherCustomer.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after.id' });
   });
 
   it("reads a page of customers' histories in that order in one statement", async () => {

@@ -119,14 +119,20 @@ export class ScoreService {
    * a page of customers. `after`: the last value of the previous page, to page further back
    * (keyset). `before`: only values computed before that time (a filter, not a position in this order).
    */
-  historyFor(customerId: string, kind: ScoreKind, limit: number, { before = null, after = null }: { before?: Date | null; after?: HistoryPosition | null } = {}): Promise<ScoreRecord[]> {
+  async historyFor(customerId: string, kind: ScoreKind, limit: number, { before = null, after = null }: { before?: Date | null; after?: HistoryPosition | null } = {}): Promise<ScoreRecord[]> {
     if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_SCORE_HISTORY)) {
       throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `last must be between 1 and ${MAX_SCORE_HISTORY}`, { last: limit, field: 'last' });
     }
     let position: HistoryKeyset | null = null;
     if (after) {
-      const snapshotId = SCORE_ID.exec(after.id)?.[1];
+      const [, snapshotId, ownKind] = SCORE_ID.exec(after.id) ?? [];
+      const notOfThisHistory = () => new PaginationException(PaginationExceptionCode.InvalidCursor, `after.id must be the id of a value of this customer's ${kind} history`, { field: 'after.id' });
       if (!snapshotId) throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after.id must be the id of a score of the history', { field: 'after.id' });
+      // As the other lists refuse a cursor of another parent: a position from another customer's or another score's
+      // history (a front end mixing up two "load more" buttons) would page from wherever its keys fall.
+      if (ownKind && ownKind !== `/${kind}`) throw notOfThisHistory();
+      const { rows } = await sql`select 1 from score_snapshot where id = ${snapshotId.toLowerCase()}::uuid and customer_id = ${customerId}::uuid and scores ? ${kind}`.execute(this.em.getKysely());
+      if (!rows.length) throw notOfThisHistory();
       position = { asOf: after.asOf, computedAt: after.computedAt.toISOString(), snapshotId: snapshotId.toLowerCase() };
     }
     const key: HistoryKey = [customerId, kind, limit, before?.toISOString() ?? null, position];
