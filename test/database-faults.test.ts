@@ -19,14 +19,18 @@ let orm: Orm;
 let temporal: TemporalClient;
 let api: Api;
 const KEY = 'test-viewer-key-0123456789';
+/** The test database's URL through the proxy. */
+const viaProxyUrl = () => {
+  const viaProxy = new URL(db.url);
+  viaProxy.port = String(proxy.port);
+  return viaProxy.toString();
+};
 
 beforeAll(async () => {
   db = await createTestDatabase('hang');
   const target = new URL(db.url);
   proxy = await stallingProxy(target.hostname, Number(target.port));
-  const viaProxy = new URL(db.url);
-  viaProxy.port = String(proxy.port);
-  const config = loadConfig({ ...process.env, DATABASE_URL: viaProxy.toString(), TEMPORAL_ADDRESS: '127.0.0.1:1', API_KEYS: `viewer:${KEY}` });
+  const config = loadConfig({ ...process.env, DATABASE_URL: viaProxyUrl(), TEMPORAL_ADDRESS: '127.0.0.1:1', API_KEYS: `viewer:${KEY}` });
   orm = await createOrm(config.databaseUrl, apiOrmOptions({ connectionTimeoutMillis: 1_000, statement_timeout: 1_000, query_timeout: 1_500 }));
   await migrateUp(orm);
   temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, { lazy: true });
@@ -118,6 +122,41 @@ it("keeps an operator's dashboard answering when its status cannot be read in ti
     await direct.close();
   }
 }, 30_000);
+
+it("keeps Temporal's gauges in /metrics while PostgreSQL hangs: only the database's figures are left out", async () => {
+  // Temporal answers (the test server), PostgreSQL is reached through the proxy; a task queue of its own, with no schedules in place.
+  const taskQueue = `database-faults-${process.pid}-${Date.now()}`;
+  const config = loadConfig({ ...process.env, DATABASE_URL: viaProxyUrl(), PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, API_KEYS: `viewer:${KEY}` });
+  const reachable = await connectTemporal(config.temporal.address, config.temporal.namespace);
+  const metricsApi = await createApi({ config, orm, temporal: reachable, logger: createLogger('silent', 'api') });
+  const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+  try {
+    const url = (await metricsApi.listen()).url.replace(/\/graphql$/, '/metrics');
+    const scrape = async () => (await fetch(url)).text();
+    const before = await scrape();
+    expect(metric(before, 'retention_operations_status_up')).toBe(1);
+    expect(metric(before, 'retention_fix_cases_open')).toBe(0);
+    expect(metric(before, 'retention_temporal_up')).toBe(1);
+
+    proxy.stall();
+    // Past the one-second reuse of a scrape's reading.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const started = Date.now();
+    const during = await scrape();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The database's figures are left out, not stale ...
+    expect(metric(during, 'retention_operations_status_up')).toBe(0);
+    expect(during.match(/^retention_(outbox|rescore|fix_cases|invoices|customers|playbook_runs)\w*(\{.*\})? .*$/gm)).toBeNull();
+    // ... while Temporal's stand: it answers, no worker polls this queue, and none of the deployment's schedules is in place for it.
+    expect(metric(during, 'retention_temporal_up')).toBe(1);
+    expect(metric(during, 'retention_workers_polling')).toBe(0);
+    expect(during.match(/^retention_schedule_exists\{schedule="[a-z-]+"\} 0$/gm)).toHaveLength(5);
+  } finally {
+    proxy.resume();
+    await metricsApi.stop();
+    await reachable.close();
+  }
+}, 60_000);
 
 it('gives back to the pool the connection of a transaction PostgreSQL ended, so a restart or a failover does not use the pool up', async () => {
   // Two connections at most: each transaction below loses its own (kysely before 0.29.9 kept such a connection checked out for good).

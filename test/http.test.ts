@@ -716,14 +716,18 @@ it('is ready while PostgreSQL and Temporal answer, and not ready once PostgreSQL
   expect(unknownKey.status).toBe(503);
   expect(unknownKey.headers.get('retry-after')).toBe('5');
   expect(((await unknownKey.json()) as any).errors[0]).toMatchObject({ extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' } });
-  // Metrics still answer without the database: the operations status could not be read, so its gauges are left out rather than
-  // stale (an alert on them could not fire), and revocations are not heard now.
+  // Metrics still answer without the database: the database's figures could not be read, so their gauges are left out rather than
+  // stale (an alert on them could not fire), and revocations are not heard now; Temporal's, read apart, stand (is it down too?
+  // is a schedule paused?).
   await new Promise((r) => setTimeout(r, 1_100));
   const scraped = await fetch(`${base}/metrics`);
   expect(scraped.status).toBe(200);
   const unread = await scraped.text();
   expect(metric(unread, 'retention_operations_status_up')).toBe(0);
-  expect(unread.match(/^retention_(outbox|rescore|fix_cases|playbook_runs|worker)\w*(\{.*\})? .*$/gm)).toBeNull();
+  expect(unread.match(/^retention_(outbox|rescore|fix_cases|invoices|customers|playbook_runs)\w*(\{.*\})? .*$/gm)).toBeNull();
+  expect(metric(unread, 'retention_temporal_up')).toBe(1);
+  expect(metric(unread, 'retention_workers_polling')).toBe(0);
+  expect(unread.match(/^retention_schedule_exists\{schedule="[a-z-]+"\} \d$/gm)).toHaveLength(5);
   expect(await eventually(revocationsHeard, (v) => v === '0')).toBe('0');
 });
 

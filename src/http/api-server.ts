@@ -112,8 +112,12 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     schedules: new TemporalPlatformSchedules(temporal.client, config.temporal.taskQueue),
   };
   const metrics = createApiMetrics({
-    status: () => new OperationsStatusService(orm.em.fork(), policies, engines.workers, engines.schedules).status(),
-    onStatusFailed: (error) => logger.warn({ err: error }, 'reading the operations status for /metrics failed'),
+    // Each source read apart: the database down leaves Temporal's gauges standing, and the other way round.
+    status: {
+      database: () => new OperationsStatusService(orm.em.fork(), policies, null).database(),
+      engine: () => new OperationsStatusService(orm.em.fork(), policies, engines.workers, engines.schedules).engine(),
+    },
+    onStatusFailed: (error, source) => logger.warn({ err: error, source }, `reading the operations status's ${source} part for /metrics failed`),
     revocations: { heard: () => revocations.listening, cacheMs: API_KEY_CACHE_MS },
   });
 

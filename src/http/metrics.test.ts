@@ -4,7 +4,7 @@ describe('operations status in /metrics', () => {
   it('reports the status unread within a few seconds when the database does not answer, and starts no second read meanwhile', async () => {
     let reads = 0;
     // A hung database: the read never settles.
-    const { registry } = createApiMetrics({ status: () => (reads++, new Promise(() => undefined)) });
+    const { registry } = createApiMetrics({ status: { database: () => (reads++, new Promise(() => undefined)) } });
     const started = Date.now();
     const first = await registry.metrics();
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -95,10 +95,19 @@ export interface OperationsStatus {
   schedules: PlatformSchedule[] | null;
 }
 
+/** The part of the operations status the workflow engine gives: read apart from the database's, so one source down hides nothing of the other. */
+export type EngineOperationsStatus = Pick<OperationsStatus, 'workers' | 'engineReachable' | 'schedules'>;
+
+/** The part of the operations status the database gives. */
+export type DatabaseOperationsStatus = Omit<OperationsStatus, keyof EngineOperationsStatus>;
+
 /** How long the status's statements may run or wait for a lock, milliseconds (the database cancels them then). */
 const STATUS_READ_TIMEOUT_MS = 5_000;
 
-/** Reads the operations status in two statements, bounded in time, and one question to the workflow engine (for metrics scraped every few seconds). */
+/**
+ * Reads the operations status in two statements, bounded in time, and one question to the workflow engine (for metrics
+ * scraped every few seconds); each part can be read alone, so the metrics of one source stand while the other is down.
+ */
 export class OperationsStatusService {
   constructor(
     private readonly em: EntityManager,
@@ -110,10 +119,22 @@ export class OperationsStatusService {
     private readonly platformSchedules: PlatformSchedules | null = null,
   ) {}
 
+  /** Both parts, asked at once; it fails when the database cannot be read (the engine being down only nulls its part). */
   async status(now = new Date()): Promise<OperationsStatus> {
     // The engine being down must not hide what the database says.
+    const engine = this.engine();
+    return { ...(await this.database(now)), ...(await engine) };
+  }
+
+  /** What the workflow engine says: never fails, an engine that cannot be asked leaves its figures null (engineReachable false). */
+  async engine(): Promise<EngineOperationsStatus> {
     const workers = this.presence ? this.presence.workers().catch(() => null) : Promise.resolve(null);
     const schedules = this.platformSchedules ? this.platformSchedules.schedules().catch(() => null) : Promise.resolve(null);
+    return { workers: await workers, engineReachable: this.presence ? (await workers) !== null : null, schedules: await schedules };
+  }
+
+  /** What the database says; fails when it cannot be read (down, or the statements cancelled at their timeout). */
+  async database(now = new Date()): Promise<DatabaseOperationsStatus> {
     // The unsent messages, read through the outbox's partial index of them.
     const unsent = sql`from outbox_message where sent_at is null and suppressed_at is null`;
     // Delivery gave up on a message refused too often, refused for good once, or whose hand-over was interrupted.
@@ -167,9 +188,6 @@ export class OperationsStatusService {
       customersPastRetention: Number(counts.past_retention),
       // Every playbook, none running too: a dashboard's row and a metric's series do not vanish at zero.
       runningPlaybookRuns: Object.values(Playbook).map((playbook) => ({ playbook, runs: Number(runs.find((r) => r.playbook === playbook)?.runs ?? 0) })),
-      workers: await workers,
-      engineReachable: this.presence ? (await workers) !== null : null,
-      schedules: await schedules,
     };
   }
 }
