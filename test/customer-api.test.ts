@@ -317,6 +317,36 @@ describe('sorting, page by page', () => {
     }
   });
 
+  it('refuses a page by a score once a rescore has written the scores since the first page, not a silently short list', async () => {
+    const sort = { field: 'Score', scoreKind: 'ChurnRisk', direction: 'Desc' } as const;
+    const page = (after: string | null) => stack.gql(CustomersDocument, { first: 8, after, sort }, Role.Viewer);
+    const run = (id: string, asOf: string, status: string, finished: boolean) =>
+      stack.orm.em.fork().getConnection().execute(`insert into scoring_run (id, trigger, as_of, status, started_at, finished_at) values (?, 'test', ?, ?, now(), ${finished ? 'now()' : 'null'})`, [id, asOf, status]);
+    const conn = stack.orm.em.fork().getConnection();
+    const today = new Date().toISOString().slice(0, 10);
+    try {
+      await run('rescore/stale-before', today, 'completed', true);
+      const first = (await page(null)).data!.customers.pageInfo.endCursor!;
+      expect((await page(first)).errors).toBeUndefined();
+      // A backfill (as of a day before the newest scored) writes no current score: the list goes on.
+      await run('rescore/stale-backfill', '2020-01-01', 'running', false);
+      expect((await page(first)).errors).toBeUndefined();
+      // A rescore of the newest day, under way: refused, saying so, as a conflict with what happened meanwhile.
+      await run('rescore/stale-now', today, 'running', false);
+      const refused = (await page(first)).errors![0];
+      expect(refused.extensions).toMatchObject({ code: 'CONFLICT', reason: 'STALE_CURSOR', field: 'after', rescoreStatus: 'running', asOf: today });
+      expect(refused.message).toBe(`This list is sorted by churn-risk scores and a rescore is writing them now (as of ${today}): start again from the first page once it has completed (scoringRuns)`);
+      // Completed since the first page: still refused; a listing begun after it pages on.
+      await conn.execute(`update scoring_run set status = 'completed', finished_at = now() where id = 'rescore/stale-now'`);
+      expect((await page(first)).errors![0].extensions).toMatchObject({ reason: 'STALE_CURSOR', rescoreStatus: 'completed' });
+      await conn.execute(`update scoring_run set finished_at = now() where id = 'rescore/stale-backfill'`);
+      const again = (await page(null)).data!.customers.pageInfo.endCursor!;
+      expect((await page(again)).errors).toBeUndefined();
+    } finally {
+      await conn.execute(`delete from scoring_run where id like 'rescore/stale-%'`);
+    }
+  });
+
   it('sends a list as a prepared statement, named by its shape, not by its values', async () => {
     const run = (filter: CustomerFilterInput) => countStatements(() => stack.gql(CustomersDocument, { first: 3, filter }, Role.Viewer));
     const [tierA, tierB, bands] = [await run({ serviceTier: ['Basic'] }), await run({ serviceTier: ['Premium'] }), await run({ riskBand: ['high'] })];

@@ -3,11 +3,15 @@ import { DomainException, type FailureKind } from '../../domain/errors/domain-ex
 export enum PaginationExceptionCode {
   InvalidCursor = 'INVALID_CURSOR',
   InvalidPageSize = 'INVALID_PAGE_SIZE',
+  StaleCursor = 'STALE_CURSOR',
 }
 
-/** A page asked for wrongly: a size out of range, or a cursor this list did not hand out. */
+/**
+ * A page asked for wrongly: a size out of range, or a cursor this list did not hand out; or a cursor of a list whose order
+ * has changed since it was handed out (STALE_CURSOR, a conflict with what happened meanwhile, not a mistake of the caller's).
+ */
 export class PaginationException extends DomainException<PaginationExceptionCode> {
   get kind(): FailureKind {
-    return 'VALIDATION';
+    return this.code === PaginationExceptionCode.StaleCursor ? 'CONFLICT' : 'VALIDATION';
   }
 }

@@ -9,6 +9,7 @@ import type { OrderService } from '../orders/order.service.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { PaginationException, PaginationExceptionCode } from '../common/pagination.exception.js';
 import { readPrepared } from '../common/prepared.js';
 import { projection, rowMapper, selectColumns } from '../common/read-model.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
@@ -159,10 +160,15 @@ export class CustomerService {
     const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
     let scoredAfter = sql<boolean>`true`;
     let unscoredAfter = sql<boolean>`true`;
+    // When the listing's first page was read: its cursors carry it, so a later page can tell whether a rescore has moved the scores since.
+    let listedSince = new Date();
     if (args.after) {
-      const [part, value, id] = decodeCursor(tag, args.after, ['text', 'any', 'uuid']) as ['scored' | 'unscored', string | null, string];
+      const [part, value, id, since] = decodeCursor(tag, args.after, ['text', 'any', 'uuid', 'text']) as ['scored' | 'unscored', string | null, string, string];
       // A scored customer's cursor holds the score's value, an unscored one's none.
       if (!(part === 'scored' ? typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value)) : part === 'unscored')) throw invalidCursor(args.after);
+      listedSince = new Date(since);
+      if (Number.isNaN(listedSince.getTime())) throw invalidCursor(args.after);
+      await this.assertScoresSettledSince(listedSince, kind);
       if (part === 'scored') scoredAfter = sql<boolean>`(cs.value, cs.customer_id) ${op} (${value}::double precision, ${id}::uuid)`;
       else {
         scoredAfter = sql<boolean>`false`;
@@ -194,8 +200,27 @@ export class CustomerService {
     const rows = [...scored, ...unscored];
     return {
       rows,
-      cursorOf: (row: Row) => encodeCursor(tag, [Number(row._part) === 1 ? 'scored' : 'unscored', (row._value_text as string | null) ?? null, row.id]),
+      cursorOf: (row: Row) => encodeCursor(tag, [Number(row._part) === 1 ? 'scored' : 'unscored', (row._value_text as string | null) ?? null, row.id, listedSince.toISOString()]),
     };
+  }
+
+  /**
+   * Refuses a page by a score (STALE_CURSOR) once a rescore has written current scores since the listing's first page: it
+   * moves every customer's value, so a cursor's position skips those moved past it and lists twice those moved back (a
+   * pass over 10,000 customers during a rescore reached 6,000 to 8,700 of them, each page answering as if complete). A
+   * rescore as of an earlier day than the newest scored (a backfill) writes no current score; a single customer's
+   * rescore (after a payment, a complaint) moves that customer only, as any change to a sort key does, and is not asked.
+   */
+  private async assertScoresSettledSince(since: Date, kind: ScoreKind): Promise<void> {
+    const { rows } = await sql<{ status: string; as_of: string }>`
+      select r.status::text, r.as_of::text from scoring_run r
+       where coalesce(r.finished_at, 'infinity') > ${since}
+         and r.as_of >= coalesce((select max(as_of) from scoring_run where status = 'completed' and finished_at <= ${since}), '-infinity'::date)
+       order by r.started_at desc limit 1`.execute(this.em.getKysely());
+    if (!rows.length) return;
+    const [run] = rows;
+    const when = run.status === 'running' ? 'a rescore is writing them now' : 'a rescore wrote them since its first page';
+    throw new PaginationException(PaginationExceptionCode.StaleCursor, `This list is sorted by ${kind} scores and ${when} (as of ${run.as_of}): start again from the first page${run.status === 'running' ? ' once it has completed (scoringRuns)' : ''}`, { field: 'after', rescoreStatus: run.status, asOf: run.as_of });
   }
 
   async find(id: string, field?: string): Promise<Customer | null> {
