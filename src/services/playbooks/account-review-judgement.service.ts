@@ -40,6 +40,15 @@ export function openIssuesText({ fixCases, complaints }: OpenIssues): string | n
   return parts.length ? parts.join('; ') : null;
 }
 
+/**
+ * Why an offboarding may not be approved now (`refused`), in words (`message`), with what shows it: a complaint or fix
+ * case of the customer's open (by topic), or the account, rescored now, not loss-making (the fresh figure) or not judged.
+ */
+export type ApprovalRefusal =
+  | { refused: 'fix-open' | 'complaint-open'; message: string; fixCases: string[]; complaints: string[] }
+  | { refused: 'not-judged'; message: string; profitabilityMinor: null }
+  | { refused: 'not-loss-making'; message: string; profitabilityMinor: number };
+
 /** A review's own tier change: the customer accepted its proposal of a cheaper tier, or an offer that moves the account to another tier. */
 export interface ReviewTierChange {
   workflowId: string;
@@ -105,6 +114,23 @@ export class AccountReviewJudgement {
       select array(select distinct f.topic from fix_case f where f.customer_id = ${customerId}::uuid and f.status = 'open' order by f.topic) as fix_cases,
              array(select distinct k.topic from complaint k where k.customer_id = ${customerId}::uuid and k.resolved_at is null order by k.topic) as complaints`.execute(this.em.getKysely());
     return { fixCases: rows[0].fix_cases, complaints: rows[0].complaints };
+  }
+
+  /**
+   * Why an approval of the customer's offboarding is not to be taken now, or null when it may be: while a complaint or
+   * fix case of theirs is open (nobody is pushed out in the middle of their complaint), or when the account, rescored now
+   * as the review judges it, no longer loses money or cannot be judged (the figure the run decided on may be weeks old: an
+   * import of orders does not rescore). The one rule for every way an approval comes: the API checks it before it sends
+   * the decision, and the run again before it takes one (sent in the Temporal UI or CLI, or a complaint recorded since).
+   */
+  async approvalRefusal(customerId: string, currency: string): Promise<ApprovalRefusal | null> {
+    const open = await this.openIssues(customerId);
+    const openText = openIssuesText(open);
+    if (openText) return { refused: open.fixCases.length ? 'fix-open' : 'complaint-open', message: `${openText}: fix and answer first, then decide`, fixCases: open.fixCases, complaints: open.complaints };
+    const judged = await this.judge(customerId);
+    if (judged.valueMinor === null) return { refused: 'not-judged', message: `the account cannot be judged now (${judged.basis})`, profitabilityMinor: null };
+    if (judged.valueMinor >= 0) return { refused: 'not-loss-making', message: `the account is no longer loss-making: rescored now, ${money(judged.valueMinor, currency)} (${judged.basis})`, profitabilityMinor: judged.valueMinor };
+    return null;
   }
 
   /**

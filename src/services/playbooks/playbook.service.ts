@@ -17,7 +17,6 @@ import type { CustomerService } from '../customers/customer.service.js';
 import type { LaunchedRun, PlaybookEngine, RunSearch, RunTags } from '../engines/playbook-engine.js';
 import type { Policies } from '../../domain/policies/index.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { money } from '../../domain/scoring/format.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
@@ -415,7 +414,7 @@ export class PlaybookService {
 
   /**
    * A person's decision on offboarding, recorded with their ID and reason (audited); the run refuses it unless it awaits one.
-   * An approval is refused before it reaches the run (`approvalProblem`) while a complaint or fix of the customer's is open,
+   * An approval is refused before it reaches the run (`assertMayApprove`; the run checks it again) while a complaint or fix of the customer's is open,
    * or when the account, rescored now, no longer loses money; a rejection is always taken.
    */
   async decideOffboarding(customerId: string, decision: { approve: boolean; reason: string }, decidedBy: string): Promise<PlaybookRunView> {
@@ -451,22 +450,17 @@ export class PlaybookService {
    * run decided on may be weeks old (an import of orders does not rescore). A run that awaits no
    * decision refuses it itself, as before, and one past it (it took one) is joined by the same
    * request again. The step is the run's tag, which the engine answers without a worker (a
-   * decision sent while none runs still goes to the run, checked).
+   * decision sent while none runs still goes to the run, checked). The rule is
+   * `AccountReviewJudgement.approvalRefusal`, which the run applies again before it takes an
+   * approval (one sent in the Temporal UI or CLI, or a complaint recorded after this check): this
+   * check answers first, with the details.
    */
   private async assertMayApprove(customerId: string, workflowId: string): Promise<void> {
     if ((await this.engine.taggedStep(workflowId)) !== 'awaiting-approval') return;
-    const refuse = (message: string, details: Record<string, unknown>) => new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The offboarding of customer ${customerId} was not approved: ${message}; a rejection is taken`, { customerId, workflowId, ...details });
-    const open = await this.reviews.openIssues(customerId);
-    const openText = openIssuesText(open);
-    if (openText) throw refuse(`${openText}: fix and answer first, then decide`, { refused: open.fixCases.length ? 'fix-open' : 'complaint-open', fixCases: open.fixCases, complaints: open.complaints });
-    const judged = await this.reviews.judge(customerId);
-    if (judged.valueMinor === null) throw refuse(`the account cannot be judged now (${judged.basis})`, { refused: 'not-judged', profitabilityMinor: null });
-    if (judged.valueMinor >= 0) {
-      throw refuse(`the account is no longer loss-making: rescored now, ${money(judged.valueMinor, this.policies.money.currency)} (${judged.basis})`, {
-        refused: 'not-loss-making',
-        profitabilityMinor: judged.valueMinor,
-      });
-    }
+    const refusal = await this.reviews.approvalRefusal(customerId, this.policies.money.currency);
+    if (!refusal) return;
+    const { message, ...details } = refusal;
+    throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The offboarding of customer ${customerId} was not approved: ${message}; a rejection is taken`, { customerId, workflowId, ...details });
   }
 
   /** The run recorded its end (completed or cancelled; one terminated in the Temporal UI once reconciled). */
