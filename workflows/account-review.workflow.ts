@@ -27,7 +27,7 @@ import { playbookStepOptions, stepRetry } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
 const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery, offboardingDue } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, approvalProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery, offboardingDue } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
 /**
  * Looked up in the workflow task that takes the run on, its answer recorded with that task: a reset to that task (its
  * commands dropped) looks again, where an activity's answer would be replayed as the run before had it.
@@ -116,7 +116,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
   );
   /**
    * Set as the approval wait ends, before the run awaits anything: a decision whose handler was still checking it (its
-   * reasonEntry) when the wait's time ran out is refused, not taken for a run that ends kept-no-decision.
+   * reasonEntry, an approval's open issues and rescore) when the wait's time ran out is refused, not taken for a run that ends kept-no-decision.
    */
   let approvalWaitOver = false;
   /** Why a decision that passed its checks comes too late: the wait ran out without one, or the run was cancelled (answered as ended). */
@@ -149,6 +149,17 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
         await auditSteering(auditSteeringFromOutside);
         throw ApplicationFailure.nonRetryable(impersonated, 'Refused');
       }
+      // An approval is taken only for a customer with no complaint or fix case open whose account, rescored now, still loses
+      // money, whoever sends it: typed in the Temporal UI or CLI it passed no check of the API's, and one from the API may
+      // meet a complaint recorded since the API checked (runs since the check; a rejection is always taken). As for the
+      // reasonEntry, a cancel at the same moment does not stop the check, and a decision taken meanwhile refuses this one.
+      if (decision.approve && patched('approval-checked-in-run')) {
+        const problem = (await CancellationScope.nonCancellable(() => approvalProblem({ customerId }))) ?? decisionProblem(state, decision);
+        if (problem) {
+          await auditSteering(auditSteeringFromOutside);
+          throw ApplicationFailure.nonRetryable(problem, 'Refused');
+        }
+      }
       // The wait ended meanwhile (its time ran out, or the run was cancelled): the run has gone on without a decision (runs since the check).
       const tooLate = decisionTooLate();
       if (tooLate) {
@@ -159,7 +170,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    "A person's offboarding decision, { approve, reason, decidedBy } (the API sends reasonEntry, the audit entry of its decision holding the reason, instead of the reason; any other reasonEntry is refused); refused unless the run awaits one (step awaiting-approval)",
+    "A person's offboarding decision, { approve, reason, decidedBy } (the API sends reasonEntry, the audit entry of its decision holding the reason, instead of the reason; any other reasonEntry is refused); refused unless the run awaits one (step awaiting-approval), and an approval while a complaint or fix case of the customer's is open or when the account, rescored now, no longer loses money or cannot be judged",
   );
   ignoringUnknownSignals([proposalAnsweredSignal.name], auditSteeringFromOutside);
   const enter = (step: AccountReviewStep, details: string, waitMs?: number) => {

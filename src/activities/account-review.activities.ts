@@ -30,6 +30,13 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     reasonEntryProblem(input: { workflowId: string; decision: OffboardingDecision }): Promise<string | null> {
       return reviews().reasonEntryProblem(input);
     },
+    /**
+     * Why an approval is not to be taken now, naming the reason (a complaint or fix case open: `complaint-open`, `fix-open`;
+     * the account rescored now `not-loss-making` or `not-judged`); null when it may be. The API's own check, the same rule.
+     */
+    approvalProblem(input: { customerId: string }): Promise<string | null> {
+      return reviews().approvalProblem(input);
+    },
     startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<OffboardingStart> {
       return reviews().startOffboarding(input);
     },

@@ -159,6 +159,15 @@ export class AccountReviewSteps {
   }
 
   /**
+   * Why the run must not take an approval of the customer's offboarding now (AccountReviewJudgement.approvalRefusal: a
+   * complaint or fix case open, the account rescored now not loss-making or not judged), naming the reason; null when it may.
+   */
+  async approvalProblem(input: { customerId: string }): Promise<string | null> {
+    const refusal = await this.judgement.approvalRefusal(input.customerId, this.currency);
+    return refusal && `the offboarding is not approved (${refusal.refused}): ${refusal.message}; a rejection is taken`;
+  }
+
+  /**
    * Approved offboarding begins: notice to the customer, with help to switch; the approver is
    * recorded. Not again once this run's offboarding was withdrawn (its end withdrew it, then a
    * reset to before the notice made it run again): the notice's message is the one held back or
