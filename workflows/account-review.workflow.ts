@@ -153,7 +153,9 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
       // money, whoever sends it: typed in the Temporal UI or CLI it passed no check of the API's, and one from the API may
       // meet a complaint recorded since the API checked (runs since the check; a rejection is always taken). As for the
       // reasonEntry, a cancel at the same moment does not stop the check, and a decision taken meanwhile refuses this one.
-      if (decision.approve && patched('approval-checked-in-run')) {
+      // One already too late (the run cancelled or its wait over while its reasonEntry was checked) is not checked: it is
+      // answered so at once below, before a cancelled run ends with its handler still awaiting the check.
+      if (decision.approve && !decisionTooLate() && patched('approval-checked-in-run')) {
         const problem = (await CancellationScope.nonCancellable(() => approvalProblem({ customerId }))) ?? decisionProblem(state, decision);
         if (problem) {
           await auditSteering(auditSteeringFromOutside);
