@@ -4,7 +4,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewWorkflowId, type AccountReviewState } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { PlaybookException, PlaybookExceptionCode } from '../src/services/playbooks/playbook.exception.js';
-import { AuditEntry, Customer, CustomerExport, CustomerStatus, MessageChannel, OutboxMessage } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerExport, CustomerStatus, MessageChannel, OutboxMessage } from '../src/entities/index.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import type { accountReview } from '../workflows/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
@@ -157,4 +157,22 @@ it('tells a decision the run was still checking as the review was cancelled that
   await expect(handle.result()).rejects.toThrow();
   expect(await handle.query<AccountReviewState>('state')).toMatchObject({ decision: null });
   await recordHistory(workflowId, 'account-review-decision-as-cancelled-refused');
+}, 90_000);
+
+it("refuses an API decision that meets a complaint recorded after the API's check: the run checks the approval itself, nobody is under notice", async () => {
+  const { customerId, workflowId, handle, decision } = await awaitingApproval('Ivo', seconds(60));
+  // The API found nothing open; the complaint comes before its decision reaches the run.
+  const em = stack.orm.em.fork();
+  em.create(Complaint, { customer: em.getReference(Customer, customerId), topic: 'delivery', severity: ComplaintSeverity.High, openedAt: new Date() });
+  await em.flush();
+  const engine = new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue);
+  const answer = await engine.decideOffboarding(workflowId, decision, `playbook.decide-offboarding/${randomUUID()}`).then(
+    (state) => ({ state }),
+    (error: unknown) => ({ error }),
+  );
+  expect(answer).toMatchObject({ error: { code: PlaybookExceptionCode.DecisionRefused, message: expect.stringMatching(/the offboarding is not approved \(complaint-open\): complaint open: delivery/) } });
+  expect(await handle.query<AccountReviewState>('state')).toMatchObject({ step: 'awaiting-approval', decision: null });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: CustomerStatus.Active });
+  expect(await message(workflowId, 'notice')).toBeNull();
+  await handle.cancel();
 }, 90_000);

@@ -335,6 +335,57 @@ it('rescores the account when an offboarding is approved, and refuses the approv
   expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
 }, 60_000);
 
+/** What the run sent the customer beyond its proposal: the notice and help to switch, once an offboarding begins. */
+const sentBeyondProposal = async (workflowId: string) => (await outboxSteps(workflowId)).filter((step) => !step.startsWith('proposal'));
+
+it('refuses an approval typed in the Temporal UI or CLI while a complaint is open, as the API does: no notice, the customer active, the attempt audited as refused; taken once the complaint is resolved', async () => {
+  const customerId = await awaitingDecision('Mal');
+  const workflowId = accountReviewWorkflowId(customerId);
+  const em = stack.orm.em.fork();
+  const complaint = em.create(Complaint, { customer: customerId, topic: 'billing', severity: ComplaintSeverity.High, openedAt: new Date() });
+  await em.flush();
+  // No reasonEntry: sent straight to the run, past the API's check.
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  const approval = { approve: true, decidedBy: 'Mallory', reason: 'bypass via CLI while complaint open' };
+  await expect(handle.executeUpdate('decideOffboarding', { args: [approval] })).rejects.toMatchObject({
+    cause: { message: 'the offboarding is not approved (complaint-open): complaint open: billing: fix and answer first, then decide; a rejection is taken' },
+  });
+  expect(await review(customerId)).toMatchObject({ status: 'Running', step: 'awaiting-approval', offboardingApproved: null, decidedBy: null, openIssues: 'complaint open: billing' });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active' });
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'customer.offboarding', entityId: customerId })).toBe(0);
+  expect(await sentBeyondProposal(workflowId)).toEqual([]);
+  // The attempt is in the audit log under who sent it, refused with why.
+  const refused = await eventually(
+    () => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.update-in-engine', entityId: workflowId }),
+    (entries) => entries.length === 1 && (entries[0].after as { outcome?: string }).outcome !== 'pending',
+  );
+  expect(refused[0]).toMatchObject({ actor: 'temporal:ops@example.com', after: { update: 'decideOffboarding', outcome: 'not-taken', refused: expect.stringMatching(/^the offboarding is not approved \(complaint-open\)/) } });
+  // The complaint resolved, the same approval is taken: the account still loses money.
+  await stack.orm.em.fork().nativeUpdate(Complaint, { id: complaint.id }, { resolvedAt: new Date() });
+  expect(await handle.executeUpdate<{ decision: unknown }, [unknown]>('decideOffboarding', { args: [approval] })).toMatchObject({ decision: approval });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'offboarded', decidedBy: 'Mallory' });
+  await recordHistory(workflowId, 'account-review-approval-checked-in-run');
+}, 60_000);
+
+it('refuses an approval typed in the Temporal UI or CLI when the account, rescored now, no longer loses money, with the fresh figure; a rejection is taken', async () => {
+  const customerId = await awaitingDecision('Nia');
+  const workflowId = accountReviewWorkflowId(customerId);
+  // An orders import (it does not rescore): the customer bought again meanwhile.
+  const em = stack.orm.em.fork();
+  em.create(Order, { customer: customerId, orderedAt: new Date(Date.now() - DAY), amountMinor: 500_000, marginMinor: 200_000 });
+  await em.flush();
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  await expect(handle.executeUpdate('decideOffboarding', { args: [{ approve: true, decidedBy: 'ops-anna', reason: 'loss-making as reviewed' }] })).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/^the offboarding is not approved \(not-loss-making\): the account is no longer loss-making: rescored now, EUR 1,860\.00 \(margin minus cost to serve over the last 365 days\)/) },
+  });
+  expect(await review(customerId)).toMatchObject({ status: 'Running', step: 'awaiting-approval', offboardingApproved: null });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active' });
+  expect(await sentBeyondProposal(workflowId)).toEqual([]);
+  await handle.executeUpdate('decideOffboarding', { args: [{ approve: false, decidedBy: 'ops-anna', reason: 'buys again' }] });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active' });
+}, 60_000);
+
 it('refuses a review of a customer the CRM has under notice (not a review of theirs): no proposal to a customer who is leaving (QA 64 F6)', async () => {
   const customerId = await account('Eli', { band: 'loss-making' });
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { status: CustomerStatus.Offboarding });
