@@ -9,7 +9,7 @@ import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy } from '
 import { CustomerRescoreService, type FollowUpFailureReporter } from '../src/services/scores/customer-rescore.service.js';
 import { pageRanges } from '../src/domain/scoring/score-pages.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
-import { CostEntry, CostKind, Customer, Order, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, Order, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { putSchedulesInPlace } from '../src/app/worker-process.js';
 import { createLogger } from '../src/logger.js';
@@ -743,7 +743,7 @@ describe('rescoring the whole base', () => {
       value: null,
       band: null,
       reasons: ['not judged: nothing in the last 365 days to judge it by: no order, no tier fee margin, no cost to serve'],
-      modelVersion: 'profitability/7;policy=1',
+      modelVersion: 'profitability/8;policy=1',
     });
     expect((await scored(ray.id))[ScoreKind.Profitability]).toMatchObject({ value: 0, band: 'break-even' });
     // Through GraphQL: the profitable filter finds neither; break-even is a band the filter takes.
@@ -813,6 +813,70 @@ describe('rescoring the whole base', () => {
         'a cheaper service concept helps: basic (support minutes about 45.00 less; tier fee margin 40.44 less; projected -315.00 instead of -319.56 on premium)',
       ],
     });
+  });
+
+  it('does not count the support our product defects took against the customer: a loyal account whose only loss is that support is not loss-making', async () => {
+    const em = stack.orm.em.fork();
+    const at = (d: string) => new Date(`${d}T10:00:00Z`);
+    // Four basic customers (no tier fee margin), each with a margin of 220.30 in the window and 300.00 of support booked on
+    // 2026-10-15 for a complaint that cost 300.00 to handle. Only Dana's and Gus's complaints were our product's defect.
+    const customer = (name: string) => {
+      const c = em.create(Customer, { name, email: `${name.toLowerCase().replace(' ', '.')}@example.com`, acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic });
+      em.create(Order, { customer: c, orderedAt: at('2026-06-01'), amountMinor: 100_000, marginMinor: 22_030 });
+      em.create(CostEntry, { customer: c, occurredAt: '2026-10-15', kind: CostKind.SupportMinutes, amountMinor: 30_000 });
+      return c;
+    };
+    const complaint = (c: Customer, productDefect: boolean, openedAt: string, resolvedAt: string | null, handlingCostMinor = 30_000) =>
+      em.create(Complaint, { customer: c, topic: 'device-fault', severity: ComplaintSeverity.High, openedAt: at(openedAt), resolvedAt: resolvedAt ? at(resolvedAt) : null, productDefect, handlingCostMinor });
+    // Dana: our firmware bricked her device; fixed on 2026-10-15.
+    const dana = customer('Dana Defect');
+    complaint(dana, true, '2026-10-01', '2026-10-15');
+    // Eli: the same support for a complaint that was not our defect: his cost to serve, as before.
+    const eli = customer('Eli Nodefect');
+    complaint(eli, false, '2026-10-01', '2026-10-15');
+    // Fay: a defect complaint resolved before the window (which starts 2025-11-02): it explains none of the window's support.
+    const fay = customer('Fay Olddefect');
+    complaint(fay, true, '2025-08-01', '2025-10-01');
+    // Gus: a defect complaint from before the window, still open (handled in the window), whose handling cost 100.00.
+    const gus = customer('Gus Opendefect');
+    complaint(gus, true, '2025-06-01', null, 10_000);
+    await em.flush();
+
+    const scored = await scoredInOnePage('rescore/defect-support');
+    const defectNote = (amount: string) =>
+      `support for our product defects ${amount} not counted (handling the customer's complaints marked product defect cost ${amount} over the last 365 days: our own defect is not their cost to serve)`;
+    // Before: -79.70, loss-making, "cost drivers: support minutes 300.00 (100%)", an account review and its offboarding.
+    expect((await scored(dana.id))[ScoreKind.Profitability]).toEqual({
+      value: 22_030,
+      band: 'profitable',
+      reasons: ['margin 220.30 minus cost to serve 0.00 over the last 365 days: 220.30', defectNote('300.00')],
+      modelVersion: 'profitability/8;policy=1',
+    });
+    const loss = { value: 22_030 - 30_000, band: 'loss-making' };
+    expect((await scored(eli.id))[ScoreKind.Profitability]).toMatchObject({ ...loss, reasons: expect.arrayContaining(['cost drivers: support minutes 300.00 (100%)']) });
+    expect((await scored(eli.id))[ScoreKind.Profitability].reasons.join(' ')).not.toMatch(/product defect/);
+    expect((await scored(fay.id))[ScoreKind.Profitability]).toMatchObject(loss);
+    // Gus: 100.00 of the support was our defect's, the other 200.00 his: 220.30 - 200.00 = 20.30.
+    expect((await scored(gus.id))[ScoreKind.Profitability]).toMatchObject({
+      value: 22_030 - 20_000,
+      band: 'profitable',
+      reasons: ['margin 220.30 minus cost to serve 200.00 over the last 365 days: 20.30', defectNote('100.00'), 'cost drivers: support minutes 200.00 (100%)'],
+    });
+    // A rescore after an event (as of today) gathers the complaints itself: the same judgements.
+    expect((await rescorer().rescoreCustomer(dana.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: 22_030, band: 'profitable', reasons: [expect.any(String), defectNote('300.00')] });
+    expect((await rescorer().rescoreCustomer(eli.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject(loss);
+
+    // Hal moved from standard to basic on 2026-10-20 (a review's proposal); the defect's support was given on standard
+    // before it. As the review judges him on basic, that support is left out too, not scaled to basic's share and counted.
+    const hal = customer('Hal Moveddefect');
+    hal.serviceTier = ServiceTier.Basic;
+    complaint(hal, true, '2026-10-01', '2026-10-15');
+    em.create(ServiceTierChange, { customer: hal, changedOn: '2026-10-20', fromTier: ServiceTier.Standard, toTier: ServiceTier.Basic, source: TierChangeSource.AccountReview });
+    await em.flush();
+    const sinceMove = await rescorer().profitabilitySinceTierChange(hal.id, { fromTier: ServiceTier.Standard, at: new Date('2026-10-20T10:00:00Z') });
+    expect(sinceMove.score).toMatchObject({ band: 'profitable', reasons: expect.arrayContaining([defectNote('300.00')]) });
+    // On basic (no fee margin), the margin alone: 220.30 (not 220.30 + 300.00 - 125.00, the support re-counted at basic's share).
+    expect(sinceMove.projected).toMatchObject({ valueMinor: 22_030, costsBefore: [], costsBeforeOnTierMinor: 0 });
   });
 
   it('counts orders of 0.00 with a margin of 0.00 as carrying one, values a repeat buyer who paid nothing at 0, and judges no one on the tier fee alone (QA 73 F2, F3)', async () => {

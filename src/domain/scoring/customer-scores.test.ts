@@ -97,7 +97,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: the orders of the last 365 days (200.00) carry no margin, nor does any earlier order'],
-      modelVersion: 'profitability/7;policy=1',
+      modelVersion: 'profitability/8;policy=1',
       details: { suggestedTier: null },
     });
     // Without orders in the window there is no margin to miss: costs without purchases are a loss.
@@ -126,12 +126,40 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: no purchase yet, and no cost to serve was recorded in the last 365 days'],
-      modelVersion: 'profitability/7;policy=1',
+      modelVersion: 'profitability/8;policy=1',
       details: { suggestedTier: null },
     });
     // On basic (no fee margin) it read "profitable 0.00".
     const basic = scoreCustomer(facts({ serviceTier: 'basic', purchases: null, ranks: undefined, windowMarginMinor: 0, windowCosts: [] }), models, defaultScoringPolicy);
     expect(basic.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: null, band: null });
+  });
+
+  it('does not count the support our product defects took against the customer, and says so', () => {
+    // 120.00 margin (with the 20.00 fee margin), 250.00 of support: -130.00. The complaints marked product defect cost 250.00 to handle.
+    const profit = (over: Partial<CustomerFacts>) => scoreCustomer(facts(over), models, defaultScoringPolicy, new Set([ScoreKind.Profitability]))[0];
+    expect(profit({})).toMatchObject({ value: -13_000, band: 'loss-making' });
+    expect(profit({ windowDefectHandlingMinor: 25_000 })).toEqual({
+      kind: ScoreKind.Profitability,
+      value: 12_000,
+      band: 'profitable',
+      reasons: [
+        'margin 120.00 minus cost to serve 0.00 over the last 365 days: 120.00',
+        "the margin includes the standard tier's fee margin of 20.00",
+        "support for our product defects 250.00 not counted (handling the customer's complaints marked product defect cost 250.00 over the last 365 days: our own defect is not their cost to serve)",
+      ],
+      modelVersion: 'profitability/8;policy=1',
+      details: { suggestedTier: null, feeMarginMinor: 2_000, defectSupportMinor: 25_000 },
+    });
+    // Only part of the support was the defect's: the rest still counts (120.00 - 150.00 = -30.00).
+    expect(profit({ windowDefectHandlingMinor: 10_000 })).toMatchObject({ value: -3_000, band: 'loss-making', details: { defectSupportMinor: 10_000 } });
+    // A buyer without margins whose only cost is that support is judged on nothing but the tier fee: not judged, as without costs.
+    const unmargined = { purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0, marginedOrders: 0 }, windowMarginMinor: 0 };
+    expect(profit({ ...unmargined, windowDefectHandlingMinor: 25_000 })).toMatchObject({
+      value: null,
+      band: null,
+      reasons: ["not judged: none of the customer's orders carries a margin, and no cost to serve counted in the last 365 days (support for our product defects 250.00 not counted)"],
+    });
+    expect(profit(unmargined)).toMatchObject({ value: 2_000 - 25_000, band: 'loss-making' });
   });
 
   it("values a customer without a margin share of their own at the base's, not at revenue, so every CLV is a margin CLV (QA 80 F3)", () => {
@@ -175,7 +203,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: nothing in the last 365 days to judge it by: no order, no tier fee margin, no cost to serve'],
-      modelVersion: 'profitability/7;policy=1',
+      modelVersion: 'profitability/8;policy=1',
       details: { suggestedTier: null },
     });
     // The last order on the window's first day (2025-11-02: asOf − 364) is in it: judged, 0.00 margin on it, break-even.

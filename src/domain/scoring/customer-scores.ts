@@ -11,7 +11,7 @@ import { fmt, money, pct } from './format.js';
 import type { GammaGammaParams } from './gamma-gamma.js';
 import { paymentLoyalty, type InvoiceRecord } from './payment-loyalty.js';
 import { persistentIssues, type ComplaintRecord } from './persistent-issue.js';
-import { feeDaysInWindow, profitability, projectedTiers, PROFITABILITY_MODEL_VERSION, type CostEntryInput } from './profitability.js';
+import { feeDaysInWindow, profitability, projectedTiers, PROFITABILITY_MODEL_VERSION, withoutDefectSupport, type CostEntryInput } from './profitability.js';
 import { tierDays, tierOn, type TierChange } from './tier-days.js';
 import { referralValue } from './referral-value.js';
 import { rankedRfm, unranked, type RankPosition } from './rfm.js';
@@ -56,6 +56,11 @@ export interface CustomerFacts {
   /** Revenue inside the window of orders without a recorded margin. */
   windowUnmarginedRevenueMinor: number;
   windowCosts: readonly CostEntryInput[];
+  /**
+   * What handling the customer's complaints marked product defect cost (`handling_cost`), of those open at some time in
+   * the profitability window: support costs up to it are the company's own defect, not counted against them. Absent: 0.
+   */
+  windowDefectHandlingMinor?: number;
   invoices: readonly InvoiceRecord[];
   complaints: readonly ComplaintRecord[];
   /** Customers this one brought in, valued by their order margin inside the window (`windowOrderMargin`). */
@@ -290,6 +295,8 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
  * without a purchase at all, and with no cost recorded in the window. An order of 0.00 with a
  * margin of 0.00 carries a margin (orders are counted, not their revenue). Nor is an account the
  * window holds nothing of: no order in it, no tier fee margin (a basic tier) and no cost.
+ * The costs are counted without the support the customer's complaints marked product defect took
+ * (up to their handling cost, `windowDefectHandlingMinor`): our own defect is not their cost to serve.
  */
 function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: ScoringPolicy): [{ value: number | null; band: string | null; reasons: string[]; modelVersion: string }, Record<string, unknown>] {
   const window = `the last ${policy.profitabilityWindowDays} days`;
@@ -305,6 +312,15 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
   const tierNow = tierOn(f.asOf, f.tierChanges, f.serviceTier);
   // An order inside the window (its days are those after asOf - window, as the gathering sums them).
   const orderInWindow = f.purchases !== null && dayNumber(f.purchases.lastDay) > dayNumber(f.asOf) - policy.profitabilityWindowDays;
+  // The costs counted: without the support our own product defects took (the score leaves it out the same way). An
+  // account whose only costs are that support has no cost to judge it by.
+  const defectHandlingMinor = f.windowDefectHandlingMinor ?? 0;
+  const counted = withoutDefectSupport(f.windowCosts, defectHandlingMinor);
+  const noCost = counted.costs.length === 0;
+  const noCostSaid =
+    counted.leftOutMinor > 0
+      ? `no cost to serve counted in ${window} (support for our product defects ${money(counted.leftOutMinor)} not counted)`
+      : `no cost to serve was recorded in ${window}`;
   // A customer none of whose orders ever carried a margin (or who never bought), without a cost recorded either, would be
   // judged on the tier fee alone: in a base exported without margins (and without tiers) every customer silent for a year
   // would read "profitable", and one who never bought "profitable" on the fee of a tier nothing was bought on.
@@ -314,13 +330,15 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
           orderMargins.marginedOrders === 0 ? 'nor does any earlier order' : "and the customer's orders that carry one had no revenue to take a margin share of"
         }`
       : // (A free replacement carries a margin, negative, on no revenue: margin recorded; so does an order of 0.00 with a margin of 0.00.)
-        orderMargins.marginedOrders === 0 && f.windowCosts.length === 0
+        orderMargins.marginedOrders === 0 && noCost
         ? f.purchases === null
-          ? `no purchase yet, and no cost to serve was recorded in ${window}`
-          : `none of the customer's orders carries a margin, and no cost to serve was recorded in ${window}`
+          ? `no purchase yet, and ${noCostSaid}`
+          : `none of the customer's orders carries a margin, and ${noCostSaid}`
         : // Nor is one of whom the window holds nothing at all (a basic customer silent for a year): a 0.00 that is no result.
-          !orderInWindow && windowFee === 0 && f.windowCosts.length === 0
-          ? `nothing in ${window} to judge it by: no order, no tier fee margin, no cost to serve`
+          !orderInWindow && windowFee === 0 && noCost
+          ? `nothing in ${window} to judge it by: no order, no tier fee margin, ${
+              counted.leftOutMinor > 0 ? `no cost to serve counted (support for our product defects ${money(counted.leftOutMinor)} not counted)` : 'no cost to serve'
+            }`
           : null;
   if (unjudged || orders === null) {
     return [{ value: null, band: null, reasons: [`not judged: ${unjudged}`], modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.serviceTiers.version) }, { suggestedTier: null }];
@@ -330,6 +348,7 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
       marginMinor: orders.marginMinor + windowFee,
       feeMarginMinor: windowFee,
       costs: f.windowCosts,
+      defectHandlingMinor,
       currentTier: tierNow,
       windowLabel: window,
       tenureDays,
@@ -350,5 +369,14 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
   // (And for a loss, what an account review weighs an offer that changes the tier by: every other tier projected.)
   const tierProjections = projectedTiers(score.projections);
   // (And the fee margin counted, on the tiers held: what an account review judging as on today's tier swaps out.)
-  return [{ ...score, reasons }, { suggestedTier: score.suggestion?.tier ?? null, feeMarginMinor: windowFee, ...(tierProjections.length ? { tierProjections } : {}) }];
+  // (And the support left out for our product defects: what the costs counted do not hold.)
+  return [
+    { ...score, reasons },
+    {
+      suggestedTier: score.suggestion?.tier ?? null,
+      feeMarginMinor: windowFee,
+      ...(tierProjections.length ? { tierProjections } : {}),
+      ...(score.defectSupportMinor > 0 ? { defectSupportMinor: score.defectSupportMinor } : {}),
+    },
+  ];
 }

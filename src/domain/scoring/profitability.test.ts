@@ -1,4 +1,4 @@
-import { costOnTier, defaultServiceTierPolicy, profitability, type ServiceTierPolicy } from './profitability.js';
+import { costOnTier, defaultServiceTierPolicy, profitability, withoutDefectSupport, type ServiceTierPolicy } from './profitability.js';
 import { ScoringException } from './scoring.exception.js';
 
 const policy: ServiceTierPolicy = {
@@ -38,7 +38,7 @@ describe('profitability', () => {
       'margin 500.00 minus cost to serve 200.00 over the last 12 months: 300.00',
       'cost drivers: support minutes 150.00 (75%), return 40.00 (20%), reminder 10.00 (5%)',
     ]);
-    expect(s.modelVersion).toBe('profitability/7;policy=4');
+    expect(s.modelVersion).toBe('profitability/8;policy=4');
   });
 
   it('suggests the richest cheaper tier that breaks even, with the reasoning', () => {
@@ -159,5 +159,94 @@ describe('profitability', () => {
     expect(basic.reasoning[0]).toBe('support minutes about EUR 250.00 less');
     // On standard the support given there costs what it did: only premium's is scaled.
     expect(s.projections.find((p) => p.tier === 'standard')!.projectedValueMinor).toBe(20_000 - 6_000 + 2_000 - 30_000 - 6_000);
+  });
+});
+
+describe('support for our product defects', () => {
+  const defectNote = (leftOut: string, handling: string, more = '') =>
+    `support for our product defects ${leftOut} not counted (handling the customer's complaints marked product defect cost ${handling} over the last 12 months${more}: our own defect is not their cost to serve)`;
+
+  it('is not counted against the customer: a loyal account whose only loss is the support our defect took stays profitable', () => {
+    // Basic, margin 220.30; 300.00 of support booked for the complaint about our firmware, whose handling cost 300.00.
+    const input = { marginMinor: 22_030, costs: [{ kind: 'support_minutes', amountMinor: 30_000 }], currentTier: 'basic' };
+    // Before: 220.30 - 300.00 = -79.70, loss-making.
+    expect(profitability(input, policy)).toMatchObject({ value: -7_970, band: 'loss-making', defectSupportMinor: 0 });
+    const s = profitability({ ...input, defectHandlingMinor: 30_000 }, policy);
+    expect(s).toMatchObject({ value: 22_030, band: 'profitable', costMinor: 0, defectSupportMinor: 30_000, drivers: [], suggestion: null, projections: [] });
+    expect(s.reasons).toEqual(['margin 220.30 minus cost to serve 0.00 over the last 12 months: 220.30', defectNote('300.00', '300.00')]);
+    expect(s.modelVersion).toBe('profitability/8;policy=4');
+  });
+
+  it('counts the support beyond the handling cost, and projects other tiers from what is counted', () => {
+    // Standard: margin 300.00 (incl. 20.00 fee margin); support 400.00, of which 100.00 handled our defect; returns 50.00.
+    const s = profitability(
+      { marginMinor: 30_000, costs: [{ kind: 'support_minutes', amountMinor: 40_000 }, { kind: 'return', amountMinor: 5_000 }], currentTier: 'standard', defectHandlingMinor: 10_000 },
+      policy,
+    );
+    // 300.00 - (300.00 + 50.00) = -50.00: still a loss, on the support that was not our defect's.
+    expect(s).toMatchObject({ value: -5_000, band: 'loss-making', costMinor: 35_000, defectSupportMinor: 10_000 });
+    expect(s.drivers).toEqual([
+      { kind: 'support_minutes', amountMinor: 30_000, share: 30_000 / 35_000 },
+      { kind: 'return', amountMinor: 5_000, share: 5_000 / 35_000 },
+    ]);
+    expect(s.reasons.slice(0, 3)).toEqual([
+      'margin 300.00 minus cost to serve 350.00 over the last 12 months: -50.00',
+      defectNote('100.00', '100.00'),
+      'cost drivers: support minutes 300.00 (86%), return 50.00 (14%)',
+    ]);
+    // On basic: 300.00 - 20.00 fee margin; support 300.00 × 0.25/0.6 = 125.00 (not 400.00's 166.67); returns 50.00 → 105.00.
+    expect(s.suggestion).toEqual({
+      tier: 'basic',
+      projectedValueMinor: 10_500,
+      improvementMinor: 15_500,
+      reasoning: ['support minutes about 175.00 less', 'tier fee margin 20.00 less', 'projected 105.00 instead of -50.00 on standard'],
+    });
+  });
+
+  it('leaves out no more than the support booked, and says the handling cost more', () => {
+    const s = profitability({ marginMinor: 5_000, costs: [{ kind: 'support_minutes', amountMinor: 10_000 }, { kind: 'discount', amountMinor: 2_000 }], currentTier: 'premium', defectHandlingMinor: 50_000 }, policy);
+    // The discount is no support: 50.00 - 20.00 = 30.00.
+    expect(s).toMatchObject({ value: 3_000, band: 'profitable', costMinor: 2_000, defectSupportMinor: 10_000 });
+    expect(s.reasons[1]).toBe(defectNote('100.00', '500.00', ', more than all support booked'));
+  });
+
+  it('leaves other cost kinds as they are: without support booked nothing is left out, and nothing said', () => {
+    const s = profitability({ marginMinor: 1_000, costs: [{ kind: 'return', amountMinor: 4_000 }], currentTier: 'basic', defectHandlingMinor: 30_000 }, policy);
+    expect(s).toMatchObject({ value: -3_000, band: 'loss-making', defectSupportMinor: 0 });
+    expect(s.reasons.join(' ')).not.toMatch(/product defect/);
+  });
+
+  it('takes what it leaves out from the support of each tier held in proportion, exactly to the cent', () => {
+    const costs = [
+      { kind: 'support_minutes', amountMinor: 10_000, tier: 'standard' },
+      { kind: 'return', amountMinor: 5_000 },
+      { kind: 'support_minutes', amountMinor: 30_000, tier: 'premium' },
+    ];
+    // 200.00 of 400.00: half of each, 150.00 of premium's and 50.00 of standard's; the return untouched, the order kept.
+    expect(withoutDefectSupport(costs, 20_000)).toEqual({
+      costs: [
+        { kind: 'support_minutes', amountMinor: 5_000, tier: 'standard' },
+        { kind: 'return', amountMinor: 5_000 },
+        { kind: 'support_minutes', amountMinor: 15_000, tier: 'premium' },
+      ],
+      leftOutMinor: 20_000,
+    });
+    // Three entries of 0.01 and 0.02 to leave out: the shares are whole cents adding up to it (an entry left out whole is dropped).
+    const cents = withoutDefectSupport(
+      [
+        { kind: 'support_minutes', amountMinor: 1, tier: 'a' },
+        { kind: 'support_minutes', amountMinor: 1, tier: 'b' },
+        { kind: 'support_minutes', amountMinor: 1, tier: 'c' },
+      ],
+      2,
+    );
+    expect(cents.leftOutMinor).toBe(2);
+    expect(cents.costs.reduce((sum, c) => sum + c.amountMinor, 0)).toBe(1);
+    expect(cents.costs.every((c) => c.amountMinor === 1)).toBe(true);
+    // All of it, none, and a negative or missing handling cost: nothing is taken that was not booked.
+    expect(withoutDefectSupport(costs, 90_000)).toEqual({ costs: [{ kind: 'return', amountMinor: 5_000 }], leftOutMinor: 40_000 });
+    expect(withoutDefectSupport(costs, 0)).toEqual({ costs, leftOutMinor: 0 });
+    expect(withoutDefectSupport(costs, -5_000)).toEqual({ costs, leftOutMinor: 0 });
+    expect(() => withoutDefectSupport(costs, Number.NaN)).toThrow(ScoringException);
   });
 });

@@ -25,6 +25,9 @@
  * The suggestion is the richest cheaper tier (lower level) that makes the result
  * >= 0; if none does, the cheaper tier with the best projected result, if it is
  * better than today; otherwise none (look for an offer instead).
+ * Support given on the company's own product defects is not the customer's cost to serve: support
+ * costs up to what handling the customer's complaints marked product defect cost in the window
+ * (`defectHandlingMinor`) are left out, and the reasons say how much and why (`withoutDefectSupport`).
  */
 import { money, pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
@@ -39,8 +42,10 @@ import { invalidInput } from './scoring.exception.js';
  *    `break-even`, not `profitable`: an account that earns what it costs makes no money.
  * 7: the tier fee margin is that of the tier held each day of the window (its tier changes), not today's tier's for all of it;
  *    another tier's projection scales each cost from the tier held when it was incurred.
+ * 8: support costs up to the handling cost of the customer's complaints marked product defect in the window are not
+ *    counted: a customer whose loss is the support our own defect took is not loss-making for it.
  */
-export const PROFITABILITY_MODEL_VERSION = 'profitability/7';
+export const PROFITABILITY_MODEL_VERSION = 'profitability/8';
 
 export interface TierTerms {
   tier: string;
@@ -82,6 +87,11 @@ export interface ProfitabilityInput {
   feeMarginMinor?: number;
   /** Cost-to-serve entries over the window; several per kind are summed. */
   costs: readonly CostEntryInput[];
+  /**
+   * What handling the customer's complaints marked product defect cost (their `handling_cost`), of those open at some
+   * time in the window: support costs up to it are the company's own defect, not counted against the customer. 0 by default.
+   */
+  defectHandlingMinor?: number;
   currentTier: string;
   /** For reasons ("the last 12 months"). */
   windowLabel?: string;
@@ -149,7 +159,10 @@ export interface ProfitabilityScore extends ScoreResult {
   value: number;
   band: (typeof PROFITABILITY_BANDS)[number];
   marginMinor: number;
+  /** The costs counted (without the support left out for product defects). */
   costMinor: number;
+  /** Support costs not counted: the support our product defects took (up to `defectHandlingMinor`). */
+  defectSupportMinor: number;
   drivers: CostDriver[];
   /** Only for a loss-making result (not for one too new to judge). */
   suggestion: TierSuggestion | null;
@@ -159,16 +172,55 @@ export interface ProfitabilityScore extends ScoreResult {
 
 const kindLabel = (kind: string) => kind.replace(/_/g, ' ');
 
+/** The cost kind support time is booked as (cost_entry.kind); what handling a complaint took is support. */
+export const SUPPORT_COST_KIND = 'support_minutes';
+
+/**
+ * The costs without the support the company's own product defects took: support entries (kind `support_minutes`) less
+ * up to `defectHandlingMinor` in all (what handling the customer's complaints marked product defect cost), taken from
+ * each support entry in proportion to its amount (support booked on several tiers keeps its mix, so another tier's
+ * projection scales what is left as before); an entry left out whole is dropped. Other kinds are kept as they are:
+ * a return or a discount is not support time.
+ */
+export function withoutDefectSupport(costs: readonly CostEntryInput[], defectHandlingMinor: number): { costs: CostEntryInput[]; leftOutMinor: number } {
+  if (!Number.isFinite(defectHandlingMinor)) throw invalidInput('defectHandlingMinor must be finite');
+  const support = costs
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => c.kind === SUPPORT_COST_KIND && c.amountMinor > 0)
+    .sort((a, b) => b.c.amountMinor - a.c.amountMinor || (a.c.tier ?? '').localeCompare(b.c.tier ?? '') || a.i - b.i);
+  const supportMinor = support.reduce((sum, { c }) => sum + c.amountMinor, 0);
+  const leftOutMinor = Math.max(0, Math.min(supportMinor, Math.round(defectHandlingMinor)));
+  if (leftOutMinor === 0) return { costs: [...costs], leftOutMinor: 0 };
+  // Each entry's share by the running total, rounded: the shares add up to exactly what is left out, none above its entry.
+  const takes = new Map<number, number>();
+  let cumulative = 0;
+  let taken = 0;
+  for (const { c, i } of support) {
+    cumulative += c.amountMinor;
+    const upTo = Math.round((leftOutMinor * cumulative) / supportMinor);
+    takes.set(i, upTo - taken);
+    taken = upTo;
+  }
+  const kept = costs.flatMap((c, i) => {
+    const take = takes.get(i);
+    if (take === undefined) return [c];
+    return c.amountMinor - take === 0 ? [] : [{ ...c, amountMinor: c.amountMinor - take }];
+  });
+  return { costs: kept, leftOutMinor };
+}
+
 export function profitability(input: ProfitabilityInput, policy: ServiceTierPolicy = defaultServiceTierPolicy): ProfitabilityScore {
-  const { marginMinor, costs } = input;
+  const { marginMinor } = input;
   if (!Number.isFinite(marginMinor)) throw invalidInput('marginMinor must be finite');
   const current = policy.tiers.find((t) => t.tier === input.currentTier);
   if (!current) throw invalidInput(`tier "${input.currentTier}" is not in the tier policy`, { tier: input.currentTier });
+  for (const c of input.costs) if (!Number.isFinite(c.amountMinor)) throw invalidInput(`cost amount must be finite (kind ${c.kind})`);
+  const defectHandlingMinor = input.defectHandlingMinor ?? 0;
+  // The company's own defect is not the customer's cost to serve: the support it took is left out of every figure below.
+  const { costs, leftOutMinor: defectSupportMinor } = withoutDefectSupport(input.costs, defectHandlingMinor);
+  const counted: ProfitabilityInput = { ...input, costs };
   const byKind = new Map<string, number>();
-  for (const c of costs) {
-    if (!Number.isFinite(c.amountMinor)) throw invalidInput(`cost amount must be finite (kind ${c.kind})`);
-    byKind.set(c.kind, (byKind.get(c.kind) ?? 0) + c.amountMinor);
-  }
+  for (const c of costs) byKind.set(c.kind, (byKind.get(c.kind) ?? 0) + c.amountMinor);
   const costMinor = [...byKind.values()].reduce((s, v) => s + v, 0);
   const drivers: CostDriver[] = [...byKind]
     .map(([kind, amountMinor]) => ({ kind, amountMinor, share: costMinor > 0 ? amountMinor / costMinor : 0 }))
@@ -178,6 +230,13 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   const m = (v: number) => money(v, cur);
   const window = input.windowLabel ?? 'the last 12 months';
   const reasons = [`margin ${m(marginMinor)} minus cost to serve ${m(costMinor)} over ${window}: ${m(value)}`];
+  if (defectSupportMinor > 0) {
+    reasons.push(
+      `support for our product defects ${m(defectSupportMinor)} not counted (handling the customer's complaints marked product defect cost ${m(Math.round(defectHandlingMinor))} over ${window}${
+        defectSupportMinor < defectHandlingMinor ? ', more than all support booked' : ''
+      }: our own defect is not their cost to serve)`,
+    );
+  }
   const top = drivers.filter((d) => d.amountMinor > 0).slice(0, 3);
   if (top.length) reasons.push(`cost drivers: ${top.map((d) => `${kindLabel(d.kind)} ${m(d.amountMinor)} (${pct(d.share)})`).join(', ')}`);
   const tooNew = value < 0 && input.tenureDays !== undefined && input.minTenureDays !== undefined && input.tenureDays < input.minTenureDays;
@@ -187,13 +246,13 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   if (tooNew) {
     reasons.push(`a customer for ${input.tenureDays} day${input.tenureDays === 1 ? '' : 's'} only: what getting started costs is not judged before ${input.minTenureDays} days`);
   } else if (value < 0) {
-    projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(input, current, t, value, m, policy));
+    projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(counted, current, t, value, m, policy));
     suggestion = suggestTier(projections.filter((p) => p.level < current.level), value);
     if (suggestion) reasons.push(`${CHEAPER_TIER_REASON}${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
     else if (projections.some((p) => p.level > current.level)) reasons.push('no cheaper service concept turns this around: an offer that moves the account to a richer one may (an account review weighs them)');
     else reasons.push('no cheaper service concept turns this around, and none is richer: a person reviews the account');
   }
-  return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, drivers, suggestion, projections };
+  return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, defectSupportMinor, drivers, suggestion, projections };
 }
 
 /**

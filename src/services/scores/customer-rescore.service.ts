@@ -5,7 +5,7 @@ import { scoreCustomer, type CustomerScore, type ScoringPolicy } from '../../dom
 import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
 import { onTimeVerdict, paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { costOnTier, feeDaysInWindow, profitability, projectedTiers, type CostEntryInput, type ProjectedTier } from '../../domain/scoring/profitability.js';
+import { costOnTier, feeDaysInWindow, profitability, projectedTiers, withoutDefectSupport, type CostEntryInput, type ProjectedTier } from '../../domain/scoring/profitability.js';
 import { dayNumber } from '../../domain/dates.js';
 import { discountOff } from '../../domain/playbooks/account-offer.js';
 import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
@@ -115,13 +115,15 @@ export class CustomerRescoreService {
     const { rows } = await sql<{ since_day: string }>`
       select (${tierChange.at}::timestamptz at time zone c.time_zone)::date::text as since_day from customer c where c.id = ${customerId}::uuid`.execute(this.db);
     const currentTier = rescored.facts.serviceTier;
+    // The costs the score counted: without the support our own product defects took, as the score leaves it out.
+    const windowCosts = withoutDefectSupport(rescored.facts.windowCosts, rescored.facts.windowDefectHandlingMinor ?? 0).costs;
     // The costs incurred on another tier (before the move, by the tiers held then) as the tier they have now incurs them.
-    const elsewhere = rescored.facts.windowCosts.filter((c) => c.tier !== undefined && c.tier !== currentTier);
+    const elsewhere = windowCosts.filter((c) => c.tier !== undefined && c.tier !== currentTier);
     const costsBefore = [...Map.groupBy(elsewhere, (c) => c.tier!)]
       .map(([tier, costs]) => ({ tier, amountMinor: costs.reduce((sum, c) => sum + c.amountMinor, 0) }))
       .sort((a, b) => b.amountMinor - a.amountMinor || a.tier.localeCompare(b.tier));
     const onTier = (c: CostEntryInput) => ({ kind: c.kind, amountMinor: c.tier === undefined || c.tier === currentTier ? c.amountMinor : costOnTier([c], c.tier, currentTier, this.policy.serviceTiers) });
-    const costsOnTier = rescored.facts.windowCosts.map(onTier);
+    const costsOnTier = windowCosts.map(onTier);
     const costsBeforeOnTierMinor = elsewhere.map(onTier).reduce((sum, c) => sum + c.amountMinor, 0);
     // The tier's fee margin for the window's days with us in place of the one counted, and its fee at the offer's discount.
     const tenureDays = dayNumber(asOf) - dayNumber(rescored.facts.customerSince);
@@ -130,7 +132,7 @@ export class CustomerRescoreService {
     const feeMarginCountedMinor = Number(score.details?.feeMarginMinor ?? 0);
     const feeMarginOnTierMinor = Math.round((tier?.annualFeeMarginMinor ?? 0) * feeShare);
     const offerDiscountMinor = discountOff(Math.round((tier?.annualFeeMinor ?? 0) * feeShare), tierChange.discountPercent ?? 0);
-    const windowCostsMinor = rescored.facts.windowCosts.reduce((sum, c) => sum + c.amountMinor, 0);
+    const windowCostsMinor = windowCosts.reduce((sum, c) => sum + c.amountMinor, 0);
     // The fee margin earned on the tier is its own less the discount: what a move to another tier gives up.
     const feeMarginEarnedMinor = feeMarginOnTierMinor - offerDiscountMinor;
     const asOnTier = profitability(

@@ -63,7 +63,8 @@ export function purchaseAggregates(asOf: string, orderFilter: RawBuilder<unknown
 }
 
 /**
- * The other facts of customer `p`: window costs, tier changes, complaints and referrals (JSON). Within a
+ * The other facts of customer `p`: window costs, what handling their product-defect complaints in the window cost,
+ * tier changes, complaints and referrals (JSON). Within a
  * run, referred customers' order margins come from the run's work rows; for a single customer,
  * from the orders. (Window margins: from the purchase aggregates; invoices: from the run's
  * invoice work rows, or `invoiceDays`.)
@@ -93,6 +94,10 @@ export function factsColumns(asOf: string, policy: ScoringPolicy, runId: string 
          from cost_entry ce
         where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date
         group by ce.kind, 3) k) as window_costs,
+    -- What handling the complaints marked product defect cost, of those open at some time in the window (opened by its
+    -- end, not resolved before its start): the support they took is our defect's, not the customer's cost to serve.
+    (select coalesce(sum(cp.handling_cost_minor), 0)::bigint from complaint cp
+      where cp.customer_id = p.id and cp.product_defect and cp.opened_at < ${end} and (cp.resolved_at is null or cp.resolved_at >= ${windowStart})) as defect_handling,
     (select coalesce(json_agg(json_build_object('day', t.changed_on, 'fromTier', t.from_tier, 'toTier', t.to_tier) order by t.changed_on, t.created_at, t.id), '[]')
        from service_tier_change t where t.customer_id = p.id and t.changed_on > ${asOf}::date - ${policy.profitabilityWindowDays}::int) as tier_changes,
     (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,
@@ -143,6 +148,7 @@ export function toFacts(row: Row, asOf: string): CustomerFacts {
       // tier held on asOf, not today's, a customer who came back to a tier since is not taken as having been on it all along.
       tier: c.tier ?? row.service_tier,
     })),
+    windowDefectHandlingMinor: money(row.defect_handling),
     invoices: (row.invoices as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })),
     complaints: row.complaints,
     referrals: (row.referrals as Record<string, unknown>[]).map((r) => ({
