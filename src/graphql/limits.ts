@@ -5,8 +5,8 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { getOperationAST, getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
-import pLimit from 'p-limit';
 import type { MiddlewareFn } from 'type-graphql';
+import { Turns } from '../services/common/turns.js';
 import { argumentRefusal } from './argument-checks.js';
 
 export interface QueryLimits {
@@ -54,7 +54,11 @@ export const REPORT_COMPLEXITY = 1_000;
 export const REPORTS_AT_ONCE = 3;
 /** How many reports may wait for a place; more are refused at once (UNAVAILABLE, REPORTS_BUSY: try again shortly) rather than queued without end. */
 export const REPORTS_WAITING = 50;
-const reportTurns = pLimit(REPORTS_AT_ONCE);
+const reportTurns = new Turns(
+  REPORTS_AT_ONCE,
+  REPORTS_WAITING,
+  () => new GraphQLError(`${REPORTS_WAITING} reports are waiting for their turn already; try again shortly`, { extensions: { code: 'UNAVAILABLE', reason: 'REPORTS_BUSY' } }),
+);
 
 /**
  * A report field's options: priced as a report, and nullable, so a report refused as busy
@@ -66,12 +70,7 @@ export function reportField(description: string): { description: string; complex
 }
 
 /** `@UseMiddleware(ReportTurn)` on a report field: it runs when one of the few report places is free. */
-export const ReportTurn: MiddlewareFn = (_action, next) => {
-  if (reportTurns.pendingCount >= REPORTS_WAITING) {
-    throw new GraphQLError(`${REPORTS_WAITING} reports are waiting for their turn already; try again shortly`, { extensions: { code: 'UNAVAILABLE', reason: 'REPORTS_BUSY' } });
-  }
-  return reportTurns(() => next());
-};
+export const ReportTurn: MiddlewareFn = (_action, next) => reportTurns.take(() => next());
 
 /**
  * What a field of a workflow's live state costs (a run's step, deadline, fees, ...; a campaign's
