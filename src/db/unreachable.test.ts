@@ -8,6 +8,9 @@ describe('isDatabaseUnreachable', () => {
     expect(isDatabaseUnreachable(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isDatabaseUnreachable(new Error('wrapped', { cause: refused }))).toBe(true);
     expect(isDatabaseUnreachable(new AggregateError([refused], 'connect failed'))).toBe(true);
+    // A database that takes no more connections just now (max_connections, a role's or database's limit).
+    expect(isDatabaseUnreachable(Object.assign(new Error('sorry, too many clients already'), { code: '53300' }))).toBe(true);
+    expect(isDatabaseUnreachable(Object.assign(new Error('too many connections for role "retention"'), { code: '53300' }))).toBe(true);
     // A database that hangs: the API's deadlines (pg's connect and read timeouts).
     expect(isDatabaseUnreachable(new Error('timeout exceeded when trying to connect'))).toBe(true);
     expect(isDatabaseUnreachable(new Error('Query read timeout'))).toBe(true);

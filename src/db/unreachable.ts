@@ -1,11 +1,15 @@
-/** Error codes of a database that is not there: refused or dropped connections, PostgreSQL shutting down or starting. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+/**
+ * Error codes of a database that is not there: refused or dropped connections, PostgreSQL shutting down or starting,
+ * or taking no more connections (53300: max_connections reached, "sorry, too many clients already", or a role's or
+ * database's connection limit), which passes as others close theirs.
+ */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
 // A read timeout is the client's own deadline, set past the server's statement timeout: the server did not answer at all.
 const UNREACHABLE_MESSAGES = [/Connection terminated/i, /Timeout acquiring a connection/i, /Client has encountered a connection error/i, /timeout exceeded when trying to connect/i, /Query read timeout/i];
 
 /**
  * Whether an error says PostgreSQL cannot be reached just now (down, restarting, the network
- * gone), as opposed to a statement that failed: a passing condition a client may retry.
+ * gone, every connection slot taken), as opposed to a statement that failed: a passing condition a client may retry.
  */
 export function isDatabaseUnreachable(error: unknown): boolean {
   return inCauses(error, (e) => {
