@@ -235,6 +235,18 @@ describe('number settings', () => {
     expect(loadConfig({ ...base, RATE_LIMIT_PER_MINUTE: '0120', ERASE_OFFBOARDED_AFTER_DAYS: '30', PORT: '' })).toMatchObject({ api: { rateLimitPerMinute: 120, port: 4000 }, dataRetention: { eraseOffboardedAfterDays: 30 } });
   });
 
+  it('IMPORT_CONCURRENCY: 1 to 20 imports at once (2 by default); IMPORT_WAIT_SECONDS: 0 to 300 (30 by default)', () => {
+    expect(loadConfig(base).api).toMatchObject({ importsAtOnce: 2, importWaitMs: 30_000 });
+    expect(loadConfig({ ...base, IMPORT_CONCURRENCY: '4', IMPORT_WAIT_SECONDS: '0' }).api).toMatchObject({ importsAtOnce: 4, importWaitMs: 0 });
+    expect(loadConfig({ ...base, IMPORT_CONCURRENCY: '20', IMPORT_WAIT_SECONDS: '300' }).api).toMatchObject({ importsAtOnce: 20, importWaitMs: 300_000 });
+    // 0 would refuse every import; more than 20 connections of imports would crowd PostgreSQL's 100 by default.
+    expect(() => loadConfig({ ...base, IMPORT_CONCURRENCY: '0' })).toThrow('IMPORT_CONCURRENCY must be 1 to 20');
+    expect(() => loadConfig({ ...base, IMPORT_CONCURRENCY: '21' })).toThrow('IMPORT_CONCURRENCY must be 1 to 20');
+    expect(() => loadConfig({ ...base, IMPORT_CONCURRENCY: 'two' })).toThrow('IMPORT_CONCURRENCY must be a non-negative integer');
+    expect(() => loadConfig({ ...base, IMPORT_WAIT_SECONDS: '301' })).toThrow('IMPORT_WAIT_SECONDS must be 0 to 300');
+    expect(() => loadConfig({ ...base, IMPORT_WAIT_SECONDS: '1.5' })).toThrow(ConfigError);
+  });
+
   it('ERASE_OFFBOARDED_AFTER_DAYS: at least 1, as 0 would erase every offboarded customer at the next sweep (QA 71 F5)', () => {
     expect(() => loadConfig({ ...base, ERASE_OFFBOARDED_AFTER_DAYS: '0' })).toThrow('ERASE_OFFBOARDED_AFTER_DAYS must be at least 1');
     expect(() => loadConfig({ ...base, ERASE_OFFBOARDED_AFTER_DAYS: '000' })).toThrow(ConfigError);

@@ -34,6 +34,10 @@ export interface AppConfig {
     metricsToken: string | null;
     /** Express's `trust proxy`: which proxies in front of the API may name the client's address (X-Forwarded-For); false: none. */
     trustProxy: boolean | number | string[];
+    /** How many imports (importCsv, importCustomers, ...) the process runs at once, each on a connection of its own; more wait their turn without one. */
+    importsAtOnce: number;
+    /** How long an import waits for its turn before it is refused (UNAVAILABLE, IMPORT_BUSY: try again); 0: refused at once while every place is taken. */
+    importWaitMs: number;
   };
   workerMetricsPort: number;
   /** How the worker delivers outbox messages: to a JSON-lines file (development), over SMTP, or not at all. */
@@ -133,6 +137,26 @@ function eraseOffboardedAfterDays(env: NodeJS.ProcessEnv): number {
  * Keeping data for good is `DATA_RETENTION_SCHEDULE=off`.
  */
 export const MAX_ERASE_OFFBOARDED_AFTER_DAYS = 36_500;
+
+/**
+ * The most imports an API process runs at once: each holds a connection of its own beside the API's pool of 10 (and
+ * the worker's), and PostgreSQL's max_connections is 100 by default; more in parallel are mostly waiting for one
+ * another anyway (imports of one kind take turns).
+ */
+export const MAX_IMPORT_CONCURRENCY = 20;
+/** The longest an import may wait for its turn: a request held longer has long been given up by its client or a proxy (nginx waits 60 s). */
+export const MAX_IMPORT_WAIT_SECONDS = 300;
+
+/** IMPORT_CONCURRENCY and IMPORT_WAIT_SECONDS: how many imports an API process runs at once, and how long others wait for a place. */
+function imports(env: NodeJS.ProcessEnv): { importsAtOnce: number; importWaitMs: number } {
+  const atOnce = int(env, 'IMPORT_CONCURRENCY', 2);
+  if (atOnce < 1 || atOnce > MAX_IMPORT_CONCURRENCY)
+    throw new ConfigError(`IMPORT_CONCURRENCY must be 1 to ${MAX_IMPORT_CONCURRENCY} (imports an API process runs at once, each on a database connection of its own), got "${env.IMPORT_CONCURRENCY}"`);
+  const waitSeconds = int(env, 'IMPORT_WAIT_SECONDS', 30);
+  if (waitSeconds > MAX_IMPORT_WAIT_SECONDS)
+    throw new ConfigError(`IMPORT_WAIT_SECONDS must be 0 to ${MAX_IMPORT_WAIT_SECONDS} (how long an import waits for its turn before it is refused as busy), got "${env.IMPORT_WAIT_SECONDS}"`);
+  return { importsAtOnce: atOnce, importWaitMs: waitSeconds * 1000 };
+}
 
 /** PostgreSQL's address as a postgres:// URL: anything else (`localhost:5432`) pg would read as its defaults, and wait there. */
 function databaseUrl(env: NodeJS.ProcessEnv): string {
@@ -392,6 +416,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       rateLimitStore: oneOf(env, 'RATE_LIMIT_STORE', ['postgres', 'memory'] as const, 'postgres'),
       trustProxy: trustProxy(env.TRUST_PROXY),
       metricsToken: metricsToken(env.METRICS_TOKEN),
+      ...imports(env),
     },
     workerMetricsPort: port(env, 'WORKER_METRICS_PORT', 9464, 'off'),
     delivery: messages,

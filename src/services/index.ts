@@ -5,6 +5,7 @@ import { ApiKeyService } from './auth/api-key.service.js';
 import { InvoiceService } from './billing/invoice.service.js';
 import { ComplaintService } from './complaints/complaint.service.js';
 import { ImportService } from './import/import.service.js';
+import type { Turns } from './common/turns.js';
 import { CustomerDataExportService } from './customers/customer-data-export.service.js';
 import { CustomerErasureService } from './customers/customer-erasure.service.js';
 import { CustomerService } from './customers/customer.service.js';
@@ -65,9 +66,10 @@ export interface Engines {
  * its peers and its part of `policies` here, the one place they are wired (the API and the
  * worker are given the same policies); `onFollowUpFailed` hears of a follow-up of a committed
  * event that failed: a rescore after a complaint or payment, or a fix started by a complaint
- * (the API logs it; the nightly runs catch up).
+ * (the API logs it; the nightly runs catch up). `importPlaces`: the process's import places, which outlive the unit of
+ * work (the API's, `importPlaces` in the import service); none: imports connect at once.
  */
-export function createServices(em: EntityManager, engines: Engines, policies: Policies, onFollowUpFailed?: FollowUpFailureReporter) {
+export function createServices(em: EntityManager, engines: Engines, policies: Policies, onFollowUpFailed?: FollowUpFailureReporter, importPlaces?: Turns) {
   const audit = new AuditService();
   const scores = new ScoreService(em);
   const orders = new OrderService(em);
@@ -105,14 +107,18 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     apiKeys: new ApiKeyService(em, audit),
     scoring,
     bandChanges: new ScoreBandChangeService(em),
-    imports: new ImportService(em.config.get('clientUrl')!, {
-      invoicesPaid: (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds),
-      invoicesCancelled: (invoiceIds) => runReconciliation.cancelRemindersOfCancelledInvoices(invoiceIds),
-      invoicesNotDue: (invoiceIds) => runReconciliation.cancelRemindersOfInvoicesNotDue(invoiceIds),
-      customersLeft: (customerIds) => runReconciliation.cancelRunsOfCustomersWhoLeft(customerIds),
-      customersChanged: (kind, customerIds) => rescores.rescoreAfterImport(kind, customerIds),
-      complaintsReceived: (received) => complaints.followUpImported(received),
-    }),
+    imports: new ImportService(
+      em.config.get('clientUrl')!,
+      {
+        invoicesPaid: (invoiceIds) => runReconciliation.tellPaidReminders(invoiceIds),
+        invoicesCancelled: (invoiceIds) => runReconciliation.cancelRemindersOfCancelledInvoices(invoiceIds),
+        invoicesNotDue: (invoiceIds) => runReconciliation.cancelRemindersOfInvoicesNotDue(invoiceIds),
+        customersLeft: (customerIds) => runReconciliation.cancelRunsOfCustomersWhoLeft(customerIds),
+        customersChanged: (kind, customerIds) => rescores.rescoreAfterImport(kind, customerIds),
+        complaintsReceived: (received) => complaints.followUpImported(received),
+      },
+      importPlaces,
+    ),
     runs,
     runReconciliation,
     segments: new SegmentService(em, audit),

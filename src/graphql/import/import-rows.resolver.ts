@@ -17,7 +17,7 @@ import {
 
 const modeArg = { defaultValue: ImportModeEnum.AllOrNothing, description: 'AllOrNothing (default) writes nothing when any row has an error' };
 const listed =
-  'Every row sends the same fields (a field no row sends keeps stored values; null or "" empties one; VALIDATION / IMPORT_ROW_FIELDS_DIFFER otherwise). At most 10,000 rows (VALIDATION / IMPORT_TOO_MANY_ROWS beyond); errors name the row by its index from 1. Audited.';
+  'Every row sends the same fields (a field no row sends keeps stored values; null or "" empties one; VALIDATION / IMPORT_ROW_FIELDS_DIFFER otherwise). At most 10,000 rows (VALIDATION / IMPORT_TOO_MANY_ROWS beyond); errors name the row by its index from 1. Takes its turn among the imports of the API (UNAVAILABLE / IMPORT_BUSY, retry: true, when none comes in time). Audited.';
 
 /**
  * Bulk imports of rows given as GraphQL input (the CLI takes files): each kind runs through

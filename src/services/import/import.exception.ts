@@ -11,6 +11,8 @@ export enum ImportExceptionCode {
   RowFieldsDiffer = 'IMPORT_ROW_FIELDS_DIFFER',
   /** Another import or change held the rows this one needed at the same moment (a deadlock, a serialization failure): nothing written, run it again. */
   ConcurrentChange = 'IMPORT_CONCURRENT_CHANGE',
+  /** Every import place of the API process was taken while this import waited its longest, or too many wait already: nothing written, run it again shortly. */
+  Busy = 'IMPORT_BUSY',
 }
 
 const kinds: Record<ImportExceptionCode, FailureKind> = {
@@ -23,6 +25,7 @@ const kinds: Record<ImportExceptionCode, FailureKind> = {
   [ImportExceptionCode.RowFieldsDiffer]: 'VALIDATION',
   // A passing condition, as DATABASE_UNAVAILABLE: the same import again succeeds.
   [ImportExceptionCode.ConcurrentChange]: 'UNAVAILABLE',
+  [ImportExceptionCode.Busy]: 'UNAVAILABLE',
 };
 
 export class ImportException extends DomainException<ImportExceptionCode> {

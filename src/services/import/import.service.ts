@@ -9,6 +9,7 @@ import { postgresConnection } from '../../db/connection.js';
 import { isDatabaseUnreachable } from '../../db/unreachable.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
+import { Turns, type Refusal } from '../common/turns.js';
 import { customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, KEPT_BY_IMPORT, keptSql, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
@@ -69,6 +70,34 @@ export const MAX_LISTED_ERRORS = 1000;
 const COPY_BATCH_CHARS = 64 * 1024;
 /** The most rows importRows (the GraphQL bulk mutations) takes in one call; files go through importCsv, which streams. */
 export const MAX_IMPORT_ROWS = 10_000;
+
+/**
+ * How many imports may wait for one of an API process's import places (IMPORT_CONCURRENCY) at once; more are refused
+ * at once (UNAVAILABLE, IMPORT_BUSY). A waiting call holds its request (an importCsv's CSV text) but no connection.
+ */
+export const IMPORTS_WAITING = 10;
+
+/** How long the import waits for PostgreSQL to take its connection, as the API's pool does: a server that hangs is unavailable, not waited for without end. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The import places of one API process: at most `atOnce` imports hold a connection of their own at once, the
+ * others (at most IMPORTS_WAITING) wait without one, each at most `maxWaitMs`; beyond, IMPORT_BUSY. Each import
+ * opens its connection outside the API's pool and holds it while it takes its turn among imports of its kind:
+ * unbounded, clients retrying after their HTTP timeout or integration jobs pushing in parallel filled
+ * PostgreSQL's max_connections, and every other process's connections (the worker's, migrate's) failed with them.
+ */
+export function importPlaces(atOnce: number, maxWaitMs: number): Turns {
+  const refuse = (why: Refusal) =>
+    new ImportException(
+      ImportExceptionCode.Busy,
+      why === 'too-many-waiting'
+        ? `${atOnce} imports are running and ${IMPORTS_WAITING} waiting for their turn already; nothing was written: try again shortly`
+        : `The import waited ${maxWaitMs / 1000} s for one of the ${atOnce} import places without getting one (other imports are running); nothing was written: try again shortly`,
+      { retry: true, importsAtOnce: atOnce },
+    );
+  return new Turns(atOnce, IMPORTS_WAITING, refuse, maxWaitMs);
+}
 
 export interface ImportOptions {
   mode: ImportMode;
@@ -147,6 +176,8 @@ export class ImportService {
       customersChanged?: (kind: 'complaints' | 'invoices' | 'payments', customerIds: string[]) => Promise<unknown>;
       complaintsReceived?: (complaints: { customerId: string; topic: string }[]) => Promise<unknown>;
     } = {},
+    /** The process's import places (`importPlaces`: the API's); none: every import connects at once (the command line runs one). */
+    private readonly places: Turns | null = null,
   ) {}
 
   /** Imports a CSV file (header line first, the format of `kind`; UTF-8 unless `options.encoding` says otherwise); streams, whatever the size. */
@@ -265,9 +296,16 @@ export class ImportService {
     });
   }
 
-  /** Stage (by the caller), validate, then merge or roll back: one transaction on a connection of its own. */
+  /** In one of the process's import places, when it has them: the connection is opened once the import's turn came. */
   private async run(spec: ImportSpec, options: ImportOptions, stage: (client: pg.Client) => Promise<Staged>): Promise<ImportReport> {
-    const client = new pg.Client(postgresConnection(this.databaseUrl, { application_name: `import ${spec.kind}` }));
+    return this.places ? this.places.take(() => this.runOnConnection(spec, options, stage)) : this.runOnConnection(spec, options, stage);
+  }
+
+  /** Stage (by the caller), validate, then merge or roll back: one transaction on a connection of its own. */
+  private async runOnConnection(spec: ImportSpec, options: ImportOptions, stage: (client: pg.Client) => Promise<Staged>): Promise<ImportReport> {
+    // A server that takes no more connections (max_connections) or is not there fails the connect: the API answers it as
+    // UNAVAILABLE/DATABASE_UNAVAILABLE, to retry, as it does any database out of reach.
+    const client = new pg.Client(postgresConnection(this.databaseUrl, { application_name: `import ${spec.kind}`, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }));
     // A connection lost under the import (PostgreSQL restarted, the session ended) fails the import's query under way;
     // without a listener the client's error event would end the whole process, the API and the worker of `npm start` with it.
     client.on('error', () => undefined);
