@@ -1,21 +1,19 @@
+import { E_TIMEOUT, Semaphore, withTimeout, type SemaphoreInterface } from 'async-mutex';
+
 /** Why a turn was refused: too many wait already, or this one waited its longest without a place. */
 export type Refusal = 'too-many-waiting' | 'waited-too-long';
 
-interface Waiter {
-  start(): void;
-  timer?: NodeJS.Timeout;
-}
-
 /**
  * A few places for work that holds something scarce (a database connection each, a pass over the base): at most
- * `atOnce` run at once, at most `waiting` more wait for a place, in the order they came, each at most `maxWaitMs`
- * (null: until a place frees); anything beyond is refused with `refuse(why)` instead of queued without end. A waiter
- * holds nothing but its place in the line, so work that waits here opens no connection until its turn comes.
- * One per process and purpose: the reports' places (src/graphql/limits.ts), the API's imports' (ImportService).
+ * `atOnce` run at once (async-mutex's semaphore, which serves waiters in the order they came), at most `waiting` more
+ * wait for a place, each at most `maxWaitMs` (null: until a place frees); anything beyond is refused with `refuse(why)`
+ * instead of queued without end. A waiter holds nothing but its place in the line, so work that waits here opens no
+ * connection until its turn comes. One per process and purpose: the reports' places (src/graphql/limits.ts), the API's
+ * imports' (ImportService).
  */
 export class Turns {
-  private running = 0;
-  private readonly line: Waiter[] = [];
+  private readonly places: SemaphoreInterface;
+  private waiters = 0;
 
   constructor(
     readonly atOnce: number,
@@ -24,16 +22,18 @@ export class Turns {
     readonly maxWaitMs: number | null = null,
   ) {
     if (!Number.isInteger(atOnce) || atOnce < 1) throw new RangeError(`at least one place, got ${atOnce}`);
+    const semaphore = new Semaphore(atOnce);
+    this.places = maxWaitMs === null ? semaphore : withTimeout(semaphore, maxWaitMs);
   }
 
   /** How many run now. */
   get runningCount(): number {
-    return this.running;
+    return this.atOnce - Math.max(this.places.getValue(), 0);
   }
 
   /** How many wait for a place now. */
   get waitingCount(): number {
-    return this.line.length;
+    return this.waiters;
   }
 
   /**
@@ -42,44 +42,26 @@ export class Turns {
    * runs past `maxWaitMs`, `work` never started.
    */
   take<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running < this.atOnce) {
-      this.running++;
-      return this.run(work);
-    }
-    if (this.line.length >= this.waiting) throw this.refuse('too-many-waiting');
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { start: resolve };
-      if (this.maxWaitMs !== null) {
-        waiter.timer = setTimeout(() => {
-          const at = this.line.indexOf(waiter);
-          if (at < 0) return;
-          this.line.splice(at, 1);
-          reject(this.refuse('waited-too-long'));
-        }, this.maxWaitMs);
-        // A request waiting its turn keeps no stopping process alive.
-        waiter.timer.unref();
-      }
-      this.line.push(waiter);
-    }).then(() => this.run(work));
+    // The semaphore takes a free place at once (synchronously): only a take that finds none waits.
+    const waits = this.places.isLocked();
+    if (waits && this.waiters >= this.waiting) throw this.refuse('too-many-waiting');
+    return this.run(work, waits);
   }
 
-  /** `work` in a place already counted as taken. */
-  private async run<T>(work: () => Promise<T>): Promise<T> {
+  private async run<T>(work: () => Promise<T>, waits: boolean): Promise<T> {
+    if (waits) this.waiters++;
+    let release: () => void;
+    try {
+      [, release] = await this.places.acquire();
+    } catch (error) {
+      throw error === E_TIMEOUT ? this.refuse('waited-too-long') : error;
+    } finally {
+      if (waits) this.waiters--;
+    }
     try {
       return await work();
     } finally {
-      this.release();
+      release();
     }
-  }
-
-  /** A place freed: handed to the first in line (still counted as taken), or given back. */
-  private release(): void {
-    const next = this.line.shift();
-    if (!next) {
-      this.running--;
-      return;
-    }
-    clearTimeout(next.timer);
-    next.start();
   }
 }
