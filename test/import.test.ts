@@ -1373,6 +1373,30 @@ it("refuses an invoices line that would move a stored invoice to another custome
   expect(await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nINV-OWN,OWN-1,2026-02-01,2026-02-16,90\n')).toMatchObject({ updated: 1, errorCount: 0 });
 });
 
+it("refuses an orders, complaints or costs line whose reference is stored for another customer, naming its owner, as for invoices: nothing is moved", async () => {
+  await run('customers', 'customer_ref,name,email,acquired_at\nOWNS-1,Owner,owns1@example.com,2025-01-01\nOWNS-2,Other,owns2@example.com,2025-01-01\n');
+  for (const { kind, header, line, table, noun } of [
+    { kind: 'orders', header: 'order_ref,customer_ref,ordered_at,amount', line: (ref: string, customer: string) => `${ref},${customer},2026-02-01T10:00:00Z,90`, table: 'customer_order', noun: 'an order' },
+    { kind: 'complaints', header: 'complaint_ref,customer_ref,topic,severity,opened_at', line: (ref: string, customer: string) => `${ref},${customer},delivery-delay,high,2026-02-01T10:00:00Z`, table: 'complaint', noun: 'a complaint' },
+    { kind: 'costs', header: 'cost_ref,customer_ref,occurred_at,kind,amount', line: (ref: string, customer: string) => `${ref},${customer},2026-02-01,return,12`, table: 'cost_entry', noun: 'a cost entry' },
+  ] as const) {
+    const ref = `${kind.toUpperCase()}-OWN`;
+    expect(await run(kind, `${header}\n${line(ref, 'OWNS-1')}\n`)).toMatchObject({ inserted: 1 });
+    const what = noun.replace(/^an? /, '');
+    const refused = { field: 'customer_ref', code: ImportRowProblem.OtherCustomer, message: `${what} "${ref}" belongs to customer "OWNS-1", not "OWNS-2": an import does not move ${noun} to another customer` };
+    const moved = await run(kind, `${header}\n${line(`${ref}-B`, 'OWNS-2')}\n${line(ref, 'OWNS-2')}\n`);
+    expect(moved).toMatchObject({ written: false, errorCount: 1, errors: [{ line: 3, ...refused }] });
+    // Good-rows mode writes the other lines, and the GraphQL bulk path (importRows) is checked the same way.
+    expect(await run(kind, `${header}\n${line(`${ref}-B`, 'OWNS-2')}\n${line(ref, 'OWNS-2')}\n`, partial)).toMatchObject({ inserted: 1, updated: 0, rejected: 1, errors: [{ line: 3, ...refused }] });
+    const [row] = (await run(kind, `${header}\n${line(ref, 'OWNS-2')}\n`, partial)).errors;
+    expect(row).toEqual({ line: 2, ...refused });
+    const owners = await em().getConnection().execute<{ ref: string; owner: string }[]>(`select r.external_ref as ref, c.external_ref as owner from ${table} r join customer c on c.id = r.customer_id where r.external_ref like ? order by 1`, [`${ref}%`]);
+    expect(owners).toEqual([{ ref, owner: 'OWNS-1' }, { ref: `${ref}-B`, owner: 'OWNS-2' }]);
+    // The owner's own line is taken as before.
+    expect(await run(kind, `${header}\n${line(ref, 'OWNS-1')}\n`)).toMatchObject({ errorCount: 0, written: true });
+  }
+});
+
 it('refuses an invoice issued after today anywhere on earth, as every date of what has happened', async () => {
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
   await run('customers', 'customer_ref,name,email,acquired_at\nISS-1,Issued,iss1@example.com,2025-01-01\n');

@@ -232,7 +232,7 @@ export type ImportRowProblem =
   | 'MalformedLine'
   /** A day the customer left (offboarded_at) for a customer whose status, the file's or else the stored one, is not offboarded */
   | 'NotOffboarded'
-  /** An invoice stored for another customer than the row names: an import does not move an invoice to another customer */
+  /** An order, invoice, complaint or cost entry stored for another customer than the row names: an import does not move one to another customer */
   | 'OtherCustomer'
   /** A date before one it must follow: due before issued, resolved before opened, ... */
   | 'OutOfOrder'

@@ -172,7 +172,7 @@ export enum ImportRowProblem {
   NotOffboarded = 'NOT_OFFBOARDED',
   /** An order, invoice, complaint or cost stored for a customer who was erased: it stays theirs, apart from anyone imported since. */
   ErasedCustomer = 'ERASED_CUSTOMER',
-  /** An invoice stored for another customer than the line names: an import does not move it (its reminders, payments and record are that customer's). */
+  /** An order, invoice, complaint or cost entry stored for another customer than the line names: an import does not move it (its history is that customer's). */
   OtherCustomer = 'OTHER_CUSTOMER',
 }
 

@@ -41,7 +41,7 @@ registerEnumType(ImportRowProblem, {
     Incomplete: { description: "A row missing both of two columns it needs one of (an offer's discount or tier)" },
     NotOffboarded: { description: "A day the customer left (offboarded_at) for a customer whose status, the file's or else the stored one, is not offboarded" },
     ErasedCustomer: { description: 'An order, invoice, complaint or cost stored for an erased customer: it is not moved to a customer imported since' },
-    OtherCustomer: { description: 'An invoice stored for another customer than the row names: an import does not move an invoice to another customer' },
+    OtherCustomer: { description: 'An order, invoice, complaint or cost entry stored for another customer than the row names: an import does not move one to another customer' },
   },
 });
 

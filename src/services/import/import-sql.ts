@@ -86,8 +86,16 @@ export function storedRowLockSql(spec: ImportSpec): string | null {
   return null;
 }
 
-/** The tables of the kinds whose rows belong to a customer, by their reference. */
-const CUSTOMER_RECORD_TABLES: Partial<Record<ImportSpec['kind'], string>> = { orders: 'customer_order', invoices: 'invoice', complaints: 'complaint', costs: 'cost_entry' };
+/**
+ * The kinds whose rows belong to a customer (a `customer_ref` column) and have a reference of their own (`refColumn`, unique
+ * per kind in the database, not per customer): their table, and what one row is called in a refusal.
+ */
+const CUSTOMER_RECORDS: Partial<Record<ImportSpec['kind'], { table: string; noun: string; article: 'a' | 'an' }>> = {
+  orders: { table: 'customer_order', noun: 'order', article: 'an' },
+  invoices: { table: 'invoice', noun: 'invoice', article: 'an' },
+  complaints: { table: 'complaint', noun: 'complaint', article: 'a' },
+  costs: { table: 'cost_entry', noun: 'cost entry', article: 'a' },
+};
 
 /** The upsert's update leaves a stored row of an erased customer as it is (one whose reference the import derived matches it). */
 const notErasedOwner = (table: string) => `and not exists (select 1 from customer e where e.id = ${table}.customer_id and e.status = 'erased')`;
@@ -163,11 +171,22 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   }
   // An erased customer's business records stay theirs: a customer imported since under the same CRM reference (a new
   // customer) does not take them over, nor their history with a name on it.
-  const ownTable = CUSTOMER_RECORD_TABLES[spec.kind];
-  if (ownTable) {
+  const own = CUSTOMER_RECORDS[spec.kind];
+  if (own) {
     checks.push(
       `select row_no, '${spec.refColumn}', 'is stored for an erased customer: it stays theirs and is not given to another', '${ImportRowProblem.ErasedCustomer}'
-         from import_stage s join ${ownTable} old on old.external_ref = btrim(s.${spec.refColumn}) join customer e on e.id = old.customer_id and e.status = 'erased' where ${ok}`,
+         from import_stage s join ${own.table} old on old.external_ref = btrim(s.${spec.refColumn}) join customer e on e.id = old.customer_id and e.status = 'erased' where ${ok}`,
+    );
+    // A stored order, invoice, complaint or cost entry stays its customer's: a line giving its reference with another customer
+    // (two shops or source systems whose numbers overlap, a typo, an export's wrong customer column) would move its history to
+    // someone else: an order's revenue and scores, an invoice's reminder run, payments and payment-loyalty record, a complaint's
+    // fix run and persistent-issue count, a cost's place in profitability. (One of an erased customer is refused above.) An
+    // order without order_ref is matched by a reference derived from the line's own customer reference, so it is never another's.
+    checks.push(
+      `select s.row_no, 'customer_ref', '${own.noun} "' || left(old.external_ref, 60) || '" belongs to customer ' || coalesce('"' || left(o.external_ref, 60) || '"', 'ID ' || o.id) || ', not "' || left(btrim(s.customer_ref), 60) || '": an import does not move ${own.article} ${own.noun} to another customer', '${ImportRowProblem.OtherCustomer}'
+         from import_stage s join ${own.table} old on old.external_ref = btrim(s.${spec.refColumn}) join customer o on o.id = old.customer_id and o.status <> 'erased'
+              join customer n on n.external_ref = btrim(s.customer_ref) and n.id <> o.id
+        where ${ok}`,
     );
   }
   if (spec.kind === 'payments') {
@@ -189,14 +208,6 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
     );
   }
   if (spec.kind === 'invoices') {
-    // A stored invoice stays its customer's: a line naming another (a typo, a billing export's wrong reference) would move
-    // its reminder run, payments and payment-loyalty record to someone else. (One of an erased customer is refused above.)
-    checks.push(
-      `select s.row_no, 'customer_ref', 'invoice "' || left(old.external_ref, 60) || '" belongs to customer ' || coalesce('"' || left(o.external_ref, 60) || '"', 'ID ' || o.id) || ', not "' || left(btrim(s.customer_ref), 60) || '": an import does not move an invoice to another customer', '${ImportRowProblem.OtherCustomer}'
-         from import_stage s join invoice old on old.external_ref = btrim(s.invoice_ref) join customer o on o.id = old.customer_id and o.status <> 'erased'
-              join customer n on n.external_ref = btrim(s.customer_ref) and n.id <> o.id
-        where ${ok}`,
-    );
     checks.push(`select row_no, 'due_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('due_at')} and ${validDate('issued_at')} and ${v('due_at')}::date < ${v('issued_at')}::date`);
     checks.push(`select row_no, 'paid_at', 'is before issued_at', '${ImportRowProblem.OutOfOrder}' from import_stage s where ${ok} and ${validDate('paid_at')} and ${validDate('issued_at')} and ${v('paid_at')}::date < ${v('issued_at')}::date`);
     // As the invoice will hold them: a column the file does not have keeps the stored invoice's value. A paid day
