@@ -1135,6 +1135,30 @@ it('refuses a file whose quote is never closed, naming the line the quote opened
   await expect(refused).rejects.toThrow('a quote opened in the record starting on line 3 is never closed');
 });
 
+it('names the line a record it cannot read starts on counting the blank lines before it, as row errors do, also in `scores fit`', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'blank-lines-'));
+  try {
+    for (const [csv, line, says] of [
+      // Blank lines (one of white space only) after the header, then text after a closing quote: the record is on line 5.
+      ['customer_ref,ordered_at,amount,order_ref\n\n \t\n\nCRM-1001,"2026-01-01" x,1,BL-1\n', 5, 'The CSV cannot be read in the record starting on line 5: '],
+      // The same after a good record, in a Windows file, and before the header.
+      ['\r\ncustomer_ref,ordered_at,amount,order_ref\r\nCRM-1001,2026-01-01,1,BL-2\r\n\r\n\r\nCRM-1001,"2026-01-01" x,1,BL-3\r\n', 6, 'The CSV cannot be read in the record starting on line 6: '],
+      // A quote never closed, after a record whose quoted cell holds a line break, and blank lines: it opened on line 7.
+      ['customer_ref,ordered_at,amount,order_ref\nCRM-1001,2026-01-01,"1",BL-4\nCRM-1001,2026-01-01,1,"BL\r\n5"\n\n\nCRM-1001,"2026-01-01,1,BL-6\n\n', 7, 'The CSV cannot be read: a quote opened in the record starting on line 7 is never closed'],
+    ] as const) {
+      const refused = run('orders', csv);
+      await expect(refused).rejects.toMatchObject({ code: 'IMPORT_UNREADABLE_CSV', details: { line } });
+      await expect(refused).rejects.toThrow(says);
+      await writeFile(path.join(dir, 'orders.csv'), csv);
+      await expect(summarizeOrdersFile(path.join(dir, 'orders.csv'))).rejects.toMatchObject({ code: ScoringExceptionCode.OrdersFileUnreadableCsv, details: { line } });
+    }
+    // A row error after blank lines names the same line (docs/import.md: blank lines count).
+    expect((await run('orders', 'customer_ref,ordered_at,amount,order_ref\n\n \t\n\nCRM-1001,2026-13-01,1,BL-7\n')).errors).toContainEqual(expect.objectContaining({ line: 5, field: 'ordered_at' }));
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
 it('keeps a quote inside a cell that is not quoted as a character, reads a quoted cell after a space, and names the record it cannot read by its first line, also in a Windows export', async () => {
   // Two records with line breaks inside quoted cells (\r\n), then a name with an inch sign. A name holds no line break
   // (QA 82 F5): the two are refused, each named by the line it starts on.

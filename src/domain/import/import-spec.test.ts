@@ -2,7 +2,7 @@ import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
 import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_PATTERN, PHONE } from '../customers/contact.js';
 import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
 import { parse } from 'csv-parse/sync';
-import { CSV_READING, TIME_ZONE_TABLE, columnField, fieldColumn, headerProblems, importSpecs, isImportKind, recordLines, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
+import { CSV_READING, TIME_ZONE_TABLE, columnField, csvReadProblem, fieldColumn, headerProblems, importSpecs, isImportKind, recordLines, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
 
 const column = (kind: keyof typeof importSpecs, name: string): ColumnSpec => importSpecs[kind].columns.find((c) => c.name === name)!;
 
@@ -96,6 +96,21 @@ describe('recordLines', () => {
     const records = parse(text, CSV_READING) as unknown as { record: string[]; info: { lines: number } }[];
     const starts = records.map(({ record, info }) => lines(info.lines, record).start);
     expect(starts).toEqual([1, 2, 3, 5, 6, 9]);
+  });
+});
+
+describe('csvReadProblem', () => {
+  it('names the line the record it cannot read starts on: after the last whole record and the empty lines skipped since', () => {
+    // The last record ended on line 3, with 2 empty lines skipped before it; the parser had skipped 5 when it failed.
+    expect(csvReadProblem({ code: 'CSV_QUOTE_NOT_CLOSED', lines: 12, empty_lines: 5 }, 3, 2)).toEqual({
+      message: 'The CSV cannot be read: a quote opened in the record starting on line 7 is never closed',
+      line: 7,
+    });
+    expect(csvReadProblem({ code: 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE', lines: 7, empty_lines: 3, message: 'Invalid Closing Quote' }, 1, 0)).toEqual({
+      message: 'The CSV cannot be read in the record starting on line 5: Invalid Closing Quote',
+      line: 5,
+    });
+    expect(csvReadProblem(new Error('boom'), 1)).toEqual({ message: 'The CSV cannot be read: boom' });
   });
 });
 

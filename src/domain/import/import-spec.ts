@@ -414,13 +414,15 @@ export function refCellProblem(ref: string): string | null {
 
 /**
  * What an error of csv-parse reading a file says, and the line it names: `lastRecordEnd` is the line
- * the last whole record ended on (recordLines), so the record it could not read starts after it.
- * A quote never closed stops the parser at the file's end, so the line named is where that record
- * began, not the parser's count (past the file's end, or one ahead after a quoted \r\n).
+ * the last whole record ended on (recordLines), so the record it could not read starts after it and
+ * after the empty lines the parser skipped since (its count `empty_lines` then, `emptyLinesThen`, and
+ * in the error), as row errors count blank lines. A quote never closed stops the parser at the file's
+ * end, so the line named is where that record began, not the parser's count (past the file's end,
+ * or one ahead after a quoted \r\n).
  */
-export function csvReadProblem(error: unknown, lastRecordEnd: number): { message: string; line?: number } {
-  const { code, lines, message } = error as { code?: unknown; lines?: unknown; message?: unknown };
-  const line = lastRecordEnd + 1;
+export function csvReadProblem(error: unknown, lastRecordEnd: number, emptyLinesThen = 0): { message: string; line?: number } {
+  const { code, lines, message, empty_lines: emptyLines } = error as { code?: unknown; lines?: unknown; message?: unknown; empty_lines?: unknown };
+  const line = lastRecordEnd + 1 + (typeof emptyLines === 'number' ? Math.max(0, emptyLines - emptyLinesThen) : 0);
   if (code === 'CSV_QUOTE_NOT_CLOSED') return { message: `The CSV cannot be read: a quote opened in the record starting on line ${line} is never closed`, line };
   if (typeof lines === 'number') return { message: `The CSV cannot be read in the record starting on line ${line}: ${String(message)}`, line };
   return { message: `The CSV cannot be read: ${String(message)}` };

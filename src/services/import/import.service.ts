@@ -191,6 +191,8 @@ export class ImportService {
       let rowsRead = 0;
       // The line the last whole record ended on: a record the parser cannot finish starts after it.
       let lastRecordEnd = 0;
+      // The empty lines the parser had skipped by then: those after it come before the record it cannot read.
+      let emptyLinesThen = 0;
       const linesOf = recordLines();
       // COPY lines go out in batches of about 64 KB: one message per row cost more than parsing it.
       let batch = '';
@@ -203,10 +205,11 @@ export class ImportService {
       };
       const toCopy = new Transform({
         objectMode: true,
-        transform: (chunk: { record: string[]; info: { lines: number } }, _enc, done) => {
+        transform: (chunk: { record: string[]; info: { lines: number; empty_lines: number } }, _enc, done) => {
           const { record, info } = chunk;
           const lines = linesOf(info.lines, record);
           lastRecordEnd = lines.end;
+          emptyLinesThen = info.empty_lines;
           if (!header) {
             // Trailing columns without a name (a spreadsheet's `customer_ref,ordered_at,amount,,`) are left out, with their cells, while those are empty.
             ({ header, unnamedTail } = csvHeader(record));
@@ -237,7 +240,7 @@ export class ImportService {
         // The database gone under the COPY (restarted, the session ended) is no fault of the file: a passing condition to retry.
         if (isDatabaseUnreachable(error)) throw error;
         // Named by the line the record it could not read starts on, as row errors are (a quote never closed: where that record began).
-        const { message, line } = csvReadProblem(error, lastRecordEnd);
+        const { message, line } = csvReadProblem(error, lastRecordEnd, emptyLinesThen);
         throw new ImportException(ImportExceptionCode.UnreadableCsv, message, line === undefined ? {} : { line });
       }
       if (header === null) throw new ImportException(ImportExceptionCode.EmptyFile, 'The file has no header line', {});

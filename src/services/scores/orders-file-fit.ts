@@ -14,6 +14,9 @@ import { fitGammaGamma } from '../../domain/scoring/gamma-gamma.js';
 import { invalidInput, ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
 import { summarizeTransactions, type CustomerPurchaseSummary, type Transaction } from '../../domain/scoring/summarize-transactions.js';
 
+/** A record as csv-parse gives it with `info`, and the lines of the file it starts and ends on (recordLines). */
+type ReadRecord = { record: string[]; info: { lines: number; empty_lines: number }; lines: { start: number; end: number } };
+
 /**
  * Checks the purchase models (BG/NBD, Gamma-Gamma) on an orders export before it is
  * imported: the file (the `orders` import format) is streamed once, orders are reduced to
@@ -93,19 +96,32 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   // lenient decoder would make "Zoë" and "Zoé" one customer. pipe() rather than pipeline(): a row error thrown out of
   // the loop must reach the caller as it is.
   const text = input.pipe(decodeCsv(options.encoding));
-  const records = text.pipe(parse(CSV_READING));
+  // The line the last whole record ended on: a record the parser cannot finish (a quote never closed) starts after it, and
+  // after the empty lines the parser had skipped by then. Kept as the parser reads each record, not as the loop takes
+  // it: records read but not yet taken are dropped when the parser fails, and the line would be named too early.
+  let lastRecordEnd = 0;
+  let emptyLinesThen = 0;
+  const linesOf = recordLines();
+  const records = text.pipe(
+    parse({
+      ...CSV_READING,
+      // With `info`, each record comes as { record, info }: given its lines here, for the loop below.
+      on_record: (read) => {
+        const taken = read as unknown as ReadRecord;
+        taken.lines = linesOf(taken.info.lines, taken.record);
+        lastRecordEnd = taken.lines.end;
+        emptyLinesThen = taken.info.empty_lines;
+        return read;
+      },
+    }),
+  );
   input.once('error', (error) => records.destroy(error));
   text.once('error', (error) => records.destroy(error));
   let positions: number[] | null = null;
-  // The line the last whole record ended on: a record the parser cannot finish (a quote never closed) starts after it.
-  let lastRecordEnd = 0;
   let header: string[] = [];
   let unnamedTail = 0;
   try {
-    const linesOf = recordLines();
-    for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const lines = linesOf(info.lines, record);
-      lastRecordEnd = lines.end;
+    for await (const { record, lines } of records as AsyncIterable<ReadRecord>) {
       const line = lines.start;
       if (!positions) {
         // As the import reads it: trailing columns without a name (a spreadsheet's `,,`) left out while their cells are empty.
@@ -158,7 +174,7 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
     if (error instanceof ScoringException) throw error;
     if (error instanceof ImportException) throw new ScoringException(ScoringExceptionCode.OrdersFileUnreadableCsv, error.message, error.details);
     // As the import names it: the line the record it could not read starts on.
-    const { message, line } = csvReadProblem(error, lastRecordEnd);
+    const { message, line } = csvReadProblem(error, lastRecordEnd, emptyLinesThen);
     throw new ScoringException(ScoringExceptionCode.OrdersFileUnreadableCsv, message, line === undefined ? {} : { line });
   } finally {
     input.destroy();
