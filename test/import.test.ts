@@ -1189,6 +1189,37 @@ it('says what a byte-order mark says: a UTF-16 file is saved as UTF-8, a UTF-8 o
   expect(await em().findOneOrFail(Customer, { externalRef: 'U-1' })).toMatchObject({ name: 'José' });
 });
 
+it('refuses a UTF-8 file imported with a single-byte encoding, rather than store its names garbled, and bytes that encoding has no text for', async () => {
+  const utf8 = Buffer.from('customer_ref,name,email\nU8-0,Ann Lee,u80@example.com\nU8-1,José Müller,u81@example.com\n');
+  await expect(runBytes('customers', utf8, 'windows-1252')).rejects.toMatchObject({
+    code: 'IMPORT_UNREADABLE_CSV',
+    message: 'Line 3 looks like UTF-8, not windows-1252 text: its bytes beyond ASCII all form UTF-8 characters (the first is "é", which windows-1252 reads as "Ã©"); the file seems to be UTF-8: leave out the encoding',
+    details: { line: 3, encoding: 'windows-1252', looksLike: 'utf-8' },
+  });
+  expect(await em().count(Customer, { externalRef: { $in: ['U8-0', 'U8-1'] } })).toBe(0);
+  // The CLI says to leave the encoding out; without it the names are stored as written.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'));
+  try {
+    const file = path.join(dir, 'utf8names.csv');
+    await writeFile(file, utf8);
+    const refused = cli(['customers', file, '--encoding', 'windows-1252']);
+    expect(refused.status).toBe(1);
+    expect(JSON.parse(refused.stderr.trim())).toMatchObject({ code: 'IMPORT_UNREADABLE_CSV', line: 3, looksLike: 'utf-8', hint: 'leave out --encoding: the file seems to be UTF-8' });
+    expect(cli(['customers', file]).status).toBe(0);
+    expect(await em().findOneOrFail(Customer, { externalRef: 'U8-1' })).toMatchObject({ name: 'José Müller' });
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+  // A byte Windows-1252 maps to a control character (0x81) in a free-text column (a complaint's summary) is refused, not stored.
+  const complaint = Buffer.concat([Buffer.from('complaint_ref,customer_ref,topic,severity,opened_at,summary\nC1-1,U8-1,billing,low,2026-02-01T10:00:00Z,bad '), Buffer.from([0x81]), Buffer.from(' byte\n')]);
+  await expect(runBytes('complaints', complaint, 'windows-1252')).rejects.toMatchObject({
+    code: 'IMPORT_UNREADABLE_CSV',
+    message: 'Line 2 is not windows-1252 text: is the file in another encoding?',
+    details: { line: 2, encoding: 'windows-1252' },
+  });
+  expect(await em().count(Complaint, { externalRef: 'C1-1' })).toBe(0);
+});
+
 it('CLI: refuses a file that is not UTF-8, naming the line, and reads it with --encoding', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'));
   const file = path.join(dir, 'latin.csv');

@@ -77,7 +77,7 @@ try {
 } catch (error) {
   process.stderr.write('\n');
   if (error instanceof ImportException && error.code === ImportExceptionCode.UnreadableCsv && error.details.encoding) {
-    fail(1, { ...asJson(error), hint: 'give the file\'s encoding, e.g. --encoding windows-1252' });
+    fail(1, { ...asJson(error), hint: error.details.looksLike === 'utf-8' ? 'leave out --encoding: the file seems to be UTF-8' : 'give the file\'s encoding, e.g. --encoding windows-1252' });
   }
   if (error instanceof DomainException) fail(1, asJson(error));
   // Anything else (a fault of the database or the import, not of the file) as JSON too, not a Node stack trace: scripts read stderr.

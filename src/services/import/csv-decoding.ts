@@ -1,5 +1,6 @@
 import { Transform } from 'node:stream';
 import { TextDecoder } from 'node:util';
+import { INVISIBLE_OR_CONTROL } from '../../domain/text.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 
 const LF = 0x0a;
@@ -21,14 +22,38 @@ export function csvTextDecoder(encoding: string): TextDecoder {
  * line, bytes that are no text in it (IMPORT_UNREADABLE_CSV), where a lenient decoder would
  * store U+FFFD in their place for good: an export in Windows-1252 read as UTF-8 turns
  * "José" into "Jos�". Lines are numbered as the report numbers them (\r\n, \r or \n ends one).
+ *
+ * A single-byte encoding (windows-1252, latin1, iso-8859-15, ...) reads any bytes, so the
+ * reverse mistake needs a look of its own (singleByteLines): a UTF-8 file read as one would
+ * store "JosÃ©" for "José" without a word. A line whose bytes beyond ASCII all form UTF-8
+ * characters, at least one of them, is refused as UTF-8; bytes the encoding maps to no character
+ * or to a C1 control character (windows-1252's 0x81, 0x8D, 0x8F, 0x90, 0x9D; 0x80 to 0x9F in
+ * the ISO 8859 ones), which no export writes as text, are refused as not text in it.
  */
 export function decodeCsv(encoding = 'utf-8'): Transform {
   const decoder = csvTextDecoder(encoding);
+  const singleByte = SINGLE_BYTE_ENCODINGS.has(decoder.encoding);
+  // A single-byte encoding's lines are judged whole by singleByteLines (a line may end in a later chunk): decoded
+  // leniently meanwhile, as a line refused there refuses the whole file before anything is written.
+  const decode = singleByte ? new TextDecoder(decoder.encoding) : decoder;
+  const lines = singleByte ? singleByteLines(decoder.encoding) : null;
   let line = 1; // the line `rest` starts on
   let rest: Buffer = Buffer.alloc(0); // the bytes since the last line break
   let endsWithCr = false; // the bytes so far end with \r: a \n next ends no further line
   const unreadable = (at: number) =>
-    new ImportException(ImportExceptionCode.UnreadableCsv, `Line ${at} is not ${decoder.encoding} text: is the file in another encoding (e.g. windows-1252)?`, { line: at, encoding: decoder.encoding });
+    new ImportException(
+      ImportExceptionCode.UnreadableCsv,
+      `Line ${at} is not ${decoder.encoding} text: is the file in another encoding${decoder.encoding === 'windows-1252' ? '' : ' (e.g. windows-1252)'}?`,
+      { line: at, encoding: decoder.encoding },
+    );
+  const problem = (at: number, judged: LineJudgement) =>
+    judged === 'no-text'
+      ? unreadable(at)
+      : new ImportException(
+          ImportExceptionCode.UnreadableCsv,
+          `Line ${at} looks like UTF-8, not ${decoder.encoding} text: its bytes beyond ASCII all form UTF-8 characters (${judged.sample}); the file seems to be UTF-8: leave out the encoding`,
+          { line: at, encoding: decoder.encoding, looksLike: 'utf-8' },
+        );
   let first = true;
 
   return new Transform({
@@ -41,14 +66,19 @@ export function decodeCsv(encoding = 'utf-8'): Transform {
       }
       let text: string;
       try {
-        text = decoder.decode(chunk, { stream: true });
+        text = decode.decode(chunk, { stream: true });
       } catch {
         return done(unreadable(firstUndecodableLine(decoder.encoding, Buffer.concat([rest, chunk]), line, endsWithCr)));
       }
       let restFrom = -1;
       for (let i = 0; i < chunk.length; i++) {
         const byte = chunk[i];
-        if (byte === CR || (byte === LF && !(i === 0 ? endsWithCr : chunk[i - 1] === CR))) line++;
+        if (byte === CR || (byte === LF && !(i === 0 ? endsWithCr : chunk[i - 1] === CR))) {
+          // The line ends here (a \n after \r ends none: the line it would end is empty).
+          const judged = lines?.end();
+          if (judged) return done(problem(line, judged));
+          line++;
+        } else if (lines && byte !== LF) lines.add(byte);
         if (byte === CR || byte === LF) restFrom = i + 1;
       }
       if (chunk.length) endsWithCr = chunk[chunk.length - 1] === CR;
@@ -56,14 +86,99 @@ export function decodeCsv(encoding = 'utf-8'): Transform {
       done(null, text || undefined);
     },
     flush(done) {
+      // The last line, without a line break after it.
+      const judged = lines?.end();
+      if (judged) return done(problem(line, judged));
       try {
-        done(null, decoder.decode() || undefined);
+        done(null, decode.decode() || undefined);
       } catch {
         // A character cut off by the end of the file.
         done(unreadable(line));
       }
     },
   });
+}
+
+/**
+ * The encodings (as TextDecoder names them) in which each byte is one character, whatever comes
+ * before it (WHATWG's single-byte encodings; latin1, ascii and iso-8859-1 are windows-1252 there).
+ */
+const SINGLE_BYTE_ENCODINGS: ReadonlySet<string> = new Set([
+  'ibm866', 'iso-8859-2', 'iso-8859-3', 'iso-8859-4', 'iso-8859-5', 'iso-8859-6', 'iso-8859-7', 'iso-8859-8', 'iso-8859-8-i', 'iso-8859-10',
+  'iso-8859-13', 'iso-8859-14', 'iso-8859-15', 'iso-8859-16', 'koi8-r', 'koi8-u', 'macintosh', 'windows-874', 'windows-1250', 'windows-1251',
+  'windows-1252', 'windows-1253', 'windows-1254', 'windows-1255', 'windows-1256', 'windows-1257', 'windows-1258', 'x-mac-cyrillic',
+]);
+
+/** What is wrong with a line of a single-byte file: bytes that are no text in its encoding, or it looks like UTF-8 (the first such character, said). */
+type LineJudgement = 'no-text' | { sample: string };
+
+/**
+ * Judges the lines of a file in a single-byte `encoding`, fed byte by byte (`add`; line breaks
+ * not) and ended (`end`, also for the last line): null for a line that is fine. A line whose
+ * bytes beyond ASCII all form well-formed UTF-8 characters (RFC 3629: no overlong forms, no
+ * surrogates), at least one, looks like UTF-8: a text in Windows-1252 or the like rarely does
+ * (an accented letter followed by just the right one to three symbols), a UTF-8 one always. A
+ * byte the encoding maps to no character or to a C1 control character is no text in it. A
+ * UTF-8 character may straddle chunks: the state is kept between calls.
+ */
+function singleByteLines(encoding: string): { add(byte: number): void; end(): LineJudgement | null } {
+  const noText = new Uint8Array(256);
+  for (let byte = 0x80; byte <= 0xff; byte++) {
+    let char: string | null;
+    try {
+      char = new TextDecoder(encoding, { fatal: true }).decode(Uint8Array.of(byte));
+    } catch {
+      char = null;
+    }
+    noText[byte] = char === null || /^[\u0080-\u009f]$/.test(char) ? 1 : 0;
+  }
+  let hasNoText = false;
+  let notUtf8 = false; // a byte beyond ASCII that is no part of a UTF-8 character
+  let sample: string | null = null; // the line's first UTF-8 character, said
+  let sequence: number[] = []; // the bytes of the UTF-8 character under way
+  let need = 0; // the continuation bytes it still needs
+  let low = 0x80; // the bounds of its next one
+  let high = 0xbf;
+  const said = (bytes: number[]) => {
+    const utf8 = Buffer.from(bytes).toString('utf8');
+    const code = `U+${utf8.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const read = new TextDecoder(encoding).decode(Uint8Array.from(bytes));
+    if (INVISIBLE_OR_CONTROL.test(utf8)) return `the first is ${code}`;
+    return `the first is "${utf8}"${INVISIBLE_OR_CONTROL.test(read) || read.includes('\ufffd') ? '' : `, which ${encoding} reads as "${read}"`}`;
+  };
+  return {
+    add(byte) {
+      if (byte < 0x80) {
+        if (need) notUtf8 = true;
+        need = 0;
+        return;
+      }
+      if (noText[byte]) hasNoText = true;
+      if (notUtf8) return;
+      if (need) {
+        if (byte < low || byte > high) {
+          notUtf8 = true;
+          return;
+        }
+        sequence.push(byte);
+        [low, high] = [0x80, 0xbf];
+        if (--need === 0 && sample === null) sample = said(sequence);
+        return;
+      }
+      // A lead byte: how many continuation bytes follow, and the bounds of the first (no overlong form, surrogate or code point past U+10FFFF).
+      sequence = [byte];
+      if (byte >= 0xc2 && byte <= 0xdf) need = 1;
+      else if (byte >= 0xe0 && byte <= 0xef) [need, low, high] = [2, byte === 0xe0 ? 0xa0 : 0x80, byte === 0xed ? 0x9f : 0xbf];
+      else if (byte >= 0xf0 && byte <= 0xf4) [need, low, high] = [3, byte === 0xf0 ? 0x90 : 0x80, byte === 0xf4 ? 0x8f : 0xbf];
+      else notUtf8 = true;
+    },
+    end() {
+      const looksUtf8 = !notUtf8 && need === 0 && sample !== null;
+      const judged: LineJudgement | null = looksUtf8 ? { sample: sample! } : hasNoText ? 'no-text' : null;
+      [hasNoText, notUtf8, sample, need, low, high] = [false, false, null, 0, 0x80, 0xbf];
+      return judged;
+    },
+  };
 }
 
 /** What a file's byte-order mark says against reading it as `encoding`, or null (none, or UTF-8's read as UTF-8). */

@@ -112,7 +112,7 @@ export interface ImportOptions {
 }
 
 export interface CsvImportOptions extends ImportOptions {
-  /** The file's encoding, a WHATWG label (windows-1252, latin1, ...); UTF-8 by default. Bytes that are no text in it refuse the file. */
+  /** The file's encoding, a WHATWG label (windows-1252, latin1, ...); UTF-8 by default. Bytes that are no text in it refuse the file, as a UTF-8 file given a single-byte one does (decodeCsv). */
   encoding?: string;
 }
 
