@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { isRunning, readOwnership } from '../src/dev/left-running.js';
 import { freePort, waitFor } from '../src/dev/ports.js';
+import { createTestDatabase } from './support/database.js';
 
 /** `npm start` (dist/src/bin/start.js) refuses a mistyped setting before it starts anything. */
 it('says what is wrong with a setting as one line, having started no server', async () => {
@@ -26,6 +27,7 @@ it.each([
   [{ API_KEYS: 'admin:short' }, 'npm start: API_KEYS: the admin key is shorter than 16 characters'],
   [{ API_KEYS: 'boss:0123456789abcdef0' }, 'npm start: API_KEYS: "boss" is not a role (viewer, marketer, operator, admin)'],
   [{ HOST: 'no.such.host.invalid' }, 'npm start: HOST must be an address of this machine for the API to listen on, got "no.such.host.invalid" (no such name)'],
+  [{ DEMO_DATA: 'no' }, 'npm start: DEMO_DATA must be on or off, got "no"'],
 ])('says a wrong %j as one line, having started no server', async (setting, line) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-'));
   try {
@@ -55,6 +57,48 @@ it('takes an empty LOG_LEVEL as unset', async () => {
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+/** DEMO_DATA=off: a team loading its own data (CDNOW through the import) gets npm start's system on an empty database. */
+it('leaves an empty database empty with DEMO_DATA=off, and starts the rest', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-no-demo-'));
+  const database = await createTestDatabase('nodemo');
+  const port = await freePort();
+  // The test's own PostgreSQL and Temporal (DATABASE_URL, TEMPORAL_ADDRESS): npm start starts neither, on a task queue of its own.
+  const start = spawn(process.execPath, [path.resolve('dist/src/bin/start.js')], {
+    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: database.url, TEMPORAL_TASK_QUEUE: `no-demo-${port}`, PORT: String(port), WORKER_METRICS_PORT: '0', DEMO_DATA: 'off', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  start.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  start.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => start.once('close', (code) => resolve(code)));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  try {
+    await waitFor(async () => ended || out.includes(`http://127.0.0.1:${port}/graphql`), 'npm start to print its banner', 120_000, 200);
+    expect(ended).toBe(false);
+    expect(out).toContain('DEMO_DATA=off: no demo data loaded');
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      expect((await db.query<{ n: string }>('select count(*) as n from customer')).rows[0].n).toBe('0');
+      // Nothing to score: no first-day rescore was started.
+      expect((await db.query<{ n: string }>('select count(*) as n from scoring_run')).rows[0].n).toBe('0');
+    } finally {
+      await db.end();
+    }
+    expect(await readdir(dataDir)).not.toContain('demo-first-day.pending');
+    start.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  } finally {
+    if (!ended) {
+      start.kill('SIGKILL');
+      await exited;
+    }
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}, 180_000);
 
 /**
  * Ctrl-C in a terminal sends SIGINT to the whole foreground process group. The servers npm start starts are not in

@@ -54,7 +54,12 @@ const env = process.env;
 // API_KEYS (read by the API) and HOST (first used when the API listens) too: the API starts last, after migrations and the worker.
 let ports: ReturnType<typeof localServerPorts>;
 let logLevel: string;
+// DEMO_DATA=off: an empty database stays empty, for a team loading its own data (e.g. CDNOW with the import) into npm start's system.
+let demoData = true;
 try {
+  const demo = env.DEMO_DATA?.trim().toLowerCase() || 'on';
+  if (demo !== 'on' && demo !== 'off') throw new ConfigError(`DEMO_DATA must be on or off, got "${env.DEMO_DATA}"`);
+  demoData = demo === 'on';
   const checked = loadConfig({ ...env, DATABASE_URL: env.DATABASE_URL || 'postgres://not-started-yet' });
   ports = localServerPorts(env);
   // As the API and the worker read it: an empty LOG_LEVEL= (a blank line of an env file) is unset, not a level pino refuses.
@@ -167,9 +172,10 @@ try {
     const applied = await migrateUp(orm);
     // Written before the load: a start stopped right after it (or in it, before its commit) leaves the marker too.
     const empty = (await orm.em.fork().count(Customer)) === 0;
-    if (empty) await writeFile(firstDayPending, config.databaseUrl);
-    loaded = await loadDemoDataIfEmpty(orm.em.fork(), 250, { asOf: today, ordersPerCustomer: 20 });
+    if (empty && demoData) await writeFile(firstDayPending, config.databaseUrl);
+    loaded = demoData ? await loadDemoDataIfEmpty(orm.em.fork(), 250, { asOf: today, ordersPerCustomer: 20 }) : 0;
     log.info({ migrations: applied, demoCustomers: loaded }, 'database ready');
+    if (empty && !demoData) log.info('DEMO_DATA=off: no demo data loaded; import your own (npm run import), then rescore (startRescore)');
     // The first day's rescores an earlier start began (stopped midway) as they recorded themselves: Temporal finishes those still running.
     firstDayRuns = await orm.em
       .fork()
