@@ -1,4 +1,5 @@
 import type { FinalRunState } from '../domain/playbooks/run-state.js';
+import type { SteeredRunInput } from '../services/audit/steering-audit.service.js';
 import type { WorkerServices } from '../services/index.js';
 
 /** Activities that keep the playbook-run record in PostgreSQL; thin calls into the service (`sweeps`: the run reconciliation's, without the steps' deadlines). */
@@ -13,8 +14,12 @@ export function createPlaybookRunActivities(services: () => WorkerServices, swee
     async recordRunOutcome(input: { workflowId: string; outcome: string; finalState?: FinalRunState | null }): Promise<void> {
       await runs().recordOutcome(input);
     },
-    /** Audits the signals an operator sent the run from outside the platform (the Temporal UI), each once; `signals`: the run's own (absent in older runs), any other is audited as ignored. */
-    auditSteeringFromOutside(run: { workflowId: string; runId: string; signals?: string[] }): Promise<number> {
+    /**
+     * Audits the signals an operator sent the run from outside the platform (the Temporal UI), each once; `signals`: the run's
+     * own (absent in older runs), any other is audited as ignored; `ignored`: those of its own its handlers ignored, and why
+     * (absent in older runs), audited with `ignored: <why>`.
+     */
+    auditSteeringFromOutside(run: SteeredRunInput): Promise<number> {
       return services().playbookSteering.auditSteeringFromOutside(run, { entityType: 'playbook_run', entityId: run.workflowId });
     },
     /** Records the end of runs that ended in the engine without recording it (terminated, failed, timed out). */

@@ -33,6 +33,24 @@ export interface SteeringSource {
   updateAnswer?(workflowId: string, runId: string, updateId: string, waitMs: number, signal?: AbortSignal): Promise<{ refused: string | null } | null>;
 }
 
+/**
+ * A signal the run's handler ignored (not awaited at its step, of the wrong shape, a payment the invoice does not show), as
+ * the run tells the audit: by its place among the run's signals of its name (`nameOrdinal`), and why.
+ */
+export interface IgnoredSignal {
+  signal: string;
+  nameOrdinal: number;
+  why: string;
+}
+
+/** The run whose steering is audited: `signals`, the names of the signals it takes; `ignored`, signals of those names it ignored (where it says). */
+export interface SteeredRunInput {
+  workflowId: string;
+  runId: string;
+  signals?: string[];
+  ignored?: IgnoredSignal[];
+}
+
 /** How long the audit of an update still under way waits for the run's answer to it, before leaving it to the run reconciliation. */
 export const UPDATE_ANSWER_WAIT_MS = 30_000;
 
@@ -128,12 +146,16 @@ export class SteeringAuditService {
   /**
    * Audits the run's steering from outside not audited yet; the number audited now. `run.signals`: the names of the
    * signals the run takes, where it says (runs since `unknown-signals-audited`): a signal of another name is audited as
-   * ignored (`ignored: "no such signal"`).
+   * ignored (`ignored: "no such signal"`). `run.ignored`: signals of those names its handlers ignored, and why (runs since
+   * `ignored-signals-audited`): audited with `ignored: <why>`, and an entry written before the run said so (a payment claim
+   * audited as it came, found unpaid when the run checked the invoice; one audited by another message's call while its
+   * handler still checked it) is marked so now.
    */
-  async auditSteeringFromOutside(run: { workflowId: string; runId: string; signals?: string[] }, steered: SteeredEntity, effects?: SteeringEffects): Promise<number> {
+  async auditSteeringFromOutside(run: SteeredRunInput, steered: SteeredEntity, effects?: SteeringEffects): Promise<number> {
     const handledYet = (m: SteeringFromOutside) => !effects || m.via !== 'signal' || !(m.name in effects.handled) || (m.nameOrdinal ?? 0) <= effects.handled[m.name];
     const messages = (await this.source.steeringFromOutside(run.workflowId, run.runId)).filter(handledYet);
     if (messages.length === 0) return 0;
+    const whyIgnored = ignoredByRun(run);
     const actions = (['signal', 'update'] as const).map((via) => `${AUDITED_AS[steered.entityType]}.${via}-in-engine`);
     return this.em.transactional(async (em) => {
       const db = em.getKysely();
@@ -167,8 +189,13 @@ export class SteeringAuditService {
           action: `${AUDITED_AS[steered.entityType]}.${message.via}-in-engine`,
           entityType: steered.entityType,
           entityId: steered.entityId,
-          after: { [message.via]: message.name, input: auditedInput(message.input), sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId, ...changed(message, effects), ...noSuchSignal(message, run.signals), ...this.answered(message) },
+          after: { [message.via]: message.name, input: auditedInput(message.input), sentAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId, ...changed(message, effects), ...(noSuchSignal(message, run.signals) ?? whyIgnored(message)), ...this.answered(message) },
         });
+      }
+      // Signals audited earlier as they came that the run has since said it ignored.
+      for (const message of messages.filter((m) => seen.has(m.eventId) && m.via === 'signal')) {
+        const { ignored } = whyIgnored(message);
+        if (ignored !== undefined) await this.markIgnored(em, run, steered, message.eventId, ignored);
       }
       // Updates audited earlier while under way that the run has answered since.
       for (const message of unseen.length === messages.length ? [] : messages.filter((m) => seen.has(m.eventId) && m.answer && m.updateId)) {
@@ -195,6 +222,13 @@ export class SteeringAuditService {
     return updateInEngineAnswer(message.answer.refused);
   }
 
+  /** Marks the entry of a signal audited before the run said it ignored it (once: an entry marked already keeps its reason). */
+  private async markIgnored(em: EntityManager, run: { runId: string }, steered: SteeredEntity, eventId: number, why: string): Promise<void> {
+    await sql`update audit_entry set after = after || jsonb_build_object('ignored', ${storableText(why)}::text)
+      where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = ${`${AUDITED_AS[steered.entityType]}.signal-in-engine`}
+        and after->>'runId' = ${run.runId} and (after->>'eventId')::int = ${eventId} and after->>'ignored' is null`.execute(em.getKysely());
+  }
+
   private async settle(em: EntityManager, run: { workflowId: string; runId: string }, steered: SteeredEntity, updateId: string, answer: { refused: string | null }): Promise<void> {
     await sql`update audit_entry set after = ${answeredUpdateInEngine(answer.refused)}
       where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = ${`${AUDITED_AS[steered.entityType]}.update-in-engine`}
@@ -211,9 +245,18 @@ export class SteeringAuditService {
   }
 }
 
-/** `ignored: "no such signal"` for a signal of a name the run has no handler for (typed wrongly); nothing where the run did not name its signals. */
-function noSuchSignal(message: SteeringFromOutside, signals: string[] | undefined): { ignored?: string } {
-  return message.via === 'signal' && signals && !signals.includes(message.name) ? { ignored: NO_SUCH_SIGNAL } : {};
+/** `ignored: "no such signal"` for a signal of a name the run has no handler for (typed wrongly); null where it has one, or the run did not name its signals. */
+function noSuchSignal(message: SteeringFromOutside, signals: string[] | undefined): { ignored: string } | null {
+  return message.via === 'signal' && signals && !signals.includes(message.name) ? { ignored: NO_SUCH_SIGNAL } : null;
+}
+
+/** `ignored: <why>` for a signal the run says its handler ignored (by name and place among that name's signals); nothing for one it took, or where it did not say. */
+function ignoredByRun(run: SteeredRunInput): (message: SteeringFromOutside) => { ignored?: string } {
+  const why = new Map((run.ignored ?? []).map((s) => [`${s.nameOrdinal}:${s.signal}`, s.why]));
+  return (message) => {
+    const ignored = message.via === 'signal' && message.nameOrdinal !== undefined ? why.get(`${message.nameOrdinal}:${message.name}`) : undefined;
+    return ignored === undefined ? {} : { ignored: storableText(ignored) };
+  };
 }
 
 /** Why a signal typed wrongly (of no name the run takes) was ignored, as its audit entry says. */
