@@ -22,7 +22,7 @@ import { endedState, recordingCancellation, sideEffectSteps } from './cancellati
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
-import { auditSteering, ignoringUnknownSignals } from './steering-audit.js';
+import { auditSteering, ignoringUnknownSignals, signalIgnored, signalReceived } from './steering-audit.js';
 import { playbookStepOptions, stepRetry } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
@@ -87,11 +87,15 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
   setHandler(
     proposalAnsweredSignal,
     async (answer) => {
-      // Sent by hand, a signal that is not { accepted: true | false } (or comes when none is awaited) is no answer: ignored, not guessed.
+      const signal = signalReceived(proposalAnsweredSignal.name);
+      // Sent by hand, a signal that is not { accepted: true | false } (or comes when none is awaited) is no answer: ignored, not
+      // guessed, and its audit entry says why (`ignored`), so it never reads as the customer's answer.
       let problem = answerProblem(state, answer);
       if (!problem && patched('answer-to-held-back-proposal-refused')) problem = await heldBackProblem(answer);
-      if (problem) log.warn('proposalAnswered ignored', { problem });
-      else state.answer = answer.accepted ? 'accepted' : 'declined';
+      if (problem) {
+        log.warn('proposalAnswered ignored', { problem });
+        signalIgnored(signal, problem);
+      } else state.answer = answer.accepted ? 'accepted' : 'declined';
       await auditSteering(auditSteeringFromOutside);
     },
     { description: "The customer's answer to the proposal, { accepted: true | false }; taken only while the run awaits it" },

@@ -23,7 +23,7 @@ import { endedState, recordingCancellation, sideEffectSteps } from './cancellati
 import { PaymentWatch } from './payment-watch.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
-import { auditSteering, ignoringUnknownSignals } from './steering-audit.js';
+import { auditSteering, ignoringUnknownSignals, signalReceived } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise, recordLoyaltyBandRaised } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
@@ -100,7 +100,13 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
     return outcome;
   };
   const promisePolicy = promisePolicyOf(policy);
-  const payment = new PaymentWatch(state, promisePolicy, enter, async () => (await loadReminderContext(invoiceId)).paid);
+  const payment = new PaymentWatch(
+    state,
+    promisePolicy,
+    enter,
+    async () => (await loadReminderContext(invoiceId)).paid,
+    () => auditSteering(auditSteeringFromOutside),
+  );
   // Started with a promise: the run holds from its start (its first step waits for the promise, as any step does), and says so at once.
   if (promise) payment.showPromised(promise.until);
 
@@ -111,7 +117,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy, promise }: Fai
   setHandler(
     paymentReceivedSignal,
     async () => {
-      payment.claimPaid();
+      payment.claimPaid(signalReceived(paymentReceivedSignal.name));
       await auditSteering(auditSteeringFromOutside);
     },
     { description: 'The invoice is paid: no further reminder; a loyal payer is thanked' },

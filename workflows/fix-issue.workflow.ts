@@ -1,12 +1,12 @@
 import { allHandlersFinished, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, proxyActivities, setCurrentDetails, setDefaultSignalHandler, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
-import { FIX_ISSUE, firstOwner, ownerAfter, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
+import { FIX_ISSUE, firstOwner, ownerAfter, recurrenceIgnored, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
 import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
-import { auditSteering, unknownSignalHandler } from './steering-audit.js';
+import { auditSteering, signalIgnored, signalReceived, unknownSignalHandler } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadLoyaltyBand, cancelFixCase, complainedSinceFixed } = proxyActivities<PlaybookRunActivities & FixIssueActivities>(playbookStepOptions);
@@ -59,16 +59,22 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
   let recurrenceAtCheckBack = false;
   setHandler(fixIssueStateQuery, () => state, { description: 'Step, owner, escalations, recurrences and deadline of the fix case' });
   keepsState(state);
+  // A signal that changes nothing (a fix reported again, a complaint before any fix) is audited saying why (`ignored`).
   const onResolved = async () => {
+    const signal = signalReceived(issueResolvedSignal.name);
+    const problem = resolutionProblem(state);
+    if (problem) signalIgnored(signal, problem);
     state.resolved = true;
     await auditSteering(auditSteeringFromOutside);
   };
   const onRecurred = async () => {
+    const signal = signalReceived(issueRecurredSignal.name);
     // Also after a fix was reported but before the run closed the case as fixed: a run reset in the Temporal UI is
     // given its fix and the complaint after it again at its start, and must not tell the customer it is fixed.
     if (state.step === 'awaiting-check-back' || (state.resolved && state.step !== 'checking-back' && state.step !== 'done' && patched('recurrence-before-fix-closed'))) recurred = true;
     // While the check-back goes out: the customer complained as they were asked whether the fix holds; it did not.
     else if (state.step === 'checking-back' && recurrenceAtCheckBack) recurred = true;
+    else signalIgnored(signal, recurrenceIgnored(state));
     await auditSteering(auditSteeringFromOutside);
   };
   const resolvedOptions = { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later' };

@@ -1,5 +1,9 @@
 import { condition, log, patched } from '@temporalio/workflow';
 import { promiseEndsAt, promiseShown, type FairReminderState, type FairReminderStep, type PaymentPromisePolicy } from '../src/domain/playbooks/fair-reminder.js';
+import { signalIgnored, type ReceivedSignal } from './steering-audit.js';
+
+/** Why a payment signalled by hand was ignored, as its audit entry says (`ignored`). */
+export const INVOICE_NOT_PAID = 'the invoice is not paid';
 
 /**
  * What a reminder run watches between its steps: the invoice being paid, and the customer's
@@ -12,16 +16,21 @@ export class PaymentWatch {
   private checked = false;
   /** The run waits for its next step: a promise made now holds it at once. */
   private waiting = false;
+  /** The `paymentReceived` signals not checked against the invoice yet. */
+  private claims: ReceivedSignal[] = [];
 
   constructor(
     private readonly state: FairReminderState,
     private readonly promisePolicy: PaymentPromisePolicy,
     private readonly enter: (step: FairReminderStep, details: string) => void,
     private readonly invoiceIsPaid: () => Promise<boolean>,
+    /** Asks for the steering audit once claims were found unpaid, for their entries to say they were ignored. */
+    private readonly auditIgnored: () => Promise<void> = async () => {},
   ) {}
 
-  /** The customer says they paid (the `paymentReceived` signal). */
-  claimPaid(): void {
+  /** The customer says they paid (the `paymentReceived` signal, `signal`). */
+  claimPaid(signal?: ReceivedSignal): void {
+    if (signal) this.claims.push(signal);
     this.state.paid = true;
     // Shown as a claim until checked (the view keeps showing a promise that stands meanwhile); state only, no command.
     this.state.paidUnchecked = !this.checked;
@@ -54,9 +63,15 @@ export class PaymentWatch {
     if (!this.state.paid || this.checked) return this.state.paid;
     const paid = !patched('payment-signal-checked') || (await this.invoiceIsPaid());
     this.state.paidUnchecked = false;
+    // The claims made until now (one during the check too) are taken with the payment, or ignored without it.
+    const claims = this.claims;
+    this.claims = [];
     if (paid) return (this.checked = true);
-    log.warn('paymentReceived ignored: the invoice is not paid');
+    log.warn(`paymentReceived ignored: ${INVOICE_NOT_PAID}`);
     this.state.paid = false;
+    // Each claim was audited as it came, before the check: its entry now says it was ignored, and why (runs since the marker).
+    for (const claim of claims) signalIgnored(claim, INVOICE_NOT_PAID);
+    if (claims.length > 0 && patched('ignored-signals-audited')) await this.auditIgnored();
     return false;
   }
 

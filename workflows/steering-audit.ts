@@ -5,6 +5,21 @@ export interface SteeredRun {
   workflowId: string;
   runId: string;
   signals?: string[];
+  /** Signals of those names its handlers ignored, and why (runs since `ignored-signals-audited`; only those not audited so yet). */
+  ignored?: IgnoredSignal[];
+}
+
+/** A signal the run took up by name and ignored: its place among the run's signals of its name (1 for the first, whoever sent them), and why. */
+export interface IgnoredSignal {
+  signal: string;
+  nameOrdinal: number;
+  why: string;
+}
+
+/** A signal a handler has taken up: its name and its place among the run's signals of that name, as the audit counts them in the history. */
+export interface ReceivedSignal {
+  signal: string;
+  nameOrdinal: number;
 }
 
 /**
@@ -13,18 +28,46 @@ export interface SteeredRun {
  */
 let signalsTaken: string[] | undefined;
 
+/** How many signals of each name the run's handlers have taken up so far (each one's place among its name's signals). */
+const signalsReceived = new Map<string, number>();
+/** Signals a handler ignored whose audit has not been asked with the reason yet. */
+let ignoredUnaudited: IgnoredSignal[] = [];
+
+/**
+ * Called by a signal handler as it starts (before it awaits anything): the signal's place among the run's signals of its
+ * name. Handlers run in the order the signals are in the history, so this is the place the steering audit finds it at.
+ */
+export function signalReceived(name: string): ReceivedSignal {
+  const nameOrdinal = (signalsReceived.get(name) ?? 0) + 1;
+  signalsReceived.set(name, nameOrdinal);
+  return { signal: name, nameOrdinal };
+}
+
+/**
+ * The run ignored this signal (typed wrongly, not awaited at this step, a payment the invoice does not show): its audit
+ * entry says so, with `why` (`ignored`), at the next audit the run asks for, so an operator's attempt is not read later as
+ * a message the run took. Only recorded: the caller asks for the audit (auditSteering) once it has said why.
+ */
+export function signalIgnored(signal: ReceivedSignal, why: string): void {
+  ignoredUnaudited.push({ ...signal, why });
+}
+
 /**
  * Called by a signal or update handler once the run has taken the message: one an operator
  * sent in the Temporal UI (or CLI) is audited with who sent it, as a steer through the API is
  * by the API. The activity reads the run's history, so it also audits a signal the run ignored
- * (typed wrongly) and skips the platform's own. Runs that took messages before this (no marker)
- * did not audit them.
+ * (typed wrongly, or one its handler ignored: see signalIgnored) and skips the platform's own.
+ * Runs that took messages before this (no marker) did not audit them.
  */
 export async function auditSteering(audit: (run: SteeredRun) => Promise<unknown>): Promise<void> {
   if (!patched('signals-audited')) return;
   const { workflowId, runId } = workflowInfo();
+  // The signals ignored so far, for their entries to say why (runs since the marker; before, they read as taken). Once an
+  // audit with them is done, their entries say so: later audits leave them out.
+  const ignored = ignoredUnaudited.length > 0 && patched('ignored-signals-audited') ? [...ignoredUnaudited] : undefined;
   // A cancel of the run does not cancel the record of what steered it.
-  await CancellationScope.nonCancellable(() => audit({ workflowId, runId, ...(signalsTaken ? { signals: signalsTaken } : {}) }));
+  await CancellationScope.nonCancellable(() => audit({ workflowId, runId, ...(signalsTaken ? { signals: signalsTaken } : {}), ...(ignored ? { ignored } : {}) }));
+  if (ignored) ignoredUnaudited = ignoredUnaudited.filter((s) => !ignored.includes(s));
 }
 
 /**

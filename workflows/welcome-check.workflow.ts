@@ -16,7 +16,7 @@ import { PlaybookStepKey } from './search-attributes.js';
 import { playbookStepOptions } from './activity-options.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
-import { auditSteering, ignoringUnknownSignals } from './steering-audit.js';
+import { auditSteering, ignoringUnknownSignals, signalIgnored, signalReceived } from './steering-audit.js';
 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
 /** The welcome and the follow-up call write messages: a cancel lets one under way finish first. */
@@ -46,11 +46,14 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput, keep
   setHandler(
     welcomeConfirmedSignal,
     async () => {
+      const signal = signalReceived(welcomeConfirmedSignal.name);
       // Sent by hand once the wait is over (the outcome is `follow-up-needed`, its call task on the way), it is no confirmation
-      // the run can act on: ignored, as the update's validator refuses it, and audited as sent. Runs from before took it.
+      // the run can act on: ignored, as the update's validator refuses it, and audited as sent, saying why. Runs from before took it.
       const problem = signalTooLate(state);
-      if (problem && patched('late-confirmation-ignored')) log.warn('welcomeConfirmed ignored', { problem });
-      else state.confirmed = true;
+      if (problem && patched('late-confirmation-ignored')) {
+        log.warn('welcomeConfirmed ignored', { problem });
+        signalIgnored(signal, problem);
+      } else state.confirmed = true;
       await auditSteering(auditSteeringFromOutside);
     },
     { description: 'The new customer confirmed all is well; taken only while the run waits for it' },

@@ -120,3 +120,13 @@ export function resolutionProblem(state: FixIssueState): string | null {
   if (state.resolved) return `the fix is already reported; the run checks back with the customer (step ${state.step})`;
   return null;
 }
+
+/**
+ * Why an `issueRecurred` signal changed nothing, as its audit entry says (`ignored`): only a fix reported (waiting for its
+ * check-back, or checked back on) can turn out not to hold; before one, the open case already works on the issue.
+ */
+export function recurrenceIgnored(state: FixIssueState): string {
+  if (state.step === 'done') return `the run has ended (${state.outcome})`;
+  if (!state.resolved) return `no fix is reported yet (step ${state.step}): the open case already works on the issue`;
+  return `the run takes no recurrence at step ${state.step}`;
+}
