@@ -57,6 +57,31 @@ export interface CustomerPageIncludes {
   orders?: { page: PageArgs; fields?: readonly string[] } | null;
 }
 
+/** A rescore the current scores come from (see CustomerService.scoresGeneration); all null before the first. */
+interface ScoresGeneration {
+  runId: string | null;
+  status: string | null;
+  asOf: string | null;
+}
+
+/**
+ * Refuses a page by a score (STALE_CURSOR) once a rescore has written current scores since the listing's first page, or
+ * writes them now: it moves every customer's value, so a cursor's position skips those moved past it and lists twice
+ * those moved back (a pass over 10,000 customers during a rescore reached 6,000 to 8,700 of them, each page answering as
+ * if complete). A single customer's rescore (after a payment, a complaint) moves that customer only, as any change to a
+ * sort key does, and is not asked.
+ */
+function assertScoresSettled(listedUnder: ScoresGeneration, now: ScoresGeneration, kind: ScoreKind): void {
+  const writing = now.status === 'running' || listedUnder.status === 'running';
+  if (!writing && now.runId === listedUnder.runId) return;
+  const when = now.status === 'running' ? 'a rescore is writing them now' : 'a rescore wrote them since its first page';
+  throw new PaginationException(PaginationExceptionCode.StaleCursor, `This list is sorted by ${kind} scores and ${when} (as of ${now.asOf}): start again from the first page${now.status === 'running' ? ' once it has completed (scoringRuns)' : ''}`, {
+    field: 'after',
+    rescoreStatus: now.status,
+    asOf: now.asOf,
+  });
+}
+
 export class CustomerService {
   private readonly byId: DataLoader<string, Customer | null>;
   private readonly referrals: ChildPager<Customer>;
@@ -160,15 +185,16 @@ export class CustomerService {
     const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
     let scoredAfter = sql<boolean>`true`;
     let unscoredAfter = sql<boolean>`true`;
-    // When the listing's first page was read: its cursors carry it, so a later page can tell whether a rescore has moved the scores since.
-    let listedSince = new Date();
+    // The rescore whose scores the listing's first page read (its cursors carry it), so a later page can tell whether one has moved them since.
+    const now = await this.scoresGeneration();
+    let listedUnder = now;
     if (args.after) {
-      const [part, value, id, since] = decodeCursor(tag, args.after, ['text', 'any', 'uuid', 'text']) as ['scored' | 'unscored', string | null, string, string];
+      const [part, value, id, runId, status] = decodeCursor(tag, args.after, ['text', 'any', 'uuid', 'any', 'any']) as ['scored' | 'unscored', string | null, string, string | null, string | null];
       // A scored customer's cursor holds the score's value, an unscored one's none.
       if (!(part === 'scored' ? typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value)) : part === 'unscored')) throw invalidCursor(args.after);
-      listedSince = new Date(since);
-      if (Number.isNaN(listedSince.getTime())) throw invalidCursor(args.after);
-      await this.assertScoresSettledSince(listedSince, kind);
+      if (![runId, status].every((v) => v === null || typeof v === 'string')) throw invalidCursor(args.after);
+      listedUnder = { runId, status, asOf: null };
+      assertScoresSettled(listedUnder, now, kind);
       if (part === 'scored') scoredAfter = sql<boolean>`(cs.value, cs.customer_id) ${op} (${value}::double precision, ${id}::uuid)`;
       else {
         scoredAfter = sql<boolean>`false`;
@@ -200,27 +226,21 @@ export class CustomerService {
     const rows = [...scored, ...unscored];
     return {
       rows,
-      cursorOf: (row: Row) => encodeCursor(tag, [Number(row._part) === 1 ? 'scored' : 'unscored', (row._value_text as string | null) ?? null, row.id, listedSince.toISOString()]),
+      cursorOf: (row: Row) => encodeCursor(tag, [Number(row._part) === 1 ? 'scored' : 'unscored', (row._value_text as string | null) ?? null, row.id, listedUnder.runId, listedUnder.status]),
     };
   }
 
   /**
-   * Refuses a page by a score (STALE_CURSOR) once a rescore has written current scores since the listing's first page: it
-   * moves every customer's value, so a cursor's position skips those moved past it and lists twice those moved back (a
-   * pass over 10,000 customers during a rescore reached 6,000 to 8,700 of them, each page answering as if complete). A
-   * rescore as of an earlier day than the newest scored (a backfill) writes no current score; a single customer's
-   * rescore (after a payment, a complaint) moves that customer only, as any change to a sort key does, and is not asked.
+   * The rescore the current scores are from, or being written by: the last one started of the newest day scored (or a
+   * later day), whatever its status; a rescore as of an earlier day (a backfill) writes no current score. Told by the run
+   * and its status, not by times: a rescore's last scores may commit after its record's finishing time.
    */
-  private async assertScoresSettledSince(since: Date, kind: ScoreKind): Promise<void> {
-    const { rows } = await sql<{ status: string; as_of: string }>`
-      select r.status::text, r.as_of::text from scoring_run r
-       where coalesce(r.finished_at, 'infinity') > ${since}
-         and r.as_of >= coalesce((select max(as_of) from scoring_run where status = 'completed' and finished_at <= ${since}), '-infinity'::date)
-       order by r.started_at desc limit 1`.execute(this.em.getKysely());
-    if (!rows.length) return;
-    const [run] = rows;
-    const when = run.status === 'running' ? 'a rescore is writing them now' : 'a rescore wrote them since its first page';
-    throw new PaginationException(PaginationExceptionCode.StaleCursor, `This list is sorted by ${kind} scores and ${when} (as of ${run.as_of}): start again from the first page${run.status === 'running' ? ' once it has completed (scoringRuns)' : ''}`, { field: 'after', rescoreStatus: run.status, asOf: run.as_of });
+  private async scoresGeneration(): Promise<ScoresGeneration> {
+    const { rows } = await sql<{ id: string; status: string; as_of: string }>`
+      select r.id, r.status::text, r.as_of::text from scoring_run r
+       where r.as_of >= coalesce((select max(as_of) from scoring_run where status = 'completed'), '-infinity'::date)
+       order by r.started_at desc, r.id desc limit 1`.execute(this.em.getKysely());
+    return rows.length ? { runId: rows[0].id, status: rows[0].status, asOf: rows[0].as_of } : { runId: null, status: null, asOf: null };
   }
 
   async find(id: string, field?: string): Promise<Customer | null> {
