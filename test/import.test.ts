@@ -984,6 +984,26 @@ describe('importRows (the GraphQL bulk path)', () => {
     expect((await em().findOneOrFail(Order, { externalRef: 'ROW-3' })).orderedAt.toISOString()).toBe('2026-03-02T06:00:00.000Z');
   });
 
+  it('calls a row of the list a row in its messages, numbered from 1 as `line` is, where a file says line', async () => {
+    const customers = [
+      { customer_ref: 'BR-1', name: 'Bee One', email: 'bee1@example.com', referrer_ref: 'BR-2' },
+      { customer_ref: 'BR-2', name: 'Bee Two', email: 'bad', referrer_ref: null },
+      { customer_ref: 'BR-1', name: 'Bee One', email: 'bee1@example.com', referrer_ref: null },
+    ];
+    const report = await imports.importRows('customers', customers, partial);
+    expect(report.errors).toEqual([
+      { line: 1, field: 'referrer_ref', code: ImportRowProblem.ReferrerRefused, message: 'refers to customer "BR-2", whose row has errors' },
+      { line: 2, field: 'email', code: ImportRowProblem.InvalidValue, message: '"bad" is not an e-mail address' },
+      { line: 3, field: 'customer_ref', code: ImportRowProblem.DuplicateReference, message: 'repeats the reference of row 1' },
+    ]);
+    await run('customers', 'customer_ref,name,email\nBR-K,Bee Kay,beekay@example.com\n');
+    const orders = await imports.importRows('orders', [1, 2].map(() => ({ customer_ref: 'BR-K', ordered_at: '2026-03-01', amount: '1', order_ref: 'BR-O1' })), strict);
+    expect(orders.errors).toEqual([{ line: 2, field: 'order_ref', code: ImportRowProblem.DuplicateReference, message: 'repeats the reference of row 1' }]);
+    // The same in a file names its lines (the header is line 1).
+    const file = await run('orders', 'customer_ref,ordered_at,amount,order_ref\nBR-K,2026-03-01,1,BR-O1\nBR-K,2026-03-01,1,BR-O1\n');
+    expect(file.errors).toEqual([{ line: 3, field: 'order_ref', code: ImportRowProblem.DuplicateReference, message: 'repeats the reference of line 2' }]);
+  });
+
   it('refuses unknown columns, missing required ones and too many rows, and does nothing for none', async () => {
     await expect(imports.importRows('orders', [{ customer_ref: 'K-1', ordered_at: '2026-01-01', amount: '1', colour: 'red' }], strict)).rejects.toThrow(/unknown column "colour"/);
     await expect(imports.importRows('orders', [{ customer_ref: 'K-1', amount: '1' }], strict)).rejects.toMatchObject({ code: ImportExceptionCode.BadHeader });

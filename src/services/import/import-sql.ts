@@ -14,6 +14,12 @@ import { TierChangeSource } from '../../domain/customers/tier-change.js';
  * one text column per CSV column). Column names come from the specs, never from input.
  */
 const v = (c: string) => `nullif(btrim(s.${c}), '')`;
+
+/**
+ * What a refusal calls one staged row, as its caller numbers them: a file's `line` (the header is line 1), the bulk
+ * mutations' `row` (the list's index from 1). "the reference of line 1" told of a list would send its reader to the header.
+ */
+export type RowWord = 'line' | 'row';
 const bool = (c: string) => `(lower(${v(c)}) in ('true', '1', 'yes'))`;
 const money = (c: string) => `round(${v(c)}::numeric * 100)::bigint`;
 const ts = (c: string) => `${v(c)}::timestamptz`;
@@ -100,7 +106,7 @@ const CUSTOMER_RECORDS: Partial<Record<ImportSpec['kind'], { table: string; noun
 /** The upsert's update leaves a stored row of an erased customer as it is (one whose reference the import derived matches it). */
 const notErasedOwner = (table: string) => `and not exists (select 1 from customer e where e.id = ${table}.customer_id and e.status = 'erased')`;
 
-export function validationSql(spec: ImportSpec, header: Set<string>): string {
+export function validationSql(spec: ImportSpec, header: Set<string>, rowWord: RowWord): string {
   const checks: string[] = [`select row_no, null::text as field, _shape_error as message, '${ImportRowProblem.MalformedLine}' as code from import_stage s where _shape_error is not null`];
   const ok = `s._shape_error is null`;
   const validDate = (c: string) => `${v(c)} ~ '^\\d{4}-\\d{2}-\\d{2}' and pg_input_is_valid(${v(c)}, 'timestamptz')`;
@@ -143,7 +149,7 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
   // A reference may appear once per file: later lines repeating it are refused.
   const ref = spec.refUpperCase ? `upper(btrim(${spec.refColumn}))` : `btrim(${spec.refColumn})`;
   checks.push(
-    `select row_no, '${spec.refColumn}', 'repeats the reference of line ' || first_row, '${ImportRowProblem.DuplicateReference}' from (select row_no, min(row_no) over (partition by ${ref}) as first_row from import_stage where ${spec.refColumn} is not null and btrim(${spec.refColumn}) <> '') d where row_no <> first_row`,
+    `select row_no, '${spec.refColumn}', 'repeats the reference of ${rowWord} ' || first_row, '${ImportRowProblem.DuplicateReference}' from (select row_no, min(row_no) over (partition by ${ref}) as first_row from import_stage where ${spec.refColumn} is not null and btrim(${spec.refColumn}) <> '') d where row_no <> first_row`,
   );
   if (spec.columns.some((c) => c.name === 'customer_ref') && spec.kind !== 'customers') {
     checks.push(`select row_no, 'customer_ref', 'unknown customer "' || left(btrim(s.customer_ref), 60) || '"', '${ImportRowProblem.UnknownReference}' from import_stage s where ${ok} and ${v('customer_ref')} is not null and not exists (select 1 from customer c where c.external_ref = btrim(s.customer_ref))`);
@@ -265,7 +271,7 @@ export function validationSql(spec: ImportSpec, header: Set<string>): string {
  * referrals. A reference has at most one good line (repeats are errors), so "refused"
  * means "no good line". The index keeps each step of a long chain a lookup, not a scan.
  */
-export function followUpChecks(spec: ImportSpec, header: Set<string>): string[] {
+export function followUpChecks(spec: ImportSpec, header: Set<string>, rowWord: RowWord): string[] {
   if (spec.kind !== 'customers' || !header.has('referrer_ref')) return [];
   const fine = (alias: string) => `${alias}._shape_error is null and not exists (select 1 from import_errors e where e.row_no = ${alias}.row_no)`;
   const notStored = (ref: string) => `not exists (select 1 from customer c where c.external_ref = ${ref})`;
@@ -282,7 +288,7 @@ export function followUpChecks(spec: ImportSpec, header: Set<string>): string[] 
        where ${notStored('r.ref')}
      )
      insert into import_errors
-     select s.row_no, 'referrer_ref', 'refers to customer "' || left(r.ref, 60) || '", whose line has errors', '${ImportRowProblem.ReferrerRefused}'
+     select s.row_no, 'referrer_ref', 'refers to customer "' || left(r.ref, 60) || '", whose ${rowWord} has errors', '${ImportRowProblem.ReferrerRefused}'
      from import_stage s join refused r on btrim(s.referrer_ref) = r.ref
      where ${fine('s')} and ${notStored('r.ref')}`,
   ];
@@ -475,10 +481,10 @@ export function derivedRefsSql(spec: ImportSpec): string[] {
  * customer (one imported since under the CRM reference) gets no order. (A payment's derived reference
  * names its invoice, which stays the erased customer's: a payment on it is theirs, as recordPayment takes it.)
  */
-export function erasedDerivedRefSql(spec: ImportSpec): string | null {
+export function erasedDerivedRefSql(spec: ImportSpec, rowWord: RowWord): string | null {
   if (spec.kind !== 'orders') return null;
   return `insert into import_errors
-    select s.row_no, 'order_ref', 'is empty, and the order it stands for (the same customer reference, time and amount) is stored for an erased customer: it stays theirs and is not given to another (give the line its own order_ref if it is another order)', '${ImportRowProblem.ErasedCustomer}'
+    select s.row_no, 'order_ref', 'is empty, and the order it stands for (the same customer reference, time and amount) is stored for an erased customer: it stays theirs and is not given to another (give the ${rowWord} its own order_ref if it is another order)', '${ImportRowProblem.ErasedCustomer}'
       from import_ref r join import_stage s on s.row_no = r.row_no join customer_order old on old.external_ref = r.ref join customer e on e.id = old.customer_id and e.status = 'erased'
      where ${v('order_ref')} is null`;
 }
@@ -497,7 +503,7 @@ const MAX_REVENUE = `${MAX_REVENUE_MINOR.slice(0, -2)}.${MAX_REVENUE_MINOR.slice
  * (by reference, the file's or derived: a re-import counts once); the lines from the first one beyond are refused
  * (INVALID_VALUE on amount, naming the customer), the rest written in good-rows mode. Run after `derivedRefsSql`.
  */
-export function revenueBoundSql(spec: ImportSpec, deriveRefs: boolean): string | null {
+export function revenueBoundSql(spec: ImportSpec, deriveRefs: boolean, rowWord: RowWord): string | null {
   if (spec.kind !== 'orders') return null;
   return `insert into import_errors
     with file as materialized (
@@ -515,7 +521,7 @@ export function revenueBoundSql(spec: ImportSpec, deriveRefs: boolean): string |
       select f.row_no, f.customer_ref, st.other + sum(f.amount) over (partition by f.customer_id order by f.row_no) as total
         from file f join stored st on st.customer_id = f.customer_id
     )
-    select row_no, 'amount', 'takes the revenue of customer "' || left(customer_ref, 60) || '" (their stored orders and this file''s up to this line) beyond ${MAX_REVENUE}, the most a customer''s revenue can hold: an amount in minor units read as major ones?', '${ImportRowProblem.InvalidValue}'
+    select row_no, 'amount', 'takes the revenue of customer "' || left(customer_ref, 60) || '" (their stored orders and ${rowWord === 'line' ? "this file''s up to this line" : "the list''s up to this row"}) beyond ${MAX_REVENUE}, the most a customer''s revenue can hold: an amount in minor units read as major ones?', '${ImportRowProblem.InvalidValue}'
       from running where total > ${MAX_REVENUE_MINOR}`;
 }
 

@@ -10,7 +10,7 @@ import { isDatabaseUnreachable } from '../../db/unreachable.js';
 import { decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { Turns, type Refusal } from '../common/turns.js';
-import { customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, KEPT_BY_IMPORT, keptSql, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
+import { type RowWord, customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, KEPT_BY_IMPORT, keptSql, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
 
@@ -184,7 +184,7 @@ export class ImportService {
   async importCsv(kind: string, csv: Readable, options: CsvImportOptions): Promise<ImportReport> {
     const spec = specOf(kind);
     const readers = cellReaders(spec);
-    return this.run(spec, options, async (client) => {
+    return this.run(spec, options, 'line', async (client) => {
       let header: string[] | null = null;
       let unnamedTail = 0;
       let positions: number[] = [];
@@ -257,7 +257,7 @@ export class ImportService {
    * Imports rows given as objects (the GraphQL bulk mutations), through the same staging,
    * checks and merge as a file. Keys are CSV column names, the same in every row (the list's
    * header: a column no row has keeps stored values); rows with different keys are refused.
-   * Errors name the 1-based index of the row in the list as `line`.
+   * Errors name the 1-based index of the row in the list as `line`, and call it a row in their messages ("repeats the reference of row 1").
    */
   async importRows(kind: string, rows: readonly ImportRow[], options: ImportOptions): Promise<ImportReport> {
     const spec = specOf(kind);
@@ -286,7 +286,7 @@ export class ImportService {
     const problems = [...header.filter((k) => !known.has(k) && known.has(k.trim().toLowerCase())).map((k) => `unknown column "${k}"`), ...headerProblems(spec, header)];
     if (problems.length) throw new ImportException(ImportExceptionCode.BadHeader, `The rows do not have the ${kind} columns: ${problems.join('; ')}`, { problems });
     const readers = cellReaders(spec);
-    return this.run(spec, options, async (client) => {
+    return this.run(spec, options, 'row', async (client) => {
       const lines = function* () {
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i];
@@ -299,13 +299,16 @@ export class ImportService {
     });
   }
 
-  /** In one of the process's import places, when it has them: the connection is opened once the import's turn came. */
-  private async run(spec: ImportSpec, options: ImportOptions, stage: (client: pg.Client) => Promise<Staged>): Promise<ImportReport> {
-    return this.places ? this.places.take(() => this.runOnConnection(spec, options, stage)) : this.runOnConnection(spec, options, stage);
+  /**
+   * In one of the process's import places, when it has them: the connection is opened once the import's turn came.
+   * `rowWord`: what the refusals call a staged row (a file's `line`, a list's `row`), as the caller numbers them.
+   */
+  private async run(spec: ImportSpec, options: ImportOptions, rowWord: RowWord, stage: (client: pg.Client) => Promise<Staged>): Promise<ImportReport> {
+    return this.places ? this.places.take(() => this.runOnConnection(spec, options, rowWord, stage)) : this.runOnConnection(spec, options, rowWord, stage);
   }
 
   /** Stage (by the caller), validate, then merge or roll back: one transaction on a connection of its own. */
-  private async runOnConnection(spec: ImportSpec, options: ImportOptions, stage: (client: pg.Client) => Promise<Staged>): Promise<ImportReport> {
+  private async runOnConnection(spec: ImportSpec, options: ImportOptions, rowWord: RowWord, stage: (client: pg.Client) => Promise<Staged>): Promise<ImportReport> {
     // A server that takes no more connections (max_connections) or is not there fails the connect: the API answers it as
     // UNAVAILABLE/DATABASE_UNAVAILABLE, to retry, as it does any database out of reach.
     const client = new pg.Client(postgresConnection(this.databaseUrl, { application_name: `import ${spec.kind}`, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }));
@@ -339,9 +342,9 @@ export class ImportService {
       // Customers first, then the file's stored rows, as an erasure takes a customer and then its complaints.
       const rowLock = storedRowLockSql(spec);
       if (rowLock) await client.query(rowLock);
-      await client.query(validationSql(spec, new Set(header)));
+      await client.query(validationSql(spec, new Set(header), rowWord));
       for (const statement of referralCycleChecks(spec, new Set(header))) await client.query(statement);
-      const followUps = followUpChecks(spec, new Set(header));
+      const followUps = followUpChecks(spec, new Set(header), rowWord);
       if (followUps.length && (await client.query('select 1 from import_errors limit 1')).rowCount) {
         await client.query('analyze import_errors');
         for (const statement of followUps) await client.query(statement);
@@ -351,10 +354,10 @@ export class ImportService {
       const deriveRefs = missingRef !== null && Boolean((await client.query<{ missing: boolean }>(missingRef)).rows[0].missing);
       if (deriveRefs) {
         for (const statement of derivedRefsSql(spec)) await client.query(statement);
-        const erased = erasedDerivedRefSql(spec);
+        const erased = erasedDerivedRefSql(spec, rowWord);
         if (erased) await client.query(erased);
       }
-      const revenueBound = revenueBoundSql(spec, deriveRefs);
+      const revenueBound = revenueBoundSql(spec, deriveRefs, rowWord);
       if (revenueBound) await client.query(revenueBound);
       const { rows: counts } = await client.query<{ errors: string; rejected: string }>('select count(*) as errors, count(distinct row_no) as rejected from import_errors');
       const errorCount = Number(counts[0].errors);
