@@ -592,8 +592,15 @@ it("moves a customer's acquired_at back to their first order's day, never forwar
   expect(await em().findOneOrFail(Customer, { externalRef: 'ACQ-2' })).toMatchObject({ acquiredAt: '2020-01-01' });
   // Nor does a customers file make them newer than their first stored order again: such a line changes nothing.
   const again = 'customer_ref,name,email,acquired_at\nACQ-1,Early Bird,early.bird@example.com,2020-01-01\n';
-  expect(await run('customers', again)).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
+  const held = await run('customers', again);
+  expect(held).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
   expect(await em().findOneOrFail(Customer, { externalRef: 'ACQ-1' })).toMatchObject({ acquiredAt: '1997-01-05' });
+  // The report says the file's day was held back, as it says of every value it keeps (not a bare "unchanged").
+  expect(held.kept).toEqual([{ field: 'acquired_at', rows: 1, why: expect.stringMatching(/^held to the day of the customer's first order/) }]);
+  // A day on or before the first order is taken (ACQ-2's first order is of 2021), and nothing is said kept.
+  const taken = await run('customers', 'customer_ref,name,email,acquired_at\nACQ-1,Early Bird,early.bird@example.com,1996-12-31\nACQ-2,Late Joiner,late.joiner@example.com,2020-02-01\n');
+  expect(taken).toMatchObject({ updated: 2, kept: [] });
+  expect(await em().findOneOrFail(Customer, { externalRef: 'ACQ-1' })).toMatchObject({ acquiredAt: '1996-12-31' });
 });
 
 it('refuses a customer whose referrer is only in the file on a refused line, down the chain, and imports the rest', async () => {

@@ -622,9 +622,9 @@ export interface KeptByImport {
 }
 
 /**
- * The values of a file this platform keeps against it, by kind and column. Each is a decision made here the CRM
- * does not know of yet, so its export still carries the value before: the operator is told what was held back, not
- * just "unchanged".
+ * The values of a file this platform keeps against it, by kind and column. Most are a decision made here the CRM
+ * does not know of yet, so its export still carries the value before; one is a rule of the platform (a customer is no
+ * newer than their first order). Either way the operator is told what was held back, not just "unchanged".
  */
 export const KEPT_BY_IMPORT: Partial<Record<ImportSpec['kind'], { stored: string; columns: ReadonlyArray<KeptByImport> }>> = {
   customers: {
@@ -645,6 +645,12 @@ export const KEPT_BY_IMPORT: Partial<Record<ImportSpec['kind'], { stored: string
         column: 'marketing_consent',
         why: 'consent withdrawn here (an opt-out, the unsubscribe link, a person\'s update); a file that still says yes does not give it back',
         when: `${v('marketing_consent')} is not null and ${bool('marketing_consent')} and not c.marketing_consent`,
+      },
+      {
+        column: 'acquired_at',
+        why: "held to the day of the customer's first order: a customer is no newer than their first purchase (a correction to a day on or before it is taken)",
+        // The merge stores the earlier of the file's day and the first order's (a good row's cell is a valid day): one earlier than the file's was held.
+        when: `${v('acquired_at')} is not null and c.acquired_at < ${v('acquired_at')}::date`,
       },
     ],
   },

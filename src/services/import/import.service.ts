@@ -45,11 +45,11 @@ export interface ImportReport {
   errors: ImportRowError[];
   /** Every error counted by field and code (also those beyond the listed ones), in the order each first occurs. */
   errorSummary: ImportErrorGroup[];
-  /** Columns whose values in some written rows were held back for a decision made here (counted as updated or unchanged by their other values); only those with rows. */
+  /** Columns whose values in some written rows were held back for a decision or rule of this platform (counted as updated or unchanged by their other values); only those with rows. */
   kept: ImportKept[];
 }
 
-/** A column of the file whose value this platform kept in some rows, and why (customers: a tier moved, a notice given, consent withdrawn here; complaints: a resolution made here). */
+/** A column of the file whose value this platform kept in some rows, and why (customers: a tier moved, a notice given, consent withdrawn here, an acquisition day held to the first order's; complaints: a resolution made here). */
 export interface ImportKept {
   field: string;
   rows: number;
