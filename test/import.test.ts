@@ -603,6 +603,51 @@ it("moves a customer's acquired_at back to their first order's day, never forwar
   expect(await em().findOneOrFail(Customer, { externalRef: 'ACQ-1' })).toMatchObject({ acquiredAt: '1996-12-31' });
 });
 
+it("checks a currency column of the kinds with amounts against the deployment's currency, refusing a line in another, naming both codes", async () => {
+  await run('customers', 'customer_ref,name,email\nCUR-1,Cur One,cur1@example.com\n');
+  const mixed = 'customer_ref,ordered_at,amount,currency,order_ref\nCUR-1,2026-01-05,10.00,EUR,CUR-O1\nCUR-1,2026-01-06,12.00,USD,CUR-O2\nCUR-1,2026-01-07,3.00, eur ,CUR-O3\nCUR-1,2026-01-08,4.00,,CUR-O4\nCUR-1,2026-01-09,5.00,dollars,CUR-O5\n';
+  const report = await run('orders', mixed);
+  expect(report).toMatchObject({ written: false, rejected: 2 });
+  expect(report.errors).toEqual([
+    { line: 3, field: 'currency', code: ImportRowProblem.InvalidValue, message: "is USD, this deployment keeps EUR: amounts are not converted (convert the line's amounts to EUR first, or leave the line out)" },
+    { line: 6, field: 'currency', code: ImportRowProblem.InvalidValue, message: '"dollars" is not a currency code (ISO 4217, e.g. EUR)' },
+  ]);
+  expect(await em().count(Order, { externalRef: { $like: 'CUR-O%' } })).toBe(0);
+  // good-rows writes the lines in EUR (any case) and those without a code; the column itself is not stored anywhere.
+  expect(await run('orders', mixed, partial)).toMatchObject({ written: true, inserted: 3, rejected: 2 });
+  expect((await em().find(Order, { externalRef: { $like: 'CUR-O%' } })).map((o) => o.externalRef).sort()).toEqual(['CUR-O1', 'CUR-O3', 'CUR-O4']);
+  // Every kind with amounts takes the column; the deployment's currency is what counts (a USD deployment takes USD).
+  const costs = 'cost_ref,customer_ref,occurred_at,kind,amount,currency\nCUR-C1,CUR-1,2026-01-05,other,1,GBP\n';
+  expect((await run('costs', costs)).errors).toEqual([{ line: 2, field: 'currency', code: ImportRowProblem.InvalidValue, message: "is GBP, this deployment keeps EUR: amounts are not converted (convert the line's amounts to EUR first, or leave the line out)" }]);
+  const usdLine = 'customer_ref,ordered_at,amount,currency,order_ref\nCUR-1,2026-01-06,12.00,USD,CUR-O2\n';
+  const dollars = new ImportService(stack.config.databaseUrl, {}, null, 'USD');
+  const db = em().getConnection();
+  const recorded = await db.execute<{ value: string }[]>(`select value from deployment_setting where name = 'currency'`);
+  await db.execute(`delete from deployment_setting where name = 'currency'`);
+  expect(await dollars.importCsv('orders', Readable.from([usdLine]), strict)).toMatchObject({ inserted: 1, errorCount: 0 });
+  // Once the database records the currency its amounts are in, that one counts, whatever the importing process was given:
+  // a command-line import run without CURRENCY against a USD deployment checks against USD, not the default EUR.
+  await db.execute(`insert into deployment_setting (name, value, recorded_at) values ('currency', 'USD', now())`);
+  try {
+    expect(await run('orders', usdLine.replace('CUR-O2', 'CUR-O6'))).toMatchObject({ inserted: 1, errorCount: 0 });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'));
+    await writeFile(path.join(dir, 'orders.csv'), usdLine.replace('CUR-O2', 'CUR-O7').replace(/USD/, 'EUR'));
+    const viaCli = cli(['orders', path.join(dir, 'orders.csv')]);
+    expect(viaCli.status).toBe(1);
+    expect(JSON.parse(viaCli.stdout).errors[0].message).toBe("is EUR, this deployment keeps USD: amounts are not converted (convert the line's amounts to USD first, or leave the line out)");
+    await rm(dir, { recursive: true, force: true });
+  } finally {
+    await db.execute(`delete from deployment_setting where name = 'currency'`);
+    for (const { value } of recorded) await db.execute(`insert into deployment_setting (name, value, recorded_at) values ('currency', ?, now())`, [value]);
+  }
+  for (const kind of ['invoices', 'payments', 'complaints']) await expect(run(kind, `${kind === 'payments' ? 'invoice_ref,paid_at,amount' : kind === 'invoices' ? 'invoice_ref,customer_ref,issued_at,due_at,amount' : 'complaint_ref,customer_ref,topic,severity,opened_at'},currency\n`)).resolves.toMatchObject({ rowsRead: 0 });
+  // Offers and customers carry no amounts: the column is unknown there.
+  await expect(run('customers', 'customer_ref,name,email,currency\nCUR-1,Cur One,cur1@example.com,EUR\n')).rejects.toMatchObject({ code: ImportExceptionCode.BadHeader });
+  // The bulk mutations check a row's currency alike, named by its row.
+  const rows = await imports.importRows('orders', [{ customer_ref: 'CUR-1', ordered_at: '2026-01-10', amount: '1', order_ref: 'CUR-O9', currency: 'CHF' }], strict);
+  expect(rows.errors).toEqual([{ line: 1, field: 'currency', code: ImportRowProblem.InvalidValue, message: "is CHF, this deployment keeps EUR: amounts are not converted (convert the line's amounts to EUR first, or leave the line out)" }]);
+});
+
 it('refuses a customer whose referrer is only in the file on a refused line, down the chain, and imports the rest', async () => {
   const csv = 'customer_ref,name,email,referrer_ref\nR-1,Bad Mail,nope,\nR-2,Second,r2@example.com,R-1\nR-3,Third,r3@example.com,R-2\nR-4,Fourth,r4@example.com,K-1\n';
   const report = await run('customers', csv, partial);

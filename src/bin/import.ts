@@ -37,8 +37,9 @@ try {
 }
 
 let databaseUrl: string;
+let currency: string;
 try {
-  databaseUrl = loadConfig().databaseUrl;
+  ({ databaseUrl, currency } = loadConfig());
 } catch (error) {
   if (error instanceof ConfigError) fail(2, `${error.message}: set it to the database to import into.`);
   throw error;
@@ -57,7 +58,7 @@ const input = createReadStream(file);
 const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
 try {
-  const report = await new ImportService(databaseUrl).importCsv(kind, input, {
+  const report = await new ImportService(databaseUrl, {}, null, currency).importCsv(kind, input, {
     mode: args.values.partial ? 'good-rows' : 'all-or-nothing',
     encoding,
     actor: `cli:${os.userInfo().username}`,

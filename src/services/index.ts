@@ -118,6 +118,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
         complaintsReceived: (received) => complaints.followUpImported(received),
       },
       importPlaces,
+      policies.money.currency,
     ),
     runs,
     runReconciliation,

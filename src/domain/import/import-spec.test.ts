@@ -20,7 +20,7 @@ describe('import specs', () => {
   it('name missing, unknown and repeated columns', () => {
     expect(headerProblems(importSpecs.orders, ['customer_ref', 'amount', 'amount', 'colour'])).toEqual([
       'missing required column "ordered_at"',
-      'unknown column "colour" (orders takes customer_ref, ordered_at, amount, margin, order_ref)',
+      'unknown column "colour" (orders takes customer_ref, ordered_at, amount, margin, order_ref, currency)',
       'column "amount" appears twice',
     ]);
   });

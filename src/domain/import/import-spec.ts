@@ -10,7 +10,7 @@ import { echoed, hiddenCharacter, INVISIBLE_OR_CONTROL, NOT_SHOWN } from '../tex
  * types and whether they are required. Validation SQL and documentation are
  * derived from these specs, so the three cannot drift apart.
  */
-export type ColumnType = 'text' | 'phone' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'number' | 'bool' | 'enum' | 'timezone' | 'locale' | 'ref' | 'topic';
+export type ColumnType = 'text' | 'phone' | 'email' | 'date' | 'timestamp' | 'money' | 'signed-money' | 'int' | 'number' | 'bool' | 'enum' | 'timezone' | 'locale' | 'ref' | 'topic' | 'currency';
 
 /** The temporary table the import fills with the time zones the application accepts (isTimeZone). */
 export const TIME_ZONE_TABLE = 'import_time_zone';
@@ -48,6 +48,12 @@ export interface ImportSpec {
 const col = (name: string, type: ColumnType, required = false, values?: readonly string[]): ColumnSpec => ({ name, type, required, values });
 /** Free text of at most `maxLength` characters, as the API takes it. */
 const text = (name: string, maxLength: number, required = false): ColumnSpec => ({ name, type: 'text', required, maxLength });
+/**
+ * The currency of a line's amounts, optional in every kind that carries money: every amount is in the deployment's
+ * currency (`CURRENCY`), so a billing export with such a column has each line's checked against it (one in another
+ * currency is refused, naming both codes) rather than its dollars or pounds stored as euros without a word. Not stored.
+ */
+const currency = (): ColumnSpec => col('currency', 'currency');
 /** A date or time column of something that has happened. */
 const happened = (name: string, type: 'date' | 'timestamp', required = false): ColumnSpec => ({ name, type, required, past: true });
 
@@ -74,7 +80,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
   orders: {
     kind: 'orders',
     refColumn: 'order_ref',
-    columns: [col('customer_ref', 'ref', true), happened('ordered_at', 'timestamp', true), col('amount', 'money', true), col('margin', 'signed-money'), col('order_ref', 'ref')],
+    columns: [col('customer_ref', 'ref', true), happened('ordered_at', 'timestamp', true), col('amount', 'money', true), col('margin', 'signed-money'), col('order_ref', 'ref'), currency()],
   },
   invoices: {
     kind: 'invoices',
@@ -90,12 +96,13 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('reminders_sent', 'int'),
       col('fee_charged', 'money'),
       col('fee_waived', 'money'),
+      currency(),
     ],
   },
   payments: {
     kind: 'payments',
     refColumn: 'payment_ref',
-    columns: [col('invoice_ref', 'ref', true), happened('paid_at', 'date', true), col('amount', 'money', true), col('payment_ref', 'ref')],
+    columns: [col('invoice_ref', 'ref', true), happened('paid_at', 'date', true), col('amount', 'money', true), col('payment_ref', 'ref'), currency()],
   },
   complaints: {
     kind: 'complaints',
@@ -112,6 +119,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('handling_cost', 'money'),
       col('product_defect', 'bool'),
       text('summary', COMPLAINT_SUMMARY_MAX_LENGTH),
+      currency(),
     ],
   },
   costs: {
@@ -124,6 +132,7 @@ export const importSpecs: Record<ImportKind, ImportSpec> = {
       col('kind', 'enum', true, ['support_minutes', 'return', 'discount', 'reminder', 'other']),
       col('amount', 'money', true),
       col('quantity', 'number'),
+      currency(),
     ],
   },
   offers: {
@@ -266,6 +275,9 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
       return { badWhen: `length(v) > ${column.maxLength!}`, message: `is longer than ${column.maxLength!} characters` };
     case 'phone':
       return { badWhen: `v !~ '${PHONE.source}'`, message: `is not a phone number (${PHONE_RULE})` };
+    case 'currency':
+      // Its shape here; whether it is the deployment's currency, in import-sql.ts (validationSql), which knows that.
+      return { badWhen: `v !~ '^[A-Za-z]{3}$'`, message: 'is not a currency code (ISO 4217, e.g. EUR)' };
   }
 }
 

@@ -14,6 +14,9 @@ import { ImportCounts } from './import.types.js';
  * A test checks these classes against the import specs.
  */
 
+/** The optional currency of a row carrying amounts. */
+const CURRENCY_FIELD = "ISO 4217 code of the row's amounts, checked (not converted): every amount is in the deployment's currency (the currency query), and a row naming another is refused (INVALID_VALUE)";
+
 @InputType({ description: 'A customer row of a bulk import (columns of customers.csv)' })
 @Extensions(NUL_REFUSED_PER_ROW)
 export class CustomerImportRow {
@@ -44,6 +47,7 @@ export class OrderImportRow {
   @Field({ description: 'Major units, >= 0, at most 2 decimals' }) amount!: string;
   @Field(() => String, { nullable: true, description: 'Major units, may be negative, not more than the amount' }) margin?: string | null;
   @Field(() => String, { nullable: true, description: 'Derived from customer, time, amount and occurrence when missing' }) orderRef?: string | null;
+  @Field(() => String, { nullable: true, description: CURRENCY_FIELD }) currency?: string | null;
 }
 
 @InputType({ description: 'An invoice row of a bulk import (columns of invoices.csv)' })
@@ -59,6 +63,7 @@ export class InvoiceImportRow {
   @Field(() => String, { nullable: true }) remindersSent?: string | null;
   @Field(() => String, { nullable: true }) feeCharged?: string | null;
   @Field(() => String, { nullable: true }) feeWaived?: string | null;
+  @Field(() => String, { nullable: true, description: CURRENCY_FIELD }) currency?: string | null;
 }
 
 @InputType({ description: 'A payment row of a bulk import (columns of payments.csv)' })
@@ -68,6 +73,7 @@ export class PaymentImportRow {
   @Field() paidAt!: string;
   @Field({ description: 'More than 0' }) amount!: string;
   @Field(() => String, { nullable: true, description: 'Derived from invoice, date, amount and occurrence when missing' }) paymentRef?: string | null;
+  @Field(() => String, { nullable: true, description: CURRENCY_FIELD }) currency?: string | null;
 }
 
 @InputType({ description: 'A complaint row of a bulk import (columns of complaints.csv)' })
@@ -84,6 +90,7 @@ export class ComplaintImportRow {
   @Field(() => String, { nullable: true }) handlingCost?: string | null;
   @Field(() => String, { nullable: true }) productDefect?: string | null;
   @Field(() => String, { nullable: true }) summary?: string | null;
+  @Field(() => String, { nullable: true, description: CURRENCY_FIELD }) currency?: string | null;
 }
 
 @InputType({ description: 'A cost row of a bulk import (columns of costs.csv)' })
@@ -95,6 +102,7 @@ export class CostImportRow {
   @Field({ description: 'support_minutes, return, discount, reminder or other' }) kind!: string;
   @Field() amount!: string;
   @Field(() => String, { nullable: true }) quantity?: string | null;
+  @Field(() => String, { nullable: true, description: CURRENCY_FIELD }) currency?: string | null;
 }
 
 @InputType({ description: 'An offer row of a bulk import (columns of offers.csv)' })

@@ -106,7 +106,11 @@ const CUSTOMER_RECORDS: Partial<Record<ImportSpec['kind'], { table: string; noun
 /** The upsert's update leaves a stored row of an erased customer as it is (one whose reference the import derived matches it). */
 const notErasedOwner = (table: string) => `and not exists (select 1 from customer e where e.id = ${table}.customer_id and e.status = 'erased')`;
 
-export function validationSql(spec: ImportSpec, header: Set<string>, rowWord: RowWord): string {
+/**
+ * `currency`: the deployment's (`CURRENCY`), the one every amount is in: a line whose `currency` cell names another is
+ * refused, naming both codes (amounts are not converted).
+ */
+export function validationSql(spec: ImportSpec, header: Set<string>, rowWord: RowWord, currency: string): string {
   const checks: string[] = [`select row_no, null::text as field, _shape_error as message, '${ImportRowProblem.MalformedLine}' as code from import_stage s where _shape_error is not null`];
   const ok = `s._shape_error is null`;
   const validDate = (c: string) => `${v(c)} ~ '^\\d{4}-\\d{2}-\\d{2}' and pg_input_is_valid(${v(c)}, 'timestamptz')`;
@@ -145,6 +149,13 @@ export function validationSql(spec: ImportSpec, header: Set<string>, rowWord: Ro
   // Nor before the earliest business day (UTC): a year 1 is a typo that would drive the scores.
   for (const c of spec.columns.filter((c) => c.type === 'date' || c.type === 'timestamp')) {
     checks.push(`select row_no, '${c.name}', 'is before ${EARLIEST_DAY}', '${ImportRowProblem.BeforeEarliestDay}' from import_stage s where ${ok} and ${validDate(c.name)} and ${ts(c.name)} < timestamptz '${EARLIEST_DAY} 00:00:00+00'`);
+  }
+  // Every amount is in the deployment's currency: a line of a mixed export in another is refused (its shape is checked above).
+  if (spec.columns.some((c) => c.type === 'currency') && header.has('currency')) {
+    checks.push(
+      `select row_no, 'currency', 'is ' || upper(${v('currency')}) || ', this deployment keeps ${currency}: amounts are not converted (convert the line''s amounts to ${currency} first, or leave the line out)', '${ImportRowProblem.InvalidValue}'
+         from import_stage s where ${ok} and ${v('currency')} ~ '^[A-Za-z]{3}$' and upper(${v('currency')}) <> ${literal(currency)}`,
+    );
   }
   // A reference may appear once per file: later lines repeating it are refused.
   const ref = spec.refUpperCase ? `upper(btrim(${spec.refColumn}))` : `btrim(${spec.refColumn})`;

@@ -12,6 +12,7 @@ import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { Turns, type Refusal } from '../common/turns.js';
 import { type RowWord, customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, KEPT_BY_IMPORT, keptSql, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
+import { moneyPolicy } from '../../domain/money.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
@@ -178,6 +179,8 @@ export class ImportService {
     } = {},
     /** The process's import places (`importPlaces`: the API's); none: every import connects at once (the command line runs one). */
     private readonly places: Turns | null = null,
+    /** The deployment's currency (`CURRENCY`), every amount's, unless the database records another (the one its amounts are in): a line whose `currency` column names another is refused. */
+    private readonly currency: string = moneyPolicy.currency,
   ) {}
 
   /** Imports a CSV file (header line first, the format of `kind`; UTF-8 unless `options.encoding` says otherwise); streams, whatever the size. */
@@ -342,7 +345,10 @@ export class ImportService {
       // Customers first, then the file's stored rows, as an erasure takes a customer and then its complaints.
       const rowLock = storedRowLockSql(spec);
       if (rowLock) await client.query(rowLock);
-      await client.query(validationSql(spec, new Set(header), rowWord));
+      // The currency the database's amounts are in (recorded by the first API or worker), else this process's: a command-line
+      // import run without CURRENCY against a USD deployment checks lines against USD, not the default.
+      const currency = header.includes('currency') ? await storedCurrency(client, this.currency) : this.currency;
+      await client.query(validationSql(spec, new Set(header), rowWord, currency));
       for (const statement of referralCycleChecks(spec, new Set(header))) await client.query(statement);
       const followUps = followUpChecks(spec, new Set(header), rowWord);
       if (followUps.length && (await client.query('select 1 from import_errors limit 1')).rowCount) {
@@ -461,6 +467,12 @@ export function concurrentChange(error: unknown): ImportException | null {
     'Another import or change held the same rows at the same moment (the database broke a deadlock by stopping this import): nothing was written, run it again',
     { retry: true },
   );
+}
+
+/** The currency recorded for the database's amounts (`deployment_setting`, app/process-database.ts), or `configured` before one is. */
+async function storedCurrency(client: pg.Client, configured: string): Promise<string> {
+  const { rows } = await client.query<{ value: string }>(`select value from deployment_setting where name = 'currency'`);
+  return rows[0]?.value ?? configured;
 }
 
 /** Customers an import rescores at once, at most; a larger file's are rescored by the nightly run. */
