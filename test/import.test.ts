@@ -1231,6 +1231,34 @@ it('names the line a record it cannot read starts on counting the blank lines be
   }
 });
 
+it("skips a spreadsheet's ghost rows (only commas and white space) as it skips empty lines, counting them in the line numbers, also in `scores fit`", async () => {
+  await run('customers', 'customer_ref,name,email\nGH-C,Ghost Customer,ghost@example.com\n');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ghost-rows-'));
+  try {
+    // Excel's export after cells below the data were touched: ghost rows between, after, and one in front of the header.
+    const excel = ',,,,\r\ncustomer_ref,ordered_at,amount,margin,order_ref\r\nGH-C,2026-01-01,1,,GH-1\r\n,,,,\r\n , ,\t,"",\r\n   \r\n\t\r\nGH-C,2026-01-02,1,,GH-2\r\n,,,,\r\n,,,,,,,,\r\n';
+    expect(await run('orders', excel)).toMatchObject({ written: true, rowsRead: 2, inserted: 2, rejected: 0, errorCount: 0, errors: [] });
+    await writeFile(path.join(dir, 'orders.csv'), excel);
+    expect(await summarizeOrdersFile(path.join(dir, 'orders.csv'))).toMatchObject({ rows: 2 });
+    // A line after them is named by its place in the file: a row error, and a record that cannot be read.
+    const bad = 'customer_ref,ordered_at,amount,order_ref\n,,,\n,,,\nGH-C,2026-13-01,1,GH-3\n';
+    expect((await run('orders', bad)).errors).toEqual([expect.objectContaining({ line: 4, field: 'ordered_at' })]);
+    const unreadable = 'customer_ref,ordered_at,amount,order_ref\nGH-C,2026-01-01,1,GH-1\n,,,\n,,,\nGH-C,"2026-01-01" x,1,GH-4\n';
+    await expect(run('orders', unreadable)).rejects.toMatchObject({ code: 'IMPORT_UNREADABLE_CSV', details: { line: 5 } });
+    await writeFile(path.join(dir, 'orders.csv'), unreadable);
+    await expect(summarizeOrdersFile(path.join(dir, 'orders.csv'))).rejects.toMatchObject({ code: ScoringExceptionCode.OrdersFileUnreadableCsv, details: { line: 5 } });
+    // A line with a value in any cell is a record as before.
+    expect((await run('orders', 'customer_ref,ordered_at,amount,order_ref\n,,5,\n')).errors.map((e) => [e.line, e.field, e.code])).toEqual([
+      [2, 'customer_ref', ImportRowProblem.Required],
+      [2, 'ordered_at', ImportRowProblem.Required],
+    ]);
+    // A file of ghost rows only has no header.
+    await expect(run('orders', ',,,\n,,,\n')).rejects.toMatchObject({ code: ImportExceptionCode.EmptyFile });
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
 it('keeps a quote inside a cell that is not quoted as a character, reads a quoted cell after a space, and names the record it cannot read by its first line, also in a Windows export', async () => {
   // Two records with line breaks inside quoted cells (\r\n), then a name with an inch sign. A name holds no line break
   // (QA 82 F5): the two are refused, each named by the line it starts on.

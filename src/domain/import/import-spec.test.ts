@@ -2,7 +2,7 @@ import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
 import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_PATTERN, PHONE } from '../customers/contact.js';
 import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
 import { parse } from 'csv-parse/sync';
-import { CSV_READING, TIME_ZONE_TABLE, columnField, csvReadProblem, fieldColumn, headerProblems, importSpecs, isImportKind, recordLines, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
+import { CSV_READING, TIME_ZONE_TABLE, columnField, csvReadProblem, emptyRecord, fieldColumn, headerProblems, importSpecs, isImportKind, recordLines, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
 
 const column = (kind: keyof typeof importSpecs, name: string): ColumnSpec => importSpecs[kind].columns.find((c) => c.name === name)!;
 
@@ -122,5 +122,9 @@ describe('GraphQL field names of CSV columns', () => {
     expect(fieldColumn('marketingConsent')).toBe('marketing_consent');
     for (const spec of Object.values(importSpecs)) for (const c of spec.columns) expect(fieldColumn(columnField(c.name))).toBe(c.name);
   });
-});
 
+  it('take a record of only empty cells (a spreadsheet\'s ghost row, `,,,,`) as empty, as an empty line, and no other', () => {
+    const records = (parse(',,,,\n , \t,"",\u00a0,\na,,,,\n,,,,0\n', { ...CSV_READING, info: false }) as string[][]);
+    expect(records.map(emptyRecord)).toEqual([true, true, false, false]);
+  });
+});

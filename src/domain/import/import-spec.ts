@@ -283,7 +283,7 @@ export function valueCheck(column: ColumnSpec): { badWhen: string; message: stri
 
 /**
  * How the import and `scores fit` read a CSV file (csv-parse's options): a byte-order mark
- * skipped, empty lines left out, rows of another length kept (to be refused by line), each
+ * skipped, empty lines left out (records of empty cells, too, by the readers: emptyRecord), rows of another length kept (to be refused by line), each
  * line ended by \r\n, \n or \r, whichever it has (a Windows export with a header line typed in
  * front of it keeps no \r in its last cell), and a quote inside a cell that is not quoted kept as
  * a character (`Pizza 12" Co`, as a spreadsheet reads it), not a reason to refuse the file; white
@@ -293,6 +293,15 @@ export const CSV_READING = { bom: true, skip_empty_lines: true, relax_column_cou
 
 /** A cell as the import and `scores fit` take it: without the white space around it (spaces, tabs, a no-break space); null stays null. */
 export const trimmedCell = (cell: string | null): string | null => (cell === null ? null : cell.trim());
+
+/**
+ * A record the import and `scores fit` skip as they skip an empty line: every cell empty once trimmed (trimmedCell),
+ * a spreadsheet's ghost row (`,,,,` where cells below the data were once formatted or a row deleted), also before the
+ * header. Not counted as a row nor refused; it counts in the line numbers, as an empty line does. Skipped by the readers,
+ * not by csv-parse (`skip_records_with_empty_values`): a record csv-parse skips is not seen, so a record it then cannot
+ * read would be named lines too early (csvReadProblem counts from the last record seen).
+ */
+export const emptyRecord = (record: readonly string[]): boolean => record.every((cell) => trimmedCell(cell) === '');
 
 /**
  * A reference cell as the import stores and looks it up: trimmed, in Unicode NFC, so `JOSÉ-1` with

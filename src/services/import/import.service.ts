@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isTimeZone } from '../../domain/customers/contact.js';
-import { CSV_READING, csvHeader, csvReadProblem, dayCell, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, rowShapeProblem, sentFields, shownTextCell, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { CSV_READING, csvHeader, csvReadProblem, dayCell, emptyRecord, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, rowShapeProblem, sentFields, shownTextCell, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { postgresConnection } from '../../db/connection.js';
 import { isDatabaseUnreachable } from '../../db/unreachable.js';
 import { decodeCsv } from './csv-decoding.js';
@@ -213,6 +213,8 @@ export class ImportService {
           const lines = linesOf(info.lines, record);
           lastRecordEnd = lines.end;
           emptyLinesThen = info.empty_lines;
+          // A spreadsheet's ghost row (`,,,,`) carries no data: skipped as an empty line is, not refused.
+          if (emptyRecord(record)) return done();
           if (!header) {
             // Trailing columns without a name (a spreadsheet's `customer_ref,ordered_at,amount,,`) are left out, with their cells, while those are empty.
             ({ header, unnamedTail } = csvHeader(record));

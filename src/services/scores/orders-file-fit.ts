@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { CSV_READING, csvHeader, csvReadProblem, headerProblems, importSpecs, recordLines, refCell, refCellProblem, rowShapeProblem, trimmedCell } from '../../domain/import/import-spec.js';
+import { CSV_READING, csvHeader, csvReadProblem, emptyRecord, headerProblems, importSpecs, recordLines, refCell, refCellProblem, rowShapeProblem, trimmedCell } from '../../domain/import/import-spec.js';
 import { decodeCsv } from '../import/csv-decoding.js';
 import { ImportException } from '../import/import.exception.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
@@ -123,6 +123,8 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   try {
     for await (const { record, lines } of records as AsyncIterable<ReadRecord>) {
       const line = lines.start;
+      // As the import skips it: a spreadsheet's ghost row (`,,,,`), like an empty line.
+      if (emptyRecord(record)) continue;
       if (!positions) {
         // As the import reads it: trailing columns without a name (a spreadsheet's `,,`) left out while their cells are empty.
         ({ header, unnamedTail } = csvHeader(record));
