@@ -1344,6 +1344,17 @@ it('CLI: refuses a file that is not UTF-8, naming the line, and reads it with --
   const unknown = cli(['customers', file, '--encoding', 'klingon']);
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toMatch(/--encoding klingon: The "klingon" encoding is not supported\nusage:/);
+  // Labels TextDecoder knows that are no text encoding of an export are wrong usage too: x-user-defined stored "Jos\uF7E9 M\uF7FCller".
+  for (const [label, says] of [['x-user-defined', /--encoding x-user-defined: "x-user-defined" is no text encoding a file is exported in .*\nusage:/], ['replacement', /--encoding replacement: The "replacement" encoding is not supported\nusage:/]] as const) {
+    const refused = cli(['customers', file, '--encoding', label]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(says);
+    const fit = spawnSync(process.execPath, [path.resolve('dist/src/bin/scores.js'), 'fit', file, '--encoding', label], { encoding: 'utf8' });
+    expect(fit.status).toBe(2);
+    // Through the service (the API's callers): a coded validation error, before any place or connection is taken.
+    await expect(runBytes('customers', await readFile(file), label)).rejects.toMatchObject({ code: ImportExceptionCode.UnknownEncoding, kind: 'VALIDATION', details: { field: 'encoding', encoding: label } });
+  }
+  expect(await em().findOneOrFail(Customer, { externalRef: 'LAT-1' })).toMatchObject({ name: 'José Müller' });
 });
 
 it('streams a large file through the CLI, with progress, and re-imports it without duplicates', async () => {

@@ -111,4 +111,18 @@ describe('csvTextDecoder', () => {
     expect(() => csvTextDecoder('klingon')).toThrow(/"klingon" encoding is not supported/);
     expect(() => csvTextDecoder('utf-16le')).toThrow(/UTF-16, which the import does not read/);
   });
+
+  it('takes the text encodings files are exported in, and refuses as IMPORT_UNKNOWN_ENCODING those that are none (x-user-defined, replacement)', () => {
+    for (const [label, name] of [['utf8', 'utf-8'], ['iso-8859-15', 'iso-8859-15'], ['windows-1250', 'windows-1250'], ['shift_jis', 'shift_jis'], ['gb18030', 'gb18030'], ['big5', 'big5'], ['euc-kr', 'euc-kr'], ['x-mac-roman', 'macintosh']]) {
+      expect(csvTextDecoder(label).encoding).toBe(name);
+    }
+    // x-user-defined maps bytes 0x80-0xFF to private-use characters: latin1's "é" would be stored as U+F7E9.
+    expect(() => csvTextDecoder('x-user-defined')).toThrow('"x-user-defined" is no text encoding a file is exported in (x-user-defined reads bytes 0x80-0xFF as private-use characters): name the file\'s own, e.g. windows-1252');
+    expect(() => csvTextDecoder('replacement')).toThrow('The "replacement" encoding is not supported');
+    // A label WHATWG maps to replacement is refused under its own name.
+    expect(() => csvTextDecoder('iso-2022-kr')).toThrow('The "iso-2022-kr" encoding is not supported (it decodes to nothing but U+FFFD: save the file as UTF-8)');
+    for (const label of ['x-user-defined', 'replacement', 'klingon', 'utf-16le']) {
+      expect(() => csvTextDecoder(label)).toThrow(expect.objectContaining({ code: ImportExceptionCode.UnknownEncoding, kind: 'VALIDATION', details: { field: 'encoding', encoding: label } }));
+    }
+  });
 });

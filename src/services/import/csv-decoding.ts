@@ -8,12 +8,26 @@ const CR = 0x0d;
 
 /**
  * A strict decoder for a CSV file in `encoding`, a WHATWG label (utf-8, windows-1252, latin1,
- * iso-8859-15, ...). Throws a RangeError for a label it does not know, and for UTF-16, whose
- * line breaks are not the bytes \n and \r that lines are counted by.
+ * iso-8859-15, ...). Throws IMPORT_UNKNOWN_ENCODING (a usage error: the command lines exit 2) for a
+ * label it does not know; for UTF-16, whose line breaks are not the bytes \n and \r that lines are
+ * counted by; and for a label that names no text encoding of an export (TEXT_ENCODINGS):
+ * x-user-defined turns each byte 0x80-0xFF into a private-use character, so "José" in latin1 was
+ * stored as "Jos\uF7E9" without a word, and `replacement` (iso-2022-kr, hz-gb-2312) decodes nothing.
  */
 export function csvTextDecoder(encoding: string): TextDecoder {
-  const decoder = new TextDecoder(encoding, { fatal: true });
-  if (decoder.encoding.startsWith('utf-16')) throw new RangeError(`"${encoding}" is UTF-16, which the import does not read: save the file as UTF-8`);
+  const refused = (message: string) => new ImportException(ImportExceptionCode.UnknownEncoding, message, { field: 'encoding', encoding });
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(encoding, { fatal: true });
+  } catch (error) {
+    // Node knows the labels WHATWG maps to `replacement` and refuses them under that name: said under the one given.
+    const message = (error as Error).message;
+    throw refused(message.includes('"replacement"') && encoding.trim().toLowerCase() !== 'replacement' ? `The "${encoding}" encoding is not supported (it decodes to nothing but U+FFFD: save the file as UTF-8)` : message);
+  }
+  if (decoder.encoding.startsWith('utf-16')) throw refused(`"${encoding}" is UTF-16, which the import does not read: save the file as UTF-8`);
+  if (!TEXT_ENCODINGS.has(decoder.encoding)) {
+    throw refused(`"${encoding}" is no text encoding a file is exported in (${decoder.encoding} reads bytes 0x80-0xFF as private-use characters): name the file's own, e.g. windows-1252`);
+  }
   return decoder;
 }
 
@@ -108,6 +122,13 @@ const SINGLE_BYTE_ENCODINGS: ReadonlySet<string> = new Set([
   'iso-8859-13', 'iso-8859-14', 'iso-8859-15', 'iso-8859-16', 'koi8-r', 'koi8-u', 'macintosh', 'windows-874', 'windows-1250', 'windows-1251',
   'windows-1252', 'windows-1253', 'windows-1254', 'windows-1255', 'windows-1256', 'windows-1257', 'windows-1258', 'x-mac-cyrillic',
 ]);
+
+/**
+ * The encodings (as TextDecoder names them) files are exported in, which the import reads: UTF-8, the single-byte
+ * ones, and the multi-byte ones of Chinese, Japanese and Korean exports. Not UTF-16 (refused apart), nor WHATWG's
+ * x-user-defined (a byte-to-private-use mapping for binary data, no text) or `replacement`.
+ */
+const TEXT_ENCODINGS: ReadonlySet<string> = new Set(['utf-8', ...SINGLE_BYTE_ENCODINGS, 'gbk', 'gb18030', 'big5', 'euc-jp', 'iso-2022-jp', 'shift_jis', 'euc-kr']);
 
 /** What is wrong with a line of a single-byte file: bytes that are no text in its encoding, or it looks like UTF-8 (the first such character, said). */
 type LineJudgement = 'no-text' | { sample: string };

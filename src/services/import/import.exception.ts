@@ -6,6 +6,8 @@ export enum ImportExceptionCode {
   BadHeader = 'IMPORT_BAD_HEADER',
   EmptyFile = 'IMPORT_EMPTY_FILE',
   UnreadableCsv = 'IMPORT_UNREADABLE_CSV',
+  /** The file's encoding is no text encoding the import reads: a label unknown, UTF-16, or one that is no export's (x-user-defined). */
+  UnknownEncoding = 'IMPORT_UNKNOWN_ENCODING',
   FileNotFound = 'IMPORT_FILE_NOT_FOUND',
   TooManyRows = 'IMPORT_TOO_MANY_ROWS',
   RowFieldsDiffer = 'IMPORT_ROW_FIELDS_DIFFER',
@@ -20,6 +22,7 @@ const kinds: Record<ImportExceptionCode, FailureKind> = {
   [ImportExceptionCode.BadHeader]: 'VALIDATION',
   [ImportExceptionCode.EmptyFile]: 'VALIDATION',
   [ImportExceptionCode.UnreadableCsv]: 'VALIDATION',
+  [ImportExceptionCode.UnknownEncoding]: 'VALIDATION',
   [ImportExceptionCode.FileNotFound]: 'NOT_FOUND',
   [ImportExceptionCode.TooManyRows]: 'VALIDATION',
   [ImportExceptionCode.RowFieldsDiffer]: 'VALIDATION',

@@ -7,7 +7,7 @@ import { isTimeZone } from '../../domain/customers/contact.js';
 import { CSV_READING, csvHeader, csvReadProblem, dayCell, emptyRecord, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, rowShapeProblem, sentFields, shownTextCell, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
 import { postgresConnection } from '../../db/connection.js';
 import { isDatabaseUnreachable } from '../../db/unreachable.js';
-import { decodeCsv } from './csv-decoding.js';
+import { csvTextDecoder, decodeCsv } from './csv-decoding.js';
 import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { Turns, type Refusal } from '../common/turns.js';
 import { type RowWord, customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, KEPT_BY_IMPORT, keptSql, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
@@ -186,6 +186,8 @@ export class ImportService {
   /** Imports a CSV file (header line first, the format of `kind`; UTF-8 unless `options.encoding` says otherwise); streams, whatever the size. */
   async importCsv(kind: string, csv: Readable, options: CsvImportOptions): Promise<ImportReport> {
     const spec = specOf(kind);
+    // An encoding the import does not read is the caller's mistake (IMPORT_UNKNOWN_ENCODING), said before a place or a connection is taken.
+    csvTextDecoder(options.encoding ?? 'utf-8');
     const readers = cellReaders(spec);
     return this.run(spec, options, 'line', async (client) => {
       let header: string[] | null = null;
