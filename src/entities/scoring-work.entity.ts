@@ -58,7 +58,7 @@ export class ScoringWork {
   @Property({ type: 'bigint' })
   windowUnmarginedMinor!: string;
 
-  /** Buyers with a strictly worse / an equal recency, frequency, monetary value (mid-rank quintiles). */
+  /** Buyers with a strictly worse / an equal recency, frequency, monetary value (quintiles by the strictly worse: ties at their lower bound). */
   @Property({ type: 'integer' })
   rBelow!: number;
 

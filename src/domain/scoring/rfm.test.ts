@@ -16,7 +16,7 @@ describe('RFM quintiles', () => {
     expect(scores[0].band).toBe('Lost');
   });
 
-  it('gives equal values equal scores, whatever the input order (ties by mid-rank)', () => {
+  it('gives equal values equal scores, whatever the input order (ties at their lower bound)', () => {
     // 6 customers with 1 purchase, 2 with 2, 2 with 5
     const freqs = [1, 5, 1, 2, 1, 1, 5, 2, 1, 1];
     const pop = freqs.map((f, i) => customer(`c${i}`, 10, f, 100));
@@ -24,8 +24,8 @@ describe('RFM quintiles', () => {
     const a = byId(pop);
     const b = byId([...pop].reverse());
     expect(a).toEqual(b);
-    // F=1 group: mid-rank percentile (0 + 6/2)/10 = 0.3 → 2; F=2: (6 + 1)/10 = 0.7 → 4; F=5: (8 + 1)/10 = 0.9 → 5
-    expect(pop.map((c) => a.get(c.customerId))).toEqual([2, 5, 2, 4, 2, 2, 5, 4, 2, 2]);
+    // F=1 group: 0 customers below → 1; F=2: 5·6/9 = 3.3 → 4; F=5: 5·8/9 = 4.4 → 5
+    expect(pop.map((c) => a.get(c.customerId))).toEqual([1, 5, 1, 4, 1, 1, 5, 4, 1, 1]);
     // everyone has the same recency and spend → middle scores
     expect(scoreRfm(pop).every((s) => s.r === 3 && s.m === 3)).toBe(true);
   });
@@ -41,8 +41,8 @@ describe('RFM quintiles', () => {
     const scores = scoreRfm([customer('never', null, 0, 0), customer('a', 1, 3, 100), customer('b', 50, 1, 10)]);
     expect(scores[0]).toMatchObject({ customerId: 'never', value: null, r: null, reasons: ['no purchase yet: not ranked'] });
     expect(scores[0].band).toBeUndefined();
-    expect(scores[1].r).toBe(4); // 2 buyers: percentiles 0.25 and 0.75
-    expect(scores[2].r).toBe(2);
+    expect(scores[1].r).toBe(5); // 2 buyers: percent ranks 1 and 0
+    expect(scores[2].r).toBe(1);
   });
 
   it('explains the scores in plain language', () => {
@@ -54,7 +54,7 @@ describe('RFM quintiles', () => {
       'spent 1,234.56 (more than 80% of customers): M 5',
       'segment Champions (R 5, FM 5)',
     ]);
-    expect(a.modelVersion).toBe('rfm-quintile/1');
+    expect(a.modelVersion).toBe('rfm-quintile/2');
   });
 
   it('says only true shares at the ends of a large base: 243 of 244 beaten is 99%, 1 of 244 is one customer, none is none', () => {
@@ -66,6 +66,28 @@ describe('RFM quintiles', () => {
     ]);
     // A share is floored, never rounded up past what is true (2 of 3 is 66%).
     expect(rankedRfm(customer('x', 1, 2, 100), { r: { below: 2, equal: 1 }, f: { below: 2, equal: 1 }, m: { below: 2, equal: 1 } }, 3).reasons[1]).toBe('bought on 2 days (more than 66% of customers): F 5');
+  });
+
+  it('scores the lowest value 1 however many share it: a recent one-time buyer is New, a fairly recent one Promising', () => {
+    // 6 of 10 bought on one day only (usual in retail). By their middle they ranked at 0.3 (F 2), and FM was never 1.
+    const recency = [1, 25, 10, 20, 30, 40, 50, 60, 70, 80];
+    const frequency = [1, 1, 1, 1, 1, 1, 2, 3, 4, 5];
+    const pop = recency.map((days, i) => customer(`c${i}`, days, frequency[i], (i + 1) * 100));
+    const [a, b] = scoreRfm(pop);
+    // a: most recent (9 below: R 5), one purchase day (F 1), least spend (M 1): FM 1 → New.
+    expect([a.r, a.f, a.m, a.fm, a.band]).toEqual([5, 1, 1, 1, 'New']);
+    // b: 25 days, 6 of 9 others longer ago: 5·6/9 = 3.3 → R 4; spend above 1 customer: 5·1/9 = 0.6 → M 1 → Promising.
+    expect([b.r, b.f, b.m, b.fm, b.band]).toEqual([4, 1, 1, 1, 'Promising']);
+  });
+
+  it('leaves the scores above a large tie empty, not the ones below it (CDNOW, 1998-06-30: 1,218 of 2,357 on one purchase day)', () => {
+    const f = (below: number, equal: number) => rankedRfm(customer('x', 10, 1, 100), { r: { below: 0, equal: 1 }, f: { below, equal }, m: { below: 0, equal: 1 } }, 2357).f;
+    expect(f(0, 1218)).toBe(1);
+    // The next value: 5·1218/2356 = 2.58 → F 3 (F 2 holds nobody).
+    expect(f(1218, 500)).toBe(3);
+    // A single top value is 5; everyone equal is the middle.
+    expect(f(2356, 1)).toBe(5);
+    expect(f(0, 2357)).toBe(3);
   });
 
   it('refuses invalid input', () => {

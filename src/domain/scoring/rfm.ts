@@ -2,25 +2,36 @@
  * RFM: recency, frequency and monetary quintile scores (1-5) over a population,
  * and the usual named segments from R and FM.
  *
- * Quintiles by mid-rank, so that ties are deterministic and fair: a customer's
- * percentile is (customers strictly worse + half of those tied, self included) / n,
- * and the score is 1 + floor(5 · percentile) (5 at most). Equal values always get
- * equal scores, the order of the input does not matter, a higher value never gets
- * a lower score, and with n distinct values each score holds n/5 customers.
- * One customer alone, or a population where everyone is equal, scores 3 (the
- * middle: no evidence either way).
+ * Quintiles by percent rank with ties at their lower bound (SQL's PERCENT_RANK): a
+ * customer's percentile is (customers strictly worse) / (n − 1), and the score is
+ * 1 + floor(5 · percentile) (5 at most). Equal values always get equal scores, the
+ * order of the input does not matter, a higher value never gets a lower score, the
+ * lowest value always scores 1 and a highest value held by one customer 5, and with
+ * n distinct values each score holds n/5 customers (give or take one).
+ * Why the lower bound: common RFM practice either splits ties arbitrarily (NTILE, pandas
+ * qcut on rank(method='first'), a sorted file cut in fifths), so two customers with one
+ * purchase each get different F scores by the order they were read in, or ranks a tie by
+ * its upper or middle position (CUME_DIST, mid-rank), which lifts a tie shared by many
+ * off the bottom: with over 40% of buyers on one purchase day, usual in retail, none got
+ * F 1, and "New" and "Promising" (R 5 / 4 with FM 1) stayed empty. By the lower bound a
+ * one-time buyer is always F 1 (unless every buyer bought once). So F is not a quintile in a heavily tied base: the tied
+ * group holds more than a fifth, and the scores just above it stay empty (52% on one
+ * purchase day: F 1, then F 3 for the next value).
+ * One customer alone, or a population where everyone is equal on a dimension, scores 3
+ * there (the middle: no one to compare with, no evidence either way).
  * - R: fewer days since the last purchase = better (more recent = higher score).
  * - F: more purchases = higher. M: more spend = higher.
  * - FM = round half up of (F + M) / 2.
  *
  * Customers without any purchase (recencyDays null) are not ranked (they would
- * distort the quintiles of the buyers); they get value 0 and no segment.
+ * distort the quintiles of the buyers); they get value null and no segment.
  */
 import type { ScoreResult } from './score.js';
 import { fmt, money } from './format.js';
 import { invalidInput } from './scoring.exception.js';
 
-export const RFM_MODEL_VERSION = 'rfm-quintile/1';
+// 2: ties ranked by their lower bound (percent rank), so the lowest value scores 1; 1 ranked them by their middle.
+export const RFM_MODEL_VERSION = 'rfm-quintile/2';
 
 /** The segment names an RFM score's band takes (and the customers filter accepts). */
 export const RFM_SEGMENTS = [
@@ -93,7 +104,7 @@ export interface RfmScore extends ScoreResult<number | null> {
 
 /**
  * Where one value stands among n: `below` values are strictly worse, `equal` values
- * (itself included) the same. Quintile by mid-rank percentile.
+ * (itself included) the same. Quintile by percent rank, ties at their lower bound.
  */
 export interface RankPosition {
   below: number;
@@ -104,8 +115,9 @@ function quintileOf({ below, equal }: RankPosition, n: number): Quintile {
   if (!(Number.isInteger(below) && Number.isInteger(equal) && below >= 0 && equal >= 1 && below + equal <= n)) {
     throw invalidInput(`rank position must satisfy 0 <= below, 1 <= equal, below + equal <= n (got ${below}, ${equal}, ${n})`);
   }
-  const percentile = (below + equal / 2) / n;
-  return Math.min(5, 1 + Math.floor(5 * percentile)) as Quintile;
+  if (equal === n) return 3;
+  // 5·below/(n − 1) in one division of integers: exact where it is a whole number (a bound between two quintiles).
+  return Math.min(5, 1 + Math.floor((5 * below) / (n - 1))) as Quintile;
 }
 
 /**

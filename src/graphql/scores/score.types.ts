@@ -9,7 +9,7 @@ registerEnumType(ScoreKind, {
   valuesConfig: {
     Rfm: {
       description:
-        'Recency, frequency and monetary quintiles over the buyers (1 to 5 each, 5 best) as one code, R×100 + F×10 + M (111 to 555, e.g. 511: bought lately, seldom, little); band: the RFM segment (e.g. Champions). Null for a customer without a purchase (not ranked)',
+        'Recency, frequency and monetary quintiles over the buyers (1 to 5 each, 5 best; equal values score alike, by the buyers below them, so the lowest is 1: a one-time buyer is F 1) as one code, R×100 + F×10 + M (111 to 555, e.g. 511: bought lately, seldom, little); band: the RFM segment (e.g. Champions). Null for a customer without a purchase (not ranked)',
     },
     ChurnRisk: {
       description:

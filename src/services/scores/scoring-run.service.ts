@@ -106,7 +106,8 @@ export class ScoringRunService {
           insert into scoring_work (run_id, customer_id, purchase_days, first_day, last_day, revenue_minor, margin_minor, margined_revenue_minor, margined_orders,
                                     repeat_spend_minor, mean_gap_days, gap_sd_days, window_margin_minor, window_unmargined_minor, r_below, r_equal, f_below, f_equal, m_below, m_equal)
           select ${runId}, b.*,
-                 -- Strictly worse and equal buyers per dimension: recency ranks better for a later last purchase.
+                 -- Strictly worse and equal buyers per dimension: recency ranks better for a later last purchase. The quintile
+                 -- is by the strictly worse alone (rfm.ts: ties at their lower bound, as percent_rank()); equal bounds the position.
                  (rank() over (order by last_day) - 1)::int, (count(*) over (partition by last_day))::int,
                  (rank() over (order by purchase_days) - 1)::int, (count(*) over (partition by purchase_days))::int,
                  (rank() over (order by revenue_minor) - 1)::int, (count(*) over (partition by revenue_minor))::int
