@@ -41,6 +41,9 @@ it('describes every value of the enums a front end shows, and each score kind wi
   const { scoring } = defaultPolicies;
   expect(kind('ChurnRisk')).toContain('0 to 1');
   expect(kind('ChurnRisk')).toContain(`medium (from ${scoring.churnRisk.mediumRiskAtLeast}), high (from ${scoring.churnRisk.highRiskAtLeast})`);
+  // Without a repeat purchase the value is no probability, and has thresholds of its own.
+  expect(kind('ChurnRisk')).toContain(`Without one it is no probability`);
+  expect(kind('ChurnRisk')).toContain(`of its own, low, medium (from ${scoring.churnRisk.noRepeatYet!.mediumRiskAtLeast}), high (from ${scoring.churnRisk.noRepeatYet!.highRiskAtLeast})`);
   expect(kind('Rfm')).toContain('R×100 + F×10 + M');
   expect(kind('Clv')).toContain(`next ${scoring.clv.months} months, discounted at ${scoring.clv.annualDiscountRate * 100}% a year, minor units`);
   expect(kind('Profitability')).toContain(`last ${scoring.profitabilityWindowDays} days, minor units`);

@@ -396,7 +396,7 @@ export type ScoreHistoryPositionInput = {
 export type ScoreKind =
   /** Days since the last purchase against the customer's own rhythm, in usual spreads: (days since the last purchase − mean gap) / spread of the gaps; 0 on rhythm, 2 two spreads later than usual, negative earlier. Bands in-rhythm, later-than-usual from 1, overdue from 2; null (not-enough-history) with fewer than 3 purchase days */
   | 'BehaviourChange'
-  /** Probability that the customer has stopped buying, 0 to 1 (1 − P(alive) of the BG/NBD purchase model; without a repeat purchase, the share of the purchases expected of a first-time buyer that their silence has cost). Bands low, medium (from 0.25), high (from 0.5) */
+  /** Churn risk, 0 to 1. With a repeat purchase, the probability that the customer has stopped buying (1 − P(alive) of the BG/NBD purchase model): bands low, medium (from 0.25), high (from 0.5). Without one it is no probability (the model cannot tell a first-time buyer who has gone from a slow one) but the share of the purchases expected of a customer who bought for the first time today that their silence has cost, rising faster: bands of its own, low, medium (from 0.5), high (from 0.8); the reasons say which applied */
   | 'ChurnRisk'
   /** Customer lifetime value: the margin expected over the next 12 months, discounted at 10% a year, minor units, 0 or more (at the customer's own margin share, or the base's where their orders give none; the revenue only where no order of the base carries a margin). No bands */
   | 'Clv'

@@ -292,6 +292,7 @@ describe('churn risk score', () => {
     expect(s.reasons[1]).toMatch(/^probability still active: \d+%$/);
     expect(s.reasons[2]).toMatch(/^expected purchases in the next 13 weeks: /);
     expect(s.modelVersion).toBe('bgnbd/1;policy=2');
+    expect(churnRisk(PUBLISHED, { x: 5, tx: 10, T: 39 }).modelVersion).toBe('bgnbd/1;policy=3');
   });
 
   it("rates a customer without a repeat purchase by what the silence since has cost: none today, high after 18 months (where P(alive) stays 1)", () => {
@@ -302,12 +303,31 @@ describe('churn risk score', () => {
     expect(silent.band).toBe('high');
     expect(silent.reasons[0]).toBe('no repeat purchase in the 78 weeks since the first purchase');
     expect(silent.reasons[1]).toMatch(/^expected purchases \d+% below those of a customer who bought for the first time today \(\d+\.\d\d in the next 13 weeks\)$/);
-    expect(silent.modelVersion).toBe('bgnbd/1;policy=2');
+    expect(silent.reasons[2]).toBe("band high: without a repeat purchase medium from 50% below, high from 80% (not a probability of having stopped, as a repeat buyer's 25% and 50% are)");
+    expect(silent.modelVersion).toBe('bgnbd/1;policy=3');
     // At least as risky as a repeat buyer seen 8 weeks ago; none for a purchase today; rising with the silence.
     expect(silent.value).toBeGreaterThanOrEqual(churnRisk(PUBLISHED, { x: 1, tx: 70, T: 78 }).value);
     expect(churnRisk(PUBLISHED, { x: 0, tx: 0, T: 0 })).toMatchObject({ value: 0, band: 'low' });
     const risks = [2, 10, 20, 40].map((T) => churnRisk(PUBLISHED, { x: 0, tx: 0, T }).value);
     expect([...risks].sort((p, q) => p - q)).toEqual(risks);
+  });
+
+  it('bands a customer without a repeat purchase by thresholds of its own, 0.5 and 0.8, not the probability bands 0.25 and 0.5', () => {
+    // By hand (mpmath), 1 - E[Y(13) | 0, 0, T] / E[Y(13) | 0, 0, 0] with the published CDNOW estimates:
+    // T = 4 weeks 0.41326, 6 weeks 0.51230, 20 weeks 0.77490, 26 weeks 0.81691.
+    const at = (T: number) => churnRisk(PUBLISHED, { x: 0, tx: 0, T });
+    expect([4, 6, 20, 26].map((T) => at(T).value)).toEqual([0.413259, 0.512299, 0.774897, 0.816908].map((v) => expect.closeTo(v, 5)));
+    // On the repeat buyers' thresholds these were medium, high, high, high: a first-time buyer high six weeks on.
+    expect([4, 6, 20, 26].map((T) => at(T).band)).toEqual(['low', 'medium', 'medium', 'high']);
+    expect(at(6).reasons[2]).toMatch(/^band medium: without a repeat purchase medium from 50% below, high from 80%/);
+    // A repeat buyer stays on 1 - P(alive) and 0.25 / 0.5.
+    const repeat = churnRisk(PUBLISHED, { x: 5, tx: 20, T: 28 });
+    expect(repeat.value).toBeCloseTo(1 - probabilityAlive(PUBLISHED, { x: 5, tx: 20, T: 28 }), 14);
+    expect(repeat.band).toBe(repeat.value >= 0.5 ? 'high' : repeat.value >= 0.25 ? 'medium' : 'low');
+    // A policy without thresholds of its own (before version 3) bands both alike, and its reasons do not speak of them.
+    const v2 = { version: 2, horizon: 13, unit: 'week', highRiskAtLeast: 0.5, mediumRiskAtLeast: 0.25 };
+    expect(churnRisk(PUBLISHED, { x: 0, tx: 0, T: 6 }, v2)).toMatchObject({ band: 'high', modelVersion: 'bgnbd/1;policy=2' });
+    expect(churnRisk(PUBLISHED, { x: 0, tx: 0, T: 6 }, v2).reasons).toHaveLength(3);
   });
 
   it('bands by the policy thresholds', () => {

@@ -18,7 +18,7 @@ describe('score bands', () => {
 
 describe('bounds on a score value (QA 48 F7)', () => {
   it('refuses a bound outside what a bounded score takes, and bounds no unbounded one', () => {
-    expect(valueBoundProblem(ScoreKind.ChurnRisk, 5)).toBe('ChurnRisk is a probability, from 0 to 1 (got 5)');
+    expect(valueBoundProblem(ScoreKind.ChurnRisk, 5)).toBe('ChurnRisk is a risk (a probability for a repeat buyer), from 0 to 1 (got 5)');
     expect(valueBoundProblem(ScoreKind.ChurnRisk, 0.5)).toBeNull();
     expect(valueBoundProblem(ScoreKind.Rfm, 600)).toMatch(/^Rfm is the RFM code R×100 \+ F×10 \+ M, from 111 to 555/);
     expect(valueBoundProblem(ScoreKind.Rfm, 111)).toBeNull();

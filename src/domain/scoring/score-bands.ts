@@ -41,7 +41,7 @@ export function bandMoveProblem(move: { kind: ScoreKind; from?: readonly string[
 
 /** The values a bounded score can take: a filter bound outside them is a mistake (a percent for a probability), not "nobody". */
 export const SCORE_VALUE_RANGES: Readonly<Partial<Record<ScoreKind, { min: number; max: number; unit: string }>>> = {
-  [ScoreKind.ChurnRisk]: { min: 0, max: 1, unit: 'a probability' },
+  [ScoreKind.ChurnRisk]: { min: 0, max: 1, unit: 'a risk (a probability for a repeat buyer)' },
   [ScoreKind.PaymentLoyalty]: { min: 0, max: 1, unit: 'the share of invoices paid on time' },
   [ScoreKind.Rfm]: { min: 111, max: 555, unit: 'the RFM code R×100 + F×10 + M' },
 };

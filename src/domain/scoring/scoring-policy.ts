@@ -31,9 +31,9 @@ export interface ScoringPolicy {
   concentration: ConcentrationPolicy;
 }
 
-/** 3: payment loyalty policy 2 (the loyal band by the recent record, one slip forgiven). */
+/** 3: payment loyalty policy 2 (the loyal band by the recent record, one slip forgiven). 4: churn risk policy 3 (thresholds of its own without a repeat purchase). */
 export const defaultScoringPolicy: ScoringPolicy = {
-  version: 3,
+  version: 4,
   fitSampleSize: 10_000,
   profitabilityWindowDays: 365,
   profitabilityMinTenureDays: 90,

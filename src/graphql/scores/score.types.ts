@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { LocalDateResolver } from 'graphql-scalars';
 import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { defaultChurnRiskPolicy } from '../../domain/scoring/bgnbd.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
+
+const churn = defaultChurnRiskPolicy;
 
 registerEnumType(ScoreKind, {
   name: 'ScoreKind',
@@ -13,7 +16,9 @@ registerEnumType(ScoreKind, {
     },
     ChurnRisk: {
       description:
-        'Probability that the customer has stopped buying, 0 to 1 (1 − P(alive) of the BG/NBD purchase model; without a repeat purchase, the share of the purchases expected of a first-time buyer that their silence has cost). Bands low, medium (from 0.25), high (from 0.5)',
+        `Churn risk, 0 to 1. With a repeat purchase, the probability that the customer has stopped buying (1 − P(alive) of the BG/NBD purchase model): bands low, medium (from ${churn.mediumRiskAtLeast}), high (from ${churn.highRiskAtLeast}). ` +
+        `Without one it is no probability (the model cannot tell a first-time buyer who has gone from a slow one) but the share of the purchases expected of a customer who bought for the first time today that their silence has cost, rising faster: ` +
+        `bands of its own, low, medium (from ${churn.noRepeatYet!.mediumRiskAtLeast}), high (from ${churn.noRepeatYet!.highRiskAtLeast}); the reasons say which applied`,
     },
     Clv: { description: 'Customer lifetime value: the margin expected over the next 12 months, discounted at 10% a year, minor units, 0 or more (at the customer\'s own margin share, or the base\'s where their orders give none; the revenue only where no order of the base carries a margin). No bands' },
     Profitability: { description: 'Margin minus cost to serve over the last 365 days, minor units: above 0 band profitable, exactly 0 break-even, negative a loss (band loss-making; too-new in the first 90 days); null when not judged (the reasons say why)' },
@@ -33,7 +38,7 @@ export class ScoreType {
   @Field(() => ScoreKind)
   kind!: ScoreKind;
 
-  @Field(() => Float, { nullable: true, description: "Its unit and range are the kind's (see the ScoreKind values: a probability, minor units, a code or a count). Null when the model has no value yet (too little history); band and reasons say why" })
+  @Field(() => Float, { nullable: true, description: "Its unit and range are the kind's (see the ScoreKind values: a probability or a share, minor units, a code or a count). Null when the model has no value yet (too little history); band and reasons say why" })
   value!: number | null;
 
   @Field(() => String, { nullable: true, description: 'Named band or segment, e.g. "Champions". Null for every Clv (no bands), an Rfm not ranked (no purchase yet), a Profitability not judged and a ChurnRisk without a value (the reasons say why)' })
