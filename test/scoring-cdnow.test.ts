@@ -106,3 +106,15 @@ it('ranks RFM in SQL as the reference ranks it in memory, and a one-time buyer i
   expect(bands.get('New')).toBeGreaterThan(0);
   expect(bands.get('Promising')).toBeGreaterThan(0);
 }, 120_000);
+
+it('bands no first-time buyer high within 13 weeks of their purchase (churn risk of one without a repeat purchase, thresholds of its own)', async () => {
+  const scores = await rescore('cdnow-churn', '1997-03-31');
+  const oneTime = [...scores.values()].filter((s) => s[ScoreKind.ChurnRisk].reasons[0].startsWith('no repeat purchase'));
+  expect(oneTime.length).toBeGreaterThan(1500);
+  const bands = Map.groupBy(oneTime, (s) => s[ScoreKind.ChurnRisk].band);
+  // On the repeat buyers' 0.25 / 0.5 they were 1,148 high: everyone silent six weeks or more.
+  expect(bands.get('high')).toBeUndefined();
+  expect(bands.get('medium')!.length).toBeGreaterThan(0);
+  expect(bands.get('low')!.length).toBeGreaterThan(0);
+  for (const s of oneTime) expect(s[ScoreKind.ChurnRisk].reasons[2]).toMatch(/^band (low|medium): without a repeat purchase medium from 50% below, high from 80%/);
+}, 120_000);
