@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/4;policy=2');
+    expect(s.modelVersion).toBe('payment-loyalty/5;policy=2');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -98,6 +98,8 @@ describe('payment loyalty', () => {
     expect(s.value).toBe(0.5);
     expect(s.band).toBe('at-risk');
     expect(s.reasons).toContain('on time for the last 1 invoice in a row');
+    // 3 of 6 on time, 3 late: both rules, each named.
+    expect(s.reasons.at(-1)).toBe('at risk: 50% paid on time, under the 70% below which a payer is at risk; 3 late in the last 12 months, at risk from 3');
   });
 
   it('honours the grace days of the policy', () => {
@@ -106,7 +108,7 @@ describe('payment loyalty', () => {
     const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 3, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/4;policy=3');
+    expect(graceful.modelVersion).toBe('payment-loyalty/5;policy=3');
   });
 
   it('calls new customers and customers without a record "new"', () => {
@@ -235,8 +237,13 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     // 12 on time, then three of the next six late: at risk (the slips are not forgiven either: three, not one).
     const three = paymentLoyalty({ customerSince: '2020-01-01', invoices: monthly(2023, 1, [...Array(12).fill(0), 5, 0, 5, 0, 5, 0]), asOf: '2024-07-20' });
     expect(three).toMatchObject({ band: 'at-risk', lateLast12Months: 3 });
+    // 15 of 18 on time (83.3%): the late payments alone.
+    expect(three.reasons.at(-1)).toBe('at risk: 3 late in the last 12 months, at risk from 3');
     // Over 70% lifetime share counts even when the late ones are older than 24 months: 3 of 10 on time.
     const old = paymentLoyalty({ customerSince: '2015-01-01', invoices: [...monthly(2018, 1, Array(7).fill(20)), ...monthly(2024, 1, [0, 0, 0])], asOf: '2024-04-20' });
     expect(old).toMatchObject({ band: 'at-risk', value: 0.3 });
+    // No late payment in the last 12 months: the share alone.
+    expect(old.reasons).toContain('no late payment in the last 12 months');
+    expect(old.reasons.at(-1)).toBe('at risk: 30% paid on time, under the 70% below which a payer is at risk');
   });
 });

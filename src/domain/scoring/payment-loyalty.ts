@@ -38,8 +38,10 @@ import { invalidInput } from './scoring.exception.js';
  *    not "75%" in one and "75.0%" in the next.
  * 4: the loyal band goes by the recent record (the share over the last 24 months) and forgives the one late
  *    payment of that record after, or followed by, a loyal streak; at-risk is judged as before.
+ * 5: an at-risk payer's reasons name the rule that put them there (the on-time share under its threshold, the late
+ *    payments in the last 12 months at or over theirs), as a regular payer's say what keeps them from loyal.
  */
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/4';
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/5';
 
 /**
  * The share of invoices paid on time as the reasons write it: to a tenth of a percent, cut rather than
@@ -203,7 +205,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
 
   let band: LoyaltyBand;
   if (tenureDays < policy.newCustomerDays || counted.length < policy.minInvoices) band = 'new';
-  else if (value! < policy.atRisk.belowOnTimeShare || lateLast12Months >= policy.atRisk.minLateLast12Months) band = 'at-risk';
+  else if (value! < policy.atRisk.belowOnTimeShare || lateLastYearAtRisk(lateLast12Months, policy)) band = 'at-risk';
   else if (recentShare >= loyalRule.minOnTimeShare && loyalStreak >= loyalRule.minStreak && loyalLate <= loyalRule.maxLateLast12Months) band = 'loyal';
   else band = 'regular';
 
@@ -239,6 +241,14 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     const older = counted.filter((c) => !c.onTime && !recent.includes(c)).length;
     if (older) reasons.push(`${older} late payment${older === 1 ? '' : 's'} from before ${recentText}: no longer counted for the loyal band`);
   }
+  // Which rule made the payer at risk (either, or both): the playbooks treat them more firmly, so it is said.
+  if (band === 'at-risk') {
+    const rules = [
+      value! < policy.atRisk.belowOnTimeShare ? `${onTimePct(value!)} paid on time, under the ${pct(policy.atRisk.belowOnTimeShare, 1)} below which a payer is at risk` : '',
+      lateLastYearAtRisk(lateLast12Months, policy) ? `${lateLast12Months} late in the last 12 months, at risk from ${policy.atRisk.minLateLast12Months}` : '',
+    ].filter(Boolean);
+    reasons.push(`at risk: ${rules.join('; ')}`);
+  }
   // What keeps a regular payer from the loyal band (fee-free reminders): the playbooks go by it, so it is said.
   if (band === 'regular') {
     const missing = [
@@ -264,3 +274,6 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     overdueNow: overdueNow.map((o) => ({ dueAt: isoDay(o.due), daysOverdue: o.daysOverdue })),
   };
 }
+
+/** Whether this many late payments (or invoices long unpaid) in the last 12 months make a payer at risk. */
+const lateLastYearAtRisk = (late: number, policy: PaymentLoyaltyPolicy) => late >= policy.atRisk.minLateLast12Months;
