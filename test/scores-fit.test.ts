@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ScoringException } from '../src/domain/scoring/scoring.exception.js';
 import { ScoringExceptionCode } from '../src/domain/scoring/scoring.exception.js';
+import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { fitOrdersFile, summarizeOrdersFile, type OrdersFileFit } from '../src/services/scores/orders-file-fit.js';
 
 /** `npm run scores -- fit`: the purchase models on an orders file, checked on CDNOW converted to the import's orders format. */
@@ -97,6 +98,18 @@ describe('on CDNOW', () => {
     // Nine months of purchases instead of eighteen: fewer repeat buyers, a smaller likelihood in absolute terms.
     expect(calibration.gammaGamma!.customers).toBeLessThan(full.gammaGamma!.customers);
     expect(calibration.bgnbd.logLikelihood).toBeGreaterThan(full.bgnbd.logLikelihood);
+    // 23,570 buyers: a rescore fits them all too (the scoring policy's sample is 50,000), so nothing is said.
+    expect(defaultScoringPolicy.fitSampleSize).toBe(50_000);
+    expect(full.rescoreWouldSample).toBeUndefined();
+  });
+
+  it('says when a rescore of the base would fit its models on a sample of its buyers, not on all of them as it does', async () => {
+    const sampled = await fitOrdersFile(sampleCsv, { until: '1997-09-30', fitSampleSize: 1000 });
+    expect(sampled).toMatchObject({ customers: 2357, rescoreWouldSample: 1000 });
+    // Fitted on all the same: the published estimates.
+    within(sampled.bgnbd.r, 0.243);
+    expect((await fitOrdersFile(sampleCsv, { until: '1997-09-30', fitSampleSize: 2357 })).rescoreWouldSample).toBeUndefined();
+    expect((await fitOrdersFile(sampleCsv, { until: '1997-09-30' })).rescoreWouldSample).toBeUndefined();
   });
 });
 

@@ -55,6 +55,11 @@ try {
   for (const [model, runOff] of [['BG/NBD', fit.bgnbd.runOff], ['Gamma-Gamma', fit.gammaGamma?.runOff ?? []]] as const) {
     if (runOff.length) process.stderr.write(`${model}: ${runOff.join(', ')} ran off towards 0 or infinity: the data pins down at most a ratio of them, not each (too few customers, or hardly anyone seems to drop out)\n`);
   }
+  if (fit.rescoreWouldSample) {
+    process.stderr.write(
+      `a rescore of this base would fit its models on a sample of ${fit.rescoreWouldSample} of the ${fit.customers} buyers (the scoring policy's fitSampleSize), drawn by customer ID: its parameters differ a little from these, fitted on all\n`,
+    );
+  }
   console.log(JSON.stringify(fit, null, 2));
 } catch (error) {
   endProgress();

@@ -6,6 +6,7 @@ import { decodeCsv } from '../import/csv-decoding.js';
 import { ImportException } from '../import/import.exception.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
 import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
+import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
 import { runOffParameters } from '../../domain/scoring/optimize.js';
 import { dayNumber, isoDay } from '../../domain/dates.js';
 import { EARLIEST_DAY, tooEarly } from '../../domain/earliest-day.js';
@@ -64,6 +65,8 @@ export interface OrdersFileOptions {
   onProgress?: (rows: number, share: number) => void;
   /** The file's encoding, a WHATWG label as the import takes it (windows-1252, latin1, ...); default UTF-8. */
   encoding?: string;
+  /** How many buyers a rescore fits its models on (the scoring policy's `fitSampleSize`), to say when it would sample. */
+  fitSampleSize?: number;
 }
 
 export interface OrdersFileSummary {
@@ -216,11 +219,18 @@ export interface OrdersFileFit {
   /** null when the spend model cannot be fitted; `gammaGammaReason` says why. */
   gammaGamma: { p: number; q: number; gamma: number; customers: number; converged: boolean; runOff: string[] } | null;
   gammaGammaReason?: string;
+  /**
+   * Set when the file has more customers than a rescore fits on (the scoring policy's `fitSampleSize`): a rescore of
+   * this base fits its models on a sample of that many buyers, drawn by customer ID, so its parameters differ a little
+   * from these, which are fitted on all of them.
+   */
+  rescoreWouldSample?: number;
   seconds: number;
 }
 
 /**
- * Fits BG/NBD on every customer and Gamma-Gamma on the repeat buyers with positive spend
+ * Fits BG/NBD on every customer (a rescore fits a sample of `fitSampleSize` buyers on a larger base: `rescoreWouldSample`
+ * says so) and Gamma-Gamma on the repeat buyers with positive spend
  * (mean value of their repeat transactions). Throws ScoringException: ORDERS_FILE_* for the file,
  * SCORING_NOT_IDENTIFIABLE when the purchase model cannot be fitted (e.g. nobody bought twice).
  */
@@ -237,11 +247,13 @@ export async function fitOrdersFile(path: string, options: OrdersFileOptions = {
     if (!(error instanceof ScoringException && error.code === ScoringExceptionCode.NotIdentifiable)) throw error;
     spend = { gammaGamma: null, gammaGammaReason: error.message };
   }
+  const sample = options.fitSampleSize ?? defaultScoringPolicy.fitSampleSize;
   return {
     customers: customers.length,
     until,
     bgnbd: { ...bg.params, logLikelihood: bg.logLikelihood, converged: bg.converged, runOff: runOffParameters({ r: bg.params.r, a: bg.params.a, b: bg.params.b }) },
     ...spend,
+    ...(customers.length > sample ? { rescoreWouldSample: sample } : {}),
     seconds: Math.round(performance.now() - started) / 1000,
   };
 }
