@@ -165,6 +165,10 @@ describe('updateCustomer', () => {
     expect((await em().findOneOrFail(Customer, c.id)).name).toBe('Ada Lovelace');
     const fits = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: '\u0958'.repeat(100) } }, Role.Operator);
     expect(fits.data!.updateCustomer.name).toBe('\u0915\u093c'.repeat(100));
+    // And the other way: 150 "ü" sent decomposed are 300 characters as sent, 150 as stored.
+    const decomposed = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'u\u0308'.repeat(150) } }, Role.Operator);
+    expect(decomposed.data!.updateCustomer.name).toBe('\u00fc'.repeat(150));
+    expect((await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'x'.repeat(201) } }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.name' });
   });
 
   it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {

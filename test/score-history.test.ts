@@ -213,6 +213,9 @@ describe('order by the day described', () => {
     expect(otherKind.errors![0].message).toBe("after.id must be the id of a value of this customer's churn-risk history");
     const otherCustomer = await stack.gql(ScoreHistoryDocument, { id: d, kind: 'ChurnRisk', last: 2, after: { asOf, computedAt, id } }, Role.Viewer);
     expect(otherCustomer.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after.id' });
+    // A value thinned away since its page was read still says where the page ended: the next page follows it.
+    const gone = `${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/churn-risk`;
+    expect(await history(c, 100, { asOf, computedAt, id: gone })).toEqual(all.slice(tiedAt + 1).filter((s) => s.asOf !== asOf || s.computedAt !== computedAt || s.id < gone));
   });
 
   it("reads a page of customers' histories in that order in one statement", async () => {

@@ -192,7 +192,8 @@ try {
   // The marker names the database on its first line, then each rescore started for the first day (`<day> <run ID>`): one
   // started by a start stopped before the run recorded itself (its first step) is found there, still running in Temporal.
   const [markedDatabase, ...marked] = (await readFile(firstDayPending, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-  const pending = markedDatabase === config.databaseUrl;
+  // (DEMO_DATA=off: an earlier start's unfinished demo is left as it is, and an empty database is not scored.)
+  const pending = demoData && markedDatabase === config.databaseUrl;
   if (pending) {
     for (const line of marked) {
       const [asOf, id] = line.split(' ');

@@ -211,8 +211,8 @@ export class CustomersArgs extends PageArgs {
 @InputType({ description: 'Fields left out (or null) stay as they are; phone: null clears it' })
 export class UpdateCustomerInput {
   @Field(() => String, { nullable: true, description: `Not empty, at most ${CUSTOMER_NAME_MAX_LENGTH} characters, no control or invisible ones (a zero-width joiner or non-joiner between two characters that show is spelling); trimmed` })
+  // Counted by the service, in NFC as stored (a decomposed name is longer as sent than as stored).
   @IsOptional()
-  @MaxLength(CUSTOMER_NAME_MAX_LENGTH)
   name?: string | null;
 
   @Field(() => String, { nullable: true, description: `An e-mail address (name@domain.tld), at most ${EMAIL_MAX_LENGTH} characters; kept trimmed and in lower case` })
