@@ -318,7 +318,7 @@ it('refuses to approve an offboarding while a complaint or a fix of the customer
   void complaint;
 }, 60_000);
 
-it('rescores the account when an offboarding is approved, and refuses the approval when it no longer loses money, with the fresh figure (QA 64 F4)', async () => {
+it('rescores the account when an offboarding is approved, and refuses the approval when it no longer loses money, with the fresh figure; the run, told so, judges the account again and ends turned-around with that figure (QA 64 F4)', async () => {
   const customerId = await awaitingDecision('Fin');
   expect((await review(customerId))!.profitabilityMinor).toBe(-14_000);
   // An orders import (it does not rescore): the customer bought again meanwhile.
@@ -330,9 +330,15 @@ it('rescores the account when an offboarding is approved, and refuses the approv
     message: expect.stringMatching(/the account is no longer loss-making: rescored now, EUR 1,860\.00 \(margin minus cost to serve over the last 365 days\)/),
     extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', refused: 'not-loss-making', profitabilityMinor: 186_000 },
   });
-  expect(await review(customerId)).toMatchObject({ step: 'awaiting-approval', offboardingApproved: null });
-  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason: 'buys again' }, Role.Admin)).errors).toBeUndefined();
-  expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
+  // Not left in the inbox as "still loss-making" for a person to reject (read as keeping a loss): the run has ended as a review finding it profitable does.
+  expect(await review(customerId)).toMatchObject({ status: 'Completed', step: 'done', outcome: 'turned-around', profitabilityMinor: 186_000, offboardingApproved: null });
+  const inbox = await stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview', step: 'awaiting-approval' } as RunningPlaybookRunsFilterInput }, Role.Viewer);
+  expect(inbox.data!.runningPlaybookRuns!.edges.map((e) => e.node.customerId)).not.toContain(customerId);
+  // Refused before the run heard of a decision: none audited, and a decision now is told the run has ended.
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.decide-offboarding', entityId: accountReviewWorkflowId(customerId) })).toBe(0);
+  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason: 'buys again' }, Role.Admin)).errors![0].extensions).toMatchObject({ reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active' });
+  await recordHistory(accountReviewWorkflowId(customerId), 'account-review-approval-refusal-rejudged');
 }, 60_000);
 
 /** What the run sent the customer beyond its proposal: the notice and help to switch, once an offboarding begins. */
@@ -367,7 +373,7 @@ it('refuses an approval typed in the Temporal UI or CLI while a complaint is ope
   await recordHistory(workflowId, 'account-review-approval-checked-in-run');
 }, 60_000);
 
-it('refuses an approval typed in the Temporal UI or CLI when the account, rescored now, no longer loses money, with the fresh figure; a rejection is taken', async () => {
+it('refuses an approval typed in the Temporal UI or CLI when the account, rescored now, no longer loses money, with the fresh figure, and ends turned-around with it instead of waiting for a rejection', async () => {
   const customerId = await awaitingDecision('Nia');
   const workflowId = accountReviewWorkflowId(customerId);
   // An orders import (it does not rescore): the customer bought again meanwhile.
@@ -378,12 +384,27 @@ it('refuses an approval typed in the Temporal UI or CLI when the account, rescor
   await expect(handle.executeUpdate('decideOffboarding', { args: [{ approve: true, decidedBy: 'ops-anna', reason: 'loss-making as reviewed' }] })).rejects.toMatchObject({
     cause: { message: expect.stringMatching(/^the offboarding is not approved \(not-loss-making\): the account is no longer loss-making: rescored now, EUR 1,860\.00 \(margin minus cost to serve over the last 365 days\)/) },
   });
-  expect(await review(customerId)).toMatchObject({ status: 'Running', step: 'awaiting-approval', offboardingApproved: null });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ status: 'Completed', outcome: 'turned-around', profitabilityMinor: 186_000, offboardingApproved: null });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active' });
   expect(await sentBeyondProposal(workflowId)).toEqual([]);
-  await handle.executeUpdate('decideOffboarding', { args: [{ approve: false, decidedBy: 'ops-anna', reason: 'buys again' }] });
+  await expect(handle.executeUpdate('decideOffboarding', { args: [{ approve: false, decidedBy: 'ops-anna', reason: 'buys again' }] })).rejects.toThrow();
+}, 60_000);
+
+it('keeps awaiting a decision when a refused approval finds the account, judged again, still losing money (a complaint open): the wait keeps its end, and a decision once the complaint is resolved is taken', async () => {
+  const customerId = await awaitingDecision('Oda');
+  const workflowId = accountReviewWorkflowId(customerId);
+  const deadline = (await review(customerId))!.deadline;
+  const em = stack.orm.em.fork();
+  const complaint = em.create(Complaint, { customer: customerId, topic: 'billing', severity: ComplaintSeverity.High, openedAt: new Date() });
+  await em.flush();
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  await expect(handle.executeUpdate('decideOffboarding', { args: [{ approve: true, decidedBy: 'ops-oda', reason: 'loss-making' }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/^the offboarding is not approved \(complaint-open\)/) } });
+  // Judged again (an activity in its history), still at a loss: it waits on, to the same end.
+  await eventually(() => handle.fetchHistory(), (h) => (h.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reviewProfitability').length === 3);
+  expect(await review(customerId)).toMatchObject({ status: 'Running', step: 'awaiting-approval', profitabilityMinor: -14_000, deadline });
+  await stack.orm.em.fork().nativeUpdate(Complaint, { id: complaint.id }, { resolvedAt: new Date() });
+  await handle.executeUpdate('decideOffboarding', { args: [{ approve: false, decidedBy: 'ops-oda', reason: 'complaint first' }] });
   expect(await eventually(() => review(customerId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'kept-by-decision' });
-  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active' });
 }, 60_000);
 
 it('refuses a review of a customer the CRM has under notice (not a review of theirs): no proposal to a customer who is leaving (QA 64 F6)', async () => {

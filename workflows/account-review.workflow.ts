@@ -47,6 +47,12 @@ export const proposalAnsweredSignal = defineSignal<[{ accepted: boolean }]>('pro
 export const answerProposalUpdate = defineUpdate<AccountReviewState, [{ accepted: boolean }]>('answerProposal');
 /** A person decides on offboarding; refused unless the review awaits exactly that. */
 export const decideOffboardingUpdate = defineUpdate<AccountReviewState, [OffboardingDecision]>('decideOffboarding');
+/**
+ * The account is to be judged again while the run awaits an offboarding decision: the API refused an approval because the
+ * account, rescored then, no longer loses money (or cannot be judged). Answers once the run has judged it (ended
+ * `turned-around` or `not-judged`, or still awaiting a decision); refused unless the run awaits one.
+ */
+export const rejudgeAccountUpdate = defineUpdate<AccountReviewState, []>('rejudgeAccount');
 export const accountReviewStateQuery = defineQuery<AccountReviewState>('state');
 
 export async function accountReview(input: AccountReviewInput): Promise<AccountReviewOutcome> {
@@ -123,6 +129,18 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
    * reasonEntry, an approval's open issues and rescore) when the wait's time ran out is refused, not taken for a run that ends kept-no-decision.
    */
   let approvalWaitOver = false;
+  /**
+   * Asked while the run awaits a decision: an approval it refused, or the API's word that it refused one, because the
+   * account no longer loses money, or cannot be judged. The run judges the account again at once and ends as a rescore at
+   * the review that found so would (`turned-around`, `not-judged`), instead of waiting out the approval wait as "still
+   * loss-making" until a person records a rejection. Set only in runs since the change (the marker where it is asked),
+   * so runs that refused approvals before it replay as they ran. `rejudgements` counts those that found it still losing money.
+   */
+  let rejudge = false;
+  let rejudgements = 0;
+  const askToRejudge = () => {
+    if (patched('approval-refusal-rejudged')) rejudge = true;
+  };
   /** Why a decision that passed its checks comes too late: the wait ran out without one, or the run was cancelled (answered as ended). */
   const decisionTooLate = (): Error | null => {
     const cancelled = CancellationScope.current().consideredCancelled;
@@ -160,8 +178,11 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
       // One already too late (the run cancelled or its wait over while its reasonEntry was checked) is not checked: it is
       // answered so at once below, before a cancelled run ends with its handler still awaiting the check.
       if (decision.approve && !decisionTooLate() && patched('approval-checked-in-run')) {
-        const problem = (await CancellationScope.nonCancellable(() => approvalProblem({ customerId }))) ?? decisionProblem(state, decision);
+        const refusal = await CancellationScope.nonCancellable(() => approvalProblem({ customerId }));
+        const problem = refusal ?? decisionProblem(state, decision);
         if (problem) {
+          // Refused on the account as it stands now (it may have turned around): the run judges it again.
+          if (refusal) askToRejudge();
           await auditSteering(auditSteeringFromOutside);
           throw ApplicationFailure.nonRetryable(problem, 'Refused');
         }
@@ -177,6 +198,18 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
       return state;
     },
     "A person's offboarding decision, { approve, reason, decidedBy } (the API sends reasonEntry, the audit entry of its decision holding the reason, instead of the reason; any other reasonEntry is refused); refused unless the run awaits one (step awaiting-approval), and an approval while a complaint or fix case of the customer's is open or when the account, rescored now, no longer loses money or cannot be judged",
+  );
+  setRefusableUpdate(
+    rejudgeAccountUpdate,
+    () => (state.decision === null && state.step === 'awaiting-approval' ? null : `the review is at step "${state.step}", not awaiting an offboarding decision: there is nothing to judge again`),
+    async () => {
+      const before = rejudgements;
+      askToRejudge();
+      await condition(() => rejudgements > before || state.decision !== null || state.step !== 'awaiting-approval');
+      await auditSteering(auditSteeringFromOutside);
+      return state;
+    },
+    'Judges the account again (rescored) while the run awaits an offboarding decision, as the API asks when it refused an approval because the account no longer loses money or cannot be judged: the run then ends turned-around or not-judged; refused unless the run awaits a decision',
   );
   ignoringUnknownSignals([proposalAnsweredSignal.name], auditSteeringFromOutside);
   const enter = (step: AccountReviewStep, details: string, waitMs?: number) => {
@@ -323,7 +356,26 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
 
   // Still loss-making: only a person may decide to part ways.
   enter('awaiting-approval', 'Still loss-making: waiting for a person to decide on offboarding', policy.approvalWaitMs);
-  await condition(() => state.decision !== null, policy.approvalWaitMs);
+  const approvalWaitUntil = Date.now() + policy.approvalWaitMs;
+  await condition(() => state.decision !== null || rejudge, policy.approvalWaitMs);
+  // An approval refused because the account no longer loses money (or cannot be judged): judged again, it ends as at the
+  // review; still loss-making (the refusal was for a complaint, or the account lost money again), the wait goes on to its end.
+  while (rejudge && state.decision === null) {
+    rejudge = false;
+    const now = await judged();
+    if (state.decision === null) {
+      state.profitabilityMinor = now.valueMinor;
+      if (now.valueMinor === null || now.valueMinor >= 0) {
+        // A decision still being checked meanwhile is refused: the run goes on without one.
+        approvalWaitOver = true;
+        if (now.valueMinor === null) return finish('not-judged', `The account cannot be judged while awaiting the offboarding decision (${now.notJudged}): no offboarding; a later review judges it again`);
+        return finish('turned-around', 'The account no longer loses money, judged again when an offboarding approval was refused: nothing to decide');
+      }
+    }
+    rejudgements++;
+    const leftMs = approvalWaitUntil - Date.now();
+    if (state.decision === null && leftMs > 0) await condition(() => state.decision !== null || rejudge, leftMs);
+  }
   approvalWaitOver = true;
   if (!state.decision) return finish('kept-no-decision', 'No decision within the time: the account stays');
   if (!state.decision.approve) return finish('kept-by-decision', `Kept by ${state.decision.decidedBy}`);

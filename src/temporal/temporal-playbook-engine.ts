@@ -10,7 +10,7 @@ import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/ru
 import { CANCELLED_OUTCOME, RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
 import type { EndUndone, EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken, UpdateOutcome } from '../services/engines/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
-import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate } from '../../workflows/account-review.workflow.js';
+import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate, rejudgeAccountUpdate } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../../workflows/fix-issue.workflow.js';
 import { consentWithdrawnSignal } from '../../workflows/appreciation.workflow.js';
@@ -158,6 +158,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   decideOffboarding(workflowId: string, decision: OffboardingDecision, updateId: string): Promise<AccountReviewState | null> {
     return this.update(workflowId, updateId, decideOffboardingUpdate, [decision], PlaybookExceptionCode.DecisionRefused, 'The decision was refused');
+  }
+
+  rejudgeAccount(workflowId: string, updateId: string): Promise<AccountReviewState | null> {
+    return this.updating(workflowId, updateId, (run) => run.executeUpdate(rejudgeAccountUpdate, { updateId }), PlaybookExceptionCode.DecisionRefused, 'The account was not judged again');
   }
 
   startAppreciation({ workflowId, customerId, year, policy, tags }: { workflowId: string; customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }) {
@@ -364,9 +368,14 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   /** A run's answer to an update; null when there is no run; what its validator refuses is a CONFLICT with the run's reason. */
   private update<T, Args extends [unknown, ...unknown[]]>(workflowId: string, updateId: string, update: UpdateDefinition<T, Args>, args: Args, refused: PlaybookExceptionCode, what: string): Promise<T | null> {
+    return this.updating(workflowId, updateId, (run) => run.executeUpdate(update, { args, updateId }), refused, what);
+  }
+
+  /** As update, for any update the caller sends (one without arguments). */
+  private updating<T>(workflowId: string, updateId: string, send: (run: WorkflowHandle) => Promise<T>, refused: PlaybookExceptionCode, what: string): Promise<T | null> {
     return this.sending(workflowId, updateId, what, async () => {
       try {
-        return await this.client.workflow.getHandle(workflowId).executeUpdate(update, { args, updateId });
+        return await send(this.client.workflow.getHandle(workflowId));
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return null;
         // Taken, then the run was cancelled before it acted on it (a decision as the review is cancelled): the run is over, no refusal.

@@ -156,6 +156,8 @@ export interface PlaybookEngine extends SteeringSource {
   answerProposal(workflowId: string, accepted: boolean, updateId: string): Promise<Taken | null>;
   /** A person's offboarding decision, through an update the run validates; null when no run exists. */
   decideOffboarding(workflowId: string, decision: OffboardingDecision, updateId: string): Promise<AccountReviewState | null>;
+  /** Asks an account review awaiting an offboarding decision to judge the account again (it ends turned-around or not-judged when so); null when there is no run. */
+  rejudgeAccount(workflowId: string, updateId: string): Promise<AccountReviewState | null>;
 
   /** Thanks a silent loyal customer, once per year (`workflowId`: the year's run, or its next occurrence). */
   startAppreciation(input: { workflowId: string; customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<LaunchedRun>;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid, workflowIdProblem } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
@@ -453,12 +454,19 @@ export class PlaybookService {
    * decision sent while none runs still goes to the run, checked). The rule is
    * `AccountReviewJudgement.approvalRefusal`, which the run applies again before it takes an
    * approval (one sent in the Temporal UI or CLI, or a complaint recorded after this check): this
-   * check answers first, with the details.
+   * check answers first, with the details. Refused because the account no longer loses money (or
+   * cannot be judged), the run is told to judge it again (`rejudgeAccount`): it ends
+   * `turned-around` (`not-judged`) with the fresh figure instead of waiting out the approval wait as
+   * "still loss-making", which only a rejection, read as a person keeping a loss, would end.
    */
   private async assertMayApprove(customerId: string, workflowId: string): Promise<void> {
     if ((await this.engine.taggedStep(workflowId)) !== 'awaiting-approval') return;
     const refusal = await this.reviews.approvalRefusal(customerId, this.policies.money.currency);
     if (!refusal) return;
+    if (refusal.refused === 'not-loss-making' || refusal.refused === 'not-judged') {
+      // The refusal is the answer either way: a run that has moved on (or cannot be reached now) keeps its own course.
+      await this.engine.rejudgeAccount(workflowId, `playbook.rejudge-account/${randomUUID()}`).catch(() => null);
+    }
     const { message, ...details } = refusal;
     throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The offboarding of customer ${customerId} was not approved: ${message}; a rejection is taken`, { customerId, workflowId, ...details });
   }
