@@ -9,7 +9,7 @@ import { withdrawOffboardingOnCancel } from '../src/services/playbooks/offboardi
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
-import { AccountReviewDocument, CancelPlaybookRunDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, CancelPlaybookRunDocument, CustomerTimelineDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { lossMakingAccount } from './support/accounts.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
@@ -68,9 +68,13 @@ it('an account review cancelled during the offboarding notice sets the customer 
   const message = (step: string) => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${workflowId}/${step}` });
   // The customer has read the notice.
   await eventually(() => message('notice'), (m) => Boolean(m?.sentAt), 30_000);
+  expect(await review(customerId)).toMatchObject({ offboardingApproved: true, offboardingWithdrawn: false });
   // The customer turns around during the notice; an operator stops the offboarding.
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'the customer upgraded; keep the account' }, Role.Operator)).errors).toBeUndefined();
-  await eventually(() => review(customerId), (s) => s?.status === 'Cancelled');
+  // Its view says the approved offboarding was withdrawn, not only that it was approved; so does the customer's timeline.
+  expect(await eventually(() => review(customerId), (s) => s?.status === 'Cancelled')).toMatchObject({ outcome: 'cancelled', offboardingApproved: true, offboardingWithdrawn: true });
+  const ended = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 5, kinds: ['PlaybookFinished'] }, Role.Viewer);
+  expect(ended.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual(['Account review ended: cancelled (the offboarding notice withdrawn: the customer stays)']);
   expect(await status(customerId)).toBe('active');
   expect(await withdrawals(customerId)).toEqual([
     { actor: expect.stringMatching(/^operator:/), before: { status: 'offboarding' }, after: { status: 'active', reason: 'the customer upgraded; keep the account', workflowId } },

@@ -63,6 +63,8 @@ export interface CustomerEventFacts {
   previous?: string | null;
   /** A sent message's subject, as the customer read it (null when its template is gone). */
   subject?: string | null;
+  /** A finished account review whose offboarding was withdrawn (cancelled or terminated during the notice, or kept at its end). */
+  offboardingWithdrawn?: boolean;
   /** The invoice's number in the billing system (an invoice's event, a payment, a promise), when it has one. */
   invoiceNumber?: string | null;
 }
@@ -104,7 +106,7 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
     case CustomerEventKind.PlaybookStarted:
       return `${capitalised(words(f.detail))} started`;
     case CustomerEventKind.PlaybookFinished:
-      return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}`;
+      return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}${f.offboardingWithdrawn ? ' (the offboarding notice withdrawn: the customer stays)' : ''}`;
     case CustomerEventKind.PaymentPromised:
       return `Promised to pay ${invoiceNamed(f, f.extra)} by ${f.detail}`;
     case CustomerEventKind.ConsentChanged:

@@ -30,6 +30,11 @@ export interface PlaybookRunState extends PlaybookStateSummary {
   proposalHeldBack?: string | null;
   /** Account review under way: the customer's complaints and fix cases open now ("fix case open: billing"), from the database; an offboarding is not approved while one is. */
   openIssues?: string | null;
+  /**
+   * Account review: the offboarding it began was withdrawn (the run cancelled or terminated during the notice, or it kept the
+   * customer at the notice's end), from the audit log's `customer.offboarding-withdrawn`; present once an approval was taken.
+   */
+  offboardingWithdrawn?: boolean;
   /** Account review: how its last scoring judged the account when not on the plain window (a tier the customer accepted in a review), as the run kept it. */
   profitabilityBasis?: string | null;
 }

@@ -196,8 +196,16 @@ export class PlaybookRunType {
   })
   openIssues!: string | null;
 
-  @Field(() => Boolean, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: whether offboarding was approved (null: no decision)' })
+  @Field(() => Boolean, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: whether offboarding was approved (null: no decision); an approved one may have been withdrawn since (offboardingWithdrawn)' })
   offboardingApproved!: boolean | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    complexity: LIVE_STATE_COMPLEXITY,
+    description:
+      "Account review with offboarding approved: whether that offboarding was withdrawn since, the customer active again (the review cancelled or terminated during the notice, or the run kept them at the notice's end: not reached, turned around, a complaint still open, not judged), as the audit log's customer.offboarding-withdrawn says; false while it stands or once carried out; null without an approval",
+  })
+  offboardingWithdrawn!: boolean | null;
 
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: who decided on offboarding, and why' })
   decidedBy!: string | null;
@@ -261,6 +269,7 @@ export class PlaybookRunType {
       profitabilityBasis: review ? (state?.profitabilityBasis ?? null) : null,
       openIssues: review && !ended ? (state?.openIssues ?? null) : null,
       offboardingApproved: review?.decision?.approve ?? null,
+      offboardingWithdrawn: review?.decision?.approve ? (state?.offboardingWithdrawn ?? null) : null,
       decidedBy: review?.decision?.decidedBy ?? null,
       decisionReason: review?.decision?.reason ?? null,
       offerCode: appreciation?.offerCode ?? null,

@@ -6,6 +6,7 @@ import { renderIfKnown } from '../../domain/messages/templates.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
+import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 
 /** One thing that happened with a customer, newest first in their timeline. */
@@ -56,6 +57,8 @@ interface EventFacts {
   readerLocale?: string | null;
   /** A tier change's day (the customer's), from which it counts. */
   day?: string | null;
+  /** A finished account review's offboarding was withdrawn. */
+  offboardingWithdrawn?: boolean | null;
 }
 
 /** An event's time, kind and key (its reference, or for a `KEYED` kind the entry that recorded it). */
@@ -83,6 +86,10 @@ const complaintEntry = (action: string) => sameComplaint('a', action);
 const dayOrRecorded = (day: string, recorded: string) =>
   sql.raw(`case when ${recorded} >= ${day}::timestamp at time zone 'UTC' and ${recorded} < (${day} + 1)::timestamp at time zone 'UTC' then ${recorded} else ${day}::timestamp at time zone 'UTC' end`);
 /** When the payment that settled an invoice on its paid day was recorded (null when none was: settled by an import). */
+/** The run's offboarding of its customer was withdrawn (audited on the customer, naming the run). */
+const OFFBOARDING_WITHDRAWN_BY_RUN = sql.raw(
+  `select 1 from audit_entry w where w.entity_type = 'customer' and w.entity_id = playbook_run.customer_id::text and w.action = 'customer.offboarding-withdrawn' and w.after ->> 'workflowId' = playbook_run.workflow_id`,
+);
 const SETTLING_PAYMENT_RECORDED = '(select max(p.created_at) from payment p where p.invoice_id = invoice.id and p.paid_at = invoice.paid_at)';
 
 /** The kinds whose events are told apart by a `key` of their own: a complaint is resolved (reopened) more than once under one reference. */
@@ -136,7 +143,9 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
           from outbox_message m join customer c on c.id = m.customer_id where ${of(ids)} and m.sent_at is not null`,
   [K.PlaybookStarted]: (ids) => sql`select customer_id, started_at as at, workflow_id as ref, jsonb_build_object('detail', playbook) as facts from playbook_run where ${of(ids)}`,
   [K.PlaybookFinished]: (ids) =>
-    sql`select customer_id, finished_at as at, workflow_id as ref, jsonb_build_object('detail', playbook, 'extra', outcome) as facts from playbook_run where ${of(ids)} and finished_at is not null`,
+    sql`select customer_id, finished_at as at, workflow_id as ref,
+               jsonb_build_object('detail', playbook, 'extra', outcome, 'offboardingWithdrawn', playbook = ${ACCOUNT_REVIEW} and exists (${OFFBOARDING_WITHDRAWN_BY_RUN})) as facts
+          from playbook_run where ${of(ids)} and finished_at is not null`,
   // Steering and consent, as the audit log recorded them (by entity, through its index).
   [K.PaymentPromised]: (ids) =>
     sql`select r.customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', ${sql.raw(PROMISED_UNTIL)}, 'extra', ${sql.raw(PROMISED_INVOICE)}, 'invoiceNumber', i.external_ref) as facts
@@ -260,6 +269,7 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
     detail: f.detail ?? null,
     extra: f.extra ?? null,
     previous: f.previous ?? null,
+    ...(f.offboardingWithdrawn ? { offboardingWithdrawn: true } : {}),
     invoiceNumber: f.invoiceNumber ?? null,
   };
   if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? 'en', currency).subject;

@@ -22,7 +22,7 @@ import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import type { EndUndone, HowReset, LaunchedRun, StartedRun } from '../engines/playbook-engine.js';
 import { decisionReason } from './offboarding-decision.js';
-import { offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
+import { lastOffboardingWord, offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import { proposalHeldBackAtDelivery, type OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import { failIfReset } from './running-run.js';
 import { eraseKeptDecisionReasons } from './final-state.js';
@@ -781,6 +781,11 @@ export class PlaybookRunService {
   /** Why the run's proposal never reached the customer, held back at delivery (an opt-out, a complaint before it went); null when it did or may, or was answered. */
   async proposalNeverReached(workflowId: string): Promise<string | null> {
     return proposalHeldBackAtDelivery(await this.heldBackStepMessage(workflowId, 'proposal'));
+  }
+
+  /** Whether this run's offboarding was withdrawn: its last word on the customer's offboarding is a withdrawal. */
+  async offboardingWithdrawn(customerId: string, workflowId: string): Promise<boolean> {
+    return (await lastOffboardingWord(this.em, customerId, workflowId)) === 'customer.offboarding-withdrawn';
   }
 
   /** Why a person decided on an offboarding (decisionReason). */

@@ -684,12 +684,14 @@ export class PlaybookService {
     return { ...state, openIssues: ended ? null : openIssuesText(await this.reviews.openIssues(review.customerId)) };
   }
 
-  /** The reason for an offboarding decision, which the run names by its audit entry: for whoever reads the decision. */
+  /** The reason for an offboarding decision, which the run names by its audit entry, and whether an approved offboarding was withdrawn since: for whoever reads the decision. */
   private async withDecisionReason(workflowId: string, state: PlaybookRunState | null): Promise<PlaybookRunState | null> {
     const { decision } = (state ?? {}) as Partial<Pick<AccountReviewState, 'decision'>>;
     if (!state || !decision) return state;
     const withReason: Pick<AccountReviewState, 'decision'> = { decision: { ...decision, reason: (await this.runs.decisionReason(workflowId, decision)) ?? undefined } };
-    return { ...state, ...withReason };
+    // An approval taken may have been undone: the run ended during the notice (cancelled, terminated), or kept the customer at its end.
+    const withdrawn = decision.approve ? { offboardingWithdrawn: await this.runs.offboardingWithdrawn((state as unknown as AccountReviewState).customerId, workflowId) } : {};
+    return { ...state, ...withReason, ...withdrawn };
   }
 
   /** A proposal written but held back at delivery (an opt-out, a complaint before it went) never reached the customer: whoever decides next must see that. */
