@@ -57,7 +57,7 @@ it('proposes the offer once the complaint that held it back is closed, instead o
   // It waits, proposing again each recheck: step proposing with its next look as the deadline, and why.
   const waiting = await eventually(() => review(customerId), (s) => s?.step === 'proposing' && s.proposal != null);
   expect(waiting).toMatchObject({ proposal: expect.stringMatching(/^none: no cheaper tier; an offer is marketing, which the contact guard holds back now \(open-complaint: /), deadline: expect.any(String) });
-  expect(await details(workflowId)).toBe('The contact guard holds the offer back for now (open-complaint): proposing again then');
+  expect(await details(workflowId)).toBe('The contact guard holds the proposal back for now (open-complaint): proposing again then');
   await new Promise((r) => setTimeout(r, 2_500));
   expect(await review(customerId)).toMatchObject({ step: 'proposing' });
   expect(await outboxSteps(workflowId)).toEqual([]);
@@ -88,6 +88,31 @@ it('proposes the offer once the complaint that held it back is closed, instead o
   expect(await outboxSteps(stillId)).toEqual([]);
   await em.nativeDelete(Offer, { code: 'HOLD20' });
 }, 90_000);
+
+it('holds a cheaper-tier proposal back while a complaint of the customer is open, as an offer is: its answer window starts once the complaint is closed; a service message, it needs no marketing consent', async () => {
+  // Premium (a cheaper tier helps), no marketing consent, a complaint open.
+  const customerId = await account('Rae');
+  const workflowId = accountReviewWorkflowId(customerId);
+  const complaintId = await openComplaint(customerId);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  const waiting = await eventually(() => review(customerId), (s) => s?.step === 'proposing' && s.proposal != null);
+  expect(waiting).toMatchObject({
+    proposal: 'none: the basic service fits how the account is used and costs less to serve; proposed once nothing of the customer\'s is open (complaint open: billing-error): fix first',
+    accountProposal: null,
+    deadline: expect.any(String),
+  });
+  expect(await details(workflowId)).toBe('The contact guard holds the proposal back for now (open-complaint): proposing again then');
+  await new Promise((r) => setTimeout(r, 2_500));
+  expect(await review(customerId)).toMatchObject({ step: 'proposing', answer: null });
+  expect(await outboxSteps(workflowId)).toEqual([]);
+  // The complaint resolved: the next look proposes the cheaper tier, a service message, and the answer window starts then.
+  await stack.orm.em.fork().nativeUpdate(Complaint, { id: complaintId }, { resolvedAt: new Date() });
+  const asked = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  expect(asked).toMatchObject({ accountProposal: { kind: 'TierChange', tier: 'Basic' } });
+  expect(Date.parse(asked!.deadline!)).toBeGreaterThan(Date.now() + policy.answerWaitMs - 5_000);
+  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/proposal` })).toMatchObject({ purpose: MessagePurpose.Service });
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+}, 60_000);
 
 /** An offer for existing customers, so a proposal once the hold passes is an offer sent (removed again by the test). */
 async function offer(code: string) {
@@ -151,7 +176,7 @@ it('proposes the offer once the contact budget frees up: a budget-exhausted hold
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
   const waiting = await eventually(() => review(customerId), (s) => s?.step === 'proposing' && s.proposal != null);
   expect(waiting).toMatchObject({ proposal: expect.stringMatching(/^none: no cheaper tier; an offer is marketing, which the contact guard holds back now \(budget-exhausted: 3 of 3 /), accountProposal: null, deadline: expect.any(String) });
-  expect(await details(workflowId)).toBe('The contact guard holds the offer back for now (budget-exhausted): proposing again then');
+  expect(await details(workflowId)).toBe('The contact guard holds the proposal back for now (budget-exhausted): proposing again then');
   await new Promise((r) => setTimeout(r, 2_500));
   expect(await review(customerId)).toMatchObject({ step: 'proposing' });
   expect(await outboxSteps(workflowId)).toEqual([]);

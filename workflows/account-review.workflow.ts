@@ -314,7 +314,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
       while (proposal.kind === 'none' && proposalHoldPasses(proposal.guardHold) && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
         // Shown while it waits: whoever looks sees why nothing was proposed yet.
         state.proposal = proposal;
-        enter('proposing', `The contact guard holds the offer back for now (${proposal.guardHold}): proposing again then`, recheckMs);
+        enter('proposing', `The contact guard holds the proposal back for now (${proposal.guardHold}): proposing again then`, recheckMs);
         await sleep(recheckMs);
         state.deadline = null;
         // After a wait of up to proposalHoldWaitMs the account may no longer lose money, or no longer be judgeable: it is

@@ -19,7 +19,7 @@ import type { CustomerRescoreService } from '../../scores/customer-rescore.servi
 import { reasonEntryProblem } from '../offboarding-decision.js';
 import { lastOffboardingWord, offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
-import { AccountReviewJudgement, reviewFigure, type AccountJudgement } from '../account-review-judgement.service.js';
+import { AccountReviewJudgement, openIssuesText, reviewFigure, type AccountJudgement } from '../account-review-judgement.service.js';
 
 /** The account-review playbook's side effects; each is idempotent per run and step, and writes nothing once the run no longer runs (`runStillRunning`). */
 export class AccountReviewSteps {
@@ -49,7 +49,11 @@ export class AccountReviewSteps {
   }
 
   /**
-   * Puts a cheaper service concept to the customer (a service message about their contract),
+   * Puts a cheaper service concept to the customer (a service message about their contract: no
+   * marketing consent or contact budget needed, but not while a complaint or fix case of theirs is
+   * open, as an offer is not either: fix first, and a customer in the middle of a complaint is not
+   * asked to take a lesser service, with an answer window towards an offboarding decision running
+   * meanwhile; the run proposes again once the hold passes, `guardHold` open-complaint),
    * or else an offer that moves the account to a tier projected to lose less (`offerThatHelps`): an offer is marketing, so it is
    * proposed only when the contact guard lets marketing reach the customer now (consent, the
    * budget, no issue open), never one it would hold back while the run waits for an answer; in
@@ -63,15 +67,21 @@ export class AccountReviewSteps {
       const written = await this.outbox.stepPayload(em, input, 'proposal');
       if (written) return written.proposal as Proposal;
       const running = await runStillRunning(em, input.workflowId);
-      const proposal = suggestedTier
-        ? ({ kind: 'tier-change', tier: suggestedTier, reason: `the ${suggestedTier} service fits how the account is used and costs less to serve` } as const)
-        : await this.offerProposal(em, input.customerId, tierProjections);
+      const proposal = suggestedTier ? await this.tierChangeProposal(input.customerId, suggestedTier) : await this.offerProposal(em, input.customerId, tierProjections);
       // (A run no longer running proposes nothing to the customer; it is being wound down.)
       if (proposal.kind === 'none' || !running) return proposal;
       const purpose = proposal.kind === 'offer' ? MessagePurpose.Marketing : MessagePurpose.Service;
       const sent = await this.outbox.enqueueStepOnce(em, input, 'proposal', { channel: MessageChannel.Email, purpose, template: 'account-proposal', payload: { proposal } });
       return sent.proposal as Proposal;
     });
+  }
+
+  /** The cheaper tier the model suggests; held back (none yet, `guardHold` open-complaint) while a complaint or fix case of the customer's is open. */
+  private async tierChangeProposal(customerId: string, tier: string): Promise<Proposal> {
+    const reason = `the ${tier} service fits how the account is used and costs less to serve`;
+    const open = openIssuesText(await this.judgement.openIssues(customerId));
+    if (open) return { kind: 'none', reason: `${reason}; proposed once nothing of the customer's is open (${open}): fix first`, guardHold: 'open-complaint' };
+    return { kind: 'tier-change', tier, reason };
   }
 
   private async offerProposal(em: EntityManager, customerId: string, account: AccountJudgement['tierProjections']): Promise<Proposal> {
