@@ -183,7 +183,16 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   const proposed = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
   expect(proposed!.proposal).toMatch(/^tier-change: the basic service/);
   // Its parts as fields, not prose to parse (QA 62 F2).
-  expect(proposed!.accountProposal).toEqual({ kind: 'TierChange', tier: 'Basic', offerCode: null, offerName: null, discountPercent: null, reason: 'the basic service fits how the account is used and costs less to serve' });
+  // With what the model projects the account at on basic: still a loss, which whoever decides later sees.
+  expect(proposed!.accountProposal).toEqual({
+    kind: 'TierChange',
+    tier: 'Basic',
+    offerCode: null,
+    offerName: null,
+    discountPercent: null,
+    reason: 'the basic service fits how the account is used and costs less to serve',
+    projectedProfitabilityMinor: -2_500,
+  });
   expect(proposed!.profitabilityMinor).toBeLessThan(0);
   // The mutation answers once the run has acted on it: the cheaper tier is in place, the review planned.
   const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator);
@@ -210,7 +219,8 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
     (r) => r.data?.runningPlaybookRuns?.edges.some((e) => e.node.workflowId === workflowId) ?? false,
   );
   expect(inbox.data!.runningPlaybookRuns!.edges.find((e) => e.node.workflowId === workflowId)!.node).toMatchObject({ customerId, step: 'awaiting-approval', status: 'Running' });
-  expect(awaiting).toMatchObject({ answer: 'accepted', offboardingApproved: null });
+  // The person deciding sees that the customer said yes to a change projected to leave the account at a loss.
+  expect(awaiting).toMatchObject({ answer: 'accepted', offboardingApproved: null, accountProposal: { kind: 'TierChange', projectedProfitabilityMinor: -2_500 } });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', status: 'active' });
 
   expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
@@ -682,7 +692,7 @@ it('proposes, when no cheaper tier helps, the offer that moves the account to a 
   expect(renderMessage(toGreta.template, 'Greta', toGreta.payload, 'de-AT', 'EUR').text).toContain('„Treuerabatt“ (15 % Rabatt), Angebot LOYAL15');
   // The list of reviews under way shows which have something to answer, and what.
   const listed = (await stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer)).data!.runningPlaybookRuns!.edges.map((e) => e.node);
-  expect(listed.find((r) => r.customerId === c.id)!.accountProposal).toEqual({ kind: 'Offer', tier: 'Standard', offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15, reason });
+  expect(listed.find((r) => r.customerId === c.id)!.accountProposal).toEqual({ kind: 'Offer', tier: 'Standard', offerCode: 'LOYAL15', offerName: 'Loyalty', discountPercent: 15, reason, projectedProfitabilityMinor: -26_900 });
   expect(listed.find((r) => r.customerId === silent.id)!.accountProposal).toBeNull();
   // A list of what the records hold asks Temporal nothing; one with a run's step or state asks it once per run listed.
   const asked = jest.spyOn(TemporalPlaybookEngine.prototype, 'runState');

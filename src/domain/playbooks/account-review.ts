@@ -113,14 +113,18 @@ export interface OffboardingNoticeDelivery {
   undelivered: string | null;
 }
 
-/** What is put to the customer: a cheaper service tier, or an offer that fits. */
+/**
+ * What is put to the customer: a cheaper service tier, or an offer that fits. `projectedProfitabilityMinor`: what the model
+ * projects the account at once the customer accepts (absent in proposals made before it was kept): negative, the account is
+ * expected to lose money still, and a person may be asked to decide on offboarding a customer who said yes.
+ */
 export type Proposal =
-  | { kind: 'tier-change'; tier: string; reason: string }
+  | { kind: 'tier-change'; tier: string; reason: string; projectedProfitabilityMinor?: number }
   /**
    * An offer, with its name and discount as the customer reads them (proposals written before they were kept have the
    * code alone), and the tier it moves the account to (an offer proposed before offers had to change the tier has none).
    */
-  | { kind: 'offer'; offerCode: string; offerName?: string; offerNames?: Record<string, string>; discountPercent?: number; tier?: string; reason: string }
+  | { kind: 'offer'; offerCode: string; offerName?: string; offerNames?: Record<string, string>; discountPercent?: number; tier?: string; reason: string; projectedProfitabilityMinor?: number }
   /**
    * No proposal; `notBefore`: not yet, as an offer would wait through the customer's quiet hours (propose again then);
    * `guardHold`: the contact guard's reason when it holds the offer back (`open-complaint`, `budget-exhausted` pass by

@@ -72,6 +72,13 @@ export class AccountProposalType {
 
   @Field({ description: 'Why it fits the account, in words for people (the wording may change between releases: read the fields above for its parts)' })
   reason!: string;
+
+  @Field(() => MoneyTotal, {
+    nullable: true,
+    description:
+      "What the profitability model projected the account at, over the last 12 months, on the proposed tier (an offer: its discount taken off the tier's fee), minor units, when it proposed it. Negative: even accepted, the account was expected to lose money, so a review that asks for an offboarding decision after the customer said yes (step awaiting-approval, answer accepted) was expected to; the person deciding sees it here. Null in reviews that proposed before it was kept",
+  })
+  projectedProfitabilityMinor!: number | null;
 }
 
 /** What a run's `step` says (the PlaybookRun field's description; its resolver is the playbook resolver's). */
@@ -87,7 +94,7 @@ export function shownStep(status: RunStatus, state: { step?: string | null } | n
 function accountProposalOf(review: AccountReviewState | null): AccountProposalType | null {
   const proposal = review?.proposal;
   if (!proposal || proposal.kind === 'none') return null;
-  const none = { tier: null, offerCode: null, offerName: null, discountPercent: null, reason: proposal.reason };
+  const none = { tier: null, offerCode: null, offerName: null, discountPercent: null, reason: proposal.reason, projectedProfitabilityMinor: proposal.projectedProfitabilityMinor ?? null };
   if (proposal.kind === 'tier-change') return { ...none, kind: AccountProposalKind.TierChange, tier: proposal.tier as ServiceTier };
   return { ...none, kind: AccountProposalKind.Offer, tier: (proposal.tier as ServiceTier | undefined) ?? null, offerCode: proposal.offerCode, offerName: proposal.offerName ?? null, discountPercent: proposal.discountPercent ?? null };
 }

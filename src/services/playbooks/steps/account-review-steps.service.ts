@@ -67,7 +67,7 @@ export class AccountReviewSteps {
       const written = await this.outbox.stepPayload(em, input, 'proposal');
       if (written) return written.proposal as Proposal;
       const running = await runStillRunning(em, input.workflowId);
-      const proposal = suggestedTier ? await this.tierChangeProposal(input.customerId, suggestedTier) : await this.offerProposal(em, input.customerId, tierProjections);
+      const proposal = suggestedTier ? await this.tierChangeProposal(input.customerId, suggestedTier, tierProjections) : await this.offerProposal(em, input.customerId, tierProjections);
       // (A run no longer running proposes nothing to the customer; it is being wound down.)
       if (proposal.kind === 'none' || !running) return proposal;
       const purpose = proposal.kind === 'offer' ? MessagePurpose.Marketing : MessagePurpose.Service;
@@ -76,12 +76,16 @@ export class AccountReviewSteps {
     });
   }
 
-  /** The cheaper tier the model suggests; held back (none yet, `guardHold` open-complaint) while a complaint or fix case of the customer's is open. */
-  private async tierChangeProposal(customerId: string, tier: string): Promise<Proposal> {
+  /**
+   * The cheaper tier the model suggests, with what it projects the account at on it (whoever decides later sees whether a
+   * yes was expected to be enough); held back (none yet, `guardHold` open-complaint) while a complaint or fix case of the customer's is open.
+   */
+  private async tierChangeProposal(customerId: string, tier: string, account: AccountJudgement['tierProjections']): Promise<Proposal> {
     const reason = `the ${tier} service fits how the account is used and costs less to serve`;
     const open = openIssuesText(await this.judgement.openIssues(customerId));
     if (open) return { kind: 'none', reason: `${reason}; proposed once nothing of the customer's is open (${open}): fix first`, guardHold: 'open-complaint' };
-    return { kind: 'tier-change', tier, reason };
+    const projected = account?.projections.find((p) => p.tier === tier)?.projectedValueMinor;
+    return { kind: 'tier-change', tier, reason, ...(projected === undefined ? {} : { projectedProfitabilityMinor: projected }) };
   }
 
   private async offerProposal(em: EntityManager, customerId: string, account: AccountJudgement['tierProjections']): Promise<Proposal> {
@@ -106,6 +110,7 @@ export class AccountReviewSteps {
       ...(await offers.naming(offer)),
       discountPercent,
       tier,
+      projectedProfitabilityMinor: projectedValueMinor,
       reason: `offer ${offer.code}${discountPercent ? ` (${discountPercent}%)` : ''} moves the account to the ${tier} service, projected at ${money(projectedValueMinor)} instead of ${money(account!.valueMinor)}${discountPercent ? ", its discount taken off the tier's fee" : ''}`,
     };
   }
