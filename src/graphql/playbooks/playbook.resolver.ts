@@ -119,7 +119,10 @@ export class PlaybookResolver {
   }
 
   @Allow(Role.Admin)
-  @Mutation(() => PlaybookRunType, { description: 'Approves or rejects offboarding a loss-making account (recorded with the caller); CONFLICT unless the review awaits it' })
+  @Mutation(() => PlaybookRunType, {
+    description:
+      'Approves or rejects offboarding a loss-making account (recorded with the caller); CONFLICT unless the review awaits it. An approval is refused (PLAYBOOK_DECISION_REFUSED, refused saying why) while a complaint or fix case of the customer\'s is open, and when the account, rescored now, no longer loses money or cannot be judged: the review then judges the account again and ends turned-around (not-judged) with the fresh profitabilityMinor, no decision left to make; a rejection is always taken',
+  })
   async decideOffboarding(
     @Arg('customerId', () => ID) customerId: string,
     @Arg('approve') approve: boolean,
