@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
 import { ContactStatusService } from '../src/services/outbox/contact-status.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -700,6 +701,14 @@ it('proposes, when no cheaper tier helps, the offer that moves the account to a 
     const records = (await stack.gql(RunningPlaybookRunRecordsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer)).data!.runningPlaybookRuns!.edges.map((e) => e.node);
     expect(records.find((r) => r.customerId === c.id)).toMatchObject({ workflowId: accountReviewWorkflowId(c.id), status: 'Running' });
     expect(asked).not.toHaveBeenCalled();
+    // Running as the search lists it, as its live state would say, also while its record still holds an end (a run reset after its recorded end).
+    await stack.orm.em.fork().nativeUpdate(PlaybookRun, { workflowId: accountReviewWorkflowId(c.id) }, { status: RunStatus.Completed, finishedAt: new Date() });
+    try {
+      const listed = (await stack.gql(RunningPlaybookRunRecordsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer)).data!.runningPlaybookRuns!.edges.map((e) => e.node);
+      expect(listed.find((r) => r.customerId === c.id)).toMatchObject({ status: 'Running' });
+    } finally {
+      await stack.orm.em.fork().nativeUpdate(PlaybookRun, { workflowId: accountReviewWorkflowId(c.id) }, { status: RunStatus.Running, finishedAt: null });
+    }
     await stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview' }, first: 100 }, Role.Viewer);
     expect(asked.mock.calls.length).toBeGreaterThanOrEqual(records.length);
   } finally {

@@ -90,7 +90,7 @@ export const germanTemplates: Record<string, Template> = {
   'account-proposal-confirmed': (name, p) => ({ subject: 'Erledigt: Ihre Änderung', text: `${hello(name)}wie vereinbart: ${proposalText(p)}. Vielen Dank.${regards}` }),
   'offboarding-notice': (name, p, write) => ({
     subject: 'Unser Vertrag endet',
-    text: `${hello(name)}wir haben entschieden, unseren Vertrag zum ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))} zu beenden. Wir haben uns angesehen, wie Sie unseren Service nutzen, und keinen Service und kein Angebot gefunden, das dazu passt und unsere Kosten dafür trägt; das tut uns leid. Bis dahin läuft alles wie gewohnt weiter. Wir helfen Ihnen beim Wechsel, schicken eine Schlussrechnung ohne Abschlussgebühr und geben Ihnen alle Ihre Daten.\n\nWenn Sie darüber sprechen möchten oder glauben, dass wir uns geirrt haben, antworten Sie auf diese Nachricht: Eine Person antwortet Ihnen vor diesem Tag.${regards}`,
+    text: `${hello(name)}wir haben entschieden, unseren Vertrag zum ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))} zu beenden. Wir haben uns angesehen, wie Sie unseren Service nutzen und was er uns kostet, und keine Änderung gefunden, die für beide Seiten passt; das tut uns leid. Bis dahin läuft alles wie gewohnt weiter. Wir helfen Ihnen beim Wechsel, schicken eine Schlussrechnung ohne Abschlussgebühr und geben Ihnen alle Ihre Daten.\n\nWenn Sie darüber sprechen möchten oder glauben, dass wir uns geirrt haben, antworten Sie auf diese Nachricht, und eine Person meldet sich bei Ihnen.${regards}`,
   }),
   'offboarding-switch-help': (name) => ({
     subject: 'Hilfe beim Wechsel',

@@ -90,13 +90,13 @@ describe('message templates', () => {
 
   it('tells a customer under notice why, that no closing fee is charged, and that a person answers an objection, in each language', () => {
     const en = renderMessage('offboarding-notice', 'Bob', { noticeEndsOn: '2027-01-31' }, 'en', 'EUR').text;
-    expect(en).toMatch(/could not find a service or offer of ours that fits it/);
+    expect(en).toMatch(/we have not found a change to it that works for both of us/);
     expect(en).toMatch(/without any closing fee/);
-    expect(en).toMatch(/reply to this message: a person will answer you before that day/);
+    expect(en).toMatch(/reply to this message and a person will get back to you/);
     const de = renderMessage('offboarding-notice', 'Bob', { noticeEndsOn: '2027-01-31' }, 'de', 'EUR').text;
-    expect(de).toMatch(/keinen Service und kein Angebot gefunden/);
+    expect(de).toMatch(/keine Änderung gefunden, die für beide Seiten passt/);
     expect(de).toMatch(/ohne Abschlussgebühr/);
-    expect(de).toMatch(/Eine Person antwortet Ihnen vor diesem Tag/);
+    expect(de).toMatch(/eine Person meldet sich bei Ihnen/);
   });
 
   it('writes a day as the language writes it, day first', () => {

@@ -88,7 +88,7 @@ export const templates: Record<string, Template> = {
   'offboarding-notice': (name, p, write) => ({
     subject: 'Our contract will end',
     // Why, in the customer's terms, and how to object: a person decided it, and a person answers before the day.
-    text: `Hello ${name},\n\nwe have decided to end our contract on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}. We looked at how you use our service and could not find a service or offer of ours that fits it at what it costs us to provide; we are sorry. Until then everything continues as usual. We will help you switch, send a final invoice without any closing fee, and give you all your data.\n\nIf you would like to talk about it, or think we got something wrong, reply to this message: a person will answer you before that day.\n\nKind regards`,
+    text: `Hello ${name},\n\nwe have decided to end our contract on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}. We looked at how you use our service and what it costs us to provide, and we have not found a change to it that works for both of us; we are sorry. Until then everything continues as usual. We will help you switch, send a final invoice without any closing fee, and give you all your data.\n\nIf you would like to talk about it, or think we got something wrong, reply to this message and a person will get back to you.\n\nKind regards`,
   }),
   'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
   'account-offer-accepted': (name, p) => {

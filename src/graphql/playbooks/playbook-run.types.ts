@@ -242,7 +242,9 @@ export class PlaybookRunType {
     const fixIssue = state && 'escalations' in state ? (state as FixIssueState) : null;
     const review = state && 'proposal' in state ? (state as AccountReviewState) : null;
     const appreciation = state && 'offerCode' in state ? (state as AppreciationState) : null;
-    const status = runStatus(view.record?.status ?? null, view.state, view.record?.finishedAt ?? null);
+    // A run the search for runs under way listed, its state not asked: running, as the search says (as its live state would,
+    // for a run reset after its recorded end), not the end its record still holds.
+    const status = view.listedRunning && !state ? RunStatus.Running : runStatus(view.record?.status ?? null, view.state, view.record?.finishedAt ?? null);
     // An ended run waits for nothing and holds no promise, whatever its last state says (a cancel stops it mid-wait).
     const ended = status !== RunStatus.Running;
     return {

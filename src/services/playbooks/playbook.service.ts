@@ -46,6 +46,8 @@ export interface PlaybookRunView {
    * (`unknown`: no payment-loyalty band). A run not listed so has it in its state (the engine's word).
    */
   loyaltyBandTag?: string | null;
+  /** Listed by the engine's search for runs under way, without its live state: running, whatever its record says (a run reset after its recorded end). */
+  listedRunning?: boolean;
 }
 
 /**
@@ -582,7 +584,7 @@ export class PlaybookService {
     const records = await this.runs.findByWorkflowIds(found.map((run) => run.workflowId));
     // Live state only when asked for (one engine query per run); the one beyond the page only says there is a next page.
     const views = await Promise.all(
-      found.map(async ({ workflowId, playbook, customerId, loyaltyBand }, i) => ({ workflowId, playbook, customerId, loyaltyBandTag: loyaltyBand, record: records.get(workflowId) ?? null, state: options.live && i < args.first ? await this.liveStateOrUnknown(workflowId) : null })),
+      found.map(async ({ workflowId, playbook, customerId, loyaltyBand }, i) => ({ workflowId, playbook, customerId, loyaltyBandTag: loyaltyBand, record: records.get(workflowId) ?? null, state: options.live && i < args.first ? await this.liveStateOrUnknown(workflowId) : null, listedRunning: true })),
     );
     return toPage(views, args.first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
   }
