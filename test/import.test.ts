@@ -1207,6 +1207,13 @@ it('refuses a file whose quote is never closed, naming the line the quote opened
   await expect(refused).rejects.toThrow('a quote opened in the record starting on line 3 is never closed');
 });
 
+it('names the line of a record it cannot read at the end of a large file', async () => {
+  // Parsed faster than PostgreSQL takes the rows: the reader is records ahead of the COPY when it fails.
+  const rows = Array.from({ length: 30_000 }, (_, i) => `CRM-1001,2026-01-01,1,BIG-${i}`);
+  const csv = `customer_ref,ordered_at,amount,order_ref\n${rows.join('\n')}\nCRM-1001,"2026-01-01,1,BIG-END\n`;
+  await expect(run('orders', csv)).rejects.toMatchObject({ code: 'IMPORT_UNREADABLE_CSV', details: { line: 30_002 } });
+});
+
 it('names the line a record it cannot read starts on counting the blank lines before it, as row errors do, also in `scores fit`', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'blank-lines-'));
   try {

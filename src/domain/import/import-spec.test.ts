@@ -2,7 +2,10 @@ import { COMPLAINT_SUMMARY_MAX_LENGTH } from '../complaints/summary.js';
 import { CUSTOMER_NAME_MAX_LENGTH, EMAIL_PATTERN, PHONE } from '../customers/contact.js';
 import { MAX_OFFER_DESCRIPTION, OFFER_NAME_MAX_LENGTH } from '../offers/offer-text.js';
 import { parse } from 'csv-parse/sync';
-import { CSV_READING, TIME_ZONE_TABLE, columnField, csvReadProblem, emptyRecord, fieldColumn, headerProblems, importSpecs, isImportKind, recordLines, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
+import { parse as parseStream } from 'csv-parse';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CSV_READING, TIME_ZONE_TABLE, columnField, csvPosition, csvReadProblem, emptyRecord, fieldColumn, headerProblems, importSpecs, isImportKind, recordLines, unevenRow, valueCheck, type ColumnSpec } from './import-spec.js';
 
 const column = (kind: keyof typeof importSpecs, name: string): ColumnSpec => importSpecs[kind].columns.find((c) => c.name === name)!;
 
@@ -111,6 +114,20 @@ describe('csvReadProblem', () => {
       line: 5,
     });
     expect(csvReadProblem(new Error('boom'), 1)).toEqual({ message: 'The CSV cannot be read: boom' });
+  });
+});
+
+describe('csvPosition', () => {
+  it('names the line of a record the parser cannot read by where the parser is, whatever a slow consumer has taken', async () => {
+    const csv = `a,b\n${Array.from({ length: 2_000 }, (_, i) => `x,${i}`).join('\n')}\n"x,unclosed\n`;
+    const position = csvPosition();
+    let taken = 0;
+    // A consumer slower than the parser (as the COPY to the database is): the parser is records ahead of it when it fails.
+    const slow = new Writable({ objectMode: true, highWaterMark: 1, write: (_record, _enc, done) => void setTimeout(() => ((taken += 1), done()), 1) });
+    const failed = await pipeline(Readable.from([csv]), parseStream({ ...CSV_READING, on_record: position.onRecord }), slow).catch((error: unknown) => error);
+    expect(position.readProblem(failed)).toMatchObject({ line: 2_002 });
+    // What the consumer had taken would have named a line before it.
+    expect(taken).toBeLessThan(2_001);
   });
 });
 

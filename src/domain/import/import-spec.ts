@@ -397,6 +397,37 @@ export function recordLines(): (parsedEndLine: number, fields: readonly string[]
   };
 }
 
+/** A record as csv-parse reads it (with `info`), with the lines it starts and ends on. */
+export interface PositionedRecord {
+  record: string[];
+  info: { lines: number; empty_lines: number };
+  lines: { start: number; end: number };
+}
+
+/**
+ * Where a reader of a file is, kept as csv-parse reads each record (its `on_record`), not as a consumer takes them: when
+ * the parser fails, the records it read that a slow consumer (a COPY to the database) has not taken yet are dropped, so
+ * a position kept by the consumer names a line too early. `onRecord` gives each record its lines; `readProblem` names a
+ * record the parser cannot read by the line it starts on (csvReadProblem).
+ */
+export function csvPosition(): { onRecord: <T>(read: T) => T; readProblem: (error: unknown) => ReturnType<typeof csvReadProblem> } {
+  const linesOf = recordLines();
+  // The line the last whole record ended on, and the empty lines the parser had skipped by then (those after it come before the record it cannot read).
+  let lastRecordEnd = 0;
+  let emptyLinesThen = 0;
+  return {
+    // (With `info`, csv-parse gives each record as { record, info }: its lines are added to it.)
+    onRecord: <T>(read: T): T => {
+      const taken = read as unknown as PositionedRecord;
+      taken.lines = linesOf(taken.info.lines, taken.record);
+      lastRecordEnd = taken.lines.end;
+      emptyLinesThen = taken.info.empty_lines;
+      return read;
+    },
+    readProblem: (error) => csvReadProblem(error, lastRecordEnd, emptyLinesThen),
+  };
+}
+
 /**
  * A file's header as the import and `scores fit` read it: names trimmed and lower-cased, and trailing
  * columns without a name (a spreadsheet's `customer_ref,ordered_at,amount,,`) left out, with their

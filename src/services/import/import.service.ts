@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isTimeZone } from '../../domain/customers/contact.js';
-import { CSV_READING, csvHeader, csvReadProblem, dayCell, emptyRecord, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, recordLines, rowShapeProblem, sentFields, shownTextCell, unevenRow, type ImportKind, type ImportSpec } from '../../domain/import/import-spec.js';
+import { CSV_READING, csvHeader, csvPosition, dayCell, emptyRecord, headerProblems, ImportRowProblem, refCell, trimmedCell, importSpecs, isImportKind, rowShapeProblem, sentFields, shownTextCell, unevenRow, type ImportKind, type ImportSpec, type PositionedRecord } from '../../domain/import/import-spec.js';
 import { postgresConnection } from '../../db/connection.js';
 import { isDatabaseUnreachable } from '../../db/unreachable.js';
 import { csvTextDecoder, decodeCsv } from './csv-decoding.js';
@@ -194,11 +194,8 @@ export class ImportService {
       let unnamedTail = 0;
       let positions: number[] = [];
       let rowsRead = 0;
-      // The line the last whole record ended on: a record the parser cannot finish starts after it.
-      let lastRecordEnd = 0;
-      // The empty lines the parser had skipped by then: those after it come before the record it cannot read.
-      let emptyLinesThen = 0;
-      const linesOf = recordLines();
+      // Each record's lines, kept as the parser reads it: the COPY may lag behind it by many records.
+      const position = csvPosition();
       // COPY lines go out in batches of about 64 KB: one message per row cost more than parsing it.
       let batch = '';
       const add = (line: string, done: (error?: Error | null, data?: string) => void) => {
@@ -210,11 +207,7 @@ export class ImportService {
       };
       const toCopy = new Transform({
         objectMode: true,
-        transform: (chunk: { record: string[]; info: { lines: number; empty_lines: number } }, _enc, done) => {
-          const { record, info } = chunk;
-          const lines = linesOf(info.lines, record);
-          lastRecordEnd = lines.end;
-          emptyLinesThen = info.empty_lines;
+        transform: ({ record, lines }: PositionedRecord, _enc, done) => {
           // A spreadsheet's ghost row (`,,,,`) carries no data: skipped as an empty line is, not refused.
           if (emptyRecord(record)) return done();
           if (!header) {
@@ -238,7 +231,7 @@ export class ImportService {
         await pipeline(
           csv,
           decodeCsv(options.encoding),
-          parse(CSV_READING),
+          parse({ ...CSV_READING, on_record: position.onRecord }),
           toCopy,
           copyIntoStage(client, spec),
         );
@@ -247,7 +240,7 @@ export class ImportService {
         // The database gone under the COPY (restarted, the session ended) is no fault of the file: a passing condition to retry.
         if (isDatabaseUnreachable(error)) throw error;
         // Named by the line the record it could not read starts on, as row errors are (a quote never closed: where that record began).
-        const { message, line } = csvReadProblem(error, lastRecordEnd, emptyLinesThen);
+        const { message, line } = position.readProblem(error);
         throw new ImportException(ImportExceptionCode.UnreadableCsv, message, line === undefined ? {} : { line });
       }
       if (header === null) throw new ImportException(ImportExceptionCode.EmptyFile, 'The file has no header line', {});

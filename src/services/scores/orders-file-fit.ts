@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { CSV_READING, csvHeader, csvReadProblem, emptyRecord, headerProblems, importSpecs, recordLines, refCell, refCellProblem, rowShapeProblem, trimmedCell } from '../../domain/import/import-spec.js';
+import { CSV_READING, csvHeader, csvPosition, emptyRecord, headerProblems, importSpecs, refCell, refCellProblem, rowShapeProblem, trimmedCell, type PositionedRecord } from '../../domain/import/import-spec.js';
 import { decodeCsv } from '../import/csv-decoding.js';
 import { ImportException } from '../import/import.exception.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
@@ -16,7 +16,6 @@ import { invalidInput, ScoringException, ScoringExceptionCode } from '../../doma
 import { summarizeTransactions, type CustomerPurchaseSummary, type Transaction } from '../../domain/scoring/summarize-transactions.js';
 
 /** A record as csv-parse gives it with `info`, and the lines of the file it starts and ends on (recordLines). */
-type ReadRecord = { record: string[]; info: { lines: number; empty_lines: number }; lines: { start: number; end: number } };
 
 /**
  * Checks the purchase models (BG/NBD, Gamma-Gamma) on an orders export before it is
@@ -99,32 +98,16 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
   // lenient decoder would make "Zoë" and "Zoé" one customer. pipe() rather than pipeline(): a row error thrown out of
   // the loop must reach the caller as it is.
   const text = input.pipe(decodeCsv(options.encoding));
-  // The line the last whole record ended on: a record the parser cannot finish (a quote never closed) starts after it, and
-  // after the empty lines the parser had skipped by then. Kept as the parser reads each record, not as the loop takes
-  // it: records read but not yet taken are dropped when the parser fails, and the line would be named too early.
-  let lastRecordEnd = 0;
-  let emptyLinesThen = 0;
-  const linesOf = recordLines();
-  const records = text.pipe(
-    parse({
-      ...CSV_READING,
-      // With `info`, each record comes as { record, info }: given its lines here, for the loop below.
-      on_record: (read) => {
-        const taken = read as unknown as ReadRecord;
-        taken.lines = linesOf(taken.info.lines, taken.record);
-        lastRecordEnd = taken.lines.end;
-        emptyLinesThen = taken.info.empty_lines;
-        return read;
-      },
-    }),
-  );
+  // Each record's lines, kept as the parser reads it (a record the parser cannot finish is named by the line it starts on).
+  const position = csvPosition();
+  const records = text.pipe(parse({ ...CSV_READING, on_record: position.onRecord }));
   input.once('error', (error) => records.destroy(error));
   text.once('error', (error) => records.destroy(error));
   let positions: number[] | null = null;
   let header: string[] = [];
   let unnamedTail = 0;
   try {
-    for await (const { record, lines } of records as AsyncIterable<ReadRecord>) {
+    for await (const { record, lines } of records as AsyncIterable<PositionedRecord>) {
       const line = lines.start;
       // As the import skips it: a spreadsheet's ghost row (`,,,,`), like an empty line.
       if (emptyRecord(record)) continue;
@@ -179,7 +162,7 @@ export async function summarizeOrdersFile(path: string, options: OrdersFileOptio
     if (error instanceof ScoringException) throw error;
     if (error instanceof ImportException) throw new ScoringException(ScoringExceptionCode.OrdersFileUnreadableCsv, error.message, error.details);
     // As the import names it: the line the record it could not read starts on.
-    const { message, line } = csvReadProblem(error, lastRecordEnd, emptyLinesThen);
+    const { message, line } = position.readProblem(error);
     throw new ScoringException(ScoringExceptionCode.OrdersFileUnreadableCsv, message, line === undefined ? {} : { line });
   } finally {
     input.destroy();
