@@ -45,23 +45,26 @@ async function importConnections(): Promise<{ open: number; waiting: number }> {
 }
 
 /**
- * Imports of customers held at their turn: the customers import takes its kind's advisory lock after staging, so while
- * another session holds it each import that got a connection stays there, connected, until `release()`.
+ * Imports of a kind held at their turn: an import takes its kind's advisory lock after staging, so while another
+ * session holds it the import that got a connection stays there, connected, until `release()`.
  */
-async function holdCustomerImports(): Promise<{ release(): Promise<void> }> {
+async function holdImports(...kinds: string[]): Promise<{ release(): Promise<void> }> {
   const holder = new pg.Client({ connectionString: stack.config.databaseUrl });
   await holder.connect();
-  await holder.query(`select pg_advisory_lock(hashtextextended('import:customers', 0))`);
+  for (const kind of kinds) await holder.query(`select pg_advisory_lock(hashtextextended('import:' || $1::text, 0))`, [kind]);
   return {
     release: async () => {
-      await holder.query(`select pg_advisory_unlock(hashtextextended('import:customers', 0))`);
+      for (const kind of kinds) await holder.query(`select pg_advisory_unlock(hashtextextended('import:' || $1::text, 0))`, [kind]);
       await holder.end();
     },
   };
 }
+const holdCustomerImports = () => holdImports('customers');
 
 const customersCsv = (ref: string) => `customer_ref,name,email\n${ref},Ann ${ref},${ref.toLowerCase()}@example.com\n`;
 const importCustomers = (ref: string) => stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv: customersCsv(ref), mode: 'AllOrNothing' } }, Role.Admin);
+const importOffer = (code: string) =>
+  stack.gql(ImportCsvDocument, { input: { kind: 'Offers', csv: `code,name,audience,discount_percent,valid_from\n${code},Offer ${code},existing,10,2026-01-01\n`, mode: 'AllOrNothing' } }, Role.Admin);
 
 /** Polls until `check` holds (every 50 ms, at most `ms`), noting the most import connections seen open meanwhile. */
 async function until(check: (seen: { open: number; waiting: number }) => boolean, most: { open: number }, ms = 15_000): Promise<void> {
@@ -75,40 +78,63 @@ async function until(check: (seen: { open: number; waiting: number }) => boolean
   }
 }
 
-it(`runs at most ${AT_ONCE} imports at once: the others wait their turn without a connection, then import`, async () => {
-  const held = await holdCustomerImports();
+it(`runs at most ${AT_ONCE} imports at once, one of a kind: the others wait their turn without a connection, then import`, async () => {
+  const held = await holdImports('customers', 'offers');
   const most = { open: 0 };
-  let answers: ReturnType<typeof importCustomers>[] = [];
+  let answers: Promise<{ errors?: readonly GraphQLFormattedError[]; data?: unknown }>[] = [];
   try {
-    answers = ['B-1', 'B-2', 'B-3', 'B-4', 'B-5', 'B-6'].map(importCustomers);
-    // Two imports connected and wait at their turn; the four others hold no connection meanwhile.
+    answers = [...['B-1', 'B-2', 'B-3'].map(importCustomers), ...['B-OFF-1', 'B-OFF-2', 'B-OFF-3'].map(importOffer)];
+    // One import of each kind connected and waits at its turn; the four others hold no connection meanwhile.
     await until((seen) => seen.waiting >= AT_ONCE, most);
     const settle = Date.now() + 1_000;
     while (Date.now() < settle) await until(() => true, most);
     expect(await importConnections()).toEqual({ open: AT_ONCE, waiting: AT_ONCE });
+    const { rows } = await db.query<{ kind: string }>(`select application_name as kind from pg_stat_activity where datname = current_database() and application_name like 'import %' order by 1`);
+    expect(rows.map((r) => r.kind)).toEqual(['import customers', 'import offers']);
   } finally {
     await held.release();
   }
   const results = await Promise.all(answers);
-  expect(results.map((r) => [r.errors, r.data?.importCsv.inserted])).toEqual(Array.from({ length: 6 }, () => [undefined, 1]));
+  expect(results.map((r) => r.errors)).toEqual(Array.from({ length: 6 }, () => undefined));
   expect(most.open).toBe(AT_ONCE);
   await until((seen) => seen.open === 0, most);
 });
 
-it(`refuses an import that waited ${WAIT_SECONDS} s without a place: UNAVAILABLE, IMPORT_BUSY, retry: true, nothing written`, async () => {
+it('lets an import of another kind run while two of one kind wait for each other: they take turns before a place', async () => {
   const held = await holdCustomerImports();
   const most = { open: 0 };
-  let running: ReturnType<typeof importCustomers>[] = [];
+  let customers: ReturnType<typeof importCustomers>[] = [];
   try {
-    running = ['C-1', 'C-2'].map(importCustomers);
+    customers = ['F-1', 'F-2'].map(importCustomers);
+    await until((seen) => seen.waiting >= 1, most);
+    // The second customers import waits for its kind's turn without a place: the offers import takes the other one at once.
+    const started = Date.now();
+    const offer = await withinTime(importOffer('F-OFF'), (WAIT_SECONDS + 5) * 1000, 'the offers import answered');
+    expect(offer.errors).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(WAIT_SECONDS * 1000);
+    expect(most.open).toBeLessThanOrEqual(2);
+  } finally {
+    await held.release();
+  }
+  expect((await Promise.all(customers)).map((r) => r.data?.importCsv.inserted)).toEqual([1, 1]);
+});
+
+it(`refuses an import that waited ${WAIT_SECONDS} s without a place: UNAVAILABLE, IMPORT_BUSY, retry: true, nothing written`, async () => {
+  const held = await holdImports('customers', 'offers');
+  const most = { open: 0 };
+  let running: Promise<{ errors?: readonly GraphQLFormattedError[]; data?: { importCsv: { inserted: number } } | null }>[] = [];
+  try {
+    // Both places taken (one import of each kind, waiting at its turn): an import of a third kind waits for a place.
+    running = [importCustomers('C-1'), importOffer('C-OFF-1')];
     await until((seen) => seen.waiting >= AT_ONCE, most);
     const started = Date.now();
-    const late = await withinTime(importCustomers('C-3'), (WAIT_SECONDS + 5) * 1000, 'the import answered');
+    const costs = `cost_ref,customer_ref,occurred_at,kind,amount\nC-COST-1,C-1,2026-01-01,support_minutes,1.00\n`;
+    const late = await withinTime(stack.gql(ImportCsvDocument, { input: { kind: 'Costs', csv: costs, mode: 'AllOrNothing' } }, Role.Admin), (WAIT_SECONDS + 5) * 1000, 'the import answered');
     expect(Date.now() - started).toBeGreaterThanOrEqual(WAIT_SECONDS * 1000 - 100);
     expect(late.data).toBeNull();
     expect(late.errors).toEqual([
       expect.objectContaining<Partial<GraphQLFormattedError>>({
-        message: expect.stringContaining(`waited ${WAIT_SECONDS} s for one of the ${AT_ONCE} import places`),
+        message: expect.stringContaining(`waited ${WAIT_SECONDS} s for its turn among the ${AT_ONCE} import places`),
         extensions: { code: 'UNAVAILABLE', reason: 'IMPORT_BUSY', retry: true, importsAtOnce: AT_ONCE },
       }),
     ]);
@@ -117,7 +143,7 @@ it(`refuses an import that waited ${WAIT_SECONDS} s without a place: UNAVAILABLE
     await held.release();
   }
   expect((await Promise.all(running)).map((r) => r.data?.importCsv.inserted)).toEqual([1, 1]);
-  expect((await db.query(`select external_ref from customer where external_ref like 'C-%' order by 1`)).rows.map((r) => r.external_ref)).toEqual(['C-1', 'C-2']);
+  expect((await db.query(`select count(*)::int as n from cost_entry where external_ref = 'C-COST-1'`)).rows[0].n).toBe(0);
 });
 
 it(`refuses an import at once while ${IMPORTS_WAITING} wait already, rather than queueing requests without end`, async () => {
@@ -125,13 +151,14 @@ it(`refuses an import at once while ${IMPORTS_WAITING} wait already, rather than
   const most = { open: 0 };
   let queued: ReturnType<typeof importCustomers>[] = [];
   try {
-    queued = Array.from({ length: AT_ONCE + IMPORTS_WAITING }, (_, i) => importCustomers(`D-${i + 1}`));
-    await until((seen) => seen.waiting >= AT_ONCE, most);
+    // One import of customers runs (waiting at its turn), the others of its kind wait for theirs without a place.
+    queued = Array.from({ length: 1 + IMPORTS_WAITING }, (_, i) => importCustomers(`D-${i + 1}`));
+    await until((seen) => seen.waiting >= 1, most);
     const started = Date.now();
     const late = await withinTime(importCustomers('D-late'), (WAIT_SECONDS + 5) * 1000, 'the import answered');
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(late.errors?.[0]).toMatchObject({ message: expect.stringContaining(`${IMPORTS_WAITING} waiting for their turn already`), extensions: { code: 'UNAVAILABLE', reason: 'IMPORT_BUSY', retry: true } });
-    expect(most.open).toBe(AT_ONCE);
+    expect(late.errors?.[0]).toMatchObject({ message: expect.stringContaining(`${IMPORTS_WAITING} more wait for their turn already`), extensions: { code: 'UNAVAILABLE', reason: 'IMPORT_BUSY', retry: true } });
+    expect(most.open).toBe(1);
   } finally {
     await held.release();
   }

@@ -22,7 +22,7 @@ import { UNSUBSCRIBE_ACTOR, UNSUBSCRIBE_PATH } from '../domain/messages/unsubscr
 import type { Policies } from '../domain/policies/index.js';
 import { CustomerException, CustomerExceptionCode } from '../services/customers/customer.exception.js';
 import { createServices } from '../services/index.js';
-import { importPlaces } from '../services/import/import.service.js';
+import { ImportPlaces } from '../services/import/import.service.js';
 import { OperationsStatusService } from '../services/operations/operations-status.service.js';
 import { TemporalCampaignEngine } from '../temporal/temporal-campaign-engine.js';
 import { TemporalScoringEngine } from '../temporal/temporal-scoring-engine.js';
@@ -179,7 +179,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   };
   const authFailures = config.api.authFailuresPerMinute > 0 ? limitFailedAuthentications(config.api.authFailuresPerMinute, { store: rateLimitStore(), logger, knownKey: (req) => keys.knownAtOnce(req.headers.authorization) }) : null;
   // The process's import places, shared by every request: an import opens its connection once its turn came.
-  const imports = importPlaces(config.api.importsAtOnce, config.api.importWaitMs);
+  const imports = new ImportPlaces(config.api.importsAtOnce, config.api.importWaitMs);
   const missingKey = () => new AuthException(AuthExceptionCode.MissingCredentials, 'Send an API key: Authorization: Bearer <key>');
   const contextFor = async (authorization?: string, request?: express.Request): Promise<GraphQLContext> => {
     // Over HTTP, a request without a key fails as a whole (401), as one with a wrong key does: every operation needs one.

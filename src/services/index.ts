@@ -5,7 +5,7 @@ import { ApiKeyService } from './auth/api-key.service.js';
 import { InvoiceService } from './billing/invoice.service.js';
 import { ComplaintService } from './complaints/complaint.service.js';
 import { ImportService } from './import/import.service.js';
-import type { Turns } from './common/turns.js';
+import type { ImportPlaces } from './import/import.service.js';
 import { CustomerDataExportService } from './customers/customer-data-export.service.js';
 import { CustomerErasureService } from './customers/customer-erasure.service.js';
 import { CustomerService } from './customers/customer.service.js';
@@ -69,7 +69,7 @@ export interface Engines {
  * (the API logs it; the nightly runs catch up). `importPlaces`: the process's import places, which outlive the unit of
  * work (the API's, `importPlaces` in the import service); none: imports connect at once.
  */
-export function createServices(em: EntityManager, engines: Engines, policies: Policies, onFollowUpFailed?: FollowUpFailureReporter, importPlaces?: Turns) {
+export function createServices(em: EntityManager, engines: Engines, policies: Policies, onFollowUpFailed?: FollowUpFailureReporter, importPlaces?: ImportPlaces) {
   const audit = new AuditService();
   const scores = new ScoreService(em);
   const orders = new OrderService(em);

@@ -22,8 +22,7 @@ export class Turns {
     readonly maxWaitMs: number | null = null,
   ) {
     if (!Number.isInteger(atOnce) || atOnce < 1) throw new RangeError(`at least one place, got ${atOnce}`);
-    const semaphore = new Semaphore(atOnce);
-    this.places = maxWaitMs === null ? semaphore : withTimeout(semaphore, maxWaitMs);
+    this.places = new Semaphore(atOnce);
   }
 
   /** How many run now. */
@@ -39,20 +38,21 @@ export class Turns {
   /**
    * Runs `work` in a place, now or once one is free; the place is freed when it settles, whatever its outcome.
    * Refused at once (thrown, not a rejected promise) when `waiting` wait already; rejected with the refusal when the wait
-   * runs past `maxWaitMs`, `work` never started.
+   * runs past `maxWaitMs` (this call's, else the one given at construction), `work` never started.
    */
-  take<T>(work: () => Promise<T>): Promise<T> {
+  take<T>(work: () => Promise<T>, maxWaitMs: number | null = this.maxWaitMs): Promise<T> {
     // The semaphore takes a free place at once (synchronously): only a take that finds none waits.
     const waits = this.places.isLocked();
     if (waits && this.waiters >= this.waiting) throw this.refuse('too-many-waiting');
-    return this.run(work, waits);
+    return this.run(work, waits, maxWaitMs);
   }
 
-  private async run<T>(work: () => Promise<T>, waits: boolean): Promise<T> {
+  private async run<T>(work: () => Promise<T>, waits: boolean, maxWaitMs: number | null): Promise<T> {
     if (waits) this.waiters++;
     let release: () => void;
     try {
-      [, release] = await this.places.acquire();
+      // A wait that runs out is let go of: a place it gets later is handed on at once (async-mutex's withTimeout).
+      [, release] = await (maxWaitMs === null ? this.places : withTimeout(this.places, maxWaitMs)).acquire();
     } catch (error) {
       throw error === E_TIMEOUT ? this.refuse('waited-too-long') : error;
     } finally {

@@ -83,21 +83,41 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * The import places of one API process: at most `atOnce` imports hold a connection of their own at once, the
- * others (at most IMPORTS_WAITING) wait without one, each at most `maxWaitMs`; beyond, IMPORT_BUSY. Each import
- * opens its connection outside the API's pool and holds it while it takes its turn among imports of its kind:
- * unbounded, clients retrying after their HTTP timeout or integration jobs pushing in parallel filled
- * PostgreSQL's max_connections, and every other process's connections (the worker's, migrate's) failed with them.
+ * others (at most IMPORTS_WAITING) wait without one, each at most `maxWaitMs` in all; beyond, IMPORT_BUSY. Each import
+ * opens its connection outside the API's pool: unbounded, clients retrying after their HTTP timeout or integration jobs
+ * pushing in parallel filled PostgreSQL's max_connections, and every other process's connections (the worker's,
+ * migrate's) failed with them. Imports of one kind take turns (they do from their checks to their commit anyway) before
+ * they take a place, so two files of one kind never hold two places while one waits for the other, keeping an import of
+ * another kind out.
  */
-export function importPlaces(atOnce: number, maxWaitMs: number): Turns {
-  const refuse = (why: Refusal) =>
-    new ImportException(
-      ImportExceptionCode.Busy,
-      why === 'too-many-waiting'
-        ? `${atOnce} imports are running and ${IMPORTS_WAITING} waiting for their turn already; nothing was written: try again shortly`
-        : `The import waited ${maxWaitMs / 1000} s for one of the ${atOnce} import places without getting one (other imports are running); nothing was written: try again shortly`,
-      { retry: true, importsAtOnce: atOnce },
-    );
-  return new Turns(atOnce, IMPORTS_WAITING, refuse, maxWaitMs);
+export class ImportPlaces {
+  private readonly places: Turns;
+  private readonly kinds = new Map<string, Turns>();
+
+  constructor(
+    readonly atOnce: number,
+    readonly maxWaitMs: number,
+  ) {
+    this.places = new Turns(atOnce, IMPORTS_WAITING, (why) => this.busy(why), maxWaitMs);
+  }
+
+  /** `work` once its kind's turn and then a place came, within `maxWaitMs` in all. */
+  take<T>(kind: string, work: () => Promise<T>): Promise<T> {
+    const turn = this.kinds.get(kind) ?? this.kinds.set(kind, new Turns(1, IMPORTS_WAITING, (why) => this.busy(why, kind), this.maxWaitMs)).get(kind)!;
+    const started = Date.now();
+    return turn.take(() => this.places.take(work, Math.max(0, this.maxWaitMs - (Date.now() - started))));
+  }
+
+  /** IMPORT_BUSY: too many wait for a place (or, `kind` given, for their kind's turn), or this one waited its longest. */
+  private busy(why: Refusal, kind?: string): ImportException {
+    const message =
+      why === 'waited-too-long'
+        ? `The import waited ${this.maxWaitMs / 1000} s for its turn among the ${this.atOnce} import places without getting one (other imports are running); nothing was written: try again shortly`
+        : kind
+          ? `An import of ${kind} is running and ${IMPORTS_WAITING} more wait for their turn already; nothing was written: try again shortly`
+          : `${this.atOnce} imports are running and ${IMPORTS_WAITING} waiting for their turn already; nothing was written: try again shortly`;
+    return new ImportException(ImportExceptionCode.Busy, message, { retry: true, importsAtOnce: this.atOnce });
+  }
 }
 
 export interface ImportOptions {
@@ -178,7 +198,7 @@ export class ImportService {
       complaintsReceived?: (complaints: { customerId: string; topic: string }[]) => Promise<unknown>;
     } = {},
     /** The process's import places (`importPlaces`: the API's); none: every import connects at once (the command line runs one). */
-    private readonly places: Turns | null = null,
+    private readonly places: ImportPlaces | null = null,
     /** The deployment's currency (`CURRENCY`), every amount's, unless the database records another (the one its amounts are in): a line whose `currency` column names another is refused. */
     private readonly currency: string = moneyPolicy.currency,
   ) {}
@@ -304,7 +324,7 @@ export class ImportService {
    * `rowWord`: what the refusals call a staged row (a file's `line`, a list's `row`), as the caller numbers them.
    */
   private async run(spec: ImportSpec, options: ImportOptions, rowWord: RowWord, stage: (client: pg.Client) => Promise<Staged>): Promise<ImportReport> {
-    return this.places ? this.places.take(() => this.runOnConnection(spec, options, rowWord, stage)) : this.runOnConnection(spec, options, rowWord, stage);
+    return this.places ? this.places.take(spec.kind, () => this.runOnConnection(spec, options, rowWord, stage)) : this.runOnConnection(spec, options, rowWord, stage);
   }
 
   /** Stage (by the caller), validate, then merge or roll back: one transaction on a connection of its own. */
