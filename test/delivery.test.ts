@@ -301,7 +301,7 @@ it('holds back for good a reminder held for quiet hours whose invoice was paid m
   expect(await deliver(morning)).toMatchObject({ suppressed: 1 });
   expect(await message('fair-9/reminder-1')).toMatchObject({ sentAt: null, suppressedAt: inRound(morning), suppressedReason: INVOICE_PAID });
   expect(await message('fair-9/thank-you')).toMatchObject({ sentAt: inRound(morning) });
-  expect(received.filter((m) => m.to.includes('kenji@example.com')).map((m) => m.raw.match(/Subject: (.*)/)?.[1])).toEqual(['Thank you']);
+  expect(received.filter((m) => m.to.includes('kenji@example.com')).map((m) => m.raw.match(/Subject: (.*)/)?.[1])).toEqual([`Thank you for paying invoice ${invoice.id.slice(0, 8)}`]);
 });
 
 it('gives up on a hand-over the SMTP server does not answer in time (a minute by default; here the 1 s its URL sets): the message failed, to be tried again after the back-off', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
+import { renderMessage } from '../src/domain/messages/templates.js';
 import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy, type FairReminderState } from '../src/domain/playbooks/fair-reminder.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
@@ -115,6 +116,10 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
   const reminder = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/reminder-1` });
   const { externalRef, dueAt } = await stack.orm.em.fork().findOneOrFail(Invoice, { id: invoiceId });
   expect(reminder.payload).toMatchObject({ invoiceId, invoiceNumber: externalRef, openMinor: 7_500, dueAt, currency: 'EUR' });
+  // The thank-you names the invoice paid and its amount: nothing is open on it any more.
+  const thanks = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/thank-you` });
+  expect(thanks.payload).toMatchObject({ invoiceId, invoiceNumber: externalRef, amountMinor: 7_500, openMinor: 0, currency: 'EUR' });
+  expect(renderMessage('thank-you-payment', 'Loyal', thanks.payload, 'en', 'EUR').text).toContain(`your payment for invoice ${externalRef} (€75.00): thank you`);
   expect(await stack.orm.em.fork().findOneOrFail(PlaybookRun, { workflowId })).toMatchObject({ outcome: 'paid' });
   // Paid some days late, the one slip after eight on time does not cost the payer the loyal band (the payment rescored them).
   const loyalty = await eventually(

@@ -27,6 +27,10 @@ export function invoiceDetails(p: Payload, write: Writing, due: string): string 
   if (typeof p.openMinor !== 'number' || typeof p.dueAt !== 'string') return '';
   return ` (${write.money(p.openMinor)}, ${due} ${write.day(p.dueAt)})`;
 }
+/** The invoice a payment settled, with its amount when the message carries it ("INV-0042 (€75.00)"): a thank-you written before it did names the invoice alone. */
+export function paidInvoice(p: Payload, write: Writing): string {
+  return `${invoiceRef(p)}${typeof p.amountMinor === 'number' ? ` (${write.money(p.amountMinor)})` : ''}`;
+}
 /** A complaint topic key as words ("delivery-delay" -> "delivery delay"). */
 export const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');
 

@@ -1,4 +1,4 @@
-import { invoiceDetails, invoiceRef, offerNameIn, topicLabel as topicWords, type OfferNaming, type Writing, type Payload, type Template } from './template.js';
+import { invoiceDetails, invoiceRef, offerNameIn, paidInvoice, topicLabel as topicWords, type OfferNaming, type Writing, type Payload, type Template } from './template.js';
 
 /**
  * The messages to customers in German. Messages to the company's teams (call tasks, fix
@@ -112,5 +112,8 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Willkommen: Funktioniert alles für Sie?',
     text: `${hello(name)}willkommen, und danke, dass Sie sich für uns entschieden haben. Ist alles eingerichtet und funktioniert so, wie Sie es erwartet haben? Eine kurze Antwort genügt; wenn etwas nicht stimmt, sagen Sie es uns, und eine Person kümmert sich mit Ihnen darum.${regards}`,
   }),
-  'thank-you-payment': (name) => ({ subject: 'Vielen Dank', text: `${hello(name)}wir haben Ihre Zahlung erhalten, vielen Dank, und danke für Ihre Treue.${regards}` }),
+  'thank-you-payment': (name, p, write) => ({
+    subject: `Vielen Dank für die Zahlung der Rechnung ${invoiceRef(p)}`,
+    text: `${hello(name)}wir haben Ihre Zahlung für die Rechnung ${paidInvoice(p, write)} erhalten: vielen Dank, und danke für Ihre Treue.${regards}`,
+  }),
 };

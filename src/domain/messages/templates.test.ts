@@ -80,6 +80,20 @@ describe('message templates', () => {
     expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'abcdef12-0000' }, 'en', 'EUR').text).toContain('invoice abcdef12 is overdue');
   });
 
+  it('thanks a loyal payer for the invoice they paid, naming it and its amount, in their language', () => {
+    const paid = { invoiceId: 'abcdef12-0000', invoiceNumber: 'INV-2027-0042', amountMinor: 12_345, openMinor: 0, dueAt: '2027-01-31', currency: 'EUR' };
+    expect(renderMessage('thank-you-payment', 'Anna', paid, 'en', 'EUR')).toEqual({
+      subject: 'Thank you for paying invoice INV-2027-0042',
+      text: 'Hello Anna,\n\nwe received your payment for invoice INV-2027-0042 (€123.45): thank you, and thank you for your loyalty.\n\nKind regards',
+    });
+    expect(renderMessage('thank-you-payment', 'Anna', paid, 'de', 'EUR')).toMatchObject({
+      subject: 'Vielen Dank für die Zahlung der Rechnung INV-2027-0042',
+      text: expect.stringContaining('wir haben Ihre Zahlung für die Rechnung INV-2027-0042 (123,45\u00a0€) erhalten: vielen Dank'),
+    });
+    // One written before the thank-you carried the amount: the invoice alone.
+    expect(renderMessage('thank-you-payment', 'Anna', { invoiceId: 'abcdef12-0000' }, 'en', 'EUR').text).toContain('your payment for invoice abcdef12: thank you');
+  });
+
   it('names the fee on a standard reminder that charges one, in the currency of the amounts', () => {
     expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500 }, 'en', 'EUR').text).toMatch(/fee of €5\.00 applies/);
     expect(renderMessage('reminder-standard-3', 'Bob', { invoiceId: 'x', feeMinor: 123456 }, 'en', 'USD').text).toMatch(/fee of \$1,234\.56 applies/);

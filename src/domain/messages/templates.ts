@@ -1,5 +1,5 @@
 import { currencyProblem, formatMoney } from '../money.js';
-import { invoiceDetails, invoiceRef, offerNameIn, topicLabel, type OfferNaming, type Writing, type Payload, type RenderedText, type Template } from './template.js';
+import { invoiceDetails, invoiceRef, offerNameIn, paidInvoice, topicLabel, type OfferNaming, type Writing, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
 type ProposalPayload = OfferNaming & { kind?: string; tier?: string; offerCode?: string; discountPercent?: number };
@@ -139,7 +139,11 @@ export const templates: Record<string, Template> = {
           text: `${name} joined recently and has not confirmed that everything works. Please call and ask how the start went, before a small problem makes them leave quietly.`,
         };
   },
-  'thank-you-payment': (name) => ({ subject: 'Thank you', text: `Hello ${name},\n\nwe received your payment, thank you, and thank you for your loyalty.\n\nKind regards` }),
+  // Named as every reminder names it: a customer with several invoices knows which one the thanks are for.
+  'thank-you-payment': (name, p, write) => ({
+    subject: `Thank you for paying invoice ${invoiceRef(p)}`,
+    text: `Hello ${name},\n\nwe received your payment for invoice ${paidInvoice(p, write)}: thank you, and thank you for your loyalty.\n\nKind regards`,
+  }),
 };
 
 /** Messages to customers by language (the primary subtag of their language tag); English for any other. */

@@ -133,7 +133,8 @@ export class FairReminderSteps {
  * The invoice as a message names it: the company's invoice number (its reference in the
  * billing system), what is still open on it and its due day, so the customer knows which one is meant.
  */
-async function invoiceNamed(em: EntityManager, invoice: Invoice): Promise<{ invoiceId: string; invoiceNumber: string | null; openMinor: number; dueAt: string }> {
+async function invoiceNamed(em: EntityManager, invoice: Invoice): Promise<{ invoiceId: string; invoiceNumber: string | null; amountMinor: number; openMinor: number; dueAt: string }> {
   const [{ open }] = await em.execute<{ open: string }[]>(`select ${outstandingMinorSql('i')} as open from invoice i where i.id = ?`, [invoice.id]);
-  return { invoiceId: invoice.id, invoiceNumber: invoice.externalRef ?? null, openMinor: Number(open), dueAt: invoice.dueAt };
+  // The invoice's amount as well: once paid nothing is open, and the thank-you names what was paid.
+  return { invoiceId: invoice.id, invoiceNumber: invoice.externalRef ?? null, amountMinor: invoice.amountMinor, openMinor: Number(open), dueAt: invoice.dueAt };
 }
