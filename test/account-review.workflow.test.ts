@@ -178,6 +178,8 @@ it("holds back a proposal still queued for the customer's quiet hours once they 
 it('proposes a cheaper tier first, and offboards a still loss-making account only after an admin approves, with notice and the data export', async () => {
   // Premium: margin 100.00 + fee 60.00, support 300.00, returns 50.00: -190.00; on basic (no fee, a quarter of the support): -25.00.
   const customerId = await account('Ivo', { band: 'loss-making', returnsMinor: 5_000 });
+  const customerRef = `CRM-Ivo-${customerId.slice(0, 8)}`;
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { externalRef: customerRef });
   const workflowId = accountReviewWorkflowId(customerId);
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
 
@@ -255,6 +257,12 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   expect(dataMail.attachments).toEqual([{ filename: expect.stringMatching(/^customer-data-\d{4}-\d{2}-\d{2}\.json$/), contentType: 'application/json', content: expect.any(String) }]);
   expect(JSON.parse(dataMail.attachments![0].content)).toEqual(exported.document);
   expect(await outboxSteps(workflowId)).toEqual(['data-export', 'final-invoice', 'notice', 'proposal', 'proposal-confirmed', 'switch-help']);
+  // The help to switch carries what it promises: the day the contract ended and the customer's reference with us.
+  const switchHelp = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/switch-help` });
+  expect(switchHelp.payload).toEqual({ noticeEndsAt: expect.any(String), noticeEndsOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), customerRef });
+  const switchMail = delivered.find((m) => m.idempotencyKey === `${workflowId}/switch-help`)!.text;
+  expect(switchMail).toContain(`- Your customer reference with us: ${customerRef}.`);
+  expect(switchMail).toMatch(/- Our contract ends on \d{1,2} \w+ \d{4}\./);
   const audit = await sql<{ action: string; actor: string }>`select action, actor from audit_entry where entity_id = ${customerId} order by action`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows.map((a) => a.action)).toEqual(expect.arrayContaining(['customer.service-tier', 'customer.offboarding', 'customer.offboarded']));
   expect(audit.rows.find((a) => a.action === 'customer.offboarding')!.actor).toMatch(/^admin:/);

@@ -35,6 +35,21 @@ const GERMAN_TOPICS: Readonly<Record<string, string>> = {
   'app-login': 'Anmeldung in der App',
 };
 const topicLabel = (p: Payload) => GERMAN_TOPICS[String(p.topic ?? '')] ?? topicWords(p);
+/** Was ein Kunde mit Kündigung für den Wechsel braucht (wie im Englischen); eine ältere Nachricht ohne den Tag sagt nur, was sie kann. */
+const switchHelp = (p: Payload, write: Writing) => {
+  const endsOn = typeof p.noticeEndsOn === 'string' ? write.day(p.noticeEndsOn) : null;
+  if (!endsOn) return 'antworten Sie auf diese Nachricht, und eine Person hilft Ihnen bei jedem Schritt des Wechsels zu einem anderen Anbieter: bei Ihrer Schlussrechnung, Ihren Daten und allem, was Ihr neuer Anbieter von uns braucht.';
+  return [
+    'hier ist, was Sie für den Wechsel zu einem anderen Anbieter brauchen:',
+    '',
+    ...(typeof p.customerRef === 'string' && p.customerRef ? [`- Ihre Kundennummer bei uns: ${p.customerRef}. Nennen Sie sie uns, und Ihrem neuen Anbieter, falls er danach fragt.`] : []),
+    `- Unser Vertrag endet am ${endsOn}. Bis dahin läuft alles wie gewohnt weiter, sodass Ihr neuer Anbieter ab diesem Tag übernehmen kann.`,
+    `- Ihre Schlussrechnung umfasst unsere Leistungen bis zum ${endsOn}, ohne Abschlussgebühr; unsere Buchhaltung schickt sie Ihnen nach diesem Tag.`,
+    `- Ihre Daten: Wenn der Vertrag am ${endsOn} endet, schicken wir Ihnen per E-Mail eine Datei (JSON) mit allem, was wir über Sie gespeichert haben, darunter Ihre Angaben, Bestellungen, Rechnungen und Zahlungen, Beschwerden und die Nachrichten, die wir Ihnen geschickt haben.`,
+    '',
+    'Wenn Sie für den Wechsel noch etwas brauchen, antworten Sie auf diese Nachricht: Eine Person hilft Ihnen bei jedem Schritt.',
+  ].join('\n');
+};
 const hello = (name: string) => `Guten Tag ${name},\n\n`;
 const regards = '\n\nFreundliche Grüße';
 
@@ -92,10 +107,7 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Unser Vertrag endet',
     text: `${hello(name)}wir haben entschieden, unseren Vertrag zum ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))} zu beenden. Wir haben uns angesehen, wie Sie unseren Service nutzen und was er uns kostet, und keine Änderung gefunden, die für beide Seiten passt; das tut uns leid. Bis dahin läuft alles wie gewohnt weiter. Wir helfen Ihnen beim Wechsel, schicken eine Schlussrechnung ohne Abschlussgebühr und geben Ihnen alle Ihre Daten.\n\nWenn Sie darüber sprechen möchten oder glauben, dass wir uns geirrt haben, antworten Sie auf diese Nachricht, und eine Person meldet sich bei Ihnen.${regards}`,
   }),
-  'offboarding-switch-help': (name) => ({
-    subject: 'Hilfe beim Wechsel',
-    text: `${hello(name)}hier ist, was Sie für den Wechsel zu einem anderen Anbieter brauchen; antworten Sie, und eine Person hilft Ihnen bei jedem Schritt.${regards}`,
-  }),
+  'offboarding-switch-help': (name, p, write) => ({ subject: 'Hilfe beim Wechsel', text: `${hello(name)}${switchHelp(p, write)}${regards}` }),
   'offboarding-withdrawn': (name, p, write) => ({
     subject: 'Unser Vertrag läuft weiter',
     text: `${hello(name)}bitte betrachten Sie unsere Mitteilung, dass unser Vertrag zum ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))} endet, als gegenstandslos: Er läuft weiter wie bisher, und für Sie ändert sich nichts. Bei Fragen antworten Sie einfach, und eine Person meldet sich.${regards}`,

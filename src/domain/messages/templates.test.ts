@@ -113,6 +113,25 @@ describe('message templates', () => {
     expect(de).toMatch(/eine Person meldet sich bei Ihnen/);
   });
 
+  it('gives a customer under notice what it promises for the switch: their reference, the end day, the final invoice, the data export and a person, in each language', () => {
+    const notice = { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31', customerRef: 'CRM-004211' };
+    const en = renderMessage('offboarding-switch-help', 'Grace', notice, 'en', 'EUR').text;
+    expect(en).toContain('here is what you need to move to another provider:\n\n- Your customer reference with us: CRM-004211.');
+    expect(en).toContain('- Our contract ends on 31 January 2027.');
+    expect(en).toContain('- Your final invoice covers our service up to 31 January 2027, with no closing fee; our billing team sends it after that day.');
+    expect(en).toContain('- Your data: when the contract ends on 31 January 2027, we e-mail you a file (JSON) with everything we stored about you');
+    expect(en).toContain('reply to this message: a person will help you with every step.');
+    const de = renderMessage('offboarding-switch-help', 'Grete', notice, 'de', 'EUR').text;
+    expect(de).toContain('- Ihre Kundennummer bei uns: CRM-004211.');
+    expect(de).toContain('- Ihre Schlussrechnung umfasst unsere Leistungen bis zum 31. Januar 2027, ohne Abschlussgebühr');
+    expect(de).toContain('- Ihre Daten: Wenn der Vertrag am 31. Januar 2027 endet, schicken wir Ihnen per E-Mail eine Datei (JSON)');
+    // Without a reference on record, no line for it.
+    expect(renderMessage('offboarding-switch-help', 'Grace', { ...notice, customerRef: null }, 'en', 'EUR').text).not.toMatch(/reference/);
+    // One queued before it carried the day does not say "here is" and then nothing: it says a person helps.
+    for (const locale of ['en', 'de']) expect(renderMessage('offboarding-switch-help', 'Grace', {}, locale, 'EUR').text).not.toMatch(/here is|hier ist/);
+    expect(renderMessage('offboarding-switch-help', 'Grace', {}, 'en', 'EUR').text).toContain('reply to this message and a person will help you with every step of switching');
+  });
+
   it('writes a day as the language writes it, day first', () => {
     expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'en', 'EUR').text).toMatch(/end our contract on 31 January 2027\./);
     expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'de-AT', 'EUR').text).toMatch(/Vertrag zum 31\. Januar 2027 zu beenden/);

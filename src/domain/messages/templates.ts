@@ -18,6 +18,25 @@ const proposalText = (p: Payload) => {
 /** Why an offboarding notice did not reach the customer, as a team reads it (the run's category). */
 const noticeUndelivered = (p: Payload) =>
   ({ 'held-back': 'held back before it went', refused: 'refused for good by the mail server', interrupted: 'its hand-over was interrupted: it may have gone out', 'given-up': 'delivery gave up on it', 'not-sent': 'not sent by the end of the notice' } as Record<string, string>)[String(p.undelivered)] ?? String(p.undelivered ?? 'not sent');
+/**
+ * What a customer under notice needs to switch: their reference with us, the day the contract ends, what the final
+ * invoice and the data export hold and when they come, and a person to ask. One queued before it carried the day says
+ * only what it can: a person helps.
+ */
+const switchHelp = (p: Payload, write: Writing) => {
+  const endsOn = typeof p.noticeEndsOn === 'string' ? write.day(p.noticeEndsOn) : null;
+  if (!endsOn) return 'reply to this message and a person will help you with every step of switching to another provider: your final invoice, your data, and whatever your new provider asks of us.';
+  return [
+    'here is what you need to move to another provider:',
+    '',
+    ...(typeof p.customerRef === 'string' && p.customerRef ? [`- Your customer reference with us: ${p.customerRef}. Quote it to us, and to your new provider if they ask for it.`] : []),
+    `- Our contract ends on ${endsOn}. Until then everything continues as usual, so your new provider can take over from that day.`,
+    `- Your final invoice covers our service up to ${endsOn}, with no closing fee; our billing team sends it after that day.`,
+    `- Your data: when the contract ends on ${endsOn}, we e-mail you a file (JSON) with everything we stored about you, including your details, orders, invoices and payments, complaints, and the messages we sent you.`,
+    '',
+    'If you need anything else for the switch, reply to this message: a person will help you with every step.',
+  ].join('\n');
+};
 /** The invoice as the customer knows it, with what is open and its due day. */
 const invoice = (p: Payload, write: Writing) => `invoice ${invoiceRef(p)}${invoiceDetails(p, write, 'due')}`;
 const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${write.money(Number(p.feeMinor))} applies.` : '');
@@ -90,7 +109,7 @@ export const templates: Record<string, Template> = {
     // Why, in the customer's terms, and how to object: a person decided it, and a person answers before the day.
     text: `Hello ${name},\n\nwe have decided to end our contract on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}. We looked at how you use our service and what it costs us to provide, and we have not found a change to it that works for both of us; we are sorry. Until then everything continues as usual. We will help you switch, send a final invoice without any closing fee, and give you all your data.\n\nIf you would like to talk about it, or think we got something wrong, reply to this message and a person will get back to you.\n\nKind regards`,
   }),
-  'offboarding-switch-help': (name) => ({ subject: 'Help with switching', text: `Hello ${name},\n\nhere is what you need to move to another provider; reply and a person will help you with every step.\n\nKind regards` }),
+  'offboarding-switch-help': (name, p, write) => ({ subject: 'Help with switching', text: `Hello ${name},\n\n${switchHelp(p, write)}\n\nKind regards` }),
   'account-offer-accepted': (name, p) => {
     const proposal = p.proposal as ProposalPayload | undefined;
     // An offer without a discount is only a move to another tier: billing has no price to apply, only the tier to bill.

@@ -208,7 +208,9 @@ export class AccountReviewSteps {
       // The day the letter names is the customer's own (noticeEndsOn): the run offboards them at noticeEndsAt.
       const noticeEndsOn = noticeEndDay(input.noticeEndsAt, customer.timeZone);
       await this.outbox.enqueueStep(em, input, 'notice', { channel: MessageChannel.Email, template: 'offboarding-notice', payload: { noticeEndsAt: input.noticeEndsAt, noticeEndsOn } });
-      await this.outbox.enqueueStep(em, input, 'switch-help', { channel: MessageChannel.Email, template: 'offboarding-switch-help', payload: {} });
+      // What they need to switch: their reference with us and the day it all ends (the final invoice, the data export).
+      const switchHelp = { noticeEndsAt: input.noticeEndsAt, noticeEndsOn, customerRef: customer.externalRef ?? null };
+      await this.outbox.enqueueStep(em, input, 'switch-help', { channel: MessageChannel.Email, template: 'offboarding-switch-help', payload: switchHelp });
       return 'notice-given';
     });
   }
