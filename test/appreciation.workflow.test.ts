@@ -30,7 +30,7 @@ beforeAll(async () => {
   // The API and the worker (its sweeps) are both given it.
   stack = await startTestStack({ policies: { appreciation: policy } });
   const em = stack.orm.em.fork();
-  em.create(Offer, { code: 'WELCOME20', name: 'Welcome', audience: OfferAudience.NewCustomers, discountPercent: 20, validFrom: '2020-01-01' });
+  em.create(Offer, { code: 'WELCOME20', name: 'Welcome', description: '20% off your first three months', audience: OfferAudience.NewCustomers, discountPercent: 20, validFrom: '2020-01-01' });
   em.create(Offer, { code: 'THANKS10', name: 'Thanks', audience: OfferAudience.ExistingCustomers, discountPercent: 10, validFrom: '2020-01-01' });
   // The biggest discount, for moving to the basic tier: no thank-you for a standard customer.
   em.create(Offer, { code: 'BASIC-SELF-SERVICE', name: 'Self-service', audience: OfferAudience.Everyone, discountPercent: 35, serviceTier: ServiceTier.Basic, validFrom: '2020-01-01' });
@@ -120,8 +120,17 @@ it('thanks silent loyal customers from the sweep, once a year, with at least the
   // would move them from standard to basic, which is no thank-you.
   // The offer as the customer reads it (this one has no end), by its code and discount: the name of an offer for new
   // customers ("Welcome", "your first three months") does not speak to one of many years.
-  expect(messages.rows).toEqual([{ template: 'appreciation', purpose: 'marketing', payload: { offerCode: 'WELCOME20', offerName: null, discountPercent: 20, offerValidUntil: null, matchedNewCustomerOffer: true } }]);
-  expect(renderMessage('appreciation', 'Sam', messages.rows[0].payload, 'en', 'EUR').text).toContain('As a thank-you, offer WELCOME20 (20% off) is yours');
+  // Its terms as new customers read them come with it: what it applies to and for how long.
+  expect(messages.rows).toEqual([
+    {
+      template: 'appreciation',
+      purpose: 'marketing',
+      payload: { offerCode: 'WELCOME20', offerName: null, discountPercent: 20, offerValidUntil: null, matchedNewCustomerOffer: true, newCustomerTerms: { name: 'Welcome', description: '20% off your first three months' } },
+    },
+  ]);
+  expect(renderMessage('appreciation', 'Sam', messages.rows[0].payload, 'en', 'EUR').text).toContain(
+    'As a thank-you, offer WELCOME20 (20% off) is yours: the best offer new customers get, on the same terms for you as for them ("Welcome: 20% off your first three months"), any period it names counted from when you first use it.',
+  );
   expect(await sweep('playbook-triggers/thanks-2')).toMatchObject({ 'silent-loyal': 0 });
   await recordHistory(appreciationWorkflowId(silent, year), 'appreciation-thanked');
 }, 60_000);

@@ -114,8 +114,11 @@ it('shows every message the playbooks write, with an example, in the language as
   const marketing = result.data!.messageTemplates.filter((t) => t.purpose === 'Marketing');
   expect(marketing.map((t) => [t.key, t.variant])).toEqual([
     ['account-proposal', 'offer'],
-    ['appreciation', null],
+    ['appreciation', 'own-offer'],
+    ['appreciation', 'new-customer-offer'],
   ]);
+  // A new customers' offer matched for a loyal customer is shown with its terms, in loyalty words.
+  expect(marketing.find((t) => t.variant === 'new-customer-offer')!.text).toContain('für Sie zu denselben Bedingungen („30 % Rabatt auf die ersten drei Monate“)');
   // An account review's proposal is shown as each goes: a cheaper tier as a service message, an offer as marketing with the link.
   const proposals = result.data!.messageTemplates.filter((t) => t.key === 'account-proposal');
   expect(proposals.map((t) => [t.variant, t.purpose])).toEqual([

@@ -69,7 +69,21 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-withdrawn': { playbook: 'account-review', audience: 'customer', tellsRunEnd: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },
   welcome: { playbook: 'welcome-check', audience: 'customer', untilRunEnds: true, example: {} },
   'welcome-follow-up': { playbook: 'welcome-check', audience: 'team', example: {} },
-  appreciation: { playbook: 'appreciation', audience: 'customer', purpose: 'marketing', example: { offerCode: 'LOYAL10', discountPercent: 10 } },
+  appreciation: {
+    playbook: 'appreciation',
+    audience: 'customer',
+    purpose: 'marketing',
+    example: { offerCode: 'LOYAL10', discountPercent: 10 },
+    // An offer for existing customers, or the best offer new customers get matched for a loyal customer: with its terms as new customers read them.
+    variants: [
+      { variant: 'own-offer', purpose: 'marketing', example: { offerCode: 'LOYAL10', discountPercent: 10 } },
+      {
+        variant: 'new-customer-offer',
+        purpose: 'marketing',
+        example: { offerCode: 'WELCOME30', offerName: null, discountPercent: 30, offerValidUntil: '2027-02-03', matchedNewCustomerOffer: true, newCustomerTerms: { name: '30% off your first three months', names: { de: '30 % Rabatt auf die ersten drei Monate' } } },
+      },
+    ],
+  },
 };
 
 /** The templates that chase payment of an invoice (reminders, call tasks, the hand-over to collections); not the thank-you. */

@@ -44,3 +44,22 @@ export interface OfferNaming {
 export function offerNameIn(offer: OfferNaming | undefined, language: string): string | undefined {
   return offer?.offerNames?.[language] ?? offer?.offerName ?? undefined;
 }
+
+/**
+ * A new customers' offer matched for a loyal customer, its terms as new customers read them: its name (and its names in
+ * other languages) and its description. A thank-you states them, so a customer of years learns what the offer applies
+ * to and for how long, not only a discount under a code named for newcomers.
+ */
+export interface NewCustomerTerms {
+  name: string;
+  names?: Readonly<Record<string, string>> | null;
+  description?: string | null;
+}
+
+/** The matched offer's terms in `language` ("30% off your first three months: …"), or undefined for a thank-you written without them. */
+export function newCustomerTermsIn(p: Payload, language: string): string | undefined {
+  const terms = p.newCustomerTerms as NewCustomerTerms | undefined;
+  if (!terms?.name) return undefined;
+  const name = terms.names?.[language] ?? terms.name;
+  return terms.description ? `${name}: ${terms.description}` : name;
+}

@@ -1,4 +1,4 @@
-import { invoiceDetails, invoiceRef, offerNameIn, paidInvoice, topicLabel as topicWords, type OfferNaming, type Writing, type Payload, type Template } from './template.js';
+import { invoiceDetails, invoiceRef, newCustomerTermsIn, offerNameIn, paidInvoice, topicLabel as topicWords, type OfferNaming, type Writing, type Payload, type Template } from './template.js';
 
 /**
  * The messages to customers in German. Messages to the company's teams (call tasks, fix
@@ -49,6 +49,14 @@ const switchHelp = (p: Payload, write: Writing) => {
     '',
     'Wenn Sie für den Wechsel noch etwas brauchen, antworten Sie auf diese Nachricht: Eine Person hilft Ihnen bei jedem Schritt.',
   ].join('\n');
+};
+/** Das Angebot eines Dankeschöns (wie im Englischen): aus den Neukundenangeboten übernommen, mit deren Bedingungen, in Worten für treue Kunden. */
+const thankYouOffer = (p: Payload, write: Writing) => {
+  if (!p.offerCode) return '';
+  const until = typeof p.offerValidUntil === 'string' ? ` bis zum ${write.day(p.offerValidUntil)}` : '';
+  const terms = newCustomerTermsIn(p, 'de');
+  if (terms) return ` Als Dankeschön gehört Ihnen ${offerText(p as OfferPayload)}${until}: das beste Angebot, das Neukunden bekommen, für Sie zu denselben Bedingungen („${terms}“), wobei jeder darin genannte Zeitraum ab Ihrer ersten Einlösung zählt.`;
+  return ` Als Dankeschön gehört Ihnen ${offerText(p as OfferPayload)}${until}, mindestens so gut wie jedes Angebot, das Neukunden für Ihren jetzigen Tarif bekommen.`;
 };
 const hello = (name: string) => `Guten Tag ${name},\n\n`;
 const regards = '\n\nFreundliche Grüße';
@@ -118,7 +126,7 @@ export const germanTemplates: Record<string, Template> = {
   }),
   appreciation: (name, p, write) => ({
     subject: 'Danke, dass Sie bei uns sind',
-    text: `${hello(name)}Sie sind seit Jahren bei uns: danke für Ihre Treue.${p.offerCode ? ` Als Dankeschön gehört Ihnen ${offerText(p as OfferPayload)}${typeof p.offerValidUntil === 'string' ? ` bis zum ${write.day(p.offerValidUntil)}` : ''}, mindestens so gut wie jedes Angebot, das Neukunden für Ihren jetzigen Tarif bekommen.` : ''}${regards}`,
+    text: `${hello(name)}Sie sind seit Jahren bei uns: danke für Ihre Treue.${thankYouOffer(p, write)}${regards}`,
   }),
   welcome: (name) => ({
     subject: 'Willkommen: Funktioniert alles für Sie?',

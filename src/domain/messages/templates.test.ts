@@ -38,6 +38,21 @@ describe('message templates', () => {
     expect(renderMessage('appreciation', 'Ada', { offerCode: 'WELCOME30', discountPercent: 30 }, 'en', 'EUR').text).toContain('As a thank-you, offer WELCOME30 (30% off) is yours, at least');
   });
 
+  it("states the terms of a new customers' offer matched for a loyal customer, in loyalty words, in the message's language", () => {
+    const matched = { offerCode: 'WELCOME30', offerName: null, discountPercent: 30, offerValidUntil: '2027-02-03', matchedNewCustomerOffer: true, newCustomerTerms: { name: '30% off your first three months', names: { de: '30 % Rabatt auf die ersten drei Monate' } } };
+    expect(renderMessage('appreciation', 'Ada', matched, 'en', 'EUR').text).toContain(
+      'As a thank-you, offer WELCOME30 (30% off) is yours until 3 February 2027: the best offer new customers get, on the same terms for you as for them ("30% off your first three months"), any period it names counted from when you first use it.',
+    );
+    expect(renderMessage('appreciation', 'Greta', matched, 'de', 'EUR').text).toContain(
+      'Als Dankeschön gehört Ihnen das Angebot WELCOME30 (30 % Rabatt) bis zum 3. Februar 2027: das beste Angebot, das Neukunden bekommen, für Sie zu denselben Bedingungen („30 % Rabatt auf die ersten drei Monate“), wobei jeder darin genannte Zeitraum ab Ihrer ersten Einlösung zählt.',
+    );
+    // Its description, where it has one, after its name.
+    const described = { ...matched, newCustomerTerms: { name: 'Welcome', description: '30% off the monthly fee for the first three months' } };
+    expect(renderMessage('appreciation', 'Ada', described, 'en', 'EUR').text).toContain('("Welcome: 30% off the monthly fee for the first three months")');
+    // A thank-you written before it carried the terms reads as then.
+    expect(renderMessage('appreciation', 'Ada', { ...matched, newCustomerTerms: undefined }, 'en', 'EUR').text).toContain('offer WELCOME30 (30% off) is yours until 3 February 2027, at least as good');
+  });
+
   it("names an offer by its name in the message's language, written out when the message is: a German reader its German name, an English one and the team the offer's own", () => {
     const proposal = { proposal: { kind: 'offer', offerCode: 'LOYAL15', offerName: 'Loyalty', offerNames: { de: 'Treuerabatt' }, discountPercent: 15 } };
     expect(renderMessage('account-proposal', 'Greta', proposal, 'de-AT', 'EUR').text).toContain('passt: „Treuerabatt“ (15 % Rabatt), Angebot LOYAL15.');

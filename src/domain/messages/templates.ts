@@ -1,5 +1,5 @@
 import { currencyProblem, formatMoney } from '../money.js';
-import { invoiceDetails, invoiceRef, offerNameIn, paidInvoice, topicLabel, type OfferNaming, type Writing, type Payload, type RenderedText, type Template } from './template.js';
+import { invoiceDetails, invoiceRef, newCustomerTermsIn, offerNameIn, paidInvoice, topicLabel, type OfferNaming, type Writing, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
 type ProposalPayload = OfferNaming & { kind?: string; tier?: string; offerCode?: string; discountPercent?: number };
@@ -14,6 +14,17 @@ const proposalText = (p: Payload) => {
   const proposal = p.proposal as ProposalPayload | undefined;
   if (proposal?.kind === 'tier-change') return `our ${proposal.tier} service`;
   return `${offerText(proposal)}${proposal?.tier ? `, with a move to our ${proposal.tier} service` : ''}`;
+};
+/**
+ * The offer a thank-you gives: by its name, or, matched from new customers' offers, with the terms new customers read
+ * (what it applies to, for how long), in loyalty words: the same terms, any period counted from the customer's first use.
+ */
+const thankYouOffer = (p: Payload, write: Writing) => {
+  if (!p.offerCode) return '';
+  const until = typeof p.offerValidUntil === 'string' ? ` until ${write.day(p.offerValidUntil)}` : '';
+  const terms = newCustomerTermsIn(p, 'en');
+  if (terms) return ` As a thank-you, ${offerText(p as ProposalPayload)} is yours${until}: the best offer new customers get, on the same terms for you as for them ("${terms}"), any period it names counted from when you first use it.`;
+  return ` As a thank-you, ${offerText(p as ProposalPayload)} is yours${until}, at least as good as any offer new customers get on your current service.`;
 };
 /** Why an offboarding notice did not reach the customer, as a team reads it (the run's category). */
 const noticeUndelivered = (p: Payload) =>
@@ -140,7 +151,7 @@ export const templates: Record<string, Template> = {
   }),
   appreciation: (name, p, write) => ({
     subject: 'Thank you for being with us',
-    text: `Hello ${name},\n\nyou have been with us for years: thank you for your loyalty.${p.offerCode ? ` As a thank-you, ${offerText(p as ProposalPayload)} is yours${typeof p.offerValidUntil === 'string' ? ` until ${write.day(p.offerValidUntil)}` : ''}, at least as good as any offer new customers get on your current service.` : ''}\n\nKind regards`,
+    text: `Hello ${name},\n\nyou have been with us for years: thank you for your loyalty.${thankYouOffer(p, write)}\n\nKind regards`,
   }),
   welcome: (name) => ({
     subject: 'Welcome: is everything working for you?',
