@@ -195,7 +195,16 @@ it('gives a loyal customer a gesture for the trouble', async () => {
   await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator);
   const done = await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'fixed-with-gesture', escalations: 0 });
-  expect((await outbox(fixIssueWorkflowId(customerId, 'delivery-delay'))).map((m) => m[0])).toEqual(['acknowledged', 'check-back', 'fix-case-opened', 'fixed-1', 'gesture']);
+  const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');
+  expect((await outbox(workflowId)).map((m) => m[0])).toEqual(['acknowledged', 'check-back', 'fix-case-opened', 'fixed-1', 'gesture', 'gesture-billing']);
+  // The promise is one someone keeps: billing gets the task, naming the policy's goodwill amount the customer is told.
+  const gesture = async (step: string) => (await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/${step}` })).payload;
+  const goodwill = { topic: 'delivery-delay', goodwillMinor: policy.gestureGoodwillMinor, currency: 'EUR' };
+  expect(await gesture('gesture')).toEqual(goodwill);
+  expect(await gesture('gesture-billing')).toEqual(goodwill);
+  expect((await outbox(workflowId)).find((m) => m[0] === 'gesture-billing')).toEqual(['gesture-billing', 'issue-gesture-billing', 'call']);
+  expect(renderMessage('issue-gesture', 'Cem', goodwill, 'en', 'EUR').text).toContain('Your next order is on us up to €25.00.');
+  expect(renderMessage('issue-gesture-billing', 'Cem', goodwill, 'en', 'EUR').text).toContain('please credit their next order up to €25.00');
 }, 60_000);
 
 it('gives no gesture to a loyal customer who has left by the check-back: nothing to spend "your next order is on us" on', async () => {

@@ -56,7 +56,9 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'issue-fixed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-check-back': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-fix-confirmed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
-  'issue-gesture': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
+  'issue-gesture': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic, goodwillMinor: 2_500, currency: 'EUR' } },
+  // Billing's task to honour the gesture: the customer's next order free up to the goodwill amount they were told.
+  'issue-gesture-billing': { playbook: 'fix-issue', audience: 'team', example: { topic: issue.topic, goodwillMinor: 2_500, currency: 'EUR' } },
   'account-proposal': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: proposals },
   'account-proposal-confirmed': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: [proposals[0], { ...proposals[1], purpose: 'service' }] },
   'offboarding-notice': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },

@@ -102,9 +102,9 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Danke für Ihre Rückmeldung',
     text: `${hello(name)}danke, dass Sie uns gesagt haben, dass „${topicLabel(p)}“ jetzt funktioniert. Sollte es je wiederkommen, antworten Sie auf diese Nachricht, und wir kümmern uns sofort darum.${regards}`,
   }),
-  'issue-gesture': (name) => ({
+  'issue-gesture': (name, p, write) => ({
     subject: 'Ein kleines Dankeschön für Ihre Geduld',
-    text: `${hello(name)}danke, dass Sie uns trotz der Schwierigkeiten treu geblieben sind. Ihre nächste Bestellung geht bis zum üblichen Kulanzbetrag auf uns.${regards}`,
+    text: `${hello(name)}danke, dass Sie uns trotz der Schwierigkeiten treu geblieben sind. Ihre nächste Bestellung geht ${typeof p.goodwillMinor === 'number' ? `bis zu ${write.money(p.goodwillMinor)}` : 'bis zum üblichen Kulanzbetrag'} auf uns.${regards}`,
   }),
   'account-proposal': (name, p) => ({
     subject: 'Was besser zu Ihrer Nutzung passt',

@@ -109,6 +109,18 @@ describe('message templates', () => {
     expect(renderMessage('thank-you-payment', 'Anna', { invoiceId: 'abcdef12-0000' }, 'en', 'EUR').text).toContain('your payment for invoice abcdef12: thank you');
   });
 
+  it("names a loyal customer's gesture by its goodwill amount in their currency and language, and tells billing to honour it", () => {
+    const goodwill = { topic: 'delivery-delay', goodwillMinor: 2_500, currency: 'CHF' };
+    expect(renderMessage('issue-gesture', 'Cem', goodwill, 'en', 'EUR').text).toContain('Your next order is on us up to CHF\u00a025.00.');
+    expect(renderMessage('issue-gesture', 'Cem', goodwill, 'de', 'EUR').text).toContain('Ihre nächste Bestellung geht bis zu 25,00\u00a0CHF auf uns.');
+    expect(renderMessage('issue-gesture-billing', 'Cem', goodwill, 'de', 'EUR')).toEqual({
+      subject: 'Goodwill for Cem: next order free up to CHF\u00a025.00',
+      text: 'Cem is a loyal customer who had trouble with "delivery delay", now fixed. As a thank-you for their patience we have told them that their next order is on us up to CHF\u00a025.00: please credit their next order up to CHF\u00a025.00 (the fix-issue policy\'s goodwill amount), and nothing beyond it.',
+    });
+    // One written before the gesture carried its amount reads as then.
+    expect(renderMessage('issue-gesture', 'Cem', { topic: 'delivery-delay' }, 'en', 'EUR').text).toContain('up to the usual goodwill amount.');
+  });
+
   it('names the fee on a standard reminder that charges one, in the currency of the amounts', () => {
     expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500 }, 'en', 'EUR').text).toMatch(/fee of €5\.00 applies/);
     expect(renderMessage('reminder-standard-3', 'Bob', { invoiceId: 'x', feeMinor: 123456 }, 'en', 'USD').text).toMatch(/fee of \$1,234\.56 applies/);

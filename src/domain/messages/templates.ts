@@ -112,7 +112,14 @@ export const templates: Record<string, Template> = {
   }),
   'issue-check-back': (name, p) => ({ subject: 'Is it fixed for you?', text: `Hello ${name},\n\nwe fixed "${topicLabel(p)}" a while ago. Does it work for you now? A short reply is enough.\n\nKind regards` }),
   'issue-fix-confirmed': (name, p) => ({ subject: 'Thank you for letting us know', text: `Hello ${name},\n\nthank you for telling us that "${topicLabel(p)}" works for you now. If it ever comes back, reply to this message and we take it up at once.\n\nKind regards` }),
-  'issue-gesture': (name) => ({ subject: 'A small thank-you for your patience', text: `Hello ${name},\n\nthank you for staying with us through the trouble. Your next order is on us up to the usual goodwill amount.\n\nKind regards` }),
+  'issue-gesture': (name, p, write) => ({
+    subject: 'A small thank-you for your patience',
+    text: `Hello ${name},\n\nthank you for staying with us through the trouble. Your next order is on us up to ${typeof p.goodwillMinor === 'number' ? write.money(p.goodwillMinor) : 'the usual goodwill amount'}.\n\nKind regards`,
+  }),
+  'issue-gesture-billing': (name, p, write) => ({
+    subject: `Goodwill for ${name}: next order free up to ${write.money(Number(p.goodwillMinor))}`,
+    text: `${name} is a loyal customer who had trouble with "${topicLabel(p)}", now fixed. As a thank-you for their patience we have told them that their next order is on us up to ${write.money(Number(p.goodwillMinor))}: please credit their next order up to ${write.money(Number(p.goodwillMinor))} (the fix-issue policy's goodwill amount), and nothing beyond it.`,
+  }),
   'account-proposal': (name, p) => ({ subject: 'A better fit for how you use our service', text: `Hello ${name},\n\nwe looked at how you use our service and think this fits you better: ${proposalText(p)}. Reply to accept, or tell us what you need.\n\nKind regards` }),
   'account-proposal-confirmed': (name, p) => ({ subject: 'Done: your change', text: `Hello ${name},\n\nas agreed: ${proposalText(p)}. Thank you.\n\nKind regards` }),
   'offboarding-notice': (name, p, write) => ({

@@ -26,16 +26,23 @@ export interface FixIssuePolicy {
   checkBackAfterMs: number;
   /** Bands that get a gesture for the trouble. */
   gestureBands: LoyaltyBand[];
+  /**
+   * The gesture: the customer's next order is on us up to this amount, in the deployment's currency (minor units). The
+   * customer is told the amount, and billing gets the task to honour it.
+   */
+  gestureGoodwillMinor: number;
 }
 
 export const fixIssuePolicy: FixIssuePolicy = {
-  version: 1,
+  // 2: the gesture names its goodwill amount (gestureGoodwillMinor), and billing is told to honour it.
+  version: 2,
   owners: { 'delivery-delay': 'logistics', 'billing-error': 'billing', 'product-defect': 'quality', 'app-login': 'it-support' },
   defaultOwner: 'customer-care',
   escalationChain: ['team-lead', 'head-of-service', 'management'],
   fixDeadlineMs: days(5),
   checkBackAfterMs: days(14),
   gestureBands: ['loyal'],
+  gestureGoodwillMinor: 2_500,
 };
 
 export const FIX_ISSUE_STEPS = ['starting', 'opening-case', 'awaiting-fix', 'escalating', 'awaiting-check-back', 'reopening', 'checking-back', 'done'] as const;

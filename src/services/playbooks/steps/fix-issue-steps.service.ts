@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
+import type { FixIssuePolicy } from '../../../domain/playbooks/fix-issue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
@@ -26,6 +27,10 @@ export class FixIssueSteps {
     private readonly em: EntityManager,
     private readonly scoring: CustomerRescoreService,
     private readonly outbox: OutboxService,
+    /** The worker's fix-issue policy: the goodwill amount a gesture gives. */
+    private readonly policy: Pick<FixIssuePolicy, 'gestureGoodwillMinor'>,
+    /** The deployment's currency, the goodwill amount's (the money policy's). */
+    private readonly currency: string,
   ) {}
 
   loyaltyBand(customerId: string): Promise<LoyaltyBand> {
@@ -148,8 +153,8 @@ export class FixIssueSteps {
 
   /**
    * After the fix: ask whether it holds, or thank a customer who already said it does (no
-   * question twice); a loyal customer also gets a gesture for the trouble, while they are still a
-   * customer: "your next order is on us" means nothing to one who has left or is leaving (offboarded,
+   * question twice); a loyal customer also gets a gesture for the trouble (their next order on us up to the policy's
+   * goodwill amount, with billing's task to honour it), while they are still a customer: "your next order is on us" means nothing to one who has left or is leaving (offboarded,
    * under notice). Says whether the gesture was given (the run's outcome tells it).
    */
   async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number }): Promise<{ gesture: boolean }> {
@@ -164,7 +169,10 @@ export class FixIssueSteps {
       const written = (await em.count(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'gesture') })) > 0;
       if (written) return { gesture: true };
       if ((await em.findOneOrFail(Customer, input.customerId, { fields: ['status'] })).status !== CustomerStatus.Active) return { gesture: false };
-      await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: { topic: input.topic } });
+      // A promise someone must keep: billing is told to credit the next order up to the amount the customer is told.
+      const goodwill = { topic: input.topic, goodwillMinor: this.policy.gestureGoodwillMinor, currency: this.currency };
+      await this.outbox.enqueueStep(em, input, 'gesture-billing', { channel: MessageChannel.Call, template: 'issue-gesture-billing', payload: goodwill });
+      await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: goodwill });
       return { gesture: true };
     });
   }
