@@ -357,8 +357,15 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   expect(noReason.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'reason' });
   expect((await em().findOneOrFail(Customer, customer.id)).name).toBe('Ada King');
 
+  // A fix case's task quoting the complaint behind it, in the customer's words.
+  const quoted = { ref: 'CRM-4711', severity: 'medium', openedOn: '2026-11-02' };
+  const fixTask = em().create(OutboxMessage, { idempotencyKey: `test/${customer.id}/fix-case-opened`, customer: customer.id, channel: MessageChannel.Call, purpose: MessagePurpose.Service, template: 'fix-case-opened', payload: { topic: 'delivery-delay', owner: 'logistics', complaints: [{ ...quoted, summary: 'Ada King: the parcel came late again' }] }, sentAt: new Date() });
+  await em().persist(fixTask).flush();
+
   const erased = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request by e-mail, ticket 4711' }, Role.Admin);
   expect(erased.errors).toBeUndefined();
+  // The complaint's words go from the task as from the complaint; which complaint it was stays.
+  expect((await em().findOneOrFail(OutboxMessage, { idempotencyKey: fixTask.idempotencyKey })).payload).toEqual({ topic: 'delivery-delay', owner: 'logistics', complaints: [quoted] });
   expect(erased.data!.eraseCustomer).toMatchObject({
     customer: { id: customer.id, name: 'Erased customer', email: `erased-${customer.id}@erased.invalid`, phone: null, timeZone: 'UTC', externalRef: null, status: 'Erased', marketingConsent: false },
     complaintTextsCleared: 1,

@@ -117,6 +117,21 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
   expect(messages).toEqual(expect.arrayContaining([['still-open-1', 'issue-still-open', 'email']]));
   expect(messages).toHaveLength(4 + 2 * escalations);
   expect(messages.map((m) => m[0])).not.toContain('gesture');
+  // The owner's task says what they need to act: the deadline and who it escalates to, the complaints behind it, how to report the fix.
+  const opened = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/fix-case-opened` });
+  expect(opened.payload).toEqual({
+    topic: 'billing-error',
+    owner: 'billing',
+    customerId,
+    deadline: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+    escalatesTo: 'team-lead',
+    complaints: [0, 1, 2].map((i) => ({ ref: expect.any(String), severity: 'medium', summary: null, openedOn: day(-10 - i * 7) })),
+  });
+  expect(Date.parse(opened.payload.deadline as string) - opened.createdAt.getTime()).toBeLessThanOrEqual(policy.fixDeadlineMs);
+  const openedText = renderMessage('fix-case-opened', 'Bea', opened.payload, 'en', 'EUR').text;
+  expect(openedText).toContain('Not fixed by then, it escalates to team-lead.');
+  expect(openedText).toContain(`resolveIssue(customerId: "${customerId}", topic: "billing-error")`);
+  expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/escalation-1` })).payload).toMatchObject({ owner: 'team-lead', escalatesTo: 'head-of-service', customerId, complaints: expect.any(Array) });
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved', escalations, topic: 'billing-error' });
   await recordHistory(workflowId, 'fix-issue-escalated-fixed-by-update');
 
@@ -337,6 +352,9 @@ it('opens the case again, one level up, when the issue comes back before the che
     ['recurrence-1', 'fix-case-reopened', 'call'],
     ['recurrence-1-acknowledged', 'issue-reopened', 'email'],
   ]);
+  // The reopened case's task names the complaint that said the fix did not hold, the one reopened after it.
+  const reopenedTask = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/recurrence-1` });
+  expect(reopenedTask.payload).toMatchObject({ owner: 'team-lead', escalatesTo: 'head-of-service', complaints: [{ ref: during.data!.recordComplaint.id, severity: 'medium', reopenedOn: expect.any(String) }] });
   // The complaint reached the fix under way instead of starting another.
   expect(await stack.orm.em.fork().count(PlaybookRun, { customer: customerId })).toBe(1);
 
@@ -975,8 +993,9 @@ it('tells the customer and management that a fix reopened at the top of the chai
     () => stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $in: [`${workflowId}/recurrence-1`, `${workflowId}/recurrence-1-acknowledged`] } }, { orderBy: { idempotencyKey: 'asc' } }),
     (written) => written.length === 2,
   );
+  // The team's task also carries what the owner needs to act on it (the complaint since the fix, the deadline); the customer's note does not.
   expect(reopened.map((m) => m.payload)).toEqual([
-    { topic: 'billing-error', owner: 'management', recurrences: 1, stays: true },
+    { topic: 'billing-error', owner: 'management', recurrences: 1, stays: true, customerId, deadline: expect.any(String), escalatesTo: 'management', complaints: [expect.objectContaining({ severity: 'high' })] },
     { topic: 'billing-error', owner: 'management', recurrences: 1, stays: true },
   ]);
   const [team, customerNote] = reopened.map((m) => renderMessage(m.template, 'Abe', m.payload, 'en', 'EUR').text);

@@ -27,6 +27,17 @@ export interface TemplateEntry {
 
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
 const issue = { topic: 'delivery-delay', owner: 'logistics' };
+/** What a fix case's task carries beside it: the deadline and who it escalates to, the complaints behind it, the customer to report the fix for. */
+const caseFacts = (escalatesTo: string) => ({
+  customerId: '5d2e8f1a-3c4b-4e6d-9a7b-1c2d3e4f5a6b',
+  deadline: '2027-01-31T10:00:00.000Z',
+  escalatesTo,
+  complaints: [
+    { ref: 'CRM-7731', severity: 'high', summary: 'Third parcel this month arrived a week late', openedOn: '2027-01-20' },
+    { ref: '8e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b', severity: 'medium', summary: null, openedOn: '2027-01-06', reopenedOn: '2027-01-15' },
+  ],
+  moreComplaints: 1,
+});
 const tierChange = { proposal: { kind: 'tier-change', tier: 'standard', reason: 'the standard service fits how the account is used and costs less to serve' } };
 const offer = { proposal: { kind: 'offer', offerCode: 'LOYAL15', offerName: 'Loyalty discount', offerNames: { de: 'Treuerabatt' }, discountPercent: 15, tier: 'standard', reason: "offer LOYAL15 (15%) moves the account to the standard service, projected at -269.00 instead of -280.00, its discount taken off the tier's fee" } };
 /** An account review proposes a cheaper tier (about the contract: service) or, when none helps, an offer (marketing). */
@@ -46,12 +57,12 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'reminder-standard-3': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 1000 } },
   'collections-handover': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
   'thank-you-payment': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
-  'fix-case-opened': { playbook: 'fix-issue', audience: 'team', example: issue },
+  'fix-case-opened': { playbook: 'fix-issue', audience: 'team', example: { ...issue, ...caseFacts('team-lead') } },
   'issue-acknowledged': { playbook: 'fix-issue', audience: 'customer', example: issue },
-  'fix-case-escalated': { playbook: 'fix-issue', audience: 'team', example: { ...issue, owner: 'team-lead', escalations: 1 } },
+  'fix-case-escalated': { playbook: 'fix-issue', audience: 'team', example: { ...issue, owner: 'team-lead', escalations: 1, ...caseFacts('head-of-service') } },
   'issue-still-open': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic, escalations: 1 } },
   // A reopened case goes one level up the chain: from the topic's team to the team lead.
-  'fix-case-reopened': { playbook: 'fix-issue', audience: 'team', example: { ...issue, owner: 'team-lead', recurrences: 1 } },
+  'fix-case-reopened': { playbook: 'fix-issue', audience: 'team', example: { ...issue, owner: 'team-lead', recurrences: 1, ...caseFacts('head-of-service') } },
   'issue-reopened': { playbook: 'fix-issue', audience: 'customer', example: { ...issue, owner: 'team-lead', recurrences: 1 } },
   'issue-fixed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-check-back': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },

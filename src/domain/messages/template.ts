@@ -63,3 +63,31 @@ export function newCustomerTermsIn(p: Payload, language: string): string | undef
   const name = terms.names?.[language] ?? terms.name;
   return terms.description ? `${name}: ${terms.description}` : name;
 }
+
+/** A complaint behind a fix case, as its task names it: its reference (the CRM's, else its ID), severity, the customer's words, its days. */
+export interface CaseComplaint {
+  ref: string;
+  severity: string;
+  summary: string | null;
+  openedOn: string;
+  reopenedOn?: string;
+}
+
+/**
+ * What a fix case's owner needs to act on it, below the task's first lines: the deadline after which it escalates (its
+ * day and time in UTC, and the instant), the complaints behind it, and how to report the fix. Nothing for a task written
+ * before tasks carried them.
+ */
+export function fixCaseDetails(p: Payload, write: Writing): string {
+  if (typeof p.deadline !== 'string') return '';
+  const deadline = `Deadline: ${write.day(p.deadline)}, ${p.deadline.slice(11, 16)} UTC (${p.deadline}). ${
+    p.escalatesTo === p.owner ? `Not fixed by then, another missed deadline is recorded; the case stays with ${String(p.owner)}, the last level.` : `Not fixed by then, it escalates to ${String(p.escalatesTo)}.`
+  }`;
+  const complaints = (Array.isArray(p.complaints) ? (p.complaints as CaseComplaint[]) : []).map(
+    (k) => `- ${k.ref}, ${k.severity}, ${write.day(k.openedOn)}${k.reopenedOn ? `, reopened ${write.day(k.reopenedOn)}` : ''}: ${k.summary ? `"${k.summary}"` : 'no summary recorded'}`,
+  );
+  const more = typeof p.moreComplaints === 'number' && p.moreComplaints > 0 ? [`- and ${p.moreComplaints} earlier`] : [];
+  const behind = complaints.length ? `Complaints behind it, newest first:\n${[...complaints, ...more].join('\n')}` : 'No complaint about it is on record (it was started by hand).';
+  const report = `When the cause is fixed, report it with the GraphQL mutation resolveIssue(customerId: "${String(p.customerId)}", topic: "${String(p.topic)}"): the customer hears it is fixed, and the run checks back with them later.`;
+  return `\n\n${deadline}\n\n${behind}\n\n${report}`;
+}

@@ -121,6 +121,32 @@ describe('message templates', () => {
     expect(renderMessage('issue-gesture', 'Cem', { topic: 'delivery-delay' }, 'en', 'EUR').text).toContain('up to the usual goodwill amount.');
   });
 
+  it("gives a fix case's owner its deadline and who it escalates to, the complaints behind it, and how to report the fix", () => {
+    const task = {
+      topic: 'billing-error',
+      owner: 'billing',
+      customerId: '5119c526-0000-4000-8000-000000000001',
+      deadline: '2027-01-31T10:00:00.000Z',
+      escalatesTo: 'team-lead',
+      complaints: [
+        { ref: 'CRM-1', severity: 'high', summary: 'Rechnung wieder falsch: doppelt berechnet', openedOn: '2027-01-24' },
+        { ref: '7f3a9c1e-0000-4000-8000-000000000002', severity: 'medium', summary: null, openedOn: '2027-01-06', reopenedOn: '2027-01-20' },
+      ],
+      moreComplaints: 2,
+    };
+    const { text } = renderMessage('fix-case-opened', 'Mateo', task, 'de', 'EUR');
+    expect(text).toContain('Deadline: 31 January 2027, 10:00 UTC (2027-01-31T10:00:00.000Z). Not fixed by then, it escalates to team-lead.');
+    expect(text).toContain(
+      'Complaints behind it, newest first:\n- CRM-1, high, 24 January 2027: "Rechnung wieder falsch: doppelt berechnet"\n- 7f3a9c1e-0000-4000-8000-000000000002, medium, 6 January 2027, reopened 20 January 2027: no summary recorded\n- and 2 earlier',
+    );
+    expect(text).toContain('report it with the GraphQL mutation resolveIssue(customerId: "5119c526-0000-4000-8000-000000000001", topic: "billing-error")');
+    // At the top of the chain it stays with its owner.
+    expect(renderMessage('fix-case-escalated', 'Mateo', { ...task, owner: 'management', escalatesTo: 'management', stays: true }, 'en', 'EUR').text).toContain('another missed deadline is recorded; the case stays with management, the last level.');
+    expect(renderMessage('fix-case-reopened', 'Mateo', { ...task, complaints: [] }, 'en', 'EUR').text).toContain('No complaint about it is on record');
+    // A task written before tasks carried these reads as then.
+    expect(renderMessage('fix-case-opened', 'Mateo', { topic: 'billing-error', owner: 'billing' }, 'en', 'EUR').text).toBe('A persistent issue ("billing error") is now yours (billing). Fix the cause, then mark it resolved.');
+  });
+
   it('names the fee on a standard reminder that charges one, in the currency of the amounts', () => {
     expect(renderMessage('reminder-standard-2', 'Bob', { invoiceId: 'x', feeMinor: 500 }, 'en', 'EUR').text).toMatch(/fee of €5\.00 applies/);
     expect(renderMessage('reminder-standard-3', 'Bob', { invoiceId: 'x', feeMinor: 123456 }, 'en', 'USD').text).toMatch(/fee of \$1,234\.56 applies/);

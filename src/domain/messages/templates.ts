@@ -1,5 +1,5 @@
 import { currencyProblem, formatMoney } from '../money.js';
-import { invoiceDetails, invoiceRef, newCustomerTermsIn, offerNameIn, paidInvoice, topicLabel, type OfferNaming, type Writing, type Payload, type RenderedText, type Template } from './template.js';
+import { fixCaseDetails, invoiceDetails, invoiceRef, newCustomerTermsIn, offerNameIn, paidInvoice, topicLabel, type OfferNaming, type Writing, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
 type ProposalPayload = OfferNaming & { kind?: string; tier?: string; offerCode?: string; discountPercent?: number };
@@ -80,25 +80,28 @@ export const templates: Record<string, Template> = {
     subject: 'We are on it',
     text: `Hello ${name},\n\nyou have told us about "${topicLabel(p)}" more than once, and that is once too often. A team now owns the problem and works on a fix; we will tell you when it is done.\n\nKind regards`,
   }),
-  'fix-case-opened': (name, p) => ({ subject: `Fix case for ${name}: ${topicLabel(p)}`, text: `A persistent issue ("${topicLabel(p)}") is now yours (${String(p.owner)}). Fix the cause, then mark it resolved.` }),
-  'fix-case-escalated': (name, p) =>
+  'fix-case-opened': (name, p, write) => ({
+    subject: `Fix case for ${name}: ${topicLabel(p)}`,
+    text: `A persistent issue ("${topicLabel(p)}") is now yours (${String(p.owner)}). Fix the cause, then mark it resolved.${fixCaseDetails(p, write)}`,
+  }),
+  'fix-case-escalated': (name, p, write) =>
     p.stays
       ? {
           subject: `Still not fixed, another deadline missed: ${topicLabel(p)} for ${name}`,
-          text: `The fix for "${topicLabel(p)}" missed another deadline and stays with ${String(p.owner)}, the last level it escalates to; fix the cause, then mark it resolved.`,
+          text: `The fix for "${topicLabel(p)}" missed another deadline and stays with ${String(p.owner)}, the last level it escalates to; fix the cause, then mark it resolved.${fixCaseDetails(p, write)}`,
         }
-      : { subject: `Escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.` },
+      : { subject: `Escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.${fixCaseDetails(p, write)}` },
   'issue-still-open': (name, p) => ({
     subject: 'Not fixed yet: we are still on it',
     text: `Hello ${name},\n\nwe have not fixed "${topicLabel(p)}" yet, and it is taking longer than it should. ${
       p.stays ? 'It is with the most senior team that can fix it, and we have not forgotten it' : 'We have passed it to a more senior team to speed it up'
     }; we will tell you when it is done. If it gets in your way meanwhile, reply to this message.\n\nKind regards`,
   }),
-  'fix-case-reopened': (name, p) => ({
+  'fix-case-reopened': (name, p, write) => ({
     subject: `Reopened: ${topicLabel(p)} for ${name}`,
     text: `The fix for "${topicLabel(p)}" did not hold: ${name} complained about it again before we checked back. The case is open again and ${
       p.stays ? `stays with ${String(p.owner)}, the last level it escalates to` : `now with ${String(p.owner)}`
-    }; fix the cause, then mark it resolved.`,
+    }; fix the cause, then mark it resolved.${fixCaseDetails(p, write)}`,
   }),
   'issue-reopened': (name, p) => ({
     subject: 'Still not right: we are back on it',

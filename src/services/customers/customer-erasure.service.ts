@@ -140,6 +140,12 @@ export class CustomerErasureService {
 
       // What the erasure changes of segments and campaigns, audited as their changes are (below).
       const changed: ErasedChanges = new Map();
+      // A fix case's task quotes the complaints behind it: their words go from its payload as from the complaints, their references stay.
+      await em.execute(
+        `update outbox_message m set payload = jsonb_set(m.payload, '{complaints}', (select coalesce(jsonb_agg(c - 'summary' order by i), '[]'::jsonb) from jsonb_array_elements(m.payload -> 'complaints') with ordinality e(c, i)))
+          where m.customer_id = ? and jsonb_typeof(m.payload -> 'complaints') = 'array'`,
+        [id],
+      );
       const report: ErasureReport = {
         ...nothing,
         complaintTextsCleared: await affected(em, `update complaint set summary = null where customer_id = ? and summary is not null`, [id]),

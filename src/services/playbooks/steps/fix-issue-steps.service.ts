@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
-import type { FixIssuePolicy } from '../../../domain/playbooks/fix-issue.js';
+import { ownerAfter, type FixIssuePolicy } from '../../../domain/playbooks/fix-issue.js';
+import type { CaseComplaint } from '../../../domain/messages/template.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
@@ -14,6 +15,8 @@ import { runStillRunning } from '../running-run.js';
 const ISSUE_CAME_BACK = 'issue-came-back: the issue came back before the word that it was fixed went out';
 /** Why a note that the issue is still open, still queued, was not sent. */
 const FIXED_BEFORE_NOTE = 'issue-fixed: the issue was fixed before the note that it was still open went out';
+/** How many of the complaints behind a fix case its task lists (the newest); it counts the others. */
+const CASE_COMPLAINTS_SHOWN = 5;
 /** What an earlier fix of the topic tells the customer after the fix: wrong once a new fix of it opens. */
 const FIXED_WORDS = ['issue-fixed', 'issue-check-back', 'issue-fix-confirmed'];
 
@@ -27,8 +30,8 @@ export class FixIssueSteps {
     private readonly em: EntityManager,
     private readonly scoring: CustomerRescoreService,
     private readonly outbox: OutboxService,
-    /** The worker's fix-issue policy: the goodwill amount a gesture gives. */
-    private readonly policy: Pick<FixIssuePolicy, 'gestureGoodwillMinor'>,
+    /** The worker's fix-issue policy (the API's too): a task's deadline and who it escalates to, the goodwill amount a gesture gives. */
+    private readonly policy: FixIssuePolicy,
     /** The deployment's currency, the goodwill amount's (the money policy's). */
     private readonly currency: string,
   ) {}
@@ -57,7 +60,8 @@ export class FixIssueSteps {
         .ignore()
         .execute('run');
       const payload = { topic: input.topic, owner: input.owner };
-      await this.outbox.enqueueStep(em, input, 'fix-case-opened', { channel: MessageChannel.Call, template: 'fix-case-opened', payload });
+      const task = { ...payload, ...(await this.caseFacts(em, { ...input, escalations: input.escalations ?? 0 })) };
+      await this.outbox.enqueueStep(em, input, 'fix-case-opened', { channel: MessageChannel.Call, template: 'fix-case-opened', payload: task });
       await this.outbox.enqueueStep(em, input, 'acknowledged', { channel: MessageChannel.Email, template: 'issue-acknowledged', payload });
     });
   }
@@ -74,7 +78,8 @@ export class FixIssueSteps {
       const before = await em.findOne(FixCase, { workflowId: input.workflowId }, { fields: ['owner'] });
       await em.nativeUpdate(FixCase, { workflowId: input.workflowId, escalations: { $lt: input.escalations } }, { escalations: input.escalations, owner: input.owner });
       const payload = { topic: input.topic, owner: input.owner, escalations: input.escalations, ...(before?.owner === input.owner ? { stays: true } : {}) };
-      await this.outbox.enqueueStep(em, input, `escalation-${input.escalations}`, { channel: MessageChannel.Call, template: 'fix-case-escalated', payload });
+      const task = { ...payload, ...(await this.caseFacts(em, input)) };
+      await this.outbox.enqueueStep(em, input, `escalation-${input.escalations}`, { channel: MessageChannel.Call, template: 'fix-case-escalated', payload: task });
       await this.outbox.enqueueStep(em, input, `still-open-${input.escalations}`, {
         channel: MessageChannel.Email,
         template: 'issue-still-open',
@@ -109,6 +114,36 @@ export class FixIssueSteps {
     });
   }
 
+  /**
+   * What the owner of a fix case needs to act, beside the topic: the customer's ID (to report the fix with
+   * `resolveIssue`), the deadline after which it escalates (the policy's time to fix from now, as the run waits it) and to
+   * whom, and the complaints behind it, newest first: the latest few about the topic, or with `since` (a fix that did not
+   * hold) those after it. The summaries are the customer's words: the erasure takes them out of these payloads too.
+   */
+  private async caseFacts(em: EntityManager, input: { customerId: string; topic: string; escalations: number }, since: Date | null = null) {
+    const rows = await em.execute<{ ref: string; severity: string; summary: string | null; opened_at: Date; reopened_at: Date | null; total: string }[]>(
+      `select coalesce(k.external_ref, k.id::text) as ref, k.severity, k.summary, k.opened_at, k.reopened_at, count(*) over () as total
+         from complaint k where k.customer_id = ? and k.topic = ? and (?::timestamptz is null or k.opened_at > ?::timestamptz or k.reopened_at > ?::timestamptz)
+        order by coalesce(k.reopened_at, k.opened_at) desc, k.id limit ?`,
+      [input.customerId, input.topic, since, since, since, CASE_COMPLAINTS_SHOWN],
+    );
+    const complaints: CaseComplaint[] = rows.map((k) => ({
+      ref: k.ref,
+      severity: k.severity,
+      summary: k.summary,
+      openedOn: new Date(k.opened_at).toISOString().slice(0, 10),
+      ...(k.reopened_at ? { reopenedOn: new Date(k.reopened_at).toISOString().slice(0, 10) } : {}),
+    }));
+    const more = rows.length ? Number(rows[0].total) - rows.length : 0;
+    return {
+      customerId: input.customerId,
+      deadline: new Date(Date.now() + this.policy.fixDeadlineMs).toISOString(),
+      escalatesTo: ownerAfter(this.policy, input.topic, input.escalations + 1),
+      complaints,
+      ...(more > 0 ? { moreComplaints: more } : {}),
+    };
+  }
+
   /** The run was cancelled before the fix: a case still open leaves its team's queue as cancelled (a fixed one stays fixed). */
   async cancelCase(workflowId: string): Promise<void> {
     await this.em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
@@ -131,7 +166,9 @@ export class FixIssueSteps {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
       // At the top of the chain the case stays with whoever holds it: nobody is told a more senior team took it over.
-      const before = await em.findOne(FixCase, { workflowId: input.workflowId }, { fields: ['owner'] });
+      const before = await em.findOne(FixCase, { workflowId: input.workflowId }, { fields: ['owner', 'resolvedAt'] });
+      // The complaints that said the fix did not hold: those since it (read before the case forgets when it was fixed).
+      const facts = await this.caseFacts(em, input, before?.resolvedAt ?? null);
       await em.nativeUpdate(
         FixCase,
         { workflowId: input.workflowId, escalations: { $lt: input.escalations } },
@@ -146,7 +183,7 @@ export class FixIssueSteps {
         stepMessageKey(input.workflowId, ''),
       ]);
       const payload = { topic: input.topic, owner: input.owner, recurrences: input.recurrences, ...(before?.owner === input.owner ? { stays: true } : {}) };
-      await this.outbox.enqueueStep(em, input, `recurrence-${input.recurrences}`, { channel: MessageChannel.Call, template: 'fix-case-reopened', payload });
+      await this.outbox.enqueueStep(em, input, `recurrence-${input.recurrences}`, { channel: MessageChannel.Call, template: 'fix-case-reopened', payload: { ...payload, ...facts } });
       await this.outbox.enqueueStep(em, input, `recurrence-${input.recurrences}-acknowledged`, { channel: MessageChannel.Email, template: 'issue-reopened', payload });
     });
   }
