@@ -282,6 +282,8 @@ it("sends a task for the company's team at once, even in the customer's quiet ho
   expect(await deliver(lateInTokyo)).toMatchObject({ sent: 1, deferred: 1 });
   expect(await message('fix-9/fix-case-opened')).toMatchObject({ sentAt: lateInTokyo, sendAfter: null });
   expect(received.map((m) => m.to)).toEqual([['team@example.com']]);
+  // Labelled with the team that owns it, not the channel: every team's tasks share the one address.
+  expect(received.map((m) => m.raw.match(/Subject: (.*)/)?.[1])).toEqual([`[logistics] Fix case for Customer ${n}: delivery delay`]);
   expect((await message('fix-9/issue-acknowledged')).sendAfter).toEqual(new Date('2026-11-24T23:00:00Z'));
 });
 

@@ -159,11 +159,11 @@ it('tells the top of the escalation chain that another deadline was missed, not 
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
   const said = escalations.slice(0, 5).map((m) => renderMessage(m.template, 'Ines', m.payload, 'en', 'EUR').subject);
   expect(said).toEqual([
-    expect.stringMatching(/^Escalated \(level 1\): /),
-    expect.stringMatching(/^Escalated \(level 2\): /),
-    expect.stringMatching(/^Escalated \(level 3\): /),
-    expect.stringMatching(/^Still not fixed, another deadline missed: /),
-    expect.stringMatching(/^Still not fixed, another deadline missed: /),
+    expect.stringMatching(/^Fix case escalated \(level 1\): /),
+    expect.stringMatching(/^Fix case escalated \(level 2\): /),
+    expect.stringMatching(/^Fix case escalated \(level 3\): /),
+    expect.stringMatching(/^Fix case still not fixed, another deadline missed: /),
+    expect.stringMatching(/^Fix case still not fixed, another deadline missed: /),
   ]);
   expect(escalations.slice(2, 5).map((m) => m.payload.owner)).toEqual(['management', 'management', 'management']);
   // The customer hears at each missed deadline that it takes longer, not of the company's levels; at the top, that it is not forgotten.

@@ -23,6 +23,10 @@ export interface TemplateEntry {
   announcesOffboarding?: true;
   /** Tells the customer how their run ended (an offboarding withdrawn): written as the run stops, so not held back with its queued messages. */
   tellsRunEnd?: true;
+  /** A team's task that is always one team's (billing's, to apply or credit something); a fix case names its owner in its payload. */
+  team?: string;
+  /** A team's task to phone the customer: without a number on record, it says what to do instead. */
+  callsCustomer?: true;
 }
 
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
@@ -50,8 +54,8 @@ const proposals = [
 export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'reminder-friendly': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
   'reminder-gentle': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
-  'call-personal': { playbook: 'fair-reminder', audience: 'team', untilPaid: true, example: invoice },
-  'call-follow-up': { playbook: 'fair-reminder', audience: 'team', untilPaid: true, example: invoice },
+  'call-personal': { playbook: 'fair-reminder', audience: 'team', callsCustomer: true, untilPaid: true, example: invoice },
+  'call-follow-up': { playbook: 'fair-reminder', audience: 'team', callsCustomer: true, untilPaid: true, example: invoice },
   'reminder-standard-1': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 0 } },
   'reminder-standard-2': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 500 } },
   'reminder-standard-3': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 1000 } },
@@ -69,19 +73,19 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'issue-fix-confirmed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-gesture': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic, goodwillMinor: 2_500, currency: 'EUR' } },
   // Billing's task to honour the gesture: the customer's next order free up to the goodwill amount they were told.
-  'issue-gesture-billing': { playbook: 'fix-issue', audience: 'team', example: { topic: issue.topic, goodwillMinor: 2_500, currency: 'EUR' } },
+  'issue-gesture-billing': { playbook: 'fix-issue', audience: 'team', team: 'billing', example: { topic: issue.topic, goodwillMinor: 2_500, currency: 'EUR' } },
   'account-proposal': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: proposals },
   'account-proposal-confirmed': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: [proposals[0], { ...proposals[1], purpose: 'service' }] },
   'offboarding-notice': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31', customerRef: 'CRM-004211' } },
-  'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', example: {} },
+  'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', team: 'billing', example: {} },
   'offboarding-notice-undelivered': { playbook: 'account-review', audience: 'team', example: { undelivered: 'refused' } },
   'offboarding-kept-at-notice-end': { playbook: 'account-review', audience: 'team', example: { why: 'issue-open', openIssues: 'fix case open: billing' } },
-  'account-offer-accepted': { playbook: 'account-review', audience: 'team', example: offer },
+  'account-offer-accepted': { playbook: 'account-review', audience: 'team', team: 'billing', example: offer },
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
   'offboarding-withdrawn': { playbook: 'account-review', audience: 'customer', tellsRunEnd: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },
   welcome: { playbook: 'welcome-check', audience: 'customer', untilRunEnds: true, example: {} },
-  'welcome-follow-up': { playbook: 'welcome-check', audience: 'team', example: {} },
+  'welcome-follow-up': { playbook: 'welcome-check', audience: 'team', callsCustomer: true, example: {} },
   appreciation: {
     playbook: 'appreciation',
     audience: 'customer',
@@ -139,9 +143,17 @@ export function audienceOf(template: string): MessageAudience {
 
 /**
  * Who a message went to: the customer, or (a task about them, e.g. a fix case or a call to make) one of the company's
- * teams, named when its payload names the team that owns it (a fix case's `owner`), else null.
+ * teams, named when its payload names the team that owns it (a fix case's `owner`) or the task is always one team's
+ * (billing's), else null (a call to make, which whoever makes the calls takes).
  */
 export function recipientOf(template: string, payload: Readonly<Record<string, unknown>>): { audience: MessageAudience; team: string | null } {
   const audience = audienceOf(template);
-  return { audience, team: audience === 'team' && typeof payload.owner === 'string' && payload.owner !== '' ? payload.owner : null };
+  if (audience !== 'team') return { audience, team: null };
+  return { audience, team: typeof payload.owner === 'string' && payload.owner !== '' ? payload.owner : (templateCatalogue[template]?.team ?? null) };
+}
+
+/** A team's task as its gateway labels it: the team it is for (null: none named) and whether it is a call to make; null for a message to the customer. */
+export function taskOf(template: string, payload: Readonly<Record<string, unknown>>): { team: string | null; callsCustomer: boolean } | null {
+  const { audience, team } = recipientOf(template, payload);
+  return audience === 'team' ? { team, callsCustomer: templateCatalogue[template]?.callsCustomer === true } : null;
 }

@@ -87,10 +87,10 @@ export const templates: Record<string, Template> = {
   'fix-case-escalated': (name, p, write) =>
     p.stays
       ? {
-          subject: `Still not fixed, another deadline missed: ${topicLabel(p)} for ${name}`,
+          subject: `Fix case still not fixed, another deadline missed: ${topicLabel(p)} for ${name}`,
           text: `The fix for "${topicLabel(p)}" missed another deadline and stays with ${String(p.owner)}, the last level it escalates to; fix the cause, then mark it resolved.${fixCaseDetails(p, write)}`,
         }
-      : { subject: `Escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.${fixCaseDetails(p, write)}` },
+      : { subject: `Fix case escalated (level ${String(p.escalations)}): ${topicLabel(p)} for ${name}`, text: `The fix for "${topicLabel(p)}" missed its deadline and is now with ${String(p.owner)}.${fixCaseDetails(p, write)}` },
   'issue-still-open': (name, p) => ({
     subject: 'Not fixed yet: we are still on it',
     text: `Hello ${name},\n\nwe have not fixed "${topicLabel(p)}" yet, and it is taking longer than it should. ${
@@ -98,7 +98,7 @@ export const templates: Record<string, Template> = {
     }; we will tell you when it is done. If it gets in your way meanwhile, reply to this message.\n\nKind regards`,
   }),
   'fix-case-reopened': (name, p, write) => ({
-    subject: `Reopened: ${topicLabel(p)} for ${name}`,
+    subject: `Fix case reopened: ${topicLabel(p)} for ${name}`,
     text: `The fix for "${topicLabel(p)}" did not hold: ${name} complained about it again before we checked back. The case is open again and ${
       p.stays ? `stays with ${String(p.owner)}, the last level it escalates to` : `now with ${String(p.owner)}`
     }; fix the cause, then mark it resolved.${fixCaseDetails(p, write)}`,

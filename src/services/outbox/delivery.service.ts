@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { decideContact } from '../../domain/guards/contact-guard.js';
 import { retryAfterMs, type DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import type { MoneyPolicy } from '../../domain/money.js';
-import { audienceOf, INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { audienceOf, taskOf, INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessageChannel, MessagePurpose, OutboxMessage } from '../../entities/index.js';
@@ -223,6 +223,7 @@ export class DeliveryService {
         text: link ? withUnsubscribeFooter(text, link, messageLanguage(row.template, row.locale)) : text,
         unsubscribeUrl: link,
         attachments: await this.attachmentsOf(em, row, payload),
+        task: taskOf(row.template, payload),
       };
     } catch (error) {
       return this.failed(em, row, now, error);

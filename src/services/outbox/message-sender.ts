@@ -13,6 +13,8 @@ export interface RenderedMessage {
   unsubscribeUrl?: string;
   /** Files the message carries (a leaving customer's data export). */
   attachments?: { filename: string; contentType: string; content: string }[];
+  /** A task for the company's people (taskOf): the team it is for, when one is named, and whether it is a call to make. */
+  task?: { team: string | null; callsCustomer: boolean } | null;
 }
 
 /** A message as a gateway delivers it: its recipient (the customer, or the team's address), subject and text. */
@@ -23,13 +25,23 @@ export interface RoutedMessage {
 }
 
 /**
- * Who a message goes to, and what they read: an e-mail goes to the customer; a call task or a letter to the company's
- * team (`teamAddress`), a person acts on it, its subject naming the channel and its text who it is about. One rule for
+ * Who a message goes to, and what they read: an e-mail goes to the customer; a task or a letter to the company's
+ * team (`teamAddress`), a person acts on it, its subject labelled for whom it is and its text saying who it is about. One rule for
  * every gateway, so the development log shows what the SMTP server is sent.
  */
 export function routed(message: RenderedMessage, teamAddress: string): RoutedMessage {
   if (message.channel === 'email') return { to: { name: message.to.name, address: message.to.email }, subject: message.subject, text: message.text };
-  return { to: teamAddress, subject: `[${message.channel}] ${message.subject}`, text: `${message.text}\n\n${aboutTheCustomer(message)}` };
+  return { to: teamAddress, subject: `[${label(message)}] ${message.subject}`, text: `${message.text}\n\n${aboutTheCustomer(message)}` };
+}
+
+/**
+ * The label of a message to the team's one address, for a person to sort it: the team whose task it is (a fix case's
+ * owner, billing), else what it is (a call to make, a letter to post, another task); a message rendered without knowing
+ * its task (before tasks were labelled) by its channel.
+ */
+function label(message: RenderedMessage): string {
+  if (!message.task) return message.channel;
+  return message.task.team ?? (message.task.callsCustomer ? 'call' : message.channel === 'letter' ? 'letter' : 'task');
 }
 
 /**
