@@ -273,6 +273,15 @@ it('sends no marketing to a customer who has left, consent or not, and still the
   expect(await message('review-9/final-invoice')).toMatchObject({ sentAt: inRound(noon) });
 });
 
+it('tells whoever is to call a customer with no phone on record what to do instead', async () => {
+  const id = await customer({ email: 'nophone@example.com' });
+  await enqueue(id, 'fair-8/call', MessagePurpose.Service, MessageChannel.Call, { template: 'call-personal', payload: { invoiceId: 'abcdef12-0000' } });
+  expect(await deliver(new Date('2026-11-24T12:00:00Z'))).toMatchObject({ sent: 1 });
+  const [task] = received;
+  expect(task.raw).toMatch(/Subject: \[call\] Call Customer \d+ about invoice abcdef12/);
+  expect(task.raw.replace(/\r?\n/g, ' ')).toMatch(/No phone number on record: write to them at nophone@example\.com instead/);
+});
+
 it("sends a task for the company's team at once, even in the customer's quiet hours; the message to the customer waits", async () => {
   const id = await customer({ timeZone: 'Asia/Tokyo' });
   const issue = { topic: 'delivery-delay', owner: 'logistics' };

@@ -28,4 +28,15 @@ describe('a message to the teams', () => {
     // The customer's e-mail goes to them, unlabelled.
     expect(routed(message(MessageChannel.Email, 'issue-acknowledged'), 'team@example.com')).toEqual({ to: { name: 'Mateo Yilmaz', address: 'mateo@example.com' }, subject: 'Subject', text: 'Text' });
   });
+
+  it('tells the person who is to call a customer with no phone on record what to do instead; a task that is no call lists the contact only', () => {
+    const call = { ...message(MessageChannel.Call, 'call-personal', { invoiceId: 'x' }), to: { ...to, phone: null } };
+    expect(routed(call, 'team@example.com').text).toBe(
+      'Text\n\nCustomer: Mateo Yilmaz, no phone, mateo@example.com, reference DEMO-0000042\nNo phone number on record: look it up in the CRM under reference DEMO-0000042; if there is none there, write to them at mateo@example.com instead, personally and in the same words the call would have used, and ask for a number to call if they would rather talk.',
+    );
+    expect(routed({ ...call, to: { ...call.to, reference: null } }, 'team@example.com').text).toContain('\nNo phone number on record: write to them at mateo@example.com instead');
+    // With a number, the number.
+    expect(routed(message(MessageChannel.Call, 'welcome-follow-up'), 'team@example.com').text).toBe('Text\n\nCustomer: Mateo Yilmaz, +49 30 1234, mateo@example.com, reference DEMO-0000042');
+    expect(routed({ ...message(MessageChannel.Call, 'fix-case-opened', { owner: 'quality' }), to: { ...to, phone: null } }, 'team@example.com').text).toBe('Text\n\nCustomer: Mateo Yilmaz, no phone, mateo@example.com, reference DEMO-0000042');
+  });
 });

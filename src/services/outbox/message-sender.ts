@@ -51,6 +51,11 @@ function label(message: RenderedMessage): string {
 function aboutTheCustomer(message: RenderedMessage): string {
   const { name, phone, email, reference } = message.to;
   const who = `Customer: ${name}, ${phone ?? 'no phone'}, ${email}${reference ? `, reference ${reference}` : ''}`;
+  // A call to make with no number to call: the person is told where to find one, and how to reach the customer without it.
+  if (message.task?.callsCustomer && !phone) {
+    const lookUp = reference ? `look it up in the CRM under reference ${reference}; if there is none there, ` : '';
+    return `${who}\nNo phone number on record: ${lookUp}write to them at ${email} instead, personally and in the same words the call would have used, and ask for a number to call if they would rather talk.`;
+  }
   if (message.channel !== 'letter') return who;
   return `${who}\nPost this letter to the customer's postal address in the billing system${reference ? ` (reference ${reference})` : ''}.`;
 }
