@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { PHONE } from '../domain/customers/contact.js';
 import { persistentIssues } from '../domain/scoring/persistent-issue.js';
 import { fitGammaGamma } from '../domain/scoring/gamma-gamma.js';
 import { assertCustomerFilter, storedFilter, type CustomerFilter } from '../services/customers/customer-query.js';
@@ -14,6 +16,18 @@ describe('demo data', () => {
   it('is the same for the same seed and differs for another', () => {
     expect(demoCustomer(17, { customers: 1, seed: 7 })).toEqual(demoCustomer(17, { customers: 1, seed: 7 }));
     expect(demoCustomer(17, { customers: 1, seed: 7 }).id).not.toBe(demoCustomer(17, { customers: 1, seed: 8 }).id);
+  });
+
+  it('gives about three in five customers a phone number where they live, as the API takes one, from a stream of its own: the rest of the demo is as before for the seed', () => {
+    const withPhone = sample.filter((c) => c.phone !== null);
+    expect(withPhone.length / sample.length).toBeGreaterThan(0.5);
+    expect(withPhone.length / sample.length).toBeLessThan(0.7);
+    expect(withPhone.filter((c) => !PHONE.test(c.phone!))).toEqual([]);
+    expect(sample.find((c) => c.timeZone === 'Europe/London' && c.phone)!.phone).toMatch(/^\+44 20 7946 0\d{3}$/);
+    expect(demoCustomer(17, { customers: 1, seed: 7 }).phone).toBe(demoCustomer(17, { customers: 1, seed: 7 }).phone);
+    // The same customers, orders and invoices as the demo had before it had phones (its digest then, the phones left out).
+    const withoutPhones = sample.map(({ phone: _, ...c }) => c);
+    expect(createHash('sha256').update(JSON.stringify(withoutPhones)).digest('hex')).toBe('16e7acabb8c7342402a364db95a3c8874ee7fa6574683d4b359578ff3e1f5f9d');
   });
 
   it('gives every customer unique IDs, references and e-mail addresses', () => {

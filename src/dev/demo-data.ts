@@ -39,6 +39,19 @@ const LAST = ['Schmidt', 'Okafor', 'Dubois', 'Nakamura', 'Yilmaz', 'García', 'L
 const ZONES = ['Europe/Berlin', 'Europe/London', 'America/New_York', 'Asia/Tokyo', 'Europe/Istanbul'];
 /** The language of a customer in each zone (German in Berlin, so the demo shows messages in both languages). */
 const LOCALE_BY_ZONE: Record<string, string> = { 'Europe/Berlin': 'de', 'Europe/London': 'en-GB' };
+/**
+ * A phone number where the customer lives, from the numbers kept for drama and examples where there are such (London's
+ * 020 7946 0xxx, North America's 555-01xx) and the same pattern elsewhere, so no real line is rung from the demo.
+ */
+const PHONE_BY_ZONE: Record<string, (n: number) => string> = {
+  'Europe/Berlin': (n) => `+49 30 5550 ${String(n).padStart(4, '0')}`,
+  'Europe/London': (n) => `+44 20 7946 0${String(n % 1000).padStart(3, '0')}`,
+  'America/New_York': (n) => `+1 212 555 01${String(n % 100).padStart(2, '0')}`,
+  'Asia/Tokyo': (n) => `+81 3 5550 ${String(n).padStart(4, '0')}`,
+  'Europe/Istanbul': (n) => `+90 212 555 ${String(n).padStart(4, '0')}`,
+};
+/** The share of demo customers with a phone number on record (the others show what a call task says without one). */
+const WITH_PHONE = 0.6;
 const TOPICS = ['delivery-delay', 'billing-error', 'product-defect', 'app-login', 'rude-support'];
 const DAY = 86_400_000;
 
@@ -59,6 +72,8 @@ export interface DemoCustomer {
   email: string;
   timeZone: string;
   locale: string;
+  /** Null for about two in five: call tasks about them say what to do without a number. */
+  phone: string | null;
   serviceTier: 'basic' | 'standard' | 'premium';
   marketingConsent: boolean;
   referrerId: string | null;
@@ -103,6 +118,16 @@ export const DEMO_SPEND = { p: 8, q: 4, gamma: 3_000 };
 const customerRandom = (seed: number, index: number) => seededRandom((seed * 0x9e3779b1 + index * 0x85ebca6b) >>> 0);
 
 /** The ID of customer `index` without generating the rest (referrers point back to earlier customers). */
+/**
+ * The customer's phone number, or none: drawn from a stream of its own (by seed and index), so adding it changed none of
+ * the demo's other draws: its customers, orders and invoices are what they were for the same seed.
+ */
+function demoPhone(seed: number, index: number, timeZone: string): string | null {
+  const random = seededRandom(((seed * 0x9e3779b1 + index * 0x85ebca6b) ^ 0x27d4eb2f) >>> 0);
+  if (random() >= WITH_PHONE) return null;
+  return PHONE_BY_ZONE[timeZone]?.(Math.floor(random() * 10_000)) ?? null;
+}
+
 function demoCustomerId(seed: number, index: number): string {
   return uuidFrom(customerRandom(seed, index));
 }
@@ -138,6 +163,7 @@ export function demoCustomer(index: number, options: DemoOptions): DemoCustomer 
     email: `${first}.${last}.${index + 1}@example.com`.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, ''),
     timeZone,
     locale: LOCALE_BY_ZONE[timeZone] ?? 'en',
+    phone: demoPhone(seed, index, timeZone),
     serviceTier: persona === 'unprofitable' ? 'premium' : pick(['basic', 'standard', 'standard', 'premium'] as const),
     marketingConsent: random() < 0.7,
     referrerId: referrerIndex >= 0 ? demoCustomerId(seed, referrerIndex) : null,

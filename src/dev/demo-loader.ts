@@ -24,8 +24,8 @@ interface TableSpec {
 const tables: TableSpec[] = [
   {
     table: 'customer',
-    columns: ['id', 'external_ref', 'name', 'email', 'time_zone', 'locale', 'service_tier', 'status', 'marketing_consent', 'referrer_id', 'acquired_at', 'created_at', 'updated_at'],
-    rows: (c) => [[c.id, c.externalRef, c.name, c.email, c.timeZone, c.locale, c.serviceTier, 'active', c.marketingConsent, c.referrerId, c.acquiredAt, c.createdAt, c.createdAt]],
+    columns: ['id', 'external_ref', 'name', 'email', 'phone', 'time_zone', 'locale', 'service_tier', 'status', 'marketing_consent', 'referrer_id', 'acquired_at', 'created_at', 'updated_at'],
+    rows: (c) => [[c.id, c.externalRef, c.name, c.email, c.phone, c.timeZone, c.locale, c.serviceTier, 'active', c.marketingConsent, c.referrerId, c.acquiredAt, c.createdAt, c.createdAt]],
   },
   {
     table: 'customer_order',
