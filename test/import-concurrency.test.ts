@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import 'reflect-metadata';
 import { execute, type GraphQLFormattedError } from 'graphql';
 import pg from 'pg';
-import { Query, Resolver, buildSchema } from 'type-graphql';
 import { Role } from '../src/domain/auth/roles.js';
-import { Allow, authChecker } from '../src/graphql/auth/allow.js';
 import { createErrorFormatter } from '../src/graphql/errors.js';
 import { ImportResolver } from '../src/graphql/import/import.resolver.js';
 import { createLogger } from '../src/logger.js';
@@ -12,6 +10,7 @@ import { ImportService, IMPORTS_WAITING } from '../src/services/import/import.se
 import type { Services } from '../src/services/index.js';
 import { withinTime } from '../src/services/common/within-time.js';
 import { ImportCsvDocument } from './__generated__/graphql.js';
+import { importSchema } from './support/import-schema.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -185,15 +184,7 @@ it('answers an import whose connection PostgreSQL refuses for want of slots as U
     const direct = new pg.Client({ connectionString: url.toString() });
     await expect(direct.connect()).rejects.toMatchObject({ code: '53300' });
 
-    @Resolver()
-    class PingResolver {
-      @Allow(Role.Viewer)
-      @Query(() => Boolean)
-      ping(): boolean {
-        return true;
-      }
-    }
-    const schema = await buildSchema({ resolvers: [PingResolver, ImportResolver], authChecker, validate: true });
+    const schema = await importSchema(ImportResolver);
     const imports = new ImportService(url.toString());
     const result = await execute({
       schema,

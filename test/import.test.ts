@@ -8,7 +8,6 @@ import { once } from 'node:events';
 import pg from 'pg';
 import 'reflect-metadata';
 import { graphql } from 'graphql';
-import { Query, Resolver, buildSchema } from 'type-graphql';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { AuditEntry, Complaint, CostEntry, Customer, CustomerStatus, Invoice, MessageChannel, MessagePurpose, Offer, Order, OutboxMessage, Payment, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
@@ -16,12 +15,12 @@ import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { ImportService, MAX_IMPORT_ROWS, type ImportOptions } from '../src/services/import/import.service.js';
 import { ImportException, ImportExceptionCode } from '../src/services/import/import.exception.js';
 import { Role } from '../src/domain/auth/roles.js';
-import { Allow, authChecker } from '../src/graphql/auth/allow.js';
 import { createErrorFormatter } from '../src/graphql/errors.js';
 import { ImportRowsResolver } from '../src/graphql/import/import-rows.resolver.js';
 import { createLogger } from '../src/logger.js';
 import type { Services } from '../src/services/index.js';
 import { CustomerScoresDocument, ImportCsvDocument, ResolveComplaintDocument } from './__generated__/graphql.js';
+import { importSchema } from './support/import-schema.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { UNSUBSCRIBE_ACTOR } from '../src/domain/messages/unsubscribe-link.js';
 import { CustomerEventKind } from '../src/domain/customers/timeline.js';
@@ -53,18 +52,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-/** A schema of the bulk import mutations (a schema needs a query: the bulk resolver has only mutations). */
-async function bulkImportSchema() {
-  @Resolver()
-  class PingResolver {
-    @Allow(Role.Viewer)
-    @Query(() => Boolean)
-    ping(): boolean {
-      return true;
-    }
-  }
-  return buildSchema({ resolvers: [PingResolver, ImportRowsResolver], authChecker, validate: true });
-}
+/** A schema of the bulk import mutations. */
+const bulkImportSchema = () => importSchema(ImportRowsResolver);
 
 it('imports the example files in order, with references between them', async () => {
   for (const [kind, file, n] of [
