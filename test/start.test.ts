@@ -58,26 +58,32 @@ it('takes an empty LOG_LEVEL as unset', async () => {
   }
 });
 
+/**
+ * `npm start` (dist/src/bin/start.js) run with `env`: its output as it comes (`out()`), whether it has ended, and its
+ * exit code once its output is all read ('close'; at 'exit' its last lines, the servers' stops, may still be in the pipe).
+ */
+function startNpm(env: NodeJS.ProcessEnv, options: { detached?: boolean } = {}) {
+  const child = spawn(process.execPath, [path.resolve('dist/src/bin/start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  let ended = false;
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  void exited.then(() => (ended = true));
+  return { child, exited, out: () => out, ended: () => ended };
+}
+
 /** DEMO_DATA=off: a team loading its own data (CDNOW through the import) gets npm start's system on an empty database. */
 it('leaves an empty database empty with DEMO_DATA=off, and starts the rest', async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-no-demo-'));
   const database = await createTestDatabase('nodemo');
   const port = await freePort();
   // The test's own PostgreSQL and Temporal (DATABASE_URL, TEMPORAL_ADDRESS): npm start starts neither, on a task queue of its own.
-  const start = spawn(process.execPath, [path.resolve('dist/src/bin/start.js')], {
-    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: database.url, TEMPORAL_TASK_QUEUE: `no-demo-${port}`, PORT: String(port), WORKER_METRICS_PORT: '0', DEMO_DATA: 'off', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  start.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  start.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => start.once('close', (code) => resolve(code)));
-  let ended = false;
-  void exited.then(() => (ended = true));
+  const { child: start, exited, out, ended } = startNpm({ ...process.env, DATA_DIR: dataDir, DATABASE_URL: database.url, TEMPORAL_TASK_QUEUE: `no-demo-${port}`, PORT: String(port), WORKER_METRICS_PORT: '0', DEMO_DATA: 'off', LOG_LEVEL: 'info' });
   try {
-    await waitFor(async () => ended || out.includes(`http://127.0.0.1:${port}/graphql`), 'npm start to print its banner', 120_000, 200);
-    expect(ended).toBe(false);
-    expect(out).toContain('DEMO_DATA=off: no demo data loaded');
+    await waitFor(async () => ended() || out().includes(`http://127.0.0.1:${port}/graphql`), 'npm start to print its banner', 120_000, 200);
+    expect(ended()).toBe(false);
+    expect(out()).toContain('DEMO_DATA=off: no demo data loaded');
     const db = new pg.Client({ connectionString: database.url });
     await db.connect();
     try {
@@ -91,7 +97,7 @@ it('leaves an empty database empty with DEMO_DATA=off, and starts the rest', asy
     start.kill('SIGTERM');
     expect(await exited).toBe(0);
   } finally {
-    if (!ended) {
+    if (!ended()) {
       start.kill('SIGKILL');
       await exited;
     }
@@ -110,28 +116,20 @@ it('stops in order on Ctrl-C to its whole process group: a request in flight is 
   const adminKey = 'admin-key-for-ctrl-c-0123456789';
   const { DATABASE_URL: _db, TEMPORAL_ADDRESS: _temporal, ...env } = process.env;
   // Its own process group, as a shell gives the command it runs in the foreground.
-  const start = spawn(process.execPath, [path.resolve('dist/src/bin/start.js')], {
-    env: { ...env, DATA_DIR: dataDir, PORT: String(port), PGPORT: String(pgPort), TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), WORKER_METRICS_PORT: '0', API_KEYS: `admin:${adminKey}`, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  start.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  start.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  // Once its output is all read ('close'; at 'exit' its last lines, the servers' stops, may still be in the pipe).
-  const exited = new Promise<number | null>((resolve) => start.once('close', (code) => resolve(code)));
-  let ended = false;
-  void exited.then(() => (ended = true));
+  const { child: start, exited, out, ended } = startNpm(
+    { ...env, DATA_DIR: dataDir, PORT: String(port), PGPORT: String(pgPort), TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), WORKER_METRICS_PORT: '0', API_KEYS: `admin:${adminKey}`, LOG_LEVEL: 'info' },
+    { detached: true },
+  );
   const locker = new pg.Client({ connectionString: `postgres://retention:retention@127.0.0.1:${pgPort}/retention` });
   // (Without the servers in a group of their own, PostgreSQL's shutdown ends this session: said by the expectations below.)
   locker.on('error', () => undefined);
   try {
-    await waitFor(async () => ended || out.includes('demo data scored'), 'npm start to run and score its demo data', 120_000, 200);
-    expect(ended).toBe(false);
+    await waitFor(async () => ended() || out().includes('demo data scored'), 'npm start to run and score its demo data', 120_000, 200);
+    expect(ended()).toBe(false);
     // The banner names the database for the command-line tools (npm run import), which need it as DATABASE_URL,
-    expect(out).toContain(`export DATABASE_URL=postgres://retention:retention@127.0.0.1:${pgPort}/retention for npm run import`);
+    expect(out()).toContain(`export DATABASE_URL=postgres://retention:retention@127.0.0.1:${pgPort}/retention for npm run import`);
     // And the Temporal server it started for npm run migrate, which registers the search attributes.
-    expect(out).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${temporalPort}`);
+    expect(out()).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${temporalPort}`);
     const servers = [readOwnership(path.join(dataDir, 'postgres.owner.json'))!.pid, readOwnership(path.join(dataDir, 'temporal.owner.json'))!.pid];
 
     // A request held in flight: it waits for a lock held here.
@@ -161,15 +159,15 @@ it('stops in order on Ctrl-C to its whole process group: a request in flight is 
     expect(body.errors).toBeUndefined();
     expect([status, body.data?.customers.edges.length]).toEqual([200, 3]);
     expect(await exited).toBe(0);
-    const stopped = out.split('\n').filter((line) => line.includes('stopped"')).map((line) => (JSON.parse(line) as { msg: string }).msg);
+    const stopped = out().split('\n').filter((line) => line.includes('stopped"')).map((line) => (JSON.parse(line) as { msg: string }).msg);
     expect(stopped).toEqual(['API stopped', 'worker stopped', 'Temporal dev server stopped', 'PostgreSQL stopped']);
-    expect(out).not.toMatch(/terminating connection|did not stop cleanly|shutdown_worker rpc errored/);
+    expect(out()).not.toMatch(/terminating connection|did not stop cleanly|shutdown_worker rpc errored/);
     // PostgreSQL was asked to shut down once, by npm start, at its end.
     expect((await readFile(path.join(dataDir, 'postgres.log'), 'utf8')).match(/received fast shutdown request/g)).toHaveLength(1);
     expect(servers.map(isRunning)).toEqual([false, false]);
   } finally {
     await locker.end().catch(() => undefined);
-    if (!ended) {
+    if (!ended()) {
       start.kill('SIGTERM');
       await exited;
     }
