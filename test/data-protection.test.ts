@@ -361,11 +361,15 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   const quoted = { ref: 'CRM-4711', severity: 'medium', openedOn: '2026-11-02' };
   const fixTask = em().create(OutboxMessage, { idempotencyKey: `test/${customer.id}/fix-case-opened`, customer: customer.id, channel: MessageChannel.Call, purpose: MessagePurpose.Service, template: 'fix-case-opened', payload: { topic: 'delivery-delay', owner: 'logistics', complaints: [{ ...quoted, summary: 'Ada King: the parcel came late again' }] }, sentAt: new Date() });
   await em().persist(fixTask).flush();
+  // The help to switch, quoting the customer's CRM reference.
+  const switchHelp = em().create(OutboxMessage, { idempotencyKey: `test/${customer.id}/switch-help`, customer: customer.id, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'offboarding-switch-help', payload: { noticeEndsOn: '2027-01-31', customerRef: 'CRM-AK-77' }, sentAt: new Date() });
+  await em().persist(switchHelp).flush();
 
   const erased = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request by e-mail, ticket 4711' }, Role.Admin);
   expect(erased.errors).toBeUndefined();
   // The complaint's words go from the task as from the complaint; which complaint it was stays.
   expect((await em().findOneOrFail(OutboxMessage, { idempotencyKey: fixTask.idempotencyKey })).payload).toEqual({ topic: 'delivery-delay', owner: 'logistics', complaints: [quoted] });
+  expect((await em().findOneOrFail(OutboxMessage, { idempotencyKey: switchHelp.idempotencyKey })).payload).toEqual({ noticeEndsOn: '2027-01-31' });
   expect(erased.data!.eraseCustomer).toMatchObject({
     customer: { id: customer.id, name: 'Erased customer', email: `erased-${customer.id}@erased.invalid`, phone: null, timeZone: 'UTC', externalRef: null, status: 'Erased', marketingConsent: false },
     complaintTextsCleared: 1,

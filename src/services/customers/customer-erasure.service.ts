@@ -146,6 +146,8 @@ export class CustomerErasureService {
           where m.customer_id = ? and jsonb_typeof(m.payload -> 'complaints') = 'array'`,
         [id],
       );
+      // The help to switch quotes the customer's CRM reference, which the erasure takes from the customer (externalRef): from the message too.
+      await em.execute(`update outbox_message set payload = payload - 'customerRef' where customer_id = ? and payload -> 'customerRef' is not null`, [id]);
       const report: ErasureReport = {
         ...nothing,
         complaintTextsCleared: await affected(em, `update complaint set summary = null where customer_id = ? and summary is not null`, [id]),
