@@ -40,17 +40,14 @@ const ZONES = ['Europe/Berlin', 'Europe/London', 'America/New_York', 'Asia/Tokyo
 /** The language of a customer in each zone (German in Berlin, so the demo shows messages in both languages). */
 const LOCALE_BY_ZONE: Record<string, string> = { 'Europe/Berlin': 'de', 'Europe/London': 'en-GB' };
 /**
- * A phone number where the customer lives, from the numbers kept for drama and examples where there are such (London's
- * 020 7946 0xxx, North America's 555-01xx) and the same pattern elsewhere, so no real line is rung from the demo.
+ * A phone number where the customer lives, only where a range is kept for drama and examples (London's 020 7946 0xxx,
+ * North America's 555-01xx), so no real line is rung from the demo; customers elsewhere have none.
  */
 const PHONE_BY_ZONE: Record<string, (n: number) => string> = {
-  'Europe/Berlin': (n) => `+49 30 5550 ${String(n).padStart(4, '0')}`,
   'Europe/London': (n) => `+44 20 7946 0${String(n % 1000).padStart(3, '0')}`,
   'America/New_York': (n) => `+1 212 555 01${String(n % 100).padStart(2, '0')}`,
-  'Asia/Tokyo': (n) => `+81 3 5550 ${String(n).padStart(4, '0')}`,
-  'Europe/Istanbul': (n) => `+90 212 555 ${String(n).padStart(4, '0')}`,
 };
-/** The share of demo customers with a phone number on record (the others show what a call task says without one). */
+/** The share of demo customers in those places with a phone number on record (the others show what a call task says without one). */
 const WITH_PHONE = 0.6;
 const TOPICS = ['delivery-delay', 'billing-error', 'product-defect', 'app-login', 'rude-support'];
 const DAY = 86_400_000;
@@ -117,7 +114,6 @@ export const DEMO_SPEND = { p: 8, q: 4, gamma: 3_000 };
 /** The customer's own PRNG: the same customer comes out the same in every pass. */
 const customerRandom = (seed: number, index: number) => seededRandom((seed * 0x9e3779b1 + index * 0x85ebca6b) >>> 0);
 
-/** The ID of customer `index` without generating the rest (referrers point back to earlier customers). */
 /**
  * The customer's phone number, or none: drawn from a stream of its own (by seed and index), so adding it changed none of
  * the demo's other draws: its customers, orders and invoices are what they were for the same seed.
@@ -128,6 +124,7 @@ function demoPhone(seed: number, index: number, timeZone: string): string | null
   return PHONE_BY_ZONE[timeZone]?.(Math.floor(random() * 10_000)) ?? null;
 }
 
+/** The ID of customer `index` without generating the rest (referrers point back to earlier customers). */
 function demoCustomerId(seed: number, index: number): string {
   return uuidFrom(customerRandom(seed, index));
 }
