@@ -169,6 +169,10 @@ describe('updateCustomer', () => {
     const decomposed = await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'u\u0308'.repeat(150) } }, Role.Operator);
     expect(decomposed.data!.updateCustomer.name).toBe('\u00fc'.repeat(150));
     expect((await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'x'.repeat(201) } }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.name' });
+    // A pasted megabyte is refused before it is normalised, saying the bound.
+    const pasted = (await stack.gql(UpdateCustomerDocument, { id: c.id, input: { name: 'x'.repeat(1_000_000) } }, Role.Operator)).errors![0];
+    expect(pasted.extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'input.name' });
+    expect(pasted.message).toBe('name is at most 200 characters in Unicode NFC');
   });
 
   it('refuses an invalid e-mail address with VALIDATION and changes nothing', async () => {

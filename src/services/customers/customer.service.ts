@@ -371,14 +371,16 @@ function validateContactPatch(patch: CustomerContactPatch): Partial<Customer> {
     // as the import refuses them in a name; letters of every script pass, and a joiner between two of them (Persian, emoji).
     // Stored in NFC, as the import stores one and the search looks for it: "Grünwald" sent with a decomposed ü (macOS, some
     // input methods) is found by "grünwald" typed on a keyboard. Letters are kept as written otherwise.
-    const name = patch.name.trim().normalize('NFC');
-    const hidden = hiddenCharacterProblem(name, 'A name', { joiners: true });
+    // Refused before it is normalised when far too long (a pasted megabyte): NFC makes no name within the limit more than
+    // a few times as long as it was sent decomposed.
+    const name = patch.name.length > 4 * CUSTOMER_NAME_MAX_LENGTH ? null : patch.name.trim().normalize('NFC');
+    const hidden = name && hiddenCharacterProblem(name, 'A name', { joiners: true });
     // Counted as stored, as the import counts it: NFC writes some letters as two (the Devanagari "क़", a Hebrew presentation
     // form), so a name within the bound as typed can be over it in NFC.
-    const length = characterCount(name);
-    if (!name) refuse('name', 'name must not be empty');
+    const length = name === null ? null : characterCount(name);
+    if (name === null || length! > CUSTOMER_NAME_MAX_LENGTH) refuse('name', `name is at most ${CUSTOMER_NAME_MAX_LENGTH} characters in Unicode NFC${length === null ? '' : ` (this one has ${length})`}`);
+    else if (!name) refuse('name', 'name must not be empty');
     else if (hidden) refuse('name', hidden);
-    else if (length > CUSTOMER_NAME_MAX_LENGTH) refuse('name', `name is at most ${CUSTOMER_NAME_MAX_LENGTH} characters in Unicode NFC (this one has ${length})`);
     else clean.name = name;
   }
   if (patch.email != null) {
