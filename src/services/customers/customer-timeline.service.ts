@@ -85,11 +85,11 @@ const complaintEntry = (action: string) => sameComplaint('a', action);
  */
 const dayOrRecorded = (day: string, recorded: string) =>
   sql.raw(`case when ${recorded} >= ${day}::timestamp at time zone 'UTC' and ${recorded} < (${day} + 1)::timestamp at time zone 'UTC' then ${recorded} else ${day}::timestamp at time zone 'UTC' end`);
-/** When the payment that settled an invoice on its paid day was recorded (null when none was: settled by an import). */
 /** The run's offboarding of its customer was withdrawn (audited on the customer, naming the run). */
 const OFFBOARDING_WITHDRAWN_BY_RUN = sql.raw(
   `select 1 from audit_entry w where w.entity_type = 'customer' and w.entity_id = playbook_run.customer_id::text and w.action = 'customer.offboarding-withdrawn' and w.after ->> 'workflowId' = playbook_run.workflow_id`,
 );
+/** When the payment that settled an invoice on its paid day was recorded (null when none was: settled by an import). */
 const SETTLING_PAYMENT_RECORDED = '(select max(p.created_at) from payment p where p.invoice_id = invoice.id and p.paid_at = invoice.paid_at)';
 
 /** The kinds whose events are told apart by a `key` of their own: a complaint is resolved (reopened) more than once under one reference. */
