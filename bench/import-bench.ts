@@ -108,7 +108,7 @@ try {
 
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  const importer = new ImportService(server.url);
+  const importer = new ImportService(server.url, {}, null, 'EUR');
   const rows: string[] = [];
   const importFile = async (kind: keyof typeof files, label: string) => {
     const file = files[kind];

@@ -468,7 +468,7 @@ it("ends a thank-you waiting out the customer's quiet hours not thanked as soon 
 it("ends a thank-you waiting out the customer's quiet hours not thanked once the run reconciliation tells it that an import withdrew their consent, and tells it only while that is recent", async () => {
   const imported = await thankYouWaitingForQuietHours('Dozer', 'CRM-Dozer');
   const csv = 'customer_ref,name,email,marketing_consent\nCRM-Dozer,Dozer,dozer@example.com,false\n';
-  expect(await new ImportService(stack.config.databaseUrl).importCsv('customers', Readable.from([csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
+  expect(await new ImportService(stack.config.databaseUrl, {}, null, 'EUR').importCsv('customers', Readable.from([csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
   // The import tells no run (the CLI has no engine): the reconciliation, every few minutes, does.
   expect((await stack.gql(AppreciationDocument, { customerId: imported.id }, Role.Viewer)).data!.appreciation).toMatchObject({ status: 'Running', step: 'waiting' });
   const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
@@ -529,7 +529,7 @@ it("cancels the welcome check of a customer the CRM offboarded meanwhile (at onc
   expect(entry).toEqual({ actor: 'system:customer-left', after: { reason: 'The customer has left (offboarded)' } });
 
   const viaCli = await newcomer('Moved');
-  expect(await new ImportService(stack.config.databaseUrl).importCsv('customers', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
+  expect(await new ImportService(stack.config.databaseUrl, {}, null, 'EUR').importCsv('customers', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
   expect(await status(viaCli.workflowId)).toBe('RUNNING');
   const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
   expect(await reconciliation.recordRunsEndedInEngine()).toContain(viaCli.workflowId);

@@ -43,7 +43,7 @@ async function storedAfter(customerId: string) {
 
 /** An erasure of the customer asked for first, then an import of `csv`, both waiting on the customer's row held a moment: they meet on it. */
 async function importWhileErasing(customerId: string, kind: 'complaints' | 'customers', csv: string) {
-  const imports = new ImportService(stack.config.databaseUrl);
+  const imports = new ImportService(stack.config.databaseUrl, {}, null, 'EUR');
   let erasing!: ReturnType<typeof stack.gql<unknown, Record<string, unknown>>>;
   let importing!: ReturnType<ImportService['importCsv']>;
   await holdingCustomer(customerId, async () => {

@@ -1059,7 +1059,7 @@ it('ends at once when an import pays its invoice: told after an import through G
   expect(await eventually(() => state(viaApi.invoiceId), (s) => s?.step === 'done', 10_000)).toMatchObject({ outcome: 'paid', status: 'Completed' });
 
   const viaCli = await importedPayment('Batch');
-  expect(await new ImportService(stack.config.databaseUrl).importCsv('payments', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ inserted: 1 });
+  expect(await new ImportService(stack.config.databaseUrl, {}, null, 'EUR').importCsv('payments', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ inserted: 1 });
   // Not told yet, the run would take a promise; the invoice is paid, so none is taken, and none audited (QA 53 F3).
   const lateVow = await stack.gql(PromiseToPayDocument, { invoiceId: viaCli.invoiceId, until: day(3) }, Role.Operator);
   expect(lateVow.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_PROMISE_REFUSED', paidAt: day(0) });
@@ -1108,7 +1108,7 @@ it('is cancelled when an import says the billing system cancelled its invoice (t
   expect(await left(false)).not.toContain(viaApi.invoiceId);
 
   const viaCli = await cancelledInBilling('Voided');
-  expect(await new ImportService(stack.config.databaseUrl).importCsv('invoices', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
+  expect(await new ImportService(stack.config.databaseUrl, {}, null, 'EUR').importCsv('invoices', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
   // Before the reconciliation cancels its run: no promise is taken for it.
   const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
   expect((await stack.gql(PromiseToPayDocument, { invoiceId: viaCli.invoiceId, until }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_CANCELLED' });
@@ -1145,7 +1145,7 @@ it('is cancelled when an import moves its invoice\'s due day later (a payment ex
 
   // From the command line: the run reconciliation cancels it; a reminder step before that writes nothing for an invoice not due.
   const viaCli = await extended('Postponed');
-  expect(await new ImportService(stack.config.databaseUrl).importCsv('invoices', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
+  expect(await new ImportService(stack.config.databaseUrl, {}, null, 'EUR').importCsv('invoices', Readable.from([viaCli.csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
   const em = stack.orm.em.fork();
   const steps = new FairReminderSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), 'EUR', defaultPolicies.delivery.maxAttempts);
   const fee = { band: 'regular' as const, chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 3' };

@@ -185,7 +185,7 @@ it('answers an import whose connection PostgreSQL refuses for want of slots as U
     await expect(direct.connect()).rejects.toMatchObject({ code: '53300' });
 
     const schema = await importSchema(ImportResolver);
-    const imports = new ImportService(url.toString());
+    const imports = new ImportService(url.toString(), {}, null, 'EUR');
     const result = await execute({
       schema,
       document: ImportCsvDocument,

@@ -48,7 +48,7 @@ const cli = (args: string[], nodeOptions: string[] = []) =>
 
 beforeAll(async () => {
   stack = await startTestStack({ worker: false });
-  imports = new ImportService(stack.config.databaseUrl);
+  imports = new ImportService(stack.config.databaseUrl, {}, null, 'EUR');
 });
 afterAll(() => stack?.stop());
 

@@ -479,7 +479,7 @@ it('derives the stored order and payment references again from their values, so 
   expect(after).toContain('MIG-F1-OWN');
   expect(after.filter((r) => r.startsWith('derived:'))).toHaveLength(5);
   // The import, as it derives them now, finds every one: the file as first imported, and as a spreadsheet saves it.
-  const imports = new ImportService(db.url);
+  const imports = new ImportService(db.url, {}, null, 'EUR');
   const options = { mode: 'all-or-nothing', actor: 'test', source: 'test' } as const;
   const file = (rows: string[]) => Readable.from(['customer_ref,ordered_at,amount,order_ref\n' + rows.join('\n') + '\n']);
   for (const rows of [

@@ -29,7 +29,7 @@ beforeAll(async () => {
     return { ref: `CDNOW-${id}`, day: `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}`, dollars };
   });
   const refs = [...new Set(purchases.map((p) => p.ref))];
-  const imports = new ImportService(db.url);
+  const imports = new ImportService(db.url, {}, null, 'EUR');
   const options = { mode: 'all-or-nothing' as const, actor: 'test', source: 'test' };
   const customers = await imports.importCsv(
     'customers',

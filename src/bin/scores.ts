@@ -4,6 +4,7 @@ import { DomainException } from '../domain/errors/domain-exception.js';
 import { asJson, fail } from './cli-errors.js';
 import { ScoringExceptionCode } from '../domain/scoring/scoring.exception.js';
 import { fitOrdersFile, parseDay } from '../services/scores/orders-file-fit.js';
+import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
 import { csvTextDecoder } from '../services/import/csv-decoding.js';
 
 /**
@@ -41,6 +42,7 @@ try {
   const fit = await fitOrdersFile(file, {
     until,
     encoding,
+    fitSampleSize: defaultScoringPolicy.fitSampleSize,
     onProgress: (rows, share) => {
       process.stderr.write(`\rorders: ${rows} rows read (${Math.round(share * 100)}%, ${seconds()} s)`);
       progressShown = true;

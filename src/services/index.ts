@@ -117,7 +117,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
         customersChanged: (kind, customerIds) => rescores.rescoreAfterImport(kind, customerIds),
         complaintsReceived: (received) => complaints.followUpImported(received),
       },
-      importPlaces,
+      importPlaces ?? null,
       policies.money.currency,
     ),
     runs,

@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { LocalDateResolver } from 'graphql-scalars';
 import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { defaultChurnRiskPolicy } from '../../domain/scoring/bgnbd.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 
-const churn = defaultChurnRiskPolicy;
 
 registerEnumType(ScoreKind, {
   name: 'ScoreKind',
@@ -16,9 +14,9 @@ registerEnumType(ScoreKind, {
     },
     ChurnRisk: {
       description:
-        `Churn risk, 0 to 1. With a repeat purchase, the probability that the customer has stopped buying (1 − P(alive) of the BG/NBD purchase model): bands low, medium (from ${churn.mediumRiskAtLeast}), high (from ${churn.highRiskAtLeast}). ` +
+        `Churn risk, 0 to 1. With a repeat purchase, the probability that the customer has stopped buying (1 − P(alive) of the BG/NBD purchase model): bands low, medium (from 0.25), high (from 0.5). ` +
         `Without one it is no probability (the model cannot tell a first-time buyer who has gone from a slow one) but the share of the purchases expected of a customer who bought for the first time today that their silence has cost, rising faster: ` +
-        `bands of its own, low, medium (from ${churn.noRepeatYet!.mediumRiskAtLeast}), high (from ${churn.noRepeatYet!.highRiskAtLeast}); the reasons say which applied`,
+        `bands of its own, low, medium (from 0.5), high (from 0.8); the reasons say which applied`,
     },
     Clv: { description: 'Customer lifetime value: the margin expected over the next 12 months, discounted at 10% a year, minor units, 0 or more (at the customer\'s own margin share, or the base\'s where their orders give none; the revenue only where no order of the base carries a margin). No bands' },
     Profitability: { description: 'Margin minus cost to serve over the last 365 days, minor units: above 0 band profitable, exactly 0 break-even, negative a loss (band loss-making; too-new in the first 90 days); null when not judged (the reasons say why)' },

@@ -12,7 +12,6 @@ import { ImportException, ImportExceptionCode } from './import.exception.js';
 import { Turns, type Refusal } from '../common/turns.js';
 import { type RowWord, customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, KEPT_BY_IMPORT, keptSql, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
-import { moneyPolicy } from '../../domain/money.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
@@ -198,9 +197,9 @@ export class ImportService {
       complaintsReceived?: (complaints: { customerId: string; topic: string }[]) => Promise<unknown>;
     } = {},
     /** The process's import places (`importPlaces`: the API's); none: every import connects at once (the command line runs one). */
-    private readonly places: ImportPlaces | null = null,
+    private readonly places: ImportPlaces | null,
     /** The deployment's currency (`CURRENCY`), every amount's, unless the database records another (the one its amounts are in): a line whose `currency` column names another is refused. */
-    private readonly currency: string = moneyPolicy.currency,
+    private readonly currency: string,
   ) {}
 
   /** Imports a CSV file (header line first, the format of `kind`; UTF-8 unless `options.encoding` says otherwise); streams, whatever the size. */

@@ -6,7 +6,6 @@ import { decodeCsv } from '../import/csv-decoding.js';
 import { ImportException } from '../import/import.exception.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, parseMinor } from '../../domain/money.js';
 import { fitBgNbd } from '../../domain/scoring/bgnbd.js';
-import { defaultScoringPolicy } from '../../domain/scoring/scoring-policy.js';
 import { runOffParameters } from '../../domain/scoring/optimize.js';
 import { dayNumber, isoDay } from '../../domain/dates.js';
 import { EARLIEST_DAY, tooEarly } from '../../domain/earliest-day.js';
@@ -230,7 +229,8 @@ export async function fitOrdersFile(path: string, options: OrdersFileOptions = {
     if (!(error instanceof ScoringException && error.code === ScoringExceptionCode.NotIdentifiable)) throw error;
     spend = { gammaGamma: null, gammaGammaReason: error.message };
   }
-  const sample = options.fitSampleSize ?? defaultScoringPolicy.fitSampleSize;
+  // The rescore's sample size, from the caller's scoring policy: without it, nothing is said of a sample.
+  const sample = options.fitSampleSize ?? Infinity;
   return {
     customers: customers.length,
     until,
