@@ -78,7 +78,7 @@ export interface CaseComplaint {
  * day and time in UTC, and the instant), the complaints behind it, and how to report the fix. Nothing for a task written
  * before tasks carried them.
  */
-export function fixCaseDetails(p: Payload, write: Writing): string {
+export function fixCaseDetails(p: Payload, write: Writing, reopened = false): string {
   if (typeof p.deadline !== 'string') return '';
   const deadline = `Deadline: ${write.day(p.deadline)}, ${p.deadline.slice(11, 16)} UTC (${p.deadline}). ${
     p.escalatesTo === p.owner ? `Not fixed by then, another missed deadline is recorded; the case stays with ${String(p.owner)}, the last level.` : `Not fixed by then, it escalates to ${String(p.escalatesTo)}.`
@@ -87,7 +87,9 @@ export function fixCaseDetails(p: Payload, write: Writing): string {
     (k) => `- ${k.ref}, ${k.severity}, ${write.day(k.openedOn)}${k.reopenedOn ? `, reopened ${write.day(k.reopenedOn)}` : ''}: ${k.summary ? `"${k.summary}"` : 'no summary recorded'}`,
   );
   const more = typeof p.moreComplaints === 'number' && p.moreComplaints > 0 ? [`- and ${p.moreComplaints} earlier`] : [];
-  const behind = complaints.length ? `Complaints behind it, newest first:\n${[...complaints, ...more].join('\n')}` : 'No complaint about it is on record (it was started by hand).';
+  // A reopened case lists the complaints since the fix: none when the recurrence was reported by hand (a signal).
+  const none = reopened ? 'No complaint since the fix is on record (the recurrence was reported by hand).' : 'No complaint about it is on record (it was started by hand).';
+  const behind = complaints.length ? `Complaints behind it, newest first:\n${[...complaints, ...more].join('\n')}` : none;
   const report = `When the cause is fixed, report it with the GraphQL mutation resolveIssue(customerId: "${String(p.customerId)}", topic: "${String(p.topic)}"): the customer hears it is fixed, and the run checks back with them later.`;
   return `\n\n${deadline}\n\n${behind}\n\n${report}`;
 }

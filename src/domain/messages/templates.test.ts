@@ -142,7 +142,8 @@ describe('message templates', () => {
     expect(text).toContain('report it with the GraphQL mutation resolveIssue(customerId: "5119c526-0000-4000-8000-000000000001", topic: "billing-error")');
     // At the top of the chain it stays with its owner.
     expect(renderMessage('fix-case-escalated', 'Mateo', { ...task, owner: 'management', escalatesTo: 'management', stays: true }, 'en', 'EUR').text).toContain('another missed deadline is recorded; the case stays with management, the last level.');
-    expect(renderMessage('fix-case-reopened', 'Mateo', { ...task, complaints: [] }, 'en', 'EUR').text).toContain('No complaint about it is on record');
+    expect(renderMessage('fix-case-reopened', 'Mateo', { ...task, complaints: [] }, 'en', 'EUR').text).toContain('No complaint since the fix is on record (the recurrence was reported by hand).');
+    expect(renderMessage('fix-case-opened', 'Mateo', { ...task, complaints: [] }, 'en', 'EUR').text).toContain('No complaint about it is on record (it was started by hand).');
     // A task written before tasks carried these reads as then.
     expect(renderMessage('fix-case-opened', 'Mateo', { topic: 'billing-error', owner: 'billing' }, 'en', 'EUR').text).toBe('A persistent issue ("billing error") is now yours (billing). Fix the cause, then mark it resolved.');
   });

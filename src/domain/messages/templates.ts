@@ -101,7 +101,7 @@ export const templates: Record<string, Template> = {
     subject: `Fix case reopened: ${topicLabel(p)} for ${name}`,
     text: `The fix for "${topicLabel(p)}" did not hold: ${name} complained about it again before we checked back. The case is open again and ${
       p.stays ? `stays with ${String(p.owner)}, the last level it escalates to` : `now with ${String(p.owner)}`
-    }; fix the cause, then mark it resolved.${fixCaseDetails(p, write)}`,
+    }; fix the cause, then mark it resolved.${fixCaseDetails(p, write, true)}`,
   }),
   'issue-reopened': (name, p) => ({
     subject: 'Still not right: we are back on it',
