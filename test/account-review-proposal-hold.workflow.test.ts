@@ -73,7 +73,8 @@ it('proposes the offer once the complaint that held it back is closed, instead o
   await recordHistory(workflowId, 'account-review-proposal-after-hold-passes');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
 
-  // A hold that does not pass within the wait: the run goes on without a proposal, as before, the guard's reason shown.
+  // A complaint still open when the wait is over: the review ends kept, nothing proposed and no offboarding weighed (before,
+  // it asked a person without a proposal), the guard's reason shown.
   const still = await account('Quinn', { tier: ServiceTier.Basic, marketingConsent: true, costKind: CostKind.Return });
   em.create(Complaint, { customer: still, topic: 'billing-error', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 2 * DAY) });
   await em.flush();
@@ -83,9 +84,10 @@ it('proposes the offer once the complaint that held it back is closed, instead o
     taskQueue: stack.config.temporal.taskQueue,
     args: [{ customerId: still, policy: { ...policy, proposalHoldWaitMs: seconds(3), approvalWaitMs: seconds(1) } }],
   });
-  expect(await handle.result()).toBe('kept-no-decision');
-  expect(await review(still)).toMatchObject({ proposal: expect.stringMatching(/^none: .*\(open-complaint: /), accountProposal: null });
+  expect(await handle.result()).toBe('kept-issue-open');
+  expect(await review(still)).toMatchObject({ outcome: 'kept-issue-open', proposal: expect.stringMatching(/^none: .*\(open-complaint: /), accountProposal: null });
   expect(await outboxSteps(stillId)).toEqual([]);
+  await recordHistory(stillId, 'account-review-kept-while-issue-open');
   await em.nativeDelete(Offer, { code: 'HOLD20' });
 }, 90_000);
 
@@ -112,6 +114,17 @@ it('holds a cheaper-tier proposal back while a complaint of the customer is open
   expect(Date.parse(asked!.deadline!)).toBeGreaterThan(Date.now() + policy.answerWaitMs - 5_000);
   expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/proposal` })).toMatchObject({ purpose: MessagePurpose.Service });
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+
+  // A complaint that stays open past the hold's wait: the cheaper tier is never proposed, so no offboarding is weighed either.
+  const open = await account('Sol');
+  await openComplaint(open);
+  const handle = await stack.temporal.client.workflow.start<typeof accountReview>('accountReview', {
+    workflowId: accountReviewWorkflowId(open),
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId: open, policy: { ...policy, proposalHoldWaitMs: seconds(3), approvalWaitMs: seconds(1) } }],
+  });
+  expect(await handle.result()).toBe('kept-issue-open');
+  expect(await outboxSteps(accountReviewWorkflowId(open))).toEqual([]);
 }, 60_000);
 
 /** An offer for existing customers, so a proposal once the hold passes is an offer sent (removed again by the test). */

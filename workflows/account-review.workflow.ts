@@ -330,6 +330,12 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     }
   }
   state.proposal = proposal;
+  // Still held back for a complaint or fix case of the customer's when the hold's wait is over: no goodbye is weighed
+  // while it is open (an approval would be refused), nor after it without a change proposed first. The review ends, kept;
+  // a later one proposes once nothing is open (runs since the change; before, it asked a person without a proposal).
+  if (proposal.kind === 'none' && proposal.guardHold === 'open-complaint' && patched('review-kept-while-issue-open')) {
+    return finish('kept-issue-open', "A complaint or fix case of the customer's stayed open through the proposal's hold: nothing proposed, no offboarding weighed");
+  }
   if (state.proposal.kind !== 'none') {
     enter('awaiting-answer', `Proposed: ${state.proposal.reason}`, policy.answerWaitMs);
     await condition(() => state.answer !== null, policy.answerWaitMs);

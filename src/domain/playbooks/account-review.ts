@@ -138,7 +138,8 @@ export type AccountReviewStep = (typeof ACCOUNT_REVIEW_STEPS)[number];
  * `not-judged`: the rescore could not judge the account (e.g. no order carries a margin): nothing more is done, nothing
  * said about its profitability (at the end of the notice: the offboarding withdrawn, the team told).
  * `kept-turned-around`: at the end of the notice the account no longer lost money: the offboarding withdrawn.
- * `kept-issue-open`: a complaint or fix case was still open after the wait at the end of the notice: withdrawn, the team told.
+ * `kept-issue-open`: a complaint or fix case was still open after the wait at the end of the notice (withdrawn, the team told),
+ *   or through the proposal's hold (nothing proposed, no offboarding weighed).
  */
 export type AccountReviewOutcome = 'turned-around' | 'not-judged' | 'kept-by-decision' | 'kept-no-decision' | 'kept-offboarding-withdrawn' | 'kept-notice-undelivered' | 'kept-turned-around' | 'kept-issue-open' | 'offboarded';
 
