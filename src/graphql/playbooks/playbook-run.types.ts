@@ -124,7 +124,7 @@ export class PlaybookRunType {
   @Field(() => String, {
     nullable: true,
     description:
-      'How the run ended, null while it runs. WelcomeCheck: confirmed, follow-up-needed. FairReminder: paid, already-paid, call-scheduled, follow-up-requested, handed-over. FixIssue: fixed, fixed-with-gesture. AccountReview: turned-around, not-judged (the rescore could not judge the account: profitabilityMinor null), kept-by-decision, kept-no-decision, kept-offboarding-withdrawn, kept-notice-undelivered, kept-turned-around (no longer loss-making at the end of the notice: the offboarding withdrawn), kept-issue-open (a complaint or fix still open at the end of the notice after the wait: withdrawn; or through the proposal's hold: nothing proposed, no offboarding weighed), offboarded. Appreciation: thanked, not-thanked. Any playbook: cancelled; recorded from Temporal: failed, terminated, timed_out',
+      'How the run ended, null while it runs. WelcomeCheck: confirmed, follow-up-needed. FairReminder: paid, already-paid, call-scheduled, follow-up-requested, handed-over. FixIssue: fixed, fixed-with-gesture. AccountReview: turned-around, not-judged (the rescore could not judge the account: profitabilityMinor null), kept-by-decision, kept-no-decision, kept-offboarding-withdrawn, kept-notice-undelivered, kept-turned-around (no longer loss-making at the end of the notice: the offboarding withdrawn), kept-issue-open (a complaint or fix still open at the end of the notice after the wait: withdrawn; or through the hold of its proposal: nothing proposed, no offboarding weighed), offboarded. Appreciation: thanked, not-thanked. Any playbook: cancelled; recorded from Temporal: failed, terminated, timed_out',
   })
   outcome!: string | null;
 
