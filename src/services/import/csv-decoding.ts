@@ -47,10 +47,10 @@ export function csvTextDecoder(encoding: string): TextDecoder {
 export function decodeCsv(encoding = 'utf-8'): Transform {
   const decoder = csvTextDecoder(encoding);
   const singleByte = SINGLE_BYTE_ENCODINGS.has(decoder.encoding);
-  // A single-byte encoding's lines are judged whole by singleByteLines (a line may end in a later chunk): decoded
-  // leniently meanwhile, as a line refused there refuses the whole file before anything is written.
+  // A single-byte encoding's lines are judged whole once they end (a line may end in a later chunk): decoded leniently
+  // meanwhile, as a line refused then refuses the whole file before anything is written.
   const decode = singleByte ? new TextDecoder(decoder.encoding) : decoder;
-  const lines = singleByte ? singleByteLines(decoder.encoding) : null;
+  const judge = singleByte ? singleByteLineJudge(decoder.encoding) : null;
   let line = 1; // the line `rest` starts on
   let rest: Buffer = Buffer.alloc(0); // the bytes since the last line break
   let endsWithCr = false; // the bytes so far end with \r: a \n next ends no further line
@@ -88,11 +88,11 @@ export function decodeCsv(encoding = 'utf-8'): Transform {
       for (let i = 0; i < chunk.length; i++) {
         const byte = chunk[i];
         if (byte === CR || (byte === LF && !(i === 0 ? endsWithCr : chunk[i - 1] === CR))) {
-          // The line ends here (a \n after \r ends none: the line it would end is empty).
-          const judged = lines?.end();
+          // The line ends here (a \n after \r ends none: the line it would end is empty); it began in `rest` unless a break came before in this chunk.
+          const judged = judge?.(restFrom < 0 ? Buffer.concat([rest, chunk.subarray(0, i)]) : chunk.subarray(restFrom, i));
           if (judged) return done(problem(line, judged));
           line++;
-        } else if (lines && byte !== LF) lines.add(byte);
+        }
         if (byte === CR || byte === LF) restFrom = i + 1;
       }
       if (chunk.length) endsWithCr = chunk[chunk.length - 1] === CR;
@@ -101,7 +101,7 @@ export function decodeCsv(encoding = 'utf-8'): Transform {
     },
     flush(done) {
       // The last line, without a line break after it.
-      const judged = lines?.end();
+      const judged = judge?.(rest);
       if (judged) return done(problem(line, judged));
       try {
         done(null, decode.decode() || undefined);
@@ -134,15 +134,13 @@ const TEXT_ENCODINGS: ReadonlySet<string> = new Set(['utf-8', ...SINGLE_BYTE_ENC
 type LineJudgement = 'no-text' | { sample: string };
 
 /**
- * Judges the lines of a file in a single-byte `encoding`, fed byte by byte (`add`; line breaks
- * not) and ended (`end`, also for the last line): null for a line that is fine. A line whose
- * bytes beyond ASCII all form well-formed UTF-8 characters (RFC 3629: no overlong forms, no
- * surrogates), at least one, looks like UTF-8: a text in Windows-1252 or the like rarely does
- * (an accented letter followed by just the right one to three symbols), a UTF-8 one always. A
- * byte the encoding maps to no character or to a C1 control character is no text in it. A
- * UTF-8 character may straddle chunks: the state is kept between calls.
+ * Judges a line of a file in a single-byte `encoding`, given its bytes: null for a line that is fine. A line whose bytes
+ * beyond ASCII all form well-formed UTF-8 characters, at least one, looks like UTF-8 (told by the strict UTF-8 decoder:
+ * no overlong forms, no surrogates): a text in Windows-1252 or the like rarely does (an accented letter followed by just
+ * the right one to three symbols), a UTF-8 one always. A byte the encoding maps to no character or to a C1 control
+ * character is no text in it.
  */
-function singleByteLines(encoding: string): { add(byte: number): void; end(): LineJudgement | null } {
+function singleByteLineJudge(encoding: string): (line: Uint8Array) => LineJudgement | null {
   const noText = new Uint8Array(256);
   for (let byte = 0x80; byte <= 0xff; byte++) {
     let char: string | null;
@@ -153,52 +151,25 @@ function singleByteLines(encoding: string): { add(byte: number): void; end(): Li
     }
     noText[byte] = char === null || /^[\u0080-\u009f]$/.test(char) ? 1 : 0;
   }
-  let hasNoText = false;
-  let notUtf8 = false; // a byte beyond ASCII that is no part of a UTF-8 character
-  let sample: string | null = null; // the line's first UTF-8 character, said
-  let sequence: number[] = []; // the bytes of the UTF-8 character under way
-  let need = 0; // the continuation bytes it still needs
-  let low = 0x80; // the bounds of its next one
-  let high = 0xbf;
-  const said = (bytes: number[]) => {
-    const utf8 = Buffer.from(bytes).toString('utf8');
-    const code = `U+${utf8.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-    const read = new TextDecoder(encoding).decode(Uint8Array.from(bytes));
-    if (INVISIBLE_OR_CONTROL.test(utf8)) return `the first is ${code}`;
-    return `the first is "${utf8}"${INVISIBLE_OR_CONTROL.test(read) || read.includes('\ufffd') ? '' : `, which ${encoding} reads as "${read}"`}`;
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const lenient = new TextDecoder(encoding);
+  /** The first character beyond ASCII, said: as UTF-8, and as `encoding` reads its bytes. */
+  const said = (char: string) => {
+    const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (INVISIBLE_OR_CONTROL.test(char)) return `the first is ${code}`;
+    const read = lenient.decode(Buffer.from(char, 'utf8'));
+    return `the first is "${char}"${INVISIBLE_OR_CONTROL.test(read) || read.includes('\ufffd') ? '' : `, which ${encoding} reads as "${read}"`}`;
   };
-  return {
-    add(byte) {
-      if (byte < 0x80) {
-        if (need) notUtf8 = true;
-        need = 0;
-        return;
-      }
-      if (noText[byte]) hasNoText = true;
-      if (notUtf8) return;
-      if (need) {
-        if (byte < low || byte > high) {
-          notUtf8 = true;
-          return;
-        }
-        sequence.push(byte);
-        [low, high] = [0x80, 0xbf];
-        if (--need === 0 && sample === null) sample = said(sequence);
-        return;
-      }
-      // A lead byte: how many continuation bytes follow, and the bounds of the first (no overlong form, surrogate or code point past U+10FFFF).
-      sequence = [byte];
-      if (byte >= 0xc2 && byte <= 0xdf) need = 1;
-      else if (byte >= 0xe0 && byte <= 0xef) [need, low, high] = [2, byte === 0xe0 ? 0xa0 : 0x80, byte === 0xed ? 0x9f : 0xbf];
-      else if (byte >= 0xf0 && byte <= 0xf4) [need, low, high] = [3, byte === 0xf0 ? 0x90 : 0x80, byte === 0xf4 ? 0x8f : 0xbf];
-      else notUtf8 = true;
-    },
-    end() {
-      const looksUtf8 = !notUtf8 && need === 0 && sample !== null;
-      const judged: LineJudgement | null = looksUtf8 ? { sample: sample! } : hasNoText ? 'no-text' : null;
-      [hasNoText, notUtf8, sample, need, low, high] = [false, false, null, 0, 0x80, 0xbf];
-      return judged;
-    },
+  return (line) => {
+    if (!line.some((byte) => byte >= 0x80)) return null;
+    let text: string | null;
+    try {
+      text = utf8.decode(line);
+    } catch {
+      text = null;
+    }
+    if (text !== null) return { sample: said([...text].find((c) => c.codePointAt(0)! >= 0x80)!) };
+    return line.some((byte) => noText[byte] === 1) ? 'no-text' : null;
   };
 }
 
