@@ -7,6 +7,7 @@ import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/c
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
+import { lastOffboardingWordSql } from '../playbooks/offboarding-withdrawal.js';
 import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 
 /** One thing that happened with a customer, newest first in their timeline. */
@@ -85,10 +86,8 @@ const complaintEntry = (action: string) => sameComplaint('a', action);
  */
 const dayOrRecorded = (day: string, recorded: string) =>
   sql.raw(`case when ${recorded} >= ${day}::timestamp at time zone 'UTC' and ${recorded} < (${day} + 1)::timestamp at time zone 'UTC' then ${recorded} else ${day}::timestamp at time zone 'UTC' end`);
-/** The run's offboarding of its customer was withdrawn (audited on the customer, naming the run). */
-const OFFBOARDING_WITHDRAWN_BY_RUN = sql.raw(
-  `select 1 from audit_entry w where w.entity_type = 'customer' and w.entity_id = playbook_run.customer_id::text and w.action = 'customer.offboarding-withdrawn' and w.after ->> 'workflowId' = playbook_run.workflow_id`,
-);
+/** The run's offboarding of its customer was withdrawn: its last word on it, as the run's view reads it (audited on the customer, naming the run). */
+const OFFBOARDING_WITHDRAWN_BY_RUN = sql.raw(`${lastOffboardingWordSql('playbook_run.customer_id::text', 'playbook_run.workflow_id')} is not distinct from 'customer.offboarding-withdrawn'`);
 /** When the payment that settled an invoice on its paid day was recorded (null when none was: settled by an import). */
 const SETTLING_PAYMENT_RECORDED = '(select max(p.created_at) from payment p where p.invoice_id = invoice.id and p.paid_at = invoice.paid_at)';
 
@@ -144,7 +143,7 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   [K.PlaybookStarted]: (ids) => sql`select customer_id, started_at as at, workflow_id as ref, jsonb_build_object('detail', playbook) as facts from playbook_run where ${of(ids)}`,
   [K.PlaybookFinished]: (ids) =>
     sql`select customer_id, finished_at as at, workflow_id as ref,
-               jsonb_build_object('detail', playbook, 'extra', outcome, 'offboardingWithdrawn', playbook = ${ACCOUNT_REVIEW} and exists (${OFFBOARDING_WITHDRAWN_BY_RUN})) as facts
+               jsonb_build_object('detail', playbook, 'extra', outcome, 'offboardingWithdrawn', playbook = ${ACCOUNT_REVIEW} and ${OFFBOARDING_WITHDRAWN_BY_RUN}) as facts
           from playbook_run where ${of(ids)} and finished_at is not null`,
   // Steering and consent, as the audit log recorded them (by entity, through its index).
   [K.PaymentPromised]: (ids) =>

@@ -63,13 +63,17 @@ export async function offboardingStands(em: EntityManager, customer: Customer, w
   return customer.status === CustomerStatus.Offboarding && (await lastOffboardingWord(em, customer.id, workflowId)) !== 'customer.offboarding-withdrawn';
 }
 
+/**
+ * A run's last word on its customer's offboarding as SQL, from the audit log (`customer.offboarding`,
+ * `customer.offboarding-withdrawn`, or null): `customerId` and `workflowId` are text expressions of the query around it.
+ */
+export const lastOffboardingWordSql = (customerId: string, workflowId: string): string =>
+  `(select w.action from audit_entry w where w.entity_type = 'customer' and w.entity_id = ${customerId} and w.action in ('customer.offboarding', 'customer.offboarding-withdrawn') and w.after->>'workflowId' = ${workflowId} order by w.at desc, w.id desc limit 1)`;
+
 /** This run's last word on the customer's offboarding, from the audit log: begun, withdrawn, or none. */
 export async function lastOffboardingWord(em: EntityManager, customerId: string, workflowId: string): Promise<'customer.offboarding' | 'customer.offboarding-withdrawn' | undefined> {
-  const [last] = await em.execute<{ action: 'customer.offboarding' | 'customer.offboarding-withdrawn' }[]>(
-    `select action from audit_entry where entity_type = 'customer' and entity_id = ? and action in ('customer.offboarding', 'customer.offboarding-withdrawn') and after->>'workflowId' = ? order by at desc, id desc limit 1`,
-    [customerId, workflowId],
-  );
-  return last?.action;
+  const [last] = await em.execute<{ action: 'customer.offboarding' | 'customer.offboarding-withdrawn' | null }[]>(`select ${lastOffboardingWordSql('?', '?')} as action`, [customerId, workflowId]);
+  return last?.action ?? undefined;
 }
 
 /**
