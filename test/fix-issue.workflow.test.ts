@@ -222,6 +222,23 @@ it('gives a loyal customer a gesture for the trouble', async () => {
   expect(renderMessage('issue-gesture-billing', 'Cem', goodwill, 'en', 'EUR').text).toContain('please credit their next order up to €25.00');
 }, 60_000);
 
+it("promises the owner and the customer what the run's own policy says, not the worker's: a run started under another keeps its deadline, next level and goodwill", async () => {
+  const customerId = await customer('Cora', { loyal: true, complaints: 3, topic: 'delivery-delay' });
+  const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');
+  const own: FixIssuePolicy = { ...policy, version: 3, fixDeadlineMs: seconds(3_600), escalationChain: ['area-lead', 'management'], gestureGoodwillMinor: 4_000, checkBackAfterMs: seconds(0.5) };
+  await stack.temporal.client.workflow.start<typeof fixIssue>('fixIssue', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, topic: 'delivery-delay', policy: own }] });
+  await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'awaiting-fix');
+  const opened = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/fix-case-opened` });
+  // The run escalates in an hour, to the area lead: the task says so (the worker's policy would say 1.5 s, the team lead).
+  expect(opened.payload).toMatchObject({ owner: 'logistics', escalatesTo: 'area-lead' });
+  expect(Date.parse(opened.payload.deadline as string) - opened.createdAt.getTime()).toBeGreaterThan(seconds(3_500));
+  await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator);
+  expect(await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done')).toMatchObject({ outcome: 'fixed-with-gesture' });
+  const goodwill = { topic: 'delivery-delay', goodwillMinor: 4_000, currency: 'EUR' };
+  expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/gesture` })).payload).toEqual(goodwill);
+  expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/gesture-billing` })).payload).toEqual(goodwill);
+}, 60_000);
+
 it('gives no gesture to a loyal customer who has left by the check-back: nothing to spend "your next order is on us" on', async () => {
   const customerId = await customer('Gus', { loyal: true, complaints: 3, topic: 'delivery-delay' });
   await stack.gql(StartFixIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Admin);

@@ -1,7 +1,7 @@
 import { allHandlersFinished, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, proxyActivities, setCurrentDetails, setDefaultSignalHandler, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
-import { FIX_ISSUE, firstOwner, ownerAfter, recurrenceIgnored, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
+import { FIX_ISSUE, firstOwner, fixCaseTerms, ownerAfter, recurrenceIgnored, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
 import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
@@ -126,7 +126,7 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
       state.escalations += 1;
       state.owner = ownerAfter(policy, topic, state.escalations);
       enter('escalating', `Deadline missed: escalated to ${state.owner}`);
-      await escalateFixCase({ workflowId, customerId, topic, escalations: state.escalations, owner: state.owner });
+      await escalateFixCase({ workflowId, customerId, topic, escalations: state.escalations, owner: state.owner, terms: fixCaseTerms(policy, topic, state.escalations) });
     }
   };
 
@@ -139,9 +139,17 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
   upsertSearchAttributes([{ key: LoyaltyBandKey, value: band }]);
 
   // A case with an owner (a later run's one level up from its last, when that fix did not hold), and the customer hears at once that it is being worked on.
+  // Its owner's task promises this run's deadline and next level (`terms`), as the gesture gives this run's amount: the policy it keeps.
   state.owner = ownerAfter(policy, topic, state.escalations);
   enter('opening-case', `Opening a fix case for "${topic}" owned by ${state.owner}`);
-  await openFixCase({ workflowId, customerId, topic, owner: state.owner, ...(state.escalations > 0 ? { team: firstOwner(policy, topic), escalations: state.escalations } : {}) });
+  await openFixCase({
+    workflowId,
+    customerId,
+    topic,
+    owner: state.owner,
+    ...(state.escalations > 0 ? { team: firstOwner(policy, topic), escalations: state.escalations } : {}),
+    terms: fixCaseTerms(policy, topic, state.escalations),
+  });
 
   const gesture = policy.gestureBands.includes(band);
   // The check-back of each fix has a message of its own (the first `check-back`, as before); the gesture goes once, and
@@ -150,7 +158,7 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
   let gestureGiven = false;
   const checkBack = async () => {
     enter('checking-back', gesture ? 'Asking whether the fix holds, with a gesture for a loyal customer' : 'Asking whether the fix holds');
-    const given = await checkBackOnFix({ workflowId, customerId, topic, gesture, ...(checkBacks > 0 ? { round: checkBacks + 1 } : {}) });
+    const given = await checkBackOnFix({ workflowId, customerId, topic, gesture, ...(checkBacks > 0 ? { round: checkBacks + 1 } : {}), goodwillMinor: policy.gestureGoodwillMinor });
     gestureGiven ||= given?.gesture ?? gesture;
     checkBacks += 1;
   };
@@ -179,7 +187,7 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
     state.escalations += 1;
     state.owner = ownerAfter(policy, topic, state.escalations);
     enter('reopening', `The issue came back: the case is open again, with ${state.owner}`);
-    await reopenFixCase({ workflowId, customerId, topic, recurrences: state.recurrences, escalations: state.escalations, owner: state.owner });
+    await reopenFixCase({ workflowId, customerId, topic, recurrences: state.recurrences, escalations: state.escalations, owner: state.owner, terms: fixCaseTerms(policy, topic, state.escalations) });
   }
 
   if (!recurrenceAtCheckBack) await checkBack();

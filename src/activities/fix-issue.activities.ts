@@ -1,4 +1,5 @@
 import type { LoyaltyBand } from '../domain/guards/fairness.js';
+import type { FixCaseTerms } from '../domain/playbooks/fix-issue.js';
 import type { WorkerServices } from '../services/index.js';
 
 /** The fix-issue playbook's side effects; thin calls into the service. */
@@ -8,10 +9,10 @@ export function createFixIssueActivities(services: () => WorkerServices) {
     loadLoyaltyBand(customerId: string): Promise<LoyaltyBand> {
       return cases().loyaltyBand(customerId);
     },
-    openFixCase(input: { workflowId: string; customerId: string; topic: string; owner: string; team?: string; escalations?: number }): Promise<void> {
+    openFixCase(input: { workflowId: string; customerId: string; topic: string; owner: string; team?: string; escalations?: number; terms?: FixCaseTerms }): Promise<void> {
       return cases().openCase(input);
     },
-    escalateFixCase(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string }): Promise<void> {
+    escalateFixCase(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string; terms?: FixCaseTerms }): Promise<void> {
       return cases().escalate(input);
     },
     resolveFixCase(workflowId: string): Promise<void> {
@@ -23,12 +24,14 @@ export function createFixIssueActivities(services: () => WorkerServices) {
     complainedSinceFixed(workflowId: string): Promise<boolean> {
       return cases().complainedSinceFixed(workflowId);
     },
-    reopenFixCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string }): Promise<void> {
+    reopenFixCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string; terms?: FixCaseTerms }): Promise<void> {
       return cases().reopenCase(input);
     },
-    /** `round`: which check-back of the run this is, from the second (after a fix that did not hold at the first); absent for the first. */
-    /** Whether the gesture went with it (not to a customer who has left or is leaving). */
-    checkBackOnFix(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number }): Promise<{ gesture: boolean }> {
+    /**
+     * `round`: which check-back of the run this is, from the second (after a fix that did not hold at the first); absent for the first.
+     * `goodwillMinor`: the gesture's amount by the run's policy. Answers whether the gesture went with it (not to a customer who has left or is leaving).
+     */
+    checkBackOnFix(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number; goodwillMinor?: number }): Promise<{ gesture: boolean }> {
       return cases().checkBack(input);
     },
   };

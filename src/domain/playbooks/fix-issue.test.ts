@@ -1,5 +1,5 @@
 import { RunStatus } from './run-status.js';
-import { awaitsFix, FIX_ISSUE_STEPS, firstOwner, fixIssuePolicy, fixIssueWorkflowId, fixNotSpent, knownTopics, nextRunEscalations, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
+import { awaitsFix, FIX_ISSUE_STEPS, firstOwner, fixCaseTerms, fixIssuePolicy, fixIssueWorkflowId, fixNotSpent, knownTopics, nextRunEscalations, ownerAfter, resolutionProblem, type FixIssueState } from './fix-issue.js';
 
 describe('fix-issue policy', () => {
   it('lists the topics with a team of their own, A to Z, each with its first owner', () => {
@@ -14,6 +14,12 @@ describe('fix-issue policy', () => {
     expect(firstOwner(fixIssuePolicy, 'delivery-delay')).toBe('logistics');
     expect(firstOwner(fixIssuePolicy, 'rude-support')).toBe('customer-care');
     expect([0, 1, 2, 3, 4].map((n) => ownerAfter(fixIssuePolicy, 'billing-error', n))).toEqual(['billing', 'team-lead', 'head-of-service', 'management', 'management']);
+  });
+
+  it("promises an owner the policy's time to fix and the next level, the top of the chain keeping the case", () => {
+    expect(fixCaseTerms(fixIssuePolicy, 'billing-error', 0)).toEqual({ fixDeadlineMs: fixIssuePolicy.fixDeadlineMs, escalatesTo: 'team-lead' });
+    expect(fixCaseTerms({ ...fixIssuePolicy, fixDeadlineMs: 1_000, escalationChain: ['area-lead'] }, 'billing-error', 0)).toEqual({ fixDeadlineMs: 1_000, escalatesTo: 'area-lead' });
+    expect(fixCaseTerms(fixIssuePolicy, 'billing-error', 3).escalatesTo).toBe('management');
   });
 
   it("starts a topic's next run one level up from where the last ended when its fix did not hold, at the same level after a stop before the fix, never past the top", () => {

@@ -121,6 +121,20 @@ export function ownerAfter(policy: FixIssuePolicy, topic: string, escalations: n
   return policy.escalationChain[Math.min(escalations, policy.escalationChain.length) - 1] ?? firstOwner(policy, topic);
 }
 
+/**
+ * What an owner's task promises at `escalations` levels up: how long they have before the case escalates, and to whom.
+ * By the run's own policy (the one it waits by), not whichever the worker has now: a policy changed while a case is open
+ * must not tell its owner a deadline the run does not keep.
+ */
+export interface FixCaseTerms {
+  fixDeadlineMs: number;
+  escalatesTo: string;
+}
+
+export function fixCaseTerms(policy: FixIssuePolicy, topic: string, escalations: number): FixCaseTerms {
+  return { fixDeadlineMs: policy.fixDeadlineMs, escalatesTo: ownerAfter(policy, topic, escalations + 1) };
+}
+
 /** Why a reported fix is refused before it reaches the run (validator of the update): it has one, or it has ended. */
 export function resolutionProblem(state: FixIssueState): string | null {
   if (state.step === 'done') return `the run has ended (${state.outcome})`;

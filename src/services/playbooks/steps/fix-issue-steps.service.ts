@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
-import { ownerAfter, type FixIssuePolicy } from '../../../domain/playbooks/fix-issue.js';
+import { fixCaseTerms, type FixCaseTerms, type FixIssuePolicy } from '../../../domain/playbooks/fix-issue.js';
 import type { CaseComplaint } from '../../../domain/messages/template.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
@@ -30,7 +30,10 @@ export class FixIssueSteps {
     private readonly em: EntityManager,
     private readonly scoring: CustomerRescoreService,
     private readonly outbox: OutboxService,
-    /** The worker's fix-issue policy (the API's too): a task's deadline and who it escalates to, the goodwill amount a gesture gives. */
+    /**
+     * The worker's fix-issue policy (the API's too): a task's deadline and who it escalates to, the goodwill amount a gesture
+     * gives, for a run that does not say its own (started before runs passed them: `terms`, `goodwillMinor`).
+     */
     private readonly policy: FixIssuePolicy,
     /** The deployment's currency, the goodwill amount's (the money policy's). */
     private readonly currency: string,
@@ -46,7 +49,7 @@ export class FixIssueSteps {
    * What an earlier fix of the topic still has queued to say it was fixed (held for quiet hours) is held back:
    * the customer would hear "it is fixed, does it work now?" beside "we are on it".
    */
-  async openCase(input: { workflowId: string; customerId: string; topic: string; owner: string; team?: string; escalations?: number }): Promise<void> {
+  async openCase(input: { workflowId: string; customerId: string; topic: string; owner: string; team?: string; escalations?: number; terms?: FixCaseTerms }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
       await em.execute(
@@ -72,7 +75,7 @@ export class FixIssueSteps {
    * The customer, told at the start that they would hear when it is done, hears that it takes longer and is not
    * forgotten, at each missed deadline: a long fix must not look to them like their complaint was dropped.
    */
-  async escalate(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string }): Promise<void> {
+  async escalate(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string; terms?: FixCaseTerms }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
       const before = await em.findOne(FixCase, { workflowId: input.workflowId }, { fields: ['owner'] });
@@ -116,11 +119,11 @@ export class FixIssueSteps {
 
   /**
    * What the owner of a fix case needs to act, beside the topic: the customer's ID (to report the fix with
-   * `resolveIssue`), the deadline after which it escalates (the policy's time to fix from now, as the run waits it) and to
+   * `resolveIssue`), the deadline after which it escalates (the run's time to fix from now, as it waits it: `terms`) and to
    * whom, and the complaints behind it, newest first: the latest few about the topic, or with `since` (a fix that did not
    * hold) those after it. The summaries are the customer's words: the erasure takes them out of these payloads too.
    */
-  private async caseFacts(em: EntityManager, input: { customerId: string; topic: string; escalations: number }, since: Date | null = null) {
+  private async caseFacts(em: EntityManager, input: { customerId: string; topic: string; escalations: number; terms?: FixCaseTerms }, since: Date | null = null) {
     const rows = await em.execute<{ ref: string; severity: string; summary: string | null; opened_at: Date; reopened_at: Date | null; total: string }[]>(
       `select coalesce(k.external_ref, k.id::text) as ref, k.severity, k.summary, k.opened_at, k.reopened_at, count(*) over () as total
          from complaint k where k.customer_id = ? and k.topic = ? and (?::timestamptz is null or k.opened_at > ?::timestamptz or k.reopened_at > ?::timestamptz)
@@ -135,10 +138,11 @@ export class FixIssueSteps {
       ...(k.reopened_at ? { reopenedOn: new Date(k.reopened_at).toISOString().slice(0, 10) } : {}),
     }));
     const more = rows.length ? Number(rows[0].total) - rows.length : 0;
+    const terms = input.terms ?? fixCaseTerms(this.policy, input.topic, input.escalations);
     return {
       customerId: input.customerId,
-      deadline: new Date(Date.now() + this.policy.fixDeadlineMs).toISOString(),
-      escalatesTo: ownerAfter(this.policy, input.topic, input.escalations + 1),
+      deadline: new Date(Date.now() + terms.fixDeadlineMs).toISOString(),
+      escalatesTo: terms.escalatesTo,
       complaints,
       ...(more > 0 ? { moreComplaints: more } : {}),
     };
@@ -162,7 +166,7 @@ export class FixIssueSteps {
    * The issue came back before the check-back (or as it went out): the fix did not hold. The case opens again one
    * level up, its new owner hears why, and the customer hears it is being worked on again.
    */
-  async reopenCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string }): Promise<void> {
+  async reopenCase(input: { workflowId: string; customerId: string; topic: string; recurrences: number; escalations: number; owner: string; terms?: FixCaseTerms }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
       // At the top of the chain the case stays with whoever holds it: nobody is told a more senior team took it over.
@@ -191,10 +195,10 @@ export class FixIssueSteps {
   /**
    * After the fix: ask whether it holds, or thank a customer who already said it does (no
    * question twice); a loyal customer also gets a gesture for the trouble (their next order on us up to the policy's
-   * goodwill amount, with billing's task to honour it), while they are still a customer: "your next order is on us" means nothing to one who has left or is leaving (offboarded,
+   * goodwill amount, the run's `goodwillMinor`, with billing's task to honour it), while they are still a customer: "your next order is on us" means nothing to one who has left or is leaving (offboarded,
    * under notice). Says whether the gesture was given (the run's outcome tells it).
    */
-  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number }): Promise<{ gesture: boolean }> {
+  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number; goodwillMinor?: number }): Promise<{ gesture: boolean }> {
     return this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return { gesture: false };
       const confirmed = (await em.findOne(FixCase, { workflowId: input.workflowId }))?.confirmedAt != null;
@@ -207,7 +211,7 @@ export class FixIssueSteps {
       if (written) return { gesture: true };
       if ((await em.findOneOrFail(Customer, input.customerId, { fields: ['status'] })).status !== CustomerStatus.Active) return { gesture: false };
       // A promise someone must keep: billing is told to credit the next order up to the amount the customer is told.
-      const goodwill = { topic: input.topic, goodwillMinor: this.policy.gestureGoodwillMinor, currency: this.currency };
+      const goodwill = { topic: input.topic, goodwillMinor: input.goodwillMinor ?? this.policy.gestureGoodwillMinor, currency: this.currency };
       await this.outbox.enqueueStep(em, input, 'gesture-billing', { channel: MessageChannel.Call, template: 'issue-gesture-billing', payload: goodwill });
       await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: goodwill });
       return { gesture: true };
