@@ -734,12 +734,16 @@ it('repeats: each pass enrols only the customers new to the segment, each once; 
   expect(pausedNow.data!.pauseCampaign).toMatchObject({ status: 'Paused', progress: { status: 'Paused', nextPassAt: null } });
   // (The run shows the pause before its activity records it on the campaign.)
   expect(await eventually(() => campaign(id), (c) => c.status === 'Paused', 10_000)).toMatchObject({ status: 'Paused', progress: { status: 'Paused', nextPassAt: null } });
+  const pausedRun = (await stack.temporal.client.workflow.getHandle(campaignWorkflowId(id)).describe()).runId;
   await newcomers(['Fox']);
   await new Promise((r) => setTimeout(r, 4_000));
   expect(Object.keys(await byName())).not.toContain('Fox');
+  // The next pass came due while paused: it has not run, and the progress does not count it as if it had.
+  expect((await campaign(id)).progress).toMatchObject({ status: 'Paused', pass: pausedNow.data!.pauseCampaign.progress!.pass, nextPassAt: null });
   const resumed = await stack.gql(ResumeCampaignDocument, { id }, Role.Marketer);
   expect(resumed.data!.resumeCampaign).toMatchObject({ status: 'Running', progress: { status: 'Running' } });
   await eventually(() => byName(), (m) => m.Fox !== undefined);
+  await recordHistory(campaignWorkflowId(id), 'campaign-pass-waits-for-resume', pausedRun);
 
   const cancelledNow = await stack.gql(CancelCampaignDocument, { id }, Role.Marketer);
   expect(cancelledNow.errors).toBeUndefined();
@@ -754,6 +758,10 @@ it('repeats: each pass enrols only the customers new to the segment, each once; 
   ]);
   // Cancelled while it waited for its next pass: it waits for none now.
   expect(cancelled.progress).toMatchObject({ status: 'Cancelled', enrolled: 6, nextPassAt: null });
+  // In the Temporal UI too: the run's own progress and result announce no next pass.
+  const handle = stack.temporal.client.workflow.getHandle(campaignWorkflowId(id));
+  expect(await handle.query('progress')).toMatchObject({ status: 'cancelled', nextPassAt: null });
+  expect(await handle.result()).toMatchObject({ status: 'cancelled', nextPassAt: null });
   await recordHistory(campaignWorkflowId(id), 'campaign-repeating-cancelled');
 }, 120_000);
 

@@ -64,6 +64,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-declined-proposal-held-back.json',
       'account-review-answer-to-held-back-proposal-refused.json',
       'account-review-decider-refused.json',
+      'campaign-pass-waits-for-resume.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

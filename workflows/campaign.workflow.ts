@@ -218,7 +218,17 @@ async function waitForNextPass({ campaignId, policy, repeatEveryDays }: Campaign
     }
     await condition(() => progress.status !== recorded, nextPassAt - Date.now());
   }
-  if (isCancelled(progress)) return;
+  // A pass that came due while paused waits here for the resume: the pass number goes up only as the pass starts (runs
+  // started before this marker went on to it and waited there, showing a pass not run yet).
+  if (progress.status === 'paused' && patched('campaign-pass-waits-for-resume')) {
+    await condition(() => progress.status !== 'paused');
+    if ((progress.status as CampaignRunStatus) === 'running') await record('running');
+  }
+  // Cancelled: no next pass to announce, in the Temporal UI either.
+  if (isCancelled(progress)) {
+    progress.nextPassAt = null;
+    return;
+  }
   await condition(allHandlersFinished);
   await continueAsNew<typeof campaign>({ campaignId, policy, repeatEveryDays, progress: { ...progress, after: null, pass: pass + 1, nextPassAt: null } });
 }

@@ -8,11 +8,11 @@ import { ensureTemporalCli } from '../../src/dev/temporal-dev-server.js';
  * it drove in test/histories/ (the Temporal CLI's JSON), where test/replay.test.ts replays
  * it against the current workflow code: a change that would break runs under way fails CI.
  */
-export async function recordHistory(workflowId: string, name: string): Promise<void> {
+export async function recordHistory(workflowId: string, name: string, runId?: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const json = execFileSync(
     ensureTemporalCli(path.resolve('.cache')),
-    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', process.env.TEMPORAL_ADDRESS!, '--namespace', process.env.TEMPORAL_NAMESPACE ?? 'default'],
+    ['workflow', 'show', '--workflow-id', workflowId, ...(runId ? ['--run-id', runId] : []), '--output', 'json', '--address', process.env.TEMPORAL_ADDRESS!, '--namespace', process.env.TEMPORAL_NAMESPACE ?? 'default'],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   await writeFile(path.resolve('test/histories', `${name}.json`), json);
