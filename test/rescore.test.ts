@@ -473,6 +473,32 @@ describe('rescoring the whole base', () => {
     await query(sql`delete from customer where id = ${added.id}::uuid returning id`);
   });
 
+  it("writes no new scores for an erased customer: the ones they had stay as they were, and the base's figures still count them", async () => {
+    const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
+    const [erased] = await query(
+      sql<{ id: string; status: string }>`select c.id, c.status from customer c where c.acquired_at <= ${AS_OF}::date and exists (select 1 from current_score s where s.customer_id = c.id) order by c.id limit 1`,
+    );
+    const scoresOf = () => query(sql<{ kind: string; value: number | null; band: string | null; computed_at: Date }>`select kind, value, band, computed_at from current_score where customer_id = ${erased.id}::uuid order by kind`);
+    const before = await scoresOf();
+    await query(sql`update customer set status = 'erased' where id = ${erased.id}::uuid returning id`);
+    try {
+      const runId = 'rescore/erased-left-alone';
+      await runs().begin({ runId, trigger: 'test', asOf: AS_OF });
+      const { pageStarts, population } = await runs().prepare(runId, 100);
+      const { models } = await runs().fitModels(runId);
+      for (const range of pageRanges(pageStarts)) await runs().scorePage({ runId, ...range, models });
+      const run = await runs().complete(runId);
+      const scored = (await query(sql<{ customer_id: string }>`select customer_id from score_snapshot where run_id = ${runId}`)).map((r) => r.customer_id);
+      expect(scored).not.toContain(erased.id);
+      expect(population).toBe((await query(sql<{ id: string }>`select id from customer where acquired_at <= ${AS_OF}::date`)).length);
+      expect(run.scoredCustomers).toBe(population - 1);
+      expect(scored).toHaveLength(population - 1);
+      expect(await scoresOf()).toEqual(before);
+    } finally {
+      await query(sql`update customer set status = ${erased.status}::customer_status where id = ${erased.id}::uuid returning id`);
+    }
+  });
+
   it('writes a page retried after it committed, or twice at once, only once, and completes with its totals', async () => {
     const runs = () => new ScoringRunService(stack.orm.em.fork(), defaultScoringPolicy);
     const runId = 'rescore/page-retry';

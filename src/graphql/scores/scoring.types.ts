@@ -51,7 +51,7 @@ export class ScoringRunType {
   @Field(() => Int, { nullable: true, description: 'Of them, customers with a purchase' })
   buyers!: number | null;
 
-  @Field(() => Int, { description: 'Customers scored so far' })
+  @Field(() => Int, { description: 'Customers scored so far; an erased customer is counted in population but not scored (their scores stay as they were at the erasure)' })
   customersScored!: number;
 
   @Field(() => Int, { nullable: true, description: 'Scores written, one per customer and kind (once the run has ended)' })

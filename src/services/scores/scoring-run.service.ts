@@ -174,8 +174,10 @@ export class ScoringRunService {
     const done = await this.scoredPage(this.em, input.runId, startsAfter);
     if (done) return done;
     const run = stillRunning(await this.getRun(input.runId));
+    // An erased customer is not profiled any more: their scores stay as they were at the erasure (the gathering still
+    // counts their purchases in the base's ranks and fits, as their orders stay under the ID).
     const page = sql`select c.id, c.service_tier, c.acquired_at from customer c
-                      where c.acquired_at <= ${run.asOf}::date ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
+                      where c.acquired_at <= ${run.asOf}::date and c.status <> 'erased' ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
                             ${input.until ? sql`and c.id <= ${input.until}::uuid` : sql``}
                       order by c.id ${input.until === undefined ? sql`limit ${input.limit ?? 0}` : sql``}`;
     const { rows } = await sql<Row>`
