@@ -431,6 +431,23 @@ it('takes the signals a reset to its start gives again in the order they came: a
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 60_000);
 
+it('takes no fix report typed in the Temporal UI with an input saying it is not fixed: the signal is ignored and audited saying why, the update refused, the case stays open', async () => {
+  const customerId = await customer('Noor', { complaints: 3, topic: 'delivery-delay' });
+  const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');
+  await startedAwaitingFix(customerId, 'delivery-delay', seconds(60));
+  const handle = temporalOperator(stack, 'ops-alice').workflow.getHandle(workflowId);
+  await handle.signal('issueResolved', { resolved: false, note: 'still broken' } as never);
+  await expect(handle.executeUpdate('resolveIssue', { args: ['no'] as never })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/^resolveIssue takes no input, and this one says otherwise \("no"\)/) } });
+  const signalled = () =>
+    sql<{ after: Record<string, unknown> }>`select after from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine'`.execute(stack.orm.em.fork().getKysely()).then((r) => r.rows);
+  const [entry] = await eventually(signalled, (rows) => rows.length === 1 && rows[0].after.ignored !== undefined, 10_000);
+  expect(entry.after.ignored).toBe('issueResolved takes no input, and this one says otherwise ({"resolved":false,"note":"still broken"}): not taken as a yes');
+  expect(await handle.query(fixIssueStateQuery)).toMatchObject({ step: 'awaiting-fix', resolved: false });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'open' });
+  await recordHistory(workflowId, 'fix-issue-input-says-no');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+}, 60_000);
+
 it('ignores a signal under a name it does not take, also one in its history from its start: the worker warns, the audit marks it ignored at once, the case waits for its fix', async () => {
   const customerId = await customer('Typo', { complaints: 3, topic: 'delivery-delay' });
   const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');

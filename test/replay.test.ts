@@ -65,6 +65,8 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-answer-to-held-back-proposal-refused.json',
       'account-review-decider-refused.json',
       'campaign-pass-waits-for-resume.json',
+      'welcome-check-input-says-no.json',
+      'fix-issue-input-says-no.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -234,6 +234,25 @@ it('names in the follow-up call what the customer complained about during the wa
   expect(renderMessage(task.template, 'Cleo', task.payload, 'en', 'EUR')).toMatchObject({ subject: 'Call Cleo: a complaint since joining, no word on the start', text: expect.stringContaining('complained meanwhile about "app login"') });
 });
 
+it('takes no "no" typed in the Temporal UI for a confirmation: the signal is ignored and audited saying why, the update refused, and the run waits to call', async () => {
+  const customerId = await newCustomer('Nia');
+  const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  const handle = temporalOperator(stack, 'ana@example.com').workflow.getHandle(workflowId);
+  await handle.signal('welcomeConfirmed', { confirmed: false, note: 'the router does not work' } as never);
+  await expect(handle.executeUpdate('confirmWelcome', { args: [false] as never })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/^confirmWelcome takes no input, and this one says otherwise \(false\)/) } });
+  const ignored = await eventually(
+    () => stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: { $like: '%.signal-in-engine' } }),
+    (rows) => rows.length === 1 && (rows[0].after as { ignored?: string } | null)?.ignored !== undefined,
+  );
+  expect((ignored[0].after as { ignored?: string }).ignored).toBe('welcomeConfirmed takes no input, and this one says otherwise ({"confirmed":false,"note":"the router does not work"}): not taken as a yes');
+  expect(await handle.query<{ step: string; confirmed: boolean }>('state')).toMatchObject({ step: 'awaiting-confirmation', confirmed: false });
+  // A note beside a yes is taken.
+  await handle.signal('welcomeConfirmed', { note: 'called: all fine' } as never);
+  expect(await handle.result()).toBe('confirmed');
+  await recordHistory(workflowId, 'welcome-check-input-says-no');
+});
+
 it('ignores a confirmation signalled in the Temporal UI once its wait is over, and audits it: the state does not say confirmed next to follow-up-needed (QA 69 F3)', async () => {
   const customerId = await newCustomer('Lale');
   const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer)).data!.startWelcomeCheck.workflowId;

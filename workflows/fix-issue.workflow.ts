@@ -2,6 +2,7 @@ import { allHandlersFinished, CancellationScope, condition, defineQuery, defineS
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import { FIX_ISSUE, firstOwner, fixCaseTerms, ownerAfter, recurrenceIgnored, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
+import { inputSaysOtherwise } from '../src/domain/playbooks/steering-input.js';
 import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
@@ -60,11 +61,14 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
   setHandler(fixIssueStateQuery, () => state, { description: 'Step, owner, escalations, recurrences and deadline of the fix case' });
   keepsState(state);
   // A signal that changes nothing (a fix reported again, a complaint before any fix) is audited saying why (`ignored`).
-  const onResolved = async () => {
+  const onResolved = async (...args: unknown[]) => {
     const signal = signalReceived(issueResolvedSignal.name);
     const problem = resolutionProblem(state);
+    // One typed with an input saying the cause is not fixed ({ "resolved": false }) is no fix report (runs from before took it).
+    const saysNo = problem ? null : inputSaysOtherwise(issueResolvedSignal.name, 'resolved', args);
     if (problem) signalIgnored(signal, problem);
-    state.resolved = true;
+    if (saysNo && patched('steering-input-checked')) signalIgnored(signal, saysNo);
+    else state.resolved = true;
     await auditSteering(auditSteeringFromOutside);
   };
   const onRecurred = async () => {
@@ -77,7 +81,7 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
     else signalIgnored(signal, recurrenceIgnored(state));
     await auditSteering(auditSteeringFromOutside);
   };
-  const resolvedOptions = { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later' };
+  const resolvedOptions = { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later; takes no input (one saying otherwise is ignored)' };
   // Signals already in the history when the run starts (a reset to before them gives them again) are taken in the order
   // they came, not in the order their handlers are set: a recurrence the run ignored (no fix yet) and the fix after it
   // must not come back as a fix and a recurrence after it. (A fix reported by the update comes before them all, as it did.)
@@ -96,12 +100,13 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    'The owner fixed the cause; answers once the case is closed as fixed and the check-back planned',
+    'The owner fixed the cause; answers once the case is closed as fixed and the check-back planned; takes no input (one saying otherwise is refused)',
+    (args) => inputSaysOtherwise(resolveIssueUpdate.name, 'resolved', args),
   );
   if (signalsInOrder) {
     // Takes the signals given before the handlers, in their order, then steps aside.
-    setDefaultSignalHandler(async (name) => {
-      if (name === issueResolvedSignal.name) await onResolved();
+    setDefaultSignalHandler(async (name, ...args) => {
+      if (name === issueResolvedSignal.name) await onResolved(...args);
       else if (name === issueRecurredSignal.name) await onRecurred();
       else await ignoreUnknown?.(name);
     });

@@ -11,6 +11,11 @@ export function setRefusableUpdate<Ret, Args extends unknown[]>(
   problemOf: (...args: NoInfer<Args>) => string | null,
   handler: (...args: NoInfer<Args>) => Promise<Ret>,
   description: string,
+  /**
+   * Why the input as sent (typed in the Temporal UI or CLI) is refused: checked by the validator only, so an update a run
+   * took before this check existed replays as it was taken (replay runs no validator).
+   */
+  inputProblem?: (args: readonly unknown[]) => string | null,
 ): void {
   setHandler(
     update,
@@ -22,7 +27,7 @@ export function setRefusableUpdate<Ret, Args extends unknown[]>(
     {
       description,
       validator: (...args: Args) => {
-        const problem = problemOf(...args);
+        const problem = inputProblem?.(args) ?? problemOf(...args);
         if (problem) throw new Error(problem);
       },
     },

@@ -11,6 +11,7 @@ import {
   type WelcomeCheckState,
   type WelcomeCheckStep,
 } from '../src/domain/playbooks/welcome-check.js';
+import { inputSaysOtherwise } from '../src/domain/playbooks/steering-input.js';
 import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { playbookStepOptions } from './activity-options.js';
@@ -45,18 +46,23 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput, keep
   keepsState(state);
   setHandler(
     welcomeConfirmedSignal,
-    async () => {
+    async (...args: unknown[]) => {
       const signal = signalReceived(welcomeConfirmedSignal.name);
       // Sent by hand once the wait is over (the outcome is `follow-up-needed`, its call task on the way), it is no confirmation
       // the run can act on: ignored, as the update's validator refuses it, and audited as sent, saying why. Runs from before took it.
       const problem = signalTooLate(state);
+      // Nor is one typed with an input saying the customer is not fine ({ "confirmed": false }): the call is what they need.
+      const saysNo = inputSaysOtherwise(welcomeConfirmedSignal.name, 'confirmed', args);
       if (problem && patched('late-confirmation-ignored')) {
         log.warn('welcomeConfirmed ignored', { problem });
         signalIgnored(signal, problem);
+      } else if (saysNo && patched('steering-input-checked')) {
+        log.warn('welcomeConfirmed ignored', { problem: saysNo });
+        signalIgnored(signal, saysNo);
       } else state.confirmed = true;
       await auditSteering(auditSteeringFromOutside);
     },
-    { description: 'The new customer confirmed all is well; taken only while the run waits for it' },
+    { description: 'The new customer confirmed all is well; taken only while the run waits for it; takes no input (one saying otherwise is ignored)' },
   );
   setRefusableUpdate(
     confirmWelcomeUpdate,
@@ -67,7 +73,8 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput, keep
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    'The new customer confirmed all is well; answers once the run has recorded it',
+    'The new customer confirmed all is well; answers once the run has recorded it; takes no input (one saying otherwise is refused)',
+    (args) => inputSaysOtherwise(confirmWelcomeUpdate.name, 'confirmed', args),
   );
   ignoringUnknownSignals([welcomeConfirmedSignal.name], auditSteeringFromOutside);
   const enter = (step: WelcomeCheckStep, details: string) => {
