@@ -161,6 +161,14 @@ it('exports everything stored about a customer on request, with the reasons behi
   // The profiling a customer may ask about: each current score with the facts behind it.
   const scores = document.scores as { kind: string; reasons: string[]; modelVersion: string }[];
   expect(scores.find((s) => s.kind === 'persistent-issue')).toMatchObject({ reasons: [expect.stringMatching(/^"billing-error": complained about once in the last 90 days \(.*\), reopened once, 1 still open$/)], modelVersion: expect.any(String) });
+  // And every score stored before, oldest first, with what each said of her then: the nights before today's scores too.
+  const history = document.scoreHistory as { kind: string; asOf: string; computedAt: string; modelVersion: string }[];
+  expect(history.filter((h) => h.modelVersion === 'test/1')).toEqual([
+    { kind: 'churn-risk', asOf: '2026-11-20', computedAt: '2026-11-20T02:00:00.000Z', value: null, band: 'low', reasons: [], modelVersion: 'test/1' },
+    { kind: 'churn-risk', asOf: '2026-11-21', computedAt: '2026-11-21T02:00:00.000Z', value: null, band: 'high', reasons: [], modelVersion: 'test/1' },
+  ]);
+  expect(history.map((h) => `${h.asOf} ${h.computedAt} ${h.kind}`)).toEqual(history.map((h) => `${h.asOf} ${h.computedAt} ${h.kind}`).sort());
+  expect(history.filter((h) => h.kind === 'persistent-issue').length).toBeGreaterThanOrEqual(1);
   expect(await em().find(AuditEntry, { entityId: customer.id, action: 'customer.export' })).toEqual([
     expect.objectContaining({ actor: expect.stringMatching(/^operator:/), after: { reason: 'Access request, letter of 1 December' } }),
   ]);
@@ -202,6 +210,12 @@ it("leaves out of a referrer's export what the customers they brought in are wor
   expect(JSON.stringify(exported.data!.exportCustomerData)).not.toContain('47.28');
   // Her own scores stay whole.
   expect(scores.find((x) => x.kind === 'churn-risk')).toMatchObject({ value: 0.1, band: 'low', reasons: ['bought 3 times'] });
+  // So does her score history, which holds the same snapshot.
+  const history = (exported.data!.exportCustomerData as { scoreHistory: { kind: string; value: number | null; band: string | null; reasons: string[] }[] }).scoreHistory;
+  expect(history.map(({ kind, value, band, reasons }) => ({ kind, value, band, reasons }))).toEqual([
+    { kind: 'churn-risk', value: 0.1, band: 'low', reasons: ['bought 3 times'] },
+    { kind: 'referral-value', value: null, band: 'referrer', reasons: [REFERRAL_AMOUNTS_LEFT_OUT] },
+  ]);
 });
 
 it('F2: exports the contact data the customer had before and the reasons people typed about them: all the audit log keeps of theirs, as the erasure counts it', async () => {

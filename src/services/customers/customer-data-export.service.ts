@@ -3,7 +3,7 @@ import { renderIfKnown } from '../../domain/messages/templates.js';
 import { readerOf } from '../outbox/message-history.service.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
-import { CampaignMember, Complaint, CostEntry, Customer, ServiceTierChange, CustomerExport, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange } from '../../entities/index.js';
+import { CampaignMember, Complaint, CostEntry, Customer, ServiceTierChange, CustomerExport, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange, type SnapshotScore } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
@@ -57,7 +57,7 @@ function legend(): Record<string, string> {
     spellings:
       'Kinds, statuses, tiers, playbooks and bands are spelt as stored, in lower case with hyphens or underscores (premium, fix-issue, support_minutes, churn-risk); the GraphQL API names the same values in its own spelling (Premium, FixIssue, SupportMinutes, ChurnRisk)',
     scores:
-      'Each score value has its kind\'s unit: rfm a code of three quintiles (111 to 555), churn-risk and payment-loyalty a share from 0 to 1, clv and profitability minor units (referral-value: its band only, as its reason says), behaviour-change spreads from your usual rhythm, persistent-issue a count; reasons give the facts behind it, modelVersion the model that computed it',
+      'Each score value (in scores, the current ones, and scoreHistory, every one stored) has its kind\'s unit: rfm a code of three quintiles (111 to 555), churn-risk and payment-loyalty a share from 0 to 1, clv and profitability minor units (referral-value: its band only, as its reason says), behaviour-change spreads from your usual rhythm, persistent-issue a count; reasons give the facts behind it, modelVersion the model that computed it',
     messages: 'to: "you" for a message to you; "team" or "team:<name>" for a task for one of the company\'s teams about you, which was not sent to you',
     contactHistory: 'by: "you", "staff" (the company\'s staff, not named) or "import" (taken over from the company\'s customer records)',
     notes: 'The reasons the company\'s staff recorded about you, your playbook runs and messages, and earlier exports of your data, and what they typed into messages to your playbook runs',
@@ -81,7 +81,8 @@ function consentChangedHow(change: { action: string; actor: string; reason: stri
  * fees, what serving them cost, complaints
  * and the fix cases opened for them, the messages the playbooks wrote (sent or held back,
  * and why), the campaigns and playbooks that included them, and their current scores with
- * the facts behind each and how their bands moved (the profiling a customer may ask about).
+ * the facts behind each, every score stored before (their history: what each model said of them
+ * each time it ran) and how their bands moved (the profiling a customer may ask about).
  * The offboarding playbook hands it to a leaving customer; an operator answers a request
  * for access (GDPR Art. 15) or portability (Art. 20) with it at any time.
  */
@@ -111,7 +112,8 @@ export class CustomerDataExportService {
 /**
  * Where the export holds each kind of record stored about a customer (by entity): a test
  * holds every entity that belongs to a customer to a section here, so a new one is not left
- * out of the document. Payments are their invoices'; the current scores are read from the snapshots.
+ * out of the document. Payments are their invoices'; the current scores are read from the snapshots,
+ * which are all in the score history.
  */
 export const EXPORT_SECTIONS: Readonly<Record<string, string>> = {
   Customer: 'referredBy',
@@ -125,7 +127,7 @@ export const EXPORT_SECTIONS: Readonly<Record<string, string>> = {
   CampaignMember: 'campaigns',
   PlaybookRun: 'playbookRuns',
   CurrentScore: 'scores',
-  ScoreSnapshot: 'scores',
+  ScoreSnapshot: 'scoreHistory',
   ScoreBandChange: 'scoreBandChanges',
   CustomerExport: 'dataExports',
 };
@@ -142,9 +144,23 @@ export const EXPORT_AUDIT_SECTIONS: Readonly<Record<string, string>> = {
   typedInputs: 'notes',
 };
 
+/**
+ * A score as the export gives it. A referral value's amounts are what the customers this person brought in are worth (one
+ * referral: that customer's margin): their data, not this person's, so the export gives the band and says why the rest is left out.
+ */
+function exportedScore(kind: string, score: SnapshotScore | null): { value: number | null; band: string | null; reasons: string[]; modelVersion: string | null } {
+  const aboutOthers = kind === ScoreKind.ReferralValue && score?.band !== 'none';
+  return {
+    value: aboutOthers ? null : (score?.value ?? null),
+    band: score?.band ?? null,
+    reasons: aboutOthers ? [REFERRAL_AMOUNTS_LEFT_OUT] : (score?.reasons ?? []),
+    modelVersion: score?.modelVersion ?? null,
+  };
+}
+
 /** The export document of `customer`, read through `em` (the caller's transaction); amounts in message texts in `currency`. */
 export async function customerDocument(em: EntityManager, customer: Customer, currency: string): Promise<Record<string, unknown>> {
-  const [orders, invoices, payments, costs, tierChanges, complaints, fixCases, messages, runs, campaigns, scores, bandChanges, consent, promises, exports, contactChanges, reasons, typed] = await Promise.all([
+  const [orders, invoices, payments, costs, tierChanges, complaints, fixCases, messages, runs, campaigns, scores, scoreHistory, bandChanges, consent, promises, exports, contactChanges, reasons, typed] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
     em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
@@ -155,10 +171,17 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     em.find(OutboxMessage, { customer }, { orderBy: { createdAt: 'asc' } }),
     em.find(PlaybookRun, { customer }, { orderBy: { startedAt: 'asc' } }),
     em.find(CampaignMember, { customer }, { orderBy: { enrolledAt: 'asc' }, populate: ['campaign'] }),
-    em.execute<{ kind: string; computed_at: Date; score: { value: number | null; band: string | null; reasons: string[]; modelVersion: string } | null }[]>(
+    em.execute<{ kind: string; computed_at: Date; score: SnapshotScore | null }[]>(
       `select cs.kind, cs.computed_at, ss.scores -> cs.kind as score
          from current_score cs join score_snapshot ss on ss.id = cs.snapshot_id
         where cs.customer_id = ? order by cs.kind`,
+      [customer.id],
+    ),
+    // Every snapshot stored of them, one item per score in it: one query however many nights of history (the customer's index, in its order).
+    em.execute<{ kind: string; as_of: string; computed_at: Date; score: SnapshotScore | null }[]>(
+      `select e.key as kind, s.as_of::text as as_of, s.computed_at, e.value as score
+         from score_snapshot s cross join jsonb_each(s.scores) e(key, value)
+        where s.customer_id = ? order by s.as_of, s.computed_at, s.id, e.key`,
       [customer.id],
     ),
     em.find(ScoreBandChange, { customer }, { orderBy: { changedAt: 'asc', kind: 'asc' } }),
@@ -272,19 +295,9 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),
     referredBy: customer.referrer?.id ?? null,
     playbookRuns: runs.map((r) => ({ playbook: r.playbook, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null, outcome: r.outcome ?? null })),
-    scores: scores.map((s) => {
-      // A referral value's amounts are what the customers this person brought in are worth (one referral: that customer's
-      // margin): their data, not this person's, so the export gives the band and says why the rest is left out.
-      const aboutOthers = s.kind === ScoreKind.ReferralValue && s.score?.band !== 'none';
-      return {
-        kind: s.kind,
-        computedAt: new Date(s.computed_at).toISOString(),
-        value: aboutOthers ? null : (s.score?.value ?? null),
-        band: s.score?.band ?? null,
-        reasons: aboutOthers ? [REFERRAL_AMOUNTS_LEFT_OUT] : (s.score?.reasons ?? []),
-        modelVersion: s.score?.modelVersion ?? null,
-      };
-    }),
+    scores: scores.map((s) => ({ kind: s.kind, computedAt: new Date(s.computed_at).toISOString(), ...exportedScore(s.kind, s.score) })),
+    // Oldest first: the day each described, when it was computed, then the kind.
+    scoreHistory: scoreHistory.map((s) => ({ kind: s.kind, asOf: s.as_of, computedAt: new Date(s.computed_at).toISOString(), ...exportedScore(s.kind, s.score) })),
     scoreBandChanges: bandChanges.map((b) => ({ kind: b.kind, changedAt: b.changedAt.toISOString(), from: b.previous ?? null, to: b.band ?? null })),
     // Earlier exports handed over as they left (their documents are this one as it was then).
     dataExports: exports.map((e) => ({ createdAt: e.createdAt.toISOString() })),
