@@ -5,7 +5,7 @@ import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
-import { EXPORT_AUDIT_SECTIONS, EXPORT_SECTIONS, REFERRAL_AMOUNTS_LEFT_OUT } from '../src/services/customers/customer-data-export.service.js';
+import { ERASURE_KEPT, EXPORT_AUDIT_SECTIONS, EXPORT_SECTIONS, REFERRAL_AMOUNTS_LEFT_OUT } from '../src/services/customers/customer-data-export.service.js';
 import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELD_NAMES, TYPED_DECISION, TYPED_INPUTS } from '../src/services/customers/customer-erasure.service.js';
 import { typedTexts, type TypedMessage } from '../src/domain/customers/typed-input.js';
 import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
@@ -136,6 +136,7 @@ it('exports everything stored about a customer on request, with the reasons behi
     currency: { code: 'EUR', minorUnitDigits: 2 },
     about: { amounts: expect.stringContaining('minor units'), spellings: expect.stringContaining('fix-issue') },
     customer: { id: customer.id, reference: crmRef, name: 'Mary Somerville', email: customer.email, phone: '+44 131 496 0000', status: 'active', offboardedAt: null },
+    erasure: null,
     orders: [{ orderedAt: '2026-09-01T10:00:00.000Z', amountMinor: 4_500, reference: 'ORD-1' }],
     invoices: [
       { id: invoice.id, reference: invoiceRef, dueAt: '2026-10-15', amountMinor: 4_500, paidAt: null, payments: [{ paidAt: '2026-10-10', amountMinor: 2_000 }], remindersSent: 2, feeChargedMinor: 500, feeWaivedMinor: 0 },
@@ -432,8 +433,20 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   expect(await em().findOneOrFail(Complaint, stored.id)).toMatchObject({ reopenedCount: 0, resolvedAt: expect.any(Date) });
   const welcome = await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer);
   expect(welcome.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_ERASED' });
-  const exported = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Request' }, Role.Operator);
-  expect(exported.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_ERASED' });
+  // What is still held of them answers their request for access: their contact data reads as erased, the document says when and what stays.
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason: 'Request after the erasure' }, Role.Operator);
+  expect(exported.errors).toBeUndefined();
+  const remains = exported.data!.exportCustomerData as Record<string, unknown>;
+  const erasure = await em().findOneOrFail(AuditEntry, { entityId: customer.id, action: 'customer.erase' }, { orderBy: { at: 'asc', id: 'asc' } });
+  expect(remains).toMatchObject({
+    customer: { id: customer.id, reference: null, name: 'Erased customer', email: `erased-${customer.id}@erased.invalid`, phone: null, status: 'erased' },
+    erasure: { erasedAt: erasure.at.toISOString(), note: ERASURE_KEPT },
+    invoices: [{ id: invoice.id, amountMinor: 12_000 }],
+    complaints: [{ topic: 'delivery-delay', summary: null }],
+    dataExports: [],
+  });
+  expect(JSON.stringify(remains)).not.toMatch(/Ada|Lovelace|King|7946|example\.com|London|crm-/);
+  expect(await em().find(AuditEntry, { entityId: customer.id, action: 'customer.export' })).toEqual([expect.objectContaining({ after: { reason: 'Request after the erasure' } })]);
   const reminder = await stack.gql(StartFairReminderDocument, { invoiceId: invoice.id }, Role.Operator);
   expect(reminder.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_CUSTOMER_ERASED' });
   const client = stack.temporal.client;

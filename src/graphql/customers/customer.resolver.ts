@@ -61,7 +61,7 @@ export class CustomerResolver {
   @Allow(Role.Operator)
   @Mutation(() => GraphQLJSONObject, {
     description:
-      'Everything stored about the customer, for a request for access (GDPR Art. 15) or portability (Art. 20): contact data, orders, invoices with payments, complaints, messages, playbook runs, and scores (current ones and every one stored before) with their reasons. Audited with the reason; the document is not kept',
+      'Everything stored about the customer, for a request for access (GDPR Art. 15) or portability (Art. 20): contact data, orders, invoices with payments, complaints, messages, playbook runs, and scores (current ones and every one stored before) with their reasons; for an erased customer what the erasure kept, and when it took their contact data. Audited with the reason; the document is not kept',
   })
   exportCustomerData(@Arg('id', () => ID) id: string, @Arg('reason', { description: 'Why, e.g. the request it answers' }) reason: string, @Ctx() ctx: GraphQLContext): Promise<Record<string, unknown>> {
     return ctx.services.dataExport.forRequest(id, reason, ctx.caller!.id);

@@ -15,6 +15,13 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELDS, TAKEN_TYPED_DECISION, TYPED_INPUTS } from './customer-erasure.service.js';
 import { typedTexts, type TypedMessage, type TypedText } from '../../domain/customers/typed-input.js';
 
+/**
+ * What the export of an erased customer says of the erasure: what went, and what was kept under their ID and why
+ * (the README's wording, in the customer's words).
+ */
+export const ERASURE_KEPT =
+  'Your contact data (name, e-mail address, phone, time zone, language, CRM reference) was erased, and so were your complaint texts and the data exports made for you; orders, invoices, payments, costs, scores, complaint topics, tier changes, messages and playbook records stay under your customer ID alone, so the figures of our customer base do not move, and invoices and payments are records the law requires us to keep: this document holds what remains';
+
 /** What the export says of a referral value instead of its amounts. */
 export const REFERRAL_AMOUNTS_LEFT_OUT =
   'brought in customers of ours (the band says how many and how valuable, by the policy); the amounts are left out: they are what those customers are worth to us, their data, not yours';
@@ -94,14 +101,14 @@ export class CustomerDataExportService {
     private readonly currency: string,
   ) {}
 
-  /** The export for a customer's request, audited with who asked for it and why (the document itself is not kept). */
+  /** The export for a customer's request (an erased customer's too: what the erasure kept), audited with who asked for it and why (the document itself is not kept). */
   async forRequest(id: string, reason: string, actor: string): Promise<Record<string, unknown>> {
     const why = reason.trim();
     const problem = reasonProblem(why, 'An export needs a reason (e.g. the request it answers)');
     if (problem) throw new CustomerException(CustomerExceptionCode.InvalidInput, problem, { field: 'reason' });
     return this.em.transactional(async (em) => {
+      // An erased customer's too: what the erasure kept under their ID is still theirs to ask about (the document says so, `erasure`).
       const customer = await storedCustomer(em, id);
-      if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${id} was erased: there is nothing personal left to export`, { id });
       const document = await customerDocument(em, customer, this.currency);
       this.audit.record(em, { actor, action: 'customer.export', entityType: 'customer', entityId: id, after: { reason: why } });
       return document;
@@ -160,7 +167,7 @@ function exportedScore(kind: string, score: SnapshotScore | null): { value: numb
 
 /** The export document of `customer`, read through `em` (the caller's transaction); amounts in message texts in `currency`. */
 export async function customerDocument(em: EntityManager, customer: Customer, currency: string): Promise<Record<string, unknown>> {
-  const [orders, invoices, payments, costs, tierChanges, complaints, fixCases, messages, runs, campaigns, scores, scoreHistory, bandChanges, consent, promises, exports, contactChanges, reasons, typed] = await Promise.all([
+  const [orders, invoices, payments, costs, tierChanges, complaints, fixCases, messages, runs, campaigns, scores, scoreHistory, bandChanges, consent, promises, exports, contactChanges, reasons, typed, erasedAt] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
     em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
@@ -214,6 +221,10 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     ),
     // What operators typed into their runs in the Temporal UI or CLI: the free text the erasure takes out.
     em.execute<{ id: string; at: Date; after: TypedMessage & { input: unknown } }[]>(`select a.id, a.at, a.after from audit_entry a where ${TYPED_INPUTS} order by a.at, a.id`, [customer.id]),
+    // When their contact data was erased: the first erasure's entry (a repeated request changed nothing).
+    customer.status === CustomerStatus.Erased
+      ? em.execute<{ at: Date }[]>(`select min(at) as at from audit_entry where entity_type = 'customer' and entity_id = ? and action = 'customer.erase'`, [customer.id])
+      : Promise.resolve([]),
   ]);
   const notes = [
     ...reasons.map((n) => ({ at: new Date(n.at), about: noteAbout(n), reason: n.reason })),
@@ -242,6 +253,8 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       marketingConsent: customer.marketingConsent,
       offboardedAt: customer.offboardedAt?.toISOString() ?? null,
     },
+    // Null unless their contact data was erased: then when, and what the rest of the document is.
+    erasure: customer.status === CustomerStatus.Erased ? { erasedAt: erasedAt[0]?.at ? new Date(erasedAt[0].at).toISOString() : null, note: ERASURE_KEPT } : null,
     orders: orders.map((o) => ({ orderedAt: o.orderedAt.toISOString(), amountMinor: o.amountMinor, reference: o.externalRef ?? null })),
     invoices: invoices.map((i) => ({
       id: i.id,
