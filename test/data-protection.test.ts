@@ -356,9 +356,13 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   expect((await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Marketer)).errors).toBeUndefined();
   await eventually(() => runStatus(workflowId), (s) => s === RunStatus.Running, 20_000);
 
-  const refused = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request by e-mail, ticket 4711' }, Role.Admin);
+  const refused = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request by Ada King by e-mail, ticket 4711' }, Role.Admin);
   expect(refused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_PLAYBOOKS_RUNNING', workflowIds: [workflowId] });
   expect(await em().findOneOrFail(Customer, customer.id)).toMatchObject({ name: 'Ada King', status: 'active' });
+  // The refused request is on record, with why it was refused; nothing else of the erasure is.
+  expect(await em().find(AuditEntry, { entityId: customer.id, action: { $like: 'customer.erase%' } })).toEqual([
+    expect.objectContaining({ action: 'customer.erase-refused', actor: expect.stringMatching(/^admin:/), after: { reason: 'Request by Ada King by e-mail, ticket 4711', code: 'CUSTOMER_PLAYBOOKS_RUNNING', workflowIds: [workflowId] } }),
+  ]);
   expect(await em().count(CustomerExport, { customer: customer.id })).toBe(1);
 
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'Customer asked to be erased' }, Role.Operator)).errors).toBeUndefined();
@@ -389,7 +393,8 @@ it('refuses while a playbook runs, then erases personal data in every place and 
     customer: { id: customer.id, name: 'Erased customer', email: `erased-${customer.id}@erased.invalid`, phone: null, timeZone: 'UTC', externalRef: null, status: 'Erased', marketingConsent: false },
     complaintTextsCleared: 1,
     exportsDeleted: 1,
-    auditEntriesScrubbed: 1,
+    // The contact data change, and the refused request's reason that named her.
+    auditEntriesScrubbed: 2,
   });
   // The marketing offer queued above, and whatever the welcome check had queued.
   expect(erased.data!.eraseCustomer.queuedMessagesHeldBack).toBeGreaterThanOrEqual(1);
@@ -409,15 +414,20 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   expect(await e.findOne(PlaybookRun, { workflowId })).not.toBeNull();
 
   // Nothing in the audit log still names or reaches the person; the erasure itself is recorded, with its reason.
-  const entries = await e.find(AuditEntry, { entityId: customer.id }, { orderBy: { at: 'asc' } });
+  const entries = await e.find(AuditEntry, { entityId: customer.id }, { orderBy: { at: 'asc', id: 'asc' } });
   expect(JSON.stringify(entries)).not.toMatch(/Ada|Lovelace|King|7946|example\.com|London|crm-/);
-  expect(entries.map((a) => a.action)).toEqual(['customer.update', 'customer.erase']);
-  expect(entries[1]).toMatchObject({ actor: expect.stringMatching(/^admin:/), before: { status: 'active' }, after: { status: 'erased', reason: 'Request by e-mail, ticket 4711', exportsDeleted: 1 } });
+  expect(entries.map((a) => a.action)).toEqual(['customer.update', 'customer.erase-refused', 'customer.erase']);
+  // The refused request's reason loses her name as any reason about her does.
+  expect(entries[1]).toMatchObject({ after: { reason: 'Request by [erased] [erased] by e-mail, ticket 4711', code: 'CUSTOMER_PLAYBOOKS_RUNNING' } });
+  expect(entries[2]).toMatchObject({ actor: expect.stringMatching(/^admin:/), before: { status: 'active' }, after: { status: 'erased', reason: 'Request by e-mail, ticket 4711', exportsDeleted: 1 } });
 
-  // Erasing again changes nothing and records nothing.
-  const again = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Second request' }, Role.Admin);
+  // Erasing again changes nothing, and is on record as a request that changed nothing.
+  const again = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Second request, ticket 4712' }, Role.Admin);
   expect(again.data!.eraseCustomer).toMatchObject({ complaintTextsCleared: 0, exportsDeleted: 0, queuedMessagesHeldBack: 0, auditEntriesScrubbed: 0 });
-  expect(await em().count(AuditEntry, { entityId: customer.id, action: 'customer.erase' })).toBe(1);
+  expect(await em().find(AuditEntry, { entityId: customer.id, action: 'customer.erase' }, { orderBy: { at: 'asc', id: 'asc' } })).toEqual([
+    expect.objectContaining({ after: expect.objectContaining({ reason: 'Request by e-mail, ticket 4711' }) }),
+    expect.objectContaining({ actor: expect.stringMatching(/^admin:/), before: { status: 'erased' }, after: { status: 'erased', reason: 'Second request, ticket 4712', alreadyErased: true } }),
+  ]);
 
   // Nobody enters personal data again, and no playbook starts for them: by hand or by the nightly sweep.
   const update = await stack.gql(UpdateCustomerDocument, { id: customer.id, input: { name: 'Ada Lovelace' } }, Role.Operator);

@@ -107,7 +107,7 @@ export interface ErasureReport {
  * one typed in the Temporal UI, which a run's state holds, is scrubbed from the state its record kept as it ended).
  * A customer with a playbook still running is refused (an operator cancels it or lets it
  * finish first), so no run writes to someone who is gone. All in one transaction; erasing
- * again changes nothing.
+ * again changes nothing but its audit entry.
  */
 export class CustomerErasureService {
   constructor(
@@ -115,9 +115,24 @@ export class CustomerErasureService {
     private readonly audit: AuditService,
   ) {}
 
-  /** An erasure a person asked for: their reason stays in the audit log, without the words that name the customer. */
-  erase(id: string, reason: string, actor: string): Promise<ErasureReport> {
-    return this.eraseWith(id, reason, actor, { typed: true });
+  /**
+   * An erasure a person asked for: their reason stays in the audit log, without the words that name the customer. A request
+   * refused because runs are under way is audited too (`customer.erase-refused`, with the code and the runs, in a
+   * transaction of its own, as the erasure's rolled back), so the log shows every request a person made and how it was answered.
+   */
+  async erase(id: string, reason: string, actor: string): Promise<ErasureReport> {
+    try {
+      return await this.eraseWith(id, reason, actor, { typed: true });
+    } catch (error) {
+      if (error instanceof CustomerException && error.code === CustomerExceptionCode.PlaybooksRunning) {
+        // The customer is not erased: a reason naming them is theirs until their erasure redacts it, as any reason about them.
+        const { workflowIds } = error.details as { workflowIds: string[] };
+        await this.em.transactional(async (em) => {
+          this.audit.record(em, { actor, action: 'customer.erase-refused', entityType: 'customer', entityId: id, after: { reason: reason.trim(), code: error.code, workflowIds } });
+        });
+      }
+      throw error;
+    }
   }
 
   private async eraseWith(id: string, reason: string, actor: string, options: { typed: boolean }): Promise<ErasureReport> {
@@ -128,7 +143,12 @@ export class CustomerErasureService {
       // Its reference goes: an import naming the customer comes first or waits (customerLockSql).
       const customer = await storedCustomer(em, id, { lock: 'reference' });
       const nothing = { customer, complaintTextsCleared: 0, exportsDeleted: 0, queuedMessagesHeldBack: 0, auditEntriesScrubbed: 0 };
-      if (customer.status === CustomerStatus.Erased) return nothing;
+      if (customer.status === CustomerStatus.Erased) {
+        // A repeated request (a reminder from the customer) changes nothing, but is on record as it was answered. Its reason is
+        // kept as given: the names, addresses and numbers a reason's words are redacted by went with the first erasure.
+        this.audit.record(em, { actor, action: 'customer.erase', entityType: 'customer', entityId: id, before: { status: customer.status }, after: { status: customer.status, reason: why, alreadyErased: true } });
+        return nothing;
+      }
       // Read before the audit log's contact data goes: a saved search or a reason may name them as they were.
       const who = await identity(em, customer);
 
