@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { Mutex } from 'async-mutex';
 import { sql } from 'kysely';
 import { ScoringException, ScoringExceptionCode, concentrationByPeriod, monthPeriods, type ConcentrationPolicy, type ConcentrationScore } from '../../domain/scoring/index.js';
 import { scoreDistribution, type BandCountRow, type ScoreDistribution } from '../../domain/scoring/score-distribution.js';
@@ -16,6 +17,13 @@ import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../cus
 import type { RescoreEnd, RescoreProgressView, RescoreReset, ScoringEngine } from '../engines/scoring-engine.js';
 import type { ModelFit, ScoringRunService } from './scoring-run.service.js';
 import { echoed } from '../../domain/text.js';
+
+/**
+ * A process's rescore starts take turns before they take a database connection: each start holds one while it waits for
+ * the other processes' (the advisory lock) and needs a second for the run's record, so a burst of starts waiting with a
+ * connection each emptied the pool, and every request of the process stalled until the record's wait for one timed out.
+ */
+const startsOfThisProcess = new Mutex();
 
 /** A scoring run as the database records it and, while it runs, as its workflow reports it. */
 export interface ScoringRunView {
@@ -72,16 +80,18 @@ export class ScoringService {
     let calling = false;
     let engineTookIt = false;
     try {
-      await this.em.transactional(async (em) => {
-        // One start at a time: two at the same moment (or aliased in one request) see each other's run.
-        await em.execute(`select pg_advisory_xact_lock(hashtext('scoring-run.start'))`);
-        await this.refuseWhileUnderWay(day);
-        calling = true;
-        await this.engine.startRescore({ runId, trigger: callerId, asOf: day, policy: this.rescorePolicy });
-        engineTookIt = true;
-        // The run records itself as it begins too (the same row): this one is there before the answer.
-        await this.runs.recordStart({ runId, trigger: callerId, asOf: day });
-      });
+      await startsOfThisProcess.runExclusive(() =>
+        this.em.transactional(async (em) => {
+          // One start at a time: two at the same moment (or aliased in one request) see each other's run.
+          await em.execute(`select pg_advisory_xact_lock(hashtext('scoring-run.start'))`);
+          await this.refuseWhileUnderWay(day);
+          calling = true;
+          await this.engine.startRescore({ runId, trigger: callerId, asOf: day, policy: this.rescorePolicy });
+          engineTookIt = true;
+          // The run records itself as it begins too (the same row): this one is there before the answer.
+          await this.runs.recordStart({ runId, trigger: callerId, asOf: day });
+        }),
+      );
       await this.audit.callTaken(this.em, audited);
     } catch (error) {
       if (engineTookIt) {
