@@ -121,12 +121,12 @@ export class ScoringRunService {
     ]);
     const { rows } = await sql<Row>`
       update scoring_run set
-        population = (select count(*) from customer where acquired_at <= ${run.asOf}::date),
+        population = (select count(*) from customer c where ${inRunBase(run)}),
         buyers = (select count(*) from scoring_work where run_id = ${runId}),
         ${baseMarginColumns(runId)}
       where id = ${runId} returning population, buyers`.execute(this.db);
     const starts = await sql<Row>`
-      select id from (select id, row_number() over (order by id) as n from customer where acquired_at <= ${run.asOf}::date) c
+      select id from (select c.id, row_number() over (order by c.id) as n from customer c where ${inRunBase(run)}) c
        where n % ${pageSize} = 0 and n < ${rows[0].population} order by id`.execute(this.db);
     return { population: rows[0].population, buyers: rows[0].buyers, pageStarts: [null, ...starts.rows.map((r) => r.id as string)] };
   }
@@ -177,7 +177,7 @@ export class ScoringRunService {
     // An erased customer is not profiled any more: their scores stay as they were at the erasure (the gathering still
     // counts their purchases in the base's ranks and fits, as their orders stay under the ID).
     const page = sql`select c.id, c.service_tier, c.acquired_at from customer c
-                      where c.acquired_at <= ${run.asOf}::date and c.status <> 'erased' ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
+                      where ${inRunBase(run)} and c.status <> 'erased' ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
                             ${input.until ? sql`and c.id <= ${input.until}::uuid` : sql``}
                       order by c.id ${input.until === undefined ? sql`limit ${input.limit ?? 0}` : sql``}`;
     const { rows } = await sql<Row>`
@@ -403,6 +403,15 @@ function toRunModels(fits: ModelFit[]): RunModels {
   };
 }
 
+
+/**
+ * The customers a run scores (`c`): acquired by its day, and recorded by the time it started. One recorded since (an
+ * import during the night) is not in the purchases it gathered: scored, they would read as not having bought (their
+ * orders left out); they are the next run's, as after any import.
+ */
+function inRunBase(run: ScoringRun) {
+  return sql<boolean>`c.acquired_at <= ${run.asOf}::date and c.created_at <= ${run.startedAt}`;
+}
 
 /**
  * The run, while its record says running. A step of a run whose record has ended (abandoned once its workflow was
