@@ -250,6 +250,8 @@ it('takes no "no" typed in the Temporal UI for a confirmation: the signal is ign
   // A note beside a yes is taken.
   await handle.signal('welcomeConfirmed', { note: 'called: all fine' } as never);
   expect(await handle.result()).toBe('confirmed');
+  // Ended, it awaits nothing: no deadline in its state, as the API shows none.
+  expect(await handle.query('state')).toMatchObject({ step: 'done', confirmed: true, deadline: null });
   await recordHistory(workflowId, 'welcome-check-input-says-no');
 });
 

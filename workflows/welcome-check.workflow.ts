@@ -100,6 +100,8 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput, keep
   await recordRunOutcome({ workflowId, outcome, finalState: endedState(state, outcome) });
 
   state.outcome = outcome;
+  // Nothing is awaited any more: the state shows no deadline, as the API does.
+  state.deadline = null;
   enter('done', outcome === 'confirmed' ? 'Customer confirmed onboarding' : 'No confirmation: a person follows up');
   await condition(allHandlersFinished);
   return outcome;
