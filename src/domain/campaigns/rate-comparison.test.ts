@@ -58,9 +58,13 @@ describe('compareRates', () => {
 describe('comparisonWarning', () => {
   const groups = (treated: number, holdout: number, holdoutInRun = 0, holdoutPercent = 10) => comparisonWarning({ holdoutPercent, treated, holdout, holdoutInRun });
 
-  it('says nothing without a holdout asked for or without anyone to enrol', () => {
+  it('says nothing without a holdout asked for', () => {
     expect(groups(3, 0, 0, 0)).toBeNull();
-    expect(groups(0, 0)).toBeNull();
+    expect(groups(0, 0, 0, 0)).toBeNull();
+  });
+
+  it('warns a holdout asked for over nobody to enrol: nothing will be compared (a repeating campaign\'s later passes may add some)', () => {
+    expect(groups(0, 0)).toBe('groups-too-small');
   });
 
   it('warns when the draw held nobody back', () => {

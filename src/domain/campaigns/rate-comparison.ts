@@ -72,14 +72,16 @@ function wilson(p: number, n: number): [number, number] {
  * Why a campaign's outcome will compare little, told before its launch while the groups can still be changed (a larger
  * segment, a larger holdout): `no-holdout`, a holdout was asked for and the draw held nobody back, so nothing is compared;
  * `groups-too-small`, a group has fewer than twice MIN_EXPECTED_COUNT members, so even a rate of one half (the rate that
- * needs the fewest) gives no p-value; `holdout-in-playbook`, half the holdout or more is in a run of the playbook already,
+ * needs the fewest) gives no p-value (also when nobody is to be enrolled at all); `holdout-in-playbook`, half the holdout or more is in a run of the playbook already,
  * so the comparison sets the playbook against itself. Null when none applies, and when no holdout is asked for.
  */
 export type ComparisonWarning = 'no-holdout' | 'groups-too-small' | 'holdout-in-playbook';
 
 export function comparisonWarning(groups: { holdoutPercent: number; treated: number; holdout: number; holdoutInRun: number }): ComparisonWarning | null {
   const { holdoutPercent, treated, holdout, holdoutInRun } = groups;
-  if (holdoutPercent === 0 || treated + holdout === 0) return null;
+  if (holdoutPercent === 0) return null;
+  // Nobody to enrol now: nothing will be compared, whichever group is empty.
+  if (treated + holdout === 0) return 'groups-too-small';
   if (holdout === 0) return 'no-holdout';
   if (Math.min(treated, holdout) < 2 * MIN_EXPECTED_COUNT) return 'groups-too-small';
   if (holdoutInRun * 2 >= holdout) return 'holdout-in-playbook';
