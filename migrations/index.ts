@@ -76,6 +76,7 @@ import { Migration20261226110000_score_history_by_day } from './Migration2026122
 import { Migration20261227164000_customer_names_nfc } from './Migration20261227164000_customer_names_nfc.js';
 import { Migration20261227164100_readable_names } from './Migration20261227164100_readable_names.js';
 import { Migration20261228000000_offer_names_nfc } from './Migration20261228000000_offer_names_nfc.js';
+import { Migration20261228100000_complaint_follow_up_pending } from './Migration20261228100000_complaint_follow_up_pending.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -156,4 +157,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261227164000_customer_names_nfc', class: Migration20261227164000_customer_names_nfc },
   { name: 'Migration20261227164100_readable_names', class: Migration20261227164100_readable_names },
   { name: 'Migration20261228000000_offer_names_nfc', class: Migration20261228000000_offer_names_nfc },
+  { name: 'Migration20261228100000_complaint_follow_up_pending', class: Migration20261228100000_complaint_follow_up_pending },
 ];

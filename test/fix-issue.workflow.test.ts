@@ -316,6 +316,71 @@ it('keeps the complaint and reports it when the fix cannot start because Tempora
   await eventually(() => state(customerId, 'rude-support'), (s) => s?.step === 'awaiting-fix');
 }, 60_000);
 
+/** The complaint as recordComplaint commits it, before its rescore and follow-up: what is left when the API process is killed in between. */
+async function storedWithoutFollowUp(customerId: string, topic: string, complaintRef: string): Promise<string> {
+  const em = stack.orm.em.fork();
+  const complaint = em.create(Complaint, { customer: customerId, externalRef: complaintRef, topic, severity: ComplaintSeverity.Medium, openedAt: new Date(), followUpPending: true });
+  await em.flush();
+  return complaint.id;
+}
+
+const persistentIssueScore = async (customerId: string) =>
+  (await sql<{ band: string; reasons: string[] }>`select cs.band, ss.scores -> cs.kind -> 'reasons' as reasons from current_score cs join score_snapshot ss on ss.id = cs.snapshot_id
+      where cs.customer_id = ${customerId}::uuid and cs.kind = 'persistent-issue'`.execute(stack.orm.em.fork().getKysely())).rows[0] ?? null;
+const issueRecurredSignals = async (workflowId: string) =>
+  ((await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'issueRecurred').length;
+
+it('starts the fix and rescores on the retry of a complaint whose first call stopped after storing it, and does neither again on a further retry', async () => {
+  const customerId = await customer('Ole', { complaints: 2, topic: 'late-refund', risk: 'high' });
+  const workflowId = fixIssueWorkflowId(customerId, 'late-refund');
+  // The third complaint is in, the API died before following it up: no fix, no rescore.
+  const id = await storedWithoutFollowUp(customerId, 'late-refund', 'CRM-OLE-3');
+  expect(await persistentIssueScore(customerId)).toBeNull();
+  const retry = () => stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'late-refund', severity: 'Medium', complaintRef: 'CRM-OLE-3' } }, Role.Operator);
+  // The client sends it again, as after any timeout: the answer is the stored complaint, and the follow-up happens now.
+  const first = await retry();
+  expect(first.errors).toBeUndefined();
+  expect(first.data!.recordComplaint.id).toBe(id);
+  expect(await persistentIssueScore(customerId)).toMatchObject({ band: 'persistent', reasons: [expect.stringContaining('late-refund')] });
+  await eventually(() => state(customerId, 'late-refund'), (s) => s?.step === 'awaiting-fix');
+  expect(await stack.orm.em.fork().findOneOrFail(Complaint, id)).toMatchObject({ followUpPending: false });
+  // Sent once more: the same complaint, nothing started or stored again.
+  const second = await retry();
+  expect(second.data!.recordComplaint.id).toBe(id);
+  expect(await stack.orm.em.fork().count(Complaint, { customer: customerId })).toBe(3);
+  expect(await stack.orm.em.fork().count(PlaybookRun, { customer: customerId })).toBe(1);
+  const executions = [];
+  for await (const execution of stack.temporal.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) executions.push(execution.runId);
+  expect(executions).toHaveLength(1);
+}, 60_000);
+
+it('tells a fix awaiting its check-back of a complaint on the retry when its first call stopped after storing it, and never twice for one complaint', async () => {
+  const customerId = await customer('Pia', { complaints: 3, topic: 'wrong-size' });
+  const workflowId = fixIssueWorkflowId(customerId, 'wrong-size');
+  await startedAwaitingFix(customerId, 'wrong-size', seconds(60));
+  const fixed = async () => {
+    expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'wrong-size' }, Role.Operator)).errors).toBeUndefined();
+    await eventually(() => state(customerId, 'wrong-size'), (s) => s?.step === 'awaiting-check-back');
+  };
+  const record = (complaintRef: string) => stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'wrong-size', severity: 'Medium', complaintRef } }, Role.Operator);
+  await fixed();
+  // A complaint after the fix, stored by a call that died before telling the run: its retry tells it, and the case opens again.
+  await storedWithoutFollowUp(customerId, 'wrong-size', 'CRM-PIA-4');
+  expect(await issueRecurredSignals(workflowId)).toBe(0);
+  expect((await record('CRM-PIA-4')).errors).toBeUndefined();
+  expect(await eventually(() => state(customerId, 'wrong-size'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix')).toMatchObject({ escalations: 1 });
+  expect(await issueRecurredSignals(workflowId)).toBe(1);
+  // After a complete call, its retry (at once, before the run has reopened the case) tells the run nothing more.
+  await fixed();
+  expect((await record('CRM-PIA-5')).errors).toBeUndefined();
+  expect((await record('CRM-PIA-5')).errors).toBeUndefined();
+  expect((await record('CRM-PIA-4')).errors).toBeUndefined();
+  expect(await eventually(() => state(customerId, 'wrong-size'), (s) => s?.recurrences === 2 && s.step === 'awaiting-fix')).toMatchObject({ escalations: 2 });
+  expect(await issueRecurredSignals(workflowId)).toBe(2);
+  expect(await stack.orm.em.fork().count(PlaybookRun, { customer: customerId })).toBe(1);
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+}, 60_000);
+
 it("judges the fix a complaint starts by the policies its services were given, as a start by hand is: what makes an issue persistent, who is at risk", async () => {
   const customerId = await customer('Noa', { complaints: 1, topic: 'app-login', risk: 'low' });
   const { client } = stack.temporal;

@@ -19,7 +19,7 @@ export enum ComplaintSeverity {
 @Index({ properties: ['customer', 'topic', 'openedAt'], name: 'complaint_customer_topic_opened_at_index' })
 @Index({ properties: ['customer'], name: 'complaint_open_customer_index', expression: 'create index "complaint_open_customer_index" on "complaint" ("customer_id") where "resolved_at" is null' })
 export class Complaint {
-  [OptionalProps]?: 'reopenedCount' | 'handlingCostMinor' | 'productDefect' | 'createdAt';
+  [OptionalProps]?: 'reopenedCount' | 'handlingCostMinor' | 'productDefect' | 'followUpPending' | 'createdAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -59,6 +59,13 @@ export class Complaint {
   /** The complaint points at a defect of the product, not at this customer's case alone. */
   @Property({ type: 'boolean' })
   productDefect: boolean = false;
+
+  /**
+   * Stored by recordComplaint, whose rescore and follow-up (a fix started, a fix awaiting its check-back told) run after the
+   * commit: true until they have, so a retry of the call does them when the first call stopped before (and only then).
+   */
+  @Property({ type: 'boolean', default: false })
+  followUpPending: boolean = false;
 
   @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();

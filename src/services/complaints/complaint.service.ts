@@ -155,8 +155,10 @@ export class ComplaintService {
    * complaint sent again (a retry after a timeout, a second click) is not a second one, which
    * would count again toward a persistent issue: with a `complaintRef` already stored for the
    * customer and the same facts, or without one, the same topic, severity and summary at the same
-   * explicit `openedAt`, the stored complaint is the answer, with no second audit entry and no
-   * second follow-up. A reference stored for another customer, or with other facts, is a
+   * explicit `openedAt`, the stored complaint is the answer, with no second audit entry. Its
+   * rescore and follow-up run after the commit: a call that stopped in between (the process
+   * killed) left them undone, so the retry does them, once (`followUpPending`); after a first call
+   * that did them it does nothing more. A reference stored for another customer, or with other facts, is a
    * CONFLICT (COMPLAINT_REF_TAKEN). Without `openedAt` (now) and without a reference nothing
    * tells a retry from a new complaint.
    */
@@ -172,7 +174,7 @@ export class ComplaintService {
     const { ref, problem } = complaintRef(input.complaintRef);
     if (problem) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, problem, { field: 'complaintRef' });
     const facts: ComplaintFacts = { topic, severity: input.severity, summary: input.summary?.trim() || null, openedAt: input.openedAt ?? null, productDefect: input.productDefect ?? null };
-    const { complaint: recorded, retry } = await this.em
+    const { complaint: recorded, retry, concurrent = false }: { complaint: Complaint; retry: boolean; concurrent?: boolean } = await this.em
       .transactional(async (em) => {
         // Held until the complaint is in: an erasure at the same moment waits and clears its text too, or comes first and it is refused.
         const customer = await storedCustomer(em, input.customerId, { lock: 'share', field: 'customerId' });
@@ -181,14 +183,16 @@ export class ComplaintService {
           const stored = await em.findOne(Complaint, { externalRef: ref });
           if (stored) return { complaint: retried(stored, customer.id, ref, facts), retry: true };
         } else if (facts.openedAt) {
-          // The same complaint sent twice at the same moment: the second waits for the first, then finds it.
-          await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`complaint:${customer.id}:${topic}:${facts.openedAt.toISOString()}`]);
+          // The same complaint sent twice at the same moment: the second waits for the first, then finds it (and leaves its follow-up to it).
+          const key = `complaint:${customer.id}:${topic}:${facts.openedAt.toISOString()}`;
+          const [{ free }] = await em.execute<{ free: boolean }[]>(`select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as free`, [key]);
+          if (!free) await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [key]);
           const stored = await em.findOne(
             Complaint,
             { customer: customer.id, topic, openedAt: facts.openedAt, severity: facts.severity, summary: facts.summary, ...(facts.productDefect !== null ? { productDefect: facts.productDefect } : {}) },
             { orderBy: { createdAt: 'asc', id: 'asc' } },
           );
-          if (stored && sameFacts(stored, facts)) return { complaint: stored, retry: true };
+          if (stored && sameFacts(stored, facts)) return { complaint: stored, retry: true, concurrent: !free };
         }
         const complaint = em.create(Complaint, {
           customer,
@@ -198,6 +202,7 @@ export class ComplaintService {
           summary: facts.summary,
           openedAt: facts.openedAt ?? new Date(),
           productDefect: input.productDefect ?? false,
+          followUpPending: true,
         });
         this.audit.record(em, {
           actor,
@@ -213,11 +218,19 @@ export class ComplaintService {
         if (!(ref !== null && error instanceof UniqueConstraintViolationException)) throw error;
         const stored = await this.em.fork().findOne(Complaint, { externalRef: ref });
         if (!stored) throw error;
-        return { complaint: retried(stored, input.customerId, ref, facts), retry: true };
+        // The call that stored it is under way, its follow-up to come: this one does not do it a second time.
+        return { complaint: retried(stored, input.customerId, ref, facts), retry: true, concurrent: true };
       });
-    if (retry) return recorded;
+    // A retry of a call that stopped after the commit does what it did not (a retry after a complete call, nothing).
+    if (retry && (concurrent || !recorded.followUpPending)) return recorded;
     await this.scoring.rescoreAfterEvent(input.customerId, AFFECTED);
-    await this.followUp(input.customerId, topic);
+    // Still pending when the follow-up failed (reported; the next sweep starts the fix): a retry tries it again.
+    if (await this.followUp(input.customerId, topic)) {
+      await this.em
+        .fork()
+        .nativeUpdate(Complaint, { id: recorded.id, followUpPending: true }, { followUpPending: false })
+        .catch((error: unknown) => this.onFollowUpFailed(error, input.customerId));
+    }
     return recorded;
   }
 
@@ -231,15 +244,17 @@ export class ComplaintService {
    * makes a topic persistent, or brings it back after its fix, starts a fix now (for a
    * customer at risk or valuable, the sweep's rule), and a fix waiting for its check-back
    * hears that it did not hold. The complaint is committed either way; a fix that cannot
-   * start now is started by the next trigger sweep.
+   * start now is started by the next trigger sweep. Answers whether it ran without failing.
    */
-  private async followUp(customerId: string, topic: string): Promise<void> {
+  private async followUp(customerId: string, topic: string): Promise<boolean> {
     try {
       const { untold } = await this.triggers.complaintReceived(customerId, topic, this.policies.triggers, this.policies.scoring.persistentIssue);
       // Its fix waits for the check-back by its record, but the run did not hear of the complaint: nobody is told until the sweep.
       if (untold) this.onFollowUpFailed(new Error(`The fix run ${untold} did not hear that the issue "${topic}" came back (closed in Temporal, its end not recorded yet): the next trigger sweep follows the complaint up`), customerId);
+      return untold === null;
     } catch (error) {
       this.onFollowUpFailed(error, customerId);
+      return false;
     }
   }
 
