@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { defaultPolicies } from '../src/domain/policies/index.js';
-import { AuditEntry, Customer, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, Customer, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
@@ -489,4 +489,37 @@ it('releases the message of a step a reset run takes again when its stop had hel
     ['welcome', null],
     ['welcome-follow-up', 'no-consent: the customer takes no messages'],
   ]);
+});
+
+it('names in the follow-up call what the newcomer complained about before the check began too (since joining, or still open): never "no word since joining" over a complaint', async () => {
+  const em = stack.orm.em.fork();
+  const customerId = await newCustomer('Ned'); // joined 2026-11-01
+  const workflowId = welcomeCheckWorkflowId(customerId);
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  em.create(PlaybookRun, { workflowId, playbook: 'welcome-check', customer: customerId, startedAt: hourAgo });
+  const complaint = (topic: string, openedAt: string | Date, resolvedAt: string | null = null) =>
+    em.create(Complaint, { customer: customerId, topic, severity: ComplaintSeverity.High, openedAt: new Date(openedAt), resolvedAt: resolvedAt ? new Date(resolvedAt) : null });
+  complaint('billing', '2026-11-03T09:00:00Z', '2026-11-04T09:00:00Z'); // since joining, resolved
+  complaint('router', '2026-10-20T09:00:00Z'); // before the day recorded as joining, still open
+  complaint('old-contract', '2026-10-20T09:00:00Z', '2026-10-21T09:00:00Z'); // before joining, resolved: not the newcomer's start
+  complaint('app-login', new Date()); // since the check began
+  complaint('billing', new Date()); // again since the check began: named there
+  await em.flush();
+  await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService()).askForFollowUp({ workflowId, customerId });
+  const task = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/follow-up` });
+  expect(task.payload).toEqual({ topics: ['app-login', 'billing'], earlierTopics: ['router'] });
+  expect(renderMessage(task.template, 'Ned', task.payload, 'en', 'EUR').text).toContain('complained meanwhile about "app login", "billing", and before the welcome check began about "router"');
+
+  // Only complaints from before the check (the check started days after joining): named, and the subject does not say "no word".
+  const other = await newCustomer('Nia');
+  const otherRun = welcomeCheckWorkflowId(other);
+  em.create(PlaybookRun, { workflowId: otherRun, playbook: 'welcome-check', customer: other, startedAt: new Date() });
+  em.create(Complaint, { customer: other, topic: 'billing', severity: ComplaintSeverity.High, openedAt: hourAgo, summary: 'Wrong first invoice' });
+  await em.flush();
+  await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService()).askForFollowUp({ workflowId: otherRun, customerId: other });
+  const otherTask = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${otherRun}/follow-up` });
+  expect(otherTask.payload).toEqual({ earlierTopics: ['billing'] });
+  const rendered = renderMessage(otherTask.template, 'Nia', otherTask.payload, 'en', 'EUR');
+  expect(rendered.subject).not.toContain('no word since joining');
+  expect(rendered.text).toContain('complained before the welcome check began about "billing"');
 });

@@ -26,6 +26,16 @@ const thankYouOffer = (p: Payload, write: Writing) => {
   if (terms) return ` As a thank-you, ${offerText(p as ProposalPayload)} is yours${until}: the best offer new customers get, on the same terms for you as for them ("${terms}"), any period it names counted from when you first use it.`;
   return ` As a thank-you, ${offerText(p as ProposalPayload)} is yours${until}, at least as good as any offer new customers get on your current service.`;
 };
+/**
+ * What a newcomer complained about, as the welcome check's call task names it: "meanwhile" (since the check began)
+ * and before the check (since they joined, or still open); empty when they did not complain.
+ */
+const welcomeFollowUpComplaints = (p: Payload) => {
+  const named = (topics: unknown) => (Array.isArray(topics) ? topics.map((topic) => `"${topicLabel({ topic })}"`).join(', ') : '');
+  const meanwhile = named(p.topics);
+  const before = named(p.earlierTopics);
+  return [meanwhile && `meanwhile about ${meanwhile}`, before && `before the welcome check began about ${before}`].filter(Boolean).join(', and ');
+};
 /** Why an offboarding notice did not reach the customer, as a team reads it (the run's category). */
 const noticeUndelivered = (p: Payload) =>
   ({ 'held-back': 'held back before it went', refused: 'refused for good by the mail server', interrupted: 'its hand-over was interrupted: it may have gone out', 'given-up': 'delivery gave up on it', 'not-sent': 'not sent by the end of the notice' } as Record<string, string>)[String(p.undelivered)] ?? String(p.undelivered ?? 'not sent');
@@ -168,11 +178,11 @@ export const templates: Record<string, Template> = {
     text: `Hello ${name},\n\nwelcome, and thank you for choosing us. Is everything set up and working as you expected? A short reply is enough; if anything is not right, tell us and a person will sort it out with you.\n\nKind regards`,
   }),
   'welcome-follow-up': (name, p) => {
-    const topics = Array.isArray(p.topics) ? p.topics.map((topic) => `"${topicLabel({ topic })}"`).join(', ') : '';
-    return topics
+    const complaints = welcomeFollowUpComplaints(p);
+    return complaints
       ? {
           subject: `Call ${name}: a complaint since joining, no word on the start`,
-          text: `${name} joined recently, has not confirmed that everything works, and has complained meanwhile about ${topics}. Please call, start with that, and make sure it is being put right, before it makes them leave quietly.`,
+          text: `${name} joined recently, has not confirmed that everything works, and has complained ${complaints}. Please call, start with that, and make sure it is being put right, before it makes them leave quietly.`,
         }
       : {
           subject: `Call ${name}: no word since joining`,

@@ -20,17 +20,26 @@ export class WelcomeCheckSteps {
   }
 
   /**
-   * No confirmation within the wait: a task for a person to call the customer (once per run), naming
-   * what they complained about since the welcome check began: the call starts there.
+   * No confirmation within the wait: a task for a person to call the customer (once per run), naming what they
+   * complained about, where the call starts: `topics`, since the welcome check began (opened or reopened since), and
+   * `earlierTopics`, before it: since the day they joined (where they live), or any still open. A check is often
+   * started days after joining, and the complaints of the first days are the ones the caller most needs to know of.
    */
   async askForFollowUp(input: { workflowId: string; customerId: string }): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
-      const complained = await em.execute<{ topic: string }[]>(
-        `select distinct c.topic from complaint c join playbook_run r on r.workflow_id = ? where c.customer_id = ? and c.opened_at >= r.started_at order by c.topic`,
+      const complained = await em.execute<{ topic: string; during_check: boolean }[]>(
+        `select c.topic, bool_or(c.opened_at >= r.started_at or c.reopened_at >= r.started_at) as during_check
+           from complaint c join playbook_run r on r.workflow_id = ? join customer cu on cu.id = c.customer_id
+          where c.customer_id = ?
+            and (c.opened_at >= r.started_at or c.reopened_at >= r.started_at or c.resolved_at is null
+                 or c.opened_at >= (cu.acquired_at::timestamp at time zone cu.time_zone))
+          group by c.topic order by c.topic`,
         [input.workflowId, input.customerId],
       );
-      const payload = complained.length ? { topics: complained.map((c) => c.topic) } : {};
+      const topics = complained.filter((c) => c.during_check).map((c) => c.topic);
+      const earlierTopics = complained.filter((c) => !c.during_check).map((c) => c.topic);
+      const payload = { ...(topics.length ? { topics } : {}), ...(earlierTopics.length ? { earlierTopics } : {}) };
       await this.outbox.enqueueStep(em, input, 'follow-up', { channel: MessageChannel.Call, template: 'welcome-follow-up', payload });
     });
   }
