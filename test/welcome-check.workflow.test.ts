@@ -15,7 +15,7 @@ import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.j
 import { recordHistory } from './support/histories.js';
 import { eventually as eventuallyWithin, passesUntilHandled } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { zoneAtTwoInTheMorning } from './support/time-zones.js';
+import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { beforeSignal, deleteAsRetentionDoes, resetInEngine, steeringAudited, taskBefore, temporalOperator } from './support/temporal-operator.js';
 import { RunStatus } from '../src/domain/playbooks/run-status.js';
 
@@ -223,7 +223,8 @@ it('lists a run terminated in the Temporal UI at the step it stopped at while it
 }, 60_000);
 
 it('names in the follow-up call what the customer complained about during the wait: the call starts there (QA 63 F2)', async () => {
-  const customerId = await newCustomer('Cleo');
+  // At midday where she lives: the welcome goes at once, and the task says she did not answer it.
+  const customerId = await newCustomer('Cleo', zoneAtNoon(new Date()));
   await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator);
   const handle = stack.temporal.client.workflow.getHandle(welcomeCheckWorkflowId(customerId));
   const complained = await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'app-login', severity: 'Medium', summary: 'Cannot log in since signup' } }, Role.Operator);
@@ -481,7 +482,7 @@ it('releases the message of a step a reset run takes again when its stop had hel
   em.create(OutboxMessage, { ...held, idempotencyKey: `${workflowId}/welcome`, template: 'welcome', suppressedReason: 'run-terminated: its playbook run was terminated in the workflow engine; it sends nothing more' });
   em.create(OutboxMessage, { ...held, idempotencyKey: `${workflowId}/follow-up`, template: 'welcome-follow-up', suppressedReason: 'no-consent: the customer takes no messages' });
   await em.flush();
-  const steps = new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService());
+  const steps = new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts);
   await steps.welcome({ workflowId, customerId });
   await steps.askForFollowUp({ workflowId, customerId });
   const rows = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { template: 'asc' } });
@@ -504,8 +505,9 @@ it('names in the follow-up call what the newcomer complained about before the ch
   complaint('old-contract', '2026-10-20T09:00:00Z', '2026-10-21T09:00:00Z'); // before joining, resolved: not the newcomer's start
   complaint('app-login', new Date()); // since the check began
   complaint('billing', new Date()); // again since the check began: named there
+  sentWelcome(em, workflowId, customerId);
   await em.flush();
-  await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService()).askForFollowUp({ workflowId, customerId });
+  await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts).askForFollowUp({ workflowId, customerId });
   const task = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/follow-up` });
   expect(task.payload).toEqual({ topics: ['app-login', 'billing'], earlierTopics: ['router'] });
   expect(renderMessage(task.template, 'Ned', task.payload, 'en', 'EUR').text).toContain('complained meanwhile about "app login", "billing", and before the welcome check began about "router"');
@@ -515,11 +517,52 @@ it('names in the follow-up call what the newcomer complained about before the ch
   const otherRun = welcomeCheckWorkflowId(other);
   em.create(PlaybookRun, { workflowId: otherRun, playbook: 'welcome-check', customer: other, startedAt: new Date() });
   em.create(Complaint, { customer: other, topic: 'billing', severity: ComplaintSeverity.High, openedAt: hourAgo, summary: 'Wrong first invoice' });
+  sentWelcome(em, otherRun, other);
   await em.flush();
-  await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService()).askForFollowUp({ workflowId: otherRun, customerId: other });
+  await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts).askForFollowUp({ workflowId: otherRun, customerId: other });
   const otherTask = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${otherRun}/follow-up` });
   expect(otherTask.payload).toEqual({ earlierTopics: ['billing'] });
   const rendered = renderMessage(otherTask.template, 'Nia', otherTask.payload, 'en', 'EUR');
   expect(rendered.subject).not.toContain('no word since joining');
   expect(rendered.text).toContain('complained before the welcome check began about "billing"');
+});
+
+/** The run's welcome, as delivery leaves it once it went (or, with `progress`, as it stands unsent). */
+function sentWelcome(em: ReturnType<TestStack['orm']['em']['fork']>, workflowId: string, customerId: string, progress: Partial<OutboxMessage> = { sentAt: new Date() }) {
+  return em.create(OutboxMessage, { idempotencyKey: `${workflowId}/welcome`, customer: customerId, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template: 'welcome', payload: {}, ...progress });
+}
+
+it('says in the follow-up call that the welcome never reached the customer (held for their quiet hours to the end of the wait), not that they did not confirm', async () => {
+  const customerId = await newCustomer('Gus', zoneAtTwoInTheMorning(new Date()));
+  await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator);
+  const handle = stack.temporal.client.workflow.getHandle(welcomeCheckWorkflowId(customerId));
+  expect(await handle.result()).toBe('follow-up-needed');
+  const task = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${handle.workflowId}/follow-up` });
+  expect(task.payload).toEqual({ welcomeNotReached: 'queued' });
+  const rendered = renderMessage(task.template, 'Gus', task.payload, 'en', 'EUR');
+  expect(rendered).toMatchObject({ subject: 'Call Gus: our welcome did not reach them', text: expect.stringContaining('our welcome asking whether everything works did not reach them') });
+  expect(rendered.text).not.toContain('has not confirmed');
+});
+
+it('says in the follow-up call that delivery gave up on the welcome, or that it was held back, with the complaints to start with', async () => {
+  const em = stack.orm.em.fork();
+  const cases = [
+    { name: 'Una', progress: { refusedAt: new Date(), attempts: 1, lastError: 'mailbox unknown' }, expected: 'undeliverable' },
+    { name: 'Hal', progress: { suppressedAt: new Date(), suppressedReason: 'erased: test' }, expected: 'held-back' },
+  ];
+  for (const { name, progress, expected } of cases) {
+    const customerId = await newCustomer(name);
+    const workflowId = welcomeCheckWorkflowId(customerId);
+    em.create(PlaybookRun, { workflowId, playbook: 'welcome-check', customer: customerId, startedAt: new Date(Date.now() - 60_000) });
+    sentWelcome(em, workflowId, customerId, progress);
+    em.create(Complaint, { customer: customerId, topic: 'installation', severity: ComplaintSeverity.Medium, openedAt: new Date() });
+    await em.flush();
+    await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts).askForFollowUp({ workflowId, customerId });
+    const task = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/follow-up` });
+    expect(task.payload).toEqual({ topics: ['installation'], welcomeNotReached: expected });
+    const rendered = renderMessage(task.template, name, task.payload, 'en', 'EUR');
+    expect(rendered.subject).toBe(`Call ${name}: a complaint since joining, our welcome did not reach them`);
+    expect(rendered.text).toContain('They have complained meanwhile about "installation".');
+    expect(rendered.text).not.toContain('has not confirmed');
+  }
 });

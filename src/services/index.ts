@@ -152,7 +152,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
     offboardingNotice: new OffboardingNoticeSteps(em, audit, outbox, policies.delivery.maxAttempts, new AccountReviewJudgement(em, rescores)),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation, policies.triggers.maxDaysOverdue),
-    welcomeCheckSteps: new WelcomeCheckSteps(em, outbox),
+    welcomeCheckSteps: new WelcomeCheckSteps(em, outbox, policies.delivery.maxAttempts),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, audit, campaignRules(policies)),
     playbookSteering: new SteeringAuditService(em, audit, engines.playbooks, answerWaits),
     campaignSteering: new SteeringAuditService(em, audit, engines.campaigns, answerWaits),

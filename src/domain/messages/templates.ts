@@ -36,6 +36,17 @@ const welcomeFollowUpComplaints = (p: Payload) => {
   const before = named(p.earlierTopics);
   return [meanwhile && `meanwhile about ${meanwhile}`, before && `before the welcome check began about ${before}`].filter(Boolean).join(', and ');
 };
+/** How the welcome check's welcome failed to reach the newcomer by the end of its wait, as its call task says it (empty: it went). */
+const welcomeNotReached = (p: Payload) =>
+  p.welcomeNotReached
+    ? ({
+        queued: 'did not reach them (it was still waiting to go out: their quiet hours, or delivery retrying; it is not sent now): they were never asked',
+        'held-back': 'did not reach them (held back before it went): they were never asked',
+        undeliverable: 'did not reach them (delivery gave up on it): they were never asked',
+        interrupted: 'may not have reached them (its hand-over was interrupted): they may never have been asked',
+        'not-written': 'was never written: they were never asked',
+      } as Record<string, string>)[String(p.welcomeNotReached)] ?? `did not reach them (${String(p.welcomeNotReached)}): they were never asked`
+    : '';
 /** Why an offboarding notice did not reach the customer, as a team reads it (the run's category). */
 const noticeUndelivered = (p: Payload) =>
   ({ 'held-back': 'held back before it went', refused: 'refused for good by the mail server', interrupted: 'its hand-over was interrupted: it may have gone out', 'given-up': 'delivery gave up on it', 'not-sent': 'not sent by the end of the notice' } as Record<string, string>)[String(p.undelivered)] ?? String(p.undelivered ?? 'not sent');
@@ -179,6 +190,12 @@ export const templates: Record<string, Template> = {
   }),
   'welcome-follow-up': (name, p) => {
     const complaints = welcomeFollowUpComplaints(p);
+    const notReached = welcomeNotReached(p);
+    if (notReached)
+      return {
+        subject: `Call ${name}: ${complaints ? 'a complaint since joining, ' : ''}our welcome ${p.welcomeNotReached === 'interrupted' ? 'may not have reached' : 'did not reach'} them`,
+        text: `${name} joined recently, and our welcome asking whether everything works ${notReached}.${complaints ? ` They have complained ${complaints}.` : ''} Please call, ${complaints ? 'start with that, make sure it is being put right, and ask how the rest of the start went' : 'welcome them and ask how the start went'}, before a small problem makes them leave quietly.`,
+      };
     return complaints
       ? {
           subject: `Call ${name}: a complaint since joining, no word on the start`,

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { MessageChannel } from '../../../entities/index.js';
+import { givenUp } from '../../../domain/messages/message-status.js';
+import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
+import { MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import { WELCOME_STEP } from '../../../domain/playbooks/welcome-check.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import { runStillRunning } from '../running-run.js';
@@ -9,6 +11,8 @@ export class WelcomeCheckSteps {
   constructor(
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
+    /** After this many failed attempts delivery gives a message up (the delivery policy's). */
+    private readonly maxAttempts: number,
   ) {}
 
   /** Welcomes the new customer and asks whether everything works (a service message, once per run). */
@@ -24,6 +28,8 @@ export class WelcomeCheckSteps {
    * complained about, where the call starts: `topics`, since the welcome check began (opened or reopened since), and
    * `earlierTopics`, before it: since the day they joined (where they live), or any still open. A check is often
    * started days after joining, and the complaints of the first days are the ones the caller most needs to know of.
+   * A welcome that never reached the customer (`welcomeNotReached`: still queued, held back, undeliverable) asked them
+   * nothing: the task says so, rather than that they did not confirm.
    */
   async askForFollowUp(input: { workflowId: string; customerId: string }): Promise<void> {
     await this.em.transactional(async (em) => {
@@ -39,8 +45,24 @@ export class WelcomeCheckSteps {
       );
       const topics = complained.filter((c) => c.during_check).map((c) => c.topic);
       const earlierTopics = complained.filter((c) => !c.during_check).map((c) => c.topic);
-      const payload = { ...(topics.length ? { topics } : {}), ...(earlierTopics.length ? { earlierTopics } : {}) };
+      const welcomeNotReached = await this.welcomeNotReached(em, input.workflowId);
+      const payload = { ...(topics.length ? { topics } : {}), ...(earlierTopics.length ? { earlierTopics } : {}), ...(welcomeNotReached ? { welcomeNotReached } : {}) };
       await this.outbox.enqueueStep(em, input, 'follow-up', { channel: MessageChannel.Call, template: 'welcome-follow-up', payload });
     });
+  }
+
+  /**
+   * Why the run's welcome has not reached the customer, as a category (the channel's error may name the address):
+   * `queued` (held for their quiet hours, or retried), `held-back` (a guard or a person), `undeliverable` (refused for
+   * good, or given up), `interrupted` (its hand-over was cut short: it may have gone out), `not-written`; null once sent.
+   */
+  private async welcomeNotReached(em: EntityManager, workflowId: string): Promise<string | null> {
+    const welcome = await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, WELCOME_STEP) });
+    if (!welcome) return 'not-written';
+    if (welcome.sentAt) return null;
+    if (welcome.suppressedAt) return 'held-back';
+    if (welcome.interruptedAt) return 'interrupted';
+    if (givenUp(welcome, this.maxAttempts)) return 'undeliverable';
+    return 'queued';
   }
 }
