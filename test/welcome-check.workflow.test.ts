@@ -542,6 +542,8 @@ it('says in the follow-up call that the welcome never reached the customer (held
   const rendered = renderMessage(task.template, 'Gus', task.payload, 'en', 'EUR');
   expect(rendered).toMatchObject({ subject: 'Call Gus: our welcome did not reach them', text: expect.stringContaining('our welcome asking whether everything works did not reach them') });
   expect(rendered.text).not.toContain('has not confirmed');
+  // The welcome, still queued, is held back as the run ended: without an answer, not "answered" (the customer's data export shows why).
+  expect(await welcome(handle.workflowId)).toMatchObject({ sentAt: null, suppressedReason: 'run-ended: its playbook run ended without an answer; a person follows up instead' });
 });
 
 it('says in the follow-up call that delivery gave up on the welcome, or that it was held back, with the complaints to start with', async () => {

@@ -1,4 +1,4 @@
-import { runStatus, RunStatus } from './run-status.js';
+import { heldBackByRunStop, RUN_ENDED, RUN_ENDED_UNANSWERED, runEndedReason, runStatus, RunStatus } from './run-status.js';
 
 describe('runStatus', () => {
   it('is how the run ended, by the engine or by its record, else under way', () => {
@@ -26,5 +26,15 @@ describe('runStatus', () => {
     }
     // Without the engine's word the record stands.
     expect(runStatus(RunStatus.Completed, null, ended)).toBe(RunStatus.Completed);
+  });
+});
+
+describe('runEndedReason', () => {
+  it('says a message asking what the run waited for was answered only when it was: a run ended without an answer says a person follows up', () => {
+    expect(runEndedReason('confirmed')).toBe(RUN_ENDED);
+    expect(runEndedReason('follow-up-needed')).toBe(RUN_ENDED_UNANSWERED);
+    expect(RUN_ENDED_UNANSWERED).not.toMatch(/answered$/);
+    // Either is a run's stop, which a reset that makes the run run again releases.
+    expect(heldBackByRunStop).toEqual(expect.arrayContaining([RUN_ENDED, RUN_ENDED_UNANSWERED]));
   });
 });

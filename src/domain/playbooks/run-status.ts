@@ -1,3 +1,5 @@
+import type { WelcomeCheckOutcome } from './welcome-check.js';
+
 /**
  * Where a playbook run stands as an operator sees it: under way, or how it ended. A run
  * records its own end when it completes or is cancelled; one that failed, was terminated
@@ -51,6 +53,18 @@ export const CANCELLED_OUTCOME = 'cancelled';
 /** Why a message asking what its run waited for was held back once the run had ended (the customer answered meanwhile). */
 export const RUN_ENDED = 'run-ended: its playbook run has ended, what it asked is answered';
 
+/**
+ * Why a message asking what its run waited for was held back once the run had ended with no answer (a welcome still
+ * held for quiet hours at the end of its wait): a person follows up instead, and asking now would cross their call.
+ */
+export const RUN_ENDED_UNANSWERED = 'run-ended: its playbook run ended without an answer; a person follows up instead';
+
+/** The outcomes of a run that ended without the answer it waited for: a person follows up (a welcome check's call). */
+const UNANSWERED_OUTCOMES: readonly string[] = ['follow-up-needed' satisfies WelcomeCheckOutcome];
+
+/** Why a completed run's messages asking what it waited for are held back, by how it ended: answered, or not. */
+export const runEndedReason = (outcome: string): string => (UNANSWERED_OUTCOMES.includes(outcome) ? RUN_ENDED_UNANSWERED : RUN_ENDED);
+
 /** Why a cancelled run's queued messages were held back (as the message history shows it). */
 export const RUN_CANCELLED = 'run-cancelled: its playbook run was cancelled; it sends nothing more';
 
@@ -58,9 +72,9 @@ export const RUN_CANCELLED = 'run-cancelled: its playbook run was cancelled; it 
 export const runEndedInEngine = (status: EndedInEngine) => `run-${status.replace('_', '-')}: its playbook run was ${status.replace('_', ' ')} in the workflow engine; it sends nothing more`;
 
 /**
- * Why a message was held back by its run's end or stop (completed: what it asked is answered;
+ * Why a message was held back by its run's end or stop (completed: what it asked is answered, or went unanswered;
  * cancelled, failed, terminated, timed out), not by a guard of its own: a reset that makes the
  * run run again releases such a message (a welcome check reset to before a confirmation
  * recorded by mistake waits for an answer to its welcome again, so the welcome goes).
  */
-export const heldBackByRunStop: readonly string[] = [RUN_ENDED, RUN_CANCELLED, ...ENDED_IN_ENGINE.map(runEndedInEngine)];
+export const heldBackByRunStop: readonly string[] = [RUN_ENDED, RUN_ENDED_UNANSWERED, RUN_CANCELLED, ...ENDED_IN_ENGINE.map(runEndedInEngine)];

@@ -14,7 +14,7 @@ import { WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
 import { CONSENT_ACTIONS } from '../../domain/customers/contact.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
-import { CANCELLED_OUTCOME, RUN_CANCELLED, RUN_ENDED, heldBackByRunStop, runEndedInEngine, type EndedInEngine } from '../../domain/playbooks/run-status.js';
+import { CANCELLED_OUTCOME, RUN_CANCELLED, heldBackByRunStop, runEndedInEngine, runEndedReason, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import { writtenSinceLastReset, type AuditRecord, type AuditService, type UnsettledCall } from '../audit/audit.service.js';
 import { engineMayHaveTakenIt } from '../engines/engine-errors.js';
@@ -153,7 +153,8 @@ export class PlaybookRunService {
   /**
    * The run's end: cancelled when an operator cancelled it, completed otherwise. A cancelled run
    * sends nothing more: its queued messages are held back, its open fix case cancelled; a completed one holds back those that
-   * ask what it waited for (a welcome still held for quiet hours when the customer confirmed).
+   * ask what it waited for (a welcome still held for quiet hours when the customer confirmed, or at the end of the wait,
+   * when a person calls instead), with why by how it ended (`runEndedReason`).
    * The run's state as it ended (`finalState`) is kept with the record, for when Temporal has deleted
    * the closed execution: also when the record says the run ended already as this end says (a cancel
    * through the API, recorded as Temporal took it; a reset run ending again before the reconciliation
@@ -179,7 +180,7 @@ export class PlaybookRunService {
         // A step that failed after the cancel (its attempt timed out) may still be writing in the worker: the case it opens or
         // reopens before this (it holds the run's record meanwhile) leaves the team's queue here; after this, it writes nothing.
         await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
-      } else await this.holdBackQueuedMessages(em, input.workflowId, RUN_ENDED, untilRunEndsTemplates);
+      } else await this.holdBackQueuedMessages(em, input.workflowId, runEndedReason(input.outcome), untilRunEndsTemplates);
     });
   }
 
