@@ -4,7 +4,7 @@ import { AuditEntry, Complaint, ComplaintSeverity, Customer, MessageChannel, Mes
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { CancelPlaybookRunDocument, ConfirmWelcomeDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RecordComplaintDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, ConfirmWelcomeDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RecordComplaintDocument, ReopenComplaintDocument, ResolveComplaintDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { createServices } from '../src/services/index.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
@@ -227,6 +227,8 @@ it('names in the follow-up call what the customer complained about during the wa
   const customerId = await newCustomer('Cleo', zoneAtNoon(new Date()));
   await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator);
   const handle = stack.temporal.client.workflow.getHandle(welcomeCheckWorkflowId(customerId));
+  // She complains once the welcome went (one still queued is held back at the complaint).
+  await eventually(() => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${handle.workflowId}/welcome` }), (m) => Boolean(m?.sentAt), 5_000);
   const complained = await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'app-login', severity: 'Medium', summary: 'Cannot log in since signup' } }, Role.Operator);
   expect(complained.errors).toBeUndefined();
   expect(await handle.result()).toBe('follow-up-needed');
@@ -567,4 +569,38 @@ it('says in the follow-up call that delivery gave up on the welcome, or that it 
     expect(rendered.text).toContain('They have complained meanwhile about "installation".');
     expect(rendered.text).not.toContain('has not confirmed');
   }
+});
+
+it('holds back a welcome still queued when the customer complains first: it does not ask whether everything works after they said it does not, and the call names the complaint', async () => {
+  const complainedFirst = 'complained-first: the customer complained before it went; a person calls at the end of the welcome check, starting with the complaint, instead of asking whether everything works';
+  // At two in the morning where she lives: the welcome waits for her quiet hours to end.
+  const customerId = await newCustomer('Ann', zoneAtTwoInTheMorning(new Date()));
+  const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  expect(await welcome(workflowId)).toMatchObject({ sentAt: null, suppressedAt: null });
+  const complained = await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'installation', severity: 'High', summary: 'Router does not connect' } }, Role.Operator);
+  expect(complained.errors).toBeUndefined();
+  expect(await welcome(workflowId)).toMatchObject({ sentAt: null, suppressedReason: complainedFirst });
+  // The run waits on, and its wait ends in the call that starts with the complaint.
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('follow-up-needed');
+  const task = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/follow-up` });
+  expect(task.payload).toEqual({ topics: ['installation'], welcomeNotReached: 'complained-first' });
+  expect(renderMessage(task.template, 'Ann', task.payload, 'en', 'EUR')).toMatchObject({
+    subject: 'Call Ann: a complaint since joining, our welcome did not reach them',
+    text: expect.stringContaining('did not reach them (held back, as they complained before it went): they were never asked. They have complained meanwhile about "installation".'),
+  });
+  // The run's end keeps the reason it was held back with.
+  expect(await welcome(workflowId)).toMatchObject({ sentAt: null, suppressedReason: complainedFirst });
+
+  // A complaint resolved before the check, reopened while its welcome is queued: held back as well.
+  const other = await newCustomer('Ola', zoneAtTwoInTheMorning(new Date()));
+  const recorded = await stack.gql(RecordComplaintDocument, { input: { customerId: other, topic: 'billing', severity: 'Medium' } }, Role.Operator);
+  const complaintId = recorded.data!.recordComplaint.id;
+  expect((await stack.gql(ResolveComplaintDocument, { id: complaintId }, Role.Operator)).errors).toBeUndefined();
+  const otherRun = (await stack.gql(StartWelcomeCheckDocument, { customerId: other }, Role.Operator)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId: other }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  expect(await welcome(otherRun)).toMatchObject({ sentAt: null, suppressedAt: null });
+  expect((await stack.gql(ReopenComplaintDocument, { id: complaintId }, Role.Operator)).errors).toBeUndefined();
+  expect(await welcome(otherRun)).toMatchObject({ sentAt: null, suppressedReason: complainedFirst });
+  await stack.temporal.client.workflow.getHandle(otherRun).terminate('test over');
 });

@@ -124,6 +124,12 @@ export const INVOICE_NOT_DUE = 'invoice-not-due: the due day was moved later (a 
 export const PROPOSAL_ANSWERED = 'proposal-answered: the customer accepted it before it went; the confirmation says what was agreed';
 /** Why an account review's proposal, still queued (the customer's quiet hours), was held back: the customer declined it before it went, so it does not ask them to accept it after their no. */
 export const PROPOSAL_DECLINED = 'proposal-declined: the customer declined it before it went';
+/**
+ * Why a welcome check's welcome, still queued (the customer's quiet hours), was held back: the customer complained before
+ * it went, so it does not ask them whether everything works as if nobody knew; the check's call at the end of its wait
+ * names the complaint.
+ */
+export const COMPLAINED_FIRST = 'complained-first: the customer complained before it went; a person calls at the end of the welcome check, starting with the complaint, instead of asking whether everything works';
 /** A proposal held back because the customer answered it before it went (accepted or declined): it did not fail to reach them, they answered it. */
 export function proposalAnsweredBeforeItWent(suppressedReason: string | null | undefined): boolean {
   return suppressedReason === PROPOSAL_ANSWERED || suppressedReason === PROPOSAL_DECLINED;

@@ -42,6 +42,7 @@ const welcomeNotReached = (p: Payload) =>
     ? ({
         queued: 'did not reach them (it was still waiting to go out: their quiet hours, or delivery retrying; it is not sent now): they were never asked',
         'held-back': 'did not reach them (held back before it went): they were never asked',
+        'complained-first': 'did not reach them (held back, as they complained before it went): they were never asked',
         undeliverable: 'did not reach them (delivery gave up on it): they were never asked',
         interrupted: 'may not have reached them (its hand-over was interrupted): they may never have been asked',
         'not-written': 'was never written: they were never asked',

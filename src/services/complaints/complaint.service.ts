@@ -18,6 +18,7 @@ import { beforeEarliestDay, pastDayProblem, tooEarly } from '../../domain/earlie
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { Policies } from '../../domain/policies/index.js';
 import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.service.js';
+import { holdBackWelcomeAtComplaint } from '../playbooks/welcome-held-at-complaint.js';
 import type { CustomerRescoreService, FollowUpFailureReporter } from '../scores/customer-rescore.service.js';
 import { echoed } from '../../domain/text.js';
 
@@ -160,7 +161,8 @@ export class ComplaintService {
    * killed) left them undone, so the retry does them, once (`followUpPending`); after a first call
    * that did them it does nothing more. A reference stored for another customer, or with other facts, is a
    * CONFLICT (COMPLAINT_REF_TAKEN). Without `openedAt` (now) and without a reference nothing
-   * tells a retry from a new complaint.
+   * tells a retry from a new complaint. A welcome check's welcome still queued is held back with it
+   * (`holdBackWelcomeAtComplaint`): it would ask whether everything works after the customer said it does not.
    */
   async record(input: ComplaintInput, actor: string): Promise<Complaint> {
     assertCustomerId(input.customerId);
@@ -211,6 +213,9 @@ export class ComplaintService {
           entityId: complaint.id,
           after: { customerId: customer.id, topic, severity: input.severity, productDefect: complaint.productDefect, ...(ref !== null ? { externalRef: ref } : {}) },
         });
+        // With the complaint in: a welcome still queued no longer asks whether everything works.
+        await em.flush();
+        await holdBackWelcomeAtComplaint(em, customer.id);
         return { complaint, retry: false };
       })
       .catch(async (error: unknown) => {
@@ -236,6 +241,7 @@ export class ComplaintService {
 
   /** After an import added complaints or reopened some: each topic followed up as after recordComplaint or reopen. */
   async followUpImported(complaints: readonly { customerId: string; topic: string }[]): Promise<void> {
+    for (const customerId of new Set(complaints.map((c) => c.customerId))) await holdBackWelcomeAtComplaint(this.em.fork(), customerId);
     for (const { customerId, topic } of complaints) await this.followUp(customerId, topic);
   }
 
@@ -303,6 +309,9 @@ export class ComplaintService {
       complaint.reopenedCount += 1;
       complaint.reopenedAt = reopenedAt;
       this.audit.record(em, { actor, action: 'complaint.reopen', entityType: 'complaint', entityId: id, before, after: { resolvedAt: null, reopenedCount: complaint.reopenedCount, reopenedAt: reopenedAt.toISOString() } });
+      // Open again: a welcome still queued no longer asks whether everything works.
+      await em.flush();
+      await holdBackWelcomeAtComplaint(em, complaint.customer.id);
       return complaint;
     });
     await this.scoring.rescoreAfterEvent(reopened.customer.id, AFFECTED);

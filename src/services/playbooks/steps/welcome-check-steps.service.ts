@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { COMPLAINED_FIRST } from '../../../domain/messages/catalogue.js';
 import { givenUp } from '../../../domain/messages/message-status.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { MessageChannel, OutboxMessage } from '../../../entities/index.js';
@@ -53,14 +54,15 @@ export class WelcomeCheckSteps {
 
   /**
    * Why the run's welcome has not reached the customer, as a category (the channel's error may name the address):
-   * `queued` (held for their quiet hours, or retried), `held-back` (a guard or a person), `undeliverable` (refused for
+   * `queued` (held for their quiet hours, or retried), `complained-first` (held back as they complained before it went),
+   * `held-back` (by a guard or a person), `undeliverable` (refused for
    * good, or given up), `interrupted` (its hand-over was cut short: it may have gone out), `not-written`; null once sent.
    */
   private async welcomeNotReached(em: EntityManager, workflowId: string): Promise<string | null> {
     const welcome = await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, WELCOME_STEP) });
     if (!welcome) return 'not-written';
     if (welcome.sentAt) return null;
-    if (welcome.suppressedAt) return 'held-back';
+    if (welcome.suppressedAt) return welcome.suppressedReason === COMPLAINED_FIRST ? 'complained-first' : 'held-back';
     if (welcome.interruptedAt) return 'interrupted';
     if (givenUp(welcome, this.maxAttempts)) return 'undeliverable';
     return 'queued';
