@@ -112,11 +112,11 @@ it('completes and audits a signal whose input PostgreSQL cannot store as sent (a
   const customerId = await newCustomer('Cyd');
   const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
   await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
-  await temporalOperator(stack, 'eve@example.com').workflow.getHandle(workflowId).signal('welcomeConfirmed', { note: 'nul\u0000here', ['k\u0000']: '\ud800' } as never);
+  await temporalOperator(stack, 'eve@example.com').workflow.getHandle(workflowId).signal('welcomeConfirmed', { confirmed: true, note: 'nul\u0000here', ['k\u0000']: '\ud800' } as never);
   // Before, the audit activity failed at every attempt ("\u0000 cannot be converted to text") and the run never completed.
   const result = stack.temporal.client.workflow.getHandle(workflowId).result();
   await expect(Promise.race([result, new Promise((_, reject) => setTimeout(() => reject(new Error('the run did not complete')), 15_000))])).resolves.toBe('confirmed');
-  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:eve@example.com', 'signal welcomeConfirmed', [{ note: 'nul\uFFFDhere', ['k\uFFFD']: '\uFFFD' }]]]);
+  expect(await steeringAudited(stack, workflowId)).toEqual([['temporal:eve@example.com', 'signal welcomeConfirmed', [{ confirmed: true, note: 'nul\uFFFDhere', ['k\uFFFD']: '\uFFFD' }]]]);
 });
 
 it('starts one run, audited once, when two people start it at the same moment', async () => {
@@ -243,12 +243,16 @@ it('takes no "no" typed in the Temporal UI for a confirmation: the signal is ign
   await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
   const handle = temporalOperator(stack, 'ana@example.com').workflow.getHandle(workflowId);
   await handle.signal('welcomeConfirmed', { confirmed: false, note: 'the router does not work' } as never);
-  await expect(handle.executeUpdate('confirmWelcome', { args: [false] as never })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/^confirmWelcome takes no input, and this one says otherwise \(false\)/) } });
+  await expect(handle.executeUpdate('confirmWelcome', { args: ['the router does not work'] as never })).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/^confirmWelcome takes no input, or one that says yes .*; this one does not \("the router does not work"\)/) },
+  });
   const ignored = await eventually(
     () => stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: { $like: '%.signal-in-engine' } }),
     (rows) => rows.length === 1 && (rows[0].after as { ignored?: string } | null)?.ignored !== undefined,
   );
-  expect((ignored[0].after as { ignored?: string }).ignored).toBe('welcomeConfirmed takes no input, and this one says otherwise ({"confirmed":false,"note":"the router does not work"}): not taken as a yes');
+  expect((ignored[0].after as { ignored?: string }).ignored).toBe(
+    'welcomeConfirmed takes no input, or one that says yes (true, "yes", { "confirmed": true } or a { "note": "…" } alone); this one does not ({"confirmed":false,"note":"the router does not work"}): not taken as a yes',
+  );
   expect(await handle.query<{ step: string; confirmed: boolean }>('state')).toMatchObject({ step: 'awaiting-confirmation', confirmed: false });
   // A note beside a yes is taken.
   await handle.signal('welcomeConfirmed', { note: 'called: all fine' } as never);

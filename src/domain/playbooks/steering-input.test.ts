@@ -1,15 +1,19 @@
 import { inputSaysOtherwise } from './steering-input.js';
 
 describe('a signal that takes no input', () => {
-  it('is a yes without input, with true or with a note', () => {
-    for (const args of [[], [undefined], [null], [true], [{ note: 'called, all fine' }], [{ confirmed: true, note: 'ok' }], ['yes']]) expect(inputSaysOtherwise('welcomeConfirmed', 'confirmed', args)).toBeNull();
+  it('is a yes without input, or with one that plainly says yes: true, "yes", { confirmed: true } (a note beside it too), a note alone', () => {
+    for (const args of [[], [undefined], [null], [true], [' Yes '], ['ok'], [{ note: 'called, all fine' }], [{ confirmed: true, note: 'ok', by: 'ana' }]]) {
+      expect(inputSaysOtherwise('welcomeConfirmed', 'confirmed', args)).toBeNull();
+    }
   });
 
-  it('is no yes with an input that says otherwise, and says why', () => {
-    for (const args of [[false], ['no'], [' False '], [0], [{ confirmed: false }], [{ confirmed: 'false', note: 'router broken' }], [{ note: 'x' }, false]]) {
-      expect(inputSaysOtherwise('welcomeConfirmed', 'confirmed', args)).toMatch(/^welcomeConfirmed takes no input, and this one says otherwise \(.+\): not taken as a yes$/);
-    }
-    expect(inputSaysOtherwise('issueResolved', 'resolved', [{ resolved: null }])).toBe('issueResolved takes no input, and this one says otherwise ({"resolved":null}): not taken as a yes');
-    expect(inputSaysOtherwise('issueResolved', 'resolved', [{ resolved: false, note: 'x'.repeat(200) }])).toContain(`(${JSON.stringify({ resolved: false, note: "x".repeat(200) }).slice(0, 79)}…)`);
+  it('is no yes with any other input, and says why', () => {
+    const no = [[false], ['no'], ['No.'], ['nope'], ['the router does not work'], [0], [[false]], [{ confirmed: false }], [{ confirmed: 'true' }], [{ ok: false }], [{ status: 'broken' }], [{ note: 'x' }, false], [{ note: 42 }]];
+    for (const args of no) expect(inputSaysOtherwise('welcomeConfirmed', 'confirmed', args)).toMatch(/^welcomeConfirmed takes no input, or one that says yes \(.+\); this one does not \(.+\): not taken as a yes$/);
+    expect(inputSaysOtherwise('issueResolved', 'resolved', [{ resolved: null }])).toBe(
+      'issueResolved takes no input, or one that says yes (true, "yes", { "resolved": true } or a { "note": "…" } alone); this one does not ({"resolved":null}): not taken as a yes',
+    );
+    const long = { resolved: false, note: 'x'.repeat(200) };
+    expect(inputSaysOtherwise('issueResolved', 'resolved', [long])).toContain(`(${JSON.stringify(long).slice(0, 79)}…)`);
   });
 });

@@ -1,15 +1,25 @@
 /**
  * Signals such as `welcomeConfirmed` and `issueResolved` say only that something happened; they take no input. Typed in
- * the Temporal UI or CLI with one that says the opposite ("no", `false`, `{ "confirmed": false }`), they must not be taken
- * for a yes: an operator recording "the customer is not happy" would close the check that exists to call them.
- * A note beside (`{ "note": "..." }`) says nothing otherwise and is taken.
+ * the Temporal UI or CLI with one, only an input that plainly says yes is taken as the yes they stand for: none, `true`,
+ * "yes", an object whose `field` is `true`, or a note alone (`{ "note": "…" }`). Anything else ("No.", "the router does
+ * not work", `{ "confirmed": false }`, `{ "status": "broken" }`) is not: an operator recording "the customer is not happy"
+ * must not close the check that exists to call them.
  */
-const SAYS_NO = new Set<unknown>([false, 0, 'false', 'no', 'n', '0', 'not']);
+const SAYS_YES = new Set<unknown>([undefined, null, true, 'yes', 'y', 'true', 'ok']);
 
-/** Why the input given with `signal` is not the yes it stands for (`field`: the object key that would say it), or null. */
+function saysYes(input: unknown, field: string): boolean {
+  if (SAYS_YES.has(typeof input === 'string' ? input.trim().toLowerCase() : input)) return true;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return false;
+  const keys = Object.keys(input);
+  const { [field]: answer, note } = input as Record<string, unknown>;
+  return answer === true || (keys.length === 1 && keys[0] === 'note' && typeof note === 'string');
+}
+
+/** Why the input given with `signal` is not the yes it stands for (`field`: the object key that says it), or null. */
 export function inputSaysOtherwise(signal: string, field: string, args: readonly unknown[]): string | null {
-  const no = args.find((a) => SAYS_NO.has(typeof a === 'string' ? a.trim().toLowerCase() : a) || (typeof a === 'object' && a !== null && field in a && (a as Record<string, unknown>)[field] !== true));
-  if (no === undefined) return null;
-  const shown = JSON.stringify(no) ?? String(no);
-  return `${signal} takes no input, and this one says otherwise (${shown.length > 80 ? `${shown.slice(0, 79)}…` : shown}): not taken as a yes`;
+  const at = args.findIndex((a) => !saysYes(a, field));
+  if (at < 0) return null;
+  const other = args[at];
+  const shown = JSON.stringify(other) ?? String(other);
+  return `${signal} takes no input, or one that says yes (true, "yes", { "${field}": true } or a { "note": "…" } alone); this one does not (${shown.length > 80 ? `${shown.slice(0, 79)}…` : shown}): not taken as a yes`;
 }
