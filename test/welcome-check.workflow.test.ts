@@ -244,14 +244,14 @@ it('takes no "no" typed in the Temporal UI for a confirmation: the signal is ign
   const handle = temporalOperator(stack, 'ana@example.com').workflow.getHandle(workflowId);
   await handle.signal('welcomeConfirmed', { confirmed: false, note: 'the router does not work' } as never);
   await expect(handle.executeUpdate('confirmWelcome', { args: ['the router does not work'] as never })).rejects.toMatchObject({
-    cause: { message: expect.stringMatching(/^confirmWelcome takes no input, or one that says yes .*; this one does not \("the router does not work"\)/) },
+    cause: { message: expect.stringMatching(/^confirmWelcome takes no input, or one that says yes .*; this one does not: not taken as a yes$/) },
   });
   const ignored = await eventually(
     () => stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: { $like: '%.signal-in-engine' } }),
     (rows) => rows.length === 1 && (rows[0].after as { ignored?: string } | null)?.ignored !== undefined,
   );
   expect((ignored[0].after as { ignored?: string }).ignored).toBe(
-    'welcomeConfirmed takes no input, or one that says yes (true, "yes", { "confirmed": true } or a { "note": "…" } alone); this one does not ({"confirmed":false,"note":"the router does not work"}): not taken as a yes',
+    'welcomeConfirmed takes no input, or one that says yes (true, "yes", { "confirmed": true } or a { "note": "…" } alone); this one does not: not taken as a yes',
   );
   expect(await handle.query<{ step: string; confirmed: boolean }>('state')).toMatchObject({ step: 'awaiting-confirmation', confirmed: false });
   // A note beside a yes is taken.

@@ -9,11 +9,8 @@ describe('a signal that takes no input', () => {
 
   it('is no yes with any other input, and says why', () => {
     const no = [[false], ['no'], ['No.'], ['nope'], ['the router does not work'], [0], [[false]], [{ confirmed: false }], [{ confirmed: 'true' }], [{ ok: false }], [{ status: 'broken' }], [{ note: 'x' }, false], [{ note: 42 }]];
-    for (const args of no) expect(inputSaysOtherwise('welcomeConfirmed', 'confirmed', args)).toMatch(/^welcomeConfirmed takes no input, or one that says yes \(.+\); this one does not \(.+\): not taken as a yes$/);
-    expect(inputSaysOtherwise('issueResolved', 'resolved', [{ resolved: null }])).toBe(
-      'issueResolved takes no input, or one that says yes (true, "yes", { "resolved": true } or a { "note": "…" } alone); this one does not ({"resolved":null}): not taken as a yes',
-    );
-    const long = { resolved: false, note: 'x'.repeat(200) };
-    expect(inputSaysOtherwise('issueResolved', 'resolved', [long])).toContain(`(${JSON.stringify(long).slice(0, 79)}…)`);
+    for (const args of no) expect(inputSaysOtherwise('welcomeConfirmed', 'confirmed', args)).toBe('welcomeConfirmed takes no input, or one that says yes (true, "yes", { "confirmed": true } or a { "note": "…" } alone); this one does not: not taken as a yes');
+    // The input is not quoted: what it says of the customer stays in the audit entry's input, which an erasure scrubs.
+    expect(inputSaysOtherwise('issueResolved', 'resolved', [{ resolved: false, note: 'Ada King called' }])).not.toContain('Ada');
   });
 });
