@@ -45,13 +45,13 @@ export class ScoringRunType {
   @Field(() => ScoringRunPhase)
   phase!: ScoringRunPhase;
 
-  @Field(() => Int, { nullable: true, description: 'Customers acquired by asOf' })
+  @Field(() => Int, { nullable: true, description: 'The customers it scores: acquired by asOf and recorded by the time it began (one imported while it runs is the next run\'s), not erased (their scores stay as they were at the erasure)' })
   population!: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Of them, customers with a purchase' })
+  @Field(() => Int, { nullable: true, description: 'Customers with a purchase by asOf, whose purchases rank everyone\'s (erased customers\' too: their orders stay in the base\'s figures)' })
   buyers!: number | null;
 
-  @Field(() => Int, { description: 'Customers scored so far; an erased customer is counted in population but not scored (their scores stay as they were at the erasure)' })
+  @Field(() => Int, { description: 'Customers scored so far, of population' })
   customersScored!: number;
 
   @Field(() => Int, { nullable: true, description: 'Scores written, one per customer and kind (once the run has ended)' })

@@ -60,7 +60,8 @@ export class CustomerRescoreService {
              },
              ${factsColumns(asOf, this.policy, null)}
         from customer p left join (${purchaseAggregates(asOf, sql`o.customer_id = ${customerId}::uuid`, this.policy)}) a on a.customer_id = p.id
-       where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date`.execute(this.db);
+       where p.id = ${customerId}::uuid and p.acquired_at <= ${asOf}::date and p.status <> 'erased'`.execute(this.db);
+    // Not acquired yet (a day in the future), or erased: their scores stay as they were at the erasure.
     if (rows.length === 0) return null;
     const facts = toFacts(rows[0], asOf);
     // Only churn risk and CLV need the fitted models: a complaint's, a payment's or an import's rescore reads none.

@@ -174,10 +174,8 @@ export class ScoringRunService {
     const done = await this.scoredPage(this.em, input.runId, startsAfter);
     if (done) return done;
     const run = stillRunning(await this.getRun(input.runId));
-    // An erased customer is not profiled any more: their scores stay as they were at the erasure (the gathering still
-    // counts their purchases in the base's ranks and fits, as their orders stay under the ID).
     const page = sql`select c.id, c.service_tier, c.acquired_at from customer c
-                      where ${inRunBase(run)} and c.status <> 'erased' ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
+                      where ${inRunBase(run)} ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
                             ${input.until ? sql`and c.id <= ${input.until}::uuid` : sql``}
                       order by c.id ${input.until === undefined ? sql`limit ${input.limit ?? 0}` : sql``}`;
     const { rows } = await sql<Row>`
@@ -405,12 +403,14 @@ function toRunModels(fits: ModelFit[]): RunModels {
 
 
 /**
- * The customers a run scores (`c`): acquired by its day, and recorded by the time it started. One recorded since (an
- * import during the night) is not in the purchases it gathered: scored, they would read as not having bought (their
- * orders left out); they are the next run's, as after any import.
+ * The customers a run scores (`c`, its population): acquired by its day, and recorded by the time it started. One recorded
+ * since (an import during the night) is not in the purchases it gathered: scored, they would read as not having bought
+ * (their orders left out); they are the next run's, as after any import. An erased customer is not profiled any more:
+ * their scores stay as they were at the erasure (the gathering still counts their purchases in the base's ranks and fits,
+ * as their orders stay under the ID).
  */
 function inRunBase(run: ScoringRun) {
-  return sql<boolean>`c.acquired_at <= ${run.asOf}::date and c.created_at <= ${run.startedAt}`;
+  return sql<boolean>`c.acquired_at <= ${run.asOf}::date and c.created_at <= ${run.startedAt} and c.status <> 'erased'`;
 }
 
 /**
