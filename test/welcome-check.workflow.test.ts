@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import pg from 'pg';
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
@@ -7,6 +8,7 @@ import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js
 import { CancelPlaybookRunDocument, ConfirmWelcomeDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RecordComplaintDocument, ReopenComplaintDocument, ResolveComplaintDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { createServices } from '../src/services/index.js';
+import { ImportService } from '../src/services/import/import.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { WelcomeCheckSteps } from '../src/services/playbooks/steps/welcome-check-steps.service.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
@@ -607,4 +609,14 @@ it('holds back a welcome still queued when the customer complains first: it does
   expect((await stack.gql(ReopenComplaintDocument, { id: complaintId }, Role.Operator)).errors).toBeUndefined();
   expect(await welcome(otherRun)).toMatchObject({ sentAt: null, suppressedReason: complainedFirst });
   await stack.temporal.client.workflow.getHandle(otherRun).terminate('test over');
+
+  // A complaint a file brings, by the command line (no follow-up callbacks): held back in the import's own transaction.
+  const third = await newCustomer('Ida', zoneAtTwoInTheMorning(new Date()));
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: third }, { externalRef: `WELCOME-${third}` });
+  const thirdRun = (await stack.gql(StartWelcomeCheckDocument, { customerId: third }, Role.Operator)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId: third }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  const csv = `complaint_ref,customer_ref,topic,severity,opened_at\nWELCOME-${third}-1,WELCOME-${third},installation,high,${new Date().toISOString()}\n`;
+  expect(await new ImportService(stack.config.databaseUrl, {}, null, 'EUR').importCsv('complaints', Readable.from([csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ inserted: 1 });
+  expect(await welcome(thirdRun)).toMatchObject({ sentAt: null, suppressedReason: complainedFirst });
+  await stack.temporal.client.workflow.getHandle(thirdRun).terminate('test over');
 });

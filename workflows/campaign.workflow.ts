@@ -221,6 +221,11 @@ async function waitForNextPass({ campaignId, policy, repeatEveryDays }: Campaign
   // A pass that came due while paused waits here for the resume: the pass number goes up only as the pass starts (runs
   // started before this marker went on to it and waited there, showing a pass not run yet).
   if (progress.status === 'paused' && patched('campaign-pass-waits-for-resume')) {
+    // A pause that came with the pass's time (typed in the Temporal UI) reaches the campaign's record too.
+    if (recorded !== 'paused') {
+      show();
+      await record('paused');
+    }
     await condition(() => progress.status !== 'paused');
     if ((progress.status as CampaignRunStatus) === 'running') await record('running');
   }

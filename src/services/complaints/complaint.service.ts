@@ -241,7 +241,6 @@ export class ComplaintService {
 
   /** After an import added complaints or reopened some: each topic followed up as after recordComplaint or reopen. */
   async followUpImported(complaints: readonly { customerId: string; topic: string }[]): Promise<void> {
-    for (const customerId of new Set(complaints.map((c) => c.customerId))) await holdBackWelcomeAtComplaint(this.em.fork(), customerId);
     for (const { customerId, topic } of complaints) await this.followUp(customerId, topic);
   }
 

@@ -13,6 +13,7 @@ import { Turns, type Refusal } from '../common/turns.js';
 import { type RowWord, customerLockSql, derivedRefsSql, erasedDerivedRefSql, revenueBoundSql, fileTimeZonesSql, followUpChecks, KEPT_BY_IMPORT, keptSql, missingRefSql, referralCycleChecks, stageTableSql, storedRowLockSql, timeZoneTableSql, upsertSql, validationSql } from './import-sql.js';
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
+import { welcomeHeldAtComplaintSql } from '../playbooks/welcome-held-at-complaint.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
 
@@ -411,7 +412,7 @@ export class ImportService {
       if (errorCount > 0) await client.query('analyze import_errors');
       // What the file's customers' complaints were before it, to tell the ones it adds or reopens.
       const { complaintsReceived } = this.followUp;
-      if (complaintsReceived && spec.kind === 'complaints') await client.query(COMPLAINTS_BEFORE_SQL);
+      if (spec.kind === 'complaints') await client.query(COMPLAINTS_BEFORE_SQL);
       for (const statement of upsertSql(spec, new Set(header), deriveRefs, options.actor)) {
         const { rows } = await client.query<{ inserted?: string; updated?: string }>(statement);
         report.inserted += Number(rows[0]?.inserted ?? 0);
@@ -436,6 +437,8 @@ export class ImportService {
       const left = customersLeft && spec.kind === 'customers' ? await offboardedWithRunsRunning(client) : [];
       const changed = customersChanged && (spec.kind === 'complaints' || spec.kind === 'invoices' || spec.kind === 'payments') ? await customersOfFile(client, spec.kind) : [];
       const received = complaintsReceived && spec.kind === 'complaints' ? (await client.query<{ customerId: string; topic: string }>(COMPLAINTS_RECEIVED_SQL)).rows : [];
+      // With the complaints in, however many: a welcome still queued for one who complained no longer asks whether everything works.
+      if (spec.kind === 'complaints') await client.query(welcomeHeldAtComplaintSql(COMPLAINANTS_SQL));
       await client.query('commit');
       // Committed: a run not told now sees the payment at the run reconciliation (every few minutes) or its next step.
       if (paid.length) await invoicesPaid!(paid).catch(() => undefined);
@@ -508,6 +511,11 @@ async function customersOfFile(client: pg.Client, kind: 'complaints' | 'invoices
 const COMPLAINTS_BEFORE_SQL = `create temp table complaints_before on commit drop as
   select cp.id, cp.reopened_count from complaint cp join customer c on c.id = cp.customer_id
    where c.external_ref in (select btrim(customer_ref) from import_stage)`;
+
+/** The customers of the complaints the file added or reopened. */
+const COMPLAINANTS_SQL = `select cp.customer_id from complaint cp join customer c on c.id = cp.customer_id
+   where c.external_ref in (select btrim(customer_ref) from import_stage)
+     and not exists (select 1 from complaints_before b where b.id = cp.id and b.reopened_count >= cp.reopened_count)`;
 
 /** The (customer, topic) of each complaint the file added or reopened, at most one over RESCORED_AT_ONCE. */
 const COMPLAINTS_RECEIVED_SQL = `select cp.customer_id as "customerId", cp.topic from complaint cp join customer c on c.id = cp.customer_id
