@@ -138,7 +138,7 @@ export class RecordComplaintInput {
     nullable: true,
     description:
       `The complaint's reference in the CRM (the complaints import's complaint_ref; at most ${REF_MAX_LENGTH} characters, white space around it left out, taken in Unicode NFC as the import takes it; one with an invisible or control character, such as a zero-width space, is refused), stored as externalRef. ` +
-      'Makes a retry safe: sent again for the same customer with the same topic, severity, summary and openedAt it answers the complaint stored (no second complaint or audit entry; its rescore and follow-up happen once: by the retry when the first call stopped before them); ' +
+      'Makes a retry safe: sent again for the same customer with the same topic, severity, summary and openedAt it answers the complaint stored (no second complaint or audit entry; its rescore and follow-up happen once: by the retry when the first call stopped before them, though one sent while the first call still follows up may repeat them, which changes nothing); ' +
       'with other facts, or stored for another customer, it is a CONFLICT (COMPLAINT_REF_TAKEN, naming the stored complaint). An import of the reference later updates that complaint. ' +
       'Without it, only a complaint with an explicit openedAt is recognised when sent again (same topic, severity, summary and openedAt)',
   })
