@@ -354,6 +354,26 @@ it('starts the fix and rescores on the retry of a complaint whose first call sto
   expect(executions).toHaveLength(1);
 }, 60_000);
 
+it('starts the fix on the retry of a reopen whose first call stopped after its commit, and refuses a further reopen of the open complaint', async () => {
+  const customerId = await customer('Ria', { complaints: 2, topic: 'late-refund', risk: 'high' });
+  const em = stack.orm.em.fork();
+  // A third complaint, resolved; its reopen committed (open again, counted as reopened), then the API died before the follow-up.
+  const complaint = em.create(Complaint, { customer: customerId, topic: 'late-refund', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 3 * DAY), resolvedAt: new Date(Date.now() - DAY) });
+  await em.flush();
+  await em.nativeUpdate(Complaint, { id: complaint.id }, { resolvedAt: null, reopenedCount: 1, reopenedAt: new Date(), followUpPending: true });
+  expect(await state(customerId, 'late-refund')).toBeNull();
+  const reopen = () => stack.gql(ReopenComplaintDocument, { id: complaint.id }, Role.Operator);
+  // The client sends it again: the answer is the complaint, and the follow-up happens now.
+  const retried = await reopen();
+  expect(retried.errors).toBeUndefined();
+  expect(retried.data!.reopenComplaint).toMatchObject({ id: complaint.id, reopenedCount: 1 });
+  await eventually(() => state(customerId, 'late-refund'), (s) => s?.step === 'awaiting-fix');
+  expect(await stack.orm.em.fork().findOneOrFail(Complaint, complaint.id)).toMatchObject({ followUpPending: false, reopenedCount: 1 });
+  // Followed up: the open complaint is not reopened again.
+  expect((await reopen()).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'COMPLAINT_NOT_RESOLVED' });
+  await stack.temporal.client.workflow.getHandle(fixIssueWorkflowId(customerId, 'late-refund')).cancel();
+}, 60_000);
+
 it('tells a fix awaiting its check-back of a complaint on the retry when its first call stopped after storing it, and never twice for one complaint', async () => {
   const customerId = await customer('Pia', { complaints: 3, topic: 'wrong-size' });
   const workflowId = fixIssueWorkflowId(customerId, 'wrong-size');

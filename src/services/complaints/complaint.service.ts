@@ -228,15 +228,23 @@ export class ComplaintService {
       });
     // A retry of a call that stopped after the commit does what it did not (a retry after a complete call, nothing).
     if (retry && (concurrent || !recorded.followUpPending)) return recorded;
-    await this.scoring.rescoreAfterEvent(input.customerId, AFFECTED);
-    // Still pending when the follow-up failed (reported; the next sweep starts the fix): a retry tries it again.
-    if (await this.followUp(input.customerId, topic)) {
+    await this.afterCommit(recorded.id, input.customerId, topic);
+    return recorded;
+  }
+
+  /**
+   * What a recorded or reopened complaint sets off once committed: the customer's rescore and the follow-up, after which
+   * the complaint's follow-up is no longer pending; still pending when the follow-up failed (reported; the next sweep starts
+   * the fix), so a retry of the call tries it again.
+   */
+  private async afterCommit(complaintId: string, customerId: string, topic: string): Promise<void> {
+    await this.scoring.rescoreAfterEvent(customerId, AFFECTED);
+    if (await this.followUp(customerId, topic)) {
       await this.em
         .fork()
-        .nativeUpdate(Complaint, { id: recorded.id, followUpPending: true }, { followUpPending: false })
-        .catch((error: unknown) => this.onFollowUpFailed(error, input.customerId));
+        .nativeUpdate(Complaint, { id: complaintId, followUpPending: true }, { followUpPending: false })
+        .catch((error: unknown) => this.onFollowUpFailed(error, customerId));
     }
-    return recorded;
   }
 
   /** After an import added complaints or reopened some: each topic followed up as after recordComplaint or reopen. */
@@ -289,7 +297,9 @@ export class ComplaintService {
   /**
    * The customer says a resolved complaint is not: it is open again and counts as reopened,
    * so the topic may become persistent (or a fix waiting for its check-back learns it did
-   * not hold) at once, as with a new complaint.
+   * not hold) at once, as with a new complaint. A reopen sent again while the complaint's
+   * follow-up is pending (the call that reopened it stopped after its commit) is its retry: it
+   * answers the complaint and does the follow-up; once that is done, a reopen of the open complaint is refused.
    */
   async reopen(id: string, actor: string, reopenedAt = new Date()): Promise<Complaint> {
     const reopened = await this.em.transactional(async (em) => {
@@ -298,6 +308,8 @@ export class ComplaintService {
       if ((await storedCustomer(em, complaint.customer.id)).status === CustomerStatus.Erased) {
         throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${complaint.customer.id} was erased: their complaints are not reopened`, { id: complaint.customer.id });
       }
+      // Open, its reopening not followed up yet: the call that reopened it stopped after its commit, and this is its retry.
+      if (!complaint.resolvedAt && complaint.reopenedAt && complaint.followUpPending) return complaint;
       if (!complaint.resolvedAt) throw new ComplaintException(ComplaintExceptionCode.NotResolved, `Complaint ${id} is open: only a resolved complaint can be reopened`, { id });
       if (reopenedAt < complaint.resolvedAt) {
         throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'reopenedAt must not be before the complaint was resolved', { field: 'reopenedAt' });
@@ -307,14 +319,14 @@ export class ComplaintService {
       complaint.resolvedAt = null;
       complaint.reopenedCount += 1;
       complaint.reopenedAt = reopenedAt;
+      complaint.followUpPending = true;
       this.audit.record(em, { actor, action: 'complaint.reopen', entityType: 'complaint', entityId: id, before, after: { resolvedAt: null, reopenedCount: complaint.reopenedCount, reopenedAt: reopenedAt.toISOString() } });
       // Open again: a welcome still queued no longer asks whether everything works.
       await em.flush();
       await holdBackWelcomeAtComplaint(em, complaint.customer.id);
       return complaint;
     });
-    await this.scoring.rescoreAfterEvent(reopened.customer.id, AFFECTED);
-    await this.followUp(reopened.customer.id, reopened.topic);
+    await this.afterCommit(reopened.id, reopened.customer.id, reopened.topic);
     return reopened;
   }
 }
