@@ -103,6 +103,9 @@ it("counts a thank-you campaign's left out by the first rule that leaves each ou
     losing: { scores: { profitability: 'loss-making' } },
     thankedLately: {},
     thankedThisYear: {},
+    thankYouWaits: {},
+    notThanked: {},
+    heldAtDelivery: {},
     otherTreats: {},
     otherHolds: {},
   });
@@ -112,18 +115,46 @@ it("counts a thank-you campaign's left out by the first rule that leaves each ou
   await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass) values (${id}::uuid, ${ids.member}::uuid, 'treated', now(), 1)`);
   await rows(sql`insert into outbox_message (id, idempotency_key, customer_id, channel, purpose, template, payload, created_at, sent_at)
                  values (gen_random_uuid(), ${`appreciation/${ids.thankedLately}/old/thank-you`}, ${ids.thankedLately}::uuid, 'email', 'marketing', 'appreciation', '{"offerCode":null}', now() - interval '20 days', now() - interval '20 days')`);
-  // This year's run, begun this year (1 January UTC at the latest) and ended without a message, say unthanked.
-  await rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, outcome, started_at, finished_at)
-                 values (gen_random_uuid(), ${`appreciation/${ids.thankedThisYear}/${new Date().getUTCFullYear()}`}, 'appreciation', ${ids.thankedThisYear}::uuid, 'completed', 'not-thanked',
-                         date_trunc('year', now() at time zone 'UTC') at time zone 'UTC', date_trunc('year', now() at time zone 'UTC') at time zone 'UTC')`);
+  // This year's runs, begun this year (1 January UTC at the latest), as they record what became of them: one that wrote its
+  // thank-you (outbox key `<workflow id>/thank-you`, written as it began), one still waiting (quiet hours, a hold) with nothing
+  // written, one ended not thanked with nothing written, and one whose thank-you was held back at delivery (outcome thanked).
+  const yearStart = sql`date_trunc('year', now() at time zone 'UTC') at time zone 'UTC'`;
+  const yearsRun = (customerId: string, status: string, outcome: string | null) =>
+    rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, outcome, started_at, finished_at)
+             values (gen_random_uuid(), ${`appreciation/${customerId}/${new Date().getUTCFullYear()}`}, 'appreciation', ${customerId}::uuid, ${status}::playbook_run_status, ${outcome},
+                     ${yearStart}, ${status === 'running' ? null : yearStart})`);
+  const thankYou = (customerId: string, suppressed: boolean) =>
+    rows(sql`insert into outbox_message (id, idempotency_key, customer_id, channel, purpose, template, payload, created_at, sent_at, suppressed_at, suppressed_reason)
+             values (gen_random_uuid(), ${`appreciation/${customerId}/${new Date().getUTCFullYear()}/thank-you`}, ${customerId}::uuid, 'email', 'marketing', 'appreciation', '{"offerCode":null}',
+                     ${yearStart}, ${suppressed ? null : yearStart}, ${suppressed ? yearStart : null}, ${suppressed ? 'no-consent: opted out before it went' : null})`);
+  await yearsRun(ids.thankedThisYear, 'completed', 'thanked');
+  await thankYou(ids.thankedThisYear, false);
+  await yearsRun(ids.thankYouWaits, 'running', null);
+  await yearsRun(ids.notThanked, 'completed', 'not-thanked');
+  await yearsRun(ids.heldAtDelivery, 'completed', 'thanked');
+  await thankYou(ids.heldAtDelivery, true);
   await otherCampaign('Appreciation', { treated: [ids.otherTreats], holdout: [ids.otherHolds, ids.noConsentHeld] });
 
   const p = await preview(id);
   expect(p.customers).toBe(1);
   expect(p.sample.map((c) => c.id)).toEqual([ids.reached]);
   expect(p.inOtherHoldout).toBe(1);
+  // Thanked on 1 January: in the year's first 120 days that thank-you is still within the silent days, counted first as such.
+  const thankedOnNewYear = Date.now() - Date.UTC(new Date().getUTCFullYear(), 0, 1) > 120 * DAY ? 'thanked-this-year' : 'thanked-recently';
   expect(p.leftOut).toEqual(
-    byReason({ 'not-active': 1, 'enrolled-already': 1, 'short-tenure': 1, 'no-consent': 2, 'loss-making': 1, 'thanked-recently': 1, 'thanked-this-year': 1, 'treated-by-other-campaign': 1 }),
+    byReason({
+      'not-active': 1,
+      'enrolled-already': 1,
+      'short-tenure': 1,
+      'no-consent': 2,
+      'loss-making': 1,
+      'thanked-recently': 1 + (thankedOnNewYear === 'thanked-recently' ? 1 : 0),
+      'thanked-this-year': thankedOnNewYear === 'thanked-this-year' ? 1 : 0,
+      // Left out too (one run of the year for the sweep and campaigns), but not counted as thanked: their thank-you never reached them.
+      'thank-you-under-way': 1,
+      'not-thanked-this-year': 2,
+      'treated-by-other-campaign': 1,
+    }),
   );
   expect(segmentSize).toBe(Object.keys(ids).length);
   expect(adds(p)).toBe(segmentSize);

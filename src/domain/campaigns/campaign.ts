@@ -67,7 +67,10 @@ export interface CampaignPlaybook {
   notWhileFixing?: boolean;
   /** Its message waits while an invoice of the customer's is overdue and unpaid (a thank-you: nobody is thanked and dunned at once); the preview counts them held back. */
   heldWhileOverdue?: boolean;
-  /** One run per customer ever (a welcome) or per calendar year, UTC (a thank-you): who had theirs is left out; null: as many as the playbook's own rules allow. */
+  /**
+   * One run per customer ever (a welcome) or per calendar year, UTC (a thank-you): who had theirs is left out (a thank-you's
+   * year by what became of it: thanked, under way, ended without one); null: as many as the playbook's own rules allow.
+   */
   once: 'ever' | 'per-year' | null;
   /**
    * Not for a customer whom another of its messages (a thank-you, last year's say) reached within the policy's silent
@@ -166,7 +169,9 @@ export const LEFT_OUT_REASONS = {
   'fixing-issue': 'a fix of a persistent issue of theirs is open: fix first, review the account after',
   'reviewed-recently': "an account review of theirs ended within the cooldown (the trigger policy's, 180 days by default)",
   'thanked-recently': "another thank-you reached them within the appreciation policy's silent days (120 by default)",
-  'thanked-this-year': 'had their thank-you of the calendar year (UTC)',
+  'thanked-this-year': 'had their thank-you of the calendar year (UTC): a run of the year wrote it and it was not held back at delivery (it went or may still go)',
+  'thank-you-under-way': "their run of the year is under way without a thank-you written yet (waiting for their quiet hours to end, or for a hold to pass: a complaint, the contact budget, an invoice overdue); a launch would only join it",
+  'not-thanked-this-year': 'their run of the year ended without a thank-you reaching them (not thanked, cancelled before it wrote one, or held back at delivery): the sweep and a campaign leave the year as it is, a person may start the next run by hand (startAppreciation)',
   'welcomed-already': 'had their welcome check (a run of it, one cancelled before its welcome went too: a person may start the next by hand, a campaign does not)',
   'treated-by-other-campaign': 'another campaign of the playbook treats them (their run is, or is about to be, started by it)',
 } as const;

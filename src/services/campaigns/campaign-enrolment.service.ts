@@ -4,6 +4,8 @@ import { sql, type RawBuilder } from 'kysely';
 import { audienceDays, campaignPlaybook, type AudiencePolicies, type CampaignLaunch, type CampaignRunStatus, type LeftOutReason } from '../../domain/campaigns/campaign.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
+import { THANK_YOU_STEP } from '../../domain/playbooks/appreciation.js';
+import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
 import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { Campaign, ENDED_CAMPAIGN } from '../../entities/index.js';
@@ -36,7 +38,21 @@ export interface EnrolmentPage {
  */
 export function campaignAudience(campaign: Campaign, policies: AudiencePolicies, now = new Date()): RawBuilder<boolean> {
   const { segment, rules } = audienceRules(campaign, policies, now);
-  return sql<boolean>`(${segment} ${sql.join(rules.map((r) => sql`and ${r.keeps}`), sql` `)} and not ${inOtherHoldout(campaign, now)})`;
+  // A rule that only names why (a later one leaves out everyone it does) is not asked again of each customer enrolled.
+  const narrowing = rules.filter((r) => !r.namesOnly);
+  return sql<boolean>`(${segment} ${sql.join(narrowing.map((r) => sql`and ${r.keeps}`), sql` `)} and not ${inOtherHoldout(campaign, now)})`;
+}
+
+/** One of the playbook's rules a campaign's audience is narrowed by (`audienceRules`). */
+export interface AudienceRule {
+  reason: LeftOutReason;
+  /** Holds for the customers the rule lets in. */
+  keeps: RawBuilder<boolean>;
+  /**
+   * The rule only tells apart some of those a later rule leaves out anyway (a thank-you's year: thanked, under way, ended
+   * without one), for the preview to say which; the audience need not ask it.
+   */
+  namesOnly?: boolean;
 }
 
 /**
@@ -45,11 +61,11 @@ export function campaignAudience(campaign: Campaign, policies: AudiencePolicies,
  * customer left out by several is counted by the first). `keeps` holds for the customers the
  * rule lets in; the audience is the segment and all of them.
  */
-export function audienceRules(campaign: Campaign, policies: AudiencePolicies, now = new Date()): { segment: RawBuilder<boolean>; rules: { reason: LeftOutReason; keeps: RawBuilder<boolean> }[] } {
+export function audienceRules(campaign: Campaign, policies: AudiencePolicies, now = new Date()): { segment: RawBuilder<boolean>; rules: AudienceRule[] } {
   const segment = campaign.segment as CustomerFilter;
   const playbook = campaignPlaybook(campaign.playbook);
   const { minTenureDays, maxTenureDays, cooldownDays, silentDays } = audienceDays(campaign.playbook, policies);
-  const rules: { reason: LeftOutReason; keeps: RawBuilder<boolean> }[] = [];
+  const rules: AudienceRule[] = [];
   // The playbook's condition on current scores: loss-making for an account review, persistent for fixing issues.
   if (playbook?.requires) rules.push({ reason: playbook.requires.leftOut, keeps: customerWhere({ scores: [{ kind: playbook.requires.kind, bands: playbook.requires.bands }] }) });
   if (minTenureDays) rules.push({ reason: 'short-tenure', keeps: customerWhere({ acquiredTo: new Date(now.getTime() - days(minTenureDays)).toISOString().slice(0, 10) }) });
@@ -71,7 +87,7 @@ export function audienceRules(campaign: Campaign, policies: AudiencePolicies, no
   // Nor one another thank-you reached within the silent days (last year's, which waited into January): the run's step would
   // end it at once, not thanked, and spend their thank-you of the year. A repeating campaign enrols them once the days have passed.
   if (playbook?.notSoonAfterLast && silentDays) rules.push({ reason: 'thanked-recently', keeps: sql`${lastThankYouWithin(sql.ref('c.id'), silentDays)} is null` });
-  // A customer who had theirs (a welcome ever, a thank-you this year) gets no second one: the campaign could only count them.
+  // A customer who had their run (a welcome ever, a thank-you's run this year) gets no second one: the campaign could only count them.
   // So is one another campaign of the playbook treats: its page starts their runs after its members are recorded (its
   // lock released), and its run would be joined here, or given to this campaign's holdout. Not one it enrolled without a
   // run (the playbook refused them) once that campaign no longer enrols, or a day on: they never had theirs.
@@ -80,10 +96,20 @@ export function audienceRules(campaign: Campaign, policies: AudiencePolicies, no
     const yearStart = sql`date_trunc('year', ${now}::timestamptz at time zone 'UTC') at time zone 'UTC'`;
     const perYear = playbook.once === 'per-year';
     const ownMember = sql`exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id)`;
-    rules.push({
-      reason: perYear ? 'thanked-this-year' : 'welcomed-already',
-      keeps: sql`(not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${perYear ? sql`and r.started_at >= ${yearStart}` : sql``}) or ${ownMember})`,
-    });
+    const noRun = (which: RawBuilder<unknown> = sql``) =>
+      sql<boolean>`(not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${perYear ? sql`and r.started_at >= ${yearStart}` : sql``} ${which}) or ${ownMember})`;
+    if (perYear) {
+      // One run of the year per customer for the sweep and campaigns, whatever became of it; the preview says which it was,
+      // so nobody is counted thanked whose thank-you never reached them: thanked (a run's thank-you written and not held back
+      // at delivery: it went or may still go), still under way (waiting for quiet hours or for a hold to pass), or ended
+      // without one (not thanked, cancelled before it wrote one, held back at delivery: a person may start the year's next run).
+      const thankYouMayReach = sql`exists (select 1 from outbox_message m where m.idempotency_key = r.workflow_id || ${`${RUN_ID_SEPARATOR}${THANK_YOU_STEP}`} and m.suppressed_at is null)`;
+      rules.push({ reason: 'thanked-this-year', keeps: noRun(sql`and ${thankYouMayReach}`), namesOnly: true });
+      rules.push({ reason: 'thank-you-under-way', keeps: noRun(sql`and r.status = 'running'`), namesOnly: true });
+      rules.push({ reason: 'not-thanked-this-year', keeps: noRun() });
+    } else {
+      rules.push({ reason: 'welcomed-already', keeps: noRun() });
+    }
     rules.push({
       reason: 'treated-by-other-campaign',
       keeps: sql`(not exists (select 1 from campaign_member om join campaign oc on oc.id = om.campaign_id
