@@ -74,7 +74,7 @@ export interface CampaignPlaybook {
   once: 'ever' | 'per-year' | null;
   /**
    * Not for a customer whom another of its messages (a thank-you, last year's say) reached within the policy's silent
-   * days (`audienceDays`' `silentDays`): the run would end at once, not thanked (`thanked-recently`), and spend the year's.
+   * days (`audienceDays`' `silentDays`): the run would end at once, not thanked (`thanked-recently`), and the sweep and campaigns leave that year as it is.
    */
   notSoonAfterLast?: boolean;
   /** A run per customer, or one per complaint topic persistent now whose fix is due (fixing issues: the launch joins a topic's fix under way). */

@@ -63,16 +63,17 @@ describe('playbook eligibility', () => {
     expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'loyal', profitabilityBand: null, marketingConsent: true }, asOf, appreciationPolicy)).toBeNull();
   });
 
-  it('thanks only customers who take marketing, as the sweep and a campaign: a run for one without consent would end at once and spend their thank-you of the year', () => {
-    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'loyal', profitabilityBand: 'profitable', marketingConsent: false }, asOf, appreciationPolicy)).toMatch(
-      /^no-consent: the customer has not agreed to marketing contact or opted out; a thank-you is marketing/,
+  it('thanks only customers who take marketing, as the sweep and a campaign: a run for one without consent would end at once, not thanked', () => {
+    // Said as it is: such a run spends nothing (a start by hand once they consent starts the year's next run), so the refusal does not claim it would.
+    expect(appreciationProblem({ acquiredAt: '2020-01-01', loyaltyBand: 'loyal', profitabilityBand: 'profitable', marketingConsent: false }, asOf, appreciationPolicy)).toBe(
+      'no-consent: the customer has not agreed to marketing contact or opted out; a thank-you is marketing: they take none (started now, it would end at once, not thanked)',
     );
   });
 
-  it('thanks nobody another thank-you reached within the silent days: the run would end at once, not thanked, and spend the year; it names when the next may go', () => {
+  it('thanks nobody another thank-you reached within the silent days: the run would end at once, not thanked; it names when the next may go', () => {
     const loyal = { acquiredAt: '2020-01-01', loyaltyBand: 'loyal', profitabilityBand: 'profitable', marketingConsent: true };
     expect(appreciationProblem({ ...loyal, lastThankYouAt: new Date('2026-11-15T10:00:00Z') }, asOf, appreciationPolicy)).toBe(
-      'thanked-recently: a thank-you was written to the customer on 2026-11-15; the next may go 120 days after it, from 2027-03-15 (started now, it would end at once, not thanked, and use up their thank-you of the year)',
+      'thanked-recently: a thank-you was written to the customer on 2026-11-15; the next may go 120 days after it, from 2027-03-15 (started now, it would end at once, not thanked)',
     );
     expect(appreciationProblem({ ...loyal, lastThankYouAt: null }, asOf, appreciationPolicy)).toBeNull();
   });

@@ -80,10 +80,11 @@ export function welcomeCheckProblem(customer: { acquiredAt: string }, today: Dat
  * (last scored), whose account does not lose money (it gets the account review's proposal, and a
  * thank-you offer on top would deepen the loss), and who takes marketing (as the sweep and a
  * campaign pick them): a thank-you is marketing, so one without consent would have a run that
- * ends at once, not thanked, and spends their thank-you of the year. Nor is one thanked whom
+ * ends at once, not thanked (nothing spent: a start by hand once they consent starts the year's
+ * next run; the sweep and campaigns would leave that year as it is). Nor is one thanked whom
  * another thank-you reached within the policy's silent days (`lastThankYouAt`: the newest one
  * written and not held back, within them; one that waited into the new year, say): the run's step
- * would find it and end `not-thanked` at once (`thanked-recently`), with the year's thank-you spent.
+ * would find it and end `not-thanked` at once (`thanked-recently`).
  */
 export function appreciationProblem(
   customer: { acquiredAt: string; loyaltyBand: string | null; profitabilityBand: string | null; marketingConsent: boolean; lastThankYouAt?: Date | null },
@@ -99,12 +100,12 @@ export function appreciationProblem(
   }
   if (customer.profitabilityBand === LOSS_MAKING) return 'the account is loss-making: an account review, not a thank-you offer';
   if (!customer.marketingConsent) {
-    return 'no-consent: the customer has not agreed to marketing contact or opted out; a thank-you is marketing (started now, it would end at once, not thanked, and use up their thank-you of the year)';
+    return 'no-consent: the customer has not agreed to marketing contact or opted out; a thank-you is marketing: they take none (started now, it would end at once, not thanked)';
   }
   const thanked = customer.lastThankYouAt;
   if (thanked) {
     const next = nextThankYouFrom(thanked, policy);
-    return `thanked-recently: a thank-you was written to the customer on ${thanked.toISOString().slice(0, 10)}; the next may go ${policy.silentDays} days after it, from ${next} (started now, it would end at once, not thanked, and use up their thank-you of the year)`;
+    return `thanked-recently: a thank-you was written to the customer on ${thanked.toISOString().slice(0, 10)}; the next may go ${policy.silentDays} days after it, from ${next} (started now, it would end at once, not thanked)`;
   }
   return null;
 }

@@ -71,7 +71,7 @@ export function audienceRules(campaign: Campaign, policies: AudiencePolicies, no
   if (minTenureDays) rules.push({ reason: 'short-tenure', keeps: customerWhere({ acquiredTo: new Date(now.getTime() - days(minTenureDays)).toISOString().slice(0, 10) }) });
   if (maxTenureDays) rules.push({ reason: 'not-new', keeps: customerWhere({ acquiredFrom: new Date(now.getTime() - days(maxTenureDays)).toISOString().slice(0, 10) }) });
   // A playbook whose message is marketing (a thank-you) is for customers who take marketing, as the sweep's: one without
-  // consent would have a run that ends at once, unthanked, and spends their thank-you of the year.
+  // consent would have a run that ends at once, unthanked, and the sweep and campaigns would then leave their year as it is.
   if (playbook?.marketing) rules.push({ reason: 'no-consent', keeps: sql`c.marketing_consent` });
   if (playbook?.excludes) {
     rules.push({ reason: 'loss-making', keeps: sql`not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${playbook.excludes.kind} and x.band = any(${playbook.excludes.bands}::text[]))` });
@@ -85,7 +85,7 @@ export function audienceRules(campaign: Campaign, policies: AudiencePolicies, no
     });
   }
   // Nor one another thank-you reached within the silent days (last year's, which waited into January): the run's step would
-  // end it at once, not thanked, and spend their thank-you of the year. A repeating campaign enrols them once the days have passed.
+  // end it at once, not thanked, and the sweep and campaigns would leave that year as it is. A repeating campaign enrols them once the days have passed.
   if (playbook?.notSoonAfterLast && silentDays) rules.push({ reason: 'thanked-recently', keeps: sql`${lastThankYouWithin(sql.ref('c.id'), silentDays)} is null` });
   // A customer who had their run (a welcome ever, a thank-you's run this year) gets no second one: the campaign could only count them.
   // So is one another campaign of the playbook treats: its page starts their runs after its members are recorded (its
