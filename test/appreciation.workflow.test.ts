@@ -215,7 +215,7 @@ it('refuses to thank by hand a customer of two months, one not in the loyal band
     message: `No appreciation for customer ${late}: payment-loyalty band is "at-risk"; appreciation is for "loyal"`,
     extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE' },
   });
-  // A thank-you is marketing: without consent the run would end at once, not thanked, and spend the thank-you of the year (QA 52 F1).
+  // A thank-you is marketing: without consent the run would end at once, not thanked, and the sweep and campaigns would leave that year as it is (QA 52 F1).
   const unwilling = await customer('Unwilling', { tenureDays: 1200, band: 'loyal', marketingConsent: false });
   expect((await stack.gql(StartAppreciationDocument, { customerId: unwilling }, Role.Marketer)).errors![0]).toMatchObject({
     message: expect.stringMatching(new RegExp(`^No appreciation for customer ${unwilling}: no-consent: the customer has not agreed to marketing contact or opted out; a thank-you is marketing`)),

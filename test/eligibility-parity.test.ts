@@ -156,7 +156,7 @@ it('thanks nobody by hand, in the sweep or in a campaign whom another thank-you 
 
   const swept = (await (await services()).triggers.silentLoyalCustomers({ after: null, limit: 10_000, policy: policies.appreciation })).filter((id) => ids.includes(id)).sort();
   const campaign = await campaignPicks('Appreciation', 'Parity recent thanks', customers.map(({ c }) => ({ facts: c.id })), (id) => (id === recent ? 'thanked-recently' : null));
-  // The run would end at once `not-thanked` (thanked-recently) and spend the customer's thank-you of the year: refused, saying when the next may go.
+  // The run would end at once `not-thanked` (thanked-recently): refused, saying when the next may go.
   const refused = await stack.gql(StartAppreciationDocument, { customerId: recent }, Role.Marketer);
   const thankedOn = day(20);
   const nextFrom = new Date(Date.parse(thankedOn) + 100 * DAY).toISOString().slice(0, 10);
