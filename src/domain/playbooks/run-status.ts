@@ -1,5 +1,3 @@
-import type { WelcomeCheckOutcome } from './welcome-check.js';
-
 /**
  * Where a playbook run stands as an operator sees it: under way, or how it ended. A run
  * records its own end when it completes or is cancelled; one that failed, was terminated
@@ -59,8 +57,8 @@ export const RUN_ENDED = 'run-ended: its playbook run has ended, what it asked i
  */
 export const RUN_ENDED_UNANSWERED = 'run-ended: its playbook run ended without an answer; a person follows up instead';
 
-/** The outcomes of a run that ended without the answer it waited for: a person follows up (a welcome check's call). */
-const UNANSWERED_OUTCOMES: readonly string[] = ['follow-up-needed' satisfies WelcomeCheckOutcome];
+/** The outcomes of a run that ended without the answer it waited for: a person follows up (a welcome check's call: welcome-check.test.ts holds the two together). */
+const UNANSWERED_OUTCOMES: readonly string[] = ['follow-up-needed'];
 
 /** Why a completed run's messages asking what it waited for are held back, by how it ended: answered, or not. */
 export const runEndedReason = (outcome: string): string => (UNANSWERED_OUTCOMES.includes(outcome) ? RUN_ENDED_UNANSWERED : RUN_ENDED);

@@ -1,4 +1,5 @@
-import { confirmationProblem, signalTooLate, type WelcomeCheckState } from './welcome-check.js';
+import { RUN_ENDED, RUN_ENDED_UNANSWERED, runEndedReason } from './run-status.js';
+import { confirmationProblem, signalTooLate, welcomeCheckOutcome, type WelcomeCheckState } from './welcome-check.js';
 
 const state = (step: WelcomeCheckState['step'], confirmed = false): WelcomeCheckState => ({ customerId: 'c', step, confirmed, outcome: null, policyVersion: 1, deadline: null });
 
@@ -16,5 +17,12 @@ describe('welcome check', () => {
     expect(signalTooLate(state('awaiting-confirmation', true))).toBeNull();
     expect(signalTooLate(state('recording-outcome'))).toBe('its wait for a confirmation is over (step recording-outcome): a person follows up');
     expect(signalTooLate(state('done'))).toMatch(/^its wait for a confirmation is over/);
+  });
+});
+
+describe('a welcome check that ended', () => {
+  it('without a confirmation holds back its queued welcome as unanswered (a person follows up), with one as answered', () => {
+    expect(runEndedReason(welcomeCheckOutcome(false))).toBe(RUN_ENDED_UNANSWERED);
+    expect(runEndedReason(welcomeCheckOutcome(true))).toBe(RUN_ENDED);
   });
 });
