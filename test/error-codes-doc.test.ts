@@ -1,5 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { DomainException } from '../src/domain/errors/domain-exception.js';
 
 /** Every source file under `dir` that declares a domain exception type. */
@@ -56,4 +57,55 @@ it('names the details a client branches on: timedOut of every engine unavailable
   expect(engines).toEqual(['PLAYBOOK_ENGINE_UNAVAILABLE', 'SCORING_ENGINE_UNAVAILABLE']);
   for (const reason of engines) expect(when.get(reason)).toContain('`timedOut: true`');
   expect(when.get('PLAYBOOK_RUN_ALREADY_FINISHED')).toMatch(/say how the run ended in `outcome`/);
+});
+
+/** The second table of docs/error-codes.md (the transport and the limits), as its rows' reason and code; `(none)` where a row has no reason. */
+async function transportRowsDocumented(): Promise<{ reason: string; code: string }[]> {
+  const doc = await readFile('docs/error-codes.md', 'utf8');
+  const section = doc.slice(doc.indexOf('## Reasons of the transport and the limits'));
+  const table = section.slice(section.indexOf('| reason | code | when |')).split('\n\n')[0].trim().split('\n').slice(2);
+  return table.map((row) => row.split('|').map((cell) => cell.trim().replace(/`/g, ''))).map(([, reason, code]) => ({ reason, code }));
+}
+
+/** Where the API answers errors of its own beyond the domain exceptions: the error formatter, the query limits, the HTTP layer. */
+async function transportSources(): Promise<string[]> {
+  const http = (await readdir('src/http')).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts')).map((name) => path.join('src/http', name));
+  return ['src/graphql/errors.ts', 'src/graphql/limits.ts', ...http];
+}
+
+/**
+ * Every reason the transport and the limits give, read from where they set one: an error's `reason: 'X'`,
+ * a malformed body's `refuse(message, 'X')` (src/http/request-errors.ts), and what `badRequestReason`
+ * returns for Apollo's own BAD_REQUEST answers (src/graphql/errors.ts).
+ */
+async function transportReasonsInCode(): Promise<Set<string>> {
+  const reasons = new Set<string>();
+  const add = (text: string, pattern: RegExp) => {
+    for (const [, reason] of text.matchAll(pattern)) reasons.add(reason);
+  };
+  for (const file of await transportSources()) {
+    const source = await readFile(file, 'utf8');
+    add(source, /\breason: '([A-Z][A-Z_]+)'/g);
+    add(source, /\brefuse\((?:'[^']*'|`[^`]*`), '([A-Z][A-Z_]+)'/g);
+    const badRequest = source.indexOf('export function badRequestReason(');
+    if (badRequest >= 0) add(source.slice(badRequest, source.indexOf('\n}\n', badRequest)), /\breturn '([A-Z][A-Z_]+)';/g);
+  }
+  return reasons;
+}
+
+it('documents every reason the transport and the limits give, and no other', async () => {
+  const inCode = await transportReasonsInCode();
+  // The sources found are the ones meant: a reason of each layer, Apollo's BAD_REQUESTs' and a malformed body's among them.
+  for (const reason of ['SHUTTING_DOWN', 'QUERY_TOO_COSTLY', 'TOO_MANY_FAILED_AUTHENTICATIONS', 'INVALID_JSON', 'NOT_AN_OPERATION', 'CSRF_PREVENTED']) expect(inCode).toContain(reason);
+  const documented = (await transportRowsDocumented()).map((row) => row.reason).filter((reason) => reason !== '(none)');
+  expect([...new Set(documented)].sort()).toEqual([...inCode].sort());
+});
+
+it("documents each of Apollo's own codes the API answers without a reason", async () => {
+  // INTERNAL_SERVER_ERROR is told in the page's opening; every BAD_REQUEST is given a reason (badRequestReason); with
+  // persisted queries off (src/http/api-server.ts) Apollo answers PERSISTED_QUERY_NOT_SUPPORTED, never PERSISTED_QUERY_NOT_FOUND.
+  const notAnswered: string[] = [ApolloServerErrorCode.INTERNAL_SERVER_ERROR, ApolloServerErrorCode.BAD_REQUEST, ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND];
+  const apollos = Object.values(ApolloServerErrorCode).filter((code) => !notAnswered.includes(code));
+  const withoutReason = (await transportRowsDocumented()).filter((row) => row.reason === '(none)').map((row) => row.code);
+  expect(apollos.filter((code) => !withoutReason.includes(code))).toEqual([]);
 });
