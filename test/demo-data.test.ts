@@ -46,9 +46,10 @@ it('loads exactly what the generator produces, with intact references, and only 
   expect(await count('customer')).toBe(300);
 });
 
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [path.resolve('dist/src/bin/demo-data.js'), ...args], { env: { ...process.env, DATABASE_URL: db.url }, encoding: 'utf8' });
+
 it('CLI: replaces the data with --reset, scoring runs included, and refuses while playbook runs are under way (QA 47 F3)', async () => {
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [path.resolve('dist/src/bin/demo-data.js'), ...args], { env: { ...process.env, DATABASE_URL: db.url }, encoding: 'utf8' });
   const sql = async (text: string) => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -75,3 +76,16 @@ it('CLI: replaces the data with --reset, scoring runs included, and refuses whil
   expect(await count(`customer_order where ordered_at >= '2026-07-01'`)).toBe(0);
   expect(cli('--customers', '20', '--as-of', '30.06.2026').status).toBe(2);
 });
+
+it.each([[['--help']], [['--customer', '10']], [['extra']], [['--customers', '0']], [['--customers', '2.5']], [['--customers', '1e3']], [['--orders-per-customer', '1.5']], [['--seed', 'x']], [['--as-of', '30.06.2026']]])(
+  'CLI: wrong usage %j with exit 2, one line and the usage, no stack trace, nothing loaded',
+  async (args) => {
+    const before = await count('customer');
+    // With --reset, a count let through would replace the data (`--customers 0` emptied it).
+    const run = cli(...args, '--reset');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/\nusage: npm run demo-data -- \[--customers <n, default 250>\]/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(await count('customer')).toBe(before);
+  },
+);

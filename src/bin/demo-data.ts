@@ -6,40 +6,51 @@ import { createOrm, migrateUp } from '../db/orm.js';
 import { postgresConnection } from '../db/connection.js';
 import { copyDemoData, demoTables } from '../dev/demo-loader.js';
 import { isCalendarDay } from '../domain/dates.js';
+import { fail } from './cli-errors.js';
 
 /**
  * `npm run demo-data -- --customers 100000 [--orders-per-customer 20] [--seed 42] [--as-of YYYY-MM-DD] [--reset]`
  * Loads the reproducible demo data set into DATABASE_URL (migrating it first); by default as `npm start`
  * loads it: 250 customers, 20 orders each, as of today. Refuses a database that already has customers
  * unless --reset is given, and a reset while playbook runs, a rescore or a campaign are under way (they
- * would go on against the replaced data).
+ * would go on against the replaced data). Exit codes: 0 loaded; 1 refused (customers there already, or work
+ * under way); 2 wrong usage (an unknown option, a count that is no whole number, no customers) or no DATABASE_URL.
  */
-const { values } = parseArgs({
-  options: {
-    customers: { type: 'string', default: '250' },
-    'orders-per-customer': { type: 'string', default: '20' },
-    seed: { type: 'string', default: '42' },
-    'as-of': { type: 'string', default: new Date().toISOString().slice(0, 10) },
-    reset: { type: 'boolean', default: false },
-  },
-});
-const url = process.env.DATABASE_URL;
-if (!url) {
-  console.error('Set DATABASE_URL to the database to load.');
-  process.exit(2);
+const usage = 'usage: npm run demo-data -- [--customers <n, default 250>] [--orders-per-customer <n, default 20>] [--seed <n, default 42>] [--as-of YYYY-MM-DD, default today] [--reset]';
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      customers: { type: 'string', default: '250' },
+      'orders-per-customer': { type: 'string', default: '20' },
+      seed: { type: 'string', default: '42' },
+      'as-of': { type: 'string', default: new Date().toISOString().slice(0, 10) },
+      reset: { type: 'boolean', default: false },
+    },
+  });
+} catch (error) {
+  fail(2, `${(error as Error).message}\n${usage}`);
 }
-const customers = Number(values.customers);
-const ordersPerCustomer = Number(values['orders-per-customer']);
-const seed = Number(values.seed);
-if (![customers, ordersPerCustomer, seed].every((n) => Number.isInteger(n) && n >= 0)) {
-  console.error('--customers, --orders-per-customer and --seed must be whole numbers');
-  process.exit(2);
+const { values } = args;
+
+/** An option's whole number, at least `min`, written in digits; anything else is wrong usage. */
+function wholeNumber(option: 'customers' | 'orders-per-customer' | 'seed', min: number): number {
+  const text = values[option];
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) fail(2, `--${option} must be a whole number of ${min} or more (got "${text}")\n${usage}`);
+  return n;
 }
+// A demo of no customers would load nothing (and, with --reset, only wipe the data): surely a mistyped count.
+const customers = wholeNumber('customers', 1);
+// No orders is a demo still (customers who never bought); the seed only picks the draws.
+const ordersPerCustomer = wholeNumber('orders-per-customer', 0);
+const seed = wholeNumber('seed', 0);
 const asOf = values['as-of'];
-if (!isCalendarDay(asOf)) {
-  console.error(`--as-of must be a day (YYYY-MM-DD), got "${asOf}"`);
-  process.exit(2);
-}
+if (!isCalendarDay(asOf)) fail(2, `--as-of must be a day (YYYY-MM-DD), got "${asOf}"\n${usage}`);
+
+const url = process.env.DATABASE_URL;
+if (!url) fail(2, 'Set DATABASE_URL to the database to load.');
 
 const orm = await createOrm(url);
 await migrateUp(orm);
