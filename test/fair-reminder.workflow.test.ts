@@ -133,6 +133,18 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
   await recordHistory(workflowId, 'fair-reminder-loyal-paid');
 }, 60_000);
 
+it('charges a loyal payer no fee in a run started in the Temporal UI with a policy that leaves them out of the fee-free bands: the friendly schedule', async () => {
+  const { customerId, invoiceId } = await payer('Lotte', Array(8).fill('on-time'));
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const typedByHand = { ...policy, fees: { ...policy.fees, feesMinor: [700, 500, 1000], feeFreeBands: [] } };
+  await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: typedByHand }] });
+  const waiting = await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
+  expect(waiting).toMatchObject({ loyaltyBand: 'loyal', feesChargedMinor: 0, feesWaivedMinor: 1_200 });
+  expect((await outbox(workflowId)).map((m) => m.template)).toEqual(['reminder-friendly', 'reminder-gentle']);
+  await recordHistory(workflowId, 'fair-reminder-loyal-never-charged');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+}, 60_000);
+
 it('keeps a loyal payer on the fee-free schedule when the invoice reaches the platform long overdue: the invoice chased is not counted against them', async () => {
   // Imported 45 days after its due day: the payment-loyalty score counts it as late (over 30 days), the reminder about it does not.
   const { customerId, invoiceId } = await payer('Backlog', Array(8).fill('on-time'), 45);

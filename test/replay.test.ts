@@ -67,6 +67,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'campaign-pass-waits-for-resume.json',
       'welcome-check-input-says-no.json',
       'fix-issue-input-says-no.json',
+      'fair-reminder-loyal-never-charged.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -17,6 +17,7 @@ import {
   type FairReminderPolicy,
   type FairReminderState,
   type FairReminderStep,
+  withLoyalFeeFree,
 } from '../src/domain/playbooks/fair-reminder.js';
 import type { FeeDecision, LoyaltyBand } from '../src/domain/guards/fairness.js';
 import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
@@ -64,8 +65,11 @@ export async function fairReminder(input: FairReminderInput): Promise<FairRemind
   return recordingCancellation(workflowInfo().workflowId, (keepsState) => fairReminderSteps(input, keepsState));
 }
 
-async function fairReminderSteps({ customerId, invoiceId, policy, promise }: FairReminderInput, keepsState: (state: FairReminderState) => void): Promise<FairReminderOutcome> {
+async function fairReminderSteps({ customerId, invoiceId, policy: given, promise }: FairReminderInput, keepsState: (state: FairReminderState) => void): Promise<FairReminderOutcome> {
   const { workflowId } = workflowInfo();
+  // A loyal payer pays no reminder fee, whatever the policy the run was started with says (one typed by hand in the
+  // Temporal UI may leave them out); runs started before this marker with such a policy followed it.
+  const policy = !given.fees.feeFreeBands.includes('loyal') && patched('loyal-never-charged') ? withLoyalFeeFree(given) : given;
   const { sendReminder, sendReminderMessage } = reminderSteps();
   const state: FairReminderState = {
     customerId,

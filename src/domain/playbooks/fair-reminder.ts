@@ -150,6 +150,14 @@ export function reminderRunEndedWithPerson(run: { status: RunStatus; outcome?: s
   return run.status === RunStatus.Completed && (ENDED_WITH_A_PERSON as readonly string[]).includes(run.outcome ?? '');
 }
 
+/**
+ * The policy with loyal payers fee-free: "no reminder fee for a loyal payer" is a rule of the product, not a setting a
+ * policy may leave out (one typed by hand for a run started in the Temporal UI charged a loyal payer).
+ */
+export function withLoyalFeeFree(policy: FairReminderPolicy): FairReminderPolicy {
+  return policy.fees.feeFreeBands.includes('loyal') ? policy : { ...policy, fees: { ...policy.fees, feeFreeBands: [...policy.fees.feeFreeBands, 'loyal'] } };
+}
+
 /** The schedule for a payer of this band: the friendly one wherever no fee may be charged. */
 export function reminderSchedule(policy: FairReminderPolicy, band: LoyaltyBand): ReminderStep[] {
   return policy.fees.feeFreeBands.includes(band) ? policy.loyalSchedule : policy.standardSchedule;
