@@ -45,7 +45,7 @@ export class ScoringRunType {
   @Field(() => ScoringRunPhase)
   phase!: ScoringRunPhase;
 
-  @Field(() => Int, { nullable: true, description: 'The customers it scores, recorded as it gathers: acquired by asOf, not erased (their scores stay as they were at the erasure); one an import brings later is the next run\'s' })
+  @Field(() => Int, { nullable: true, description: 'The customers it scores: acquired by asOf and recorded by the time it began (one imported while it runs is the next run\'s), not erased (their scores stay as they were at the erasure)' })
   population!: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Customers with a purchase by asOf, whose purchases rank everyone\'s (erased customers\' too: their orders stay in the base\'s figures)' })

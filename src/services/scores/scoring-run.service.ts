@@ -90,19 +90,16 @@ export class ScoringRunService {
   }
 
   /**
-   * The customers the run scores, recorded first (`scoring_base`: what its pages score), then purchase aggregates and RFM
-   * ranks of every customer acquired by the run's day, in one statement over all orders, and their invoices, in one over
-   * all invoices: side by side on two connections, each written whole or not at all, so a retry does only what is missing.
-   * Gathered after the base, the purchases hold every base customer's visible when it was recorded. And where each page
-   * of `pageSize` customers (by ID) starts.
+   * Purchase aggregates and RFM ranks of every customer acquired by the run's day, in one
+   * statement over all orders, and their invoices, in one over all invoices: side by side on
+   * two connections, each written whole or not at all, so a retry does only what is missing.
+   * And where each page of `pageSize` customers (by ID) starts.
    */
   async prepare(runId: string, pageSize: number): Promise<{ population: number; buyers: number; pageStarts: (string | null)[] }> {
     const run = stillRunning(await this.getRun(runId));
-    const { rows: gathered } = await sql<{ base: boolean; purchases: boolean; invoices: boolean }>`
-      select exists (select 1 from scoring_base where run_id = ${runId}) as base,
-             exists (select 1 from scoring_work where run_id = ${runId}) as purchases,
+    const { rows: gathered } = await sql<{ purchases: boolean; invoices: boolean }>`
+      select exists (select 1 from scoring_work where run_id = ${runId}) as purchases,
              exists (select 1 from scoring_invoice_work where run_id = ${runId}) as invoices`.execute(this.db);
-    if (!gathered[0].base) await sql`insert into scoring_base (run_id, customer_id) select ${runId}, c.id from customer c where ${inRunBase(run)}`.execute(this.db);
     await Promise.all([
       !gathered[0].purchases &&
         sql`
@@ -124,12 +121,12 @@ export class ScoringRunService {
     ]);
     const { rows } = await sql<Row>`
       update scoring_run set
-        population = (select count(*) from scoring_base where run_id = ${runId}),
+        population = (select count(*) from customer c where ${inRunBase(run)}),
         buyers = (select count(*) from scoring_work where run_id = ${runId}),
         ${baseMarginColumns(runId)}
       where id = ${runId} returning population, buyers`.execute(this.db);
     const starts = await sql<Row>`
-      select id from (select b.customer_id as id, row_number() over (order by b.customer_id) as n from scoring_base b where b.run_id = ${runId}) c
+      select id from (select c.id, row_number() over (order by c.id) as n from customer c where ${inRunBase(run)}) c
        where n % ${pageSize} = 0 and n < ${rows[0].population} order by id`.execute(this.db);
     return { population: rows[0].population, buyers: rows[0].buyers, pageStarts: [null, ...starts.rows.map((r) => r.id as string)] };
   }
@@ -177,18 +174,10 @@ export class ScoringRunService {
     const done = await this.scoredPage(this.em, input.runId, startsAfter);
     if (done) return done;
     const run = stillRunning(await this.getRun(input.runId));
-    // The run's base, recorded as it gathered, still in it (not erased, nor acquired later by a correction since); a run
-    // gathered before the base was recorded pages over the customers.
-    const { rows: based } = await sql<{ based: boolean }>`select exists (select 1 from scoring_base where run_id = ${input.runId}) as based`.execute(this.db);
-    const customers = based[0].based
-      ? sql`scoring_base b join customer c on c.id = b.customer_id where b.run_id = ${input.runId} and ${inRunBase(run)}`
-      : sql`customer c where ${inRunBase(run)} and c.created_at <= ${run.startedAt}`;
-    // The range on the base's key, so each page reads its own stretch of the base's index.
-    const id = based[0].based ? sql.ref('b.customer_id') : sql.ref('c.id');
-    const page = sql`select c.id, c.service_tier, c.acquired_at from ${customers}
-                      ${input.after ? sql`and ${id} > ${input.after}::uuid` : sql``}
-                            ${input.until ? sql`and ${id} <= ${input.until}::uuid` : sql``}
-                      order by ${id} ${input.until === undefined ? sql`limit ${input.limit ?? 0}` : sql``}`;
+    const page = sql`select c.id, c.service_tier, c.acquired_at from customer c
+                      where ${inRunBase(run)} ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
+                            ${input.until ? sql`and c.id <= ${input.until}::uuid` : sql``}
+                      order by c.id ${input.until === undefined ? sql`limit ${input.limit ?? 0}` : sql``}`;
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, w.purchase_days, w.first_day::text as first_day, w.last_day::text as last_day,
              w.revenue_minor, w.margin_minor, w.margined_revenue_minor, w.margined_orders, w.repeat_spend_minor, w.mean_gap_days, w.gap_sd_days,
@@ -279,7 +268,6 @@ export class ScoringRunService {
       if (updated.length > 0) ended?.(em, { scoredCustomers: updated[0].scored_customers, snapshots: updated[0].snapshots });
       await sql`delete from scoring_work where run_id = ${runId}`.execute(db);
       await sql`delete from scoring_invoice_work where run_id = ${runId}`.execute(db);
-      await sql`delete from scoring_base where run_id = ${runId}`.execute(db);
       await sql`delete from scoring_page where run_id = ${runId}`.execute(db);
     });
     return this.getRun(runId);
@@ -415,14 +403,14 @@ function toRunModels(fits: ModelFit[]): RunModels {
 
 
 /**
- * The customers a run scores (`c`, its population, recorded as `scoring_base` before it gathers): acquired by its day.
- * One recorded since (an import during the night) is not in the purchases it gathered: scored, they would read as not
- * having bought (their orders left out); they are the next run's, as after any import. An erased customer is not
- * profiled any more: their scores stay as they were at the erasure (the gathering still counts their purchases in the
- * base's ranks and fits, as their orders stay under the ID).
+ * The customers a run scores (`c`, its population): acquired by its day, and recorded by the time it started. One recorded
+ * since (an import during the night) is not in the purchases it gathered: scored, they would read as not having bought
+ * (their orders left out); they are the next run's, as after any import. An erased customer is not profiled any more:
+ * their scores stay as they were at the erasure (the gathering still counts their purchases in the base's ranks and fits,
+ * as their orders stay under the ID).
  */
 function inRunBase(run: ScoringRun) {
-  return sql<boolean>`c.acquired_at <= ${run.asOf}::date and c.status <> 'erased'`;
+  return sql<boolean>`c.acquired_at <= ${run.asOf}::date and c.created_at <= ${run.startedAt} and c.status <> 'erased'`;
 }
 
 /**
