@@ -77,6 +77,7 @@ import { Migration20261227164000_customer_names_nfc } from './Migration202612271
 import { Migration20261227164100_readable_names } from './Migration20261227164100_readable_names.js';
 import { Migration20261228000000_offer_names_nfc } from './Migration20261228000000_offer_names_nfc.js';
 import { Migration20261228100000_complaint_follow_up_pending } from './Migration20261228100000_complaint_follow_up_pending.js';
+import { Migration20261228100002_reminder_booking } from './Migration20261228100002_reminder_booking.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -158,4 +159,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261227164100_readable_names', class: Migration20261227164100_readable_names },
   { name: 'Migration20261228000000_offer_names_nfc', class: Migration20261228000000_offer_names_nfc },
   { name: 'Migration20261228100000_complaint_follow_up_pending', class: Migration20261228100000_complaint_follow_up_pending },
+  { name: 'Migration20261228100002_reminder_booking', class: Migration20261228100002_reminder_booking },
 ];

@@ -730,3 +730,30 @@ it('puts the stored segment and API key names in the form people read them, one 
   await conn.execute(`delete from segment where created_by = 'marketer:test'`);
   await conn.execute(`delete from api_key where created_by = 'admin:test'`);
 });
+
+it('books the fair reminders sent before it, each under the band its run decided, from their messages; none held back or queued', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.up();
+  await orm.migrator.down({ to: migrationBefore('Migration20261228100002_reminder_booking') });
+  const customerId = await insertCustomer('Booked Twice');
+  const invoiceId = (
+    await conn.execute<{ id: string }[]>(
+      `insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, reminders_sent, fee_charged_minor, fee_waived_minor, reminder_loyalty_band, created_at) values (gen_random_uuid(), 'MIG-RB-I', ?, '2026-03-01', '2026-03-31', 10000, 2, 500, 500, 'loyal', now()) returning id`,
+      [customerId],
+    )
+  )[0].id;
+  const message = (key: string, band: string, charged: number, waived: number, sentAt: string | null) =>
+    conn.execute(
+      `insert into outbox_message (id, idempotency_key, customer_id, invoice_id, channel, purpose, template, payload, created_at, sent_at) values (gen_random_uuid(), ?, ?, ?, 'email', 'service', 'reminder-standard', ?, now(), ?)`,
+      [key, customerId, invoiceId, JSON.stringify({ invoiceId, booking: { reminderNumber: 1, band, chargedMinor: charged, waivedMinor: waived, reason: 'test' } }), sentAt],
+    );
+  await message('fair-reminder/mig-rb/reminder-1', 'regular', 500, 0, '2026-04-01T10:00:00Z');
+  await message('fair-reminder/mig-rb/2/reminder-1', 'loyal', 0, 500, '2026-04-20T10:00:00Z');
+  await message('fair-reminder/mig-rb/2/reminder-2', 'loyal', 0, 500, null);
+  await orm.migrator.up();
+  expect(await conn.execute(`select message_key, band, charged_minor::int as charged, waived_minor::int as waived, to_char(booked_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') as booked_at from reminder_booking where invoice_id = ? order by message_key`, [invoiceId])).toEqual([
+    { message_key: 'fair-reminder/mig-rb/2/reminder-1', band: 'loyal', charged: 0, waived: 500, booked_at: '2026-04-20T10:00:00' },
+    { message_key: 'fair-reminder/mig-rb/reminder-1', band: 'regular', charged: 500, waived: 0, booked_at: '2026-04-01T10:00:00' },
+  ]);
+  await conn.execute(`delete from customer where id = ?`, [customerId]);
+});

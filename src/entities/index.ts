@@ -13,6 +13,7 @@ export * from './scoring-run.entity.js';
 export * from './score-model.entity.js';
 export * from './scoring-work.entity.js';
 export * from './scoring-invoice-work.entity.js';
+export * from './reminder-booking.entity.js';
 export * from './scoring-page.entity.js';
 export * from './score-history-thinning.entity.js';
 export * from './segment.entity.js';
@@ -57,6 +58,7 @@ import { ScoringPage } from './scoring-page.entity.js';
 import { ScoreHistoryThinning } from './score-history-thinning.entity.js';
 import { ScoringWork } from './scoring-work.entity.js';
 import { ScoringInvoiceWork } from './scoring-invoice-work.entity.js';
+import { ReminderBooking } from './reminder-booking.entity.js';
 
 /** Every entity the ORM knows. */
-export const allEntities = [Customer, Order, Invoice, Payment, Complaint, CostEntry, ServiceTierChange, Offer, ScoreSnapshot, CurrentScore, ScoreBandChange, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, OutboxHandover, AuditEntry, ApiKey, RateLimitHit, DeploymentSetting];
+export const allEntities = [Customer, Order, Invoice, Payment, ReminderBooking, Complaint, CostEntry, ServiceTierChange, Offer, ScoreSnapshot, CurrentScore, ScoreBandChange, ScoringRun, ScoreModel, ScoringWork, ScoringInvoiceWork, ScoringPage, ScoreHistoryThinning, Segment, Campaign, CampaignMember, PlaybookRun, FixCase, CustomerExport, OutboxMessage, OutboxHandover, AuditEntry, ApiKey, RateLimitHit, DeploymentSetting];

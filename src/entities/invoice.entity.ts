@@ -54,7 +54,7 @@ export class Invoice {
   @Property({ type: money() })
   feeWaivedMinor: number = 0;
 
-  /** The payment-loyalty band its reminder fees were decided for (null: no reminder yet); the fairness report counts them under it. */
+  /** The payment-loyalty band its latest fair reminder was decided for (null: none yet). Each reminder's own band and fee are in its booking (reminder_booking), which the fairness report counts: an invoice's runs may use different bands. */
   @Property({ type: 'text', nullable: true })
   reminderLoyaltyBand?: string | null;
 
