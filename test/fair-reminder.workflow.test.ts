@@ -14,6 +14,8 @@ import { DeliveryService } from '../src/services/outbox/delivery.service.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import type { RenderedMessage } from '../src/services/outbox/message-sender.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { bookSentReminder } from '../src/services/outbox/sent-reminder.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
 import { FairReminderSteps } from '../src/services/playbooks/steps/fair-reminder-steps.service.js';
 import { CustomerRescoreService } from '../src/services/scores/customer-rescore.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
@@ -609,6 +611,37 @@ it('reports per loyalty band what was charged, waived and sent: loyal payers pay
   // Every band in its order, an empty one too, before any a message was written for that is no band now.
   expect(report!.map((b) => b.band).slice(0, 5)).toEqual(['loyal', 'regular', 'at-risk', 'new', 'unscored']);
   expect((await stack.gql(FairnessReportDocument, { since: 'last year' }, Role.Viewer)).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+});
+
+it("counts each fair reminder and its fee under the band it was booked for, not the invoice's latest: a regular run's fee never shows as a loyal payer's", async () => {
+  const em = stack.orm.em.fork();
+  // Due after every other test's invoice, so a report since today counts no other test's reminders (those chase invoices overdue).
+  const customer = em.create(Customer, { name: 'Two Bands', email: 'two-bands@example.com', acquiredAt: day(-730) });
+  const invoice = em.create(Invoice, { customer, externalRef: `INV-TWO-BANDS-${randomUUID().slice(0, 4)}`, issuedAt: day(386), dueAt: day(400), amountMinor: 7_500, paidAt: null });
+  await em.flush();
+  const since = new Date().toISOString().slice(0, 10);
+  const report = async () => new Map((await stack.gql(FairnessReportDocument, { since }, Role.Viewer)).data!.fairnessReport!.map((b) => [b.band, b]));
+  const before = await report();
+  // The billing system's reminder and fee, as an import brings them: no band was recorded for them, so today's (unscored).
+  await em.nativeUpdate(Invoice, { id: invoice.id }, { remindersSent: 1, feeChargedMinor: 300 });
+  const book = (key: string, band: string, chargedMinor: number, waivedMinor: number) =>
+    stack.orm.em.fork().transactional((tx) =>
+      bookSentReminder(tx, new AuditService(), { invoiceId: invoice.id, idempotencyKey: key, payload: { booking: { reminderNumber: 1, band, chargedMinor, waivedMinor, reason: 'test' } } }),
+    );
+  const run = fairReminderWorkflowId(customer.id, invoice.id);
+  // A regular run charged its fee; the next run on the invoice, after the record turned loyal, spared it.
+  await book(`${run}/reminder-1`, 'regular', 500, 0);
+  await book(`${run}/2/reminder-1`, 'loyal', 0, 500);
+  const after = await report();
+  const added = (band: string) => {
+    const [a, b] = [after.get(band), before.get(band)];
+    return { remindersSent: (a?.remindersSent ?? 0) - (b?.remindersSent ?? 0), feesChargedMinor: (a?.feesChargedMinor ?? 0) - (b?.feesChargedMinor ?? 0), feesWaivedMinor: (a?.feesWaivedMinor ?? 0) - (b?.feesWaivedMinor ?? 0) };
+  };
+  expect(added('loyal')).toEqual({ remindersSent: 1, feesChargedMinor: 0, feesWaivedMinor: 500 });
+  expect(added('regular')).toEqual({ remindersSent: 1, feesChargedMinor: 500, feesWaivedMinor: 0 });
+  expect(added('unscored')).toEqual({ remindersSent: 1, feesChargedMinor: 300, feesWaivedMinor: 0 });
+  // The invoice's own totals take every reminder, the imported one too.
+  expect(await stack.orm.em.fork().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 3, feeChargedMinor: 800, feeWaivedMinor: 500, reminderLoyaltyBand: 'loyal' });
 });
 
 it('counts as offers only those sent with an offer (a cheaper tier proposed and notices that the contract ends apart), as messages only those to the customer, and as held back only what the contact guard held back', async () => {

@@ -52,11 +52,21 @@ export class FairnessReportService {
       with band as (
         select c.id as customer_id, coalesce(s.band, ${UNSCORED}) as band
           from customer c left join current_score s on s.customer_id = c.id and s.kind = 'payment-loyalty'
+      ), booked as (
+        -- Each fair reminder under the band it was decided for, as booked when it went out (an invoice's runs may have used different bands).
+        select r.invoice_id, r.band, count(*) as reminders, sum(r.charged_minor) as charged, sum(r.waived_minor) as waived
+          from reminder_booking r join invoice i on i.id = r.invoice_id
+         where i.due_at >= ${since}::date group by 1, 2
       ), invoices as (
-        -- Fees under the band they were decided for (today's band for an invoice without reminders).
-        select coalesce(i.reminder_loyalty_band, b.band) as band, sum(i.reminders_sent) as reminders, sum(i.fee_charged_minor) as charged, sum(i.fee_waived_minor) as waived
-          from invoice i join band b on b.customer_id = i.customer_id
-         where i.due_at >= ${since}::date group by 1
+        select band, sum(reminders) as reminders, sum(charged) as charged, sum(waived) as waived from (
+          select band, reminders, charged, waived from booked
+          union all
+          -- What an invoice carries beyond its bookings: the reminders and fees an import brought (the billing system's), under today's band.
+          select b.band, greatest(i.reminders_sent - coalesce(k.reminders, 0), 0), greatest(i.fee_charged_minor - coalesce(k.charged, 0), 0), greatest(i.fee_waived_minor - coalesce(k.waived, 0), 0)
+            from invoice i join band b on b.customer_id = i.customer_id
+            left join (select invoice_id, sum(reminders) as reminders, sum(charged) as charged, sum(waived) as waived from booked group by 1) k on k.invoice_id = i.id
+           where i.due_at >= ${since}::date
+        ) u group by 1
       ), messages as (
         -- Messages under the band they were written for (today's band for those written before it was kept).
         select coalesce(m.loyalty_band, b.band) as band,
