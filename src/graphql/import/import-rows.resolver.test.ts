@@ -1,16 +1,15 @@
 import 'reflect-metadata';
 import { GraphQLInputObjectType, GraphQLNonNull, GraphQLString, graphql, type GraphQLSchema } from 'graphql';
-import { Query, Resolver, buildSchema } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
 import { ImportRowProblem } from '../../domain/import/import-spec.js';
 import { columnField, importSpecs, type ImportKind } from '../../domain/import/import-spec.js';
 import { createLogger } from '../../logger.js';
 import type { ImportOptions, ImportReport, ImportRow } from '../../services/import/import.service.js';
 import type { Services } from '../../services/index.js';
-import { Allow, authChecker } from '../auth/allow.js';
 import { createErrorFormatter } from '../errors.js';
 import { resolvers } from '../schema.js';
 import { ImportRowsResolver } from './import-rows.resolver.js';
+import { importSchema } from '../../../test/support/import-schema.js';
 
 /** The bulk row mutations against a recording fake of the import service (the real one is tested in test/import.test.ts). */
 let schema: GraphQLSchema;
@@ -34,18 +33,8 @@ async function run(source: string, role: Role | null, variableValues?: Record<st
   return { data: result.data as Record<string, any> | null | undefined, errors: result.errors?.map((e) => format(e.toJSON(), e)), raw: result.errors };
 }
 
-/** A schema needs a query; the bulk resolver has only mutations. */
-@Resolver()
-class PingResolver {
-  @Allow(Role.Viewer)
-  @Query(() => Boolean)
-  ping(): boolean {
-    return true;
-  }
-}
-
 beforeAll(async () => {
-  schema = await buildSchema({ resolvers: [PingResolver, ImportRowsResolver], authChecker, validate: true });
+  schema = await importSchema(ImportRowsResolver);
 });
 beforeEach(() => {
   calls.length = 0;
