@@ -1,4 +1,4 @@
-import { messageStatus } from './message-status.js';
+import { messageStatus, notReached } from './message-status.js';
 
 const now = new Date('2026-12-01T12:00:00Z');
 const later = new Date('2026-12-01T20:00:00Z');
@@ -35,5 +35,18 @@ describe('messageStatus', () => {
   it('is pending when nothing holds it back', () => {
     expect(messageStatus({ attempts: 0 }, now, 8)).toBe('pending');
     expect(messageStatus({ attempts: 0, sendAfter: new Date('2026-12-01T08:00:00Z') }, now, 8)).toBe('pending');
+  });
+});
+
+describe('notReached', () => {
+  const at = new Date('2026-12-01T10:00:00Z');
+  it('says why a run\'s message has not reached its customer, first reason first, and nothing once sent', () => {
+    expect(notReached(null, 5)).toBe('not-written');
+    expect(notReached({ attempts: 0, sentAt: at, suppressedAt: at }, 5)).toBeNull();
+    expect(notReached({ attempts: 5, suppressedAt: at, refusedAt: at }, 5)).toBe('held-back');
+    expect(notReached({ attempts: 1, refusedAt: at, interruptedAt: at }, 5)).toBe('refused');
+    expect(notReached({ attempts: 1, interruptedAt: at }, 5)).toBe('interrupted');
+    expect(notReached({ attempts: 5 }, 5)).toBe('given-up');
+    expect(notReached({ attempts: 4, lastError: 'timeout' }, 5)).toBe('queued');
   });
 });

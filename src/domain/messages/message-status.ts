@@ -38,3 +38,20 @@ export function messageStatus(m: MessageProgress, now: Date, maxAttempts: number
 export function givenUp(m: Pick<MessageProgress, 'attempts' | 'refusedAt' | 'interruptedAt'>, maxAttempts: number): boolean {
   return Boolean(m.refusedAt || m.interruptedAt || m.attempts >= maxAttempts);
 }
+
+/**
+ * Why a run's message has not reached its customer, as a category only (the channel's error may name the address):
+ * never written, held back (by a guard, a person or the run), refused for good by the channel, its hand-over
+ * interrupted (it may have gone out), given up after `maxAttempts`, or still queued (quiet hours, a retry); null once sent.
+ */
+export type NotReached = 'not-written' | 'held-back' | 'refused' | 'interrupted' | 'given-up' | 'queued';
+
+export function notReached(m: MessageProgress | null, maxAttempts: number): NotReached | null {
+  if (!m) return 'not-written';
+  if (m.sentAt) return null;
+  if (m.suppressedAt) return 'held-back';
+  if (m.refusedAt) return 'refused';
+  if (m.interruptedAt) return 'interrupted';
+  if (givenUp(m, maxAttempts)) return 'given-up';
+  return 'queued';
+}

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { KeptAtNoticeEnd, OffboardingDue, OffboardingNoticeDelivery } from '../../../domain/playbooks/account-review.js';
-import { givenUp } from '../../../domain/messages/message-status.js';
+import { notReached } from '../../../domain/messages/message-status.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import type { AuditService } from '../../audit/audit.service.js';
@@ -37,11 +37,9 @@ export class OffboardingNoticeSteps {
     // The offboarding was withdrawn meanwhile (the run's end withdrew it, then a reset made it run again), which held its notice back: not the notice's failure.
     const customer = await em.findOne(Customer, { id: notice.customer.id });
     if (customer && !(await offboardingStands(em, customer, input.workflowId))) return { sentAt: null, undelivered: 'withdrawn' };
-    if (notice.suppressedAt) return { sentAt: null, undelivered: 'held-back' };
-    if (notice.refusedAt) return { sentAt: null, undelivered: 'refused' };
-    if (notice.interruptedAt) return { sentAt: null, undelivered: 'interrupted' };
-    if (givenUp(notice, this.maxAttempts)) return { sentAt: null, undelivered: 'given-up' };
-    return { sentAt: null, undelivered: null };
+    // Still queued, delivery goes on trying it.
+    const why = notReached(notice, this.maxAttempts);
+    return { sentAt: null, undelivered: why === 'queued' ? null : why };
   }
 
   /**

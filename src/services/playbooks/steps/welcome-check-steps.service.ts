@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { COMPLAINED_FIRST } from '../../../domain/messages/catalogue.js';
-import { givenUp } from '../../../domain/messages/message-status.js';
+import { notReached } from '../../../domain/messages/message-status.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import { WELCOME_STEP } from '../../../domain/playbooks/welcome-check.js';
@@ -60,11 +60,8 @@ export class WelcomeCheckSteps {
    */
   private async welcomeNotReached(em: EntityManager, workflowId: string): Promise<string | null> {
     const welcome = await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, WELCOME_STEP) });
-    if (!welcome) return 'not-written';
-    if (welcome.sentAt) return null;
-    if (welcome.suppressedAt) return welcome.suppressedReason === COMPLAINED_FIRST ? 'complained-first' : 'held-back';
-    if (welcome.interruptedAt) return 'interrupted';
-    if (givenUp(welcome, this.maxAttempts)) return 'undeliverable';
-    return 'queued';
+    const why = notReached(welcome, this.maxAttempts);
+    if (why === 'held-back' && welcome?.suppressedReason === COMPLAINED_FIRST) return 'complained-first';
+    return why === 'refused' || why === 'given-up' ? 'undeliverable' : why;
   }
 }
