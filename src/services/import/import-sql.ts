@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { ImportRowProblem, INVISIBLE_OR_CONTROL_SQL, joinerBetweenShownSql, TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
 import { INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
@@ -544,7 +545,7 @@ export function missingRefSql(spec: ImportSpec): string | null {
 /** The audit action of what an offers import changed in a stored offer, or an end made here it kept. */
 const IMPORT_OFFER_ACTION = 'offer.import';
 
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const literal = pg.escapeLiteral;
 
 /**
  * The file's invoices count as paid on the day their stored payments first cover their amount,

@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import { COMPLAINED_FIRST } from '../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../domain/playbooks/run-id.js';
 import { WELCOME_CHECK, WELCOME_STEP } from '../../domain/playbooks/welcome-check.js';
 
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+const literal = pg.escapeLiteral;
 
 /**
  * The customers `customers` (a subquery, or a `?` for one customer) have a complaint open (just recorded, reopened or
