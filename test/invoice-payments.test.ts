@@ -124,6 +124,31 @@ it('places a payment recorded today after what happened before it today, not at 
   ]);
 });
 
+it("places a payment recorded on the customer's own day when it was recorded, east or west of UTC, never in the future", async () => {
+  // A zone whose today is not UTC's today at this hour: a day ahead (Kiritimati, UTC+14) or behind (Pago Pago, UTC-11).
+  const hour = new Date().getUTCHours();
+  const timeZone = hour >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+  const e = em();
+  const customer = e.create(Customer, { name: 'Kiri Mati', email: `kiri.${Math.random()}@example.com`, acquiredAt: '2024-05-01', timeZone });
+  const invoice = e.create(Invoice, { customer, issuedAt: '2026-10-02', dueAt: '2026-10-16', amountMinor: 5_000 });
+  await e.flush();
+  const before = Date.now();
+  // No paidAt: the payment is of the customer's today, which is not UTC's.
+  const paid = await stack.gql(RecordPaymentShowingBalanceDocument, { input: { invoiceId: invoice.id, amountMinor: 5_000 } }, Role.Operator);
+  expect(paid.errors).toBeUndefined();
+  const localToday = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+  expect(paid.data!.recordPayment.paidAt).toBe(localToday);
+  expect(localToday).not.toBe(new Date().toISOString().slice(0, 10));
+  const r = await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 10, kinds: ['PaymentReceived', 'InvoicePaid'] }, Role.Viewer);
+  expect(r.errors).toBeUndefined();
+  for (const x of r.data!.customer!.timeline.edges.map((y) => y.node)) {
+    expect(x.day).toBe(localToday);
+    // Placed when it was recorded: not at the (future or past) midnight UTC of the customer's day.
+    expect(Date.parse(x.at)).toBeGreaterThanOrEqual(before - 5);
+    expect(Date.parse(x.at)).toBeLessThanOrEqual(Date.now());
+  }
+});
+
 it("pages through an invoice's payments with cursors, from the invoice itself", async () => {
   const { customer, invoice } = await customerWithInvoice(10_000);
   for (const [paidAt, amountMinor] of [['2026-10-03', 1_000], ['2026-10-05', 2_000], ['2026-10-07', 3_000]] as const) {

@@ -31,14 +31,6 @@ export enum CustomerEventKind {
   TierChanged = 'tier-changed',
 }
 
-/** Events the records keep by day only (an invoice's days, a payment's): shown as the day; placed when recorded on that day, else at its 00:00 UTC. */
-export const DAY_ONLY_EVENTS: ReadonlySet<CustomerEventKind> = new Set([
-  CustomerEventKind.InvoiceIssued,
-  CustomerEventKind.InvoicePaid,
-  CustomerEventKind.InvoiceCancelled,
-  CustomerEventKind.PaymentReceived,
-]);
-
 /** The scores whose band moves make a customer's story (behaviour change moves too often to tell it). */
 export const TIMELINE_SCORE_KINDS = ['churn-risk', 'rfm', 'payment-loyalty', 'profitability', 'persistent-issue'] as const;
 const scoreLabels: Record<(typeof TIMELINE_SCORE_KINDS)[number], string> = {

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { CustomerEventKind, DAY_ONLY_EVENTS, eventSummary, TIMELINE_SCORE_KINDS, type CustomerEventFacts } from '../../domain/customers/timeline.js';
+import { CustomerEventKind, eventSummary, TIMELINE_SCORE_KINDS, type CustomerEventFacts } from '../../domain/customers/timeline.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
@@ -18,7 +18,7 @@ export interface CustomerEvent extends CustomerEventFacts {
   key: string;
   customerId: string;
   at: Date;
-  /** The day of an event kept by day only (`DAY_ONLY_EVENTS`), or the day a tier change counts from; null for one at a moment. */
+  /** The day of an event the records keep by day only (an invoice's days, a payment's; the customer's day), or the day a tier change counts from; null for one at a moment. */
   day: string | null;
   summary: string;
 }
@@ -81,11 +81,13 @@ const sameComplaint = (alias: string, action: string) => sql.raw(`${alias}.entit
 const complaintEntry = (action: string) => sameComplaint('a', action);
 
 /**
- * When a day-only event is placed: at the moment it was recorded when that was on its own day (UTC), else at 00:00 UTC of
- * its day. A payment recorded today then follows the reminder sent before it was known, not precedes it at midnight.
+ * When a day-only event is placed: at the moment it was recorded when that was on its own day in the customer's time zone,
+ * else at 00:00 UTC of its day, but never later than it was recorded. A payment recorded today then follows the reminder
+ * sent before it was known, not precedes it at midnight, and one recorded in a Tokyo morning is not placed in the future.
  */
-const dayOrRecorded = (day: string, recorded: string) =>
-  sql.raw(`case when ${recorded} >= ${day}::timestamp at time zone 'UTC' and ${recorded} < (${day} + 1)::timestamp at time zone 'UTC' then ${recorded} else ${day}::timestamp at time zone 'UTC' end`);
+const dayOrRecorded = (day: string, recorded: string, customer: string) =>
+  sql.raw(`case when (${recorded} at time zone (select z.time_zone from customer z where z.id = ${customer}))::date = ${day} then ${recorded}
+    else least(${day}::timestamp at time zone 'UTC', ${recorded}) end`);
 /** The run's offboarding of its customer was withdrawn: its last word on it, as the run's view reads it (audited on the customer, naming the run). */
 const OFFBOARDING_WITHDRAWN_BY_RUN = sql.raw(`${lastOffboardingWordSql('playbook_run.customer_id::text', 'playbook_run.workflow_id')} is not distinct from 'customer.offboarding-withdrawn'`);
 /** When the payment that settled an invoice on its paid day was recorded (null when none was: settled by an import). */
@@ -101,17 +103,17 @@ const KEYED: ReadonlySet<CustomerEventKind> = new Set([CustomerEventKind.Complai
 const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<unknown>> = {
   [K.OrderPlaced]: (ids) => sql`select customer_id, ordered_at as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts from customer_order where ${of(ids)}`,
   [K.InvoiceIssued]: (ids) =>
-    sql`select customer_id, ${dayOrRecorded('issued_at', 'created_at')} as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at, 'invoiceNumber', external_ref) as facts from invoice where ${of(ids)}`,
+    sql`select customer_id, ${dayOrRecorded('issued_at', 'created_at', 'invoice.customer_id')} as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at, 'invoiceNumber', external_ref, 'day', issued_at) as facts from invoice where ${of(ids)}`,
   [K.InvoicePaid]: (ids) =>
-    sql`select customer_id, ${dayOrRecorded('paid_at', SETTLING_PAYMENT_RECORDED)} as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text, 'invoiceNumber', external_ref) as facts
+    sql`select customer_id, ${dayOrRecorded('paid_at', SETTLING_PAYMENT_RECORDED, 'invoice.customer_id')} as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text, 'invoiceNumber', external_ref, 'day', paid_at) as facts
           from invoice where ${of(ids)} and paid_at is not null`,
   [K.InvoiceCancelled]: (ids) =>
-    sql`select customer_id, cancelled_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'invoiceNumber', external_ref) as facts
+    sql`select customer_id, cancelled_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'invoiceNumber', external_ref, 'day', cancelled_at) as facts
           from invoice where ${of(ids)} and cancelled_at is not null`,
   // One per payment, on the day it was paid, whether or not it settled the invoice.
   [K.PaymentReceived]: (ids) =>
-    sql`select i.customer_id, ${dayOrRecorded('p.paid_at', 'p.created_at')} as at, p.id::text as ref,
-               jsonb_build_object('amountMinor', p.amount_minor, 'detail', i.id::text, 'extra', i.amount_minor::text, 'invoiceNumber', i.external_ref) as facts
+    sql`select i.customer_id, ${dayOrRecorded('p.paid_at', 'p.created_at', 'i.customer_id')} as at, p.id::text as ref,
+               jsonb_build_object('amountMinor', p.amount_minor, 'detail', i.id::text, 'extra', i.amount_minor::text, 'invoiceNumber', i.external_ref, 'day', p.paid_at) as facts
           from invoice i join payment p on p.invoice_id = i.id where ${of(ids, 'i.customer_id')}`,
   [K.ComplaintOpened]: (ids) => sql`select customer_id, opened_at as at, id::text as ref, jsonb_build_object('detail', topic, 'extra', severity) as facts from complaint where ${of(ids)}`,
   // Each resolution and reopening as the audit log recorded it (resolveComplaint, reopenComplaint), a complaint's several apart by their entry (`key`);
@@ -273,7 +275,8 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
   };
   if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? 'en', currency).subject;
   const at = new Date(row.at);
-  // (A tier change is recorded at a moment and counts from a day, the customer's: both are shown.)
-  const day = DAY_ONLY_EVENTS.has(row.kind) ? at.toISOString().slice(0, 10) : (f.day ?? null);
+  // (A tier change is recorded at a moment and counts from a day, the customer's: both are shown. An event kept by day
+  // shows its own day, the customer's, which need not be the UTC day of the moment it is placed at.)
+  const day = f.day ?? null;
   return { ...facts, id: `${row.customer_id}/${row.kind}/${row.key}`, key: row.key, customerId: row.customer_id, at, day, summary: eventSummary(facts, currency) };
 }
