@@ -14,7 +14,7 @@ import type { playbookTriggers } from '../workflows/index.js';
 import { Readable } from 'node:stream';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ImportService } from '../src/services/import/import.service.js';
-import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, EraseCustomerDocument, ImportCsvDocument, OptOutDocument, RecordPaymentDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, CustomerTimelineDocument, EraseCustomerDocument, ImportCsvDocument, OptOutDocument, RecordPaymentDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { eventually, passesUntilHandled } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
@@ -170,6 +170,11 @@ it("shows a finished thank-you's offer, why it was not thanked, and its step onc
   expect(before.thanked).toMatchObject({ status: 'Completed', step: 'done', outcome: 'thanked', offerCode: 'WELCOME20', heldBack: null, policyVersion: policy.version });
   expect(before.notThanked).toMatchObject({ status: 'Completed', step: 'done', outcome: 'not-thanked', offerCode: null, heldBack: expect.stringMatching(/^no-consent: /) });
   expect(before.listed).toEqual([expect.objectContaining({ status: 'Completed', step: 'done', outcome: 'thanked' })]);
+  // The customer's story says why there was no thank-you (a support agent answering "you never thanked me").
+  const ended = async (customerId: string) =>
+    (await stack.gql(CustomerTimelineDocument, { id: customerId, first: 5, kinds: ['PlaybookFinished'] }, Role.Viewer)).data!.customer!.timeline.edges.map((e) => e.node.summary);
+  expect(await ended(notThanked)).toEqual(['Appreciation ended: not thanked (held back: no consent)']);
+  expect(await ended(thanked)).toEqual(['Appreciation ended: thanked']);
 
   await deleteAsRetentionDoes(stack, appreciationWorkflowId(thanked, year), appreciationWorkflowId(notThanked, year));
   // What the run's state held is kept with its record as it ended: the API shows the same as before.

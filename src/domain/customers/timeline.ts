@@ -57,6 +57,8 @@ export interface CustomerEventFacts {
   subject?: string | null;
   /** A finished account review whose offboarding was withdrawn (cancelled or terminated during the notice, or kept at its end). */
   offboardingWithdrawn?: boolean;
+  /** Why a finished thank-you was not given: the contact guard's reason that held it back (`no-consent`, `open-complaint`, ...). */
+  heldBack?: string | null;
   /** The invoice's number in the billing system (an invoice's event, a payment, a promise), when it has one. */
   invoiceNumber?: string | null;
 }
@@ -98,7 +100,7 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
     case CustomerEventKind.PlaybookStarted:
       return `${capitalised(words(f.detail))} started`;
     case CustomerEventKind.PlaybookFinished:
-      return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}${f.offboardingWithdrawn ? ' (the offboarding notice withdrawn: the customer stays)' : ''}`;
+      return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}${f.offboardingWithdrawn ? ' (the offboarding notice withdrawn: the customer stays)' : ''}${f.heldBack ? ` (held back: ${words(f.heldBack)})` : ''}`;
     case CustomerEventKind.PaymentPromised:
       return `Promised to pay ${invoiceNamed(f, f.extra)} by ${f.detail}`;
     case CustomerEventKind.ConsentChanged:

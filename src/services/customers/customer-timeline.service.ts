@@ -7,6 +7,7 @@ import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/c
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
+import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
 import { lastOffboardingWordSql } from '../playbooks/offboarding-withdrawal.js';
 import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 
@@ -56,10 +57,12 @@ interface EventFacts {
   payload?: Record<string, unknown> | null;
   readerName?: string | null;
   readerLocale?: string | null;
-  /** A tier change's day (the customer's), from which it counts. */
+  /** The customer's day of an event kept by day only (an invoice's days, a payment's), or of a tier change, from which it counts. */
   day?: string | null;
   /** A finished account review's offboarding was withdrawn. */
   offboardingWithdrawn?: boolean | null;
+  /** A thank-you that ended not given: the guard's reason. */
+  heldBack?: string | null;
 }
 
 /** An event's time, kind and key (its reference, or for a `KEYED` kind the entry that recorded it). */
@@ -145,7 +148,8 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   [K.PlaybookStarted]: (ids) => sql`select customer_id, started_at as at, workflow_id as ref, jsonb_build_object('detail', playbook) as facts from playbook_run where ${of(ids)}`,
   [K.PlaybookFinished]: (ids) =>
     sql`select customer_id, finished_at as at, workflow_id as ref,
-               jsonb_build_object('detail', playbook, 'extra', outcome, 'offboardingWithdrawn', playbook = ${ACCOUNT_REVIEW} and ${OFFBOARDING_WITHDRAWN_BY_RUN}) as facts
+               jsonb_build_object('detail', playbook, 'extra', outcome, 'offboardingWithdrawn', playbook = ${ACCOUNT_REVIEW} and ${OFFBOARDING_WITHDRAWN_BY_RUN},
+                                  'heldBack', case when playbook = ${APPRECIATION} then split_part(final_state ->> 'heldBack', ':', 1) end) as facts
           from playbook_run where ${of(ids)} and finished_at is not null`,
   // Steering and consent, as the audit log recorded them (by entity, through its index).
   [K.PaymentPromised]: (ids) =>
@@ -271,6 +275,7 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
     extra: f.extra ?? null,
     previous: f.previous ?? null,
     ...(f.offboardingWithdrawn ? { offboardingWithdrawn: true } : {}),
+    ...(f.heldBack ? { heldBack: f.heldBack } : {}),
     invoiceNumber: f.invoiceNumber ?? null,
   };
   if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? 'en', currency).subject;
