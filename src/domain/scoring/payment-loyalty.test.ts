@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/5;policy=2');
+    expect(s.modelVersion).toBe('payment-loyalty/6;policy=2');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -108,7 +108,7 @@ describe('payment loyalty', () => {
     const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 3, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/5;policy=3');
+    expect(graceful.modelVersion).toBe('payment-loyalty/6;policy=3');
   });
 
   it('calls new customers and customers without a record "new"', () => {
@@ -231,6 +231,58 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     const tooSoon = paymentLoyalty({ customerSince: '2023-11-01', invoices: david.slice(0, 7), asOf: '2025-11-01' });
     expect(tooSoon.band).toBe('regular');
     expect(tooSoon.reasons.at(-1)).toBe('not in the loyal band yet: 85.7% on time, below the 95% it needs; 5 of the 6 on-time invoices in a row it needs');
+  });
+
+  it('counts two invoices missed together and paid late as one lapse: forgiven after a loyal streak, once paid as while open', () => {
+    // Lars: twelve monthly invoices paid on their due day, then the two of one billing run (due 11-20 and 11-21) both
+    // paid on 12-05 (15 and 14 days late): the second fell due while the first was unpaid, one day after it.
+    const twelve = monthly(2025, 11, Array(12).fill(0));
+    const lapse = due([['2026-11-20', 15], ['2026-11-21', 14]]);
+    const s = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...lapse], asOf: '2026-12-06' });
+    // The record itself still shows both: 12 of 14 on time (85.7%), no streak, 2 late in the last 12 months.
+    expect(s).toMatchObject({ band: 'loyal', countedInvoices: 14, onTimeInvoices: 12, streak: 0, lateLast12Months: 2 });
+    expect(s.reasons).toEqual([
+      'customer for 2 years 6 months (since 2024-06-01)',
+      'paid 12 of 14 invoices on time (85.7%)',
+      'the most recent invoice was paid late',
+      '2 late payments in the last 12 months',
+      'one lapse (2 invoices paid late) in the last 12 months after 12 on time in a row: still loyal',
+    ]);
+    // While both were open (and overdue 15 and 14 days) neither counted yet: loyal then too.
+    const open = due([['2026-11-20', 0], ['2026-11-21', 0]]).map((i) => ({ ...i, paidAt: null }));
+    expect(paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...open], asOf: '2026-12-05' }).band).toBe('loyal');
+    // Lena: ten on time every 70 days, then invoices due 11-20 and 11-25 paid on 12-05: one lapse, still loyal.
+    const lena = paymentLoyalty({ customerSince: '2023-01-10', invoices: due([...lenasTen, ['2026-11-20', 15], ['2026-11-25', 10]]), asOf: '2026-12-05' });
+    expect(lena.band).toBe('loyal');
+    expect(lena.reasons.at(-1)).toBe('one lapse (2 invoices paid late) in the last 12 months after 10 on time in a row: still loyal');
+    // The same-lapse window is the policy's: with none, the two are two lapses, and one lapse is all it forgives.
+    const noWindow = { ...defaultPaymentLoyaltyPolicy, loyal: { ...defaultPaymentLoyaltyPolicy.loyal, sameLapseWithinDays: 0 } };
+    const two = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...lapse], asOf: '2026-12-06' }, noWindow);
+    expect(two.band).toBe('regular');
+    expect(two.reasons.at(-1)).toBe('not in the loyal band yet: 85.7% on time, below the 95% it needs; 0 of the 6 on-time invoices in a row it needs; 2 late in the last 12 months, more than the 0 it allows');
+  });
+
+  it('counts late payments months apart, or each paid before the next fell due, as separate lapses', () => {
+    const twelve = monthly(2025, 11, Array(12).fill(0));
+    // Late in March and in November 2026, on time between: two lapses, none forgiven.
+    const months = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...monthly(2025, 5, [...Array(10).fill(0), 5, ...Array(7).fill(0), 5])], asOf: '2026-12-06' });
+    expect(months).toMatchObject({ band: 'regular', lateLast12Months: 2 });
+    expect(months.reasons.at(-1)).toBe('not in the loyal band yet: 89.4% on time, below the 95% it needs; 0 of the 6 on-time invoices in a row it needs; 2 late in the last 12 months, more than the 0 it allows');
+    // Due 10-15 paid 10-20, due 11-15 paid 11-20: 31 days apart and the first paid before the second fell due: two slips.
+    const eachPaid = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...monthly(2025, 10, Array(12).fill(0)), ...due([['2026-10-15', 5], ['2026-11-15', 5]])], asOf: '2026-12-06' });
+    expect(eachPaid).toMatchObject({ band: 'regular', lateLast12Months: 2 });
+    // Invoices due a week apart, the first paid 3 days late before the second fell due: two lapses though due within 30 days.
+    const weekly = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...due([['2026-11-02', 3], ['2026-11-09', 3]])], asOf: '2026-12-06' });
+    expect(weekly).toMatchObject({ band: 'regular', lateLast12Months: 2 });
+    expect(weekly.reasons.at(-1)).toMatch(/; 2 late in the last 12 months, more than the 0 it allows$/);
+  });
+
+  it('says how many lapses and invoices keep a payer from the loyal band when a lapse of several is not forgiven', () => {
+    // 3 on time, two invoices due 07-15 and 07-16 paid 08-01, 2 on time since: no loyal run before or since, not forgiven.
+    // 5 of 7 on time (71.4%) and 2 late in 12 months: not at risk (under 70%, or 3 late).
+    const s = paymentLoyalty({ customerSince: '2020-01-01', invoices: [...monthly(2026, 4, [0, 0, 0]), ...due([['2026-07-15', 17], ['2026-07-16', 16]]), ...monthly(2026, 8, [0, 0])], asOf: '2026-10-01' });
+    expect(s).toMatchObject({ band: 'regular', lateLast12Months: 2, streak: 2 });
+    expect(s.reasons.at(-1)).toBe('not in the loyal band yet: 71.4% on time, below the 95% it needs; 2 of the 6 on-time invoices in a row it needs; 1 lapse (2 invoices) late in the last 12 months, more than the 0 it allows');
   });
 
   it('judges at-risk as before: three late in 12 months, or under 70% on time over the whole record, whatever came before', () => {

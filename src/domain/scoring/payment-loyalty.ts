@@ -19,13 +19,19 @@
  * strong payer the fee-free reminders for years:
  * - the on-time share it needs is over the invoices due, or paid late, in the last
  *   `loyal.recentMonths` months (at least the last `minInvoices` invoices);
- * - a late payment is forgiven when it is the only one in that recent record (up to
- *   `loyal.forgivableLapses`), it has been paid, at most `loyal.forgivenUpToDaysLate` days late
+ * - late invoices are counted by lapse: an invoice that fell overdue while another late one was still
+ *   unpaid, due within `loyal.sameLapseWithinDays` of the lapse's first, is of the same lapse (a card
+ *   that expired for a billing run leaves two invoices unpaid, and one payment settles both: one slip).
+ *   So the two stay one slip once paid, as while open: a second invoice overdue no longer than
+ *   `openOverdueCountsAfterDays` does not count against the band of the first one's reminder;
+ * - a lapse is forgiven when it is the only one in that recent record (up to
+ *   `loyal.forgivableLapses`), all its invoices have been paid, each at most `loyal.forgivenUpToDaysLate` days late
  *   (a slip, not months unpaid), and within that record the payer was on time at least
  *   `loyal.minStreak` times in a row right before it (a slip in a loyal record) or since it (a
- *   record restored). A forgiven late payment counts neither against the share, nor as late in the
+ *   record restored). A forgiven lapse counts neither against the share, nor as late in the
  *   last 12 months, nor as the end of the streak, for the loyal band only; the score's value,
- *   streak and late count still show it.
+ *   streak and late count still show each of its invoices. The loyal band's late count of the last 12 months counts lapses;
+ *   the at-risk rule counts invoices, as before: a payer who stopped paying is not judged by fewer.
  */
 import type { LoyaltyBand } from '../guards/fairness.js';
 import { dayNumber, isoDay, type DateLike } from '../dates.js';
@@ -40,8 +46,10 @@ import { invalidInput } from './scoring.exception.js';
  *    payment of that record after, or followed by, a loyal streak; at-risk is judged as before.
  * 5: an at-risk payer's reasons name the rule that put them there (the on-time share under its threshold, the late
  *    payments in the last 12 months at or over theirs), as a regular payer's say what keeps them from loyal.
+ * 6: the loyal band counts late payments by lapse (`loyal.sameLapseWithinDays`): two invoices missed together and paid
+ *    late are one slip to forgive, not two that end a loyal record.
  */
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/5';
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/6';
 
 /**
  * The share of invoices paid on time as the reasons write it: to a tenth of a percent, cut rather than
@@ -63,11 +71,16 @@ export interface PaymentLoyaltyPolicy {
     minStreak: number;
     maxLateLast12Months: number;
     /**
-     * How many late payments of the recent record may be forgiven (each paid at most `forgivenUpToDaysLate` days late,
+     * How many lapses of the recent record may be forgiven (each of their invoices paid at most `forgivenUpToDaysLate` days late,
      * with `minStreak` on time in a row before or since it within that record); 0 forgives none.
      */
     forgivableLapses: number;
     forgivenUpToDaysLate: number;
+    /**
+     * Late invoices are one lapse when the later fell overdue while the lapse was still unpaid and is due within this
+     * many days of the lapse's first invoice (the days a second open invoice is not counted, `openOverdueCountsAfterDays`).
+     */
+    sameLapseWithinDays: number;
   };
   atRisk: { belowOnTimeShare: number; minLateLast12Months: number };
 }
@@ -84,7 +97,7 @@ export const defaultPaymentLoyaltyPolicy: PaymentLoyaltyPolicy = {
   openOverdueCountsAfterDays: 30,
   newCustomerDays: 180,
   minInvoices: 3,
-  loyal: { minOnTimeShare: 0.95, recentMonths: 24, minStreak: 6, maxLateLast12Months: 0, forgivableLapses: 1, forgivenUpToDaysLate: 30 },
+  loyal: { minOnTimeShare: 0.95, recentMonths: 24, minStreak: 6, maxLateLast12Months: 0, forgivableLapses: 1, forgivenUpToDaysLate: 30, sameLapseWithinDays: 30 },
   atRisk: { belowOnTimeShare: 0.7, minLateLast12Months: 3 },
 };
 
@@ -189,18 +202,34 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     for (let i = from + step; i >= 0 && i < recent.length && recent[i].onTime; i += step) n++;
     return n;
   };
-  const recentLapses = recent.filter((c) => !c.onTime);
-  const lapseRuns = recentLapses.map((c) => ({ lapse: c, before: onTimeRun(recent.indexOf(c), -1), since: onTimeRun(recent.indexOf(c), 1) }));
+  // The late invoices of a record (in due order) by lapse: one fallen overdue while the lapse was still unpaid (its last
+  // on-time day before the lapse's last late day), due within `sameLapseWithinDays` of the lapse's first, joins it.
+  const lapsesOf = (record: readonly Counted[]): Counted[][] => {
+    const lapses: { invoices: Counted[]; lateUntil: number }[] = [];
+    for (const c of record) {
+      if (c.onTime) continue;
+      const open = lapses.at(-1);
+      if (open && c.due + policy.graceDays < open.lateUntil && c.due - open.invoices[0].due <= loyalRule.sameLapseWithinDays) {
+        open.invoices.push(c);
+        open.lateUntil = Math.max(open.lateUntil, c.lateUntil);
+      } else lapses.push({ invoices: [c], lateUntil: c.lateUntil });
+    }
+    return lapses.map((l) => l.invoices);
+  };
+  const recentLapses = lapsesOf(recent);
+  const lapseRuns = recentLapses.map((lapse) => ({ lapse, before: onTimeRun(recent.indexOf(lapse[0]), -1), since: onTimeRun(recent.indexOf(lapse[lapse.length - 1]), 1) }));
   // A slip is a payment a little late, not one months late: forgiven only when paid within `forgivenUpToDaysLate` of its last on-time day.
   const slip = (c: Counted) => !c.unpaid && c.lateUntil - (c.due + policy.graceDays) <= loyalRule.forgivenUpToDaysLate;
   const forgiven =
-    recentLapses.length <= loyalRule.forgivableLapses && lapseRuns.every((r) => slip(r.lapse) && (r.before >= loyalRule.minStreak || r.since >= loyalRule.minStreak)) ? lapseRuns : [];
-  const isForgiven = (c: Counted) => forgiven.some((f) => f.lapse === c);
+    recentLapses.length <= loyalRule.forgivableLapses && lapseRuns.every((r) => r.lapse.every(slip) && (r.before >= loyalRule.minStreak || r.since >= loyalRule.minStreak)) ? lapseRuns : [];
+  const isForgiven = (c: Counted) => forgiven.some((f) => f.lapse.includes(c));
   const judged = recent.filter((c) => !isForgiven(c));
   const recentShare = judged.length ? judged.filter((c) => c.onTime).length / judged.length : 1;
   let loyalStreak = 0;
   for (let i = counted.length - 1; i >= 0 && (counted[i].onTime || isForgiven(counted[i])); i--) if (counted[i].onTime) loyalStreak++;
-  const loyalLate = counted.filter((c) => lateWithinYear(c) && !isForgiven(c)).length;
+  // The loyal band counts the lapses of the last 12 months that are not forgiven, not their invoices.
+  const loyalLateLapses = lapsesOf(counted).filter((lapse) => lapse.some((c) => lateWithinYear(c) && !isForgiven(c)));
+  const loyalLate = loyalLateLapses.length;
   const recentIsAll = recent.length === counted.length;
 
   let band: LoyaltyBand;
@@ -231,11 +260,12 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   if (band === 'loyal') {
     const recentText = `the last ${loyalRule.recentMonths} months`;
     for (const f of forgiven) {
-      const when = lateWithinYear(f.lapse) ? 'the last 12 months' : recentText;
+      const when = f.lapse.some(lateWithinYear) ? 'the last 12 months' : recentText;
+      const what = f.lapse.length === 1 ? 'one late payment' : `one lapse (${f.lapse.length} invoices paid late)`;
       reasons.push(
         f.before >= loyalRule.minStreak
-          ? `one late payment in ${when} after ${f.before} on time in a row: still loyal`
-          : `one late payment in ${when}, then ${f.since} on time in a row: loyal again`,
+          ? `${what} in ${when} after ${f.before} on time in a row: still loyal`
+          : `${what} in ${when}, then ${f.since} on time in a row: loyal again`,
       );
     }
     const older = counted.filter((c) => !c.onTime && !recent.includes(c)).length;
@@ -256,7 +286,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
         ? `${onTimePct(recentShare)} on time${recentIsAll ? '' : ` in the last ${loyalRule.recentMonths} months`}, below the ${pct(loyalRule.minOnTimeShare, 1)} it needs`
         : '',
       loyalStreak < loyalRule.minStreak ? `${loyalStreak} of the ${loyalRule.minStreak} on-time invoices in a row it needs` : '',
-      loyalLate > loyalRule.maxLateLast12Months ? `${loyalLate} late in the last 12 months, more than the ${loyalRule.maxLateLast12Months} it allows` : '',
+      loyalLate > loyalRule.maxLateLast12Months ? `${lapsesText(loyalLateLapses)} late in the last 12 months, more than the ${loyalRule.maxLateLast12Months} it allows` : '',
     ].filter(Boolean);
     reasons.push(`not in the loyal band yet: ${missing.join('; ')}`);
   }
@@ -273,6 +303,12 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     lateLast12Months,
     overdueNow: overdueNow.map((o) => ({ dueAt: isoDay(o.due), daysOverdue: o.daysOverdue })),
   };
+}
+
+/** A count of lapses as the reasons say it: "2" when each is one invoice, else "1 lapse (2 invoices)". */
+function lapsesText(lapses: readonly (readonly unknown[])[]): string {
+  const invoices = lapses.reduce((n, l) => n + l.length, 0);
+  return invoices === lapses.length ? `${lapses.length}` : `${lapses.length} lapse${lapses.length === 1 ? '' : 's'} (${invoices} invoices)`;
 }
 
 /** Whether this many late payments (or invoices long unpaid) in the last 12 months make a payer at risk. */
