@@ -643,6 +643,28 @@ describe('recordPayment', () => {
     }
   });
 
+  it('keeps a loyal payer loyal once both invoices of one missed billing run are paid late: one lapse, one slip forgiven', async () => {
+    const utcDay = new Date().toISOString().slice(0, 10);
+    const day = (n: number) => new Date(Date.parse(utcDay) + n * 86_400_000).toISOString().slice(0, 10);
+    const customer = await newCustomer();
+    const e = em();
+    // Twelve invoices 30 days apart, each paid on its due day; then the two of one billing run, due 20 and 19 days ago.
+    for (let k = 12; k >= 1; k--) e.create(Invoice, { customer: e.getReference(Customer, customer.id), issuedAt: day(-34 - 30 * k), dueAt: day(-20 - 30 * k), paidAt: day(-20 - 30 * k), amountMinor: 5_000 });
+    const first = e.create(Invoice, { customer: e.getReference(Customer, customer.id), issuedAt: day(-34), dueAt: day(-20), amountMinor: 5_000 });
+    const second = e.create(Invoice, { customer: e.getReference(Customer, customer.id), issuedAt: day(-33), dueAt: day(-19), amountMinor: 7_000 });
+    await e.flush();
+    const loyalty = async () => (await stack.gql(CustomerScoresDocument, { id: customer.id, historyKind: 'PaymentLoyalty' }, Role.Viewer)).data!.customer!.scores.find((s) => s.kind === 'PaymentLoyalty')!;
+    // Both paid five days ago, 15 and 14 days late, each recorded on its own.
+    expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: first.id, amountMinor: 5_000, paidAt: day(-5) } }, Role.Operator)).errors).toBeUndefined();
+    expect((await loyalty()).band).toBe('loyal');
+    expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: second.id, amountMinor: 7_000, paidAt: day(-5) } }, Role.Operator)).errors).toBeUndefined();
+    const score = await loyalty();
+    expect(score).toMatchObject({ band: 'loyal', asOf: utcDay, modelVersion: 'payment-loyalty/6;policy=2' });
+    // The record still shows both invoices paid late; the band counts them as the one slip they were.
+    expect(score.reasons).toContain('2 late payments in the last 12 months');
+    expect(score.reasons.at(-1)).toBe('one lapse (2 invoices paid late) in the last 12 months after 12 on time in a row: still loyal');
+  });
+
   it('refuses a non-positive or an oversized amount, a bad date, a future or pre-invoice date and an unknown invoice', async () => {
     const invoice = await newInvoice(await newCustomer());
     const zero = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 0 } }, Role.Operator);
