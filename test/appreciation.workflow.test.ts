@@ -14,7 +14,7 @@ import type { playbookTriggers } from '../workflows/index.js';
 import { Readable } from 'node:stream';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ImportService } from '../src/services/import/import.service.js';
-import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, CustomerTimelineDocument, EraseCustomerDocument, ImportCsvDocument, OptOutDocument, RecordPaymentDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, CustomerTimelineDocument, EraseCustomerDocument, ImportCsvDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { eventually, passesUntilHandled } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
@@ -468,6 +468,23 @@ it("ends a thank-you waiting out the customer's quiet hours not thanked as soon 
     outcome: 'not-thanked',
     heldBack: expect.stringMatching(/^no-consent: /),
   });
+}, 90_000);
+
+it("shows a thank-you waiting out the customer's quiet hours held back by a complaint as soon as it is recorded (fix first, thank later), and waits for the morning again once it is resolved", async () => {
+  const night = await thankYouWaitingForQuietHours('Night Complainer');
+  const view = () => stack.gql(AppreciationDocument, { customerId: night.id }, Role.Viewer).then((r) => r.data!.appreciation);
+  const recorded = await stack.gql(RecordComplaintDocument, { input: { customerId: night.id, topic: 'billing-error', severity: 'High', summary: 'charged twice' } }, Role.Operator);
+  expect(recorded.errors).toBeUndefined();
+  // Told at once: it asks the guard again and waits for the fix (before, it showed a thank-you on its way until 08:00).
+  expect(await eventually(view, (v) => v?.heldBack?.startsWith('open-complaint') === true, 10_000)).toMatchObject({ status: 'Running', step: 'waiting', outcome: null });
+  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: night.id, template: 'appreciation' })).toBe(0);
+  // Resolved: the quiet hours still hold it until the morning.
+  expect((await stack.gql(ResolveComplaintDocument, { id: recorded.data!.recordComplaint.id }, Role.Operator)).errors).toBeUndefined();
+  const morning = await eventually(view, (v) => v?.step === 'waiting' && v.heldBack === null, 10_000);
+  expect(Date.parse(morning!.deadline!) - Date.now()).toBeGreaterThan(4.9 * 3_600_000);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: night.workflowId, reason: 'test over' }, Role.Operator)).errors).toBeUndefined();
+  await stack.temporal.client.workflow.getHandle(night.workflowId).result().catch(() => undefined);
+  await recordHistory(night.workflowId, 'appreciation-woken-by-complaint');
 }, 90_000);
 
 it("ends a thank-you waiting out the customer's quiet hours not thanked once the run reconciliation tells it that an import withdrew their consent, and tells it only while that is recent", async () => {

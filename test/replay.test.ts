@@ -68,6 +68,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'welcome-check-input-says-no.json',
       'fix-issue-input-says-no.json',
       'fair-reminder-loyal-never-charged.json',
+      'appreciation-woken-by-complaint.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

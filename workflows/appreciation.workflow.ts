@@ -24,6 +24,12 @@ export const appreciationStateQuery = defineQuery<AppreciationState>('state');
  * its deadline. The database decides, not the signal: one sent by mistake only makes the run ask again.
  */
 export const consentWithdrawnSignal = defineSignal('consentWithdrawn');
+/**
+ * The customer complained (a complaint recorded, reopened or imported): a thank-you waiting for the customer's quiet
+ * hours asks the guard again at once, and shows held back by the complaint (fix first, thank later) instead of on its
+ * way until the morning. As with consent, the database decides: one sent by mistake only makes the run ask again.
+ */
+export const complaintOpenedSignal = defineSignal('complaintOpened');
 
 /**
  * A thank-you to a silent loyal customer, with at least the best offer new customers get now.
@@ -43,20 +49,32 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput, keep
   // Told of an opt-out, its wait ends at once: a thank-you that can only end not thanked does not show as on its way (nor
   // hold up the customer's erasure) until the quiet hours end. Kept until a wait takes it, so one told while the run
   // asks the guard is not lost. Runs from before this marker take no signal and wait out their deadline.
-  let consentWithdrawn = false;
+  let askAgainNow = false;
   const wakesOnOptOut = patched('thank-you-wakes-on-opt-out');
   if (wakesOnOptOut) {
     setHandler(
       consentWithdrawnSignal,
       async () => {
-        consentWithdrawn = true;
+        askAgainNow = true;
         await auditSteering(auditSteeringFromOutside);
       },
       { description: "The customer withdrew their marketing consent: a waiting thank-you asks the contact guard again at once (and ends not thanked without consent)" },
     );
   }
+  // Told of a complaint, likewise (runs since this marker; older ones hear of it at their deadline).
+  const wakesOnComplaint = wakesOnOptOut && patched('thank-you-wakes-on-complaint');
+  if (wakesOnComplaint) {
+    setHandler(
+      complaintOpenedSignal,
+      async () => {
+        askAgainNow = true;
+        await auditSteering(auditSteeringFromOutside);
+      },
+      { description: 'The customer complained: a waiting thank-you asks the contact guard again at once (and waits while the complaint is open)' },
+    );
+  }
   // Any other signal sent it in the Temporal UI is a mistake, ignored and said to be.
-  ignoringUnknownSignals(wakesOnOptOut ? [consentWithdrawnSignal.name] : [], auditSteeringFromOutside);
+  ignoringUnknownSignals([...(wakesOnOptOut ? [consentWithdrawnSignal.name] : []), ...(wakesOnComplaint ? [complaintOpenedSignal.name] : [])], auditSteeringFromOutside);
   // A signal typed as the run ends is audited before it completes, not dropped with the run (runs with the handler, since
   // the marker; the wait issues no command).
   const handlersFinished = async () => {
@@ -84,10 +102,10 @@ async function appreciationSteps({ customerId, policy }: AppreciationInput, keep
       state.deadline = new Date(quietUntil ?? Date.now() + recheckMs).toISOString();
       enter('waiting', held ? `The contact guard holds the thank-you back (${held.reason}); asking again at ${state.deadline}` : `The customer's quiet hours: thanking at ${state.deadline}`);
       const waitMs = Math.max(1, Date.parse(state.deadline) - Date.now());
-      // The same timer either way; an opt-out ends it early.
-      if (wakesOnOptOut) await condition(() => consentWithdrawn, waitMs);
+      // The same timer either way; an opt-out or a complaint ends it early.
+      if (wakesOnOptOut) await condition(() => askAgainNow, waitMs);
       else await sleep(waitMs);
-      consentWithdrawn = false;
+      askAgainNow = false;
       state.deadline = null;
       thanks = await thank();
     }

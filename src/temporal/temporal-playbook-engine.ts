@@ -13,7 +13,7 @@ import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate, rejudgeAccountUpdate } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../../workflows/fix-issue.workflow.js';
-import { consentWithdrawnSignal } from '../../workflows/appreciation.workflow.js';
+import { complaintOpenedSignal, consentWithdrawnSignal } from '../../workflows/appreciation.workflow.js';
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
@@ -176,6 +176,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   consentWithdrawn(workflowId: string): Promise<boolean> {
     return this.signal(workflowId, consentWithdrawnSignal);
+  }
+
+  complaintOpened(workflowId: string): Promise<boolean> {
+    return this.signal(workflowId, complaintOpenedSignal);
   }
 
   async runState(workflowId: string) {

@@ -166,6 +166,8 @@ export interface PlaybookEngine extends SteeringSource {
    * contact guard again at once and ends not thanked. False when none runs. (Runs started before it could be told wait out their deadline.)
    */
   consentWithdrawn(workflowId: string): Promise<boolean>;
+  /** Tells a thank-you under way that its customer complained: one waiting for quiet hours asks the contact guard again at once and waits for the fix. False when none runs. */
+  complaintOpened(workflowId: string): Promise<boolean>;
 
   /** Asks a run to stop (Temporal cancellation; the run records the outcome and ends); null when it is not running. */
   cancelRun(workflowId: string): Promise<Taken | null>;

@@ -569,6 +569,12 @@ export class PlaybookRunService {
     return rows.map((r) => r.workflow_id);
   }
 
+  /** The customer's thank-yous under way (the year's, or last year's still waiting for the guard). */
+  async thankYousUnderWay(customerId: string): Promise<string[]> {
+    const records = await this.em.find(PlaybookRun, { customer: customerId, playbook: APPRECIATION, status: RunStatus.Running }, { fields: ['workflowId'] });
+    return records.map((r) => r.workflowId);
+  }
+
   /** Which of these runs are still recorded as running. */
   async stillRunning(workflowIds: string[]): Promise<Set<string>> {
     if (workflowIds.length === 0) return new Set();

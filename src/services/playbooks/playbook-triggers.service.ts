@@ -93,6 +93,8 @@ export class PlaybookTriggerService {
   async complaintReceived(customerId: string, topic: string, policy: TriggerPolicy, issue: PersistentIssuePolicy): Promise<{ started: number; skipped: number; untold: string | null }> {
     const told = await this.playbooks.reportIssueRecurred(customerId, topic);
     const starts = await this.startFixIssues(await this.persistentIssues({ after: null, limit: 100, policy, issue, customerId }));
+    // Fix first, thank later: a thank-you waiting for the morning hears of it now (best effort: it asks the guard at its deadline anyway).
+    await this.playbooks.tellThankYouOfComplaint(customerId).catch(() => []);
     return { ...starts, untold: told.outcome === 'untold' && starts.started === 0 ? told.workflowId : null };
   }
 

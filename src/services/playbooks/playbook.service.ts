@@ -353,6 +353,17 @@ export class PlaybookService {
     return { outcome: (await this.engine.issueRecurred(workflowId)) ? 'told' : 'untold', workflowId };
   }
 
+  /**
+   * The customer complained: a thank-you of theirs waiting for their quiet hours asks the contact guard again now, and
+   * shows held back by the complaint instead of on its way until the morning. Answers the runs told. A run not told
+   * (the engine unreachable) still asks the guard at its deadline, and sends nothing while the complaint is open.
+   */
+  async tellThankYouOfComplaint(customerId: string): Promise<string[]> {
+    const told: string[] = [];
+    for (const workflowId of await this.runs.thankYousUnderWay(customerId)) if (await this.engine.complaintOpened(workflowId)) told.push(workflowId);
+    return told;
+  }
+
   /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */
   async findFixIssue(customerId: string, topic: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId, 'customerId');
