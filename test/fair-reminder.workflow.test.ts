@@ -950,10 +950,11 @@ it('names what is open when a reminder goes: a part payment made while it waited
   expect((await messages()).find((m) => m.key === `${workflowId}/reminder-1`)!.text).toContain('(€75.00, due');
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 2_500 } }, Role.Operator)).errors).toBeUndefined();
   // While it waits, the customer's messages show it as it will go: what a person reads out is what the customer gets (QA 50 F1).
-  expect((await messages()).find((m) => m.key === `${workflowId}/reminder-1`)!.text).toContain('(€50.00, due');
+  // It names the invoice's amount with the part received and what is still open, as the customer's own invoice says €75.00.
+  expect((await messages()).find((m) => m.key === `${workflowId}/reminder-1`)!.text).toContain('(€75.00, of which €25.00 has been received and €50.00 is still open, due');
   const sent = await deliverInTheMorning();
   const reminder = sent.find((m) => m.idempotencyKey === `${workflowId}/reminder-1`)!;
-  expect(reminder.text).toContain('(€50.00, due');
+  expect(reminder.text).toContain('(€75.00, of which €25.00 has been received and €50.00 is still open, due');
   // Its record says what went, and the invoice counts it as it went.
   expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/reminder-1` })).payload).toMatchObject({ openMinor: 5_000 });
   const remindersSent = sent.filter((m) => m.idempotencyKey.startsWith(`${workflowId}/reminder-`)).length;

@@ -18,14 +18,27 @@ export type Template = (name: string, payload: Payload, write: Writing) => Rende
 /** An invoice as a customer recognises it: the company's invoice number, else (none was imported) the start of its ID. */
 export const invoiceRef = (p: Payload) => (typeof p.invoiceNumber === 'string' && p.invoiceNumber ? p.invoiceNumber : String(p.invoiceId ?? '').slice(0, 8));
 
+/** How a language words an invoice's details: its word for the due day, and a part payment received on it. */
+export interface InvoiceWords {
+  /** "due", "fällig am". */
+  due: string;
+  /** The invoice's amount, with what was received on it and what is still open: ", of which €50.00 has been received and €150.00 is still open". */
+  partPaid(received: string, open: string): string;
+}
+
 /**
  * What is open on the invoice and when it was due, as the message's language writes them
  * (" (€75.00, due 31 January 2027)"), or nothing for a message written without them (before
- * reminders carried them). `due` is the language's word for it.
+ * reminders carried them). After a part payment the invoice's own amount, what was received and
+ * what is still open (" (€200.00, of which €50.00 has been received and €150.00 is still open, due …)"):
+ * the customer's invoice says €200.00, and a bare €150.00 in its place reads as another invoice or a mistake.
  */
-export function invoiceDetails(p: Payload, write: Writing, due: string): string {
+export function invoiceDetails(p: Payload, write: Writing, words: InvoiceWords): string {
   if (typeof p.openMinor !== 'number' || typeof p.dueAt !== 'string') return '';
-  return ` (${write.money(p.openMinor)}, ${due} ${write.day(p.dueAt)})`;
+  const amount = typeof p.amountMinor === 'number' ? p.amountMinor : null;
+  const partPaid = amount !== null && p.openMinor > 0 && p.openMinor < amount;
+  const what = partPaid ? `${write.money(amount)}${words.partPaid(write.money(amount - Number(p.openMinor)), write.money(p.openMinor))}` : write.money(p.openMinor);
+  return ` (${what}, ${words.due} ${write.day(p.dueAt)})`;
 }
 /** The invoice a payment settled, with its amount when the message carries it ("INV-0042 (€75.00)"): a thank-you written before it did names the invoice alone. */
 export function paidInvoice(p: Payload, write: Writing): string {

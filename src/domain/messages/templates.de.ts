@@ -6,7 +6,8 @@ import { invoiceDetails, invoiceRef, newCustomerTermsIn, offerNameIn, paidInvoic
  * As in English, no text for a loyal payer mentions a fee, a dunning notice or collections.
  */
 /** The invoice as the customer knows it, with what is open and its due day. */
-const invoice = (p: Payload, write: Writing) => `${invoiceRef(p)}${invoiceDetails(p, write, 'fällig am')}`;
+const invoiceWords = { due: 'fällig am', partPaid: (received: string, open: string) => `, davon ${received} bereits erhalten und ${open} noch offen` };
+const invoice = (p: Payload, write: Writing) => `${invoiceRef(p)}${invoiceDetails(p, write, invoiceWords)}`;
 const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${write.money(Number(p.feeMinor))} an.` : '');
 type OfferPayload = (OfferNaming & { kind?: string; tier?: string; offerCode?: string; discountPercent?: number }) | undefined;
 /** Name (auf Deutsch, wo es einen gibt) und Rabatt, wie der Kunde sie liest; der Code zum Nennen (ein älterer Vorschlag hat nur den Code). */

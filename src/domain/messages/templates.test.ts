@@ -95,6 +95,24 @@ describe('message templates', () => {
     expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'abcdef12-0000' }, 'en', 'EUR').text).toContain('invoice abcdef12 is overdue');
   });
 
+  it('names a part received on the invoice beside what is still open, in every language: the amount alone would read as another invoice', () => {
+    const partPaid = { invoiceId: 'abcdef12-0000', invoiceNumber: 'INV-2027-0042', amountMinor: 20_000, openMinor: 15_000, dueAt: '2026-11-20', currency: 'EUR', feeMinor: 500 };
+    expect(renderMessage('reminder-standard-2', 'Rita', partPaid, 'en', 'EUR').text).toBe(
+      'Hello Rita,\n\ninvoice INV-2027-0042 (€200.00, of which €50.00 has been received and €150.00 is still open, due 20 November 2026) is still unpaid. A reminder fee of €5.00 applies.\n\nKind regards',
+    );
+    expect(renderMessage('reminder-standard-2', 'Rita', partPaid, 'de', 'EUR').text).toBe(
+      'Guten Tag Rita,\n\ndie Rechnung INV-2027-0042 (200,00\u00a0€, davon 50,00\u00a0€ bereits erhalten und 150,00\u00a0€ noch offen, fällig am 20. November 2026) ist noch nicht bezahlt. Es fällt eine Mahngebühr von 5,00\u00a0€ an.\n\nFreundliche Grüße',
+    );
+    // Every language has the same templates that name an invoice, and each names the part received.
+    for (const template of Object.keys(germanTemplates).filter((t) => t.startsWith('reminder-') || t === 'collections-handover')) {
+      expect(renderMessage(template, 'Rita', partPaid, 'en', 'EUR').text).toContain('of which €50.00 has been received and €150.00 is still open, due 20 November 2026');
+      expect(renderMessage(template, 'Rita', partPaid, 'de', 'EUR').text).toContain('davon 50,00\u00a0€ bereits erhalten und 150,00\u00a0€ noch offen, fällig am 20. November 2026');
+    }
+    // Nothing received yet (or a message written before it carried the amount): what is open alone, as before.
+    expect(renderMessage('reminder-gentle', 'Rita', { ...partPaid, openMinor: 20_000 }, 'en', 'EUR').text).toContain('invoice INV-2027-0042 (€200.00, due 20 November 2026) is still open.');
+    expect(renderMessage('reminder-gentle', 'Rita', { ...partPaid, amountMinor: undefined }, 'de', 'EUR').text).toContain('die Rechnung INV-2027-0042 (150,00\u00a0€, fällig am 20. November 2026) ist noch offen.');
+  });
+
   it('thanks a loyal payer for the invoice they paid, naming it and its amount, in their language', () => {
     const paid = { invoiceId: 'abcdef12-0000', invoiceNumber: 'INV-2027-0042', amountMinor: 12_345, openMinor: 0, dueAt: '2027-01-31', currency: 'EUR' };
     expect(renderMessage('thank-you-payment', 'Anna', paid, 'en', 'EUR')).toEqual({

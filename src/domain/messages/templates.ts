@@ -71,7 +71,8 @@ const switchHelp = (p: Payload, write: Writing) => {
   ].join('\n');
 };
 /** The invoice as the customer knows it, with what is open and its due day. */
-const invoice = (p: Payload, write: Writing) => `invoice ${invoiceRef(p)}${invoiceDetails(p, write, 'due')}`;
+const invoiceWords = { due: 'due', partPaid: (received: string, open: string) => `, of which ${received} has been received and ${open} is still open` };
+const invoice = (p: Payload, write: Writing) => `invoice ${invoiceRef(p)}${invoiceDetails(p, write, invoiceWords)}`;
 const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${write.money(Number(p.feeMinor))} applies.` : '');
 
 /**

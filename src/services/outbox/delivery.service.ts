@@ -58,6 +58,8 @@ type DueRow = {
   invoice_not_due: boolean;
   /** What is still open on its invoice now (a part payment since it was written); null without one. */
   open_minor: string | null;
+  /** Its invoice's amount now (the billing system may have changed it since); null without one. */
+  amount_minor: string | null;
 };
 
 /**
@@ -153,7 +155,7 @@ export class DeliveryService {
               coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid,
               coalesce(m.template in (?) and i.cancelled_at is not null, false) as invoice_cancelled,
               coalesce(m.template in (?) and ${notOverdueSql('i')}, false) as invoice_not_due,
-              case when i.id is not null then ${outstandingMinorSql('i')} end as open_minor
+              case when i.id is not null then ${outstandingMinorSql('i')} end as open_minor, i.amount_minor
          from outbox_message m join customer c on c.id = m.customer_id
               left join invoice i on i.id = m.invoice_id
         where m.id = ?`,
@@ -207,9 +209,10 @@ export class DeliveryService {
       await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: decision.sendAt, waitsFor: null });
       return 'deferred';
     }
-    // A message naming what is open on its invoice says what is open when it goes (a part payment may have come since);
-    // its record is brought up to date too, so the history shows what was sent.
-    const payload = typeof row.payload.openMinor === 'number' && row.open_minor !== null && Number(row.open_minor) !== row.payload.openMinor ? { ...row.payload, openMinor: Number(row.open_minor) } : row.payload;
+    // A message naming what is open on its invoice says what is open when it goes (a part payment may have come since),
+    // with the invoice's amount as it stands (what was received is the difference). Its record is brought up to date too,
+    // so the history shows what was sent.
+    const payload = await this.asItGoes(em, row);
     if (payload !== row.payload) await em.nativeUpdate(OutboxMessage, { id }, { payload });
     let message: RenderedMessage;
     try {
@@ -262,6 +265,21 @@ export class DeliveryService {
     return open
       ? { step: stepMessageKeyParts(open.key).step, sendAfter: open.send_after ? new Date(open.send_after) : null, givenUp: open.given_up, heldByPromise: open.held_by_promise }
       : null;
+  }
+
+  /**
+   * The payload of `row` as it goes: what is open on its invoice and the invoice's amount now. The payload itself when nothing changed.
+   */
+  private async asItGoes(_em: EntityManager, row: DueRow): Promise<Record<string, unknown>> {
+    const now: Record<string, unknown> = {};
+    if (typeof row.payload.openMinor === 'number' && row.open_minor !== null) {
+      now.openMinor = Number(row.open_minor);
+      if (typeof row.payload.amountMinor === 'number' && row.amount_minor !== null) now.amountMinor = Number(row.amount_minor);
+    }
+    // (Keys in one order: the stored payload is jsonb, which orders an object's keys its own way.)
+    const same = (a: unknown, b: unknown) => JSON.stringify(a, a && typeof a === 'object' ? Object.keys(a).sort() : undefined) === JSON.stringify(b, b && typeof b === 'object' ? Object.keys(b).sort() : undefined);
+    const changed = Object.entries(now).some(([key, value]) => !same(value, row.payload[key]));
+    return changed ? { ...row.payload, ...now } : row.payload;
   }
 
   /**
