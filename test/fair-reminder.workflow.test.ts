@@ -277,6 +277,49 @@ it("moves a payer whose record turns loyal during the run (a late payment correc
   await recordHistory(workflowId, 'fair-reminder-band-raised-mid-run');
 }, 60_000);
 
+it("tells the person who calls a payer raised to loyal after standard reminders what went out and the fee charged, not 'no fees'", async () => {
+  const { customerId, invoiceId } = await payer('RaisedLate', ['late', 'late', ...Array<'on-time'>(8).fill('on-time')]);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  // Time enough after the second reminder (the standard schedule's first fee) for the billing system's correction to come before the third.
+  const standardSchedule: FairReminderPolicy['standardSchedule'] = [
+    { waitMs: 0, action: 'reminder', template: 'reminder-standard-1' },
+    { waitMs: seconds(1), action: 'reminder', template: 'reminder-standard-2' },
+    { waitMs: seconds(8), action: 'reminder', template: 'reminder-standard-3' },
+    { waitMs: seconds(1), action: 'handover', template: 'collections-handover' },
+  ];
+  const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, invoiceId, policy: { ...policy, standardSchedule, loyalSchedule: handedToAPerson(seconds(1)) } }],
+  });
+  // The second reminder went out with its fee, booked on the invoice.
+  await eventually(() => invoice(invoiceId), (i) => i.remindersSent === 2 && i.feeChargedMinor === 500);
+  await sql`update invoice set paid_at = due_at - 2 where customer_id = ${customerId} and paid_at is not null`.execute(stack.orm.em.fork().getKysely());
+  expect(await run.result()).toBe('follow-up-requested');
+  expect((await outbox(workflowId)).map((m) => [m.step, m.template])).toEqual([
+    ['reminder-1', 'reminder-standard-1'],
+    ['reminder-2', 'reminder-standard-2'],
+    ['call', 'call-personal'],
+    ['follow-up', 'call-follow-up'],
+  ]);
+  expect(await state(invoiceId)).toMatchObject({ loyaltyBand: 'loyal', loyaltyBandRaisedFrom: 'regular', feesChargedMinor: 500 });
+
+  // The tasks, as sent: the two standard reminders, the band they went out in, and the fee still charged, to consider waiving.
+  const messages = async () => (await stack.gql(CustomerMessagesDocument, { id: customerId, first: 10 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
+  const sent = await eventually(messages, (m) => m.filter((x) => x.template.startsWith('call-') && x.status === 'Sent').length === 2);
+  const call = sent.find((m) => m.key === `${workflowId}/call`)!.text!;
+  const followUp = sent.find((m) => m.key === `${workflowId}/follow-up`)!.text!;
+  expect(call).toContain(
+    'is still open after two reminders: standard reminders 1 and 2, sent while they were in the regular band (their payment record has turned loyal since). €5.00 in reminder fees is charged on the invoice: consider waiving it for a loyal payer.',
+  );
+  expect(followUp).toContain('Before the call they got two reminders: standard reminders 1 and 2, sent while they were in the regular band');
+  expect(followUp).toContain('€5.00 in reminder fees is charged on the invoice (consider waiving it for a loyal payer) and no collections letter has gone out.');
+  expect(`${call} ${followUp}`).not.toMatch(/friendly reminders|no fees|nothing has been charged/);
+  expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/follow-up` })).payload).toMatchObject({
+    remindersSoFar: { remindersSent: 2, standardReminders: [1, 2], feesChargedMinor: 500, loyaltyBandRaisedFrom: 'regular' },
+  });
+}, 60_000);
+
 it('holds the reminders while a promise to pay stands, for any payer, and takes no promise it cannot keep', async () => {
   const { customerId, invoiceId } = await payer('Promiser', ['late', 'late', 'late', 'on-time', 'late']);
   const promise = (until: string, role = Role.Operator) => stack.gql(PromiseToPayDocument, { invoiceId, until }, role);

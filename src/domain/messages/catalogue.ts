@@ -30,6 +30,8 @@ export interface TemplateEntry {
 }
 
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
+/** What a loyal payer's run sent before its call: the two friendly reminders, nothing charged. */
+const friendlyRemindersSent = { remindersSent: 2, standardReminders: [], feesChargedMinor: 0, loyaltyBandRaisedFrom: null };
 const issue = { topic: 'delivery-delay', owner: 'logistics' };
 /** What a fix case's task carries beside it: the deadline and who it escalates to, the complaints behind it, the customer to report the fix for. */
 const caseFacts = (escalatesTo: string) => ({
@@ -54,8 +56,8 @@ const proposals = [
 export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'reminder-friendly': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
   'reminder-gentle': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
-  'call-personal': { playbook: 'fair-reminder', audience: 'team', callsCustomer: true, untilPaid: true, example: invoice },
-  'call-follow-up': { playbook: 'fair-reminder', audience: 'team', callsCustomer: true, untilPaid: true, example: invoice },
+  'call-personal': { playbook: 'fair-reminder', audience: 'team', callsCustomer: true, untilPaid: true, example: { ...invoice, remindersSoFar: friendlyRemindersSent } },
+  'call-follow-up': { playbook: 'fair-reminder', audience: 'team', callsCustomer: true, untilPaid: true, example: { ...invoice, remindersSoFar: friendlyRemindersSent } },
   'reminder-standard-1': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 0 } },
   'reminder-standard-2': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 500 } },
   'reminder-standard-3': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 1000 } },

@@ -44,6 +44,24 @@ export function invoiceDetails(p: Payload, write: Writing, words: InvoiceWords):
 export function paidInvoice(p: Payload, write: Writing): string {
   return `${invoiceRef(p)}${typeof p.amountMinor === 'number' ? ` (${write.money(p.amountMinor)})` : ''}`;
 }
+/**
+ * What a reminder run sent and charged by the time its call task goes, as a team's task names it: its reminders
+ * that went out, the numbers of those on the standard schedule (with their fees: sent before the payer's band was
+ * raised to loyal), the fees charged on the invoice, and the band the run started in when it was raised on the way.
+ */
+export interface RemindersSoFar {
+  remindersSent: number;
+  standardReminders: number[];
+  feesChargedMinor: number;
+  loyaltyBandRaisedFrom: string | null;
+}
+
+/** The call task's facts of what went out and was charged, or undefined for a task written before it carried them. */
+export function remindersSoFar(p: Payload): RemindersSoFar | undefined {
+  const facts = p.remindersSoFar as RemindersSoFar | undefined;
+  return facts && typeof facts.remindersSent === 'number' ? facts : undefined;
+}
+
 /** A complaint topic key as words ("delivery-delay" -> "delivery delay"). */
 export const topicLabel = (p: Payload) => String(p.topic ?? '').replace(/-/g, ' ');
 

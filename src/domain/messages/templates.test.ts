@@ -113,6 +113,37 @@ describe('message templates', () => {
     expect(renderMessage('reminder-gentle', 'Rita', { ...partPaid, amountMinor: undefined }, 'de', 'EUR').text).toContain('die Rechnung INV-2027-0042 (150,00\u00a0€, fällig am 20. November 2026) ist noch offen.');
   });
 
+  it("tells the person who calls what the run sent and what is charged: a payer raised to loyal after standard reminders with a fee is not promised 'no fees'", () => {
+    const invoice = { invoiceId: 'abcdef12-0000', invoiceNumber: 'QA-R1-A', amountMinor: 20_000, openMinor: 15_000, dueAt: '2026-11-20', currency: 'EUR' };
+    const raised = { ...invoice, remindersSoFar: { remindersSent: 2, standardReminders: [1, 2], feesChargedMinor: 500, loyaltyBandRaisedFrom: 'regular' } };
+    expect(renderMessage('call-personal', 'Rita', raised, 'en', 'EUR')).toEqual({
+      subject: 'Call Rita about invoice QA-R1-A',
+      text: "A loyal customer's invoice QA-R1-A (€200.00, of which €50.00 has been received and €150.00 is still open, due 20 November 2026) is still open after two reminders: standard reminders 1 and 2, sent while they were in the regular band (their payment record has turned loyal since). €5.00 in reminder fees is charged on the invoice: consider waiving it for a loyal payer. Please call personally and ask how we can help; no pressure.",
+    });
+    expect(renderMessage('call-follow-up', 'Rita', raised, 'en', 'EUR').text).toBe(
+      "A loyal customer's invoice QA-R1-A (€200.00, of which €50.00 has been received and €150.00 is still open, due 20 November 2026) is still open after the personal call and the time given to pay. Before the call they got two reminders: standard reminders 1 and 2, sent while they were in the regular band (their payment record has turned loyal since). Please decide with them how to go on (another call, a payment plan, or the standard process); €5.00 in reminder fees is charged on the invoice (consider waiving it for a loyal payer) and no collections letter has gone out.",
+    );
+    // Raised after a first standard reminder that charged nothing: the gentle one followed, and nothing is charged.
+    const raisedEarly = { ...invoice, openMinor: 20_000, remindersSoFar: { remindersSent: 2, standardReminders: [1], feesChargedMinor: 0, loyaltyBandRaisedFrom: 'regular' } };
+    expect(renderMessage('call-personal', 'Rita', raisedEarly, 'en', 'EUR').text).toBe(
+      "A loyal customer's invoice QA-R1-A (€200.00, due 20 November 2026) is still open after two reminders: standard reminder 1, sent while they were in the regular band (their payment record has turned loyal since), then one friendly reminder. Please call personally and ask how we can help; no fees, no pressure.",
+    );
+    expect(renderMessage('call-follow-up', 'Rita', raisedEarly, 'en', 'EUR').text).toContain('Before the call they got two reminders: standard reminder 1, sent while they were in the regular band (their payment record has turned loyal since), then one friendly reminder. Please decide with them how to go on (another call, a payment plan, or the standard process); nothing has been charged and no collections letter has gone out.');
+    // A loyal payer from the start: two friendly reminders, nothing charged, as always.
+    const loyal = { ...invoice, openMinor: 20_000, remindersSoFar: { remindersSent: 2, standardReminders: [], feesChargedMinor: 0, loyaltyBandRaisedFrom: null } };
+    expect(renderMessage('call-personal', 'Ada', loyal, 'en', 'EUR').text).toBe("A loyal customer's invoice QA-R1-A (€200.00, due 20 November 2026) is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.");
+    expect(renderMessage('call-follow-up', 'Ada', loyal, 'en', 'EUR').text).toBe(
+      "A loyal customer's invoice QA-R1-A (€200.00, due 20 November 2026) is still open after the personal call and the time given to pay. Before the call they got two friendly reminders. Please decide with them how to go on (another call, a payment plan, or the standard process); nothing has been charged and no collections letter has gone out.",
+    );
+    // Fees the billing system charged before this run are on the invoice too: the caller learns of them.
+    expect(renderMessage('call-personal', 'Ada', { ...loyal, remindersSoFar: { ...loyal.remindersSoFar, feesChargedMinor: 1_000 } }, 'en', 'EUR').text).toContain(
+      'after two friendly reminders. €10.00 in reminder fees is charged on the invoice: consider waiving it for a loyal payer. Please call personally and ask how we can help; no pressure.',
+    );
+    // A task written before tasks carried these facts reads as it did.
+    expect(renderMessage('call-personal', 'Ada', { ...invoice, openMinor: 20_000 }, 'en', 'EUR').text).toBe("A loyal customer's invoice QA-R1-A (€200.00, due 20 November 2026) is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.");
+    expect(renderMessage('call-follow-up', 'Ada', { ...invoice, openMinor: 20_000 }, 'en', 'EUR').text).toContain('; nothing has been charged and no collections letter has gone out.');
+  });
+
   it('thanks a loyal payer for the invoice they paid, naming it and its amount, in their language', () => {
     const paid = { invoiceId: 'abcdef12-0000', invoiceNumber: 'INV-2027-0042', amountMinor: 12_345, openMinor: 0, dueAt: '2027-01-31', currency: 'EUR' };
     expect(renderMessage('thank-you-payment', 'Anna', paid, 'en', 'EUR')).toEqual({

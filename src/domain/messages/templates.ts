@@ -1,5 +1,5 @@
 import { currencyProblem, formatMoney } from '../money.js';
-import { fixCaseDetails, invoiceDetails, invoiceRef, newCustomerTermsIn, offerNameIn, paidInvoice, topicLabel, type OfferNaming, type Writing, type Payload, type RenderedText, type Template } from './template.js';
+import { fixCaseDetails, invoiceDetails, invoiceRef, newCustomerTermsIn, offerNameIn, paidInvoice, remindersSoFar, topicLabel, type OfferNaming, type RemindersSoFar, type Writing, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
 type ProposalPayload = OfferNaming & { kind?: string; tier?: string; offerCode?: string; discountPercent?: number };
@@ -75,6 +75,25 @@ const invoiceWords = { due: 'due', partPaid: (received: string, open: string) =>
 const invoice = (p: Payload, write: Writing) => `invoice ${invoiceRef(p)}${invoiceDetails(p, write, invoiceWords)}`;
 const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${write.money(Number(p.feeMinor))} applies.` : '');
 
+const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six'];
+const counted = (n: number, thing: string) => `${NUMBER_WORDS[n] ?? n} ${thing}${n === 1 ? '' : 's'}`;
+const listed = (numbers: readonly number[]) => (numbers.length > 1 ? `${numbers.slice(0, -1).join(', ')} and ${numbers[numbers.length - 1]}` : String(numbers[0]));
+/**
+ * The reminders a loyal payer's run sent before the call, as the person who calls reads them: friendly ones, or, for a
+ * payer whose band was raised on the way, which were standard reminders (with their fees) and the band they were sent in,
+ * so the caller does not promise "no fee" for a fee the customer was told applies.
+ */
+const remindersBefore = (facts: RemindersSoFar) => {
+  const standard = facts.standardReminders.length;
+  if (facts.remindersSent === 0) return 'no reminder (each was held back before it went out)';
+  if (standard === 0) return counted(facts.remindersSent, 'friendly reminder');
+  const band = facts.loyaltyBandRaisedFrom ? ` while they were in the ${facts.loyaltyBandRaisedFrom} band (their payment record has turned loyal since)` : '';
+  const friendly = facts.remindersSent - standard;
+  return `${counted(facts.remindersSent, 'reminder')}: standard reminder${standard === 1 ? '' : 's'} ${listed(facts.standardReminders)}, sent${band}${friendly > 0 ? `, then ${counted(friendly, 'friendly reminder')}` : ''}`;
+};
+/** The fees charged on the invoice so far, for a person to consider waiving for a loyal payer; null when nothing was charged. */
+const feesToWaive = (facts: RemindersSoFar, write: Writing) => (facts.feesChargedMinor > 0 ? `${write.money(facts.feesChargedMinor)} in reminder fees is charged on the invoice` : null);
+
 /**
  * What each playbook message says, in English (the default, and the company's language for
  * messages to its teams); messages to customers also in German (templates.de.ts), chosen by
@@ -94,11 +113,28 @@ export const templates: Record<string, Template> = {
   'reminder-standard-2': (name, p, write) => ({ subject: 'Second payment reminder', text: `Hello ${name},\n\n${invoice(p, write)} is still unpaid.${fee(p, write)}\n\nKind regards` }),
   'reminder-standard-3': (name, p, write) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\n${invoice(p, write)} is still unpaid. Without payment we will pass it to collections.${fee(p, write)}\n\nKind regards` }),
   'collections-handover': (name, p, write) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\n${invoice(p, write)} has been passed to our collections partner.\n\nKind regards` }),
-  'call-personal': (name, p, write) => ({ subject: `Call ${name} about invoice ${invoiceRef(p)}`, text: `A loyal customer's ${invoice(p, write)} is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.` }),
-  'call-follow-up': (name, p, write) => ({
-    subject: `Still unpaid after the call: ${name}, invoice ${invoiceRef(p)}`,
-    text: `A loyal customer's ${invoice(p, write)} is still open after the personal call and the time given to pay. Please decide with them how to go on (another call, a payment plan, or the standard process); nothing has been charged and no collections letter has gone out.`,
-  }),
+  // A task written before tasks carried what the run sent and charged reads as then (a loyal run's, from its start).
+  'call-personal': (name, p, write) => {
+    const subject = `Call ${name} about invoice ${invoiceRef(p)}`;
+    const facts = remindersSoFar(p);
+    if (!facts) return { subject, text: `A loyal customer's ${invoice(p, write)} is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.` };
+    const fees = feesToWaive(facts, write);
+    const ask = fees ? `${fees}: consider waiving it for a loyal payer. Please call personally and ask how we can help; no pressure.` : 'Please call personally and ask how we can help; no fees, no pressure.';
+    return { subject, text: `A loyal customer's ${invoice(p, write)} is still open after ${remindersBefore(facts)}. ${ask}` };
+  },
+  'call-follow-up': (name, p, write) => {
+    const subject = `Still unpaid after the call: ${name}, invoice ${invoiceRef(p)}`;
+    const facts = remindersSoFar(p);
+    const decide = 'Please decide with them how to go on (another call, a payment plan, or the standard process)';
+    if (!facts) return { subject, text: `A loyal customer's ${invoice(p, write)} is still open after the personal call and the time given to pay. ${decide}; nothing has been charged and no collections letter has gone out.` };
+    const fees = feesToWaive(facts, write);
+    return {
+      subject,
+      text: `A loyal customer's ${invoice(p, write)} is still open after the personal call and the time given to pay. Before the call they got ${remindersBefore(facts)}. ${decide}; ${
+        fees ? `${fees} (consider waiving it for a loyal payer)` : 'nothing has been charged'
+      } and no collections letter has gone out.`,
+    };
+  },
   'issue-acknowledged': (name, p) => ({
     subject: 'We are on it',
     text: `Hello ${name},\n\nyou have told us about "${topicLabel(p)}" more than once, and that is once too often. A team now owns the problem and works on a fix; we will tell you when it is done.\n\nKind regards`,

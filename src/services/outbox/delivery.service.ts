@@ -14,6 +14,7 @@ import { hasOpenIssue, offboardingDecided } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
 import { notOverdueSql, outstandingMinorSql } from '../facts/invoice-facts.js';
 import { givenUpSql, overtakenSql } from '../facts/outbox-facts.js';
+import { remindersSoFar } from '../facts/reminder-facts.js';
 
 const audit = new AuditService();
 
@@ -210,8 +211,9 @@ export class DeliveryService {
       return 'deferred';
     }
     // A message naming what is open on its invoice says what is open when it goes (a part payment may have come since),
-    // with the invoice's amount as it stands (what was received is the difference). Its record is brought up to date too,
-    // so the history shows what was sent.
+    // with the invoice's amount as it stands (what was received is the difference); a call task says what its run sent
+    // and charged by then (it goes after the reminders before it). Its record is brought up to date too, so the history
+    // shows what was sent.
     const payload = await this.asItGoes(em, row);
     if (payload !== row.payload) await em.nativeUpdate(OutboxMessage, { id }, { payload });
     let message: RenderedMessage;
@@ -268,14 +270,16 @@ export class DeliveryService {
   }
 
   /**
-   * The payload of `row` as it goes: what is open on its invoice and the invoice's amount now. The payload itself when nothing changed.
+   * The payload of `row` as it goes: what is open on its invoice and the invoice's amount now, and for a call task
+   * (`remindersSoFar`) what its run sent and charged by now. The payload itself when nothing changed.
    */
-  private async asItGoes(_em: EntityManager, row: DueRow): Promise<Record<string, unknown>> {
+  private async asItGoes(em: EntityManager, row: DueRow): Promise<Record<string, unknown>> {
     const now: Record<string, unknown> = {};
     if (typeof row.payload.openMinor === 'number' && row.open_minor !== null) {
       now.openMinor = Number(row.open_minor);
       if (typeof row.payload.amountMinor === 'number' && row.amount_minor !== null) now.amountMinor = Number(row.amount_minor);
     }
+    if (row.payload.remindersSoFar && row.invoice_id) now.remindersSoFar = await remindersSoFar(em, stepMessageKeyParts(row.idempotency_key).workflowId, row.invoice_id);
     // (Keys in one order: the stored payload is jsonb, which orders an object's keys its own way.)
     const same = (a: unknown, b: unknown) => JSON.stringify(a, a && typeof a === 'object' ? Object.keys(a).sort() : undefined) === JSON.stringify(b, b && typeof b === 'object' ? Object.keys(b).sort() : undefined);
     const changed = Object.entries(now).some(([key, value]) => !same(value, row.payload[key]));

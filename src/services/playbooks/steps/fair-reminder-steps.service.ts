@@ -13,6 +13,10 @@ import { PROMISED_TO_PAY } from '../../../domain/messages/catalogue.js';
 import { outstandingMinorSql } from '../../facts/invoice-facts.js';
 import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
 import { dueDayEndsAt, isOverdue } from '../../../domain/playbooks/eligibility.js';
+import { remindersSoFar } from '../../facts/reminder-facts.js';
+
+/** The run's tasks for a person who calls the customer: they say what the run sent and charged before them. */
+const CALL_TASKS: ReadonlySet<string> = new Set(['call-personal', 'call-follow-up']);
 
 export interface ReminderContext {
   customerId: string;
@@ -119,11 +123,19 @@ export class FairReminderSteps {
     return true;
   }
 
-  /** A call task for a person, a hand-over to collections, or a thank-you: one per run and step. */
+  /**
+   * A call task for a person, a hand-over to collections, or a thank-you: one per run and step. A call task says what
+   * the run sent and what is charged on the invoice (delivery brings it up to date as it goes): a payer whose band was
+   * raised on the way got standard reminders, perhaps with a fee, and the caller must not tell them nothing was charged.
+   */
   async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return false;
-      const payload = { ...(await invoiceNamed(em, await em.findOneOrFail(Invoice, { id: input.invoiceId }))), currency: this.currency };
+      const payload = {
+        ...(await invoiceNamed(em, await em.findOneOrFail(Invoice, { id: input.invoiceId }))),
+        currency: this.currency,
+        ...(CALL_TASKS.has(input.template) ? { remindersSoFar: await remindersSoFar(em, input.workflowId, input.invoiceId) } : {}),
+      };
       return this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload });
     });
   }
