@@ -78,6 +78,7 @@ import { Migration20261227164100_readable_names } from './Migration2026122716410
 import { Migration20261228000000_offer_names_nfc } from './Migration20261228000000_offer_names_nfc.js';
 import { Migration20261228100000_complaint_follow_up_pending } from './Migration20261228100000_complaint_follow_up_pending.js';
 import { Migration20261228100002_reminder_booking } from './Migration20261228100002_reminder_booking.js';
+import { Migration20261228100003_invoice_fees_reversed } from './Migration20261228100003_invoice_fees_reversed.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -160,4 +161,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228000000_offer_names_nfc', class: Migration20261228000000_offer_names_nfc },
   { name: 'Migration20261228100000_complaint_follow_up_pending', class: Migration20261228100000_complaint_follow_up_pending },
   { name: 'Migration20261228100002_reminder_booking', class: Migration20261228100002_reminder_booking },
+  { name: 'Migration20261228100003_invoice_fees_reversed', class: Migration20261228100003_invoice_fees_reversed },
 ];

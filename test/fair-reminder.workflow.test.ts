@@ -21,7 +21,7 @@ import { CustomerRescoreService } from '../src/services/scores/customer-rescore.
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { playbookTriggersScheduleId } from '../src/temporal/schedules.js';
 import type { fairReminder, playbookTriggers } from '../workflows/index.js';
-import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, DiscardMessageDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, OperationsStatusDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, RetryMessageDocument, RunningPlaybookRunsDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerMessagesDocument, CustomerTimelineDocument, DiscardMessageDocument, ExportCustomerDataDocument, FairReminderDocument, FairnessReportDocument, ImportCsvDocument, InvoiceFeesDocument, OperationsStatusDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, RetryMessageDocument, RunningPlaybookRunsDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
@@ -686,6 +686,115 @@ it("counts each fair reminder and its fee under the band it was booked for, not 
   // The invoice's own totals take every reminder, the imported one too.
   expect(await stack.orm.em.fork().findOneOrFail(Invoice, { id: invoice.id })).toMatchObject({ remindersSent: 3, feeChargedMinor: 800, feeWaivedMinor: 500, reminderLoyaltyBand: 'loyal' });
 });
+
+it('reverses the reminder fees of an invoice the billing system cancelled, in the import that cancels it, audited once with the amount; the fairness report shows them reversed under the band they were charged to', async () => {
+  const em = stack.orm.em.fork();
+  const tag = randomUUID().slice(0, 4);
+  const customerRef = `CUST-VOIDED-${tag}`;
+  // Due after the other tests' invoices, so a report since today counts none of their runs' reminders (those chase invoices
+  // overdue); issued before today, as an import takes an invoice.
+  const customer = em.create(Customer, { name: 'Voided Fees', email: 'voided-fees@example.com', acquiredAt: day(-730), externalRef: customerRef });
+  const charged = em.create(Invoice, { customer, externalRef: `INV-VOIDED-${tag}`, issuedAt: day(-20), dueAt: day(420), amountMinor: 30_000, paidAt: null });
+  const feeFree = em.create(Invoice, { customer, externalRef: `INV-VOIDED-FREE-${tag}`, issuedAt: day(-20), dueAt: day(420), amountMinor: 5_000, paidAt: null });
+  await em.flush();
+  const since = new Date().toISOString().slice(0, 10);
+  const report = async () => new Map((await stack.gql(FairnessReportDocument, { since }, Role.Viewer)).data!.fairnessReport!.map((b) => [b.band, b]));
+  const before = await report();
+  type Counts = { remindersSent: number; feesChargedMinor: number; feesWaivedMinor: number; feesReversedMinor: number };
+  const metrics = ['remindersSent', 'feesChargedMinor', 'feesWaivedMinor', 'feesReversedMinor'] as const;
+  /** What the report gained since `before`, per band that gained anything. */
+  const added = async () => {
+    const after = await report();
+    const gained: Record<string, Counts> = {};
+    for (const [band, a] of after) {
+      const b = before.get(band);
+      const d = Object.fromEntries(metrics.map((k) => [k, a[k] - (b?.[k] ?? 0)])) as Counts;
+      if (metrics.some((k) => d[k] !== 0)) gained[band] = d;
+    }
+    return gained;
+  };
+  // The reminders and fees an import brought count under the customer's band today (an import rescores them).
+  const bandToday = async () =>
+    (await sql<{ band: string }>`select band from current_score where customer_id = ${customer.id} and kind = 'payment-loyalty'`.execute(stack.orm.em.fork().getKysely())).rows[0]?.band ?? 'unscored';
+  const expected = async (booked: Record<string, Counts>, imported: Counts) => {
+    const all: Record<string, Counts> = Object.fromEntries(Object.entries(booked).map(([band, c]) => [band, { ...c }]));
+    const today = await bandToday();
+    const into = (all[today] ??= { remindersSent: 0, feesChargedMinor: 0, feesWaivedMinor: 0, feesReversedMinor: 0 });
+    for (const k of metrics) into[k] += imported[k];
+    return all;
+  };
+  // The billing system's own reminder and fee, as an import brings them (no band recorded: the customer's today, unscored),
+  // then two standard reminders with their fees and, on the other invoice, a loyal one whose fee was spared.
+  await em.nativeUpdate(Invoice, { id: charged.id }, { remindersSent: 1, feeChargedMinor: 300 });
+  const book = (invoiceId: string, key: string, band: string, chargedMinor: number, waivedMinor: number) =>
+    stack.orm.em.fork().transactional((tx) => bookSentReminder(tx, new AuditService(), { invoiceId, idempotencyKey: key, payload: { booking: { reminderNumber: 1, band, chargedMinor, waivedMinor, reason: 'test' } } }));
+  const run = fairReminderWorkflowId(customer.id, charged.id);
+  await book(charged.id, `${run}/reminder-2`, 'at-risk', 500, 0);
+  await book(charged.id, `${run}/reminder-3`, 'at-risk', 1_000, 0);
+  await book(feeFree.id, `${fairReminderWorkflowId(customer.id, feeFree.id)}/reminder-1`, 'loyal', 0, 500);
+  expect(await added()).toEqual(
+    await expected(
+      { 'at-risk': { remindersSent: 2, feesChargedMinor: 1_500, feesWaivedMinor: 0, feesReversedMinor: 0 }, loyal: { remindersSent: 1, feesChargedMinor: 0, feesWaivedMinor: 500, feesReversedMinor: 0 } },
+      { remindersSent: 1, feesChargedMinor: 300, feesWaivedMinor: 0, feesReversedMinor: 0 },
+    ),
+  );
+
+  // The billing system voids both invoices.
+  const csv = (cancelledAt: string) =>
+    `invoice_ref,customer_ref,issued_at,due_at,amount,cancelled_at\n${charged.externalRef},${customerRef},${day(-20)},${day(420)},300.00,${cancelledAt}\n${feeFree.externalRef},${customerRef},${day(-20)},${day(420)},50.00,${cancelledAt}\n`;
+  const importInvoices = async (text: string) => (await stack.gql(ImportCsvDocument, { input: { kind: 'Invoices', csv: text, mode: 'AllOrNothing' } }, Role.Admin)).data!.importCsv;
+  expect(await importInvoices(csv(day(0)))).toMatchObject({ updated: 2, written: true, errorCount: 0 });
+  const fees = async (id: string) => (await stack.gql(InvoiceFeesDocument, { id }, Role.Viewer)).data!.invoice;
+  // What was charged stays as history; all of it is reversed. The fee-free invoice has nothing to reverse.
+  expect(await fees(charged.id)).toEqual({ id: charged.id, cancelledAt: day(0), remindersSent: 3, feeChargedMinor: 1_800, feeWaivedMinor: 0, feeReversedMinor: 1_800 });
+  expect(await fees(feeFree.id)).toEqual({ id: feeFree.id, cancelledAt: day(0), remindersSent: 1, feeChargedMinor: 0, feeWaivedMinor: 500, feeReversedMinor: 0 });
+  const reversals = async () =>
+    (
+      await sql<{ entity_id: string; actor: string; before: unknown; after: Record<string, unknown> }>`
+        select entity_id, actor, before, after from audit_entry where action = 'invoice.fees-reversed' and entity_id in (${charged.id}, ${feeFree.id}) order by at, id`.execute(stack.orm.em.fork().getKysely())
+    ).rows;
+  const [importer] = (await sql<{ actor: string }>`select actor from audit_entry where action = 'import.invoices' order by at desc, id desc limit 1`.execute(stack.orm.em.fork().getKysely())).rows;
+  expect(importer.actor).toMatch(/^admin:/);
+  // One entry, for the invoice that had fees, by who imported the cancellation, saying how much to reverse.
+  expect(await reversals()).toEqual([
+    {
+      entity_id: charged.id,
+      actor: importer.actor,
+      before: { feeChargedMinor: 1_800, feeReversedMinor: 0 },
+      after: { feeChargedMinor: 1_800, feeReversedMinor: 1_800, reversedMinor: 1_800, cancelledAt: day(0), invoiceNumber: charged.externalRef },
+    },
+  ]);
+  // Reversed under the band each fee was charged to, and no longer counted as charged; the reminders still went out.
+  const reversedReport = () =>
+    expected(
+      { 'at-risk': { remindersSent: 2, feesChargedMinor: 0, feesWaivedMinor: 0, feesReversedMinor: 1_500 }, loyal: { remindersSent: 1, feesChargedMinor: 0, feesWaivedMinor: 500, feesReversedMinor: 0 } },
+      { remindersSent: 1, feesChargedMinor: 0, feesWaivedMinor: 0, feesReversedMinor: 300 },
+    );
+  expect(await added()).toEqual(await reversedReport());
+
+  // The same export again reverses nothing twice.
+  expect(await importInvoices(csv(day(0)))).toMatchObject({ errorCount: 0, written: true });
+  expect((await fees(charged.id))!.feeReversedMinor).toBe(1_800);
+  expect(await reversals()).toHaveLength(1);
+  expect(await added()).toEqual(await reversedReport());
+
+  // Stood again, charged a fee once more, and cancelled again: only the new fee is reversed.
+  expect(await importInvoices(csv(''))).toMatchObject({ updated: 2, errorCount: 0 });
+  await book(charged.id, `${run}/2/reminder-1`, 'at-risk', 500, 0);
+  expect(await fees(charged.id)).toMatchObject({ cancelledAt: null, feeChargedMinor: 2_300, feeReversedMinor: 1_800 });
+  expect(await importInvoices(csv(day(0)))).toMatchObject({ updated: 2, errorCount: 0 });
+  expect(await fees(charged.id)).toMatchObject({ feeChargedMinor: 2_300, feeReversedMinor: 2_300 });
+  expect((await reversals()).map((r) => [r.entity_id, r.after.reversedMinor])).toEqual([
+    [charged.id, 1_800],
+    [charged.id, 500],
+  ]);
+  expect(await added()).toEqual(
+    await expected(
+      { 'at-risk': { remindersSent: 3, feesChargedMinor: 0, feesWaivedMinor: 0, feesReversedMinor: 2_000 }, loyal: { remindersSent: 1, feesChargedMinor: 0, feesWaivedMinor: 500, feesReversedMinor: 0 } },
+      { remindersSent: 1, feesChargedMinor: 0, feesWaivedMinor: 0, feesReversedMinor: 300 },
+    ),
+  );
+}, 60_000);
 
 it('counts as offers only those sent with an offer (a cheaper tier proposed and notices that the contract ends apart), as messages only those to the customer, and as held back only what the contact guard held back', async () => {
   const em = stack.orm.em.fork();

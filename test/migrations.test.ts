@@ -757,3 +757,44 @@ it('books the fair reminders sent before it, each under the band its run decided
   ]);
   await conn.execute(`delete from customer where id = ?`, [customerId]);
 });
+
+it('reverses the fees charged on invoices cancelled before it, audited, and leaves those of invoices that stand', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.up();
+  await orm.migrator.down({ to: migrationBefore('Migration20261228100003_invoice_fees_reversed') });
+  const customerId = await insertCustomer('Voided Before');
+  const invoice = async (ref: string, cancelledAt: string | null, feeCharged: number) =>
+    (
+      await conn.execute<{ id: string }[]>(
+        `insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, cancelled_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at) values (gen_random_uuid(), ?, ?, '2026-03-01', '2026-03-31', 10000, ?, 2, ?, 0, now()) returning id`,
+        [ref, customerId, cancelledAt, feeCharged],
+      )
+    )[0].id;
+  const cancelled = await invoice('MIG-FR-C', '2026-05-01', 800);
+  const standing = await invoice('MIG-FR-S', null, 500);
+  const feeFree = await invoice('MIG-FR-F', '2026-05-01', 0);
+  const booking = (key: string, invoiceId: string, charged: number) =>
+    conn.execute(`insert into reminder_booking (message_key, invoice_id, reminder_number, band, charged_minor, waived_minor, booked_at) values (?, ?, 1, 'at-risk', ?, 0, now())`, [key, invoiceId, charged]);
+  await booking('fair-reminder/mig-fr/c/reminder-2', cancelled, 500);
+  await booking('fair-reminder/mig-fr/s/reminder-2', standing, 500);
+  await orm.migrator.up();
+  expect(await conn.execute(`select external_ref, fee_charged_minor::int as charged, fee_reversed_minor::int as reversed from invoice where customer_id = ? order by external_ref`, [customerId])).toEqual([
+    { external_ref: 'MIG-FR-C', charged: 800, reversed: 800 },
+    { external_ref: 'MIG-FR-F', charged: 0, reversed: 0 },
+    { external_ref: 'MIG-FR-S', charged: 500, reversed: 0 },
+  ]);
+  expect(await conn.execute(`select message_key, reversed_minor::int as reversed from reminder_booking where invoice_id in (?, ?) order by message_key`, [cancelled, standing])).toEqual([
+    { message_key: 'fair-reminder/mig-fr/c/reminder-2', reversed: 500 },
+    { message_key: 'fair-reminder/mig-fr/s/reminder-2', reversed: 0 },
+  ]);
+  expect(await conn.execute(`select entity_id, actor, before, after from audit_entry where action = 'invoice.fees-reversed' and entity_id in (?, ?, ?)`, [cancelled, standing, feeFree])).toEqual([
+    {
+      entity_id: cancelled,
+      actor: 'system:migration',
+      before: { feeChargedMinor: 800, feeReversedMinor: 0 },
+      after: { feeChargedMinor: 800, feeReversedMinor: 800, reversedMinor: 800, cancelledAt: '2026-05-01' },
+    },
+  ]);
+  await conn.execute(`delete from audit_entry where action = 'invoice.fees-reversed' and entity_id = ?`, [cancelled]);
+  await conn.execute(`delete from customer where id = ?`, [customerId]);
+});

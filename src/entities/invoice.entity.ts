@@ -12,7 +12,7 @@ import { money } from './money.js';
 @Check({ name: 'invoice_cancelled_after_issued', expression: '"cancelled_at" >= "issued_at"' })
 @Check({ name: 'invoice_paid_or_cancelled', expression: '"paid_at" is null or "cancelled_at" is null' })
 export class Invoice {
-  [OptionalProps]?: 'remindersSent' | 'feeChargedMinor' | 'feeWaivedMinor' | 'createdAt';
+  [OptionalProps]?: 'remindersSent' | 'feeChargedMinor' | 'feeWaivedMinor' | 'feeReversedMinor' | 'createdAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -47,8 +47,16 @@ export class Invoice {
   @Property({ type: 'integer' })
   remindersSent: number = 0;
 
+  /** Reminder fees charged on it so far: what the customer was told applied, kept as history when they are reversed (feeReversedMinor). */
   @Property({ type: money() })
   feeChargedMinor: number = 0;
+
+  /**
+   * The part of feeChargedMinor reversed because the billing system cancelled the invoice: it was never owed, so neither
+   * are the fees for chasing it. Reversed in the transaction that cancels it, audited as `invoice.fees-reversed`.
+   */
+  @Property({ type: money() })
+  feeReversedMinor: number = 0;
 
   /** Fees the policy would have charged but were waived (e.g. for a loyal payer). */
   @Property({ type: money() })

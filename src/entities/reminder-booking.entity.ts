@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type Rel } from '@mikro-orm/core';
+import { OptionalProps, type Rel } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Invoice } from './invoice.entity.js';
 import { money } from './money.js';
@@ -12,6 +12,8 @@ import { money } from './money.js';
  */
 @Entity({ tableName: 'reminder_booking' })
 export class ReminderBooking {
+  [OptionalProps]?: 'reversedMinor';
+
   /** The outbox message's idempotency key: one booking per reminder sent. */
   @PrimaryKey({ type: 'text' })
   messageKey!: string;
@@ -32,6 +34,10 @@ export class ReminderBooking {
 
   @Property({ type: money() })
   waivedMinor!: number;
+
+  /** The part of chargedMinor reversed since, as the billing system cancelled the invoice (then all of it). */
+  @Property({ type: money() })
+  reversedMinor: number = 0;
 
   @Property({ type: 'timestamptz', length: 3 })
   bookedAt: Date = new Date();

@@ -58,8 +58,17 @@ export class InvoiceType {
   @Field(() => Int, { description: 'Payment reminders that went out to the customer so far, counted as each went out (one held back before delivery is not), with those the billing system says it sent when its export carries them' })
   remindersSent!: number;
 
-  @Field(() => MoneyAmount, { description: 'Reminder fees charged on it so far, minor units: booked as each reminder goes out, so one held back (paid meanwhile, a promise, its run stopped) costs nothing; loyal payers are charged none' })
+  @Field(() => MoneyAmount, {
+    description:
+      'Reminder fees charged on it so far, minor units: booked as each reminder goes out, so one held back (paid meanwhile, a promise, its run stopped) costs nothing; loyal payers are charged none. Kept as charged when they are reversed (feeReversedMinor)',
+  })
   feeChargedMinor!: number;
+
+  @Field(() => MoneyAmount, {
+    description:
+      'The part of feeChargedMinor reversed, minor units: all of it once the billing system cancelled the invoice (it was never owed, so neither are the fees for chasing it), in the same import, audited as `invoice.fees-reversed`; what stands is feeChargedMinor less this',
+  })
+  feeReversedMinor!: number;
 
   @Field(() => MoneyAmount, { description: 'Fees the policy would have charged but were waived, booked as each reminder goes out' })
   feeWaivedMinor!: number;

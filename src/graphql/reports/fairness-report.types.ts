@@ -24,11 +24,20 @@ export class FairnessBandType {
   @Field(() => Int, { description: "Payment reminders that went out (not those held back before delivery), on invoices due since that day: the fair reminders' (each a message, under the band it was decided for) and those an import brought with the invoice (`reminders_sent`: the billing system's, sent no message here, under the customer's band today)" })
   remindersSent!: number;
 
-  @Field(() => MoneyTotal, { description: "Reminder fees charged, minor units: booked as each fair reminder went out, and those an import brought with the invoice (`fee_charged`, under the customer's band today) (a total: exact up to 2^53 minor units)" })
+  @Field(() => MoneyTotal, {
+    description:
+      "Reminder fees charged that stand, minor units: booked as each fair reminder went out, and those an import brought with the invoice (`fee_charged`, under the customer's band today); those reversed since, as the billing system cancelled the invoice, are not in it (feesReversedMinor) (a total: exact up to 2^53 minor units)",
+  })
   feesChargedMinor!: number;
 
   @Field(() => MoneyTotal, { description: 'Reminder fees the standard schedule would have charged but this band was spared, minor units (a total: exact up to 2^53 minor units)' })
   feesWaivedMinor!: number;
+
+  @Field(() => MoneyTotal, {
+    description:
+      'Reminder fees charged and then reversed, minor units, under the band they were charged to: the billing system cancelled the invoice (voided, credited), so it was never owed and neither were the fees for chasing it (a total: exact up to 2^53 minor units)',
+  })
+  feesReversedMinor!: number;
 
   @Field(() => Int, { description: "Messages sent to them (not the tasks for the company's teams about them)" })
   messagesSent!: number;

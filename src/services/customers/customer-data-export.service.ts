@@ -265,10 +265,11 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       paidAt: i.paidAt ?? null,
       cancelledAt: i.cancelledAt ?? null,
       payments: payments.filter((p) => p.invoice.id === i.id).map((p) => ({ paidAt: p.paidAt, amountMinor: p.amountMinor })),
-      // The reminders that reached them about it, and the fees charged or spared for them.
+      // The reminders that reached them about it, and the fees charged or spared for them (and those reversed, the invoice cancelled).
       remindersSent: i.remindersSent,
       feeChargedMinor: i.feeChargedMinor,
       feeWaivedMinor: i.feeWaivedMinor,
+      feeReversedMinor: i.feeReversedMinor,
     })),
     // What serving them cost, as the profitability score counts it.
     costs: costs.map((c) => ({ occurredAt: c.occurredAt, kind: c.kind, amountMinor: c.amountMinor, quantity: c.quantity ?? null, reference: c.externalRef ?? null })),

@@ -587,6 +587,32 @@ const holdBackCancelledReminders = `update outbox_message m set suppressed_at = 
   from invoice i
   where i.id = m.invoice_id and i.cancelled_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage) and ${stillChasing}`;
 
+/** The audit action of reminder fees reversed on an invoice the billing system cancelled. */
+const FEES_REVERSED_ACTION = 'invoice.fees-reversed';
+
+/**
+ * The reminder fees charged on the file's invoices that are cancelled now are reversed, in the transaction that cancels
+ * them: the invoice was never owed, so the fees for chasing it are not owed either. Only what is charged and not yet
+ * reversed is (a file that cancels again, or says the same once more, reverses nothing twice; an invoice with no fees
+ * writes nothing); the invoice keeps what was charged (fee_charged_minor) and each reminder's booking its part, so the
+ * fairness report shows it reversed under the band it was charged to. One audit entry per invoice, with the amount,
+ * tells finance what to reverse in the billing system.
+ */
+const reverseFeesOfCancelled = (actor: string) => `with due as (
+    select i.id, i.fee_charged_minor as charged, i.fee_reversed_minor as was, i.cancelled_at
+      from invoice i
+     where i.external_ref in (select btrim(invoice_ref) from import_stage) and i.cancelled_at is not null and i.fee_charged_minor > i.fee_reversed_minor
+  ), bookings as (
+    update reminder_booking r set reversed_minor = r.charged_minor from due d where r.invoice_id = d.id and r.reversed_minor < r.charged_minor
+  ), reversed as (
+    update invoice i set fee_reversed_minor = d.charged from due d where i.id = d.id returning i.id, i.external_ref, d.charged, d.was, d.cancelled_at
+  )
+  insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
+  select gen_random_uuid(), now(), ${literal(actor)}, ${literal(FEES_REVERSED_ACTION)}, 'invoice', r.id::text,
+         jsonb_build_object('feeChargedMinor', r.charged, 'feeReversedMinor', r.was),
+         jsonb_build_object('feeChargedMinor', r.charged, 'feeReversedMinor', r.charged, 'reversedMinor', r.charged - r.was, 'cancelledAt', r.cancelled_at, 'invoiceNumber', r.external_ref)
+    from reversed r`;
+
 /**
  * The reminders still queued for the file's invoices that are not overdue now (their due day moved later, a payment
  * extension) are held back: none says "overdue" or charges a fee before the new due day (their run is cancelled after the commit).
@@ -836,6 +862,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         settledWhenIssued,
         holdBackPaidReminders,
         holdBackCancelledReminders,
+        reverseFeesOfCancelled(actor),
         holdBackNotDueReminders,
       ];
     case 'payments':

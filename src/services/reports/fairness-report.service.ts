@@ -27,8 +27,11 @@ export interface FairnessBand {
   /** Notices that the contract ends (an account review's offboarding, approved by a person), sent: the harshest measure, counted by band. */
   offboardingNotices: number;
   remindersSent: number;
+  /** Reminder fees charged that stand: those reversed since (feesReversedMinor) are not in it. */
   feesChargedMinor: number;
   feesWaivedMinor: number;
+  /** Reminder fees charged and reversed since, as the billing system cancelled the invoice: under the band they were charged to. */
+  feesReversedMinor: number;
   /** Messages sent to the customers of the band (not the tasks for the company's teams about them). */
   messagesSent: number;
   marketingMessagesSent: number;
@@ -54,17 +57,19 @@ export class FairnessReportService {
           from customer c left join current_score s on s.customer_id = c.id and s.kind = 'payment-loyalty'
       ), booked as (
         -- Each fair reminder under the band it was decided for, as booked when it went out (an invoice's runs may have used different bands).
-        select r.invoice_id, r.band, count(*) as reminders, sum(r.charged_minor) as charged, sum(r.waived_minor) as waived
+        select r.invoice_id, r.band, count(*) as reminders, sum(r.charged_minor) as charged, sum(r.waived_minor) as waived, sum(r.reversed_minor) as reversed
           from reminder_booking r join invoice i on i.id = r.invoice_id
          where i.due_at >= ${since}::date group by 1, 2
       ), invoices as (
-        select band, sum(reminders) as reminders, sum(charged) as charged, sum(waived) as waived from (
-          select band, reminders, charged, waived from booked
+        -- A fee reversed (its invoice cancelled by the billing system) is no longer charged: counted apart, as reversed.
+        select band, sum(reminders) as reminders, sum(charged) - sum(reversed) as charged, sum(waived) as waived, sum(reversed) as reversed from (
+          select band, reminders, charged, waived, reversed from booked
           union all
           -- What an invoice carries beyond its bookings: the reminders and fees an import brought (the billing system's), under today's band.
-          select b.band, greatest(i.reminders_sent - coalesce(k.reminders, 0), 0), greatest(i.fee_charged_minor - coalesce(k.charged, 0), 0), greatest(i.fee_waived_minor - coalesce(k.waived, 0), 0)
+          select b.band, greatest(i.reminders_sent - coalesce(k.reminders, 0), 0), greatest(i.fee_charged_minor - coalesce(k.charged, 0), 0), greatest(i.fee_waived_minor - coalesce(k.waived, 0), 0),
+                 greatest(i.fee_reversed_minor - coalesce(k.reversed, 0), 0)
             from invoice i join band b on b.customer_id = i.customer_id
-            left join (select invoice_id, sum(reminders) as reminders, sum(charged) as charged, sum(waived) as waived from booked group by 1) k on k.invoice_id = i.id
+            left join (select invoice_id, sum(reminders) as reminders, sum(charged) as charged, sum(waived) as waived, sum(reversed) as reversed from booked group by 1) k on k.invoice_id = i.id
            where i.due_at >= ${since}::date
         ) u group by 1
       ), messages as (
@@ -84,7 +89,7 @@ export class FairnessReportService {
       )
       select x.band, coalesce(c.n, 0)::int as customers,
              coalesce(ms.offers, 0)::int as offers, coalesce(ms.tier_changes, 0)::int as tier_changes, coalesce(ms.notices, 0)::int as notices, coalesce(iv.reminders, 0)::int as reminders,
-             coalesce(iv.charged, 0) as charged, coalesce(iv.waived, 0) as waived,
+             coalesce(iv.charged, 0) as charged, coalesce(iv.waived, 0) as waived, coalesce(iv.reversed, 0) as reversed,
              coalesce(ms.sent, 0)::int as sent, coalesce(ms.marketing, 0)::int as marketing, coalesce(ms.suppressed, 0)::int as suppressed
         -- A band fees or messages were decided for may have no customers today.
         from (select unnest(${bands}::text[]) as band union select band from customers union select band from invoices union select band from messages) x
@@ -99,6 +104,7 @@ export class FairnessReportService {
       remindersSent: Number(r.reminders),
       feesChargedMinor: Number(r.charged),
       feesWaivedMinor: Number(r.waived),
+      feesReversedMinor: Number(r.reversed),
       messagesSent: Number(r.sent),
       marketingMessagesSent: Number(r.marketing),
       messagesSuppressed: Number(r.suppressed),
