@@ -229,6 +229,16 @@ it('gives an unreliable payer the standard schedule with the policy fees, then h
     [500, 'EUR'],
     [1_000, 'EUR'],
   ]);
+  // Each went out naming the fees already on the invoice (those of the reminders before it), so the third says what
+  // they come to in all, and the hand-over letter says what fees go with the invoice.
+  const sent = () =>
+    sql<{ fees: number | null; payload: Record<string, unknown> }>`
+      select (payload ->> 'feesOnInvoiceMinor')::int as fees, payload from outbox_message
+       where idempotency_key like ${`${workflowId}/%`} and sent_at is not null order by created_at`.execute(stack.orm.em.fork().getKysely()).then((r) => r.rows);
+  const sentWith = { rows: await eventually(sent, (rows) => rows.length === 4) };
+  expect(sentWith.rows.map((r) => r.fees)).toEqual([0, 0, 500, 1_500]);
+  expect(renderMessage('reminder-standard-3', 'Late', sentWith.rows[2].payload, 'en', 'EUR').text).toContain('A reminder fee of €10.00 applies (€15.00 in reminder fees on this invoice in all).');
+  expect(renderMessage('collections-handover', 'Late', sentWith.rows[3].payload, 'en', 'EUR').text).toContain('has been passed to our collections partner, with €15.00 in reminder fees.');
   const audit = await sql<{ actor: string; after: { feeChargedMinor: number; reminderNumber: number } }>`
     select actor, after from audit_entry where action = 'invoice.reminder' and entity_id = ${invoiceId} order by (after ->> 'reminderNumber')::int`.execute(stack.orm.em.fork().getKysely());
   expect(audit.rows.map((r) => [r.actor, r.after.reminderNumber, r.after.feeChargedMinor])).toEqual([

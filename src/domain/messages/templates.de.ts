@@ -8,7 +8,14 @@ import { invoiceDetails, invoiceRef, newCustomerTermsIn, offerNameIn, paidInvoic
 /** The invoice as the customer knows it, with what is open and its due day. */
 const invoiceWords = { due: 'fällig am', partPaid: (received: string, open: string) => `, davon ${received} bereits erhalten und ${open} noch offen` };
 const invoice = (p: Payload, write: Writing) => `${invoiceRef(p)}${invoiceDetails(p, write, invoiceWords)}`;
-const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` Es fällt eine Mahngebühr von ${write.money(Number(p.feeMinor))} an.` : '');
+/** Die Mahngebühr und, mit Gebühren, die schon auf der Rechnung stehen, was sie zusammen ausmachen. */
+const fee = (p: Payload, write: Writing) => {
+  const own = Number(p.feeMinor);
+  if (!(own > 0)) return '';
+  const before = Number(p.feesOnInvoiceMinor);
+  return ` Es fällt eine Mahngebühr von ${write.money(own)} an${before > 0 ? ` (insgesamt ${write.money(before + own)} Mahngebühren für diese Rechnung)` : ''}.`;
+};
+const feesHandedOver = (p: Payload, write: Writing) => (Number(p.feesOnInvoiceMinor) > 0 ? `, zusammen mit ${write.money(Number(p.feesOnInvoiceMinor))} Mahngebühren` : '');
 type OfferPayload = (OfferNaming & { kind?: string; tier?: string; offerCode?: string; discountPercent?: number }) | undefined;
 /** Name (auf Deutsch, wo es einen gibt) und Rabatt, wie der Kunde sie liest; der Code zum Nennen (ein älterer Vorschlag hat nur den Code). */
 const offerText = (offer: OfferPayload) => {
@@ -77,7 +84,7 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Letzte Zahlungserinnerung',
     text: `${hello(name)}die Rechnung ${invoice(p, write)} ist noch nicht bezahlt. Ohne Zahlung übergeben wir sie an ein Inkassounternehmen.${fee(p, write)}${regards}`,
   }),
-  'collections-handover': (name, p, write) => ({ subject: 'Rechnung an Inkasso übergeben', text: `${hello(name)}die Rechnung ${invoice(p, write)} wurde an unseren Inkassopartner übergeben.${regards}` }),
+  'collections-handover': (name, p, write) => ({ subject: 'Rechnung an Inkasso übergeben', text: `${hello(name)}die Rechnung ${invoice(p, write)} wurde an unseren Inkassopartner übergeben${feesHandedOver(p, write)}.${regards}` }),
   'issue-acknowledged': (name, p) => ({
     subject: 'Wir kümmern uns darum',
     text: `${hello(name)}Sie haben uns mehr als einmal von „${topicLabel(p)}“ berichtet, und das ist einmal zu oft. Ein Team ist jetzt für das Problem zuständig und arbeitet an einer Lösung; wir sagen Ihnen Bescheid, sobald sie da ist.${regards}`,

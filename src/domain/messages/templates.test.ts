@@ -95,6 +95,27 @@ describe('message templates', () => {
     expect(renderMessage('reminder-standard-1', 'Bob', { invoiceId: 'abcdef12-0000' }, 'en', 'EUR').text).toContain('invoice abcdef12 is overdue');
   });
 
+  it('says what the fees on the invoice come to in all, and hands over the fees with the invoice, in every language', () => {
+    const invoice = { invoiceId: 'abcdef12-0000', invoiceNumber: 'QA-X1-A', amountMinor: 30_000, openMinor: 30_000, dueAt: '2026-11-20', currency: 'EUR' };
+    // Reminder 2 charged €5.00: reminder 3's €10.00 comes to €15.00 in all.
+    expect(renderMessage('reminder-standard-3', 'Xaver', { ...invoice, feeMinor: 1_000, feesOnInvoiceMinor: 500 }, 'en', 'EUR').text).toBe(
+      'Hello Xaver,\n\ninvoice QA-X1-A (€300.00, due 20 November 2026) is still unpaid. Without payment we will pass it to collections. A reminder fee of €10.00 applies (€15.00 in reminder fees on this invoice in all).\n\nKind regards',
+    );
+    expect(renderMessage('reminder-standard-3', 'Xaver', { ...invoice, feeMinor: 1_000, feesOnInvoiceMinor: 500 }, 'de', 'EUR').text).toContain(
+      'Es fällt eine Mahngebühr von 10,00\u00a0€ an (insgesamt 15,00\u00a0€ Mahngebühren für diese Rechnung).',
+    );
+    // Nothing charged before (or a reminder written before it carried the figure): its own fee alone, as before.
+    expect(renderMessage('reminder-standard-2', 'Xaver', { ...invoice, feeMinor: 500, feesOnInvoiceMinor: 0 }, 'en', 'EUR').text).toContain('A reminder fee of €5.00 applies.\n');
+    expect(renderMessage('reminder-standard-2', 'Xaver', { ...invoice, feeMinor: 500 }, 'en', 'EUR').text).toContain('A reminder fee of €5.00 applies.\n');
+    // A reminder without a fee says nothing of fees, whatever the invoice carries.
+    expect(renderMessage('reminder-standard-1', 'Xaver', { ...invoice, feeMinor: 0, feesOnInvoiceMinor: 500 }, 'en', 'EUR').text).not.toMatch(/fee/);
+    expect(renderMessage('collections-handover', 'Xaver', { ...invoice, feesOnInvoiceMinor: 1_500 }, 'en', 'EUR').text).toBe(
+      'Hello Xaver,\n\ninvoice QA-X1-A (€300.00, due 20 November 2026) has been passed to our collections partner, with €15.00 in reminder fees.\n\nKind regards',
+    );
+    expect(renderMessage('collections-handover', 'Xaver', { ...invoice, feesOnInvoiceMinor: 1_500 }, 'de', 'EUR').text).toContain('wurde an unseren Inkassopartner übergeben, zusammen mit 15,00\u00a0€ Mahngebühren.');
+    expect(renderMessage('collections-handover', 'Xaver', { ...invoice, feesOnInvoiceMinor: 0 }, 'en', 'EUR').text).toContain('has been passed to our collections partner.\n');
+  });
+
   it('names a part received on the invoice beside what is still open, in every language: the amount alone would read as another invoice', () => {
     const partPaid = { invoiceId: 'abcdef12-0000', invoiceNumber: 'INV-2027-0042', amountMinor: 20_000, openMinor: 15_000, dueAt: '2026-11-20', currency: 'EUR', feeMinor: 500 };
     expect(renderMessage('reminder-standard-2', 'Rita', partPaid, 'en', 'EUR').text).toBe(

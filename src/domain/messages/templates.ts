@@ -73,7 +73,18 @@ const switchHelp = (p: Payload, write: Writing) => {
 /** The invoice as the customer knows it, with what is open and its due day. */
 const invoiceWords = { due: 'due', partPaid: (received: string, open: string) => `, of which ${received} has been received and ${open} is still open` };
 const invoice = (p: Payload, write: Writing) => `invoice ${invoiceRef(p)}${invoiceDetails(p, write, invoiceWords)}`;
-const fee = (p: Payload, write: Writing) => (Number(p.feeMinor) > 0 ? ` A reminder fee of ${write.money(Number(p.feeMinor))} applies.` : '');
+/**
+ * A reminder's fee, and with fees already on the invoice what they come to in all: a customer told "€5.00 applies", then
+ * "€10.00 applies", cannot tell whether they owe €10 or €15.
+ */
+const fee = (p: Payload, write: Writing) => {
+  const own = Number(p.feeMinor);
+  if (!(own > 0)) return '';
+  const before = Number(p.feesOnInvoiceMinor);
+  return ` A reminder fee of ${write.money(own)} applies${before > 0 ? ` (${write.money(before + own)} in reminder fees on this invoice in all)` : ''}.`;
+};
+/** The fees handed over with the invoice, when there are any. */
+const feesHandedOver = (p: Payload, write: Writing) => (Number(p.feesOnInvoiceMinor) > 0 ? `, with ${write.money(Number(p.feesOnInvoiceMinor))} in reminder fees` : '');
 
 const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six'];
 const counted = (n: number, thing: string) => `${NUMBER_WORDS[n] ?? n} ${thing}${n === 1 ? '' : 's'}`;
@@ -112,7 +123,7 @@ export const templates: Record<string, Template> = {
   'reminder-standard-1': (name, p, write) => ({ subject: 'Payment reminder', text: `Hello ${name},\n\n${invoice(p, write)} is overdue. Please pay it soon.${fee(p, write)}\n\nKind regards` }),
   'reminder-standard-2': (name, p, write) => ({ subject: 'Second payment reminder', text: `Hello ${name},\n\n${invoice(p, write)} is still unpaid.${fee(p, write)}\n\nKind regards` }),
   'reminder-standard-3': (name, p, write) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\n${invoice(p, write)} is still unpaid. Without payment we will pass it to collections.${fee(p, write)}\n\nKind regards` }),
-  'collections-handover': (name, p, write) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\n${invoice(p, write)} has been passed to our collections partner.\n\nKind regards` }),
+  'collections-handover': (name, p, write) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\n${invoice(p, write)} has been passed to our collections partner${feesHandedOver(p, write)}.\n\nKind regards` }),
   // A task written before tasks carried what the run sent and charged reads as then (a loyal run's, from its start).
   'call-personal': (name, p, write) => {
     const subject = `Call ${name} about invoice ${invoiceRef(p)}`;

@@ -59,6 +59,8 @@ type DueRow = {
   invoice_not_due: boolean;
   /** What is still open on its invoice now (a part payment since it was written); null without one. */
   open_minor: string | null;
+  /** The reminder fees standing on its invoice now (charged, not reversed; this message's own not booked yet); null without one. */
+  fees_minor: string | null;
   /** Its invoice's amount now (the billing system may have changed it since); null without one. */
   amount_minor: string | null;
 };
@@ -156,7 +158,8 @@ export class DeliveryService {
               coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid,
               coalesce(m.template in (?) and i.cancelled_at is not null, false) as invoice_cancelled,
               coalesce(m.template in (?) and ${notOverdueSql('i')}, false) as invoice_not_due,
-              case when i.id is not null then ${outstandingMinorSql('i')} end as open_minor, i.amount_minor
+              case when i.id is not null then ${outstandingMinorSql('i')} end as open_minor, i.amount_minor,
+              i.fee_charged_minor - i.fee_reversed_minor as fees_minor
          from outbox_message m join customer c on c.id = m.customer_id
               left join invoice i on i.id = m.invoice_id
         where m.id = ?`,
@@ -270,7 +273,7 @@ export class DeliveryService {
   }
 
   /**
-   * The payload of `row` as it goes: what is open on its invoice and the invoice's amount now, and for a call task
+   * The payload of `row` as it goes: what is open on its invoice and the invoice's amount now, the fees standing on it, and for a call task
    * (`remindersSoFar`) what its run sent and charged by now. The payload itself when nothing changed.
    */
   private async asItGoes(em: EntityManager, row: DueRow): Promise<Record<string, unknown>> {
@@ -279,6 +282,8 @@ export class DeliveryService {
       now.openMinor = Number(row.open_minor);
       if (typeof row.payload.amountMinor === 'number' && row.amount_minor !== null) now.amountMinor = Number(row.amount_minor);
     }
+    // The fees on the invoice a reminder or hand-over names: those booked by the reminders that went out before it.
+    if (typeof row.payload.feesOnInvoiceMinor === 'number' && row.fees_minor !== null) now.feesOnInvoiceMinor = Number(row.fees_minor);
     if (row.payload.remindersSoFar && row.invoice_id) now.remindersSoFar = await remindersSoFar(em, stepMessageKeyParts(row.idempotency_key).workflowId, row.invoice_id);
     // (Keys in one order: the stored payload is jsonb, which orders an object's keys its own way.)
     const same = (a: unknown, b: unknown) => JSON.stringify(a, a && typeof a === 'object' ? Object.keys(a).sort() : undefined) === JSON.stringify(b, b && typeof b === 'object' ? Object.keys(b).sort() : undefined);

@@ -15,6 +15,11 @@ import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
 import { dueDayEndsAt, isOverdue } from '../../../domain/playbooks/eligibility.js';
 import { remindersSoFar } from '../../facts/reminder-facts.js';
 
+/** The letter that passes the invoice to collections. */
+const HANDOVER = 'collections-handover';
+/** The reminder fees charged on the invoice that stand (not reversed): what a reminder or the hand-over names as due with it. */
+const feesStanding = (invoice: Invoice) => Number(invoice.feeChargedMinor) - Number(invoice.feeReversedMinor);
+
 /** The run's tasks for a person who calls the customer: they say what the run sent and charged before them. */
 const CALL_TASKS: ReadonlySet<string> = new Set(['call-personal', 'call-follow-up']);
 
@@ -82,6 +87,7 @@ export class FairReminderSteps {
           ...(await invoiceNamed(em, invoice)),
           reminderNumber: input.reminderNumber,
           feeMinor: input.fee.chargedMinor,
+          feesOnInvoiceMinor: feesStanding(invoice),
           currency: this.currency,
           booking: reminderBooking(input.reminderNumber, input.fee),
         },
@@ -131,10 +137,13 @@ export class FairReminderSteps {
   async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
     return this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return false;
+      const invoice = await em.findOneOrFail(Invoice, { id: input.invoiceId });
       const payload = {
-        ...(await invoiceNamed(em, await em.findOneOrFail(Invoice, { id: input.invoiceId }))),
+        ...(await invoiceNamed(em, invoice)),
         currency: this.currency,
         ...(CALL_TASKS.has(input.template) ? { remindersSoFar: await remindersSoFar(em, input.workflowId, input.invoiceId) } : {}),
+        // The hand-over letter says what fees go with the invoice.
+        ...(input.template === HANDOVER ? { feesOnInvoiceMinor: feesStanding(invoice) } : {}),
       };
       return this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload });
     });
