@@ -1220,7 +1220,11 @@ it('audits a signal a reset applies again when the run reset from never audited 
   await eventually(() => state(invoiceId), (s) => s?.step === 'waiting');
   const handle = temporalOperator(stack).workflow.getHandle(workflowId);
   await handle.signal('paymentReceived');
-  await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 1);
+  // Audited, and marked ignored once the run found the invoice unpaid (that run's last word on it: later, it would audit it again).
+  await eventually(
+    () => sql<{ ignored: string | null }>`select after->>'ignored' as ignored from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine'`.execute(stack.orm.em.fork().getKysely()),
+    (r) => r.rows.length === 1 && r.rows[0].ignored !== null,
+  );
   // As if that run had never got to audit it.
   await sql`delete from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine'`.execute(stack.orm.em.fork().getKysely());
   const runId = await resetInEngine(stack, workflowId, 'replay the signal', { finishEventId: await taskBefore(stack, workflowId, beforeSignal) });
