@@ -14,7 +14,7 @@ import type { playbookTriggers } from '../workflows/index.js';
 import { Readable } from 'node:stream';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ImportService } from '../src/services/import/import.service.js';
-import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, CustomerTimelineDocument, EraseCustomerDocument, ImportCsvDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, CustomerTimelineDocument, EraseCustomerDocument, FairnessReportDocument, ImportCsvDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { eventually, passesUntilHandled } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
@@ -158,6 +158,11 @@ it('thanks a customer on the basic tier with the offer for it, named in their la
 }, 60_000);
 
 it("shows a finished thank-you's offer, why it was not thanked, and its step once Temporal has deleted the closed execution after its retention (QA 69 F2)", async () => {
+  // The fairness report counts them under the loyal band: one thank-you sent, one not given (read once earlier tests' thank-yous have settled).
+  const pending = () => sql<{ n: number }>`select count(*)::int as n from outbox_message where template = 'appreciation' and sent_at is null and suppressed_at is null`.execute(stack.orm.em.fork().getKysely());
+  await eventually(pending, (r) => r.rows[0].n === 0, 20_000);
+  const loyalBand = async () => (await stack.gql(FairnessReportDocument, { since: new Date(Date.now() - DAY).toISOString().slice(0, 10) }, Role.Viewer)).data!.fairnessReport!.find((b) => b.band === 'loyal')!;
+  const reportBefore = await loyalBand();
   const thanked = await customer('Kept', { tenureDays: 900, band: 'loyal' });
   expect((await stack.gql(StartAppreciationDocument, { customerId: thanked }, Role.Marketer)).errors).toBeUndefined();
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(thanked, year)).result()).toBe('thanked');
@@ -175,6 +180,9 @@ it("shows a finished thank-you's offer, why it was not thanked, and its step onc
     (await stack.gql(CustomerTimelineDocument, { id: customerId, first: 5, kinds: ['PlaybookFinished'] }, Role.Viewer)).data!.customer!.timeline.edges.map((e) => e.node.summary);
   expect(await ended(notThanked)).toEqual(['Appreciation ended: not thanked (held back: no consent)']);
   expect(await ended(thanked)).toEqual(['Appreciation ended: thanked']);
+  await eventually(pending, (r) => r.rows[0].n === 0, 20_000);
+  const reportAfter = await loyalBand();
+  expect([reportAfter.thankYousSent - reportBefore.thankYousSent, reportAfter.thankYousNotGiven - reportBefore.thankYousNotGiven]).toEqual([1, 1]);
 
   await deleteAsRetentionDoes(stack, appreciationWorkflowId(thanked, year), appreciationWorkflowId(notThanked, year));
   // What the run's state held is kept with its record as it ended: the API shows the same as before.

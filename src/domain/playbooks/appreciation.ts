@@ -29,6 +29,7 @@ export const appreciationPolicy: AppreciationPolicy = { version: 2, minTenureDay
 
 /** `not-thanked`: the contact guard held the thank-you back for good (no consent) or past the policy's wait. */
 export type AppreciationOutcome = 'thanked' | 'not-thanked';
+export const NOT_THANKED = 'not-thanked' satisfies AppreciationOutcome;
 
 /** What a thank-you step did: the offer the customer was thanked with, or why the contact guard held it back (nothing written). */
 export interface ThankYou {

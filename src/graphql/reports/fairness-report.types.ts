@@ -39,6 +39,15 @@ export class FairnessBandType {
   })
   feesReversedMinor!: number;
 
+  @Field(() => Int, { description: 'Thank-yous to silent loyal customers that went out (with an offer or without), under the band they were written for' })
+  thankYousSent!: number;
+
+  @Field(() => Int, {
+    description:
+      "Thank-you runs that ended without one since that day (`not-thanked`: the contact guard held it back for good, e.g. no consent, or an issue still open past the wait), under the customer's band today: loyal customers passed over show here",
+  })
+  thankYousNotGiven!: number;
+
   @Field(() => Int, { description: "Messages sent to them (not the tasks for the company's teams about them)" })
   messagesSent!: number;
 

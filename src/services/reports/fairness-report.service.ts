@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { GUARD_REASONS } from '../../domain/guards/contact-guard.js';
 import { teamTemplates } from '../../domain/messages/catalogue.js';
 import { assertPastDay } from '../scores/scoring.service.js';
+import { APPRECIATION, NOT_THANKED } from '../../domain/playbooks/appreciation.js';
 
 /** The band of customers without a payment-loyalty score yet. */
 const UNSCORED = 'unscored';
@@ -32,6 +33,10 @@ export interface FairnessBand {
   feesWaivedMinor: number;
   /** Reminder fees charged and reversed since, as the billing system cancelled the invoice: under the band they were charged to. */
   feesReversedMinor: number;
+  /** Thank-yous to silent loyal customers that went out, under the band they were written for. */
+  thankYousSent: number;
+  /** Thank-you runs that ended without one (the contact guard held it back for good: no consent, an issue open past the wait), under today's band. */
+  thankYousNotGiven: number;
   /** Messages sent to the customers of the band (not the tasks for the company's teams about them). */
   messagesSent: number;
   marketingMessagesSent: number;
@@ -79,21 +84,26 @@ export class FairnessReportService {
                                                                or (m.template = 'appreciation' and m.payload ->> 'offerCode' is not null))) as offers,
                count(*) filter (where m.sent_at is not null and m.template = 'account-proposal' and m.payload -> 'proposal' ->> 'kind' = 'tier-change') as tier_changes,
                count(*) filter (where m.sent_at is not null and m.template = 'offboarding-notice') as notices,
+               count(*) filter (where m.sent_at is not null and m.template = 'appreciation') as thanks,
                count(*) filter (where m.sent_at is not null) as sent,
                count(*) filter (where m.sent_at is not null and m.purpose = 'marketing') as marketing,
                count(*) filter (where split_part(m.suppressed_reason, ':', 1) in (${sql.join(GUARD_REASONS.map((r) => sql`${r}`))})) as suppressed
           from outbox_message m join band b on b.customer_id = m.customer_id
          where m.created_at >= ${since}::date and m.template not in (${sql.join(teamTemplates.map((t) => sql`${t}`))}) group by 1
+      ), not_thanked as (
+        -- Thank-you runs that ended without one since that day (no band is recorded on a run: the customer's today).
+        select b.band, count(*) as n from playbook_run r join band b on b.customer_id = r.customer_id
+         where r.playbook = ${APPRECIATION} and r.outcome = ${NOT_THANKED} and r.finished_at >= ${since}::date group by 1
       ), customers as (
         select band, count(*) as n from band group by band
       )
       select x.band, coalesce(c.n, 0)::int as customers,
              coalesce(ms.offers, 0)::int as offers, coalesce(ms.tier_changes, 0)::int as tier_changes, coalesce(ms.notices, 0)::int as notices, coalesce(iv.reminders, 0)::int as reminders,
              coalesce(iv.charged, 0) as charged, coalesce(iv.waived, 0) as waived, coalesce(iv.reversed, 0) as reversed,
-             coalesce(ms.sent, 0)::int as sent, coalesce(ms.marketing, 0)::int as marketing, coalesce(ms.suppressed, 0)::int as suppressed
+             coalesce(ms.thanks, 0)::int as thanks, coalesce(nt.n, 0)::int as not_thanked, coalesce(ms.sent, 0)::int as sent, coalesce(ms.marketing, 0)::int as marketing, coalesce(ms.suppressed, 0)::int as suppressed
         -- A band fees or messages were decided for may have no customers today.
         from (select unnest(${bands}::text[]) as band union select band from customers union select band from invoices union select band from messages) x
-        left join customers c on c.band = x.band left join invoices iv on iv.band = x.band left join messages ms on ms.band = x.band
+        left join customers c on c.band = x.band left join invoices iv on iv.band = x.band left join messages ms on ms.band = x.band left join not_thanked nt on nt.band = x.band
        order by array_position(${bands}::text[], x.band) nulls last, x.band`.execute(this.em.getKysely());
     return rows.map((r) => ({
       band: String(r.band),
@@ -105,6 +115,8 @@ export class FairnessReportService {
       feesChargedMinor: Number(r.charged),
       feesWaivedMinor: Number(r.waived),
       feesReversedMinor: Number(r.reversed),
+      thankYousSent: Number(r.thanks),
+      thankYousNotGiven: Number(r.not_thanked),
       messagesSent: Number(r.sent),
       marketingMessagesSent: Number(r.marketing),
       messagesSuppressed: Number(r.suppressed),
