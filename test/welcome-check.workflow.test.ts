@@ -587,6 +587,12 @@ it('holds back a welcome still queued when the customer complains first: it does
   const complained = await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'installation', severity: 'High', summary: 'Router does not connect' } }, Role.Operator);
   expect(complained.errors).toBeUndefined();
   expect(await welcome(workflowId)).toMatchObject({ sentAt: null, suppressedReason: complainedFirst });
+  // Nobody closes the check as confirmed over the open complaint.
+  const confirmed = await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator);
+  expect(confirmed.errors![0]).toMatchObject({
+    message: `The welcome check of customer ${customerId} is not confirmed while an issue of theirs is open (complaint open: installation): resolve it first, or let the check's call follow up`,
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', refused: 'complaint-open', complaints: ['installation'], fixCases: [] },
+  });
   // The run waits on, and its wait ends in the call that starts with the complaint.
   expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('follow-up-needed');
   const task = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/follow-up` });

@@ -137,6 +137,18 @@ export class PlaybookService {
       });
     if (!state) throw await this.endedOrNone(workflowId, finished, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No welcome check runs for customer ${customerId}`, { customerId }));
     if (state.step === 'done') throw finished(await this.endedOutcome(workflowId, state));
+    // A complaint or fix case open is the customer's "it does not work": the check is not closed as confirmed over it (its
+    // call at the end of the wait starts with it), as an offboarding is not approved over one.
+    const open = await this.reviews.openIssues(customerId);
+    const openText = openIssuesText(open);
+    if (openText) {
+      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The welcome check of customer ${customerId} is not confirmed while an issue of theirs is open (${openText}): resolve it first, or let the check's call follow up`, {
+        customerId,
+        refused: open.fixCases.length ? 'fix-open' : 'complaint-open',
+        fixCases: open.fixCases,
+        complaints: open.complaints,
+      });
+    }
     await this.runs.auditedUpdate(
       { actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } },
       async (updateId) => ((await this.engine.confirmWelcome(workflowId, updateId)) ?? fail(finished(await this.endedOutcome(workflowId, state)))).acted(),
