@@ -79,6 +79,7 @@ import { Migration20261228000000_offer_names_nfc } from './Migration202612280000
 import { Migration20261228100000_complaint_follow_up_pending } from './Migration20261228100000_complaint_follow_up_pending.js';
 import { Migration20261228100002_reminder_booking } from './Migration20261228100002_reminder_booking.js';
 import { Migration20261228100003_invoice_fees_reversed } from './Migration20261228100003_invoice_fees_reversed.js';
+import { Migration20261228100004_score_model_run_off } from './Migration20261228100004_score_model_run_off.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -162,4 +163,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228100000_complaint_follow_up_pending', class: Migration20261228100000_complaint_follow_up_pending },
   { name: 'Migration20261228100002_reminder_booking', class: Migration20261228100002_reminder_booking },
   { name: 'Migration20261228100003_invoice_fees_reversed', class: Migration20261228100003_invoice_fees_reversed },
+  { name: 'Migration20261228100004_score_model_run_off', class: Migration20261228100004_score_model_run_off },
 ];

@@ -10,6 +10,7 @@ import { createTestDatabase } from './support/database.js';
 import { eventually } from './support/eventually.js';
 import { ImportService } from '../src/services/import/import.service.js';
 import { INVOICE_PAID, PROMISED_TO_PAY, untilPaidTemplates } from '../src/domain/messages/catalogue.js';
+import { runOffParameters } from '../src/domain/scoring/optimize.js';
 
 let orm: Orm;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -797,4 +798,37 @@ it('reverses the fees charged on invoices cancelled before it, audited, and leav
   ]);
   await conn.execute(`delete from audit_entry where action = 'invoice.fees-reversed' and entity_id = ?`, [cancelled]);
   await conn.execute(`delete from customer where id = ?`, [customerId]);
+});
+
+it('names the shape parameters of the fits stored before it that ran off, as the rescore now works them out from the parameters, and rolls back', async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.up();
+  await orm.migrator.down({ to: migrationBefore('Migration20261228100004_score_model_run_off') });
+  // The demo base's BG/NBD (a and b off together), a spend fit whose p went off, one whose q went to 0, and two within bounds (the scales never count).
+  const fits: [string, Record<string, number>][] = [
+    ['bgnbd', { r: 7.71, alpha: 40.67, a: 236_893.9, b: 34_151_800.6 }],
+    ['gamma-gamma', { p: 5e9, q: 3.7, gamma: 15.4 }],
+    ['gamma-gamma', { p: 6.2, q: 1e-7, gamma: 1e9 }],
+    ['bgnbd', { r: 0.243, alpha: 1e6, a: 0.793, b: 2.426 }],
+    ['gamma-gamma', { p: 6.25, q: 3.74, gamma: 15.44 }],
+  ];
+  for (const [i, [kind, params]] of fits.entries()) {
+    await conn.execute(`insert into scoring_run (id, trigger, as_of, status, started_at) values (?, 'test', '2026-11-29', 'completed', now())`, [`mig-run-off-${i}`]);
+    await conn.execute(`insert into score_model (id, run_id, kind, model_version, params, log_likelihood, customers, converged, fitted_at) values (gen_random_uuid(), ?, ?, ?, ?, -1, 100, true, ?)`, [
+      `mig-run-off-${i}`,
+      kind,
+      `${kind}/1`,
+      JSON.stringify(params),
+      new Date(Date.UTC(2026, 10, 29, 0, 0, i)),
+    ]);
+  }
+  await orm.migrator.up();
+  const rows = await conn.execute<{ kind: string; params: Record<string, number>; run_off: string[] }[]>(`select kind, params, run_off from score_model where run_id like 'mig-run-off-%' order by fitted_at`);
+  const shapes = (kind: string, p: Record<string, number>): Record<string, number> => (kind === 'bgnbd' ? { r: p.r, a: p.a, b: p.b } : { p: p.p, q: p.q });
+  expect(rows.map((r) => r.run_off)).toEqual([['a', 'b'], ['p'], ['q'], [], []]);
+  expect(rows.map((r) => r.run_off)).toEqual(rows.map((r) => runOffParameters(shapes(r.kind, r.params))));
+  await orm.migrator.down({ to: migrationBefore('Migration20261228100004_score_model_run_off') });
+  expect(await conn.execute(`select column_name from information_schema.columns where table_name = 'score_model' and column_name = 'run_off'`)).toEqual([]);
+  await orm.migrator.up();
+  await conn.execute(`delete from scoring_run where id like 'mig-run-off-%'`);
 });

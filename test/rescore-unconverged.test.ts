@@ -7,7 +7,7 @@ import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CustomerRescoreService } from '../src/services/scores/customer-rescore.service.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
 import { Order } from '../src/entities/index.js';
-import { CustomerScoresDocument, OperationsStatusDocument, ScoreModelsDocument } from './__generated__/graphql.js';
+import { CustomerScoresDocument, OperationsStatusDocument, ScoreModelsDocument, ScoringRunModelsDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { completedRescore } from './support/rescores.js';
 import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './support/stack.js';
@@ -16,7 +16,9 @@ import { spawnWorker, startTestStack, workerEnvOf, type TestStack } from './supp
  * A rescore whose fit of a model does not converge (QA 80 F1: one outlier order took the spend model off to p → ∞, and
  * every customer's CLV with it, silently), on the real stack through GraphQL: without an earlier converged fit the scores
  * say their values are uncertain; with one, the run scores with it and says which, and `scoreModels` shows both fits; the
- * operations status and the API's metrics, what operators alert on, say so too.
+ * operations status and the API's metrics, what operators alert on, say so too. The demo base, where hardly anyone seems
+ * to drop out, also shows a fit that says it converged while BG/NBD's a and b ran off (only their ratio is an estimate):
+ * `runOff` names them wherever the fit is shown, and the worker warns of it.
  */
 let stack: TestStack;
 let worker: Awaited<ReturnType<typeof spawnWorker>> | null = null;
@@ -74,8 +76,8 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   // What an operator alerts on says so: the spend model did not converge, and the run used no earlier fit (uncertain values).
   const uncertainView = {
     fits: [
-      { kind: 'bgnbd', modelVersion: 'bgnbd/1', converged: true, scoredWithAsOf: null },
-      { kind: 'gamma-gamma', modelVersion: 'gamma-gamma/1', converged: false, scoredWithAsOf: null },
+      { kind: 'bgnbd', modelVersion: 'bgnbd/1', converged: true, scoredWithAsOf: null, runOff: ['a', 'b'] },
+      { kind: 'gamma-gamma', modelVersion: 'gamma-gamma/1', converged: false, scoredWithAsOf: null, runOff: ['p'] },
     ],
     metrics: [
       'retention_rescore_fit_converged{model="bgnbd"} 1',
@@ -88,6 +90,12 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   const first = await models();
   expect(first['gamma-gamma']).toMatchObject({ runId: unconverged.id, asOf: '2026-11-01', converged: false, scoredWith: null });
   expect(first.bgnbd).toMatchObject({ runId: unconverged.id, converged: true, scoredWith: null });
+  // Converged, as the optimiser says, yet a and b ran off together (beyond e^10): the fit names them, and the spend model's p,
+  // which went off to infinity as its fit failed.
+  expect(first.bgnbd.runOff).toEqual(['a', 'b']);
+  const { a, b } = first.bgnbd.params as { a: number; b: number };
+  expect(Math.min(a, b)).toBeGreaterThan(Math.exp(10));
+  expect(first['gamma-gamma'].runOff).toEqual(['p']);
   const uncertain =
     'spend model (Gamma-Gamma): the fit of the rescore as of 2026-11-01 did not converge, and no earlier fit did: scored with the parameters where it stopped, so the value is uncertain';
   const current = (await stack.gql(CustomerScoresDocument, { id: other.customer_id, historyKind: 'Clv' }, Role.Viewer)).data!.customer!.scores;
@@ -103,6 +111,12 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   // 2. A rescore of a day before the outlier order: its fit converges.
   const converged = await completedRescore(stack, '2026-10-01');
   expect((await query(sql<{ converged: boolean }>`select converged from score_model where run_id = ${converged.id} and kind = 'gamma-gamma'`))[0].converged).toBe(true);
+  // Its spend model is a fit like any other: nothing ran off (the run's own models, as scoreModels shows the newest day's).
+  const convergedModels = (await stack.gql(ScoringRunModelsDocument, { id: converged.id }, Role.Viewer)).data!.scoringRun!.models;
+  expect(convergedModels.map((m) => [m.kind, m.converged, m.runOff])).toEqual([
+    ['bgnbd', true, ['a', 'b']],
+    ['gamma-gamma', true, []],
+  ]);
   // A backfill of an earlier day: the status still tells of the rescore of the newest day, as lastRescoreCompletedAt does.
   expect(await operationsView()).toEqual(uncertainView);
 
@@ -117,10 +131,11 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
   });
   expect((third['gamma-gamma'].params as { p: number }).p).toBeGreaterThan(1e4);
   expect(third.bgnbd.scoredWith).toBeNull();
+  expect(third['gamma-gamma'].scoredWith!.runOff).toEqual([]);
   expect(await operationsView()).toEqual({
     fits: [
-      { kind: 'bgnbd', modelVersion: 'bgnbd/1', converged: true, scoredWithAsOf: null },
-      { kind: 'gamma-gamma', modelVersion: 'gamma-gamma/1', converged: false, scoredWithAsOf: '2026-10-01' },
+      { kind: 'bgnbd', modelVersion: 'bgnbd/1', converged: true, scoredWithAsOf: null, runOff: ['a', 'b'] },
+      { kind: 'gamma-gamma', modelVersion: 'gamma-gamma/1', converged: false, scoredWithAsOf: '2026-10-01', runOff: ['p'] },
     ],
     metrics: [
       'retention_rescore_fit_converged{model="bgnbd"} 1',
@@ -168,5 +183,20 @@ it("scores with the earlier converged fit when a rescore's fit does not converge
       runId: unconverged.id,
     },
     { level: 40, msg: "the rescore's gamma-gamma fit did not converge: scoring with the converged fit of the rescore as of 2026-10-01", runId: fellBack.id },
+  ]);
+  // And of every fit that ran off, converged or not (in the order the runs fitted).
+  const ranOff = (await eventually(
+    async () => worker!.output().split('\n').filter((l) => l.includes('ran off towards 0 or infinity')).map((l) => JSON.parse(l) as { level: number; msg: string; runId: string; runOff: string[] }),
+    (lines) => lines.length >= 5,
+    10_000,
+  )).map(({ level, msg, runId, runOff }) => ({ level, msg, runId, runOff }));
+  const bgnbdRanOff = "the rescore's bgnbd fit: a, b ran off towards 0 or infinity: the data pins down at most a ratio of them, not each (too few customers, or hardly anyone seems to drop out)";
+  const spendRanOff = "the rescore's gamma-gamma fit: p ran off towards 0 or infinity: the data pins down at most a ratio of them, not each (too few customers, or hardly anyone seems to drop out)";
+  expect(ranOff).toEqual([
+    { level: 40, msg: bgnbdRanOff, runId: unconverged.id, runOff: ['a', 'b'] },
+    { level: 40, msg: spendRanOff, runId: unconverged.id, runOff: ['p'] },
+    { level: 40, msg: bgnbdRanOff, runId: converged.id, runOff: ['a', 'b'] },
+    { level: 40, msg: bgnbdRanOff, runId: fellBack.id, runOff: ['a', 'b'] },
+    { level: 40, msg: spendRanOff, runId: fellBack.id, runOff: ['p'] },
   ]);
 }, 300_000);

@@ -63,6 +63,11 @@ it('fits BG/NBD and Gamma-Gamma from the imported transactions to the published 
   within(q, 3.74);
   within(gamma, 15.44);
   expect(fits.find((f) => f.kind === 'gamma-gamma')!.customers).toBe(946);
+  // Published estimates: nothing ran off towards 0 or infinity.
+  expect(fits.map((f) => [f.kind, f.runOff])).toEqual([
+    ['bgnbd', []],
+    ['gamma-gamma', []],
+  ]);
   // Fitted once per run: asking again returns the stored fit.
   expect((await runs.fitModels('cdnow')).fits).toEqual(fits);
 });

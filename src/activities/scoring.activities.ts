@@ -49,6 +49,13 @@ export function createScoringActivities(services: () => WorkerServices) {
           { runId, kind: fit.kind, modelVersion: fit.modelVersion, params: fit.params, customers: fit.customers, scoredWith: fit.scoredWith?.runId ?? null },
         );
       }
+      // Converged or not, a parameter that ran off is no estimate: only its ratio to another is (a and b where hardly anyone seems to drop out).
+      for (const fit of fits.filter((f) => f.runOff.length > 0)) {
+        log.warn(
+          `the rescore's ${fit.kind} fit: ${fit.runOff.join(', ')} ran off towards 0 or infinity: the data pins down at most a ratio of them, not each (too few customers, or hardly anyone seems to drop out)`,
+          { runId, kind: fit.kind, modelVersion: fit.modelVersion, runOff: fit.runOff, params: fit.params, converged: fit.converged, customers: fit.customers },
+        );
+      }
       return { models, notFitted };
     },
     scoreCustomerPage(input: { runId: string; after: string | null; until?: string | null; limit?: number; models: FittedModels }): Promise<PageResult> {

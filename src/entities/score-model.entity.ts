@@ -36,6 +36,13 @@ export class ScoreModel {
   @Property({ type: 'boolean' })
   converged!: boolean;
 
+  /**
+   * The shape parameters that ran off towards 0 or infinity (runOffParameters: r, a, b; p, q), usually none: the data
+   * pins down at most their ratio, not each one, converged or not.
+   */
+  @Property({ type: 'jsonb' })
+  runOff!: string[];
+
   @Property({ type: 'timestamptz', length: 3 })
   fittedAt!: Date;
 

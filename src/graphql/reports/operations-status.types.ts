@@ -70,6 +70,12 @@ export class RescoreFitType implements RescoreFit {
       "The day of the earlier rescore whose converged fit the run scored with instead of this one (the newest converged fit of the same model version, of a rescore as of that run's day or before). Null when it scored with this one: it converged, or, with converged false, no earlier fit did, so the run scored with the parameters where the optimiser stopped and those scores are uncertain",
   })
   scoredWithAsOf!: string | null;
+
+  @Field(() => [String], {
+    description:
+      "Its shape parameters (BG/NBD's r, a, b; Gamma-Gamma's p, q) that ran off towards 0 or infinity (beyond e^±10, about 22,000 and 1/22,000), usually none: the likelihood kept rising along a ridge, so the data pins down at most their ratio, not each one, even with converged true (BG/NBD's a and b growing together, night after night, on a base where hardly anyone seems to drop out: their ratio, the drop-out chance, is the estimate). The worker logs a warning for such a fit",
+  })
+  runOff!: string[];
 }
 
 @ObjectType('OperationsStatus', { simpleResolvers: true, description: 'Is delivery keeping up, did the nightly rescore run, how much work is open (the same figures as the /metrics gauges)' })

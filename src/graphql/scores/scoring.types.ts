@@ -102,7 +102,10 @@ export class ScoreModelType implements Omit<ModelFit, 'kind' | 'scoredWith'> {
   @Field()
   modelVersion!: string;
 
-  @Field(() => GraphQLJSONObject, { description: 'Parameters by name: { r, alpha, a, b } or { p, q, gamma } (spend in major units)' })
+  @Field(() => GraphQLJSONObject, {
+    description:
+      "Parameters by name. bgnbd { r, alpha, a, b }: r and alpha shape and scale of the purchase rates across customers (alpha in weeks: r/alpha is the base's mean purchases a week while active), a and b of the chance to drop out after a purchase (its mean a/(a+b)). gamma-gamma { p, q, gamma }: p shape of a customer's spend per purchase around their own mean, q and gamma shape and scale of how those means vary across customers (the base's mean spend per purchase p·gamma/(q−1); gamma in major units of the currency, the amount divided by 100, unlike the API's other amounts in minor units). A parameter named in runOff is no estimate: only its ratio to its partner is pinned down by the data",
+  })
   params!: Record<string, number>;
 
   @Field(() => Float, { description: 'Log-likelihood at the estimate: fit quality' })
@@ -116,6 +119,12 @@ export class ScoreModelType implements Omit<ModelFit, 'kind' | 'scoredWith'> {
       "Whether the optimiser converged. When not, the parameters are where it stopped, not estimates: the run scored with scoredWith, the newest earlier converged fit, or, without one, with these, and the reasons of the churn risk and CLV scores computed from them say so",
   })
   converged!: boolean;
+
+  @Field(() => [String], {
+    description:
+      "The shape parameters (bgnbd's r, a, b; gamma-gamma's p, q; not the scales alpha and gamma, whose size depends on the units) that ran off towards 0 or infinity, beyond e^±10 (about 22,000 and 1/22,000); usually empty. The optimiser can stop there and say it converged, but the likelihood kept rising along a ridge: for these parameters only their ratio is pinned down by the data, not each value (bgnbd's a and b growing together from one rescore to the next, on a base where hardly anyone seems to drop out: a/(a+b), the drop-out chance, is the estimate; r and alpha on a handful of customers). The rescore logs a warning for such a fit. Never null: fits stored before the rescore recorded it were given it from their stored parameters, by the same check",
+  })
+  runOff!: string[];
 
   @Field()
   fittedAt!: Date;

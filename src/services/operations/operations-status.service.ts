@@ -58,6 +58,8 @@ export interface RescoreFit {
   converged: boolean;
   /** The day of the earlier rescore whose converged fit the run scored with instead of this one; null when it scored with this one (it converged, or no earlier fit did). */
   scoredWithAsOf: string | null;
+  /** Its shape parameters that ran off towards 0 or infinity (usually none): the data pins down at most their ratio, converged or not. */
+  runOff: string[];
 }
 
 /** What operators alert on: is delivery keeping up, did the nightly rescore run, and with converged models, how much work is open, do workers run. */
@@ -152,7 +154,7 @@ export class OperationsStatusService {
           deferred: string;
           undeliverable: string;
           last_rescore: Date | string | null;
-          fits: { kind: RescoreFit['kind']; model_version: string; converged: boolean; scored_with_as_of: string | null }[];
+          fits: { kind: RescoreFit['kind']; model_version: string; converged: boolean; scored_with_as_of: string | null; run_off: string[] }[];
           open_fix_cases: string;
           left_to_people: string;
           past_retention: string;
@@ -165,7 +167,7 @@ export class OperationsStatusService {
                  (select count(*) ${unsent} and ${givenUp}) as undeliverable,
                  (select finished_at from latest_rescore) as last_rescore,
                  -- Its fits (one per kind), each with the day of the earlier run whose fit it scored with instead (a date in JSON is YYYY-MM-DD).
-                 (select coalesce(json_agg(json_build_object('kind', m.kind, 'model_version', m.model_version, 'converged', m.converged, 'scored_with_as_of', wr.as_of) order by m.kind), '[]')
+                 (select coalesce(json_agg(json_build_object('kind', m.kind, 'model_version', m.model_version, 'converged', m.converged, 'scored_with_as_of', wr.as_of, 'run_off', m.run_off) order by m.kind), '[]')
                     from latest_rescore l join score_model m on m.run_id = l.id
                     left join score_model w on w.id = m.scored_with_id left join scoring_run wr on wr.id = w.run_id) as fits,
                  (select count(*) from fix_case where status = 'open') as open_fix_cases,
@@ -182,7 +184,7 @@ export class OperationsStatusService {
       deferredMessages: Number(counts.deferred),
       undeliverableMessages: Number(counts.undeliverable),
       lastRescoreCompletedAt: counts.last_rescore === null ? null : new Date(counts.last_rescore),
-      latestRescoreFits: counts.fits.map((f) => ({ kind: f.kind, modelVersion: f.model_version, converged: f.converged, scoredWithAsOf: f.scored_with_as_of })),
+      latestRescoreFits: counts.fits.map((f) => ({ kind: f.kind, modelVersion: f.model_version, converged: f.converged, scoredWithAsOf: f.scored_with_as_of, runOff: f.run_off })),
       openFixCases: Number(counts.open_fix_cases),
       overdueInvoicesLeftToPeople: Number(counts.left_to_people),
       customersPastRetention: Number(counts.past_retention),

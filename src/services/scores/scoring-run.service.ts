@@ -11,6 +11,7 @@ import {
   type ScoringPolicy,
   type UnconvergedFit,
 } from '../../domain/scoring/index.js';
+import { runOffParameters } from '../../domain/scoring/optimize.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
 import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { rowMapper } from '../common/read-model.js';
@@ -24,6 +25,11 @@ export interface ModelFit {
   logLikelihood: number;
   customers: number;
   converged: boolean;
+  /**
+   * The shape parameters (r, a, b; p, q) that ran off towards 0 or infinity (runOffParameters), usually none: the
+   * likelihood kept rising along a ridge, so the data pins down at most their ratio, not each one, whatever `converged` says.
+   */
+  runOff: string[];
   fittedAt: Date;
   runId: string;
   /** The day the run scored as of. */
@@ -145,15 +151,16 @@ export class ScoringRunService {
       const fits: Omit<ModelFit, 'runId' | 'fittedAt' | 'asOf' | 'scoredWith'>[] = [];
       const summaries = rows.map((r) => ({ x: r.x, tx: r.tx_days / 7, T: r.t_days / 7 }));
       const bg = attempt(() => fitBgNbd(summaries));
-      if (bg) fits.push({ kind: BGNBD, modelVersion: bg.modelVersion, params: { ...bg.params }, logLikelihood: bg.logLikelihood, customers: bg.customers, converged: bg.converged });
+      // The same run-off check as the orders-file fit, on the shape parameters only (the scales depend on the units).
+      if (bg) fits.push({ kind: BGNBD, modelVersion: bg.modelVersion, params: { ...bg.params }, logLikelihood: bg.logLikelihood, customers: bg.customers, converged: bg.converged, runOff: runOffParameters({ r: bg.params.r, a: bg.params.a, b: bg.params.b }) });
       const gg = attempt(() => fitGammaGamma(rows.map((r) => ({ x: r.x, zbar: r.repeat_spend_minor === null ? 0 : Math.max(0, r.repeat_spend_minor / 100) }))));
-      if (gg) fits.push({ kind: GAMMA_GAMMA, modelVersion: gg.modelVersion, params: { ...gg.params }, logLikelihood: gg.logLikelihood, customers: gg.customers, converged: gg.converged });
+      if (gg) fits.push({ kind: GAMMA_GAMMA, modelVersion: gg.modelVersion, params: { ...gg.params }, logLikelihood: gg.logLikelihood, customers: gg.customers, converged: gg.converged, runOff: runOffParameters({ p: gg.params.p, q: gg.params.q }) });
       for (const f of fits) {
         // A fit that did not converge stopped where the optimiser's budget ran out, not at an estimate (one outlier order
         // took the spend model off to p → ∞ for every customer): the run scores with the newest earlier converged fit of
         // the model, if there is one, chosen here once, so a retried or resumed run scores with the same.
-        await sql`insert into score_model (id, run_id, kind, model_version, params, log_likelihood, customers, converged, fitted_at, scored_with_id)
-                  select ${randomUUID()}, ${runId}, ${f.kind}, ${f.modelVersion}, ${JSON.stringify(f.params)}::jsonb, ${f.logLikelihood}, ${f.customers}, ${f.converged}, now(),
+        await sql`insert into score_model (id, run_id, kind, model_version, params, log_likelihood, customers, converged, run_off, fitted_at, scored_with_id)
+                  select ${randomUUID()}, ${runId}, ${f.kind}, ${f.modelVersion}, ${JSON.stringify(f.params)}::jsonb, ${f.logLikelihood}, ${f.customers}, ${f.converged}, ${JSON.stringify(f.runOff)}::jsonb, now(),
                          case when ${f.converged}::boolean then null else (
                            select m.id from score_model m join scoring_run r on r.id = m.run_id
                             where m.kind = ${f.kind} and m.model_version = ${f.modelVersion} and m.converged and m.run_id <> ${runId} and r.status = ${ScoringRunStatus.Completed} and r.as_of <= ${run.asOf}::date
@@ -370,6 +377,7 @@ function toFit(r: Row): Omit<ModelFit, 'scoredWith'> {
     logLikelihood: r.log_likelihood,
     customers: r.customers,
     converged: r.converged,
+    runOff: r.run_off,
     fittedAt: r.fitted_at instanceof Date ? r.fitted_at : new Date(r.fitted_at),
     runId: r.run_id,
     asOf: r.as_of,
