@@ -188,6 +188,12 @@ it('is changed by a marketer: the new conditions apply at once, the change is au
       { description: null, filter: { serviceTier: ['standard', 'premium'], marketingConsent: false } },
     ],
   ]);
+  // A patch, as UpdateSegmentInput says: null keeps a field as left out does (it clears nothing), an empty name is refused, not kept.
+  expect((await stack.gql(UpdateSegmentDocument, { id, input: { description: '  Standard and premium ' } }, Role.Marketer)).data!.updateSegment.description).toBe('Standard and premium');
+  const kept = await stack.gql(UpdateSegmentDocument, { id, input: { name: null, description: null, filter: null } }, Role.Marketer);
+  expect(kept.data!.updateSegment).toMatchObject({ name: 'Standard customers', description: 'Standard and premium', filter: { serviceTier: ['Standard', 'Premium'], marketingConsent: false } });
+  expect((await stack.gql(UpdateSegmentDocument, { id, input: { name: '' } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'VALIDATION', field: 'input.name' });
+  expect((await stack.gql(UpdateSegmentDocument, { id, input: { description: '   ' } }, Role.Marketer)).data!.updateSegment.description).toBeNull();
   expect((await stack.gql(UpdateSegmentDocument, { id: '00000000-0000-4000-8000-000000000000', input: { name: 'y' } }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'SEGMENT_NOT_FOUND' });
 });
 

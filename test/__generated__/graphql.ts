@@ -90,8 +90,9 @@ export type CreateOfferInput = {
   validUntil?: string | null | undefined;
 };
 
+/** A new segment */
 export type CreateSegmentInput = {
-  /** At most 1000 characters */
+  /** At most 1000 characters, trimmed; left out, null, empty or blank: none */
   description?: string | null | undefined;
   /** Who belongs: the same filters as the customers query */
   filter: CustomerFilterInput;
@@ -386,7 +387,9 @@ export type ScoreFilterInput = {
 
 /** The last value of a scoreHistory page (its asOf, computedAt and id, as listed), to list those after it: the history's order is by asOf, then computedAt, then id */
 export type ScoreHistoryPositionInput = {
+  /** The Score's asOf, as listed */
   asOf: string;
+  /** The Score's computedAt, as listed */
   computedAt: string;
   /** The Score's id, as listed */
   id: string;
@@ -471,11 +474,13 @@ export type UpdateCustomerInput = {
   timeZone?: string | null | undefined;
 };
 
-/** Changes to a segment; fields left out stay as they are (an empty description clears it). Campaigns made from it keep the filter they copied */
+/** Changes to a segment, a patch: a field left out or null keeps its value (null clears nothing); only the fields given change, checked as createSegment checks them. Campaigns made from it keep the filter they copied */
 export type UpdateSegmentInput = {
+  /** The new description, at most 1000 characters, trimmed. "" (or blank) clears it; left out or null: unchanged */
   description?: string | null | undefined;
-  /** The whole new filter (replaces the old one) */
+  /** The whole new filter, replacing the old one (a condition left out of it no longer holds). Left out or null: unchanged */
   filter?: CustomerFilterInput | null | undefined;
+  /** The new name, as createSegment takes it (unique whatever its case, 1 to 100 characters: an empty one is refused). Left out or null: unchanged */
   name?: string | null | undefined;
 };
 

@@ -58,7 +58,7 @@ export class RescoreFitType implements RescoreFit {
   @Field(() => String, { description: 'bgnbd (churn risk, expected purchases) or gamma-gamma (spend, for CLV)' })
   kind!: RescoreFit['kind'];
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The model and its version, e.g. "bgnbd/1" (as ScoreModel.modelVersion)' })
   modelVersion!: string;
 
   @Field(() => Boolean, { description: 'Whether the optimiser converged; false: its parameters are where it stopped, not estimates (scoredWithAsOf says what the run scored with)' })

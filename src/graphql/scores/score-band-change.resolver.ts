@@ -25,7 +25,7 @@ export class ScoreBandChangeResolver {
   }
 
   /** Batched with the page's other moves (the customer service's loader). */
-  @FieldResolver(() => CustomerType)
+  @FieldResolver(() => CustomerType, { description: 'The customer whose score moved' })
   customer(@Root() change: BandChange, @Ctx() ctx: GraphQLContext): Promise<Customer> {
     return ctx.services.customers.get(change.customerId);
   }

@@ -7,7 +7,7 @@ import { CustomerFilterType } from '../customers/customer.types.js';
 
 @ObjectType('ScoreBandChange', { simpleResolvers: true, description: "A customer's score moved from one band to another when a scoring ran" })
 export class ScoreBandChangeType {
-  @Field(() => ScoreKind)
+  @Field(() => ScoreKind, { description: 'The score that moved' })
   kind!: ScoreKind;
 
   @Field(() => String, { nullable: true, description: 'The band before, e.g. "low"' })

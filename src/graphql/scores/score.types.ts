@@ -33,7 +33,7 @@ registerEnumType(ScoreKind, {
 /** A score's value; its reasons and model version come from score.resolver.ts, read only when asked for. */
 @ObjectType('Score', { simpleResolvers: true, description: 'The latest value of one score, with the facts behind it' })
 export class ScoreType {
-  @Field(() => ScoreKind)
+  @Field(() => ScoreKind, { description: 'Which score: its unit, range and bands are the kind\'s' })
   kind!: ScoreKind;
 
   @Field(() => Float, { nullable: true, description: "Its unit and range are the kind's (see the ScoreKind values: a probability or a share, minor units, a code or a count). Null when the model has no value yet (too little history); band and reasons say why" })
@@ -54,10 +54,10 @@ export class ScoreType {
 /** Where the previous page of a score history ended: its last value, as the list orders them. */
 @InputType('ScoreHistoryPositionInput', { description: "The last value of a scoreHistory page (its asOf, computedAt and id, as listed), to list those after it: the history's order is by asOf, then computedAt, then id" })
 export class ScoreHistoryPositionInput {
-  @Field(() => LocalDateResolver)
+  @Field(() => LocalDateResolver, { description: "The Score's asOf, as listed" })
   asOf!: string;
 
-  @Field()
+  @Field({ description: "The Score's computedAt, as listed" })
   computedAt!: Date;
 
   // Text, not an ID: a Score's id names its snapshot and kind (`<snapshot>/<kind>`), and every ID argument is a UUID.

@@ -42,7 +42,7 @@ export class ScoringRunType {
   @Field(() => LocalDateResolver, { nullable: true, description: 'The day scored (UTC)' })
   asOf!: string | null;
 
-  @Field(() => ScoringRunPhase)
+  @Field(() => ScoringRunPhase, { description: "Its workflow's phase while it runs (gathering, fitting, scoring, ...; running when the workflow cannot say), then how it ended: completed, cancelled or abandoned" })
   phase!: ScoringRunPhase;
 
   @Field(() => Int, { nullable: true, description: 'The customers it scores: acquired by asOf and recorded by the time it began (one imported while it runs is the next run\'s), not erased (their scores stay as they were at the erasure)' })
@@ -57,10 +57,10 @@ export class ScoringRunType {
   @Field(() => Int, { nullable: true, description: 'Scores written, one per customer and kind (once the run has ended)' })
   snapshots!: number | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it began; null until its record is written (just after it is started)' })
   startedAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it ended (completed, cancelled or abandoned); null while it runs' })
   finishedAt!: Date | null;
 
   static from({ id, record, progress, progressUnavailable }: ScoringRunView): ScoringRunType {
@@ -84,7 +84,7 @@ export type ScoringRunConnection = InstanceType<typeof ScoringRunConnection>;
 
 @ObjectType('ScoreBands', { simpleResolvers: true, description: 'The bands one score can take, in order' })
 export class ScoreBandsType {
-  @Field(() => ScoreKind)
+  @Field(() => ScoreKind, { description: 'The score' })
   kind!: ScoreKind;
 
   @Field(() => [String], {
@@ -99,7 +99,7 @@ export class ScoreModelType implements Omit<ModelFit, 'kind' | 'scoredWith'> {
   @Field({ description: 'bgnbd (churn risk, expected purchases) or gamma-gamma (spend, for CLV)' })
   kind!: string;
 
-  @Field()
+  @Field({ description: 'The model and its version, e.g. "bgnbd/1": a fit that did not converge scores only with an earlier fit of the same version (scoredWith)' })
   modelVersion!: string;
 
   @Field(() => GraphQLJSONObject, {
@@ -126,10 +126,10 @@ export class ScoreModelType implements Omit<ModelFit, 'kind' | 'scoredWith'> {
   })
   runOff!: string[];
 
-  @Field()
+  @Field({ description: 'When the run fitted it' })
   fittedAt!: Date;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The scoring run that fitted it (ScoringRun.id)' })
   runId!: string;
 
   @Field(() => LocalDateResolver, { description: 'The day the run scored as of' })
@@ -143,7 +143,7 @@ export class ScoreModelType implements Omit<ModelFit, 'kind' | 'scoredWith'> {
   scoredWith!: ScoreModelType | null;
 }
 
-@ObjectType('LorenzPoint', { simpleResolvers: true })
+@ObjectType('LorenzPoint', { simpleResolvers: true, description: "A point of a month's Lorenz curve: the poorest populationShare of its customers brought revenueShare of its revenue" })
 export class LorenzPointType {
   @Field(() => Float, { description: 'Share of customers, poorest first (0..1)' })
   populationShare!: number;
@@ -152,7 +152,7 @@ export class LorenzPointType {
   revenueShare!: number;
 }
 
-@ObjectType('ConcentrationPeriod', { simpleResolvers: true })
+@ObjectType('ConcentrationPeriod', { simpleResolvers: true, description: "One month of a concentration report: how its revenue spread over its customers" })
 export class ConcentrationPeriodType {
   @Field({ description: 'Month, YYYY-MM' })
   period!: string;
@@ -163,7 +163,7 @@ export class ConcentrationPeriodType {
   @Field(() => MoneyTotal, { description: 'Revenue in the month, minor units (a total: exact up to 2^53 minor units)' })
   totalRevenue!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Revenue share of the top 20% of customers, read off the Lorenz curve: the customer on the 20% boundary counts with the part of them inside it (of 7 customers, the top 2 and 0.4 of the third; a single customer brings 20%), so small segments differ from "the top N customers". Null for a month without revenue' })
+  @Field(() => Float, { nullable: true, description: 'Revenue share of the top 20% of customers, 0 to 1 (0.53: the reasons\' "53%"), read off the Lorenz curve: the customer on the 20% boundary counts with the part of them inside it (of 7 customers, the top 2 and 0.4 of the third; a single customer brings 20%), so small segments differ from "the top N customers". Null for a month without revenue' })
   topShare!: number | null;
 
   @Field(() => Float, { nullable: true, description: "Gini coefficient of the month's revenue over its customers: 0 when all bring the same (or there is one), towards 1 the more one customer brings ((n-1)/n when one brings it all). Null for a month without revenue" })
@@ -175,7 +175,7 @@ export class ConcentrationPeriodType {
 
 @ObjectType('ConcentrationReport', { simpleResolvers: true, description: 'How much revenue depends on few customers, month by month (80/20 drifting to 60/40 is a healthier base)' })
 export class ConcentrationReportType {
-  @Field(() => Float, { nullable: true, description: 'Top-20% share of the latest complete month with revenue (the month under way only when no complete one has revenue; its share so far is in periods and the reasons)' })
+  @Field(() => Float, { nullable: true, description: 'Top-20% share (topShare, 0 to 1: 0.53 is the reasons\' "53%") of the latest complete month with revenue (the month under way only when no complete one has revenue; its share so far is in periods and the reasons)' })
   value!: number | null;
 
   @Field(() => String, {
@@ -187,10 +187,10 @@ export class ConcentrationReportType {
   @Field(() => [String], { description: "One line each: the month under way (to date), the latest two complete months with revenue, the window's first with revenue (the trend), what is missing (months without revenue, why no band), and last the band with the thresholds that made it" })
   reasons!: string[];
 
-  @Field()
+  @Field({ description: 'The model and its policy, e.g. "concentration/4;policy=1": the policy version names the band thresholds in force (the last reason gives them)' })
   modelVersion!: string;
 
-  @Field(() => [ConcentrationPeriodType])
+  @Field(() => [ConcentrationPeriodType], { description: 'Every month of the window, oldest first, those without revenue too (their shares, Gini and curve null), so a chart has no gaps; the last may be the month under way' })
   periods!: ConcentrationPeriodType[];
 
   static from(score: ConcentrationScore): ConcentrationReportType {
@@ -198,12 +198,12 @@ export class ConcentrationReportType {
   }
 }
 
-@ObjectType('ScoreBandCount', { simpleResolvers: true })
+@ObjectType('ScoreBandCount', { simpleResolvers: true, description: 'How many customers of the base or segment one band of a score holds' })
 export class ScoreBandCountType {
-  @Field()
+  @Field({ description: 'The band, as scoreBands lists it (e.g. "Champions", "high")' })
   band!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Customers in this band (0 for an empty one)' })
   customers!: number;
 
   @Field(() => Float, { description: 'Of the customers with this score (0..1)' })
@@ -212,7 +212,7 @@ export class ScoreBandCountType {
 
 @ObjectType('ScoreDistribution', { simpleResolvers: true, description: 'One score across the base or a segment' })
 export class ScoreDistributionType {
-  @Field(() => ScoreKind)
+  @Field(() => ScoreKind, { description: 'The score' })
   kind!: ScoreKind;
 
   @Field(() => Int, { description: 'Customers with this score' })
@@ -238,7 +238,7 @@ export class ScoreDistributionReportType {
   @Field(() => Int, { description: 'Customers in the base or segment' })
   population!: number;
 
-  @Field(() => [ScoreDistributionType])
+  @Field(() => [ScoreDistributionType], { description: 'One per score kind, in the order of ScoreKind' })
   scores!: ScoreDistributionType[];
 }
 

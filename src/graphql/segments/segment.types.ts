@@ -10,22 +10,22 @@ export class SegmentType {
   @Field(() => ID)
   id!: string;
 
-  @Field()
+  @Field({ description: 'Unique whatever its case, stored as people read it (in NFKC, a run of spaces as one, trimmed)' })
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Free text, trimmed; null without one' })
   description!: string | null;
 
   @Field(() => CustomerFilterType, { description: 'Who belongs: the conditions given, all of which must hold' })
   filter!: CustomerFilterType;
 
-  @Field()
+  @Field({ description: 'Who created it, as the audit log names callers (the role and a short fingerprint of the API key, e.g. "marketer:1a2b3c4d")' })
   createdBy!: string;
 
   @Field()
   createdAt!: Date;
 
-  @Field()
+  @Field({ description: 'When its name, description or filter last changed (createdAt until then)' })
   updatedAt!: Date;
 
   static from(segment: Segment): SegmentType {
@@ -33,27 +33,33 @@ export class SegmentType {
   }
 }
 
-@InputType()
+@InputType({ description: 'A new segment' })
 export class CreateSegmentInput {
   @Field({ description: `Unique whatever its case, 1 to ${MAX_SEGMENT_NAME} characters, no control or invisible ones` })
   name!: string;
 
-  @Field(() => String, { nullable: true, description: `At most ${MAX_SEGMENT_DESCRIPTION} characters` })
+  @Field(() => String, { nullable: true, description: `At most ${MAX_SEGMENT_DESCRIPTION} characters, trimmed; left out, null, empty or blank: none` })
   description?: string | null;
 
   @Field(() => CustomerFilterType, { description: 'Who belongs: the same filters as the customers query' })
   filter!: CustomerFilterType;
 }
 
-@InputType({ description: 'Changes to a segment; fields left out stay as they are (an empty description clears it). Campaigns made from it keep the filter they copied' })
+@InputType({
+  description:
+    'Changes to a segment, a patch: a field left out or null keeps its value (null clears nothing); only the fields given change, checked as createSegment checks them. Campaigns made from it keep the filter they copied',
+})
 export class UpdateSegmentInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `The new name, as createSegment takes it (unique whatever its case, 1 to ${MAX_SEGMENT_NAME} characters: an empty one is refused). Left out or null: unchanged` })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: `The new description, at most ${MAX_SEGMENT_DESCRIPTION} characters, trimmed. "" (or blank) clears it; left out or null: unchanged`,
+  })
   description?: string | null;
 
-  @Field(() => CustomerFilterType, { nullable: true, description: 'The whole new filter (replaces the old one)' })
+  @Field(() => CustomerFilterType, { nullable: true, description: 'The whole new filter, replacing the old one (a condition left out of it no longer holds). Left out or null: unchanged' })
   filter?: CustomerFilterType | null;
 }
 
