@@ -100,7 +100,7 @@ export class InvoiceService {
     assertPageSize(args.first);
     const tag = scopedTag('overdue-invoices', { ...filter });
     let beyond = sql<boolean>`true`;
-    if (args.after) {
+    if (args.after != null) {
       const [dueAt, id] = decodeCursor(tag, args.after, ['day', 'uuid']) as [string, string];
       beyond = sql<boolean>`(i.due_at, i.id) > (${dueAt}::date, ${id}::uuid)`;
     }
@@ -111,7 +111,7 @@ export class InvoiceService {
     const { rows } = await sql<Record<string, unknown>>`
       select i.* from invoice i where ${which} and ${beyond} order by i.due_at, i.id limit ${args.first + 1}`.execute(db);
     const count = async () => Number((await sql<{ n: string }>`select count(*) as n from invoice i where ${which}`.execute(db)).rows[0].n);
-    return toPage(rows.map(rowMapper(this.em, Invoice)), args.first, count, (invoice) => encodeCursor(tag, [invoice.dueAt, invoice.id]), Boolean(args.after));
+    return toPage(rows.map(rowMapper(this.em, Invoice)), args.first, count, (invoice) => encodeCursor(tag, [invoice.dueAt, invoice.id]), args.after != null);
   }
 
   /**

@@ -53,7 +53,7 @@ export class CampaignMemberPager {
   /** Who the campaign enrolled, in enrolment (customer ID) order, optionally one group only. */
   page(campaignId: string, group: CampaignGroup | null, args: PageArgs): Promise<Page<CampaignMemberView>> {
     assertPageSize(args.first);
-    const [after] = args.after ? (decodeCursor(tagOf({ campaignId, group }), args.after, ['uuid']) as [string]) : [null];
+    const [after] = args.after != null ? (decodeCursor(tagOf({ campaignId, group }), args.after, ['uuid']) as [string]) : [null];
     return this.pages.load({ campaignId, group, first: args.first, after });
   }
 
@@ -74,7 +74,7 @@ export class CampaignMemberPager {
         const views = byCampaign.get(key.campaignId) ?? [];
         pages.set(
           keyOf(key),
-          toPage(views, key.first, () => this.counts.load(countKeyOf(key.campaignId, key.group)), (m) => encodeCursor(tagOf(key), [m.customerId]), Boolean(key.after)),
+          toPage(views, key.first, () => this.counts.load(countKeyOf(key.campaignId, key.group)), (m) => encodeCursor(tagOf(key), [m.customerId]), key.after !== null),
         );
       }
     }
@@ -87,7 +87,7 @@ export class CampaignMemberPager {
       select p.id as campaign_id, m.customer_id, m."group", m.enrolled_at, m.pass, m.workflow_id from unnest(${campaignIds}::uuid[]) as p(id)
       cross join lateral (
         select * from campaign_member m
-         where m.campaign_id = p.id ${shape.group ? sql`and m."group" = ${shape.group}` : sql``} ${shape.after ? sql`and m.customer_id > ${shape.after}::uuid` : sql``}
+         where m.campaign_id = p.id ${shape.group ? sql`and m."group" = ${shape.group}` : sql``} ${shape.after !== null ? sql`and m.customer_id > ${shape.after}::uuid` : sql``}
          order by m.customer_id limit ${sql.lit(shape.first + 1)}) m`.execute(this.em.getKysely());
     return rows;
   }

@@ -72,7 +72,7 @@ export class ChildPager<T extends { id: string }> {
   /** One parent's page; with `fields`, its children have only those properties (and their ID and sort key, for cursors). */
   page(parentId: string, args: PageArgs, fields?: readonly string[]): Page<T> | Promise<Page<T>> {
     assertPageSize(args.first);
-    if (args.after) this.decode(parentId, args.after);
+    if (args.after != null) this.decode(parentId, args.after);
     const key = this.keyFor(parentId, args, fields);
     return this.primed.get(keyOf(key)) ?? this.pages.load(key);
   }
@@ -84,7 +84,7 @@ export class ChildPager<T extends { id: string }> {
    * parent's (`page` reads it, and refuses it under the others). `fields` as for `page`.
    */
   pageColumn(parentId: RawBuilder<unknown>, args: PageArgs, fields?: readonly string[]): RawBuilder<unknown> | null {
-    if (args.after) return null;
+    if (args.after != null) return null;
     try {
       assertPageSize(args.first);
       const order = sql.ref(`t.${this.spec.orderColumn}`);
@@ -123,7 +123,7 @@ export class ChildPager<T extends { id: string }> {
   }
 
   private toPageOf(parentId: string, nodes: T[], first: number, after: string | null): Page<T> {
-    return toPage(nodes, first, () => this.counts.load(parentId), (node) => this.cursorOf(parentId, node), Boolean(after));
+    return toPage(nodes, first, () => this.counts.load(parentId), (node) => this.cursorOf(parentId, node), after !== null);
   }
 
   /** One parent's newest `first + 1` rows after the cursor (its sort key and ID), from its (parent, order column) index. */
@@ -144,7 +144,7 @@ export class ChildPager<T extends { id: string }> {
 
   private async fetch(parentIds: string[], first: number, after: string | null, properties: readonly string[] | null): Promise<Map<string, T[]>> {
     // A cursor is one parent's (`page` refused it under any other): parents sharing one are that parent.
-    const cursor = after ? this.decode(parentIds[0], after) : null;
+    const cursor = after !== null ? this.decode(parentIds[0], after) : null;
     const { rows } = await sql<Record<string, unknown>>`
       select p.id as _parent, t.* from unnest(${parentIds}::uuid[]) as p(id)
       cross join lateral (${this.pageOf(sql`p.id`, first, cursor, properties)}) t`.execute(this.em.getKysely());

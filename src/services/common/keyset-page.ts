@@ -33,7 +33,7 @@ export async function keysetPage<T extends object>(
     return value instanceof Date ? value.toISOString() : value;
   };
   let after = {} as FilterQuery<T>;
-  if (args.after) {
+  if (args.after != null) {
     const [a, b] = decodeCursor(tag, args.after, [cursorPart(key), cursorPart(tiebreaker)]);
     after = {
       $or: [{ [key.property]: { [beyond(key)]: fromCursor(key, a) } }, { [key.property]: fromCursor(key, a), [tiebreaker.property]: { [beyond(tiebreaker)]: fromCursor(tiebreaker, b) } }],
@@ -43,5 +43,5 @@ export async function keysetPage<T extends object>(
     orderBy: { [key.property]: key.direction, [tiebreaker.property]: tiebreaker.direction } as never,
     limit: args.first + 1,
   });
-  return toPage(rows as T[], args.first, () => em.count(entity, where as never), (row) => encodeCursor(tag, [toCursor(key, row), toCursor(tiebreaker, row)]), Boolean(args.after));
+  return toPage(rows as T[], args.first, () => em.count(entity, where as never), (row) => encodeCursor(tag, [toCursor(key, row), toCursor(tiebreaker, row)]), args.after != null);
 }

@@ -205,7 +205,7 @@ export class CustomerTimelineService {
   forCustomer(customerId: string, args: TimelineArgs): Promise<Page<CustomerEvent>> {
     assertPageSize(args.first);
     const kinds = kindsOf(args);
-    if (args.after) decodeCursor(tagOf(customerId, kinds), args.after, CURSOR);
+    if (args.after != null) decodeCursor(tagOf(customerId, kinds), args.after, CURSOR);
     return this.pages.load({ customerId, first: args.first, after: args.after ?? null, kinds });
   }
 
@@ -222,7 +222,7 @@ export class CustomerTimelineService {
     return keys.map((key) => {
       const events = (rowsOf.get(`${key.customerId}|${shapeOf(key)}`) ?? []).map((row) => toEvent(row, this.currency));
       const cursorOf = (e: CustomerEvent) => encodeCursor(tagOf(key.customerId, key.kinds), [e.at.toISOString(), e.kind, e.key]);
-      return toPage(events, key.first, () => this.counts.load({ customerId: key.customerId, kinds: key.kinds }), cursorOf, Boolean(key.after));
+      return toPage(events, key.first, () => this.counts.load({ customerId: key.customerId, kinds: key.kinds }), cursorOf, key.after !== null);
     });
   }
 
@@ -230,7 +230,7 @@ export class CustomerTimelineService {
   private async fetch(group: Key[]): Promise<Map<string, EventRow[]>> {
     const { first, after, kinds } = group[0];
     let beyond = sql`true`;
-    if (after) {
+    if (after !== null) {
       // A cursor is one customer's (forCustomer refused it under any other): customers sharing one are that customer.
       const [at, kind, key] = decodeCursor(tagOf(group[0].customerId, kinds), after, CURSOR) as [string, string, string];
       beyond = sql`(e.at, e.kind, e.key) < (${at}::timestamptz, ${kind}, ${key})`;

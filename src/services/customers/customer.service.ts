@@ -150,14 +150,14 @@ export class CustomerService {
       if (row._orders) this.orders.primeForCustomer(customer.id, orders!.page, orders!.fields, row._orders as Record<string, unknown>[]);
       return customer;
     });
-    return toPage(customers, args.first, totalCount, (c) => cursorOf(rowOf.get(c)!), Boolean(args.after));
+    return toPage(customers, args.first, totalCount, (c) => cursorOf(rowOf.get(c)!), args.after != null);
   }
 
   /** Keyset page over a sort expression on the customer row (creation, name, tenure, revenue). */
   private async byExpression(key: SortKey, sort: CustomerSort, tag: string, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
     const dir = sql.raw(sort.direction);
     let after = sql<boolean>`true`;
-    if (args.after) {
+    if (args.after != null) {
       const [value, id] = decodeCursor(tag, args.after, [key.cursor, 'uuid']) as [string, string];
       const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
       after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
@@ -188,7 +188,7 @@ export class CustomerService {
     // The rescore whose scores the listing's first page read (its cursors carry it), so a later page can tell whether one has moved them since.
     const now = await this.scoresGeneration();
     let listedUnder = now;
-    if (args.after) {
+    if (args.after != null) {
       const [part, value, id, runId, status] = decodeCursor(tag, args.after, ['text', 'any', 'uuid', 'any', 'any']) as ['scored' | 'unscored', string | null, string, string | null, string | null];
       // A scored customer's cursor holds the score's value, an unscored one's none.
       if (!(part === 'scored' ? typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value)) : part === 'unscored')) throw invalidCursor(args.after);

@@ -600,7 +600,7 @@ export class PlaybookService {
     assertPageSize(args.first);
     assertRunSearch(search);
     const tag = scopedTag('running-runs', { ...search });
-    const offset = args.after ? Number(decodeCursor(tag, args.after, ['integer'])[0]) : 0;
+    const offset = args.after != null ? Number(decodeCursor(tag, args.after, ['integer'])[0]) : 0;
     // Pages go by position, so reaching one walks every run before it: no further than a search should list.
     if (offset < 0 || offset > MAX_RUNNING_OFFSET) throw invalidCursor(args.after!);
     const found = await this.engine.findRunning(search, offset, args.first + 1);

@@ -44,7 +44,7 @@ export class ScoreBandChangeService {
     assertPageSize(args.first);
     assertBandChangeQuery(query);
     const tag = tagOf(query);
-    const [at, customerId] = args.after ? decodeCursor(tag, args.after, ['time', 'uuid']) : [null, null];
+    const [at, customerId] = args.after != null ? decodeCursor(tag, args.after, ['time', 'uuid']) : [null, null];
     const db = this.em.getKysely();
     const where = sql.join(
       [
@@ -63,7 +63,7 @@ export class ScoreBandChangeService {
        order by b.changed_at desc, b.customer_id desc limit ${args.first + 1}`.execute(db);
     const changes = rows.map((r) => ({ customerId: r.customer_id, kind: query.kind, previous: r.previous, band: r.band, changedAt: new Date(r.changed_at) }));
     const total = async () => (await sql<{ n: number }>`select count(*)::int as n from score_band_change b where ${where}`.execute(db)).rows[0].n;
-    return toPage(changes, args.first, total, (c) => encodeCursor(tag, [c.changedAt.toISOString(), c.customerId]), Boolean(args.after));
+    return toPage(changes, args.first, total, (c) => encodeCursor(tag, [c.changedAt.toISOString(), c.customerId]), args.after != null);
   }
 }
 

@@ -294,12 +294,12 @@ export class ScoringRunService {
   /** Scoring runs, newest first. */
   async listRuns(args: PageArgs): Promise<Page<ScoringRun>> {
     assertPageSize(args.first);
-    const [startedAt, id] = args.after ? decodeCursor('scoring-runs', args.after, ['time', 'text']) : [null, null];
+    const [startedAt, id] = args.after != null ? decodeCursor('scoring-runs', args.after, ['time', 'text']) : [null, null];
     const { rows } = await sql<Row>`
       select * from scoring_run ${startedAt ? sql`where (started_at, id) < (${startedAt}::timestamptz, ${id})` : sql``}
       order by started_at desc, id desc limit ${args.first + 1}`.execute(this.db);
     const total = async () => Number((await sql<Row>`select count(*) as n from scoring_run`.execute(this.db)).rows[0].n);
-    return toPage(rows.map(this.toRun), args.first, total, (r) => encodeCursor('scoring-runs', [r.startedAt.toISOString(), r.id]), Boolean(args.after));
+    return toPage(rows.map(this.toRun), args.first, total, (r) => encodeCursor('scoring-runs', [r.startedAt.toISOString(), r.id]), args.after != null);
   }
 
   /** The models of the completed run of the latest day that fitted them (event rescores and `scoreModels` use them). */
