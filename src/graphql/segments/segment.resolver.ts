@@ -52,7 +52,7 @@ export class SegmentResolver {
 
   @FieldResolver(() => CustomerConnection, { description: 'Who belongs now (totalCount: how many), sorted as the customers query', complexity: pageComplexity })
   customers(@Root() segment: SegmentType, @Args() { first, after, sort }: SegmentCustomersArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
-    return ctx.services.customers.list({ first, after, sort, filter: filterOf(segment) }, customerPageIncludes(info));
+    return ctx.services.customers.list({ first, after, sort, filter: filterOf(segment), segment }, customerPageIncludes(info));
   }
 
   @FieldResolver(() => ScoreDistributionReportType, reportField("The segment's customers per band of every score"))

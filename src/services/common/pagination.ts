@@ -140,22 +140,42 @@ const partOk: Record<CursorPart, (value: unknown) => boolean> = {
  */
 export const MAX_CURSOR_LENGTH = 4096;
 
-export function decodeCursor(tag: string, cursor: string, parts: readonly CursorPart[]): unknown[] {
-  if (cursor.length > MAX_CURSOR_LENGTH) throw invalidCursor(cursor);
+/** How a list reads a cursor back. */
+export interface CursorReading {
+  /** The argument it came in (`after`, or `before` going backward): a refusal names it. Default `after`. */
+  field?: CursorField;
+  /**
+   * For a cursor this list handed out under an earlier state of its parent (a segment's members before its filter was
+   * edited): given the tag the cursor carries, the refusal that says so (a conflict: start again), or null for a cursor
+   * of another list, refused as such.
+   */
+  staleIf?: (tag: string) => PaginationException | null;
+}
+
+export type CursorField = 'after' | 'before';
+
+export function decodeCursor(tag: string, cursor: string, parts: readonly CursorPart[], reading: CursorReading = {}): unknown[] {
+  const field = reading.field ?? 'after';
+  if (cursor.length > MAX_CURSOR_LENGTH) throw invalidCursor(cursor, field);
   let parsed: unknown;
   try {
     parsed = JSON.parse(opened(cursor) ?? 'null');
   } catch {
     parsed = null;
   }
+  if (Array.isArray(parsed) && typeof parsed[0] === 'string' && parsed[0] !== tag && reading.staleIf) {
+    const stale = reading.staleIf(parsed[0]);
+    if (stale) throw stale;
+  }
   if (!Array.isArray(parsed) || parsed[0] !== tag || parsed.length !== parts.length + 1 || !parts.every((part, i) => partOk[part](parsed[i + 1]))) {
-    throw invalidCursor(cursor);
+    throw invalidCursor(cursor, field);
   }
   return parsed.slice(1);
 }
 
 /** The refusal of a cursor: it names the cursor as `echoed` quotes input (a pasted megabyte is not sent back). */
-export const invalidCursor = (cursor: string) => new PaginationException(PaginationExceptionCode.InvalidCursor, 'after is not a cursor of this list, its filter and sort order', { field: 'after', after: echoed(cursor) });
+export const invalidCursor = (cursor: string, field: CursorField = 'after') =>
+  new PaginationException(PaginationExceptionCode.InvalidCursor, `${field} is not a cursor of this list, its filter and sort order`, { field, [field]: echoed(cursor) });
 
 /** Cursors are encoded only when read: most clients read endCursor only, many no cursor at all. */
 class Edge<T> {

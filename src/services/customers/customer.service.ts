@@ -8,7 +8,7 @@ import { AuditService, changedFields } from '../audit/audit.service.js';
 import type { OrderService } from '../orders/order.service.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { ChildPager } from '../common/child-pages.js';
-import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type CursorReading, type Page, type PageArgs } from '../common/pagination.js';
 import { PaginationException, PaginationExceptionCode } from '../common/pagination.exception.js';
 import { readPrepared } from '../common/prepared.js';
 import { projection, rowMapper, selectColumns } from '../common/read-model.js';
@@ -82,6 +82,38 @@ function assertScoresSettled(listedUnder: ScoresGeneration, now: ScoresGeneratio
   });
 }
 
+/** The saved segment whose members a customer list is: its cursors are that segment's. */
+export interface ListedSegment {
+  id: string;
+  updatedAt: Date;
+}
+
+/**
+ * The tag of a customer list's cursors, and how it reads them back. A segment's members carry the segment too, so that a
+ * cursor of this segment taken before its filter was edited (by whoever: a marketer meanwhile) is told from a cursor of
+ * another list: the list moved under the client, as after a rescore (STALE_CURSOR: start again), not the client's mistake.
+ */
+function listTagOf(sort: CustomerSort, filter: CustomerFilter, segment: ListedSegment | null): { tag: string; reading: CursorReading } {
+  const listTag = customerListTag(sort, filter);
+  if (!segment) return { tag: listTag, reading: {} };
+  const ofSegment = `segment:${segment.id}|`;
+  // The sort's tag without a filter: a cursor of the same sort under another filter is this tag, or it and the filter's hash.
+  const sortTag = customerListTag(sort);
+  return {
+    tag: `${ofSegment}${listTag}`,
+    reading: {
+      staleIf: (tag) => {
+        const rest = tag.startsWith(ofSegment) ? tag.slice(ofSegment.length) : null;
+        if (rest === null || (rest !== sortTag && !rest.startsWith(`${sortTag}:`))) return null;
+        return new PaginationException(PaginationExceptionCode.StaleCursor, "The segment's filter changed since this list's first page: start again from the first page", {
+          field: 'after',
+          segmentUpdatedAt: segment.updatedAt.toISOString(),
+        });
+      },
+    },
+  };
+}
+
 export class CustomerService {
   private readonly byId: DataLoader<string, Customer | null>;
   private readonly referrals: ChildPager<Customer>;
@@ -120,7 +152,7 @@ export class CustomerService {
    * also reads the included scores and orders of each customer on the page (a second
    * statement for totalCount, only when asked for).
    */
-  async list(args: PageArgs & { filter?: CustomerFilter | null; sort?: CustomerSort | null }, includes: CustomerPageIncludes = {}): Promise<Page<Customer>> {
+  async list(args: PageArgs & { filter?: CustomerFilter | null; sort?: CustomerSort | null; segment?: ListedSegment | null }, includes: CustomerPageIncludes = {}): Promise<Page<Customer>> {
     assertPageSize(args.first);
     const sort = args.sort ?? defaultCustomerSort;
     assertCustomerSort(sort);
@@ -136,8 +168,8 @@ export class CustomerService {
       ...(ordersColumn ? [sql`${ordersColumn} as _orders`] : []),
     ];
     const select = sql.join(columns);
-    const tag = customerListTag(sort, args.filter ?? {});
-    const { rows, cursorOf } = key ? await this.byExpression(key, sort, tag, where, args, select) : await this.byScore(sort, tag, where, args, select);
+    const { tag, reading } = listTagOf(sort, args.filter ?? {}, args.segment ?? null);
+    const { rows, cursorOf } = key ? await this.byExpression(key, sort, tag, reading, where, args, select) : await this.byScore(sort, tag, reading, where, args, select);
     // Counting the whole filtered list costs a scan: only when the client asks for totalCount.
     let total: Promise<number> | undefined;
     const totalCount = () => (total ??= sql<{ n: string }>`select count(*) as n from customer c where ${where}`.execute(db).then((r) => Number(r.rows[0].n)));
@@ -154,11 +186,11 @@ export class CustomerService {
   }
 
   /** Keyset page over a sort expression on the customer row (creation, name, tenure, revenue). */
-  private async byExpression(key: SortKey, sort: CustomerSort, tag: string, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
+  private async byExpression(key: SortKey, sort: CustomerSort, tag: string, reading: CursorReading, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
     const dir = sql.raw(sort.direction);
     let after = sql<boolean>`true`;
     if (args.after != null) {
-      const [value, id] = decodeCursor(tag, args.after, [key.cursor, 'uuid']) as [string, string];
+      const [value, id] = decodeCursor(tag, args.after, [key.cursor, 'uuid'], reading) as [string, string];
       const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
       after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
     }
@@ -179,7 +211,7 @@ export class CustomerService {
    * without a value of it (by ID), so unscored customers come last in either direction. The
    * cursor says which part it is in.
    */
-  private async byScore(sort: CustomerSort, tag: string, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
+  private async byScore(sort: CustomerSort, tag: string, reading: CursorReading, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
     const kind = sort.scoreKind ?? ScoreKind.ChurnRisk;
     const dir = sql.raw(sort.direction);
     const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
@@ -189,7 +221,7 @@ export class CustomerService {
     const now = await this.scoresGeneration();
     let listedUnder = now;
     if (args.after != null) {
-      const [part, value, id, runId, status] = decodeCursor(tag, args.after, ['text', 'any', 'uuid', 'any', 'any']) as ['scored' | 'unscored', string | null, string, string | null, string | null];
+      const [part, value, id, runId, status] = decodeCursor(tag, args.after, ['text', 'any', 'uuid', 'any', 'any'], reading) as ['scored' | 'unscored', string | null, string, string | null, string | null];
       // A scored customer's cursor holds the score's value, an unscored one's none.
       if (!(part === 'scored' ? typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value)) : part === 'unscored')) throw invalidCursor(args.after);
       if (![runId, status].every((v) => v === null || typeof v === 'string')) throw invalidCursor(args.after);
