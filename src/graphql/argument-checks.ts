@@ -85,6 +85,7 @@ export function argumentProblemsOf(schema: GraphQLSchema, operation: OperationDe
         const rules = { uuidIds: !field.extensions?.workflowIdArgs, nulAllowed: false };
         const errors: ValidationError[] = [];
         for (const arg of field.args) collectProblems(values[arg.name], arg.type, arg.name, rules, errors);
+        if (field.args.some((a) => a.name === 'first') && field.args.some((a) => a.name === 'last')) collectDirectionProblems(node, given, errors);
         for (const error of errors) broken.push({ node, error });
       },
     }),
@@ -140,6 +141,22 @@ function collectProblems(value: unknown, type: GraphQLInputType, path: string, r
   else if (!rules.nulAllowed && !text.isWellFormed()) errors.push(broken(path, { wellFormed: `${path} contains a lone UTF-16 surrogate (not well-formed text)` }));
 }
 
+/**
+ * A connection pages one way at a time (Relay's cursor connections): forward with `first` and `after`, backward with
+ * `last` and `before`. `first` has a default, so only a `first` the document gives (written in, or a variable given a
+ * value or a default of its own) counts as given; a null counts as not given, as Relay sends the other direction's.
+ */
+function collectDirectionProblems(node: FieldNode, given: Record<string, unknown>, errors: ValidationError[]): void {
+  const has = (name: string) => {
+    const arg = node.arguments?.find((a) => a.name.value === name);
+    if (!arg || arg.value.kind === Kind.NULL) return false;
+    return arg.value.kind !== Kind.VARIABLE || given[arg.value.name.value] != null;
+  };
+  if (has('last') && has('first')) errors.push(broken('last', { firstOrLast: 'first and last cannot be given together: page forward with first (and after), backward with last (and before)' }));
+  else if (has('last') && has('after')) errors.push(broken('after', { afterIsForward: 'after pages forward, with first: going backward with last, give before (the startCursor of the page after)' }));
+  else if (has('before') && !has('last')) errors.push(broken('before', { beforeNeedsLast: 'before pages backward: give last with it (first pages forward, with after)' }));
+}
+
 /** A variable sent as null in a non-null place of an argument's value: the place's path, with its default when it has one. */
 function collectNulls(value: ValueNode, type: GraphQLInputType, path: string, defaultValue: unknown, given: Record<string, unknown>, report: (error: ValidationError) => void): void {
   if (value.kind === Kind.VARIABLE) {
@@ -164,7 +181,8 @@ const broken = (property: string, constraints: Record<string, string>) => Object
 
 /**
  * The refusal of an operation whose arguments break a rule every argument follows (a malformed ID, a NUL character or a lone
- * surrogate half, a variable sent as null where the argument is non-null with a default), or null when none does. Shaped by the error
+ * surrogate half, a variable sent as null where the argument is non-null with a default, a connection asked to page both
+ * ways at once), or null when none does. Shaped by the error
  * formatter as every broken argument rule is (VALIDATION, INVALID_ARGUMENT, field, fields), and answered with HTTP 200
  * as those are: a front end reads it as a GraphQL error, not as a failed request.
  */

@@ -10,8 +10,8 @@ import { ApiKeyConnection, ApiKeysArgs, ApiKeyType, IssueApiKeyInput, IssuedApiK
 export class ApiKeyResolver {
   @Allow(Role.Admin)
   @Query(() => ApiKeyConnection, { description: 'API keys issued through issueApiKey, newest first (the keys of API_KEYS are configuration, not listed)', complexity: pageComplexity })
-  async apiKeys(@Args() { first, after, includeRevoked }: ApiKeysArgs, @Ctx() ctx: GraphQLContext): Promise<ApiKeyConnection> {
-    return mapPage(await ctx.services.apiKeys.list({ first, after, includeRevoked }), ApiKeyType.from);
+  async apiKeys(@Args() { first, after, last, before, includeRevoked }: ApiKeysArgs, @Ctx() ctx: GraphQLContext): Promise<ApiKeyConnection> {
+    return mapPage(await ctx.services.apiKeys.list({ first, after, last, before, includeRevoked }), ApiKeyType.from);
   }
 
   @Allow(Role.Admin)

@@ -25,8 +25,8 @@ export class CampaignResolver {
 
   @Allow(Role.Viewer)
   @Query(() => CampaignConnection, { description: 'Campaigns, newest first', complexity: pageComplexity })
-  async campaigns(@Args() { first, after }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<CampaignConnection> {
-    const page = await ctx.services.campaigns.list({ first, after });
+  async campaigns(@Args() { first, after, last, before }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<CampaignConnection> {
+    const page = await ctx.services.campaigns.list({ first, after, last, before });
     return mapPage(page, (campaign) => CampaignType.from({ campaign }));
   }
 

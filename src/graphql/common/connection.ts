@@ -43,23 +43,59 @@ export const listComplexity =
   ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
     1 + childComplexity * Math.min(max, Math.max(1, typeof args[size] === 'number' ? (args[size] as number) : fallback));
 
-/** Query cost of a connection field: what one node costs, times the page size asked for. */
-export const pageComplexity = listComplexity('first', 20, MAX_PAGE_SIZE);
+const byFirst = listComplexity('first', 20, MAX_PAGE_SIZE);
+const byLast = listComplexity('last', 20, MAX_PAGE_SIZE);
+
+/** Query cost of a connection field: what one node costs, times the page size asked for (`first`, or `last` going backward). */
+export const pageComplexity = (options: { args: Record<string, unknown>; childComplexity: number }) => (options.args.last != null ? byLast(options) : byFirst(options));
+
+const FIRST = (size: number) => `Page size going forward, 1 to ${MAX_PAGE_SIZE} (default ${size}): the first rows after the cursor after (or from the top). Not with last`;
+const AFTER = 'endCursor of the previous page: the page goes on after it. Not with last or before';
+const LAST = `Page size going backward, 1 to ${MAX_PAGE_SIZE}: the last rows before the cursor before (or of the whole list), in the list's own order. Leave first out with it (first and last together are refused, VALIDATION/INVALID_ARGUMENT)`;
+const BEFORE = 'startCursor of the next page: with last, the page before it. Only with last';
 
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { defaultValue: 20, description: `Page size, 1 to ${MAX_PAGE_SIZE}` })
+  @Field(() => Int, { defaultValue: 20, description: FIRST(20) })
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   first!: number;
 
-  @Field(() => String, { nullable: true, description: 'endCursor of the previous page' })
+  @Field(() => String, { nullable: true, description: AFTER })
   after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: LAST })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: BEFORE })
+  before?: string | null;
 }
 
 @ArgsType()
 export class NestedPageArgs {
-  @Field(() => Int, { defaultValue: 10, description: `Page size, 1 to ${MAX_PAGE_SIZE}` })
+  @Field(() => Int, { defaultValue: 10, description: FIRST(10) })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  first!: number;
+
+  @Field(() => String, { nullable: true, description: AFTER })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: LAST })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: BEFORE })
+  before?: string | null;
+}
+
+/** A list that pages forward only (by position, not by a keyset: see its description). */
+@ArgsType()
+export class ForwardPageArgs {
+  @Field(() => Int, { defaultValue: 20, description: `Page size, 1 to ${MAX_PAGE_SIZE}` })
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   first!: number;

@@ -15,13 +15,14 @@ export function customerPageIncludes(info: GraphQLResolveInfo): CustomerPageIncl
   const ordersField = (info.schema.getType('Customer') as GraphQLObjectType).getFields().orders;
   const orders = fieldsNamed(info, customer, 'orders');
   const ordersArgs = orders.map((node) => getArgumentValues(ordersField, node, info.variableValues));
-  const samePage = ordersArgs.length > 0 && ordersArgs.every((args) => args.first === ordersArgs[0].first && args.after === ordersArgs[0].after);
+  // A first page forward only (a backward one, or one after a cursor, is read by the orders field itself).
+  const samePage = ordersArgs.length > 0 && ordersArgs.every((args) => args.first === ordersArgs[0].first && args.after == null && args.last == null && args.before == null);
   const scores = fieldsNamed(info, customer, 'scores');
   return {
     fields: selectedFields(info, 'edges', 'node'),
     // The same field lists the nested resolvers compute (selectedFields on their own selection), so the primed pages are theirs.
     scores: scores.length > 0 ? { fields: fieldsBelow(info, scores) } : null,
-    orders: samePage ? { page: { first: ordersArgs[0].first as number, after: (ordersArgs[0].after as string | undefined) ?? null }, fields: fieldsBelow(info, orders, 'edges', 'node') } : null,
+    orders: samePage ? { page: { first: ordersArgs[0].first as number, after: null }, fields: fieldsBelow(info, orders, 'edges', 'node') } : null,
   };
 }
 

@@ -27,8 +27,8 @@ import { CustomerConnection, CustomerErasureType, CustomersArgs, CustomerType, U
 export class CustomerResolver {
   @Allow(Role.Viewer)
   @Query(() => CustomerConnection, { description: 'Customers, filtered and sorted (default: newest first)', complexity: pageComplexity })
-  customers(@Args() { first, after, filter, sort }: CustomersArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
-    return ctx.services.customers.list({ first, after, filter, sort }, customerPageIncludes(info));
+  customers(@Args() { first, after, last, before, filter, sort }: CustomersArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
+    return ctx.services.customers.list({ first, after, last, before, filter, sort }, customerPageIncludes(info));
   }
 
   @Allow(Role.Viewer)
@@ -77,8 +77,8 @@ export class CustomerResolver {
     description: 'Everything that happened with the customer in one list, newest first: orders, invoices issued and paid, payments received (part payments too), complaints opened, resolved and reopened (each time), messages sent, playbook runs started and ended, campaigns enrolled in, score band moves, promises to pay, consent changes',
     complexity: pageComplexity,
   })
-  timeline(@Root() customer: Customer, @Args() { first, after, kinds }: TimelineArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerEventConnection> {
-    return ctx.services.timeline.forCustomer(customer.id, { first, after, kinds });
+  timeline(@Root() customer: Customer, @Args() { first, after, last, before, kinds }: TimelineArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerEventConnection> {
+    return ctx.services.timeline.forCustomer(customer.id, { first, after, last, before, kinds });
   }
 
   @FieldResolver(() => OrderConnection, { description: 'Newest first', complexity: pageComplexity })

@@ -7,7 +7,7 @@ import { CustomerType } from '../customers/customer.types.js';
 import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
 import { mapPage } from '../../services/common/pagination.js';
-import { PageArgs, pageComplexity } from '../common/connection.js';
+import { ForwardPageArgs, pageComplexity } from '../common/connection.js';
 import { LIVE_STATE_COMPLEXITY } from '../limits.js';
 import { FixCaseType } from './fix-case.types.js';
 import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput, selectsLiveState, shownStep, STEP_DESCRIPTION } from './playbook-run.types.js';
@@ -20,12 +20,12 @@ export class PlaybookResolver {
   @Query(() => PlaybookRunConnection, {
     nullable: true,
     description:
-      "Runs under way by their tags, newest first by when their current execution started in Temporal (a run reset there counts from its reset, whatever its startedAt), each with its live state (one Temporal query per run, made only when a field of it or step is selected: workflowId, playbook, customerId, customer, status, outcome, startedAt and finishedAt come from the run's record): e.g. account reviews awaiting an offboarding decision. From Temporal's search index, which is eventually consistent; pages go by position. Null, with UNAVAILABLE/PLAYBOOK_ENGINE_UNAVAILABLE, while Temporal cannot be reached: the other fields of the request still answer",
+      "Runs under way by their tags, newest first by when their current execution started in Temporal (a run reset there counts from its reset, whatever its startedAt), each with its live state (one Temporal query per run, made only when a field of it or step is selected: workflowId, playbook, customerId, customer, status, outcome, startedAt and finishedAt come from the run's record): e.g. account reviews awaiting an offboarding decision. From Temporal's search index, which is eventually consistent; pages go by position, forward only (first/after: no last/before, as a position counted from the end would move with every run that starts or ends). Null, with UNAVAILABLE/PLAYBOOK_ENGINE_UNAVAILABLE, while Temporal cannot be reached: the other fields of the request still answer",
     complexity: pageComplexity,
   })
   async runningPlaybookRuns(
     @Arg('filter', () => RunningPlaybookRunsFilterInput, { nullable: true }) filter: RunningPlaybookRunsFilterInput | null,
-    @Args() args: PageArgs,
+    @Args() args: ForwardPageArgs,
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<PlaybookRunConnection> {

@@ -15,8 +15,8 @@ export class ScoreBandChangeResolver {
     description: 'Who moved between bands of a score across the base, newest first: e.g. who became high churn risk since Monday (kind ChurnRisk, to ["high"]), or stopped being a loyal payer',
     complexity: pageComplexity,
   })
-  scoreBandChanges(@Args() { first, after, ...query }: ScoreBandChangesArgs, @Ctx() ctx: GraphQLContext): Promise<ScoreBandChangeConnection> {
-    return ctx.services.bandChanges.list(query, { first, after });
+  scoreBandChanges(@Args() { first, after, last, before, ...query }: ScoreBandChangesArgs, @Ctx() ctx: GraphQLContext): Promise<ScoreBandChangeConnection> {
+    return ctx.services.bandChanges.list(query, { first, after, last, before });
   }
 
   @FieldResolver(() => ID, { description: "The move's own identity (its customer, score and time), for a client cache" })

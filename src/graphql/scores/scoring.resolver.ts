@@ -33,8 +33,8 @@ export class ScoringResolver {
 
   @Allow(Role.Viewer)
   @Query(() => ScoringRunConnection, { description: 'Scoring runs, newest first', complexity: pageComplexity })
-  async scoringRuns(@Args() { first, after }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<ScoringRunConnection> {
-    const page = await ctx.services.scoring.listRuns({ first, after });
+  async scoringRuns(@Args() { first, after, last, before }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<ScoringRunConnection> {
+    const page = await ctx.services.scoring.listRuns({ first, after, last, before });
     return mapPage(page, ScoringRunType.from);
   }
 

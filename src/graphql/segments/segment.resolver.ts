@@ -28,8 +28,8 @@ export class SegmentResolver {
 
   @Allow(Role.Viewer)
   @Query(() => SegmentConnection, { description: 'Saved segments, alphabetically by name (case and accents count only between names otherwise alike), then by ID', complexity: pageComplexity })
-  async segments(@Args() { first, after }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<SegmentConnection> {
-    return mapPage(await ctx.services.segments.list({ first, after }), SegmentType.from);
+  async segments(@Args() { first, after, last, before }: PageArgs, @Ctx() ctx: GraphQLContext): Promise<SegmentConnection> {
+    return mapPage(await ctx.services.segments.list({ first, after, last, before }), SegmentType.from);
   }
 
   @Allow(Role.Marketer)
@@ -51,8 +51,8 @@ export class SegmentResolver {
   }
 
   @FieldResolver(() => CustomerConnection, { description: 'Who belongs now (totalCount: how many), sorted as the customers query', complexity: pageComplexity })
-  customers(@Root() segment: SegmentType, @Args() { first, after, sort }: SegmentCustomersArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
-    return ctx.services.customers.list({ first, after, sort, filter: filterOf(segment), segment }, customerPageIncludes(info));
+  customers(@Root() segment: SegmentType, @Args() { first, after, last, before, sort }: SegmentCustomersArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
+    return ctx.services.customers.list({ first, after, last, before, sort, filter: filterOf(segment), segment }, customerPageIncludes(info));
   }
 
   @FieldResolver(() => ScoreDistributionReportType, reportField("The segment's customers per band of every score"))
@@ -78,7 +78,7 @@ export class SegmentResolver {
   }
 
   @FieldResolver(() => CampaignConnection, { description: 'Campaigns made from this segment, newest first', complexity: pageComplexity })
-  async campaigns(@Root() segment: SegmentType, @Args() { first, after }: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<CampaignConnection> {
-    return mapPage(await ctx.services.campaigns.list({ first, after }, segment.id), (campaign) => CampaignType.from({ campaign }));
+  async campaigns(@Root() segment: SegmentType, @Args() { first, after, last, before }: NestedPageArgs, @Ctx() ctx: GraphQLContext): Promise<CampaignConnection> {
+    return mapPage(await ctx.services.campaigns.list({ first, after, last, before }, segment.id), (campaign) => CampaignType.from({ campaign }));
   }
 }

@@ -7,7 +7,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
 import { leftToPeople, ofErasedCustomer, openInvoiceSql, outstandingMinorSql } from '../facts/invoice-facts.js';
 import { rowMapper } from '../common/read-model.js';
-import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { encodeCursor, pageWindow, scopedTag, windowCursor, windowPage, type Page, type PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
 import { dayIn, outstandingOn, paidOn } from '../../domain/billing/paid-day.js';
 import { latestDayNow } from '../../domain/latest-time.js';
@@ -97,21 +97,24 @@ export class InvoiceService {
    * the three: nobody may chase or contact them, so it is no work for anyone.
    */
   async overdue(filter: { leftToPeople?: boolean | null }, args: PageArgs): Promise<Page<Invoice>> {
-    assertPageSize(args.first);
+    const window = pageWindow(args);
     const tag = scopedTag('overdue-invoices', { ...filter });
+    // Oldest due first; backward, the page before the cursor is read newest first (windowPage turns it round).
+    const [op, dir] = window.backward ? [sql.raw('<'), sql.raw('desc')] : [sql.raw('>'), sql.raw('asc')];
     let beyond = sql<boolean>`true`;
-    if (args.after != null) {
-      const [dueAt, id] = decodeCursor(tag, args.after, ['day', 'uuid']) as [string, string];
-      beyond = sql<boolean>`(i.due_at, i.id) > (${dueAt}::date, ${id}::uuid)`;
+    const cursor = windowCursor(window, tag, ['day', 'uuid']) as [string, string] | null;
+    if (cursor) {
+      const [dueAt, id] = cursor;
+      beyond = sql<boolean>`(i.due_at, i.id) ${op} (${dueAt}::date, ${id}::uuid)`;
     }
     const left = filter.leftToPeople;
     const db = this.em.getKysely();
     const again = left == null ? [] : await this.runningAgain();
     const which = sql<boolean>`${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date and not ${ofErasedCustomer()} ${left == null ? sql`` : left ? sql`and ${leftToPeople(this.maxDaysOverdue, again)}` : sql`and not ${leftToPeople(this.maxDaysOverdue, again)}`}`;
     const { rows } = await sql<Record<string, unknown>>`
-      select i.* from invoice i where ${which} and ${beyond} order by i.due_at, i.id limit ${args.first + 1}`.execute(db);
+      select i.* from invoice i where ${which} and ${beyond} order by i.due_at ${dir}, i.id ${dir} limit ${window.size + 1}`.execute(db);
     const count = async () => Number((await sql<{ n: string }>`select count(*) as n from invoice i where ${which}`.execute(db)).rows[0].n);
-    return toPage(rows.map(rowMapper(this.em, Invoice)), args.first, count, (invoice) => encodeCursor(tag, [invoice.dueAt, invoice.id]), args.after != null);
+    return windowPage(rows.map(rowMapper(this.em, Invoice)), window, count, (invoice) => encodeCursor(tag, [invoice.dueAt, invoice.id]));
   }
 
   /**

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { CampaignGroup, PlaybookRun } from '../../entities/index.js';
-import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { encodeCursor, pageWindow, scopedTag, windowCursor, windowPage, type Page, type PageArgs, type PageWindow } from '../common/pagination.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 
 /** A campaign member as a page lists it: who, in which group, when and in which pass, and where their run stands. */
@@ -17,17 +17,16 @@ export interface CampaignMemberView {
   run: PlaybookRun | null;
 }
 
-interface Key {
+interface Key extends Pick<PageWindow, 'size' | 'backward'> {
   campaignId: string;
   group: CampaignGroup | null;
-  first: number;
-  /** The customer ID the page starts after. */
+  /** The customer ID the page starts after (backward: before). */
   after: string | null;
 }
 
 /** Cursors name the campaign and the group: one of another campaign or tab is refused. */
 const tagOf = (k: { campaignId: string; group: CampaignGroup | null }) => scopedTag('campaign-members', { campaignId: k.campaignId, group: k.group });
-const shapeOf = (k: Key) => `${k.group ?? ''}|${k.first}|${k.after ?? ''}`;
+const shapeOf = (k: Key) => `${k.group ?? ''}|${k.backward ? 'last' : 'first'}|${k.size}|${k.after ?? ''}`;
 const keyOf = (k: Key) => `${k.campaignId}|${shapeOf(k)}`;
 const countKeyOf = (campaignId: string, group: CampaignGroup | null) => `${campaignId}|${group ?? ''}`;
 
@@ -52,9 +51,9 @@ export class CampaignMemberPager {
 
   /** Who the campaign enrolled, in enrolment (customer ID) order, optionally one group only. */
   page(campaignId: string, group: CampaignGroup | null, args: PageArgs): Promise<Page<CampaignMemberView>> {
-    assertPageSize(args.first);
-    const [after] = args.after != null ? (decodeCursor(tagOf({ campaignId, group }), args.after, ['uuid']) as [string]) : [null];
-    return this.pages.load({ campaignId, group, first: args.first, after });
+    const window = pageWindow(args);
+    const [after] = (windowCursor(window, tagOf({ campaignId, group }), ['uuid']) as [string] | null) ?? [null];
+    return this.pages.load({ campaignId, group, size: window.size, backward: window.backward, after });
   }
 
   private async loadPages(keys: readonly Key[]): Promise<Page<CampaignMemberView>[]> {
@@ -74,7 +73,7 @@ export class CampaignMemberPager {
         const views = byCampaign.get(key.campaignId) ?? [];
         pages.set(
           keyOf(key),
-          toPage(views, key.first, () => this.counts.load(countKeyOf(key.campaignId, key.group)), (m) => encodeCursor(tagOf(key), [m.customerId]), key.after !== null),
+          windowPage(views, { size: key.size, backward: key.backward, cursor: key.after, field: key.backward ? 'before' : 'after' }, () => this.counts.load(countKeyOf(key.campaignId, key.group)), (m) => encodeCursor(tagOf(key), [m.customerId])),
         );
       }
     }
@@ -87,8 +86,8 @@ export class CampaignMemberPager {
       select p.id as campaign_id, m.customer_id, m."group", m.enrolled_at, m.pass, m.workflow_id from unnest(${campaignIds}::uuid[]) as p(id)
       cross join lateral (
         select * from campaign_member m
-         where m.campaign_id = p.id ${shape.group ? sql`and m."group" = ${shape.group}` : sql``} ${shape.after !== null ? sql`and m.customer_id > ${shape.after}::uuid` : sql``}
-         order by m.customer_id limit ${sql.lit(shape.first + 1)}) m`.execute(this.em.getKysely());
+         where m.campaign_id = p.id ${shape.group ? sql`and m."group" = ${shape.group}` : sql``} ${shape.after !== null ? sql`and m.customer_id ${sql.raw(shape.backward ? '<' : '>')} ${shape.after}::uuid` : sql``}
+         order by m.customer_id ${sql.raw(shape.backward ? 'desc' : 'asc')} limit ${sql.lit(shape.size + 1)}) m`.execute(this.em.getKysely());
     return rows;
   }
 

@@ -2,10 +2,10 @@ import DataLoader from 'dataloader';
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type CursorPart, type Page, type PageArgs } from './pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, pageWindow, scopedTag, windowPage, type CursorField, type CursorPart, type Page, type PageArgs, type PageWindow } from './pagination.js';
 import { projection, projectionKey, rowMapper, selectColumns } from './read-model.js';
 
-/** A list of child rows per parent (a customer's orders, invoices, ...), newest first. */
+/** A list of child rows per parent (a customer's orders, invoices, ...), newest first; paged either way (`first`/`after`, `last`/`before`). */
 export interface ChildListSpec {
   /** Names the list inside its cursors (with the parent: one parent's cursor is refused under another). */
   tag: string;
@@ -23,10 +23,8 @@ export interface ChildListSpec {
 /** A child list's cursor: its order column's value, then the row's ID. */
 const cursorParts = (spec: ChildListSpec): CursorPart[] => [spec.orderType === 'date' ? 'day' : 'time', 'uuid'];
 
-interface Key {
+interface Key extends PageWindow {
   parentId: string;
-  first: number;
-  after: string | null;
   /** The properties read (see `projection`); null for all. */
   properties: readonly string[] | null;
 }
@@ -39,7 +37,7 @@ function keyPropertiesOf(orderProperty: string): readonly string[] {
   return properties;
 }
 
-const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${projectionKey(k.properties)}`;
+const shapeOf = (k: Key) => `${k.backward ? 'last' : 'first'}|${k.size}|${k.cursor ?? ''}|${projectionKey(k.properties)}`;
 const keyOf = (k: Key) => `${k.parentId}|${shapeOf(k)}`;
 
 /**
@@ -71,9 +69,8 @@ export class ChildPager<T extends { id: string }> {
 
   /** One parent's page; with `fields`, its children have only those properties (and their ID and sort key, for cursors). */
   page(parentId: string, args: PageArgs, fields?: readonly string[]): Page<T> | Promise<Page<T>> {
-    assertPageSize(args.first);
-    if (args.after != null) this.decode(parentId, args.after);
     const key = this.keyFor(parentId, args, fields);
+    if (key.cursor !== null) this.decode(parentId, key.cursor, key.field);
     return this.primed.get(keyOf(key)) ?? this.pages.load(key);
   }
 
@@ -84,11 +81,12 @@ export class ChildPager<T extends { id: string }> {
    * parent's (`page` reads it, and refuses it under the others). `fields` as for `page`.
    */
   pageColumn(parentId: RawBuilder<unknown>, args: PageArgs, fields?: readonly string[]): RawBuilder<unknown> | null {
-    if (args.after != null) return null;
+    // A first page only: a backward one, or one from a cursor (one parent's), is read by `page`.
+    if (args.after != null || args.last != null || args.before != null) return null;
     try {
       assertPageSize(args.first);
       const order = sql.ref(`t.${this.spec.orderColumn}`);
-      return sql`(select coalesce(json_agg(row_to_json(t) order by ${order} desc, t.id desc), '[]') from (${this.pageOf(parentId, args.first, null, this.projection(fields))}) t)`;
+      return sql`(select coalesce(json_agg(row_to_json(t) order by ${order} desc, t.id desc), '[]') from (${this.pageOf(parentId, { size: args.first, backward: false }, null, this.projection(fields))}) t)`;
     } catch {
       return null;
     }
@@ -97,7 +95,7 @@ export class ChildPager<T extends { id: string }> {
   /** Takes a page read with `pageColumn`, so `page` with the same arguments and fields reads nothing. */
   prime(parentId: string, args: PageArgs, fields: readonly string[] | undefined, rows: Record<string, unknown>[]): void {
     const key = this.keyFor(parentId, args, fields);
-    this.primed.set(keyOf(key), this.toPageOf(parentId, rows.map(this.toModel), key.first, key.after));
+    this.primed.set(keyOf(key), this.toPageOf(parentId, rows.map(this.toModel), key));
   }
 
   /** After a write to the children in this unit of work: later pages read them again. */
@@ -114,40 +112,43 @@ export class ChildPager<T extends { id: string }> {
     const pages = new Map<string, Page<T>>();
     await Promise.all(
       [...groups.values()].map(async (group) => {
-        const { first, after, properties } = group[0];
-        const rowsByParent = await this.fetch([...new Set(group.map((k) => k.parentId))], first, after, properties);
-        for (const key of group) pages.set(keyOf(key), this.toPageOf(key.parentId, rowsByParent.get(key.parentId) ?? [], first, after));
+        const rowsByParent = await this.fetch([...new Set(group.map((k) => k.parentId))], group[0]);
+        for (const key of group) pages.set(keyOf(key), this.toPageOf(key.parentId, rowsByParent.get(key.parentId) ?? [], key));
       }),
     );
     return keys.map((k) => pages.get(keyOf(k))!);
   }
 
-  private toPageOf(parentId: string, nodes: T[], first: number, after: string | null): Page<T> {
-    return toPage(nodes, first, () => this.counts.load(parentId), (node) => this.cursorOf(parentId, node), after !== null);
+  private toPageOf(parentId: string, rows: T[], window: PageWindow): Page<T> {
+    return windowPage(rows, window, () => this.counts.load(parentId), (node) => this.cursorOf(parentId, node));
   }
 
-  /** One parent's newest `first + 1` rows after the cursor (its sort key and ID), from its (parent, order column) index. */
-  private pageOf(parentId: RawBuilder<unknown>, first: number, after: [string, string] | null, properties: readonly string[] | null): RawBuilder<unknown> {
+  /**
+   * One parent's newest `size + 1` rows after the cursor (its sort key and ID), from its (parent, order column) index;
+   * backward, its oldest `size + 1` rows before the cursor (read oldest first: `windowPage` turns them round).
+   */
+  private pageOf(parentId: RawBuilder<unknown>, window: Pick<PageWindow, 'size' | 'backward'>, cursor: [string, string] | null, properties: readonly string[] | null): RawBuilder<unknown> {
     const { spec } = this;
     const order = sql.ref(`t.${spec.orderColumn}`);
+    const dir = sql.raw(window.backward ? 'asc' : 'desc');
     let cursorCondition = sql<boolean>`true`;
-    if (after) {
-      const [value, id] = after;
-      cursorCondition = sql<boolean>`(${order}, t.id) < (${value}::${sql.raw(spec.orderType)}, ${id}::uuid)`;
+    if (cursor) {
+      const [value, id] = cursor;
+      cursorCondition = sql<boolean>`(${order}, t.id) ${sql.raw(window.backward ? '>' : '<')} (${value}::${sql.raw(spec.orderType)}, ${id}::uuid)`;
     }
     return sql`
       select ${selectColumns(this.em, this.entity, 't', properties)} from ${sql.table(spec.table)} t
       where ${sql.ref(`t.${spec.parentColumn}`)} = ${parentId} and ${cursorCondition} and ${sql.raw(spec.where ?? 'true')}
-      order by ${order} desc, t.id desc
-      limit ${sql.lit(first + 1)}`;
+      order by ${order} ${dir}, t.id ${dir}
+      limit ${sql.lit(window.size + 1)}`;
   }
 
-  private async fetch(parentIds: string[], first: number, after: string | null, properties: readonly string[] | null): Promise<Map<string, T[]>> {
+  private async fetch(parentIds: string[], shape: Key): Promise<Map<string, T[]>> {
     // A cursor is one parent's (`page` refused it under any other): parents sharing one are that parent.
-    const cursor = after !== null ? this.decode(parentIds[0], after) : null;
+    const cursor = shape.cursor !== null ? this.decode(parentIds[0], shape.cursor, shape.field) : null;
     const { rows } = await sql<Record<string, unknown>>`
       select p.id as _parent, t.* from unnest(${parentIds}::uuid[]) as p(id)
-      cross join lateral (${this.pageOf(sql`p.id`, first, cursor, properties)}) t`.execute(this.em.getKysely());
+      cross join lateral (${this.pageOf(sql`p.id`, shape, cursor, shape.properties)}) t`.execute(this.em.getKysely());
     const byParent = new Map<string, T[]>();
     for (const row of rows) {
       const parentId = row._parent as string;
@@ -168,7 +169,7 @@ export class ChildPager<T extends { id: string }> {
 
   /** One parent's page as loaded and primed: `page` finds what `prime` stored under the same key. */
   private keyFor(parentId: string, args: PageArgs, fields: readonly string[] | undefined): Key {
-    return { parentId, first: args.first, after: args.after ?? null, properties: this.projection(fields) };
+    return { parentId, ...pageWindow(args), properties: this.projection(fields) };
   }
 
   /** The properties read for `fields`: with the ID and sort key a cursor needs. */
@@ -180,8 +181,8 @@ export class ChildPager<T extends { id: string }> {
     return scopedTag(this.spec.tag, { parentId });
   }
 
-  private decode(parentId: string, after: string): [string, string] {
-    return decodeCursor(this.tagOf(parentId), after, cursorParts(this.spec)) as [string, string];
+  private decode(parentId: string, cursor: string, field: CursorField): [string, string] {
+    return decodeCursor(this.tagOf(parentId), cursor, cursorParts(this.spec), { field }) as [string, string];
   }
 
   private cursorOf(parentId: string, entity: T): string {

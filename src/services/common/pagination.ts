@@ -14,15 +14,53 @@ export interface Page<T> {
   readonly totalCount: number | Promise<number>;
 }
 
+/**
+ * A page asked for as Relay's cursor connections ask: forward, the `first` rows after the cursor `after` (or from the
+ * top); backward, with `last`, the last `last` rows before the cursor `before` (or of the whole list), in the list's
+ * own order. `first` has a default, so a backward page leaves it out (the GraphQL argument checks refuse both given).
+ */
 export interface PageArgs {
   first: number;
   after?: string | null;
+  last?: number | null;
+  before?: string | null;
 }
 
-export function assertPageSize(first: number): void {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `first must be between 1 and ${MAX_PAGE_SIZE}`, { first, field: 'first' });
+export function assertPageSize(size: number, field: 'first' | 'last' = 'first'): void {
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `${field} must be between 1 and ${MAX_PAGE_SIZE}`, { [field]: size, field });
   }
+}
+
+/**
+ * Which rows a page reads: `size` rows from `cursor` (null: from the list's end in that direction) in the list's order,
+ * or, `backward`, against it. A keyset list reads `size + 1` rows beyond the cursor in the direction it goes (the extra
+ * one says there are more that way): going backward the comparison and the ORDER BY are reversed, and `windowPage`
+ * puts the rows back in the list's order.
+ */
+export interface PageWindow {
+  size: number;
+  cursor: string | null;
+  backward: boolean;
+  /** The argument the cursor came in: refusals name it. */
+  field: CursorField;
+}
+
+/** The window `args` ask for; the page size checked, and a cursor of the other direction refused (the GraphQL checks refuse it first). */
+export function pageWindow(args: PageArgs): PageWindow {
+  if (args.last != null) {
+    assertPageSize(args.last, 'last');
+    if (args.after != null) throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after pages forward, with first: going backward with last, give before', { field: 'after' });
+    return { size: args.last, cursor: args.before ?? null, backward: true, field: 'before' };
+  }
+  assertPageSize(args.first);
+  if (args.before != null) throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'before pages backward: give last with it (first pages forward, with after)', { field: 'before' });
+  return { size: args.first, cursor: args.after ?? null, backward: false, field: 'after' };
+}
+
+/** A window's cursor read back (see decodeCursor), or null without one. */
+export function windowCursor(window: PageWindow, tag: string, parts: readonly CursorPart[], reading: CursorReading = {}): unknown[] | null {
+  return window.cursor === null ? null : decodeCursor(tag, window.cursor, parts, { ...reading, field: window.field });
 }
 
 /**
@@ -149,7 +187,7 @@ export interface CursorReading {
    * edited): given the tag the cursor carries, the refusal that says so (a conflict: start again), or null for a cursor
    * of another list, refused as such.
    */
-  staleIf?: (tag: string) => PaginationException | null;
+  staleIf?: (tag: string, field: CursorField) => PaginationException | null;
 }
 
 export type CursorField = 'after' | 'before';
@@ -164,7 +202,7 @@ export function decodeCursor(tag: string, cursor: string, parts: readonly Cursor
     parsed = null;
   }
   if (Array.isArray(parsed) && typeof parsed[0] === 'string' && parsed[0] !== tag && reading.staleIf) {
-    const stale = reading.staleIf(parsed[0]);
+    const stale = reading.staleIf(parsed[0], field);
     if (stale) throw stale;
   }
   if (!Array.isArray(parsed) || parsed[0] !== tag || parsed.length !== parts.length + 1 || !parts.every((part, i) => partOk[part](parsed[i + 1]))) {
@@ -212,15 +250,14 @@ class CursorPage<T> implements Page<T> {
   readonly pageInfo: PageInfo<T>;
 
   constructor(
-    rows: T[],
-    first: number,
+    nodes: T[],
+    hasNextPage: boolean,
+    hasPreviousPage: boolean,
     private readonly count: number | (() => Promise<number>),
     cursorOf: (row: T) => string,
-    hasPreviousPage: boolean,
   ) {
-    const nodes = rows.length > first ? rows.slice(0, first) : rows;
     this.edges = nodes.map((node) => new Edge(node, cursorOf));
-    this.pageInfo = new PageInfo(nodes, rows.length > first, hasPreviousPage, cursorOf);
+    this.pageInfo = new PageInfo(nodes, hasNextPage, hasPreviousPage, cursorOf);
   }
 
   get totalCount(): number | Promise<number> {
@@ -230,7 +267,20 @@ class CursorPage<T> implements Page<T> {
 
 /** Builds a page from rows fetched with `limit first + 1` (the extra row only says there is more). */
 export function toPage<T>(rows: T[], first: number, count: number | (() => Promise<number>), cursorOf: (row: T) => string, hasPreviousPage: boolean): Page<T> {
-  return new CursorPage(rows, first, count, cursorOf, hasPreviousPage);
+  return new CursorPage(rows.length > first ? rows.slice(0, first) : rows, rows.length > first, hasPreviousPage, count, cursorOf);
+}
+
+/**
+ * Builds a window's page from its `size + 1` rows as read, in the direction it went (backward: nearest the cursor first),
+ * so the page's nodes stand in the list's order either way. The extra row says there are more in that direction; a
+ * cursor, that there are rows on its other side (the row it points at, at least): as Relay's spec lets a server answer.
+ */
+export function windowPage<T>(rows: T[], window: PageWindow, count: number | (() => Promise<number>), cursorOf: (row: T) => string): Page<T> {
+  const more = rows.length > window.size;
+  const nodes = more ? rows.slice(0, window.size) : rows.slice();
+  if (window.backward) nodes.reverse();
+  const fromCursor = window.cursor !== null;
+  return new CursorPage(nodes, window.backward ? fromCursor : more, window.backward ? more : fromCursor, count, cursorOf);
 }
 
 /** The same page with each node mapped (to its GraphQL view), cursors and count still computed only when read. */

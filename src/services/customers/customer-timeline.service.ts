@@ -9,7 +9,7 @@ import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/p
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
 import { lastOffboardingWordSql } from '../playbooks/offboarding-withdrawal.js';
-import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { decodeCursor, encodeCursor, pageWindow, scopedTag, windowPage, type Page, type PageArgs, type PageWindow } from '../common/pagination.js';
 
 /** One thing that happened with a customer, newest first in their timeline. */
 export interface CustomerEvent extends CustomerEventFacts {
@@ -29,10 +29,8 @@ export interface TimelineArgs extends PageArgs {
   kinds?: readonly CustomerEventKind[] | null;
 }
 
-interface Key {
+interface Key extends PageWindow {
   customerId: string;
-  first: number;
-  after: string | null;
   kinds: readonly CustomerEventKind[];
 }
 
@@ -72,7 +70,7 @@ const ALL_KINDS = Object.values(CustomerEventKind);
 /** The cursor's tag: one customer's timeline of those kinds (a cursor of another customer or other kinds is refused). */
 const tagOf = (customerId: string, kinds: readonly CustomerEventKind[]) => scopedTag('timeline', { customerId, kinds: kinds.length === ALL_KINDS.length ? [] : kinds });
 const kindsOf = (args: TimelineArgs) => (args.kinds?.length ? [...new Set(args.kinds)].sort() : ALL_KINDS);
-const shapeOf = (k: Key) => `${k.first}|${k.after ?? ''}|${k.kinds.join(',')}`;
+const shapeOf = (k: Key) => `${k.backward ? 'last' : 'first'}|${k.size}|${k.cursor ?? ''}|${k.kinds.join(',')}`;
 
 const K = CustomerEventKind;
 
@@ -203,10 +201,10 @@ export class CustomerTimelineService {
   }
 
   forCustomer(customerId: string, args: TimelineArgs): Promise<Page<CustomerEvent>> {
-    assertPageSize(args.first);
+    const window = pageWindow(args);
     const kinds = kindsOf(args);
-    if (args.after != null) decodeCursor(tagOf(customerId, kinds), args.after, CURSOR);
-    return this.pages.load({ customerId, first: args.first, after: args.after ?? null, kinds });
+    if (window.cursor !== null) decodeCursor(tagOf(customerId, kinds), window.cursor, CURSOR, { field: window.field });
+    return this.pages.load({ customerId, ...window, kinds });
   }
 
   private async loadPages(keys: readonly Key[]): Promise<Page<CustomerEvent>[]> {
@@ -222,27 +220,29 @@ export class CustomerTimelineService {
     return keys.map((key) => {
       const events = (rowsOf.get(`${key.customerId}|${shapeOf(key)}`) ?? []).map((row) => toEvent(row, this.currency));
       const cursorOf = (e: CustomerEvent) => encodeCursor(tagOf(key.customerId, key.kinds), [e.at.toISOString(), e.kind, e.key]);
-      return toPage(events, key.first, () => this.counts.load({ customerId: key.customerId, kinds: key.kinds }), cursorOf, key.after !== null);
+      return windowPage(events, key, () => this.counts.load({ customerId: key.customerId, kinds: key.kinds }), cursorOf);
     });
   }
 
   /** Each customer's newest `first + 1` events after the cursor. */
   private async fetch(group: Key[]): Promise<Map<string, EventRow[]>> {
-    const { first, after, kinds } = group[0];
+    const { size, cursor, backward, field, kinds } = group[0];
+    // Newest first; backward, the events before the cursor are read oldest first (windowPage turns them round).
+    const [op, dir] = backward ? [sql.raw('>'), sql.raw('asc')] : [sql.raw('<'), sql.raw('desc')];
     let beyond = sql`true`;
-    if (after !== null) {
+    if (cursor !== null) {
       // A cursor is one customer's (forCustomer refused it under any other): customers sharing one are that customer.
-      const [at, kind, key] = decodeCursor(tagOf(group[0].customerId, kinds), after, CURSOR) as [string, string, string];
-      beyond = sql`(e.at, e.kind, e.key) < (${at}::timestamptz, ${kind}, ${key})`;
+      const [at, kind, key] = decodeCursor(tagOf(group[0].customerId, kinds), cursor, CURSOR, { field }) as [string, string, string];
+      beyond = sql`(e.at, e.kind, e.key) ${op} (${at}::timestamptz, ${kind}, ${key})`;
     }
     const { rows } = await sql<EventRow>`
       select * from (
-        select e.*, row_number() over (partition by e.customer_id order by e.at desc, e.kind desc, e.key desc) as n
+        select e.*, row_number() over (partition by e.customer_id order by e.at ${dir}, e.kind ${dir}, e.key ${dir}) as n
           from (${events(group.map((k) => k.customerId), kinds)}) e
          where ${beyond}
       ) r
-      where r.n <= ${first + 1}
-      order by r.customer_id, r.at desc, r.kind desc, r.key desc`.execute(this.em.getKysely());
+      where r.n <= ${size + 1}
+      order by r.customer_id, r.at ${dir}, r.kind ${dir}, r.key ${dir}`.execute(this.em.getKysely());
     const byCustomer = new Map<string, EventRow[]>();
     for (const row of rows) byCustomer.set(row.customer_id, [...(byCustomer.get(row.customer_id) ?? []), row]);
     return byCustomer;

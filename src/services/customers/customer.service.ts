@@ -8,7 +8,7 @@ import { AuditService, changedFields } from '../audit/audit.service.js';
 import type { OrderService } from '../orders/order.service.js';
 import type { ScoreService } from '../scores/score.service.js';
 import { ChildPager } from '../common/child-pages.js';
-import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, toPage, type CursorReading, type Page, type PageArgs } from '../common/pagination.js';
+import { encodeCursor, invalidCursor, pageWindow, windowCursor, windowPage, type CursorField, type CursorReading, type Page, type PageArgs, type PageWindow } from '../common/pagination.js';
 import { PaginationException, PaginationExceptionCode } from '../common/pagination.exception.js';
 import { readPrepared } from '../common/prepared.js';
 import { projection, rowMapper, selectColumns } from '../common/read-model.js';
@@ -71,12 +71,12 @@ interface ScoresGeneration {
  * if complete). A single customer's rescore (after a payment, a complaint) moves that customer only, as any change to a
  * sort key does, and is not asked.
  */
-function assertScoresSettled(listedUnder: ScoresGeneration, now: ScoresGeneration, kind: ScoreKind): void {
+function assertScoresSettled(listedUnder: ScoresGeneration, now: ScoresGeneration, kind: ScoreKind, field: CursorField): void {
   const writing = now.status === 'running' || listedUnder.status === 'running';
   if (!writing && now.runId === listedUnder.runId) return;
   const when = now.status === 'running' ? 'a rescore is writing them now' : 'a rescore wrote them since its first page';
   throw new PaginationException(PaginationExceptionCode.StaleCursor, `This list is sorted by ${kind} scores and ${when} (as of ${now.asOf}): start again from the first page${now.status === 'running' ? ' once it has completed (scoringRuns)' : ''}`, {
-    field: 'after',
+    field,
     rescoreStatus: now.status,
     asOf: now.asOf,
   });
@@ -102,11 +102,11 @@ function listTagOf(sort: CustomerSort, filter: CustomerFilter, segment: ListedSe
   return {
     tag: `${ofSegment}${listTag}`,
     reading: {
-      staleIf: (tag) => {
+      staleIf: (tag, field) => {
         const rest = tag.startsWith(ofSegment) ? tag.slice(ofSegment.length) : null;
         if (rest === null || (rest !== sortTag && !rest.startsWith(`${sortTag}:`))) return null;
         return new PaginationException(PaginationExceptionCode.StaleCursor, "The segment's filter changed since this list's first page: start again from the first page", {
-          field: 'after',
+          field,
           segmentUpdatedAt: segment.updatedAt.toISOString(),
         });
       },
@@ -153,7 +153,7 @@ export class CustomerService {
    * statement for totalCount, only when asked for).
    */
   async list(args: PageArgs & { filter?: CustomerFilter | null; sort?: CustomerSort | null; segment?: ListedSegment | null }, includes: CustomerPageIncludes = {}): Promise<Page<Customer>> {
-    assertPageSize(args.first);
+    const window = pageWindow(args);
     const sort = args.sort ?? defaultCustomerSort;
     assertCustomerSort(sort);
     assertCustomerFilter(args.filter ?? {});
@@ -169,7 +169,7 @@ export class CustomerService {
     ];
     const select = sql.join(columns);
     const { tag, reading } = listTagOf(sort, args.filter ?? {}, args.segment ?? null);
-    const { rows, cursorOf } = key ? await this.byExpression(key, sort, tag, reading, where, args, select) : await this.byScore(sort, tag, reading, where, args, select);
+    const { rows, cursorOf } = key ? await this.byExpression(key, sort, tag, reading, where, window, select) : await this.byScore(sort, tag, reading, where, window, select);
     // Counting the whole filtered list costs a scan: only when the client asks for totalCount.
     let total: Promise<number> | undefined;
     const totalCount = () => (total ??= sql<{ n: string }>`select count(*) as n from customer c where ${where}`.execute(db).then((r) => Number(r.rows[0].n)));
@@ -182,25 +182,27 @@ export class CustomerService {
       if (row._orders) this.orders.primeForCustomer(customer.id, orders!.page, orders!.fields, row._orders as Record<string, unknown>[]);
       return customer;
     });
-    return toPage(customers, args.first, totalCount, (c) => cursorOf(rowOf.get(c)!), args.after != null);
+    return windowPage(customers, window, totalCount, (c) => cursorOf(rowOf.get(c)!));
   }
 
-  /** Keyset page over a sort expression on the customer row (creation, name, tenure, revenue). */
-  private async byExpression(key: SortKey, sort: CustomerSort, tag: string, reading: CursorReading, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
-    const dir = sql.raw(sort.direction);
-    let after = sql<boolean>`true`;
-    if (args.after != null) {
-      const [value, id] = decodeCursor(tag, args.after, [key.cursor, 'uuid'], reading) as [string, string];
-      const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
-      after = sql<boolean>`(${key.expr}, c.id) ${op} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
+  /** Keyset page over a sort expression on the customer row (creation, name, tenure, revenue); backward, read in the reverse order. */
+  private async byExpression(key: SortKey, sort: CustomerSort, tag: string, reading: CursorReading, where: RawBuilder<boolean>, window: PageWindow, select: RawBuilder<unknown>) {
+    // The order the page is read in: the list's, or going backward its reverse.
+    const ascending = (sort.direction === 'asc') !== window.backward;
+    const dir = sql.raw(ascending ? 'asc' : 'desc');
+    let beyond = sql<boolean>`true`;
+    const cursor = windowCursor(window, tag, [key.cursor, 'uuid'], reading) as [string, string] | null;
+    if (cursor) {
+      const [value, id] = cursor;
+      beyond = sql<boolean>`(${key.expr}, c.id) ${sql.raw(ascending ? '>' : '<')} (${value}::${sql.raw(key.type)}, ${id}::uuid)`;
     }
     const rows = await readPrepared(
       this.em,
       sql<Row>`
         select ${select}, ${key.expr}::text as _sort from customer c
-        where ${where} and ${after}
+        where ${where} and ${beyond}
         order by ${key.expr} ${dir}, c.id ${dir}
-        limit ${sql.lit(args.first + 1)}`,
+        limit ${sql.lit(window.size + 1)}`,
     );
     return { rows, cursorOf: (row: Row) => encodeCursor(tag, [String(row._sort), row.id]) };
   }
@@ -209,53 +211,62 @@ export class CustomerService {
    * Keyset page by a score: first the customers with that score, read in score order
    * from current_score's (kind, value) index, then, once those run out, the ones
    * without a value of it (by ID), so unscored customers come last in either direction. The
-   * cursor says which part it is in.
+   * cursor says which part it is in. Backward the parts are read the other way round (the
+   * unscored ones before the cursor first, then the scored ones), each in the reverse order.
    */
-  private async byScore(sort: CustomerSort, tag: string, reading: CursorReading, where: RawBuilder<boolean>, args: PageArgs, select: RawBuilder<unknown>) {
+  private async byScore(sort: CustomerSort, tag: string, reading: CursorReading, where: RawBuilder<boolean>, window: PageWindow, select: RawBuilder<unknown>) {
     const kind = sort.scoreKind ?? ScoreKind.ChurnRisk;
-    const dir = sql.raw(sort.direction);
-    const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
-    let scoredAfter = sql<boolean>`true`;
-    let unscoredAfter = sql<boolean>`true`;
+    const ascending = (sort.direction === 'asc') !== window.backward;
+    const dir = sql.raw(ascending ? 'asc' : 'desc');
+    const op = sql.raw(ascending ? '>' : '<');
+    // Without a cursor, each part whole; the part the cursor is in from it; the part read before it (none left), the part after it (all).
+    let scoredBeyond = sql<boolean>`true`;
+    let unscoredBeyond = sql<boolean>`true`;
     // The rescore whose scores the listing's first page read (its cursors carry it), so a later page can tell whether one has moved them since.
     const now = await this.scoresGeneration();
     let listedUnder = now;
-    if (args.after != null) {
-      const [part, value, id, runId, status] = decodeCursor(tag, args.after, ['text', 'any', 'uuid', 'any', 'any'], reading) as ['scored' | 'unscored', string | null, string, string | null, string | null];
+    const cursor = windowCursor(window, tag, ['text', 'any', 'uuid', 'any', 'any'], reading) as ['scored' | 'unscored', string | null, string, string | null, string | null] | null;
+    if (cursor) {
+      const [part, value, id, runId, status] = cursor;
       // A scored customer's cursor holds the score's value, an unscored one's none.
-      if (!(part === 'scored' ? typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value)) : part === 'unscored')) throw invalidCursor(args.after);
-      if (![runId, status].every((v) => v === null || typeof v === 'string')) throw invalidCursor(args.after);
+      if (!(part === 'scored' ? typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value)) : part === 'unscored')) throw invalidCursor(window.cursor!, window.field);
+      if (![runId, status].every((v) => v === null || typeof v === 'string')) throw invalidCursor(window.cursor!, window.field);
       listedUnder = { runId, status, asOf: null };
-      assertScoresSettled(listedUnder, now, kind);
-      if (part === 'scored') scoredAfter = sql<boolean>`(cs.value, cs.customer_id) ${op} (${value}::double precision, ${id}::uuid)`;
-      else {
-        scoredAfter = sql<boolean>`false`;
-        unscoredAfter = sql<boolean>`c.id ${op} ${id}::uuid`;
+      assertScoresSettled(listedUnder, now, kind, window.field);
+      if (part === 'scored') {
+        scoredBeyond = sql<boolean>`(cs.value, cs.customer_id) ${op} (${value}::double precision, ${id}::uuid)`;
+        // Going backward from a scored customer, no unscored one comes before it.
+        if (window.backward) unscoredBeyond = sql<boolean>`false`;
+      } else {
+        unscoredBeyond = sql<boolean>`c.id ${op} ${id}::uuid`;
+        // Going forward from an unscored customer, no scored one comes after it.
+        if (!window.backward) scoredBeyond = sql<boolean>`false`;
       }
     }
-    const limit = args.first + 1;
-    const scored = await readPrepared(
-      this.em,
-      sql<Row>`
-        select ${select}, 1 as _part, cs.value::text as _value_text
-          from current_score cs join customer c on c.id = cs.customer_id
-         where cs.kind = ${kind} and cs.value is not null and ${where} and ${scoredAfter}
-         order by cs.value ${dir}, cs.customer_id ${dir} limit ${sql.lit(limit)}`,
-    );
-    // Unscored customers are read only once the scored ones run out (once per listing: its varying
-    // remainder stays a parameter, so it does not use up prepared shapes).
-    const unscored =
-      scored.length < limit
-        ? await readPrepared(
-            this.em,
-            sql<Row>`
-              select ${select}, 2 as _part, null as _value_text from customer c
-               where ${where} and ${unscoredAfter}
-                 and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${kind} and x.value is not null)
-               order by c.id ${dir} limit ${limit - scored.length}`,
-          )
-        : [];
-    const rows = [...scored, ...unscored];
+    const limit = window.size + 1;
+    // The first part read takes the page size as a literal (one prepared shape per size); the second, read only once the
+    // first runs out (once per listing), its varying remainder as a parameter, so it does not use up prepared shapes.
+    const scoredRows = (n: RawBuilder<unknown>) =>
+      readPrepared(
+        this.em,
+        sql<Row>`
+          select ${select}, 1 as _part, cs.value::text as _value_text
+            from current_score cs join customer c on c.id = cs.customer_id
+           where cs.kind = ${kind} and cs.value is not null and ${where} and ${scoredBeyond}
+           order by cs.value ${dir}, cs.customer_id ${dir} limit ${n}`,
+      );
+    const unscoredRows = (n: RawBuilder<unknown>) =>
+      readPrepared(
+        this.em,
+        sql<Row>`
+          select ${select}, 2 as _part, null as _value_text from customer c
+           where ${where} and ${unscoredBeyond}
+             and not exists (select 1 from current_score x where x.customer_id = c.id and x.kind = ${kind} and x.value is not null)
+           order by c.id ${dir} limit ${n}`,
+      );
+    const [firstPart, secondPart] = window.backward ? [unscoredRows, scoredRows] : [scoredRows, unscoredRows];
+    const read = await firstPart(sql.lit(limit));
+    const rows = read.length < limit ? [...read, ...(await secondPart(sql`${limit - read.length}`))] : read;
     return {
       rows,
       cursorOf: (row: Row) => encodeCursor(tag, [Number(row._part) === 1 ? 'scored' : 'unscored', (row._value_text as string | null) ?? null, row.id, listedUnder.runId, listedUnder.status]),

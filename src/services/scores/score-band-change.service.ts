@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { bandMoveProblem } from '../../domain/scoring/score-bands.js';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { ScoringException, ScoringExceptionCode } from '../../domain/scoring/scoring.exception.js';
-import { assertPageSize, decodeCursor, encodeCursor, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { encodeCursor, pageWindow, scopedTag, windowCursor, windowPage, type Page, type PageArgs } from '../common/pagination.js';
 import { assertPastDay } from './scoring.service.js';
 import { assertCustomerFilter, customerWhere, storedFilter, type CustomerFilter } from '../customers/customer-query.js';
 
@@ -41,10 +41,12 @@ export class ScoreBandChangeService {
   constructor(private readonly em: EntityManager) {}
 
   async list(query: BandChangeQuery, args: PageArgs): Promise<Page<BandChange>> {
-    assertPageSize(args.first);
+    const window = pageWindow(args);
     assertBandChangeQuery(query);
     const tag = tagOf(query);
-    const [at, customerId] = args.after != null ? decodeCursor(tag, args.after, ['time', 'uuid']) : [null, null];
+    const [at, customerId] = windowCursor(window, tag, ['time', 'uuid']) ?? [null, null];
+    // Newest first; backward, the page before the cursor is read oldest first (windowPage turns it round).
+    const [op, dir] = window.backward ? [sql.raw('>'), sql.raw('asc')] : [sql.raw('<'), sql.raw('desc')];
     const db = this.em.getKysely();
     const where = sql.join(
       [
@@ -59,11 +61,11 @@ export class ScoreBandChangeService {
     );
     const { rows } = await sql<{ customer_id: string; previous: string | null; band: string | null; changed_at: Date }>`
       select b.customer_id, b.previous, b.band, b.changed_at from score_band_change b
-       where ${where} ${at ? sql`and (b.changed_at, b.customer_id) < (${at}::timestamptz, ${customerId}::uuid)` : sql``}
-       order by b.changed_at desc, b.customer_id desc limit ${args.first + 1}`.execute(db);
+       where ${where} ${at ? sql`and (b.changed_at, b.customer_id) ${op} (${at}::timestamptz, ${customerId}::uuid)` : sql``}
+       order by b.changed_at ${dir}, b.customer_id ${dir} limit ${window.size + 1}`.execute(db);
     const changes = rows.map((r) => ({ customerId: r.customer_id, kind: query.kind, previous: r.previous, band: r.band, changedAt: new Date(r.changed_at) }));
     const total = async () => (await sql<{ n: number }>`select count(*)::int as n from score_band_change b where ${where}`.execute(db)).rows[0].n;
-    return toPage(changes, args.first, total, (c) => encodeCursor(tag, [c.changedAt.toISOString(), c.customerId]), args.after != null);
+    return windowPage(changes, window, total, (c) => encodeCursor(tag, [c.changedAt.toISOString(), c.customerId]));
   }
 }
 

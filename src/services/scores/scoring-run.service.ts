@@ -13,7 +13,7 @@ import {
 } from '../../domain/scoring/index.js';
 import { runOffParameters } from '../../domain/scoring/optimize.js';
 import { ScoringRun, ScoringRunStatus } from '../../entities/index.js';
-import { assertPageSize, decodeCursor, encodeCursor, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { encodeCursor, pageWindow, windowCursor, windowPage, type Page, type PageArgs } from '../common/pagination.js';
 import { rowMapper } from '../common/read-model.js';
 import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row, type ScoreRow } from './score-sql.js';
 
@@ -293,13 +293,15 @@ export class ScoringRunService {
 
   /** Scoring runs, newest first. */
   async listRuns(args: PageArgs): Promise<Page<ScoringRun>> {
-    assertPageSize(args.first);
-    const [startedAt, id] = args.after != null ? decodeCursor('scoring-runs', args.after, ['time', 'text']) : [null, null];
+    const window = pageWindow(args);
+    const [startedAt, id] = windowCursor(window, 'scoring-runs', ['time', 'text']) ?? [null, null];
+    // Backward, the page before the cursor is read oldest first (windowPage turns it round).
+    const [op, dir] = window.backward ? [sql.raw('>'), sql.raw('asc')] : [sql.raw('<'), sql.raw('desc')];
     const { rows } = await sql<Row>`
-      select * from scoring_run ${startedAt ? sql`where (started_at, id) < (${startedAt}::timestamptz, ${id})` : sql``}
-      order by started_at desc, id desc limit ${args.first + 1}`.execute(this.db);
+      select * from scoring_run ${startedAt ? sql`where (started_at, id) ${op} (${startedAt}::timestamptz, ${id})` : sql``}
+      order by started_at ${dir}, id ${dir} limit ${window.size + 1}`.execute(this.db);
     const total = async () => Number((await sql<Row>`select count(*) as n from scoring_run`.execute(this.db)).rows[0].n);
-    return toPage(rows.map(this.toRun), args.first, total, (r) => encodeCursor('scoring-runs', [r.startedAt.toISOString(), r.id]), args.after != null);
+    return windowPage(rows.map(this.toRun), window, total, (r) => encodeCursor('scoring-runs', [r.startedAt.toISOString(), r.id]));
   }
 
   /** The models of the completed run of the latest day that fitted them (event rescores and `scoreModels` use them). */
