@@ -7,6 +7,7 @@ import {
   deciderProblem,
   decisionProblem,
   noticeDeliveryWait,
+  noticeEndProblem,
   openIssueWait,
   proposalHoldPasses,
   proposalHoldWait,
@@ -15,6 +16,7 @@ import {
   type AccountReviewState,
   type AccountReviewStep,
   type KeptAtNoticeEnd,
+  type NoticeEnd,
   type OffboardingDecision,
   type Proposal,
 } from '../src/domain/playbooks/account-review.js';
@@ -27,7 +29,7 @@ import { playbookStepOptions, stepRetry } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
 const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, approvalProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery, offboardingDue } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, approvalProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery, offboardingDue, noticeEndEntryProblem } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
 /**
  * Looked up in the workflow task that takes the run on, its answer recorded with that task: a reset to that task (its
  * commands dropped) looks again, where an activity's answer would be replayed as the run before had it.
@@ -53,6 +55,14 @@ export const decideOffboardingUpdate = defineUpdate<AccountReviewState, [Offboar
  * `turned-around` or `not-judged`, or still awaiting a decision); refused unless the run awaits one.
  */
 export const rejudgeAccountUpdate = defineUpdate<AccountReviewState, []>('rejudgeAccount');
+/**
+ * Ends the offboarding notice early: the customer leaves now (they asked to be erased, or to leave at once), so the run
+ * carries out the offboarding at once, as at the notice's end (offboarded, the final invoice's task, the data export),
+ * without the looks at the notice's end that would keep them. Answers once the run has ended; refused unless the run is
+ * in its notice (runs since `offboarding-notice-ended-early`). `{ endedBy, reason }` typed in the Temporal UI; the API
+ * sends `reasonEntry`, its audit entry holding the reason.
+ */
+export const endOffboardingNoticeUpdate = defineUpdate<AccountReviewState, [NoticeEnd]>('endOffboardingNotice');
 export const accountReviewStateQuery = defineQuery<AccountReviewState>('state');
 
 export async function accountReview(input: AccountReviewInput): Promise<AccountReviewOutcome> {
@@ -211,6 +221,34 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     },
     'Judges the account again (rescored) while the run awaits an offboarding decision, as the API asks when it refused an approval because the account no longer loses money or cannot be judged: the run then ends turned-around or not-judged; refused unless the run awaits a decision',
   );
+  /**
+   * Whether the run is in its offboarding notice and may end it early: set as the notice's wait begins (runs since
+   * `offboarding-notice-ended-early`, whose waits take the request; older runs sleep through them) and cleared as the run
+   * takes up the notice's end (carrying it out, or keeping the customer), so the request is refused from then on.
+   */
+  let inNotice = false;
+  setRefusableUpdate(
+    endOffboardingNoticeUpdate,
+    (end) => noticeEndProblem(state, inNotice, end),
+    async (end) => {
+      // A reasonEntry must name this run's audit entry of the request, by whoever it names (one made up in the Temporal UI names no reason).
+      if (end.reasonEntry !== undefined) {
+        const problem = (await CancellationScope.nonCancellable(() => noticeEndEntryProblem({ workflowId, end }))) ?? noticeEndProblem(state, inNotice, end);
+        if (problem) {
+          await auditSteering(auditSteeringFromOutside);
+          throw ApplicationFailure.nonRetryable(problem, 'Refused');
+        }
+      }
+      // Who and when; the reason stays in the audit log (through the API) or the run's history (typed in the Temporal UI).
+      state.noticeEnded = { endedBy: end.endedBy.trim(), ...(end.reasonEntry !== undefined ? { reasonEntry: end.reasonEntry } : {}), at: new Date(Date.now()).toISOString() };
+      await auditSteering(auditSteeringFromOutside);
+      // Answered once the run has carried the offboarding out and recorded its end: the customer may be erased then.
+      await condition(() => state.step === 'done' || CancellationScope.current().consideredCancelled);
+      if (state.step !== 'done') throw new CancelledFailure('the review was cancelled before it carried out the offboarding');
+      return state;
+    },
+    "Ends the offboarding notice early, { endedBy, reason } (the API sends reasonEntry, the audit entry of its request holding the reason): the customer leaves now (asked to be erased, or to leave at once), offboarded at once as at the notice's end, without the looks that would keep them; answers once the run has ended; refused unless the run is in its notice",
+  );
   ignoringUnknownSignals([proposalAnsweredSignal.name], auditSteeringFromOutside);
   const enter = (step: AccountReviewStep, details: string, waitMs?: number) => {
     state.step = step;
@@ -234,12 +272,22 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     const { recheckMs, waitMs } = noticeDeliveryWait(policy);
     const waitUntil = Date.now() + waitMs;
     let notice = await offboardingNoticeDelivery({ workflowId });
-    while (notice.sentAt === null && notice.undelivered === null && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
+    while (!state.noticeEnded && notice.sentAt === null && notice.undelivered === null && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
       enter('offboarding', 'The notice has not gone out yet: the customer is offboarded only once it has, and the notice has run from then', recheckMs);
-      await sleep(recheckMs);
+      await noticeWait(recheckMs);
+      if (state.noticeEnded) break;
       notice = await offboardingNoticeDelivery({ workflowId });
     }
     return notice;
+  };
+
+  /**
+   * A wait of the notice: in runs since `offboarding-notice-ended-early` (inNotice), it ends early when a person ends the
+   * notice (endOffboardingNotice); older runs sleep through it, as they did.
+   */
+  const noticeWait = async (ms: number): Promise<void> => {
+    if (inNotice) await condition(() => !!state.noticeEnded, ms);
+    else await sleep(ms);
   };
 
   /**
@@ -252,11 +300,14 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     const { recheckMs, waitMs } = openIssueWait(policy);
     const waitUntil = Date.now() + waitMs;
     let due = await offboardingDue({ customerId });
-    while (due.valueMinor !== null && due.valueMinor < 0 && due.openIssues !== null && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
+    while (!state.noticeEnded && due.valueMinor !== null && due.valueMinor < 0 && due.openIssues !== null && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
       enter('offboarding', `Not offboarded while a complaint or fix is open (${due.openIssues}): looking again then`, recheckMs);
-      await sleep(recheckMs);
+      await noticeWait(recheckMs);
+      if (state.noticeEnded) return null;
       due = await offboardingDue({ customerId });
     }
+    // Ended early meanwhile (the customer asked to go): carried out, whatever the look found.
+    if (state.noticeEnded) return null;
     if (due.valueMinor === null) {
       // The review's figure is no judgement of the account now: not judged shows no profitability, as at the start and the review.
       state.profitabilityMinor = null;
@@ -400,26 +451,35 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     await condition(allHandlersFinished);
     if (await offboardingWithdrawn({ workflowId, customerId })) return finish('kept-offboarding-withdrawn', 'The offboarding was withdrawn when the run ended during the notice: the account stays');
   }
-  await sleep(policy.noticeMs);
+  // The customer may leave before the notice's end (they asked to be erased, or to leave at once): a person ends the notice
+  // early, and the run carries the offboarding out then (runs since the change; older ones sleep through the notice).
+  inNotice = patched('offboarding-notice-ended-early');
+  await noticeWait(policy.noticeMs);
   // Nobody is offboarded whom the notice did not reach: the notice runs from when it went out (runs since the check).
   let offboardingBegun = true;
-  if (patched('offboarding-only-after-notice-sent')) {
+  if (!state.noticeEnded && patched('offboarding-only-after-notice-sent')) {
     const notice = await noticeGone();
     // (Withdrawn meanwhile, or never begun: completeOffboarding finds it so and offboards nobody.)
     offboardingBegun = notice.undelivered !== 'not-written' && notice.undelivered !== 'withdrawn';
-    if (notice.sentAt === null && offboardingBegun) {
+    // Ended early, the customer asked to go: whether the notice reached them does not keep them.
+    if (!state.noticeEnded && notice.sentAt === null && offboardingBegun) {
+      inNotice = false;
       await keepAfterUndeliveredNotice({ workflowId, customerId, undelivered: notice.undelivered ?? 'not-sent' });
       return finish('kept-notice-undelivered', `The notice never reached the customer (${notice.undelivered ?? 'not sent'}): not offboarded, the offboarding withdrawn, the team told`);
     }
     const endsAt = notice.sentAt === null ? Date.now() : Date.parse(notice.sentAt) + policy.noticeMs;
-    if (endsAt > Date.now()) {
+    if (!state.noticeEnded && endsAt > Date.now()) {
       enter('offboarding', `The notice went out at ${notice.sentAt}: the notice runs from then`, endsAt - Date.now());
-      await sleep(endsAt - Date.now());
+      await noticeWait(endsAt - Date.now());
     }
   }
-  // Offboarded only if still due: the account still loses money, and no complaint or fix of the customer's is open (runs since the check).
-  if (offboardingBegun && patched('offboarding-rechecked-at-notice-end')) {
+  // Offboarded only if still due: the account still loses money, and no complaint or fix of the customer's is open (runs
+  // since the check); not looked at when the notice was ended early: the customer asked to go.
+  if (!state.noticeEnded && offboardingBegun && patched('offboarding-rechecked-at-notice-end')) {
     const kept = await noLongerDue();
+    // Taken up now, with no wait before it: a request to end the notice is refused from here. (Ended early while the run
+    // looked, it finds the offboarding due: the customer asked to go.)
+    inNotice = false;
     if (kept) {
       await keepAtNoticeEnd({ workflowId, customerId, kept });
       if (kept.why === 'turned-around') return finish('kept-turned-around', `The account no longer loses money at the end of the notice: not offboarded, the offboarding withdrawn, the customer told`);
@@ -427,8 +487,11 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
       return finish('not-judged', `The account cannot be judged at the end of the notice (${kept.notJudged}): not offboarded, the offboarding withdrawn, the customer and the team told`);
     }
   }
-  const completion = await completeOffboarding({ workflowId, customerId, decision: state.decision });
+  inNotice = false;
+  const ended = state.noticeEnded;
+  const completion = await completeOffboarding({ workflowId, customerId, decision: state.decision, ...(ended ? { noticeEnded: ended } : {}) });
   // A run reset after its end withdrew the offboarding (terminated during the notice) keeps the customer: nobody is offboarded without notice.
   if (completion === 'withdrawn' && patched('offboarding-kept-when-withdrawn')) return finish('kept-offboarding-withdrawn', 'The offboarding was withdrawn during the notice: the account stays');
+  if (ended) return finish('offboarded', `Offboarded before the notice's end, as ${ended.endedBy} ended it early (the customer leaves now), with final invoice and data export (approved by ${state.decision.decidedBy})`);
   return finish('offboarded', `Offboarded with notice, final invoice and data export (approved by ${state.decision.decidedBy})`);
 }

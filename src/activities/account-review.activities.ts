@@ -1,4 +1,4 @@
-import type { KeptAtNoticeEnd, OffboardingCompletion, OffboardingDue, OffboardingDecision, OffboardingNoticeDelivery, OffboardingStart, Proposal } from '../domain/playbooks/account-review.js';
+import type { KeptAtNoticeEnd, NoticeEnd, NoticeEnded, OffboardingCompletion, OffboardingDue, OffboardingDecision, OffboardingNoticeDelivery, OffboardingStart, Proposal } from '../domain/playbooks/account-review.js';
 import type { WorkerServices } from '../services/index.js';
 
 /** The account-review playbook's side effects; thin calls into the service. */
@@ -40,7 +40,8 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<OffboardingStart> {
       return reviews().startOffboarding(input);
     },
-    completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<OffboardingCompletion> {
+    /** The end of the notice, or its early end (`noticeEnded`: who ended it; the customer leaves now). */
+    completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEnded?: NoticeEnded }): Promise<OffboardingCompletion> {
       return reviews().completeOffboarding(input);
     },
     /** Whether this run's offboarding was withdrawn (its end withdrew it, before a reset made it run again). */
@@ -54,6 +55,10 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     /** The notice never reached the customer: the offboarding is withdrawn and the team given a task; nobody is offboarded without notice. */
     keepAfterUndeliveredNotice(input: { workflowId: string; customerId: string; undelivered: string }): Promise<void> {
       return services().offboardingNotice.keep(input);
+    },
+    /** Why a request to end the notice early is refused for its reasonEntry: it names no audit entry of this run's request by its endedBy; null when it may. */
+    noticeEndEntryProblem(input: { workflowId: string; end: NoticeEnd }): Promise<string | null> {
+      return services().offboardingNotice.noticeEndEntryProblem(input);
     },
     /** At the end of the notice: the account judged now (rescored), and the customer's complaints and fix cases open now. */
     offboardingDue(input: { customerId: string }): Promise<OffboardingDue> {

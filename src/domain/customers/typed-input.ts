@@ -30,6 +30,7 @@ export interface TypedMessage {
 const DATA_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   promiseToPay: ['until'],
   decideOffboarding: ['approve', 'decidedBy', 'reasonEntry'],
+  endOffboardingNotice: ['endedBy', 'reasonEntry'],
   answerProposal: ['accepted'],
   proposalAnswered: ['accepted'],
 };

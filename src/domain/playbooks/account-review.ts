@@ -162,6 +162,47 @@ export interface OffboardingDecision {
   reason?: string;
 }
 
+/**
+ * The offboarding notice ended early: the customer leaves now rather than at the notice's end (they asked to be erased, or
+ * to leave at once), so the offboarding is carried out at once, as at the notice's end, without the looks that would keep
+ * them (the account turned around, a complaint open, the notice undelivered): they asked to go.
+ */
+export interface NoticeEnd {
+  /** Who ended it (the caller's ID through the API; the name an operator typed in the Temporal UI). */
+  endedBy: string;
+  /** The audit entry that holds why (through the API): a person's words stay out of the run's history, as a decision's do. */
+  reasonEntry?: string;
+  /** Why, as an operator typed it in the Temporal UI (kept in the run's history and its audit entry, not in the run's state). */
+  reason?: string;
+}
+
+/** Who ended the notice early, and when (the run's state: the reason stays in the audit log). */
+export interface NoticeEnded {
+  endedBy: string;
+  reasonEntry?: string;
+  at: string;
+}
+
+/**
+ * Why a request to end the offboarding notice early is refused (validator of the update): the run is not in its notice
+ * (`inNotice`: waiting out the notice, or at its end for the notice to go out or a complaint to close), it was ended
+ * already, or the request is not `{ endedBy, reason }` (or the API's `reasonEntry`). Typed in the Temporal UI, an
+ * `endedBy` named as the audit log's own actors are (an API caller `admin:1a2b3c4d`) is refused, as for decisions.
+ */
+export function noticeEndProblem(state: AccountReviewState, inNotice: boolean, end: NoticeEnd): string | null {
+  if (state.noticeEnded) return `the offboarding notice was already ended early (by ${state.noticeEnded.endedBy})`;
+  if (!inNotice) {
+    return state.step === 'offboarding' && state.decision?.approve
+      ? 'the review is not waiting out its offboarding notice now (beginning it, or carrying out its end), or was started before a notice could be ended early: there is no notice to end'
+      : `the review is at step "${state.step}", not in an offboarding notice: there is no notice to end`;
+  }
+  if (typeof end?.endedBy !== 'string' || !end.endedBy.trim()) return 'endedBy must name the person who ends the notice';
+  if (end.reasonEntry !== undefined) return typeof end.reasonEntry === 'string' && isUuid(end.reasonEntry) ? null : 'reasonEntry must be the ID of the audit entry that holds the reason';
+  if (isRecordedActorForm(end.endedBy)) return `endedBy must name the person who ends the notice, without a colon: "${echoed(end.endedBy.trim())}" reads as one of the audit log's own actors`;
+  if (typeof end.reason !== 'string' || !end.reason.trim()) return 'ending the notice early needs a reason (e.g. the customer asked to be erased)';
+  return null;
+}
+
 export interface AccountReviewState extends PlaybookStateSummary {
   customerId: string;
   step: AccountReviewStep;
@@ -171,6 +212,8 @@ export interface AccountReviewState extends PlaybookStateSummary {
   /** How its last scoring judged profitabilityMinor when not on the plain window (a tier the customer accepted in a review); absent in runs before it was kept. */
   profitabilityBasis?: string | null;
   decision: OffboardingDecision | null;
+  /** The offboarding notice ended early (the customer leaves now); absent while it runs its time, and in runs before it could be. */
+  noticeEnded?: NoticeEnded | null;
   outcome: AccountReviewOutcome | null;
   policyVersion: number;
   deadline: string | null;

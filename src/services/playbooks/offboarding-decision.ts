@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ERASED_MENTION } from '../../domain/customers/personal-mentions.js';
 import { isUuid } from '../../domain/ids.js';
-import type { OffboardingDecision } from '../../domain/playbooks/account-review.js';
+import type { NoticeEnd, OffboardingDecision } from '../../domain/playbooks/account-review.js';
 
 /** This run's decision entry: who made it and the reason it holds; undefined when `entryId` is no entry of this run's decision (another run's, another action's, none at all). */
 async function decisionEntry(em: EntityManager, workflowId: string, entryId: string): Promise<{ actor: string; reason: string | null } | undefined> {
@@ -44,4 +44,21 @@ export async function reasonEntryProblem(em: EntityManager, workflowId: string, 
   const entry = await decisionEntry(em, workflowId, entryId);
   if (!entry) return `reasonEntry ${entryId} is no audit entry of this run's offboarding decision: send the reason instead`;
   return entry.actor === decision.decidedBy ? null : `reasonEntry ${entryId} is the decision of ${entry.actor}, not of ${String(decision.decidedBy)}`;
+}
+
+/**
+ * Why the run must not take a request to end its offboarding notice early sent with this `reasonEntry` (null when it
+ * may, or it names none): it names no audit entry of this run's request through the API (`playbook.end-offboarding-notice`,
+ * which holds why), or one another person made (its endedBy must be the entry's actor), as for a decision's.
+ */
+export async function noticeEndEntryProblem(em: EntityManager, workflowId: string, end: NoticeEnd): Promise<string | null> {
+  const entryId = end.reasonEntry;
+  if (entryId === undefined) return null;
+  if (typeof entryId !== 'string' || !isUuid(entryId)) return 'reasonEntry must be the ID of the audit entry that holds the reason';
+  const [entry] = await em.execute<{ actor: string }[]>(
+    `select actor from audit_entry where id = ? and entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.end-offboarding-notice'`,
+    [entryId, workflowId],
+  );
+  if (!entry) return `reasonEntry ${entryId} is no audit entry of a request to end this run's offboarding notice: send the reason instead`;
+  return entry.actor === end.endedBy ? null : `reasonEntry ${entryId} is the request of ${entry.actor}, not of ${String(end.endedBy)}`;
 }

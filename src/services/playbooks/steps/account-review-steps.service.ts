@@ -5,7 +5,7 @@ import { dayIn } from '../../../domain/billing/paid-day.js';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { offerThatHelps } from '../../../domain/playbooks/account-offer.js';
 import { money } from '../../../domain/scoring/format.js';
-import { noticeEndDay, proposalHeldBackAtDelivery, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
+import { noticeEndDay, proposalHeldBackAtDelivery, type NoticeEnded, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../../../entities/index.js';
@@ -233,7 +233,7 @@ export class AccountReviewSteps {
    * made the run run again) is left withdrawn, and the run answers `withdrawn`. A run no longer
    * running answers `withdrawn` as well: its end withdraws the offboarding.
    */
-  async completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision }): Promise<OffboardingCompletion> {
+  async completeOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEnded?: NoticeEnded }): Promise<OffboardingCompletion> {
     return this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return 'withdrawn';
       const customer = await lockedCustomer(em, input.customerId);
@@ -248,7 +248,9 @@ export class AccountReviewSteps {
         .ignore()
         .execute('run');
       if (customer.status !== CustomerStatus.Offboarded) {
-        this.audit.record(em, { actor: input.decision.decidedBy, action: 'customer.offboarded', entityType: 'customer', entityId: customer.id, before: { status: customer.status }, after: { status: CustomerStatus.Offboarded } });
+        // Ended early (the customer leaves now): by whoever ended the notice, naming the entry of their request (which holds why).
+        const early = input.noticeEnded && { noticeEndedEarly: { workflowId: input.workflowId, ...(input.noticeEnded.reasonEntry ? { requestEntry: input.noticeEnded.reasonEntry } : {}) } };
+        this.audit.record(em, { actor: input.noticeEnded?.endedBy ?? input.decision.decidedBy, action: 'customer.offboarded', entityType: 'customer', entityId: customer.id, before: { status: customer.status }, after: { status: CustomerStatus.Offboarded, ...early } });
         customer.status = CustomerStatus.Offboarded;
       }
       await this.outbox.enqueueStep(em, input, 'final-invoice', { channel: MessageChannel.Call, template: 'offboarding-final-invoice', payload: {} });

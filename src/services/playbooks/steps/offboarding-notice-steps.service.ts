@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { KeptAtNoticeEnd, OffboardingDue, OffboardingNoticeDelivery } from '../../../domain/playbooks/account-review.js';
+import type { KeptAtNoticeEnd, NoticeEnd, OffboardingDue, OffboardingNoticeDelivery } from '../../../domain/playbooks/account-review.js';
 import { notReached } from '../../../domain/messages/message-status.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import { openIssuesText, reviewFigure, type AccountReviewJudgement } from '../account-review-judgement.service.js';
+import { noticeEndEntryProblem } from '../offboarding-decision.js';
 import { offboardingStands, withdrawOffboarding } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
 
@@ -40,6 +41,11 @@ export class OffboardingNoticeSteps {
     // Still queued, delivery goes on trying it.
     const why = notReached(notice, this.maxAttempts);
     return { sentAt: null, undelivered: why === 'queued' ? null : why };
+  }
+
+  /** Why the run must not take a request to end its notice early with this `reasonEntry` (noticeEndEntryProblem); null when it may. */
+  noticeEndEntryProblem(input: { workflowId: string; end: NoticeEnd }): Promise<string | null> {
+    return noticeEndEntryProblem(this.em, input.workflowId, input.end);
   }
 
   /**
