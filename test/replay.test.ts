@@ -69,6 +69,8 @@ it('replays every recorded playbook history against the current workflow code', 
       'fix-issue-input-says-no.json',
       'fair-reminder-loyal-never-charged.json',
       'appreciation-woken-by-complaint.json',
+      'account-review-notice-ended-early.json',
+      'account-review-notice-ended-early-in-engine.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName, type WorkflowHandle, type WorkflowUpdateHandle } from '@temporalio/client';
 import { CancelledFailure, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
-import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type OffboardingDecision } from '../domain/playbooks/account-review.js';
+import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type NoticeEnd, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { APPRECIATION, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, PROMISE_AFTER_END, type FairReminderPolicy, type FairReminderState, type PaymentPromise } from '../domain/playbooks/fair-reminder.js';
 import { FIX_ISSUE, fixIssueWorkflowId, type FixIssuePolicy, type FixIssueState } from '../domain/playbooks/fix-issue.js';
@@ -10,7 +10,7 @@ import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/ru
 import { CANCELLED_OUTCOME, RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
 import type { EndUndone, EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken, UpdateOutcome } from '../services/engines/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
-import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate, rejudgeAccountUpdate } from '../../workflows/account-review.workflow.js';
+import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate, endOffboardingNoticeUpdate, rejudgeAccountUpdate } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
 import { fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../../workflows/fix-issue.workflow.js';
 import { complaintOpenedSignal, consentWithdrawnSignal } from '../../workflows/appreciation.workflow.js';
@@ -162,6 +162,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   rejudgeAccount(workflowId: string, updateId: string): Promise<AccountReviewState | null> {
     return this.updating(workflowId, updateId, (run) => run.executeUpdate(rejudgeAccountUpdate, { updateId }), PlaybookExceptionCode.DecisionRefused, 'The account was not judged again');
+  }
+
+  endOffboardingNotice(workflowId: string, end: NoticeEnd, updateId: string): Promise<AccountReviewState | null> {
+    return this.update(workflowId, updateId, endOffboardingNoticeUpdate, [end], PlaybookExceptionCode.DecisionRefused, 'The offboarding notice was not ended');
   }
 
   startAppreciation({ workflowId, customerId, year, policy, tags }: { workflowId: string; customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }) {

@@ -220,6 +220,13 @@ export class PlaybookRunType {
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: why offboarding was approved or not, as the person who decided gave it; null without a decision (and for a moment after one, until its audit entry is written)' })
   decisionReason!: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    complexity: LIVE_STATE_COMPLEXITY,
+    description: "Account review: who ended the offboarding notice early (endOffboardingNotice, or typed in the Temporal UI), the customer leaving at once; why is in the audit log (playbook.end-offboarding-notice); null while the notice runs its time, and when it was not ended early",
+  })
+  noticeEndedBy!: string | null;
+
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Appreciation: the offer the customer was thanked with' })
   offerCode!: string | null;
 
@@ -281,6 +288,7 @@ export class PlaybookRunType {
       offboardingWithdrawn: review?.decision?.approve ? (state?.offboardingWithdrawn ?? null) : null,
       decidedBy: review?.decision?.decidedBy ?? null,
       decisionReason: review?.decision?.reason ?? null,
+      noticeEndedBy: review?.noticeEnded?.endedBy ?? null,
       offerCode: appreciation?.offerCode ?? null,
       heldBack: appreciation?.heldBack ?? state?.proposalHeldBack ?? null,
       startedAt: record?.startedAt ?? null,

@@ -132,6 +132,15 @@ export class PlaybookResolver {
     return PlaybookRunType.from(await ctx.services.playbooks.decideOffboarding(customerId, { approve, reason }, ctx.caller!.id));
   }
 
+  @Allow(Role.Admin)
+  @Mutation(() => PlaybookRunType, {
+    description:
+      "Ends the offboarding notice of the customer's account review early, as the customer leaves now (they asked to be erased, or to leave at once): the review carries the offboarding out at once, as at the notice's end (status Offboarded, the billing team's final-invoice task, the data export), without the looks at the notice's end that would keep the customer and without telling them the contract continues; outcome offboarded, noticeEndedBy the caller, the reason audited (playbook.end-offboarding-notice). Answers once the run has ended, so eraseCustomer may follow at once. CONFLICT/PLAYBOOK_DECISION_REFUSED (refused: not-in-notice) unless the review is in its offboarding notice",
+  })
+  async endOffboardingNotice(@Arg('customerId', () => ID) customerId: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext): Promise<PlaybookRunType> {
+    return PlaybookRunType.from(await ctx.services.playbooks.endOffboardingNotice(customerId, reason, ctx.caller!.id));
+  }
+
   @Allow(Role.Viewer)
   @Query(() => PlaybookRunType, { nullable: true, description:
       "The customer's thank-you run of this year (the newest, when one that never thanked them was started again; last year's while it still waits); while this year has none, their newest earlier one (its workflowId names its year: last year's that waited into January and thanked them, say); null if they never had one",

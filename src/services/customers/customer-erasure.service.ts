@@ -9,6 +9,7 @@ import { reasonProblem } from '../../domain/text.js';
 import { ERASED_MENTION, fullMentionNeedles, redact, redactFullMentions, type Identity } from '../../domain/customers/personal-mentions.js';
 import { MAX_SEGMENT_DESCRIPTION, MAX_SEGMENT_NAME } from '../segments/segment.service.js';
 import { MAX_CAMPAIGN_NAME } from '../../domain/campaigns/campaign.js';
+import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { eraseKeptDecisionReasons } from '../playbooks/final-state.js';
 import { typedInputErased, type TypedMessage } from '../../domain/customers/typed-input.js';
 
@@ -155,7 +156,13 @@ export class CustomerErasureService {
       const running: { workflow_id: string }[] = await em.execute(`select workflow_id from playbook_run where customer_id = ? and status = 'running' order by started_at`, [id]);
       if (running.length > 0) {
         const workflowIds = running.map((r) => r.workflow_id);
-        throw new CustomerException(CustomerExceptionCode.PlaybooksRunning, `Customer ${id} has playbook runs under way (${workflowIds.join(', ')}): cancel them or let them finish before erasing`, { id, workflowIds });
+        // A customer under offboarding notice leaves anyway: cancelling their review would withdraw the offboarding and tell
+        // them the contract continues, and the notice runs for weeks. Its notice is ended early instead (they are offboarded now).
+        const inNotice = customer.status === CustomerStatus.Offboarding ? workflowIds.filter((w) => w.startsWith(`${ACCOUNT_REVIEW}/`)) : [];
+        const howToGo = inNotice.length > 0
+          ? `: the account review ${inNotice.join(', ')} is in its offboarding notice: end it early with endOffboardingNotice (the customer is offboarded now, with the final invoice's task; cancelling it would withdraw the offboarding and tell them the contract continues), then erase${workflowIds.length > inNotice.length ? '; cancel the other runs or let them finish first' : ''}`
+          : ': cancel them or let them finish before erasing';
+        throw new CustomerException(CustomerExceptionCode.PlaybooksRunning, `Customer ${id} has playbook runs under way (${workflowIds.join(', ')})${howToGo}`, { id, workflowIds, ...(inNotice.length > 0 ? { offboardingNotice: inNotice } : {}) });
       }
 
       // What the erasure changes of segments and campaigns, audited as their changes are (below).

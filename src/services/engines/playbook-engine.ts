@@ -1,5 +1,5 @@
 import type { AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
-import type { AccountReviewPolicy, AccountReviewState, OffboardingDecision } from '../../domain/playbooks/account-review.js';
+import type { AccountReviewPolicy, AccountReviewState, NoticeEnd, OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import type { FairReminderPolicy, FairReminderState, PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
 import type { FixIssuePolicy, FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
@@ -158,6 +158,8 @@ export interface PlaybookEngine extends SteeringSource {
   decideOffboarding(workflowId: string, decision: OffboardingDecision, updateId: string): Promise<AccountReviewState | null>;
   /** Asks an account review awaiting an offboarding decision to judge the account again (it ends turned-around or not-judged when so); null when there is no run. */
   rejudgeAccount(workflowId: string, updateId: string): Promise<AccountReviewState | null>;
+  /** Ends an account review's offboarding notice early (the customer leaves now); answers once the run has ended; null when no run exists; DECISION_REFUSED unless the run is in its notice. */
+  endOffboardingNotice(workflowId: string, end: NoticeEnd, updateId: string): Promise<AccountReviewState | null>;
 
   /** Thanks a silent loyal customer, once per year (`workflowId`: the year's run, or its next occurrence). */
   startAppreciation(input: { workflowId: string; customerId: string; year: number; policy: AppreciationPolicy; tags: RunTags }): Promise<LaunchedRun>;

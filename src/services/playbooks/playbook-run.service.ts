@@ -63,7 +63,7 @@ function fixRunsOf(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>):
 }
 
 /** What a person did to a run by hand, as the audit log names it. */
-export type PlaybookAction = 'playbook.start' | 'playbook.confirm-welcome' | 'playbook.promise-to-pay' | 'playbook.resolve-issue' | 'playbook.answer-proposal' | 'playbook.decide-offboarding' | 'playbook.cancel';
+export type PlaybookAction = 'playbook.start' | 'playbook.confirm-welcome' | 'playbook.promise-to-pay' | 'playbook.resolve-issue' | 'playbook.answer-proposal' | 'playbook.decide-offboarding' | 'playbook.end-offboarding-notice' | 'playbook.cancel';
 
 /**
  * How much earlier than the engine's start of its execution a run may be recorded: a person's

@@ -468,6 +468,41 @@ export class PlaybookService {
   }
 
   /**
+   * Ends the offboarding notice of the customer's account review early: the customer leaves now (they asked to be erased,
+   * or to leave at once). The run carries the offboarding out at once, as at the notice's end (offboarded, the billing
+   * team's final-invoice task, the data export), without the looks that would keep them and without telling them the
+   * contract continues, and answers once it has ended, so the customer may be erased right after. Audited
+   * (`playbook.end-offboarding-notice`, the caller and reason; the run names the entry). Refused, before it reaches the
+   * run and unaudited, when the review is not in its notice (PLAYBOOK_DECISION_REFUSED, `refused: "not-in-notice"`); the
+   * run refuses it too (one started before a notice could be ended early, or past its notice by the time it comes).
+   */
+  async endOffboardingNotice(customerId: string, reason: string, endedBy: string): Promise<PlaybookRunView> {
+    await this.customers.get(customerId, 'customerId');
+    const problem = reasonProblem(reason, 'Ending an offboarding notice early needs a reason (e.g. the erasure request it answers)');
+    if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
+    const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
+    const ended = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended`, { customerId, workflowId });
+    if (await this.recordedEnded(workflowId)) throw ended();
+    const current = await this.engine.accountReviewState(workflowId);
+    if (!current) {
+      if (await this.runs.findByWorkflowId(workflowId)) throw ended();
+      throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId });
+    }
+    if (current.step !== 'offboarding' || !current.decision?.approve || current.noticeEnded) {
+      const why = current.noticeEnded ? `its notice was already ended early (by ${current.noticeEnded.endedBy})` : `it is not in an offboarding notice (step ${current.step})`;
+      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The offboarding notice of customer ${customerId} cannot be ended early: ${why}`, { customerId, workflowId, refused: 'not-in-notice', step: current.step });
+    }
+    const state = await this.runs.auditedUpdate(
+      { actor: endedBy, action: 'playbook.end-offboarding-notice', workflowId, after: { customerId, reason: reason.trim() } },
+      async (updateId, reasonEntry) => (await this.engine.endOffboardingNotice(workflowId, { endedBy, reasonEntry }, updateId)) ?? fail(ended()),
+      updateOutcome,
+    );
+    // The customer is offboarded now: the run's customer shows it.
+    await this.customers.refresh(customerId);
+    return this.runView(ACCOUNT_REVIEW, customerId, workflowId, { state });
+  }
+
+  /**
    * Refuses an approval of offboarding (PLAYBOOK_DECISION_REFUSED, `refused` saying why) for a
    * run that awaits one: while a complaint or a fix of the customer's is open (`fix-open`,
    * `complaint-open`: nobody is pushed out in the middle of their complaint; the review would not

@@ -1,0 +1,125 @@
+import { Role } from '../src/domain/auth/roles.js';
+import { accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
+import { minutes } from '../src/domain/policies/duration.js';
+import { AuditEntry, Customer, CustomerExport, CustomerStatus, MessageChannel, OutboxMessage } from '../src/entities/index.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, EndOffboardingNoticeDocument, EraseCustomerDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { recordHistory } from './support/histories.js';
+import { lossMakingAccount, shortNoticePolicy } from './support/loss-making-account.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import { temporalOperator } from './support/temporal-operator.js';
+
+/**
+ * A customer under offboarding notice who asks to be erased (or to leave at once) leaves now: an admin ends the notice
+ * early, the review carries the offboarding out as at the notice's end (offboarded, the billing team's final-invoice task,
+ * the data export), never telling them the contract continues, and the customer may be erased right after. On the real
+ * Temporal dev server; the notice is long (an hour), so only its early end can end it within the test.
+ */
+const policy: AccountReviewPolicy = { ...shortNoticePolicy, noticeMs: minutes(60) };
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { accountReview: policy }, workerSettings: { MESSAGE_CHANNEL: 'off' } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
+const message = (workflowId: string, step: string) => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${workflowId}/${step}` });
+const customer = (customerId: string) => stack.orm.em.fork().findOneOrFail(Customer, { id: customerId });
+const entries = (entityId: string, action: string) => stack.orm.em.fork().find(AuditEntry, { entityId, action }, { orderBy: { at: 'asc', id: 'asc' } });
+
+/** A review through the API up to the customer's answer (declined): step awaiting-answer, then awaiting-approval once answered. */
+async function answered(name: string) {
+  const customerId = await lossMakingAccount(stack, name);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  return customerId;
+}
+
+/** A review approved by an admin, its notice running (an hour). */
+async function inNotice(name: string) {
+  const customerId = await answered(name);
+  const workflowId = accountReviewWorkflowId(customerId);
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin)).errors).toBeUndefined();
+  await eventually(() => message(workflowId, 'switch-help'), (m) => m !== null);
+  expect(await review(customerId)).toMatchObject({ step: 'offboarding', status: 'Running', offboardingApproved: true, noticeEndedBy: null });
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarding });
+  return { customerId, workflowId };
+}
+
+it('ends the notice early for a customer who asked to be erased: offboarded now, the final invoice task written, no "contract continues" message, audited; then the erasure succeeds', async () => {
+  const { customerId, workflowId } = await inNotice('Grace');
+  // The erasure request meets the notice: refused, its message naming the way (not a cancel, which would withdraw the offboarding).
+  const refused = await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'GDPR Art. 17 request ticket 42' }, Role.Admin);
+  expect(refused.errors![0].extensions).toMatchObject({ reason: 'CUSTOMER_PLAYBOOKS_RUNNING', workflowIds: [workflowId], offboardingNotice: [workflowId] });
+  expect(refused.errors![0].message).toMatch(/is in its offboarding notice: end it early with endOffboardingNotice/);
+
+  const startedAt = Date.now();
+  const ended = await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'customer asked for erasure (ticket 42)' }, Role.Admin);
+  expect(ended.errors).toBeUndefined();
+  // Answered once the run has ended: offboarded, long before the notice's hour.
+  expect(ended.data!.endOffboardingNotice).toMatchObject({ status: 'Completed', step: 'done', outcome: 'offboarded', offboardingApproved: true, offboardingWithdrawn: false, noticeEndedBy: expect.stringMatching(/^admin:/) });
+  expect(Date.now() - startedAt).toBeLessThan(minutes(1));
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
+  // What the notice's end does: the billing team's task for the final invoice, the data export; nothing tells them the contract continues.
+  expect(await message(workflowId, 'final-invoice')).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-final-invoice' });
+  expect(await message(workflowId, 'data-export')).toMatchObject({ template: 'offboarding-data-export' });
+  expect(await stack.orm.em.fork().count(CustomerExport, { workflowId })).toBe(1);
+  expect(await message(workflowId, 'offboarding-withdrawn')).toBeNull();
+  expect(await stack.orm.em.fork().count(OutboxMessage, { customer: customerId, template: 'offboarding-withdrawn' })).toBe(0);
+  expect(await entries(customerId, 'customer.offboarding-withdrawn')).toEqual([]);
+  // Audited: who ended the notice and why (taken), and the offboarding under them, naming that entry.
+  const [request] = await entries(workflowId, 'playbook.end-offboarding-notice');
+  expect(request).toMatchObject({ actor: expect.stringMatching(/^admin:/), after: { customerId, reason: 'customer asked for erasure (ticket 42)' } });
+  expect((request.after as { outcome?: string }).outcome ?? 'taken').toBe('taken');
+  const [offboarded] = await entries(customerId, 'customer.offboarded');
+  expect(offboarded).toMatchObject({ actor: request.actor, after: { status: 'offboarded', noticeEndedEarly: { workflowId, requestEntry: request.id } } });
+  // The run's kept state says who ended it (its reason stays in the audit log).
+  expect((await review(customerId))!.noticeEndedBy).toBe(request.actor);
+
+  const erased = await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'GDPR Art. 17 request ticket 42' }, Role.Admin);
+  expect(erased.errors).toBeUndefined();
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Erased });
+  await recordHistory(workflowId, 'account-review-notice-ended-early');
+}, 120_000);
+
+it('refuses to end a notice the review is not in (PLAYBOOK_DECISION_REFUSED, not-in-notice), unaudited, and to a role other than admin (FORBIDDEN)', async () => {
+  const customerId = await answered('Hugo');
+  const workflowId = accountReviewWorkflowId(customerId);
+  const refused = await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'customer asked to leave' }, Role.Admin);
+  expect(refused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', refused: 'not-in-notice', step: 'awaiting-answer' });
+  expect(await entries(workflowId, 'playbook.end-offboarding-notice')).toEqual([]);
+  // Typed in the Temporal UI, the run refuses it too (its validator): nothing in its history.
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  await expect(handle.executeUpdate('endOffboardingNotice', { args: [{ endedBy: 'ops-anna', reason: 'asked to leave' }] })).rejects.toMatchObject({
+    cause: { message: 'the review is at step "awaiting-answer", not in an offboarding notice: there is no notice to end' },
+  });
+  expect(await review(customerId)).toMatchObject({ step: 'awaiting-answer', status: 'Running', noticeEndedBy: null });
+
+  const { customerId: underNotice } = await inNotice('Ines');
+  expect((await stack.gql(EndOffboardingNoticeDocument, { customerId: underNotice, reason: 'asked to leave' }, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect(await review(underNotice)).toMatchObject({ step: 'offboarding', status: 'Running', noticeEndedBy: null });
+  expect(await customer(underNotice)).toMatchObject({ status: CustomerStatus.Offboarding });
+}, 120_000);
+
+it('ends the notice early when typed in the Temporal UI or CLI, audited under who sent it; a decider named as an API caller is refused', async () => {
+  const { customerId, workflowId } = await inNotice('Jana');
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  await expect(handle.executeUpdate('endOffboardingNotice', { args: [{ endedBy: 'admin:d7d46ede', reason: 'asked to leave' }] })).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/^endedBy must name the person who ends the notice, without a colon/) },
+  });
+  const state = await handle.executeUpdate<{ step: string; outcome: string; noticeEnded: unknown }, [unknown]>('endOffboardingNotice', { args: [{ endedBy: 'ops-anna', reason: 'the customer asked to leave at once' }] });
+  expect(state).toMatchObject({ step: 'done', outcome: 'offboarded', noticeEnded: { endedBy: 'ops-anna' } });
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
+  expect(await message(workflowId, 'final-invoice')).not.toBeNull();
+  expect(await message(workflowId, 'offboarding-withdrawn')).toBeNull();
+  const [typed] = await eventually(
+    () => entries(workflowId, 'playbook.update-in-engine'),
+    (found) => found.length === 1 && (found[0].after as { outcome?: string }).outcome !== 'pending',
+  );
+  expect(typed).toMatchObject({ actor: 'temporal:ops@example.com', after: { update: 'endOffboardingNotice', input: [{ endedBy: 'ops-anna', reason: 'the customer asked to leave at once' }] } });
+  expect((await entries(customerId, 'customer.offboarded'))[0]).toMatchObject({ actor: 'ops-anna', after: { status: 'offboarded', noticeEndedEarly: { workflowId } } });
+  await recordHistory(workflowId, 'account-review-notice-ended-early-in-engine');
+}, 120_000);
