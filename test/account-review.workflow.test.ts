@@ -215,6 +215,7 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
     { name: 'answerProposal', description: expect.stringMatching(/refused unless the run awaits it/) },
     { name: 'decideOffboarding', description: expect.stringMatching(/refused unless the run awaits one/) },
     { name: 'rejudgeAccount', description: expect.stringMatching(/refused unless the run awaits a decision/) },
+    { name: 'endOffboardingNotice', description: expect.stringMatching(/refused unless the run is in its notice/) },
   ]);
   // An admin's inbox: the reviews waiting for an offboarding decision, found by their step.
   const inbox = await eventually(
