@@ -57,7 +57,7 @@ it('ends the notice early for a customer who asked to be erased: offboarded now,
   expect(refused.errors![0].message).toMatch(/is in its offboarding notice: end it early with endOffboardingNotice/);
 
   const startedAt = Date.now();
-  const ended = await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'customer asked for erasure (ticket 42)' }, Role.Admin);
+  const ended = await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'Grace asked for erasure (ticket 42)' }, Role.Admin);
   expect(ended.errors).toBeUndefined();
   // Answered once the run has ended: offboarded, long before the notice's hour.
   expect(ended.data!.endOffboardingNotice).toMatchObject({ status: 'Completed', step: 'done', outcome: 'offboarded', offboardingApproved: true, offboardingWithdrawn: false, noticeEndedBy: expect.stringMatching(/^admin:/) });
@@ -72,7 +72,7 @@ it('ends the notice early for a customer who asked to be erased: offboarded now,
   expect(await entries(customerId, 'customer.offboarding-withdrawn')).toEqual([]);
   // Audited: who ended the notice and why (taken), and the offboarding under them, naming that entry.
   const [request] = await entries(workflowId, 'playbook.end-offboarding-notice');
-  expect(request).toMatchObject({ actor: expect.stringMatching(/^admin:/), after: { customerId, reason: 'customer asked for erasure (ticket 42)' } });
+  expect(request).toMatchObject({ actor: expect.stringMatching(/^admin:/), after: { customerId, reason: 'Grace asked for erasure (ticket 42)' } });
   expect((request.after as { outcome?: string }).outcome ?? 'taken').toBe('taken');
   const [offboarded] = await entries(customerId, 'customer.offboarded');
   expect(offboarded).toMatchObject({ actor: request.actor, after: { status: 'offboarded', noticeEndedEarly: { workflowId, requestEntry: request.id } } });
@@ -82,6 +82,8 @@ it('ends the notice early for a customer who asked to be erased: offboarded now,
   const erased = await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'GDPR Art. 17 request ticket 42' }, Role.Admin);
   expect(erased.errors).toBeUndefined();
   expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Erased });
+  // The reason given for ending the notice is a person's words about them: the erasure takes out the words that name them.
+  expect((await entries(workflowId, 'playbook.end-offboarding-notice'))[0].after).toMatchObject({ reason: '[erased] asked for erasure (ticket 42)' });
   await recordHistory(workflowId, 'account-review-notice-ended-early');
 }, 120_000);
 
