@@ -79,6 +79,10 @@ it('ends the notice early for a customer who asked to be erased: offboarded now,
   // The run's kept state says who ended it (its reason stays in the audit log).
   expect((await review(customerId))!.noticeEndedBy).toBe(request.actor);
 
+  // The billing team's task goes out first: until then the erasure, which would hold it back, waits (this stack delivers nothing: sent here by hand).
+  const early = await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'GDPR Art. 17 request ticket 42' }, Role.Admin);
+  expect(early.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_BILLING_TASKS_PENDING' });
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { idempotencyKey: `${workflowId}/final-invoice` }, { sentAt: new Date() });
   const erased = await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'GDPR Art. 17 request ticket 42' }, Role.Admin);
   expect(erased.errors).toBeUndefined();
   expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Erased });

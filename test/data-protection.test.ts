@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
+import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
 import { ERASURE_KEPT, EXPORT_AUDIT_SECTIONS, EXPORT_SECTIONS, REFERRAL_AMOUNTS_LEFT_OUT } from '../src/services/customers/customer-data-export.service.js';
 import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELD_NAMES, TYPED_DECISION, TYPED_INPUTS } from '../src/services/customers/customer-erasure.service.js';
@@ -513,6 +513,36 @@ it('sends nothing, not even a service message, that reaches the outbox after the
   await new DeliveryService(em(), gateway, defaultPolicies).deliverDue();
   expect(sent.filter((m) => m.idempotencyKey === late.idempotencyKey)).toEqual([]);
   expect((await em().findOneOrFail(OutboxMessage, late.id)).suppressedReason).toMatch(/^erased: /);
+});
+
+it("waits for the billing team's tasks about the customer to go out before erasing: a queued final invoice would be held back and never issued", async () => {
+  const e = em();
+  const customer = e.create(Customer, { name: 'Grace Hopper', email: `grace.${Math.random()}@example.com`, acquiredAt: joinedLately, status: CustomerStatus.Offboarded });
+  // Queued for the morning, as a task may be: delivery has not taken it yet.
+  const task = e.create(OutboxMessage, {
+    idempotencyKey: `test/${customer.id}/final-invoice`,
+    customer,
+    channel: MessageChannel.Call,
+    purpose: MessagePurpose.Service,
+    template: 'offboarding-final-invoice',
+    payload: {},
+    sendAfter: new Date(Date.now() + 3_600_000),
+  });
+  await e.flush();
+  const refused = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'GDPR Art. 17 request' }, Role.Admin);
+  expect(refused.errors![0]).toMatchObject({
+    message: expect.stringContaining('has tasks for the billing team not delivered yet (offboarding-final-invoice)'),
+    extensions: { code: 'CONFLICT', reason: 'CUSTOMER_BILLING_TASKS_PENDING', messageIds: [task.id] },
+  });
+  expect(await em().findOneOrFail(OutboxMessage, task.id)).toMatchObject({ suppressedAt: null, sentAt: null });
+  expect(await em().findOneOrFail(Customer, customer.id)).toMatchObject({ status: CustomerStatus.Offboarded, name: 'Grace Hopper' });
+  expect(await em().find(AuditEntry, { entityId: customer.id, action: 'customer.erase-refused' })).toEqual([
+    expect.objectContaining({ after: { reason: 'GDPR Art. 17 request', code: 'CUSTOMER_BILLING_TASKS_PENDING', messageIds: [task.id] } }),
+  ]);
+  // Once it has gone out, the erasure goes ahead.
+  await em().nativeUpdate(OutboxMessage, { id: task.id }, { sentAt: new Date() });
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'GDPR Art. 17 request' }, Role.Admin)).errors).toBeUndefined();
+  expect(await em().findOneOrFail(Customer, customer.id)).toMatchObject({ status: CustomerStatus.Erased });
 });
 
 it('reports NOT_FOUND for an unknown customer and VALIDATION for a malformed ID', async () => {

@@ -12,7 +12,7 @@ export function createDataRetentionActivities(services: () => WorkerServices) {
       // (operationsStatus.customersPastRetention counts them). The workflow's history keeps the counts only.
       if (held.length > 0) {
         log.warn(
-          `retention sweep: ${held.length} customer(s) past the retention period (offboarded more than ${input.policy.eraseOffboardedAfterDays} days ago) not erased, as playbook runs under way hold them: ${held.map((h) => `${h.customerId} (${h.workflowIds.join(', ')})`).join('; ')}; cancel the runs or let them finish, a later sweep erases them`,
+          `retention sweep: ${held.length} customer(s) past the retention period (offboarded more than ${input.policy.eraseOffboardedAfterDays} days ago) not erased, as playbook runs under way or tasks for the billing team not delivered yet hold them: ${held.map((h) => `${h.customerId} (${[...h.workflowIds, ...h.billingTasks.map((m) => `message ${m}`)].join(', ')})`).join('; ')}; cancel the runs or let them finish (a task undelivered: retry or discard it), a later sweep erases them`,
           { held },
         );
       }

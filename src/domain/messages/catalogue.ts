@@ -115,6 +115,8 @@ export const offboardingAnnouncementTemplates: readonly string[] = Object.keys(t
 export const runEndTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].tellsRunEnd);
 /** The templates of tasks for the company's own teams (a call, a fix case), not messages to the customer. */
 export const teamTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].audience === 'team');
+/** The tasks for the billing team: what the company owes or must bill (a final invoice, a goodwill credit, an accepted offer). */
+export const billingTemplates: readonly string[] = teamTemplates.filter((key) => templateCatalogue[key].team === 'billing');
 
 /** Why a message chasing an invoice was held back once the invoice was paid (as the message history shows it). */
 export const INVOICE_PAID = 'invoice-paid: the invoice was paid; nothing chasing it goes out after payment';

@@ -12,6 +12,7 @@ import { MAX_CAMPAIGN_NAME } from '../../domain/campaigns/campaign.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { eraseKeptDecisionReasons } from '../playbooks/final-state.js';
 import { typedInputErased, type TypedMessage } from '../../domain/customers/typed-input.js';
+import { billingTemplates } from '../../domain/messages/catalogue.js';
 
 /** What identifies a person: taken out of the customer row, and erased in the audit log's before/after (the keys stay, so the log still says which fields a change touched). */
 export const PERSONAL_FIELD_NAMES = ['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef'] as const;
@@ -125,11 +126,11 @@ export class CustomerErasureService {
     try {
       return await this.eraseWith(id, reason, actor, { typed: true });
     } catch (error) {
-      if (error instanceof CustomerException && error.code === CustomerExceptionCode.PlaybooksRunning) {
+      if (error instanceof CustomerException && holdsErasureBack(error)) {
         // The customer is not erased: a reason naming them is theirs until their erasure redacts it, as any reason about them.
-        const { workflowIds } = error.details as { workflowIds: string[] };
+        const { workflowIds, messageIds } = error.details as { workflowIds?: string[]; messageIds?: string[] };
         await this.em.transactional(async (em) => {
-          this.audit.record(em, { actor, action: 'customer.erase-refused', entityType: 'customer', entityId: id, after: { reason: reason.trim(), code: error.code, workflowIds } });
+          this.audit.record(em, { actor, action: 'customer.erase-refused', entityType: 'customer', entityId: id, after: { reason: reason.trim(), code: error.code, ...(workflowIds ? { workflowIds } : { messageIds }) } });
         });
       }
       throw error;
@@ -163,6 +164,21 @@ export class CustomerErasureService {
           ? `: the account review ${inNotice.join(', ')} is in its offboarding notice: end it early with endOffboardingNotice (the customer is offboarded now, with the final invoice's task; cancelling it would withdraw the offboarding and tell them the contract continues), then erase${workflowIds.length > inNotice.length ? '; cancel the other runs or let them finish first' : ''}`
           : ': cancel them or let them finish before erasing';
         throw new CustomerException(CustomerExceptionCode.PlaybooksRunning, `Customer ${id} has playbook runs under way (${workflowIds.join(', ')})${howToGo}`, { id, workflowIds, ...(inNotice.length > 0 ? { offboardingNotice: inNotice } : {}) });
+      }
+
+      // The billing team's tasks about them go out first: the erasure holds back what is queued, and a final invoice or a
+      // credit owed would never be issued. Delivery takes them within a round (one it gave up on waits in the queue of
+      // undeliverable messages for a person to retry or discard).
+      const billing: { id: string; template: string }[] = await em.execute(
+        `select id, template from outbox_message where customer_id = ? and template in (?) and sent_at is null and suppressed_at is null order by created_at, id`,
+        [id, [...billingTemplates]],
+      );
+      if (billing.length > 0) {
+        throw new CustomerException(
+          CustomerExceptionCode.BillingTasksPending,
+          `Customer ${id} has tasks for the billing team not delivered yet (${billing.map((t) => t.template).join(', ')}): erase once they have gone out (within a delivery round; one delivery gave up on is retried or discarded from the undeliverable messages first)`,
+          { id, messageIds: billing.map((t) => t.id) },
+        );
       }
 
       // What the erasure changes of segments and campaigns, audited as their changes are (below).
@@ -399,8 +415,9 @@ export class CustomerErasureService {
         await this.eraseWith(id, retentionReason(policy), `retention:v${policy.version}`, { typed: false });
         erased++;
       } catch (error) {
-        if (!(error instanceof CustomerException && error.code === CustomerExceptionCode.PlaybooksRunning)) throw error;
-        held.push({ customerId: id, workflowIds: (error.details as { workflowIds: string[] }).workflowIds });
+        if (!(error instanceof CustomerException && holdsErasureBack(error))) throw error;
+        const { workflowIds, messageIds } = error.details as { workflowIds?: string[]; messageIds?: string[] };
+        held.push({ customerId: id, workflowIds: workflowIds ?? [], billingTasks: messageIds ?? [] });
       }
     }
     return { erased, skipped: held.length, held, last: ids.length < policy.pageSize ? null : ids[ids.length - 1].id };
@@ -506,11 +523,14 @@ async function renameSegment(em: EntityManager, id: string, name: string): Promi
 }
 
 /** One page of the retention sweep: who was erased, who waits for a playbook run to end (taken on a later night), and where the next page starts. */
+/** What holds an erasure back for now (the request is refused and audited; the retention sweep tries again later). */
+const holdsErasureBack = (error: CustomerException) => error.code === CustomerExceptionCode.PlaybooksRunning || error.code === CustomerExceptionCode.BillingTasksPending;
+
 export interface RetentionPage {
   erased: number;
   skipped: number;
-  /** The customers skipped, each with the runs under way that hold their erasure back (what a person cancels or waits for). */
-  held: { customerId: string; workflowIds: string[] }[];
+  /** The customers skipped, each with the runs under way (what a person cancels or waits for) or the billing team's tasks not delivered yet that hold their erasure back. */
+  held: { customerId: string; workflowIds: string[]; billingTasks: string[] }[];
   last: string | null;
 }
 

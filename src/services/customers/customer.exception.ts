@@ -6,6 +6,8 @@ export enum CustomerExceptionCode {
   InvalidInput = 'CUSTOMER_INVALID_INPUT',
   Erased = 'CUSTOMER_ERASED',
   PlaybooksRunning = 'CUSTOMER_PLAYBOOKS_RUNNING',
+  /** Tasks for the billing team about the customer (a final invoice, a credit) have not gone out yet: the erasure would hold them back. */
+  BillingTasksPending = 'CUSTOMER_BILLING_TASKS_PENDING',
 }
 
 const kinds: Record<CustomerExceptionCode, FailureKind> = {
@@ -14,6 +16,7 @@ const kinds: Record<CustomerExceptionCode, FailureKind> = {
   [CustomerExceptionCode.InvalidInput]: 'VALIDATION',
   [CustomerExceptionCode.Erased]: 'CONFLICT',
   [CustomerExceptionCode.PlaybooksRunning]: 'CONFLICT',
+  [CustomerExceptionCode.BillingTasksPending]: 'CONFLICT',
 };
 
 export class CustomerException extends DomainException<CustomerExceptionCode> {
