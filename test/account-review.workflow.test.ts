@@ -437,24 +437,36 @@ it('refuses a review of a customer the CRM has under notice (not a review of the
   expect(await stack.orm.em.fork().count(PlaybookRun, { customer: customerId })).toBe(0);
 }, 60_000);
 
-it('refuses a decision nobody asked for, and keeps the account when a person says no', async () => {
+it('refuses a decision nobody asked for, and keeps the account when a person says no; the attempts the run refused stay in the audit log, marked refused', async () => {
   const customerId = await account('Jo', { band: 'loss-making' });
+  const workflowId = accountReviewWorkflowId(customerId);
   await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
   const early = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'too early' }, Role.Admin);
   expect(early.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED' });
+  // The run refused it: an admin's attempt to offboard the customer stays in the log as one, with the answer they got.
+  const auditTrail = async () => (await stack.gql(AuditEntriesDocument, { entityType: 'playbook_run', entityId: workflowId, action: 'playbook.decide-offboarding' }, Role.Admin)).data!.auditEntries.edges.map((e) => e.node);
+  expect(await auditTrail()).toEqual([
+    expect.objectContaining({ actor: expect.stringMatching(/^admin:/), after: { customerId, approve: true, reason: 'too early', outcome: 'not-taken', refused: early.errors![0].message } }),
+  ]);
+  expect(early.errors![0].message).toMatch(/^The decision was refused: /);
   await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
   expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED' });
-  // Two admins decide at the same moment: the run takes one decision, refuses the other, and the audit log has the one taken.
+  // Two admins decide at the same moment: the run takes one decision, refuses the other, and the audit log has the one taken
+  // as taken; the other, when it reached the run, as refused with the answer its admin got.
   const reasons = ['long-standing customer, try again next year', 'keep: a new contract is being negotiated'];
   const both = await Promise.all(reasons.map((reason) => stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason }, Role.Admin)));
   const taken = both.filter((r) => r.errors === undefined).map((r) => r.data!.decideOffboarding.decisionReason);
   expect(taken).toHaveLength(1);
-  // Refused by the run, or told it has ended when the decision taken ended it first: either way not taken.
-  expect(both.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: expect.stringMatching(/^PLAYBOOK_(DECISION_REFUSED|RUN_ALREADY_FINISHED)$/) });
-  const audited = await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.decide-offboarding', entityId: accountReviewWorkflowId(customerId) });
-  expect(audited.map((a) => (a.after as { reason: string }).reason)).toEqual(taken);
+  // Refused by the run, or told it has ended when the decision taken ended it first (before it reached the run): either way not taken.
+  const other = both.find((r) => r.errors)!.errors![0];
+  expect(other.extensions).toMatchObject({ code: 'CONFLICT', reason: expect.stringMatching(/^PLAYBOOK_(DECISION_REFUSED|RUN_ALREADY_FINISHED)$/) });
+  const decisions = (await auditTrail()).filter((a) => a.after?.reason !== 'too early');
+  expect(decisions.filter((a) => a.after?.outcome === undefined).map((a) => a.after?.reason)).toEqual(taken);
+  expect(decisions.filter((a) => a.after?.outcome !== undefined)).toEqual(
+    typeof other.extensions!.updateId === 'string' ? [expect.objectContaining({ after: expect.objectContaining({ outcome: 'not-taken', refused: other.message }) })] : [],
+  );
   const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'kept-by-decision', answer: 'declined', offboardingApproved: false, decisionReason: taken[0] });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active', serviceTier: 'premium' });

@@ -962,15 +962,21 @@ it('a person starting the fix right after it was terminated in the Temporal UI s
   await stack.temporal.client.workflow.getHandle(`${workflowId}/2`).terminate('test over');
 }, 60_000);
 
-it('takes one of two fixes reported at the same moment: the run refuses the other, which leaves no audit entry', async () => {
+it('takes one of two fixes reported at the same moment: the run refuses the other, whose audit entry stays marked refused', async () => {
   const customerId = await customer('Jan', { complaints: 3, topic: 'slow-refund' });
   await stack.gql(StartFixIssueDocument, { customerId, topic: 'slow-refund' }, Role.Operator);
   const workflowId = fixIssueWorkflowId(customerId, 'slow-refund');
   await eventually(() => state(customerId, 'slow-refund'), (s) => s?.step === 'awaiting-fix');
   const both = await Promise.all([0, 1].map(() => stack.gql(ResolveIssueDocument, { customerId, topic: 'slow-refund' }, Role.Operator)));
   expect(both.filter((r) => r.errors === undefined).map((r) => r.data!.resolveIssue.step)).toEqual(['awaiting-check-back']);
-  expect(both.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_ISSUE_ALREADY_RESOLVED' });
-  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.resolve-issue', entityId: workflowId })).toBe(1);
+  const other = both.find((r) => r.errors)!.errors![0];
+  expect(other.extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_ISSUE_ALREADY_RESOLVED' });
+  // One fix taken; the other, when the run refused it (both passed the API's look at the run), audited as refused with the answer its sender got.
+  const entries = await stack.orm.em.fork().find(AuditEntry, { action: 'playbook.resolve-issue', entityId: workflowId });
+  expect(entries.filter((e) => e.after?.outcome === undefined)).toHaveLength(1);
+  expect(entries.filter((e) => e.after?.outcome !== undefined).map((e) => e.after)).toEqual(
+    typeof other.extensions!.updateId === 'string' ? [{ customerId, topic: 'slow-refund', outcome: 'not-taken', refused: other.message }] : [],
+  );
 }, 60_000);
 
 it('refuses to fix by hand an issue that is not persistent: nobody is told they complained more than once when they did not', async () => {

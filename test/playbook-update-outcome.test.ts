@@ -118,7 +118,14 @@ it('answers an offboarding decision Temporal did not confirm in time as UNAVAILA
   expect(retried.errors).toBeUndefined();
   expect(retried.data!.decideOffboarding).toMatchObject({ offboardingApproved: true });
   expect((await decisionAudits()).map((a) => a.after)).toEqual([{ customerId, approve: true, reason: 'still loss-making', outcome: 'taken', updateId }]);
-  // Another decision is a new one, which the run refuses: no entry.
-  expect((await decide(false)).errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED' });
-  expect(await decisionAudits()).toHaveLength(1);
+  // Another decision is a new one, which the run refuses: its own entry, marked refused with the answer the admin got.
+  const another = (await decide(false)).errors?.[0];
+  expect(another?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED' });
+  expect((await decisionAudits()).map((a) => a.after)).toEqual(
+    expect.arrayContaining([
+      { customerId, approve: true, reason: 'still loss-making', outcome: 'taken', updateId },
+      { customerId, approve: false, reason: 'still loss-making', outcome: 'not-taken', refused: another!.message },
+    ]),
+  );
+  expect(await decisionAudits()).toHaveLength(2);
 }, 120_000);

@@ -84,9 +84,20 @@ export class AuditService {
     await sql`update audit_entry set after = nullif(after - 'outcome' - 'updateId', '{}'::jsonb) where id = any(${ids}::uuid[]) and after->>'outcome' = ${PENDING}`.execute(em.getKysely());
   }
 
-  /** The call did not reach the run, or the run refused it: its entries go, as if never written. */
+  /** The call never reached the run (it failed on the way, or no run was there to take it): its entries go, as if never written. */
   async callNotTaken(em: EntityManager, ids: string[]): Promise<void> {
     await sql`delete from audit_entry where id = any(${ids}::uuid[]) and after->>'outcome' = ${PENDING}`.execute(em.getKysely());
+  }
+
+  /**
+   * The run refused the call (its validator or handler answered no: another person's decision came first, the run checked
+   * and refused it): the person's attempt stays in the log, `outcome: "not-taken"` with `refused`, why (the refusal's
+   * message, as they were answered), and without the update's ID, as an update typed in the Temporal UI that the run
+   * refused reads. Only an entry still pending or unknown; false when it was settled meanwhile (the reconciliation).
+   */
+  async callRefused(em: EntityManager, auditId: string, refused: string): Promise<boolean> {
+    const settled = await sql`update audit_entry set after = ${answeredUpdateInEngine(refused)} where id = ${auditId} and after->>'outcome' in (${PENDING}, ${UNKNOWN})`.execute(em.getKysely());
+    return Number(settled.numAffectedRows ?? 0) > 0;
   }
 
   /** The engine could not say in time whether it took the call: `outcome: "unknown"` until a retry or the reconciliation settles it. */

@@ -745,7 +745,10 @@ export class PlaybookRunService {
    * A person's input sent to a run as an update, audited as `audited` does (the entry committed
    * first, pending, with the update's `updateId`), except when the engine cannot say in time whether
    * the run took it (`unknown(error)`): the update may be taken later, so the entry stays, marked
-   * `outcome: "unknown"`, and the error is rethrown. The same request again (same actor, action and
+   * `outcome: "unknown"`, and the error is rethrown; and when the run refused it (`refused(error)`: its validator or
+   * handler answered no, e.g. another person's decision came first, or the run's own check of an approval): the person's
+   * attempt stays, marked `outcome: "not-taken"` with `refused` (the message they were answered). Only a call that never
+   * reached a run (no run under way, the engine failing on the way) takes its entry back. The same request again (same actor, action and
    * input, while that entry is the action's newest for the run and of unknown outcome, or left pending
    * by a process that died) is sent under the same update ID, so it joins the update sent first instead
    * of making a second one, and settles the entry: taken when the run answers with it, `not-taken` when the run refuses it
@@ -767,8 +770,9 @@ export class PlaybookRunService {
       result = await send(updateId, auditId);
     } catch (error) {
       if (outcome.unknown(error)) await settling(this.audit.callOutcomeUnknown(this.em, [auditId]));
+      // Refused by the run: the person's attempt stays in the log, marked refused with why (another's decision came first, the run's own check).
+      else if (outcome.refused(error)) await settling(this.audit.callRefused(this.em, auditId, error instanceof Error ? error.message : String(error)));
       else if (!again) await settling(this.audit.callNotTaken(this.em, [auditId]));
-      else if (outcome.refused(error)) await settling(this.audit.settleCall(this.em, auditId, 'not-taken'));
       throw error;
     }
     // The run's own answer settles it, whatever the reconciliation concluded meanwhile (before the retry reached the run).
