@@ -13,13 +13,14 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { AuditEntry, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, FixCase, FixCaseStatus, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
+import { AuditEntry, Complaint, Invoice, Payment, ComplaintSeverity, CostEntry, CostKind, Customer, FixCase, FixCaseStatus, CustomerExport, CustomerStatus, Offer, OfferAudience, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import type { accountReview, playbookTriggers } from '../workflows/index.js';
 import {
   AccountReviewDocument,
   AnswerAccountProposalDocument,
   AuditEntriesDocument,
   CancelPlaybookRunDocument,
+  CustomerMessagesDocument,
   CustomerPlaybookRunIdsDocument,
   CustomerPlaybookRunsDocument,
   DecideOffboardingDocument,
@@ -180,6 +181,15 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   const customerId = await account('Ivo', { band: 'loss-making', returnsMinor: 5_000 });
   const customerRef = `CRM-Ivo-${customerId.slice(0, 8)}`;
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { externalRef: customerRef });
+  // What billing's final invoice must know is still open: 30.00 of one invoice, 12.50 of a part-paid one; a paid one and a cancelled one owe nothing.
+  const bills = stack.orm.em.fork();
+  const day = (offset: number) => new Date(Date.now() + offset * DAY).toISOString().slice(0, 10);
+  bills.create(Invoice, { customer: customerId, issuedAt: day(-5), dueAt: day(25), amountMinor: 3_000 });
+  const partPaid = bills.create(Invoice, { customer: customerId, issuedAt: day(-40), dueAt: day(10), amountMinor: 5_000 });
+  bills.create(Payment, { invoice: partPaid, paidAt: day(-2), amountMinor: 3_750 });
+  bills.create(Invoice, { customer: customerId, issuedAt: day(-70), dueAt: day(-40), amountMinor: 9_900, paidAt: day(-45) });
+  bills.create(Invoice, { customer: customerId, issuedAt: day(-70), dueAt: day(-40), amountMinor: 7_700, cancelledAt: day(-60) });
+  await bills.flush();
   const workflowId = accountReviewWorkflowId(customerId);
   expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
 
@@ -261,6 +271,15 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   // The help to switch carries what it promises: the day the contract ended and the customer's reference with us.
   const switchHelp = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/switch-help` });
   expect(switchHelp.payload).toEqual({ noticeEndsAt: expect.any(String), noticeEndsOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), customerRef });
+  // Billing's task names whom to bill (many customers share a name), up to the day the notice named, and what their invoices still owe.
+  const messages = await stack.gql(CustomerMessagesDocument, { id: customerId, first: 20 }, Role.Viewer);
+  const finalInvoice = messages.data!.customer!.messages.edges.map((e) => e.node).find((m) => m.template === 'offboarding-final-invoice')!;
+  const noticeDay = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${String(switchHelp.payload.noticeEndsOn)}T00:00:00Z`));
+  expect(finalInvoice).toMatchObject({
+    recipientTeam: 'billing',
+    subject: `Final invoice for Ivo (${customerRef})`,
+    text: `The notice period of Ivo (customer reference ${customerRef}) has ended: please issue the final invoice for the service up to ${noticeDay}, the day their notice named, with no closing fees. Still open on their invoices: €42.50.`,
+  });
   const switchMail = delivered.find((m) => m.idempotencyKey === `${workflowId}/switch-help`)!.text;
   expect(switchMail).toContain(`- Your customer reference with us: ${customerRef}.`);
   expect(switchMail).toMatch(/- Our contract ends on \d{1,2} \w+ \d{4}\./);

@@ -80,7 +80,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'account-proposal-confirmed': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: [proposals[0], { ...proposals[1], purpose: 'service' }] },
   'offboarding-notice': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31', customerRef: 'CRM-004211' } },
-  'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', team: 'billing', example: {} },
+  'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', team: 'billing', example: { customerRef: 'CRM-004211', noticeEndsOn: '2027-01-31', outstandingMinor: 4_250, currency: 'EUR' } },
   'offboarding-notice-undelivered': { playbook: 'account-review', audience: 'team', example: { undelivered: 'refused' } },
   'offboarding-kept-at-notice-end': { playbook: 'account-review', audience: 'team', example: { why: 'issue-open', openIssues: 'fix case open: billing' } },
   'account-offer-accepted': { playbook: 'account-review', audience: 'team', team: 'billing', example: offer },

@@ -256,6 +256,22 @@ describe('message templates', () => {
     expect(renderMessage('offboarding-switch-help', 'Grace', {}, 'en', 'EUR').text).toContain('reply to this message and a person will help you with every step of switching');
   });
 
+  it("gives billing's final-invoice task whom to bill (the customer's reference), up to which day, and what is still open; one written before it carried them reads as it did", () => {
+    const facts = { customerRef: 'DEMO-0000204', noticeEndsOn: '2026-12-05', outstandingMinor: 4_250, currency: 'EUR' };
+    expect(renderMessage('offboarding-final-invoice', 'Anna Novak', facts, 'en', 'USD')).toEqual({
+      subject: 'Final invoice for Anna Novak (DEMO-0000204)',
+      text: 'The notice period of Anna Novak (customer reference DEMO-0000204) has ended: please issue the final invoice for the service up to 5 December 2026, the day their notice named, with no closing fees. Still open on their invoices: €42.50.',
+    });
+    // Rendered for the team in the company's language, whatever the customer reads.
+    expect(renderMessage('offboarding-final-invoice', 'Anna Novak', facts, 'de', 'EUR').text).toBe(renderMessage('offboarding-final-invoice', 'Anna Novak', facts, 'en', 'EUR').text);
+    // Nothing open, no reference on record, closed after the notice's end (it went out late, or a complaint was waited for).
+    expect(renderMessage('offboarding-final-invoice', 'Anna Novak', { ...facts, customerRef: null, outstandingMinor: 0, closedOn: '2026-12-20' }, 'en', 'EUR')).toEqual({
+      subject: 'Final invoice for Anna Novak',
+      text: 'The notice period of Anna Novak (no customer reference on record) has ended: please issue the final invoice for the service up to 5 December 2026, the day their notice named, with no closing fees. The account was closed on 20 December 2026, after that day; they were told the final invoice covers the service up to the day the notice named. Nothing is open on their invoices.',
+    });
+    expect(renderMessage('offboarding-final-invoice', 'Anna Novak', {}, 'en', 'EUR')).toEqual({ subject: 'Final invoice for Anna Novak', text: 'The notice period has ended: please issue the final invoice (no closing fees).' });
+  });
+
   it('writes a day as the language writes it, day first', () => {
     expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'en', 'EUR').text).toMatch(/end our contract on 31 January 2027\./);
     expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'de-AT', 'EUR').text).toMatch(/Vertrag zum 31\. Januar 2027 zu beenden/);

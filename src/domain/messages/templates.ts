@@ -52,6 +52,20 @@ const welcomeNotReached = (p: Payload) =>
 const noticeUndelivered = (p: Payload) =>
   ({ 'held-back': 'held back before it went', refused: 'refused for good by the mail server', interrupted: 'its hand-over was interrupted: it may have gone out', 'given-up': 'delivery gave up on it', 'not-sent': 'not sent by the end of the notice' } as Record<string, string>)[String(p.undelivered)] ?? String(p.undelivered ?? 'not sent');
 /**
+ * Billing's task at the end of a notice: whom to bill (the customer's reference: many customers share a name), for the
+ * service up to which day (the one the notice named, as the customer was told; the day the account closed too, when
+ * later), and what their invoices still owe. One written before it carried these facts reads as it did.
+ */
+const finalInvoice = (name: string, p: Payload, write: Writing) => {
+  if (typeof p.noticeEndsOn !== 'string' && typeof p.outstandingMinor !== 'number') return 'The notice period has ended: please issue the final invoice (no closing fees).';
+  const who = typeof p.customerRef === 'string' && p.customerRef ? `${name} (customer reference ${p.customerRef})` : `${name} (no customer reference on record)`;
+  const upTo = typeof p.noticeEndsOn === 'string' ? ` for the service up to ${write.day(p.noticeEndsOn)}, the day their notice named,` : '';
+  const closed = typeof p.closedOn === 'string' ? ` The account was closed on ${write.day(p.closedOn)}, after that day; they were told the final invoice covers the service up to the day the notice named.` : '';
+  const owed = Number(p.outstandingMinor);
+  const open = typeof p.outstandingMinor !== 'number' ? '' : owed > 0 ? ` Still open on their invoices: ${write.money(owed)}.` : ' Nothing is open on their invoices.';
+  return `The notice period of ${who} has ended: please issue the final invoice${upTo} with no closing fees.${closed}${open}`;
+};
+/**
  * What a customer under notice needs to switch: their reference with us, the day the contract ends, what the final
  * invoice and the data export hold and when they come, and a person to ask. One queued before it carried the day says
  * only what it can: a person helps.
@@ -209,7 +223,7 @@ export const templates: Record<string, Template> = {
       : `please apply it to their account from the next invoice${proposal?.tier ? `, on the ${proposal.tier} service they moved to` : ''}`;
     return { subject: `Offer accepted by ${name}`, text: `${name} accepted ${offerText(proposal)} in their account review: ${task}.` };
   },
-  'offboarding-final-invoice': (name) => ({ subject: `Final invoice for ${name}`, text: 'The notice period has ended: please issue the final invoice (no closing fees).' }),
+  'offboarding-final-invoice': (name, p, write) => ({ subject: `Final invoice for ${name}${typeof p.customerRef === 'string' && p.customerRef ? ` (${p.customerRef})` : ''}`, text: finalInvoice(name, p, write) }),
   'offboarding-notice-undelivered': (name, p) => ({
     subject: `Not offboarded: ${name} never got the notice`,
     text: `The notice that their contract would end did not reach ${name} (${noticeUndelivered(p)}), so they were not offboarded: the offboarding is withdrawn and the account continues. Please check how to reach them (their message history shows what happened to the notice); a later account review decides again.`,

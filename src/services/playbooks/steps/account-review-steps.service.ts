@@ -16,6 +16,7 @@ import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
+import { finalInvoiceFacts } from '../final-invoice.js';
 import { reasonEntryProblem } from '../offboarding-decision.js';
 import { lastOffboardingWord, offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
@@ -253,7 +254,8 @@ export class AccountReviewSteps {
         this.audit.record(em, { actor: input.noticeEnded?.endedBy ?? input.decision.decidedBy, action: 'customer.offboarded', entityType: 'customer', entityId: customer.id, before: { status: customer.status }, after: { status: CustomerStatus.Offboarded, ...early } });
         customer.status = CustomerStatus.Offboarded;
       }
-      await this.outbox.enqueueStep(em, input, 'final-invoice', { channel: MessageChannel.Call, template: 'offboarding-final-invoice', payload: {} });
+      // Billing bills by the customer's reference, the day the notice named and what is still open, not by a name many customers share.
+      await this.outbox.enqueueStep(em, input, 'final-invoice', { channel: MessageChannel.Call, template: 'offboarding-final-invoice', payload: { ...(await finalInvoiceFacts(em, customer, input.workflowId, this.currency)) } });
       if (inserted.affectedRows === 1) await this.outbox.enqueueStep(em, input, 'data-export', { channel: MessageChannel.Email, template: 'offboarding-data-export', payload: { exportId } });
       return 'offboarded';
     });
