@@ -2,7 +2,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerExport, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, Order, OutboxMessage } from '../src/entities/index.js';
-import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, CustomerMessagesDocument, CustomerTimelineDocument, DecideOffboardingDocument, StartAccountReviewDocument, type CustomerEventKind } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { lossMakingAccount, shortNoticePolicy } from './support/loss-making-account.js';
@@ -18,6 +18,8 @@ const policy: AccountReviewPolicy = {
   ...shortNoticePolicy,
   openIssueRecheckMs: seconds(0.5),
   openIssueWaitMs: seconds(6),
+  // The team that owns customer relationships, as a deployment names it: a customer kept at the notice's end is theirs.
+  relationshipTeam: 'key-accounts',
 };
 
 let stack: TestStack;
@@ -113,9 +115,16 @@ it('does not offboard a customer whose complaint is still open after the wait: w
   expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Active, offboardedAt: null });
   expect(await withdrawals(customerId)).toEqual([[`playbook:${workflowId}`, { status: 'active', workflowId, reason: 'a complaint or fix was still open at the end of the notice (complaint open: delivery)' }]]);
   expect(await message(workflowId, 'offboarding-withdrawn')).toMatchObject({ template: 'offboarding-withdrawn' });
-  expect(await message(workflowId, 'kept-at-notice-end')).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-kept-at-notice-end', payload: { why: 'issue-open', openIssues: 'complaint open: delivery' } });
+  const task = await message(workflowId, 'kept-at-notice-end');
+  expect(task).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-kept-at-notice-end', payload: { why: 'issue-open', openIssues: 'complaint open: delivery', owner: 'key-accounts' } });
   for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toBeNull();
   expect(await stack.orm.em.fork().count(CustomerExport, { workflowId })).toBe(0);
+  // The task is the relationship team's (the policy's), and the timeline says what it is: a task for them, not a call to make.
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: task!.id }, { sentAt: new Date(), attempts: 1 });
+  const messages = await stack.gql(CustomerMessagesDocument, { id: customerId, first: 20 }, Role.Viewer);
+  expect(messages.data!.customer!.messages.edges.map((e) => e.node).find((m) => m.template === 'offboarding-kept-at-notice-end')).toMatchObject({ recipient: 'Team', recipientTeam: 'key-accounts' });
+  const timeline = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 20, kinds: ['MessageSent' as CustomerEventKind] }, Role.Viewer);
+  expect(timeline.data!.customer!.timeline.edges.map((e) => e.node.summary)).toContain("Task for key-accounts: Not offboarded: Cleo's complaint is still open");
   await recordHistory(workflowId, 'account-review-kept-issue-open');
 }, 90_000);
 

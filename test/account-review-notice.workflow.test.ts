@@ -54,7 +54,8 @@ it('does not offboard a customer whose notice the mail server refused for good: 
   expect(await stack.orm.em.fork().count(CustomerExport, { workflowId })).toBe(0);
   // Held back with the withdrawal, so a retry in the undeliverable queue cannot announce an offboarding that no longer stands.
   for (const step of ['notice', 'switch-help']) expect(await message(workflowId, step)).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^offboarding-withdrawn/) });
-  expect(await message(workflowId, 'notice-undelivered')).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-notice-undelivered', payload: { undelivered: 'refused' } });
+  // The team that owns customer relationships (the policy's default) is to reach them: the task is theirs, not no one's.
+  expect(await message(workflowId, 'notice-undelivered')).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-notice-undelivered', payload: { undelivered: 'refused', owner: 'account-management' } });
   for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toBeNull();
   const withdrawn = await stack.orm.em.fork().find(AuditEntry, { entityId: customerId, action: 'customer.offboarding-withdrawn' });
   expect(withdrawn.map((a) => [a.actor, a.after])).toEqual([[`playbook:${workflowId}`, { status: 'active', workflowId, reason: 'the offboarding notice never reached the customer (refused)' }]]);

@@ -41,6 +41,7 @@ import { SteeringAuditService, type UpdateAnswerWaits } from './audit/steering-a
 import { CampaignEnrolmentService } from './campaigns/campaign-enrolment.service.js';
 import { AccountReviewSteps } from './playbooks/steps/account-review-steps.service.js';
 import { AccountReviewJudgement } from './playbooks/account-review-judgement.service.js';
+import { relationshipTeam } from '../domain/playbooks/account-review.js';
 import { OffboardingNoticeSteps } from './playbooks/steps/offboarding-notice-steps.service.js';
 import { AppreciationSteps } from './playbooks/steps/appreciation-steps.service.js';
 import { FairReminderSteps } from './playbooks/steps/fair-reminder-steps.service.js';
@@ -150,7 +151,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency, policies.delivery.maxAttempts),
     fixIssueSteps: new FixIssueSteps(em, rescores, outbox, policies.fixIssue, policies.money.currency),
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
-    offboardingNotice: new OffboardingNoticeSteps(em, audit, outbox, policies.delivery.maxAttempts, new AccountReviewJudgement(em, rescores)),
+    offboardingNotice: new OffboardingNoticeSteps(em, audit, outbox, policies.delivery.maxAttempts, new AccountReviewJudgement(em, rescores), relationshipTeam(policies.accountReview)),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation, policies.triggers.maxDaysOverdue),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox, policies.delivery.maxAttempts),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, audit, campaignRules(policies)),

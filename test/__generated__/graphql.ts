@@ -118,7 +118,7 @@ export type CustomerEventKind =
   | 'InvoiceIssued'
   /** An invoice was paid in full (ref: the invoice), on time or how many days late */
   | 'InvoicePaid'
-  /** A message went out (ref: the message): to the customer, its subject as they read it, or a task to a team about them ("Call task: ..."; the fairness report counts messages to customers only) */
+  /** A message went out (ref: the message): to the customer, its subject as they read it, or a task to a team about them, named by what it is and whose ("Task for billing: ...", "Call task: ..."; the fairness report counts messages to customers only) */
   | 'MessageSent'
   /** An order (ref: the order; amountMinor its amount) */
   | 'OrderPlaced'

@@ -47,6 +47,19 @@ describe('eventSummary', () => {
     expect(summary(facts(CustomerEventKind.MessageSent, { detail: 'old-template', extra: 'call', subject: null }))).toBe('Call task: old template');
   });
 
+  it("names a team's task by what it is and whose, not all as calls: a call to make, a team's task, one of no one team", () => {
+    const sent = (subject: string, task: CustomerEventFacts['task']) => summary(facts(CustomerEventKind.MessageSent, { detail: 'x', extra: 'call', subject, task }));
+    expect(sent("Not offboarded: Chloé Dubois's complaint is still open", { team: 'account-management', callsCustomer: false })).toBe("Task for account-management: Not offboarded: Chloé Dubois's complaint is still open");
+    expect(sent('Final invoice for Anna Novak', { team: 'billing', callsCustomer: false })).toBe('Task for billing: Final invoice for Anna Novak');
+    expect(sent('Please call Bob about invoice INV-1', { team: null, callsCustomer: true })).toBe('Call task: Please call Bob about invoice INV-1');
+    expect(sent('Please call Bob', { team: 'key-accounts', callsCustomer: true })).toBe('Call task for key-accounts: Please call Bob');
+    // Written before such tasks named their team: a task, not a call.
+    expect(sent('Not offboarded: Kofi Dubois never got the notice', { team: null, callsCustomer: false })).toBe('Task: Not offboarded: Kofi Dubois never got the notice');
+    // A letter stays a letter; a message to the customer (no task) by its channel.
+    expect(summary(facts(CustomerEventKind.MessageSent, { detail: 'x', extra: 'letter', subject: 'Hand-over', task: { team: null, callsCustomer: false } }))).toBe('Letter: Hand-over');
+    expect(summary(facts(CustomerEventKind.MessageSent, { detail: 'x', extra: 'email', subject: 'Hello', task: null }))).toBe('E-mail: Hello');
+  });
+
   it('tells a score\'s band moving, from what to what', () => {
     expect(summary(facts(CustomerEventKind.ScoreBandChanged, { detail: 'churn-risk', previous: 'low', extra: 'high' }))).toBe('Churn risk: low → high');
     expect(summary(facts(CustomerEventKind.CampaignEnrolled, { detail: 'Autumn thanks', extra: 'treated' }))).toBe('Enrolled in campaign "Autumn thanks"');

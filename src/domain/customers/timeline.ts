@@ -61,6 +61,8 @@ export interface CustomerEventFacts {
   heldBack?: string | null;
   /** The invoice's number in the billing system (an invoice's event, a payment, a promise), when it has one. */
   invoiceNumber?: string | null;
+  /** A sent message that is a task for the company's teams: whose it is (null: no one team's) and whether it is a call to make (catalogue's taskOf). */
+  task?: { team: string | null; callsCustomer: boolean } | null;
 }
 
 const words = (key: string | null) => (key ?? '').replace(/-/g, ' ');
@@ -69,6 +71,18 @@ const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(
 const invoiceNamed = (f: CustomerEventFacts, invoiceId: string | null) => `invoice ${invoiceRef({ invoiceNumber: f.invoiceNumber ?? null, invoiceId })}`;
 const invoice = (f: CustomerEventFacts, money: (minor: number) => string) => `${invoiceNamed(f, f.ref)} (${money(f.amountMinor ?? 0)})`;
 const channels: Record<string, string> = { email: 'E-mail', letter: 'Letter', call: 'Call task' };
+/**
+ * What a sent message was: a team's task by what it is, a call to make ("Call task") or another task, and whose
+ * ("Task for billing"), as the team's mail labels it (a billing or fix-case task on the call channel is no call);
+ * a letter or a message to the customer by its channel; one whose task is not known, by its channel as before.
+ */
+function messageLabel(f: CustomerEventFacts): string {
+  if (f.task && f.extra !== 'letter') {
+    const what = f.task.callsCustomer ? 'Call task' : 'Task';
+    return f.task.team ? `${what} for ${f.task.team}` : what;
+  }
+  return channels[f.extra ?? ''] ?? capitalised(words(f.extra));
+}
 
 function paidWhen(daysLate: number): string {
   if (daysLate <= 0) return 'on time';
@@ -96,7 +110,7 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
     case CustomerEventKind.ComplaintReopened:
       return `Complaint about ${words(f.detail)} reopened: the customer says it is not resolved`;
     case CustomerEventKind.MessageSent:
-      return `${channels[f.extra ?? ''] ?? capitalised(words(f.extra))}: ${f.subject ?? words(f.detail)}`;
+      return `${messageLabel(f)}: ${f.subject ?? words(f.detail)}`;
     case CustomerEventKind.PlaybookStarted:
       return `${capitalised(words(f.detail))} started`;
     case CustomerEventKind.PlaybookFinished:

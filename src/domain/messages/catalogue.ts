@@ -23,7 +23,7 @@ export interface TemplateEntry {
   announcesOffboarding?: true;
   /** Tells the customer how their run ended (an offboarding withdrawn): written as the run stops, so not held back with its queued messages. */
   tellsRunEnd?: true;
-  /** A team's task that is always one team's (billing's, to apply or credit something); a fix case names its owner in its payload. */
+  /** A team's task that is always one team's (billing's, to apply or credit something); a fix case, or an account review's customer kept at the notice's end, names its team (`owner`) in its payload. */
   team?: string;
   /** A team's task to phone the customer: without a number on record, it says what to do instead. */
   callsCustomer?: true;
@@ -81,8 +81,9 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-notice': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31', customerRef: 'CRM-004211' } },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', team: 'billing', example: { customerRef: 'CRM-004211', noticeEndsOn: '2027-01-31', outstandingMinor: 4_250, currency: 'EUR' } },
-  'offboarding-notice-undelivered': { playbook: 'account-review', audience: 'team', example: { undelivered: 'refused' } },
-  'offboarding-kept-at-notice-end': { playbook: 'account-review', audience: 'team', example: { why: 'issue-open', openIssues: 'fix case open: billing' } },
+  // The team that owns customer relationships (the account review policy's) is named as their `owner`: tasks written before named none.
+  'offboarding-notice-undelivered': { playbook: 'account-review', audience: 'team', example: { undelivered: 'refused', owner: 'account-management' } },
+  'offboarding-kept-at-notice-end': { playbook: 'account-review', audience: 'team', example: { why: 'issue-open', openIssues: 'fix case open: billing', owner: 'account-management' } },
   'account-offer-accepted': { playbook: 'account-review', audience: 'team', team: 'billing', example: offer },
   'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
   'offboarding-withdrawn': { playbook: 'account-review', audience: 'customer', tellsRunEnd: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },

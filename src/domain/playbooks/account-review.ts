@@ -48,6 +48,12 @@ export interface AccountReviewPolicy {
    */
   openIssueRecheckMs?: number;
   openIssueWaitMs?: number;
+  /**
+   * The team that owns customer relationships: a customer the run kept at the end of their notice (the notice never
+   * reached them, or a complaint or fix still open) is theirs to reach, or to see their issue resolved. Read by the
+   * worker as it writes the task, not by the run (absent in a run's input of before: the default below applies).
+   */
+  relationshipTeam?: string;
 }
 
 export const accountReviewPolicy: AccountReviewPolicy = {
@@ -63,7 +69,13 @@ export const accountReviewPolicy: AccountReviewPolicy = {
   proposalHoldWaitMs: days(30),
   openIssueRecheckMs: days(1),
   openIssueWaitMs: days(30),
+  relationshipTeam: 'account-management',
 };
+
+/** Whose the tasks about a customer kept at the end of their notice are (the policy's team; a policy of before has the default). */
+export function relationshipTeam(policy: AccountReviewPolicy): string {
+  return policy.relationshipTeam?.trim() || accountReviewPolicy.relationshipTeam!;
+}
 
 /** How long, and how often, a run looks for its notice to go out at the end of the notice (a policy of version 1 has the defaults). */
 export function noticeDeliveryWait(policy: AccountReviewPolicy): { recheckMs: number; waitMs: number } {

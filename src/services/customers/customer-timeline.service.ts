@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { CustomerEventKind, eventSummary, TIMELINE_SCORE_KINDS, type CustomerEventFacts } from '../../domain/customers/timeline.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
+import { taskOf } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
@@ -278,7 +279,10 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
     ...(f.heldBack ? { heldBack: f.heldBack } : {}),
     invoiceNumber: f.invoiceNumber ?? null,
   };
-  if (row.kind === CustomerEventKind.MessageSent) facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? 'en', currency).subject;
+  if (row.kind === CustomerEventKind.MessageSent) {
+    facts.subject = renderIfKnown(f.detail ?? '', f.readerName ?? '', f.payload ?? {}, f.readerLocale ?? 'en', currency).subject;
+    facts.task = taskOf(f.detail ?? '', f.payload ?? {});
+  }
   const at = new Date(row.at);
   // (A tier change is recorded at a moment and counts from a day, the customer's: both are shown. An event kept by day
   // shows its own day, the customer's, which need not be the UTC day of the moment it is placed at.)

@@ -23,6 +23,8 @@ export class OffboardingNoticeSteps {
     /** After this many failed attempts delivery gives a message up (the delivery policy's). */
     private readonly maxAttempts: number,
     private readonly judgement: AccountReviewJudgement,
+    /** The team that owns customer relationships (the account review policy's): the customer kept is theirs to reach. */
+    private readonly relationshipTeam: string,
   ) {}
 
   /**
@@ -89,14 +91,15 @@ export class OffboardingNoticeSteps {
   }
 
   /**
-   * Withdraws the run's offboarding (audited by the run with `reason`) and gives the team `task`, in one transaction;
+   * Withdraws the run's offboarding (audited by the run with `reason`) and gives the relationship team `task`, in one transaction;
    * nothing once the run no longer runs (its end withdraws the offboarding).
    */
   private async withdraw(input: { workflowId: string; customerId: string }, reason: string, task: { step: string; template: string; payload: Record<string, unknown> } | null): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
       await withdrawOffboarding(em, this.audit, { workflowId: input.workflowId, customerId: input.customerId, by: `playbook:${input.workflowId}`, reason });
-      if (task) await this.outbox.enqueueStep(em, input, task.step, { channel: MessageChannel.Call, template: task.template, payload: task.payload });
+      // The team that owns the customer relationship takes it up (its `owner`, as a fix case names its team), not whoever reads unaddressed tasks.
+      if (task) await this.outbox.enqueueStep(em, input, task.step, { channel: MessageChannel.Call, template: task.template, payload: { ...task.payload, owner: this.relationshipTeam } });
     });
   }
 }
