@@ -64,7 +64,9 @@ it('ends the notice early for a customer who asked to be erased: offboarded now,
   expect(Date.now() - startedAt).toBeLessThan(minutes(1));
   expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
   // What the notice's end does: the billing team's task for the final invoice, the data export; nothing tells them the contract continues.
-  expect(await message(workflowId, 'final-invoice')).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-final-invoice' });
+  // Billed up to today, the day the notice was ended, not the day it named.
+  expect(await message(workflowId, 'final-invoice')).toMatchObject({ channel: MessageChannel.Call, template: 'offboarding-final-invoice', payload: { endedEarlyOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) } });
+  expect((await message(workflowId, 'final-invoice'))!.payload).not.toHaveProperty('closedOn');
   expect(await message(workflowId, 'data-export')).toMatchObject({ template: 'offboarding-data-export' });
   expect(await stack.orm.em.fork().count(CustomerExport, { workflowId })).toBe(1);
   expect(await message(workflowId, 'offboarding-withdrawn')).toBeNull();

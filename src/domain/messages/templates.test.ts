@@ -270,6 +270,10 @@ describe('message templates', () => {
       text: 'The notice period of Anna Novak (no customer reference on record) has ended: please issue the final invoice for the service up to 5 December 2026, the day their notice named, with no closing fees. The account was closed on 20 December 2026, after that day; they were told the final invoice covers the service up to the day the notice named. Nothing is open on their invoices.',
     });
     expect(renderMessage('offboarding-final-invoice', 'Anna Novak', {}, 'en', 'EUR')).toEqual({ subject: 'Final invoice for Anna Novak', text: 'The notice period has ended: please issue the final invoice (no closing fees).' });
+    // A notice a person ended early (the customer leaves now): billed up to that day, not the day the notice named.
+    expect(renderMessage('offboarding-final-invoice', 'Anna Novak', { ...facts, endedEarlyOn: '2026-11-20' }, 'en', 'EUR').text).toBe(
+      'The notice of Anna Novak (customer reference DEMO-0000204) was ended early on 20 November 2026 (the customer leaves now): please issue the final invoice for the service up to that day, with no closing fees. Still open on their invoices: €42.50.',
+    );
   });
 
   it('writes a day as the language writes it, day first', () => {

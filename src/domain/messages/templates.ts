@@ -59,10 +59,14 @@ const noticeUndelivered = (p: Payload) =>
 const finalInvoice = (name: string, p: Payload, write: Writing) => {
   if (typeof p.noticeEndsOn !== 'string' && typeof p.outstandingMinor !== 'number') return 'The notice period has ended: please issue the final invoice (no closing fees).';
   const who = typeof p.customerRef === 'string' && p.customerRef ? `${name} (customer reference ${p.customerRef})` : `${name} (no customer reference on record)`;
-  const upTo = typeof p.noticeEndsOn === 'string' ? ` for the service up to ${write.day(p.noticeEndsOn)}, the day their notice named,` : '';
-  const closed = typeof p.closedOn === 'string' ? ` The account was closed on ${write.day(p.closedOn)}, after that day; they were told the final invoice covers the service up to the day the notice named.` : '';
   const owed = Number(p.outstandingMinor);
   const open = typeof p.outstandingMinor !== 'number' ? '' : owed > 0 ? ` Still open on their invoices: ${write.money(owed)}.` : ' Nothing is open on their invoices.';
+  // A notice a person ended early (the customer leaves now): the service ends that day, not the day the notice named.
+  if (typeof p.endedEarlyOn === 'string') {
+    return `The notice of ${who} was ended early on ${write.day(p.endedEarlyOn)} (the customer leaves now): please issue the final invoice for the service up to that day, with no closing fees.${open}`;
+  }
+  const upTo = typeof p.noticeEndsOn === 'string' ? ` for the service up to ${write.day(p.noticeEndsOn)}, the day their notice named,` : '';
+  const closed = typeof p.closedOn === 'string' ? ` The account was closed on ${write.day(p.closedOn)}, after that day; they were told the final invoice covers the service up to the day the notice named.` : '';
   return `The notice period of ${who} has ended: please issue the final invoice${upTo} with no closing fees.${closed}${open}`;
 };
 /**

@@ -13,6 +13,8 @@ export interface FinalInvoiceFacts {
   noticeEndsOn: string | null;
   /** The day the account was closed, when later than the notice's end (the notice went out late, or a complaint open at its end was waited for). */
   closedOn?: string;
+  /** The day a person ended the notice early (the customer leaves now: they asked to be erased, or to go at once): the service ends then. */
+  endedEarlyOn?: string;
   /** What is still owed on the customer's invoices as the account closes, minor units of `currency`. */
   outstandingMinor: number;
   currency: string;
@@ -20,9 +22,10 @@ export interface FinalInvoiceFacts {
 
 /**
  * The facts of the final invoice for a customer whose offboarding by the run completes now: their reference, the
- * day their notice named (from the run's notice), the day it closes when later, and what their invoices still owe.
+ * day their notice named (from the run's notice), the day it closes when later (or, `endedEarly`, the day a person ended
+ * the notice early), and what their invoices still owe.
  */
-export async function finalInvoiceFacts(em: EntityManager, customer: Customer, workflowId: string, currency: string): Promise<FinalInvoiceFacts> {
+export async function finalInvoiceFacts(em: EntityManager, customer: Customer, workflowId: string, currency: string, endedEarly = false): Promise<FinalInvoiceFacts> {
   const notice = await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, 'notice') });
   const named = notice?.payload.noticeEndsOn;
   const endsAt = notice?.payload.noticeEndsAt;
@@ -32,7 +35,7 @@ export async function finalInvoiceFacts(em: EntityManager, customer: Customer, w
   return {
     customerRef: customer.externalRef ?? null,
     noticeEndsOn,
-    ...(noticeEndsOn && today > noticeEndsOn ? { closedOn: today } : {}),
+    ...(endedEarly ? { endedEarlyOn: today } : noticeEndsOn && today > noticeEndsOn ? { closedOn: today } : {}),
     outstandingMinor: Number(owed ?? 0),
     currency,
   };

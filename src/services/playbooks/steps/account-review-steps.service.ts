@@ -255,7 +255,7 @@ export class AccountReviewSteps {
         customer.status = CustomerStatus.Offboarded;
       }
       // Billing bills by the customer's reference, the day the notice named and what is still open, not by a name many customers share.
-      await this.outbox.enqueueStep(em, input, 'final-invoice', { channel: MessageChannel.Call, template: 'offboarding-final-invoice', payload: { ...(await finalInvoiceFacts(em, customer, input.workflowId, this.currency)) } });
+      await this.outbox.enqueueStep(em, input, 'final-invoice', { channel: MessageChannel.Call, template: 'offboarding-final-invoice', payload: { ...(await finalInvoiceFacts(em, customer, input.workflowId, this.currency, input.noticeEnded !== undefined)) } });
       if (inserted.affectedRows === 1) await this.outbox.enqueueStep(em, input, 'data-export', { channel: MessageChannel.Email, template: 'offboarding-data-export', payload: { exportId } });
       return 'offboarded';
     });
