@@ -97,7 +97,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: the orders of the last 365 days (200.00) carry no margin, nor does any earlier order'],
-      modelVersion: 'profitability/8;policy=1',
+      modelVersion: 'profitability/9;policy=1',
       details: { suggestedTier: null },
     });
     // Without orders in the window there is no margin to miss: costs without purchases are a loss.
@@ -111,8 +111,8 @@ describe('scoreCustomer', () => {
       reasons: ["not judged: none of the customer's orders carries a margin, and no cost to serve was recorded in the last 365 days"],
     });
     // A free replacement (no revenue, a negative margin) is a margin recorded: judged, a loss.
-    const replaced = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: -3_000, marginedRevenueMinor: 0, marginedOrders: 1 }, windowMarginMinor: -3_000, windowCosts: [] }), models, defaultScoringPolicy);
-    expect(replaced.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000 - 3_000, band: 'loss-making' });
+    const replaced = scoreCustomer(facts({ purchases: { ...facts().purchases!, marginMinor: -5_000, marginedRevenueMinor: 0, marginedOrders: 1 }, windowMarginMinor: -5_000, windowCosts: [] }), models, defaultScoringPolicy);
+    expect(replaced.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000 - 5_000, band: 'loss-making' });
     // A customer without any purchase but with costs is judged by the tier fee against them, as before.
     const noPurchase = scoreCustomer(facts({ purchases: null, ranks: undefined, windowMarginMinor: 0 }), models, defaultScoringPolicy);
     expect(noPurchase.find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000 - 25_000, band: 'loss-making' });
@@ -126,7 +126,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: no purchase yet, and no cost to serve was recorded in the last 365 days'],
-      modelVersion: 'profitability/8;policy=1',
+      modelVersion: 'profitability/9;policy=1',
       details: { suggestedTier: null },
     });
     // On basic (no fee margin) it read "profitable 0.00".
@@ -147,7 +147,7 @@ describe('scoreCustomer', () => {
         "the margin includes the standard tier's fee margin of 20.00",
         "support for our product defects 250.00 not counted (handling the customer's complaints marked product defect cost 250.00 over the last 365 days: our own defect is not their cost to serve)",
       ],
-      modelVersion: 'profitability/8;policy=1',
+      modelVersion: 'profitability/9;policy=1',
       details: { suggestedTier: null, feeMarginMinor: 2_000, defectSupportMinor: 25_000 },
     });
     // Only part of the support was the defect's: the rest still counts (120.00 - 150.00 = -30.00).
@@ -203,7 +203,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: nothing in the last 365 days to judge it by: no order, no tier fee margin, no cost to serve'],
-      modelVersion: 'profitability/8;policy=1',
+      modelVersion: 'profitability/9;policy=1',
       details: { suggestedTier: null },
     });
     // The last order on the window's first day (2025-11-02: asOf − 364) is in it: judged, 0.00 margin on it, break-even.
@@ -212,9 +212,9 @@ describe('scoreCustomer', () => {
     // On the day before (2025-11-01: asOf − 365) it is out of the window, as the gathering counts it: nothing to judge.
     const before = facts({ serviceTier: 'basic', customerSince: '2023-01-01', purchases: { ...old, lastDay: '2025-11-01' }, windowMarginMinor: 0, windowCosts: [] });
     expect(scoreCustomer(before, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: null, band: null });
-    // A cost in the window speaks: 0.00 margin − 5.00 reminders, a loss.
-    const dunned = facts({ ...silent, windowCosts: [{ kind: 'reminder', amountMinor: 500 }] });
-    expect(scoreCustomer(dunned, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: -500, band: 'loss-making' });
+    // A cost in the window speaks: 0.00 margin − 30.00 reminders, a loss.
+    const dunned = facts({ ...silent, windowCosts: [{ kind: 'reminder', amountMinor: 3_000 }] });
+    expect(scoreCustomer(dunned, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: -3_000, band: 'loss-making' });
     // So does a tier fee: a standard customer silent as long pays 20.00 of fee margin, profitable as before.
     const feePaying = facts({ ...silent, serviceTier: 'standard' });
     expect(scoreCustomer(feePaying, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)).toMatchObject({ value: 2_000, band: 'profitable' });
@@ -312,18 +312,19 @@ describe('scoreCustomer', () => {
   });
 
   it("counts the tier fee margin of a customer of less than the window only for their days in it, and swaps the cheaper tier's fee for the same days", () => {
-    // Premium since 73 days, no orders, support 30.00: 73/365 of the 60.00 fee margin is 12.00, not 60.00.
-    const newcomer = facts({ customerSince: '2026-08-20', serviceTier: 'premium', purchases: null, ranks: undefined, windowMarginMinor: 0, windowCosts: [{ kind: 'support_minutes', amountMinor: 3_000 }] });
+    // Premium since 73 days, no orders, support 50.00: 73/365 of the 60.00 fee margin is 12.00, not 60.00.
+    const newcomer = facts({ customerSince: '2026-08-20', serviceTier: 'premium', purchases: null, ranks: undefined, windowMarginMinor: 0, windowCosts: [{ kind: 'support_minutes', amountMinor: 5_000 }] });
     const profit = scoreCustomer(newcomer, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
-    expect(profit).toMatchObject({ value: 1_200 - 3_000, band: 'too-new' });
+    expect(profit).toMatchObject({ value: 1_200 - 5_000, band: 'too-new' });
     expect(profit.reasons.slice(0, 2)).toEqual([
-      'margin 12.00 minus cost to serve 30.00 over the last 365 days: -18.00',
+      'margin 12.00 minus cost to serve 50.00 over the last 365 days: -38.00',
       "the margin includes the premium tier's fee margin of 12.00 for the 73 days as a customer",
     ]);
-    // Past the 90 days, loss-making: on basic, no fee for the same 120 days (60.00 × 120/365 = 19.73 less) and a quarter of the support.
+    // Past the 90 days, loss-making (30.27, over the 25.00 that makes a loss material): on basic, no fee for the same 120 days
+    // (60.00 × 120/365 = 19.73 less) and a quarter of the support.
     const later = scoreCustomer({ ...newcomer, asOf: '2026-12-18' }, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
-    expect(later).toMatchObject({ value: 1_973 - 3_000, band: 'loss-making', details: { suggestedTier: 'basic' } });
-    expect(later.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 22.50 less; tier fee margin 19.73 less; projected -7.50 instead of -10.27 on premium)');
+    expect(later).toMatchObject({ value: 1_973 - 5_000, band: 'loss-making', details: { suggestedTier: 'basic' } });
+    expect(later.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 37.50 less; tier fee margin 19.73 less; projected -12.50 instead of -30.27 on premium)');
   });
 
   it('counts the fee margin of the tier held each day of the window, and projects other tiers from what it counted', () => {

@@ -353,6 +353,7 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
       windowLabel: window,
       tenureDays,
       minTenureDays: policy.profitabilityMinTenureDays,
+      materiality: policy.profitabilityLoss,
       feeShare,
     },
     policy.serviceTiers,

@@ -1,4 +1,4 @@
-import { costOnTier, defaultServiceTierPolicy, profitability, withoutDefectSupport, type ServiceTierPolicy } from './profitability.js';
+import { costOnTier, defaultServiceTierPolicy, isMaterialLoss, materialLossFromMinor, profitability, withoutDefectSupport, type ServiceTierPolicy } from './profitability.js';
 import { ScoringException } from './scoring.exception.js';
 
 const policy: ServiceTierPolicy = {
@@ -38,7 +38,7 @@ describe('profitability', () => {
       'margin 500.00 minus cost to serve 200.00 over the last 12 months: 300.00',
       'cost drivers: support minutes 150.00 (75%), return 40.00 (20%), reminder 10.00 (5%)',
     ]);
-    expect(s.modelVersion).toBe('profitability/8;policy=4');
+    expect(s.modelVersion).toBe('profitability/9;policy=4');
   });
 
   it('suggests the richest cheaper tier that breaks even, with the reasoning', () => {
@@ -60,11 +60,11 @@ describe('profitability', () => {
   });
 
   it('prefers the smallest step down when it already breaks even', () => {
-    const s = profitability({ marginMinor: 30_000, costs: [{ kind: 'support_minutes', amountMinor: 31_000 }], currentTier: 'premium' }, policy);
-    expect(s.value).toBe(-1_000);
-    // standard: 300 - 60 + 20 = 260 - 186 = +74 → standard, although basic would be better (+162.50)
+    const s = profitability({ marginMinor: 30_000, costs: [{ kind: 'support_minutes', amountMinor: 33_000 }], currentTier: 'premium' }, policy);
+    expect(s.value).toBe(-3_000);
+    // standard: 300 - 60 + 20 = 260 - 198 = +62 → standard, although basic would be better (240 - 82.50 = +157.50)
     expect(s.suggestion?.tier).toBe('standard');
-    expect(s.suggestion?.projectedValueMinor).toBe(7_400);
+    expect(s.suggestion?.projectedValueMinor).toBe(6_200);
   });
 
   it('offers no tier when no cheaper concept helps, or when already on the cheapest one', () => {
@@ -102,7 +102,9 @@ describe('profitability', () => {
     expect(even).toMatchObject({ value: 0, band: 'break-even', suggestion: null });
     expect(even.reasons[0]).toBe('margin 25.00 minus cost to serve 25.00 over the last 12 months: 0.00');
     expect(profitability({ marginMinor: 2_501, costs: [{ kind: 'support_minutes', amountMinor: 2_500 }], currentTier: 'standard' }, policy).band).toBe('profitable');
-    expect(profitability({ marginMinor: 2_499, costs: [{ kind: 'support_minutes', amountMinor: 2_500 }], currentTier: 'standard' }, policy).band).toBe('loss-making');
+    // A loss of 0.01 is break-even too (under the 25.00 that makes a loss material); a loss of 25.00 is loss-making.
+    expect(profitability({ marginMinor: 2_499, costs: [{ kind: 'support_minutes', amountMinor: 2_500 }], currentTier: 'standard' }, policy)).toMatchObject({ value: -1, band: 'break-even' });
+    expect(profitability({ marginMinor: 0, costs: [{ kind: 'support_minutes', amountMinor: 2_500 }], currentTier: 'standard' }, policy).band).toBe('loss-making');
     // A newcomer at 0.00 is break-even too: too-new holds back a loss only.
     expect(profitability({ marginMinor: 0, costs: [], currentTier: 'basic', tenureDays: 3, minTenureDays: 90 }, policy).band).toBe('break-even');
   });
@@ -112,7 +114,71 @@ describe('profitability', () => {
     expect(() => profitability({ marginMinor: NaN, costs: [], currentTier: 'basic' }, policy)).toThrow(ScoringException);
     expect(() => profitability({ marginMinor: 0, costs: [{ kind: 'x', amountMinor: Infinity }], currentTier: 'basic' }, policy)).toThrow(ScoringException);
     // A loss projected onto other tiers from a cost incurred on a tier the policy does not know.
-    expect(() => profitability({ marginMinor: 0, costs: [{ kind: 'support_minutes', amountMinor: 100, tier: 'gold' }], currentTier: 'basic' }, policy)).toThrow(ScoringException);
+    expect(() => profitability({ marginMinor: 0, costs: [{ kind: 'support_minutes', amountMinor: 10_000, tier: 'gold' }], currentTier: 'basic' }, policy)).toThrow(ScoringException);
+  });
+
+  describe('a loss too small to be material', () => {
+    // A loyal premium payer: margin 86.68; support 44.84, discount 22.42, return 22.42 = 89.68 of costs → -3.00.
+    const loyal = {
+      marginMinor: 8_668,
+      costs: [
+        { kind: 'support_minutes', amountMinor: 4_484 },
+        { kind: 'discount', amountMinor: 2_242 },
+        { kind: 'return', amountMinor: 2_242 },
+      ],
+      currentTier: 'premium',
+      windowLabel: 'the last 365 days',
+      tenureDays: 800,
+      minTenureDays: 90,
+    };
+    const withCosts = (totalMinor: number) => ({ ...loyal, costs: [{ kind: 'support_minutes', amountMinor: totalMinor }] });
+
+    it('is break-even, its value the true loss, the reasons saying why; no suggestion or projections, as for no loss', () => {
+      const s = profitability(loyal, policy);
+      expect(s).toMatchObject({ value: -300, band: 'break-even', suggestion: null, projections: [] });
+      expect(s.reasons).toEqual([
+        'margin 86.68 minus cost to serve 89.68 over the last 365 days: -3.00',
+        'cost drivers: support minutes 44.84 (50%), discount 22.42 (25%), return 22.42 (25%)',
+        'a loss of 3.00 over the last 365 days, under the 25.00 that makes an account loss-making: break-even, not a loss to review',
+      ]);
+    });
+
+    it('is loss-making from the policy\'s 25.00 on, for an account whose 5% of margin is less (4.33 of 86.68)', () => {
+      // 86.68 - 111.67 = -24.99: under 25.00 (though over 5% of the margin); 86.68 - 111.68 = -25.00: loss-making.
+      expect(profitability(withCosts(11_167), policy)).toMatchObject({ value: -2_499, band: 'break-even' });
+      const over = profitability(withCosts(11_168), policy);
+      expect(over).toMatchObject({ value: -2_500, band: 'loss-making' });
+      expect(over.reasons.at(-1)).toMatch(/^no cheaper service concept|^a cheaper service concept helps/);
+      expect(over.projections.length).toBe(2);
+    });
+
+    it('is judged against 5% of the margin where that is more than 25.00: 50.00 of a margin of 1,000.00', () => {
+      const large = { ...loyal, marginMinor: 100_000 };
+      // -40.00: over 25.00 but under 50.00 → break-even; -50.00 → loss-making.
+      const under = profitability({ ...large, costs: [{ kind: 'support_minutes', amountMinor: 104_000 }] }, policy);
+      expect(under).toMatchObject({ value: -4_000, band: 'break-even' });
+      expect(under.reasons.at(-1)).toBe('a loss of 40.00 over the last 365 days, under the 50.00 (5% of its margin 1,000.00) that makes an account loss-making: break-even, not a loss to review');
+      expect(profitability({ ...large, costs: [{ kind: 'support_minutes', amountMinor: 104_999 }] }, policy)).toMatchObject({ value: -4_999, band: 'break-even' });
+      expect(profitability({ ...large, costs: [{ kind: 'support_minutes', amountMinor: 105_000 }] }, policy)).toMatchObject({ value: -5_000, band: 'loss-making' });
+      // A negative margin (free replacements) gives no share: 25.00 then.
+      expect(profitability({ ...loyal, marginMinor: -1_000, costs: [{ kind: 'return', amountMinor: 1_400 }] }, policy)).toMatchObject({ value: -2_400, band: 'break-even' });
+      expect(profitability({ ...loyal, marginMinor: -1_000, costs: [{ kind: 'return', amountMinor: 1_500 }] }, policy)).toMatchObject({ value: -2_500, band: 'loss-making' });
+    });
+
+    it("follows the policy given: with none, any loss is loss-making", () => {
+      expect(profitability({ ...loyal, materiality: { version: 9, materialLossMinor: 0, materialLossMarginShare: 0 } }, policy)).toMatchObject({ value: -300, band: 'loss-making' });
+      expect(profitability({ ...loyal, materiality: { version: 9, materialLossMinor: 300, materialLossMarginShare: 0 } }, policy).band).toBe('loss-making');
+      expect(profitability({ ...loyal, materiality: { version: 9, materialLossMinor: 301, materialLossMarginShare: 0 } }, policy).band).toBe('break-even');
+      expect(materialLossFromMinor(100_000)).toBe(5_000);
+      expect(isMaterialLoss(-2_500, 8_668)).toBe(true);
+      expect(isMaterialLoss(-2_499, 8_668)).toBe(false);
+      expect(isMaterialLoss(0, 0)).toBe(false);
+    });
+
+    it("leaves a newcomer's loss too-new, small or not", () => {
+      expect(profitability({ ...loyal, tenureDays: 10 }, policy)).toMatchObject({ value: -300, band: 'too-new' });
+      expect(profitability({ ...withCosts(20_000), tenureDays: 10 }, policy)).toMatchObject({ value: -11_332, band: 'too-new' });
+    });
   });
 
   it('does not judge a newcomer on a loss: too new, no suggestion, until the policy\'s days have passed', () => {
@@ -174,7 +240,7 @@ describe('support for our product defects', () => {
     const s = profitability({ ...input, defectHandlingMinor: 30_000 }, policy);
     expect(s).toMatchObject({ value: 22_030, band: 'profitable', costMinor: 0, defectSupportMinor: 30_000, drivers: [], suggestion: null, projections: [] });
     expect(s.reasons).toEqual(['margin 220.30 minus cost to serve 0.00 over the last 12 months: 220.30', defectNote('300.00', '300.00')]);
-    expect(s.modelVersion).toBe('profitability/8;policy=4');
+    expect(s.modelVersion).toBe('profitability/9;policy=4');
   });
 
   it('counts the support beyond the handling cost, and projects other tiers from what is counted', () => {

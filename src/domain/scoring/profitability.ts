@@ -19,7 +19,10 @@
  * Projection for another tier t from the current tier c:
  *   margin_t = margin - fee_c + fee_t   (fee_c: the fee margin the window counted, on the tiers held)
  *   cost_t(kind) = Σ cost(kind, h) · share_t(kind) / share_h(kind)   (h: the tier held when it was incurred; unchanged where share_h = 0)
- * Bands: `profitable` for a value above 0, `break-even` at exactly 0, `loss-making` below.
+ * Bands: `profitable` for a value above 0, `break-even` at exactly 0 and for a loss too small to be material
+ * (`LossMaterialityPolicy`: smaller than the larger of an amount and a share of the margin), `loss-making` below that.
+ * The value stays the true figure: a break-even account may show a small negative value, and the reasons say why it is
+ * not called a loss.
  * A customer who joined less than `minTenureDays` ago is not judged on a loss (band
  * `too-new`, no suggestion): their costs of getting started come before their purchases.
  * The suggestion is the richest cheaper tier (lower level) that makes the result
@@ -44,8 +47,50 @@ import { invalidInput } from './scoring.exception.js';
  *    another tier's projection scales each cost from the tier held when it was incurred.
  * 8: support costs up to the handling cost of the customer's complaints marked product defect in the window are not
  *    counted: a customer whose loss is the support our own defect took is not loss-making for it.
+ * 9: a loss smaller than the larger of the materiality policy's amount (25.00) and share of the margin (5%) is `break-even`,
+ *    not `loss-making` (the value stays the negative figure): a loyal payer losing a few euros a year, often discounts the
+ *    company chose to give, is no account to review, let alone to put before an offboarding decision.
  */
-export const PROFITABILITY_MODEL_VERSION = 'profitability/8';
+export const PROFITABILITY_MODEL_VERSION = 'profitability/9';
+
+/**
+ * When a loss is material, i.e. makes an account `loss-making` (an account review, no thank-you offer): a loss smaller
+ * than the larger of `materialLossMinor` and `materialLossMarginShare` of the account's margin over the window is not;
+ * such an account is `break-even`. "There are no loss-making customers, only loss-making service concepts": a loss within
+ * what the cost figures can tell apart from nothing is no verdict on the service concept either.
+ */
+export interface LossMaterialityPolicy {
+  version: number;
+  /**
+   * The smallest loss over the window (minor units) that makes an account loss-making, whatever its margin. 25.00 a year:
+   * about what one support contact, one return or the discount on one order costs (support minutes are booked at an
+   * average rate, so a few euros are within what the figures can tell), and far less than a review costs (a proposal,
+   * then a person's offboarding decision), let alone losing a customer who pays on time.
+   */
+  materialLossMinor: number;
+  /**
+   * ...or, for a larger account, this share of its margin over the window (0..1; a negative margin gives none): 5% is a
+   * loss within the noise of costs set against a margin twenty times its size, an account that earns 95% of what it costs.
+   * Of the margin, not the revenue: the margin is what the account earns us and what its costs are set against (the
+   * revenue holds the goods' own cost, and orders without a recorded margin are not in it).
+   */
+  materialLossMarginShare: number;
+}
+
+export const defaultLossMaterialityPolicy: LossMaterialityPolicy = { version: 1, materialLossMinor: 2_500, materialLossMarginShare: 0.05 };
+
+/** The loss (minor units, positive) from which an account with `marginMinor` over the window is loss-making. */
+export function materialLossFromMinor(marginMinor: number, policy: LossMaterialityPolicy = defaultLossMaterialityPolicy): number {
+  return Math.max(policy.materialLossMinor, Math.round(Math.max(0, marginMinor) * policy.materialLossMarginShare));
+}
+
+/**
+ * Whether a result is a material loss: the one rule for every judgement of an account as loss-making (the score's band,
+ * and an account review judging a customer as on the tier they accepted).
+ */
+export function isMaterialLoss(valueMinor: number, marginMinor: number, policy: LossMaterialityPolicy = defaultLossMaterialityPolicy): boolean {
+  return valueMinor < 0 && -valueMinor >= materialLossFromMinor(marginMinor, policy);
+}
 
 export interface TierTerms {
   tier: string;
@@ -104,6 +149,8 @@ export interface ProfitabilityInput {
   minTenureDays?: number;
   /** The share of a year's fee the window holds (the days of it the customer was with us, over 365); 1 by default. */
   feeShare?: number;
+  /** When a loss makes the account loss-making (the scoring policy's `profitabilityLoss`); the default policy if absent. */
+  materiality?: LossMaterialityPolicy;
   currency?: string;
 }
 
@@ -124,7 +171,8 @@ export interface TierSuggestion {
 
 /**
  * `profitable` above 0, `break-even` at exactly 0 (an account whose margin its costs take whole, or whose only
- * orders were free: neither money made nor a loss to review), `loss-making` below (`too-new` for a newcomer's loss).
+ * orders were free: neither money made nor a loss to review) and for a loss too small to be material
+ * (`LossMaterialityPolicy`), `loss-making` for a material loss (`too-new` for a newcomer's loss).
  */
 export const PROFITABILITY_BANDS = ['profitable', 'break-even', 'loss-making', 'too-new'] as const;
 /** The band of an account that loses money (not one too new to judge): it gets an account review, not a thank-you offer. */
@@ -164,7 +212,7 @@ export interface ProfitabilityScore extends ScoreResult {
   /** Support costs not counted: the support our product defects took (up to `defectHandlingMinor`). */
   defectSupportMinor: number;
   drivers: CostDriver[];
-  /** Only for a loss-making result (not for one too new to judge). */
+  /** Only for a loss-making result (not for one too new to judge, nor for an immaterial loss). */
   suggestion: TierSuggestion | null;
   /** Every other tier projected, for a loss-making result (an account review weighs offers that change the tier by them); else none. */
   projections: TierProjection[];
@@ -240,12 +288,21 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   const top = drivers.filter((d) => d.amountMinor > 0).slice(0, 3);
   if (top.length) reasons.push(`cost drivers: ${top.map((d) => `${kindLabel(d.kind)} ${m(d.amountMinor)} (${pct(d.share)})`).join(', ')}`);
   const tooNew = value < 0 && input.tenureDays !== undefined && input.minTenureDays !== undefined && input.tenureDays < input.minTenureDays;
-  const band = value > 0 ? 'profitable' : value === 0 ? 'break-even' : tooNew ? 'too-new' : 'loss-making';
+  const materiality = input.materiality ?? defaultLossMaterialityPolicy;
+  const lossMaking = !tooNew && isMaterialLoss(value, marginMinor, materiality);
+  const band = value > 0 ? 'profitable' : tooNew ? 'too-new' : lossMaking ? 'loss-making' : 'break-even';
   let suggestion: TierSuggestion | null = null;
   let projections: TierProjection[] = [];
   if (tooNew) {
     reasons.push(`a customer for ${input.tenureDays} day${input.tenureDays === 1 ? '' : 's'} only: what getting started costs is not judged before ${input.minTenureDays} days`);
-  } else if (value < 0) {
+  } else if (value < 0 && !lossMaking) {
+    // The true figure stays the value; the band says it is no loss to review, and the reasons why.
+    const from = materialLossFromMinor(marginMinor, materiality);
+    const byShare = from > materiality.materialLossMinor;
+    reasons.push(
+      `a loss of ${m(-value)} over ${window}, under the ${m(from)} ${byShare ? `(${pct(materiality.materialLossMarginShare)} of its margin ${m(marginMinor)}) ` : ''}that makes an account loss-making: break-even, not a loss to review`,
+    );
+  } else if (lossMaking) {
     projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(counted, current, t, value, m, policy));
     suggestion = suggestTier(projections.filter((p) => p.level < current.level), value);
     if (suggestion) reasons.push(`${CHEAPER_TIER_REASON}${suggestion.tier} (${suggestion.reasoning.join('; ')})`);

@@ -4,7 +4,7 @@ import { defaultChurnRiskPolicy, type ChurnRiskPolicy } from './bgnbd.js';
 import { defaultConcentrationPolicy, type ConcentrationPolicy } from './concentration.js';
 import { defaultPaymentLoyaltyPolicy, type PaymentLoyaltyPolicy } from './payment-loyalty.js';
 import { defaultPersistentIssuePolicy, type PersistentIssuePolicy } from './persistent-issue.js';
-import { defaultServiceTierPolicy, type ServiceTierPolicy } from './profitability.js';
+import { defaultLossMaterialityPolicy, defaultServiceTierPolicy, type LossMaterialityPolicy, type ServiceTierPolicy } from './profitability.js';
 import { defaultReferralPolicy, type ReferralPolicy } from './referral-value.js';
 
 /**
@@ -23,6 +23,8 @@ export interface ScoringPolicy {
   profitabilityWindowDays: number;
   /** A loss is not judged in a customer's first days (profitability band `too-new`): no account review for a newcomer. */
   profitabilityMinTenureDays: number;
+  /** How large a loss must be to make an account loss-making (smaller: band `break-even`); an account review judges by it too. */
+  profitabilityLoss: LossMaterialityPolicy;
   /** CLV: months ahead, and the yearly rate future purchases are discounted by. */
   clv: { months: number; annualDiscountRate: number };
   churnRisk: ChurnRiskPolicy;
@@ -43,12 +45,14 @@ export interface ScoringPolicy {
  *    buyers 2.4 s on CDNOW-like histories, 4.6 s on a synthetic base with hardly any drop-out like the demo's, where
  *    10,000 took 0.7 s and 1.1 s (100,000: 4 s and 11 s): some seconds more per nightly rescore of a large base, far
  *    inside `fitTimeoutSeconds`.
+ * 5: a loss under the larger of 25.00 and 5% of the margin over the window is not loss-making (`profitabilityLoss`).
  */
 export const defaultScoringPolicy: ScoringPolicy = {
-  version: 4,
+  version: 5,
   fitSampleSize: 50_000,
   profitabilityWindowDays: 365,
   profitabilityMinTenureDays: 90,
+  profitabilityLoss: defaultLossMaterialityPolicy,
   clv: { months: 12, annualDiscountRate: 0.1 },
   churnRisk: defaultChurnRiskPolicy,
   behaviourChange: defaultBehaviourChangePolicy,

@@ -144,6 +144,7 @@ export class CustomerRescoreService {
         currentTier,
         tenureDays,
         minTenureDays: this.policy.profitabilityMinTenureDays,
+        materiality: this.policy.profitabilityLoss,
         feeShare,
       },
       this.policy.serviceTiers,
