@@ -300,7 +300,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     const { recheckMs, waitMs } = openIssueWait(policy);
     const waitUntil = Date.now() + waitMs;
     let due = await offboardingDue({ customerId });
-    while (!state.noticeEnded && due.valueMinor !== null && due.valueMinor < 0 && due.openIssues !== null && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
+    while (!state.noticeEnded && lossMaking(due) && due.openIssues !== null && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
       enter('offboarding', `Not offboarded while a complaint or fix is open (${due.openIssues}): looking again then`, recheckMs);
       await noticeWait(recheckMs);
       if (state.noticeEnded) return null;
@@ -316,7 +316,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     }
     state.profitabilityMinor = due.valueMinor;
     state.profitabilityBasis = due.basis ?? null;
-    if (due.valueMinor >= 0) return { why: 'turned-around', valueMinor: due.valueMinor };
+    if (!lossMaking(due)) return { why: 'turned-around', valueMinor: due.valueMinor };
     if (due.openIssues !== null) return { why: 'issue-open', openIssues: due.openIssues };
     return null;
   };
@@ -326,19 +326,34 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
    * carries a margin), which is no profitable account: the run ends `not-judged`, saying why (runs since the change;
    * runs before it recorded a number, 0 for such an account, and replay as they ran).
    */
-  const judged = async (): Promise<{ valueMinor: number; notJudged: null } | { valueMinor: null; notJudged: string }> => {
-    const { valueMinor, notJudged, basis } = await reviewProfitability(customerId);
+  const judged = async (): Promise<{ valueMinor: number; notJudged: null; lossMaking?: boolean } | { valueMinor: null; notJudged: string }> => {
+    const { valueMinor, notJudged, basis, lossMaking } = await reviewProfitability(customerId);
     state.profitabilityBasis = basis ?? null;
     if (valueMinor === null && patched('review-not-judged')) return { valueMinor: null, notJudged: notJudged ?? 'no profitability score' };
-    return { valueMinor: valueMinor ?? 0, notJudged: null };
+    return { valueMinor: valueMinor ?? 0, notJudged: null, lossMaking };
   };
+
+  /**
+   * Whether a judgement finds the account still loss-making: a loss, unless its profitability band says otherwise (a loss
+   * too small to be material is `break-even`: no account to propose a change to, let alone to offboard), as the trigger
+   * sweep and a start by hand select accounts. Runs since the change, where such a loss first makes a difference (the
+   * marker); activities before it said no band, and runs without the marker replay as they ran: every loss loss-making.
+   */
+  function lossMaking(judgement: { valueMinor: number | null; lossMaking?: boolean }): boolean {
+    return judgement.valueMinor !== null && judgement.valueMinor < 0 && !(judgement.lossMaking === false && patched('review-immaterial-loss-break-even'));
+  }
 
   await recordRunStarted({ workflowId, playbook: ACCOUNT_REVIEW, customerId, campaignId: startingCampaign() });
   enter('reviewing', 'Scoring the account');
   const first = await judged();
   state.profitabilityMinor = first.valueMinor;
   if (first.valueMinor === null) return finish('not-judged', `The account cannot be judged (${first.notJudged}): nothing proposed, nothing sent`);
-  if (first.valueMinor >= 0) return finish('turned-around', first.valueMinor > 0 ? 'The account is profitable: nothing to change' : 'The account breaks even: nothing to change');
+  if (!lossMaking(first)) {
+    return finish(
+      'turned-around',
+      first.valueMinor > 0 ? 'The account is profitable: nothing to change' : first.valueMinor === 0 ? 'The account breaks even: nothing to change' : 'The account breaks even, its loss too small to make it loss-making: nothing to change',
+    );
+  }
 
   // First a cheaper service concept or a fitting offer, never a goodbye.
   enter('proposing', 'Looking for a cheaper service concept or a fitting offer');
@@ -374,7 +389,9 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
           const now = await judged();
           state.profitabilityMinor = now.valueMinor;
           if (now.valueMinor === null) return finish('not-judged', `The account cannot be judged after the contact guard's hold (${now.notJudged}): nothing proposed, nothing sent`);
-          if (now.valueMinor >= 0) return finish('turned-around', "The account no longer loses money after the contact guard's hold: nothing proposed");
+          if (!lossMaking(now)) {
+            return finish('turned-around', now.valueMinor >= 0 ? "The account no longer loses money after the contact guard's hold: nothing proposed" : "The account's loss is too small to make it loss-making after the contact guard's hold: nothing proposed");
+          }
         }
         proposal = await afterQuietHours(await proposeAccountChange({ workflowId, customerId }));
       }
@@ -409,7 +426,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
   const again = await judged();
   state.profitabilityMinor = again.valueMinor;
   if (again.valueMinor === null) return finish('not-judged', `The account cannot be judged at the review (${again.notJudged}): no offboarding is asked for; a later review judges it again`);
-  if (again.valueMinor >= 0) return finish('turned-around', 'Profitable again after the change');
+  if (!lossMaking(again)) return finish('turned-around', again.valueMinor >= 0 ? 'Profitable again after the change' : 'Break-even after the change: a loss too small to make the account loss-making');
 
   // Still loss-making: only a person may decide to part ways.
   enter('awaiting-approval', 'Still loss-making: waiting for a person to decide on offboarding', policy.approvalWaitMs);
@@ -422,7 +439,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     const now = await judged();
     if (state.decision === null) {
       state.profitabilityMinor = now.valueMinor;
-      if (now.valueMinor === null || now.valueMinor >= 0) {
+      if (now.valueMinor === null || !lossMaking(now)) {
         // A decision still being checked meanwhile is refused: the run goes on without one.
         approvalWaitOver = true;
         if (now.valueMinor === null) return finish('not-judged', `The account cannot be judged while awaiting the offboarding decision (${now.notJudged}): no offboarding; a later review judges it again`);

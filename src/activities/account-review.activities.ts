@@ -7,9 +7,10 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
   return {
     /**
      * The account's profitability as the review judges it; `valueMinor` null: not judged, `notJudged` saying why (runs before
-     * that change recorded a number); `basis`: how, when not on the plain window (a tier the customer accepted in a review).
+     * that change recorded a number); `basis`: how, when not on the plain window (a tier the customer accepted in a review);
+     * `lossMaking`: the account's band is `loss-making` (a loss too small to be material is not; absent in runs before that change).
      */
-    reviewProfitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string; basis?: string }> {
+    reviewProfitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string; basis?: string; lossMaking?: boolean }> {
       return reviews().profitability(customerId);
     },
     proposeAccountChange(input: { workflowId: string; customerId: string }): Promise<Proposal> {

@@ -102,6 +102,8 @@ export interface OffboardingDue {
   openIssues: string | null;
   /** How the account was judged when not on the plain window (a tier the customer accepted in a review). */
   basis?: string;
+  /** Its band is `loss-making`: a loss too small to be material is not (absent for one not judged, and in runs before that change). */
+  lossMaking?: boolean;
 }
 
 /** Why an offboarding that was due at the decision is not carried out at the end of the notice (keepAtNoticeEnd). */

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { money } from '../../domain/scoring/format.js';
-import type { ProjectedTier } from '../../domain/scoring/profitability.js';
+import { LOSS_MAKING, type ProjectedTier } from '../../domain/scoring/profitability.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
 
 /** How an account review judges the account now. */
@@ -15,6 +15,11 @@ export interface AccountJudgement {
   basis: string;
   /** Judged as on a tier the customer accepted in a review (not on the plain window). */
   projected: boolean;
+  /**
+   * Whether the account is loss-making as judged: its profitability band (`loss-making`), the one rule the trigger sweep and
+   * a start by hand select by. A loss too small to be material is `break-even`: no longer a loss to review or offboard for.
+   */
+  lossMaking: boolean;
   /** For a loss: its value and every other tier projected from it (what an offer that changes the tier is weighed by); null otherwise. */
   tierProjections: { valueMinor: number; projections: ProjectedTier[] } | null;
 }
@@ -23,9 +28,9 @@ export interface AccountJudgement {
  * A judgement as a review's run keeps it: the figure, and why there is none (`notJudged`) or how it was
  * reached when not on the plain window (`basis`: a tier the customer accepted in a review).
  */
-export function reviewFigure({ valueMinor, basis, projected }: AccountJudgement): { valueMinor: number | null; notJudged?: string; basis?: string } {
+export function reviewFigure({ valueMinor, basis, projected, lossMaking }: AccountJudgement): { valueMinor: number | null; notJudged?: string; basis?: string; lossMaking?: boolean } {
   if (valueMinor === null) return { valueMinor, notJudged: basis };
-  return projected ? { valueMinor, basis } : { valueMinor };
+  return projected ? { valueMinor, basis, lossMaking } : { valueMinor, lossMaking };
 }
 
 /** A customer's open issues by topic: fix cases open, complaints not resolved. */
@@ -81,13 +86,14 @@ export class AccountReviewJudgement {
     const { score, windowDays, projected } = await this.rescores.profitabilitySinceTierChange(customerId, change && { fromTier: change.fromTier, at: change.at, discountPercent: change.discountPercent });
     const suggestedTier = (score?.details?.suggestedTier as string | null | undefined) ?? null;
     const window = `the last ${windowDays} days`;
-    if (!score || score.value === null) return { valueMinor: null, suggestedTier, basis: `not judged: ${score?.reasons[0]?.replace(/^not judged: /, '') ?? 'no profitability score'}`, projected: false, tierProjections: null };
+    if (!score || score.value === null) return { valueMinor: null, suggestedTier, basis: `not judged: ${score?.reasons[0]?.replace(/^not judged: /, '') ?? 'no profitability score'}`, projected: false, tierProjections: null, lossMaking: false };
     const projections = (score.details?.tierProjections as ProjectedTier[] | undefined) ?? [];
     const tierProjections = projections.length ? { valueMinor: score.value, projections } : null;
-    if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}`, projected: false, tierProjections };
+    if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}`, projected: false, tierProjections, lossMaking: score.band === LOSS_MAKING };
     const feeSwapped = projected.feeMarginOnTierMinor !== projected.feeMarginCountedMinor;
     return {
       valueMinor: projected.valueMinor,
+      lossMaking: projected.band === LOSS_MAKING,
       // Other tiers weighed from the judgement (the costs before the move as this tier incurs them), not from the plain window.
       suggestedTier: projected.suggestedTier,
       tierProjections: projected.projections.length ? { valueMinor: projected.valueMinor, projections: projected.projections } : null,
@@ -119,7 +125,7 @@ export class AccountReviewJudgement {
   /**
    * Why an approval of the customer's offboarding is not to be taken now, or null when it may be: while a complaint or
    * fix case of theirs is open (nobody is pushed out in the middle of their complaint), or when the account, rescored now
-   * as the review judges it, no longer loses money or cannot be judged (the figure the run decided on may be weeks old: an
+   * as the review judges it, is no longer loss-making (no loss, or one too small to be material) or cannot be judged (the figure the run decided on may be weeks old: an
    * import of orders does not rescore). The one rule for every way an approval comes: the API checks it before it sends
    * the decision, and the run again before it takes one (sent in the Temporal UI or CLI, or a complaint recorded since).
    */
@@ -129,7 +135,11 @@ export class AccountReviewJudgement {
     if (openText) return { refused: open.fixCases.length ? 'fix-open' : 'complaint-open', message: `${openText}: fix and answer first, then decide`, fixCases: open.fixCases, complaints: open.complaints };
     const judged = await this.judge(customerId);
     if (judged.valueMinor === null) return { refused: 'not-judged', message: `the account cannot be judged now (${judged.basis})`, profitabilityMinor: null };
-    if (judged.valueMinor >= 0) return { refused: 'not-loss-making', message: `the account is no longer loss-making: rescored now, ${money(judged.valueMinor, currency)} (${judged.basis})`, profitabilityMinor: judged.valueMinor };
+    // By the band, as the review was started by: a loss too small to be material is no longer loss-making either.
+    if (!judged.lossMaking) {
+      const small = judged.valueMinor < 0 ? ', a loss too small to make an account loss-making: break-even' : '';
+      return { refused: 'not-loss-making', message: `the account is no longer loss-making: rescored now, ${money(judged.valueMinor, currency)}${small} (${judged.basis})`, profitabilityMinor: judged.valueMinor };
+    }
     return null;
   }
 

@@ -94,6 +94,8 @@ export class CustomerRescoreService {
     windowDays: number;
     projected: {
       valueMinor: number;
+      /** Its band, by the same rule as the score's (a loss too small to be material is `break-even`). */
+      band: string;
       toTier: string;
       sinceDay: string;
       /** The window's costs incurred on other tiers (before the move), by the tier held then, and all of them as this tier incurs them. */
@@ -154,6 +156,7 @@ export class CustomerRescoreService {
       windowDays,
       projected: {
         valueMinor: asOnTier.value,
+        band: asOnTier.band,
         projections: projectedTiers(asOnTier.projections),
         suggestedTier: asOnTier.suggestion?.tier ?? null,
         toTier: rescored.facts.serviceTier,

@@ -41,9 +41,10 @@ export class AccountReviewSteps {
    * customer who accepted the review's cheaper tier judged as on it for the whole window
    * (AccountReviewJudgement). An account not judged (no order carries a margin) is `valueMinor`
    * null, with why (`notJudged`): a missing margin is not a profitable account, and the run ends
-   * `not-judged` rather than "turned around" (runs before that change read it as 0, from a number).
+   * `not-judged` rather than "turned around" (runs before that change read it as 0, from a number). `lossMaking`: its band is
+   * `loss-making` (a loss too small to be material is `break-even`), for a judged account.
    */
-  async profitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string; basis?: string }> {
+  async profitability(customerId: string): Promise<{ valueMinor: number | null; suggestedTier: string | null; notJudged?: string; basis?: string; lossMaking?: boolean }> {
     const judged = await this.judgement.judge(customerId);
     // How it was judged when not on the plain window: the run keeps it with the figure (profitabilityBasis).
     return { ...reviewFigure(judged), suggestedTier: judged.suggestedTier };

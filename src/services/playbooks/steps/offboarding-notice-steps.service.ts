@@ -82,7 +82,9 @@ export class OffboardingNoticeSteps {
     const { kept } = input;
     const reason =
       kept.why === 'turned-around'
-        ? 'the account no longer lost money at the end of the notice'
+        ? kept.valueMinor >= 0
+          ? 'the account no longer lost money at the end of the notice'
+          : 'the account lost too little at the end of the notice to be loss-making'
         : kept.why === 'issue-open'
           ? `a complaint or fix was still open at the end of the notice (${kept.openIssues})`
           : `the account could not be judged at the end of the notice (${kept.notJudged})`;
