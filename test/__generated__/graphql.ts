@@ -407,7 +407,7 @@ export type ScoreKind =
   | 'PaymentLoyalty'
   /** Number of complaint topics that are persistent (the same topic 3 times, or reopened, within 90 days), 0 or more; band persistent from 1, else none */
   | 'PersistentIssue'
-  /** Margin minus cost to serve over the last 365 days, minor units: above 0 band profitable, exactly 0 break-even, negative a loss (band loss-making; too-new in the first 90 days); null when not judged (the reasons say why) */
+  /** Margin minus cost to serve over the last 365 days, minor units: above 0 band profitable; 0, or a loss smaller than the larger of 25.00 and 5% of the margin (profitabilityLoss in the scoring policy), break-even; a larger loss loss-making (too-new in the first 90 days); null when not judged (the reasons say why) */
   | 'Profitability'
   /** Sum of the margins over the last 365 days of the customers this one brought in, minor units (loss-making referrals count negative); 0 without referrals */
   | 'ReferralValue'

@@ -19,7 +19,7 @@ registerEnumType(ScoreKind, {
         `bands of its own, low, medium (from 0.5), high (from 0.8); the reasons say which applied`,
     },
     Clv: { description: 'Customer lifetime value: the margin expected over the next 12 months, discounted at 10% a year, minor units, 0 or more (at the customer\'s own margin share, or the base\'s where their orders give none; the revenue only where no order of the base carries a margin). No bands' },
-    Profitability: { description: 'Margin minus cost to serve over the last 365 days, minor units: above 0 band profitable, exactly 0 break-even, negative a loss (band loss-making; too-new in the first 90 days); null when not judged (the reasons say why)' },
+    Profitability: { description: 'Margin minus cost to serve over the last 365 days, minor units: above 0 band profitable; 0, or a loss smaller than the larger of 25.00 and 5% of the margin (profitabilityLoss in the scoring policy), break-even; a larger loss loss-making (too-new in the first 90 days); null when not judged (the reasons say why)' },
     PaymentLoyalty: { description: "Share of the counted invoices paid on time (by the due day, plus the policy's grace days), 0 to 1; null while none counts. Bands loyal, regular, at-risk, new" },
     BehaviourChange: {
       description:
