@@ -516,18 +516,32 @@ it("refuses a decision sent in the Temporal UI whose reasonEntry names no audit 
   const madeUp = '3f1e2d4c-1111-4222-8333-444455556666';
   for (const reasonEntry of [madeUp, othersDecision.id, answerEntry.id]) {
     await expect(handle.executeUpdate('decideOffboarding', { args: [{ approve: true, decidedBy: 'ops-anna', reasonEntry }] })).rejects.toMatchObject({
-      cause: { message: `reasonEntry ${reasonEntry} is no audit entry of this run's offboarding decision: send the reason instead` },
+      cause: { message: `reasonEntry ${reasonEntry} is no audit entry of this run's offboarding decision (or one the run refused): send the reason instead` },
     });
   }
+  // An admin's approval through the API that the run refused is kept in the log, refused: it is no decision to pass another off as theirs.
+  // And a decision entry is taken only the way it went (a rejection's entry does not pass for an approval).
+  const refusedApproval = em.create(AuditEntry, { actor: 'admin:1a2b3c4d', action: 'playbook.decide-offboarding', entityType: 'playbook_run', entityId: workflowId, after: { customerId, approve: true, reason: 'loss-making', outcome: 'not-taken', refused: 'complaint-open' } });
+  const rejection = em.create(AuditEntry, { actor: 'admin:5e6f7a8b', action: 'playbook.decide-offboarding', entityType: 'playbook_run', entityId: workflowId, after: { customerId, approve: false, reason: 'keep them', outcome: 'pending' } });
+  await em.flush();
+  await expect(handle.executeUpdate('decideOffboarding', { args: [{ approve: true, decidedBy: 'admin:1a2b3c4d', reasonEntry: refusedApproval.id }] })).rejects.toMatchObject({
+    cause: { message: `reasonEntry ${refusedApproval.id} is no audit entry of this run's offboarding decision (or one the run refused): send the reason instead` },
+  });
+  await expect(handle.executeUpdate('decideOffboarding', { args: [{ approve: true, decidedBy: 'admin:5e6f7a8b', reasonEntry: rejection.id }] })).rejects.toMatchObject({
+    cause: { message: `reasonEntry ${rejection.id} rejects the offboarding; this decision approves it` },
+  });
+  await em.nativeDelete(AuditEntry, { id: rejection.id });
   expect(await review(customerId)).toMatchObject({ status: 'Running', step: 'awaiting-approval', offboardingApproved: null, decidedBy: null, decisionReason: null });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active' });
   expect(await stack.orm.em.fork().count(AuditEntry, { action: 'customer.offboarding', entityId: customerId })).toBe(0);
   // Each attempt is in the audit log, with who sent what.
-  const attempts = await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 3);
+  const attempts = await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 5);
   expect(attempts.map(([actor, message, [input]]) => [actor, message, (input as { reasonEntry: string }).reasonEntry])).toEqual([
     ['temporal:ops@example.com', 'update decideOffboarding', madeUp],
     ['temporal:ops@example.com', 'update decideOffboarding', othersDecision.id],
     ['temporal:ops@example.com', 'update decideOffboarding', answerEntry.id],
+    ['temporal:ops@example.com', 'update decideOffboarding', refusedApproval.id],
+    ['temporal:ops@example.com', 'update decideOffboarding', rejection.id],
   ]);
   // Typed there, a name the audit log gives an API caller (or the platform, the engine) is refused: the notice would be theirs (QA 51 F4).
   for (const decidedBy of ['admin:d7d46ede', 'system:reconciliation']) {
@@ -548,12 +562,14 @@ it("refuses a decision sent in the Temporal UI whose reasonEntry names no audit 
       where entity_id = ${workflowId} and action = 'playbook.update-in-engine' order by (after->>'eventId')::int`
       .execute(stack.orm.em.fork().getKysely())
       .then((r) => r.rows);
-  const refusedReasonEntry = (id: string) => ({ outcome: 'not-taken', refused: `reasonEntry ${id} is no audit entry of this run's offboarding decision: send the reason instead` });
+  const refusedReasonEntry = (id: string) => ({ outcome: 'not-taken', refused: `reasonEntry ${id} is no audit entry of this run's offboarding decision (or one the run refused): send the reason instead` });
   const refusedDecider = { outcome: 'not-taken', refused: expect.stringMatching(/^decidedBy must name the person who decided/) };
-  expect(await eventually(outcomes, (rows) => rows.length === 6 && rows.every((r) => r.outcome !== 'pending'))).toEqual([
+  expect(await eventually(outcomes, (rows) => rows.length === 8 && rows.every((r) => r.outcome !== 'pending'))).toEqual([
     refusedReasonEntry(madeUp),
     refusedReasonEntry(othersDecision.id),
     refusedReasonEntry(answerEntry.id),
+    refusedReasonEntry(refusedApproval.id),
+    { outcome: 'not-taken', refused: `reasonEntry ${rejection.id} rejects the offboarding; this decision approves it` },
     refusedDecider,
     refusedDecider,
     { outcome: null, refused: null },
@@ -562,7 +578,8 @@ it("refuses a decision sent in the Temporal UI whose reasonEntry names no audit 
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
   expect(exported.errors).toBeUndefined();
   const notes = (exported.data!.exportCustomerData as { notes: Array<{ about: string; reason: string }> }).notes;
-  expect(notes.filter((n) => n.about === 'offboarding').map((n) => n.reason)).toEqual(['loss-making, agreed with sales', 'loss-making, agreed with sales']);
+  // (With the reason of the approval the run refused: a person's words about them, kept in the log.)
+  expect(notes.filter((n) => n.about === 'offboarding').map((n) => n.reason)).toEqual(['loss-making', 'loss-making, agreed with sales', 'loss-making, agreed with sales']);
   // Erased, the customer's review no longer serves the reason typed there, which only the run's history keeps (QA 51 F6).
   // (The billing team's final-invoice task goes out first, as the erasure waits for it; this stack delivers nothing.)
   await stack.orm.em.fork().nativeUpdate(OutboxMessage, { customer: customerId, template: 'offboarding-final-invoice' }, { sentAt: new Date() });

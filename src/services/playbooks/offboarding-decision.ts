@@ -3,11 +3,21 @@ import { ERASED_MENTION } from '../../domain/customers/personal-mentions.js';
 import { isUuid } from '../../domain/ids.js';
 import type { NoticeEnd, OffboardingDecision } from '../../domain/playbooks/account-review.js';
 
-/** This run's decision entry: who made it and the reason it holds; undefined when `entryId` is no entry of this run's decision (another run's, another action's, none at all). */
-async function decisionEntry(em: EntityManager, workflowId: string, entryId: string): Promise<{ actor: string; reason: string | null } | undefined> {
+/**
+ * A person's request through the API that the run refused stays in the audit log (`outcome: "not-taken"`): it is no
+ * decision, and its ID, typed in the Temporal UI, must not pass another update off as theirs.
+ */
+const NOT_REFUSED = `coalesce(after ->> 'outcome', 'taken') <> 'not-taken'`;
+
+/**
+ * This run's decision entry: who made it, the reason it holds and which way they decided; undefined when `entryId` is no
+ * entry of this run's decision (another run's, another action's, one the run refused, none at all).
+ */
+async function decisionEntry(em: EntityManager, workflowId: string, entryId: string): Promise<{ actor: string; reason: string | null; approve: boolean | null } | undefined> {
   // Only this run's decision entry: an ID typed by hand in the Temporal UI names no other's reason.
-  const [entry] = await em.execute<{ actor: string; reason: string | null }[]>(
-    `select actor, after ->> 'reason' as reason from audit_entry where id = ? and entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.decide-offboarding'`,
+  const [entry] = await em.execute<{ actor: string; reason: string | null; approve: boolean | null }[]>(
+    `select actor, after ->> 'reason' as reason, (after ->> 'approve')::boolean as approve from audit_entry
+      where id = ? and entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.decide-offboarding' and ${NOT_REFUSED}`,
     [entryId, workflowId],
   );
   return entry;
@@ -42,8 +52,10 @@ export async function reasonEntryProblem(em: EntityManager, workflowId: string, 
   if (entryId === undefined) return null;
   if (typeof entryId !== 'string' || !isUuid(entryId)) return 'reasonEntry must be the ID of the audit entry that holds the reason';
   const entry = await decisionEntry(em, workflowId, entryId);
-  if (!entry) return `reasonEntry ${entryId} is no audit entry of this run's offboarding decision: send the reason instead`;
-  return entry.actor === decision.decidedBy ? null : `reasonEntry ${entryId} is the decision of ${entry.actor}, not of ${String(decision.decidedBy)}`;
+  if (!entry) return `reasonEntry ${entryId} is no audit entry of this run's offboarding decision (or one the run refused): send the reason instead`;
+  if (entry.actor !== decision.decidedBy) return `reasonEntry ${entryId} is the decision of ${entry.actor}, not of ${String(decision.decidedBy)}`;
+  // The entry's way, not another: an approval does not pass for the rejection it records, nor the reverse.
+  return entry.approve === null || entry.approve === decision.approve ? null : `reasonEntry ${entryId} ${entry.approve ? 'approves' : 'rejects'} the offboarding; this decision ${decision.approve ? 'approves' : 'rejects'} it`;
 }
 
 /**
@@ -56,9 +68,9 @@ export async function noticeEndEntryProblem(em: EntityManager, workflowId: strin
   if (entryId === undefined) return null;
   if (typeof entryId !== 'string' || !isUuid(entryId)) return 'reasonEntry must be the ID of the audit entry that holds the reason';
   const [entry] = await em.execute<{ actor: string }[]>(
-    `select actor from audit_entry where id = ? and entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.end-offboarding-notice'`,
+    `select actor from audit_entry where id = ? and entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.end-offboarding-notice' and ${NOT_REFUSED}`,
     [entryId, workflowId],
   );
-  if (!entry) return `reasonEntry ${entryId} is no audit entry of a request to end this run's offboarding notice: send the reason instead`;
+  if (!entry) return `reasonEntry ${entryId} is no audit entry of a request to end this run's offboarding notice (or one the run refused): send the reason instead`;
   return entry.actor === end.endedBy ? null : `reasonEntry ${entryId} is the request of ${entry.actor}, not of ${String(end.endedBy)}`;
 }
