@@ -471,7 +471,8 @@ export class PlaybookService {
    * Ends the offboarding notice of the customer's account review early: the customer leaves now (they asked to be erased,
    * or to leave at once). The run carries the offboarding out at once, as at the notice's end (offboarded, the billing
    * team's final-invoice task, the data export), without the looks that would keep them and without telling them the
-   * contract continues, and answers once it has ended, so the customer may be erased right after. Audited
+   * contract continues, and answers once it has ended: the customer may be erased once the billing team's final-invoice
+   * task has gone out (the erasure waits for it). Audited
    * (`playbook.end-offboarding-notice`, the caller and reason; the run names the entry). Refused, before it reaches the
    * run and unaudited, when the review is not in its notice (PLAYBOOK_DECISION_REFUSED, `refused: "not-in-notice"`); the
    * run refuses it too (one started before a notice could be ended early, or past its notice by the time it comes).
