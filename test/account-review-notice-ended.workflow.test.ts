@@ -131,3 +131,23 @@ it('ends the notice early when typed in the Temporal UI or CLI, audited under wh
   expect((await entries(customerId, 'customer.offboarded'))[0]).toMatchObject({ actor: 'ops-anna', after: { status: 'offboarded', noticeEndedEarly: { workflowId } } });
   await recordHistory(workflowId, 'account-review-notice-ended-early-in-engine');
 }, 120_000);
+
+it("answers a retry of a request whose outcome nobody knew with the run it ended, its entry settled taken, not refused as ended", async () => {
+  const { customerId, workflowId } = await inNotice('Kira');
+  const [decision] = await entries(workflowId, 'playbook.decide-offboarding');
+  const admin = decision.actor;
+  // The first call reached the run, which ended the notice, but its answer never came back (PLAYBOOK_OUTCOME_UNKNOWN): its entry says so.
+  const em = stack.orm.em.fork();
+  const first = em.create(AuditEntry, { actor: admin, action: 'playbook.end-offboarding-notice', entityType: 'playbook_run', entityId: workflowId, after: { customerId, reason: 'asked to go', outcome: 'unknown', updateId: 'playbook.end-offboarding-notice/first' } });
+  await em.flush();
+  await stack.temporal.client.workflow.getHandle(workflowId).executeUpdate('endOffboardingNotice', { args: [{ endedBy: admin, reasonEntry: first.id }], updateId: 'playbook.end-offboarding-notice/first' });
+  expect(await review(customerId)).toMatchObject({ status: 'Completed', outcome: 'offboarded', noticeEndedBy: admin });
+  // The caller tries again: the run took it.
+  const again = await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'asked to go' }, Role.Admin);
+  expect(again.errors).toBeUndefined();
+  expect(again.data!.endOffboardingNotice).toMatchObject({ status: 'Completed', outcome: 'offboarded', noticeEndedBy: admin });
+  expect(await entries(workflowId, 'playbook.end-offboarding-notice')).toEqual([expect.objectContaining({ id: first.id, after: expect.objectContaining({ outcome: 'taken' }) })]);
+  // Another request (another reason) is no retry of it: refused, the run has ended.
+  const other = await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'asked to go again' }, Role.Admin);
+  expect(other.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+}, 120_000);

@@ -637,6 +637,12 @@ export class PlaybookRunService {
     return (await this.joinableEntries(entry.workflowId, entry.actor, [entry])) !== null;
   }
 
+  /** Settles the person's call that `joinsUnsettledCall` found unsettled, as the run's state shows it went (a retry that found it taken). */
+  async settleUnsettledCall(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, outcome: 'taken' | 'not-taken'): Promise<void> {
+    const joined = await this.joinableEntries(entry.workflowId, entry.actor, [entry]);
+    if (joined) await this.audit.settleCall(this.em, joined[0].id, outcome);
+  }
+
   /**
    * What a person's retry of calls on the run joins (a start and the promise given with it, or an input): for each
    * call, its action's newest entry on the run, when it is the person's, with the same input, and of an outcome nobody

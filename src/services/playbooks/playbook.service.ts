@@ -482,6 +482,16 @@ export class PlaybookService {
     const problem = reasonProblem(reason, 'Ending an offboarding notice early needs a reason (e.g. the erasure request it answers)');
     if (problem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, problem, { field: 'reason' });
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
+    const call = { actor: endedBy, action: 'playbook.end-offboarding-notice' as const, workflowId, after: { customerId, reason: reason.trim() } };
+    // A retry of the caller's request whose outcome nobody knew (it answers only once the run has ended, so a client may
+    // give up first): ended early by them, the run took it. Answered with the run, its entry settled, not refused as ended.
+    if (await this.runs.joinsUnsettledCall(call)) {
+      const view = await this.runView(ACCOUNT_REVIEW, customerId, workflowId, { stateMayBeUnknown: true });
+      if ((view.state as AccountReviewState | null)?.noticeEnded?.endedBy === endedBy) {
+        await this.runs.settleUnsettledCall(call, 'taken');
+        return view;
+      }
+    }
     const ended = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended`, { customerId, workflowId });
     if (await this.recordedEnded(workflowId)) throw ended();
     const current = await this.engine.accountReviewState(workflowId);
@@ -494,7 +504,7 @@ export class PlaybookService {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The offboarding notice of customer ${customerId} cannot be ended early: ${why}`, { customerId, workflowId, refused: 'not-in-notice', step: current.step });
     }
     const state = await this.runs.auditedUpdate(
-      { actor: endedBy, action: 'playbook.end-offboarding-notice', workflowId, after: { customerId, reason: reason.trim() } },
+      call,
       async (updateId, reasonEntry) => (await this.engine.endOffboardingNotice(workflowId, { endedBy, reasonEntry }, updateId)) ?? fail(ended()),
       updateOutcome,
     );
