@@ -59,6 +59,14 @@ export const chasedInvoice = (maxDaysOverdue: number | undefined): RawBuilder<bo
     and (${withinSweepWindow(maxDaysOverdue)}
          or exists (select 1 from playbook_run r where r.customer_id = i.customer_id and ${reminderRunOfInvoice()} and r.status = 'running')))`;
 
+/**
+ * The reminder fees standing on invoice `alias`: charged and not reversed (the billing system cancelled it since). What a
+ * reminder, the hand-over and a call task name as charged on it.
+ */
+export const feesStandingSql = (alias: string) => `(${alias}.fee_charged_minor - ${alias}.fee_reversed_minor)`;
+/** `feesStandingSql` of an invoice read already. */
+export const feesStandingMinor = (invoice: { feeChargedMinor: number; feeReversedMinor: number }) => Number(invoice.feeChargedMinor) - Number(invoice.feeReversedMinor);
+
 /** The invoice `alias` is still open: neither paid nor cancelled (SQL text, for queries that read it beside other facts). */
 export const openInvoiceSql = (alias: string) => `(${alias}.paid_at is null and ${alias}.cancelled_at is null)`;
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RemindersSoFar } from '../../domain/messages/template.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
+import { feesStandingSql } from './invoice-facts.js';
 
 /** The standard schedule's reminders (with the policy's fees), as opposed to a loyal payer's friendly and gentle ones. */
 const STANDARD_REMINDER = 'reminder-standard-';
@@ -19,7 +20,7 @@ export async function remindersSoFar(em: EntityManager, workflowId: string, invo
     [invoiceId, stepMessageKey(workflowId, 'reminder-')],
   );
   const [facts] = await em.execute<{ fees: string | null; raised_from: string | null }[]>(
-    `select (select i.fee_charged_minor from invoice i where i.id = ?) as fees,
+    `select (select ${feesStandingSql('i')} from invoice i where i.id = ?) as fees,
             (select a.before ->> 'loyaltyBand' from audit_entry a
               where a.entity_type = 'playbook_run' and a.entity_id = ? and a.action = 'playbook.loyalty-band-raised' order by a.at, a.id limit 1) as raised_from`,
     [invoiceId, workflowId],

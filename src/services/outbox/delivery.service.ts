@@ -12,7 +12,7 @@ import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-
 import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue, offboardingDecided } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
-import { notOverdueSql, outstandingMinorSql } from '../facts/invoice-facts.js';
+import { feesStandingSql, notOverdueSql, outstandingMinorSql } from '../facts/invoice-facts.js';
 import { givenUpSql, overtakenSql } from '../facts/outbox-facts.js';
 import { remindersSoFar } from '../facts/reminder-facts.js';
 
@@ -159,7 +159,7 @@ export class DeliveryService {
               coalesce(m.template in (?) and i.cancelled_at is not null, false) as invoice_cancelled,
               coalesce(m.template in (?) and ${notOverdueSql('i')}, false) as invoice_not_due,
               case when i.id is not null then ${outstandingMinorSql('i')} end as open_minor, i.amount_minor,
-              i.fee_charged_minor - i.fee_reversed_minor as fees_minor
+              ${feesStandingSql('i')} as fees_minor
          from outbox_message m join customer c on c.id = m.customer_id
               left join invoice i on i.id = m.invoice_id
         where m.id = ?`,

@@ -10,15 +10,13 @@ import { reminderBooking } from '../../../domain/playbooks/fair-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../../domain/playbooks/run-id.js';
 import { givenUpSql } from '../../facts/outbox-facts.js';
 import { PROMISED_TO_PAY } from '../../../domain/messages/catalogue.js';
-import { outstandingMinorSql } from '../../facts/invoice-facts.js';
+import { feesStandingMinor, outstandingMinorSql } from '../../facts/invoice-facts.js';
 import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
 import { dueDayEndsAt, isOverdue } from '../../../domain/playbooks/eligibility.js';
 import { remindersSoFar } from '../../facts/reminder-facts.js';
 
 /** The letter that passes the invoice to collections. */
 const HANDOVER = 'collections-handover';
-/** The reminder fees charged on the invoice that stand (not reversed): what a reminder or the hand-over names as due with it. */
-const feesStanding = (invoice: Invoice) => Number(invoice.feeChargedMinor) - Number(invoice.feeReversedMinor);
 
 /** The run's tasks for a person who calls the customer: they say what the run sent and charged before them. */
 const CALL_TASKS: ReadonlySet<string> = new Set(['call-personal', 'call-follow-up']);
@@ -87,7 +85,7 @@ export class FairReminderSteps {
           ...(await invoiceNamed(em, invoice)),
           reminderNumber: input.reminderNumber,
           feeMinor: input.fee.chargedMinor,
-          feesOnInvoiceMinor: feesStanding(invoice),
+          feesOnInvoiceMinor: feesStandingMinor(invoice),
           currency: this.currency,
           booking: reminderBooking(input.reminderNumber, input.fee),
         },
@@ -143,7 +141,7 @@ export class FairReminderSteps {
         currency: this.currency,
         ...(CALL_TASKS.has(input.template) ? { remindersSoFar: await remindersSoFar(em, input.workflowId, input.invoiceId) } : {}),
         // The hand-over letter says what fees go with the invoice.
-        ...(input.template === HANDOVER ? { feesOnInvoiceMinor: feesStanding(invoice) } : {}),
+        ...(input.template === HANDOVER ? { feesOnInvoiceMinor: feesStandingMinor(invoice) } : {}),
       };
       return this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload });
     });
