@@ -4,6 +4,7 @@ import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { money } from '../../domain/scoring/format.js';
 import { LOSS_MAKING, type ProjectedTier } from '../../domain/scoring/profitability.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
+import { openIssueKind, openIssues, openIssuesText, type OpenIssues } from './open-issues.js';
 
 /** How an account review judges the account now. */
 export interface AccountJudgement {
@@ -31,18 +32,6 @@ export interface AccountJudgement {
 export function reviewFigure({ valueMinor, basis, projected, lossMaking }: AccountJudgement): { valueMinor: number | null; notJudged?: string; basis?: string; lossMaking?: boolean } {
   if (valueMinor === null) return { valueMinor, notJudged: basis };
   return projected ? { valueMinor, basis, lossMaking } : { valueMinor, lossMaking };
-}
-
-/** A customer's open issues by topic: fix cases open, complaints not resolved. */
-export interface OpenIssues {
-  fixCases: string[];
-  complaints: string[];
-}
-
-/** The open issues in words ("fix case open: billing; complaint open: delivery"), or null when none is. */
-export function openIssuesText({ fixCases, complaints }: OpenIssues): string | null {
-  const parts = [fixCases.length ? `fix case${fixCases.length === 1 ? '' : 's'} open: ${fixCases.join(', ')}` : null, complaints.length ? `complaint${complaints.length === 1 ? '' : 's'} open: ${complaints.join(', ')}` : null].filter((p) => p !== null);
-  return parts.length ? parts.join('; ') : null;
 }
 
 /**
@@ -109,17 +98,9 @@ export class AccountReviewJudgement {
     };
   }
 
-  /**
-   * What of the customer's is open: persistent issues being fixed (fix cases open, by topic) and
-   * complaints not resolved (by topic). The review does not start while a fix case is open (the
-   * losses may be what handling the issue costs); an offboarding is not approved while either is:
-   * a customer is not pushed out in the middle of their complaint.
-   */
-  async openIssues(customerId: string): Promise<OpenIssues> {
-    const { rows } = await sql<{ fix_cases: string[]; complaints: string[] }>`
-      select array(select distinct f.topic from fix_case f where f.customer_id = ${customerId}::uuid and f.status = 'open' order by f.topic) as fix_cases,
-             array(select distinct k.topic from complaint k where k.customer_id = ${customerId}::uuid and k.resolved_at is null order by k.topic) as complaints`.execute(this.em.getKysely());
-    return { fixCases: rows[0].fix_cases, complaints: rows[0].complaints };
+  /** The customer's open issues (fix cases, complaints) by topic: see openIssues. */
+  openIssues(customerId: string): Promise<OpenIssues> {
+    return openIssues(this.em, customerId);
   }
 
   /**
@@ -132,7 +113,7 @@ export class AccountReviewJudgement {
   async approvalRefusal(customerId: string, currency: string): Promise<ApprovalRefusal | null> {
     const open = await this.openIssues(customerId);
     const openText = openIssuesText(open);
-    if (openText) return { refused: open.fixCases.length ? 'fix-open' : 'complaint-open', message: `${openText}: fix and answer first, then decide`, fixCases: open.fixCases, complaints: open.complaints };
+    if (openText) return { refused: openIssueKind(open), message: `${openText}: fix and answer first, then decide`, fixCases: open.fixCases, complaints: open.complaints };
     const judged = await this.judge(customerId);
     if (judged.valueMinor === null) return { refused: 'not-judged', message: `the account cannot be judged now (${judged.basis})`, profitabilityMinor: null };
     // By the band, as the review was started by: a loss too small to be material is no longer loss-making either.

@@ -22,7 +22,8 @@ import type { ScoreService } from '../scores/score.service.js';
 import { fixIssueTopic, PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
 import type { PlaybookEligibilityService } from './playbook-eligibility.service.js';
 import type { PlaybookRunService } from './playbook-run.service.js';
-import { openIssuesText, type AccountReviewJudgement } from './account-review-judgement.service.js';
+import type { AccountReviewJudgement } from './account-review-judgement.service.js';
+import { openIssuesText, welcomeConfirmationRefusal } from './open-issues.js';
 import { echoed, reasonProblem } from '../../domain/text.js';
 import { RunStatus, runStatus } from '../../domain/playbooks/run-status.js';
 
@@ -138,16 +139,12 @@ export class PlaybookService {
     if (!state) throw await this.endedOrNone(workflowId, finished, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No welcome check runs for customer ${customerId}`, { customerId }));
     if (state.step === 'done') throw finished(await this.endedOutcome(workflowId, state));
     // A complaint or fix case open is the customer's "it does not work": the check is not closed as confirmed over it (its
-    // call at the end of the wait starts with it), as an offboarding is not approved over one.
-    const open = await this.reviews.openIssues(customerId);
-    const openText = openIssuesText(open);
-    if (openText) {
-      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The welcome check of customer ${customerId} is not confirmed while an issue of theirs is open (${openText}): resolve it first, or let the check's call follow up`, {
-        customerId,
-        refused: open.fixCases.length ? 'fix-open' : 'complaint-open',
-        fixCases: open.fixCases,
-        complaints: open.complaints,
-      });
+    // call at the end of the wait starts with it), as an offboarding is not approved over one. The run checks the same again
+    // before it takes a confirmation (one typed in the Temporal UI or CLI, or a complaint recorded after this check).
+    const refusal = welcomeConfirmationRefusal(customerId, await this.reviews.openIssues(customerId));
+    if (refusal) {
+      const { message, ...details } = refusal;
+      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, message, { customerId, ...details });
     }
     await this.runs.auditedUpdate(
       { actor, action: 'playbook.confirm-welcome', workflowId, after: { customerId } },

@@ -20,7 +20,8 @@ import { finalInvoiceFacts } from '../final-invoice.js';
 import { reasonEntryProblem } from '../offboarding-decision.js';
 import { lastOffboardingWord, offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
-import { AccountReviewJudgement, openIssuesText, reviewFigure, type AccountJudgement } from '../account-review-judgement.service.js';
+import { AccountReviewJudgement, reviewFigure, type AccountJudgement } from '../account-review-judgement.service.js';
+import { openIssuesText } from '../open-issues.js';
 
 /** The account-review playbook's side effects; each is idempotent per run and step, and writes nothing once the run no longer runs (`runStillRunning`). */
 export class AccountReviewSteps {
