@@ -71,6 +71,8 @@ it('replays every recorded playbook history against the current workflow code', 
       'appreciation-woken-by-complaint.json',
       'account-review-notice-ended-early.json',
       'account-review-notice-ended-early-in-engine.json',
+      'welcome-check-confirmation-refused-issue-open.json',
+      'welcome-check-confirmed-once-issue-resolved.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -10,6 +11,7 @@ import { renderMessage } from '../src/domain/messages/templates.js';
 import { createServices } from '../src/services/index.js';
 import { ImportService } from '../src/services/import/import.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { PlaybookExceptionCode } from '../src/services/playbooks/playbook.exception.js';
 import { WelcomeCheckSteps } from '../src/services/playbooks/steps/welcome-check-steps.service.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
@@ -262,6 +264,61 @@ it('takes no "no" typed in the Temporal UI for a confirmation: the signal is ign
   // Ended, it awaits nothing: no deadline in its state, as the API shows none.
   expect(await handle.query('state')).toMatchObject({ step: 'done', confirmed: true, deadline: null });
   await recordHistory(workflowId, 'welcome-check-input-says-no');
+});
+
+it("takes no confirmation, typed in the Temporal UI or the API's after a complaint it did not see, while a complaint of the customer's is open: the update refused with the API's message, the signal ignored and audited saying why, and the run waits to call", async () => {
+  const customerId = await newCustomer('Rio');
+  const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  const complained = await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'router', severity: 'High', summary: 'The router does not work' } }, Role.Operator);
+  expect(complained.errors).toBeUndefined();
+  const message = `The welcome check of customer ${customerId} is not confirmed while an issue of theirs is open (complaint open: router): resolve it first, or let the check's call follow up`;
+  const handle = temporalOperator(stack, 'ana@example.com').workflow.getHandle(workflowId);
+  // The update typed in the Temporal UI passes its validator (no I/O there) and is refused by the run, as the API refuses it.
+  await expect(handle.executeUpdate('confirmWelcome')).rejects.toMatchObject({ cause: { message, type: 'Refused' } });
+  await handle.signal('welcomeConfirmed');
+  const ignored = await eventually(
+    () => stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: 'playbook.signal-in-engine' }),
+    (rows) => rows.length === 1 && (rows[0].after as { ignored?: string } | null)?.ignored !== undefined,
+  );
+  expect(ignored[0]).toMatchObject({ actor: 'temporal:ana@example.com', after: { signal: 'welcomeConfirmed', ignored: message } });
+  const refused = await eventually(
+    () => stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: 'playbook.update-in-engine' }),
+    (rows) => rows.length === 1 && (rows[0].after as { outcome?: string }).outcome !== 'pending',
+  );
+  expect(refused[0]).toMatchObject({ actor: 'temporal:ana@example.com', after: { update: 'confirmWelcome', outcome: 'not-taken', refused: message } });
+  expect(await handle.query('state')).toMatchObject({ step: 'awaiting-confirmation', confirmed: false });
+  // The API's confirmation sent after its check passed, the complaint recorded in between: the run refuses it, and the API
+  // answers as its own check does.
+  const engine = new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue);
+  const sent = await engine.confirmWelcome(workflowId, `playbook.confirm-welcome/${randomUUID()}`);
+  await expect(sent!.acted()).rejects.toMatchObject({
+    code: PlaybookExceptionCode.DecisionRefused,
+    message,
+    details: { workflowId, refused: 'complaint-open', complaints: ['router'], fixCases: [] },
+  });
+  // The run waits on, and its wait ends in the call that starts with the complaint.
+  expect(await handle.result()).toBe('follow-up-needed');
+  expect(await handle.query('state')).toMatchObject({ step: 'done', confirmed: false, outcome: 'follow-up-needed' });
+  expect(await messages(workflowId)).toEqual([['welcome', 'email'], ['welcome-follow-up', 'call']]);
+  expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/follow-up` })).payload).toMatchObject({ topics: ['router'] });
+  await recordHistory(workflowId, 'welcome-check-confirmation-refused-issue-open');
+
+  // Once the complaint is resolved, the confirmation typed in the Temporal UI is taken: the run looks, and finds nothing open.
+  const other = await newCustomer('Rei');
+  const recorded = await stack.gql(RecordComplaintDocument, { input: { customerId: other, topic: 'router', severity: 'High' } }, Role.Operator);
+  const otherRun = (await stack.gql(StartWelcomeCheckDocument, { customerId: other }, Role.Marketer)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId: other }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  const otherHandle = temporalOperator(stack, 'ana@example.com').workflow.getHandle(otherRun);
+  await otherHandle.signal('welcomeConfirmed');
+  await eventually(
+    () => stack.orm.em.fork().find(AuditEntry, { entityId: otherRun, action: 'playbook.signal-in-engine' }),
+    (rows) => rows.length === 1 && (rows[0].after as { ignored?: string } | null)?.ignored !== undefined,
+  );
+  expect((await stack.gql(ResolveComplaintDocument, { id: recorded.data!.recordComplaint.id }, Role.Operator)).errors).toBeUndefined();
+  expect(await otherHandle.executeUpdate('confirmWelcome')).toMatchObject({ step: 'done', outcome: 'confirmed' });
+  expect(await otherHandle.result()).toBe('confirmed');
+  await recordHistory(otherRun, 'welcome-check-confirmed-once-issue-resolved');
 });
 
 it('ignores a confirmation signalled in the Temporal UI once its wait is over, and audits it: the state does not say confirmed next to follow-up-needed (QA 69 F3)', async () => {

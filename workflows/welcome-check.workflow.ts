@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, log, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, log, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
 import type { WelcomeCheckActivities } from '../src/activities/welcome-check.activities.js';
 import {
@@ -22,6 +22,7 @@ import { auditSteering, ignoringUnknownSignals, signalIgnored, signalReceived } 
 const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside } = proxyActivities<PlaybookRunActivities>(playbookStepOptions);
 /** The welcome and the follow-up call write messages: a cancel lets one under way finish first. */
 const messageSteps = sideEffectSteps<WelcomeCheckActivities>(playbookStepOptions);
+const { welcomeConfirmationRefusal } = proxyActivities<WelcomeCheckActivities>(playbookStepOptions);
 
 export interface WelcomeCheckInput {
   customerId: string;
@@ -59,21 +60,46 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput, keep
       } else if (saysNo && patched('steering-input-checked')) {
         log.warn('welcomeConfirmed ignored', { problem: saysNo });
         signalIgnored(signal, saysNo);
+      } else if (patched('welcome-confirm-checks-issues')) {
+        // Nor while a complaint or fix case of the customer's is open: the update is refused then, as the API refuses it
+        // (runs since the check; older ones took it unchecked). The wait may end while the run looks: then it is too late.
+        const refusal = await CancellationScope.nonCancellable(() => welcomeConfirmationRefusal({ customerId }));
+        const why = refusal?.message ?? signalTooLate(state);
+        if (why) {
+          log.warn('welcomeConfirmed ignored', { problem: why });
+          signalIgnored(signal, why);
+        } else state.confirmed = true;
       } else state.confirmed = true;
       await auditSteering(auditSteeringFromOutside);
     },
-    { description: 'The new customer confirmed all is well; taken only while the run waits for it; takes no input (one saying otherwise is ignored)' },
+    { description: "The new customer confirmed all is well; taken only while the run waits for it and nothing of the customer's is open (a complaint, a fix case); takes no input (one saying otherwise is ignored)" },
   );
   setRefusableUpdate(
     confirmWelcomeUpdate,
     () => confirmationProblem(state),
     async () => {
+      // Taken only while nothing of the customer's is open (a complaint, a fix case), whoever sends it: typed in the Temporal
+      // UI or CLI it passed no check of the API's, and the API's may meet a complaint recorded since the API checked. Refused
+      // with the API's message (and its details: why, the topics). Runs since the check; older ones took it unchecked.
+      if (patched('welcome-confirm-checks-issues')) {
+        // A cancel at the same moment does not stop the look; the state is checked again after it (the wait over, or
+        // another confirmation taken meanwhile).
+        const refusal = await CancellationScope.nonCancellable(() => welcomeConfirmationRefusal({ customerId }));
+        const problem = refusal?.message ?? confirmationProblem(state);
+        if (problem) {
+          // In the run's history (its validator passed it): audited as the operator's attempt, refused with why.
+          await auditSteering(auditSteeringFromOutside);
+          if (!refusal) throw ApplicationFailure.nonRetryable(problem, 'Refused');
+          const { message, ...details } = refusal;
+          throw ApplicationFailure.create({ message, type: 'Refused', nonRetryable: true, details: [details] });
+        }
+      }
       state.confirmed = true;
       await condition(() => state.step === 'done');
       await auditSteering(auditSteeringFromOutside);
       return state;
     },
-    'The new customer confirmed all is well; answers once the run has recorded it; takes no input (one saying otherwise is refused)',
+    "The new customer confirmed all is well; answers once the run has recorded it; refused while a complaint or fix case of the customer's is open; takes no input (one saying otherwise is refused)",
     (args) => inputSaysOtherwise(confirmWelcomeUpdate.name, 'confirmed', args),
   );
   ignoringUnknownSignals([welcomeConfirmedSignal.name], auditSteeringFromOutside);

@@ -1,4 +1,5 @@
 import type { WorkerServices } from '../services/index.js';
+import type { WelcomeConfirmationRefusal } from '../services/playbooks/open-issues.js';
 
 /** The welcome-check playbook's side effects; thin calls into the service. */
 export function createWelcomeCheckActivities(services: () => WorkerServices) {
@@ -9,6 +10,13 @@ export function createWelcomeCheckActivities(services: () => WorkerServices) {
     },
     askForWelcomeFollowUp(input: { workflowId: string; customerId: string }): Promise<void> {
       return welcomeChecks().askForFollowUp(input);
+    },
+    /**
+     * Why a confirmation is not to be taken now (a complaint or fix case of the customer's open: `complaint-open`,
+     * `fix-open`, the message the API refuses one with), or null when it may be. The API's own check, the same rule.
+     */
+    welcomeConfirmationRefusal(input: { customerId: string }): Promise<WelcomeConfirmationRefusal | null> {
+      return welcomeChecks().confirmationRefusal(input);
     },
   };
 }

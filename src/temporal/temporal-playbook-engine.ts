@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName, type WorkflowHandle, type WorkflowUpdateHandle } from '@temporalio/client';
-import { CancelledFailure, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewPolicy, type AccountReviewState, type NoticeEnd, type OffboardingDecision } from '../domain/playbooks/account-review.js';
 import { APPRECIATION, type AppreciationPolicy } from '../domain/playbooks/appreciation.js';
 import { FAIR_REMINDER, fairReminderWorkflowId, PROMISE_AFTER_END, type FairReminderPolicy, type FairReminderState, type PaymentPromise } from '../domain/playbooks/fair-reminder.js';
@@ -22,6 +22,16 @@ import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadl
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, PLATFORM_IDENTITY_PREFIX, queryOrNull, RESETTER_IDENTITY, signalOrFalse, steeringFromOutside, updateAnswer, updateOutcome, type ClosedHow } from './workflow-calls.js';
 import { echoed } from '../domain/text.js';
+
+/**
+ * The details of an update's refusal by its handler that says why in them (`refused`, and what shows it: a confirmation
+ * refused while a complaint of the customer's is open names its topics); null for any other failure.
+ */
+function decisionRefusal(cause: Error | undefined): Record<string, unknown> | null {
+  if (!(cause instanceof ApplicationFailure) || cause.type !== 'Refused') return null;
+  const [details] = cause.details ?? [];
+  return details && typeof details === 'object' && typeof (details as { refused?: unknown }).refused === 'string' ? (details as Record<string, unknown>) : null;
+}
 
 /** An update is taken once the run's validator accepts it; what the run does with it follows. */
 const taken = { waitForStage: WorkflowUpdateStage.ACCEPTED } as const;
@@ -402,9 +412,15 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
    * Temporal reachable or not.
    */
   private async take(workflowId: string, updateId: string, start: (run: WorkflowHandle) => Promise<WorkflowUpdateHandle<unknown>>, refused: PlaybookExceptionCode, what: string): Promise<Taken | null> {
-    // Refused by the validator, or (two inputs at the same moment both pass it) by the handler, which takes the first.
+    // Refused by the validator, or (two inputs at the same moment both pass it) by the handler, which takes the first. One
+    // the handler refused on what it looked up, saying why (`refused`, as a confirmation while a complaint of the customer's
+    // is open), is answered as the API's own check answers it: the input is refused, with the run's message and details.
     const refusal = (error: unknown) => {
-      throw error instanceof WorkflowUpdateFailedError ? new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId, updateId }) : error;
+      if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+      const why = decisionRefusal(error.cause);
+      throw why
+        ? new PlaybookException(PlaybookExceptionCode.DecisionRefused, error.cause!.message, { workflowId, updateId, ...why })
+        : new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId, updateId });
     };
     const update = await this.sending(workflowId, updateId, what, async () => {
       try {

@@ -5,6 +5,7 @@ import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import { WELCOME_STEP } from '../../../domain/playbooks/welcome-check.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
+import { openIssues, welcomeConfirmationRefusal, type WelcomeConfirmationRefusal } from '../open-issues.js';
 import { runStillRunning } from '../running-run.js';
 
 /** The welcome check's side effects: the welcome that asks whether all works, and a person's call when no answer comes. */
@@ -22,6 +23,14 @@ export class WelcomeCheckSteps {
       if (!(await runStillRunning(em, input.workflowId))) return;
       await this.outbox.enqueueStep(em, input, WELCOME_STEP, { channel: MessageChannel.Email, template: 'welcome', payload: {} });
     });
+  }
+
+  /**
+   * Why the run must not take a confirmation now (welcomeConfirmationRefusal: a complaint or fix case of the customer's
+   * open), or null when it may: asked as the run takes one, whoever sent it, so the API's check and the run's are one rule.
+   */
+  async confirmationRefusal(input: { customerId: string }): Promise<WelcomeConfirmationRefusal | null> {
+    return welcomeConfirmationRefusal(input.customerId, await openIssues(this.em, input.customerId));
   }
 
   /**
