@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { assertPageSize, decodeCursor, encodeCursor, pageWindow, scopedTag, windowPage, type CursorField, type CursorPart, type Page, type PageArgs, type PageWindow } from './pagination.js';
+import { decodeCursor, encodeCursor, forwardPageSize, pageWindow, scopedTag, windowPage, type CursorField, type CursorPart, type Page, type PageArgs, type PageWindow } from './pagination.js';
 import { projection, projectionKey, rowMapper, selectColumns } from './read-model.js';
 
 /** A list of child rows per parent (a customer's orders, invoices, ...), newest first; paged either way (`first`/`after`, `last`/`before`). */
@@ -84,9 +84,9 @@ export class ChildPager<T extends { id: string }> {
     // A first page only: a backward one, or one from a cursor (one parent's), is read by `page`.
     if (args.after != null || args.last != null || args.before != null) return null;
     try {
-      assertPageSize(args.first);
+      const size = forwardPageSize(args);
       const order = sql.ref(`t.${this.spec.orderColumn}`);
-      return sql`(select coalesce(json_agg(row_to_json(t) order by ${order} desc, t.id desc), '[]') from (${this.pageOf(parentId, { size: args.first, backward: false }, null, this.projection(fields))}) t)`;
+      return sql`(select coalesce(json_agg(row_to_json(t) order by ${order} desc, t.id desc), '[]') from (${this.pageOf(parentId, { size, backward: false }, null, this.projection(fields))}) t)`;
     } catch {
       return null;
     }

@@ -1,5 +1,5 @@
 import { PaginationException } from './pagination.exception.js';
-import { assertPageSize, decodeCursor, encodeCursor, MAX_CURSOR_LENGTH, scopedTag, sealCursorsWith, toPage, type Page } from './pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor, forwardPageSize, MAX_CURSOR_LENGTH, pageWindow, scopedTag, sealCursorsWith, toPage, type Page } from './pagination.js';
 
 describe('cursors', () => {
   it('round-trip their sort key', () => {
@@ -94,6 +94,13 @@ describe('page sizes', () => {
     expect(() => assertPageSize(1)).not.toThrow();
     expect(() => assertPageSize(100)).not.toThrow();
     for (const bad of [0, 101, 2.5, -1]) expect(() => assertPageSize(bad)).toThrow(PaginationException);
+  });
+
+  it('read a null first beside last as a backward page, and refuse a forward page without a size', () => {
+    expect(pageWindow({ first: null, last: 3, before: null })).toEqual({ size: 3, cursor: null, backward: true, field: 'before' });
+    expect(pageWindow({ first: 5 })).toEqual({ size: 5, cursor: null, backward: false, field: 'after' });
+    expect(forwardPageSize({ first: 5 })).toBe(5);
+    for (const args of [{ first: null }, {}, { first: 0 }]) expect(() => pageWindow(args)).toThrow(PaginationException);
   });
 });
 

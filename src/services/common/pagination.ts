@@ -17,10 +17,12 @@ export interface Page<T> {
 /**
  * A page asked for as Relay's cursor connections ask: forward, the `first` rows after the cursor `after` (or from the
  * top); backward, with `last`, the last `last` rows before the cursor `before` (or of the whole list), in the list's
- * own order. `first` has a default, so a backward page leaves it out (the GraphQL argument checks refuse both given).
+ * own order. `first` has a default in the schema; going backward it is left out or null (one query document pages both
+ * ways, and Relay and Apollo send the other direction's arguments as null), and read through `forwardPageSize` (the
+ * GraphQL argument checks refuse a null `first` without `last`, and both given).
  */
 export interface PageArgs {
-  first: number;
+  first?: number | null;
   after?: string | null;
   last?: number | null;
   before?: string | null;
@@ -30,6 +32,16 @@ export function assertPageSize(size: number, field: 'first' | 'last' = 'first'):
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
     throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `${field} must be between 1 and ${MAX_PAGE_SIZE}`, { [field]: size, field });
   }
+}
+
+/**
+ * The page size going forward: `first`, checked. Null (or left out) only stands beside `last`, going backward; a forward
+ * page without one is refused (a service called with the schema's defaults always has one), not given a size no caller chose.
+ */
+export function forwardPageSize(args: Pick<PageArgs, 'first'>): number {
+  if (args.first == null) throw new PaginationException(PaginationExceptionCode.InvalidPageSize, `first must be given (1 to ${MAX_PAGE_SIZE}) unless the page goes backward with last`, { first: null, field: 'first' });
+  assertPageSize(args.first);
+  return args.first;
 }
 
 /**
@@ -53,9 +65,9 @@ export function pageWindow(args: PageArgs): PageWindow {
     if (args.after != null) throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after pages forward, with first: going backward with last, give before', { field: 'after' });
     return { size: args.last, cursor: args.before ?? null, backward: true, field: 'before' };
   }
-  assertPageSize(args.first);
+  const size = forwardPageSize(args);
   if (args.before != null) throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'before pages backward: give last with it (first pages forward, with after)', { field: 'before' });
-  return { size: args.first, cursor: args.after ?? null, backward: false, field: 'after' };
+  return { size, cursor: args.after ?? null, backward: false, field: 'after' };
 }
 
 /** A window's cursor read back (see decodeCursor), or null without one. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid, workflowIdProblem } from '../../domain/ids.js';
 import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
-import { assertPageSize, decodeCursor, encodeCursor, invalidCursor, mapPage, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
+import { decodeCursor, encodeCursor, forwardPageSize, invalidCursor, mapPage, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId, THANK_YOU_STEP, thankYouNotSpent } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
 import { FAIR_REMINDER, fairReminderInvoiceId, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort, reminderRunEndedWithPerson, type PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
@@ -640,19 +640,19 @@ export class PlaybookService {
    * `live`, each run as its record and the search have it (its state null).
    */
   async running(search: RunSearch, args: PageArgs, options: { live: boolean }): Promise<Page<PlaybookRunView>> {
-    assertPageSize(args.first);
+    const first = forwardPageSize(args);
     assertRunSearch(search);
     const tag = scopedTag('running-runs', { ...search });
     const offset = args.after != null ? Number(decodeCursor(tag, args.after, ['integer'])[0]) : 0;
     // Pages go by position, so reaching one walks every run before it: no further than a search should list.
     if (offset < 0 || offset > MAX_RUNNING_OFFSET) throw invalidCursor(args.after!);
-    const found = await this.engine.findRunning(search, offset, args.first + 1);
+    const found = await this.engine.findRunning(search, offset, first + 1);
     const records = await this.runs.findByWorkflowIds(found.map((run) => run.workflowId));
     // Live state only when asked for (one engine query per run); the one beyond the page only says there is a next page.
     const views = await Promise.all(
-      found.map(async ({ workflowId, playbook, customerId, loyaltyBand }, i) => ({ workflowId, playbook, customerId, loyaltyBandTag: loyaltyBand, record: records.get(workflowId) ?? null, state: options.live && i < args.first ? await this.liveStateOrUnknown(workflowId) : null, listedRunning: true })),
+      found.map(async ({ workflowId, playbook, customerId, loyaltyBand }, i) => ({ workflowId, playbook, customerId, loyaltyBandTag: loyaltyBand, record: records.get(workflowId) ?? null, state: options.live && i < first ? await this.liveStateOrUnknown(workflowId) : null, listedRunning: true })),
     );
-    return toPage(views, args.first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
+    return toPage(views, first, () => this.engine.countRunning(search), (view) => encodeCursor(tag, [offset + views.indexOf(view) + 1]), offset > 0);
   }
 
   /** The invoice a run chases: a fair reminder's, named in its workflow ID (its record holds no invoice); null for another playbook's run. */
