@@ -145,7 +145,7 @@ describe('a variable sent as null where the argument is non-null with a default 
     expect(result).toEqual(refusedFor('first'));
     expect(statements).toEqual([]);
     expect(result!.errors![0].extensions!.fields).toEqual([
-      { field: 'first', messages: ['first must not be null; leave it out for its default (20)'] },
+      { field: 'first', messages: ['first must not be null without last: leave it out for its default (20), or give last (and before) to page backward'] },
       { field: 'includeRevoked', messages: ['includeRevoked must not be null; leave it out for its default (false)'] },
     ]);
     // Left out, the default holds.

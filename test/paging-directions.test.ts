@@ -7,6 +7,7 @@ import {
   CustomersBackwardDocument,
   CustomersBothWaysDocument,
   CustomersDocument,
+  CustomersEitherWayDocument,
   CustomerTimelineBackwardDocument,
   CustomerTimelineDocument,
   ScoreBandChangesBackwardDocument,
@@ -221,6 +222,41 @@ describe('backward paging with last and before', () => {
     expect(reasonOf(await stack.gql(CustomersBackwardDocument, { last: 2, before: byName.data!.customers.pageInfo.endCursor! }, Role.Viewer))).toMatchObject({ reason: 'INVALID_CURSOR', field: 'before' });
     const orders = await stack.gql(CustomerOrdersDocument, { id: customerId, first: 1 }, Role.Viewer);
     expect(reasonOf(await stack.gql(CustomerTimelineBackwardDocument, { id: customerId, last: 2, before: orders.data!.customer!.orders.pageInfo.endCursor! }, Role.Viewer))).toMatchObject({ reason: 'INVALID_CURSOR', field: 'before' });
+  });
+
+  it("pages both ways from one document declaring first, after, last and before, as Relay's loadPrevious and Apollo's fetchMore send it", async () => {
+    const sort = { field: 'Name', direction: 'Asc' } as const;
+    const listed = await pagesBothWays(
+      async (after) => {
+        // Forward as the client's first request: first given, the other direction's arguments null.
+        const { data, errors } = await stack.gql(CustomersEitherWayDocument, { first: 2, after: after ?? null, last: null, before: null, filter: search, sort }, Role.Viewer);
+        expect(errors).toBeUndefined();
+        return { ids: ids(data!.customers.edges), pageInfo: data!.customers.pageInfo };
+      },
+      async (before) => {
+        // Backward: Relay's refetch variables, first and after sent as null.
+        const { data, errors } = await stack.gql(CustomersEitherWayDocument, { first: null, after: null, last: 2, before: before ?? null, filter: search, sort }, Role.Viewer);
+        expect(errors).toBeUndefined();
+        return { ids: ids(data!.customers.edges), pageInfo: data!.customers.pageInfo };
+      },
+    );
+    // The same rows, in the same order, as the document without first gives going backward.
+    const backward = await stack.gql(CustomersBackwardDocument, { last: 9, filter: search, sort }, Role.Viewer);
+    expect(listed).toEqual(ids(backward.data!.customers.edges));
+    expect(listed).toHaveLength(9);
+    // Nothing given but the filter: the default page size (20), forward.
+    const byDefault = await stack.gql(CustomersEitherWayDocument, { filter: search, sort }, Role.Viewer);
+    expect(byDefault.errors).toBeUndefined();
+    expect(ids(byDefault.data!.customers.edges)).toEqual(listed);
+  });
+
+  it('refuses a null first without last (no silent default page size) and first and last both given, from that document, with the argument named', async () => {
+    const nullFirst = await stack.gql(CustomersEitherWayDocument, { first: null, after: null, last: null, before: null }, Role.Viewer);
+    expect(reasonOf(nullFirst)).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'first' });
+    expect(nullFirst.errors![0].extensions!.fields).toEqual([{ field: 'first', messages: ['first must not be null without last: leave it out for its default (20), or give last (and before) to page backward'] }]);
+    expect(nullFirst.data).toBeUndefined();
+    // Apollo's fetchMore merging the first request's first with the backward page's last: ambiguous, refused.
+    expect(reasonOf(await stack.gql(CustomersEitherWayDocument, { first: 20, last: 2, before: null }, Role.Viewer))).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'last' });
   });
 
   it("answers a segment's page before a cursor taken before its filter was edited as STALE_CURSOR, naming before", async () => {

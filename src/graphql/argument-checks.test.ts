@@ -59,4 +59,29 @@ describe('argumentProblemsOf', () => {
   it('leaves variables that do not fit their types to execution, which refuses them', () => {
     expect(problems('query($id: ID!) { customer(id: $id) { id } }', {})).toEqual([]);
   });
+
+  it('takes a null first beside last as a backward page, refuses it without last, and refuses first and last both given, on lists at any depth', () => {
+    const eitherWay = 'query($first: Int, $after: String, $last: Int, $before: String) { customers(first: $first, after: $after, last: $last, before: $before) { totalCount } }';
+    expect(problems(eitherWay, { first: null, after: null, last: 5, before: null })).toEqual([]);
+    expect(problems(eitherWay, { first: 5, after: null, last: null, before: null })).toEqual([]);
+    // Nothing sent: first's default, forward.
+    expect(problems(eitherWay, {})).toEqual([]);
+    const nullFirst = 'first must not be null without last: leave it out for its default (20), or give last (and before) to page backward';
+    expect(problems(eitherWay, { first: null, last: null })).toEqual([['customers', 'first', [nullFirst]]]);
+    // Without last, before is no backward page either: the null first is what is reported.
+    expect(problems(eitherWay, { first: null, before: 'c' })).toEqual([['customers', 'first', [nullFirst]]]);
+    expect(problems(eitherWay, { first: 20, last: 5 })).toEqual([['customers', 'last', ['first and last cannot be given together: page forward with first (and after), backward with last (and before)']]]);
+    // Written in, and a nested list's (its default 10).
+    expect(problems('{ customers(first: null, last: 2) { totalCount } }')).toEqual([]);
+    expect(problems(`{ customer(id: "${ID}") { orders(first: null) { totalCount } } }`)).toEqual([
+      ['orders', 'first', ['first must not be null without last: leave it out for its default (10), or give last (and before) to page backward']],
+    ]);
+    // Beside another argument sent null where it is non-null with a default: both named.
+    expect(problems('query($first: Int, $rev: Boolean) { apiKeys(first: $first, includeRevoked: $rev) { totalCount } }', { first: null, rev: null })).toEqual([
+      ['apiKeys', 'first', ['first must not be null without last: leave it out for its default (20), or give last (and before) to page backward']],
+      ['apiKeys', 'includeRevoked', ['includeRevoked must not be null; leave it out for its default (false)']],
+    ]);
+    // A list that pages forward only keeps its first non-null: a null is refused as for any argument with a default.
+    expect(problems('query($first: Int) { runningPlaybookRuns(first: $first) { totalCount } }', { first: null })).toEqual([['runningPlaybookRuns', 'first', ['first must not be null; leave it out for its default (20)']]]);
+  });
 });

@@ -69,6 +69,8 @@ export function argumentProblemsOf(schema: GraphQLSchema, operation: OperationDe
       Field(node) {
         const field = typeInfo.getFieldDef();
         if (!field?.args.length) return;
+        // A connection that pages both ways (its first nullable, with a default).
+        const paged = field.args.some((a) => a.name === 'first') && field.args.some((a) => a.name === 'last');
         let values: Record<string, unknown>;
         try {
           values = getArgumentValues(field, node, given);
@@ -78,14 +80,18 @@ export function argumentProblemsOf(schema: GraphQLSchema, operation: OperationDe
           // refuses are reported by execution.
           for (const arg of node.arguments ?? []) {
             const declared = field.args.find((a) => a.name === arg.name.value);
-            if (declared) collectNulls(arg.value, declared.type, declared.name, declared.defaultValue, given, (error) => broken.push({ node, error }));
+            if (!declared) continue;
+            if (paged && declared.name === 'first') {
+              const problem = nullFirstProblem(node, given, declared.defaultValue);
+              if (problem) broken.push({ node, error: problem });
+            } else collectNulls(arg.value, declared.type, declared.name, declared.defaultValue, given, (error) => broken.push({ node, error }));
           }
           return;
         }
         const rules = { uuidIds: !field.extensions?.workflowIdArgs, nulAllowed: false };
         const errors: ValidationError[] = [];
         for (const arg of field.args) collectProblems(values[arg.name], arg.type, arg.name, rules, errors);
-        if (field.args.some((a) => a.name === 'first') && field.args.some((a) => a.name === 'last')) collectDirectionProblems(node, given, errors);
+        if (paged) collectDirectionProblems(node, given, field.args.find((a) => a.name === 'first')!.defaultValue, errors);
         for (const error of errors) broken.push({ node, error });
       },
     }),
@@ -144,20 +150,41 @@ function collectProblems(value: unknown, type: GraphQLInputType, path: string, r
 /**
  * A connection pages one way at a time (Relay's cursor connections): forward with `first` and `after`, backward with
  * `last` and `before`. `first` has a default, so only a `first` the document gives (written in, or a variable given a
- * value or a default of its own) counts as given; a null counts as not given, as Relay sends the other direction's.
+ * value or a default of its own) counts as given; a null counts as not given, as Relay and Apollo send the other
+ * direction's from one query document: `first: null` beside `last` pages backward. Without `last`, a null `first` is
+ * refused (`nullFirstProblem`).
  */
-function collectDirectionProblems(node: FieldNode, given: Record<string, unknown>, errors: ValidationError[]): void {
+function collectDirectionProblems(node: FieldNode, given: Record<string, unknown>, firstDefault: unknown, errors: ValidationError[]): void {
   const has = (name: string) => {
     const arg = node.arguments?.find((a) => a.name.value === name);
     if (!arg || arg.value.kind === Kind.NULL) return false;
     return arg.value.kind !== Kind.VARIABLE || given[arg.value.name.value] != null;
   };
-  if (has('last') && has('first')) errors.push(broken('last', { firstOrLast: 'first and last cannot be given together: page forward with first (and after), backward with last (and before)' }));
+  const nullFirst = nullFirstProblem(node, given, firstDefault);
+  if (nullFirst) errors.push(nullFirst);
+  else if (has('last') && has('first')) errors.push(broken('last', { firstOrLast: 'first and last cannot be given together: page forward with first (and after), backward with last (and before)' }));
   else if (has('last') && has('after')) errors.push(broken('after', { afterIsForward: 'after pages forward, with first: going backward with last, give before (the startCursor of the page after)' }));
   else if (has('before') && !has('last')) errors.push(broken('before', { beforeNeedsLast: 'before pages backward: give last with it (first pages forward, with after)' }));
 }
 
-/** A variable sent as null in a non-null place of an argument's value: the place's path, with its default when it has one. */
+/**
+ * A connection's `first` sent as null (written in, or a variable sent null) without a `last`: refused rather than read as
+ * the default page size, as a null for any argument with a default is (`collectNulls`): the client asked for no size, and
+ * silently getting one hides a forgotten variable. Beside a non-null `last` it is the backward page's "not forward".
+ */
+function nullFirstProblem(node: FieldNode, given: Record<string, unknown>, firstDefault: unknown): ValidationError | null {
+  const valueOf = (name: string) => {
+    const arg = node.arguments?.find((a) => a.name.value === name);
+    if (!arg) return undefined;
+    if (arg.value.kind === Kind.NULL) return null;
+    return arg.value.kind === Kind.VARIABLE ? given[arg.value.name.value] : arg.value;
+  };
+  if (valueOf('first') !== null || valueOf('last') != null) return null;
+  const fallback = firstDefault === undefined ? '' : `: leave it out for its default (${JSON.stringify(firstDefault)})`;
+  return broken('first', { notNull: `first must not be null without last${fallback}, or give last (and before) to page backward` });
+}
+
+/** A variable sent as null in a non-null place of an argument's value: the place's path, with its default when it has one (a connection's nullable `first`: `nullFirstProblem`). */
 function collectNulls(value: ValueNode, type: GraphQLInputType, path: string, defaultValue: unknown, given: Record<string, unknown>, report: (error: ValidationError) => void): void {
   if (value.kind === Kind.VARIABLE) {
     if (isNonNullType(type) && given[value.name.value] === null) {
@@ -181,8 +208,8 @@ const broken = (property: string, constraints: Record<string, string>) => Object
 
 /**
  * The refusal of an operation whose arguments break a rule every argument follows (a malformed ID, a NUL character or a lone
- * surrogate half, a variable sent as null where the argument is non-null with a default, a connection asked to page both
- * ways at once), or null when none does. Shaped by the error
+ * surrogate half, a variable sent as null where the argument is non-null with a default, a connection's `first` null
+ * without `last`, a connection asked to page both ways at once), or null when none does. Shaped by the error
  * formatter as every broken argument rule is (VALIDATION, INVALID_ARGUMENT, field, fields), and answered with HTTP 200
  * as those are: a front end reads it as a GraphQL error, not as a failed request.
  */
@@ -197,7 +224,7 @@ export function argumentRefusal(schema: GraphQLSchema, document: DocumentNode, o
   });
 }
 
-/** Refuses a request with a malformed ID, a NUL character, a lone surrogate half or a null for a non-null argument before any resolver runs: VALIDATION with the field. */
+/** Refuses a request with a malformed ID, a NUL character, a lone surrogate half, a null for a non-null argument or a connection asked to page both ways (or neither: a null first without last) before any resolver runs: VALIDATION with the field. */
 export function argumentChecksPlugin(schema: GraphQLSchema): ApolloServerPlugin {
   return {
     async requestDidStart() {

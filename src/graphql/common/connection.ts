@@ -49,17 +49,19 @@ const byLast = listComplexity('last', 20, MAX_PAGE_SIZE);
 /** Query cost of a connection field: what one node costs, times the page size asked for (`first`, or `last` going backward). */
 export const pageComplexity = (options: { args: Record<string, unknown>; childComplexity: number }) => (options.args.last != null ? byLast(options) : byFirst(options));
 
-const FIRST = (size: number) => `Page size going forward, 1 to ${MAX_PAGE_SIZE} (default ${size}): the first rows after the cursor after (or from the top). Not with last`;
+const FIRST = (size: number) =>
+  `Page size going forward, 1 to ${MAX_PAGE_SIZE} (default ${size}): the first rows after the cursor after (or from the top). Not with last: going backward leave it out or send null (one query document declaring first, after, last and before pages both ways, as Relay and Apollo send it); null without last is refused (VALIDATION/INVALID_ARGUMENT): leave it out for the default`;
 const AFTER = 'endCursor of the previous page: the page goes on after it. Not with last or before';
-const LAST = `Page size going backward, 1 to ${MAX_PAGE_SIZE}: the last rows before the cursor before (or of the whole list), in the list's own order. Leave first out with it (first and last together are refused, VALIDATION/INVALID_ARGUMENT)`;
+const LAST = `Page size going backward, 1 to ${MAX_PAGE_SIZE}: the last rows before the cursor before (or of the whole list), in the list's own order. first left out or null with it (first and last both given are refused, VALIDATION/INVALID_ARGUMENT)`;
 const BEFORE = 'startCursor of the next page: with last, the page before it. Only with last';
 
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { defaultValue: 20, description: FIRST(20) })
+  // Nullable with its default: a null stands for "not this direction" beside last (the argument checks refuse it without).
+  @Field(() => Int, { nullable: true, defaultValue: 20, description: FIRST(20) })
   @Min(1)
   @Max(MAX_PAGE_SIZE)
-  first!: number;
+  first?: number | null;
 
   @Field(() => String, { nullable: true, description: AFTER })
   after?: string | null;
@@ -75,10 +77,11 @@ export class PageArgs {
 
 @ArgsType()
 export class NestedPageArgs {
-  @Field(() => Int, { defaultValue: 10, description: FIRST(10) })
+  // Nullable with its default: a null stands for "not this direction" beside last (the argument checks refuse it without).
+  @Field(() => Int, { nullable: true, defaultValue: 10, description: FIRST(10) })
   @Min(1)
   @Max(MAX_PAGE_SIZE)
-  first!: number;
+  first?: number | null;
 
   @Field(() => String, { nullable: true, description: AFTER })
   after?: string | null;
@@ -92,7 +95,7 @@ export class NestedPageArgs {
   before?: string | null;
 }
 
-/** A list that pages forward only (by position, not by a keyset: see its description). */
+/** A list that pages forward only (by position, not by a keyset: see its description): its `first` stays non-null, as nothing else gives the size. */
 @ArgsType()
 export class ForwardPageArgs {
   @Field(() => Int, { defaultValue: 20, description: `Page size, 1 to ${MAX_PAGE_SIZE}` })
