@@ -559,15 +559,16 @@ describe('query limits', () => {
     const repeated = await raw(`{ me { ${Array(1_000).fill('role').join(' ')} } }`, Role.Viewer);
     expect(repeated.errors?.[0]).toMatchObject({ message: expect.stringContaining('too many fields to validate'), extensions: { code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COMPLEX' } });
     // A variable that leaves a non-null argument null cannot be priced: the operation is refused as such, never run unchecked.
+    // (A connection's first is nullable, null going backward beside last: priced by last, or by its default without.)
     const response = await stack.api.apollo.executeOperation(
-      { query: 'query ($first: Int) { apiKeys(first: $first) { totalCount } customers(first: 100) { edges { node { messages(first: 100) { edges { node { text } } } } } } }', variables: { first: null } },
+      { query: 'query ($revoked: Boolean) { apiKeys(includeRevoked: $revoked) { totalCount } customers(first: 100) { edges { node { messages(first: 100) { edges { node { text } } } } } } }', variables: { revoked: null } },
       { contextValue: await stack.api.contextFor(`Bearer ${testKeys[Role.Admin]}`) },
     );
     const answer = response.body.kind === 'single' ? response.body.singleResult : null;
     expect(answer?.data).toBeUndefined();
     // As every broken argument rule is: HTTP 200 with the field (QA 62 F5).
     expect(response.http.status ?? 200).toBe(200);
-    expect(answer?.errors?.[0]).toMatchObject({ message: expect.stringContaining('first must not be null'), extensions: { code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'first' } });
+    expect(answer?.errors?.[0]).toMatchObject({ message: expect.stringContaining('includeRevoked must not be null'), extensions: { code: 'VALIDATION', reason: 'INVALID_ARGUMENT', field: 'includeRevoked' } });
   });
 
   it('counts a page size below 1 as one, so a negative page cannot cancel out the cost of the fields beside it', async () => {
