@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/6;policy=2');
+    expect(s.modelVersion).toBe('payment-loyalty/7;policy=2');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -108,7 +108,7 @@ describe('payment loyalty', () => {
     const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 3, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/6;policy=3');
+    expect(graceful.modelVersion).toBe('payment-loyalty/7;policy=3');
   });
 
   it('calls new customers and customers without a record "new"', () => {
@@ -235,7 +235,7 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
 
   it('counts two invoices missed together and paid late as one lapse: forgiven after a loyal streak, once paid as while open', () => {
     // Lars: twelve monthly invoices paid on their due day, then the two of one billing run (due 11-20 and 11-21) both
-    // paid on 12-05 (15 and 14 days late): the second fell due while the first was unpaid, one day after it.
+    // paid on 12-05 (15 and 14 days late): one payment settled both.
     const twelve = monthly(2025, 11, Array(12).fill(0));
     const lapse = due([['2026-11-20', 15], ['2026-11-21', 14]]);
     const s = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...lapse], asOf: '2026-12-06' });
@@ -275,6 +275,35 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     const weekly = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...due([['2026-11-02', 3], ['2026-11-09', 3]])], asOf: '2026-12-06' });
     expect(weekly).toMatchObject({ band: 'regular', lateLast12Months: 2 });
     expect(weekly.reasons.at(-1)).toMatch(/; 2 late in the last 12 months, more than the 0 it allows$/);
+  });
+
+  it('never joins two billing runs each paid on a day of its own into one lapse, however late: paying later is not rewarded', () => {
+    // Monthly invoices paid on their due day, then February's and March's each paid late on a day of its own: 29 days
+    // late each, or 10 days late each, two lapses either way (joined when they overlapped, the later payer kept the band).
+    const record = [...monthly(2024, 6, Array(20).fill(0)), ...monthly(2026, 4, Array(8).fill(0))];
+    for (const late of [29, 10]) {
+      const s = paymentLoyalty({ customerSince: '2024-01-10', invoices: [...record, ...due([['2026-02-15', late], ['2026-03-15', late]])], asOf: '2026-12-06' });
+      expect(s).toMatchObject({ band: 'regular', lateLast12Months: 2 });
+      expect(s.reasons.at(-1)).toMatch(/; 2 late in the last 12 months, more than the 0 it allows$/);
+    }
+    // Both paid together when March's came (February's 29 days late, March's 1 day): one catch-up payment, one lapse.
+    const together = paymentLoyalty({ customerSince: '2024-01-10', invoices: [...record, ...due([['2026-02-15', 29], ['2026-03-15', 1]])], asOf: '2026-12-06' });
+    expect(together.band).toBe('loyal');
+  });
+
+  it('counts one billing run of several contracts paid a few days late once for the at-risk rule, but every invoice of a payer who stopped paying', () => {
+    // Three contracts, each invoiced monthly and paid on its due day for two and a half years, but October's three, paid
+    // together five days late (a card replaced): one slip, forgiven, not three late payments that make them at risk.
+    const contract = monthly(2024, 6, Array(28).fill(0)).filter((i) => new Date(i.dueAt).toISOString().slice(0, 10) !== '2026-10-15');
+    const record = [...contract, ...contract, ...contract];
+    const october = (delay: number) => Array(3).fill({ dueAt: new Date('2026-10-15T00:00:00Z'), paidAt: new Date(Date.parse('2026-10-15T00:00:00Z') + delay * 86_400_000) });
+    const slipped = paymentLoyalty({ customerSince: '2024-01-10', invoices: [...record, ...october(5)], asOf: '2026-12-06' });
+    expect(slipped).toMatchObject({ band: 'loyal', lateLast12Months: 3 });
+    expect(slipped.reasons.at(-1)).toMatch(/^one lapse \(3 invoices paid late\) in the last 12 months after \d+ on time in a row: still loyal$/);
+    // Paid together 40 days late (no slip): each invoice counts, and three make the payer at risk.
+    const late = paymentLoyalty({ customerSince: '2024-01-10', invoices: [...record, ...october(40)], asOf: '2026-12-06' });
+    expect(late).toMatchObject({ band: 'at-risk', lateLast12Months: 3 });
+    expect(late.reasons.at(-1)).toBe('at risk: 3 late in the last 12 months, at risk from 3');
   });
 
   it('says how many lapses and invoices keep a payer from the loyal band when a lapse of several is not forgiven', () => {

@@ -19,11 +19,12 @@
  * strong payer the fee-free reminders for years:
  * - the on-time share it needs is over the invoices due, or paid late, in the last
  *   `loyal.recentMonths` months (at least the last `minInvoices` invoices);
- * - late invoices are counted by lapse: an invoice that fell overdue while another late one was still
- *   unpaid, due within `loyal.sameLapseWithinDays` of the lapse's first, is of the same lapse (a card
- *   that expired for a billing run leaves two invoices unpaid, and one payment settles both: one slip).
+ * - late invoices are counted by lapse: invoices settled on the same day (one payment settles both, or
+ *   both are still unpaid), due within `loyal.sameLapseWithinDays` of the lapse's first, are one lapse (a
+ *   card that expired for a billing run leaves two invoices unpaid, and one payment settles both: one slip).
  *   So the two stay one slip once paid, as while open: a second invoice overdue no longer than
- *   `openOverdueCountsAfterDays` does not count against the band of the first one's reminder;
+ *   `openOverdueCountsAfterDays` does not count against the band of the first one's reminder. Invoices
+ *   each paid on a day of its own are lapses of their own: paying later never joins two slips;
  * - a lapse is forgiven when it is the only one in that recent record (up to
  *   `loyal.forgivableLapses`), all its invoices have been paid, each at most `loyal.forgivenUpToDaysLate` days late
  *   (a slip, not months unpaid), and within that record the payer was on time at least
@@ -31,7 +32,8 @@
  *   record restored). A forgiven lapse counts neither against the share, nor as late in the
  *   last 12 months, nor as the end of the streak, for the loyal band only; the score's value,
  *   streak and late count still show each of its invoices. The loyal band's late count of the last 12 months counts lapses;
- *   the at-risk rule counts invoices, as before: a payer who stopped paying is not judged by fewer.
+ *   the at-risk rule counts a lapse of slips (all paid within `forgivenUpToDaysLate`) once and any other lapse by its
+ *   invoices: a payer who stopped paying is not judged by fewer, nor one billing run of three contracts paid days late by three.
  */
 import type { LoyaltyBand } from '../guards/fairness.js';
 import { dayNumber, isoDay, type DateLike } from '../dates.js';
@@ -48,8 +50,11 @@ import { invalidInput } from './scoring.exception.js';
  *    payments in the last 12 months at or over theirs), as a regular payer's say what keeps them from loyal.
  * 6: the loyal band counts late payments by lapse (`loyal.sameLapseWithinDays`): two invoices missed together and paid
  *    late are one slip to forgive, not two that end a loyal record.
+ * 7: a lapse is invoices settled on the same day (one payment), not any that overlapped: two billing runs each paid late
+ *    on a day of its own are two lapses, however late (paying later joined them); and the at-risk rule counts a lapse of
+ *    slips once (three contracts' invoices of one missed billing run, paid days late, made a loyal payer at risk).
  */
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/6';
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/7';
 
 /**
  * The share of invoices paid on time as the reasons write it: to a tenth of a percent, cut rather than
@@ -77,8 +82,9 @@ export interface PaymentLoyaltyPolicy {
     forgivableLapses: number;
     forgivenUpToDaysLate: number;
     /**
-     * Late invoices are one lapse when the later fell overdue while the lapse was still unpaid and is due within this
-     * many days of the lapse's first invoice (the days a second open invoice is not counted, `openOverdueCountsAfterDays`).
+     * Late invoices are one lapse when they were settled on the same day (one payment, or both still unpaid) and the
+     * later is due within this many days of the lapse's first invoice (the days a second open invoice is not counted,
+     * `openOverdueCountsAfterDays`).
      */
     sameLapseWithinDays: number;
   };
@@ -202,24 +208,30 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     for (let i = from + step; i >= 0 && i < recent.length && recent[i].onTime; i += step) n++;
     return n;
   };
-  // The late invoices of a record (in due order) by lapse: one fallen overdue while the lapse was still unpaid (its last
-  // on-time day before the lapse's last late day), due within `sameLapseWithinDays` of the lapse's first, joins it.
+  // The late invoices of a record (in due order) by lapse: one settled on the same day as the lapse's (one payment settled
+  // both, or both are still unpaid), due within `sameLapseWithinDays` of the lapse's first, joins it. Invoices each paid on
+  // a day of its own are lapses of their own, however close: paying later never joins two slips into one.
   const lapsesOf = (record: readonly Counted[]): Counted[][] => {
-    const lapses: { invoices: Counted[]; lateUntil: number }[] = [];
+    const lapses: Counted[][] = [];
     for (const c of record) {
       if (c.onTime) continue;
       const open = lapses.at(-1);
-      if (open && c.due + policy.graceDays < open.lateUntil && c.due - open.invoices[0].due <= loyalRule.sameLapseWithinDays) {
-        open.invoices.push(c);
-        open.lateUntil = Math.max(open.lateUntil, c.lateUntil);
-      } else lapses.push({ invoices: [c], lateUntil: c.lateUntil });
+      if (open && c.lateUntil === open[0].lateUntil && c.due - open[0].due <= loyalRule.sameLapseWithinDays) open.push(c);
+      else lapses.push([c]);
     }
-    return lapses.map((l) => l.invoices);
+    return lapses;
   };
   const recentLapses = lapsesOf(recent);
   const lapseRuns = recentLapses.map((lapse) => ({ lapse, before: onTimeRun(recent.indexOf(lapse[0]), -1), since: onTimeRun(recent.indexOf(lapse[lapse.length - 1]), 1) }));
   // A slip is a payment a little late, not one months late: forgiven only when paid within `forgivenUpToDaysLate` of its last on-time day.
   const slip = (c: Counted) => !c.unpaid && c.lateUntil - (c.due + policy.graceDays) <= loyalRule.forgivenUpToDaysLate;
+  // The at-risk rule's late payments of the last 12 months: a lapse of slips once (one billing run of three contracts
+  // missed together, paid days late, is one slip, not three), any other lapse by each of its invoices (unpaid, or paid
+  // months late: a payer who stopped paying is judged by every invoice).
+  const atRiskLate = lapsesOf(counted).reduce((n, lapse) => {
+    const inYear = lapse.filter(lateWithinYear).length;
+    return n + (inYear > 0 && lapse.every(slip) ? 1 : inYear);
+  }, 0);
   const forgiven =
     recentLapses.length <= loyalRule.forgivableLapses && lapseRuns.every((r) => r.lapse.every(slip) && (r.before >= loyalRule.minStreak || r.since >= loyalRule.minStreak)) ? lapseRuns : [];
   const isForgiven = (c: Counted) => forgiven.some((f) => f.lapse.includes(c));
@@ -234,7 +246,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
 
   let band: LoyaltyBand;
   if (tenureDays < policy.newCustomerDays || counted.length < policy.minInvoices) band = 'new';
-  else if (value! < policy.atRisk.belowOnTimeShare || lateLastYearAtRisk(lateLast12Months, policy)) band = 'at-risk';
+  else if (value! < policy.atRisk.belowOnTimeShare || lateLastYearAtRisk(atRiskLate, policy)) band = 'at-risk';
   else if (recentShare >= loyalRule.minOnTimeShare && loyalStreak >= loyalRule.minStreak && loyalLate <= loyalRule.maxLateLast12Months) band = 'loyal';
   else band = 'regular';
 
@@ -275,7 +287,9 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   if (band === 'at-risk') {
     const rules = [
       value! < policy.atRisk.belowOnTimeShare ? `${onTimePct(value!)} paid on time, under the ${pct(policy.atRisk.belowOnTimeShare, 1)} below which a payer is at risk` : '',
-      lateLastYearAtRisk(lateLast12Months, policy) ? `${lateLast12Months} late in the last 12 months, at risk from ${policy.atRisk.minLateLast12Months}` : '',
+      lateLastYearAtRisk(atRiskLate, policy)
+        ? `${atRiskLate} late in the last 12 months${atRiskLate < lateLast12Months ? ` (a lapse of invoices paid together within ${loyalRule.forgivenUpToDaysLate} days counted once)` : ''}, at risk from ${policy.atRisk.minLateLast12Months}`
+        : '',
     ].filter(Boolean);
     reasons.push(`at risk: ${rules.join('; ')}`);
   }
