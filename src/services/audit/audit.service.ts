@@ -95,9 +95,8 @@ export class AuditService {
    * message, as they were answered), and without the update's ID, as an update typed in the Temporal UI that the run
    * refused reads. Only an entry still pending or unknown; false when it was settled meanwhile (the reconciliation).
    */
-  async callRefused(em: EntityManager, auditId: string, refused: string): Promise<boolean> {
-    const settled = await sql`update audit_entry set after = ${answeredUpdateInEngine(refused)} where id = ${auditId} and after->>'outcome' in (${PENDING}, ${UNKNOWN})`.execute(em.getKysely());
-    return Number(settled.numAffectedRows ?? 0) > 0;
+  callRefused(em: EntityManager, auditId: string, refused: string): Promise<boolean> {
+    return this.settleUpdateInEngine(em, auditId, refused);
   }
 
   /** The engine could not say in time whether it took the call: `outcome: "unknown"` until a retry or the reconciliation settles it. */
