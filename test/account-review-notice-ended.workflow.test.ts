@@ -151,3 +151,24 @@ it("answers a retry of a request whose outcome nobody knew with the run it ended
   const other = await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'asked to go again' }, Role.Admin);
   expect(other.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
 }, 120_000);
+
+it('tells a second request while the first is being carried out that the notice was already ended early, and by whom', async () => {
+  const { customerId } = await inNotice('Lia');
+  // The customer's row held (as by an import) keeps the run at carrying the offboarding out, its notice already ended.
+  const holder = stack.orm.em.fork();
+  await holder.begin();
+  await holder.execute('select 1 from customer where id = ? for update', [customerId]);
+  const first = stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'asked to be erased' }, Role.Admin);
+  try {
+    await eventually(() => review(customerId), (s) => s?.noticeEndedBy != null, 20_000);
+    const second = await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'asked to leave, says a colleague' }, Role.Admin);
+    expect(second.errors![0]).toMatchObject({
+      message: expect.stringMatching(/cannot be ended early: its notice was already ended early \(by admin:/),
+      extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', refused: 'notice-already-ended', endedBy: expect.stringMatching(/^admin:/) },
+    });
+  } finally {
+    await holder.commit();
+  }
+  expect((await first).errors).toBeUndefined();
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
+}, 120_000);

@@ -498,7 +498,7 @@ export class PlaybookService {
     }
     if (current.step !== 'offboarding' || !current.decision?.approve || current.noticeEnded) {
       const why = current.noticeEnded ? `its notice was already ended early (by ${current.noticeEnded.endedBy})` : `it is not in an offboarding notice (step ${current.step})`;
-      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The offboarding notice of customer ${customerId} cannot be ended early: ${why}`, { customerId, workflowId, refused: 'not-in-notice', step: current.step });
+      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The offboarding notice of customer ${customerId} cannot be ended early: ${why}`, { customerId, workflowId, refused: current.noticeEnded ? 'notice-already-ended' : 'not-in-notice', step: current.step, ...(current.noticeEnded ? { endedBy: current.noticeEnded.endedBy } : {}) });
     }
     const state = await this.runs.auditedUpdate(
       call,
