@@ -3,6 +3,9 @@ import { accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain
 import { minutes } from '../src/domain/policies/duration.js';
 import { AuditEntry, Customer, CustomerExport, CustomerStatus, MessageChannel, OutboxMessage } from '../src/entities/index.js';
 import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, EndOffboardingNoticeDocument, EraseCustomerDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { NOTICE_ENDED_EARLY } from '../src/domain/messages/catalogue.js';
+import { renderMessage } from '../src/domain/messages/templates.js';
+import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { lossMakingAccount, shortNoticePolicy } from './support/loss-making-account.js';
@@ -36,12 +39,13 @@ async function answered(name: string) {
   return customerId;
 }
 
-/** A review approved by an admin, its notice running (an hour). */
-async function inNotice(name: string) {
+/** A review approved by an admin, its notice running (an hour); the customer where it is `timeZone` from the approval on, when given. */
+async function inNotice(name: string, timeZone?: string) {
   const customerId = await answered(name);
   const workflowId = accountReviewWorkflowId(customerId);
   expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval');
+  if (timeZone) await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone });
   expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin)).errors).toBeUndefined();
   await eventually(() => message(workflowId, 'switch-help'), (m) => m !== null);
   expect(await review(customerId)).toMatchObject({ step: 'offboarding', status: 'Running', offboardingApproved: true, noticeEndedBy: null });
@@ -172,3 +176,34 @@ it('tells a second request while the first is being carried out that the notice 
   expect((await first).errors).toBeUndefined();
   expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
 }, 120_000);
+
+it("holds back the notice and help to switch still queued for the customer's quiet hours when the notice is ended early: the data export's message says the contract ended today", async () => {
+  const { customerId, workflowId } = await inNotice('Lena', zoneAtTwoInTheMorning(new Date()));
+  // Still queued, as for the customer's night (delivery holds it until 08:00 their time; this stack delivers nothing): they have not read that the contract ends in two months.
+  for (const step of ['notice', 'switch-help']) expect(await message(workflowId, step)).toMatchObject({ sentAt: null, suppressedAt: null });
+  expect((await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'Lena asked to leave at once' }, Role.Admin)).errors).toBeUndefined();
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
+  // Neither goes out the next morning to tell an offboarded customer of a later end, nor a final invoice up to it.
+  for (const step of ['notice', 'switch-help']) expect(await message(workflowId, step)).toMatchObject({ sentAt: null, suppressedAt: expect.any(Date), suppressedReason: NOTICE_ENDED_EARLY });
+  expect(NOTICE_ENDED_EARLY).toMatch(/^notice-ended-early: /);
+  // What they are told instead: the contract ended today, the final invoice covers up to today (no day of a notice they never read).
+  const exported = (await message(workflowId, 'data-export'))!;
+  const { endedEarlyOn } = (await message(workflowId, 'final-invoice'))!.payload as { endedEarlyOn: string };
+  expect(exported).toMatchObject({ sentAt: null, suppressedAt: null, payload: { endedEarlyOn } });
+  expect(exported.payload).not.toHaveProperty('noticeEndsOn');
+  expect(renderMessage('offboarding-data-export', 'Lena', exported.payload, 'en', 'EUR').text).toMatch(/our contract has ended today, .*\. Your final invoice covers our service up to /);
+}, 120_000);
+
+it('tells a customer whom the notice reached that the contract ended early, before the day it named, in the data export\'s message', async () => {
+  const { customerId, workflowId } = await inNotice('Mona');
+  // The notice went out (this stack delivers nothing: marked sent by hand); the help to switch is still queued.
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { idempotencyKey: `${workflowId}/notice` }, { sentAt: new Date() });
+  expect((await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'Mona asked to be erased' }, Role.Admin)).errors).toBeUndefined();
+  expect(await message(workflowId, 'notice')).toMatchObject({ sentAt: expect.any(Date), suppressedAt: null });
+  expect(await message(workflowId, 'switch-help')).toMatchObject({ sentAt: null, suppressedReason: NOTICE_ENDED_EARLY });
+  const { noticeEndsOn } = (await message(workflowId, 'notice'))!.payload as { noticeEndsOn: string };
+  const exported = (await message(workflowId, 'data-export'))!;
+  expect(exported.payload).toMatchObject({ endedEarlyOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), noticeEndsOn });
+  expect(renderMessage('offboarding-data-export', 'Mona', exported.payload, 'en', 'EUR')).toMatchObject({ subject: 'Our contract has ended: your data', text: expect.stringMatching(/has ended today, .*, earlier than the .* our notice named/) });
+}, 120_000);
+

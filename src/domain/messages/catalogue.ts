@@ -85,7 +85,16 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-notice-undelivered': { playbook: 'account-review', audience: 'team', example: { undelivered: 'refused', owner: 'account-management' } },
   'offboarding-kept-at-notice-end': { playbook: 'account-review', audience: 'team', example: { why: 'issue-open', openIssues: 'fix case open: billing', owner: 'account-management' } },
   'account-offer-accepted': { playbook: 'account-review', audience: 'team', team: 'billing', example: offer },
-  'offboarding-data-export': { playbook: 'account-review', audience: 'customer', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
+  'offboarding-data-export': {
+    playbook: 'account-review',
+    audience: 'customer',
+    example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' },
+    // A notice ended early (the customer leaves now) is told in it: the contract ended today, before the day a notice that reached them named.
+    variants: [
+      { variant: 'at-notice-end', purpose: 'service', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' } },
+      { variant: 'notice-ended-early', purpose: 'service', example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e', endedEarlyOn: '2026-12-05', noticeEndsOn: '2027-01-31' } },
+    ],
+  },
   'offboarding-withdrawn': { playbook: 'account-review', audience: 'customer', tellsRunEnd: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },
   welcome: { playbook: 'welcome-check', audience: 'customer', untilRunEnds: true, example: {} },
   'welcome-follow-up': { playbook: 'welcome-check', audience: 'team', callsCustomer: true, example: {} },
@@ -114,6 +123,8 @@ export const untilRunEndsTemplates: readonly string[] = Object.keys(templateCata
 export const offboardingAnnouncementTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].announcesOffboarding);
 /** The templates that tell the customer how their run ended (an offboarding withdrawn): not held back as the run stops. */
 export const runEndTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].tellsRunEnd);
+/** Why an offboarding's notice or help to switch, still queued, was not sent when the notice was ended early: the data export's message says the contract has ended. */
+export const NOTICE_ENDED_EARLY = 'notice-ended-early: the notice was ended early (the customer left at once) before it went out; the data export\'s message says the contract has ended';
 /** The templates of tasks for the company's own teams (a call, a fix case), not messages to the customer. */
 export const teamTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].audience === 'team');
 /** The tasks for the billing team: what the company owes or must bill (a final invoice, a goodwill credit, an accepted offer). */

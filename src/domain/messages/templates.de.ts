@@ -44,6 +44,14 @@ const GERMAN_TOPICS: Readonly<Record<string, string>> = {
 };
 const topicLabel = (p: Payload) => GERMAN_TOPICS[String(p.topic ?? '')] ?? topicWords(p);
 /** Was ein Kunde mit Kündigung für den Wechsel braucht (wie im Englischen); eine ältere Nachricht ohne den Tag sagt nur, was sie kann. */
+/** Ein vorzeitig beendeter Vertrag (der Kunde geht sofort): die Nachricht zum Datenexport sagt, dass er heute endete und was die Schlussrechnung abdeckt. */
+const endedEarly = (p: Payload, write: Writing) => {
+  if (typeof p.endedEarlyOn !== 'string') return '';
+  const on = write.day(p.endedEarlyOn);
+  const named = typeof p.noticeEndsOn === 'string' ? `, früher als zum ${write.day(p.noticeEndsOn)}, den unsere Mitteilung nannte` : '';
+  return `unser Vertrag ist heute, am ${on}, beendet${named}. Ihre Schlussrechnung deckt unseren Service bis zum ${on} ab, ohne Abschlussgebühr; unsere Buchhaltung schickt sie gesondert.\n\n`;
+};
+
 const switchHelp = (p: Payload, write: Writing) => {
   const endsOn = typeof p.noticeEndsOn === 'string' ? write.day(p.noticeEndsOn) : null;
   if (!endsOn) return 'antworten Sie auf diese Nachricht, und eine Person hilft Ihnen bei jedem Schritt des Wechsels zu einem anderen Anbieter: bei Ihrer Schlussrechnung, Ihren Daten und allem, was Ihr neuer Anbieter von uns braucht.';
@@ -128,9 +136,9 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Unser Vertrag läuft weiter',
     text: `${hello(name)}bitte betrachten Sie unsere Mitteilung, dass unser Vertrag zum ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))} endet, als gegenstandslos: Er läuft weiter wie bisher, und für Sie ändert sich nichts. Bei Fragen antworten Sie einfach, und eine Person meldet sich.${regards}`,
   }),
-  'offboarding-data-export': (name, p) => ({
-    subject: 'Ihre Daten',
-    text: `${hello(name)}anbei finden Sie alles, was wir über Sie gespeichert haben, als JSON-Datei (Export ${String(p.exportId ?? '')}). Danke für die gemeinsame Zeit.${regards}`,
+  'offboarding-data-export': (name, p, write) => ({
+    subject: typeof p.endedEarlyOn === 'string' ? 'Unser Vertrag ist beendet: Ihre Daten' : 'Ihre Daten',
+    text: `${hello(name)}${endedEarly(p, write)}anbei finden Sie alles, was wir über Sie gespeichert haben, als JSON-Datei (Export ${String(p.exportId ?? '')}). Danke für die gemeinsame Zeit.${regards}`,
   }),
   appreciation: (name, p, write) => ({
     subject: 'Danke, dass Sie bei uns sind',

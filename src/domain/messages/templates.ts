@@ -74,6 +74,18 @@ const finalInvoice = (name: string, p: Payload, write: Writing) => {
  * invoice and the data export hold and when they come, and a person to ask. One queued before it carried the day says
  * only what it can: a person helps.
  */
+/**
+ * A notice ended early (the customer leaves now): the data export's message says the contract has ended today, and what
+ * the final invoice covers, so a customer whom the notice reached is not left with its later day (their notice and help
+ * to switch still queued are held back).
+ */
+const endedEarly = (p: Payload, write: Writing) => {
+  if (typeof p.endedEarlyOn !== 'string') return '';
+  const on = write.day(p.endedEarlyOn);
+  const named = typeof p.noticeEndsOn === 'string' ? `, earlier than the ${write.day(p.noticeEndsOn)} our notice named` : '';
+  return `our contract has ended today, ${on}${named}. Your final invoice covers our service up to ${on}, with no closing fee; our billing team sends it separately.\n\n`;
+};
+
 const switchHelp = (p: Payload, write: Writing) => {
   const endsOn = typeof p.noticeEndsOn === 'string' ? write.day(p.noticeEndsOn) : null;
   if (!endsOn) return 'reply to this message and a person will help you with every step of switching to another provider: your final invoice, your data, and whatever your new provider asks of us.';
@@ -243,9 +255,9 @@ export const templates: Record<string, Template> = {
     subject: 'Our contract continues',
     text: `Hello ${name},\n\nplease disregard our notice that our contract would end on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}: it continues as before, and nothing changes for you. If you have questions, reply and a person will answer.\n\nKind regards`,
   }),
-  'offboarding-data-export': (name, p) => ({
-    subject: 'Your data',
-    text: `Hello ${name},\n\nattached is everything we stored about you, as a JSON file (export ${String(p.exportId ?? '')}). Thank you for the time with us.\n\nKind regards`,
+  'offboarding-data-export': (name, p, write) => ({
+    subject: typeof p.endedEarlyOn === 'string' ? 'Our contract has ended: your data' : 'Your data',
+    text: `Hello ${name},\n\n${endedEarly(p, write)}attached is everything we stored about you, as a JSON file (export ${String(p.exportId ?? '')}). Thank you for the time with us.\n\nKind regards`,
   }),
   appreciation: (name, p, write) => ({
     subject: 'Thank you for being with us',

@@ -38,17 +38,25 @@ export async function withdrawOffboarding(em: EntityManager, audit: AuditService
   await em.flush();
   // A notice and help to switch still queued are held back here, with the withdrawal (not only as the run's end is
   // recorded, which may come later); one being handed over is waited for, and counts as read.
-  await em.execute(
-    `update outbox_message set suppressed_at = now(), suppressed_reason = ?
-      where customer_id = ? and ${runPrefixOfKeySql('idempotency_key')} = ? and template in (?) and sent_at is null and suppressed_at is null`,
-    [OFFBOARDING_WITHDRAWN, customer.id, stepMessageKey(input.workflowId, ''), [...offboardingAnnouncementTemplates]],
-  );
+  await holdBackAnnouncements(em, { customerId: customer.id, workflowId: input.workflowId }, OFFBOARDING_WITHDRAWN);
   // A customer who read the notice is told it no longer stands (once per run), naming the day it named (noticeEndsOn: their own day; a notice written without it named noticeEndsAt's UTC day).
   const [notice] = await em.execute<{ payload: Record<string, unknown> }[]>(`select payload from outbox_message where idempotency_key = ? and sent_at is not null`, [stepMessageKey(input.workflowId, 'notice')]);
   if (notice) {
     await new OutboxService().enqueueStep(em, input, 'offboarding-withdrawn', { channel: MessageChannel.Email, template: 'offboarding-withdrawn', payload: { noticeEndsAt: notice.payload.noticeEndsAt, ...(notice.payload.noticeEndsOn ? { noticeEndsOn: notice.payload.noticeEndsOn } : {}) } });
   }
   return true;
+}
+
+/**
+ * Holds back the run's notice and help to switch still queued (`reason`: the offboarding withdrawn, or its notice ended
+ * early), in the caller's transaction; one being handed over is waited for, and counts as read (sent, so left as it is).
+ */
+export async function holdBackAnnouncements(em: EntityManager, run: { customerId: string; workflowId: string }, reason: string): Promise<void> {
+  await em.execute(
+    `update outbox_message set suppressed_at = now(), suppressed_reason = ?
+      where customer_id = ? and ${runPrefixOfKeySql('idempotency_key')} = ? and template in (?) and sent_at is null and suppressed_at is null`,
+    [reason, run.customerId, stepMessageKey(run.workflowId, ''), [...offboardingAnnouncementTemplates]],
+  );
 }
 
 /**

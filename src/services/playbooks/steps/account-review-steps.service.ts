@@ -6,7 +6,7 @@ import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { offerThatHelps } from '../../../domain/playbooks/account-offer.js';
 import { money } from '../../../domain/scoring/format.js';
 import { noticeEndDay, proposalHeldBackAtDelivery, type NoticeEnded, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
-import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
+import { NOTICE_ENDED_EARLY, PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
@@ -18,7 +18,7 @@ import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { finalInvoiceFacts } from '../final-invoice.js';
 import { reasonEntryProblem } from '../offboarding-decision.js';
-import { lastOffboardingWord, offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
+import { holdBackAnnouncements, lastOffboardingWord, offboardingStands, withdrawOffboardingOnCancel } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
 import { AccountReviewJudgement, reviewFigure, type AccountJudgement } from '../account-review-judgement.service.js';
 import { openIssuesText } from '../open-issues.js';
@@ -243,6 +243,10 @@ export class AccountReviewSteps {
       // A retry of this step after it committed finds its export: the offboarding is done.
       const completed = (await em.count(CustomerExport, { workflowId: input.workflowId })) > 0;
       if (!completed && !(await offboardingStands(em, customer, input.workflowId))) return 'withdrawn';
+      // Ended early: a notice and help to switch still queued (the customer's quiet hours) would announce a later end and a
+      // final invoice up to that day to a customer who has left; they are held back with the completion (one being handed
+      // over is waited for, and counts as read). The data export's message says the contract has ended.
+      if (input.noticeEnded) await holdBackAnnouncements(em, { customerId: customer.id, workflowId: input.workflowId }, NOTICE_ENDED_EARLY);
       const exportId = randomUUID();
       const inserted = await em
         .createQueryBuilder(CustomerExport)
@@ -257,8 +261,14 @@ export class AccountReviewSteps {
         customer.status = CustomerStatus.Offboarded;
       }
       // Billing bills by the customer's reference, the day the notice named and what is still open, not by a name many customers share.
-      await this.outbox.enqueueStep(em, input, 'final-invoice', { channel: MessageChannel.Call, template: 'offboarding-final-invoice', payload: { ...(await finalInvoiceFacts(em, customer, input.workflowId, this.currency, input.noticeEnded !== undefined)) } });
-      if (inserted.affectedRows === 1) await this.outbox.enqueueStep(em, input, 'data-export', { channel: MessageChannel.Email, template: 'offboarding-data-export', payload: { exportId } });
+      const facts = await finalInvoiceFacts(em, customer, input.workflowId, this.currency, input.noticeEnded !== undefined);
+      await this.outbox.enqueueStep(em, input, 'final-invoice', { channel: MessageChannel.Call, template: 'offboarding-final-invoice', payload: { ...facts } });
+      if (inserted.affectedRows === 1) {
+        // Ended early, the customer is told the contract ended today and what the final invoice covers; the day their notice named only when it reached them.
+        const noticeSent = input.noticeEnded && (await em.count(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'notice'), sentAt: { $ne: null } })) > 0;
+        const early = facts.endedEarlyOn ? { endedEarlyOn: facts.endedEarlyOn, ...(noticeSent && facts.noticeEndsOn ? { noticeEndsOn: facts.noticeEndsOn } : {}) } : {};
+        await this.outbox.enqueueStep(em, input, 'data-export', { channel: MessageChannel.Email, template: 'offboarding-data-export', payload: { exportId, ...early } });
+      }
       return 'offboarded';
     });
   }
