@@ -2,9 +2,16 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { minutes } from '../src/domain/policies/duration.js';
 import { AuditEntry, Customer, CustomerExport, CustomerStatus, MessageChannel, OutboxMessage } from '../src/entities/index.js';
-import { AccountReviewDocument, AnswerAccountProposalDocument, DecideOffboardingDocument, EndOffboardingNoticeDocument, EraseCustomerDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, DecideOffboardingDocument, EndOffboardingNoticeDocument, EraseCustomerDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { NOTICE_ENDED_EARLY } from '../src/domain/messages/catalogue.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
+import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
+import { promisePolicyOf } from '../src/domain/playbooks/fair-reminder.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { PlaybookRunService } from '../src/services/playbooks/playbook-run.service.js';
+import { AccountReviewSteps } from '../src/services/playbooks/steps/account-review-steps.service.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
@@ -207,3 +214,36 @@ it('tells a customer whom the notice reached that the contract ended early, befo
   expect(renderMessage('offboarding-data-export', 'Mona', exported.payload, 'en', 'EUR')).toMatchObject({ subject: 'Our contract has ended: your data', text: expect.stringMatching(/has ended today, .*, earlier than the .* our notice named/) });
 }, 120_000);
 
+/** The account review's completion step, as the worker takes it, for a run still in its notice: the state between the offboarding carried out and the run recording its end. */
+function completionStep() {
+  return new AccountReviewSteps(stack.orm.em.fork(), undefined as never, new OutboxService(), new AuditService(), undefined as never, 'EUR');
+}
+
+it('refuses a cancel that comes after the offboarding was carried out (the run recording its end): the final invoice and data export stay queued, and the run ends offboarded', async () => {
+  const { customerId, workflowId } = await inNotice('Nora');
+  // The notice is ended early and the completion commits; the run has not recorded its end yet when the cancel comes.
+  expect(await completionStep().completeOffboarding({ workflowId, customerId, decision: { approve: true, decidedBy: 'admin:test' }, noticeEnded: { endedBy: 'admin:test', at: new Date().toISOString() } })).toBe('offboarded');
+  const cancel = await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'operator cleanup' }, Role.Operator);
+  expect(cancel.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED', offboarded: true });
+  expect(await entries(workflowId, 'playbook.cancel')).toEqual([]);
+  for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toMatchObject({ sentAt: null, suppressedAt: null });
+  // The run goes on to its end, offboarded: the admin's end of the notice is answered as taken.
+  const ended = await stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'Nora asked to leave' }, Role.Admin);
+  expect(ended.errors).toBeUndefined();
+  expect(ended.data!.endOffboardingNotice).toMatchObject({ status: 'Completed', outcome: 'offboarded' });
+  for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toMatchObject({ sentAt: null, suppressedAt: null });
+  // The erasure still waits for the billing team's task.
+  expect((await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'GDPR request' }, Role.Admin)).errors![0].extensions).toMatchObject({ reason: 'CUSTOMER_BILLING_TASKS_PENDING' });
+}, 120_000);
+
+it('keeps the final invoice and data export of an offboarding carried out at the notice\'s end when a cancel recorded after it stops the run (Temporal UI, or the API\'s record)', async () => {
+  const { customerId, workflowId } = await inNotice('Olga');
+  // A normal notice end (not early): the completion commits, then the cancel is recorded as the run winds down.
+  expect(await completionStep().completeOffboarding({ workflowId, customerId, decision: { approve: true, decidedBy: 'admin:test' } })).toBe('offboarded');
+  const runs = new PlaybookRunService(stack.orm.em.fork(), new AuditService(), defaultPolicies.delivery.maxAttempts, promisePolicyOf(defaultPolicies.fairReminder));
+  await runs.recordOutcome({ workflowId, outcome: 'cancelled' });
+  for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toMatchObject({ sentAt: null, suppressedAt: null });
+  // What the run still had queued otherwise is held back, as for any cancelled run.
+  expect(await message(workflowId, 'switch-help')).toMatchObject({ suppressedReason: RUN_CANCELLED });
+  await temporalOperator(stack).workflow.getHandle(workflowId).terminate('test done');
+}, 120_000);

@@ -23,6 +23,11 @@ export interface TemplateEntry {
   announcesOffboarding?: true;
   /** Tells the customer how their run ended (an offboarding withdrawn): written as the run stops, so not held back with its queued messages. */
   tellsRunEnd?: true;
+  /**
+   * Written only as an offboarding is carried out (the final invoice's task, the data export): the contract has ended, so it
+   * is owed whatever stops the run after (a cancel or a termination that came too late), never held back with its queued messages.
+   */
+  owedOnceOffboarded?: true;
   /** A team's task that is always one team's (billing's, to apply or credit something); a fix case, or an account review's customer kept at the notice's end, names its team (`owner`) in its payload. */
   team?: string;
   /** A team's task to phone the customer: without a number on record, it says what to do instead. */
@@ -80,7 +85,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'account-proposal-confirmed': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: [proposals[0], { ...proposals[1], purpose: 'service' }] },
   'offboarding-notice': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31', customerRef: 'CRM-004211' } },
-  'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', team: 'billing', example: { customerRef: 'CRM-004211', noticeEndsOn: '2027-01-31', outstandingMinor: 4_250, currency: 'EUR' } },
+  'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', team: 'billing', owedOnceOffboarded: true, example: { customerRef: 'CRM-004211', noticeEndsOn: '2027-01-31', outstandingMinor: 4_250, currency: 'EUR' } },
   // The team that owns customer relationships (the account review policy's) is named as their `owner`: tasks written before named none.
   'offboarding-notice-undelivered': { playbook: 'account-review', audience: 'team', example: { undelivered: 'refused', owner: 'account-management' } },
   'offboarding-kept-at-notice-end': { playbook: 'account-review', audience: 'team', example: { why: 'issue-open', openIssues: 'fix case open: billing', owner: 'account-management' } },
@@ -88,6 +93,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-data-export': {
     playbook: 'account-review',
     audience: 'customer',
+    owedOnceOffboarded: true,
     example: { exportId: '9b1c7e2a-4d3f-4a8b-b6e5-0f2d1c3a4b5e' },
     // A notice ended early (the customer leaves now) is told in it: the contract ended today, before the day a notice that reached them named.
     variants: [
@@ -123,6 +129,8 @@ export const untilRunEndsTemplates: readonly string[] = Object.keys(templateCata
 export const offboardingAnnouncementTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].announcesOffboarding);
 /** The templates that tell the customer how their run ended (an offboarding withdrawn): not held back as the run stops. */
 export const runEndTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].tellsRunEnd);
+/** The templates written only as an offboarding is carried out (final invoice, data export): owed once it was, never held back as the run stops. */
+export const offboardingCompletionTemplates: readonly string[] = Object.keys(templateCatalogue).filter((key) => templateCatalogue[key].owedOnceOffboarded);
 /** Why an offboarding's notice or help to switch, still queued, was not sent when the notice was ended early: the data export's message says the contract has ended. */
 export const NOTICE_ENDED_EARLY = 'notice-ended-early: the notice was ended early (the customer left at once) before it went out; the data export\'s message says the contract has ended';
 /** The templates of tasks for the company's own teams (a call, a fix case), not messages to the customer. */

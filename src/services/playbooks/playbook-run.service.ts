@@ -15,7 +15,7 @@ import { CONSENT_ACTIONS } from '../../domain/customers/contact.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RUN_CANCELLED, heldBackByRunStop, runEndedInEngine, runEndedReason, type EndedInEngine } from '../../domain/playbooks/run-status.js';
-import { offboardingAnnouncementTemplates, PROMISED_TO_PAY, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
+import { offboardingAnnouncementTemplates, offboardingCompletionTemplates, PROMISED_TO_PAY, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import { writtenSinceLastReset, type AuditRecord, type AuditService, type UnsettledCall } from '../audit/audit.service.js';
 import { engineMayHaveTakenIt } from '../engines/engine-errors.js';
 import { ChildPager } from '../common/child-pages.js';
@@ -193,6 +193,16 @@ export class PlaybookRunService {
   async recordCancelTaken(em: EntityManager, workflowId: string): Promise<void> {
     const updated = await em.nativeUpdate(PlaybookRun, { workflowId, status: RunStatus.Running }, { status: RunStatus.Cancelled, outcome: CANCELLED_OUTCOME, finishedAt: new Date() });
     if (updated > 0) await this.holdBackQueuedMessages(em, workflowId, RUN_CANCELLED);
+  }
+
+  /**
+   * Whether an account review has carried out its offboarding (the customer offboarded, the final invoice's task and the
+   * data export written: its export, written only then, is there). Read under the run's record, which the completion holds
+   * (FOR SHARE) until it commits, it is final: a cancel that comes after it is too late, the contract has ended.
+   */
+  async offboardingCarriedOut(workflowId: string): Promise<boolean> {
+    const [row] = await this.em.execute<{ done: boolean }[]>(`select exists (select 1 from customer_export where workflow_id = ?) as done`, [workflowId]);
+    return row.done;
   }
 
   /**
@@ -411,8 +421,10 @@ export class PlaybookRunService {
   /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`); of `templates` only, when given. */
   private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string, templates?: readonly string[], alsoWhere = sql<boolean>`true`): Promise<void> {
     if (templates?.length === 0) return;
-    // What tells the customer how the run ended (written as it stops) is not held back with the rest.
-    const notRunEnd = sql<boolean>`not (m.template = any(${runEndTemplates}::text[])) and ${alsoWhere}`;
+    // What tells the customer how the run ended (written as it stops) is not held back with the rest; nor what an
+    // offboarding carried out owes (the final invoice's task, the data export): the contract has ended, whatever stops the
+    // run after (a cancel that came between the offboarding and the run recording its end).
+    const notRunEnd = sql<boolean>`not (m.template = any(${runEndTemplates}::text[])) and not (m.template = any(${offboardingCompletionTemplates}::text[])) and ${alsoWhere}`;
     await sql`update outbox_message m set suppressed_at = now(), suppressed_reason = ${reason} from playbook_run r where ${this.queuedOfRun(workflowId, templates, notRunEnd)}`.execute(em.getKysely());
   }
 

@@ -620,9 +620,17 @@ export class PlaybookService {
     // Two operators cancelling at once: one cancel, one entry; the other is told the run is ending.
     const cancelling = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} is already being cancelled`, { workflowId });
     // The record says cancelled as the engine takes the cancel: a step of the run under way writes nothing after it.
+    // An account review that has carried out its offboarding (its notice ended, early or not) is recording its end: the
+    // customer has left, their final invoice and data export are owed, and a cancel would only say otherwise. Refused as
+    // ended, nothing sent to the engine (its entry goes); checked under the run's record, which this call holds.
+    const offboarded = () =>
+      new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `Playbook run ${workflowId} has already offboarded the customer and is recording its end (offboarded): it is not cancelled`, { workflowId, offboarded: true });
     const taken = await this.runs.audited(
       { actor, action: 'playbook.cancel', workflowId, after: { reason: reason.trim() } },
-      async () => (await this.engine.cancelRun(workflowId)) ?? fail(finished()),
+      async () => {
+        if (record.playbook === ACCOUNT_REVIEW && (await this.runs.offboardingCarriedOut(workflowId))) throw offboarded();
+        return (await this.engine.cancelRun(workflowId)) ?? fail(finished());
+      },
       (em) => this.runs.recordCancelTaken(em, workflowId),
       { refused: cancelling, outcome: (at) => this.engine.cancelOutcome(workflowId, at) },
     );
