@@ -1363,13 +1363,56 @@ it('is cancelled when an import moves its invoice\'s due day later (a payment ex
   const fee = { band: 'regular' as const, chargedMinor: 500, waivedMinor: 0, reason: 'standard fee for reminder 3' };
   expect(await steps.sendReminder({ workflowId: viaCli.workflowId, invoiceId: viaCli.invoiceId, reminderNumber: 3, template: 'reminder-standard-2', fee })).toEqual({ sent: false, paid: false });
   expect((await outbox(viaCli.workflowId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2']);
-  // A step that is no reminder (the hand-over to collections) written before the run is cancelled is held back by delivery.
-  expect(await steps.sendMessage({ workflowId: viaCli.workflowId, step: 'handover', invoiceId: viaCli.invoiceId, customerId: (await invoice(viaCli.invoiceId)).customer.id, channel: MessageChannel.Letter, template: 'collections-handover' })).toBe(true);
+  // Nor does the hand-over to collections: an invoice not overdue is handed to nobody.
+  expect(await steps.sendMessage({ workflowId: viaCli.workflowId, step: 'handover', invoiceId: viaCli.invoiceId, customerId: (await invoice(viaCli.invoiceId)).customer.id, channel: MessageChannel.Letter, template: 'collections-handover' })).toBe(false);
+  expect((await outbox(viaCli.workflowId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2']);
   expect((await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(viaCli.workflowId))).toEqual([]);
-  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${viaCli.workflowId}/handover` })).toMatchObject({ sentAt: null, suppressedReason: INVOICE_NOT_DUE });
   const reconciliation = (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation;
   expect(await reconciliation.recordRunsEndedInEngine()).toContain(viaCli.workflowId);
   expect(await cancelledNow(viaCli.invoiceId)).toMatchObject({ outcome: 'cancelled' });
+}, 90_000);
+
+it('hands nothing over to collections, and asks nobody to call, for an invoice an import from the command line cancelled or made not due between two steps: the run is cancelled as the billing system\'s word, not ended handed over', async () => {
+  // Reminders a second apart, then the last step 5 s later: the import lands in between, and nothing tells the run.
+  const start = (customerId: string, invoiceId: string, schedule: Partial<Pick<FairReminderPolicy, 'standardSchedule' | 'loyalSchedule'>>) =>
+    stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', {
+      workflowId: fairReminderWorkflowId(customerId, invoiceId),
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ customerId, invoiceId, policy: { ...policy, ...schedule } }],
+    });
+  const lastStepLater = (schedule: FairReminderPolicy['standardSchedule']) => schedule.map((step, i) => (i === schedule.length - 1 ? { ...step, waitMs: seconds(5) } : step));
+  const importedFromTheCommandLine = async (invoiceId: string, change: { dueAt?: string; cancelledAt?: string }) => {
+    const held = await invoice(invoiceId);
+    const customerRef = `CUST-${randomUUID().slice(0, 8)}`;
+    await stack.orm.em.fork().nativeUpdate(Customer, { id: held.customer.id }, { externalRef: customerRef });
+    const csv = `invoice_ref,customer_ref,issued_at,due_at,amount,cancelled_at\n${held.externalRef},${customerRef},${held.issuedAt},${change.dueAt ?? held.dueAt},75.00,${change.cancelledAt ?? ''}\n`;
+    expect(await new ImportService(stack.config.databaseUrl, {}, null, 'EUR').importCsv('invoices', Readable.from([csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' })).toMatchObject({ updated: 1 });
+  };
+  const cancelAudited = async (workflowId: string) =>
+    (await sql<{ actor: string }>`select actor from audit_entry where action = 'playbook.cancel' and entity_id = ${workflowId}`.execute(stack.orm.em.fork().getKysely())).rows.map((r) => r.actor);
+
+  // A standard payer's invoice cancelled by the billing system after its third reminder: no hand-over letter.
+  const voided = await payer('Handed', ['late', 'late', 'late', 'on-time', 'late']);
+  const voidedId = fairReminderWorkflowId(voided.customerId, voided.invoiceId);
+  await start(voided.customerId, voided.invoiceId, { standardSchedule: lastStepLater(policy.standardSchedule) });
+  await eventually(() => state(voided.invoiceId), (s) => s?.remindersSent === 3 && s.step === 'waiting', 20_000);
+  await importedFromTheCommandLine(voided.invoiceId, { cancelledAt: day(0) });
+  const cancelled = await eventually(() => state(voided.invoiceId), (s) => s?.status !== 'Running', 20_000);
+  expect(cancelled).toMatchObject({ status: 'Cancelled', outcome: 'cancelled', remindersSent: 3 });
+  expect((await outbox(voidedId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2', 'reminder-3']);
+  expect(await cancelAudited(voidedId)).toEqual(['system:invoice-cancelled']);
+  const timeline = (await stack.gql(CustomerTimelineDocument, { id: voided.customerId, first: 10, kinds: ['PlaybookFinished'] }, Role.Viewer)).data!.customer!.timeline;
+  expect(timeline.edges.map((e) => e.node.summary).join()).not.toContain('handed over');
+
+  // A loyal payer's invoice whose due day the billing system moved later after their second reminder: no call task.
+  const extended = await payer('Unrung', Array(8).fill('on-time'));
+  const extendedId = fairReminderWorkflowId(extended.customerId, extended.invoiceId);
+  await start(extended.customerId, extended.invoiceId, { loyalSchedule: lastStepLater(handedToAPerson().slice(0, 3)) });
+  await eventually(() => state(extended.invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting', 20_000);
+  await importedFromTheCommandLine(extended.invoiceId, { dueAt: day(20) });
+  expect(await eventually(() => state(extended.invoiceId), (s) => s?.status !== 'Running', 20_000)).toMatchObject({ status: 'Cancelled', outcome: 'cancelled' });
+  expect((await outbox(extendedId)).map((m) => m.step)).toEqual(['reminder-1', 'reminder-2']);
+  expect(await cancelAudited(extendedId)).toEqual(['system:invoice-not-due']);
 }, 90_000);
 
 it('does not hold an invoice the billing system cancelled against a loyal payer: its run starts fee-free', async () => {

@@ -44,7 +44,7 @@ import { AccountReviewJudgement } from './playbooks/account-review-judgement.ser
 import { relationshipTeam } from '../domain/playbooks/account-review.js';
 import { OffboardingNoticeSteps } from './playbooks/steps/offboarding-notice-steps.service.js';
 import { AppreciationSteps } from './playbooks/steps/appreciation-steps.service.js';
-import { FairReminderSteps } from './playbooks/steps/fair-reminder-steps.service.js';
+import { FairReminderSteps, type NotOwed } from './playbooks/steps/fair-reminder-steps.service.js';
 import { FixIssueSteps } from './playbooks/steps/fix-issue-steps.service.js';
 import { caseOwners } from '../domain/playbooks/fix-issue.js';
 import { promisePolicyOf } from '../domain/playbooks/fair-reminder.js';
@@ -144,11 +144,19 @@ export type Services = ReturnType<typeof createServices>;
  */
 export function createWorkerServices(em: EntityManager, engines: Engines, policies: Policies, answerWaits?: UpdateAnswerWaits) {
   const services = createServices(em, engines, policies);
-  const { audit, rescores, contactStatus, playbooks } = services;
+  const { audit, rescores, contactStatus, playbooks, runReconciliation } = services;
   const outbox = new OutboxService();
+  // A reminder run's step that finds its invoice no longer owed ends the run as the run reconciliation would: cancelled
+  // (audited as the billing system's word) for an invoice cancelled or not due, told for one paid.
+  const endRunOfInvoiceNotOwed = (invoiceId: string, why: NotOwed) =>
+    why === 'paid'
+      ? runReconciliation.tellPaidReminders([invoiceId])
+      : why === 'cancelled'
+        ? runReconciliation.cancelRemindersOfCancelledInvoices([invoiceId])
+        : runReconciliation.cancelRemindersOfInvoicesNotDue([invoiceId]);
   return {
     ...services,
-    fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency, policies.delivery.maxAttempts),
+    fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency, policies.delivery.maxAttempts, endRunOfInvoiceNotOwed),
     fixIssueSteps: new FixIssueSteps(em, rescores, outbox, policies.fixIssue, policies.money.currency),
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
     offboardingNotice: new OffboardingNoticeSteps(em, audit, outbox, policies.delivery.maxAttempts, new AccountReviewJudgement(em, rescores), relationshipTeam(policies.accountReview)),

@@ -21,6 +21,18 @@ const HANDOVER = 'collections-handover';
 /** The run's tasks for a person who calls the customer: they say what the run sent and charged before them. */
 const CALL_TASKS: ReadonlySet<string> = new Set(['call-personal', 'call-follow-up']);
 
+/** The run's steps that chase the invoice (a call, the decision after it, the hand-over): for an invoice still owed and overdue only. */
+const CHASING_STEPS: ReadonlySet<string> = new Set(['call', 'follow-up', 'handover']);
+
+/** Why an invoice is no longer chased: paid, cancelled by the billing system, or not overdue (its due day moved later). */
+export type NotOwed = 'paid' | 'cancelled' | 'not-due';
+
+/**
+ * Ends a run whose step found its invoice no longer owed, as the run reconciliation would minutes later: a run of a
+ * cancelled invoice (or one not due) is cancelled, audited as the billing system's word; a run of a paid one is told.
+ */
+export type EndRunOfInvoiceNotOwed = (invoiceId: string, why: NotOwed) => Promise<unknown>;
+
 export interface ReminderContext {
   customerId: string;
   loyaltyBand: LoyaltyBand;
@@ -37,6 +49,8 @@ export class FairReminderSteps {
     private readonly currency: string,
     /** When delivery gives up on a message (the delivery policy's): such a reminder is not sent again by the run. */
     private readonly maxAttempts: number,
+    /** How a step ends its run once it finds the invoice no longer owed; none: the run reconciliation does, on its next pass. */
+    private readonly endRunOfInvoiceNotOwed?: EndRunOfInvoiceNotOwed,
   ) {}
 
   /**
@@ -59,14 +73,15 @@ export class FairReminderSteps {
    * `now`: the moment it writes.
    */
   async sendReminder(input: { workflowId: string; invoiceId: string; reminderNumber: number; template: string; fee: FeeDecision }, now = new Date()): Promise<{ sent: boolean; paid: boolean }> {
-    return this.em.transactional(async (em) => {
+    const written = await this.em.transactional(async (em): Promise<{ sent: boolean; paid: boolean; notOwed?: NotOwed }> => {
       const invoice = await em.findOneOrFail(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (invoice.paidAt) return { sent: false, paid: true };
-      // Cancelled: nothing is owed (the run itself is cancelled as the cancellation is imported).
-      if (invoice.cancelledAt) return { sent: false, paid: false };
+      // Cancelled: nothing is owed (the run itself is cancelled as the cancellation is imported through the API; after
+      // one from the command line, by this step).
       // Not overdue (its due day moved later, a payment extension): nothing calls it overdue or charges a fee before
-      // the new due day (the run itself is cancelled as the new due day is imported, as for a cancellation).
-      if (!isOverdue(invoice.dueAt, now)) return { sent: false, paid: false };
+      // the new due day (the run itself is cancelled, as for a cancellation).
+      const notOwed = notOwedOn(invoice, now);
+      if (notOwed) return { sent: false, paid: false, notOwed };
       // (After the invoice: a step waiting for it does not hold the run's record, so a cancel meanwhile is seen.)
       if (!(await runStillRunning(em, input.workflowId))) return { sent: false, paid: false };
       const step = `reminder-${input.reminderNumber}`;
@@ -92,6 +107,18 @@ export class FairReminderSteps {
       });
       return { sent, paid: false };
     });
+    if (written.notOwed) await this.endRun(input.workflowId, input.invoiceId, written.notOwed);
+    return { sent: written.sent, paid: written.paid };
+  }
+
+  /**
+   * A step found the invoice no longer owed (an import from the command line cancelled it or moved its due day, which
+   * tells no run): the run ends now, as the run reconciliation would end it on its next pass, rather than going on to
+   * its next step as if it had chased the invoice. (After the step's transaction: the cancel writes the run's record.)
+   */
+  private async endRun(workflowId: string, invoiceId: string, why: NotOwed): Promise<void> {
+    if (!this.endRunOfInvoiceNotOwed || !(await runStillRunning(this.em, workflowId))) return;
+    await this.endRunOfInvoiceNotOwed(invoiceId, why);
   }
 
   /**
@@ -132,10 +159,17 @@ export class FairReminderSteps {
    * the run sent and what is charged on the invoice (delivery brings it up to date as it goes): a payer whose band was
    * raised on the way got standard reminders, perhaps with a fee, and the caller must not tell them nothing was charged.
    */
-  async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
-    return this.em.transactional(async (em) => {
-      if (!(await runStillRunning(em, input.workflowId))) return false;
-      const invoice = await em.findOneOrFail(Invoice, { id: input.invoiceId });
+  async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }, now = new Date()): Promise<boolean> {
+    const chasing = CHASING_STEPS.has(input.step);
+    const written = await this.em.transactional(async (em): Promise<{ sent: boolean; notOwed?: NotOwed }> => {
+      // A call, the decision after it or the hand-over chase an invoice still owed: not one the billing system cancelled
+      // since the last step, nor one no longer overdue (an import from the command line tells no run), nor one paid
+      // meanwhile. Collections must never be handed, nor a caller asked to chase, an invoice nobody owes.
+      // (The invoice first, as a reminder does: a step waiting for it does not hold the run's record.)
+      const invoice = await em.findOneOrFail(Invoice, { id: input.invoiceId }, chasing ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
+      const notOwed = chasing ? notOwedOn(invoice, now) : null;
+      if (notOwed) return { sent: false, notOwed };
+      if (!(await runStillRunning(em, input.workflowId))) return { sent: false };
       const payload = {
         ...(await invoiceNamed(em, invoice)),
         currency: this.currency,
@@ -143,9 +177,18 @@ export class FairReminderSteps {
         // The hand-over letter says what fees go with the invoice.
         ...(input.template === HANDOVER ? { feesOnInvoiceMinor: feesStandingMinor(invoice) } : {}),
       };
-      return this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload });
+      return { sent: await this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload }) };
     });
+    if (written.notOwed) await this.endRun(input.workflowId, input.invoiceId, written.notOwed);
+    return written.sent;
   }
+}
+
+/** Why the invoice is no longer chased as of `now`, or null while it is owed and overdue. */
+function notOwedOn(invoice: Invoice, now: Date): NotOwed | null {
+  if (invoice.paidAt) return 'paid';
+  if (invoice.cancelledAt) return 'cancelled';
+  return isOverdue(invoice.dueAt, now) ? null : 'not-due';
 }
 
 /**
