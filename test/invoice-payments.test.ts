@@ -9,6 +9,7 @@ import {
   CustomersWithInvoicePaymentsDocument,
   CustomerTimelineDocument,
   EraseCustomerDocument,
+  ImportCsvDocument,
   InvoicePaymentsDocument,
   RecordPaymentShowingBalanceDocument,
   RecordTwoPaymentsDocument,
@@ -122,6 +123,39 @@ it('places a payment recorded today after what happened before it today, not at 
     ['PaymentReceived', '2026-10-20T00:00:00.000Z'],
     ['InvoicePaid', '2026-10-20T00:00:00.000Z'],
   ]);
+});
+
+it("places an invoice an import paid or cancelled on the customer's own day when the import recorded it: after what happened before it, never in the future", async () => {
+  // A zone whose today is not UTC's today at this hour: a day ahead (Kiritimati, UTC+14) or behind (Pago Pago, UTC-11).
+  const timeZone = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+  const localToday = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+  const ref = `IMP-${Math.random().toString(36).slice(2, 10)}`;
+  const e = em();
+  const customer = e.create(Customer, { name: 'Imke Port', email: `imke.${Math.random()}@example.com`, acquiredAt: '2024-05-01', timeZone, externalRef: ref });
+  e.create(Invoice, { customer, externalRef: `${ref}-P`, issuedAt: '2026-10-02', dueAt: '2026-10-16', amountMinor: 5_000 });
+  e.create(Invoice, { customer, externalRef: `${ref}-C`, issuedAt: '2026-10-02', dueAt: '2026-10-16', amountMinor: 7_000 });
+  // Something that happened a moment before the billing system's export came in (a reminder, an order).
+  e.create(Order, { customer, orderedAt: new Date(Date.now() - 1_000), amountMinor: 100 });
+  await e.flush();
+  const before = Date.now();
+  const csv = `invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,cancelled_at\n${ref}-P,${ref},2026-10-02,2026-10-16,50.00,${localToday},\n${ref}-C,${ref},2026-10-02,2026-10-16,70.00,,${localToday}\n`;
+  const imported = await stack.gql(ImportCsvDocument, { input: { kind: 'Invoices', csv, mode: 'AllOrNothing' } }, Role.Admin);
+  expect(imported.data?.importCsv).toMatchObject({ updated: 2, written: true });
+  const after = Date.now();
+  const r = await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 10, kinds: ['OrderPlaced', 'InvoicePaid', 'InvoiceCancelled'] }, Role.Viewer);
+  expect(r.errors).toBeUndefined();
+  const events = r.data!.customer!.timeline.edges.map((x) => x.node);
+  // Recorded in one import: a tie, by kind as every tie in the timeline; both after the order.
+  expect(events.map((x) => x.kind)).toEqual(['InvoicePaid', 'InvoiceCancelled', 'OrderPlaced']);
+  for (const x of events.slice(0, 2)) {
+    expect(x.day).toBe(localToday);
+    expect(Date.parse(x.at)).toBeGreaterThanOrEqual(before - 5);
+    expect(Date.parse(x.at)).toBeLessThanOrEqual(after);
+  }
+  // The same export again changes no day: they stay where they were placed.
+  expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Invoices', csv, mode: 'AllOrNothing' } }, Role.Admin)).errors).toBeUndefined();
+  const again = await stack.gql(CustomerTimelineDocument, { id: customer.id, first: 10, kinds: ['OrderPlaced', 'InvoicePaid', 'InvoiceCancelled'] }, Role.Viewer);
+  expect(again.data!.customer!.timeline.edges.map((x) => x.node.at)).toEqual(events.map((x) => x.at));
 });
 
 it("places a payment recorded on the customer's own day when it was recorded, east or west of UTC, never in the future", async () => {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
-import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Index, ManyToOne, PrimaryKey, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Customer } from './customer.entity.js';
 import { money } from './money.js';
@@ -11,8 +11,15 @@ import { money } from './money.js';
 @Index({ properties: ['dueAt'], name: 'invoice_unpaid_due_at_index', expression: 'create index "invoice_unpaid_due_at_index" on "invoice" ("due_at") where "paid_at" is null' })
 @Check({ name: 'invoice_cancelled_after_issued', expression: '"cancelled_at" >= "issued_at"' })
 @Check({ name: 'invoice_paid_or_cancelled', expression: '"paid_at" is null or "cancelled_at" is null' })
+// When the platform learnt of the paid or cancelled day, whatever sets it (recordPayment, an import), for the customer's timeline.
+@Trigger({
+  name: 'invoice_settled_recorded_at',
+  timing: 'before',
+  events: ['insert', 'update'],
+  expression: `create trigger invoice_settled_recorded_at before insert or update of paid_at, cancelled_at on invoice for each row execute function invoice_settled_recorded_at()`,
+})
 export class Invoice {
-  [OptionalProps]?: 'remindersSent' | 'feeChargedMinor' | 'feeWaivedMinor' | 'feeReversedMinor' | 'createdAt';
+  [OptionalProps]?: 'paidRecordedAt' | 'cancelledRecordedAt' | 'remindersSent' | 'feeChargedMinor' | 'feeWaivedMinor' | 'feeReversedMinor' | 'createdAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -43,6 +50,16 @@ export class Invoice {
    */
   @Property({ type: 'date', nullable: true })
   cancelledAt?: string | null;
+
+  /**
+   * When the platform learnt that the invoice was paid (`paidAt` set or changed) and cancelled (`cancelledAt`), kept by a
+   * database trigger (migration 20261228100008), never set by the application; null when it was before that migration.
+   */
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  paidRecordedAt?: Date | null;
+
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  cancelledRecordedAt?: Date | null;
 
   @Property({ type: 'integer' })
   remindersSent: number = 0;

@@ -92,8 +92,11 @@ const dayOrRecorded = (day: string, recorded: string, customer: string) =>
     else least(${day}::timestamp at time zone 'UTC', ${recorded}) end`);
 /** The run's offboarding of its customer was withdrawn: its last word on it, as the run's view reads it (audited on the customer, naming the run). */
 const OFFBOARDING_WITHDRAWN_BY_RUN = sql.raw(`${lastOffboardingWordSql('playbook_run.customer_id::text', 'playbook_run.workflow_id')} is not distinct from 'customer.offboarding-withdrawn'`);
-/** When the payment that settled an invoice on its paid day was recorded (null when none was: settled by an import). */
-const SETTLING_PAYMENT_RECORDED = '(select max(p.created_at) from payment p where p.invoice_id = invoice.id and p.paid_at = invoice.paid_at)';
+/**
+ * When an invoice's payment was recorded: the payment that settled it on its paid day, else when its paid day was set
+ * (an invoices import: no payment; null for one paid before that was kept).
+ */
+const PAID_RECORDED = 'coalesce((select max(p.created_at) from payment p where p.invoice_id = invoice.id and p.paid_at = invoice.paid_at), invoice.paid_recorded_at)';
 
 /** The kinds whose events are told apart by a `key` of their own: a complaint is resolved (reopened) more than once under one reference. */
 const KEYED: ReadonlySet<CustomerEventKind> = new Set([CustomerEventKind.ComplaintResolved, CustomerEventKind.ComplaintReopened]);
@@ -107,10 +110,10 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   [K.InvoiceIssued]: (ids) =>
     sql`select customer_id, ${dayOrRecorded('issued_at', 'created_at', 'invoice.customer_id')} as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at, 'invoiceNumber', external_ref, 'day', issued_at) as facts from invoice where ${of(ids)}`,
   [K.InvoicePaid]: (ids) =>
-    sql`select customer_id, ${dayOrRecorded('paid_at', SETTLING_PAYMENT_RECORDED, 'invoice.customer_id')} as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text, 'invoiceNumber', external_ref, 'day', paid_at) as facts
+    sql`select customer_id, ${dayOrRecorded('paid_at', PAID_RECORDED, 'invoice.customer_id')} as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text, 'invoiceNumber', external_ref, 'day', paid_at) as facts
           from invoice where ${of(ids)} and paid_at is not null`,
   [K.InvoiceCancelled]: (ids) =>
-    sql`select customer_id, cancelled_at::timestamp at time zone 'UTC' as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'invoiceNumber', external_ref, 'day', cancelled_at) as facts
+    sql`select customer_id, ${dayOrRecorded('cancelled_at', 'cancelled_recorded_at', 'invoice.customer_id')} as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'invoiceNumber', external_ref, 'day', cancelled_at) as facts
           from invoice where ${of(ids)} and cancelled_at is not null`,
   // One per payment, on the day it was paid, whether or not it settled the invoice.
   [K.PaymentReceived]: (ids) =>
