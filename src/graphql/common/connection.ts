@@ -55,14 +55,9 @@ const AFTER = 'endCursor of the previous page: the page goes on after it. Not wi
 const LAST = `Page size going backward, 1 to ${MAX_PAGE_SIZE}: the last rows before the cursor before (or of the whole list), in the list's own order. first left out or null with it (first and last both given are refused, VALIDATION/INVALID_ARGUMENT)`;
 const BEFORE = 'startCursor of the next page: with last, the page before it. Only with last';
 
+/** The cursor and the backward page's size, the same for every keyset connection; `first`, whose default differs, is each one's own. */
 @ArgsType()
-export class PageArgs {
-  // Nullable with its default: a null stands for "not this direction" beside last (the argument checks refuse it without).
-  @Field(() => Int, { nullable: true, defaultValue: 20, description: FIRST(20) })
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  first?: number | null;
-
+class CursorArgs {
   @Field(() => String, { nullable: true, description: AFTER })
   after?: string | null;
 
@@ -76,23 +71,21 @@ export class PageArgs {
 }
 
 @ArgsType()
-export class NestedPageArgs {
+export class PageArgs extends CursorArgs {
   // Nullable with its default: a null stands for "not this direction" beside last (the argument checks refuse it without).
+  @Field(() => Int, { nullable: true, defaultValue: 20, description: FIRST(20) })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  first?: number | null;
+}
+
+@ArgsType()
+export class NestedPageArgs extends CursorArgs {
+  // As PageArgs', with a nested list's smaller default.
   @Field(() => Int, { nullable: true, defaultValue: 10, description: FIRST(10) })
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   first?: number | null;
-
-  @Field(() => String, { nullable: true, description: AFTER })
-  after?: string | null;
-
-  @Field(() => Int, { nullable: true, description: LAST })
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  last?: number | null;
-
-  @Field(() => String, { nullable: true, description: BEFORE })
-  before?: string | null;
 }
 
 /** A list that pages forward only (by position, not by a keyset: see its description): its `first` stays non-null, as nothing else gives the size. */
