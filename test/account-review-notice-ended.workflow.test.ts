@@ -2,7 +2,7 @@ import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { minutes } from '../src/domain/policies/duration.js';
 import { AuditEntry, Customer, CustomerExport, CustomerStatus, MessageChannel, OutboxMessage } from '../src/entities/index.js';
-import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, DecideOffboardingDocument, EndOffboardingNoticeDocument, EraseCustomerDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, CustomerTimelineDocument, CancelPlaybookRunDocument, DecideOffboardingDocument, EndOffboardingNoticeDocument, EraseCustomerDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { NOTICE_ENDED_EARLY } from '../src/domain/messages/catalogue.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { RUN_CANCELLED } from '../src/domain/playbooks/run-status.js';
@@ -91,6 +91,9 @@ it('ends the notice early for a customer who asked to be erased: offboarded now,
   expect(offboarded).toMatchObject({ actor: request.actor, after: { status: 'offboarded', noticeEndedEarly: { workflowId, requestEntry: request.id } } });
   // The run's kept state says who ended it (its reason stays in the audit log).
   expect((await review(customerId))!.noticeEndedBy).toBe(request.actor);
+  // The customer's story says the notice was ended early, not that it ran its course.
+  const finished = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 5, kinds: ['PlaybookFinished'] }, Role.Viewer);
+  expect(finished.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual(['Account review ended: offboarded (the notice ended early: the customer left at once)']);
 
   // The billing team's task goes out first: until then the erasure, which would hold it back, waits (this stack delivers nothing: sent here by hand).
   const early = await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'GDPR Art. 17 request ticket 42' }, Role.Admin);

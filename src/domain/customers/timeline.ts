@@ -59,6 +59,8 @@ export interface CustomerEventFacts {
   offboardingWithdrawn?: boolean;
   /** Why a finished thank-you was not given: the contact guard's reason that held it back (`no-consent`, `open-complaint`, ...). */
   heldBack?: string | null;
+  /** A finished account review whose offboarding notice a person ended early (the customer left at once, e.g. asking to be erased). */
+  noticeEndedEarly?: boolean;
   /** The invoice's number in the billing system (an invoice's event, a payment, a promise), when it has one. */
   invoiceNumber?: string | null;
   /** A sent message that is a task for the company's teams: whose it is (null: no one team's) and whether it is a call to make (catalogue's taskOf). */
@@ -114,7 +116,7 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
     case CustomerEventKind.PlaybookStarted:
       return `${capitalised(words(f.detail))} started`;
     case CustomerEventKind.PlaybookFinished:
-      return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}${f.offboardingWithdrawn ? ' (the offboarding notice withdrawn: the customer stays)' : ''}${f.heldBack ? ` (held back: ${words(f.heldBack)})` : ''}`;
+      return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}${f.offboardingWithdrawn ? ' (the offboarding notice withdrawn: the customer stays)' : ''}${f.heldBack ? ` (held back: ${words(f.heldBack)})` : ''}${f.noticeEndedEarly ? ' (the notice ended early: the customer left at once)' : ''}`;
     case CustomerEventKind.PaymentPromised:
       return `Promised to pay ${invoiceNamed(f, f.extra)} by ${f.detail}`;
     case CustomerEventKind.ConsentChanged:

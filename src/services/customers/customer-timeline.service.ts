@@ -62,6 +62,8 @@ interface EventFacts {
   offboardingWithdrawn?: boolean | null;
   /** A thank-you that ended not given: the guard's reason. */
   heldBack?: string | null;
+  /** A finished account review whose offboarding notice a person ended early (the customer left at once). */
+  noticeEndedEarly?: boolean | null;
 }
 
 /** An event's time, kind and key (its reference, or for a `KEYED` kind the entry that recorded it). */
@@ -151,7 +153,8 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   [K.PlaybookFinished]: (ids) =>
     sql`select customer_id, finished_at as at, workflow_id as ref,
                jsonb_build_object('detail', playbook, 'extra', outcome, 'offboardingWithdrawn', playbook = ${ACCOUNT_REVIEW} and ${OFFBOARDING_WITHDRAWN_BY_RUN},
-                                  'heldBack', case when playbook = ${APPRECIATION} then split_part(final_state ->> 'heldBack', ':', 1) end) as facts
+                                  'heldBack', case when playbook = ${APPRECIATION} then split_part(final_state ->> 'heldBack', ':', 1) end,
+                                  'noticeEndedEarly', playbook = ${ACCOUNT_REVIEW} and final_state -> 'noticeEnded' is not null and final_state -> 'noticeEnded' <> 'null'::jsonb) as facts
           from playbook_run where ${of(ids)} and finished_at is not null`,
   // Steering and consent, as the audit log recorded them (by entity, through its index).
   [K.PaymentPromised]: (ids) =>
@@ -280,6 +283,7 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
     previous: f.previous ?? null,
     ...(f.offboardingWithdrawn ? { offboardingWithdrawn: true } : {}),
     ...(f.heldBack ? { heldBack: f.heldBack } : {}),
+    ...(f.noticeEndedEarly ? { noticeEndedEarly: true } : {}),
     invoiceNumber: f.invoiceNumber ?? null,
   };
   if (row.kind === CustomerEventKind.MessageSent) {
