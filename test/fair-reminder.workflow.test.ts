@@ -330,6 +330,24 @@ it("tells the person who calls a payer raised to loyal after standard reminders 
   });
 }, 60_000);
 
+it("tells the person who calls a loyal payer of the billing system's own reminder before the run, whose fee is on the invoice", async () => {
+  const { customerId, invoiceId } = await payer('BilledBefore', Array<'on-time'>(8).fill('on-time'));
+  // The invoice came with the billing system's reminder and its fee (as an import brings them).
+  await stack.orm.em.fork().nativeUpdate(Invoice, { id: invoiceId }, { remindersSent: 1, feeChargedMinor: 250 });
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const run = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', {
+    workflowId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId, invoiceId, policy: { ...policy, loyalSchedule: handedToAPerson(seconds(1)) } }],
+  });
+  expect(await run.result()).toBe('follow-up-requested');
+  const call = await eventually(() => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${workflowId}/call` }), (m) => m?.sentAt != null);
+  expect(call!.payload).toMatchObject({ remindersSoFar: { remindersSent: 2, earlierReminders: 1, feesChargedMinor: 250 } });
+  expect(renderMessage('call-personal', 'BilledBefore', call!.payload, 'en', 'EUR').text).toContain(
+    "after two friendly reminders (and one reminder before this run: the billing system's or an earlier run's). €2.50 in reminder fees is charged on the invoice: consider waiving it for a loyal payer.",
+  );
+}, 60_000);
+
 it('holds the reminders while a promise to pay stands, for any payer, and takes no promise it cannot keep', async () => {
   const { customerId, invoiceId } = await payer('Promiser', ['late', 'late', 'late', 'on-time', 'late']);
   const promise = (until: string, role = Role.Operator) => stack.gql(PromiseToPayDocument, { invoiceId, until }, role);

@@ -54,6 +54,8 @@ export interface RemindersSoFar {
   standardReminders: number[];
   feesChargedMinor: number;
   loyaltyBandRaisedFrom: string | null;
+  /** Reminders the invoice had beyond the run's (the billing system's, or an earlier run's); absent in tasks written before. */
+  earlierReminders?: number;
 }
 
 /** The call task's facts of what went out and was charged, or undefined for a task written before it carried them. */

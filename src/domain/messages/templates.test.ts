@@ -160,6 +160,10 @@ describe('message templates', () => {
     expect(renderMessage('call-personal', 'Ada', { ...loyal, remindersSoFar: { ...loyal.remindersSoFar, feesChargedMinor: 1_000 } }, 'en', 'EUR').text).toContain(
       'after two friendly reminders. €10.00 in reminder fees is charged on the invoice: consider waiving it for a loyal payer. Please call personally and ask how we can help; no pressure.',
     );
+    // A fee the billing system's own reminder charged before the run: the caller learns of that reminder too.
+    expect(renderMessage('call-personal', 'Ada', { ...loyal, remindersSoFar: { ...loyal.remindersSoFar, feesChargedMinor: 250, earlierReminders: 1 } }, 'en', 'EUR').text).toContain(
+      "after two friendly reminders (and one reminder before this run: the billing system's or an earlier run's). €2.50 in reminder fees is charged on the invoice: consider waiving it for a loyal payer.",
+    );
     // A task written before tasks carried these facts reads as it did.
     expect(renderMessage('call-personal', 'Ada', { ...invoice, openMinor: 20_000 }, 'en', 'EUR').text).toBe("A loyal customer's invoice QA-R1-A (€200.00, due 20 November 2026) is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.");
     expect(renderMessage('call-follow-up', 'Ada', { ...invoice, openMinor: 20_000 }, 'en', 'EUR').text).toContain('; nothing has been charged and no collections letter has gone out.');

@@ -124,7 +124,8 @@ const listed = (numbers: readonly number[]) => (numbers.length > 1 ? `${numbers.
  * payer whose band was raised on the way, which were standard reminders (with their fees) and the band they were sent in,
  * so the caller does not promise "no fee" for a fee the customer was told applies.
  */
-const remindersBefore = (facts: RemindersSoFar) => {
+const remindersBefore = (facts: RemindersSoFar) => `${remindersOfRun(facts)}${earlier(facts)}`;
+const remindersOfRun = (facts: RemindersSoFar) => {
   const standard = facts.standardReminders.length;
   if (facts.remindersSent === 0) return 'no reminder (each was held back before it went out)';
   if (standard === 0) return counted(facts.remindersSent, 'friendly reminder');
@@ -132,6 +133,8 @@ const remindersBefore = (facts: RemindersSoFar) => {
   const friendly = facts.remindersSent - standard;
   return `${counted(facts.remindersSent, 'reminder')}: standard reminder${standard === 1 ? '' : 's'} ${listed(facts.standardReminders)}, sent${band}${friendly > 0 ? `, then ${counted(friendly, 'friendly reminder')}` : ''}`;
 };
+/** The invoice's reminders before this run (the billing system's, or an earlier run's): a fee on the invoice may be theirs. */
+const earlier = (facts: RemindersSoFar) => (facts.earlierReminders ? ` (and ${counted(facts.earlierReminders, 'reminder')} before this run: the billing system's or an earlier run's)` : '');
 /** The fees charged on the invoice so far, for a person to consider waiving for a loyal payer; null when nothing was charged. */
 const feesToWaive = (facts: RemindersSoFar, write: Writing) => (facts.feesChargedMinor > 0 ? `${write.money(facts.feesChargedMinor)} in reminder fees is charged on the invoice` : null);
 

@@ -19,11 +19,11 @@ export async function remindersSoFar(em: EntityManager, workflowId: string, invo
       where m.invoice_id = ? and starts_with(m.idempotency_key, ?) and m.sent_at is not null`,
     [invoiceId, stepMessageKey(workflowId, 'reminder-')],
   );
-  const [facts] = await em.execute<{ fees: string | null; raised_from: string | null }[]>(
-    `select (select ${feesStandingSql('i')} from invoice i where i.id = ?) as fees,
+  const [facts] = await em.execute<{ fees: string | null; all_sent: number | null; raised_from: string | null }[]>(
+    `select (select ${feesStandingSql('i')} from invoice i where i.id = ?) as fees, (select i.reminders_sent from invoice i where i.id = ?) as all_sent,
             (select a.before ->> 'loyaltyBand' from audit_entry a
               where a.entity_type = 'playbook_run' and a.entity_id = ? and a.action = 'playbook.loyalty-band-raised' order by a.at, a.id limit 1) as raised_from`,
-    [invoiceId, workflowId],
+    [invoiceId, invoiceId, workflowId],
   );
   const numberOf = (key: string) => Number(stepMessageKeyParts(key).step.slice('reminder-'.length));
   return {
@@ -34,5 +34,7 @@ export async function remindersSoFar(em: EntityManager, workflowId: string, invo
       .sort((a, b) => a - b),
     feesChargedMinor: Number(facts?.fees ?? 0),
     loyaltyBandRaisedFrom: facts?.raised_from ?? null,
+    // The invoice's reminders beyond this run's: the billing system's (an import's), or an earlier run's, whose fees are in the figure too.
+    earlierReminders: Math.max(0, Number(facts?.all_sent ?? 0) - sent.length),
   };
 }
