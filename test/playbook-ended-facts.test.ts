@@ -24,7 +24,7 @@ afterAll(() => stack?.stop());
 /** The statement that reads a customer's open issues (AccountReviewJudgement.openIssues): fix cases open, complaints not resolved. */
 const readsOpenIssues = (statement: string) => /from fix_case f where f\.customer_id/.test(statement) && /from complaint k where k\.customer_id/.test(statement);
 /** The statement that reads why a person decided on the offboarding (the decision's audit entry). */
-const readsDecisionReason = (statement: string) => /from audit_entry where id = .* action = 'playbook\.decide-offboarding'/.test(statement);
+const readsDecisionReason = (statement: string) => /from audit_entry\s+where id = [\s\S]* action = 'playbook\.decide-offboarding'/.test(statement);
 /** The statement that reads whether the proposal was held back at delivery (its step message). */
 const readsHeldBack = (statement: string) => /from "outbox_message"/.test(statement) && /"suppressed_at"/.test(statement);
 const tally = (statements: string[]) => ({
