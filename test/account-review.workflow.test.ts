@@ -21,6 +21,7 @@ import {
   AuditEntriesDocument,
   CancelPlaybookRunDocument,
   CustomerMessagesDocument,
+  CustomerScoresDocument,
   CustomerPlaybookRunIdsDocument,
   CustomerPlaybookRunsDocument,
   DecideOffboardingDocument,
@@ -311,17 +312,25 @@ it('judges a customer who accepted the cheaper tier as on it for the whole windo
   const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'turned-around', answer: 'accepted', profitabilityMinor: 2_500, profitabilityBasis: expect.stringMatching(/^as on the basic tier over the last 365 days, the tier the customer accepted on \d{4}-\d{2}-\d{2}: the costs before the move \(300\.00 on premium\) counted at the basic tier's cost shares \(75\.00\), its fee margin for the whole window \(0\.00, not the (59\.[5-9][0-9]|60\.00) of the tiers held\), as the proposal projected; on the plain window \(those costs at full, the fee margin of the tiers held\) it is -14\d\.\d\d$/), openIssues: null });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', status: 'active' });
+  // The score the review stored reads the same: a loss the premium service ran up is no loss of the basic one they took,
+  // so no richer tier is suggested to them and no thank-you is held back as from a loss-making account.
+  const scores = (await stack.gql(CustomerScoresDocument, { id: customerId, historyKind: 'Profitability' }, Role.Viewer)).data!.customer!.scores;
+  const profit = scores.find((sc) => sc.kind === 'Profitability')!;
+  expect(profit).toMatchObject({ band: 'break-even', value: expect.any(Number) });
+  expect(profit.value!).toBeLessThan(-13_000);
+  expect(profit.reasons.at(-1)).toMatch(/^a loss of 14\d\.\d\d over the last 365 days that the service held before \(premium\) ran up: on basic, the tier held now, the same window comes to 25\.00 \(.*\): not a loss to review$/);
   // The run keeps how it judged: a tier changed by hand afterwards does not change what a finished review says.
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { serviceTier: ServiceTier.Premium });
   expect(await review(customerId)).toMatchObject({ step: 'done', profitabilityBasis: done!.profitabilityBasis });
   await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { serviceTier: ServiceTier.Basic });
 
-  // A later review (after the cooldown) judges so too: the premium support stays in the window for a year after the move.
+  // Nor is a later review (after the cooldown) started on it, though the premium support stays in the window for a year after the move.
   const first = accountReviewWorkflowId(customerId);
   await stack.orm.em.fork().nativeUpdate(PlaybookRun, { workflowId: first }, { finishedAt: new Date(Date.now() - (triggerPolicy.accountReviewCooldownDays + 1) * DAY) });
-  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).data!.startAccountReview.workflowId).toBe(`${first}/2`);
-  const later = await eventually(() => review(customerId), (s) => s?.workflowId === `${first}/2` && s.step === 'done');
-  expect(later).toMatchObject({ outcome: 'turned-around', profitabilityMinor: 2_500, profitabilityBasis: expect.stringMatching(/^as on the basic tier over the last 365 days/) });
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors![0]).toMatchObject({
+    message: expect.stringMatching(/the account's profitability band is "break-even", not "loss-making"/),
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_NOT_ELIGIBLE' },
+  });
 }, 90_000);
 
 /** A loss-making customer whose review awaits an offboarding decision (the proposal declined). */

@@ -787,7 +787,7 @@ describe('rescoring the whole base', () => {
       value: null,
       band: null,
       reasons: ['not judged: nothing in the last 365 days to judge it by: no order, no tier fee margin, no cost to serve'],
-      modelVersion: 'profitability/9;policy=1',
+      modelVersion: 'profitability/10;policy=1',
     });
     expect((await scored(ray.id))[ScoreKind.Profitability]).toMatchObject({ value: 0, band: 'break-even' });
     // Through GraphQL: the profitable filter finds neither; break-even is a band the filter takes.
@@ -894,7 +894,7 @@ describe('rescoring the whole base', () => {
       value: 22_030,
       band: 'profitable',
       reasons: ['margin 220.30 minus cost to serve 0.00 over the last 365 days: 220.30', defectNote('300.00')],
-      modelVersion: 'profitability/9;policy=1',
+      modelVersion: 'profitability/10;policy=1',
     });
     const loss = { value: 22_030 - 30_000, band: 'loss-making' };
     expect((await scored(eli.id))[ScoreKind.Profitability]).toMatchObject({ ...loss, reasons: expect.arrayContaining(['cost drivers: support minutes 300.00 (100%)']) });

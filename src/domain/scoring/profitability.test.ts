@@ -38,7 +38,7 @@ describe('profitability', () => {
       'margin 500.00 minus cost to serve 200.00 over the last 12 months: 300.00',
       'cost drivers: support minutes 150.00 (75%), return 40.00 (20%), reminder 10.00 (5%)',
     ]);
-    expect(s.modelVersion).toBe('profitability/9;policy=4');
+    expect(s.modelVersion).toBe('profitability/10;policy=4');
   });
 
   it('suggests the richest cheaper tier that breaks even, with the reasoning', () => {
@@ -228,6 +228,51 @@ describe('profitability', () => {
   });
 });
 
+describe('a loss run up on a tier the customer has left', () => {
+  // Basic now, since a move from premium: 400.00 of support and 40.00 of discounts given on premium, 30.00 of fee margin
+  // counted for the half year on premium, margin 250.00 in all: -190.00 over the window.
+  const moved = {
+    marginMinor: 25_000,
+    feeMarginMinor: 3_000,
+    costs: [
+      { kind: 'support_minutes', amountMinor: 40_000, tier: 'premium' },
+      { kind: 'discount', amountMinor: 4_000, tier: 'premium' },
+    ],
+    currentTier: 'basic',
+    currency: 'EUR',
+  };
+
+  it('is no loss to review when the tier held now serves the window at no material loss, and no richer tier is suggested', () => {
+    const s = profitability(moved, policy);
+    // On basic for the whole window: 250.00 - 30.00 fee margin - 100.00 support - 10.00 discounts = 110.00.
+    expect(s).toMatchObject({ value: -19_000, band: 'break-even', suggestion: null, projections: [] });
+    expect(s.reasons.at(-1)).toBe(
+      'a loss of EUR 190.00 over the last 12 months that the service held before (premium) ran up: on basic, the tier held now, the same window comes to EUR 110.00 (support minutes about EUR 300.00 less; discount about EUR 30.00 less; tier fee margin EUR 30.00 less): not a loss to review',
+    );
+    expect(s.modelVersion).toBe('profitability/10;policy=4');
+  });
+
+  it('stays loss-making when the tier held now loses money on the window too, and is judged so only by costs from another tier', () => {
+    // Returns cost every tier alike: on basic the window still loses 250.00 - 30.00 - 100.00 - 10.00 - 300.00 = -190.00.
+    const still = profitability({ ...moved, costs: [...moved.costs, { kind: 'return', amountMinor: 30_000, tier: 'premium' }] }, policy);
+    expect(still).toMatchObject({ value: -49_000, band: 'loss-making' });
+    expect(still.reasons.at(-1)).toBe('no cheaper service concept turns this around: an offer that moves the account to a richer one may (an account review weighs them)');
+    // The same figures all incurred on basic are the window's own judgement.
+    const onBasic = profitability({ ...moved, costs: moved.costs.map(({ kind, amountMinor }) => ({ kind, amountMinor })) }, policy);
+    expect(onBasic.band).toBe('loss-making');
+    // Weighed against the margin on the tier held now: a loss there under 25.00 is not material.
+    const small = profitability({ ...moved, marginMinor: 12_000 + 3_000 }, policy);
+    expect(small.value).toBe(-29_000);
+    expect(small.band).toBe('break-even'); // on basic: 150.00 - 30.00 - 110.00 = 10.00
+  });
+
+  it('lifts no loss a richer tier held now would have made worse', () => {
+    // Premium now, after standard: support given on standard would have cost more on premium.
+    const up = profitability({ marginMinor: 20_000, costs: [{ kind: 'support_minutes', amountMinor: 30_000, tier: 'standard' }], currentTier: 'premium' }, policy);
+    expect(up.band).toBe('loss-making');
+  });
+});
+
 describe('support for our product defects', () => {
   const defectNote = (leftOut: string, handling: string, more = '') =>
     `support for our product defects ${leftOut} not counted (handling the customer's complaints marked product defect cost ${handling} over the last 12 months${more}: our own defect is not their cost to serve)`;
@@ -240,7 +285,7 @@ describe('support for our product defects', () => {
     const s = profitability({ ...input, defectHandlingMinor: 30_000 }, policy);
     expect(s).toMatchObject({ value: 22_030, band: 'profitable', costMinor: 0, defectSupportMinor: 30_000, drivers: [], suggestion: null, projections: [] });
     expect(s.reasons).toEqual(['margin 220.30 minus cost to serve 0.00 over the last 12 months: 220.30', defectNote('300.00', '300.00')]);
-    expect(s.modelVersion).toBe('profitability/9;policy=4');
+    expect(s.modelVersion).toBe('profitability/10;policy=4');
   });
 
   it('counts the support beyond the handling cost, and projects other tiers from what is counted', () => {

@@ -50,8 +50,11 @@ import { invalidInput } from './scoring.exception.js';
  * 9: a loss smaller than the larger of the materiality policy's amount (25.00) and share of the margin (5%) is `break-even`,
  *    not `loss-making` (the value stays the negative figure): a loyal payer losing a few euros a year, often discounts the
  *    company chose to give, is no account to review, let alone to put before an offboarding decision.
+ * 10: a material loss over the window that the tier held now, for the whole window, would not have made is `break-even`:
+ *    the loss was the service concept the customer has left (a customer who took the cheaper tier an account review
+ *    proposed read as loss-making, with a richer tier suggested, for up to a year after).
  */
-export const PROFITABILITY_MODEL_VERSION = 'profitability/9';
+export const PROFITABILITY_MODEL_VERSION = 'profitability/10';
 
 /**
  * When a loss is material, i.e. makes an account `loss-making` (an account review, no thank-you offer): a loss smaller
@@ -189,6 +192,8 @@ export interface TierProjection {
   tier: string;
   level: number;
   projectedValueMinor: number;
+  /** The margin over the window on that tier (its fee margin in place of the one counted): what materiality weighs its loss against. */
+  marginMinor: number;
   /** That tier's fee over the window (its share of a year's): what a discount on the tier comes off. */
   feeMinor: number;
   reasoning: string[];
@@ -289,12 +294,22 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   if (top.length) reasons.push(`cost drivers: ${top.map((d) => `${kindLabel(d.kind)} ${m(d.amountMinor)} (${pct(d.share)})`).join(', ')}`);
   const tooNew = value < 0 && input.tenureDays !== undefined && input.minTenureDays !== undefined && input.tenureDays < input.minTenureDays;
   const materiality = input.materiality ?? defaultLossMaterialityPolicy;
-  const lossMaking = !tooNew && isMaterialLoss(value, marginMinor, materiality);
+  const lossOverWindow = !tooNew && isMaterialLoss(value, marginMinor, materiality);
+  // A loss run up on a service concept the customer has left is not their concept's: judged as on the tier they hold now
+  // for the whole window (each cost at its share, its fee margin), an account that moved to a tier that serves it at no
+  // material loss is no account to review, and no richer tier is suggested to it.
+  const onTierNow = lossOverWindow ? tierHeldNowBasis(counted, current, value, m, policy) : null;
+  const lossMaking = lossOverWindow && (onTierNow === null || isMaterialLoss(onTierNow.projectedValueMinor, onTierNow.marginMinor, materiality));
   const band = value > 0 ? 'profitable' : tooNew ? 'too-new' : lossMaking ? 'loss-making' : 'break-even';
   let suggestion: TierSuggestion | null = null;
   let projections: TierProjection[] = [];
   if (tooNew) {
     reasons.push(`a customer for ${input.tenureDays} day${input.tenureDays === 1 ? '' : 's'} only: what getting started costs is not judged before ${input.minTenureDays} days`);
+  } else if (lossOverWindow && !lossMaking && onTierNow) {
+    const before = [...new Set(costs.filter((c) => c.tier !== undefined && c.tier !== current.tier).map((c) => c.tier))].join(', ');
+    reasons.push(
+      `a loss of ${m(-value)} over ${window} that the service held before (${before}) ran up: on ${current.tier}, the tier held now, the same window comes to ${m(onTierNow.projectedValueMinor)} (${onTierNow.reasoning.slice(0, -1).join('; ')}): not a loss to review`,
+    );
   } else if (value < 0 && !lossMaking) {
     // The true figure stays the value; the band says it is no loss to review, and the reasons why.
     const from = materialLossFromMinor(marginMinor, materiality);
@@ -357,12 +372,21 @@ function projectOnTier(input: ProfitabilityInput, current: TierTerms, t: TierTer
   if (feeChange !== 0) reasoning.push(`tier fee margin ${m(Math.abs(feeChange))} ${feeChange > 0 ? 'more' : 'less'}`);
   projected = Math.round(projected);
   reasoning.push(`projected ${m(projected)} instead of ${m(value)} on ${current.tier}`);
-  return { tier: t.tier, level: t.level, projectedValueMinor: projected, feeMinor: Math.round(t.annualFeeMinor * feeShare), reasoning };
+  return { tier: t.tier, level: t.level, projectedValueMinor: projected, marginMinor: Math.round(input.marginMinor + feeChange), feeMinor: Math.round(t.annualFeeMinor * feeShare), reasoning };
 }
 
 /** The days of a window of `windowDays` the customer was with us, whose share of a year's tier fee the window holds (all of it after a window's tenure). */
 export function feeDaysInWindow(tenureDays: number, windowDays: number): number {
   return Math.max(0, Math.min(windowDays, tenureDays));
+}
+
+/**
+ * The window as the tier held now would have served it (each cost incurred on another tier scaled from that tier's share,
+ * the fee margin the tier's own for the window): null when every cost counted was incurred on it, the window's judgement.
+ */
+function tierHeldNowBasis(input: ProfitabilityInput, current: TierTerms, value: number, m: (v: number) => string, policy: ServiceTierPolicy): TierProjection | null {
+  if (!input.costs.some((c) => c.tier !== undefined && c.tier !== current.tier)) return null;
+  return projectOnTier(input, current, current, value, m, policy);
 }
 
 /** Of the cheaper tiers' projections: the richest that breaks even, else the best if it beats now. */
