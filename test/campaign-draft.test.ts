@@ -408,7 +408,7 @@ it("counts an account review's offer as marketing: the contact guard holds it ba
     namedCustomers('Proposee reachable', 1, { marketingConsent: true, timeZone: midday }),
   ]).then((ids) => ids.map(([id]) => id));
   await lossMaking([tierChange]);
-  await lossMaking([noConsent, complained, reachable], 'no cheaper service concept turns this around: an offer that moves the account to a richer one may (an account review weighs them)');
+  await lossMaking([noConsent, complained, reachable], 'no cheaper service concept turns this around: an offer that moves the account to a richer one may (on premium it is projected at -50.00; an account review weighs them)');
   await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, created_at) values (gen_random_uuid(), ${complained}::uuid, 'late-delivery', 'medium', now(), now())`);
   const draft = await create('Review the proposees', 'AccountReview', 'Proposee', 0);
   // No offer for existing customers today: only the tier change is proposed; an offer the guard would hold back is not there to hold.

@@ -815,7 +815,8 @@ describe('rescoring the whole base', () => {
 
     const scored = await scoredInOnePage('rescore/tier-changes');
     // 2,000 × 333/365 + 6,000 × 32/365 = 2,351: not premium's 6,000 for the whole year.
-    // On basic, each support cost from the tier it was given on: 100.00 × 0.25/0.6 + 50.00 × 0.25 = 54.17 (not 150.00 × 0.25).
+    // On standard, each support cost from the tier it was given on: 100.00 as given there + 50.00 × 0.6 = 130.00 (not 150.00 × 0.6),
+    // and standard's fee margin for the year (20.00): -10.00, no material loss, so standard rather than basic is suggested.
     expect((await scored(tia.id))[ScoreKind.Profitability]).toMatchObject({
       value: 12_351 - 15_000,
       band: 'loss-making',
@@ -823,7 +824,7 @@ describe('rescoring the whole base', () => {
         'margin 123.51 minus cost to serve 150.00 over the last 365 days: -26.49',
         'the margin includes the tier fee margin of 23.51 for the tiers held: standard 333 days, premium 32 days',
         'cost drivers: support minutes 150.00 (100%)',
-        'a cheaper service concept helps: basic (support minutes about 95.83 less; tier fee margin 23.51 less; projected 45.83 instead of -26.49 on premium)',
+        'a cheaper service concept helps: standard (support minutes about 20.00 less; tier fee margin 3.51 less; projected -10.00 instead of -26.49 on premium)',
       ],
     });
     // A rescore after an event gathers the same tier changes itself (as of today: more of the window on premium).

@@ -320,11 +320,12 @@ describe('scoreCustomer', () => {
       'margin 12.00 minus cost to serve 50.00 over the last 365 days: -38.00',
       "the margin includes the premium tier's fee margin of 12.00 for the 73 days as a customer",
     ]);
-    // Past the 90 days, loss-making (30.27, over the 25.00 that makes a loss material): on basic, no fee for the same 120 days
-    // (60.00 × 120/365 = 19.73 less) and a quarter of the support.
+    // Past the 90 days, loss-making (30.27, over the 25.00 that makes a loss material): on standard, its fee for the same 120
+    // days (20.00 × 120/365 = 6.58, 13.15 less than premium's 19.73) and 60% of the support: -23.42, no material loss, so
+    // the customer keeps standard's service rather than basic's (-12.50).
     const later = scoreCustomer({ ...newcomer, asOf: '2026-12-18' }, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
-    expect(later).toMatchObject({ value: 1_973 - 5_000, band: 'loss-making', details: { suggestedTier: 'basic' } });
-    expect(later.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 37.50 less; tier fee margin 19.73 less; projected -12.50 instead of -30.27 on premium)');
+    expect(later).toMatchObject({ value: 1_973 - 5_000, band: 'loss-making', details: { suggestedTier: 'standard' } });
+    expect(later.reasons.at(-1)).toBe('a cheaper service concept helps: standard (support minutes about 20.00 less; tier fee margin 13.15 less; projected -23.42 instead of -30.27 on premium)');
   });
 
   it('counts the fee margin of the tier held each day of the window, and projects other tiers from what it counted', () => {

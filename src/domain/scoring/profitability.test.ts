@@ -42,19 +42,19 @@ describe('profitability', () => {
   });
 
   it('suggests the richest cheaper tier that breaks even, with the reasoning', () => {
-    // premium: margin 300 (incl. 60 tier fee margin), support 400, discount 50 → -150
+    // premium: margin 300 (incl. 60 tier fee margin), support 400, discount 100 → -200
     const s = profitability(
-      { marginMinor: 30_000, costs: [{ kind: 'support_minutes', amountMinor: 40_000 }, { kind: 'discount', amountMinor: 5_000 }], currentTier: 'premium', currency: 'EUR' },
+      { marginMinor: 30_000, costs: [{ kind: 'support_minutes', amountMinor: 40_000 }, { kind: 'discount', amountMinor: 10_000 }], currentTier: 'premium', currency: 'EUR' },
       policy,
     );
-    expect(s.value).toBe(-15_000);
+    expect(s.value).toBe(-20_000);
     expect(s.band).toBe('loss-making');
-    // standard: 300 - 60 + 20 = 260 margin; support 240, discount 25 → -5: not yet. basic: 240 margin; support 100, discount 12.50 → +127.50
+    // standard: 300 - 60 + 20 = 260 margin; support 240, discount 50 → -30: still a material loss. basic: 240 margin; support 100, discount 25 → +115
     expect(s.suggestion).toEqual({
       tier: 'basic',
-      projectedValueMinor: 12_750,
-      improvementMinor: 27_750,
-      reasoning: ['support minutes about EUR 300.00 less', 'discount about EUR 37.50 less', 'tier fee margin EUR 60.00 less', 'projected EUR 127.50 instead of EUR -150.00 on premium'],
+      projectedValueMinor: 11_500,
+      improvementMinor: 31_500,
+      reasoning: ['support minutes about EUR 300.00 less', 'discount about EUR 75.00 less', 'tier fee margin EUR 60.00 less', 'projected EUR 115.00 instead of EUR -200.00 on premium'],
     });
     expect(s.reasons[2]).toMatch(/^a cheaper service concept helps: basic \(support minutes about EUR 300.00 less; /);
   });
@@ -67,13 +67,27 @@ describe('profitability', () => {
     expect(s.suggestion?.projectedValueMinor).toBe(6_200);
   });
 
+  it('suggests the richest cheaper tier that leaves no material loss: standard at -20.00 rather than basic at +100.00', () => {
+    // Premium: margin 200.00 (incl. 60.00 fee margin), support 400.00 → -200.00; standard 200 - 60 + 20 - 240 = -80.00 (material);
+    // with 260.00 of margin: standard 260 - 40 - 240 = -20.00, under the 25.00 that makes a loss.
+    const s = profitability({ marginMinor: 26_000, costs: [{ kind: 'support_minutes', amountMinor: 40_000 }], currentTier: 'premium' }, policy);
+    expect(s.suggestion).toMatchObject({ tier: 'standard', projectedValueMinor: -2_000 });
+    expect(profitability({ marginMinor: 20_000, costs: [{ kind: 'support_minutes', amountMinor: 40_000 }], currentTier: 'premium' }, policy).suggestion?.tier).toBe('basic');
+  });
+
   it('offers no tier when no cheaper concept helps, or when already on the cheapest one', () => {
     const returns = profitability({ marginMinor: 1_000, costs: [{ kind: 'return', amountMinor: 50_000 }], currentTier: 'premium' }, policy);
     expect(returns.value).toBe(-49_000);
     expect(returns.suggestion).toBeNull(); // returns cost the same on every tier, and the fee margin is lost
-    expect(returns.reasons[returns.reasons.length - 1]).toBe('no cheaper service concept turns this around, and none is richer: a person reviews the account');
+    expect(returns.reasons[returns.reasons.length - 1]).toBe('no other service concept turns this around: a person reviews the account');
     const onStandard = profitability({ marginMinor: 1_000, costs: [{ kind: 'return', amountMinor: 50_000 }], currentTier: 'standard' }, policy);
-    expect(onStandard.reasons.at(-1)).toBe('no cheaper service concept turns this around: an offer that moves the account to a richer one may (an account review weighs them)');
+    // Premium's fee margin would take 40.00 off the loss: named with its projection.
+    expect(onStandard.reasons.at(-1)).toBe('no cheaper service concept turns this around: an offer that moves the account to a richer one may (on premium it is projected at -450.00; an account review weighs them)');
+    // On basic with support as well as returns, a richer tier would cost more support than its fee margin brings: nothing to offer.
+    const basicReturns = profitability({ marginMinor: 5_000, costs: [{ kind: 'return', amountMinor: 10_000 }, { kind: 'support_minutes', amountMinor: 3_000 }], currentTier: 'basic' }, policy);
+    expect(basicReturns.projections.map((p) => [p.tier, p.projectedValueMinor])).toEqual([['premium', -11_000], ['standard', -10_200]]);
+    expect(basicReturns.value).toBe(-8_000);
+    expect(basicReturns.reasons.at(-1)).toBe('no other service concept turns this around: a person reviews the account');
     const basic = profitability({ marginMinor: 0, costs: [{ kind: 'support_minutes', amountMinor: 100 }], currentTier: 'basic' }, policy);
     expect(basic.suggestion).toBeNull();
   });
@@ -191,7 +205,7 @@ describe('profitability', () => {
     expect(profitability({ ...input, tenureDays: 89 }, policy).band).toBe('too-new');
     const settled = profitability({ ...input, tenureDays: 90 }, policy);
     expect(settled.band).toBe('loss-making');
-    expect(settled.reasons.at(-1)).toMatch(/^no cheaper service concept turns this around/);
+    expect(settled.reasons.at(-1)).toBe('no other service concept turns this around: a person reviews the account');
     // A profitable newcomer is simply profitable; without a tenure, nothing is held back.
     expect(profitability({ ...input, marginMinor: 5_000, tenureDays: 1 }, policy).band).toBe('profitable');
     expect(profitability({ marginMinor: 0, costs: input.costs, currentTier: 'premium' }, policy).band).toBe('loss-making');
@@ -256,7 +270,7 @@ describe('a loss run up on a tier the customer has left', () => {
     // Returns cost every tier alike: on basic the window still loses 250.00 - 30.00 - 100.00 - 10.00 - 300.00 = -190.00.
     const still = profitability({ ...moved, costs: [...moved.costs, { kind: 'return', amountMinor: 30_000, tier: 'premium' }] }, policy);
     expect(still).toMatchObject({ value: -49_000, band: 'loss-making' });
-    expect(still.reasons.at(-1)).toBe('no cheaper service concept turns this around: an offer that moves the account to a richer one may (an account review weighs them)');
+    expect(still.reasons.at(-1)).toBe('no cheaper service concept turns this around: an offer that moves the account to a richer one may (on standard it is projected at EUR -320.00; an account review weighs them)');
     // The same figures all incurred on basic are the window's own judgement.
     const onBasic = profitability({ ...moved, costs: moved.costs.map(({ kind, amountMinor }) => ({ kind, amountMinor })) }, policy);
     expect(onBasic.band).toBe('loss-making');

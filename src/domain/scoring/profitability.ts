@@ -25,9 +25,9 @@
  * not called a loss.
  * A customer who joined less than `minTenureDays` ago is not judged on a loss (band
  * `too-new`, no suggestion): their costs of getting started come before their purchases.
- * The suggestion is the richest cheaper tier (lower level) that makes the result
- * >= 0; if none does, the cheaper tier with the best projected result, if it is
- * better than today; otherwise none (look for an offer instead).
+ * The suggestion is the richest cheaper tier (lower level) whose projected result is no material
+ * loss; if none is, the cheaper tier with the best projected result, if it is
+ * better than today; otherwise none (look for an offer to a richer tier projected better than today instead).
  * Support given on the company's own product defects is not the customer's cost to serve: support
  * costs up to what handling the customer's complaints marked product defect cost in the window
  * (`defectHandlingMinor`) are left out, and the reasons say how much and why (`withoutDefectSupport`).
@@ -319,10 +319,12 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
     );
   } else if (lossMaking) {
     projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(counted, current, t, value, m, policy));
-    suggestion = suggestTier(projections.filter((p) => p.level < current.level), value);
+    suggestion = suggestTier(projections.filter((p) => p.level < current.level), value, materiality);
+    const richerBetter = projections.filter((p) => p.level > current.level && p.projectedValueMinor > value).sort((a, b) => b.projectedValueMinor - a.projectedValueMinor || a.level - b.level);
     if (suggestion) reasons.push(`${CHEAPER_TIER_REASON}${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
-    else if (projections.some((p) => p.level > current.level)) reasons.push('no cheaper service concept turns this around: an offer that moves the account to a richer one may (an account review weighs them)');
-    else reasons.push('no cheaper service concept turns this around, and none is richer: a person reviews the account');
+    else if (richerBetter.length)
+      reasons.push(`no cheaper service concept turns this around: an offer that moves the account to a richer one may (on ${richerBetter[0].tier} it is projected at ${m(richerBetter[0].projectedValueMinor)}; an account review weighs them)`);
+    else reasons.push('no other service concept turns this around: a person reviews the account');
   }
   return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, defectSupportMinor, drivers, suggestion, projections };
 }
@@ -389,10 +391,13 @@ function tierHeldNowBasis(input: ProfitabilityInput, current: TierTerms, value: 
   return projectOnTier(input, current, current, value, m, policy);
 }
 
-/** Of the cheaper tiers' projections: the richest that breaks even, else the best if it beats now. */
-function suggestTier(cheaper: TierProjection[], value: number): TierSuggestion | null {
+/**
+ * Of the cheaper tiers' projections: the richest that leaves no material loss (the customer keeps as much service as
+ * turns the account around), else the best if it beats now.
+ */
+function suggestTier(cheaper: TierProjection[], value: number, materiality: LossMaterialityPolicy): TierSuggestion | null {
   const candidates = [...cheaper].sort((a, b) => b.level - a.level || (a.tier < b.tier ? -1 : 1));
-  const breakEven = candidates.find((c) => c.projectedValueMinor >= 0);
+  const breakEven = candidates.find((c) => !isMaterialLoss(c.projectedValueMinor, c.marginMinor, materiality));
   const best = [...candidates].sort((a, b) => b.projectedValueMinor - a.projectedValueMinor || b.level - a.level)[0];
   const pick = breakEven ?? (best && best.projectedValueMinor > value ? best : undefined);
   if (!pick) return null;
