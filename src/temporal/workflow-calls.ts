@@ -54,6 +54,8 @@ export async function steeringFromOutside(client: Client, workflowId: string, ru
       const answer = updateId === undefined ? undefined : answers.get(updateId);
       return [{ ...common, via: 'update', name: update.input?.name ?? '', by: update.meta?.identity || null, input: decoded(update.input?.args?.payloads), updateId, ...(answer ? { answer } : {}) }];
     }
+    const cancel = event.workflowExecutionCancelRequestedEventAttributes;
+    if (cancel && fromOutside(cancel.identity)) return [{ ...common, via: 'cancel', name: 'cancel', by: cancel.identity || null, input: [], reason: cancel.cause || null }];
     return [];
   });
 }

@@ -3,9 +3,12 @@ import { sql } from 'kysely';
 import { answeredUpdateInEngine, updateInEngineAnswer, type AuditService } from './audit.service.js';
 import { storableJson, storableText } from './storable.js';
 
-/** A signal or update a run took from outside this platform: an operator steering it in the Temporal UI or CLI. */
+/**
+ * A signal or update a run took from outside this platform: an operator steering it in the Temporal UI or CLI; or a
+ * cancel requested there (`cancel`, audited here only where the run says it did not take it: see `cancelNotTaken`).
+ */
 export interface SteeringFromOutside {
-  via: 'signal' | 'update';
+  via: 'signal' | 'update' | 'cancel';
   /** Its place in the run's history (one audit entry per message, however often this is asked). */
   eventId: number;
   name: string;
@@ -21,6 +24,8 @@ export interface SteeringFromOutside {
   updateId?: string;
   /** How the run answered the update, once it has (`refused`: why its handler refused it); none while its handler is under way. */
   answer?: { refused: string | null };
+  /** A cancel's reason, as given with the request. */
+  reason?: string | null;
 }
 
 /** Where the steering a run took is read (the workflow engine). */
@@ -49,6 +54,12 @@ export interface SteeredRunInput {
   runId: string;
   signals?: string[];
   ignored?: IgnoredSignal[];
+  /**
+   * Why the run did not take the cancel requested of it in the Temporal UI or CLI (an account review whose offboarding was
+   * carried out completes `offboarded`): audited as `<playbook>.cancel-in-engine`, `outcome: "not-taken"` with `refused`.
+   * Without it, a cancel request is left to the audit of the run's end (the run reconciliation's, once it ended cancelled).
+   */
+  cancelNotTaken?: string;
 }
 
 /** How long the audit of an update still under way waits for the run's answer to it, before leaving it to the run reconciliation. */
@@ -153,10 +164,12 @@ export class SteeringAuditService {
    */
   async auditSteeringFromOutside(run: SteeredRunInput, steered: SteeredEntity, effects?: SteeringEffects): Promise<number> {
     const handledYet = (m: SteeringFromOutside) => !effects || m.via !== 'signal' || !(m.name in effects.handled) || (m.nameOrdinal ?? 0) <= effects.handled[m.name];
-    const messages = (await this.source.steeringFromOutside(run.workflowId, run.runId)).filter(handledYet);
+    // A cancel the run took is audited with its end (cancelled); here only one it says it did not take.
+    const cancelAudited = (m: SteeringFromOutside) => m.via !== 'cancel' || run.cancelNotTaken !== undefined;
+    const messages = (await this.source.steeringFromOutside(run.workflowId, run.runId)).filter((m) => handledYet(m) && cancelAudited(m));
     if (messages.length === 0) return 0;
     const whyIgnored = ignoredByRun(run);
-    const actions = (['signal', 'update'] as const).map((via) => `${AUDITED_AS[steered.entityType]}.${via}-in-engine`);
+    const actions = (['signal', 'update', 'cancel'] as const).map((via) => `${AUDITED_AS[steered.entityType]}.${via}-in-engine`);
     return this.em.transactional(async (em) => {
       const db = em.getKysely();
       // Two messages taken at once ask twice: one audits, the other then finds them audited.
@@ -184,6 +197,17 @@ export class SteeringAuditService {
         return left <= 0;
       });
       for (const message of fresh) {
+        if (message.via === 'cancel') {
+          // As the run reconciliation audits a cancel taken (`reason`, `runId`), marked as a refused update is.
+          this.audit.record(em, {
+            actor: `temporal:${message.by ?? 'unknown'}`,
+            action: `${AUDITED_AS[steered.entityType]}.cancel-in-engine`,
+            entityType: steered.entityType,
+            entityId: steered.entityId,
+            after: { reason: message.reason ?? null, requestedAt: message.at.toISOString(), workflowId: run.workflowId, runId: run.runId, eventId: message.eventId, ...updateInEngineAnswer(run.cancelNotTaken!) },
+          });
+          continue;
+        }
         this.audit.record(em, {
           actor: `temporal:${message.by ?? 'unknown'}`,
           action: `${AUDITED_AS[steered.entityType]}.${message.via}-in-engine`,

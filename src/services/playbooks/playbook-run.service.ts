@@ -330,6 +330,7 @@ export class PlaybookRunService {
   private async auditEndUndone(em: EntityManager, workflowId: string, end: EndUndone, resetRunId: string, reset: HowReset): Promise<void> {
     const [{ audited }] = await em.execute<{ audited: boolean }[]>(
       `select exists (select 1 from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action in ('playbook.cancel-in-engine', 'playbook.ended-in-engine')
+                         and (after->>'outcome') is distinct from 'not-taken'
                          and (after->>'runId' = ? or (after->>'runId' is null and at between ? and ?))) as audited`,
       [workflowId, end.runId, new Date(end.at.getTime() - CLOCK_LEEWAY_MS), new Date(reset.at.getTime() + CLOCK_LEEWAY_MS)],
     );
