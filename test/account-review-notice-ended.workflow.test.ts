@@ -12,12 +12,16 @@ import { AuditService } from '../src/services/audit/audit.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { PlaybookRunService } from '../src/services/playbooks/playbook-run.service.js';
 import { AccountReviewSteps } from '../src/services/playbooks/steps/account-review-steps.service.js';
+import { WorkflowUpdateStage } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { lossMakingAccount, shortNoticePolicy } from './support/loss-making-account.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { temporalOperator } from './support/temporal-operator.js';
+
+const { PendingActivityState } = proto.temporal.api.enums.v1;
 
 /**
  * A customer under offboarding notice who asks to be erased (or to leave at once) leaves now: an admin ends the notice
@@ -249,4 +253,94 @@ it('keeps the final invoice and data export of an offboarding carried out at the
   // What the run still had queued otherwise is held back, as for any cancelled run.
   expect(await message(workflowId, 'switch-help')).toMatchObject({ suppressedReason: RUN_CANCELLED });
   await temporalOperator(stack).workflow.getHandle(workflowId).terminate('test done');
+}, 120_000);
+
+it('completes offboarded when a cancel typed in the Temporal UI comes after the offboarding was carried out: the final invoice and data export stay due, the cancel is audited as not taken', async () => {
+  const { customerId, workflowId } = await inNotice('Pia');
+  const operator = temporalOperator(stack);
+  const handle = operator.workflow.getHandle(workflowId);
+  // The run's record held FOR SHARE (as a reader holding it would): the completion, which reads it so, goes through; the
+  // run's record of its end, which takes it FOR UPDATE, waits: the run stands between the offboarding and recording its end.
+  const holder = stack.orm.em.fork();
+  await holder.begin();
+  let ended: Promise<unknown>;
+  try {
+    await holder.execute('select 1 from playbook_run where workflow_id = ? for share', [workflowId]);
+    const update = await handle.startUpdate('endOffboardingNotice', { args: [{ endedBy: 'ops-anna', reason: 'the customer asked to leave at once' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    ended = update.result();
+    ended.catch(() => {});
+    const scheduled = async () => ((await handle.fetchHistory()).events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRunOutcome');
+    await eventually(scheduled, (found) => found, 20_000);
+    expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
+    await operator.workflowService.requestCancelWorkflowExecution({
+      namespace: stack.config.temporal.namespace,
+      workflowExecution: { workflowId },
+      identity: 'ops@example.com',
+      reason: 'cleaning up old reviews',
+      requestId: `cancel-${Date.now()}`,
+    });
+    // The run has taken the cancel up (a workflow task completed after it) before its record is let go.
+    const takenUp = async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const at = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+      return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
+    };
+    await eventually(takenUp, (found) => found, 20_000);
+  } finally {
+    await holder.commit();
+  }
+  // The run completes as without the cancel: offboarded, its record and the update that ended the notice answered so.
+  expect(await handle.result()).toBe('offboarded');
+  expect((await handle.describe()).status.name).toBe('COMPLETED');
+  await expect(ended).resolves.toMatchObject({ step: 'done', outcome: 'offboarded', noticeEnded: { endedBy: 'ops-anna' } });
+  expect(await review(customerId)).toMatchObject({ status: 'Completed', outcome: 'offboarded' });
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
+  // What the contract's end owes is not held back: the billing team's task for the final invoice, the data export.
+  for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toMatchObject({ sentAt: null, suppressedAt: null });
+  expect(await stack.orm.em.fork().count(CustomerExport, { workflowId })).toBe(1);
+  expect(await entries(customerId, 'customer.offboarding-withdrawn')).toEqual([]);
+  // The cancel is audited under who sent it, as not taken, with why.
+  const [cancel, ...more] = await entries(workflowId, 'playbook.cancel-in-engine');
+  expect(more).toEqual([]);
+  expect(cancel).toMatchObject({
+    actor: 'temporal:ops@example.com',
+    after: { reason: 'cleaning up old reviews', outcome: 'not-taken', refused: expect.stringMatching(/^the offboarding was carried out .*the run completes offboarded$/), workflowId },
+  });
+  await recordHistory(workflowId, 'account-review-offboarded-cancel-not-taken');
+}, 120_000);
+
+it('completes offboarded when a cancel typed in the Temporal UI comes while the offboarding is being carried out and it goes through', async () => {
+  const { customerId, workflowId } = await inNotice('Rhea');
+  const operator = temporalOperator(stack);
+  const handle = operator.workflow.getHandle(workflowId);
+  // The customer's row held (as by an import): the completion waits for it, under way when the cancel comes.
+  const holder = stack.orm.em.fork();
+  await holder.begin();
+  let ended: Promise<unknown>;
+  try {
+    await holder.execute('select 1 from customer where id = ? for update', [customerId]);
+    const update = await handle.startUpdate('endOffboardingNotice', { args: [{ endedBy: 'ops-anna', reason: 'the customer asked to leave at once' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    ended = update.result();
+    ended.catch(() => {});
+    const completing = async () => (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'completeOffboarding' && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) ?? false;
+    await eventually(completing, (found) => found, 20_000);
+    await operator.workflowService.requestCancelWorkflowExecution({ namespace: stack.config.temporal.namespace, workflowExecution: { workflowId }, identity: 'ops@example.com', reason: 'wrong customer', requestId: `cancel-${Date.now()}` });
+    await eventually(async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const at = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+      return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
+    }, (found) => found, 20_000);
+    expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarding });
+  } finally {
+    await holder.commit();
+  }
+  expect(await handle.result()).toBe('offboarded');
+  await expect(ended).resolves.toMatchObject({ step: 'done', outcome: 'offboarded' });
+  expect(await review(customerId)).toMatchObject({ status: 'Completed', outcome: 'offboarded' });
+  expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
+  for (const step of ['final-invoice', 'data-export']) expect(await message(workflowId, step)).toMatchObject({ sentAt: null, suppressedAt: null });
+  expect((await entries(workflowId, 'playbook.cancel-in-engine')).map((e) => [e.actor, e.after])).toEqual([
+    ['temporal:ops@example.com', expect.objectContaining({ reason: 'wrong customer', outcome: 'not-taken' })],
+  ]);
+  await recordHistory(workflowId, 'account-review-offboarded-cancel-while-carried-out');
 }, 120_000);

@@ -73,6 +73,8 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-notice-ended-early-in-engine.json',
       'welcome-check-confirmation-refused-issue-open.json',
       'welcome-check-confirmed-once-issue-resolved.json',
+      'account-review-offboarded-cancel-not-taken.json',
+      'account-review-offboarded-cancel-while-carried-out.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -24,7 +24,7 @@ import { endedState, recordingCancellation, sideEffectSteps } from './cancellati
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
 import { setRefusableUpdate } from './refusable-update.js';
-import { auditSteering, ignoringUnknownSignals, signalIgnored, signalReceived } from './steering-audit.js';
+import { auditSteering, cancelNotTaken, ignoringUnknownSignals, signalIgnored, signalReceived } from './steering-audit.js';
 import { playbookStepOptions, stepRetry } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
@@ -35,8 +35,23 @@ const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProf
  * commands dropped) looks again, where an activity's answer would be replayed as the run before had it.
  */
 const { offboardingWithdrawn } = proxyLocalActivities<AccountReviewActivities>({ startToCloseTimeout: '30 seconds', retry: stepRetry });
-/** The steps that tell the customer or change the account: a cancel lets one under way finish first. */
-const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding' | 'keepAfterUndeliveredNotice' | 'keepAtNoticeEnd'>>(activityOptions);
+/**
+ * Once the offboarding has been carried out (the customer offboarded, the final invoice's task and the data export
+ * written), the contract has ended: a cancel requested in the Temporal UI or CLI from then on is not taken (through the
+ * API it is refused), and the run completes `offboarded`, the cancel audited as not taken. Runs before this marker ended
+ * `Cancelled` with the customer offboarded.
+ */
+const CARRIED_OUT_IGNORES_CANCEL = 'offboarding-carried-out-ignores-cancel';
+/**
+ * The steps that tell the customer or change the account: a cancel lets one under way finish first. An offboarding it let
+ * finish that was carried out stands, and the run goes on to record it (runs since the marker).
+ */
+const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding' | 'keepAfterUndeliveredNotice' | 'keepAtNoticeEnd'>>(
+  activityOptions,
+  (step, result) => step === 'completeOffboarding' && result === 'offboarded' && patched(CARRIED_OUT_IGNORES_CANCEL),
+);
+/** Why a cancel that comes once the offboarding was carried out is not taken, as its audit entry says. */
+const CANCEL_AFTER_OFFBOARDING = 'the offboarding was carried out (the customer offboarded, the final invoice and data export due): the contract has ended, the run completes offboarded';
 
 export interface AccountReviewInput {
   customerId: string;
@@ -227,6 +242,11 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
    * takes up the notice's end (carrying it out, or keeping the customer), so the request is refused from then on.
    */
   let inNotice = false;
+  /**
+   * Whether the run is carrying the offboarding out (completeOffboarding under way) or has carried it out: a cancel that
+   * comes then may find it carried out, which stands (runs since `offboarding-carried-out-ignores-cancel`).
+   */
+  let carryingOut = false;
   setRefusableUpdate(
     endOffboardingNoticeUpdate,
     (end) => noticeEndProblem(state, inNotice, end),
@@ -243,7 +263,15 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
       state.noticeEnded = { endedBy: end.endedBy.trim(), ...(end.reasonEntry !== undefined ? { reasonEntry: end.reasonEntry } : {}), at: new Date(Date.now()).toISOString() };
       await auditSteering(auditSteeringFromOutside);
       // Answered once the run has carried the offboarding out and recorded its end: the customer may be erased then.
-      await condition(() => state.step === 'done' || CancellationScope.current().consideredCancelled);
+      // A cancel while the run carries the offboarding out, or after: one carried out stands, and the run records its end
+      // (runs since the marker): answered then, as without the cancel.
+      const offboardingStands = () => carryingOut && patched(CARRIED_OUT_IGNORES_CANCEL);
+      try {
+        await condition(() => state.step === 'done' || CancellationScope.current().consideredCancelled);
+      } catch (error) {
+        if (!(isCancellation(error) && offboardingStands())) throw error;
+      }
+      if (state.step !== 'done' && offboardingStands()) await CancellationScope.nonCancellable(() => condition(() => state.step === 'done' || !carryingOut));
       if (state.step !== 'done') throw new CancelledFailure('the review was cancelled before it carried out the offboarding');
       return state;
     },
@@ -506,9 +534,33 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
   }
   inNotice = false;
   const ended = state.noticeEnded;
-  const completion = await completeOffboarding({ workflowId, customerId, decision: state.decision, ...(ended ? { noticeEnded: ended } : {}) });
+  const decidedBy = state.decision.decidedBy;
+  carryingOut = true;
+  let completion: Awaited<ReturnType<typeof completeOffboarding>>;
+  try {
+    completion = await completeOffboarding({ workflowId, customerId, decision: state.decision, ...(ended ? { noticeEnded: ended } : {}) });
+  } finally {
+    // Not carried out (cancelled while it ran, or it failed): a handler waiting on it answers as the run ends.
+    carryingOut = false;
+  }
   // A run reset after its end withdrew the offboarding (terminated during the notice) keeps the customer: nobody is offboarded without notice.
   if (completion === 'withdrawn' && patched('offboarding-kept-when-withdrawn')) return finish('kept-offboarding-withdrawn', 'The offboarding was withdrawn during the notice: the account stays');
-  if (ended) return finish('offboarded', `Offboarded before the notice's end, as ${ended.endedBy} ended it early (the customer leaves now), with final invoice and data export (approved by ${state.decision.decidedBy})`);
-  return finish('offboarded', `Offboarded with notice, final invoice and data export (approved by ${state.decision.decidedBy})`);
+  const details = ended
+    ? `Offboarded before the notice's end, as ${ended.endedBy} ended it early (the customer leaves now), with final invoice and data export (approved by ${decidedBy})`
+    : `Offboarded with notice, final invoice and data export (approved by ${decidedBy})`;
+  if (completion === 'offboarded' && patched(CARRIED_OUT_IGNORES_CANCEL)) {
+    // Carried out: the contract has ended. A cancel from here on (or one that came while it was carried out) does not stop
+    // the run recording its end: it completes offboarded, as without the cancel, and the cancel is audited as not taken.
+    carryingOut = true;
+    const run = CancellationScope.current();
+    return CancellationScope.nonCancellable(async () => {
+      const outcome = await finish('offboarded', details);
+      if (run.consideredCancelled) {
+        cancelNotTaken(CANCEL_AFTER_OFFBOARDING);
+        await auditSteering(auditSteeringFromOutside);
+      }
+      return outcome;
+    });
+  }
+  return finish('offboarded', details);
 }

@@ -51,8 +51,11 @@ function finalRunState(state: PlaybookStateSummary): FinalRunState {
  * see `runStillRunning`.) A step that fails after the cancel (its attempt timed out; Temporal
  * retries no step of a run being cancelled) ends the run as cancelled too, not failed. Runs started before this (no marker) are cancelled at once, as they
  * were. Call the returned function in the workflow, before its first step.
+ * `standsDespiteCancel`: asked of a step that settled after a cancel, with its name and result: true when what it did
+ * stands (an offboarding carried out: the contract has ended), so the run goes on with the result and winds down as it
+ * says, instead of ending cancelled.
  */
-export function sideEffectSteps<A>(options: ActivityOptions): () => ReturnType<typeof proxyActivities<A>> {
+export function sideEffectSteps<A>(options: ActivityOptions, standsDespiteCancel?: (step: string, result: unknown) => boolean): () => ReturnType<typeof proxyActivities<A>> {
   const settling = proxyActivities<A>({ ...options, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
   const settled = new Proxy(settling, {
     get:
@@ -70,7 +73,7 @@ export function sideEffectSteps<A>(options: ActivityOptions): () => ReturnType<t
           }
           throw error;
         }
-        if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('The run was cancelled while this step ran; the step settled first');
+        if (CancellationScope.current().consideredCancelled && !standsDespiteCancel?.(String(name), result)) throw new CancelledFailure('The run was cancelled while this step ran; the step settled first');
         return result;
       },
   });

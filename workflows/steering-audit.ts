@@ -7,6 +7,8 @@ export interface SteeredRun {
   signals?: string[];
   /** Signals of those names its handlers ignored, and why (runs since `ignored-signals-audited`; only those not audited so yet). */
   ignored?: IgnoredSignal[];
+  /** Why the run did not take the cancel requested of it in the Temporal UI or CLI (runs since `offboarding-carried-out-ignores-cancel`): audited so. */
+  cancelNotTaken?: string;
 }
 
 /** A signal the run took up by name and ignored: its place among the run's signals of its name (1 for the first, whoever sent them), and why. */
@@ -52,6 +54,19 @@ export function signalIgnored(signal: ReceivedSignal, why: string): void {
   ignoredUnaudited.push({ ...signal, why });
 }
 
+/** Why the run did not take the cancel requested of it, until audited. */
+let cancelNotTakenUnaudited: string | undefined;
+
+/**
+ * The run did not take the cancel requested of it (in the Temporal UI or CLI: through the API it is refused before it
+ * reaches the run) and completes as it would have: the request is audited at the next audit the run asks for, as
+ * `<playbook>.cancel-in-engine` under who sent it, `outcome: "not-taken"` with `refused`, why, as a refused update is. Only
+ * recorded: the caller asks for the audit (auditSteering).
+ */
+export function cancelNotTaken(why: string): void {
+  cancelNotTakenUnaudited = why;
+}
+
 /**
  * Called by a signal or update handler once the run has taken the message: one an operator
  * sent in the Temporal UI (or CLI) is audited with who sent it, as a steer through the API is
@@ -66,8 +81,10 @@ export async function auditSteering(audit: (run: SteeredRun) => Promise<unknown>
   // audit with them is done, their entries say so: later audits leave them out.
   const ignored = ignoredUnaudited.length > 0 && patched('ignored-signals-audited') ? [...ignoredUnaudited] : undefined;
   // A cancel of the run does not cancel the record of what steered it.
-  await CancellationScope.nonCancellable(() => audit({ workflowId, runId, ...(signalsTaken ? { signals: signalsTaken } : {}), ...(ignored ? { ignored } : {}) }));
+  const cancel = cancelNotTakenUnaudited;
+  await CancellationScope.nonCancellable(() => audit({ workflowId, runId, ...(signalsTaken ? { signals: signalsTaken } : {}), ...(ignored ? { ignored } : {}), ...(cancel !== undefined ? { cancelNotTaken: cancel } : {}) }));
   if (ignored) ignoredUnaudited = ignoredUnaudited.filter((s) => !ignored.includes(s));
+  if (cancel !== undefined) cancelNotTakenUnaudited = undefined;
 }
 
 /**
