@@ -99,6 +99,16 @@ describe('a lone UTF-16 surrogate half in a text argument (QA 66 F2)', () => {
     expect(r.errors).toBeUndefined();
     expect(r.data).toEqual({ importCustomers: { inserted: 1, errors: [{ row: 1, field: null, message: 'contains a lone UTF-16 surrogate (not well-formed text)' }] } });
   });
+
+  it('in CSV text (importCsv) refuses the text, naming the line, and writes nothing: it was stored as U+FFFD, a reference no later export matches', async () => {
+    const csv = 'customer_ref,name,email\nLONE-3,Good Name,good3@example.com\nLONE-4\ud83d,Ref cut,lone4@example.com\n';
+    const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', mode: 'GoodRows', csv } }, Role.Admin);
+    expect(r.errors![0]).toMatchObject({ message: 'Line 3 is not well-formed text: it contains a lone UTF-16 surrogate (a character cut in half)', extensions: { code: 'VALIDATION', reason: 'IMPORT_UNREADABLE_CSV', line: 3 } });
+    expect(await em().count(Customer, { externalRef: { $in: ['LONE-3', 'LONE-4', 'LONE-4\ufffd'] } })).toBe(0);
+    // A pair (an emoji) is text like any other.
+    const fine = await stack.gql(ImportCsvDocument, { input: { kind: 'Customers', csv: 'customer_ref,name,email\nLONE-5,Good 😀 Name,good5@example.com\n' } }, Role.Admin);
+    expect(fine.data!.importCsv).toMatchObject({ inserted: 1 });
+  });
 });
 
 describe('IDs', () => {

@@ -767,6 +767,27 @@ async function deadlocked<T>(start: () => Promise<T>): Promise<{ value?: T; erro
   }
 }
 
+it('writes the whole report of a file with many refused lines to a pipe that is read slowly, before it exits (a scheduler or `| jq` read 64 KiB of it)', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'report-pipe-'));
+  const file = path.join(dir, 'orders.csv');
+  await writeFile(file, `customer_ref,ordered_at,amount,order_ref\n${Array.from({ length: 1500 }, (_, i) => `PIPE-${i},2026-01-02,not-an-amount,PIPE-O${i}`).join('\n')}\n`);
+  const child = spawn(process.execPath, [path.resolve('dist/src/bin/import.js'), 'orders', file], { env: { ...process.env, DATABASE_URL: stack.config.databaseUrl } });
+  // Nothing read from the pipe until the tool has had time to write (and, before, to exit).
+  child.stdout.pause();
+  const closed = once(child, 'close');
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.resume();
+  const [status] = (await closed) as [number];
+  expect(status).toBe(1);
+  expect(stdout.length).toBeGreaterThan(128 * 1024);
+  const report = JSON.parse(stdout) as { written: boolean; rejected: number; errors: { line: number; field: string }[] };
+  expect(report).toMatchObject({ written: false, rejected: 1500 });
+  expect(report.errors).toHaveLength(1000);
+  await rm(dir, { recursive: true });
+}, 60_000);
+
 it('refuses an import the database stopped to break a deadlock as IMPORT_CONCURRENT_CHANGE, to run again: from the service, through GraphQL (UNAVAILABLE) and as JSON from the CLI (QA 70 F3)', async () => {
   const csv = 'customer_ref,ordered_at,amount,order_ref\nDLX-A,2026-01-02,10,DLX-O1\nDLX-B,2026-01-02,10,DLX-O2\n';
   const service = await deadlocked(() => run('orders', csv));

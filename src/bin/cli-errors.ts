@@ -11,6 +11,15 @@ export function fail(exitCode: number, message: string | Record<string, unknown>
   process.exit(exitCode);
 }
 
+/**
+ * How a command-line tool ends with its report on stdout: the exit code once the report is written out whole. A pipe
+ * (`| jq`, a scheduler capturing the output) takes 64 KiB at a time; exiting straight after the write drops the rest,
+ * and a report of many refused lines arrived cut short, no longer JSON.
+ */
+export function exitWithReport(exitCode: number, report: string): Promise<never> {
+  return new Promise(() => process.stdout.write(`${report}\n`, () => process.exit(exitCode)));
+}
+
 /** A domain exception as the CLIs print it: its code, its message and its details (`line`, `file`, ...). */
 export const asJson = (error: DomainException): Record<string, unknown> => ({ code: error.code, message: error.message, ...error.details });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { DomainException } from '../domain/errors/domain-exception.js';
-import { asJson, fail } from './cli-errors.js';
+import { asJson, exitWithReport, fail } from './cli-errors.js';
 import { importSpecs } from '../domain/import/import-spec.js';
 import { ImportException, ImportExceptionCode } from '../services/import/import.exception.js';
 import { csvTextDecoder } from '../services/import/csv-decoding.js';
@@ -73,8 +73,7 @@ try {
     `\n${kind}: ${report.written ? `${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged` : 'nothing written'}, ${report.rejected} rows refused; ${seconds()} s, peak memory ${peakMb} MB\n` +
       report.kept.map((k) => `${kind}: ${k.field} kept as stored in ${k.rows} row${k.rows === 1 ? '' : 's'}: ${k.why}\n`).join(''),
   );
-  console.log(JSON.stringify(report, null, 2));
-  process.exit(report.errorCount > 0 ? 1 : 0);
+  await exitWithReport(report.errorCount > 0 ? 1 : 0, JSON.stringify(report, null, 2));
 } catch (error) {
   process.stderr.write('\n');
   if (error instanceof ImportException && error.code === ImportExceptionCode.UnreadableCsv && error.details.encoding) {

@@ -269,7 +269,14 @@ export class ImportService {
   }
 
   /** The same import from CSV text (the importCsv mutation). */
-  importCsvText(kind: string, csv: string, options: ImportOptions): Promise<ImportReport> {
+  async importCsvText(kind: string, csv: string, options: ImportOptions): Promise<ImportReport> {
+    // Text that is not well-formed (a lone UTF-16 surrogate half) would reach the file's reading as U+FFFD, a reference no
+    // later export matches: refused as a file whose bytes are no text is, naming the line.
+    const at = csv.search(/[\uD800-\uDFFF]/u);
+    if (at >= 0) {
+      const line = csv.slice(0, at).split('\n').length;
+      throw new ImportException(ImportExceptionCode.UnreadableCsv, `Line ${line} is not well-formed text: it contains a lone UTF-16 surrogate (a character cut in half)`, { line });
+    }
     return this.importCsv(kind, Readable.from([csv]), options);
   }
 
