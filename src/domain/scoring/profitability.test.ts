@@ -56,7 +56,7 @@ describe('profitability', () => {
       improvementMinor: 31_500,
       reasoning: ['support minutes about EUR 300.00 less', 'discount about EUR 75.00 less', 'tier fee margin EUR 60.00 less', 'projected EUR 115.00 instead of EUR -200.00 on premium'],
     });
-    expect(s.reasons[2]).toMatch(/^a cheaper service concept helps: basic \(support minutes about EUR 300.00 less; /);
+    expect(s.reasons[3]).toMatch(/^a cheaper service concept helps: basic \(support minutes about EUR 300.00 less; /);
   });
 
   it('prefers the smallest step down when it already breaks even', () => {
@@ -65,6 +65,23 @@ describe('profitability', () => {
     // standard: 300 - 60 + 20 = 260 - 198 = +62 → standard, although basic would be better (240 - 82.50 = +157.50)
     expect(s.suggestion?.tier).toBe('standard');
     expect(s.suggestion?.projectedValueMinor).toBe(6_200);
+  });
+
+  it('says how much of a loss-making account\'s cost is discounts the company gave, and what it comes to without them', () => {
+    // Premium: margin 86.68, support 44.84, discounts 22.42, returns 22.42: -3.00 would be immaterial; at 150.00 of support, -108.16.
+    const costs = [
+      { kind: 'support_minutes', amountMinor: 15_000 },
+      { kind: 'discount', amountMinor: 2_242 },
+      { kind: 'return', amountMinor: 2_242 },
+    ];
+    const s = profitability({ marginMinor: 8_668, costs, currentTier: 'premium' }, policy);
+    expect(s).toMatchObject({ value: -10_816, band: 'loss-making' });
+    expect(s.reasons).toContain('discounts we gave 22.42 of the cost (12%): without them the account would still lose 85.74');
+    const mostlyDiscounts = profitability({ marginMinor: 8_668, costs: [{ kind: 'discount', amountMinor: 12_000 }], currentTier: 'basic' }, policy);
+    expect(mostlyDiscounts.reasons).toContain('discounts we gave 120.00 of the cost (100%): without them the account would come to 86.68');
+    // Said only of a loss to review: none for a profitable account, nor without discounts.
+    expect(profitability({ marginMinor: 50_000, costs, currentTier: 'premium' }, policy).reasons.some((r) => r.startsWith('discounts we gave'))).toBe(false);
+    expect(profitability({ marginMinor: 0, costs: [costs[0]], currentTier: 'premium' }, policy).reasons.some((r) => r.startsWith('discounts we gave'))).toBe(false);
   });
 
   it('suggests the richest cheaper tier that leaves no material loss: standard at -20.00 rather than basic at +100.00', () => {

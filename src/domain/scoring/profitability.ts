@@ -53,6 +53,8 @@ import { invalidInput } from './scoring.exception.js';
  * 10: a material loss over the window that the tier held now, for the whole window, would not have made is `break-even`:
  *    the loss was the service concept the customer has left (a customer who took the cheaper tier an account review
  *    proposed read as loss-making, with a richer tier suggested, for up to a year after).
+ *    A loss-making account's reasons say how much of its cost is discounts the company gave, and what it comes to without
+ *    them; the cheaper tier suggested is the richest whose projection is no material loss.
  */
 export const PROFITABILITY_MODEL_VERSION = 'profitability/10';
 
@@ -227,6 +229,8 @@ const kindLabel = (kind: string) => kind.replace(/_/g, ' ');
 
 /** The cost kind support time is booked as (cost_entry.kind); what handling a complaint took is support. */
 export const SUPPORT_COST_KIND = 'support_minutes';
+/** The cost kind discounts the company gave are booked as (cost_entry.kind). */
+export const DISCOUNT_COST_KIND = 'discount';
 
 /**
  * The costs without the support the company's own product defects took: support entries (kind `support_minutes`) less
@@ -318,6 +322,15 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
       `a loss of ${m(-value)} over ${window}, under the ${m(from)} ${byShare ? `(${pct(materiality.materialLossMarginShare)} of its margin ${m(marginMinor)}) ` : ''}that makes an account loss-making: break-even, not a loss to review`,
     );
   } else if (lossMaking) {
+    // Discounts are the company's choice, not the customer's demand on the service: whoever decides on the account sees
+    // how much of the loss they are.
+    const discountMinor = byKind.get(DISCOUNT_COST_KIND) ?? 0;
+    if (discountMinor > 0) {
+      const without = value + discountMinor;
+      reasons.push(
+        `discounts we gave ${m(discountMinor)} of the cost (${pct(discountMinor / costMinor)}): without them the account ${without >= 0 ? `would come to ${m(without)}` : `would still lose ${m(-without)}`}`,
+      );
+    }
     projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(counted, current, t, value, m, policy));
     suggestion = suggestTier(projections.filter((p) => p.level < current.level), value, materiality);
     const richerBetter = projections.filter((p) => p.level > current.level && p.projectedValueMinor > value).sort((a, b) => b.projectedValueMinor - a.projectedValueMinor || a.level - b.level);
