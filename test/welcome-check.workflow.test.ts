@@ -159,6 +159,11 @@ it('asks a person to follow up when the policy window passes without confirmatio
   // The follow-up reaches a person: a call task beside the welcome.
   expect(await messages(handle.workflowId)).toEqual([['welcome', 'email'], ['welcome-follow-up', 'call']]);
   await recordHistory(handle.workflowId, 'welcome-check-follow-up-call-steps-settle');
+  // A confirmation once the call is due says where what the call finds goes.
+  expect((await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator)).errors![0]).toMatchObject({
+    message: `The welcome check of customer ${customerId} has already finished without a confirmation: a person calls the customer (the call task); a problem the call finds is recorded as a complaint (recordComplaint)`,
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED', outcome: 'follow-up-needed' },
+  });
 });
 
 it('shows a cancelled run at step done, not at the step it was cancelled in, and shows it so once Temporal has deleted the closed execution (QA 69 F2, F4)', async () => {

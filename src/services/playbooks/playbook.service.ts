@@ -131,11 +131,15 @@ export class PlaybookService {
     await this.customers.get(customerId, 'customerId');
     const workflowId = await this.currentRunId(WELCOME_CHECK, customerId, welcomeCheckWorkflowId(customerId));
     const state = await this.engine.welcomeCheckState(workflowId);
+    // After the wait a person calls: what the call finds is no confirmation of the run's, and the answer says where it goes.
     const finished = (outcome: string | null) =>
-      new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The welcome check of customer ${customerId} has already finished`, {
-        customerId,
-        outcome,
-      });
+      new PlaybookException(
+        PlaybookExceptionCode.RunAlreadyFinished,
+        `The welcome check of customer ${customerId} has already finished${
+          outcome === 'follow-up-needed' ? ' without a confirmation: a person calls the customer (the call task); a problem the call finds is recorded as a complaint (recordComplaint)' : ''
+        }`,
+        { customerId, outcome },
+      );
     if (!state) throw await this.endedOrNone(workflowId, finished, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No welcome check runs for customer ${customerId}`, { customerId }));
     if (state.step === 'done') throw finished(await this.endedOutcome(workflowId, state));
     // A complaint or fix case open is the customer's "it does not work": the check is not closed as confirmed over it (its
