@@ -22,6 +22,7 @@ import {
   CancelPlaybookRunDocument,
   CustomerMessagesDocument,
   CustomerScoresDocument,
+  CustomerTimelineDocument,
   CustomerPlaybookRunIdsDocument,
   CustomerPlaybookRunsDocument,
   DecideOffboardingDocument,
@@ -30,6 +31,7 @@ import {
   RunningPlaybookRunRecordsDocument,
   RunningPlaybookRunsDocument,
   StartAccountReviewDocument,
+  type CustomerEventKind,
   type RunningPlaybookRunsFilterInput,
 } from './__generated__/graphql.js';
 import { defaultScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
@@ -81,6 +83,14 @@ function scored(em: EntityManager, customer: Customer, band: string): void {
   em.create(ScoreSnapshot, { customer, computedAt: new Date(), scores: { profitability: { value: band === 'loss-making' ? -14_000 : 0, band, modelVersion: 'test', reasons: ['test'] } } });
 }
 
+/** The lines of the customer's timeline of these kinds, newest first. */
+const timelineOf = async (customerId: string, kinds: CustomerEventKind[]) => {
+  const result = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 30, kinds }, Role.Viewer);
+  expect(result.errors).toBeUndefined();
+  return result.data!.customer!.timeline.edges.map((e) => e.node.summary);
+};
+const REVIEW_EVENTS: CustomerEventKind[] = ['ProposalAnswered', 'OffboardingDecided', 'OffboardingNoticeGiven'];
+
 const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
 const outboxSteps = async (workflowId: string) =>
   (await sql<{ key: string }>`select idempotency_key as key from outbox_message where idempotency_key like ${`${workflowId}/%`} order by idempotency_key`.execute(stack.orm.em.fork().getKysely())).rows.map((r) =>
@@ -110,6 +120,9 @@ it('takes no answer typed wrongly in the Temporal UI: a signal with no payload, 
   const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
   expect(answered.data!.answerAccountProposal).toMatchObject({ answer: 'declined', step: 'awaiting-review' });
   expect(await steeringAudited(stack, workflowId)).toHaveLength(3);
+  // The timeline has the answer the run took, not the signals it ignored.
+  const tier = (await review(customerId))!.accountProposal!.tier!.toLowerCase();
+  expect(await timelineOf(customerId, REVIEW_EVENTS)).toEqual([`Declined the account review's proposal: the ${tier} tier`]);
   await recordHistory(workflowId, 'account-review-signals-audited');
 }, 60_000);
 
@@ -135,6 +148,10 @@ it('says so when a signal is sent under a name it does not take (typed wrongly i
   expect(await review(customerId)).toMatchObject({ step: 'awaiting-answer', answer: null });
   await handle.signal('proposalAnswered', { accepted: false });
   await eventually(() => review(customerId), (s) => s?.answer === 'declined');
+  // The customer's answer shows in their timeline, sent as the signal (the misspelt one is none).
+  const tier = (await review(customerId))!.accountProposal!.tier!.toLowerCase();
+  await eventually(() => timelineOf(customerId, REVIEW_EVENTS), (lines) => lines.length > 0, 10_000);
+  expect(await timelineOf(customerId, REVIEW_EVENTS)).toEqual([`Declined the account review's proposal: the ${tier} tier`]);
   expect(await eventually(signalled, (entries) => entries.length === 2, 10_000)).toEqual([
     ['temporal:ops-hal', 'proposalAnswerd', [{ accepted: false }], 'no such signal'],
     ['temporal:ops-hal', 'proposalAnswered', [{ accepted: false }], undefined],
@@ -173,6 +190,9 @@ it("holds back a proposal still queued for the customer's quiet hours once they 
   // The customer answered it: not a proposal that never reached them, for the person deciding later.
   expect(await review(customerId)).toMatchObject({ answer: 'declined', heldBack: null });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'premium' });
+  // No message went, and nothing changed: the timeline still says what was offered, and that they said no.
+  const tier = (await review(customerId))!.accountProposal!.tier!.toLowerCase();
+  expect(await timelineOf(customerId, REVIEW_EVENTS)).toEqual([`Declined the account review's proposal: the ${tier} tier`]);
   await recordHistory(workflowId, 'account-review-declined-proposal-held-back');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
 }, 60_000);
@@ -293,10 +313,18 @@ it('proposes a cheaper tier first, and offboards a still loss-making account onl
   const decision = (await entries()).find((a) => a.action === 'playbook.decide-offboarding')!;
   expect(decision.after).toMatchObject({ approve: true, reason: 'loss-making after a cheaper tier' });
   expect((await entries()).find((a) => a.action === 'customer.offboarding')!.after).toEqual({ status: 'offboarding', workflowId, decisionEntry: decision.id });
+  // The customer's timeline tells the review's story in order: their yes, the admin's approval (why: the audit log), the notice with the day it ends.
+  const story = [
+    `Under offboarding notice: the contract ends on ${String(switchHelp.payload.noticeEndsOn)}`,
+    expect.stringMatching(/^Offboarding approved by admin:[0-9a-f]{8} \(reason in the audit log\)$/),
+    "Accepted the account review's proposal: the basic tier",
+  ];
+  expect(await timelineOf(customerId, REVIEW_EVENTS)).toEqual(story);
   // Erasing the customer erases the reason (a person's words about them); who decided, and when, stays.
   expect((await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'Art. 17 request' }, Role.Admin)).errors).toBeUndefined();
   expect((await entries()).find((a) => a.action === 'playbook.decide-offboarding')!.after).toMatchObject({ approve: true, reason: '[erased]' });
   expect(await review(customerId)).toMatchObject({ offboardingApproved: true, decidedBy: expect.stringMatching(/^admin:/), decisionReason: '[erased]' });
+  expect(await timelineOf(customerId, REVIEW_EVENTS)).toEqual(story);
   await recordHistory(workflowId, 'account-review-offboarded-by-update');
 }, 90_000);
 
@@ -498,6 +526,12 @@ it('refuses a decision nobody asked for, and keeps the account when a person say
   const done = await eventually(() => review(customerId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'kept-by-decision', answer: 'declined', offboardingApproved: false, decisionReason: taken[0] });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ status: 'active', serviceTier: 'premium' });
+  // The timeline has the decision the run took, and none it refused (the approval too early, the other admin's rejection): no approval, no notice.
+  const tier = done!.accountProposal!.tier!.toLowerCase();
+  expect(await timelineOf(customerId, REVIEW_EVENTS)).toEqual([
+    expect.stringMatching(/^Offboarding rejected by admin:[0-9a-f]{8}: the customer stays \(reason in the audit log\)$/),
+    `Declined the account review's proposal: the ${tier} tier`,
+  ]);
   // The review has ended: an answer or a decision now is told so, not that no review exists.
   for (const late of [
     await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'too late' }, Role.Admin),
@@ -582,6 +616,11 @@ it("refuses a decision sent in the Temporal UI whose reasonEntry names no audit 
     refusedDecider,
     refusedDecider,
     { outcome: null, refused: null },
+  ]);
+  // The timeline has the decision the run took, by the decider typed there, and the notice it gave; none of the attempts it refused.
+  expect(await timelineOf(customerId, ['OffboardingDecided', 'OffboardingNoticeGiven'])).toEqual([
+    expect.stringMatching(/^Under offboarding notice: the contract ends on \d{4}-\d{2}-\d{2}$/),
+    'Offboarding approved by ops-anna (reason in the audit log)',
   ]);
   // The customer's data export gives the reason of the decision taken as a note about their offboarding (and the notice's), none of a refused one.
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);

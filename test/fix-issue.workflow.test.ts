@@ -13,7 +13,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
 import { fixIssueStateQuery } from '../workflows/fix-issue.workflow.js';
-import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, RunningPlaybookRunsDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, CustomerTimelineDocument, type CustomerEventKind, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, RunningPlaybookRunsDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
@@ -63,6 +63,14 @@ async function startedAwaitingFix(customerId: string, topic: string, checkBackAf
   });
   await eventually(() => state(customerId, topic), (s) => s?.step === 'awaiting-fix');
 }
+
+/** The customer's timeline of these kinds, newest first: a page of `first` after `after`. */
+const timelineOf = async (customerId: string, kinds: CustomerEventKind[], first = 30, after: string | null = null) => {
+  const result = await stack.gql(CustomerTimelineDocument, { id: customerId, first, after, kinds }, Role.Viewer);
+  expect(result.errors).toBeUndefined();
+  return result.data!.customer!.timeline;
+};
+const caseStory = async (customerId: string) => (await timelineOf(customerId, ['FixCaseChanged'])).edges.map((e) => e.node.summary);
 
 const outbox = async (workflowId: string) =>
   (await sql<{ idempotency_key: string; template: string; channel: string }>`select idempotency_key, template, channel from outbox_message where idempotency_key like ${`${workflowId}/%`} order by idempotency_key`.execute(stack.orm.em.fork().getKysely())).rows.map(
@@ -166,6 +174,14 @@ it('tells the top of the escalation chain that another deadline was missed, not 
     expect.stringMatching(/^Fix case still not fixed, another deadline missed: /),
   ]);
   expect(escalations.slice(2, 5).map((m) => m.payload.owner)).toEqual(['management', 'management', 'management']);
+  // The customer's timeline says whom each missed deadline moved the case to, and that at the top it stays.
+  expect((await caseStory(customerId)).reverse().slice(0, 5)).toEqual([
+    'Fix case for billing error escalated to team-lead: its fix deadline was missed',
+    'Fix case for billing error escalated to head-of-service: its fix deadline was missed',
+    'Fix case for billing error escalated to management: its fix deadline was missed',
+    'Fix case for billing error: another fix deadline missed, it stays with management',
+    'Fix case for billing error: another fix deadline missed, it stays with management',
+  ]);
   // The customer hears at each missed deadline that it takes longer, not of the company's levels; at the top, that it is not forgotten.
   const notes = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $in: [1, 2, 3, 4, 5].map((n) => `${workflowId}/still-open-${n}`) } }, { orderBy: { createdAt: 'asc' } });
   expect(notes.map((m) => [m.template, m.channel, m.payload])).toEqual([
@@ -462,7 +478,25 @@ it('opens the case again, one level up, when the issue comes back before the che
 
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
   expect(await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'awaiting-check-back')).toMatchObject({ recurrences: 1, escalations: 1 });
-  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved' });
+  const fixCase = await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
+  expect(fixCase).toMatchObject({ status: 'resolved' });
+  // The customer's timeline tells the case's story, newest first (the case keeps only where it stands now): each fix
+  // reported and whom the case was with, the customer's word that the first held, its reopening one level up.
+  const story = [
+    'Fix of billing error reported (the case was with team-lead)',
+    'Fix case for billing error reopened with team-lead: the issue came back after the fix',
+    'The customer confirmed the fix of billing error holds',
+    'Fix of billing error reported (the case was with billing)',
+  ];
+  expect(await caseStory(customerId)).toEqual(story);
+  // Paged two at a time under the kind, each milestone once, all under the case.
+  const first = await timelineOf(customerId, ['FixCaseChanged'], 2);
+  const rest = await timelineOf(customerId, ['FixCaseChanged'], 2, first.pageInfo.endCursor);
+  expect([...first.edges, ...rest.edges].map((e) => [e.node.summary, e.node.ref])).toEqual(story.map((line) => [line, fixCase.id]));
+  expect(rest.pageInfo.hasNextPage).toBe(false);
+  // Among the rest of the timeline, the reopening follows the complaint reopened that brought the issue back.
+  const all = (await timelineOf(customerId, [], 100)).edges.map((e) => e.node.kind);
+  expect(all.indexOf('FixCaseChanged', all.indexOf('FixCaseChanged') + 1)).toBeLessThan(all.indexOf('ComplaintReopened'));
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
   await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
   await recordHistory(workflowId, 'fix-issue-recurred-by-update');

@@ -112,6 +112,8 @@ export type CustomerEventKind =
   | 'ComplaintResolved'
   /** Consent to marketing given or withdrawn */
   | 'ConsentChanged'
+  /** A fix case moved on (ref: the fix case): a fix reported (whom the case was with), the customer confirming it holds, escalated at a missed deadline (to whom, or staying at the top), reopened one level up as the issue came back */
+  | 'FixCaseChanged'
   /** The billing system cancelled an invoice (ref: the invoice; voided or credited, so never owed), as the invoices import says */
   | 'InvoiceCancelled'
   /** An invoice was issued (ref: the invoice; amountMinor its amount) */
@@ -120,6 +122,10 @@ export type CustomerEventKind =
   | 'InvoicePaid'
   /** A message went out (ref: the message): to the customer, its subject as they read it, or a task to a team about them, named by what it is and whose ("Task for billing: ...", "Call task: ..."; the fairness report counts messages to customers only) */
   | 'MessageSent'
+  /** A person decided on the offboarding an account review asked about (ref: the audit entry of the decision): approved or rejected, and who (the caller, or the decider typed in the Temporal UI); why stays in the audit log. Only a decision the run took: one it refused, or not yet answered, is not listed */
+  | 'OffboardingDecided'
+  /** The customer went into offboarding notice as an approved offboarding began (ref: the audit entry of it), with the day the contract ends as the notice names it */
+  | 'OffboardingNoticeGiven'
   /** An order (ref: the order; amountMinor its amount) */
   | 'OrderPlaced'
   /** The customer promised to pay an invoice by a day (recorded by a person) */
@@ -130,6 +136,8 @@ export type CustomerEventKind =
   | 'PlaybookFinished'
   /** A playbook run started (ref: its workflow ID) */
   | 'PlaybookStarted'
+  /** The customer answered an account review's proposal (ref: the audit entry of the answer): accepted or declined, and what was proposed; also when the proposal was held back as answered before it went. Only an answer the run took */
+  | 'ProposalAnswered'
   /** A score's band moved between two scorings: churn risk, RFM segment, payment loyalty, profitability, persistent issue */
   | 'ScoreBandChanged'
   /** Moved to another service tier (ref: the change): a proposal accepted in an account review, or the company's records (an import) */

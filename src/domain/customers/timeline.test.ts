@@ -1,4 +1,4 @@
-import { CustomerEventKind, eventSummary, type CustomerEventFacts } from './timeline.js';
+import { CustomerEventKind, eventSummary, FixCaseMilestone, type CustomerEventFacts } from './timeline.js';
 
 const facts = (kind: CustomerEventKind, over: Partial<CustomerEventFacts> = {}): CustomerEventFacts => ({ kind, ref: '1a2b3c4d-0000-4000-8000-000000000000', amountMinor: null, detail: null, extra: null, ...over });
 
@@ -19,6 +19,25 @@ describe('eventSummary', () => {
     expect(summary(facts(CustomerEventKind.PlaybookStarted, { detail: 'fair-reminder' }))).toBe('Fair reminder started');
     expect(summary(facts(CustomerEventKind.PlaybookFinished, { detail: 'fair-reminder', extra: 'paid' }))).toBe('Fair reminder ended: paid');
     expect(summary(facts(CustomerEventKind.PlaybookFinished, { detail: 'welcome-check' }))).toBe('Welcome check ended');
+  });
+
+  it("tells an account review's decisions and answers, and a fix case's milestones, by who and what (no reasons: those stay in the audit log)", () => {
+    expect(summary(facts(CustomerEventKind.OffboardingDecided, { detail: 'approved', who: 'admin:1a2b3c4d' }))).toBe('Offboarding approved by admin:1a2b3c4d (reason in the audit log)');
+    expect(summary(facts(CustomerEventKind.OffboardingDecided, { detail: 'rejected', who: 'jane' }))).toBe('Offboarding rejected by jane: the customer stays (reason in the audit log)');
+    expect(summary(facts(CustomerEventKind.OffboardingNoticeGiven, { detail: '2027-01-31' }))).toBe('Under offboarding notice: the contract ends on 2027-01-31');
+    expect(summary(facts(CustomerEventKind.OffboardingNoticeGiven))).toBe('Under offboarding notice');
+    expect(summary(facts(CustomerEventKind.ProposalAnswered, { detail: 'declined', proposal: { kind: 'tier-change', tier: 'basic' } }))).toBe("Declined the account review's proposal: the basic tier");
+    expect(summary(facts(CustomerEventKind.ProposalAnswered, { detail: 'accepted', proposal: { kind: 'offer', offerCode: 'SPRING', offerName: 'Spring deal', discountPercent: 10, tier: 'standard' } }))).toBe(
+      "Accepted the account review's proposal: offer Spring deal (10% off) to the standard tier",
+    );
+    expect(summary(facts(CustomerEventKind.ProposalAnswered, { detail: 'accepted', proposal: null }))).toBe("Accepted the account review's proposal");
+    const fixCase = (detail: FixCaseMilestone, over: Partial<CustomerEventFacts> = {}) => summary(facts(CustomerEventKind.FixCaseChanged, { detail, extra: 'delivery-delay', ...over }));
+    expect(fixCase(FixCaseMilestone.FixReported, { who: 'logistics' })).toBe('Fix of delivery delay reported (the case was with logistics)');
+    expect(fixCase(FixCaseMilestone.FixConfirmed)).toBe('The customer confirmed the fix of delivery delay holds');
+    expect(fixCase(FixCaseMilestone.Escalated, { who: 'team-lead' })).toBe('Fix case for delivery delay escalated to team-lead: its fix deadline was missed');
+    expect(fixCase(FixCaseMilestone.Escalated, { who: 'management', stays: true })).toBe('Fix case for delivery delay: another fix deadline missed, it stays with management');
+    expect(fixCase(FixCaseMilestone.Reopened, { who: 'team-lead' })).toBe('Fix case for delivery delay reopened with team-lead: the issue came back after the fix');
+    expect(fixCase(FixCaseMilestone.Reopened, { who: 'management', stays: true })).toBe('Fix case for delivery delay reopened, staying with management: the issue came back after the fix');
   });
 
   it('tells a payment on time from a late one', () => {

@@ -29,6 +29,31 @@ export enum CustomerEventKind {
   CampaignEnrolled = 'campaign-enrolled',
   /** Moved to another service tier: a proposal accepted in an account review, or the company's records (an import). */
   TierChanged = 'tier-changed',
+  /** A person decided on the offboarding an account review asked about: approved or rejected, and who (why: the audit log). Only a decision the run took. */
+  OffboardingDecided = 'offboarding-decided',
+  /** The customer went into offboarding notice: an approved offboarding began (the day the contract ends, as the notice names it). */
+  OffboardingNoticeGiven = 'offboarding-notice-given',
+  /** The customer answered an account review's proposal: accepted or declined, and what it was. Only an answer the run took. */
+  ProposalAnswered = 'proposal-answered',
+  /** A fix case moved on: a fix reported, the customer confirming it holds, escalated at a missed deadline, reopened as the issue came back. */
+  FixCaseChanged = 'fix-case-changed',
+}
+
+/** The milestones of a fix case the timeline shows (a `FixCaseChanged` event's `detail`). */
+export enum FixCaseMilestone {
+  FixReported = 'fix-reported',
+  FixConfirmed = 'fix-confirmed',
+  Escalated = 'escalated',
+  Reopened = 'reopened',
+}
+
+/** What an account review proposed, as its proposal message keeps it (a `ProposalAnswered` event's). */
+export interface ProposedChange {
+  kind?: string;
+  tier?: string;
+  offerCode?: string;
+  offerName?: string;
+  discountPercent?: number;
 }
 
 /** The scores whose band moves make a customer's story (behaviour change moves too often to tell it). */
@@ -47,9 +72,9 @@ export interface CustomerEventFacts {
   /** The order, invoice, payment, complaint or message ID, or the playbook run's workflow ID. */
   ref: string;
   amountMinor: number | null;
-  /** Due day of an issued invoice; days late of a paid one; the invoice a payment was for; complaint topic; message template; playbook; score kind; promised day; consent (true/false); campaign name; the new tier. */
+  /** Due day of an issued invoice; days late of a paid one; the invoice a payment was for; complaint topic; message template; playbook; score kind; promised day; consent (true/false); campaign name; the new tier; an offboarding decision (`approved`, `rejected`); the day an offboarding notice ends; a proposal's answer (`accepted`, `declined`); a fix case's milestone (FixCaseMilestone). */
   detail: string | null;
-  /** A payment's invoice amount (minor units); complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group; `unsubscribe-link` for consent withdrawn through it; where a tier change came from (`account-review`, `import`). */
+  /** A payment's invoice amount (minor units); complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group; `unsubscribe-link` for consent withdrawn through it; where a tier change came from (`account-review`, `import`); a fix case's topic. */
   extra: string | null;
   /** A score's band before the change; the tier before a tier change. */
   previous?: string | null;
@@ -63,6 +88,12 @@ export interface CustomerEventFacts {
   noticeEndedEarly?: boolean;
   /** The invoice's number in the billing system (an invoice's event, a payment, a promise), when it has one. */
   invoiceNumber?: string | null;
+  /** Who decided an offboarding (the caller's ID, or the decider typed in the Temporal UI); whom a fix case was with at its milestone (the team or role). */
+  who?: string | null;
+  /** A fix case escalated or reopened at the top of its chain: it stays with whoever holds it. */
+  stays?: boolean;
+  /** What the account review proposed, for an answer to it (null when its message is not kept). */
+  proposal?: ProposedChange | null;
   /** A sent message that is a task for the company's teams: whose it is (null: no one team's) and whether it is a call to make (catalogue's taskOf). */
   task?: { team: string | null; callsCustomer: boolean } | null;
 }
@@ -84,6 +115,28 @@ function messageLabel(f: CustomerEventFacts): string {
     return f.task.team ? `${what} for ${f.task.team}` : what;
   }
   return channels[f.extra ?? ''] ?? capitalised(words(f.extra));
+}
+
+/** A proposal as a person reads it in a line: "the basic tier", "offer SPRING (10% off) to the standard tier". */
+function proposed(p: ProposedChange | null | undefined): string {
+  if (p?.kind === 'tier-change' && p.tier) return `: the ${p.tier} tier`;
+  if (p?.kind === 'offer') return `: offer ${p.offerName ?? p.offerCode ?? ''}${p.discountPercent ? ` (${p.discountPercent}% off)` : ''}${p.tier ? ` to the ${p.tier} tier` : ''}`;
+  return '';
+}
+
+/** A fix case's milestone in a line: who holds it, what happened (no complaint's words: the topic only). */
+function fixCaseLine(f: CustomerEventFacts): string {
+  const topic = words(f.extra);
+  switch (f.detail) {
+    case FixCaseMilestone.FixReported:
+      return `Fix of ${topic} reported${f.who ? ` (the case was with ${f.who})` : ''}`;
+    case FixCaseMilestone.FixConfirmed:
+      return `The customer confirmed the fix of ${topic} holds`;
+    case FixCaseMilestone.Escalated:
+      return f.stays ? `Fix case for ${topic}: another fix deadline missed, it stays with ${f.who}` : `Fix case for ${topic} escalated to ${f.who}: its fix deadline was missed`;
+    default:
+      return f.stays ? `Fix case for ${topic} reopened, staying with ${f.who}: the issue came back after the fix` : `Fix case for ${topic} reopened with ${f.who}: the issue came back after the fix`;
+  }
 }
 
 function paidWhen(daysLate: number): string {
@@ -127,6 +180,15 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
       return `Enrolled in campaign "${f.detail}"${f.extra === 'holdout' ? ' (holdout: the campaign starts no playbook for them, to measure it)' : ''}`;
     case CustomerEventKind.TierChanged:
       return `Service tier: ${f.previous} → ${f.detail}${f.extra === TierChangeSource.AccountReview ? ' (accepted in an account review)' : f.extra === TierChangeSource.Import ? " (as the company's records say)" : ''}`;
+    case CustomerEventKind.OffboardingDecided:
+      // Why stays in the audit log: a person's words about the customer, which the erasure takes out there.
+      return f.detail === 'approved' ? `Offboarding approved by ${f.who} (reason in the audit log)` : `Offboarding rejected by ${f.who}: the customer stays (reason in the audit log)`;
+    case CustomerEventKind.OffboardingNoticeGiven:
+      return `Under offboarding notice${f.detail ? `: the contract ends on ${f.detail}` : ''}`;
+    case CustomerEventKind.ProposalAnswered:
+      return `${f.detail === 'accepted' ? 'Accepted' : 'Declined'} the account review's proposal${proposed(f.proposal)}`;
+    case CustomerEventKind.FixCaseChanged:
+      return fixCaseLine(f);
     case CustomerEventKind.ScoreBandChanged:
       return `${scoreLabels[f.detail as keyof typeof scoreLabels] ?? capitalised(words(f.detail))}: ${f.previous ?? 'none'} → ${f.extra ?? 'none'}`;
   }

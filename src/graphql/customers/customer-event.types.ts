@@ -24,13 +24,23 @@ registerEnumType(CustomerEventKind, {
     ConsentChanged: { description: 'Consent to marketing given or withdrawn' },
     CampaignEnrolled: { description: 'Enrolled in a campaign, treated or held out (why a playbook ran, or why none did)' },
     TierChanged: { description: "Moved to another service tier (ref: the change): a proposal accepted in an account review, or the company's records (an import)" },
+    OffboardingDecided: {
+      description:
+        'A person decided on the offboarding an account review asked about (ref: the audit entry of the decision): approved or rejected, and who (the caller, or the decider typed in the Temporal UI); why stays in the audit log. Only a decision the run took: one it refused, or not yet answered, is not listed',
+    },
+    OffboardingNoticeGiven: { description: 'The customer went into offboarding notice as an approved offboarding began (ref: the audit entry of it), with the day the contract ends as the notice names it' },
+    ProposalAnswered: { description: "The customer answered an account review's proposal (ref: the audit entry of the answer): accepted or declined, and what was proposed; also when the proposal was held back as answered before it went. Only an answer the run took" },
+    FixCaseChanged: {
+      description:
+        "A fix case moved on (ref: the fix case): a fix reported (whom the case was with), the customer confirming it holds, escalated at a missed deadline (to whom, or staying at the top), reopened one level up as the issue came back",
+    },
     PaymentReceived: { description: 'A payment against an invoice, one per payment recorded (a part payment too); the invoice counts as paid (InvoicePaid) once its payments cover it' },
   },
 });
 
 @ObjectType('CustomerEvent', { simpleResolvers: true, description: 'One thing that happened with a customer, as their timeline lists it' })
 export class CustomerEventType {
-  @Field(() => ID, { description: "The event itself, unique across customers (its customer, kind and reference, or for a complaint's resolution or reopening the entry that recorded it; opaque): for a client cache" })
+  @Field(() => ID, { description: "The event itself, unique across customers (its customer, kind and reference, or for a complaint's resolution or reopening, or a fix case's milestone, what recorded it; opaque): for a client cache" })
   id!: string;
 
   @Field({ description: 'When it happened. An event the records keep by day only (see day) is at the moment it was recorded when that was on its day (a payment recorded today follows what happened before it), else at 00:00 UTC of its day' })
@@ -45,7 +55,7 @@ export class CustomerEventType {
   @Field(() => CustomerEventKind)
   kind!: CustomerEventKind;
 
-  @Field({ description: 'The order, invoice, payment, complaint, message or tier change ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`' })
+  @Field({ description: "The order, invoice, payment, complaint, message or tier change ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`; for a promise, an offboarding decision, a notice, an answer to a proposal the audit entry's ID; for a fix case's milestone the fix case's ID" })
   ref!: string;
 
   @Field({ description: 'What happened, in a line, amounts in the currency (see currency), e.g. "Paid invoice INV-1042 (€89.00) 3 days late": an invoice by its number in the billing system, else the start of its ID' })

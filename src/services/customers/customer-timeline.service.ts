@@ -1,7 +1,10 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { CustomerEventKind, eventSummary, TIMELINE_SCORE_KINDS, type CustomerEventFacts } from '../../domain/customers/timeline.js';
+import { CustomerEventKind, eventSummary, FixCaseMilestone, TIMELINE_SCORE_KINDS, type CustomerEventFacts, type ProposedChange } from '../../domain/customers/timeline.js';
+import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
+import { runPrefixOfKeySql } from '../facts/run-ids.js';
+import { TYPED_DECISION } from './customer-erasure.service.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { taskOf } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
@@ -64,6 +67,12 @@ interface EventFacts {
   heldBack?: string | null;
   /** A finished account review whose offboarding notice a person ended early (the customer left at once). */
   noticeEndedEarly?: boolean | null;
+  /** Who decided an offboarding; whom a fix case was with. */
+  who?: string | null;
+  /** A fix case escalated or reopened at the top of its chain. */
+  stays?: boolean | null;
+  /** What an answered proposal proposed. */
+  proposal?: ProposedChange | null;
 }
 
 /** An event's time, kind and key (its reference, or for a `KEYED` kind the entry that recorded it). */
@@ -101,7 +110,34 @@ const OFFBOARDING_WITHDRAWN_BY_RUN = sql.raw(`${lastOffboardingWordSql('playbook
 const PAID_RECORDED = 'coalesce((select max(p.created_at) from payment p where p.invoice_id = invoice.id and p.paid_at = invoice.paid_at), invoice.paid_recorded_at)';
 
 /** The kinds whose events are told apart by a `key` of their own: a complaint is resolved (reopened) more than once under one reference. */
-const KEYED: ReadonlySet<CustomerEventKind> = new Set([CustomerEventKind.ComplaintResolved, CustomerEventKind.ComplaintReopened]);
+const KEYED: ReadonlySet<CustomerEventKind> = new Set([CustomerEventKind.ComplaintResolved, CustomerEventKind.ComplaintReopened, CustomerEventKind.FixCaseChanged]);
+
+/**
+ * A person's call to a run the run took (SQL over its audit entry `a`): not one it refused (`not-taken`), nor one still on its
+ * way or of an outcome nobody knows (`pending`, `unknown`): a decision or an answer shows only once taken, a refused one nowhere.
+ */
+const TAKEN = `coalesce(a.after ->> 'outcome', 'taken') = 'taken'`;
+/** An account review's offboarding decision (through the API, or typed in the Temporal UI) over `audit_entry a` of the run. */
+const OFFBOARDING_DECISION = `(a.action = 'playbook.decide-offboarding' or (${TYPED_DECISION}))`;
+/** The customer's answer to an account review's proposal: through the API, typed as the update, or as the signal runs took before it (not one they ignored). */
+const PROPOSAL_ANSWER = `(a.action = 'playbook.answer-proposal' or (a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'answerProposal')
+  or (a.action = 'playbook.signal-in-engine' and a.after ->> 'signal' = 'proposalAnswered' and a.after -> 'ignored' is null))`;
+/** When the call reached the run: one typed in the Temporal UI is audited as the run takes it up, after it acted on it, with when it was sent. */
+const SENT_AT = `coalesce((a.after ->> 'sentAt')::timestamptz, a.at)`;
+/** A run's step message `step` (SQL text of the run's workflow ID): its key. */
+const stepKey = (workflowId: string, step: string) => `${workflowId} || '${RUN_ID_SEPARATOR}${step}'`;
+/** The step messages (`alias`) of fix case `fc`'s run with these templates. */
+const caseMessages = (alias: string, templates: readonly string[]) =>
+  `${alias}.customer_id = fc.customer_id and ${alias}.template in (${templates.map((t) => `'${t}'`).join(', ')}) and ${runPrefixOfKeySql(`${alias}.idempotency_key`)} = ${stepKey('fc.workflow_id', '')}`;
+/**
+ * A fix case's milestones as its run recorded them: the fix-issue run keeps no history of a case in its row (a reopening
+ * clears when it was fixed and confirmed) nor audits its own steps, but writes each escalation and reopening as the new
+ * owner's task, and each fix as the customer's word that it is fixed (`fixed-<n>`), in the transaction that changes the case.
+ */
+const MILESTONE_MESSAGES = { 'issue-fixed': FixCaseMilestone.FixReported, 'fix-case-escalated': FixCaseMilestone.Escalated, 'fix-case-reopened': FixCaseMilestone.Reopened } as const;
+/** Whom the case was with when message `m` was written: the owner its opening, last escalation or reopening named. */
+const OWNER_THEN = `coalesce((select o.payload ->> 'owner' from outbox_message o where ${caseMessages('o', ['fix-case-opened', 'fix-case-escalated', 'fix-case-reopened'])} and o.created_at <= m.created_at
+                              order by o.created_at desc, o.id desc limit 1), fc.owner)`;
 
 /**
  * Where each kind of event comes from, as (customer_id, at, ref, facts), and for a `KEYED` kind
@@ -173,6 +209,43 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
   [K.TierChanged]: (ids) =>
     sql`select customer_id, created_at as at, id::text as ref, jsonb_build_object('detail', to_tier, 'extra', source, 'previous', from_tier, 'day', changed_on) as facts
           from service_tier_change where ${of(ids)}`,
+  // Offboarding decisions the run took, by whom (the caller, or the decider typed in the Temporal UI); why stays in the audit log.
+  [K.OffboardingDecided]: (ids) =>
+    sql`select r.customer_id, ${sql.raw(SENT_AT)} as at, a.id::text as ref,
+               jsonb_build_object('detail', case when coalesce(a.after ->> 'approve', a.after #>> '{input,0,approve}') = 'true' then 'approved' else 'rejected' end,
+                                  'who', case when a.action = 'playbook.decide-offboarding' then a.actor else a.after #>> '{input,0,decidedBy}' end) as facts
+          from playbook_run r join audit_entry a on a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id
+         where ${of(ids, 'r.customer_id')} and r.playbook = ${ACCOUNT_REVIEW} and ${sql.raw(OFFBOARDING_DECISION)} and ${sql.raw(TAKEN)}`,
+  // The customer put under notice as the approved offboarding began (the run's entry), until the day its notice names.
+  [K.OffboardingNoticeGiven]: (ids) =>
+    sql`select c.id as customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', coalesce(m.payload ->> 'noticeEndsOn', left(m.payload ->> 'noticeEndsAt', 10))) as facts
+          from customer c join audit_entry a on a.entity_type = 'customer' and a.entity_id = c.id::text and a.action = 'customer.offboarding'
+          left join outbox_message m on m.idempotency_key = ${sql.raw(stepKey("(a.after ->> 'workflowId')", 'notice'))}
+         where ${of(ids, 'c.id')}`,
+  // Answers to a review's proposal the run took (one to a proposal held back, or declined while it waited, shows too), with what it proposed.
+  [K.ProposalAnswered]: (ids) =>
+    sql`select r.customer_id, ${sql.raw(SENT_AT)} as at, a.id::text as ref,
+               jsonb_build_object('detail', case when coalesce(a.after ->> 'accepted', a.after #>> '{input,0,accepted}') = 'true' then 'accepted' else 'declined' end, 'proposal', m.payload -> 'proposal') as facts
+          from playbook_run r join audit_entry a on a.entity_type = 'playbook_run' and a.entity_id = r.workflow_id
+          left join outbox_message m on m.idempotency_key = ${sql.raw(stepKey('r.workflow_id', 'proposal'))}
+         where ${of(ids, 'r.customer_id')} and r.playbook = ${ACCOUNT_REVIEW} and ${sql.raw(PROPOSAL_ANSWER)} and ${sql.raw(TAKEN)}`,
+  // A fix case's milestones (ref: the case; `key`: what recorded each): fixes, escalations and reopenings from its run's
+  // messages (a fix reported before the customer was told of fixes, from the case), the customer's word that it holds from the audit log.
+  [K.FixCaseChanged]: (ids) =>
+    sql`select fc.customer_id, m.created_at as at, fc.id::text as ref, m.id::text as key,
+               jsonb_build_object('detail', case m.template ${sql.raw(Object.entries(MILESTONE_MESSAGES).map(([t, d]) => `when '${t}' then '${d}'`).join(' '))} end,
+                                  'extra', fc.topic, 'who', case when m.template = 'issue-fixed' then ${sql.raw(OWNER_THEN)} else m.payload ->> 'owner' end,
+                                  'stays', m.template <> 'issue-fixed' and m.payload ->> 'stays' = 'true') as facts
+          from fix_case fc join outbox_message m on ${sql.raw(caseMessages('m', Object.keys(MILESTONE_MESSAGES)))}
+         where ${of(ids, 'fc.customer_id')}
+        union all
+        select fc.customer_id, fc.resolved_at, fc.id::text, fc.id::text || '/fixed', jsonb_build_object('detail', ${FixCaseMilestone.FixReported}::text, 'extra', fc.topic, 'who', fc.owner)
+          from fix_case fc
+         where ${of(ids, 'fc.customer_id')} and fc.resolved_at is not null and not exists (select 1 from outbox_message m where ${sql.raw(caseMessages('m', ['issue-fixed']))})
+        union all
+        select fc.customer_id, coalesce((a.after ->> 'confirmedAt')::timestamptz, a.at), fc.id::text, a.id::text, jsonb_build_object('detail', ${FixCaseMilestone.FixConfirmed}::text, 'extra', fc.topic)
+          from fix_case fc join audit_entry a on a.entity_type = 'fix_case' and a.entity_id = fc.id::text and a.action = 'fix-case.confirm'
+         where ${of(ids, 'fc.customer_id')}`,
   // Bands as they moved (recorded when current_score changed; a customer's first band is no change).
   [K.ScoreBandChanged]: (ids) =>
     sql`select customer_id, changed_at as at, snapshot_id::text || '/' || kind as ref, jsonb_build_object('detail', kind, 'extra', band, 'previous', previous) as facts
@@ -189,7 +262,8 @@ function events(ids: readonly string[], kinds: readonly CustomerEventKind[]) {
 
 /**
  * A customer's timeline: orders, invoices issued and paid, payments received, complaints opened, resolved and reopened,
- * messages sent, playbook runs, campaigns, promises to pay, consent, tier and score band changes, newest
+ * messages sent, playbook runs, campaigns, promises to pay, consent, tier and score band changes, offboarding decisions
+ * and notices, answers to proposals, fix cases' milestones, newest
  * first in one list, each with a line a person reads, so a customer page needs one
  * connection instead of merging many. Batched: the
  * timelines of a page of customers cost one statement (and one more for their totalCount).
@@ -284,6 +358,9 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
     ...(f.offboardingWithdrawn ? { offboardingWithdrawn: true } : {}),
     ...(f.heldBack ? { heldBack: f.heldBack } : {}),
     ...(f.noticeEndedEarly ? { noticeEndedEarly: true } : {}),
+    ...(f.who ? { who: f.who } : {}),
+    ...(f.stays ? { stays: true } : {}),
+    ...(row.kind === CustomerEventKind.ProposalAnswered ? { proposal: f.proposal ?? null } : {}),
     invoiceNumber: f.invoiceNumber ?? null,
   };
   if (row.kind === CustomerEventKind.MessageSent) {
