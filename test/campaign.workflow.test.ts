@@ -833,6 +833,56 @@ const refusal = async (action: 'pause' | 'resume' | 'cancel', id: string) => {
 const reconcile = async () => (await stack.api.contextFor(`Bearer ${testKeys[Role.Operator]}`)).services.runReconciliation.recordRunsEndedInEngine();
 const auditOf = async (id: string) => (await rows(sql<{ actor: string; action: string; before: unknown; after: unknown }>`select actor, action, before, after from audit_entry where entity_id = ${id} order by at`)).map((a) => [a.action, a.actor, a.before, a.after]);
 
+it('records a campaign\'s end as the time its run ended, however late the record lands, within half a minute an attempt; a cancel meanwhile is refused, the campaign being complete', async () => {
+  const tag = `lateend${Math.random().toString(36).slice(2, 8)}`;
+  const em = stack.orm.em.fork();
+  const customers = ['Kai', 'Lea'].map((name) => em.create(Customer, { name, email: `${name.toLowerCase()}.${tag}@example.com`, acquiredAt: joinedDaysAgo(10) }));
+  await em.flush();
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Two customers, end recorded late', playbook: 'WelcomeCheck', filter: { search: tag } } }, Role.Marketer);
+  const { id } = created.data!.createCampaign;
+  const waitingFor = (text: string) => rows(sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like ${`%${text}%`}`);
+  // The page waits on a customer's row (its member insert's foreign-key check) until the campaign's row is held too.
+  const pageBlocker = new pg.Client(stack.config.databaseUrl);
+  // Held for key share: the run's status record (select ... for update) waits for it; a steering (for no key update) does not.
+  const recordBlocker = new pg.Client(stack.config.databaseUrl);
+  await Promise.all([pageBlocker.connect(), recordBlocker.connect()]);
+  let releasedAt: number;
+  try {
+    await pageBlocker.query('begin');
+    await pageBlocker.query('select 1 from customer where id = $1 for update', [customers[0].id]);
+    await stack.gql(LaunchCampaignDocument, { id }, Role.Marketer);
+    await eventually(() => waitingFor('campaign_member'), ([r]) => r.n > 0, 20_000);
+    await recordBlocker.query('begin');
+    await recordBlocker.query('select 1 from campaign where id = $1 for key share', [id]);
+    await pageBlocker.query('rollback');
+    // The run has ended (its enrolment is done); its record of it waits.
+    const ended = await eventually(() => campaign(id), (c) => c.progress?.status === 'Completed', 20_000);
+    expect(ended).toMatchObject({ status: 'Running', finishedAt: null });
+    await eventually(() => waitingFor('with was as'), ([r]) => r.n > 0, 20_000);
+    // A cancel now finds the campaign complete: refused, and nothing recorded as cancelled.
+    expect((await refusal('cancel', id)).extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE' });
+    await new Promise((r) => setTimeout(r, 3_000));
+    releasedAt = Date.now();
+    // The record's attempt fails (as a lost one times out): its retry lands after the release, in a transaction of its own.
+    await rows(sql`select pg_cancel_backend(pid) from pg_stat_activity where wait_event_type = 'Lock' and query like '%with was as%'`);
+  } finally {
+    await recordBlocker.query('rollback');
+    await Promise.all([pageBlocker.end(), recordBlocker.end()]);
+  }
+  const done = await eventually(() => campaign(id), (c) => c.status === 'Completed', 30_000);
+  expect(done.progress).toMatchObject({ status: 'Completed', enrolled: 2 });
+  // The end is the run's, decided before the record could land, not the time the record landed.
+  const { events } = await stack.temporal.client.workflow.getHandle(campaignWorkflowId(id)).fetchHistory();
+  const records = (events ?? []).map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a?.activityType?.name === 'recordCampaignStatus');
+  const completed = records.find((a) => defaultPayloadConverter.fromPayload<{ status: string }>(a!.input!.payloads![0]).status === 'completed')!;
+  const { at } = defaultPayloadConverter.fromPayload<{ at: string }>(completed.input!.payloads![0]);
+  expect(new Date(done.finishedAt!).getTime()).toBe(new Date(at).getTime());
+  expect(new Date(done.finishedAt!).getTime()).toBeLessThan(releasedAt - 2_000);
+  // A lost attempt of the record is retried within half a minute, not after a page's timeout.
+  for (const record of records) expect(Number(record!.startToCloseTimeout!.seconds)).toBe(30);
+  expect((await auditOf(id)).map(([action]) => action)).not.toContain('campaign.cancel');
+}, 90_000);
+
 it('records a campaign cancelled in the Temporal UI as cancelled, as cancelCampaign does', async () => {
   const id = await launchedRepeating('Welcome newcomers daily');
   const handle = stack.temporal.client.workflow.getHandle(campaignWorkflowId(id));

@@ -11,5 +11,13 @@ export const stepRetry = { initialInterval: '1 second', maximumInterval: '1 minu
 /** A playbook's steps: short database work, given half a minute an attempt. */
 export const playbookStepOptions = { startToCloseTimeout: '30 seconds', retry: stepRetry } as const;
 
+/**
+ * A campaign run's record of its status (one row's UPDATE) and its steering audit: given half a minute an attempt, as a
+ * playbook's steps are, not a page's timeout. A lost attempt (its worker died, the task never reached it) is retried
+ * only when its timeout runs out: with a page's ten minutes, a campaign whose enrolment had ended showed Running, with
+ * no end, for that long.
+ */
+export const campaignRecordOptions = { startToCloseTimeout: '30 seconds', retry: stepRetry } as const;
+
 /** A page of a nightly sweep (set-based SQL over at most a trigger policy's page of candidates, and their starts) or of the run reconciliation. */
 export const sweepPageOptions = { startToCloseTimeout: '5 minutes', retry: stepRetry } as const;

@@ -3,7 +3,7 @@ import type { CampaignActivities } from '../src/activities/campaign.activities.j
 import type { CampaignPolicy, CampaignProgress, CampaignRunStatus } from '../src/domain/campaigns/campaign.js';
 import { days } from '../src/domain/policies/duration.js';
 import { auditSteering, ignoringUnknownSignals, type SteeredRun } from './steering-audit.js';
-import { stepRetry } from './activity-options.js';
+import { campaignRecordOptions, stepRetry } from './activity-options.js';
 
 export interface CampaignInput {
   campaignId: string;
@@ -39,9 +39,11 @@ export async function campaign(input: CampaignInput): Promise<CampaignProgress> 
     heartbeatTimeout: policy.heartbeatSeconds ? policy.heartbeatSeconds * 1000 : undefined,
     retry: stepRetry,
   });
-  const { recordCampaignStatus, auditCampaignSteeringFromOutside } = proxyActivities<CampaignActivities>({ startToCloseTimeout: policy.pageTimeoutSeconds * 1000, retry: stepRetry });
+  const { recordCampaignStatus, auditCampaignSteeringFromOutside } = proxyActivities<CampaignActivities>(campaignRecordOptions);
   const launch = launchedBy ? { by: launchedBy, startAt: startAt ?? null } : undefined;
-  const record = (status: CampaignRunStatus) => recordCampaignStatus({ campaignId, status, launch });
+  // With the time the run moved to the status (workflow time): the campaign's end is when its run ended, however late
+  // the record lands (its holdout's measuring window counts from it).
+  const record = (status: CampaignRunStatus) => recordCampaignStatus({ campaignId, status, launch, at: new Date(Date.now()).toISOString() });
   const progress: CampaignProgress = carried ?? { campaignId, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null };
   steerBySignals(progress, (run) => auditCampaignSteeringFromOutside({ campaignId, ...run }));
   try {

@@ -264,15 +264,18 @@ export class CampaignEnrolmentService {
    * An end recorded stays: a run reset after it is recorded under way again by the run reconciliation alone (audited).
    * A campaign still a draft was launched by a person whose launch never committed (the API
    * stopped right after starting the run): the run records that launch, and its audit entry, as the launch would have.
+   * `at` is when the run moved to the status, kept as the launch or finish time: a record retried late (its first
+   * attempt lost) still says when the campaign started or ended. Without it (runs that did not pass it), now.
    */
-  async recordStatus(campaignId: string, status: CampaignRunStatus, launch?: CampaignLaunch): Promise<void> {
+  async recordStatus(campaignId: string, status: CampaignRunStatus, launch?: CampaignLaunch, at?: Date): Promise<void> {
     await this.em.transactional(async (em) => {
+      const when = sql<Date>`coalesce(${at?.toISOString() ?? null}::timestamptz, now())`;
       // The launch holds the draft's row until it commits: this waits for it, then finds the draft launched.
       const { rows } = await sql<{ was: string }>`
         with was as (select id, status from campaign where id = ${campaignId}::uuid for update)
         update campaign c set status = ${status}::campaign_status,
-               launched_at = case when ${status} in ('scheduled', 'cancelled') then c.launched_at else coalesce(c.launched_at, now()) end,
-               finished_at = case when ${status} in ('completed', 'cancelled') then coalesce(c.finished_at, now()) end,
+               launched_at = case when ${status} in ('scheduled', 'cancelled') then c.launched_at else coalesce(c.launched_at, ${when}) end,
+               finished_at = case when ${status} in ('completed', 'cancelled') then coalesce(c.finished_at, ${when}) end,
                scheduled_for = case when was.status = 'draft' then ${launch?.startAt ?? null}::timestamptz else c.scheduled_for end
           from was
          where c.id = was.id and was.status not in ('completed', 'cancelled')
