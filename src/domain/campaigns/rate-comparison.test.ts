@@ -81,4 +81,10 @@ describe('comparisonWarning', () => {
     expect(groups(90, 10, 5)).toBe('holdout-in-playbook');
     expect(groups(90, 10, 4)).toBeNull();
   });
+
+  it('says the holdout is in the playbook already before its groups are too small: a larger holdout does not help then', () => {
+    expect(groups(26, 2, 2)).toBe('holdout-in-playbook');
+    expect(groups(22, 9, 5, 50)).toBe('holdout-in-playbook');
+    expect(groups(22, 9, 4, 50)).toBe('groups-too-small');
+  });
 });

@@ -74,6 +74,8 @@ function wilson(p: number, n: number): [number, number] {
  * `groups-too-small`, a group has fewer than twice MIN_EXPECTED_COUNT members, so even a rate of one half (the rate that
  * needs the fewest) gives no p-value (also when nobody is to be enrolled at all); `holdout-in-playbook`, half the holdout or more is in a run of the playbook already,
  * so the comparison sets the playbook against itself. Null when none applies, and when no holdout is asked for.
+ * One is said, the one that decides: a holdout in the playbook already is said before groups too small, since larger
+ * groups do not help it (a marketer told to enlarge the holdout would learn only then that it gets the playbook).
  */
 export type ComparisonWarning = 'no-holdout' | 'groups-too-small' | 'holdout-in-playbook';
 
@@ -83,7 +85,7 @@ export function comparisonWarning(groups: { holdoutPercent: number; treated: num
   // Nobody to enrol now: nothing will be compared, whichever group is empty.
   if (treated + holdout === 0) return 'groups-too-small';
   if (holdout === 0) return 'no-holdout';
-  if (Math.min(treated, holdout) < 2 * MIN_EXPECTED_COUNT) return 'groups-too-small';
   if (holdoutInRun * 2 >= holdout) return 'holdout-in-playbook';
+  if (Math.min(treated, holdout) < 2 * MIN_EXPECTED_COUNT) return 'groups-too-small';
   return null;
 }

@@ -293,7 +293,7 @@ export class CampaignPreviewType {
 
   @Field(() => String, {
     nullable: true,
-    description: `Why the outcome will compare the launch's groups little, said while the campaign can still change (a draft or scheduled one; null once launched, when the outcome shows its comparison, and when none applies or no holdout is asked for): no-holdout (the draw, a stable one per customer, held nobody back: nothing to compare); groups-too-small (treated or holdout under ${2 * MIN_EXPECTED_COUNT} customers, or nobody to enrol at all: even a rate of one half gives no p-value; a larger segment or holdoutPercent helps; a repeating campaign's later passes may add to it); holdout-in-playbook (half the holdout or more is in a run of the playbook already, see alreadyInRun: the comparison sets the playbook against itself)`,
+    description: `Why the outcome will compare the launch's groups little, said while the campaign can still change (a draft or scheduled one; null once launched, when the outcome shows its comparison, and when none applies or no holdout is asked for): no-holdout (the draw, a stable one per customer, held nobody back: nothing to compare); groups-too-small (treated or holdout under ${2 * MIN_EXPECTED_COUNT} customers, or nobody to enrol at all: even a rate of one half gives no p-value; a larger segment or holdoutPercent helps; a repeating campaign's later passes may add to it); holdout-in-playbook (half the holdout or more is in a run of the playbook already, see alreadyInRun: the comparison sets the playbook against itself; said before groups-too-small, as larger groups do not help it)`,
   })
   comparisonWarning!: string | null;
 
