@@ -1,7 +1,9 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { startDeliveryLoop } from '../src/app/delivery-loop.js';
+import type { MetricMeter } from '@temporalio/common';
+import { DELIVERY_FAILURES_METRIC, startDeliveryLoop } from '../src/app/delivery-loop.js';
+import { OperationsStatusService } from '../src/services/operations/operations-status.service.js';
 import { createOrm, migrateUp, type Orm } from '../src/db/orm.js';
 import { INVOICE_PAID } from '../src/domain/messages/catalogue.js';
 import { Complaint, ComplaintSeverity, Customer, CustomerExport, CustomerStatus, FixCase, FixCaseStatus, Invoice, MessageChannel, MessagePurpose, OutboxMessage } from '../src/entities/index.js';
@@ -416,6 +418,49 @@ it("sends nothing twice when the worker is killed while the channel has the mess
   await undeliverable.confirmSent(messageId, 'operator:test');
   expect(await message('run-h4/reminder-1')).toMatchObject({ sentAt: inRound(noon), interruptedAt: parked.interruptedAt });
 }, 30_000);
+
+it('shows a message whose delivery failed as retrying, not deferred with those held for quiet hours, its wait counted from when it first became due, and counts the failures', async () => {
+  await quietOutbox();
+  const status = (at: Date) => new OperationsStatusService(orm.em.fork(), defaultPolicies, null).database(at);
+  const id = await customer();
+  await enqueue(id, 'run-retrying/reminder-1');
+  await enqueue(id, 'run-held/reminder-1');
+  const halfAnHourAgo = new Date(noon.getTime() - 30 * 60_000);
+  // Written two hours ago and held until half an hour ago (say, the end of the customer's night); the other held until tonight.
+  await orm.em.fork().nativeUpdate(OutboxMessage, { idempotencyKey: 'run-retrying/reminder-1' }, { createdAt: new Date(noon.getTime() - 2 * 3_600_000), sendAfter: halfAnHourAgo });
+  await orm.em.fork().nativeUpdate(OutboxMessage, { idempotencyKey: 'run-held/reminder-1' }, { sendAfter: new Date(noon.getTime() + 8 * 3_600_000) });
+  expect(await status(noon)).toMatchObject({ dueMessages: 1, retryingMessages: 0, deferredMessages: 1, oldestDueMessageSeconds: 1_800 });
+
+  // The channel cannot be reached: each attempt fails and is tried again after its back-off.
+  const broken: MessageSender = {
+    send: async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:25');
+    },
+  };
+  const failing = (at: Date) => new DeliveryService(orm.em.fork(), broken, defaultPolicies).deliverDue(at);
+  expect(await failing(noon)).toMatchObject({ failed: 1 });
+  expect(await message('run-retrying/reminder-1')).toMatchObject({ attempts: 1, dueSince: halfAnHourAgo, sendAfter: inRound(new Date(noon.getTime() + 60_000)) });
+  // During its back-off: retrying, not deferred, and still waiting since it became due (not since its retry's time).
+  expect(await status(new Date(noon.getTime() + 30_000))).toMatchObject({ dueMessages: 0, retryingMessages: 1, deferredMessages: 1, undeliverableMessages: 0, oldestDueMessageSeconds: 1_830 });
+  // Its second failure moves the back-off on, not the start of its wait.
+  expect(await failing(new Date(noon.getTime() + 61_000))).toMatchObject({ failed: 1 });
+  expect(await message('run-retrying/reminder-1')).toMatchObject({ attempts: 2, dueSince: halfAnHourAgo });
+  expect(await status(new Date(noon.getTime() + 90_000))).toMatchObject({ dueMessages: 0, retryingMessages: 1, deferredMessages: 1, oldestDueMessageSeconds: 1_890 });
+
+  // The worker's delivery loop (on the clock: a task for the team, which quiet hours do not hold) counts each failed attempt on its metrics.
+  await quietOutbox();
+  await enqueue(id, 'fix-retrying/fix-case-opened', MessagePurpose.Service, MessageChannel.Call, { template: 'fix-case-opened', payload: { topic: 'delivery-delay', owner: 'logistics' } });
+  let counted = 0;
+  const meter = { createCounter: (name: string) => ({ add: (n: number) => void (name === DELIVERY_FAILURES_METRIC && (counted += n)) }) } as unknown as MetricMeter;
+  const loop = startDeliveryLoop(orm, broken, defaultPolicies, 60_000, null, createLogger('silent', 'worker'), meter);
+  try {
+    await eventually(async () => counted, (n) => n > 0, 10_000, 20);
+  } finally {
+    await loop.stop();
+  }
+  expect(counted).toBe(1);
+  expect(await message('fix-retrying/fix-case-opened')).toMatchObject({ attempts: 1, lastError: 'connect ECONNREFUSED 127.0.0.1:25' });
+});
 
 it('tells of PostgreSQL gone once, not at every round, while delivery waits for it (QA 47 F7)', async () => {
   const gone = await createOrm('postgres://nobody:nothing@127.0.0.1:1/none');

@@ -182,6 +182,8 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   message('due-old', { createdAt: tenMinutesAgo });
   message('due-new', {});
   message('quiet-hours', { sendAfter: new Date(Date.now() + 3_600_000) });
+  // Failed twice (the channel cannot be reached), in its back-off: retrying, and waiting since it first became due 20 minutes ago.
+  message('retrying', { attempts: 2, lastError: 'connect ECONNREFUSED', createdAt: new Date(Date.now() - 1_500_000), dueSince: new Date(Date.now() - 1_200_000), sendAfter: new Date(Date.now() + 120_000) });
   message('refused', { attempts: 8, lastError: 'mailbox unavailable' });
   // Refused for good at its first attempt: given up on as well, whatever its attempts.
   message('refused-for-good', { attempts: 1, lastError: '550 user unknown', refusedAt: new Date(), sendAfter: null });
@@ -211,9 +213,11 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   const text = await scrape();
   expect(metric(text, 'retention_operations_status_up')).toBe(1);
   expect(metric(text, 'retention_outbox_messages{state="due"}')).toBe(2);
+  expect(metric(text, 'retention_outbox_messages{state="retrying"}')).toBe(1);
   expect(metric(text, 'retention_outbox_messages{state="deferred"}')).toBe(1);
   expect(metric(text, 'retention_outbox_messages{state="undeliverable"}')).toBe(3);
-  expect(metric(text, 'retention_outbox_oldest_due_message_seconds')).toBeGreaterThanOrEqual(600);
+  expect(metric(text, 'retention_outbox_oldest_due_message_seconds')).toBeGreaterThanOrEqual(1_200);
+  expect(metric(text, 'retention_outbox_oldest_due_message_seconds')).toBeLessThan(1_500);
   expect(metric(text, 'retention_rescore_last_completed_timestamp_seconds')).toBe(finishedAt.getTime() / 1000);
   expect(metric(text, 'retention_fix_cases_open')).toBe(1);
   expect(metric(text, 'retention_invoices_overdue_left_to_people')).toBe(1);
@@ -229,6 +233,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
   const { data } = await ask('test-operator-key-0123456789');
   expect(data.operationsStatus).toMatchObject({
     dueMessages: 2,
+    retryingMessages: 1,
     deferredMessages: 1,
     undeliverableMessages: 3,
     lastRescoreCompletedAt: finishedAt.toISOString(),
@@ -244,7 +249,7 @@ it('tells operators, in its metrics and through GraphQL, whether delivery keeps 
       { playbook: 'Appreciation', runs: 0 },
     ],
   });
-  expect(data.operationsStatus.oldestDueMessageSeconds).toBeGreaterThanOrEqual(600);
+  expect(data.operationsStatus.oldestDueMessageSeconds).toBeGreaterThanOrEqual(1_200);
   // Temporal answers, and no worker polls this API's task queue.
   expect(data.operationsStatus.workers).toEqual({ polling: 0, lastPollSecondsAgo: null });
   expect(data.operationsStatus.engineReachable).toBe(true);

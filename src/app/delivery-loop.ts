@@ -1,3 +1,4 @@
+import { noopMetricMeter, type MetricMeter } from '@temporalio/common';
 import type { AppConfig } from '../config/config.js';
 import type { Orm } from '../db/orm.js';
 import { isDatabaseUnreachable } from '../db/unreachable.js';
@@ -16,11 +17,28 @@ export function createSender(config: Exclude<AppConfig['delivery'], { channel: '
   return config.channel === 'log' ? new LogSender(config.file) : new SmtpSender(config.smtpUrl, config.from, config.teamAddress);
 }
 
+/** The worker's counter of failed delivery attempts, as its metrics (WORKER_METRICS_PORT) serve it. */
+export const DELIVERY_FAILURES_METRIC = 'retention_outbox_delivery_failures_total';
+
 /**
  * Polls the outbox every `intervalMs` and delivers what is due, round after round while full rounds come back.
  * Stopping ends a round after the message being handed over (bounded by the channel's timeouts), not after the round.
+ * Its failed attempts are counted on `meter` (the worker's metrics), so a channel failing shows at its first failure.
  */
-export function startDeliveryLoop(orm: Orm, sender: MessageSender, policies: Pick<Policies, 'delivery' | 'money'>, intervalMs: number, unsubscribe: UnsubscribeLinks | null, logger: Logger) {
+export function startDeliveryLoop(
+  orm: Orm,
+  sender: MessageSender,
+  policies: Pick<Policies, 'delivery' | 'money'>,
+  intervalMs: number,
+  unsubscribe: UnsubscribeLinks | null,
+  logger: Logger,
+  meter: MetricMeter = noopMetricMeter,
+) {
+  const failures = meter.createCounter(
+    DELIVERY_FAILURES_METRIC,
+    undefined,
+    'Failed delivery attempts of outbox messages since the worker started: the channel refused a message (for now or for good), did not answer, could not be reached, or a hand-over was found interrupted. A rise: the channel fails (retention_outbox_messages{state="retrying"} on the API says how many wait)',
+  );
   const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -32,6 +50,7 @@ export function startDeliveryLoop(orm: Orm, sender: MessageSender, policies: Pic
         const round = await new DeliveryService(orm.em.fork(), sender, policies, unsubscribe).deliverDue(new Date(), stopping.signal);
         if (outage) logger.info({ downForSeconds: Math.round((Date.now() - outage.since) / 1000) }, 'PostgreSQL reached again: outbox delivery goes on');
         outage = null;
+        if (round.failed) failures.add(round.failed);
         const handled = round.sent + round.deferred + round.suppressed + round.failed;
         if (handled) logger.info(round, 'outbox delivery');
         if (stopping.signal.aborted || handled < policies.delivery.batchSize) break;

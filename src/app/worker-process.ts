@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
 import { ConfigError, configuredPolicies, type AppConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { Policies } from '../domain/policies/index.js';
@@ -40,7 +41,7 @@ export async function startWorkerProcess(config: AppConfig, logger: Logger, opts
   installTemporalRuntime(logger, config.workerMetricsPort, { handleSignals: opts.handleSignals, metricsHost: config.api.host });
   const { worker, connection, answerWaits } = await createWorker(config.temporal, orm, temporal.client, policies, stepsOrm);
   await putSchedulesInPlace(temporal.client, config, logger, policies);
-  const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), policies, config.delivery.intervalMs, config.unsubscribe, logger);
+  const delivery = config.delivery.channel === 'off' ? null : startDeliveryLoop(orm, createSender(config.delivery), policies, config.delivery.intervalMs, config.unsubscribe, logger, Runtime.instance().metricMeter);
   const done = worker.run().finally(async () => {
     // The steering audits' waits for an update's answer outlive their activities: cut short and ended before what they use closes.
     await answerWaits.close();

@@ -86,6 +86,14 @@ export class OutboxMessage {
   @Property({ type: 'integer' })
   attempts: number = 0;
 
+  /**
+   * Since when it has been due, for a message delivery is retrying: its due time when its first attempt failed (or the
+   * morning quiet hours held a retry to), kept while the back-off moves `sendAfter` on; how long it has waited counts
+   * from it. Null before a failed attempt (or for one retried since before it was kept: counted from `createdAt`).
+   */
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  dueSince?: Date | null;
+
   /** The channel's last refusal, or that its hand-over was interrupted. */
   @Property({ type: 'text', nullable: true })
   lastError?: string | null;

@@ -162,12 +162,13 @@ function operationsGauges(
       this.set((await readDatabase()) ? 1 : 0);
     },
   });
-  fromDatabase('retention_outbox_messages', 'Unsent messages: due now, deferred (quiet hours, retry back-off, an earlier reminder of its run not gone out), undeliverable (waiting for a person); one over the contact budget is held back for good, not counted here', ['state'], (g, s) => {
+  fromDatabase('retention_outbox_messages', 'Unsent messages: due now for their first attempt, retrying (an attempt failed: the channel refused it for now or could not be reached; tried again after a back-off), deferred (held with no failed attempt: quiet hours, an earlier reminder of its run not gone out), undeliverable (delivery gave up: waiting for a person); one over the contact budget is held back for good, not counted here', ['state'], (g, s) => {
     g.set({ state: 'due' }, s.dueMessages);
+    g.set({ state: 'retrying' }, s.retryingMessages);
     g.set({ state: 'deferred' }, s.deferredMessages);
     g.set({ state: 'undeliverable' }, s.undeliverableMessages);
   });
-  fromDatabase('retention_outbox_oldest_due_message_seconds', 'How long the oldest message due now has waited (0 without one): growing means delivery stalls', [], (g, s) => g.set(s.oldestDueMessageSeconds));
+  fromDatabase('retention_outbox_oldest_due_message_seconds', 'How long the oldest message due now or being retried has waited (0 without one): growing means delivery stalls or the channel fails; one being retried has waited since it first became due, its back-offs included', [], (g, s) => g.set(s.oldestDueMessageSeconds));
   fromDatabase('retention_rescore_last_completed_timestamp_seconds', 'When the completed rescore of the newest day scored finished, backfills of earlier days not counted (Unix time; 0 before the first)', [], (g, s) => g.set((s.lastRescoreCompletedAt?.getTime() ?? 0) / 1000));
   // That rescore's model fits: one that did not converge leaves the run scoring with an earlier rescore's fit, or with uncertain parameters.
   fromDatabase('retention_rescore_fit_converged', "Whether the model's fit by the completed rescore of the newest day scored (the one of retention_rescore_last_completed_timestamp_seconds) converged: 1, or 0 (the run scored with an earlier rescore's converged fit, retention_rescore_fit_scored_with_earlier 1, or without one with the parameters where the optimiser stopped: uncertain churn risks or CLVs); absent before the first rescore, and for a model the base gave nothing to fit", ['model'], (g, s) => {

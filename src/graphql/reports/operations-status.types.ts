@@ -80,13 +80,25 @@ export class RescoreFitType implements RescoreFit {
 
 @ObjectType('OperationsStatus', { simpleResolvers: true, description: 'Is delivery keeping up, did the nightly rescore run, how much work is open (the same figures as the /metrics gauges)' })
 export class OperationsStatusType {
-  @Field(() => Int, { description: 'Messages waiting to be sent now (delivery keeps this near zero)' })
+  @Field(() => Int, { description: 'Messages waiting for their first attempt now (delivery keeps this near zero); those being retried are retryingMessages' })
   dueMessages!: number;
 
-  @Field(() => Int, { description: 'How long the oldest of them has waited, seconds (0 without one): growing means delivery stalls' })
+  @Field(() => Int, {
+    description:
+      'How long the oldest message due now or being retried has waited, seconds (0 without one): growing means delivery stalls or the channel fails. One being retried has waited since it first became due (its back-offs count), so a failing channel shows here within minutes, not once delivery gave up',
+  })
   oldestDueMessageSeconds!: number;
 
-  @Field(() => Int, { description: 'Held until later: quiet hours, a retry back-off, or an earlier reminder of their run not gone out yet. Not a message over the contact budget: that is held back for good, never sent (fairnessReport.messagesSuppressed counts it)' })
+  @Field(() => Int, {
+    description:
+      "Messages being retried after a failed attempt (the channel refused them for now, did not answer or could not be reached), delivery not having given up yet (then they are undeliverableMessages): whether their back-off is running or over. Above zero for more than a few minutes: the channel is failing (the worker's log says why, each message's lastError too)",
+  })
+  retryingMessages!: number;
+
+  @Field(() => Int, {
+    description:
+      'Held until later with no failed attempt: quiet hours in the customer\'s time zone, or an earlier reminder of their run not gone out yet (those being retried are retryingMessages). Not a message over the contact budget: that is held back for good, never sent (fairnessReport.messagesSuppressed counts it)',
+  })
   deferredMessages!: number;
 
   @Field(() => Int, { description: 'Refused for good, or so often that delivery gave up: see undeliverableMessages' })

@@ -64,13 +64,21 @@ export interface RescoreFit {
 
 /** What operators alert on: is delivery keeping up, did the nightly rescore run, and with converged models, how much work is open, do workers run. */
 export interface OperationsStatus {
-  /** Messages waiting to be sent now (delivery keeps this near zero). */
+  /** Messages waiting for their first attempt now (delivery keeps this near zero). */
   dueMessages: number;
-  /** How long the oldest of them has waited; 0 without one (a growing value: delivery stalls). */
+  /**
+   * How long the oldest message due now, or being retried, has waited; 0 without one (a growing value: delivery stalls,
+   * or the channel fails). One being retried has waited since it first became due, its back-offs included.
+   */
   oldestDueMessageSeconds: number;
   /**
-   * Held until later (quiet hours, a retry's back-off, an earlier reminder of their run not gone out yet). Not a message
-   * over the contact budget: the guard holds it back for good (suppressed, never sent; fairnessReport.messagesSuppressed).
+   * Being retried after a failed attempt (the channel refused it for now, did not answer, could not be reached), not
+   * given up yet: whether its back-off is running or over. Above zero for long, the channel is failing.
+   */
+  retryingMessages: number;
+  /**
+   * Held until later, none of their attempts failed: quiet hours, an earlier reminder of their run not gone out yet. Not a
+   * message over the contact budget: the guard holds it back for good (suppressed, never sent; fairnessReport.messagesSuppressed).
    */
   deferredMessages: number;
   /** Refused for good, or so often that delivery gave up: they wait for a person (undeliverableMessages). */
@@ -141,7 +149,12 @@ export class OperationsStatusService {
     const unsent = sql`from outbox_message where sent_at is null and suppressed_at is null`;
     // Delivery gave up on a message refused too often, refused for good once, or whose hand-over was interrupted.
     const givenUp = sql.raw<boolean>(givenUpSql('outbox_message', this.policies.delivery.maxAttempts));
-    const due = sql`not ${givenUp} and (send_after is null or send_after <= ${now})`;
+    // Apart: one whose attempt failed (retrying, whenever its back-off ends), one due for its first attempt, one held before it.
+    const retrying = sql`not ${givenUp} and attempts > 0`;
+    const due = sql`not ${givenUp} and attempts = 0 and (send_after is null or send_after <= ${now})`;
+    const deferred = sql`not ${givenUp} and attempts = 0 and send_after > ${now}`;
+    // Since when a message due or retrying has waited: one being retried since it first became due (not since its back-off's end).
+    const waitingSince = sql`case when attempts > 0 then coalesce(due_since, created_at) else coalesce(send_after, created_at) end`;
     // Bounded in the database: a scrape or a dashboard that gives up on a locked or overloaded database leaves no read holding a connection.
     const { counts, runs } = await this.em.transactional(async (em) => {
       const db = em.getKysely();
@@ -151,6 +164,7 @@ export class OperationsStatusService {
         await sql<{
           due: string;
           oldest: string | null;
+          retrying: string;
           deferred: string;
           undeliverable: string;
           last_rescore: Date | string | null;
@@ -162,8 +176,9 @@ export class OperationsStatusService {
           -- The rescore of the newest day scored: a backfill of an earlier day must not hide a missed night.
           with latest_rescore as (select id, finished_at from scoring_run where status = 'completed' order by as_of desc, finished_at desc limit 1)
           select (select count(*) ${unsent} and ${due}) as due,
-                 (select extract(epoch from ${now}::timestamptz - min(coalesce(send_after, created_at))) ${unsent} and ${due}) as oldest,
-                 (select count(*) ${unsent} and not ${givenUp} and send_after > ${now}) as deferred,
+                 (select extract(epoch from ${now}::timestamptz - min(${waitingSince})) ${unsent} and (${due} or ${retrying})) as oldest,
+                 (select count(*) ${unsent} and ${retrying}) as retrying,
+                 (select count(*) ${unsent} and ${deferred}) as deferred,
                  (select count(*) ${unsent} and ${givenUp}) as undeliverable,
                  (select finished_at from latest_rescore) as last_rescore,
                  -- Its fits (one per kind), each with the day of the earlier run whose fit it scored with instead (a date in JSON is YYYY-MM-DD).
@@ -181,6 +196,7 @@ export class OperationsStatusService {
       dueMessages: Number(counts.due),
       // Whole seconds: how long a message waits is read in seconds and more (a dashboard, an alert).
       oldestDueMessageSeconds: Math.max(0, Math.round(Number(counts.oldest ?? 0))),
+      retryingMessages: Number(counts.retrying),
       deferredMessages: Number(counts.deferred),
       undeliverableMessages: Number(counts.undeliverable),
       lastRescoreCompletedAt: counts.last_rescore === null ? null : new Date(counts.last_rescore),

@@ -42,6 +42,8 @@ type DueRow = {
   template: string;
   payload: Record<string, unknown>;
   attempts: number;
+  /** Since when it has been due: its `send_after` (the end of quiet hours, of a back-off), or when it was written. */
+  due_from: Date;
   name: string;
   email: string;
   phone: string | null;
@@ -150,7 +152,7 @@ export class DeliveryService {
     }
     const since = new Date(now.getTime() - this.policies.delivery.contact.budgetPeriodMs);
     const [row]: DueRow[] = await em.execute(
-      `select m.id, m.idempotency_key, m.invoice_id, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts,
+      `select m.id, m.idempotency_key, m.invoice_id, m.customer_id, m.channel, m.purpose, m.template, m.payload, m.attempts, coalesce(m.send_after, m.created_at) as due_from,
               c.name, c.email, c.phone, c.external_ref, c.time_zone, c.locale, c.marketing_consent, c.status = 'erased' as erased, ${this.offboardedSql} as offboarded,
               ${this.openIssueSql} as has_open_issue,
               (select array_agg(x.sent_at) from outbox_message x
@@ -206,11 +208,11 @@ export class DeliveryService {
           ? ': a promise to pay held it back, and the run sends it again once the promise has lapsed unpaid'
           : '';
       const waitsFor = `${earlier.step}, which has not gone out${why}`;
-      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: new Date(again), waitsFor });
+      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: new Date(again), waitsFor, ...this.heldRetry(row, new Date(again)) });
       return 'deferred';
     }
     if (decision.sendAt.getTime() > now.getTime()) {
-      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: decision.sendAt, waitsFor: null });
+      await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: decision.sendAt, waitsFor: null, ...this.heldRetry(row, decision.sendAt) });
       return 'deferred';
     }
     // A message naming what is open on its invoice says what is open when it goes (a part payment may have come since),
@@ -303,6 +305,14 @@ export class DeliveryService {
     return [{ filename: `customer-data-${day}.json`, contentType: 'application/json', content: JSON.stringify(exported.document, null, 2) }];
   }
 
+  /**
+   * A message being retried that is held until `until` (quiet hours, an earlier reminder of its run) waits from then
+   * on: the night it was held is no delay of delivery's. Nothing for one not tried yet (its `send_after` says it).
+   */
+  private heldRetry(row: DueRow, until: Date): Partial<OutboxMessage> {
+    return row.attempts > 0 ? { dueSince: until } : {};
+  }
+
   /** The message could not be written, or the channel did not take it: a failed attempt, recorded with the hand-over's end. */
   private async failed(em: EntityManager, row: DueRow, now: Date, error: unknown): Promise<'failed'> {
     const id = row.id;
@@ -315,8 +325,16 @@ export class DeliveryService {
       // A temporary refusal, an unreachable server, or no answer in time (the channel's timeouts): a failed attempt,
       // tried again after the back-off, so at most once a round. A server that took the message but did not answer in
       // time may have delivered it: the retry carries the same key (the e-mail's Message-ID), for receivers to drop.
+      // Its wait goes on from when it first became due, not from each retry's end of back-off: a channel failing every
+      // message shows as a growing wait in the operations status at once (the back-offs add up to about two hours).
       const attempts = row.attempts + 1;
-      await em.nativeUpdate(OutboxMessage, { id }, { attempts, lastError, sendAfter: new Date(now.getTime() + retryAfterMs(this.policies.delivery, attempts)), waitsFor: null });
+      await em.nativeUpdate(OutboxMessage, { id }, {
+        attempts,
+        lastError,
+        sendAfter: new Date(now.getTime() + retryAfterMs(this.policies.delivery, attempts)),
+        waitsFor: null,
+        ...(row.attempts === 0 && { dueSince: new Date(row.due_from) }),
+      });
     }
     await this.dropHandover(em, id);
     return 'failed';
