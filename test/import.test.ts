@@ -1757,3 +1757,53 @@ LEFT-2,Left Now,left2@example.com,offboarded,,2018-12-31
   ).toEqual({ importCustomers: { inserted: 1, errors: [{ row: 2, field: 'offboardedAt', code: 'NotOffboarded' }] } });
   expect(await offboardedAt('GONE-G1')).toBe('2019-09-09T00:00:00.000Z');
 });
+
+it("refuses an offboarded_at before the customer's own later orders, or more than a year before a later invoice: a mistyped year the retention sweep would act on by erasing them, through the command line and GraphQL alike", async () => {
+  const offboardedAt = async (ref: string) => (await em().findOneOrFail(Customer, { externalRef: ref })).offboardedAt?.toISOString() ?? null;
+  await run('customers', 'customer_ref,name,email,acquired_at,time_zone\nLATE-1,Late Buyer,late1@example.com,2015-01-01,America/New_York\nLATE-2,Late Billed,late2@example.com,2015-01-01,UTC\nLATE-3,Final Invoice,late3@example.com,2015-01-01,UTC\n');
+  // Late on 2026-01-10 in New York (already the 11th in UTC): the day is the customer's.
+  await run('orders', 'customer_ref,ordered_at,amount,order_ref\nLATE-1,2024-05-01,10.00,LATE-O0\nLATE-1,2026-01-10T22:30:00-05:00,10.00,LATE-O1\n');
+  await run('invoices', 'invoice_ref,customer_ref,issued_at,due_at,amount\nLATE-I2,LATE-2,2026-02-01,2026-02-15,10.00\nLATE-I3,LATE-3,2025-03-01,2025-03-15,10.00\n');
+
+  const header = 'customer_ref,name,email,status,offboarded_at';
+  const file = `${header}\nLATE-1,Late Buyer,late1@example.com,offboarded,2020-01-10\nLATE-2,Late Billed,late2@example.com,offboarded,2020-01-01\nLATE-3,Final Invoice,late3@example.com,offboarded,2025-01-31\n`;
+  const refused = await run('customers', file, partial);
+  expect(refused.errors.map((e) => [e.line, e.field, e.code, e.message])).toEqual([
+    [2, 'offboarded_at', 'OUT_OF_ORDER', "is before the customer's last order, on 2026-01-10 (a customer who has left orders nothing: check the year)"],
+    [3, 'offboarded_at', 'OUT_OF_ORDER', 'is more than a year before the customer\'s last invoice, "LATE-I2" issued on 2026-02-01 (a final invoice follows leaving within weeks: check the year)'],
+  ]);
+  // Their final invoice a month after they left is no sign they stayed.
+  expect(refused).toMatchObject({ updated: 1, rejected: 2 });
+  expect(await offboardedAt('LATE-1')).toBeNull();
+  expect(await offboardedAt('LATE-2')).toBeNull();
+  expect(await offboardedAt('LATE-3')).toBe('2025-01-31T00:00:00.000Z');
+
+  // The command line refuses it the same way (and writes nothing of an all-or-nothing file).
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'offboarded-'));
+  try {
+    await writeFile(path.join(dir, 'customers.csv'), file);
+    const byCli = cli(['customers', path.join(dir, 'customers.csv')]);
+    expect(byCli.status).toBe(1);
+    expect(JSON.parse(byCli.stdout)).toMatchObject({ written: false, errors: [{ line: 2, field: 'offboarded_at', code: 'OUT_OF_ORDER' }, { line: 3, field: 'offboarded_at', code: 'OUT_OF_ORDER' }] });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  // The day of the last order is no contradiction, and a file giving the stored day again is not refused for a later order.
+  expect(await run('customers', `${header}\nLATE-1,Late Buyer,late1@example.com,offboarded,2026-01-10\n`)).toMatchObject({ updated: 1, errorCount: 0 });
+  await run('orders', 'customer_ref,ordered_at,amount,order_ref\nLATE-3,2025-06-01,10.00,LATE-O3\n');
+  expect(await run('customers', `${header}\nLATE-3,Final Invoice,late3@example.com,offboarded,2025-01-31\n`)).toMatchObject({ unchanged: 1, errorCount: 0 });
+
+  // The GraphQL bulk mutation refuses it too, naming its field.
+  const schema = await bulkImportSchema();
+  const answer = await graphql({
+    schema,
+    source: 'mutation($rows: [CustomerImportRow!]!) { importCustomers(rows: $rows, mode: GoodRows) { updated errors { row field code message } } }',
+    variableValues: { rows: [{ customerRef: 'LATE-2', name: 'Late Billed', email: 'late2@example.com', status: 'offboarded', offboardedAt: '2020-01-01' }] },
+    contextValue: { caller: { role: Role.Admin, id: 'admin:test' }, services: { imports } as unknown as Services },
+  });
+  expect(answer.data).toEqual({
+    importCustomers: { updated: 0, errors: [{ row: 1, field: 'offboardedAt', code: 'OutOfOrder', message: expect.stringMatching(/^is more than a year before the customer's last invoice, "LATE-I2" issued on 2026-02-01/) }] },
+  });
+  expect(await offboardedAt('LATE-2')).toBeNull();
+});

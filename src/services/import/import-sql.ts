@@ -177,6 +177,20 @@ export function validationSql(spec: ImportSpec, header: Set<string>, rowWord: Ro
          from import_stage s left join customer old on old.external_ref = btrim(s.customer_ref) where ${ok} and ${v('offboarded_at')} is not null and ${status} in ('active', 'offboarding')`,
       `select row_no, 'offboarded_at', 'is before the customer was acquired (' || ${acquired} || case when ${header.has('acquired_at') ? `${v('acquired_at')} is null and ` : ''}old.id is null then ', the import''s day: give acquired_at' else '' end || ')', '${ImportRowProblem.OutOfOrder}'
          from import_stage s left join customer old on old.external_ref = btrim(s.customer_ref) where ${ok} and ${validDate('offboarded_at')} and ${v('offboarded_at')}::date < ${acquired}`,
+      // Nor before what the customer's own records say they still did: an order on a later day (in their time zone; one
+      // who has left orders nothing), or an invoice issued more than a year later (a final invoice follows leaving within
+      // weeks; payments are no sign, a debt may be paid or collected years later). Such a day is a mistyped year, and the
+      // next retention sweep would erase the customer for good. Only a day the line changes: a file giving the stored one again is not refused.
+      `select s.row_no, 'offboarded_at',
+              case when lo.day > f.day then 'is before the customer''s last order, on ' || lo.day || ' (a customer who has left orders nothing: check the year)'
+                   else 'is more than a year before the customer''s last invoice, ' || coalesce('"' || left(li.ref, 60) || '"', 'ID ' || li.id) || ' issued on ' || li.day || ' (a final invoice follows leaving within weeks: check the year)' end,
+              '${ImportRowProblem.OutOfOrder}'
+         from import_stage s join customer old on old.external_ref = btrim(s.customer_ref)
+              cross join lateral (select case when ${validDate('offboarded_at')} then ${v('offboarded_at')}::date end as day) f
+              cross join lateral (select max((o.ordered_at at time zone old.time_zone)::date) as day from customer_order o where o.customer_id = old.id) lo
+              left join lateral (select i.id, i.external_ref as ref, i.issued_at as day from invoice i where i.customer_id = old.id order by i.issued_at desc, i.id limit 1) li on true
+        where ${ok} and f.day is not null and (old.offboarded_at is null or f.day <> (old.offboarded_at at time zone 'UTC')::date)
+          and (lo.day > f.day or li.day > f.day + 365)`,
     );
   }
   if (spec.kind === 'customers') {
