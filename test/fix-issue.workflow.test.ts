@@ -13,7 +13,7 @@ import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, Invoice, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun, ScoreSnapshot } from '../src/entities/index.js';
 import type { fixIssue, playbookTriggers } from '../workflows/index.js';
 import { fixIssueStateQuery } from '../workflows/fix-issue.workflow.js';
-import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerPlaybookRunsDocument, CustomerTimelineDocument, type CustomerEventKind, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, RunningPlaybookRunsDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { AuditEntriesDocument, CancelPlaybookRunDocument, ConfirmFixHoldsDocument, CustomerContactStatusDocument, CustomersDocument, CustomerPlaybookRunsDocument, CustomerTimelineDocument, type CustomerEventKind, FixCasesDocument, CustomerPlaybookRunsLiveDocument, RecordComplaintDocument, FixIssueDocument, OperationsStatusDocument, ReopenComplaintDocument, ResolveComplaintDocument, ResolveIssueDocument, RunningPlaybookRunsDocument, StartFixIssueDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
@@ -105,7 +105,16 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
   const fixCase = await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
   expect(fixCase).toMatchObject({ status: 'resolved' });
   // The answer names the case it closed, as the team's queue now shows it (QA 62 F8).
-  expect(resolved.data!.resolveIssue.fixCase).toEqual({ id: fixCase.id, status: 'Resolved', owner: fixCase.owner, escalations: fixCase.escalations, resolvedAt: fixCase.resolvedAt!.toISOString() });
+  // With the complaints behind it it resolved as of the fix (all three were open).
+  expect(resolved.data!.resolveIssue.fixCase).toEqual({
+    id: fixCase.id,
+    status: 'Resolved',
+    owner: fixCase.owner,
+    escalations: fixCase.escalations,
+    resolvedAt: fixCase.resolvedAt!.toISOString(),
+    closedComplaints: expect.arrayContaining([0, 1, 2].map(() => ({ id: expect.any(String), resolvedAt: fixCase.resolvedAt!.toISOString() }))),
+  });
+  expect(resolved.data!.resolveIssue.fixCase!.closedComplaints).toHaveLength(3);
   const done = await eventually(() => state(customerId, 'billing-error'), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'fixed', status: 'Completed' });
 
@@ -133,7 +142,7 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
     customerId,
     deadline: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
     escalatesTo: 'team-lead',
-    complaints: [0, 1, 2].map((i) => ({ ref: expect.any(String), severity: 'medium', summary: null, openedOn: day(-10 - i * 7) })),
+    complaints: [0, 1, 2].map((i) => ({ ref: expect.any(String), severity: 'medium', summary: null, openedOn: day(-10 - i * 7), open: true })),
   });
   expect(Date.parse(opened.payload.deadline as string) - opened.createdAt.getTime()).toBeLessThanOrEqual(policy.fixDeadlineMs);
   const openedText = renderMessage('fix-case-opened', 'Bea', opened.payload, 'en', 'EUR').text;
@@ -459,8 +468,8 @@ it('opens the case again, one level up, when the issue comes back before the che
   expect(await state(customerId, 'billing-error')).toMatchObject({ step: 'awaiting-check-back', recurrences: 0 });
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved', confirmedAt: expect.any(Date) });
 
-  // ...then support closes that complaint, and the customer says it is still wrong.
-  expect((await stack.gql(ResolveComplaintDocument, { id: during.data!.recordComplaint.id }, Role.Operator)).errors).toBeUndefined();
+  // ...then the customer says the complaint the fix closed (made while it was worked on) is still not resolved.
+  expect(await stack.orm.em.fork().findOneOrFail(Complaint, { id: during.data!.recordComplaint.id })).toMatchObject({ resolvedAt: (await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).resolvedAt });
   const reopened = await stack.gql(ReopenComplaintDocument, { id: during.data!.recordComplaint.id }, Role.Operator);
   expect(reopened.data!.reopenComplaint).toMatchObject({ resolvedAt: null, reopenedCount: 1, reopenedAt: expect.any(String) });
   const back = await eventually(() => state(customerId, 'billing-error'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
@@ -500,6 +509,62 @@ it('opens the case again, one level up, when the issue comes back before the che
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
   await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
   await recordHistory(workflowId, 'fix-issue-recurred-by-update');
+}, 60_000);
+
+it("resolves the customer's complaints about the topic still open when the fix is reported, as of the fix and audited as the run's: the customer is no longer held in the middle of a complaint", async () => {
+  const customerId = await customer('Lourdes', { complaints: 3, topic: 'delivery-delay' });
+  const workflowId = fixIssueWorkflowId(customerId, 'delivery-delay');
+  const em = stack.orm.em.fork();
+  await em.nativeUpdate(Customer, { id: customerId }, { marketingConsent: true });
+  // Two of the three were answered by hand already, the newest is open; a complaint about something else is its own.
+  const [oldest, older, newest] = await em.find(Complaint, { customer: customerId }, { orderBy: { openedAt: 'asc' } });
+  const answered = new Date(Date.now() - 5 * DAY);
+  await em.nativeUpdate(Complaint, { id: { $in: [oldest.id, older.id] } }, { resolvedAt: answered });
+  const other = em.create(Complaint, { customer: customerId, topic: 'app-login', severity: ComplaintSeverity.Low, openedAt: new Date(Date.now() - 2 * DAY) });
+  await em.flush();
+  await startedAwaitingFix(customerId, 'delivery-delay', seconds(60));
+  const withOpenIssue = async () => (await stack.gql(CustomersDocument, { first: 5, filter: { search: 'lourdes@example.com', hasOpenIssue: true } }, Role.Viewer)).data!.customers.totalCount;
+  const marketing = async () => (await stack.gql(CustomerContactStatusDocument, { id: customerId }, Role.Viewer)).data!.customer!.contactStatus!.marketing;
+  expect(await withOpenIssue()).toBe(1);
+  expect(await marketing()).toMatchObject({ allowed: false, reason: 'open-complaint' });
+  // The owner's task says which complaints the fix will close.
+  const task = renderMessage('fix-case-opened', 'Lourdes', (await em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/fix-case-opened` })).payload, 'en', 'EUR').text;
+  expect(task).toMatch(new RegExp(`- ${newest.id}, medium, [^\\n]*, open: `));
+  expect(task).not.toMatch(new RegExp(`- ${oldest.id}, medium, [^\\n]*, open: `));
+  expect(task).toContain("the customer's complaints about it still open then (those marked open above, and any since) are resolved as of the fix");
+
+  const resolved = await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator);
+  expect(resolved.errors).toBeUndefined();
+  const fixedAt = (await em.fork().findOneOrFail(FixCase, { workflowId })).resolvedAt!;
+  // The answer names the complaint the fix closed, resolved as of the fix.
+  expect(resolved.data!.resolveIssue.fixCase).toMatchObject({ status: 'Resolved', resolvedAt: fixedAt.toISOString(), closedComplaints: [{ id: newest.id, resolvedAt: fixedAt.toISOString() }] });
+  const now = await em.fork().find(Complaint, { customer: customerId }, { orderBy: { openedAt: 'asc' } });
+  expect(now.map((k) => [k.id, k.resolvedAt])).toEqual([
+    [oldest.id, answered],
+    [older.id, answered],
+    [newest.id, fixedAt],
+    [other.id, null],
+  ]);
+  // Audited as the run's resolution, naming the run and its case; the timeline shows it resolved then.
+  const audit = await stack.gql(AuditEntriesDocument, { entityType: 'complaint', entityId: newest.id }, Role.Admin);
+  expect(audit.data!.auditEntries.edges.map((e) => [e.node.action, e.node.actor, e.node.after])).toEqual([
+    ['complaint.resolve', `playbook:${workflowId}`, { resolvedAt: fixedAt.toISOString(), workflowId, fixCaseId: resolved.data!.resolveIssue.fixCase!.id }],
+  ]);
+  const timeline = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 20, kinds: ['ComplaintResolved'] }, Role.Viewer);
+  expect(timeline.data!.customer!.timeline.edges.filter((e) => e.node.ref === newest.id).map((e) => e.node.at)).toEqual([fixedAt.toISOString()]);
+  // Only the other topic's complaint is open now; once support answers it, nothing holds the customer back any more.
+  expect(await withOpenIssue()).toBe(1);
+  expect((await stack.gql(ResolveComplaintDocument, { id: other.id }, Role.Operator)).errors).toBeUndefined();
+  expect(await withOpenIssue()).toBe(0);
+  expect(await marketing()).toMatchObject({ allowed: true, reason: null });
+
+  // The fix does not hold: the customer says the complaint it closed is not resolved, and the case opens again one level up.
+  expect((await stack.gql(ReopenComplaintDocument, { id: newest.id }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
+  expect((await state(customerId, 'delivery-delay'))!.fixCase).toMatchObject({ status: 'Open', resolvedAt: null, closedComplaints: [] });
+  expect(await withOpenIssue()).toBe(1);
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+  await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe(), (d) => d.status.name === 'CANCELLED');
 }, 60_000);
 
 it('keeps a fix that did not hold open through a reset that gives the run its fix and the complaint after it again: the customer is not told it is fixed', async () => {

@@ -15,7 +15,8 @@ export function createFixIssueActivities(services: () => WorkerServices) {
     escalateFixCase(input: { workflowId: string; customerId: string; topic: string; escalations: number; owner: string; terms?: FixCaseTerms }): Promise<void> {
       return cases().escalate(input);
     },
-    resolveFixCase(workflowId: string): Promise<void> {
+    /** Answers the complaints about the topic the fix resolved (none on a retry). */
+    resolveFixCase(workflowId: string): Promise<{ closedComplaints: string[] }> {
       return cases().resolveCase(workflowId);
     },
     cancelFixCase(workflowId: string): Promise<void> {

@@ -157,7 +157,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
   return {
     ...services,
     fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency, policies.delivery.maxAttempts, endRunOfInvoiceNotOwed),
-    fixIssueSteps: new FixIssueSteps(em, rescores, outbox, policies.fixIssue, policies.money.currency),
+    fixIssueSteps: new FixIssueSteps(em, rescores, outbox, policies.fixIssue, policies.money.currency, audit),
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
     offboardingNotice: new OffboardingNoticeSteps(em, audit, outbox, policies.delivery.maxAttempts, new AccountReviewJudgement(em, rescores), relationshipTeam(policies.accountReview)),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation, policies.triggers.maxDaysOverdue),

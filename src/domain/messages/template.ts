@@ -104,6 +104,8 @@ export interface CaseComplaint {
   summary: string | null;
   openedOn: string;
   reopenedOn?: string;
+  /** Still open when the task was written (the fix, once reported, resolves it); absent in tasks written before they said. */
+  open?: boolean;
 }
 
 /**
@@ -116,13 +118,14 @@ export function fixCaseDetails(p: Payload, write: Writing, reopened = false): st
   const deadline = `Deadline: ${write.day(p.deadline)}, ${p.deadline.slice(11, 16)} UTC (${p.deadline}). ${
     p.escalatesTo === p.owner ? `Not fixed by then, another missed deadline is recorded; the case stays with ${String(p.owner)}, the last level.` : `Not fixed by then, it escalates to ${String(p.escalatesTo)}.`
   }`;
-  const complaints = (Array.isArray(p.complaints) ? (p.complaints as CaseComplaint[]) : []).map(
-    (k) => `- ${k.ref}, ${k.severity}, ${write.day(k.openedOn)}${k.reopenedOn ? `, reopened ${write.day(k.reopenedOn)}` : ''}: ${k.summary ? `"${k.summary}"` : 'no summary recorded'}`,
+  const listed = Array.isArray(p.complaints) ? (p.complaints as CaseComplaint[]) : [];
+  const complaints = listed.map(
+    (k) => `- ${k.ref}, ${k.severity}, ${write.day(k.openedOn)}${k.reopenedOn ? `, reopened ${write.day(k.reopenedOn)}` : ''}${k.open ? ', open' : ''}: ${k.summary ? `"${k.summary}"` : 'no summary recorded'}`,
   );
   const more = typeof p.moreComplaints === 'number' && p.moreComplaints > 0 ? [`- and ${p.moreComplaints} earlier`] : [];
   // A reopened case lists the complaints since the fix: none when the recurrence was reported by hand (a signal).
   const none = reopened ? 'No complaint since the fix is on record (the recurrence was reported by hand).' : 'No complaint about it is on record (it was started by hand).';
   const behind = complaints.length ? `Complaints behind it, newest first:\n${[...complaints, ...more].join('\n')}` : none;
-  const report = `When the cause is fixed, report it with the GraphQL mutation resolveIssue(customerId: "${String(p.customerId)}", topic: "${String(p.topic)}"): the customer hears it is fixed, and the run checks back with them later.`;
+  const report = `When the cause is fixed, report it with the GraphQL mutation resolveIssue(customerId: "${String(p.customerId)}", topic: "${String(p.topic)}"): the customer's complaints about it still open then${listed.some((k) => k.open) ? ' (those marked open above, and any since)' : ''} are resolved as of the fix, the customer hears it is fixed, and the run checks back with them later.`;
   return `\n\n${deadline}\n\n${behind}\n\n${report}`;
 }

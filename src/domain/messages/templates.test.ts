@@ -203,17 +203,20 @@ describe('message templates', () => {
       deadline: '2027-01-31T10:00:00.000Z',
       escalatesTo: 'team-lead',
       complaints: [
-        { ref: 'CRM-1', severity: 'high', summary: 'Rechnung wieder falsch: doppelt berechnet', openedOn: '2027-01-24' },
-        { ref: '7f3a9c1e-0000-4000-8000-000000000002', severity: 'medium', summary: null, openedOn: '2027-01-06', reopenedOn: '2027-01-20' },
+        { ref: 'CRM-1', severity: 'high', summary: 'Rechnung wieder falsch: doppelt berechnet', openedOn: '2027-01-24', open: true },
+        { ref: '7f3a9c1e-0000-4000-8000-000000000002', severity: 'medium', summary: null, openedOn: '2027-01-06', reopenedOn: '2027-01-20', open: false },
       ],
       moreComplaints: 2,
     };
     const { text } = renderMessage('fix-case-opened', 'Mateo', task, 'de', 'EUR');
     expect(text).toContain('Deadline: 31 January 2027, 10:00 UTC (2027-01-31T10:00:00.000Z). Not fixed by then, it escalates to team-lead.');
     expect(text).toContain(
-      'Complaints behind it, newest first:\n- CRM-1, high, 24 January 2027: "Rechnung wieder falsch: doppelt berechnet"\n- 7f3a9c1e-0000-4000-8000-000000000002, medium, 6 January 2027, reopened 20 January 2027: no summary recorded\n- and 2 earlier',
+      'Complaints behind it, newest first:\n- CRM-1, high, 24 January 2027, open: "Rechnung wieder falsch: doppelt berechnet"\n- 7f3a9c1e-0000-4000-8000-000000000002, medium, 6 January 2027, reopened 20 January 2027: no summary recorded\n- and 2 earlier',
     );
     expect(text).toContain('report it with the GraphQL mutation resolveIssue(customerId: "5119c526-0000-4000-8000-000000000001", topic: "billing-error")');
+    // The fix closes the complaints still open: the owner is told which, so nobody resolves them again by hand.
+    expect(text).toContain("the customer's complaints about it still open then (those marked open above, and any since) are resolved as of the fix");
+    expect(renderMessage('fix-case-opened', 'Mateo', { ...task, complaints: [] }, 'en', 'EUR').text).not.toContain('marked open');
     // At the top of the chain it stays with its owner.
     expect(renderMessage('fix-case-escalated', 'Mateo', { ...task, owner: 'management', escalatesTo: 'management', stays: true }, 'en', 'EUR').text).toContain('another missed deadline is recorded; the case stays with management, the last level.');
     expect(renderMessage('fix-case-reopened', 'Mateo', { ...task, complaints: [] }, 'en', 'EUR').text).toContain('No complaint since the fix is on record (the recurrence was reported by hand).');

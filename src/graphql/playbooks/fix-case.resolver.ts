@@ -1,11 +1,12 @@
 import { LocalDateResolver } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { Role } from '../../domain/auth/roles.js';
-import type { Customer, FixCase } from '../../entities/index.js';
+import type { Complaint, Customer, FixCase } from '../../entities/index.js';
 import { Allow } from '../auth/allow.js';
 import { pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
 import { reportField, ReportTurn } from '../limits.js';
+import { ComplaintType } from '../complaints/complaint.types.js';
 import { CustomerType } from '../customers/customer.types.js';
 import { FixCaseConnection, FixCaseTeamReportType, FixCasesArgs, FixCaseType } from './fix-case.types.js';
 
@@ -31,6 +32,14 @@ export class FixCaseResolver {
   @Mutation(() => FixCaseType, { description: 'The customer says the fix of their issue holds: recorded on the newest case of the topic, so the check-back thanks them instead of asking. CONFLICT while the case is open. Idempotent; audited' })
   confirmFixHolds(@Arg('customerId', () => ID) customerId: string, @Arg('topic') topic: string, @Ctx() ctx: GraphQLContext): Promise<FixCase> {
     return ctx.services.fixCases.confirm(customerId, topic, ctx.caller!.id);
+  }
+
+  @FieldResolver(() => [ComplaintType], {
+    description:
+      "The customer's complaints about the topic the last fix resolved: those still open when resolveIssue reported it, resolved as of the fix (resolvedAt the case's), audited as the run's complaint.resolve; each as it is now (one reopened since reads open). Empty while the case is open or cancelled",
+  })
+  closedComplaints(@Root() fixCase: FixCase, @Ctx() ctx: GraphQLContext): Promise<Complaint[]> {
+    return ctx.services.fixCases.closedComplaints(fixCase);
   }
 
   /** Batched with the page's other cases (the customer service's loader). */

@@ -6,7 +6,7 @@ import { pastDayProblem } from '../../domain/earliest-day.js';
 import { isUuid } from '../../domain/ids.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
-import { FixCase, FixCaseStatus } from '../../entities/index.js';
+import { Complaint, FixCase, FixCaseStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
@@ -61,6 +61,30 @@ export class FixCaseService {
   private readonly byRun = new DataLoader<string, FixCase | null>(async (workflowIds) => {
     const cases = new Map((await this.em.find(FixCase, { workflowId: { $in: [...workflowIds] } })).map((c) => [c.workflowId, c]));
     return workflowIds.map((id) => cases.get(id) ?? null);
+  });
+
+  /**
+   * The complaints the case's last fix resolved (open about its topic when the fix was reported), oldest first, each as
+   * it is now (one reopened since reads open): the run's `complaint.resolve` entries of that fix. None while the case is
+   * open (a fix that did not hold is superseded) or was cancelled, and for a fix reported before fixes resolved them.
+   * Batched across a page of cases, one statement.
+   */
+  closedComplaints(fixCase: FixCase): Promise<Complaint[]> {
+    return fixCase.resolvedAt && fixCase.status === FixCaseStatus.Resolved ? this.closedByCase.load(fixCase.id) : Promise.resolve([]);
+  }
+
+  private readonly closedByCase = new DataLoader<string, Complaint[]>(async (caseIds) => {
+    const { rows } = await sql<{ case_id: string; complaint_id: string }>`
+      select f.id as case_id, k.id as complaint_id
+        from fix_case f
+        join complaint k on k.customer_id = f.customer_id and k.topic = f.topic
+       where f.id = any(${[...caseIds]}::uuid[]) and f.resolved_at is not null
+         and exists (select 1 from audit_entry a
+                      where a.entity_type = 'complaint' and a.entity_id = k.id::text and a.action = 'complaint.resolve'
+                        and a.actor = 'playbook:' || f.workflow_id and (a.after ->> 'resolvedAt')::timestamptz = f.resolved_at)
+       order by k.opened_at, k.id`.execute(this.em.getKysely());
+    const complaints = new Map((rows.length ? await this.em.find(Complaint, { id: { $in: rows.map((r) => r.complaint_id) } }) : []).map((k) => [k.id, k]));
+    return caseIds.map((id) => rows.filter((r) => r.case_id === id).map((r) => complaints.get(r.complaint_id)!));
   });
 
   async list(filter: FixCaseFilter, args: PageArgs): Promise<Page<FixCase>> {

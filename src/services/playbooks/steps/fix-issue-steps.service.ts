@@ -1,10 +1,13 @@
+import { LockMode } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
 import { fixCaseTerms, type FixCaseTerms, type FixIssuePolicy } from '../../../domain/playbooks/fix-issue.js';
 import type { CaseComplaint } from '../../../domain/messages/template.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
-import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
+import { Complaint, Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
+import { ScoreKind } from '../../../domain/scoring/score-kind.js';
+import type { AuditService } from '../../audit/audit.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { complainedSinceFixed } from '../../facts/current-complaints.js';
@@ -17,6 +20,8 @@ const ISSUE_CAME_BACK = 'issue-came-back: the issue came back before the word th
 const FIXED_BEFORE_NOTE = 'issue-fixed: the issue was fixed before the note that it was still open went out';
 /** How many of the complaints behind a fix case its task lists (the newest); it counts the others. */
 const CASE_COMPLAINTS_SHOWN = 5;
+/** The score a complaint resolved moves (as resolveComplaint rescores). */
+const RESOLVED_COMPLAINTS_MOVE = new Set([ScoreKind.PersistentIssue]);
 /** What an earlier fix of the topic tells the customer after the fix: wrong once a new fix of it opens. */
 const FIXED_WORDS = ['issue-fixed', 'issue-check-back', 'issue-fix-confirmed'];
 
@@ -37,6 +42,7 @@ export class FixIssueSteps {
     private readonly policy: FixIssuePolicy,
     /** The deployment's currency, the goodwill amount's (the money policy's). */
     private readonly currency: string,
+    private readonly audit: AuditService,
   ) {}
 
   loyaltyBand(customerId: string): Promise<LoyaltyBand> {
@@ -95,15 +101,22 @@ export class FixIssueSteps {
    * The owner fixed the cause: the case closes as fixed, and the customer, who was told they
    * would hear when it is done, hears it (once per fix: `fixed-<n>`; a retry finds the case
    * closed and writes nothing). A note that it is still open, not sent yet (quiet hours), is held back: it is not.
+   * The customer's complaints about the topic still open are resolved as of the fix, with it (audited as the run's
+   * `complaint.resolve`): telling them it is fixed while their complaint stays open would keep them counted as in the
+   * middle of a complaint (marketing and a thank-you held back, a review's approval refused, the persistent-issue score
+   * counting it however old). If the fix does not hold, the customer's next complaint (new, or one of these reopened)
+   * opens the case again as before. Answers the complaints it closed (none on a retry).
    */
-  async resolveCase(workflowId: string): Promise<void> {
-    await this.em.transactional(async (em) => {
-      if (!(await runStillRunning(em, workflowId))) return;
-      const [fixed] = await em.execute<{ customer_id: string; topic: string }[]>(
-        `update fix_case set status = ?, resolved_at = now() where workflow_id = ? and status = ? returning customer_id, topic`,
-        [FixCaseStatus.Resolved, workflowId, FixCaseStatus.Open],
+  async resolveCase(workflowId: string): Promise<{ closedComplaints: string[] }> {
+    const closed = await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, workflowId))) return null;
+      // One instant for the case and its complaints (stored to the millisecond, as the audit entries say it).
+      const fixedAt = new Date();
+      const [fixed] = await em.execute<{ id: string; customer_id: string; topic: string }[]>(
+        `update fix_case set status = ?, resolved_at = ? where workflow_id = ? and status = ? returning id, customer_id, topic`,
+        [FixCaseStatus.Resolved, fixedAt, workflowId, FixCaseStatus.Open],
       );
-      if (!fixed) return;
+      if (!fixed) return null;
       await em.execute(`update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and template = 'issue-still-open' and ${runPrefixOfKeySql('idempotency_key')} = ? and sent_at is null and suppressed_at is null`, [
         FIXED_BEFORE_NOTE,
         fixed.customer_id,
@@ -114,18 +127,51 @@ export class FixIssueSteps {
         stepMessageKey(workflowId, ''),
       ]);
       await this.outbox.enqueueStep(em, { workflowId, customerId: fixed.customer_id }, `fixed-${n + 1}`, { channel: MessageChannel.Email, template: 'issue-fixed', payload: { topic: fixed.topic } });
+      const complaints = await this.closeComplaints(em, { workflowId, caseId: fixed.id, customerId: fixed.customer_id, topic: fixed.topic, fixedAt });
+      return { customerId: fixed.customer_id, complaints };
     });
+    if (!closed) return { closedComplaints: [] };
+    // Their persistent-issue score no longer counts them as open (a failure is reported; the nightly run catches up).
+    if (closed.complaints.length) await this.scoring.rescoreAfterEvent(closed.customerId, RESOLVED_COMPLAINTS_MOVE);
+    return { closedComplaints: closed.complaints };
+  }
+
+  /**
+   * The customer's complaints about the topic open when the fix is reported, resolved as of it, each audited as a
+   * `complaint.resolve` of the run (as `resolveComplaint` audits a person's), naming the run and its case: the timeline
+   * shows them resolved then, and the case's `closedComplaints` reads them back. One dated after the fix (another
+   * clock's) is left open: it came after the fix, and says it did not hold.
+   */
+  private async closeComplaints(em: EntityManager, input: { workflowId: string; caseId: string; customerId: string; topic: string; fixedAt: Date }): Promise<string[]> {
+    const open = await em.find(
+      Complaint,
+      { customer: input.customerId, topic: input.topic, resolvedAt: null, openedAt: { $lte: input.fixedAt }, $or: [{ reopenedAt: null }, { reopenedAt: { $lte: input.fixedAt } }] },
+      { orderBy: { openedAt: 'asc', id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
+    for (const complaint of open) {
+      complaint.resolvedAt = input.fixedAt;
+      this.audit.record(em, {
+        actor: `playbook:${input.workflowId}`,
+        action: 'complaint.resolve',
+        entityType: 'complaint',
+        entityId: complaint.id,
+        before: { resolvedAt: null },
+        after: { resolvedAt: input.fixedAt.toISOString(), workflowId: input.workflowId, fixCaseId: input.caseId },
+      });
+    }
+    await em.flush();
+    return open.map((k) => k.id);
   }
 
   /**
    * What the owner of a fix case needs to act, beside the topic: the customer's ID (to report the fix with
    * `resolveIssue`), the deadline after which it escalates (the run's time to fix from now, as it waits it: `terms`) and to
    * whom, and the complaints behind it, newest first: the latest few about the topic, or with `since` (a fix that did not
-   * hold) those after it. The summaries are the customer's words: the erasure takes them out of these payloads too.
+   * hold) those after it, each saying whether it is still open (the fix resolves those). The summaries are the customer's words: the erasure takes them out of these payloads too.
    */
   private async caseFacts(em: EntityManager, input: { customerId: string; topic: string; escalations: number; terms?: FixCaseTerms }, since: Date | null = null) {
-    const rows = await em.execute<{ ref: string; severity: string; summary: string | null; opened_at: Date; reopened_at: Date | null; total: string }[]>(
-      `select coalesce(k.external_ref, k.id::text) as ref, k.severity, k.summary, k.opened_at, k.reopened_at, count(*) over () as total
+    const rows = await em.execute<{ ref: string; severity: string; summary: string | null; opened_at: Date; reopened_at: Date | null; open: boolean; total: string }[]>(
+      `select coalesce(k.external_ref, k.id::text) as ref, k.severity, k.summary, k.opened_at, k.reopened_at, k.resolved_at is null as open, count(*) over () as total
          from complaint k where k.customer_id = ? and k.topic = ? and (?::timestamptz is null or k.opened_at > ?::timestamptz or k.reopened_at > ?::timestamptz)
         order by coalesce(k.reopened_at, k.opened_at) desc, k.id limit ?`,
       [input.customerId, input.topic, since, since, since, CASE_COMPLAINTS_SHOWN],
@@ -136,6 +182,8 @@ export class FixIssueSteps {
       summary: k.summary,
       openedOn: new Date(k.opened_at).toISOString().slice(0, 10),
       ...(k.reopened_at ? { reopenedOn: new Date(k.reopened_at).toISOString().slice(0, 10) } : {}),
+      // Still open now: the fix, once reported, resolves it.
+      open: k.open,
     }));
     const more = rows.length ? Number(rows[0].total) - rows.length : 0;
     const terms = input.terms ?? fixCaseTerms(this.policy, input.topic, input.escalations);
