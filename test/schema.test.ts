@@ -55,6 +55,21 @@ it('describes every value of the enums a front end shows, and each score kind wi
   expect(kind('PersistentIssue')).toContain(`the same topic ${scoring.persistentIssue.minComplaints} times, or reopened, within ${scoring.persistentIssue.windowDays} days`);
 });
 
+it("names an import row's problem as the GraphQL API answers it: the ImportRowProblem value, in the schema's descriptions and in docs/import.md beside the CLI report's spelling", async () => {
+  const schema = await createSchema();
+  const answered = (schema.getType('ImportRowProblem') as GraphQLEnumType).getValues();
+  const sdl = await readFile('schema/schema.graphql', 'utf8');
+  // Lines wrapped anywhere read as one.
+  const doc = (await readFile('docs/import.md', 'utf8')).replace(/\s+/g, ' ');
+  for (const { name, value } of answered) {
+    // The CLI's spelling (the enum's internal value) is never what a description tells a GraphQL client to expect.
+    expect(sdl).not.toMatch(new RegExp(`\\b${String(value)}\\b`));
+    expect(doc).toContain(`\`${String(value)}\` → \`${name}\``);
+  }
+  const row = schema.getType('OrderImportRow') as unknown as { getFields(): Record<string, { description?: string | null }> };
+  expect(row.getFields().currency.description).toContain('InvalidValue');
+});
+
 it('maps every custom scalar of the schema to a TypeScript type in codegen.ts, so no generated field is `unknown` (QA 62 F3)', async () => {
   const schema = await readFile('schema/schema.graphql', 'utf8');
   const codegen = await readFile('codegen.ts', 'utf8');

@@ -15,7 +15,7 @@ import { ImportCounts } from './import.types.js';
  */
 
 /** The optional currency of a row carrying amounts. */
-const CURRENCY_FIELD = "ISO 4217 code of the row's amounts, checked (not converted): every amount is in the deployment's currency (the currency query), and a row naming another is refused (INVALID_VALUE)";
+const CURRENCY_FIELD = "ISO 4217 code of the row's amounts, checked (not converted): every amount is in the deployment's currency (the currency query), and a row naming another is refused (code InvalidValue)";
 
 @InputType({ description: 'A customer row of a bulk import (columns of customers.csv)' })
 @Extensions(NUL_REFUSED_PER_ROW)
