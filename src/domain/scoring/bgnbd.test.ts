@@ -5,6 +5,7 @@ import {
   conditionalExpectedTransactions,
   expectedTransactions,
   expectedWhileAliveByIntegral,
+  expectedWhileAliveByMoments,
   fitBgNbd,
   probabilityAlive,
   type BgNbdParams,
@@ -363,6 +364,34 @@ describe('conditional expectation when drop-out is rare (large a and b)', () => 
     expect(e).toBeLessThan(noDropOut);
     expect(e).toBeGreaterThan(0.95 * noDropOut);
     expect(churnRisk(params, history).expectedTransactions).toBeCloseTo(e, 12);
+  });
+});
+
+describe('conditional expectation when a ran off towards 0 and b is large (drop-out all but ruled out)', () => {
+  // A fit on 17 buyers, converged with a = 9e-6, b = 103,835: the series cancelled and the integral could not resolve the
+  // Beta density's spike at 0, so 16 of the 17 went without churn risk and CLV ("got NaN"). mpmath's eq. (10), as below.
+  const params = { r: 3.8867, alpha: 21.0682, a: 9.0145e-6, b: 103835.26 };
+  const cases: [number, number, number, number, number][] = [
+    [5, 30, 40, 13, 1.8917718213457262],
+    [0, 0, 40, 13, 0.82738806772949636],
+    [5, 30, 40, 4.35, 0.63301595564262443],
+  ];
+
+  it.each(cases)('x=%p tx=%p T=%p t=%p → %p', (x, tx, T, t, expected) => {
+    within(conditionalExpectedTransactions(params, { x, tx, T }, t), expected, 1e-9);
+  });
+
+  it('sums the moments to the integral and the series where those hold, and says NaN where the expansion does not', () => {
+    const history = { x: 2, tx: 10, T: 20 };
+    for (const t of [4.35, 13, 52]) {
+      const p = { r: 2, alpha: 10, a: 0.5, b: 5000 };
+      within(expectedWhileAliveByMoments(p, history, t), expectedWhileAliveByIntegral(p, history, t), 1e-10);
+    }
+    // With a = 1e-4 the integral gives up at 13 weeks (NaN): the moments carry it, to mpmath's figure.
+    expect(expectedWhileAliveByIntegral({ r: 2, alpha: 10, a: 1e-4, b: 5000 }, history, 13)).toBeNaN();
+    within(conditionalExpectedTransactions({ r: 2, alpha: 10, a: 1e-4, b: 5000 }, history, 52), 6.9333320312409574, 1e-9);
+    // CDNOW's a and b leave weight on drop-out probabilities beyond 1/s: the expansion is no sum there.
+    expect(expectedWhileAliveByMoments(PUBLISHED, { x: 0, tx: 0, T: 0 }, 520)).toBeNaN();
   });
 });
 

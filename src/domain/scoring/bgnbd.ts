@@ -320,7 +320,38 @@ function expectedWhileAlive(params: BgNbdParams, c: PurchaseSummary, t: number):
     if (!(e instanceof RangeError)) throw e;
     value = NaN; // the series overflowed or did not converge
   }
-  return value >= 0 ? value : expectedWhileAliveByIntegral(params, c, t);
+  if (value >= 0) return value;
+  const integral = expectedWhileAliveByIntegral(params, c, t);
+  return integral >= 0 && integral < Infinity ? integral : expectedWhileAliveByMoments(params, c, t);
+}
+
+/**
+ * E[Y(t) | x, tx, T] while alive from the moments of the drop-out probability: with g(p) = (1 - (1+p·s)^-n)/p,
+ * n = r+x, s = t/(α+T), expanded in powers of p, and p ~ Beta(a, c), c = b+x,
+ *
+ *   E = Σ_{j>=1} (-1)^(j+1) · C(n+j-1, j) · s^j · E[p^(j-1)],   E[p^k] = Π_{i<k} (a+i)/(a+c+i).
+ *
+ * For a fit whose a ran off towards 0 with b large (drop-out all but ruled out: E[p] = a/(a+c) near 0), the Beta density
+ * is a spike at 0 the integral's substitution cannot resolve, and the series above cancels; here the terms fall at once
+ * (the j-th carries E[p^(j-1)], about a·(j-2)!/c^(j-1)) and E is close to the no-drop-out n·s. NaN where the terms do not
+ * fall away (the expansion holds for p·s < 1 only: a Beta with weight beyond 1/s) or their sum cancels.
+ */
+export function expectedWhileAliveByMoments({ r, alpha, a, b }: BgNbdParams, { x, T }: PurchaseSummary, t: number): number {
+  if (t === 0) return 0;
+  const n = r + x;
+  const c = b + x;
+  const s = t / (alpha + T);
+  let term = n * s;
+  let sum = term;
+  let magnitude = Math.abs(term);
+  for (let j = 1; j < 10_000; j++) {
+    const ratio = (-(n + j) / (j + 1)) * s * ((a + j - 1) / (a + c + j - 1));
+    term *= ratio;
+    sum += term;
+    magnitude += Math.abs(term);
+    if (Math.abs(ratio) < 0.5 && Math.abs(term) <= 1e-17 * Math.abs(sum)) return wellConditioned(sum, magnitude, MAX_SERIES_CANCELLATION);
+  }
+  return NaN;
 }
 
 /**
