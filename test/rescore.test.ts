@@ -816,7 +816,8 @@ describe('rescoring the whole base', () => {
     const scored = await scoredInOnePage('rescore/tier-changes');
     // 2,000 × 333/365 + 6,000 × 32/365 = 2,351: not premium's 6,000 for the whole year.
     // On standard, each support cost from the tier it was given on: 100.00 as given there + 50.00 × 0.6 = 130.00 (not 150.00 × 0.6),
-    // and standard's fee margin for the year (20.00): -10.00, no material loss, so standard rather than basic is suggested.
+    // and standard's fee margin for the year (20.00): -10.00, no material loss, so standard rather than basic is suggested;
+    // weighed against premium, the tier held now, for the whole year (100.00 / 0.6 + 50.00 of support, 60.00 of fee margin): -56.67.
     expect((await scored(tia.id))[ScoreKind.Profitability]).toMatchObject({
       value: 12_351 - 15_000,
       band: 'loss-making',
@@ -824,7 +825,8 @@ describe('rescoring the whole base', () => {
         'margin 123.51 minus cost to serve 150.00 over the last 365 days: -26.49',
         'the margin includes the tier fee margin of 23.51 for the tiers held: standard 333 days, premium 32 days',
         'cost drivers: support minutes 150.00 (100%)',
-        'a cheaper service concept helps: standard (support minutes about 20.00 less; tier fee margin 3.51 less; projected -10.00 instead of -26.49 on premium)',
+        'on premium, the tier held now, the same window comes to -56.67 (support minutes about 66.67 more; tier fee margin 36.49 more): other tiers are weighed against that',
+        'a cheaper service concept helps: standard (support minutes about 86.67 less; tier fee margin 40.00 less; projected -10.00 instead of -56.67 on premium)',
       ],
     });
     // A rescore after an event gathers the same tier changes itself (as of today: more of the window on premium).
@@ -847,7 +849,8 @@ describe('rescoring the whole base', () => {
     const scored = await scoredInOnePage('rescore/back-on-a-tier');
     // As of 2026-11-01 Ben is on premium: 119 days of basic, 246 of premium (6,000 × 246/365 = 4,044). On basic the
     // February support costs what it did (not a quarter of it, as if given on premium: "345.00 less") and the one of the
-    // move's day, on premium, a quarter: 10,000 - 40,000 - 1,500 = -31,500.
+    // move's day, on premium, a quarter: 10,000 - 40,000 - 1,500 = -31,500. Weighed against premium, the tier held, for the
+    // whole window (the February support at premium's full share, 1,600.00; its fee margin 60.00): -1,500.00.
     expect((await scored(ben.id))[ScoreKind.Profitability]).toMatchObject({
       value: 10_000 + 4_044 - 46_000,
       band: 'loss-making',
@@ -855,7 +858,8 @@ describe('rescoring the whole base', () => {
         'margin 140.44 minus cost to serve 460.00 over the last 365 days: -319.56',
         'the margin includes the tier fee margin of 40.44 for the tiers held: basic 119 days, premium 246 days',
         'cost drivers: support minutes 460.00 (100%)',
-        'a cheaper service concept helps: basic (support minutes about 45.00 less; tier fee margin 40.44 less; projected -315.00 instead of -319.56 on premium)',
+        'on premium, the tier held now, the same window comes to -1,500.00 (support minutes about 1,200.00 more; tier fee margin 19.56 more): other tiers are weighed against that',
+        'a cheaper service concept helps: basic (support minutes about 1,245.00 less; tier fee margin 60.00 less; projected -315.00 instead of -1,500.00 on premium)',
       ],
     });
   });

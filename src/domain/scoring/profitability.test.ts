@@ -253,7 +253,8 @@ describe('profitability', () => {
     // On basic (a quarter of full support): 300.00 × 0.25/0.6 = 125.00 and 100.00 × 0.25 = 25.00, not 400.00 × 0.25 = 100.00.
     const basic = s.projections.find((p) => p.tier === 'basic')!;
     expect(basic.projectedValueMinor).toBe(20_000 - 6_000 - 12_500 - 2_500);
-    expect(basic.reasoning[0]).toBe('support minutes about EUR 250.00 less');
+    // Weighed against premium for the whole window (the support given on standard at premium's share, 500.00): -400.00.
+    expect(basic.reasoning).toEqual(['support minutes about EUR 450.00 less', 'tier fee margin EUR 60.00 less', 'projected EUR -10.00 instead of EUR -400.00 on premium']);
     // On standard the support given there costs what it did: only premium's is scaled.
     expect(s.projections.find((p) => p.tier === 'standard')!.projectedValueMinor).toBe(20_000 - 6_000 + 2_000 - 30_000 - 6_000);
   });
@@ -287,7 +288,12 @@ describe('a loss run up on a tier the customer has left', () => {
     // Returns cost every tier alike: on basic the window still loses 250.00 - 30.00 - 100.00 - 10.00 - 300.00 = -190.00.
     const still = profitability({ ...moved, costs: [...moved.costs, { kind: 'return', amountMinor: 30_000, tier: 'premium' }] }, policy);
     expect(still).toMatchObject({ value: -49_000, band: 'loss-making' });
-    expect(still.reasons.at(-1)).toBe('no cheaper service concept turns this around: an offer that moves the account to a richer one may (on standard it is projected at EUR -320.00; an account review weighs them)');
+    // Judged on basic (-190.00), the tier held now, richer tiers would lose more (standard -320.00, premium -460.00): the
+    // mixed window's -490.00 made them look better.
+    expect(still.reasons.slice(-2)).toEqual([
+      'on basic, the tier held now, the same window comes to EUR -190.00 (support minutes about EUR 300.00 less; discount about EUR 30.00 less; tier fee margin EUR 30.00 less): other tiers are weighed against that',
+      'no other service concept turns this around: a person reviews the account',
+    ]);
     // The same figures all incurred on basic are the window's own judgement.
     const onBasic = profitability({ ...moved, costs: moved.costs.map(({ kind, amountMinor }) => ({ kind, amountMinor })) }, policy);
     expect(onBasic.band).toBe('loss-making');

@@ -331,9 +331,15 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
         `discounts we gave ${m(discountMinor)} of the cost (${pct(discountMinor / costMinor)}): without them the account ${without >= 0 ? `would come to ${m(without)}` : `would still lose ${m(-without)}`}`,
       );
     }
-    projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(counted, current, t, value, m, policy));
-    suggestion = suggestTier(projections.filter((p) => p.level < current.level), value, materiality);
-    const richerBetter = projections.filter((p) => p.level > current.level && p.projectedValueMinor > value).sort((a, b) => b.projectedValueMinor - a.projectedValueMinor || a.level - b.level);
+    // Judged on the tier held now (a tier changed in the window): other tiers are weighed against that figure, from the
+    // costs as that tier incurs them, not against the loss the tier left behind ran up.
+    const judged = onTierNow ? asOnTier(counted, current, onTierNow, policy) : { input: counted, value };
+    if (onTierNow) {
+      reasons.push(`on ${current.tier}, the tier held now, the same window comes to ${m(onTierNow.projectedValueMinor)} (${onTierNow.reasoning.slice(0, -1).join('; ')}): other tiers are weighed against that`);
+    }
+    projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(judged.input, current, t, judged.value, m, policy));
+    suggestion = suggestTier(projections.filter((p) => p.level < current.level), judged.value, materiality);
+    const richerBetter = projections.filter((p) => p.level > current.level && p.projectedValueMinor > judged.value).sort((a, b) => b.projectedValueMinor - a.projectedValueMinor || a.level - b.level);
     if (suggestion) reasons.push(`${CHEAPER_TIER_REASON}${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
     else if (richerBetter.length)
       reasons.push(`no cheaper service concept turns this around: an offer that moves the account to a richer one may (on ${richerBetter[0].tier} it is projected at ${m(richerBetter[0].projectedValueMinor)}; an account review weighs them)`);
@@ -402,6 +408,20 @@ export function feeDaysInWindow(tenureDays: number, windowDays: number): number 
 function tierHeldNowBasis(input: ProfitabilityInput, current: TierTerms, value: number, m: (v: number) => string, policy: ServiceTierPolicy): TierProjection | null {
   if (!input.costs.some((c) => c.tier !== undefined && c.tier !== current.tier)) return null;
   return projectOnTier(input, current, current, value, m, policy);
+}
+
+/**
+ * The window as on the tier held now (`basis`, tierHeldNowBasis): its margin with that tier's fee margin, each cost as that
+ * tier incurs it (no longer marked with the tier it was incurred on), and its result.
+ */
+function asOnTier(input: ProfitabilityInput, current: TierTerms, basis: TierProjection, policy: ServiceTierPolicy): { input: ProfitabilityInput; value: number } {
+  const share = (tier: TierTerms, kind: string) => tier.costShares[kind] ?? 1;
+  const held = (name: string) => policy.tiers.find((t) => t.tier === name)!;
+  const costs = input.costs.map(({ kind, amountMinor, tier }) => {
+    const from = tier === undefined ? 1 : share(held(tier), kind);
+    return { kind, amountMinor: tier === undefined || tier === current.tier || from === 0 ? amountMinor : (amountMinor * share(current, kind)) / from };
+  });
+  return { input: { ...input, marginMinor: basis.marginMinor, feeMarginMinor: current.annualFeeMarginMinor * (input.feeShare ?? 1), costs }, value: basis.projectedValueMinor };
 }
 
 /**
