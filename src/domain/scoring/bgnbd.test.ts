@@ -321,6 +321,14 @@ describe('churn risk score', () => {
     // On the repeat buyers' thresholds these were medium, high, high, high: a first-time buyer high six weeks on.
     expect([4, 6, 20, 26].map((T) => at(T).band)).toEqual(['low', 'medium', 'medium', 'high']);
     expect(at(6).reasons[2]).toMatch(/^band medium: without a repeat purchase medium from 50% below, high from 80%/);
+    // Said in weeks of silence for this fit: between 4 and 6 weeks (0.41, 0.51), and between 20 and 26 (0.77, 0.82).
+    expect(at(6).reasons[3]).toBe("on this base's fit, without a repeat purchase a customer turns medium after 5.7 weeks of silence and high after 23 weeks (its time scale α: 4.4)");
+    // A base whose customers buy alike (large r) and every five weeks on average has a longer time scale: the same
+    // thresholds take months there, which the reasons say rather than leave "low" to read as recently active.
+    const alike = churnRisk({ r: 7.16, alpha: 38.2, a: 1e6, b: 1e7 }, { x: 0, tx: 0, T: 26.6 });
+    expect(alike.band).toBe('low');
+    expect(alike.reasons[3]).toBe("on this base's fit, without a repeat purchase a customer turns medium after 43 weeks of silence and high after 173 weeks (its time scale α: 38.2)");
+    expect(churnRisk({ r: 7.16, alpha: 38.2, a: 1e6, b: 1e7 }, { x: 0, tx: 0, T: 43.5 }).band).toBe('medium');
     // A repeat buyer stays on 1 - P(alive) and 0.25 / 0.5.
     const repeat = churnRisk(PUBLISHED, { x: 5, tx: 20, T: 28 });
     expect(repeat.value).toBeCloseTo(1 - probabilityAlive(PUBLISHED, { x: 5, tx: 20, T: 28 }), 14);

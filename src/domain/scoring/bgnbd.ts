@@ -600,6 +600,47 @@ export interface ChurnRiskScore extends ScoreResult {
  * far faster than a repeat buyer's 1 - P(alive) (CDNOW: 0.55 after 8 weeks, where a buyer of 5 repeat purchases silent
  * for 8 weeks is at 0.28); it is banded by thresholds of its own (`noRepeatYet`), said in the reasons.
  */
+/**
+ * How long a first-time buyer's silence takes, on this fit, to turn them medium and high: the thresholds are on a value
+ * that follows the fitted time scale α (about T/(α+T)), not the base's purchase gaps, so the same thresholds take weeks on
+ * one base and months on another whose customers buy more alike. Said in the reasons, so nobody reads "low" as "recently
+ * active". Once per fit and policy (every first-time buyer of a rescore shares them).
+ */
+function silenceReason(params: BgNbdParams, policy: ChurnRiskPolicy, firstTimeBuyer: number, u: (n: number) => string): string {
+  let byPolicy = silenceCache.get(params);
+  if (!byPolicy) silenceCache.set(params, (byPolicy = new WeakMap()));
+  let said = byPolicy.get(policy);
+  if (said === undefined) {
+    const { mediumRiskAtLeast, highRiskAtLeast } = policy.noRepeatYet!;
+    const after = (threshold: number) => {
+      const t = silenceUntil(params, policy.horizon, firstTimeBuyer, threshold);
+      return t === null ? `not within ${u(1040)}` : `after ${u(t < 10 ? Math.round(t * 10) / 10 : Math.round(t))}`;
+    };
+    said = `on this base's fit, without a repeat purchase a customer turns medium ${after(mediumRiskAtLeast)} of silence and high ${after(highRiskAtLeast)} (its time scale α: ${fmt(params.alpha)})`;
+    byPolicy.set(policy, said);
+  }
+  return said;
+}
+
+const silenceCache = new WeakMap<BgNbdParams, WeakMap<ChurnRiskPolicy, string>>();
+
+/** The silence (time since the first purchase) at which a first-time buyer's value reaches `threshold`; null beyond 1040 of the model's time units (20 years of weeks). */
+function silenceUntil(params: BgNbdParams, horizon: number, firstTimeBuyer: number, threshold: number): number | null {
+  const value = (T: number) => 1 - conditionalExpectedTransactions(params, { x: 0, tx: 0, T }, horizon) / firstTimeBuyer;
+  let hi = 1;
+  while (value(hi) < threshold) {
+    hi *= 2;
+    if (hi > 1040) return null;
+  }
+  let lo = 0;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (value(mid) < threshold) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
 export function churnRisk(params: BgNbdParams, c: PurchaseSummary, policy: ChurnRiskPolicy = defaultChurnRiskPolicy): ChurnRiskScore {
   const alive = probabilityAlive(params, c);
   const expected = conditionalExpectedTransactions(params, c, policy.horizon);
@@ -616,6 +657,7 @@ export function churnRisk(params: BgNbdParams, c: PurchaseSummary, policy: Churn
           ...(policy.noRepeatYet
             ? [
                 `band ${band}: without a repeat purchase medium from ${pct(thresholds.mediumRiskAtLeast)} below, high from ${pct(thresholds.highRiskAtLeast)} (not a probability of having stopped, as a repeat buyer's ${pct(policy.mediumRiskAtLeast)} and ${pct(policy.highRiskAtLeast)} are)`,
+                silenceReason(params, policy, firstTimeBuyer, u),
               ]
             : []),
         ]
