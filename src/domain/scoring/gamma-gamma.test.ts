@@ -78,9 +78,12 @@ describe('Gamma-Gamma density', () => {
 
 describe('Gamma-Gamma fit edge cases', () => {
   it('refuses data without two different repeat spends (all zero spend, one customer, no repeat buyer)', () => {
-    expect(() => fitGammaGamma([{ x: 0, zbar: 0 }, { x: 2, zbar: 0 }, { x: 1, zbar: 0 }])).toThrow(/at least two repeat buyers/);
-    expect(() => fitGammaGamma([{ x: 3, zbar: 20 }])).toThrow(ScoringException);
-    expect(() => fitGammaGamma([{ x: 3, zbar: 20 }, { x: 1, zbar: 20 }])).toThrow(ScoringException);
+    // Each says which it is: the repeat buyers of spend 0 left out, one only, all alike.
+    expect(() => fitGammaGamma([{ x: 0, zbar: 0 }, { x: 2, zbar: 0 }, { x: 1, zbar: 0 }])).toThrow(
+      'Gamma-Gamma needs at least two repeat buyers with different mean spend above 0: no repeat buyer with spend above 0 (2 with spend 0 left out: no spend model fits them)',
+    );
+    expect(() => fitGammaGamma([{ x: 3, zbar: 20 }])).toThrow('Gamma-Gamma needs at least two repeat buyers with different mean spend above 0: one repeat buyer with spend above 0');
+    expect(() => fitGammaGamma([{ x: 3, zbar: 20 }, { x: 1, zbar: 20 }])).toThrow('Gamma-Gamma needs at least two repeat buyers with different mean spend above 0: the 2 repeat buyers with spend above 0 all spend 20 on average');
     expect(() => fitGammaGamma([{ x: 0, zbar: 0 }])).toThrow(ScoringException);
   });
 

@@ -67,7 +67,13 @@ export function fitGammaGamma(customers: readonly SpendSummary[], options: Gamma
     if (c.x > 0 && c.zbar > 0) used.push(c);
   }
   if (used.length < 2 || used.every((c) => c.zbar === used[0].zbar)) {
-    throw new ScoringException(ScoringExceptionCode.NotIdentifiable, 'Gamma-Gamma needs at least two repeat buyers with different mean spend', { repeatBuyers: used.length });
+    // Which of the three it is: too few repeat buyers with spend, those with none left out, or all spending alike.
+    const withoutSpend = customers.filter((c) => c.x > 0 && c.zbar === 0).length;
+    const found =
+      used.length >= 2
+        ? `the ${used.length} repeat buyers with spend above 0 all spend ${used[0].zbar} on average`
+        : `${used.length === 0 ? 'no' : 'one'} repeat buyer with spend above 0${withoutSpend ? ` (${withoutSpend} with spend 0 left out: no spend model fits them)` : ''}`;
+    throw new ScoringException(ScoringExceptionCode.NotIdentifiable, `Gamma-Gamma needs at least two repeat buyers with different mean spend above 0: ${found}`, { repeatBuyers: used.length, repeatBuyersWithoutSpend: withoutSpend });
   }
   // Per customer only ln zbar and ln(γ + x·zbar) vary; the gamma-function terms depend on x alone.
   const xs = [...new Set(used.map((c) => c.x))];
