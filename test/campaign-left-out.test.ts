@@ -160,7 +160,7 @@ it("counts a thank-you campaign's left out by the first rule that leaves each ou
   expect(adds(p)).toBe(segmentSize);
 }, 120_000);
 
-it("counts a welcome check campaign's left out: not new, welcomed already, welcomed by another campaign, not active", async () => {
+it("counts a welcome check campaign's left out: not new, under way, welcomed already, not welcomed, welcomed by another campaign, not active", async () => {
   const prefix = 'Leftout welcome';
   const ids = await customers(prefix, {
     newcomer: { tenureDays: 10 },
@@ -170,19 +170,31 @@ it("counts a welcome check campaign's left out: not new, welcomed already, welco
     welcomed: { tenureDays: 30 },
     // Welcomed by hand and treated by another campaign: welcomed already comes first.
     welcomedTwice: { tenureDays: 30 },
+    // A check started by hand and waiting: under way, not welcomed already.
+    underWay: { tenureDays: 20 },
+    // A check cancelled before its welcome went: never welcomed, though the campaign leaves them out all the same.
+    cancelledFirst: { tenureDays: 20 },
     otherTreats: { tenureDays: 5 },
   });
   const { id, segmentSize } = await draft(prefix, 'WelcomeCheck');
+  const welcome = (customerId: string) =>
+    rows(sql`insert into outbox_message (id, idempotency_key, customer_id, channel, purpose, template, payload, created_at, sent_at)
+             values (gen_random_uuid(), ${`welcome-check/${customerId}/past/welcome`}, ${customerId}::uuid, 'email', 'service', 'welcome', '{}', now() - interval '20 days', now() - interval '20 days')`);
   await pastRun('welcome-check', ids.welcomed, 20);
+  await welcome(ids.welcomed);
   await pastRun('welcome-check', ids.welcomedTwice, 20);
+  await welcome(ids.welcomedTwice);
+  await pastRun('welcome-check', ids.cancelledFirst, 10);
+  await rows(sql`insert into playbook_run (id, workflow_id, playbook, customer_id, status, started_at)
+                 values (gen_random_uuid(), ${`welcome-check/${ids.underWay}`}, 'welcome-check', ${ids.underWay}::uuid, 'running', now() - interval '1 day')`);
   await otherCampaign('WelcomeCheck', { treated: [ids.otherTreats, ids.welcomedTwice] });
 
   const p = await preview(id);
   expect(p.customers).toBe(1);
   expect(p.inOtherHoldout).toBe(0);
-  expect(p.leftOut).toEqual(byReason({ 'not-active': 1, 'not-new': 1, 'welcomed-already': 2, 'treated-by-other-campaign': 1 }));
+  expect(p.leftOut).toEqual(byReason({ 'not-active': 1, 'not-new': 1, 'welcome-under-way': 1, 'welcomed-already': 2, 'not-welcomed': 1, 'treated-by-other-campaign': 1 }));
   expect(adds(p)).toBe(segmentSize);
-  expect(segmentSize).toBe(6);
+  expect(segmentSize).toBe(8);
 }, 120_000);
 
 it("counts an account review's and a fix campaign's left out by their own rules only, and an ended campaign's none", async () => {

@@ -5,6 +5,7 @@ import { audienceDays, campaignPlaybook, type AudiencePolicies, type CampaignLau
 import type { AuditService } from '../audit/audit.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
 import { THANK_YOU_STEP } from '../../domain/playbooks/appreciation.js';
+import { WELCOME_STEP } from '../../domain/playbooks/welcome-check.js';
 import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
 import { days } from '../../domain/policies/duration.js';
 import { persistentIssues, type PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
@@ -108,7 +109,12 @@ export function audienceRules(campaign: Campaign, policies: AudiencePolicies, no
       rules.push({ reason: 'thank-you-under-way', keeps: noRun(sql`and r.status = 'running'`), namesOnly: true });
       rules.push({ reason: 'not-thanked-this-year', keeps: noRun() });
     } else {
-      rules.push({ reason: 'welcomed-already', keeps: noRun() });
+      // The same for the welcome, once ever: under way (a launch would only join it), welcomed (its welcome written and
+      // not held back: it went or may still go), or ended without it reaching them (a person may start the next by hand).
+      const welcomeMayReach = sql`exists (select 1 from outbox_message m where m.idempotency_key = r.workflow_id || ${`${RUN_ID_SEPARATOR}${WELCOME_STEP}`} and m.suppressed_at is null)`;
+      rules.push({ reason: 'welcome-under-way', keeps: noRun(sql`and r.status = 'running'`), namesOnly: true });
+      rules.push({ reason: 'welcomed-already', keeps: noRun(sql`and ${welcomeMayReach}`), namesOnly: true });
+      rules.push({ reason: 'not-welcomed', keeps: noRun() });
     }
     rules.push({
       reason: 'treated-by-other-campaign',
