@@ -446,6 +446,12 @@ it('shows a message whose delivery failed as retrying, not deferred with those h
   expect(await failing(new Date(noon.getTime() + 61_000))).toMatchObject({ failed: 1 });
   expect(await message('run-retrying/reminder-1')).toMatchObject({ attempts: 2, dueSince: halfAnHourAgo });
   expect(await status(new Date(noon.getTime() + 90_000))).toMatchObject({ dueMessages: 0, retryingMessages: 1, deferredMessages: 1, oldestDueMessageSeconds: 1_890 });
+  // Held for the customer's quiet hours after a failed attempt (due again at the hold's end): deferred, not retrying, so a
+  // healthy channel sets off no alert all night; retrying again once the hold is over.
+  const morning = new Date(noon.getTime() + 8 * 3_600_000);
+  await orm.em.fork().nativeUpdate(OutboxMessage, { idempotencyKey: 'run-retrying/reminder-1' }, { dueSince: morning, sendAfter: morning });
+  expect(await status(new Date(noon.getTime() + 3_600_000))).toMatchObject({ retryingMessages: 0, deferredMessages: 2, oldestDueMessageSeconds: 0 });
+  expect(await status(new Date(morning.getTime() + 60_000))).toMatchObject({ retryingMessages: 1, oldestDueMessageSeconds: 60 });
 
   // The worker's delivery loop (on the clock: a task for the team, which quiet hours do not hold) counts each failed attempt on its metrics.
   await quietOutbox();

@@ -149,10 +149,12 @@ export class OperationsStatusService {
     const unsent = sql`from outbox_message where sent_at is null and suppressed_at is null`;
     // Delivery gave up on a message refused too often, refused for good once, or whose hand-over was interrupted.
     const givenUp = sql.raw<boolean>(givenUpSql('outbox_message', this.policies.delivery.maxAttempts));
-    // Apart: one whose attempt failed (retrying, whenever its back-off ends), one due for its first attempt, one held before it.
-    const retrying = sql`not ${givenUp} and attempts > 0`;
+    // Apart: one whose attempt failed (retrying, whenever its back-off ends), one due for its first attempt, one held before
+    // it or held again after a failed attempt (quiet hours: `due_since` then is the hold's end), which no alert should count.
+    const heldAfterFailing = sql`due_since > ${now}`;
+    const retrying = sql`not ${givenUp} and attempts > 0 and not coalesce(${heldAfterFailing}, false)`;
     const due = sql`not ${givenUp} and attempts = 0 and (send_after is null or send_after <= ${now})`;
-    const deferred = sql`not ${givenUp} and attempts = 0 and send_after > ${now}`;
+    const deferred = sql`not ${givenUp} and ((attempts = 0 and send_after > ${now}) or (attempts > 0 and coalesce(${heldAfterFailing}, false)))`;
     // Since when a message due or retrying has waited: one being retried since it first became due (not since its back-off's end).
     const waitingSince = sql`case when attempts > 0 then coalesce(due_since, created_at) else coalesce(send_after, created_at) end`;
     // Bounded in the database: a scrape or a dashboard that gives up on a locked or overloaded database leaves no read holding a connection.
