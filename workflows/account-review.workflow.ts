@@ -36,19 +36,15 @@ const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProf
  */
 const { offboardingWithdrawn } = proxyLocalActivities<AccountReviewActivities>({ startToCloseTimeout: '30 seconds', retry: stepRetry });
 /**
- * Once the offboarding has been carried out (the customer offboarded, the final invoice's task and the data export
- * written), the contract has ended: a cancel requested in the Temporal UI or CLI from then on is not taken (through the
- * API it is refused), and the run completes `offboarded`, the cancel audited as not taken. Runs before this marker ended
- * `Cancelled` with the customer offboarded.
- */
-const CARRIED_OUT_IGNORES_CANCEL = 'offboarding-carried-out-ignores-cancel';
-/**
  * The steps that tell the customer or change the account: a cancel lets one under way finish first. An offboarding it let
- * finish that was carried out stands, and the run goes on to record it (runs since the marker).
+ * finish that was carried out stands, and the run goes on to record it (runs since `offboarding-carried-out-ignores-cancel`:
+ * once the customer is offboarded, the final invoice's task and the data export written, the contract has ended; a cancel
+ * requested in the Temporal UI or CLI from then on is not taken, as the API refuses it, and the run completes `offboarded`,
+ * the cancel audited as not taken. Runs before the marker ended `Cancelled` with the customer offboarded).
  */
 const accountSteps = sideEffectSteps<Pick<AccountReviewActivities, 'proposeAccountChange' | 'applyAccountChange' | 'startOffboarding' | 'completeOffboarding' | 'keepAfterUndeliveredNotice' | 'keepAtNoticeEnd'>>(
   activityOptions,
-  (step, result) => step === 'completeOffboarding' && result === 'offboarded' && patched(CARRIED_OUT_IGNORES_CANCEL),
+  (step, result) => step === 'completeOffboarding' && result === 'offboarded' && patched('offboarding-carried-out-ignores-cancel'),
 );
 /** Why a cancel that comes once the offboarding was carried out is not taken, as its audit entry says. */
 const CANCEL_AFTER_OFFBOARDING = 'the offboarding was carried out (the customer offboarded, the final invoice and data export due): the contract has ended, the run completes offboarded';
@@ -265,7 +261,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
       // Answered once the run has carried the offboarding out and recorded its end: the customer may be erased then.
       // A cancel while the run carries the offboarding out, or after: one carried out stands, and the run records its end
       // (runs since the marker): answered then, as without the cancel.
-      const offboardingStands = () => carryingOut && patched(CARRIED_OUT_IGNORES_CANCEL);
+      const offboardingStands = () => carryingOut && patched('offboarding-carried-out-ignores-cancel');
       try {
         await condition(() => state.step === 'done' || CancellationScope.current().consideredCancelled);
       } catch (error) {
@@ -548,7 +544,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
   const details = ended
     ? `Offboarded before the notice's end, as ${ended.endedBy} ended it early (the customer leaves now), with final invoice and data export (approved by ${decidedBy})`
     : `Offboarded with notice, final invoice and data export (approved by ${decidedBy})`;
-  if (completion === 'offboarded' && patched(CARRIED_OUT_IGNORES_CANCEL)) {
+  if (completion === 'offboarded' && patched('offboarding-carried-out-ignores-cancel')) {
     // Carried out: the contract has ended. A cancel from here on (or one that came while it was carried out) does not stop
     // the run recording its end: it completes offboarded, as without the cancel, and the cancel is audited as not taken.
     carryingOut = true;
