@@ -335,8 +335,9 @@ describe('scoreCustomer', () => {
     // 2,000 × 333/365 + 6,000 × 32/365 = 1,824.7 + 526.0 = 2,351 (not premium's 6,000 for the whole year).
     expect(profit).toMatchObject({ value: 10_000 + 2_351 - 25_000, band: 'loss-making', details: { feeMarginMinor: 2_351 } });
     expect(profit.reasons[1]).toBe('the margin includes the tier fee margin of 23.51 for the tiers held: standard 333 days, premium 32 days');
-    // Basic for the whole window: the 23.51 counted gives way to no fee margin; a quarter of the support cost (premium's share is 1).
-    expect(profit.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 187.50 less; tier fee margin 23.51 less; projected 37.50 instead of -126.49 on premium)');
+    // Weighed on premium, the tier held now, for the whole window (its 60.00 of fee margin): -90.00. Basic for the whole
+    // window: no fee margin; a quarter of the support cost (premium's share is 1).
+    expect(profit.reasons.at(-1)).toBe('a cheaper service concept helps: basic (support minutes about 187.50 less; tier fee margin 60.00 less; projected 37.50 instead of -90.00 on premium)');
     // Scored as of a day before the move: standard all year, as it was then.
     const before = scoreCustomer({ ...upgraded, asOf: '2026-09-30' }, models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Profitability)!;
     expect(before.details).toMatchObject({ feeMarginMinor: 2_000 });

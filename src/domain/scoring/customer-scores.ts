@@ -347,6 +347,7 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
     {
       marginMinor: orders.marginMinor + windowFee,
       feeMarginMinor: windowFee,
+      otherTiersHeld: held.some((h) => h.tier !== tierNow),
       costs: f.windowCosts,
       defectHandlingMinor,
       currentTier: tierNow,

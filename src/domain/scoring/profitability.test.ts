@@ -290,8 +290,10 @@ describe('a loss run up on a tier the customer has left', () => {
     expect(still).toMatchObject({ value: -49_000, band: 'loss-making' });
     // Judged on basic (-190.00), the tier held now, richer tiers would lose more (standard -320.00, premium -460.00): the
     // mixed window's -490.00 made them look better.
-    expect(still.reasons.slice(-2)).toEqual([
+    // The discounts are named as basic would have given them (a quarter of premium's 40.00), against its -190.00.
+    expect(still.reasons.slice(-3)).toEqual([
       'on basic, the tier held now, the same window comes to EUR -190.00 (support minutes about EUR 300.00 less; discount about EUR 30.00 less; tier fee margin EUR 30.00 less): other tiers are weighed against that',
+      'discounts we gave EUR 10.00 of the cost on basic (2%): without them the account would still lose EUR 180.00',
       'no other service concept turns this around: a person reviews the account',
     ]);
     // The same figures all incurred on basic are the window's own judgement.
@@ -301,6 +303,16 @@ describe('a loss run up on a tier the customer has left', () => {
     const small = profitability({ ...moved, marginMinor: 12_000 + 3_000 }, policy);
     expect(small.value).toBe(-29_000);
     expect(small.band).toBe('break-even'); // on basic: 150.00 - 30.00 - 110.00 = 10.00
+  });
+
+  it('judges on the tier held now a window whose only trace of the other tier is its fee margin (no cost incurred there)', () => {
+    // Premium since a move from basic, no cost before it: 40.00 of support on premium, margin 10.00 with 1.00 of premium's fee
+    // margin for the days since. On premium all year (60.00 of fee margin): 10.00 - 1.00 + 60.00 - 40.00 = 29.00.
+    const input = { marginMinor: 1_000, feeMarginMinor: 100, costs: [{ kind: 'support_minutes', amountMinor: 4_000 }], currentTier: 'premium' };
+    expect(profitability(input, policy).band).toBe('loss-making');
+    const s = profitability({ ...input, otherTiersHeld: true }, policy);
+    expect(s).toMatchObject({ value: -3_000, band: 'break-even', suggestion: null });
+    expect(s.reasons.at(-1)).toBe('a loss of 30.00 over the last 12 months on the tiers held in it: on premium, the tier held now, the same window comes to 29.00 (tier fee margin 59.00 more): not a loss to review');
   });
 
   it('lifts no loss a richer tier held now would have made worse', () => {

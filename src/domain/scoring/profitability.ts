@@ -152,6 +152,11 @@ export interface ProfitabilityInput {
    */
   tenureDays?: number;
   minTenureDays?: number;
+  /**
+   * The window held a tier other than the current one (a tier change in it): judged as on the current tier too, also where
+   * no cost was incurred on the other (the fee margin alone differs). By default, when a cost names another tier.
+   */
+  otherTiersHeld?: boolean;
   /** The share of a year's fee the window holds (the days of it the customer was with us, over 365); 1 by default. */
   feeShare?: number;
   /** When a loss makes the account loss-making (the scoring policy's `profitabilityLoss`); the default policy if absent. */
@@ -312,7 +317,7 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   } else if (lossOverWindow && !lossMaking && onTierNow) {
     const before = [...new Set(costs.filter((c) => c.tier !== undefined && c.tier !== current.tier).map((c) => c.tier))].join(', ');
     reasons.push(
-      `a loss of ${m(-value)} over ${window} that the service held before (${before}) ran up: on ${current.tier}, the tier held now, the same window comes to ${m(onTierNow.projectedValueMinor)} (${onTierNow.reasoning.slice(0, -1).join('; ')}): not a loss to review`,
+      `a loss of ${m(-value)} over ${window} ${before ? `that the service held before (${before}) ran up` : 'on the tiers held in it'}: on ${current.tier}, the tier held now, the same window comes to ${m(onTierNow.projectedValueMinor)} (${onTierNow.reasoning.slice(0, -1).join('; ')}): not a loss to review`,
     );
   } else if (value < 0 && !lossMaking) {
     // The true figure stays the value; the band says it is no loss to review, and the reasons why.
@@ -322,20 +327,22 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
       `a loss of ${m(-value)} over ${window}, under the ${m(from)} ${byShare ? `(${pct(materiality.materialLossMarginShare)} of its margin ${m(marginMinor)}) ` : ''}that makes an account loss-making: break-even, not a loss to review`,
     );
   } else if (lossMaking) {
-    // Discounts are the company's choice, not the customer's demand on the service: whoever decides on the account sees
-    // how much of the loss they are.
-    const discountMinor = byKind.get(DISCOUNT_COST_KIND) ?? 0;
-    if (discountMinor > 0) {
-      const without = value + discountMinor;
-      reasons.push(
-        `discounts we gave ${m(discountMinor)} of the cost (${pct(discountMinor / costMinor)}): without them the account ${without >= 0 ? `would come to ${m(without)}` : `would still lose ${m(-without)}`}`,
-      );
-    }
     // Judged on the tier held now (a tier changed in the window): other tiers are weighed against that figure, from the
     // costs as that tier incurs them, not against the loss the tier left behind ran up.
     const judged = onTierNow ? asOnTier(counted, current, onTierNow, policy) : { input: counted, value };
     if (onTierNow) {
       reasons.push(`on ${current.tier}, the tier held now, the same window comes to ${m(onTierNow.projectedValueMinor)} (${onTierNow.reasoning.slice(0, -1).join('; ')}): other tiers are weighed against that`);
+    }
+    // Discounts are the company's choice, not the customer's demand on the service: whoever decides on the account sees
+    // how much of the loss (as judged) they are.
+    const judgedCosts = judged.input.costs;
+    const discountMinor = Math.round(judgedCosts.filter((c) => c.kind === DISCOUNT_COST_KIND).reduce((sum, c) => sum + c.amountMinor, 0));
+    if (discountMinor > 0) {
+      const judgedCostMinor = judgedCosts.reduce((sum, c) => sum + c.amountMinor, 0);
+      const without = judged.value + discountMinor;
+      reasons.push(
+        `discounts we gave ${m(discountMinor)} of the cost${onTierNow ? ` on ${current.tier}` : ''} (${pct(discountMinor / judgedCostMinor)}): without them the account ${without >= 0 ? `would come to ${m(without)}` : `would still lose ${m(-without)}`}`,
+      );
     }
     projections = policy.tiers.filter((t) => t !== current).map((t) => projectOnTier(judged.input, current, t, judged.value, m, policy));
     suggestion = suggestTier(projections.filter((p) => p.level < current.level), judged.value, materiality);
@@ -403,10 +410,11 @@ export function feeDaysInWindow(tenureDays: number, windowDays: number): number 
 
 /**
  * The window as the tier held now would have served it (each cost incurred on another tier scaled from that tier's share,
- * the fee margin the tier's own for the window): null when every cost counted was incurred on it, the window's judgement.
+ * the fee margin the tier's own for the window): null when the window held no other tier (`otherTiersHeld`, or a cost
+ * incurred on another), the window's judgement.
  */
 function tierHeldNowBasis(input: ProfitabilityInput, current: TierTerms, value: number, m: (v: number) => string, policy: ServiceTierPolicy): TierProjection | null {
-  if (!input.costs.some((c) => c.tier !== undefined && c.tier !== current.tier)) return null;
+  if (!input.otherTiersHeld && !input.costs.some((c) => c.tier !== undefined && c.tier !== current.tier)) return null;
   return projectOnTier(input, current, current, value, m, policy);
 }
 
