@@ -573,6 +573,12 @@ it('erases, nightly, the customers who left more than the retention period ago, 
   await sql`update customer set status = 'offboarded' where id = ${recentlyGone.id}::uuid`.execute(db);
   // Two of them left three and a half years ago; for one of those a fix (owed after leaving) still runs.
   await sql`update customer set offboarded_at = now() - interval '1300 days' where id in (${longGone.id}::uuid, ${busy.id}::uuid)`.execute(db);
+  // A third's leaving day says as much, but they ordered last month (a year typed wrong, imported before their orders): kept.
+  const orderedSince = e.create(Customer, { name: 'Customer ordered since', email: `ordered-since.${tag}@example.com`, acquiredAt: '2020-01-01' });
+  e.create(Order, { customer: orderedSince, orderedAt: new Date(Date.now() - 30 * 86_400_000), amountMinor: 1_000 });
+  await e.flush();
+  await sql`update customer set status = 'offboarded' where id = ${orderedSince.id}::uuid`.execute(db);
+  await sql`update customer set offboarded_at = now() - interval '1300 days' where id = ${orderedSince.id}::uuid`.execute(db);
   expect((await stack.gql(StartFixIssueDocument, { customerId: busy.id, topic: 'billing-error' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => runStatus(`fix-issue/${busy.id}/billing-error`), (s) => s === RunStatus.Running, 20_000);
   const pastRetention = async () => (await stack.gql(OperationsStatusDocument, {}, Role.Operator)).data!.operationsStatus!.customersPastRetention;
@@ -590,7 +596,7 @@ it('erases, nightly, the customers who left more than the retention period ago, 
   expect(warned).toContain(`fix-issue/${busy.id}/billing-error`);
   expect(warned).toMatch(/"level":\s*(40|"warn")/);
   const status = async (c: Customer) => (await em().findOneOrFail(Customer, c.id)).status;
-  expect([await status(longGone), await status(busy), await status(recentlyGone), await status(stillHere)]).toEqual(['erased', 'offboarded', 'offboarded', 'active']);
+  expect([await status(longGone), await status(busy), await status(recentlyGone), await status(stillHere), await status(orderedSince)]).toEqual(['erased', 'offboarded', 'offboarded', 'active', 'offboarded']);
   expect((await em().findOneOrFail(Customer, longGone.id)).name).toBe('Erased customer');
   expect(await em().findOne(AuditEntry, { entityId: longGone.id, action: 'customer.erase' })).toMatchObject({ actor: 'retention:v1', after: { reason: expect.stringMatching(/^retention period: offboarded more than 1095 days ago/) } });
 

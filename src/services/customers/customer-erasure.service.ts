@@ -537,9 +537,15 @@ export interface RetentionPage {
 /**
  * Offboarded customers whose retention period has passed (`days` after they left) and whose personal data is still
  * there (SQL condition on `customer c`): those the sweep left for later (a playbook run under way), and those who passed
- * it since the last sweep. The sweep erases what it finds by it; the operations status counts it.
+ * it since the last sweep. The sweep erases what it finds by it; the operations status counts it. Not one with an order
+ * within the period, whatever their leaving day says: a leaving day typed years too early (imported before the orders
+ * that contradict it) would otherwise erase a customer who bought last month, for good.
  */
-export const PAST_RETENTION = (days: number) => `c.status = 'offboarded' and c.offboarded_at < now() - make_interval(days => ${Math.trunc(days)})`;
+export const PAST_RETENTION = (days: number) => {
+  const cutoff = `now() - make_interval(days => ${Math.trunc(days)})`;
+  return `c.status = 'offboarded' and c.offboarded_at < ${cutoff}
+    and not exists (select 1 from customer_order o where o.customer_id = c.id and o.ordered_at >= ${cutoff})`;
+};
 
 async function affected(em: EntityManager, statement: string, params: unknown[]): Promise<number> {
   const result: { affectedRows?: number } = await em.execute(statement, params, 'run');
