@@ -457,7 +457,8 @@ it('shows a message whose delivery failed as retrying, not deferred with those h
   await quietOutbox();
   await enqueue(id, 'fix-retrying/fix-case-opened', MessagePurpose.Service, MessageChannel.Call, { template: 'fix-case-opened', payload: { topic: 'delivery-delay', owner: 'logistics' } });
   let counted = 0;
-  const meter = { createCounter: (name: string) => ({ add: (n: number) => void (name === DELIVERY_FAILURES_METRIC && (counted += n)) }) } as unknown as MetricMeter;
+  const adds: number[] = [];
+  const meter = { createCounter: (name: string) => ({ add: (n: number) => void (name === DELIVERY_FAILURES_METRIC && (adds.push(n), (counted += n))) }) } as unknown as MetricMeter;
   const loop = startDeliveryLoop(orm, broken, defaultPolicies, 60_000, null, createLogger('silent', 'worker'), meter);
   try {
     await eventually(async () => counted, (n) => n > 0, 10_000, 20);
@@ -465,6 +466,8 @@ it('shows a message whose delivery failed as retrying, not deferred with those h
     await loop.stop();
   }
   expect(counted).toBe(1);
+  // Served at 0 from the loop's start (a rise is seen from the first failure on).
+  expect(adds[0]).toBe(0);
   expect(await message('fix-retrying/fix-case-opened')).toMatchObject({ attempts: 1, lastError: 'connect ECONNREFUSED 127.0.0.1:25' });
 });
 

@@ -39,6 +39,8 @@ export function startDeliveryLoop(
     undefined,
     'Failed delivery attempts of outbox messages since the worker started: the channel refused a message (for now or for good), did not answer, could not be reached, or a hand-over was found interrupted. A rise: the channel fails (retention_outbox_messages{state="retrying"} on the API says how many wait)',
   );
+  // Served from the start at 0: an alert on its rise sees the first failures after a restart, not only those after the first.
+  failures.add(0);
   const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
