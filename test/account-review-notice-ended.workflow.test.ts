@@ -255,6 +255,18 @@ it('keeps the final invoice and data export of an offboarding carried out at the
   await temporalOperator(stack).workflow.getHandle(workflowId).terminate('test done');
 }, 120_000);
 
+/** A cancel typed in the Temporal UI by ops@example.com with `reason`, once the run has taken it up (a workflow task completed after it). */
+async function cancelTakenUp(workflowId: string, reason: string): Promise<void> {
+  const operator = temporalOperator(stack);
+  await operator.workflowService.requestCancelWorkflowExecution({ namespace: stack.config.temporal.namespace, workflowExecution: { workflowId }, identity: 'ops@example.com', reason, requestId: `cancel-${Date.now()}` });
+  const takenUp = async () => {
+    const events = (await operator.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const at = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+    return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
+  };
+  await eventually(takenUp, (found) => found, 20_000);
+}
+
 it('completes offboarded when a cancel typed in the Temporal UI comes after the offboarding was carried out: the final invoice and data export stay due, the cancel is audited as not taken', async () => {
   const { customerId, workflowId } = await inNotice('Pia');
   const operator = temporalOperator(stack);
@@ -272,20 +284,8 @@ it('completes offboarded when a cancel typed in the Temporal UI comes after the 
     const scheduled = async () => ((await handle.fetchHistory()).events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRunOutcome');
     await eventually(scheduled, (found) => found, 20_000);
     expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
-    await operator.workflowService.requestCancelWorkflowExecution({
-      namespace: stack.config.temporal.namespace,
-      workflowExecution: { workflowId },
-      identity: 'ops@example.com',
-      reason: 'cleaning up old reviews',
-      requestId: `cancel-${Date.now()}`,
-    });
-    // The run has taken the cancel up (a workflow task completed after it) before its record is let go.
-    const takenUp = async () => {
-      const events = (await handle.fetchHistory()).events ?? [];
-      const at = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
-      return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
-    };
-    await eventually(takenUp, (found) => found, 20_000);
+    // The run has taken the cancel up before its record is let go.
+    await cancelTakenUp(workflowId, 'cleaning up old reviews');
   } finally {
     await holder.commit();
   }
@@ -324,12 +324,7 @@ it('completes offboarded when a cancel typed in the Temporal UI comes while the 
     ended.catch(() => {});
     const completing = async () => (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'completeOffboarding' && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) ?? false;
     await eventually(completing, (found) => found, 20_000);
-    await operator.workflowService.requestCancelWorkflowExecution({ namespace: stack.config.temporal.namespace, workflowExecution: { workflowId }, identity: 'ops@example.com', reason: 'wrong customer', requestId: `cancel-${Date.now()}` });
-    await eventually(async () => {
-      const events = (await handle.fetchHistory()).events ?? [];
-      const at = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
-      return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
-    }, (found) => found, 20_000);
+    await cancelTakenUp(workflowId, 'wrong customer');
     expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarding });
   } finally {
     await holder.commit();
