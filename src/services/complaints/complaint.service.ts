@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Complaint, ComplaintSeverity, CustomerStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { COMPLAINT_SCORES, recordResolution } from './complaint-resolution.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from '../customers/customer.exception.js';
@@ -15,7 +16,6 @@ import { knownTopics } from '../../domain/playbooks/fix-issue.js';
 import { isUuid } from '../../domain/ids.js';
 import { afterNow } from '../../domain/latest-time.js';
 import { beforeEarliestDay, pastDayProblem, tooEarly } from '../../domain/earliest-day.js';
-import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { Policies } from '../../domain/policies/index.js';
 import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.service.js';
 import { holdBackWelcomeAtComplaint } from '../playbooks/welcome-held-at-complaint.js';
@@ -23,7 +23,7 @@ import type { CustomerRescoreService, FollowUpFailureReporter } from '../scores/
 import { echoed } from '../../domain/text.js';
 
 /** A complaint changes whether the customer has a persistent issue: rescored at once, so playbooks see it today. */
-const AFFECTED = new Set([ScoreKind.PersistentIssue]);
+
 
 /** Topics are normalised keys ("delivery-delay") so repeated complaints group together. */
 
@@ -238,7 +238,7 @@ export class ComplaintService {
    * the fix), so a retry of the call tries it again.
    */
   private async afterCommit(complaintId: string, customerId: string, topic: string): Promise<void> {
-    await this.scoring.rescoreAfterEvent(customerId, AFFECTED);
+    await this.scoring.rescoreAfterEvent(customerId, COMPLAINT_SCORES);
     if (await this.followUp(customerId, topic)) {
       await this.em
         .fork()
@@ -286,11 +286,10 @@ export class ComplaintService {
       }
       // A resolution in the future could never be reopened (a reopening is neither before it nor in the future).
       if (afterNow(resolvedAt)) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, 'resolvedAt must not be in the future', { field: 'resolvedAt' });
-      complaint.resolvedAt = resolvedAt;
-      this.audit.record(em, { actor, action: 'complaint.resolve', entityType: 'complaint', entityId: id, before: { resolvedAt: null }, after: { resolvedAt: resolvedAt.toISOString() } });
+      recordResolution(em, this.audit, complaint, resolvedAt, actor);
       return complaint;
     });
-    await this.scoring.rescoreAfterEvent(resolved.customer.id, AFFECTED);
+    await this.scoring.rescoreAfterEvent(resolved.customer.id, COMPLAINT_SCORES);
     return resolved;
   }
 

@@ -6,13 +6,13 @@ import { fixCaseTerms, type FixCaseTerms, type FixIssuePolicy } from '../../../d
 import type { CaseComplaint } from '../../../domain/messages/template.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Complaint, Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
-import { ScoreKind } from '../../../domain/scoring/score-kind.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { complainedSinceFixed } from '../../facts/current-complaints.js';
 import { runPrefixOfKeySql } from '../../facts/run-ids.js';
 import { runStillRunning } from '../running-run.js';
+import { COMPLAINT_SCORES, recordResolution } from '../../complaints/complaint-resolution.js';
 
 /** Why a word that the issue was fixed, still queued, was not sent. */
 const ISSUE_CAME_BACK = 'issue-came-back: the issue came back before the word that it was fixed went out';
@@ -20,8 +20,6 @@ const ISSUE_CAME_BACK = 'issue-came-back: the issue came back before the word th
 const FIXED_BEFORE_NOTE = 'issue-fixed: the issue was fixed before the note that it was still open went out';
 /** How many of the complaints behind a fix case its task lists (the newest); it counts the others. */
 const CASE_COMPLAINTS_SHOWN = 5;
-/** The score a complaint resolved moves (as resolveComplaint rescores). */
-const RESOLVED_COMPLAINTS_MOVE = new Set([ScoreKind.PersistentIssue]);
 /** What an earlier fix of the topic tells the customer after the fix: wrong once a new fix of it opens. */
 const FIXED_WORDS = ['issue-fixed', 'issue-check-back', 'issue-fix-confirmed'];
 
@@ -132,7 +130,7 @@ export class FixIssueSteps {
     });
     if (!closed) return { closedComplaints: [] };
     // Their persistent-issue score no longer counts them as open (a failure is reported; the nightly run catches up).
-    if (closed.complaints.length) await this.scoring.rescoreAfterEvent(closed.customerId, RESOLVED_COMPLAINTS_MOVE);
+    if (closed.complaints.length) await this.scoring.rescoreAfterEvent(closed.customerId, COMPLAINT_SCORES);
     return { closedComplaints: closed.complaints };
   }
 
@@ -148,17 +146,7 @@ export class FixIssueSteps {
       { customer: input.customerId, topic: input.topic, resolvedAt: null, openedAt: { $lte: input.fixedAt }, $or: [{ reopenedAt: null }, { reopenedAt: { $lte: input.fixedAt } }] },
       { orderBy: { openedAt: 'asc', id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE },
     );
-    for (const complaint of open) {
-      complaint.resolvedAt = input.fixedAt;
-      this.audit.record(em, {
-        actor: `playbook:${input.workflowId}`,
-        action: 'complaint.resolve',
-        entityType: 'complaint',
-        entityId: complaint.id,
-        before: { resolvedAt: null },
-        after: { resolvedAt: input.fixedAt.toISOString(), workflowId: input.workflowId, fixCaseId: input.caseId },
-      });
-    }
+    for (const complaint of open) recordResolution(em, this.audit, complaint, input.fixedAt, `playbook:${input.workflowId}`, { workflowId: input.workflowId, fixCaseId: input.caseId });
     await em.flush();
     return open.map((k) => k.id);
   }
