@@ -558,6 +558,16 @@ it("resolves the customer's complaints about the topic still open when the fix i
   expect(await withOpenIssue()).toBe(0);
   expect(await marketing()).toMatchObject({ allowed: true, reason: null });
 
+  // A complaint from before the fix typed in after it (late, or a CRM import): the fix covers it, as the fix's resolution,
+  // and it is no sign the fix failed. Left open, nothing would ever have closed it.
+  const late = await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'delivery-delay', severity: 'Low', openedAt: new Date(fixedAt.getTime() - 60_000).toISOString() } }, Role.Operator);
+  expect(late.errors).toBeUndefined();
+  const lateId = late.data!.recordComplaint.id;
+  expect(await em.fork().findOneOrFail(Complaint, lateId)).toMatchObject({ resolvedAt: fixedAt });
+  expect(await withOpenIssue()).toBe(0);
+  expect((await state(customerId, 'delivery-delay'))!).toMatchObject({ recurrences: 0, step: 'awaiting-check-back' });
+  expect((await state(customerId, 'delivery-delay'))!.fixCase!.closedComplaints.map((k) => k.id).sort()).toEqual([newest.id, lateId].sort());
+
   // The fix does not hold: the customer says the complaint it closed is not resolved, and the case opens again one level up.
   expect((await stack.gql(ReopenComplaintDocument, { id: newest.id }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Complaint, ComplaintSeverity, CustomerStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { COMPLAINT_SCORES, recordResolution } from './complaint-resolution.js';
+import { COMPLAINT_SCORES, recordResolution, resolveLateForFixedTopic } from './complaint-resolution.js';
 import { ChildPager } from '../common/child-pages.js';
 import type { Page, PageArgs } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from '../customers/customer.exception.js';
@@ -261,6 +261,8 @@ export class ComplaintService {
    */
   private async followUp(customerId: string, topic: string): Promise<boolean> {
     try {
+      // One dated before the topic's fix, recorded after it, the fix covers: resolved as the fix's, no sign it failed.
+      if ((await resolveLateForFixedTopic(this.em.fork(), this.audit, customerId, topic)).length) await this.scoring.rescoreAfterEvent(customerId, COMPLAINT_SCORES);
       const { untold } = await this.triggers.complaintReceived(customerId, topic, this.policies.triggers, this.policies.scoring.persistentIssue);
       // Its fix waits for the check-back by its record, but the run did not hear of the complaint: nobody is told until the sweep.
       if (untold) this.onFollowUpFailed(new Error(`The fix run ${untold} did not hear that the issue "${topic}" came back (closed in Temporal, its end not recorded yet): the next trigger sweep follows the complaint up`), customerId);

@@ -1,18 +1,17 @@
-import { LockMode } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
 import { fixCaseTerms, type FixCaseTerms, type FixIssuePolicy } from '../../../domain/playbooks/fix-issue.js';
 import type { CaseComplaint } from '../../../domain/messages/template.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
-import { Complaint, Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
+import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { complainedSinceFixed } from '../../facts/current-complaints.js';
 import { runPrefixOfKeySql } from '../../facts/run-ids.js';
 import { runStillRunning } from '../running-run.js';
-import { COMPLAINT_SCORES, recordResolution } from '../../complaints/complaint-resolution.js';
+import { COMPLAINT_SCORES, resolveCoveredByFix } from '../../complaints/complaint-resolution.js';
 
 /** Why a word that the issue was fixed, still queued, was not sent. */
 const ISSUE_CAME_BACK = 'issue-came-back: the issue came back before the word that it was fixed went out';
@@ -125,30 +124,13 @@ export class FixIssueSteps {
         stepMessageKey(workflowId, ''),
       ]);
       await this.outbox.enqueueStep(em, { workflowId, customerId: fixed.customer_id }, `fixed-${n + 1}`, { channel: MessageChannel.Email, template: 'issue-fixed', payload: { topic: fixed.topic } });
-      const complaints = await this.closeComplaints(em, { workflowId, caseId: fixed.id, customerId: fixed.customer_id, topic: fixed.topic, fixedAt });
+      const complaints = await resolveCoveredByFix(em, this.audit, { workflowId, caseId: fixed.id, customerId: fixed.customer_id, topic: fixed.topic, fixedAt });
       return { customerId: fixed.customer_id, complaints };
     });
     if (!closed) return { closedComplaints: [] };
     // Their persistent-issue score no longer counts them as open (a failure is reported; the nightly run catches up).
     if (closed.complaints.length) await this.scoring.rescoreAfterEvent(closed.customerId, COMPLAINT_SCORES);
     return { closedComplaints: closed.complaints };
-  }
-
-  /**
-   * The customer's complaints about the topic open when the fix is reported, resolved as of it, each audited as a
-   * `complaint.resolve` of the run (as `resolveComplaint` audits a person's), naming the run and its case: the timeline
-   * shows them resolved then, and the case's `closedComplaints` reads them back. One dated after the fix (another
-   * clock's) is left open: it came after the fix, and says it did not hold.
-   */
-  private async closeComplaints(em: EntityManager, input: { workflowId: string; caseId: string; customerId: string; topic: string; fixedAt: Date }): Promise<string[]> {
-    const open = await em.find(
-      Complaint,
-      { customer: input.customerId, topic: input.topic, resolvedAt: null, openedAt: { $lte: input.fixedAt }, $or: [{ reopenedAt: null }, { reopenedAt: { $lte: input.fixedAt } }] },
-      { orderBy: { openedAt: 'asc', id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE },
-    );
-    for (const complaint of open) recordResolution(em, this.audit, complaint, input.fixedAt, `playbook:${input.workflowId}`, { workflowId: input.workflowId, fixCaseId: input.caseId });
-    await em.flush();
-    return open.map((k) => k.id);
   }
 
   /**
