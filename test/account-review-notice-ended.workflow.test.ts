@@ -255,6 +255,28 @@ it('keeps the final invoice and data export of an offboarding carried out at the
   await temporalOperator(stack).workflow.getHandle(workflowId).terminate('test done');
 }, 120_000);
 
+it('tells an end of the notice that meets a cancel typed in the Temporal UI that the run ended, when the cancel came first, and names nobody as having ended the notice then', async () => {
+  // The cancel a moment after the end (the moments vary: which comes first depends on when each reaches the run).
+  for (const [name, afterMs] of [['Tomas', 0], ['Tove', 20], ['Tuula', 60], ['Tyra', 150]] as const) {
+    const { customerId, workflowId } = await inNotice(name);
+    const [ended] = await Promise.all([
+      stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'the customer asked to leave at once' }, Role.Admin),
+      new Promise((resolve) => setTimeout(resolve, afterMs)).then(() =>
+        temporalOperator(stack).workflowService.requestCancelWorkflowExecution({ namespace: stack.config.temporal.namespace, workflowExecution: { workflowId }, identity: 'ops@example.com', reason: 'wrong review', requestId: `cancel-${Date.now()}` }),
+      ),
+    ]);
+    const done = await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);
+    if (ended.errors) {
+      // The cancel came first: the run ended before it acted on the end, and withdrew the offboarding; nobody ended the notice.
+      expect(ended.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
+      expect(done).toMatchObject({ outcome: 'cancelled', offboardingWithdrawn: true, noticeEndedBy: null });
+    } else {
+      // The end came first: carried out, the cancel not taken.
+      expect(done).toMatchObject({ outcome: 'offboarded', noticeEndedBy: expect.stringMatching(/^admin:/) });
+    }
+  }
+}, 180_000);
+
 /** A cancel typed in the Temporal UI by ops@example.com with `reason`, once the run has taken it up (a workflow task completed after it). */
 async function cancelTakenUp(workflowId: string, reason: string): Promise<void> {
   const operator = temporalOperator(stack);

@@ -396,8 +396,11 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
         return await send(this.client.workflow.getHandle(workflowId));
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return null;
-        // Taken, then the run was cancelled before it acted on it (a decision as the review is cancelled): the run is over, no refusal.
-        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof CancelledFailure) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `${what}: the run ended before it acted on it`, { workflowId, updateId });
+        // Taken, then the run was cancelled before it acted on it (a decision as the review is cancelled; Temporal answers
+        // so, or that the run completed first): the run is over, no refusal.
+        if (error instanceof WorkflowUpdateFailedError && (error.cause instanceof CancelledFailure || !(await this.isRunning(workflowId)))) {
+          throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `${what}: the run ended before it acted on it`, { workflowId, updateId });
+        }
         if (error instanceof WorkflowUpdateFailedError) throw new PlaybookException(refused, `${what}: ${error.cause?.message ?? error.message}`, { workflowId, updateId });
         throw error;
       }

@@ -223,7 +223,7 @@ export class PlaybookRunType {
   @Field(() => String, {
     nullable: true,
     complexity: LIVE_STATE_COMPLEXITY,
-    description: "Account review: who ended the offboarding notice early (endOffboardingNotice, or typed in the Temporal UI), the customer leaving at once; why is in the audit log (playbook.end-offboarding-notice); null while the notice runs its time, and when it was not ended early",
+    description: "Account review: who ended the offboarding notice early (endOffboardingNotice, or typed in the Temporal UI), the customer leaving at once; why is in the audit log (playbook.end-offboarding-notice); null while the notice runs its time, when it was not ended early, and when a cancel came before the run carried the end out (the offboarding withdrawn)",
   })
   noticeEndedBy!: string | null;
 
@@ -288,7 +288,8 @@ export class PlaybookRunType {
       offboardingWithdrawn: review?.decision?.approve ? (state?.offboardingWithdrawn ?? null) : null,
       decidedBy: review?.decision?.decidedBy ?? null,
       decisionReason: review?.decision?.reason ?? null,
-      noticeEndedBy: review?.noticeEnded?.endedBy ?? null,
+      // An end the run did not carry out (a cancel came first and withdrew the offboarding) ended no notice.
+      noticeEndedBy: state?.offboardingWithdrawn ? null : (review?.noticeEnded?.endedBy ?? null),
       offerCode: appreciation?.offerCode ?? null,
       heldBack: appreciation?.heldBack ?? state?.proposalHeldBack ?? null,
       startedAt: record?.startedAt ?? null,
