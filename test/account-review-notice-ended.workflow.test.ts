@@ -277,6 +277,14 @@ it('tells an end of the notice that meets a cancel typed in the Temporal UI that
   }
 }, 180_000);
 
+/** The notice ended early by ops-anna in the Temporal UI (the update, once accepted): its answer to come. */
+async function endTypedInUi(handle: ReturnType<ReturnType<typeof temporalOperator>['workflow']['getHandle']>): Promise<{ answer: Promise<unknown> }> {
+  const update = await handle.startUpdate('endOffboardingNotice', { args: [{ endedBy: 'ops-anna', reason: 'the customer asked to leave at once' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+  const answer = update.result();
+  answer.catch(() => {});
+  return { answer };
+}
+
 /** A cancel typed in the Temporal UI by ops@example.com with `reason`, once the run has taken it up (a workflow task completed after it). */
 async function cancelTakenUp(workflowId: string, reason: string): Promise<void> {
   const operator = temporalOperator(stack);
@@ -300,9 +308,7 @@ it('completes offboarded when a cancel typed in the Temporal UI comes after the 
   let ended: Promise<unknown>;
   try {
     await holder.execute('select 1 from playbook_run where workflow_id = ? for share', [workflowId]);
-    const update = await handle.startUpdate('endOffboardingNotice', { args: [{ endedBy: 'ops-anna', reason: 'the customer asked to leave at once' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
-    ended = update.result();
-    ended.catch(() => {});
+    ended = (await endTypedInUi(handle)).answer;
     const scheduled = async () => ((await handle.fetchHistory()).events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRunOutcome');
     await eventually(scheduled, (found) => found, 20_000);
     expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
@@ -341,9 +347,7 @@ it('completes offboarded when a cancel typed in the Temporal UI comes while the 
   let ended: Promise<unknown>;
   try {
     await holder.execute('select 1 from customer where id = ? for update', [customerId]);
-    const update = await handle.startUpdate('endOffboardingNotice', { args: [{ endedBy: 'ops-anna', reason: 'the customer asked to leave at once' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
-    ended = update.result();
-    ended.catch(() => {});
+    ended = (await endTypedInUi(handle)).answer;
     const completing = async () => (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'completeOffboarding' && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) ?? false;
     await eventually(completing, (found) => found, 20_000);
     await cancelTakenUp(workflowId, 'wrong customer');
