@@ -308,6 +308,10 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   // for the whole window (each cost at its share, its fee margin), an account that moved to a tier that serves it at no
   // material loss is no account to review, and no richer tier is suggested to it.
   const onTierNow = lossOverWindow ? tierHeldNowBasis(counted, current, value, m, policy) : null;
+  const onTierNowSays = (basis: TierProjection) => {
+    const what = basis.reasoning.slice(0, -1);
+    return `on ${current.tier}, the tier held now, the same window comes to ${m(basis.projectedValueMinor)}${what.length ? ` (${what.join('; ')})` : ''}`;
+  };
   const lossMaking = lossOverWindow && (onTierNow === null || isMaterialLoss(onTierNow.projectedValueMinor, onTierNow.marginMinor, materiality));
   const band = value > 0 ? 'profitable' : tooNew ? 'too-new' : lossMaking ? 'loss-making' : 'break-even';
   let suggestion: TierSuggestion | null = null;
@@ -317,7 +321,7 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   } else if (lossOverWindow && !lossMaking && onTierNow) {
     const before = [...new Set(costs.filter((c) => c.tier !== undefined && c.tier !== current.tier).map((c) => c.tier))].join(', ');
     reasons.push(
-      `a loss of ${m(-value)} over ${window} ${before ? `that the service held before (${before}) ran up` : 'on the tiers held in it'}: on ${current.tier}, the tier held now, the same window comes to ${m(onTierNow.projectedValueMinor)} (${onTierNow.reasoning.slice(0, -1).join('; ')}): not a loss to review`,
+      `a loss of ${m(-value)} over ${window} ${before ? `that the service held before (${before}) ran up` : 'on the tiers held in it'}: ${onTierNowSays(onTierNow)}: not a loss to review`,
     );
   } else if (value < 0 && !lossMaking) {
     // The true figure stays the value; the band says it is no loss to review, and the reasons why.
@@ -331,7 +335,7 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
     // costs as that tier incurs them, not against the loss the tier left behind ran up.
     const judged = onTierNow ? asOnTier(counted, current, onTierNow, policy) : { input: counted, value };
     if (onTierNow) {
-      reasons.push(`on ${current.tier}, the tier held now, the same window comes to ${m(onTierNow.projectedValueMinor)} (${onTierNow.reasoning.slice(0, -1).join('; ')}): other tiers are weighed against that`);
+      reasons.push(`${onTierNowSays(onTierNow)}: other tiers are weighed against that`);
     }
     // Discounts are the company's choice, not the customer's demand on the service: whoever decides on the account sees
     // how much of the loss (as judged) they are.
@@ -362,15 +366,21 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
  * from before the move as the new tier incurs them, not the service they no longer get.
  */
 export function costOnTier(costs: readonly CostEntryInput[], fromTier: string, toTier: string, policy: ServiceTierPolicy = defaultServiceTierPolicy): number {
-  const tier = (name: string) => policy.tiers.find((t) => t.tier === name) ?? fail(invalidInput(`tier "${name}" is not in the tier policy`, { tier: name }));
-  const from = tier(fromTier);
-  const to = tier(toTier);
-  const share = (t: TierTerms, kind: string) => t.costShares[kind] ?? 1;
-  return Math.round(costs.reduce((sum, c) => sum + (share(from, c.kind) > 0 ? (c.amountMinor * share(to, c.kind)) / share(from, c.kind) : c.amountMinor), 0));
+  const from = tierNamed(policy, fromTier);
+  const to = tierNamed(policy, toTier);
+  return Math.round(costs.reduce((sum, c) => sum + costAsOn(c.amountMinor, c.kind, from, to), 0));
 }
 
-function fail(error: Error): never {
-  throw error;
+/** What a cost of `kind` incurred on tier `from` comes to on tier `to`: scaled by their cost shares (as it was where `from` incurs none of it). */
+function costAsOn(amountMinor: number, kind: string, from: TierTerms, to: TierTerms): number {
+  const share = (t: TierTerms) => t.costShares[kind] ?? 1;
+  return share(from) > 0 ? (amountMinor * share(to)) / share(from) : amountMinor;
+}
+
+function tierNamed(policy: ServiceTierPolicy, name: string): TierTerms {
+  const tier = policy.tiers.find((t) => t.tier === name);
+  if (!tier) throw invalidInput(`tier "${name}" is not in the tier policy`, { tier: name });
+  return tier;
 }
 
 /**
@@ -379,9 +389,7 @@ function fail(error: Error): never {
  * basic a quarter of standard's, not of premium's because the customer is on premium now).
  */
 function projectOnTier(input: ProfitabilityInput, current: TierTerms, t: TierTerms, value: number, m: (v: number) => string, policy: ServiceTierPolicy): TierProjection {
-  const share = (tier: TierTerms, kind: string) => tier.costShares[kind] ?? 1;
-  const heldWhen = (c: CostEntryInput) =>
-    c.tier === undefined ? current : (policy.tiers.find((p) => p.tier === c.tier) ?? fail(invalidInput(`tier "${c.tier}" is not in the tier policy`, { tier: c.tier })));
+  const heldWhen = (c: CostEntryInput) => (c.tier === undefined ? current : tierNamed(policy, c.tier));
   const reasoning: string[] = [];
   // The window holds its share of a year's fee: the other tier's fee is swapped in for the same share.
   const feeShare = input.feeShare ?? 1;
@@ -389,8 +397,7 @@ function projectOnTier(input: ProfitabilityInput, current: TierTerms, t: TierTer
   let projected = input.marginMinor + feeChange;
   const savedByKind = new Map<string, number>();
   for (const c of input.costs) {
-    const from = share(heldWhen(c), c.kind);
-    const projectedCost = from > 0 ? (c.amountMinor * share(t, c.kind)) / from : c.amountMinor;
+    const projectedCost = costAsOn(c.amountMinor, c.kind, heldWhen(c), t);
     projected -= projectedCost;
     savedByKind.set(c.kind, (savedByKind.get(c.kind) ?? 0) + c.amountMinor - projectedCost);
   }
@@ -423,12 +430,7 @@ function tierHeldNowBasis(input: ProfitabilityInput, current: TierTerms, value: 
  * tier incurs it (no longer marked with the tier it was incurred on), and its result.
  */
 function asOnTier(input: ProfitabilityInput, current: TierTerms, basis: TierProjection, policy: ServiceTierPolicy): { input: ProfitabilityInput; value: number } {
-  const share = (tier: TierTerms, kind: string) => tier.costShares[kind] ?? 1;
-  const held = (name: string) => policy.tiers.find((t) => t.tier === name)!;
-  const costs = input.costs.map(({ kind, amountMinor, tier }) => {
-    const from = tier === undefined ? 1 : share(held(tier), kind);
-    return { kind, amountMinor: tier === undefined || tier === current.tier || from === 0 ? amountMinor : (amountMinor * share(current, kind)) / from };
-  });
+  const costs = input.costs.map(({ kind, amountMinor, tier }) => ({ kind, amountMinor: tier === undefined ? amountMinor : costAsOn(amountMinor, kind, tierNamed(policy, tier), current) }));
   return { input: { ...input, marginMinor: basis.marginMinor, feeMarginMinor: current.annualFeeMarginMinor * (input.feeShare ?? 1), costs }, value: basis.projectedValueMinor };
 }
 
