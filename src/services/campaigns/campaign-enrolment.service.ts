@@ -99,21 +99,21 @@ export function audienceRules(campaign: Campaign, policies: AudiencePolicies, no
     const ownMember = sql`exists (select 1 from campaign_member m where m.campaign_id = ${campaign.id}::uuid and m.customer_id = c.id)`;
     const noRun = (which: RawBuilder<unknown> = sql``) =>
       sql<boolean>`(not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = ${campaign.playbook} ${perYear ? sql`and r.started_at >= ${yearStart}` : sql``} ${which}) or ${ownMember})`;
+    // The run `r` wrote its message of `step` and it was not held back at delivery: it went or may still go.
+    const stepMayReach = (step: string) => sql`exists (select 1 from outbox_message m where m.idempotency_key = r.workflow_id || ${`${RUN_ID_SEPARATOR}${step}`} and m.suppressed_at is null)`;
     if (perYear) {
       // One run of the year per customer for the sweep and campaigns, whatever became of it; the preview says which it was,
       // so nobody is counted thanked whose thank-you never reached them: thanked (a run's thank-you written and not held back
       // at delivery: it went or may still go), still under way (waiting for quiet hours or for a hold to pass), or ended
       // without one (not thanked, cancelled before it wrote one, held back at delivery: a person may start the year's next run).
-      const thankYouMayReach = sql`exists (select 1 from outbox_message m where m.idempotency_key = r.workflow_id || ${`${RUN_ID_SEPARATOR}${THANK_YOU_STEP}`} and m.suppressed_at is null)`;
-      rules.push({ reason: 'thanked-this-year', keeps: noRun(sql`and ${thankYouMayReach}`), namesOnly: true });
+      rules.push({ reason: 'thanked-this-year', keeps: noRun(sql`and ${stepMayReach(THANK_YOU_STEP)}`), namesOnly: true });
       rules.push({ reason: 'thank-you-under-way', keeps: noRun(sql`and r.status = 'running'`), namesOnly: true });
       rules.push({ reason: 'not-thanked-this-year', keeps: noRun() });
     } else {
       // The same for the welcome, once ever: under way (a launch would only join it), welcomed (its welcome written and
       // not held back: it went or may still go), or ended without it reaching them (a person may start the next by hand).
-      const welcomeMayReach = sql`exists (select 1 from outbox_message m where m.idempotency_key = r.workflow_id || ${`${RUN_ID_SEPARATOR}${WELCOME_STEP}`} and m.suppressed_at is null)`;
       rules.push({ reason: 'welcome-under-way', keeps: noRun(sql`and r.status = 'running'`), namesOnly: true });
-      rules.push({ reason: 'welcomed-already', keeps: noRun(sql`and ${welcomeMayReach}`), namesOnly: true });
+      rules.push({ reason: 'welcomed-already', keeps: noRun(sql`and ${stepMayReach(WELCOME_STEP)}`), namesOnly: true });
       rules.push({ reason: 'not-welcomed', keeps: noRun() });
     }
     rules.push({
