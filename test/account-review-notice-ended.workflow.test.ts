@@ -173,9 +173,7 @@ it("answers a retry of a request whose outcome nobody knew with the run it ended
 it('tells a second request while the first is being carried out that the notice was already ended early, and by whom', async () => {
   const { customerId } = await inNotice('Lia');
   // The customer's row held (as by an import) keeps the run at carrying the offboarding out, its notice already ended.
-  const holder = stack.orm.em.fork();
-  await holder.begin();
-  await holder.execute('select 1 from customer where id = ? for update', [customerId]);
+  const held = await rowHeld('select 1 from customer where id = ? for update', customerId);
   const first = stack.gql(EndOffboardingNoticeDocument, { customerId, reason: 'asked to be erased' }, Role.Admin);
   try {
     await eventually(() => review(customerId), (s) => s?.noticeEndedBy != null, 20_000);
@@ -185,7 +183,7 @@ it('tells a second request while the first is being carried out that the notice 
       extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', refused: 'notice-already-ended', endedBy: expect.stringMatching(/^admin:/) },
     });
   } finally {
-    await holder.commit();
+    await held.release();
   }
   expect((await first).errors).toBeUndefined();
   expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarded });
@@ -277,6 +275,14 @@ it('tells an end of the notice that meets a cancel typed in the Temporal UI that
   }
 }, 180_000);
 
+/** A transaction holding the row `lockSql` selects by `id` (for share, for update), as a reader or an import would, until `release`. */
+async function rowHeld(lockSql: string, id: string): Promise<{ release: () => Promise<void> }> {
+  const holder = stack.orm.em.fork();
+  await holder.begin();
+  await holder.execute(lockSql, [id]);
+  return { release: () => holder.commit() };
+}
+
 /** The notice ended early by ops-anna in the Temporal UI (the update, once accepted): its answer to come. */
 async function endTypedInUi(handle: ReturnType<ReturnType<typeof temporalOperator>['workflow']['getHandle']>): Promise<{ answer: Promise<unknown> }> {
   const update = await handle.startUpdate('endOffboardingNotice', { args: [{ endedBy: 'ops-anna', reason: 'the customer asked to leave at once' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
@@ -303,11 +309,9 @@ it('completes offboarded when a cancel typed in the Temporal UI comes after the 
   const handle = operator.workflow.getHandle(workflowId);
   // The run's record held FOR SHARE (as a reader holding it would): the completion, which reads it so, goes through; the
   // run's record of its end, which takes it FOR UPDATE, waits: the run stands between the offboarding and recording its end.
-  const holder = stack.orm.em.fork();
-  await holder.begin();
+  const held = await rowHeld('select 1 from playbook_run where workflow_id = ? for share', workflowId);
   let ended: Promise<unknown>;
   try {
-    await holder.execute('select 1 from playbook_run where workflow_id = ? for share', [workflowId]);
     ended = (await endTypedInUi(handle)).answer;
     const scheduled = async () => ((await handle.fetchHistory()).events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRunOutcome');
     await eventually(scheduled, (found) => found, 20_000);
@@ -315,7 +319,7 @@ it('completes offboarded when a cancel typed in the Temporal UI comes after the 
     // The run has taken the cancel up before its record is let go.
     await cancelTakenUp(workflowId, 'cleaning up old reviews');
   } finally {
-    await holder.commit();
+    await held.release();
   }
   // The run completes as without the cancel: offboarded, its record and the update that ended the notice answered so.
   expect(await handle.result()).toBe('offboarded');
@@ -342,18 +346,16 @@ it('completes offboarded when a cancel typed in the Temporal UI comes while the 
   const operator = temporalOperator(stack);
   const handle = operator.workflow.getHandle(workflowId);
   // The customer's row held (as by an import): the completion waits for it, under way when the cancel comes.
-  const holder = stack.orm.em.fork();
-  await holder.begin();
+  const held = await rowHeld('select 1 from customer where id = ? for update', customerId);
   let ended: Promise<unknown>;
   try {
-    await holder.execute('select 1 from customer where id = ? for update', [customerId]);
     ended = (await endTypedInUi(handle)).answer;
     const completing = async () => (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'completeOffboarding' && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) ?? false;
     await eventually(completing, (found) => found, 20_000);
     await cancelTakenUp(workflowId, 'wrong customer');
     expect(await customer(customerId)).toMatchObject({ status: CustomerStatus.Offboarding });
   } finally {
-    await holder.commit();
+    await held.release();
   }
   expect(await handle.result()).toBe('offboarded');
   await expect(ended).resolves.toMatchObject({ step: 'done', outcome: 'offboarded' });
