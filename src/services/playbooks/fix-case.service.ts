@@ -81,7 +81,7 @@ export class FixCaseService {
        where f.id = any(${[...caseIds]}::uuid[]) and f.resolved_at is not null
          and exists (select 1 from audit_entry a
                       where a.entity_type = 'complaint' and a.entity_id = k.id::text and a.action = 'complaint.resolve'
-                        and a.actor = 'playbook:' || f.workflow_id and (a.after ->> 'resolvedAt')::timestamptz = f.resolved_at)
+                        and a.after ->> 'fixCaseId' = f.id::text and (a.after ->> 'resolvedAt')::timestamptz = f.resolved_at)
        order by k.opened_at, k.id`.execute(this.em.getKysely());
     const complaints = new Map((rows.length ? await this.em.find(Complaint, { id: { $in: rows.map((r) => r.complaint_id) } }) : []).map((k) => [k.id, k]));
     return caseIds.map((id) => rows.filter((r) => r.case_id === id).map((r) => complaints.get(r.complaint_id)!));
