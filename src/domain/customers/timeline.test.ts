@@ -26,8 +26,8 @@ describe('eventSummary', () => {
     expect(summary(facts(CustomerEventKind.OffboardingDecided, { detail: 'rejected', who: 'jane' }))).toBe('Offboarding rejected by jane: the customer stays (reason in the audit log)');
     expect(summary(facts(CustomerEventKind.OffboardingNoticeGiven, { detail: '2027-01-31' }))).toBe('Under offboarding notice: the contract ends on 2027-01-31');
     expect(summary(facts(CustomerEventKind.OffboardingNoticeGiven))).toBe('Under offboarding notice');
-    expect(summary(facts(CustomerEventKind.ProposalAnswered, { detail: 'declined', proposal: { kind: 'tier-change', tier: 'basic' } }))).toBe("Declined the account review's proposal: the basic tier");
-    expect(summary(facts(CustomerEventKind.ProposalAnswered, { detail: 'accepted', proposal: { kind: 'offer', offerCode: 'SPRING', offerName: 'Spring deal', discountPercent: 10, tier: 'standard' } }))).toBe(
+    expect(summary(facts(CustomerEventKind.ProposalAnswered, { detail: 'declined', proposal: { kind: 'tier-change', tier: 'basic', reason: 'support costs more than the account earns' } }))).toBe("Declined the account review's proposal: the basic tier");
+    expect(summary(facts(CustomerEventKind.ProposalAnswered, { detail: 'accepted', proposal: { kind: 'offer', offerCode: 'SPRING', offerName: 'Spring deal', discountPercent: 10, tier: 'standard', reason: 'a richer tier loses less' } }))).toBe(
       "Accepted the account review's proposal: offer Spring deal (10% off) to the standard tier",
     );
     expect(summary(facts(CustomerEventKind.ProposalAnswered, { detail: 'accepted', proposal: null }))).toBe("Accepted the account review's proposal");

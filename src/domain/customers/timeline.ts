@@ -1,5 +1,6 @@
 import { invoiceRef } from '../messages/template.js';
 import { formatMoney } from '../money.js';
+import type { Proposal } from '../playbooks/account-review.js';
 import { TierChangeSource } from './tier-change.js';
 
 /** What happened with a customer, as their timeline lists it. */
@@ -47,14 +48,6 @@ export enum FixCaseMilestone {
   Reopened = 'reopened',
 }
 
-/** What an account review proposed, as its proposal message keeps it (a `ProposalAnswered` event's). */
-export interface ProposedChange {
-  kind?: string;
-  tier?: string;
-  offerCode?: string;
-  offerName?: string;
-  discountPercent?: number;
-}
 
 /** The scores whose band moves make a customer's story (behaviour change moves too often to tell it). */
 export const TIMELINE_SCORE_KINDS = ['churn-risk', 'rfm', 'payment-loyalty', 'profitability', 'persistent-issue'] as const;
@@ -92,8 +85,8 @@ export interface CustomerEventFacts {
   who?: string | null;
   /** A fix case escalated or reopened at the top of its chain: it stays with whoever holds it. */
   stays?: boolean;
-  /** What the account review proposed, for an answer to it (null when its message is not kept). */
-  proposal?: ProposedChange | null;
+  /** What the account review proposed, as its proposal message keeps it, for an answer to it (null when its message is not kept). */
+  proposal?: Proposal | null;
   /** A sent message that is a task for the company's teams: whose it is (null: no one team's) and whether it is a call to make (catalogue's taskOf). */
   task?: { team: string | null; callsCustomer: boolean } | null;
 }
@@ -118,7 +111,7 @@ function messageLabel(f: CustomerEventFacts): string {
 }
 
 /** A proposal as a person reads it in a line: "the basic tier", "offer SPRING (10% off) to the standard tier". */
-function proposed(p: ProposedChange | null | undefined): string {
+function proposed(p: Proposal | null | undefined): string {
   if (p?.kind === 'tier-change' && p.tier) return `: the ${p.tier} tier`;
   if (p?.kind === 'offer') return `: offer ${p.offerName ?? p.offerCode ?? ''}${p.discountPercent ? ` (${p.discountPercent}% off)` : ''}${p.tier ? ` to the ${p.tier} tier` : ''}`;
   return '';

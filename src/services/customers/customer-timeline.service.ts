@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
-import { CustomerEventKind, eventSummary, FixCaseMilestone, TIMELINE_SCORE_KINDS, type CustomerEventFacts, type ProposedChange } from '../../domain/customers/timeline.js';
+import { CustomerEventKind, eventSummary, FixCaseMilestone, TIMELINE_SCORE_KINDS, type CustomerEventFacts } from '../../domain/customers/timeline.js';
+import type { Proposal } from '../../domain/playbooks/account-review.js';
 import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
 import { runPrefixOfKeySql } from '../facts/run-ids.js';
 import { TYPED_DECISION } from './customer-erasure.service.js';
@@ -72,7 +73,7 @@ interface EventFacts {
   /** A fix case escalated or reopened at the top of its chain. */
   stays?: boolean | null;
   /** What an answered proposal proposed. */
-  proposal?: ProposedChange | null;
+  proposal?: Proposal | null;
 }
 
 /** An event's time, kind and key (its reference, or for a `KEYED` kind the entry that recorded it). */
