@@ -643,7 +643,14 @@ it('enrols only the loss-making accounts of a segment into account reviews (list
 it('lets a marketer change and discard a draft until it is launched, audited', async () => {
   const draft = await create('Thank standard customers again', 'Appreciation', ['Standard']);
   // A thank-you is once a year: who had this year's (the earlier tests' campaigns, the sweep) or another campaign treats is left out,
-  // and so is the holdout of the earlier thank-you campaigns, which still measure.
+  // and so is the holdout of the earlier thank-you campaigns, which still measure. Those holdouts are drawn by a hash of the
+  // campaigns' random IDs: one basic customer is put into one, so there always is one to leave out.
+  await rows(sql`insert into campaign_member (campaign_id, customer_id, "group", enrolled_at, pass)
+                 select (select k.id from campaign k where k.playbook = 'appreciation' and k.status in ('running', 'completed') order by k.created_at desc limit 1), c.id, 'holdout', now(), 1
+                   from customer c where c.service_tier = 'basic' and c.status = 'active' and ${thankable}
+                    and not exists (select 1 from playbook_run r where r.customer_id = c.id and r.playbook = 'appreciation')
+                    and not exists (select 1 from campaign_member m where m.customer_id = c.id)
+                  order by c.id limit 1`);
   const [basic] = await rows(
     sql<{ n: number; measured: number }>`
       select count(*) filter (where not measured)::int as n, count(*) filter (where measured)::int as measured
