@@ -1,4 +1,4 @@
-import { costOnTier, defaultServiceTierPolicy, isMaterialLoss, materialLossFromMinor, profitability, withoutDefectSupport, type ServiceTierPolicy } from './profitability.js';
+import { asOnTierHeldNow, costOnTier, defaultServiceTierPolicy, isMaterialLoss, materialLossFromMinor, profitability, withoutDefectSupport, type ServiceTierPolicy } from './profitability.js';
 import { ScoringException } from './scoring.exception.js';
 
 const policy: ServiceTierPolicy = {
@@ -313,6 +313,24 @@ describe('a loss run up on a tier the customer has left', () => {
     const s = profitability({ ...input, otherTiersHeld: true }, policy);
     expect(s).toMatchObject({ value: -3_000, band: 'break-even', suggestion: null });
     expect(s.reasons.at(-1)).toBe('a loss of 30.00 over the last 12 months on the tiers held in it: on premium, the tier held now, the same window comes to 29.00 (tier fee margin 59.00 more): not a loss to review');
+  });
+
+  it('restates the window as on the tier held now, the one basis an account review judges an accepted move by too', () => {
+    // Basic now: premium's support and discounts at basic's shares (100.00, 10.00), no fee margin on basic in place of
+    // the 30.00 counted; 50.00 of the support was our product defect's and is left out first (premium's rest at a quarter).
+    const restated = asOnTierHeldNow({ ...moved, costs: [...moved.costs, { kind: 'support_minutes', amountMinor: 333 }], defectHandlingMinor: 5_000 }, policy);
+    expect(restated).toMatchObject({ marginMinor: 22_000, feeMarginMinor: 0, defectHandlingMinor: 0, otherTiersHeld: false, currentTier: 'basic' });
+    // The defect's share comes off each support entry in proportion (4_959 of premium's, 41 of basic's), each cost rounded.
+    expect(restated.costs).toEqual([
+      { kind: 'support_minutes', amountMinor: 8_760 },
+      { kind: 'discount', amountMinor: 1_000 },
+      { kind: 'support_minutes', amountMinor: 292 },
+    ]);
+    // Judged on it, the score's own basis: 220.00 - 100.52 = 119.48.
+    expect(profitability(restated, policy)).toMatchObject({ value: 11_948, band: 'profitable' });
+    // On a richer tier held now at an offer's discount off its fee (20.00 of premium's 60.00 fee margin for half a year).
+    const up = asOnTierHeldNow({ marginMinor: 20_000, feeMarginMinor: 1_000, costs: [{ kind: 'support_minutes', amountMinor: 6_000, tier: 'standard' }], currentTier: 'premium', feeShare: 0.5 }, policy, 2_000);
+    expect(up).toMatchObject({ marginMinor: 20_000 - 1_000 + 3_000 - 2_000, feeMarginMinor: 1_000, costs: [{ kind: 'support_minutes', amountMinor: 10_000 }] });
   });
 
   it('lifts no loss a richer tier held now would have made worse', () => {

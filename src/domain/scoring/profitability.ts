@@ -333,7 +333,7 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   } else if (lossMaking) {
     // Judged on the tier held now (a tier changed in the window): other tiers are weighed against that figure, from the
     // costs as that tier incurs them, not against the loss the tier left behind ran up.
-    const judged = onTierNow ? asOnTier(counted, current, onTierNow, policy) : { input: counted, value };
+    const judged = onTierNow ? { input: asOnTierHeldNow(input, policy), value: onTierNow.projectedValueMinor } : { input: counted, value };
     if (onTierNow) {
       reasons.push(`${onTierNowSays(onTierNow)}: other tiers are weighed against that`);
     }
@@ -426,12 +426,22 @@ function tierHeldNowBasis(input: ProfitabilityInput, current: TierTerms, value: 
 }
 
 /**
- * The window as on the tier held now (`basis`, tierHeldNowBasis): its margin with that tier's fee margin, each cost as that
- * tier incurs it (no longer marked with the tier it was incurred on), and its result.
+ * The window as on the tier held now for all of it: each cost incurred on another tier as this tier incurs it (scaled by
+ * their cost shares, rounded to the minor unit, no longer marked with the tier it was incurred on), the support our
+ * product defects took left out, and the tier's own fee margin for the window in place of the one counted, less
+ * `feeDiscountMinor` (an offer's discount on the tier's fee, which a move to it came with). The one restatement both the
+ * score's judgement of a customer who changed tiers and an account review's of one who took its proposal go by.
  */
-function asOnTier(input: ProfitabilityInput, current: TierTerms, basis: TierProjection, policy: ServiceTierPolicy): { input: ProfitabilityInput; value: number } {
-  const costs = input.costs.map(({ kind, amountMinor, tier }) => ({ kind, amountMinor: tier === undefined ? amountMinor : costAsOn(amountMinor, kind, tierNamed(policy, tier), current) }));
-  return { input: { ...input, marginMinor: basis.marginMinor, feeMarginMinor: current.annualFeeMarginMinor * (input.feeShare ?? 1), costs }, value: basis.projectedValueMinor };
+export function asOnTierHeldNow(input: ProfitabilityInput, policy: ServiceTierPolicy = defaultServiceTierPolicy, feeDiscountMinor = 0): ProfitabilityInput {
+  const current = tierNamed(policy, input.currentTier);
+  const feeShare = input.feeShare ?? 1;
+  const feeMarginMinor = Math.round(current.annualFeeMarginMinor * feeShare) - feeDiscountMinor;
+  const feeMarginCounted = input.feeMarginMinor ?? current.annualFeeMarginMinor * feeShare;
+  const costs = withoutDefectSupport(input.costs, input.defectHandlingMinor ?? 0).costs.map(({ kind, amountMinor, tier }) => ({
+    kind,
+    amountMinor: tier === undefined || tier === current.tier ? amountMinor : Math.round(costAsOn(amountMinor, kind, tierNamed(policy, tier), current)),
+  }));
+  return { ...input, marginMinor: Math.round(input.marginMinor - feeMarginCounted + feeMarginMinor), feeMarginMinor, costs, defectHandlingMinor: 0, otherTiersHeld: false };
 }
 
 /**

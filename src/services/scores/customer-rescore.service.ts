@@ -5,7 +5,7 @@ import { scoreCustomer, type CustomerScore, type ScoringPolicy } from '../../dom
 import { eventRescoreDay } from '../../domain/scoring/event-rescore-day.js';
 import { onTimeVerdict, paymentLoyalty, withoutInvoices } from '../../domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { costOnTier, feeDaysInWindow, profitability, projectedTiers, withoutDefectSupport, type CostEntryInput, type ProjectedTier } from '../../domain/scoring/profitability.js';
+import { asOnTierHeldNow, costOnTier, feeDaysInWindow, profitability, projectedTiers, withoutDefectSupport, type ProjectedTier } from '../../domain/scoring/profitability.js';
 import { dayNumber } from '../../domain/dates.js';
 import { discountOff } from '../../domain/playbooks/account-offer.js';
 import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
@@ -78,10 +78,11 @@ export class CustomerRescoreService {
   /**
    * The customer's profitability rescored now (stored, as after any event) and, with `tierChange`
    * (the customer moved from `fromTier` to the tier they have now at `at`), as the tier model
-   * projects it for the tier they have now: the window's costs incurred on other tiers (by the tier
-   * held on their day) counted at that tier's cost shares (`costOnTier`); the fee margin the current
-   * tier's for the whole window (the score counts each day's tier's), less the discount on its fee of the
-   * offer the move came with (`discountPercent`, as the offer was weighed). Null `projected`: no such
+   * projects it for the tier they have now (`asOnTierHeldNow`, the restatement the score judges a tier
+   * change in the window by): the window's costs incurred on other tiers (by the tier held on their day)
+   * counted at that tier's cost shares; the fee margin the current tier's for the whole window (the score
+   * counts each day's tier's), less the discount on its fee of the offer the move came with
+   * (`discountPercent`, as the offer was weighed). Null `projected`: no such
    * move to count (the tier is the one moved from again, or the account is not judged). Judged so at a
    * loss, the other tiers are projected from it too (`projections`, and the cheaper one that helps,
    * `suggestedTier`): the costs before the move as the tier they have now incurs them, not as the one they left.
@@ -125,9 +126,7 @@ export class CustomerRescoreService {
     const costsBefore = [...Map.groupBy(elsewhere, (c) => c.tier!)]
       .map(([tier, costs]) => ({ tier, amountMinor: costs.reduce((sum, c) => sum + c.amountMinor, 0) }))
       .sort((a, b) => b.amountMinor - a.amountMinor || a.tier.localeCompare(b.tier));
-    const onTier = (c: CostEntryInput) => ({ kind: c.kind, amountMinor: c.tier === undefined || c.tier === currentTier ? c.amountMinor : costOnTier([c], c.tier, currentTier, this.policy.serviceTiers) });
-    const costsOnTier = windowCosts.map(onTier);
-    const costsBeforeOnTierMinor = elsewhere.map(onTier).reduce((sum, c) => sum + c.amountMinor, 0);
+    const costsBeforeOnTierMinor = elsewhere.reduce((sum, c) => sum + costOnTier([c], c.tier!, currentTier, this.policy.serviceTiers), 0);
     // The tier's fee margin for the window's days with us in place of the one counted, and its fee at the offer's discount.
     const tenureDays = dayNumber(asOf) - dayNumber(rescored.facts.customerSince);
     const feeShare = feeDaysInWindow(tenureDays, windowDays) / 365;
@@ -135,20 +134,24 @@ export class CustomerRescoreService {
     const feeMarginCountedMinor = Number(score.details?.feeMarginMinor ?? 0);
     const feeMarginOnTierMinor = Math.round((tier?.annualFeeMarginMinor ?? 0) * feeShare);
     const offerDiscountMinor = discountOff(Math.round((tier?.annualFeeMinor ?? 0) * feeShare), tierChange.discountPercent ?? 0);
-    const windowCostsMinor = windowCosts.reduce((sum, c) => sum + c.amountMinor, 0);
-    // The fee margin earned on the tier is its own less the discount: what a move to another tier gives up.
-    const feeMarginEarnedMinor = feeMarginOnTierMinor - offerDiscountMinor;
+    // The window as the score counted it (its margin: the result plus the costs counted), restated as on the tier held now
+    // for all of it, with the fee margin earned there: its own less the discount, what a move to another tier gives up.
+    const countedCostsMinor = windowCosts.reduce((sum, c) => sum + c.amountMinor, 0);
     const asOnTier = profitability(
-      {
-        marginMinor: score.value + windowCostsMinor - feeMarginCountedMinor + feeMarginEarnedMinor,
-        feeMarginMinor: feeMarginEarnedMinor,
-        costs: costsOnTier,
-        currentTier,
-        tenureDays,
-        minTenureDays: this.policy.profitabilityMinTenureDays,
-        materiality: this.policy.profitabilityLoss,
-        feeShare,
-      },
+      asOnTierHeldNow(
+        {
+          marginMinor: score.value + countedCostsMinor,
+          feeMarginMinor: feeMarginCountedMinor,
+          costs: windowCosts,
+          currentTier,
+          tenureDays,
+          minTenureDays: this.policy.profitabilityMinTenureDays,
+          materiality: this.policy.profitabilityLoss,
+          feeShare,
+        },
+        this.policy.serviceTiers,
+        offerDiscountMinor,
+      ),
       this.policy.serviceTiers,
     );
     return {
