@@ -1,4 +1,4 @@
-import { Role, callerLabel, grantedRoles, isRecordedActorForm, isRole, roleAllows, rolesAllowed } from './roles.js';
+import { Role, callerLabel, engineActor, grantedRoles, isRecordedActorForm, isRole, roleAllows, rolesAllowed, runActor, runOfActor } from './roles.js';
 
 describe('roleAllows', () => {
   it('lets admin do everything', () => {
@@ -51,5 +51,22 @@ describe('isRecordedActorForm', () => {
       expect(isRecordedActorForm(name)).toBe(true);
     }
     for (const name of ['ops-anna', 'Anna Admin', 'admin', 'anna.admin@example.com']) expect(isRecordedActorForm(name)).toBe(false);
+  });
+});
+
+describe('the names the audit log gives runs and the engine', () => {
+  it('names a run by its workflow ID and reads the run back from the name, and no other actor as a run', () => {
+    const actor = runActor('account-review/c-1/2026-12-01');
+    expect(actor).toBe('playbook:account-review/c-1/2026-12-01');
+    expect(isRecordedActorForm(actor)).toBe(true);
+    expect(runOfActor(actor)).toBe('account-review/c-1/2026-12-01');
+    expect(runOfActor(engineActor('ops@example.com'))).toBeNull();
+    expect(runOfActor(callerLabel(Role.Admin, '1a2b3c4d'))).toBeNull();
+  });
+
+  it("names whoever steered in the engine by the engine's identity, unknown where it kept none", () => {
+    expect(engineActor('ops@example.com')).toBe('temporal:ops@example.com');
+    expect(engineActor(null)).toBe('temporal:unknown');
+    expect(engineActor(undefined)).toBe('temporal:unknown');
   });
 });

@@ -16,6 +16,14 @@ const grants: Record<Role, Role[]> = {
 /** How the audit log names an API caller: the role and a short fingerprint of their key (`admin:1a2b3c4d`). */
 export const callerLabel = (role: Role, fingerprint: string) => `${role}:${fingerprint}`;
 
+const RUN_ACTOR_PREFIX = 'playbook:';
+/** How the audit log names a playbook run acting by its own steps (a tier it changed, a message it sent): `playbook:<workflow ID>`. */
+export const runActor = (workflowId: string) => `${RUN_ACTOR_PREFIX}${workflowId}`;
+/** The run a `runActor` name names; null for another actor. */
+export const runOfActor = (actor: string): string | null => (actor.startsWith(RUN_ACTOR_PREFIX) ? actor.slice(RUN_ACTOR_PREFIX.length) : null);
+/** How the audit log names whoever steered a run in the Temporal UI or CLI: the engine's identity of them, `unknown` where it kept none. */
+export const engineActor = (identity: string | null | undefined) => `temporal:${identity ?? 'unknown'}`;
+
 /**
  * Whether `name` reads as one of the actors the audit log names itself, `<kind>:<who>`: an API caller (`callerLabel`), the
  * platform (`system:`), a run (`playbook:`), the engine's identity (`temporal:`), the command line (`cli:`), the

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { answeredUpdateInEngine, updateInEngineAnswer, type AuditService } from './audit.service.js';
 import { storableJson, storableText } from './storable.js';
+import { engineActor } from '../../domain/auth/roles.js';
 
 /**
  * A signal or update a run took from outside this platform: an operator steering it in the Temporal UI or CLI; or a
@@ -191,7 +192,7 @@ export class SteeringAuditService {
       }
       const fresh = unseen.filter((m) => {
         if (!m.appliedAgainFrom) return true;
-        const key = sentKey(storableText(m.name), storableText(`temporal:${m.by ?? 'unknown'}`), auditedInput(m.input));
+        const key = sentKey(storableText(m.name), storableText(engineActor(m.by)), auditedInput(m.input));
         const left = earlier.get(key) ?? 0;
         earlier.set(key, left - 1);
         return left <= 0;
@@ -200,7 +201,7 @@ export class SteeringAuditService {
         if (message.via === 'cancel') {
           // As the run reconciliation audits a cancel taken (`reason`, `runId`), marked as a refused update is.
           this.audit.record(em, {
-            actor: `temporal:${message.by ?? 'unknown'}`,
+            actor: engineActor(message.by),
             action: `${AUDITED_AS[steered.entityType]}.cancel-in-engine`,
             entityType: steered.entityType,
             entityId: steered.entityId,
@@ -209,7 +210,7 @@ export class SteeringAuditService {
           continue;
         }
         this.audit.record(em, {
-          actor: `temporal:${message.by ?? 'unknown'}`,
+          actor: engineActor(message.by),
           action: `${AUDITED_AS[steered.entityType]}.${message.via}-in-engine`,
           entityType: steered.entityType,
           entityId: steered.entityId,

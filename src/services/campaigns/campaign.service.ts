@@ -30,6 +30,7 @@ import { audienceRules, campaignAudience, holdoutDraw, inOtherHoldout } from './
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
 import { characterCount, hiddenCharacterProblem } from '../../domain/text.js';
 import { INVOICE_OVERDUE } from '../../domain/playbooks/appreciation.js';
+import { engineActor } from '../../domain/auth/roles.js';
 
 export interface CampaignPreview {
   /** Active customers in the segment now. */
@@ -440,7 +441,7 @@ export class CampaignService {
     if (!UNDER_WAY.includes(campaign.status)) return null;
     // Asked on a read: whatever keeps Temporal from answering (down, slow, refusing), the record stands as it is.
     const end = await this.engine.endedInEngine(campaign.id).catch(() => null);
-    if (end) await this.recordEnd(campaign.id, end, `temporal:${end.by ?? 'unknown'}`, 'campaign.ended-in-engine');
+    if (end) await this.recordEnd(campaign.id, end, engineActor(end.by), 'campaign.ended-in-engine');
     return end;
   }
 
@@ -595,7 +596,7 @@ export class CampaignService {
     const recorded: string[] = [];
     for (const { id } of underWay) {
       const end = await this.engine.endedInEngine(id);
-      if (end && (await this.recordEnd(id, end, `temporal:${end.by ?? 'unknown'}`, 'campaign.ended-in-engine'))) recorded.push(campaignWorkflowId(id));
+      if (end && (await this.recordEnd(id, end, engineActor(end.by), 'campaign.ended-in-engine'))) recorded.push(campaignWorkflowId(id));
     }
     return recorded;
   }
@@ -620,7 +621,7 @@ export class CampaignService {
     for (const { id } of rows) {
       const end = await this.engine.endedInEngine(id);
       if (end?.status !== 'cancelled') continue;
-      this.audit.record(this.em, { actor: `temporal:${end.by ?? 'unknown'}`, action: 'campaign.cancel-in-engine', entityType: 'campaign', entityId: id, after: { reason: end.reason, closedAt: end.closedAt.toISOString() } });
+      this.audit.record(this.em, { actor: engineActor(end.by), action: 'campaign.cancel-in-engine', entityType: 'campaign', entityId: id, after: { reason: end.reason, closedAt: end.closedAt.toISOString() } });
       await this.em.flush();
       audited.push(campaignWorkflowId(id));
     }
@@ -717,7 +718,7 @@ export class CampaignService {
       if (!row || !ENDED.includes(row.status)) return false;
       await em.execute(`update campaign set status = ?::campaign_status, finished_at = null where id = ?`, [status, id]);
       this.audit.record(em, {
-        actor: `temporal:${reset?.by ?? 'unknown'}`,
+        actor: engineActor(reset?.by),
         action: 'campaign.reset-in-engine',
         entityType: 'campaign',
         entityId: id,

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { Complaint, FixCase, FixCaseStatus } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { runActor } from '../../domain/auth/roles.js';
 
 /** The score a complaint recorded, resolved or reopened moves: rescored after it. */
 export const COMPLAINT_SCORES: ReadonlySet<ScoreKind> = new Set([ScoreKind.PersistentIssue]);
@@ -28,7 +29,7 @@ export async function resolveCoveredByFix(em: EntityManager, audit: AuditService
     { customer: fix.customerId, topic: fix.topic, resolvedAt: null, openedAt: { $lte: fix.fixedAt }, $or: [{ reopenedAt: null }, { reopenedAt: { $lte: fix.fixedAt } }] },
     { orderBy: { openedAt: 'asc', id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE },
   );
-  for (const complaint of open) recordResolution(em, audit, complaint, fix.fixedAt, `playbook:${fix.workflowId}`, { workflowId: fix.workflowId, fixCaseId: fix.caseId });
+  for (const complaint of open) recordResolution(em, audit, complaint, fix.fixedAt, runActor(fix.workflowId), { workflowId: fix.workflowId, fixCaseId: fix.caseId });
   await em.flush();
   return open.map((k) => k.id);
 }

@@ -3,6 +3,7 @@ import { bookingOnSending } from '../../domain/playbooks/fair-reminder.js';
 import { stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { Invoice, ReminderBooking } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { runActor } from '../../domain/auth/roles.js';
 
 /**
  * A reminder that went out is booked on its invoice with its fee (charged, or waived and
@@ -34,7 +35,7 @@ export async function bookSentReminder(em: EntityManager, audit: AuditService, m
     bookedAt: new Date(),
   });
   audit.record(em, {
-    actor: `playbook:${stepMessageKeyParts(message.idempotencyKey).workflowId}`,
+    actor: runActor(stepMessageKeyParts(message.idempotencyKey).workflowId),
     action: 'invoice.reminder',
     entityType: 'invoice',
     entityId: message.invoiceId,

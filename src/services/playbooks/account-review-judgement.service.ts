@@ -5,6 +5,7 @@ import { money } from '../../domain/scoring/format.js';
 import { LOSS_MAKING, type ProjectedTier } from '../../domain/scoring/profitability.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
 import { openIssueKind, openIssues, openIssuesText, type OpenIssues } from './open-issues.js';
+import { runActor, runOfActor } from '../../domain/auth/roles.js';
 
 /** How an account review judges the account now. */
 export interface AccountJudgement {
@@ -135,11 +136,11 @@ export class AccountReviewJudgement {
              (select (o.after->>'discountPercent')::int from audit_entry o
                where o.entity_type = 'customer' and o.entity_id = a.entity_id and o.action = 'customer.offer-accepted' and o.actor = a.actor limit 1) as discount_percent
         from audit_entry a join customer c on c.id = ${customerId}::uuid
-       where a.entity_type = 'customer' and a.entity_id = ${customerId} and a.action = 'customer.service-tier' and a.actor like ${`playbook:${ACCOUNT_REVIEW}/%`}
+       where a.entity_type = 'customer' and a.entity_id = ${customerId} and a.action = 'customer.service-tier' and a.actor like ${runActor(`${ACCOUNT_REVIEW}/%`)}
          and a.after->>'serviceTier' = c.service_tier::text
        order by a.at desc limit 1`.execute(this.em.getKysely());
     if (!rows.length) return null;
     const [r] = rows;
-    return { workflowId: r.actor.slice('playbook:'.length), fromTier: r.from_tier, toTier: r.to_tier, at: new Date(r.at), discountPercent: r.discount_percent };
+    return { workflowId: runOfActor(r.actor)!, fromTier: r.from_tier, toTier: r.to_tier, at: new Date(r.at), discountPercent: r.discount_percent };
   }
 }

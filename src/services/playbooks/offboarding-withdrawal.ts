@@ -6,6 +6,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { lockedCustomer } from '../customers/customer.service.js';
 import { runPrefixOfKeySql } from '../facts/run-ids.js';
 import { OutboxService } from '../outbox/outbox.service.js';
+import { runActor } from '../../domain/auth/roles.js';
 
 /** Why an offboarding's notice or help to switch, still queued, was not sent. */
 const OFFBOARDING_WITHDRAWN = 'offboarding-withdrawn: the offboarding was withdrawn before it went out';
@@ -98,6 +99,6 @@ export async function withdrawOffboardingOnCancel(em: EntityManager, audit: Audi
       `select actor, after->>'reason' as reason from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = 'playbook.cancel' and (after->>'outcome') is distinct from 'not-taken' order by at desc limit 1`,
       [input.workflowId],
     );
-    return withdrawOffboarding(tx, audit, { ...input, by: cancel?.actor ?? `playbook:${input.workflowId}`, reason: cancel?.reason ?? 'the run was cancelled in the workflow engine' });
+    return withdrawOffboarding(tx, audit, { ...input, by: cancel?.actor ?? runActor(input.workflowId), reason: cancel?.reason ?? 'the run was cancelled in the workflow engine' });
   });
 }

@@ -28,6 +28,7 @@ import { failIfReset } from './running-run.js';
 import { eraseKeptDecisionReasons } from './final-state.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
 import type { FinalRunState } from '../../domain/playbooks/run-state.js';
+import { runActor, engineActor } from '../../domain/auth/roles.js';
 
 /**
  * A fix of a customer's complaint topic is due unless one is under way, or one worked on it
@@ -220,7 +221,7 @@ export class PlaybookRunService {
       const run = await em.findOneOrFail(PlaybookRun, { workflowId: input.workflowId });
       if (run.playbook === ACCOUNT_REVIEW) {
         const reason = input.reason ?? `the run ${input.status.replace('_', ' ')} in the workflow engine`;
-        await withdrawOffboarding(em, this.audit, { workflowId: input.workflowId, customerId: run.customer.id, by: `temporal:${input.by ?? 'unknown'}`, reason });
+        await withdrawOffboarding(em, this.audit, { workflowId: input.workflowId, customerId: run.customer.id, by: engineActor(input.by), reason });
       }
       this.audit.record(em, endInEngineEntry(input.workflowId, { ...input, at: input.closedAt }));
       return true;
@@ -297,7 +298,7 @@ export class PlaybookRunService {
       const { caseReopened, caseResolvedAgain } = input.fixCase ? await this.alignFixCase(em, input.workflowId, input.fixCase, input.reset) : { caseReopened: false, caseResolvedAgain: false };
       if (input.endUndone) await this.auditEndUndone(em, input.workflowId, input.endUndone, input.runId, input.reset);
       this.audit.record(em, {
-        actor: `temporal:${input.reset.by ?? 'unknown'}`,
+        actor: engineActor(input.reset.by),
         action: 'playbook.reset-in-engine',
         entityType: 'playbook_run',
         entityId: input.workflowId,
@@ -414,7 +415,7 @@ export class PlaybookRunService {
       `select before->>'serviceTier' as "from", after->>'serviceTier' as "to" from audit_entry
         where entity_type = 'customer' and entity_id = ? and action = 'customer.service-tier' and actor = ? and at > ? and at <= ?
         order by at desc limit 1`,
-      [run.customerId, `playbook:${run.workflowId}`, new Date(reset.from.getTime() - CLOCK_LEEWAY_MS), reset.at],
+      [run.customerId, runActor(run.workflowId), new Date(reset.from.getTime() - CLOCK_LEEWAY_MS), reset.at],
     );
     return change ?? null;
   }
@@ -464,7 +465,7 @@ export class PlaybookRunService {
     await this.em.transactional(async (em) => {
       if (await this.audit.hasEntry(em, { entityType: 'playbook_run', entityId: input.workflowId, action: 'playbook.loyalty-band-raised', after: ['loyaltyBand', input.to] })) return;
       this.audit.record(em, {
-        actor: `playbook:${input.workflowId}`,
+        actor: runActor(input.workflowId),
         action: 'playbook.loyalty-band-raised',
         entityType: 'playbook_run',
         entityId: input.workflowId,
@@ -919,7 +920,7 @@ function endInEngineEntry(
 ): AuditRecord {
   const cancelled = end.status === RunStatus.Cancelled;
   return {
-    actor: `temporal:${end.by ?? 'unknown'}`,
+    actor: engineActor(end.by),
     action: cancelled ? 'playbook.cancel-in-engine' : 'playbook.ended-in-engine',
     entityType: 'playbook_run',
     entityId: workflowId,

@@ -17,6 +17,7 @@ import { assertCustomerFilter, customerWhere, type CustomerFilter } from '../cus
 import type { RescoreEnd, RescoreProgressView, RescoreReset, ScoringEngine } from '../engines/scoring-engine.js';
 import type { ModelFit, ScoringRunService } from './scoring-run.service.js';
 import { echoed } from '../../domain/text.js';
+import { engineActor } from '../../domain/auth/roles.js';
 
 /**
  * A process's rescore starts take turns before they take a database connection: each start holds one while it waits for
@@ -195,7 +196,7 @@ export class ScoringService {
   private abandonEnded(id: string, end: RescoreEnd): Promise<ScoringRun> {
     return this.runs.abandon(id, (em, totals) =>
       this.audit.record(em, {
-        actor: `temporal:${end.by ?? 'unknown'}`,
+        actor: engineActor(end.by),
         action: 'scoring-run.ended-in-engine',
         entityType: 'scoring_run',
         entityId: id,
@@ -247,7 +248,7 @@ export class ScoringService {
       // the reset execution carries the run on, and may have completed it since.
       const resumes = run.finished_at === null || new Date(run.finished_at) > reset.at;
       this.audit.record(em, {
-        actor: `temporal:${reset.by ?? 'unknown'}`,
+        actor: engineActor(reset.by),
         action: 'scoring-run.reset-in-engine',
         entityType: 'scoring_run',
         entityId: runId,

@@ -22,6 +22,7 @@ import { holdBackAnnouncements, lastOffboardingWord, offboardingStands, withdraw
 import { runStillRunning } from '../running-run.js';
 import { AccountReviewJudgement, reviewFigure, type AccountJudgement } from '../account-review-judgement.service.js';
 import { openIssuesText } from '../open-issues.js';
+import { runActor } from '../../../domain/auth/roles.js';
 
 /** The account-review playbook's side effects; each is idempotent per run and step, and writes nothing once the run no longer runs (`runStillRunning`). */
 export class AccountReviewSteps {
@@ -134,7 +135,7 @@ export class AccountReviewSteps {
       if (proposal && !proposal.sentAt && !proposal.suppressedAt) Object.assign(proposal, { suppressedAt: new Date(), suppressedReason: PROPOSAL_ANSWERED });
       if (input.proposal.kind === 'offer' && (await this.outbox.enqueueStep(em, input, 'offer-accepted', { channel: MessageChannel.Call, template: 'account-offer-accepted', payload: { proposal: input.proposal } }))) {
         const { offerCode, discountPercent } = input.proposal;
-        this.audit.record(em, { actor: `playbook:${input.workflowId}`, action: 'customer.offer-accepted', entityType: 'customer', entityId: input.customerId, after: { offerCode, discountPercent: discountPercent ?? null, workflowId: input.workflowId } });
+        this.audit.record(em, { actor: runActor(input.workflowId), action: 'customer.offer-accepted', entityType: 'customer', entityId: input.customerId, after: { offerCode, discountPercent: discountPercent ?? null, workflowId: input.workflowId } });
       }
       // A tier change, or an offer that moves the account to another tier, takes effect.
       const newTier = input.proposal.kind === 'tier-change' || input.proposal.kind === 'offer' ? input.proposal.tier : undefined;
@@ -142,7 +143,7 @@ export class AccountReviewSteps {
         const customer = await lockedCustomer(em, input.customerId);
         const tier = newTier as ServiceTier;
         if (customer.serviceTier !== tier) {
-          this.audit.record(em, { actor: `playbook:${input.workflowId}`, action: 'customer.service-tier', entityType: 'customer', entityId: customer.id, before: { serviceTier: customer.serviceTier }, after: { serviceTier: tier } });
+          this.audit.record(em, { actor: runActor(input.workflowId), action: 'customer.service-tier', entityType: 'customer', entityId: customer.id, before: { serviceTier: customer.serviceTier }, after: { serviceTier: tier } });
           // The CRM still has the tier before the first such move: its exports are not to put it back.
           customer.tierChangedFrom ??= customer.serviceTier;
           // From today where the customer lives, the profitability window counts the new tier's fee margin.

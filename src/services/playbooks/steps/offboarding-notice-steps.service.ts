@@ -10,6 +10,7 @@ import { openIssuesText } from '../open-issues.js';
 import { noticeEndEntryProblem } from '../offboarding-decision.js';
 import { offboardingStands, withdrawOffboarding } from '../offboarding-withdrawal.js';
 import { runStillRunning } from '../running-run.js';
+import { runActor } from '../../../domain/auth/roles.js';
 
 /**
  * The account review's look at its offboarding notice at the end of the notice: nobody is
@@ -100,7 +101,7 @@ export class OffboardingNoticeSteps {
   private async withdraw(input: { workflowId: string; customerId: string }, reason: string, task: { step: string; template: string; payload: Record<string, unknown> } | null): Promise<void> {
     await this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return;
-      await withdrawOffboarding(em, this.audit, { workflowId: input.workflowId, customerId: input.customerId, by: `playbook:${input.workflowId}`, reason });
+      await withdrawOffboarding(em, this.audit, { workflowId: input.workflowId, customerId: input.customerId, by: runActor(input.workflowId), reason });
       // The team that owns the customer relationship takes it up (its `owner`, as a fix case names its team), not whoever reads unaddressed tasks.
       if (task) await this.outbox.enqueueStep(em, input, task.step, { channel: MessageChannel.Call, template: task.template, payload: { ...task.payload, owner: this.relationshipTeam } });
     });
