@@ -788,6 +788,23 @@ it('writes the whole report of a file with many refused lines to a pipe that is 
   await rm(dir, { recursive: true });
 }, 60_000);
 
+it('ends with the exit code of its report, without a crash, when the reader of its report stops early (`| head`)', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'report-head-'));
+  const file = path.join(dir, 'orders.csv');
+  await writeFile(file, `customer_ref,ordered_at,amount,order_ref\n${Array.from({ length: 1500 }, (_, i) => `HEAD-${i},2026-01-02,not-an-amount,HEAD-O${i}`).join('\n')}\n`);
+  const child = spawn(process.execPath, [path.resolve('dist/src/bin/import.js'), 'orders', file], { env: { ...process.env, DATABASE_URL: stack.config.databaseUrl } });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const closed = once(child, 'close');
+  // The reader takes the first chunk of the report and closes the pipe, as `head` does.
+  await once(child.stdout, 'data');
+  child.stdout.destroy();
+  const [status] = (await closed) as [number];
+  expect(stderr).not.toMatch(/EPIPE|Error/);
+  expect(status).toBe(1);
+  await rm(dir, { recursive: true });
+}, 60_000);
+
 it('refuses an import the database stopped to break a deadlock as IMPORT_CONCURRENT_CHANGE, to run again: from the service, through GraphQL (UNAVAILABLE) and as JSON from the CLI (QA 70 F3)', async () => {
   const csv = 'customer_ref,ordered_at,amount,order_ref\nDLX-A,2026-01-02,10,DLX-O1\nDLX-B,2026-01-02,10,DLX-O2\n';
   const service = await deadlocked(() => run('orders', csv));
