@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { defaultPolicies, defaultScoringPolicy, policiesWith } from '../src/domain/policies/index.js';
 import { sql } from 'kysely';
 import { spawnSync } from 'node:child_process';
@@ -377,6 +378,34 @@ it('starts the fix and rescores on the retry of a complaint whose first call sto
   const executions = [];
   for await (const execution of stack.temporal.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) executions.push(execution.runId);
   expect(executions).toHaveLength(1);
+}, 60_000);
+
+it('leaves the follow-up to the first call when its retry comes while the first is still following up, and does it on a retry once that call stopped without it', async () => {
+  const customerId = await customer('Ines', { complaints: 2, topic: 'late-refund', risk: 'high' });
+  const workflowId = fixIssueWorkflowId(customerId, 'late-refund');
+  const id = await storedWithoutFollowUp(customerId, 'late-refund', 'CRM-INES-3');
+  const retry = () => stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'late-refund', severity: 'Medium', complaintRef: 'CRM-INES-3' } }, Role.Operator);
+  // The first call, its commit done, is following the complaint up (held here as it holds it, its answer not back yet).
+  const first = new pg.Client({ connectionString: stack.config.databaseUrl });
+  await first.connect();
+  try {
+    await first.query('begin');
+    await first.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`complaint-follow-up:${id}`]);
+    const during = await retry();
+    expect(during.errors).toBeUndefined();
+    expect(during.data!.recordComplaint.id).toBe(id);
+    // The retry answered the complaint and left the follow-up to the first call: no fix started by it, still pending.
+    expect(await stack.orm.em.fork().findOneOrFail(Complaint, id)).toMatchObject({ followUpPending: true });
+    expect(await persistentIssueScore(customerId)).toBeNull();
+    expect(await state(customerId, 'late-refund')).toBeNull();
+  } finally {
+    await first.end();
+  }
+  // The first call stopped without it (its process killed): the next retry does it.
+  expect((await retry()).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'late-refund'), (s) => s?.step === 'awaiting-fix');
+  expect(await stack.orm.em.fork().findOneOrFail(Complaint, id)).toMatchObject({ followUpPending: false });
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 60_000);
 
 it('starts the fix on the retry of a reopen whose first call stopped after its commit, and refuses a further reopen of the open complaint', async () => {

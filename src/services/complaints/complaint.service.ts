@@ -235,16 +235,24 @@ export class ComplaintService {
   /**
    * What a recorded or reopened complaint sets off once committed: the customer's rescore and the follow-up, after which
    * the complaint's follow-up is no longer pending; still pending when the follow-up failed (reported; the next sweep starts
-   * the fix), so a retry of the call tries it again.
+   * the fix), so a retry of the call tries it again. One call at a time follows a complaint up, and only while it is
+   * pending: a client's retry after its time-out, while the first call is still at it (the follow-up calls Temporal), leaves
+   * it to that call, as one after it finds it done; a fix is not told twice of one complaint.
    */
   private async afterCommit(complaintId: string, customerId: string, topic: string): Promise<void> {
-    await this.scoring.rescoreAfterEvent(customerId, COMPLAINT_SCORES);
-    if (await this.followUp(customerId, topic)) {
-      await this.em
-        .fork()
-        .nativeUpdate(Complaint, { id: complaintId, followUpPending: true }, { followUpPending: false })
-        .catch((error: unknown) => this.onFollowUpFailed(error, customerId));
-    }
+    await this.em.fork().transactional(async (em) => {
+      const [{ free }] = await em.execute<{ free: boolean }[]>(`select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as free`, [`complaint-follow-up:${complaintId}`]);
+      if (!free) return;
+      const [{ pending }] = await em.execute<{ pending: boolean }[]>(`select follow_up_pending as pending from complaint where id = ?`, [complaintId]);
+      if (!pending) return;
+      await this.scoring.rescoreAfterEvent(customerId, COMPLAINT_SCORES);
+      if (await this.followUp(customerId, topic)) {
+        await this.em
+          .fork()
+          .nativeUpdate(Complaint, { id: complaintId, followUpPending: true }, { followUpPending: false })
+          .catch((error: unknown) => this.onFollowUpFailed(error, customerId));
+      }
+    }).catch((error: unknown) => this.onFollowUpFailed(error, customerId));
   }
 
   /** After an import added complaints or reopened some: each topic followed up as after recordComplaint or reopen. */
