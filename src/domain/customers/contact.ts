@@ -65,5 +65,11 @@ export function canonicalLocale(value: string): string | null {
 /** The audit action of a marketing-consent change an import made (the company's CRM export said yes or no). */
 export const IMPORT_CONSENT_ACTION = 'customer.import-consent';
 
+/**
+ * The audit action of an erasure (GDPR Art. 17). It withdraws marketing consent: an erasure of a customer who had it records
+ * `marketingConsent` in its before/after (one of a customer without it, a repeated request, and those written before it did, do not).
+ */
+export const ERASURE_ACTION = 'customer.erase';
+
 /** The audit actions that may change a customer's marketing consent (those whose `after` has `marketingConsent`): the consent's history. */
-export const CONSENT_ACTIONS: readonly string[] = ['customer.update', 'customer.opt-out', IMPORT_CONSENT_ACTION];
+export const CONSENT_ACTIONS: readonly string[] = ['customer.update', 'customer.opt-out', IMPORT_CONSENT_ACTION, ERASURE_ACTION];

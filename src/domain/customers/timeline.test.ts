@@ -94,5 +94,7 @@ describe('eventSummary', () => {
     expect(summary(facts(CustomerEventKind.ConsentChanged, { detail: 'false', extra: 'unsubscribe-link' }))).toBe('Withdrew consent to marketing (through the link in a message)');
     expect(summary(facts(CustomerEventKind.ConsentChanged, { detail: 'true', extra: 'import' }))).toBe("Agreed to marketing (as the company's records say)");
     expect(summary(facts(CustomerEventKind.ConsentChanged, { detail: 'false', extra: 'import' }))).toBe("Withdrew consent to marketing (as the company's records say)");
+    // The erasure withdraws it: not the customer's own act.
+    expect(summary(facts(CustomerEventKind.ConsentChanged, { detail: 'false', extra: 'erasure' }))).toBe('Consent to marketing withdrawn: the personal data was erased');
   });
 });

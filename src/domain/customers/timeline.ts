@@ -67,7 +67,7 @@ export interface CustomerEventFacts {
   amountMinor: number | null;
   /** Due day of an issued invoice; days late of a paid one; the invoice a payment was for; complaint topic; message template; playbook; score kind; promised day; consent (true/false); campaign name; the new tier; an offboarding decision (`approved`, `rejected`); the day an offboarding notice ends; a proposal's answer (`accepted`, `declined`); a fix case's milestone (FixCaseMilestone). */
   detail: string | null;
-  /** A payment's invoice amount (minor units); complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group; `unsubscribe-link` for consent withdrawn through it; where a tier change came from (`account-review`, `import`); a fix case's topic. */
+  /** A payment's invoice amount (minor units); complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group; how consent changed (`unsubscribe-link` withdrawn through it, `import` by the company's records, `erasure` withdrawn as the personal data was erased); where a tier change came from (`account-review`, `import`); a fix case's topic. */
   extra: string | null;
   /** A score's band before the change; the tier before a tier change. */
   previous?: string | null;
@@ -168,6 +168,7 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
     case CustomerEventKind.ConsentChanged:
       if (f.extra === 'import') return f.detail === 'true' ? "Agreed to marketing (as the company's records say)" : "Withdrew consent to marketing (as the company's records say)";
       if (f.detail === 'true') return 'Agreed to marketing';
+      if (f.extra === 'erasure') return 'Consent to marketing withdrawn: the personal data was erased';
       return f.extra === 'unsubscribe-link' ? 'Withdrew consent to marketing (through the link in a message)' : 'Withdrew consent to marketing';
     case CustomerEventKind.CampaignEnrolled:
       return `Enrolled in campaign "${f.detail}"${f.extra === 'holdout' ? ' (holdout: the campaign starts no playbook for them, to measure it)' : ''}`;

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { readerOf } from '../outbox/message-history.service.js';
-import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
+import { CONSENT_ACTIONS, ERASURE_ACTION, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { CampaignMember, Complaint, CostEntry, Customer, ServiceTierChange, CustomerExport, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange, type SnapshotScore } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -71,13 +71,18 @@ function legend(): Record<string, string> {
   };
 }
 
+/** How the export says consent went with the erasure of their personal data. */
+export const CONSENT_WITHDRAWN_BY_ERASURE = 'withdrawn when your personal data was erased';
+
 /**
  * How a consent change came about, in the customer's words: their own click on a message's link, an opt-out taken for them,
- * the company's records, how they gave it as the company's staff recorded it, or a change of their data.
+ * the company's records, the erasure of their personal data (its entry's reason is the erasure's, in `notes`), how they gave
+ * it as the company's staff recorded it, or a change of their data.
  */
 function consentChangedHow(change: { action: string; actor: string; reason: string | null }): string {
   if (change.actor === UNSUBSCRIBE_ACTOR) return 'unsubscribed through the link in a message';
   if (change.action === IMPORT_CONSENT_ACTION) return "taken over from the company's customer records";
+  if (change.action === ERASURE_ACTION) return CONSENT_WITHDRAWN_BY_ERASURE;
   if (change.reason) return change.reason;
   return change.action === 'customer.opt-out' ? 'opted out' : 'changed';
 }
@@ -195,7 +200,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     // Consent given and withdrawn, and promises to pay, as the audit log recorded them.
     em.execute<{ at: Date; action: string; actor: string; consent: boolean; reason: string | null }[]>(
       `select at, action, actor, (after ->> 'marketingConsent')::boolean as consent, after ->> 'reason' as reason from audit_entry
-        where entity_type = 'customer' and entity_id = ? and action in (?) and after ->> 'marketingConsent' is not null order by at`,
+        where entity_type = 'customer' and entity_id = ? and action in (?) and after ->> 'marketingConsent' is not null order by at, id`,
       [customer.id, [...CONSENT_ACTIONS]],
     ),
     em.execute<{ at: Date; until: string; invoice_id: string }[]>(
@@ -223,7 +228,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     em.execute<{ id: string; at: Date; after: TypedMessage & { input: unknown } }[]>(`select a.id, a.at, a.after from audit_entry a where ${TYPED_INPUTS} order by a.at, a.id`, [customer.id]),
     // When their contact data was erased: the first erasure's entry (a repeated request changed nothing).
     customer.status === CustomerStatus.Erased
-      ? em.execute<{ at: Date }[]>(`select min(at) as at from audit_entry where entity_type = 'customer' and entity_id = ? and action = 'customer.erase'`, [customer.id])
+      ? em.execute<{ at: Date }[]>(`select min(at) as at from audit_entry where entity_type = 'customer' and entity_id = ? and action = ?`, [customer.id, ERASURE_ACTION])
       : Promise.resolve([]),
   ]);
   const notes = [

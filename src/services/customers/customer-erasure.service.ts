@@ -13,6 +13,7 @@ import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { eraseKeptDecisionReasons } from '../playbooks/final-state.js';
 import { typedInputErased, type TypedMessage } from '../../domain/customers/typed-input.js';
 import { billingTemplates } from '../../domain/messages/catalogue.js';
+import { ERASURE_ACTION } from '../../domain/customers/contact.js';
 
 /** What identifies a person: taken out of the customer row, and erased in the audit log's before/after (the keys stay, so the log still says which fields a change touched). */
 export const PERSONAL_FIELD_NAMES = ['name', 'email', 'phone', 'timeZone', 'locale', 'externalRef'] as const;
@@ -148,7 +149,7 @@ export class CustomerErasureService {
       if (customer.status === CustomerStatus.Erased) {
         // A repeated request (a reminder from the customer) changes nothing, but is on record as it was answered. Its reason is
         // kept as given: the names, addresses and numbers a reason's words are redacted by went with the first erasure.
-        this.audit.record(em, { actor, action: 'customer.erase', entityType: 'customer', entityId: id, before: { status: customer.status }, after: { status: customer.status, reason: why, alreadyErased: true } });
+        this.audit.record(em, { actor, action: ERASURE_ACTION, entityType: 'customer', entityId: id, before: { status: customer.status }, after: { status: customer.status, reason: why, alreadyErased: true } });
         return nothing;
       }
       // Read before the audit log's contact data goes: a saved search or a reason may name them as they were.
@@ -224,15 +225,18 @@ export class CustomerErasureService {
       }
       await eraseKeptDecisionReasons(em, { erasedCustomerId: id });
       await em.execute(`update outbox_message set last_error = null, sent_name = null, sent_locale = null where customer_id = ? and (last_error is not null or sent_name is not null or sent_locale is not null)`, [id]);
-      const before = { status: customer.status };
+      // The consent the erasure withdraws is a consent change of its own: recorded as one (no personal data in it), so their
+      // data export's consent history and their timeline end with the withdrawal, not with the consent they had given.
+      const consent = customer.marketingConsent ? { before: { marketingConsent: true }, after: { marketingConsent: false } } : { before: {}, after: {} };
+      const before = { status: customer.status, ...consent.before };
       em.assign(customer, { name: 'Erased customer', email: `erased-${id}@erased.invalid`, phone: null, timeZone: 'UTC', locale: 'en', externalRef: null, marketingConsent: false, status: CustomerStatus.Erased });
       this.audit.record(em, {
         actor,
-        action: 'customer.erase',
+        action: ERASURE_ACTION,
         entityType: 'customer',
         entityId: id,
         before,
-        after: { status: CustomerStatus.Erased, reason: options.typed ? redact(why, who) : why, complaintTextsCleared: report.complaintTextsCleared, exportsDeleted: report.exportsDeleted, queuedMessagesHeldBack: report.queuedMessagesHeldBack, auditEntriesScrubbed: report.auditEntriesScrubbed },
+        after: { status: CustomerStatus.Erased, ...consent.after, reason: options.typed ? redact(why, who) : why, complaintTextsCleared: report.complaintTextsCleared, exportsDeleted: report.exportsDeleted, queuedMessagesHeldBack: report.queuedMessagesHeldBack, auditEntriesScrubbed: report.auditEntriesScrubbed },
       });
       return report;
     });

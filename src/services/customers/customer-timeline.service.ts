@@ -8,7 +8,7 @@ import { runPrefixOfKeySql } from '../facts/run-ids.js';
 import { TYPED_DECISION } from './customer-erasure.service.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { taskOf } from '../../domain/messages/catalogue.js';
-import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
+import { CONSENT_ACTIONS, ERASURE_ACTION, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
@@ -203,7 +203,7 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
          where ${of(ids, 'r.customer_id')}`,
   [K.ConsentChanged]: (ids) =>
     sql`select c.id as customer_id, a.at, a.id::text as ref,
-               jsonb_build_object('detail', a.after ->> 'marketingConsent', 'extra', case when a.actor = ${UNSUBSCRIBE_ACTOR} then 'unsubscribe-link' when a.action = ${IMPORT_CONSENT_ACTION} then 'import' end) as facts
+               jsonb_build_object('detail', a.after ->> 'marketingConsent', 'extra', case when a.actor = ${UNSUBSCRIBE_ACTOR} then 'unsubscribe-link' when a.action = ${IMPORT_CONSENT_ACTION} then 'import' when a.action = ${ERASURE_ACTION} then 'erasure' end) as facts
           from customer c join audit_entry a on a.entity_type = 'customer' and a.entity_id = c.id::text
          where ${of(ids, 'c.id')} and a.action = any(${CONSENT_ACTIONS}::text[]) and a.after ? 'marketingConsent'`,
   [K.CampaignEnrolled]: (ids) =>
