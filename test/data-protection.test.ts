@@ -5,7 +5,7 @@ import { dataRetentionPolicy } from '../src/domain/customers/data-retention.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, CustomerExport, CustomerStatus, FixCase, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { createServices } from '../src/services/index.js';
-import { ERASURE_KEPT, EXPORT_AUDIT_SECTIONS, EXPORT_SECTIONS, REFERRAL_AMOUNTS_LEFT_OUT } from '../src/services/customers/customer-data-export.service.js';
+import { CONSENT_WITHDRAWN_BY_ERASURE, ERASURE_KEPT, EXPORT_AUDIT_SECTIONS, EXPORT_SECTIONS, REFERRAL_AMOUNTS_LEFT_OUT } from '../src/services/customers/customer-data-export.service.js';
 import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELD_NAMES, TYPED_DECISION, TYPED_INPUTS } from '../src/services/customers/customer-erasure.service.js';
 import { typedTexts, type TypedMessage } from '../src/domain/customers/typed-input.js';
 import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
@@ -21,6 +21,7 @@ import type { eraseExpiredCustomerData } from '../workflows/index.js';
 import {
   CancelPlaybookRunDocument,
   CreateSegmentDocument,
+  CustomerTimelineDocument,
   DiscardMessageDocument,
   EraseCustomerDocument,
   ExportCustomerDataDocument,
@@ -464,6 +465,69 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   const services = createServices(em(), { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) }, defaultPolicies);
   expect(await services.triggers.overdueInvoices({ after: null, limit: 100, minDaysOverdue: 1 })).not.toContain(invoice.id);
 }, 90_000);
+
+it("ends an erased customer's consent history with the erasure's withdrawal, in their data export and on their timeline", async () => {
+  const e = em();
+  const tag = Math.random().toString(36).slice(2, 8);
+  // Consent given on the phone (recorded by a person), consent that came with the company's data (no entry of its own), and none.
+  const grace = e.create(Customer, { name: 'Grace Hopper', email: `grace.${tag}@example.com`, acquiredAt: '2024-01-01' });
+  const emmy = e.create(Customer, { name: 'Emmy Noether', email: `emmy.${tag}@example.com`, acquiredAt: '2024-01-01', marketingConsent: true });
+  const lise = e.create(Customer, { name: 'Lise Meitner', email: `lise.${tag}@example.com`, acquiredAt: '2024-01-01' });
+  await e.flush();
+  const given = await stack.gql(UpdateCustomerDocument, { id: grace.id, input: { marketingConsent: true, consentReason: 'asked for offers on the phone' } }, Role.Operator);
+  expect(given.errors).toBeUndefined();
+
+  const exportOf = async (id: string) => {
+    const r = await stack.gql(ExportCustomerDataDocument, { id, reason: 'Access request after the erasure' }, Role.Operator);
+    expect(r.errors).toBeUndefined();
+    return r.data!.exportCustomerData as { customer: { marketingConsent: boolean }; erasure: { erasedAt: string }; consentHistory: { at: string; marketingConsent: boolean; how: string }[] };
+  };
+  const consentEvents = async (id: string) => {
+    const r = await stack.gql(CustomerTimelineDocument, { id, first: 10, kinds: ['ConsentChanged'] }, Role.Viewer);
+    expect(r.errors).toBeUndefined();
+    return r.data!.customer!.timeline.edges.map((edge) => [edge.node.at, edge.node.summary]);
+  };
+  const erase = async (id: string, reason: string) => {
+    const r = await stack.gql(EraseCustomerDocument, { id, reason }, Role.Admin);
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.eraseCustomer.customer.marketingConsent).toBe(false);
+  };
+  const entriesOf = (id: string) => em().find(AuditEntry, { entityId: id, action: 'customer.erase' }, { orderBy: { at: 'asc', id: 'asc' } });
+
+  await erase(grace.id, 'Art 17 request of Grace Hopper');
+  const [graceErased] = await entriesOf(grace.id);
+  const erasedAt = graceErased.at.toISOString();
+  // The withdrawal is recorded with the erasure: what consent was and is, nothing that names her.
+  expect(graceErased).toMatchObject({ before: { status: 'active', marketingConsent: true }, after: { status: 'erased', marketingConsent: false, reason: 'Art 17 request of [erased] [erased]' } });
+  const graceExport = await exportOf(grace.id);
+  expect(graceExport.erasure.erasedAt).toBe(erasedAt);
+  expect(graceExport.customer.marketingConsent).toBe(false);
+  expect(graceExport.consentHistory).toEqual([
+    { at: expect.any(String), marketingConsent: true, how: 'asked for offers on the phone' },
+    { at: erasedAt, marketingConsent: false, how: CONSENT_WITHDRAWN_BY_ERASURE },
+  ]);
+  expect(await consentEvents(grace.id)).toEqual([
+    [erasedAt, 'Consent to marketing withdrawn: the personal data was erased'],
+    [graceExport.consentHistory[0].at, 'Agreed to marketing'],
+  ]);
+  // A repeated request withdraws nothing more.
+  await erase(grace.id, 'Reminder of the request');
+  expect((await exportOf(grace.id)).consentHistory).toHaveLength(2);
+
+  // Consent that came with the company's data: the withdrawal is the only item.
+  await erase(emmy.id, 'Art 17 request');
+  const [emmyErased] = await entriesOf(emmy.id);
+  expect((await exportOf(emmy.id)).consentHistory).toEqual([{ at: emmyErased.at.toISOString(), marketingConsent: false, how: CONSENT_WITHDRAWN_BY_ERASURE }]);
+  expect(await consentEvents(emmy.id)).toEqual([[emmyErased.at.toISOString(), 'Consent to marketing withdrawn: the personal data was erased']]);
+
+  // Without consent, the erasure withdraws none: no consent change recorded, none shown.
+  await erase(lise.id, 'Art 17 request');
+  const [liseErased] = await entriesOf(lise.id);
+  expect(liseErased.before).toEqual({ status: 'active' });
+  expect(liseErased.after).not.toHaveProperty('marketingConsent');
+  expect((await exportOf(lise.id)).consentHistory).toEqual([]);
+  expect(await consentEvents(lise.id)).toEqual([]);
+}, 60_000);
 
 it('takes every name, address and number the customer had out of the reasons people typed about them and out of saved searches', async () => {
   const { customer } = await customerWithHistory();
