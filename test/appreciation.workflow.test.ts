@@ -447,6 +447,45 @@ it("writes a thank-you when it goes at once: in the customer's quiet hours the r
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: appreciationWorkflowId(sleeper, year), reason: 'test over' }, Role.Operator)).errors).toBeUndefined();
 }, 60_000);
 
+it("shows a thank-you started in the customer's quiet hours held back by what holds it back at any hour (an overdue invoice, a payer no longer loyal), as the campaign preview does, not as on its way until the morning", async () => {
+  const em = stack.orm.em.fork();
+  const view = (customerId: string) => stack.gql(AppreciationDocument, { customerId }, Role.Viewer).then((r) => r.data!.appreciation);
+  const atNight = async (customerId: string) => em.nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+
+  // An invoice overdue and unpaid: the run waits for it to be paid, asking again at its recheck (daily; a second here),
+  // where it showed a thank-you due at 08:00 local (heldBack null), to find the invoice only then.
+  const owing = await customer('NightOwing', { tenureDays: 1200, band: 'loyal' });
+  await atNight(owing);
+  const invoice = em.create(Invoice, { customer: owing, externalRef: 'INV-NIGHT-1', issuedAt: isoDay(Date.now() - 20 * DAY), dueAt: isoDay(Date.now() - 6 * DAY), amountMinor: 4_000 });
+  await em.flush();
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Thank the night owing', playbook: 'Appreciation', filter: { search: 'nightowing@example.com' }, holdoutPercent: 0 } }, Role.Marketer);
+  expect(created.data!.createCampaign.preview).toMatchObject({ customers: 1, messages: 0, heldBack: [{ reason: 'invoice-overdue', customers: 1 }] });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: owing }, Role.Marketer)).errors).toBeUndefined();
+  const held = await eventually(() => view(owing), (v) => v?.step === 'waiting');
+  expect(held).toMatchObject({ status: 'Running', outcome: null, heldBack: `invoice-overdue: invoice INV-NIGHT-1 was due on ${invoice.dueAt} and is unpaid` });
+  expect(Date.parse(held!.deadline!) - Date.now()).toBeLessThan(60_000);
+  // Paid: nothing holds it back any more, and the quiet hours do: it waits for them to end.
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 4_000, paidAt: invoice.dueAt } }, Role.Operator)).errors).toBeUndefined();
+  const morning = await eventually(() => view(owing), (v) => v?.step === 'waiting' && v.heldBack === null, 10_000);
+  expect(Date.parse(morning!.deadline!) - Date.now()).toBeGreaterThan(4.9 * 3_600_000);
+  expect(await em.count(OutboxMessage, { customer: owing, template: 'appreciation' })).toBe(0);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: appreciationWorkflowId(owing, year), reason: 'test over' }, Role.Operator)).errors).toBeUndefined();
+
+  // Paid late twice this year (the stored band still says loyal, the thank-you step rescores): it ends not thanked at once,
+  // where it waited for the morning to end so.
+  const late = await customer('NightLate', { tenureDays: 1200, band: 'loyal' });
+  await atNight(late);
+  em.create(Invoice, { customer: late, issuedAt: isoDay(Date.now() - 89 * DAY), dueAt: isoDay(Date.now() - 75 * DAY), amountMinor: 4_000, paidAt: isoDay(Date.now() - 65 * DAY) });
+  em.create(Invoice, { customer: late, issuedAt: isoDay(Date.now() - 40 * DAY), dueAt: isoDay(Date.now() - 20 * DAY), amountMinor: 4_000, paidAt: isoDay(Date.now() - 3 * DAY) });
+  await em.flush();
+  expect((await stack.gql(StartAppreciationDocument, { customerId: late }, Role.Marketer)).errors).toBeUndefined();
+  expect(await eventually(() => view(late), (v) => v?.status !== 'Running' || (v.step === 'waiting' && v.heldBack === null), 10_000)).toMatchObject({
+    status: 'Completed',
+    outcome: 'not-thanked',
+    heldBack: expect.stringMatching(/^not-loyal: /),
+  });
+}, 60_000);
+
 /** A loyal customer in their quiet hours (02:xx where they live), whose thank-you, started by hand, waits for them to end (some six hours). */
 async function thankYouWaitingForQuietHours(name: string, externalRef?: string): Promise<{ id: string; workflowId: string }> {
   const id = await customer(name, { tenureDays: 1200, band: 'loyal' });

@@ -31,8 +31,9 @@ export class AppreciationSteps {
    * what new customers get, when the contact guard lets marketing reach them now, their account
    * does not lose money, they are still a loyal payer today (rescored now; not asked of a
    * campaign's thank-you), no other thank-you reached them lately (one waiting into the new
-   * year meets the next year's), and it goes at once (not in their quiet hours: then it says
-   * when); else writes nothing and says why, for the run to wait or give up. A retried step
+   * year meets the next year's), and it goes at once (not in their quiet hours: then, and only
+   * when nothing else holds it back, it says when); else writes nothing and says why, for the
+   * run to wait or give up. A retried step
    * answers with the offer the customer was sent.
    */
   async thank(input: { workflowId: string; customerId: string }): Promise<ThankYou> {
@@ -47,9 +48,9 @@ export class AppreciationSteps {
       const [{ service_tier: serviceTier }] = await em.execute<{ service_tier: ServiceTier }[]>(`select service_tier from customer where id = ? for no key update`, [input.customerId]);
       const { marketing } = (await this.contactStatus.within(em).forCustomer(input.customerId))!;
       if (!marketing.allowed) return heldBack(marketing.reason, marketing.detail);
-      const later = writeWhenItGoes(marketing, new Date());
-      if (later) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: later.toISOString() };
-      // What the run's start checked may have changed while it waited for the guard.
+      // What the run's start checked may have changed while it waited for the guard. Checked before the customer's quiet
+      // hours, which only say when a thank-you may go: one that a hold keeps back now shows held back at night too (as
+      // the campaign preview counts it), not as on its way until the morning, when it would find the hold.
       const [facts] = await em.execute<{ loss_making: boolean; loyalty_band: string | null; by_campaign: boolean; thanked_at: Date | null }[]>(
         `select exists (select 1 from current_score s where s.customer_id = c.id and s.kind = 'profitability' and s.band = ?) as loss_making,
                 (select s.band from current_score s where s.customer_id = c.id and s.kind = 'payment-loyalty') as loyalty_band,
@@ -72,6 +73,9 @@ export class AppreciationSteps {
         return heldBack(NOT_LOYAL, `the customer's payment-loyalty band is ${facts.loyalty_band ? `"${facts.loyalty_band}"` : 'not scored'} now; a thank-you is for ${this.policy.loyaltyBands.map((b) => `"${b}"`).join(', ')}`);
       }
       if (facts.thanked_at) return heldBack('thanked-recently', `another thank-you was written on ${new Date(facts.thanked_at).toISOString().slice(0, 10)}`);
+      // Nothing holds it back: in the customer's quiet hours it waits for them to end (written then, not queued through the night).
+      const later = writeWhenItGoes(marketing, new Date());
+      if (later) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: later.toISOString() };
       // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
       const offers = new OfferService(em);
       const { best, matchedNewCustomerOffer } = await offers.bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
