@@ -326,14 +326,22 @@ it('waits to thank a customer with an overdue, unpaid invoice until it is paid: 
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(imported, year)).result()).toBe('not-thanked');
   expect(await view(imported)).toMatchObject({ heldBack: `not-loyal: the customer's payment-loyalty band is "regular" now; a thank-you is for "loyal"` });
 
-  // An invoice past the trigger sweep's 90 days, with no reminder under way, is nobody's to chase (written off): it holds no
-  // thank-you back as overdue, but unpaid it is a late payment of the last 12 months: no longer a loyal payer.
+  // An invoice past the trigger sweep's 90 days, with no reminder under way (left to a person, written off), is owed all the
+  // same: it holds the thank-you back, in a campaign's preview and in the run alike (before, neither counted it, and a
+  // campaign thanked the customer with an offer while the debt stood on a person's list).
   const oldDebt = await customer('OldDebt', { tenureDays: 1200, band: 'loyal' });
-  em.create(Invoice, { customer: oldDebt, issuedAt: new Date(Date.now() - 420 * DAY).toISOString().slice(0, 10), dueAt: new Date(Date.now() - 400 * DAY).toISOString().slice(0, 10), amountMinor: 4_000 });
+  const debt = em.create(Invoice, { customer: oldDebt, externalRef: 'INV-OLD-DEBT', issuedAt: isoDay(Date.now() - 420 * DAY), dueAt: isoDay(Date.now() - 400 * DAY), amountMinor: 4_000 });
   await em.flush();
+  const oldDebtCampaign = await stack.gql(CreateCampaignDocument, { input: { name: 'Thank the old debt', playbook: 'Appreciation', filter: { search: 'olddebt@example.com' }, holdoutPercent: 0 } }, Role.Marketer);
+  expect(oldDebtCampaign.data!.createCampaign.preview).toMatchObject({ customers: 1, messages: 0, heldBack: [{ reason: 'invoice-overdue', customers: 1 }] });
   expect((await stack.gql(StartAppreciationDocument, { customerId: oldDebt }, Role.Marketer)).errors).toBeUndefined();
-  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(oldDebt, year)).result()).toBe('not-thanked');
-  expect(await view(oldDebt)).toMatchObject({ heldBack: expect.stringMatching(/^not-loyal: /) });
+  expect(await eventually(() => view(oldDebt), (v) => v?.status !== 'Running' || v.step === 'waiting')).toMatchObject({
+    status: 'Running',
+    heldBack: `invoice-overdue: invoice INV-OLD-DEBT was due on ${debt.dueAt} and is unpaid`,
+  });
+  // Cancelled by the billing system (never owed), it holds nothing back: the thank-you goes on to what the step checks next.
+  await em.nativeUpdate(Invoice, { id: debt.id }, { cancelledAt: isoDay(Date.now()) });
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(oldDebt, year)).result()).toBe('thanked');
 }, 60_000);
 
 it("counts as silent a customer who was written only tasks for our teams and messages the guard held back, and leaves to the sweep only those who take marketing", async () => {

@@ -160,7 +160,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     fixIssueSteps: new FixIssueSteps(em, rescores, outbox, policies.fixIssue, policies.money.currency, audit),
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
     offboardingNotice: new OffboardingNoticeSteps(em, audit, outbox, policies.delivery.maxAttempts, new AccountReviewJudgement(em, rescores), relationshipTeam(policies.accountReview)),
-    appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation, policies.triggers.maxDaysOverdue),
+    appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox, policies.delivery.maxAttempts),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, audit, campaignRules(policies)),
     playbookSteering: new SteeringAuditService(em, audit, engines.playbooks, answerWaits),

@@ -129,7 +129,7 @@ export function campaignPlaybook(playbook: string): CampaignPlaybook | undefined
 export interface AudiencePolicies {
   appreciation: Pick<AppreciationPolicy, 'minTenureDays' | 'silentDays'>;
   welcomeCheck: Pick<WelcomeCheckPolicy, 'newCustomerDays'>;
-  triggers: Pick<TriggerPolicy, 'accountReviewCooldownDays' | 'maxDaysOverdue'>;
+  triggers: Pick<TriggerPolicy, 'accountReviewCooldownDays'>;
 }
 
 /**

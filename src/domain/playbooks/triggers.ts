@@ -13,7 +13,8 @@ export interface TriggerPolicy {
    * The sweep leaves alone an invoice more than this many days past its due day: one that old
    * (a billing history imported, written off or with collections long ago) is no reminder's to
    * chase, and a customer must not be dunned for it out of the blue. A person may still start
-   * its reminders by hand. (Sweeps started before the bound chase every overdue invoice.)
+   * its reminders by hand. (Sweeps started before the bound chase every overdue invoice.) The sweep's bound only: the invoice
+   * is still owed, and holds a thank-you back as any overdue one does.
    */
   maxDaysOverdue?: number;
   /**

@@ -5,7 +5,7 @@ import { compareRates, comparisonWarning, type ComparisonWarning, type RateCompa
 import { CampaignMetric, campaignPlaybook, LEFT_OUT_REASONS, type LeftOutReason, type AudiencePolicies, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict } from '../../domain/guards/contact-guard.js';
-import { hasChasedInvoice, hasOpenIssue, marketingCountSince } from '../facts/customer-facts.js';
+import { hasOpenIssue, hasOverdueUnpaidInvoice, marketingCountSince } from '../facts/customer-facts.js';
 import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import { isUuid } from '../../domain/ids.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
@@ -263,7 +263,7 @@ export class CampaignService {
                        ${ofAudience(holdoutDraw(id))} as holdout, ${ofAudience(sql`u.running > 0`)} as in_run, ${ofAudience(newRuns)} as new_runs,
                        ${ofAudience(offer)} as offer, ${ofAudience(sql`c.service_tier::text = any(${tiersWithOffer}::text[])`)} as offer_fits,
                        ${ofAudience(sql`c.marketing_consent`)} as consent, ${ofAudience(hasOpenIssue('c.id'))} as open_issue,
-                       ${ofAudience(heldWhileOverdue ? hasChasedInvoice('c.id', this.policies.triggers.maxDaysOverdue) : sql<boolean>`false`)} as overdue,
+                       ${ofAudience(heldWhileOverdue ? hasOverdueUnpaidInvoice('c.id') : sql<boolean>`false`)} as overdue,
                        ${ofAudience(sql`least(${marketingCountSince('c.id', since)}, ${contact.marketingBudget})::int`)} as recent
                   from campaign cmp cross join customer c
                  -- Asked once per customer: offset 0 keeps PostgreSQL from copying the reason's expression into every column that asks for it.

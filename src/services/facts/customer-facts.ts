@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { chasedInvoice } from './invoice-facts.js';
+import { overdueUnpaidInvoice } from './invoice-facts.js';
 
 /**
  * Facts about a customer as SQL on their row (`customer` names its id column): whether a
@@ -29,9 +29,9 @@ export const hasOpenFixCase = (customer: string): RawBuilder<boolean> =>
  */
 export const hasOpenIssue = (customer: string): RawBuilder<boolean> => sql<boolean>`(${hasOpenComplaint(customer)} or ${hasOpenFixCase(customer)})`;
 
-/** The customer has an invoice being chased (`chasedInvoice`). */
-export const hasChasedInvoice = (customer: string, maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
-  sql<boolean>`exists (select 1 from invoice i where i.customer_id = ${sql.ref(customer)} and ${chasedInvoice(maxDaysOverdue)})`;
+/** The customer has an invoice overdue and unpaid (`overdueUnpaidInvoice`): a thank-you waits for it. */
+export const hasOverdueUnpaidInvoice = (customer: string): RawBuilder<boolean> =>
+  sql<boolean>`exists (select 1 from invoice i where i.customer_id = ${sql.ref(customer)} and ${overdueUnpaidInvoice()})`;
 
 export const marketingSentSince = (customer: string, since: Date): RawBuilder<Date[] | null> =>
   sql<Date[] | null>`(select array_agg(m.sent_at) from outbox_message m where m.customer_id = ${sql.ref(customer)} and m.purpose = 'marketing' and m.sent_at > ${since})`;

@@ -4,8 +4,8 @@ import type { PaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.
 import { ENDED_PAID, ENDED_WITH_A_PERSON, ENDED_WITHOUT_COMPLETING } from '../../domain/playbooks/fair-reminder.js';
 
 /**
- * Facts about an invoice as SQL on its row (`i`): the trigger sweep's window, whether it is being
- * chased, and what is still open on it.
+ * Facts about an invoice as SQL on its row (`i`): the trigger sweep's window, whether it is overdue
+ * and unpaid or left to a person, and what is still open on it.
  */
 
 /**
@@ -49,15 +49,12 @@ export const leftToPeople = (maxDaysOverdue: number | undefined, runningAgain: r
                    order by ${newestOccurrenceFirstSql(sql.ref('r.workflow_id'))} limit 1), not ${withinSweepWindow(maxDaysOverdue)}))`;
 
 /**
- * The invoice is being chased: unpaid past its due day (and not cancelled), and either a fair reminder of it is
- * under way or it is within the sweep's window (reminded, with a person or with collections
- * after a reminder run ended; an older one without a run is a written-off debt nobody is
- * dunning). A thank-you waits while one is.
+ * The invoice `i` is overdue and unpaid: past its due day, neither paid nor cancelled, however long ago it was due
+ * (a debt left to a person, handed to collections or written off stays unpaid: the customer did not pay it). A
+ * thank-you waits while one is, in the run and in a campaign's preview alike: settle first, thank later. The sweep's
+ * window (`withinSweepWindow`) says only which invoices the sweep starts reminders for, not what the customer owes.
  */
-export const chasedInvoice = (maxDaysOverdue: number | undefined): RawBuilder<boolean> =>
-  sql<boolean>`(${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date
-    and (${withinSweepWindow(maxDaysOverdue)}
-         or exists (select 1 from playbook_run r where r.customer_id = i.customer_id and ${reminderRunOfInvoice()} and r.status = 'running')))`;
+export const overdueUnpaidInvoice = (): RawBuilder<boolean> => sql<boolean>`(${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date)`;
 
 /**
  * The reminder fees standing on invoice `alias`: charged and not reversed (the billing system cancelled it since). What a

@@ -11,7 +11,7 @@ import type { ContactStatusService } from '../../outbox/contact-status.service.j
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
-import { chasedInvoice } from '../../facts/invoice-facts.js';
+import { overdueUnpaidInvoice } from '../../facts/invoice-facts.js';
 
 /** The appreciation playbook's side effect: one thank-you with the best offer, once per run. */
 export class AppreciationSteps {
@@ -22,8 +22,6 @@ export class AppreciationSteps {
     private readonly scoring: CustomerRescoreService,
     /** The worker's appreciation policy: how long since another thank-you counts as lately. */
     private readonly policy: AppreciationPolicy,
-    /** The trigger policy's bound: an invoice overdue longer is no one's to chase, and holds no thank-you back. */
-    private readonly maxDaysOverdue: number | undefined,
   ) {}
 
   /**
@@ -60,13 +58,14 @@ export class AppreciationSteps {
            from customer c where c.id = ?`,
         [LOSS_MAKING, input.workflowId, `${input.workflowId}/thank-you`, this.policy.silentDays, input.customerId],
       );
-      const [chased] = (
+      const [owed] = (
         await sql<{ ref: string; due_at: string }>`select coalesce(i.external_ref, i.id::text) as ref, i.due_at::text from invoice i
-          where i.customer_id = ${input.customerId}::uuid and ${chasedInvoice(this.maxDaysOverdue)} order by i.due_at limit 1`.execute(em.getKysely())
+          where i.customer_id = ${input.customerId}::uuid and ${overdueUnpaidInvoice()} order by i.due_at limit 1`.execute(em.getKysely())
       ).rows;
       if (facts.loss_making) return heldBack('loss-making', 'the account became loss-making: an account review, not a thank-you offer');
-      // Thanked while being reminded to pay reads as neither: the thank-you waits until the invoice is settled.
-      if (chased) return heldBack(INVOICE_OVERDUE, `invoice ${chased.ref} was due on ${chased.due_at} and is unpaid`);
+      // Thanked while owing us reads as neither thanks nor a reminder: the thank-you waits until the invoice is settled,
+      // however long overdue (an invoice past the sweep's window, left to a person, is owed all the same); the oldest named.
+      if (owed) return heldBack(INVOICE_OVERDUE, `invoice ${owed.ref} was due on ${owed.due_at} and is unpaid`);
       // A thank-you the sweep or a person started is for loyal payers: one who paid late meanwhile (the invoice that held it
       // back, say) is no longer thanked as one. A campaign's thanks whom its segment chose (it needs no loyal band).
       if (!facts.by_campaign && (!facts.loyalty_band || !this.policy.loyaltyBands.includes(facts.loyalty_band))) {
