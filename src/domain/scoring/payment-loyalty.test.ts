@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/7;policy=2');
+    expect(s.modelVersion).toBe('payment-loyalty/8;policy=2');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -108,7 +108,7 @@ describe('payment loyalty', () => {
     const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 3, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/7;policy=3');
+    expect(graceful.modelVersion).toBe('payment-loyalty/8;policy=3');
   });
 
   it('calls new customers and customers without a record "new"', () => {
@@ -205,6 +205,33 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     expect(late.band).toBe('regular');
     // 30 days late is still a slip.
     expect(paymentLoyalty({ customerSince: '2023-01-10', invoices: due([...lenasTen, ['2026-10-30', 30]]), asOf: '2026-12-05' }).band).toBe('loyal');
+  });
+
+  it('forgives a slip after years on time whatever the billing rhythm: a quarterly and a yearly payer as a monthly one', () => {
+    // Ten years on time (paid 2 days early), one invoice paid 5 days late on 2025-11-24, more than 12 months before asOf.
+    const record = (dueDays: string[]) => due(dueDays.map((d) => [d, d === '2025-11-24' ? 5 : -2] as [string, number]));
+    const every = (months: number, from: string, to: string) => {
+      const days: string[] = [];
+      for (let d = new Date(`${from}T00:00:00Z`); d <= new Date(`${to}T00:00:00Z`); d.setUTCMonth(d.getUTCMonth() + months)) days.push(d.toISOString().slice(0, 10));
+      return days;
+    };
+    const asOf = '2026-12-06';
+    const monthlyPayer = paymentLoyalty({ customerSince: '2016-12-01', invoices: record(every(1, '2016-12-24', '2026-10-24').map((d) => d.replace(/-\d\d$/, '-24'))), asOf });
+    const quarterly = paymentLoyalty({ customerSince: '2016-12-01', invoices: record(every(3, '2017-02-24', '2026-08-24')), asOf });
+    const yearly = paymentLoyalty({ customerSince: '2012-11-01', invoices: record(every(12, '2013-11-24', '2025-11-24')), asOf });
+    expect(monthlyPayer.band).toBe('loyal');
+    // 24 months hold 7 settled quarterly invoices (3 on time before the slip, 3 since) and 2 yearly ones: the run before it
+    // is counted back over the record, 35 quarters and 12 years on time.
+    expect(quarterly).toMatchObject({ band: 'loyal', lateLast12Months: 0 });
+    expect(quarterly.reasons.at(-1)).toBe('one late payment in the last 24 months after 35 on time in a row: still loyal');
+    expect(yearly).toMatchObject({ band: 'loyal', streak: 0 });
+    expect(yearly.reasons.at(-1)).toBe('one late payment in the last 24 months after 12 on time in a row: still loyal');
+    // Two slips within the 24 months are not forgiven, for the quarterly payer as for any.
+    const twice = paymentLoyalty({ customerSince: '2016-12-01', invoices: due(every(3, '2017-02-24', '2026-08-24').map((d) => [d, d === '2025-11-24' || d === '2026-05-24' ? 5 : -2] as [string, number])), asOf });
+    expect(twice.band).toBe('regular');
+    // Nor is a slip after a run broken by years without an invoice (away from 2018 to 2025).
+    const away = paymentLoyalty({ customerSince: '2016-12-01', invoices: record([...every(3, '2017-02-24', '2018-11-24'), '2025-11-24', '2026-02-24']), asOf });
+    expect(away.band).toBe('regular');
   });
 
   it('lets a slip more than 24 months ago go, and a slip within them once six on time since restore the band', () => {

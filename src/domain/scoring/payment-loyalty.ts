@@ -27,9 +27,10 @@
  *   each paid on a day of its own are lapses of their own: paying later never joins two slips;
  * - a lapse is forgiven when it is the only one in that recent record (up to
  *   `loyal.forgivableLapses`), all its invoices have been paid, each at most `loyal.forgivenUpToDaysLate` days late
- *   (a slip, not months unpaid), and within that record the payer was on time at least
- *   `loyal.minStreak` times in a row right before it (a slip in a loyal record) or since it (a
- *   record restored). A forgiven lapse counts neither against the share, nor as late in the
+ *   (a slip, not months unpaid), and the payer was on time at least `loyal.minStreak` times in a
+ *   row right before it (a slip in a loyal record, the run counted however far back it goes without
+ *   a gap longer than the recent record: a payer invoiced quarterly or yearly has too few invoices in
+ *   the recent record to show it) or since it (a record restored). A forgiven lapse counts neither against the share, nor as late in the
  *   last 12 months, nor as the end of the streak, for the loyal band only; the score's value,
  *   streak and late count still show each of its invoices. The loyal band's late count of the last 12 months counts lapses;
  *   the at-risk rule counts a lapse of slips (all paid within `forgivenUpToDaysLate`) once and any other lapse by its
@@ -53,8 +54,12 @@ import { invalidInput } from './scoring.exception.js';
  * 7: a lapse is invoices settled on the same day (one payment), not any that overlapped: two billing runs each paid late
  *    on a day of its own are two lapses, however late (paying later joined them); and the at-risk rule counts a lapse of
  *    slips once (three contracts' invoices of one missed billing run, paid days late, made a loyal payer at risk).
+ * 8: the on-time run before (or since) the lapse to forgive is counted over the whole record, not only within the recent
+ *    one: a payer invoiced quarterly or yearly, whose 24 months hold 8 invoices or 2, could never show 6 on time in a row
+ *    there, so one slip after ten years on time cost them the loyal band that a monthly payer with the same slip keeps.
+ *    A gap longer than the recent record between two invoices ends a run (a payer away for years brings no loyal record).
  */
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/7';
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/8';
 
 /**
  * The share of invoices paid on time as the reasons write it: to a tenth of a percent, cut rather than
@@ -77,7 +82,7 @@ export interface PaymentLoyaltyPolicy {
     maxLateLast12Months: number;
     /**
      * How many lapses of the recent record may be forgiven (each of their invoices paid at most `forgivenUpToDaysLate` days late,
-     * with `minStreak` on time in a row before or since it within that record); 0 forgives none.
+     * with `minStreak` on time in a row right before or since it, counted over the whole record); 0 forgives none.
      */
     forgivableLapses: number;
     forgivenUpToDaysLate: number;
@@ -202,10 +207,15 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   const recentFrom = today - Math.round((loyalRule.recentMonths * 365) / 12);
   let recent = counted.filter((c) => c.due > recentFrom || (!c.onTime && c.lateUntil > recentFrom));
   if (recent.length < policy.minInvoices) recent = counted.slice(-policy.minInvoices);
-  // The on-time runs around a lapse are counted within the recent record: a streak of years ago forgives nothing today.
+  // The on-time runs right around a lapse, over the whole record: the run before a recent slip may have begun before the
+  // recent record (a payer invoiced quarterly has 8 invoices in 24 months, one yearly 2), and a slip after years on time
+  // is as much a slip in a loyal record for them as for one invoiced monthly. A run stops at any late invoice, so an older
+  // slip still bounds it, and at a gap longer than the recent record between two invoices: a payer who was away for
+  // years (six on time in 2018, nothing until a slip now) shows no loyal record before the slip, only an old one.
+  const recentDays = today - recentFrom;
   const onTimeRun = (from: number, step: 1 | -1) => {
     let n = 0;
-    for (let i = from + step; i >= 0 && i < recent.length && recent[i].onTime; i += step) n++;
+    for (let i = from + step; i >= 0 && i < counted.length && counted[i].onTime && Math.abs(counted[i].due - counted[i - step].due) <= recentDays; i += step) n++;
     return n;
   };
   // The late invoices of a record (in due order) by lapse: one settled on the same day as the lapse's (one payment settled
@@ -222,7 +232,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     return lapses;
   };
   const recentLapses = lapsesOf(recent);
-  const lapseRuns = recentLapses.map((lapse) => ({ lapse, before: onTimeRun(recent.indexOf(lapse[0]), -1), since: onTimeRun(recent.indexOf(lapse[lapse.length - 1]), 1) }));
+  const lapseRuns = recentLapses.map((lapse) => ({ lapse, before: onTimeRun(counted.indexOf(lapse[0]), -1), since: onTimeRun(counted.indexOf(lapse[lapse.length - 1]), 1) }));
   // A slip is a payment a little late, not one months late: forgiven only when paid within `forgivenUpToDaysLate` of its last on-time day.
   const slip = (c: Counted) => !c.unpaid && c.lateUntil - (c.due + policy.graceDays) <= loyalRule.forgivenUpToDaysLate;
   // The at-risk rule's late payments of the last 12 months: a lapse of slips once (one billing run of three contracts
