@@ -135,6 +135,28 @@ it('reminds a loyal payer without fees, records the waived fee, and ends with a 
   await recordHistory(workflowId, 'fair-reminder-loyal-paid');
 }, 60_000);
 
+it('files a loyal payer\'s reminders and thank-you under the band the run decided them in, after the payment rescored them regular', async () => {
+  // One slip a year ago, forgiven among on-time payments: loyal, as the run judges them (this invoice not yet held against them).
+  const { customerId, invoiceId } = await payer('BandKept', [...Array<'on-time'>(12).fill('on-time'), 'late', ...Array<'on-time'>(10).fill('on-time')]);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting')).toMatchObject({ loyaltyBand: 'loyal', feesChargedMinor: 0 });
+
+  // Paid days late: a second lapse within two years, which the payment's rescore holds against them.
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => state(invoiceId), (s) => s?.step === 'done')).toMatchObject({ outcome: 'paid', loyaltyBand: 'loyal' });
+  const stored = await sql<{ band: string }>`select band from current_score where customer_id = ${customerId} and kind = 'payment-loyalty'`.execute(stack.orm.em.fork().getKysely());
+  expect(stored.rows).toEqual([{ band: 'regular' }]);
+
+  // The thank-you, written after that rescore, is the loyal run's: the fairness report counts it, and the reminders, under "loyal".
+  const messages = (await stack.gql(CustomerMessagesDocument, { id: customerId, first: 10 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
+  expect(messages.filter((m) => m.key.startsWith(workflowId)).map((m) => [m.key.slice(workflowId.length + 1), m.loyaltyBand]).sort()).toEqual([
+    ['reminder-1', 'loyal'],
+    ['reminder-2', 'loyal'],
+    ['thank-you', 'loyal'],
+  ]);
+}, 60_000);
+
 it('charges a loyal payer no fee in a run started in the Temporal UI with a policy that leaves them out of the fee-free bands: the friendly schedule', async () => {
   const { customerId, invoiceId } = await payer('Lotte', Array(8).fill('on-time'));
   const workflowId = fairReminderWorkflowId(customerId, invoiceId);
@@ -325,6 +347,13 @@ it("tells the person who calls a payer raised to loyal after standard reminders 
   expect(followUp).toContain('Before the call they got two reminders: standard reminders 1 and 2, sent while they were in the regular band');
   expect(followUp).toContain('€5.00 in reminder fees is charged on the invoice (consider waiving it for a loyal payer) and no collections letter has gone out.');
   expect(`${call} ${followUp}`).not.toMatch(/friendly reminders|no fees|nothing has been charged/);
+  // Each filed under the band the run went by as it wrote it: the standard reminders under "regular", the tasks after the raise under "loyal".
+  expect(sent.filter((m) => m.key.startsWith(workflowId)).map((m) => [m.key.slice(workflowId.length + 1), m.loyaltyBand]).sort()).toEqual([
+    ['call', 'loyal'],
+    ['follow-up', 'loyal'],
+    ['reminder-1', 'regular'],
+    ['reminder-2', 'regular'],
+  ]);
   expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/follow-up` })).payload).toMatchObject({
     remindersSoFar: { remindersSent: 2, standardReminders: [1, 2], feesChargedMinor: 500, loyaltyBandRaisedFrom: 'regular' },
   });

@@ -18,6 +18,11 @@ export interface OutgoingMessage {
   invoiceId?: string | null;
   /** Not delivered before this (a reminder before the customer's due day has ended); delivery applies quiet hours from then. */
   sendAfter?: Date | null;
+  /**
+   * The payment-loyalty band the message was decided under (a reminder run's band), for the fairness report; when not
+   * given, the customer's stored band as it is written.
+   */
+  loyaltyBand?: string | null;
 }
 
 /** Messages to customers go to the outbox first, inside the transaction of the change they belong to. */
@@ -38,8 +43,9 @@ export class OutboxService {
         sendAfter: message.sendAfter ?? null,
         createdAt: new Date(),
         attempts: 0,
-        // The band the message was decided under, for the fairness report: read in the same statement.
-        loyaltyBand: raw(`(select band from current_score where customer_id = ? and kind = 'payment-loyalty')`, [message.customerId]),
+        // The band the message was decided under, for the fairness report: the run's when it says, else the customer's
+        // stored band, read in the same statement.
+        loyaltyBand: message.loyaltyBand ?? raw(`(select band from current_score where customer_id = ? and kind = 'payment-loyalty')`, [message.customerId]),
       })
       .onConflict('idempotencyKey')
       .ignore()
@@ -58,7 +64,7 @@ export class OutboxService {
     em: EntityManager,
     run: { workflowId: string; customerId: string },
     step: string,
-    message: { channel: MessageChannel; template: string; payload: Record<string, unknown>; purpose?: MessagePurpose; invoiceId?: string; sendAfter?: Date | null },
+    message: { channel: MessageChannel; template: string; payload: Record<string, unknown>; purpose?: MessagePurpose; invoiceId?: string; sendAfter?: Date | null; loyaltyBand?: string | null },
   ): Promise<boolean> {
     const idempotencyKey = stepMessageKey(run.workflowId, step);
     if (await this.enqueue(em, { idempotencyKey, customerId: run.customerId, purpose: MessagePurpose.Service, ...message })) return true;

@@ -13,7 +13,7 @@ import { PROMISED_TO_PAY } from '../../../domain/messages/catalogue.js';
 import { feesStandingMinor, outstandingMinorSql } from '../../facts/invoice-facts.js';
 import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
 import { dueDayEndsAt, isOverdue } from '../../../domain/playbooks/eligibility.js';
-import { remindersSoFar } from '../../facts/reminder-facts.js';
+import { reminderRunBand, remindersSoFar } from '../../facts/reminder-facts.js';
 
 /** The letter that passes the invoice to collections. */
 const HANDOVER = 'collections-handover';
@@ -96,6 +96,8 @@ export class FairReminderSteps {
         sendAfter: dueDayEnds > now ? dueDayEnds : null,
         template: input.template,
         invoiceId: invoice.id,
+        // Filed under the band its fee was decided under (the run's), as its booking is, not the customer's stored band.
+        loyaltyBand: input.fee.band,
         payload: {
           ...(await invoiceNamed(em, invoice)),
           reminderNumber: input.reminderNumber,
@@ -140,14 +142,16 @@ export class FairReminderSteps {
    * Releases the reminder `key` if a promise to pay held it back: it goes out in the next delivery round (delivery applies
    * quiet hours again; a hold until an earlier promise's end, from a retry, is over with it), and the run's later messages
    * waiting for it are looked at again then. It books the fee the run decides now: none once the payer's band was raised
-   * to a fee-free one meanwhile (the same as written otherwise; one written before fees were booked on sending has none to book).
+   * to a fee-free one meanwhile (the same as written otherwise; one written before fees were booked on sending has none to book),
+   * and is filed under the band it decides it under.
    */
   private async releaseHeldByPromise(em: EntityManager, key: string, booking: ReturnType<typeof reminderBooking>): Promise<boolean> {
     const [released] = await em.execute<{ customer_id: string; created_at: Date; template: string }[]>(
       `update outbox_message set suppressed_at = null, suppressed_reason = null, send_after = null,
-              payload = case when payload -> 'booking' is null then payload else payload || jsonb_build_object('feeMinor', ?::int, 'booking', ?::jsonb) end
+              payload = case when payload -> 'booking' is null then payload else payload || jsonb_build_object('feeMinor', ?::int, 'booking', ?::jsonb) end,
+              loyalty_band = case when payload -> 'booking' is null then loyalty_band else ? end
         where idempotency_key = ? and sent_at is null and starts_with(suppressed_reason, ?) returning customer_id, created_at, template`,
-      [booking.chargedMinor, JSON.stringify(booking), key, `${PROMISED_TO_PAY}:`],
+      [booking.chargedMinor, JSON.stringify(booking), booking.band, key, `${PROMISED_TO_PAY}:`],
     );
     if (!released) return false;
     await lookAgainAtWaiters(em, { customerId: released.customer_id, idempotencyKey: key, createdAt: new Date(released.created_at), template: released.template });
@@ -177,7 +181,10 @@ export class FairReminderSteps {
         // The hand-over letter says what fees go with the invoice.
         ...(input.template === HANDOVER ? { feesOnInvoiceMinor: feesStandingMinor(invoice) } : {}),
       };
-      return { sent: await this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload }) };
+      // Filed under the band the run goes by (a loyal payer's thank-you stays with "loyal" after the payment that rescored
+      // them), as recorded with its reminders; the customer's stored band only when it recorded none.
+      const loyaltyBand = await reminderRunBand(em, input);
+      return { sent: await this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload, loyaltyBand }) };
     });
     if (written.notOwed) await this.endRun(input.workflowId, input.invoiceId, written.notOwed);
     return written.sent;
