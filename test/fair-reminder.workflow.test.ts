@@ -1172,6 +1172,31 @@ it('names what is open when a reminder goes: a part payment made while it waited
   expect(await invoice(invoiceId)).toMatchObject({ remindersSent, feeChargedMinor: 0 });
 }, 60_000);
 
+it('names the due day the billing system moved the invoice to when a reminder queued before goes, as the run\'s later messages do', async () => {
+  const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('DueMoved');
+  const held = await invoice(invoiceId);
+  const written = (d: string) => new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${d}T00:00:00Z`));
+  const reminderText = async () => (await messages()).find((m) => m.key === `${workflowId}/reminder-1`)!.text!;
+  expect(await reminderText()).toContain(`due ${written(held.dueAt)})`);
+
+  // The billing system moves the due day three days later: still past, so the run goes on.
+  const customerRef = `CUST-DueMoved-${randomUUID().slice(0, 4)}`;
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: held.customer.id }, { externalRef: customerRef });
+  const moved = day(-2);
+  const csv = `invoice_ref,customer_ref,issued_at,due_at,amount\n${held.externalRef},${customerRef},${held.issuedAt},${moved},75.00\n`;
+  expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Invoices', csv, mode: 'AllOrNothing' } }, Role.Admin)).data!.importCsv).toMatchObject({ updated: 1, written: true });
+  expect(await state(invoiceId)).toMatchObject({ status: 'Running' });
+
+  // While they wait, the messages show the due day as it is now; they go out naming it, and their records say so.
+  const now = `due ${written(moved)})`;
+  expect(await reminderText()).toContain(now);
+  const sent = (await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(`${workflowId}/reminder-`));
+  expect(sent.map((m) => m.idempotencyKey)).toEqual([`${workflowId}/reminder-1`, `${workflowId}/reminder-2`]);
+  for (const reminder of sent) expect(reminder.text).toContain(now);
+  expect(sent.map((m) => m.text).join(' ')).not.toContain(written(held.dueAt));
+  expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/reminder-1` })).payload).toMatchObject({ dueAt: moved });
+}, 60_000);
+
 it('holds back a reminder waiting for the end of quiet hours once the customer promises to pay', async () => {
   const { invoiceId, messages } = await reminderHeldForTheNight('Promiser');
   const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);

@@ -12,7 +12,8 @@ import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-
 import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue, offboardingDecided } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
-import { feesStandingSql, notOverdueSql, outstandingMinorSql } from '../facts/invoice-facts.js';
+import { notOverdueSql } from '../facts/invoice-facts.js';
+import { invoiceAsItGoes, invoiceNowColumns, invoiceNowOf, type InvoiceNowRow } from './invoice-as-it-goes.js';
 import { givenUpSql, overtakenSql } from '../facts/outbox-facts.js';
 import { remindersSoFar } from '../facts/reminder-facts.js';
 
@@ -59,13 +60,7 @@ type DueRow = {
   invoice_paid: boolean;
   invoice_cancelled: boolean;
   invoice_not_due: boolean;
-  /** What is still open on its invoice now (a part payment since it was written); null without one. */
-  open_minor: string | null;
-  /** The reminder fees standing on its invoice now (charged, not reversed; this message's own not booked yet); null without one. */
-  fees_minor: string | null;
-  /** Its invoice's amount now (the billing system may have changed it since); null without one. */
-  amount_minor: string | null;
-};
+} & InvoiceNowRow; // its invoice now (a part payment, a due day moved since it was written; the fees: this message's own not booked yet); nulls without one
 
 /**
  * Sends what the playbooks wrote to the outbox, through the configured channel, obeying
@@ -160,8 +155,7 @@ export class DeliveryService {
               coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid,
               coalesce(m.template in (?) and i.cancelled_at is not null, false) as invoice_cancelled,
               coalesce(m.template in (?) and ${notOverdueSql('i')}, false) as invoice_not_due,
-              case when i.id is not null then ${outstandingMinorSql('i')} end as open_minor, i.amount_minor,
-              ${feesStandingSql('i')} as fees_minor
+              ${invoiceNowColumns('i')}
          from outbox_message m join customer c on c.id = m.customer_id
               left join invoice i on i.id = m.invoice_id
         where m.id = ?`,
@@ -216,7 +210,7 @@ export class DeliveryService {
       return 'deferred';
     }
     // A message naming what is open on its invoice says what is open when it goes (a part payment may have come since),
-    // with the invoice's amount as it stands (what was received is the difference); a call task says what its run sent
+    // with the invoice's amount and due day as they stand (what was received is the difference); a call task says what its run sent
     // and charged by then (it goes after the reminders before it). Its record is brought up to date too, so the history
     // shows what was sent.
     const payload = await this.asItGoes(em, row);
@@ -275,17 +269,13 @@ export class DeliveryService {
   }
 
   /**
-   * The payload of `row` as it goes: what is open on its invoice and the invoice's amount now, the fees standing on it, and for a call task
+   * The payload of `row` as it goes: its invoice as it stands now (`invoiceAsItGoes`: what is open, the amount, the due
+   * day, the fees standing on it: those booked by the reminders that went out before it), and for a call task
    * (`remindersSoFar`) what its run sent and charged by now. The payload itself when nothing changed.
    */
   private async asItGoes(em: EntityManager, row: DueRow): Promise<Record<string, unknown>> {
-    const now: Record<string, unknown> = {};
-    if (typeof row.payload.openMinor === 'number' && row.open_minor !== null) {
-      now.openMinor = Number(row.open_minor);
-      if (typeof row.payload.amountMinor === 'number' && row.amount_minor !== null) now.amountMinor = Number(row.amount_minor);
-    }
-    // The fees on the invoice a reminder or hand-over names: those booked by the reminders that went out before it.
-    if (typeof row.payload.feesOnInvoiceMinor === 'number' && row.fees_minor !== null) now.feesOnInvoiceMinor = Number(row.fees_minor);
+    const invoice = invoiceNowOf(row);
+    const now: Record<string, unknown> = invoice ? invoiceAsItGoes(row.payload, invoice) : {};
     if (row.payload.remindersSoFar && row.invoice_id) now.remindersSoFar = await remindersSoFar(em, stepMessageKeyParts(row.idempotency_key).workflowId, row.invoice_id);
     // (Keys in one order: the stored payload is jsonb, which orders an object's keys its own way.)
     const same = (a: unknown, b: unknown) => JSON.stringify(a, a && typeof a === 'object' ? Object.keys(a).sort() : undefined) === JSON.stringify(b, b && typeof b === 'object' ? Object.keys(b).sort() : undefined);

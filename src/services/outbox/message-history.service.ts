@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { sql } from 'kysely';
-import { outstandingMinorSql } from '../facts/invoice-facts.js';
+import { invoiceAsItGoes, invoiceNowColumns, invoiceNowOf, type InvoiceNow, type InvoiceNowRow } from './invoice-as-it-goes.js';
 import { messageStatus, type MessageStatus } from '../../domain/messages/message-status.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { recipientOf, type MessageAudience } from '../../domain/messages/catalogue.js';
@@ -44,8 +44,8 @@ export interface MessageView {
 /** What the playbooks have sent a customer (and what a guard held back): the outbox, newest first, batched over a page of customers. */
 export class MessageHistoryService {
   private readonly pager: ChildPager<OutboxMessage>;
-  /** What is open now on each invoice, for the messages naming it that have not gone yet: batched over a page of customers. */
-  private readonly openNow: DataLoader<string, number>;
+  /** Each invoice as it stands now, for the messages naming it that have not gone yet: batched over a page of customers. */
+  private readonly invoiceNow: DataLoader<string, InvoiceNow | null>;
   /** Whether each run goes on (its record not ended), for the messages a promise to pay held back: batched likewise. */
   private readonly runGoesOn: DataLoader<string, boolean>;
 
@@ -65,10 +65,10 @@ export class MessageHistoryService {
       orderType: 'timestamptz',
       orderProperty: 'createdAt',
     });
-    this.openNow = new DataLoader(async (ids) => {
-      const { rows } = await sql<{ id: string; open: string }>`select i.id, ${sql.raw(outstandingMinorSql('i'))} as open from invoice i where i.id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
-      const open = new Map(rows.map((r) => [r.id, Number(r.open)]));
-      return ids.map((id) => open.get(id) ?? 0);
+    this.invoiceNow = new DataLoader(async (ids) => {
+      const { rows } = await sql<InvoiceNowRow & { id: string }>`select i.id, ${sql.raw(invoiceNowColumns('i'))} from invoice i where i.id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
+      const now = new Map(rows.map((r) => [r.id, invoiceNowOf(r)]));
+      return ids.map((id) => now.get(id) ?? null);
     });
     this.runGoesOn = new DataLoader(async (workflowIds) => {
       const going = await runsGoingOn(this.em, workflowIds);
@@ -98,13 +98,14 @@ export class MessageHistoryService {
   }
 
   /**
-   * A message not sent yet (or held back by a promise to pay, to go if it lapses) that names what is open on its invoice
-   * shows what is open now, as delivery will write it when it goes (a part payment may have come since): what a person
-   * reads out on the phone is what the customer gets.
+   * A message not sent yet (or held back by a promise to pay, to go if it lapses) that names its invoice shows it as it
+   * stands now, as delivery will write it when it goes (`invoiceAsItGoes`: a part payment, a due day moved since): what
+   * a person reads out on the phone is what the customer gets.
    */
   private async payloadAsNow(m: OutboxMessage, promised: boolean): Promise<Record<string, unknown>> {
-    if (m.sentAt || (m.suppressedAt && !promised) || !m.invoice || typeof m.payload.openMinor !== 'number') return m.payload;
-    return { ...m.payload, openMinor: await this.openNow.load(m.invoice.id) };
+    if (m.sentAt || (m.suppressedAt && !promised) || !m.invoice) return m.payload;
+    const invoice = await this.invoiceNow.load(m.invoice.id);
+    return invoice ? { ...m.payload, ...invoiceAsItGoes(m.payload, invoice) } : m.payload;
   }
 }
 
