@@ -69,8 +69,9 @@ export class Invoice {
   feeChargedMinor: number = 0;
 
   /**
-   * The part of feeChargedMinor reversed because the billing system cancelled the invoice: it was never owed, so neither
-   * are the fees for chasing it. Reversed in the transaction that cancels it, audited as `invoice.fees-reversed`.
+   * The part of feeChargedMinor reversed because the billing system cancelled the invoice (it was never owed, so neither
+   * are the fees for chasing it), or because it was paid in full on a day it was not overdue (paid on time, booked late:
+   * the fees its reminders charged). Reversed in the transaction that cancels or settles it, audited as `invoice.fees-reversed`.
    */
   @Property({ type: money() })
   feeReversedMinor: number = 0;

@@ -35,7 +35,7 @@ export class ReminderBooking {
   @Property({ type: money() })
   waivedMinor!: number;
 
-  /** The part of chargedMinor reversed since, as the billing system cancelled the invoice (then all of it). */
+  /** The part of chargedMinor reversed since, as the billing system cancelled the invoice or it was paid on time (then all of it). */
   @Property({ type: money() })
   reversedMinor: number = 0;
 

@@ -79,7 +79,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const runs = new PlaybookRunService(em, audit, policies.delivery.maxAttempts, promisePolicyOf(policies.fairReminder));
   const scoringRuns = new ScoringRunService(em, policies.scoring);
   const rescores = new CustomerRescoreService(em, policies.scoring, scoringRuns, onFollowUpFailed);
-  const invoices = new InvoiceService(em, audit, rescores, engines.playbooks, runs, policies.triggers.maxDaysOverdue);
+  const invoices = new InvoiceService(em, audit, rescores, engines.playbooks, runs, policies.triggers.maxDaysOverdue, policies.scoring.paymentLoyalty.graceDays);
   const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), policies, new AccountReviewJudgement(em, rescores));
   const triggers = new PlaybookTriggerService(em, playbooks);
   const complaints = new ComplaintService(em, audit, rescores, triggers, policies, onFollowUpFailed);

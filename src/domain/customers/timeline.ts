@@ -79,6 +79,11 @@ export interface CustomerEventFacts {
   heldBack?: string | null;
   /** A finished account review whose offboarding notice a person ended early (the customer left at once, e.g. asking to be erased). */
   noticeEndedEarly?: boolean;
+  /**
+   * The reminder fees reversed on a paid or cancelled invoice (minor units): those of a cancelled one, or of one paid on a day
+   * it was not overdue (paid on time, booked late); absent when none were.
+   */
+  feesReversedMinor?: number;
   /** The invoice's number in the billing system (an invoice's event, a payment, a promise), when it has one. */
   invoiceNumber?: string | null;
   /** Who decided an offboarding (the caller's ID, or the decider typed in the Temporal UI); whom a fix case was with at its milestone (the team or role). */
@@ -132,6 +137,10 @@ function fixCaseLine(f: CustomerEventFacts): string {
   }
 }
 
+/** The reminder fees reversed on the invoice, as its paid or cancelled line adds them: no fee stands for chasing it. */
+const feesReversed = (f: CustomerEventFacts, money: (minor: number) => string) =>
+  f.feesReversedMinor ? `; its ${money(f.feesReversedMinor)} in reminder fees reversed` : '';
+
 function paidWhen(daysLate: number): string {
   if (daysLate <= 0) return 'on time';
   return `${daysLate} day${daysLate === 1 ? '' : 's'} late`;
@@ -146,9 +155,9 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
     case CustomerEventKind.InvoiceIssued:
       return `Invoiced: ${invoice(f, money)}, due ${f.detail}`;
     case CustomerEventKind.InvoicePaid:
-      return `Paid ${invoice(f, money)} ${paidWhen(Number(f.detail))}`;
+      return `Paid ${invoice(f, money)} ${paidWhen(Number(f.detail))}${feesReversed(f, money)}`;
     case CustomerEventKind.InvoiceCancelled:
-      return `Cancelled ${invoice(f, money)}: nothing owed`;
+      return `Cancelled ${invoice(f, money)}: nothing owed${feesReversed(f, money)}`;
     case CustomerEventKind.PaymentReceived:
       return `Received ${money(f.amountMinor ?? 0)} for ${invoiceNamed(f, f.detail)} (${money(Number(f.extra ?? 0))})`;
     case CustomerEventKind.ComplaintOpened:

@@ -66,7 +66,7 @@ export class InvoiceType {
 
   @Field(() => MoneyAmount, {
     description:
-      'The part of feeChargedMinor reversed, minor units: all of it once the billing system cancelled the invoice (it was never owed, so neither are the fees for chasing it), in the same import, audited as `invoice.fees-reversed`; what stands is feeChargedMinor less this',
+      'The part of feeChargedMinor reversed, minor units: all of it once the billing system cancelled the invoice (it was never owed, so neither are the fees for chasing it), in the same import; the fees its reminders charged once it is paid in full on a day it was not overdue (paid on time, the booking late), by recordPayment or the import that settles it; each audited as `invoice.fees-reversed` (`after.reason` `paid-on-time` for the latter); what stands is feeChargedMinor less this',
   })
   feeReversedMinor!: number;
 

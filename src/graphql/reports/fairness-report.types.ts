@@ -26,7 +26,7 @@ export class FairnessBandType {
 
   @Field(() => MoneyTotal, {
     description:
-      "Reminder fees charged that stand, minor units: booked as each fair reminder went out, and those an import brought with the invoice (`fee_charged`, under the customer's band today); those reversed since, as the billing system cancelled the invoice, are not in it (feesReversedMinor) (a total: exact up to 2^53 minor units)",
+      "Reminder fees charged that stand, minor units: booked as each fair reminder went out, and those an import brought with the invoice (`fee_charged`, under the customer's band today); those reversed since (the billing system cancelled the invoice, or it was paid on time and booked late) are not in it (feesReversedMinor) (a total: exact up to 2^53 minor units)",
   })
   feesChargedMinor!: number;
 
@@ -35,7 +35,7 @@ export class FairnessBandType {
 
   @Field(() => MoneyTotal, {
     description:
-      'Reminder fees charged and then reversed, minor units, under the band they were charged to: the billing system cancelled the invoice (voided, credited), so it was never owed and neither were the fees for chasing it (a total: exact up to 2^53 minor units)',
+      'Reminder fees charged and then reversed, minor units, under the band they were charged to: the billing system cancelled the invoice (voided, credited), so it was never owed and neither were the fees for chasing it, or it was paid on time (on or before its due day) and the payment booked after the reminders (a total: exact up to 2^53 minor units)',
   })
   feesReversedMinor!: number;
 

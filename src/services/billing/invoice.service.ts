@@ -23,6 +23,7 @@ import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { fairReminderInvoiceId } from '../../domain/playbooks/fair-reminder.js';
 import { echoed } from '../../domain/text.js';
+import { reverseFeesOfPaidOnTimeSql } from '../facts/fee-reversal.js';
 
 /** How far back overdueInvoices(leftToPeople) looks for reminder runs reset in the engine whose reset is not recorded yet (the run reconciliation comes every 5 minutes). */
 const RESET_NOT_RECORDED_MS = 30 * 60_000;
@@ -55,6 +56,8 @@ export class InvoiceService {
     private readonly runs: Pick<PlaybookRunService, 'remindersOfPaidInvoices'>,
     /** The trigger sweep's reach (its policy's): further past due, an invoice is left to a person. */
     private readonly maxDaysOverdue: number | undefined,
+    /** The days after its due day an invoice paid still counts as paid on time (the payment-loyalty policy's): paid by then, its reminder fees are reversed. */
+    private readonly onTimeGraceDays = 0,
   ) {
     const byIssue = { table: 'invoice', parentColumn: 'customer_id', orderColumn: 'issued_at', orderType: 'date', orderProperty: 'issuedAt' } as const;
     this.pagers = {
@@ -182,7 +185,9 @@ export class InvoiceService {
    * import of the payments would say. Paying a settled invoice is a conflict, not a silent extra payment,
    * and paying more than is still owed on it is refused (PAYMENT_INVALID with `outstandingMinor`).
    * Reminders for it still queued (held for quiet hours, retried) are held back in the same
-   * transaction, so none goes out after payment; a thank-you written later still goes.
+   * transaction, so none goes out after payment; a thank-you written later still goes. Paid in full on a day
+   * it was not overdue (a payment made on time whose booking came late), the reminder fees charged on it are
+   * reversed in that transaction too (`feeReversedMinor`, audited as `invoice.fees-reversed`, reason `paid-on-time`).
    */
   async recordPayment(sent: PaymentInput, actor: string): Promise<Invoice> {
     if (!isUuid(sent.invoiceId)) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `"${echoed(sent.invoiceId)}" is not an invoice ID`, { field: 'invoiceId' });
@@ -213,7 +218,7 @@ export class InvoiceService {
     return paid;
   }
 
-  /** The payment, the invoice's paid day, held-back reminders and the audit entry, in one transaction. */
+  /** The payment, the invoice's paid day, held-back reminders, the fees reversed of one paid on time and the audit entries, in one transaction. */
   private bookPayment(input: PaymentInput, actor: string): Promise<Invoice> {
     return this.em.transactional(async (em) => {
       const invoice = await em.findOne(Invoice, { id: input.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['customer'] });
@@ -264,6 +269,13 @@ export class InvoiceService {
         before: { paidAt: null, paidMinor: paidSoFar - payment.amountMinor },
         after: { paidAt: invoice.paidAt ?? null, paidMinor: paidSoFar, paymentId: payment.id, queuedRemindersHeldBack: heldBack },
       });
+      if (invoice.paidAt) {
+        // Paid on time, booked late: the fees its reminders charged are not owed. Reversed by the statement the imports use, on the
+        // paid day written (the invoice row stays locked by this transaction).
+        await em.flush();
+        const [reversed] = await em.execute<{ fee_reversed_minor: string }[]>(reverseFeesOfPaidOnTimeSql(`i.id = '${invoice.id}'`, actor, this.onTimeGraceDays));
+        if (reversed) invoice.feeReversedMinor = Number(reversed.fee_reversed_minor);
+      }
       return invoice;
     });
   }

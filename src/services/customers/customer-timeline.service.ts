@@ -64,6 +64,8 @@ interface EventFacts {
   day?: string | null;
   /** A finished account review's offboarding was withdrawn. */
   offboardingWithdrawn?: boolean | null;
+  /** The reminder fees reversed on a paid or cancelled invoice. */
+  feesReversedMinor?: number | string | null;
   /** A thank-you that ended not given: the guard's reason. */
   heldBack?: string | null;
   /** A finished account review whose offboarding notice a person ended early (the customer left at once). */
@@ -152,10 +154,10 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
     sql`select invoice.customer_id, ${dayOrRecorded('issued_at', 'invoice.created_at')} as at, invoice.id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at, 'invoiceNumber', invoice.external_ref, 'day', issued_at) as facts
           from invoice ${withZone('invoice')} where ${of(ids, 'invoice.customer_id')}`,
   [K.InvoicePaid]: (ids) =>
-    sql`select invoice.customer_id, ${dayOrRecorded('paid_at', PAID_RECORDED)} as at, invoice.id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text, 'invoiceNumber', invoice.external_ref, 'day', paid_at) as facts
+    sql`select invoice.customer_id, ${dayOrRecorded('paid_at', PAID_RECORDED)} as at, invoice.id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', (paid_at - due_at)::text, 'invoiceNumber', invoice.external_ref, 'day', paid_at, 'feesReversedMinor', fee_reversed_minor) as facts
           from invoice ${withZone('invoice')} where ${of(ids, 'invoice.customer_id')} and paid_at is not null`,
   [K.InvoiceCancelled]: (ids) =>
-    sql`select invoice.customer_id, ${dayOrRecorded('cancelled_at', 'cancelled_recorded_at')} as at, invoice.id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'invoiceNumber', invoice.external_ref, 'day', cancelled_at) as facts
+    sql`select invoice.customer_id, ${dayOrRecorded('cancelled_at', 'cancelled_recorded_at')} as at, invoice.id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'invoiceNumber', invoice.external_ref, 'day', cancelled_at, 'feesReversedMinor', fee_reversed_minor) as facts
           from invoice ${withZone('invoice')} where ${of(ids, 'invoice.customer_id')} and cancelled_at is not null`,
   // One per payment, on the day it was paid, whether or not it settled the invoice.
   [K.PaymentReceived]: (ids) =>
@@ -364,6 +366,7 @@ function toEvent(row: EventRow, currency: string): CustomerEvent {
     ...(f.noticeEndedEarly ? { noticeEndedEarly: true } : {}),
     ...(f.who ? { who: f.who } : {}),
     ...(f.stays ? { stays: true } : {}),
+    ...(Number(f.feesReversedMinor ?? 0) > 0 ? { feesReversedMinor: Number(f.feesReversedMinor) } : {}),
     ...(row.kind === CustomerEventKind.ProposalAnswered ? { proposal: f.proposal ?? null } : {}),
     invoiceNumber: f.invoiceNumber ?? null,
   };

@@ -8,6 +8,8 @@ import { DISCOUNT_PERCENT, OFFER_CODE, OFFER_CODE_RULE } from '../../domain/offe
 import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time.js';
 import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
+import { FEES_REVERSED_ACTION, reverseFeesOfPaidOnTimeSql } from '../facts/fee-reversal.js';
+import { defaultPaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.js';
 import { TierChangeSource } from '../../domain/customers/tier-change.js';
 
 /**
@@ -601,8 +603,11 @@ const holdBackCancelledReminders = `update outbox_message m set suppressed_at = 
   from invoice i
   where i.id = m.invoice_id and i.cancelled_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage) and ${stillChasing}`;
 
-/** The audit action of reminder fees reversed on an invoice the billing system cancelled. */
-const FEES_REVERSED_ACTION = 'invoice.fees-reversed';
+/**
+ * The reminder fees the fair reminders charged on the file's invoices that it leaves paid on a day they were not overdue
+ * (a bank's booking of a payment made on time, arriving after the reminders): reversed as for a cancelled invoice.
+ */
+const reverseFeesOfPaidOnTime = (actor: string) => reverseFeesOfPaidOnTimeSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', actor, defaultPaymentLoyaltyPolicy.graceDays);
 
 /**
  * The reminder fees charged on the file's invoices that are cancelled now are reversed, in the transaction that cancels
@@ -875,6 +880,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         // One of amount 0 is paid on the day it was issued, also where the file has no paid_at column.
         settledWhenIssued,
         holdBackPaidReminders,
+        reverseFeesOfPaidOnTime(actor),
         holdBackCancelledReminders,
         reverseFeesOfCancelled(actor),
         holdBackNotDueReminders,
@@ -895,6 +901,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
           )}`),
         paidByPayments('i.paid_at is distinct from x.covered_at'),
         holdBackPaidReminders,
+        reverseFeesOfPaidOnTime(actor),
       ];
     case 'complaints': {
       // A line reopening a resolved complaint clears its resolution and counts the reopening (unless the file gives the count), as reopenComplaint does.

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { Customer, Invoice } from '../src/entities/index.js';
+import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
+import { bookSentReminder } from '../src/services/outbox/sent-reminder.js';
+import { CustomerTimelineDocument, ImportCsvDocument, InvoiceFeesDocument, RecordPaymentShowingFeesDocument } from './__generated__/graphql.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * A payment made on or before the due day whose booking reaches the platform late (a bank export days after the money)
+ * reverses the reminder fees the fair reminders charged meanwhile, in the transaction that settles the invoice, as a
+ * cancelled invoice's are: a customer who paid on time owes no fee for being chased. Paid late, in part or in full, the
+ * fees stand.
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
+const em = () => stack.orm.em.fork();
+
+/** A customer with an invoice due 10 days ago on which two standard reminders went out, charging 500 and 1,000. */
+async function chargedInvoice(): Promise<{ customer: Customer; invoice: Invoice; customerRef: string }> {
+  const e = em();
+  const tag = randomUUID().slice(0, 8);
+  const customerRef = `CUST-ONTIME-${tag}`;
+  const customer = e.create(Customer, { name: 'Xavi Ontime', email: `xavi.${tag}@example.com`, acquiredAt: day(-400), externalRef: customerRef });
+  const invoice = e.create(Invoice, { customer, externalRef: `INV-ONTIME-${tag}`, issuedAt: day(-24), dueAt: day(-10), amountMinor: 20_000, paidAt: null });
+  await e.flush();
+  const run = fairReminderWorkflowId(customer.id, invoice.id);
+  for (const [n, band, chargedMinor] of [
+    [2, 'at-risk', 500],
+    [3, 'at-risk', 1_000],
+  ] as const) {
+    await em().transactional((tx) =>
+      bookSentReminder(tx, new AuditService(), { invoiceId: invoice.id, idempotencyKey: `${run}/reminder-${n}`, payload: { booking: { reminderNumber: n, band, chargedMinor, waivedMinor: 0, reason: 'test' } } }),
+    );
+  }
+  return { customer, invoice, customerRef };
+}
+
+const reversals = async (invoiceId: string) =>
+  (
+    await sql<{ actor: string; before: unknown; after: Record<string, unknown> }>`
+      select actor, before, after from audit_entry where action = 'invoice.fees-reversed' and entity_id = ${invoiceId} order by at, id`.execute(em().getKysely())
+  ).rows;
+const bookingsReversed = async (invoiceId: string) =>
+  (await sql<{ reversed: string }>`select coalesce(sum(reversed_minor), 0) as reversed from reminder_booking where invoice_id = ${invoiceId}::uuid`.execute(em().getKysely())).rows[0].reversed;
+const fees = async (id: string) => (await stack.gql(InvoiceFeesDocument, { id }, Role.Viewer)).data!.invoice;
+const paidLine = async (customerId: string) => {
+  const r = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['InvoicePaid'] }, Role.Viewer);
+  expect(r.errors).toBeUndefined();
+  return r.data!.customer!.timeline.edges.map((e) => e.node.summary);
+};
+const pay = (invoiceId: string, amountMinor: number, paidAt: string) => stack.gql(RecordPaymentShowingFeesDocument, { input: { invoiceId, amountMinor, paidAt, externalRef: `BANK-${randomUUID().slice(0, 8)}` } }, Role.Operator);
+
+it('reverses the reminder fees of an invoice recordPayment settles on its due day: the answer, the audit log and the timeline say so', async () => {
+  const { customer, invoice } = await chargedInvoice();
+  const paid = await pay(invoice.id, 20_000, invoice.dueAt);
+  expect(paid.errors).toBeUndefined();
+  // The answer shows the fees reversed; what was charged stays as history.
+  expect(paid.data!.recordPayment).toEqual({ id: invoice.id, paidAt: invoice.dueAt, dueAt: invoice.dueAt, remindersSent: 2, feeChargedMinor: 1_500, feeReversedMinor: 1_500 });
+  expect(await bookingsReversed(invoice.id)).toBe('1500');
+  // What finance reverses in the billing system, under who recorded the payment, and why.
+  const [entry, ...more] = await reversals(invoice.id);
+  expect(more).toEqual([]);
+  expect(entry.actor).toMatch(/^operator:/);
+  expect(entry.before).toEqual({ feeChargedMinor: 1_500, feeReversedMinor: 0 });
+  expect(entry.after).toEqual({ feeChargedMinor: 1_500, feeReversedMinor: 1_500, reversedMinor: 1_500, reason: 'paid-on-time', paidAt: invoice.dueAt, dueAt: invoice.dueAt, invoiceNumber: invoice.externalRef });
+  expect(await paidLine(customer.id)).toEqual([`Paid invoice ${invoice.externalRef} (€200.00) on time; its €15.00 in reminder fees reversed`]);
+});
+
+it('leaves the fees of an invoice paid after its due day, or paid on time in part and the rest late', async () => {
+  const late = await chargedInvoice();
+  expect((await pay(late.invoice.id, 20_000, day(-9))).data!.recordPayment).toMatchObject({ paidAt: day(-9), feeChargedMinor: 1_500, feeReversedMinor: 0 });
+
+  const part = await chargedInvoice();
+  expect((await pay(part.invoice.id, 5_000, day(-12))).data!.recordPayment).toMatchObject({ paidAt: null, feeChargedMinor: 1_500, feeReversedMinor: 0 });
+  expect((await pay(part.invoice.id, 15_000, day(-2))).data!.recordPayment).toMatchObject({ paidAt: day(-2), feeChargedMinor: 1_500, feeReversedMinor: 0 });
+
+  for (const { customer, invoice } of [late, part]) {
+    expect(await reversals(invoice.id)).toEqual([]);
+    expect(await bookingsReversed(invoice.id)).toBe('0');
+    expect((await paidLine(customer.id))[0]).not.toMatch(/reversed/);
+  }
+});
+
+it('reverses them in a payments import that settles the invoice on or before its due day, once, under who imported it', async () => {
+  const { customer, invoice } = await chargedInvoice();
+  const importPayments = async (csv: string) => {
+    const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Payments', csv, mode: 'AllOrNothing' } }, Role.Admin);
+    expect(r.errors).toBeUndefined();
+    return r.data!.importCsv;
+  };
+  const csv = `invoice_ref,paid_at,amount,payment_ref\n${invoice.externalRef},${day(-11)},200.00,BANK-${invoice.id.slice(0, 8)}\n`;
+  expect(await importPayments(csv)).toMatchObject({ inserted: 1, written: true, errorCount: 0 });
+  expect(await fees(invoice.id)).toMatchObject({ feeChargedMinor: 1_500, feeReversedMinor: 1_500 });
+  const [entry] = await reversals(invoice.id);
+  expect(entry.actor).toMatch(/^admin:/);
+  expect(entry.after).toMatchObject({ reversedMinor: 1_500, reason: 'paid-on-time', paidAt: day(-11), dueAt: invoice.dueAt });
+  // The same file again reverses nothing twice.
+  await importPayments(csv);
+  expect(await reversals(invoice.id)).toHaveLength(1);
+  expect(await fees(invoice.id)).toMatchObject({ feeReversedMinor: 1_500 });
+  expect(await paidLine(customer.id)).toEqual([`Paid invoice ${invoice.externalRef} (€200.00) on time; its €15.00 in reminder fees reversed`]);
+
+  // A payment booked for a day after the due day reverses nothing.
+  const late = await chargedInvoice();
+  await importPayments(`invoice_ref,paid_at,amount,payment_ref\n${late.invoice.externalRef},${day(-3)},200.00,BANK-${late.invoice.id.slice(0, 8)}\n`);
+  expect(await fees(late.invoice.id)).toMatchObject({ feeChargedMinor: 1_500, feeReversedMinor: 0 });
+  expect(await reversals(late.invoice.id)).toEqual([]);
+});
