@@ -151,6 +151,18 @@ export function reminderRunEndedWithPerson(run: { status: RunStatus; outcome?: s
 }
 
 /**
+ * Whether an open invoice's last reminder run left it to a person, nothing chasing it: it ended short
+ * (`reminderRunEndedShort`: cancelled by an operator, terminated, failed, ended as paid before the invoice opened
+ * again) or handed it to a person (`reminderRunEndedWithPerson`). Such an invoice is on a person's list
+ * (`overdueInvoices(leftToPeople)`) alike, and a promise to pay that person records starts its next run holding
+ * the promise alike: a customer who promises to pay an invoice whose reminders an operator stopped gets no reminder
+ * seconds after the promise, as one who promised on the call does not.
+ */
+export function reminderRunLeftInvoiceToPerson(run: { status: RunStatus; outcome?: string | null }): boolean {
+  return reminderRunEndedShort(run) || reminderRunEndedWithPerson(run);
+}
+
+/**
  * The policy with loyal payers fee-free: "no reminder fee for a loyal payer" is a rule of the product, not a setting a
  * policy may leave out (one typed by hand for a run started in the Temporal UI charged a loyal payer).
  */

@@ -5,7 +5,7 @@ import { runTagSearchProblem } from '../../domain/playbooks/run-tags.js';
 import { decodeCursor, encodeCursor, forwardPageSize, invalidCursor, mapPage, scopedTag, toPage, type Page, type PageArgs } from '../common/pagination.js';
 import { APPRECIATION, appreciationWorkflowId, THANK_YOU_STEP, thankYouNotSpent } from '../../domain/playbooks/appreciation.js';
 import { ACCOUNT_REVIEW, accountReviewWorkflowId, type AccountReviewState } from '../../domain/playbooks/account-review.js';
-import { FAIR_REMINDER, fairReminderInvoiceId, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort, reminderRunEndedWithPerson, type PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
+import { FAIR_REMINDER, fairReminderInvoiceId, fairReminderWorkflowId, promiseDayOutOfRange, reminderRunEndedShort, reminderRunEndedWithPerson, reminderRunLeftInvoiceToPerson, type PaymentPromise } from '../../domain/playbooks/fair-reminder.js';
 import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
 import { FIX_ISSUE, fixIssueWorkflowId, fixNotSpent, nextRunEscalations } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
@@ -26,6 +26,19 @@ import type { AccountReviewJudgement } from './account-review-judgement.service.
 import { openIssuesText, welcomeConfirmationRefusal } from './open-issues.js';
 import { echoed, reasonProblem } from '../../domain/text.js';
 import { RunStatus, runStatus } from '../../domain/playbooks/run-status.js';
+
+/**
+ * A promise to pay refused as the invoice's reminder run has ended (its end as recorded; null while it is not recorded
+ * yet), saying what to do: an invoice handed over to collections is theirs; otherwise its next run takes it.
+ */
+function promiseAfterRunEnded(invoiceId: string, end: { outcome: string | null } | null): PlaybookException {
+  const outcome = end?.outcome ?? null;
+  const next =
+    outcome === 'handed-over'
+      ? 'the invoice was handed over to collections, who take a promise to pay it'
+      : `start its reminders with startFairReminder, then record the promise${end ? '' : ' (or record it again in a moment, once its end is recorded: the next run then takes it)'}`;
+  return new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The reminder run for invoice ${invoiceId} has ended${outcome ? ` (${outcome})` : ''}: ${next}`, { invoiceId, outcome });
+}
 
 /** How long promiseToPay waits for a reminder run that refused it while recording its end to have recorded it (a moment, as a rule). */
 const PROMISE_END_RECORDED_WITHIN_MS = 5_000;
@@ -215,8 +228,10 @@ export class PlaybookService {
 
   /**
    * The customer promised to pay the invoice by `until`: its reminder run holds until then and its grace days. Audited.
-   * Made once its last run handed the invoice to a person (`reminderRunEndedWithPerson`: on the call it asked for), the
-   * invoice's next run starts holding it, so the customer gets nothing until it lapses unpaid. A day outside the window is the date picker's error (VALIDATION on `until`, which bound, and the window), told
+   * Made once its last run left the invoice to a person (`reminderRunLeftInvoiceToPerson`: handed it over on the call it
+   * asked for, or cancelled by an operator, ended in the engine), the invoice's next run starts holding it, so the
+   * customer gets nothing until it lapses unpaid. Refused once the run handed the invoice to collections, saying so.
+   * A day outside the window is the date picker's error (VALIDATION on `until`, which bound, and the window), told
    * before the run is asked; the run still refuses what depends on it (paid, ended).
    */
   async promiseToPay(invoiceId: string, until: string, recordedBy: string): Promise<PlaybookRunView> {
@@ -234,8 +249,9 @@ export class PlaybookService {
     if (invoice.paidAt) throw new PlaybookException(PlaybookExceptionCode.PromiseRefused, `The promise was not taken: invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId, paidAt: invoice.paidAt });
     const customerId = invoice.customer.id;
     const last = await this.runs.latestOccurrence(customerId, FAIR_REMINDER, fairReminderWorkflowId(customerId, invoiceId));
-    // Made to the person the last run handed the invoice to (on the call): the invoice's next run starts holding it.
-    if (last && reminderRunEndedWithPerson(last.record)) {
+    // Made to the person the last run left the invoice to (on the call it asked for, or after an operator stopped it):
+    // the invoice's next run starts holding it, rather than a reminder going out seconds after the promise.
+    if (last && reminderRunLeftInvoiceToPerson(last.record)) {
       const started = await this.startHoldingPromise(invoiceId, until, recordedBy);
       if (started) return started;
     }
@@ -245,19 +261,21 @@ export class PlaybookService {
       state = await this.runs.auditedUpdate({ actor: recordedBy, action: 'playbook.promise-to-pay', workflowId, after: { invoiceId, until } }, async (updateId) => {
         const taken = await this.engine.promiseToPay(workflowId, { until, recordedBy }, updateId);
         if (taken) return taken;
-        if (await this.runs.findByWorkflowId(workflowId)) throw new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The reminder run for invoice ${invoiceId} has ended`, { invoiceId });
-        throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No reminder run for invoice ${invoiceId}`, { invoiceId });
+        const record = await this.runs.findByWorkflowId(workflowId);
+        if (record) throw promiseAfterRunEnded(invoiceId, record.status === RunStatus.Running ? null : { outcome: record.outcome ?? null });
+        throw new PlaybookException(PlaybookExceptionCode.RunNotFound, `No reminder run for invoice ${invoiceId}: start its reminders with startFairReminder, then record the promise`, { invoiceId });
       }, updateOutcome);
     } catch (error) {
-      // The run ended (or was recording its end) after its record was read above: once that end is recorded, one with a person
-      // has the promise start the invoice's next run, as if it had come a moment later.
+      // The run ended (or was recording its end) after its record was read above: once that end is recorded, one that left
+      // the invoice to a person has the promise start the invoice's next run, as if it had come a moment later.
       if (!(error instanceof PlaybookException && error.code === PlaybookExceptionCode.RunAlreadyFinished)) throw error;
       const ended = await this.runs.recordedEnd(workflowId, PROMISE_END_RECORDED_WITHIN_MS);
-      if (ended && reminderRunEndedWithPerson(ended)) {
+      if (ended && reminderRunLeftInvoiceToPerson(ended)) {
         const started = await this.startHoldingPromise(invoiceId, until, recordedBy);
         if (started) return started;
       }
-      throw error;
+      // Told as the end recorded now says (handed over to collections), not as it stood when the run refused.
+      throw ended && !reminderRunLeftInvoiceToPerson(ended) ? promiseAfterRunEnded(invoiceId, ended) : error;
     }
     // The run holds its queued reminders back itself when it takes the promise; one started before it did is helped here.
     await this.runs.holdBackForPromise(workflowId, until);
@@ -265,7 +283,7 @@ export class PlaybookService {
   }
 
   /**
-   * Starts the invoice's next reminder run holding the customer's promise (its last run handed the invoice to a
+   * Starts the invoice's next reminder run holding the customer's promise (its last run left the invoice to a
    * person): nothing is sent until the promise lapses unpaid, then the run's schedule goes on from its start.
    * Audited as its start by hand and as the promise (which the timeline shows). Null when the run was started
    * meanwhile (another person's start or promise at the same moment): the promise goes to it as an update.
