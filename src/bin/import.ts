@@ -3,7 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { ConfigError, configuredPolicies, loadConfig } from '../config/config.js';
 import { DomainException } from '../domain/errors/domain-exception.js';
 import { asJson, exitWithReport, fail } from './cli-errors.js';
 import { importSpecs } from '../domain/import/import-spec.js';
@@ -38,8 +38,12 @@ try {
 
 let databaseUrl: string;
 let currency: string;
+let onTimeGraceDays: number;
 try {
-  ({ databaseUrl, currency } = loadConfig());
+  const config = loadConfig();
+  ({ databaseUrl, currency } = config);
+  // As the API and the worker judge a payment on time (their policies): an invoice paid by then has its reminder fees reversed.
+  onTimeGraceDays = configuredPolicies(config).scoring.paymentLoyalty.graceDays;
 } catch (error) {
   if (error instanceof ConfigError) fail(2, `${error.message}: set it to the database to import into.`);
   throw error;
@@ -58,7 +62,7 @@ const input = createReadStream(file);
 const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
 try {
-  const report = await new ImportService(databaseUrl, {}, null, currency).importCsv(kind, input, {
+  const report = await new ImportService(databaseUrl, {}, null, currency, onTimeGraceDays).importCsv(kind, input, {
     mode: args.values.partial ? 'good-rows' : 'all-or-nothing',
     encoding,
     actor: `cli:${os.userInfo().username}`,

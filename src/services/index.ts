@@ -120,6 +120,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
       },
       importPlaces ?? null,
       policies.money.currency,
+      policies.scoring.paymentLoyalty.graceDays,
     ),
     runs,
     runReconciliation,

@@ -9,7 +9,6 @@ import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time
 import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
 import { FEES_REVERSED_ACTION, reverseFeesOfPaidOnTimeSql } from '../facts/fee-reversal.js';
-import { defaultPaymentLoyaltyPolicy } from '../../domain/scoring/payment-loyalty.js';
 import { TierChangeSource } from '../../domain/customers/tier-change.js';
 
 /**
@@ -607,7 +606,7 @@ const holdBackCancelledReminders = `update outbox_message m set suppressed_at = 
  * The reminder fees the fair reminders charged on the file's invoices that it leaves paid on a day they were not overdue
  * (a bank's booking of a payment made on time, arriving after the reminders): reversed as for a cancelled invoice.
  */
-const reverseFeesOfPaidOnTime = (actor: string) => reverseFeesOfPaidOnTimeSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', actor, defaultPaymentLoyaltyPolicy.graceDays);
+const reverseFeesOfPaidOnTime = (actor: string, graceDays: number) => reverseFeesOfPaidOnTimeSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', actor, graceDays);
 
 /**
  * The reminder fees charged on the file's invoices that are cancelled now are reversed, in the transaction that cancels
@@ -738,7 +737,7 @@ export function keptSql(spec: ImportSpec, header: Set<string>): string | null {
  * row has no reference (see `missingRefSql`); `actor`: who imports, for the audit entries of
  * changes the log keeps one by one (marketing consent).
  */
-export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = false, actor = 'import'): string[] {
+export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = false, actor = 'import', onTimeGraceDays = 0): string[] {
   switch (spec.kind) {
     case 'customers':
       return [
@@ -880,7 +879,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         // One of amount 0 is paid on the day it was issued, also where the file has no paid_at column.
         settledWhenIssued,
         holdBackPaidReminders,
-        reverseFeesOfPaidOnTime(actor),
+        reverseFeesOfPaidOnTime(actor, onTimeGraceDays),
         holdBackCancelledReminders,
         reverseFeesOfCancelled(actor),
         holdBackNotDueReminders,
@@ -901,7 +900,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
           )}`),
         paidByPayments('i.paid_at is distinct from x.covered_at'),
         holdBackPaidReminders,
-        reverseFeesOfPaidOnTime(actor),
+        reverseFeesOfPaidOnTime(actor, onTimeGraceDays),
       ];
     case 'complaints': {
       // A line reopening a resolved complaint clears its resolution and counts the reopening (unless the file gives the count), as reopenComplaint does.

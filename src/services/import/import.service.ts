@@ -201,6 +201,8 @@ export class ImportService {
     private readonly places: ImportPlaces | null,
     /** The deployment's currency (`CURRENCY`), every amount's, unless the database records another (the one its amounts are in): a line whose `currency` column names another is refused. */
     private readonly currency: string,
+    /** The days after its due day a payment still counts as on time (the payment-loyalty policy's `graceDays`): an invoice a file leaves paid by then has its reminder fees reversed. */
+    private readonly onTimeGraceDays = 0,
   ) {}
 
   /** Imports a CSV file (header line first, the format of `kind`; UTF-8 unless `options.encoding` says otherwise); streams, whatever the size. */
@@ -420,7 +422,7 @@ export class ImportService {
       // What the file's customers' complaints were before it, to tell the ones it adds or reopens.
       const { complaintsReceived } = this.followUp;
       if (spec.kind === 'complaints') await client.query(COMPLAINTS_BEFORE_SQL);
-      for (const statement of upsertSql(spec, new Set(header), deriveRefs, options.actor)) {
+      for (const statement of upsertSql(spec, new Set(header), deriveRefs, options.actor, this.onTimeGraceDays)) {
         const { rows } = await client.query<{ inserted?: string; updated?: string }>(statement);
         report.inserted += Number(rows[0]?.inserted ?? 0);
         report.updated += Number(rows[0]?.updated ?? 0);
