@@ -1,3 +1,4 @@
+import pg from 'pg';
 import DataLoader from 'dataloader';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -273,7 +274,7 @@ export class InvoiceService {
         // Paid on time, booked late: the fees its reminders charged are not owed. Reversed by the statement the imports use, on the
         // paid day written (the invoice row stays locked by this transaction).
         await em.flush();
-        const [reversed] = await em.execute<{ fee_reversed_minor: string }[]>(reverseFeesOfPaidOnTimeSql(`i.id = '${invoice.id}'`, actor, this.onTimeGraceDays));
+        const [reversed] = await em.execute<{ fee_reversed_minor: string }[]>(reverseFeesOfPaidOnTimeSql(`i.id = ${pg.escapeLiteral(invoice.id)}`, actor, this.onTimeGraceDays));
         if (reversed) invoice.feeReversedMinor = Number(reversed.fee_reversed_minor);
       }
       return invoice;
