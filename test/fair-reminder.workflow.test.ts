@@ -457,7 +457,26 @@ it('lets the schedule go on when a promise lapses unpaid, and counts it as broke
   expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(0) }, Role.Operator)).errors).toBeUndefined();
   const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'handed-over', remindersSent: 3, brokenPromises: 1, promisedUntil: null });
-  await recordHistory(done!.workflowId, 'fair-reminder-promise-lapsed-at-once');
+
+  // The lapse is kept where people look, not only in the run's state: audited by the run, with the invoice and the day promised.
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const entries = await stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: { $in: ['playbook.promise-to-pay', 'playbook.promise-lapsed'] } }, { orderBy: { at: 'asc', id: 'asc' } });
+  expect(entries.map((a) => [a.action, a.actor, a.after])).toEqual([
+    ['playbook.promise-to-pay', expect.stringMatching(/^operator:/), expect.objectContaining({ invoiceId, until: day(0) })],
+    ['playbook.promise-lapsed', `playbook:${workflowId}`, { invoiceId, until: day(0), brokenPromises: 1 }],
+  ]);
+  // The customer's history says the promise was not kept, after it was made; the data export says when it lapsed.
+  const { externalRef } = await invoice(invoiceId);
+  const timeline = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised', 'PaymentPromiseLapsed'] }, Role.Viewer);
+  expect(timeline.data!.customer!.timeline.edges.map((e) => [e.node.kind, e.node.summary])).toEqual([
+    ['PaymentPromiseLapsed', `Promise to pay invoice ${externalRef} by ${day(0)} not kept`],
+    ['PaymentPromised', `Promised to pay invoice ${externalRef} by ${day(0)}`],
+  ]);
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
+  expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
+    { recordedAt: entries[0].at.toISOString(), invoiceId, invoiceReference: externalRef, until: day(0), lapsedAt: entries[1].at.toISOString() },
+  ]);
+  await recordHistory(workflowId, 'fair-reminder-promise-lapse-recorded');
 }, 60_000);
 
 it('takes the promise again when an operator resets the run to its start in the Temporal UI: the reset run holds the reminders as promised', async () => {
@@ -519,8 +538,8 @@ it("keeps a promise sent in the Temporal UI in the customer's timeline and data 
   expect(timeline.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([promised(day(5)), promised(day(3))]);
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
   expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
-    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(3) },
-    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(5) },
+    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(3), lapsedAt: null },
+    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(5), lapsedAt: null },
   ]);
 
   // A reset takes both again (Temporal reapplies them, an update without its request: not audited again): still two promises.

@@ -75,6 +75,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'welcome-check-confirmed-once-issue-resolved.json',
       'account-review-offboarded-cancel-not-taken.json',
       'account-review-offboarded-cancel-while-carried-out.json',
+      'fair-reminder-promise-lapse-recorded.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -27,7 +27,7 @@ import { startingCampaign } from './starting-campaign.js';
 import { auditSteering, ignoringUnknownSignals, signalReceived } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise, recordLoyaltyBandRaised } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise, recordLoyaltyBandRaised, recordPromiseLapsed } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
 /** The steps that send or book something: a cancel lets one under way finish first. */
 const reminderSteps = sideEffectSteps<Pick<FairReminderActivities, 'sendReminder' | 'sendReminderMessage'>>(playbookStepOptions);
 
@@ -110,6 +110,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy: given, promise
     enter,
     async () => (await loadReminderContext(invoiceId)).paid,
     () => auditSteering(auditSteeringFromOutside),
+    (until, brokenPromises) => recordPromiseLapsed({ workflowId, invoiceId, until, brokenPromises }),
   );
   // Started with a promise: the run holds from its start (its first step waits for the promise, as any step does), and says so at once.
   if (promise) payment.showPromised(promise.until);

@@ -26,6 +26,8 @@ export class PaymentWatch {
     private readonly invoiceIsPaid: () => Promise<boolean>,
     /** Asks for the steering audit once claims were found unpaid, for their entries to say they were ignored. */
     private readonly auditIgnored: () => Promise<void> = async () => {},
+    /** Records a promise that lapsed unpaid (the day promised, and how many the run has seen broken with it). */
+    private readonly recordLapsed: (until: string, brokenPromises: number) => Promise<void> = async () => {},
   ) {}
 
   /** The customer says they paid (the `paymentReceived` signal, `signal`). */
@@ -122,8 +124,16 @@ export class PaymentWatch {
       await condition(() => state.paid || state.promisedUntil !== promised, endsAt - Date.now());
     }
     if (state.promisedUntil !== null && !state.paid) {
+      const lapsed = state.promisedUntil;
       state.brokenPromises += 1;
       state.promisedUntil = null;
+      // The lapse is recorded where people look (the audit log, the customer's timeline), not only in the run's state,
+      // which the next run of the invoice starts afresh; runs from before this marker kept it in their state only.
+      if (patched('promise-lapse-recorded')) {
+        await this.recordLapsed(lapsed, state.brokenPromises);
+        // A promise made while the lapse was recorded holds the run as any other does.
+        if (state.promisedUntil !== null) await this.holdWhilePromised();
+      }
     }
   }
 }

@@ -24,6 +24,10 @@ export function createFairReminderActivities(services: () => WorkerServices) {
     recordLoyaltyBandRaised(input: { workflowId: string; invoiceId: string; from: string; to: string; remindersSent: number }): Promise<void> {
       return services().runs.recordLoyaltyBandRaised(input);
     },
+    /** A promise to pay lapsed unpaid (its day and grace days passed): audited by the run, for the customer's timeline. */
+    recordPromiseLapsed(input: { workflowId: string; invoiceId: string; until: string; brokenPromises: number }): Promise<void> {
+      return services().runs.recordPromiseLapsed(input);
+    },
     /** The run took a promise to pay: its reminders still queued (held for quiet hours) are held back too. */
     holdBackForPromise(input: { workflowId: string; until: string }): Promise<void> {
       return services().runs.holdBackForPromise(input.workflowId, input.until);

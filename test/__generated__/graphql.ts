@@ -128,6 +128,8 @@ export type CustomerEventKind =
   | 'OffboardingNoticeGiven'
   /** An order (ref: the order; amountMinor its amount) */
   | 'OrderPlaced'
+  /** A promise to pay an invoice by a day was not kept (ref: the audit entry of the lapse): the day and its grace days passed unpaid, as the reminder run noticed; its reminders go on */
+  | 'PaymentPromiseLapsed'
   /** The customer promised to pay an invoice by a day (recorded by a person) */
   | 'PaymentPromised'
   /** A payment against an invoice, one per payment recorded (a part payment too); the invoice counts as paid (InvoicePaid) once its payments cover it */

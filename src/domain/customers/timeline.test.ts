@@ -62,6 +62,7 @@ describe('eventSummary', () => {
     expect(summary(facts(CustomerEventKind.InvoicePaid, { amountMinor: 8_900, detail: '-2', feesReversedMinor: 500, ...numbered }))).toBe('Paid invoice INV-1042 (€89.00) on time; its €5.00 in reminder fees reversed');
     expect(summary(facts(CustomerEventKind.PaymentReceived, { amountMinor: 1_000, detail: '1a2b3c4d-0000-4000-8000-000000000000', extra: '8900', ...numbered }))).toBe('Received €10.00 for invoice INV-1042 (€89.00)');
     expect(summary(facts(CustomerEventKind.PaymentPromised, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000', ...numbered }))).toBe('Promised to pay invoice INV-1042 by 2026-12-10');
+    expect(summary(facts(CustomerEventKind.PaymentPromiseLapsed, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000', ...numbered }))).toBe('Promise to pay invoice INV-1042 by 2026-12-10 not kept');
   });
 
   it('names a message by its channel and the subject the customer read, or its template when that is gone', () => {

@@ -24,6 +24,8 @@ export enum CustomerEventKind {
   ScoreBandChanged = 'score-band-changed',
   /** The customer promised to pay an invoice by a day (recorded by a person). */
   PaymentPromised = 'payment-promised',
+  /** A promise to pay lapsed unpaid: its day and grace days passed, as the reminder run noticed (its reminders go on). */
+  PaymentPromiseLapsed = 'payment-promise-lapsed',
   /** Consent to marketing given or withdrawn. */
   ConsentChanged = 'consent-changed',
   /** Enrolled in a campaign, treated or held out (why a playbook ran, or why none did). */
@@ -65,9 +67,9 @@ export interface CustomerEventFacts {
   /** The order, invoice, payment, complaint or message ID, or the playbook run's workflow ID. */
   ref: string;
   amountMinor: number | null;
-  /** Due day of an issued invoice; days late of a paid one; the invoice a payment was for; complaint topic; message template; playbook; score kind; promised day; consent (true/false); campaign name; the new tier; an offboarding decision (`approved`, `rejected`); the day an offboarding notice ends; a proposal's answer (`accepted`, `declined`); a fix case's milestone (FixCaseMilestone). */
+  /** Due day of an issued invoice; days late of a paid one; the invoice a payment was for; complaint topic; message template; playbook; score kind; promised day (of a promise made or lapsed); consent (true/false); campaign name; the new tier; an offboarding decision (`approved`, `rejected`); the day an offboarding notice ends; a proposal's answer (`accepted`, `declined`); a fix case's milestone (FixCaseMilestone). */
   detail: string | null;
-  /** A payment's invoice amount (minor units); complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice; the campaign group; how consent changed (`unsubscribe-link` withdrawn through it, `import` by the company's records, `erasure` withdrawn as the personal data was erased); where a tier change came from (`account-review`, `import`); a fix case's topic. */
+  /** A payment's invoice amount (minor units); complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice (of a promise made or lapsed); the campaign group; how consent changed (`unsubscribe-link` withdrawn through it, `import` by the company's records, `erasure` withdrawn as the personal data was erased); where a tier change came from (`account-review`, `import`); a fix case's topic. */
   extra: string | null;
   /** A score's band before the change; the tier before a tier change. */
   previous?: string | null;
@@ -174,6 +176,8 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
       return `${capitalised(words(f.detail))} ended${f.extra ? `: ${words(f.extra)}` : ''}${f.offboardingWithdrawn ? ' (the offboarding notice withdrawn: the customer stays)' : ''}${f.heldBack ? ` (held back: ${words(f.heldBack)})` : ''}${f.noticeEndedEarly ? ' (the notice ended early: the customer left at once)' : ''}`;
     case CustomerEventKind.PaymentPromised:
       return `Promised to pay ${invoiceNamed(f, f.extra)} by ${f.detail}`;
+    case CustomerEventKind.PaymentPromiseLapsed:
+      return `Promise to pay ${invoiceNamed(f, f.extra)} by ${f.detail} not kept`;
     case CustomerEventKind.ConsentChanged:
       if (f.extra === 'import') return f.detail === 'true' ? "Agreed to marketing (as the company's records say)" : "Withdrew consent to marketing (as the company's records say)";
       if (f.detail === 'true') return 'Agreed to marketing';

@@ -21,6 +21,7 @@ registerEnumType(CustomerEventKind, {
     PlaybookFinished: { description: 'A playbook run ended (ref: its workflow ID), with its outcome' },
     ScoreBandChanged: { description: "A score's band moved between two scorings: churn risk, RFM segment, payment loyalty, profitability, persistent issue" },
     PaymentPromised: { description: 'The customer promised to pay an invoice by a day (recorded by a person)' },
+    PaymentPromiseLapsed: { description: 'A promise to pay an invoice by a day was not kept (ref: the audit entry of the lapse): the day and its grace days passed unpaid, as the reminder run noticed; its reminders go on' },
     ConsentChanged: { description: 'Consent to marketing given or withdrawn' },
     CampaignEnrolled: { description: 'Enrolled in a campaign, treated or held out (why a playbook ran, or why none did)' },
     TierChanged: { description: "Moved to another service tier (ref: the change): a proposal accepted in an account review, or the company's records (an import)" },
@@ -55,7 +56,7 @@ export class CustomerEventType {
   @Field(() => CustomerEventKind)
   kind!: CustomerEventKind;
 
-  @Field({ description: "The order, invoice, payment, complaint, message or tier change ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`; for a promise, an offboarding decision, a notice, an answer to a proposal the audit entry's ID; for a fix case's milestone the fix case's ID" })
+  @Field({ description: "The order, invoice, payment, complaint, message or tier change ID; for playbook runs the workflow ID (as the Temporal UI shows it); for a score band change `<snapshot ID>/<score kind>`; for a promise (made or lapsed), an offboarding decision, a notice, an answer to a proposal the audit entry's ID; for a fix case's milestone the fix case's ID" })
   ref!: string;
 
   @Field({ description: 'What happened, in a line, amounts in the currency (see currency), e.g. "Paid invoice INV-1042 (€89.00) 3 days late": an invoice by its number in the billing system, else the start of its ID' })

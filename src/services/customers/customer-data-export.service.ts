@@ -7,7 +7,7 @@ import { CampaignMember, Complaint, CostEntry, Customer, ServiceTierChange, Cust
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
-import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, promiseLapsedEntry, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { reasonProblem } from '../../domain/text.js';
 import { recipientOf } from '../../domain/messages/catalogue.js';
 import { MINOR_UNIT_DIGITS } from '../../domain/money.js';
@@ -203,8 +203,12 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
         where entity_type = 'customer' and entity_id = ? and action in (?) and after ->> 'marketingConsent' is not null order by at, id`,
       [customer.id, [...CONSENT_ACTIONS]],
     ),
-    em.execute<{ at: Date; until: string; invoice_id: string }[]>(
-      `select a.at, ${PROMISED_UNTIL} as until, ${PROMISED_INVOICE} as invoice_id
+    // Each with when it lapsed unpaid, if it did: the first lapse of that invoice and day a run of theirs audited after it was made
+    // (the run holding it may be the next one of the invoice, which a promise made on the call starts).
+    em.execute<{ at: Date; until: string; invoice_id: string; lapsed_at: Date | null }[]>(
+      `select a.at, ${PROMISED_UNTIL} as until, ${PROMISED_INVOICE} as invoice_id,
+              (select min(l.at) from playbook_run lr join audit_entry l on ${promiseLapsedEntry('l', 'lr')}
+                where lr.customer_id = r.customer_id and l.after ->> 'invoiceId' = ${PROMISED_INVOICE} and l.after ->> 'until' = ${PROMISED_UNTIL} and l.at >= a.at) as lapsed_at
          from playbook_run r join audit_entry a on ${PROMISE_MADE_ENTRY}
         where r.customer_id = ? order by a.at`,
       [customer.id],
@@ -310,7 +314,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     contactHistory: contactChanges.map((c) => ({ changedAt: new Date(c.at).toISOString(), by: changedBy(c), field: c.field, from: c.from ?? null, to: c.to ?? null })),
     notes: notes.map((n) => ({ at: n.at.toISOString(), about: n.about, reason: n.reason })),
     consentHistory: consent.map((c) => ({ at: new Date(c.at).toISOString(), marketingConsent: c.consent, how: consentChangedHow(c) })),
-    paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, invoiceReference: invoiceReference.get(p.invoice_id) ?? null, until: p.until })),
+    paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, invoiceReference: invoiceReference.get(p.invoice_id) ?? null, until: p.until, lapsedAt: p.lapsed_at ? new Date(p.lapsed_at).toISOString() : null })),
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),
     referredBy: customer.referrer?.id ?? null,
     playbookRuns: runs.map((r) => ({ playbook: r.playbook, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null, outcome: r.outcome ?? null })),

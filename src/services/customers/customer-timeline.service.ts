@@ -10,7 +10,7 @@ import { renderIfKnown } from '../../domain/messages/templates.js';
 import { taskOf } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, ERASURE_ACTION, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
-import { PROMISED_INVOICE, PROMISED_UNTIL, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, promiseLapsedEntry, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
 import { lastOffboardingWordSql } from '../playbooks/offboarding-withdrawal.js';
@@ -203,6 +203,11 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
     sql`select r.customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', ${sql.raw(PROMISED_UNTIL)}, 'extra', ${sql.raw(PROMISED_INVOICE)}, 'invoiceNumber', i.external_ref) as facts
           from playbook_run r join audit_entry a on ${sql.raw(PROMISE_MADE_ENTRY)} left join invoice i on i.customer_id = r.customer_id and i.id::text = ${sql.raw(PROMISED_INVOICE)}
          where ${of(ids, 'r.customer_id')}`,
+  // A promise that lapsed unpaid, as its run noticed and audited it (the invoice and the day promised).
+  [K.PaymentPromiseLapsed]: (ids) =>
+    sql`select r.customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'until', 'extra', a.after ->> 'invoiceId', 'invoiceNumber', i.external_ref) as facts
+          from playbook_run r join audit_entry a on ${sql.raw(promiseLapsedEntry())} left join invoice i on i.customer_id = r.customer_id and i.id::text = a.after ->> 'invoiceId'
+         where ${of(ids, 'r.customer_id')}`,
   [K.ConsentChanged]: (ids) =>
     sql`select c.id as customer_id, a.at, a.id::text as ref,
                jsonb_build_object('detail', a.after ->> 'marketingConsent', 'extra', case when a.actor = ${UNSUBSCRIBE_ACTOR} then 'unsubscribe-link' when a.action = ${IMPORT_CONSENT_ACTION} then 'import' when a.action = ${ERASURE_ACTION} then 'erasure' end) as facts
@@ -268,7 +273,7 @@ function events(ids: readonly string[], kinds: readonly CustomerEventKind[]) {
 
 /**
  * A customer's timeline: orders, invoices issued and paid, payments received, complaints opened, resolved and reopened,
- * messages sent, playbook runs, campaigns, promises to pay, consent, tier and score band changes, offboarding decisions
+ * messages sent, playbook runs, campaigns, promises to pay (and those not kept), consent, tier and score band changes, offboarding decisions
  * and notices, answers to proposals, fix cases' milestones, newest
  * first in one list, each with a line a person reads, so a customer page needs one
  * connection instead of merging many. Batched: the

@@ -20,3 +20,7 @@ export const PROMISED_UNTIL = `coalesce(a.after ->> 'until', a.after -> 'input' 
 
 /** The invoice: the API's entry names it; an update names its run, `fair-reminder/<customer>/<invoice>` (fairReminderWorkflowId's third part). */
 export const PROMISED_INVOICE = `coalesce(a.after ->> 'invoiceId', split_part(r.workflow_id, '${RUN_ID_SEPARATOR}', 3))`;
+
+/** A promise that lapsed unpaid, as the run holding it audited it (`after`: the invoice, the day promised), over audit entry `entry` of run `run`. */
+export const promiseLapsedEntry = (entry = 'a', run = 'r') =>
+  `${entry}.entity_type = 'playbook_run' and ${entry}.entity_id = ${run}.workflow_id and ${entry}.action = 'playbook.promise-lapsed'`;

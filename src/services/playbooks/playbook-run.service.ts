@@ -476,6 +476,24 @@ export class PlaybookRunService {
   }
 
   /**
+   * Audits a promise to pay that lapsed unpaid, as the run noticed it (the promised day and its grace days passed), by the
+   * run: the customer's history shows the promise was not kept, not only that it was made. `brokenPromises` counts it
+   * among the run's broken promises; once per run and count (a retried step, or a reset run noticing it again, writes it once).
+   */
+  async recordPromiseLapsed(input: { workflowId: string; invoiceId: string; until: string; brokenPromises: number }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      if (await this.audit.hasEntry(em, { entityType: 'playbook_run', entityId: input.workflowId, action: 'playbook.promise-lapsed', after: ['brokenPromises', String(input.brokenPromises)] })) return;
+      this.audit.record(em, {
+        actor: runActor(input.workflowId),
+        action: 'playbook.promise-lapsed',
+        entityType: 'playbook_run',
+        entityId: input.workflowId,
+        after: { invoiceId: input.invoiceId, until: input.until, brokenPromises: input.brokenPromises },
+      });
+    });
+  }
+
+  /**
    * Runs cancelled in the Temporal UI within the last `withinDays` days that the audit log does
    * not name yet (a cancel through the API is audited before the run can record it).
    */
