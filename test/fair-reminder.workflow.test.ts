@@ -213,6 +213,11 @@ it('goes on when an operator signals a payment the invoice does not show (the cu
   const workflowId = fairReminderWorkflowId(customerId, invoiceId);
   const waiting = await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
 
+  // What the Temporal UI shows an operator about to send it says it ends nothing for an invoice the billing data shows unpaid.
+  const metadata = await temporalOperator(stack).workflow.getHandle(workflowId).query<{ definition: { signalDefinitions: { name: string; description: string }[] } }>('__temporal_workflow_metadata');
+  expect(metadata.definition.signalDefinitions.find((d) => d.name === 'paymentReceived')?.description).toMatch(
+    /taken only once the invoice shows paid in the billing data \(record the payment first.*A claim for an invoice still unpaid \(the customer says they paid\) is ignored and audited, and the reminders go on/,
+  );
   await temporalOperator(stack).workflow.getHandle(workflowId).signal('paymentReceived');
   await eventually(() => steeringAudited(stack, workflowId), (audited) => audited.length === 1);
   // The run audited the signal, checked the invoice (two activities) and waits on, for the same call step at the same time.

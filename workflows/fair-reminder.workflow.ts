@@ -125,7 +125,11 @@ async function fairReminderSteps({ customerId, invoiceId, policy: given, promise
       payment.claimPaid(signalReceived(paymentReceivedSignal.name));
       await auditSteering(auditSteeringFromOutside);
     },
-    { description: 'The invoice is paid: no further reminder; a loyal payer is thanked' },
+    {
+      // What an operator reads in the Temporal UI before sending it: it is a claim the run checks, not a way to stop the reminders.
+      description:
+        'The invoice is paid: taken only once the invoice shows paid in the billing data (record the payment first, with recordPayment or an import, which sends this signal itself); the run then ends, a loyal payer thanked. A claim for an invoice still unpaid (the customer says they paid) is ignored and audited, and the reminders go on',
+    },
   );
   setHandler(
     promiseToPayUpdate,
