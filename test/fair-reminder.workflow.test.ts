@@ -1044,7 +1044,13 @@ it("leaves the invoice to the person a loyal payer's run handed it to: listed as
   const byHand = await stack.gql(StartFairReminderDocument, { invoiceId: restarted.invoiceId }, Role.Operator);
   expect(byHand.errors).toBeUndefined();
   expect(byHand.data!.startFairReminder.workflowId).toBe(`${restarted.workflowId}/2`);
-  await eventually(() => outbox(`${restarted.workflowId}/2`), (m) => m.some((x) => x.step === 'reminder-1'));
+  const next = await eventually(() => outbox(`${restarted.workflowId}/2`), (m) => m.some((x) => x.step === 'reminder-1'));
+  // After two reminders and a call, its first reminder says they have heard from us about it, not that it slipped through.
+  expect(next.find((m) => m.step === 'reminder-1')!.template).toBe('reminder-follow-on');
+  const written = (await stack.gql(CustomerMessagesDocument, { id: restarted.customerId, first: 20 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
+  expect(written.find((m) => m.key === `${restarted.workflowId}/2/reminder-1`)?.text).toMatch(/^Hello Restart,\n\nwe have been in touch about invoice INV-Restart-\w+ \(.*\) before, and it is still open\./);
+  // The first course opened as a first reminder does.
+  expect(written.find((m) => m.key === `${restarted.workflowId}/reminder-1`)).toMatchObject({ template: 'reminder-friendly', text: expect.stringContaining('slipped through') });
   expect((await queue(true)).ids).not.toContain(restarted.invoiceId);
   await stack.gql(RecordPaymentDocument, { input: { invoiceId: restarted.invoiceId, amountMinor: 7_500 } }, Role.Operator);
   await eventually(() => state(restarted.invoiceId), (s) => s?.step === 'done');

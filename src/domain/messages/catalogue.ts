@@ -61,6 +61,8 @@ const proposals = [
 export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'reminder-friendly': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
   'reminder-gentle': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
+  // A loyal payer's first reminder of a later course (the invoice was reminded of or called about before): no "slipped through".
+  'reminder-follow-on': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: invoice },
   'call-personal': { playbook: 'fair-reminder', audience: 'team', callsCustomer: true, untilPaid: true, example: { ...invoice, remindersSoFar: friendlyRemindersSent } },
   'call-follow-up': { playbook: 'fair-reminder', audience: 'team', callsCustomer: true, untilPaid: true, example: { ...invoice, remindersSoFar: friendlyRemindersSent } },
   'reminder-standard-1': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 0 } },

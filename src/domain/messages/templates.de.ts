@@ -82,6 +82,10 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Eine kurze Notiz zu Ihrer Rechnung',
     text: `${hello(name)}danke, dass Sie schon so lange bei uns sind. Die Rechnung ${invoice(p, write)} ist wohl untergegangen; das passiert jedem. Könnten Sie bei Gelegenheit einen Blick darauf werfen? Wenn etwas unklar ist, antworten Sie einfach auf diese Nachricht.${regards}`,
   }),
+  'reminder-follow-on': (name, p, write) => ({
+    subject: 'Ihre Rechnung ist noch offen: Finden wir gemeinsam einen Weg',
+    text: `${hello(name)}wir hatten uns wegen der Rechnung ${invoice(p, write)} bereits bei Ihnen gemeldet, und sie ist noch offen. Wenn die Zahlung gerade schwierig ist oder etwas daran nicht stimmt, antworten Sie einfach auf diese Nachricht, und wir finden gemeinsam einen Weg.${regards}`,
+  }),
   'reminder-gentle': (name, p, write) => ({
     subject: 'Rechnung noch offen: Können wir helfen?',
     text: `${hello(name)}die Rechnung ${invoice(p, write)} ist noch offen. Wenn etwas daran nicht stimmt oder der Zeitpunkt gerade schwierig ist, sagen Sie es uns, und wir finden gemeinsam einen Weg.${regards}`,

@@ -1,4 +1,4 @@
-import { fairReminderPolicy } from '../playbooks/fair-reminder.js';
+import { fairReminderPolicy, FOLLOW_ON_REMINDER, reminderTemplateFor } from '../playbooks/fair-reminder.js';
 import { audienceOf, templateCatalogue, untilPaidTemplates } from './catalogue.js';
 import { germanTemplates } from './templates.de.js';
 import { messageLanguage, renderMessage, templates } from './templates.js';
@@ -11,10 +11,19 @@ describe('message templates', () => {
 
   it('never mentions fees, collections or threats to a loyal payer', () => {
     // (The call step is a task for the team, not a message to the customer.)
-    for (const step of fairReminderPolicy.loyalSchedule.filter((s) => s.action === 'reminder')) {
-      const { subject, text } = renderMessage(step.template, 'Ada', { invoiceId: 'abcdef12-0000', feeMinor: 500 }, 'en', 'EUR');
+    // (And the first reminder of a later course, in the first one's place.)
+    for (const template of [...fairReminderPolicy.loyalSchedule.filter((s) => s.action === 'reminder').map((s) => s.template), FOLLOW_ON_REMINDER]) {
+      const { subject, text } = renderMessage(template, 'Ada', { invoiceId: 'abcdef12-0000', feeMinor: 500 }, 'en', 'EUR');
       expect(`${subject} ${text}`).not.toMatch(/fee|collections|final|overdue/i);
     }
+  });
+
+  it("opens a loyal payer's later course of reminders acknowledging the earlier contact, not saying the invoice slipped through", () => {
+    expect(reminderTemplateFor('reminder-friendly', true)).toBe(FOLLOW_ON_REMINDER);
+    expect(reminderTemplateFor('reminder-friendly', false)).toBe('reminder-friendly');
+    expect(reminderTemplateFor('reminder-gentle', true)).toBe('reminder-gentle');
+    expect(reminderTemplateFor('reminder-standard-1', true)).toBe('reminder-standard-1');
+    for (const locale of ['en', 'de']) expect(renderMessage(FOLLOW_ON_REMINDER, 'Ada', { invoiceId: 'abcdef12-0000' }, locale, 'EUR').text).not.toMatch(/slipped through|untergegangen/);
   });
 
   it('names a complaint topic in German words where the default topics have them, and a company key by its words', () => {

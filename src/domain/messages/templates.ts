@@ -149,6 +149,11 @@ export const templates: Record<string, Template> = {
     subject: 'A quick note about your invoice',
     text: `Hello ${name},\n\nthank you for being with us for so long. It looks like ${invoice(p, write)} slipped through; this happens to everyone. Could you take a look when you have a moment? If anything is unclear, just reply to this message.\n\nKind regards`,
   }),
+  // The first reminder of a loyal payer's next course: they have heard from us about it (reminders, maybe a call or a promise).
+  'reminder-follow-on': (name, p, write) => ({
+    subject: 'Your invoice is still open: let us find a way together',
+    text: `Hello ${name},\n\nwe have been in touch about ${invoice(p, write)} before, and it is still open. If paying it now is difficult, or something about it is not right, just reply to this message and we will find a way together.\n\nKind regards`,
+  }),
   'reminder-gentle': (name, p, write) => ({
     subject: 'Invoice still open: can we help?',
     text: `Hello ${name},\n\n${invoice(p, write)} is still open. If something is wrong with it, or the timing is difficult, tell us and we will find a way together.\n\nKind regards`,

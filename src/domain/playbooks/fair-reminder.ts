@@ -50,6 +50,21 @@ export interface FairReminderPolicy {
   promise?: PaymentPromisePolicy;
 }
 
+/** The loyal schedule's first reminder: "it looks like the invoice slipped through". */
+export const FIRST_FRIENDLY_REMINDER = 'reminder-friendly';
+/** What a loyal payer's next course of reminders opens with instead: the invoice was chased (reminded, called about) before. */
+export const FOLLOW_ON_REMINDER = 'reminder-follow-on';
+
+/**
+ * The template a reminder goes out with: the first friendly one of a course that follows an earlier one (an earlier run
+ * of the invoice sent reminders or had a person call: a course started again after the call, or by a promise made on it
+ * that lapsed) acknowledges that contact instead of saying the invoice slipped through. Decided where the reminder is
+ * written, so the run's schedule, and its history, stay as they are.
+ */
+export function reminderTemplateFor(template: string, chasedBefore: boolean): string {
+  return chasedBefore && template === FIRST_FRIENDLY_REMINDER ? FOLLOW_ON_REMINDER : template;
+}
+
 export const fairReminderPolicy: FairReminderPolicy = {
   version: 3,
   loyalSchedule: [

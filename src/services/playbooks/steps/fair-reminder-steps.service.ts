@@ -6,10 +6,10 @@ import { BillingException, BillingExceptionCode } from '../../billing/billing.ex
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
-import { reminderBooking } from '../../../domain/playbooks/fair-reminder.js';
+import { FIRST_FRIENDLY_REMINDER, reminderBooking, reminderTemplateFor } from '../../../domain/playbooks/fair-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../../domain/playbooks/run-id.js';
 import { givenUpSql } from '../../facts/outbox-facts.js';
-import { PROMISED_TO_PAY } from '../../../domain/messages/catalogue.js';
+import { PROMISED_TO_PAY, templateCatalogue } from '../../../domain/messages/catalogue.js';
 import { feesStandingMinor, outstandingMinorSql } from '../../facts/invoice-facts.js';
 import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
 import { dueDayEndsAt, isOverdue } from '../../../domain/playbooks/eligibility.js';
@@ -20,6 +20,24 @@ const HANDOVER = 'collections-handover';
 
 /** The run's tasks for a person who calls the customer: they say what the run sent and charged before them. */
 const CALL_TASKS: ReadonlySet<string> = new Set(['call-personal', 'call-follow-up']);
+
+/** The reminders and call tasks of the reminder runs: what chasing an invoice sent (not the thank-you). */
+const CHASING_TEMPLATES = Object.entries(templateCatalogue)
+  .filter(([, t]) => t.playbook === 'fair-reminder' && t.untilPaid)
+  .map(([name]) => name);
+
+/**
+ * Whether an earlier reminder run of the invoice chased it: a reminder or a call task of another run, not held back (one
+ * held back never reached anyone; one still queued goes). The first friendly reminder then does not say the invoice slipped through.
+ */
+async function chasedByEarlierRun(em: EntityManager, workflowId: string, invoiceId: string): Promise<boolean> {
+  const [{ n }] = await em.execute<{ n: number }[]>(
+    `select count(*)::int as n from outbox_message m
+      where m.invoice_id = ? and m.suppressed_reason is null and m.template in (?) and not starts_with(m.idempotency_key, ?)`,
+    [invoiceId, CHASING_TEMPLATES, stepMessageKey(workflowId, '')],
+  );
+  return n > 0;
+}
 
 /** The run's steps that chase the invoice (a call, the decision after it, the hand-over): for an invoice still owed and overdue only. */
 const CHASING_STEPS: ReadonlySet<string> = new Set(['call', 'follow-up', 'handover']);
@@ -91,10 +109,11 @@ export class FairReminderSteps {
       // before in Honolulu): the reminder, which calls the invoice overdue, waits until it has ended there.
       const { timeZone } = await em.findOneOrFail(Customer, { id: invoice.customer.id }, { fields: ['timeZone'] });
       const dueDayEnds = dueDayEndsAt(invoice.dueAt, timeZone);
+      const chasedBefore = input.template === FIRST_FRIENDLY_REMINDER && (await chasedByEarlierRun(em, input.workflowId, invoice.id));
       const sent = await this.outbox.enqueueStep(em, { workflowId: input.workflowId, customerId: invoice.customer.id }, step, {
         channel: MessageChannel.Email,
         sendAfter: dueDayEnds > now ? dueDayEnds : null,
-        template: input.template,
+        template: reminderTemplateFor(input.template, chasedBefore),
         invoiceId: invoice.id,
         // Filed under the band its fee was decided under (the run's), as its booking is, not the customer's stored band.
         loyaltyBand: input.fee.band,
