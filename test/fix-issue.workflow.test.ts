@@ -233,6 +233,9 @@ it('gives a loyal customer a gesture for the trouble', async () => {
     (r) => r.data?.runningPlaybookRuns?.edges.length === 1,
   );
   expect(listed.data!.runningPlaybookRuns!.edges[0].node).toMatchObject({ workflowId: fixIssueWorkflowId(customerId, 'delivery-delay'), loyaltyBand: 'loyal' });
+  // A rescore since lowered the stored band (a payment late meanwhile): the gesture decided at the start stays filed under
+  // the band it was decided for, in the fairness report's count of messages by band.
+  await stack.orm.em.fork().getConnection().execute(`update current_score set band = 'regular' where customer_id = ? and kind = 'payment-loyalty'`, [customerId]);
   await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator);
   const done = await eventually(() => state(customerId, 'delivery-delay'), (s) => s?.step === 'done');
   expect(done).toMatchObject({ outcome: 'fixed-with-gesture', escalations: 0 });
@@ -244,6 +247,9 @@ it('gives a loyal customer a gesture for the trouble', async () => {
   expect(await gesture('gesture')).toEqual(goodwill);
   expect(await gesture('gesture-billing')).toEqual(goodwill);
   expect((await outbox(workflowId)).find((m) => m[0] === 'gesture-billing')).toEqual(['gesture-billing', 'issue-gesture-billing', 'call']);
+  for (const step of ['check-back', 'gesture', 'gesture-billing']) {
+    expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/${step}` })).toMatchObject({ loyaltyBand: 'loyal' });
+  }
   expect(renderMessage('issue-gesture', 'Cem', goodwill, 'en', 'EUR').text).toContain('Your next order is on us up to €25.00.');
   expect(renderMessage('issue-gesture-billing', 'Cem', goodwill, 'en', 'EUR').text).toContain('please credit their next order up to €25.00');
 }, 60_000);

@@ -163,7 +163,7 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
   let gestureGiven = false;
   const checkBack = async () => {
     enter('checking-back', gesture ? 'Asking whether the fix holds, with a gesture for a loyal customer' : 'Asking whether the fix holds');
-    const given = await checkBackOnFix({ workflowId, customerId, topic, gesture, ...(checkBacks > 0 ? { round: checkBacks + 1 } : {}), goodwillMinor: policy.gestureGoodwillMinor });
+    const given = await checkBackOnFix({ workflowId, customerId, topic, gesture, ...(checkBacks > 0 ? { round: checkBacks + 1 } : {}), goodwillMinor: policy.gestureGoodwillMinor, loyaltyBand: band });
     gestureGiven ||= given?.gesture ?? gesture;
     checkBacks += 1;
   };

@@ -216,13 +216,16 @@ export class FixIssueSteps {
    * goodwill amount, the run's `goodwillMinor`, with billing's task to honour it), while they are still a customer: "your next order is on us" means nothing to one who has left or is leaving (offboarded,
    * under notice). Says whether the gesture was given (the run's outcome tells it).
    */
-  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number; goodwillMinor?: number }): Promise<{ gesture: boolean }> {
+  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number; goodwillMinor?: number; loyaltyBand?: string }): Promise<{ gesture: boolean }> {
     return this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return { gesture: false };
       const confirmed = (await em.findOne(FixCase, { workflowId: input.workflowId }))?.confirmedAt != null;
       // A later fix's check-back (the issue came back as the first went out) is a message of its own: `check-back-<round>`.
       const step = input.round && input.round > 1 ? `check-back-${input.round}` : 'check-back';
-      await this.outbox.enqueueStep(em, input, step, { channel: MessageChannel.Email, template: confirmed ? 'issue-fix-confirmed' : 'issue-check-back', payload: { topic: input.topic } });
+      // Filed under the band the run decided the gesture by at its start (the fairness report's), not the customer's stored
+      // band weeks later; runs started before they passed it, under the stored band.
+      const loyaltyBand = input.loyaltyBand ?? null;
+      await this.outbox.enqueueStep(em, input, step, { channel: MessageChannel.Email, template: confirmed ? 'issue-fix-confirmed' : 'issue-check-back', payload: { topic: input.topic }, loyaltyBand });
       if (!input.gesture) return { gesture: false };
       // Given once written (by an earlier attempt of this step, before the customer left: it goes out), else now if they are still with us.
       const written = (await em.count(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'gesture') })) > 0;
@@ -230,8 +233,8 @@ export class FixIssueSteps {
       if ((await em.findOneOrFail(Customer, input.customerId, { fields: ['status'] })).status !== CustomerStatus.Active) return { gesture: false };
       // A promise someone must keep: billing is told to credit the next order up to the amount the customer is told.
       const goodwill = { topic: input.topic, goodwillMinor: input.goodwillMinor ?? this.policy.gestureGoodwillMinor, currency: this.currency };
-      await this.outbox.enqueueStep(em, input, 'gesture-billing', { channel: MessageChannel.Call, template: 'issue-gesture-billing', payload: goodwill });
-      await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: goodwill });
+      await this.outbox.enqueueStep(em, input, 'gesture-billing', { channel: MessageChannel.Call, template: 'issue-gesture-billing', payload: goodwill, loyaltyBand });
+      await this.outbox.enqueueStep(em, input, 'gesture', { channel: MessageChannel.Email, template: 'issue-gesture', payload: goodwill, loyaltyBand });
       return { gesture: true };
     });
   }
