@@ -239,20 +239,20 @@ async function fairReminderSteps({ customerId, invoiceId, policy: given, promise
       if (!(await remind(state.remindersSent + 1, step.template, false, promiseAware))) break;
     } else if (step.action === 'call') {
       enter('calling', 'A person calls the customer');
-      await sendReminderMessage({ workflowId, step: 'call', invoiceId, customerId, channel: CALL, template: step.template });
+      await sendReminderMessage({ workflowId, step: 'call', invoiceId, customerId, channel: CALL, template: step.template, loyaltyBand: band });
     } else if (step.action === 'follow-up') {
       enter('following-up', 'Still unpaid after the call: a person decides how to go on');
-      await sendReminderMessage({ workflowId, step: 'follow-up', invoiceId, customerId, channel: CALL, template: step.template });
+      await sendReminderMessage({ workflowId, step: 'follow-up', invoiceId, customerId, channel: CALL, template: step.template, loyaltyBand: band });
     } else {
       enter('handing-over', 'Handed over to collections');
-      await sendReminderMessage({ workflowId, step: 'handover', invoiceId, customerId, channel: LETTER, template: step.template });
+      await sendReminderMessage({ workflowId, step: 'handover', invoiceId, customerId, channel: LETTER, template: step.template, loyaltyBand: band });
     }
   }
 
   if (!(await payment.confirmed())) return finish(outcomeAfterSchedule(schedule), endedUnpaid[state.step] ?? 'Handed over to collections');
   if (feeFree(band)) {
     enter('thanking', 'Thanking a loyal payer');
-    await sendReminderMessage({ workflowId, step: 'thank-you', invoiceId, customerId, channel: EMAIL, template: 'thank-you-payment' });
+    await sendReminderMessage({ workflowId, step: 'thank-you', invoiceId, customerId, channel: EMAIL, template: 'thank-you-payment', loyaltyBand: band });
   }
   return finish('paid', 'Paid');
 }

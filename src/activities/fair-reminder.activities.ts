@@ -13,7 +13,7 @@ export function createFairReminderActivities(services: () => WorkerServices) {
     sendReminder(input: { workflowId: string; invoiceId: string; reminderNumber: number; template: string; fee: FeeDecision }): Promise<{ sent: boolean; paid: boolean }> {
       return reminders().sendReminder(input);
     },
-    sendReminderMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }): Promise<boolean> {
+    sendReminderMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string; loyaltyBand?: string }): Promise<boolean> {
       return reminders().sendMessage(input);
     },
     /** The run's earliest reminder a promise held back before it went out: sent again in the next reminder step's place. */

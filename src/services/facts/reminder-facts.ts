@@ -38,24 +38,3 @@ export async function remindersSoFar(em: EntityManager, workflowId: string, invo
     earlierReminders: Math.max(0, Number(facts?.all_sent ?? 0) - sent.length),
   };
 }
-
-/**
- * The payment-loyalty band the reminder run `workflowId` goes by, as it recorded it: the band it was raised to on the
- * way (its audit entry; a run is raised once at most, to a fee-free band, never lowered), else the band its reminders'
- * fees were decided under (each reminder's booking, written with it). Null when the run recorded none (it wrote no
- * reminder: paid while a promise held its first one, say). Its messages count under this band in the fairness report,
- * not the customer's band when they are written: a loyal payer's thank-you stays with "loyal" after the payment that
- * rescored them.
- */
-export async function reminderRunBand(em: EntityManager, run: { workflowId: string; customerId: string }): Promise<string | null> {
-  const [row] = await em.execute<{ band: string | null }[]>(
-    `select coalesce(
-              (select a.after ->> 'loyaltyBand' from audit_entry a
-                where a.entity_type = 'playbook_run' and a.entity_id = ? and a.action = 'playbook.loyalty-band-raised' order by a.at desc, a.id desc limit 1),
-              (select m.payload -> 'booking' ->> 'band' from outbox_message m
-                where m.customer_id = ? and starts_with(m.idempotency_key, ?) and m.payload -> 'booking' ->> 'band' is not null
-                order by m.created_at desc, m.idempotency_key desc limit 1)) as band`,
-    [run.workflowId, run.customerId, stepMessageKey(run.workflowId, 'reminder-')],
-  );
-  return row?.band ?? null;
-}

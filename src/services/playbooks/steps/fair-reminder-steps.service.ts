@@ -13,7 +13,7 @@ import { PROMISED_TO_PAY, templateCatalogue } from '../../../domain/messages/cat
 import { feesStandingMinor, outstandingMinorSql } from '../../facts/invoice-facts.js';
 import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
 import { dueDayEndsAt, isOverdue } from '../../../domain/playbooks/eligibility.js';
-import { reminderRunBand, remindersSoFar } from '../../facts/reminder-facts.js';
+import { remindersSoFar } from '../../facts/reminder-facts.js';
 
 /** The letter that passes the invoice to collections. */
 const HANDOVER = 'collections-handover';
@@ -182,7 +182,7 @@ export class FairReminderSteps {
    * the run sent and what is charged on the invoice (delivery brings it up to date as it goes): a payer whose band was
    * raised on the way got standard reminders, perhaps with a fee, and the caller must not tell them nothing was charged.
    */
-  async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string }, now = new Date()): Promise<boolean> {
+  async sendMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string; loyaltyBand?: string }, now = new Date()): Promise<boolean> {
     const chasing = CHASING_STEPS.has(input.step);
     const written = await this.em.transactional(async (em): Promise<{ sent: boolean; notOwed?: NotOwed }> => {
       // A call, the decision after it or the hand-over chase an invoice still owed: not one the billing system cancelled
@@ -201,9 +201,8 @@ export class FairReminderSteps {
         ...(input.template === HANDOVER ? { feesOnInvoiceMinor: feesStandingMinor(invoice) } : {}),
       };
       // Filed under the band the run goes by (a loyal payer's thank-you stays with "loyal" after the payment that rescored
-      // them), as recorded with its reminders; the customer's stored band only when it recorded none.
-      const loyaltyBand = await reminderRunBand(em, input);
-      return { sent: await this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload, loyaltyBand }) };
+      // them); a step scheduled before runs passed it, under the customer's stored band.
+      return { sent: await this.outbox.enqueueStep(em, input, input.step, { channel: input.channel, template: input.template, invoiceId: input.invoiceId, payload, loyaltyBand: input.loyaltyBand ?? null }) };
     });
     if (written.notOwed) await this.endRun(input.workflowId, input.invoiceId, written.notOwed);
     return written.sent;
