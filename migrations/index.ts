@@ -82,6 +82,7 @@ import { Migration20261228100003_invoice_fees_reversed } from './Migration202612
 import { Migration20261228100004_score_model_run_off } from './Migration20261228100004_score_model_run_off.js';
 import { Migration20261228100008_invoice_settled_recorded_at } from './Migration20261228100008_invoice_settled_recorded_at.js';
 import { Migration20261228101300_outbox_due_since } from './Migration20261228101300_outbox_due_since.js';
+import { Migration20261228101310_complaint_follow_up_claim } from './Migration20261228101310_complaint_follow_up_claim.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -168,4 +169,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228100004_score_model_run_off', class: Migration20261228100004_score_model_run_off },
   { name: 'Migration20261228100008_invoice_settled_recorded_at', class: Migration20261228100008_invoice_settled_recorded_at },
   { name: 'Migration20261228101300_outbox_due_since', class: Migration20261228101300_outbox_due_since },
+  { name: 'Migration20261228101310_complaint_follow_up_claim', class: Migration20261228101310_complaint_follow_up_claim },
 ];

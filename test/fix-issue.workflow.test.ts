@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import { defaultPolicies, defaultScoringPolicy, policiesWith } from '../src/domain/policies/index.js';
 import { sql } from 'kysely';
 import { spawnSync } from 'node:child_process';
@@ -391,26 +391,38 @@ it('leaves the follow-up to the first call when its retry comes while the first 
   const workflowId = fixIssueWorkflowId(customerId, 'late-refund');
   const id = await storedWithoutFollowUp(customerId, 'late-refund', 'CRM-INES-3');
   const retry = () => stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'late-refund', severity: 'Medium', complaintRef: 'CRM-INES-3' } }, Role.Operator);
-  // The first call, its commit done, is following the complaint up (held here as it holds it, its answer not back yet).
-  const first = new pg.Client({ connectionString: stack.config.databaseUrl });
-  await first.connect();
-  try {
-    await first.query('begin');
-    await first.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`complaint-follow-up:${id}`]);
-    const during = await retry();
-    expect(during.errors).toBeUndefined();
-    expect(during.data!.recordComplaint.id).toBe(id);
-    // The retry answered the complaint and left the follow-up to the first call: no fix started by it, still pending.
-    expect(await stack.orm.em.fork().findOneOrFail(Complaint, id)).toMatchObject({ followUpPending: true });
-    expect(await persistentIssueScore(customerId)).toBeNull();
-    expect(await state(customerId, 'late-refund')).toBeNull();
-  } finally {
-    await first.end();
-  }
-  // The first call stopped without it (its process killed): the next retry does it.
+  // The first call, its commit done, is following the complaint up: its claim is on the complaint, its answer not back yet.
+  const claim = randomUUID();
+  await stack.orm.em.fork().nativeUpdate(Complaint, { id }, { followUpClaim: claim, followUpClaimedAt: new Date() });
+  const during = await retry();
+  expect(during.errors).toBeUndefined();
+  expect(during.data!.recordComplaint.id).toBe(id);
+  // The retry answered the complaint and left the follow-up to the first call: no fix started by it, still pending, still its claim.
+  expect(await stack.orm.em.fork().findOneOrFail(Complaint, id)).toMatchObject({ followUpPending: true, followUpClaim: claim });
+  expect(await persistentIssueScore(customerId)).toBeNull();
+  expect(await state(customerId, 'late-refund')).toBeNull();
+  // The first call stopped without it (its process killed): once its claim is older than the lease, the next retry does it.
+  await stack.orm.em.fork().nativeUpdate(Complaint, { id }, { followUpClaimedAt: new Date(Date.now() - 10 * 60_000) });
   expect((await retry()).errors).toBeUndefined();
   await eventually(() => state(customerId, 'late-refund'), (s) => s?.step === 'awaiting-fix');
-  expect(await stack.orm.em.fork().findOneOrFail(Complaint, id)).toMatchObject({ followUpPending: false });
+  expect(await stack.orm.em.fork().findOneOrFail(Complaint, id)).toMatchObject({ followUpPending: false, followUpClaim: null, followUpClaimedAt: null });
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+}, 60_000);
+
+it('follows up a reopening that comes while the call recording the complaint is still following it up, which then leaves it pending for the reopening', async () => {
+  const customerId = await customer('Juno', { complaints: 2, topic: 'late-refund', risk: 'high' });
+  const workflowId = fixIssueWorkflowId(customerId, 'late-refund');
+  const em = stack.orm.em.fork();
+  // A third complaint, resolved at once; the call that recorded it is still following it up (its claim on it).
+  const complaint = em.create(Complaint, { customer: customerId, topic: 'late-refund', severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - 3 * DAY), resolvedAt: new Date(Date.now() - DAY), followUpPending: true });
+  await em.flush();
+  const claim = randomUUID();
+  await em.nativeUpdate(Complaint, { id: complaint.id }, { followUpClaim: claim, followUpClaimedAt: new Date() });
+  // The customer says it is not resolved: the reopening's follow-up is its own, done now.
+  const reopened = await stack.gql(ReopenComplaintDocument, { id: complaint.id }, Role.Operator);
+  expect(reopened.errors).toBeUndefined();
+  await eventually(() => state(customerId, 'late-refund'), (s) => s?.step === 'awaiting-fix');
+  expect(await stack.orm.em.fork().findOneOrFail(Complaint, complaint.id)).toMatchObject({ followUpPending: false, followUpClaim: null });
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 60_000);
 

@@ -19,7 +19,7 @@ export enum ComplaintSeverity {
 @Index({ properties: ['customer', 'topic', 'openedAt'], name: 'complaint_customer_topic_opened_at_index' })
 @Index({ properties: ['customer'], name: 'complaint_open_customer_index', expression: 'create index "complaint_open_customer_index" on "complaint" ("customer_id") where "resolved_at" is null' })
 export class Complaint {
-  [OptionalProps]?: 'reopenedCount' | 'handlingCostMinor' | 'productDefect' | 'followUpPending' | 'createdAt';
+  [OptionalProps]?: 'reopenedCount' | 'handlingCostMinor' | 'productDefect' | 'followUpPending' | 'followUpClaim' | 'followUpClaimedAt' | 'createdAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -66,6 +66,16 @@ export class Complaint {
    */
   @Property({ type: 'boolean', default: false })
   followUpPending: boolean = false;
+
+  /**
+   * The call following the complaint up now, and since when (null when none is): claimed in one short update before the
+   * follow-up, so a retry that comes meanwhile leaves it to that call; a claim older than the lease is one whose call stopped.
+   */
+  @Property({ type: 'uuid', nullable: true })
+  followUpClaim: string | null = null;
+
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  followUpClaimedAt: Date | null = null;
 
   @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();

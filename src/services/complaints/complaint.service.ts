@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -21,6 +22,12 @@ import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.serv
 import { holdBackWelcomeAtComplaint } from '../playbooks/welcome-held-at-complaint.js';
 import type { CustomerRescoreService, FollowUpFailureReporter } from '../scores/customer-rescore.service.js';
 import { echoed } from '../../domain/text.js';
+
+/**
+ * How long a call's claim on a complaint's follow-up holds off another call: far longer than a follow-up takes (a rescore,
+ * a fix started or told through Temporal, seconds), so only a claim whose call stopped outlives it.
+ */
+const FOLLOW_UP_LEASE_MS = 2 * 60_000;
 
 /** A complaint changes whether the customer has a persistent issue: rescored at once, so playbooks see it today. */
 
@@ -236,23 +243,36 @@ export class ComplaintService {
    * What a recorded or reopened complaint sets off once committed: the customer's rescore and the follow-up, after which
    * the complaint's follow-up is no longer pending; still pending when the follow-up failed (reported; the next sweep starts
    * the fix), so a retry of the call tries it again. One call at a time follows a complaint up, and only while it is
-   * pending: a client's retry after its time-out, while the first call is still at it (the follow-up calls Temporal), leaves
-   * it to that call, as one after it finds it done; a fix is not told twice of one complaint.
+   * pending: it claims the follow-up in one short update first, so a client's retry after its time-out, while the first
+   * call is still at it (the follow-up calls Temporal), leaves it to that call, as one after it finds it done; a fix is not
+   * told twice of one complaint. No connection is held meanwhile. A claim older than `FOLLOW_UP_LEASE_MS` is one whose call
+   * stopped (its process killed): a retry then takes it over.
    */
   private async afterCommit(complaintId: string, customerId: string, topic: string): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
-      const [{ free }] = await em.execute<{ free: boolean }[]>(`select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as free`, [`complaint-follow-up:${complaintId}`]);
-      if (!free) return;
-      const [{ pending }] = await em.execute<{ pending: boolean }[]>(`select follow_up_pending as pending from complaint where id = ?`, [complaintId]);
-      if (!pending) return;
+    const claim = randomUUID();
+    try {
+      const claimed = await this.em.getConnection().execute<{ id: string }[]>(
+        `update complaint set follow_up_claim = ?, follow_up_claimed_at = clock_timestamp()
+          where id = ? and follow_up_pending and (follow_up_claim is null or follow_up_claimed_at < clock_timestamp() - make_interval(secs => ?))
+          returning id`,
+        [claim, complaintId, FOLLOW_UP_LEASE_MS / 1000],
+      );
+      if (claimed.length === 0) return;
+    } catch (error) {
+      this.onFollowUpFailed(error, customerId);
+      return;
+    }
+    let done = false;
+    try {
       await this.scoring.rescoreAfterEvent(customerId, COMPLAINT_SCORES);
-      if (await this.followUp(customerId, topic)) {
-        await this.em
-          .fork()
-          .nativeUpdate(Complaint, { id: complaintId, followUpPending: true }, { followUpPending: false })
-          .catch((error: unknown) => this.onFollowUpFailed(error, customerId));
-      }
-    }).catch((error: unknown) => this.onFollowUpFailed(error, customerId));
+      done = await this.followUp(customerId, topic);
+    } finally {
+      // Followed up: no longer pending. Either way the claim is given up, unless a reopening since took the follow-up on anew.
+      await this.em
+        .getConnection()
+        .execute(`update complaint set follow_up_pending = follow_up_pending and not ?::boolean, follow_up_claim = null, follow_up_claimed_at = null where id = ? and follow_up_claim = ?`, [done, complaintId, claim])
+        .catch((error: unknown) => this.onFollowUpFailed(error, customerId));
+    }
   }
 
   /** After an import added complaints or reopened some: each topic followed up as after recordComplaint or reopen. */
@@ -328,7 +348,10 @@ export class ComplaintService {
       complaint.resolvedAt = null;
       complaint.reopenedCount += 1;
       complaint.reopenedAt = reopenedAt;
+      // The reopening's own follow-up: a call still following up the complaint's recording leaves it pending for this one.
       complaint.followUpPending = true;
+      complaint.followUpClaim = null;
+      complaint.followUpClaimedAt = null;
       this.audit.record(em, { actor, action: 'complaint.reopen', entityType: 'complaint', entityId: id, before, after: { resolvedAt: null, reopenedCount: complaint.reopenedCount, reopenedAt: reopenedAt.toISOString() } });
       // Open again: a welcome still queued no longer asks whether everything works.
       await em.flush();
