@@ -80,7 +80,7 @@ describe('concentration over time', () => {
     expect(s.reasons[0]).toMatch(/^2025-Q2: the top 20% of customers brought 33% of revenue \(Gini 0\.\d\d, 10 customers\)$/);
     expect(s.reasons[1]).toMatch(/^2025-Q1: the top 20% of customers brought 60% of revenue/);
     expect(s.reasons[2]).toBe("2024-Q4 (the window's first with revenue): the top 20% of customers brought 80%");
-    expect(s.modelVersion).toBe('concentration/4;policy=1');
+    expect(s.modelVersion).toBe('concentration/5;policy=1');
   });
 
   it('sums several rows of a customer in a period and bands by the policy', () => {
@@ -165,9 +165,65 @@ describe('concentration over time', () => {
     expect(s.reasons[0]).toBe('no revenue in 2025-04 to 2025-05');
     expect(s.reasons[1]).toMatch(/^2025-03: the top 20% of customers brought 20% of revenue/);
     expect(s.reasons[2]).toMatch(/^2025-01: the top 20% of customers brought 60% of revenue/);
+    // February, between the two months with revenue, had none; December, before the first, is not a gap in what is said.
+    expect(s.reasons[3]).toBe('no revenue in 2025-02');
     // Last, the band and the thresholds that made it.
-    expect(s.reasons[3]).toBe("band low: the latest month's top-20% share of 20% is under 60% (high from 80%, medium from 60%)");
-    expect(s.reasons).toHaveLength(4);
+    expect(s.reasons[4]).toBe("band low: the latest month's top-20% share of 20% is under 60% (high from 80%, medium from 60%)");
+    expect(s.reasons).toHaveLength(5);
+  });
+
+  describe('names the months without revenue between months with revenue', () => {
+    // Five equal customers in each month with revenue: the top 20% bring 20%, Gini 0.
+    const equal = [20, 20, 20, 20, 20];
+    const said = (month: string) => `${month}: the top 20% of customers brought 20% of revenue (Gini 0, 5 customers)`;
+    const first = (month: string) => `${month} (the window's first with revenue): the top 20% of customers brought 20%`;
+    const band = "band low: the latest month's top-20% share of 20% is under 60% (high from 80%, medium from 60%)";
+    const score = (periods: string[], withRevenue: string[], partialPeriod?: string) =>
+      concentrationByPeriod(new Map(withRevenue.map((m) => [m, equal])), { periods, partialPeriod }, defaultConcentrationPolicy).reasons;
+
+    it('one gap of two months', () => {
+      // May to September 2021, June and July without orders.
+      const periods = ['2021-05', '2021-06', '2021-07', '2021-08', '2021-09'];
+      expect(score(periods, ['2021-05', '2021-08', '2021-09'])).toEqual([said('2021-09'), said('2021-08'), first('2021-05'), 'no revenue in 2021-06 to 2021-07', band]);
+    });
+
+    it('a gap of one month', () => {
+      expect(score(['2021-05', '2021-06', '2021-07'], ['2021-05', '2021-07'])).toEqual([said('2021-07'), said('2021-05'), 'no revenue in 2021-06', band]);
+    });
+
+    it('two gaps, and three', () => {
+      // January (before the first month with revenue) is no gap; March alone, and May to July.
+      const periods = ['2021-01', '2021-02', '2021-03', '2021-04', '2021-05', '2021-06', '2021-07', '2021-08', '2021-09'];
+      expect(score(periods, ['2021-02', '2021-04', '2021-08', '2021-09'])).toEqual([
+        said('2021-09'),
+        said('2021-08'),
+        first('2021-02'),
+        'no revenue in 2021-03 and 2021-05 to 2021-07',
+        band,
+      ]);
+      expect(score(periods, ['2021-02', '2021-04', '2021-06', '2021-09'])).toEqual([
+        said('2021-09'),
+        said('2021-06'),
+        first('2021-02'),
+        'no revenue in 2021-03, 2021-05 and 2021-07 to 2021-08',
+        band,
+      ]);
+    });
+
+    it('none: revenue in every month from the first, or months without it only before the first or after the headline', () => {
+      const periods = ['2021-05', '2021-06', '2021-07', '2021-08'];
+      expect(score(periods, periods)).toEqual([said('2021-08'), said('2021-07'), first('2021-05'), band]);
+      // Before the first month with revenue: not named (the trend's line says which is the first); after the headline: named once, as before.
+      expect(score(periods, ['2021-06', '2021-07'])).toEqual(['no revenue in 2021-08', said('2021-07'), said('2021-06'), band]);
+      // The month under way has revenue, the one before it none: said once, as the months after the headline.
+      expect(score(periods, ['2021-05', '2021-06', '2021-08'], '2021-08')).toEqual([
+        '2021-08 (to date): the top 20% of customers brought 20% of revenue (5 customers)',
+        'no revenue in 2021-07',
+        said('2021-06'),
+        said('2021-05'),
+        band,
+      ]);
+    });
   });
 
   it('gives the same from the revenues of each period, one per customer, as a database sums them', () => {

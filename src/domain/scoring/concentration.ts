@@ -22,6 +22,8 @@
  *   without any row, so a chart's time axis has no gaps.
  * - The headline value and band are those of the latest complete period with revenue (the
  *   period under way only when no complete one has revenue).
+ * - The reasons name the periods without revenue after the headline's (but the one under way)
+ *   and those between the first period with revenue and the headline's.
  * - A period with fewer customers than make one whole customer in the top (5 for the top 20%)
  *   has a top share in the fractional sense above, but the reasons do not say it as one (the
  *   one customer of a month "brought 20%" reads false): they say there are too few customers and
@@ -36,8 +38,10 @@ import { invalidInput } from './scoring.exception.js';
  * 3: a period with too few customers for a top share is said so, with the largest customer's share,
  *    not as "the top 20% brought 20%" (its top share and band are unchanged).
  * 4: the trend's line (the first period of the window with revenue, after the latest two) says so, not a bare period.
+ * 5: the months without revenue between months with revenue are named ("no revenue in 2021-06 to 2021-07"), not only those after
+ *    the latest with revenue: a trend read from the reasons' months is not taken for an unbroken one.
  */
-export const CONCENTRATION_MODEL_VERSION = 'concentration/4';
+export const CONCENTRATION_MODEL_VERSION = 'concentration/5';
 
 export interface PeriodRevenue {
   /** A sortable period label ("2025-Q4", "2025-11"). */
@@ -203,6 +207,16 @@ export function concentrationByPeriod(revenues: ReadonlyMap<string, readonly num
   // The trend: the first month with revenue, unless it is among those just said.
   const said = complete.length ? complete : [latest];
   if (said.length > 2) reasons.push(`${said[0].period} (the window's first with revenue): ${said[0].customers < fewest ? tooFew(said[0]) : `the ${top} brought ${pct(said[0].topShare!)}`}`);
+  // The months without revenue between the first with revenue and the headline's, so a trend read from those lines is not taken for an unbroken one.
+  const gaps: string[] = [];
+  for (let i = periods.indexOf(withRevenue[0]), last = periods.indexOf(latest); i < last; i++) {
+    if (periods[i].topShare !== null) continue;
+    let j = i;
+    while (periods[j + 1].topShare === null) j++; // the headline's period has revenue: the run ends before it
+    gaps.push(span(periods[i], periods[j]));
+    i = j;
+  }
+  if (gaps.length) reasons.push(`no revenue in ${gaps.length === 1 ? gaps[0] : `${gaps.slice(0, -1).join(', ')} and ${gaps[gaps.length - 1]}`}`);
   const clamped = periods.reduce((sum, p) => sum + p.negativeClamped, 0);
   if (clamped) reasons.push(`${clamped} negative net revenue${clamped === 1 ? '' : 's'} counted as 0`);
   // With fewer customers than make one in the top share, one customer bringing everything reads as the top share itself: no band.

@@ -187,7 +187,7 @@ export class ConcentrationReportType {
   @Field(() => [String], { description: "One line each: the month under way (to date), the latest two complete months with revenue, the window's first with revenue (the trend), what is missing (months without revenue, why no band), and last the band with the thresholds that made it" })
   reasons!: string[];
 
-  @Field({ description: 'The model and its policy, e.g. "concentration/4;policy=1": the policy version names the band thresholds in force (the last reason gives them)' })
+  @Field({ description: 'The model and its policy, e.g. "concentration/5;policy=1": the policy version names the band thresholds in force (the last reason gives them)' })
   modelVersion!: string;
 
   @Field(() => [ConcentrationPeriodType], { description: 'Every month of the window, oldest first, those without revenue too (their shares, Gini and curve null), so a chart has no gaps; the last may be the month under way' })
