@@ -1,4 +1,4 @@
-import { concentration, concentrationByPeriod, concentrationOf, defaultConcentrationPolicy, monthPeriods, type PeriodRevenue } from './concentration.js';
+import { concentration, concentrationByPeriod, concentrationOf, concentrationWindow, defaultConcentrationPolicy, monthPeriods, type PeriodRevenue } from './concentration.js';
 import { ScoringException } from './scoring.exception.js';
 
 describe('concentrationOf', () => {
@@ -118,7 +118,7 @@ describe('concentration over time', () => {
       ['2026-11', [5_000]],
       ['2026-12', [2_000]],
     ]);
-    const s = concentrationByPeriod(byPeriod, { periods: ['2026-10', '2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
+    const s = concentrationByPeriod(byPeriod, { periods: ['2026-10', '2026-11', '2026-12'], underWayFrom: '2026-12' }, defaultConcentrationPolicy);
     expect(s.value).toBeCloseTo(0.2, 12); // the top share itself keeps its documented, fractional reading
     expect(s.band).toBeUndefined();
     expect(s.reasons).toEqual([
@@ -129,7 +129,7 @@ describe('concentration over time', () => {
     ]);
     expect(s.reasons.join(' ')).not.toMatch(/brought 20%/);
     // Only the month under way has revenue: the same caveat, and no band.
-    const early = concentrationByPeriod(new Map([['2026-12', [2_000]]]), { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
+    const early = concentrationByPeriod(new Map([['2026-12', [2_000]]]), { periods: ['2026-11', '2026-12'], underWayFrom: '2026-12' }, defaultConcentrationPolicy);
     expect(early.reasons[0]).toBe('2026-12 (to date): too few customers (1) for a top-20% share (it takes 5): the one customer brought all of the revenue');
     expect(early.band).toBeUndefined();
   });
@@ -178,8 +178,8 @@ describe('concentration over time', () => {
     const said = (month: string) => `${month}: the top 20% of customers brought 20% of revenue (Gini 0, 5 customers)`;
     const first = (month: string) => `${month} (the window's first with revenue): the top 20% of customers brought 20%`;
     const band = "band low: the latest month's top-20% share of 20% is under 60% (high from 80%, medium from 60%)";
-    const score = (periods: string[], withRevenue: string[], partialPeriod?: string) =>
-      concentrationByPeriod(new Map(withRevenue.map((m) => [m, equal])), { periods, partialPeriod }, defaultConcentrationPolicy).reasons;
+    const score = (periods: string[], withRevenue: string[], underWayFrom?: string) =>
+      concentrationByPeriod(new Map(withRevenue.map((m) => [m, equal])), { periods, underWayFrom }, defaultConcentrationPolicy).reasons;
 
     it('one gap of two months', () => {
       // May to September 2021, June and July without orders.
@@ -258,13 +258,13 @@ describe('concentration over time', () => {
       ['2026-11', [100, 0.0001, 0.0001, 0.0001, 0.0001]],
       ['2026-12', [10, 10, 10]],
     ]);
-    const score = concentrationByPeriod(byPeriod, { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
+    const score = concentrationByPeriod(byPeriod, { periods: ['2026-11', '2026-12'], underWayFrom: '2026-12' }, defaultConcentrationPolicy);
     expect(score.value).toBeCloseTo(1, 5);
     expect(score.band).toBe('high');
     expect(score.reasons[0]).toBe('2026-12 (to date): too few customers (3) for a top-20% share (it takes 5): the largest brought 33% of the revenue');
     expect(score.reasons[1]).toMatch(/^2026-11: /);
     // Only the month under way has revenue: it is all there is to say.
-    const early = concentrationByPeriod(new Map([['2026-12', [10, 10, 10]]]), { periods: ['2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
+    const early = concentrationByPeriod(new Map([['2026-12', [10, 10, 10]]]), { periods: ['2026-11', '2026-12'], underWayFrom: '2026-12' }, defaultConcentrationPolicy);
     expect(early.value).toBeCloseTo(0.2, 5);
     expect(early.reasons).toContain('2026-12 (to date): too few customers (3) for a top-20% share (it takes 5): the largest brought 33% of the revenue');
   });
@@ -276,8 +276,46 @@ describe('concentration over time', () => {
       ['2026-12', [10, 10, 10]],
     ]);
     const months = (reasons: string[]) => reasons.map((r) => r.slice(0, 7));
-    const three = concentrationByPeriod(byPeriod, { periods: ['2026-10', '2026-11', '2026-12'], partialPeriod: '2026-12' }, defaultConcentrationPolicy);
+    const three = concentrationByPeriod(byPeriod, { periods: ['2026-10', '2026-11', '2026-12'], underWayFrom: '2026-12' }, defaultConcentrationPolicy);
     expect(months(three.reasons)).toEqual(['2026-12', '2026-11', '2026-10', 'band hi']);
     expect(three.reasons.at(-1)).toBe("band high: the latest month's top-20% share of 96% is at least 80% (high from 80%, medium from 60%)");
+  });
+
+  describe('the window and its months under way, by the UTC clock', () => {
+    // 31 December 2026, 11:00 UTC: already 1 January 2027 in Auckland (UTC+13), whose date picker sends until 2027-01-01.
+    const now = new Date('2026-12-31T11:00:00Z');
+
+    it('counts every month from the UTC month under way on as under way, the next month of a window ending there too', () => {
+      expect(concentrationWindow(3, '2027-01-01', now)).toEqual({ periods: ['2026-11', '2026-12', '2027-01'], underWayFrom: '2026-12', endsBefore: '2027-02-01' });
+      // The usual cases: no until (this month, under way), a day of this month, a day of an earlier month (complete).
+      expect(concentrationWindow(2, null, now)).toEqual({ periods: ['2026-11', '2026-12'], underWayFrom: '2026-12', endsBefore: '2027-01-01' });
+      expect(concentrationWindow(2, '2026-12-01', now)).toEqual({ periods: ['2026-11', '2026-12'], underWayFrom: '2026-12', endsBefore: '2027-01-01' });
+      expect(concentrationWindow(2, '2026-11-30', now)).toEqual({ periods: ['2026-10', '2026-11'], endsBefore: '2026-12-01' });
+      // The first minute of a month: the month before is complete.
+      expect(concentrationWindow(2, null, new Date('2027-01-01T00:00:00Z'))).toMatchObject({ periods: ['2026-12', '2027-01'], underWayFrom: '2027-01' });
+    });
+
+    it('heads with the last complete month and says December to date, not December as complete, when the window ends in January', () => {
+      // November: one customer brings nearly everything of five (high); December so far: five equal buyers (low, but partial).
+      const byPeriod = new Map([
+        ['2026-11', [100, 0.0001, 0.0001, 0.0001, 0.0001]],
+        ['2026-12', [10, 10, 10, 10, 10]],
+      ]);
+      const { periods, underWayFrom } = concentrationWindow(3, '2027-01-01', now);
+      const score = concentrationByPeriod(byPeriod, { periods, underWayFrom }, defaultConcentrationPolicy);
+      expect(score.value).toBeCloseTo(1, 5);
+      expect(score.band).toBe('high');
+      expect(score.reasons[0]).toBe('2026-12 (to date): the top 20% of customers brought 20% of revenue (5 customers)');
+      expect(score.reasons[1]).toMatch(/^2026-11: the top 20% of customers brought 100% of revenue/);
+      // January, under way and without orders yet, is not said to have none, as this month is not.
+      expect(score.reasons.join(' ')).not.toMatch(/2027-01/);
+      // Orders dated ahead into January: both months are to date, newest first, and November still heads.
+      const ahead = concentrationByPeriod(new Map([...byPeriod, ['2027-01', [7]]]), { periods, underWayFrom }, defaultConcentrationPolicy);
+      expect(ahead.value).toBeCloseTo(1, 5);
+      expect(ahead.reasons.slice(0, 2)).toEqual([
+        '2027-01 (to date): too few customers (1) for a top-20% share (it takes 5): the one customer brought all of the revenue',
+        '2026-12 (to date): the top 20% of customers brought 20% of revenue (5 customers)',
+      ]);
+    });
   });
 });

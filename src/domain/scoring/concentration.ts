@@ -74,10 +74,11 @@ export interface ConcentrationOptions {
   /** Periods to report even where no row falls (e.g. every month of the window asked for). */
   periods?: readonly string[];
   /**
-   * The period still under way (this month): reported, said to be to date, and not the headline
-   * value or band while an earlier period has revenue (a month of three days says little).
+   * The first period still under way (this month): it and every later one (next month, in a window
+   * that ends there) are reported, said to be to date, and not the headline value or band while an
+   * earlier period has revenue (a month of three days says little).
    */
-  partialPeriod?: string;
+  underWayFrom?: string;
 }
 
 /** A share rounded to 12 decimals: far below any revenue's weight, above floating point's leftovers. */
@@ -155,6 +156,31 @@ export function monthPeriods(today: Date, count: number): string[] {
   return Array.from({ length: count }, (_, i) => new Date(Date.UTC(year, month - (count - 1 - i), 1)).toISOString().slice(0, 7));
 }
 
+export interface ConcentrationWindow {
+  /** Every month of the window (YYYY-MM, UTC), oldest first. */
+  periods: string[];
+  /** The UTC month under way when the window reaches it: it and any later month of the window are to date. */
+  underWayFrom?: string;
+  /** The first day after the window (YYYY-MM-DD): orders from it on are left out. */
+  endsBefore: string;
+}
+
+/**
+ * The `months` months of a concentration report up to the month of `until` (a day, YYYY-MM-DD) or,
+ * without one, of `now`. Months are UTC months, but `until` may be today anywhere on earth: on a
+ * month's last day after 10:00 UTC, Auckland's today is in the next month, so the window can end a
+ * month after the UTC one under way. Every month from the UTC month under way on is to date (its
+ * orders still come in, and the next month's are those dated ahead), not only the window's last.
+ */
+export function concentrationWindow(months: number, until: string | null, now: Date): ConcentrationWindow {
+  const end = until === null ? now : new Date(`${until}T00:00:00Z`);
+  const periods = monthPeriods(end, months);
+  const thisMonth = now.toISOString().slice(0, 7);
+  // Orders dated ahead (an import allows a day) do not open the month after the window.
+  const endsBefore = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+  return { periods, ...(periods[periods.length - 1] >= thisMonth ? { underWayFrom: thisMonth } : {}), endsBefore };
+}
+
 /**
  * Concentration per period (sorted by label) and the trend, for the whole customer base, from
  * one row per customer and period: the reference the tests hold `concentrationByPeriod` to (the
@@ -180,7 +206,8 @@ export function concentrationByPeriod(revenues: ReadonlyMap<string, readonly num
   if (periods.length === 0) return { value: null, periods, reasons: ['no revenue data'], modelVersion };
   const span = (from: PeriodConcentration, to: PeriodConcentration) => (from === to ? from.period : `${from.period} to ${to.period}`);
   const withRevenue = periods.filter((p) => p.topShare !== null);
-  const complete = withRevenue.filter((p) => p.period !== options.partialPeriod);
+  const underWay = (p: PeriodConcentration) => options.underWayFrom !== undefined && p.period >= options.underWayFrom;
+  const complete = withRevenue.filter((p) => !underWay(p));
   const latest = complete.length ? complete[complete.length - 1] : withRevenue[withRevenue.length - 1];
   if (!latest) return { value: null, periods, reasons: [`no revenue in ${span(periods[0], periods[periods.length - 1])}`], modelVersion };
   const top = `top ${pct(topFraction)} of customers`;
@@ -194,12 +221,13 @@ export function concentrationByPeriod(revenues: ReadonlyMap<string, readonly num
       (p.customers === 1 ? ': the one customer brought all of the revenue' : largest === null ? '' : `: the largest brought ${pct(largest)} of the revenue`)
     );
   };
-  const label = (p: PeriodConcentration) => `${p.period}${p.period === options.partialPeriod ? ' (to date)' : ''}`;
+  const label = (p: PeriodConcentration) => `${p.period}${underWay(p) ? ' (to date)' : ''}`;
   const reasons: string[] = [];
-  // The month under way is said as far as it goes; the newest complete periods may have no revenue yet (a small segment): say so, then show the latest with revenue.
-  const current = withRevenue.find((p) => p.period === options.partialPeriod && p !== latest);
-  if (current) reasons.push(`${label(current)}: ${current.customers < fewest ? tooFew(current) : `the ${top} brought ${pct(current.topShare!)} of revenue (${customers(current.customers)})`}`);
-  const after = periods.slice(periods.indexOf(latest) + 1).filter((p) => p.period !== options.partialPeriod);
+  // The months under way are said as far as they go, newest first; the newest complete periods may have no revenue yet (a small segment): say so, then show the latest with revenue.
+  for (const current of withRevenue.filter((p) => underWay(p) && p !== latest).reverse()) {
+    reasons.push(`${label(current)}: ${current.customers < fewest ? tooFew(current) : `the ${top} brought ${pct(current.topShare!)} of revenue (${customers(current.customers)})`}`);
+  }
+  const after = periods.slice(periods.indexOf(latest) + 1).filter((p) => !underWay(p));
   if (after.length) reasons.push(`no revenue in ${span(after[0], after[after.length - 1])}`);
   for (const p of complete.length ? complete.slice(-2).reverse() : [latest]) {
     reasons.push(`${label(p)}: ${p.customers < fewest ? tooFew(p) : `the ${top} brought ${pct(p.topShare!)} of revenue (Gini ${fmt(p.gini!, 2)}, ${customers(p.customers)})`}`);

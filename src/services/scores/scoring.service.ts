@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Mutex } from 'async-mutex';
 import { sql } from 'kysely';
-import { ScoringException, ScoringExceptionCode, concentrationByPeriod, monthPeriods, type ConcentrationPolicy, type ConcentrationScore } from '../../domain/scoring/index.js';
+import { ScoringException, ScoringExceptionCode, concentrationByPeriod, concentrationWindow, type ConcentrationPolicy, type ConcentrationScore } from '../../domain/scoring/index.js';
 import { scoreDistribution, type BandCountRow, type ScoreDistribution } from '../../domain/scoring/score-distribution.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { SCORE_BANDS } from '../../domain/scoring/score-bands.js';
@@ -355,12 +355,8 @@ export class ScoringService {
     const until = input.until ?? null;
     if (until !== null) assertPastDay(until, 'until');
     assertCustomerFilter(input.filter ?? {});
-    // Every month of the window is reported, those without orders too, so a chart has no gaps.
-    const end = until === null ? now : new Date(`${until}T00:00:00Z`);
-    const periods = monthPeriods(end, input.months);
-    const current = periods[periods.length - 1] === now.toISOString().slice(0, 7);
-    // Orders dated ahead (an import allows a day) do not open next month.
-    const nextMonth = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+    // Every month of the window is reported, those without orders too, so a chart has no gaps; those from the UTC month under way on are to date.
+    const { periods, underWayFrom, endsBefore } = concentrationWindow(input.months, until, now);
     // Each month's customers' revenues as one array: grouped by the month's timestamp (labelled once per month, not per order).
     // Summed exactly (numeric); each reaches JS as the nearest number, exact below 2^53 minor units, as the month's total is.
     const { rows } = await sql<{ period: string; revenues: number[] }>`
@@ -368,12 +364,12 @@ export class ScoringService {
         from (select date_trunc('month', o.ordered_at at time zone 'UTC') as month, sum(o.amount_minor) as revenue
                 from customer_order o join customer c on c.id = o.customer_id
                where o.ordered_at >= (${`${periods[0]}-01`}::date)::timestamp at time zone 'UTC'
-                 and o.ordered_at < (${nextMonth}::date)::timestamp at time zone 'UTC'
+                 and o.ordered_at < (${endsBefore}::date)::timestamp at time zone 'UTC'
                  and ${customerWhere(input.filter ?? {})}
                group by 1, o.customer_id) per_customer
        group by month`.execute(this.em.getKysely());
     // This month is under way: the headline is the last complete month. A past month is complete.
-    return concentrationByPeriod(new Map(rows.map((r) => [r.period, r.revenues])), { periods, partialPeriod: current ? periods[periods.length - 1] : undefined }, this.concentrationPolicy);
+    return concentrationByPeriod(new Map(rows.map((r) => [r.period, r.revenues])), { periods, underWayFrom }, this.concentrationPolicy);
   }
 }
 
