@@ -6,37 +6,72 @@ export const FEES_REVERSED_ACTION = 'invoice.fees-reversed';
 /** Why the fees of an invoice paid on time are reversed, as its `invoice.fees-reversed` entry says (`after.reason`). */
 export const PAID_ON_TIME = 'paid-on-time';
 
+/** Which of an invoice's reminder fees a reversal takes back. */
+export type ReversedFees =
+  /** All it was charged (`fee_charged_minor`), the fees a file brought with it included: an invoice never owed (cancelled). */
+  | 'all'
+  /** Only what the fair reminders' bookings charged: fees an import brought (the billing system's own) stay its to settle. */
+  | 'bookings';
+
+export interface FeeReversal {
+  /** The invoices whose fees are reversed: an SQL condition over the invoice `i`. */
+  which: string;
+  amount: ReversedFees;
+  /** Why, in the `invoice.fees-reversed` entry's `after`: its keys with SQL expressions over `i` (the invoice number is always there). */
+  why: Record<string, string>;
+  actor: string;
+  /** The entry's time: `now()` (the transaction's start, as an import's entries) or `clock_timestamp()` (after entries written earlier in it). */
+  at: 'now()' | 'clock_timestamp()';
+}
+
 /**
- * Reverses the reminder fees the fair reminders charged (their bookings, `reminder_booking`) on the invoices `which`
- * (SQL over `i`) that are paid in full on a day they were not overdue: on or before their due day + `graceDays` (the
- * payment-loyalty policy's, by which the payment counts as on time). The bank's booking of a payment made on time
- * often reaches the platform days later, after reminders with fees went out; a customer who paid on time owes no fee
- * for being chased. Run in the transaction that settles the invoice (recordPayment, a payments or invoices import).
- * Only what is charged and not yet reversed is (a second run reverses nothing twice); a part payment on time with
- * the rest paid late leaves the invoice paid on a late day, so its fees stand. The invoice keeps what was charged
- * (fee_charged_minor) and adds what is reversed to fee_reversed_minor, each booking its part, so the fairness
- * report shows the fee reversed under the band it was charged to; fees an import brought with the invoice (the
- * billing system's own) are the billing system's to settle and stay. One `invoice.fees-reversed` entry per invoice,
- * under `actor`, with the amount and why: what finance reverses in the billing system, as for a cancelled invoice.
- * Returns (invoice id, fee_reversed_minor now, reversed_minor) per invoice reversed.
+ * Reverses the reminder fees charged on the invoices `which` selects, in the transaction that settles or cancels them. Only
+ * what is charged and not yet reversed is (a second run reverses nothing twice; an invoice with nothing to reverse writes
+ * nothing). The invoice keeps what was charged (fee_charged_minor) and adds what is reversed to fee_reversed_minor, each
+ * booking (`reminder_booking`) its part, so the fairness report shows the fee reversed under the band it was charged to.
+ * One `invoice.fees-reversed` entry per invoice, under `actor`, with the amount and why: what finance reverses in the
+ * billing system. Returns (invoice id, fee_reversed_minor now, reversed_minor) per invoice reversed.
  */
-export const reverseFeesOfPaidOnTimeSql = (which: string, actor: string, graceDays: number) => `with due as (
-    select i.id, i.external_ref, i.fee_charged_minor as charged, i.fee_reversed_minor as was, i.paid_at, i.due_at,
+export const reverseFeesSql = ({ which, amount, why, actor, at }: FeeReversal) => {
+  const open = 'exists (select 1 from reminder_booking r where r.invoice_id = i.id and r.reversed_minor < r.charged_minor)';
+  const reason = Object.entries({ ...why, invoiceNumber: 'i.external_ref' })
+    .map(([key, expression]) => `${pg.escapeLiteral(key)}, ${expression}`)
+    .join(', ');
+  return `with due as (
+    select i.id, i.fee_charged_minor as charged, i.fee_reversed_minor as was, jsonb_build_object(${reason}) as why,
            (select sum(r.charged_minor - r.reversed_minor) from reminder_booking r where r.invoice_id = i.id and r.reversed_minor < r.charged_minor) as open
       from invoice i
-     where ${which} and i.paid_at is not null and i.cancelled_at is null and i.paid_at <= i.due_at + ${Math.trunc(graceDays)}
-       and exists (select 1 from reminder_booking r where r.invoice_id = i.id and r.reversed_minor < r.charged_minor)
+     where (${which}) and ${amount === 'all' ? 'i.fee_charged_minor > i.fee_reversed_minor' : open}
   ), bookings as (
     update reminder_booking r set reversed_minor = r.charged_minor from due d where r.invoice_id = d.id and r.reversed_minor < r.charged_minor
   ), reversed as (
-    update invoice i set fee_reversed_minor = least(d.charged, d.was + d.open) from due d where i.id = d.id
-    returning i.id, i.external_ref, d.charged, d.was, i.fee_reversed_minor as now, d.paid_at, d.due_at
+    update invoice i set fee_reversed_minor = ${amount === 'all' ? 'd.charged' : 'least(d.charged, d.was + d.open)'} from due d where i.id = d.id
+    returning i.id, d.charged, d.was, i.fee_reversed_minor as now, d.why
   ), audited as (
     insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
-    select gen_random_uuid(), clock_timestamp(), ${pg.escapeLiteral(actor)}, ${pg.escapeLiteral(FEES_REVERSED_ACTION)}, 'invoice', r.id::text,
+    select gen_random_uuid(), ${at}, ${pg.escapeLiteral(actor)}, ${pg.escapeLiteral(FEES_REVERSED_ACTION)}, 'invoice', r.id::text,
            jsonb_build_object('feeChargedMinor', r.charged, 'feeReversedMinor', r.was),
-           jsonb_build_object('feeChargedMinor', r.charged, 'feeReversedMinor', r.now, 'reversedMinor', r.now - r.was, 'reason', ${pg.escapeLiteral(PAID_ON_TIME)},
-                              'paidAt', r.paid_at, 'dueAt', r.due_at, 'invoiceNumber', r.external_ref)
+           jsonb_build_object('feeChargedMinor', r.charged, 'feeReversedMinor', r.now, 'reversedMinor', r.now - r.was) || r.why
       from reversed r where r.now > r.was
   )
   select r.id::text as invoice_id, r.now::text as fee_reversed_minor, (r.now - r.was)::text as reversed_minor from reversed r`;
+};
+
+/**
+ * Reverses the reminder fees the fair reminders charged on the invoices `which` (SQL over `i`) that are paid in full on a
+ * day they were not overdue: on or before their due day + `graceDays` (the payment-loyalty policy's, by which the payment
+ * counts as on time; 0 by default, so by default on or before the due day). The bank's booking of a payment made on time
+ * often reaches the platform days later, after reminders with fees went out; a customer who paid on time owes no fee for
+ * being chased. Run it in the transaction that settles the invoice (recordPayment, a payments or invoices import),
+ * after the paid day is written. A part payment on time with the rest paid late leaves the invoice paid on a late day, so its fees
+ * stand; fees an import brought with the invoice (the billing system's own) are the billing system's to settle and stay.
+ */
+export const reverseFeesOfPaidOnTimeSql = (which: string, actor: string, graceDays: number) =>
+  reverseFeesSql({
+    which: `${which} and i.paid_at is not null and i.cancelled_at is null and i.paid_at <= i.due_at + ${Math.trunc(graceDays)}`,
+    amount: 'bookings',
+    why: { reason: pg.escapeLiteral(PAID_ON_TIME), paidAt: 'i.paid_at', dueAt: 'i.due_at' },
+    actor,
+    // After the payment's own entry, written earlier in the transaction.
+    at: 'clock_timestamp()',
+  });

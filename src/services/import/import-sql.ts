@@ -8,7 +8,7 @@ import { DISCOUNT_PERCENT, OFFER_CODE, OFFER_CODE_RULE } from '../../domain/offe
 import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time.js';
 import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
-import { FEES_REVERSED_ACTION, reverseFeesOfPaidOnTimeSql } from '../facts/fee-reversal.js';
+import { reverseFeesOfPaidOnTimeSql, reverseFeesSql } from '../facts/fee-reversal.js';
 import { TierChangeSource } from '../../domain/customers/tier-change.js';
 
 /**
@@ -616,20 +616,14 @@ const reverseFeesOfPaidOnTime = (actor: string, graceDays: number) => reverseFee
  * fairness report shows it reversed under the band it was charged to. One audit entry per invoice, with the amount,
  * tells finance what to reverse in the billing system.
  */
-const reverseFeesOfCancelled = (actor: string) => `with due as (
-    select i.id, i.fee_charged_minor as charged, i.fee_reversed_minor as was, i.cancelled_at
-      from invoice i
-     where i.external_ref in (select btrim(invoice_ref) from import_stage) and i.cancelled_at is not null and i.fee_charged_minor > i.fee_reversed_minor
-  ), bookings as (
-    update reminder_booking r set reversed_minor = r.charged_minor from due d where r.invoice_id = d.id and r.reversed_minor < r.charged_minor
-  ), reversed as (
-    update invoice i set fee_reversed_minor = d.charged from due d where i.id = d.id returning i.id, i.external_ref, d.charged, d.was, d.cancelled_at
-  )
-  insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
-  select gen_random_uuid(), now(), ${literal(actor)}, ${literal(FEES_REVERSED_ACTION)}, 'invoice', r.id::text,
-         jsonb_build_object('feeChargedMinor', r.charged, 'feeReversedMinor', r.was),
-         jsonb_build_object('feeChargedMinor', r.charged, 'feeReversedMinor', r.charged, 'reversedMinor', r.charged - r.was, 'cancelledAt', r.cancelled_at, 'invoiceNumber', r.external_ref)
-    from reversed r`;
+const reverseFeesOfCancelled = (actor: string) =>
+  reverseFeesSql({
+    which: 'i.external_ref in (select btrim(invoice_ref) from import_stage) and i.cancelled_at is not null',
+    amount: 'all',
+    why: { cancelledAt: 'i.cancelled_at' },
+    actor,
+    at: 'now()',
+  });
 
 /**
  * The reminders still queued for the file's invoices that are not overdue now (their due day moved later, a payment
