@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer, Invoice } from '../src/entities/index.js';
+import { Customer, Invoice, Payment } from '../src/entities/index.js';
 import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { bookSentReminder } from '../src/services/outbox/sent-reminder.js';
@@ -114,4 +114,28 @@ it('reverses them in a payments import that settles the invoice on or before its
   await importPayments(`invoice_ref,paid_at,amount,payment_ref\n${late.invoice.externalRef},${day(-3)},200.00,BANK-${late.invoice.id.slice(0, 8)}\n`);
   expect(await fees(late.invoice.id)).toMatchObject({ feeChargedMinor: 1_500, feeReversedMinor: 0 });
   expect(await reversals(late.invoice.id)).toEqual([]);
+});
+
+const importCsv = async (kind: 'Invoices' | 'Payments', csv: string) => {
+  const r = await stack.gql(ImportCsvDocument, { input: { kind, csv, mode: 'AllOrNothing' } }, Role.Admin);
+  expect(r.errors).toBeUndefined();
+  expect(r.data!.importCsv).toMatchObject({ written: true, errorCount: 0 });
+  return r.data!.importCsv;
+};
+const invoiceRow = (invoice: Invoice, customerRef: string, more: { paidAt?: string; feeCharged?: string; cancelledAt?: string }) =>
+  `invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,fee_charged,cancelled_at\n${invoice.externalRef},${customerRef},${invoice.issuedAt},${invoice.dueAt},200.00,${more.paidAt ?? ''},${more.feeCharged ?? ''},${more.cancelledAt ?? ''}\n`;
+
+it('reverses nothing when an import merely lists an invoice paid on time in an earlier transaction, its fees left standing', async () => {
+  // Paid on its due day before reversals existed (or its reversal left to finance): the fees stand.
+  const { invoice, customerRef } = await chargedInvoice();
+  const e = em();
+  e.create(Payment, { invoice: invoice.id, amountMinor: 20_000, paidAt: invoice.dueAt, externalRef: `BANK-OLD-${invoice.id.slice(0, 8)}` });
+  await e.flush();
+  await em().nativeUpdate(Invoice, { id: invoice.id }, { paidAt: invoice.dueAt });
+  // A full dump from the billing system lists it again as it is stored; so does the bank's file with its payment.
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: invoice.dueAt }));
+  await importCsv('Payments', `invoice_ref,paid_at,amount,payment_ref\n${invoice.externalRef},${invoice.dueAt},200.00,BANK-OLD-${invoice.id.slice(0, 8)}\n`);
+  expect(await fees(invoice.id)).toMatchObject({ feeChargedMinor: 1_500, feeReversedMinor: 0 });
+  expect(await bookingsReversed(invoice.id)).toBe('0');
+  expect(await reversals(invoice.id)).toEqual([]);
 });

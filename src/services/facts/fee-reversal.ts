@@ -62,13 +62,18 @@ export const reverseFeesSql = ({ which, amount, why, actor, at }: FeeReversal) =
  * day they were not overdue: on or before their due day + `graceDays` (the payment-loyalty policy's, by which the payment
  * counts as on time; 0 by default, so by default on or before the due day). The bank's booking of a payment made on time
  * often reaches the platform days later, after reminders with fees went out; a customer who paid on time owes no fee for
- * being chased. Run it in the transaction that settles the invoice (recordPayment, a payments or invoices import),
- * after the paid day is written. A part payment on time with the rest paid late leaves the invoice paid on a late day, so its fees
+ * being chased. Only invoices settled in this very transaction are: those whose paid day it set or changed (the trigger
+ * of migration 20261228100008 stamps `paid_recorded_at` with the transaction's start, `now()`, rounded to the column's
+ * milliseconds as the cast here rounds it), so an import that merely lists an invoice paid long ago, its fees left
+ * standing, reverses nothing: a backlog of such fees is finance's to decide, not a side effect of a routine export. Run
+ * it in the transaction that settles the invoice (recordPayment, a payments or invoices import), after the paid day is
+ * written. A part payment on time with the rest paid late leaves the invoice paid on a late day, so its fees
  * stand; fees an import brought with the invoice (the billing system's own) are the billing system's to settle and stay.
  */
 export const reverseFeesOfPaidOnTimeSql = (which: string, actor: string, graceDays: number) =>
   reverseFeesSql({
-    which: `${which} and i.paid_at is not null and i.cancelled_at is null and i.paid_at <= i.due_at + ${Math.trunc(graceDays)}`,
+    which: `${which} and i.paid_at is not null and i.cancelled_at is null and i.paid_at <= i.due_at + ${Math.trunc(graceDays)}
+       and i.paid_recorded_at = now()::timestamptz(3)`,
     amount: 'bookings',
     why: { reason: pg.escapeLiteral(PAID_ON_TIME), paidAt: 'i.paid_at', dueAt: 'i.due_at' },
     actor,

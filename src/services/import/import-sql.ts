@@ -603,8 +603,9 @@ const holdBackCancelledReminders = `update outbox_message m set suppressed_at = 
   where i.id = m.invoice_id and i.cancelled_at is not null and i.external_ref in (select btrim(invoice_ref) from import_stage) and ${stillChasing}`;
 
 /**
- * The reminder fees the fair reminders charged on the file's invoices that it leaves paid on a day they were not overdue
- * (a bank's booking of a payment made on time, arriving after the reminders): reversed as for a cancelled invoice.
+ * The reminder fees the fair reminders charged on the file's invoices whose paid day it set or changed to a day they were
+ * not overdue (a bank's booking of a payment made on time, arriving after the reminders): reversed as for a cancelled
+ * invoice. An invoice the file lists as paid on the day stored before reverses nothing.
  */
 const reverseFeesOfPaidOnTime = (actor: string, graceDays: number) => reverseFeesOfPaidOnTimeSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', actor, graceDays);
 
