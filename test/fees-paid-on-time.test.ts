@@ -125,6 +125,20 @@ const importCsv = async (kind: 'Invoices' | 'Payments', csv: string) => {
 const invoiceRow = (invoice: Invoice, customerRef: string, more: { paidAt?: string; feeCharged?: string; cancelledAt?: string }) =>
   `invoice_ref,customer_ref,issued_at,due_at,amount,paid_at,fee_charged,cancelled_at\n${invoice.externalRef},${customerRef},${invoice.issuedAt},${invoice.dueAt},200.00,${more.paidAt ?? ''},${more.feeCharged ?? ''},${more.cancelledAt ?? ''}\n`;
 
+it("reverses them in an invoices import that sets the paid day on or before the due day; a fee the file brought (the billing system's own) stays", async () => {
+  const { customer, invoice, customerRef } = await chargedInvoice();
+  // The billing system's export says it was paid on the due day and knows a fee of its own besides the reminders' 1,500.
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: invoice.dueAt, feeCharged: '18.00' }));
+  expect(await fees(invoice.id)).toMatchObject({ feeChargedMinor: 1_800, feeReversedMinor: 1_500 });
+  expect(await bookingsReversed(invoice.id)).toBe('1500');
+  const [entry, ...more] = await reversals(invoice.id);
+  expect(more).toEqual([]);
+  expect(entry.actor).toMatch(/^admin:/);
+  expect(entry.before).toEqual({ feeChargedMinor: 1_800, feeReversedMinor: 0 });
+  expect(entry.after).toEqual({ feeChargedMinor: 1_800, feeReversedMinor: 1_500, reversedMinor: 1_500, reason: 'paid-on-time', paidAt: invoice.dueAt, dueAt: invoice.dueAt, invoiceNumber: invoice.externalRef });
+  expect((await paidLine(customer.id))[0]).toMatch(/on time; its €15.00 in reminder fees reversed$/);
+});
+
 it('reverses nothing when an import merely lists an invoice paid on time in an earlier transaction, its fees left standing', async () => {
   // Paid on its due day before reversals existed (or its reversal left to finance): the fees stand.
   const { invoice, customerRef } = await chargedInvoice();
@@ -138,4 +152,31 @@ it('reverses nothing when an import merely lists an invoice paid on time in an e
   expect(await fees(invoice.id)).toMatchObject({ feeChargedMinor: 1_500, feeReversedMinor: 0 });
   expect(await bookingsReversed(invoice.id)).toBe('0');
   expect(await reversals(invoice.id)).toEqual([]);
+});
+
+it('a cancellation after a paid-on-time reversal reverses only what is left: the reminders once, the fee the billing system brought', async () => {
+  const { invoice, customerRef } = await chargedInvoice();
+  // The billing system's export says it was paid on the due day (no payment recorded here), with a fee of its own of 300.
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: invoice.dueAt, feeCharged: '18.00' }));
+  expect(await fees(invoice.id)).toMatchObject({ feeChargedMinor: 1_800, feeReversedMinor: 1_500 });
+  // It then credits the invoice in full: cancelled, no longer paid.
+  const cancelling = invoiceRow(invoice, customerRef, { feeCharged: '18.00', cancelledAt: day(0) });
+  await importCsv('Invoices', cancelling);
+  expect(await fees(invoice.id)).toMatchObject({ cancelledAt: day(0), feeChargedMinor: 1_800, feeReversedMinor: 1_800 });
+  expect(await bookingsReversed(invoice.id)).toBe('1500');
+  const entries = await reversals(invoice.id);
+  expect(entries.map((r) => [r.before, r.after])).toEqual([
+    [
+      { feeChargedMinor: 1_800, feeReversedMinor: 0 },
+      { feeChargedMinor: 1_800, feeReversedMinor: 1_500, reversedMinor: 1_500, reason: 'paid-on-time', paidAt: invoice.dueAt, dueAt: invoice.dueAt, invoiceNumber: invoice.externalRef },
+    ],
+    [
+      { feeChargedMinor: 1_800, feeReversedMinor: 1_500 },
+      { feeChargedMinor: 1_800, feeReversedMinor: 1_800, reversedMinor: 300, cancelledAt: day(0), invoiceNumber: invoice.externalRef },
+    ],
+  ]);
+  // The same export again reverses nothing more.
+  await importCsv('Invoices', cancelling);
+  expect(await reversals(invoice.id)).toHaveLength(2);
+  expect(await fees(invoice.id)).toMatchObject({ feeReversedMinor: 1_800 });
 });
