@@ -180,3 +180,16 @@ it('a cancellation after a paid-on-time reversal reverses only what is left: the
   expect(await reversals(invoice.id)).toHaveLength(2);
   expect(await fees(invoice.id)).toMatchObject({ feeReversedMinor: 1_800 });
 });
+
+it('leaves a reversal standing when a later file moves the paid day past the due day: finance decides whether to charge again', async () => {
+  const { invoice, customerRef } = await chargedInvoice();
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: invoice.dueAt }));
+  expect(await fees(invoice.id)).toMatchObject({ feeChargedMinor: 1_500, feeReversedMinor: 1_500 });
+  // The billing system corrects the paid day to one after the due day; then the payment comes back (paid day emptied).
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: day(-5) }));
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, {}));
+  expect(await fees(invoice.id)).toMatchObject({ feeChargedMinor: 1_500, feeReversedMinor: 1_500 });
+  expect(await bookingsReversed(invoice.id)).toBe('1500');
+  // The one entry says on which paid day the fees were reversed.
+  expect((await reversals(invoice.id)).map((r) => r.after.paidAt)).toEqual([invoice.dueAt]);
+});

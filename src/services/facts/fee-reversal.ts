@@ -69,6 +69,8 @@ export const reverseFeesSql = ({ which, amount, why, actor, at }: FeeReversal) =
  * it in the transaction that settles the invoice (recordPayment, a payments or invoices import), after the paid day is
  * written. A part payment on time with the rest paid late leaves the invoice paid on a late day, so its fees
  * stand; fees an import brought with the invoice (the billing system's own) are the billing system's to settle and stay.
+ * A reversal stands when a later correction moves the paid day past the due day or empties it: the platform does not
+ * charge the fees again by itself; finance, told by the entry and the new paid day, decides.
  */
 export const reverseFeesOfPaidOnTimeSql = (which: string, actor: string, graceDays: number) =>
   reverseFeesSql({
