@@ -1458,6 +1458,10 @@ it('is cancelled when an import moves its invoice\'s due day later (a payment ex
   expect((await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(viaApi.workflowId))).toEqual([]);
   const [entry] = (await sql<{ actor: string }>`select actor from audit_entry where action = 'playbook.cancel' and entity_id = ${viaApi.workflowId}`.execute(stack.orm.em.fork().getKysely())).rows;
   expect(entry).toEqual({ actor: 'system:invoice-not-due' });
+  // A promise made now, before the new due day: its run was cancelled by the platform, and no next run may start yet to hold
+  // the promise; the answer says why (as promiseToPay's description does).
+  const promised = await stack.gql(PromiseToPayDocument, { invoiceId: viaApi.invoiceId, until: day(5) }, Role.Operator);
+  expect(promised.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVOICE_NOT_OVERDUE', field: 'invoiceId', dueAt: day(20) });
 
   // From the command line: the run reconciliation cancels it; a reminder step before that writes nothing for an invoice not due.
   const viaCli = await extended('Postponed');
