@@ -21,7 +21,7 @@ export class FixCaseResolver {
   @Allow(Role.Viewer)
   @Query(
     () => [FixCaseTeamReportType],
-    reportField("Per team, busiest first: the cases of its topics open now (wherever they are) and the oldest one's wait, the fixes since a day (how fast, how many the customer confirmed hold) and the cases that escalated"),
+    reportField("Per team, busiest first: the cases of its topics open now (wherever they are) and the oldest one's wait, the fixes reported since a day (how fast, how many the customer confirmed hold, how many did not hold) and the cases that escalated since it, by when each happened, whatever day the case was opened"),
   )
   @UseMiddleware(ReportTurn)
   async fixCaseReport(@Arg('since', () => LocalDateResolver, { description: 'Fixes and escalations from this day: not after today, nor before 1900-01-01 (VALIDATION with field since)' }) since: string, @Ctx() ctx: GraphQLContext): Promise<FixCaseTeamReportType[]> {

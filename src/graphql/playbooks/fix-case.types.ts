@@ -61,7 +61,8 @@ export type FixCaseConnection = InstanceType<typeof FixCaseConnection>;
 
 @ObjectType('FixCaseOwnerReport', {
   simpleResolvers: true,
-  description: "How one team deals with the persistent issues of its topics (the cases it was first given, whoever holds them after escalations): the queue now, and the fixes since a day",
+  description:
+    "How one team deals with the persistent issues of its topics (the cases it was first given, whoever holds them after escalations): the queue now, and the fixes and escalations since a day, counted by when each happened, whatever day the case was opened",
 })
 export class FixCaseTeamReportType {
   @Field({ description: 'The team the cases belong to, their topic\'s first owner, e.g. "logistics"' })
@@ -79,15 +80,18 @@ export class FixCaseTeamReportType {
   @Field(() => Float, { nullable: true, description: 'Days the oldest open case has waited' })
   oldestOpenDays!: number | null;
 
-  @Field(() => Int, { description: 'Cases fixed since the day, by the team or higher up' })
+  @Field(() => Int, { description: 'Fixes reported since the day, by the team or higher up, each time one was (a case fixed, reopened and fixed again counts twice), those that did not hold included (fixesNotHeld)' })
   resolved!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Median days from opening to the fix, of those' })
+  @Field(() => Float, { nullable: true, description: "Median days from the case's opening to the fix, of those" })
   medianDaysToResolve!: number | null;
 
-  @Field(() => Int, { description: 'Of those, how many the customer confirmed hold' })
+  @Field(() => Int, { description: 'Of those, how many the customer confirmed hold (and the issue has not come back since)' })
   confirmedByCustomer!: number;
 
-  @Field(() => Int, { description: 'Cases opened since the day that missed a deadline or came back' })
+  @Field(() => Int, { description: "Of the fixes since the day, those that did not hold: the issue came back after them (the case opened again, or the topic's next case opened)" })
+  fixesNotHeld!: number;
+
+  @Field(() => Int, { description: 'Cases that missed a deadline or whose fix did not hold since the day (by when it happened, whatever day the case was opened), each case once' })
   escalated!: number;
 }

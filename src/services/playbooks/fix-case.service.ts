@@ -17,7 +17,8 @@ import { echoed } from '../../domain/text.js';
 /**
  * How one team deals with the persistent issues of its topics (the cases it was first given,
  * whoever holds them after escalations): what is open, how fast fixes come, how many hold, how
- * many missed a deadline or came back.
+ * many missed a deadline or came back. The period's figures count what happened in it (a fix reported,
+ * a deadline missed, a fix that did not hold), whatever day the case was opened.
  */
 export interface FixCaseTeamReport {
   team: string;
@@ -26,11 +27,17 @@ export interface FixCaseTeamReport {
   openEscalated: number;
   /** Days the oldest open case has waited; null without one. */
   oldestOpenDays: number | null;
-  /** Cases fixed since the day, the median days from opening to the fix, and how many of them the customer confirmed hold. */
+  /**
+   * Fixes reported since the day, each time one was (a case fixed, reopened and fixed again counts twice), those that
+   * did not hold included; the median days from the case's opening to each; how many of them the customer confirmed
+   * hold (and the issue has not come back since).
+   */
   resolved: number;
   medianDaysToResolve: number | null;
   confirmedByCustomer: number;
-  /** Cases opened since the day that missed a deadline or came back at least once. */
+  /** Of the fixes since the day, those the issue came back after: the case opened again, or the topic's next case. */
+  fixesNotHeld: number;
+  /** Cases that missed a deadline or whose fix did not hold since the day (each case once), whatever day it was opened. */
   escalated: number;
 }
 
@@ -107,9 +114,18 @@ export class FixCaseService {
   }
 
   /**
-   * Per team, busiest first: its cases open now, and the fixes since `since` (YYYY-MM-DD). A
-   * case counts for the team it belongs to, not for whoever holds it after an escalation: a team
-   * whose fixes come late is seen to be late.
+   * Per team, busiest first: its cases open now, and what happened since `since` (YYYY-MM-DD): the fixes reported, those
+   * that did not hold, and the cases that escalated, by when each happened, not by the day the case was opened (most
+   * cases take weeks: a month's report must show the month's escalations of cases opened before it, and a fix that failed
+   * within it). A case counts for the team it belongs to, not for whoever holds it after an escalation: a team whose fixes
+   * come late is seen to be late.
+   *
+   * The case's row keeps only where it stands now (a reopening clears when it was fixed), so the times come from what
+   * its run wrote with each change of the case, as the customer's timeline reads its milestones: the customer's word
+   * that it is fixed (`issue-fixed`, once per fix), the new owner's task at a missed deadline (`fix-case-escalated`) or a
+   * fix that did not hold (`fix-case-reopened`); a fix reported before customers were told of fixes, from the case. A
+   * fix did not hold when its case opened again after it, or when the topic's next case opened (a run's fix failing
+   * after the run ended starts the next run's case one level up, and that case escalated as it opened).
    */
   async report(since: string): Promise<FixCaseTeamReport[]> {
     // As the other reports' days: a day to come counts no fixes (a mistyped year), one before 1900 is a typo.
@@ -117,19 +133,69 @@ export class FixCaseService {
     if (sinceProblem) throw new PlaybookException(PlaybookExceptionCode.InvalidInput, sinceProblem, { field: 'since' });
     const from = sql`${since}::date::timestamp at time zone 'UTC'`;
     const days = (interval: RawBuilder<unknown>) => sql`extract(epoch from ${interval}) / 86400`;
-    const { rows } = await sql<{ team: string; open: number; open_escalated: number; oldest_open_days: number | null; resolved: number; median_days: number | null; confirmed: number; escalated: number }>`
-      select team,
-             count(*) filter (where status = 'open')::int as open,
-             count(*) filter (where status = 'open' and escalations > 0)::int as open_escalated,
-             max(${days(sql`now() - opened_at`)}) filter (where status = 'open')::float8 as oldest_open_days,
-             count(*) filter (where resolved_at >= ${from})::int as resolved,
-             (percentile_cont(0.5) within group (order by ${days(sql`resolved_at - opened_at`)}) filter (where resolved_at >= ${from}))::float8 as median_days,
-             count(*) filter (where resolved_at >= ${from} and confirmed_at is not null)::int as confirmed,
-             count(*) filter (where opened_at >= ${from} and escalations > 0)::int as escalated
-        from fix_case
-       group by team
-      having count(*) filter (where status = 'open') > 0 or count(*) filter (where resolved_at >= ${from} or opened_at >= ${from}) > 0
-       order by 2 desc, team`.execute(this.em.getKysely());
+    // A step's message of the case's run, by its key (`<the run's workflow ID>/<step>`: the unique index), as FixIssueSteps names them.
+    const stepKey = (step: RawBuilder<unknown>) => sql`c.workflow_id || ${RUN_ID_SEPARATOR} || ${step}`;
+    const { rows } = await sql<{ team: string; open: number; open_escalated: number; oldest_open_days: number | null; resolved: number; median_days: number | null; confirmed: number; not_held: number; escalated: number }>`
+      with cases as (
+        select id, team, customer_id, workflow_id, status, escalations, opened_at, resolved_at, confirmed_at,
+               -- The topic's case before this one was closed as fixed: this one opened because that fix did not hold.
+               lag(resolved_at) over topic is not null as came_back,
+               lead(opened_at) over topic as next_opened_at
+          from fix_case
+        window topic as (partition by customer_id, topic order by opened_at, id)
+      ),
+      -- Each fix, missed deadline and fix that did not hold of the period, by the message it wrote: "fixed-<n>" (n counting the
+      -- case's fixes), "escalation-<n>" (n its escalations then) and "recurrence-<n>" (n its recurrences; each is an
+      -- escalation too), so every n is at most one more than the case's escalations now. A case closed as fixed before
+      -- the day has none since: a later fix would be its fix, a reopening would have opened it.
+      milestones as (
+        select c.id as case_id, m.template, m.created_at as at
+          from cases c cross join lateral generate_series(1, c.escalations + 1) n
+          join outbox_message m on m.idempotency_key = any(array[${stepKey(sql`'fixed-' || n`)}, ${stepKey(sql`'escalation-' || n`)}, ${stepKey(sql`'recurrence-' || n`)}])
+         where (c.status <> 'resolved' or c.resolved_at >= ${from})
+           and m.created_at >= ${from} and m.template in ('issue-fixed', 'fix-case-escalated', 'fix-case-reopened')
+      ),
+      -- Per case: when its issue last came back in the period (it reopened), and whether it missed a deadline or came back in it.
+      per_case as (
+        select case_id, max(at) filter (where template = 'fix-case-reopened') as last_reopened_at, bool_or(template <> 'issue-fixed') as escalated
+          from milestones group by case_id
+      ),
+      fixes as (
+        select case_id, at from milestones where template = 'issue-fixed'
+        union all
+        select c.id, c.resolved_at from cases c
+         where c.resolved_at >= ${from} and not exists (select 1 from outbox_message m where m.idempotency_key = ${stepKey(sql`'fixed-1'`)})
+      ),
+      judged as (
+        select c.team, ${days(sql`f.at - c.opened_at`)} as days,
+               coalesce(c.next_opened_at > f.at or p.last_reopened_at > f.at, false) as not_held,
+               c.confirmed_at is not null as confirmed
+          from fixes f join cases c on c.id = f.case_id left join per_case p on p.case_id = f.case_id
+      ),
+      fixed as (
+        select team, count(*)::int as resolved, (percentile_cont(0.5) within group (order by days))::float8 as median_days,
+               count(*) filter (where confirmed and not not_held)::int as confirmed, count(*) filter (where not_held)::int as not_held
+          from judged group by team
+      ),
+      escalated as (
+        select c.team, count(*)::int as escalated from cases c left join per_case p on p.case_id = c.id
+         where (c.came_back and c.opened_at >= ${from}) or p.escalated
+         group by c.team
+      ),
+      queue as (
+        select team,
+               count(*) filter (where status = 'open')::int as open,
+               count(*) filter (where status = 'open' and escalations > 0)::int as open_escalated,
+               max(${days(sql`now() - opened_at`)}) filter (where status = 'open')::float8 as oldest_open_days,
+               count(*) filter (where opened_at >= ${from})::int as opened
+          from cases group by team
+      )
+      select q.team, q.open, q.open_escalated, q.oldest_open_days,
+             coalesce(f.resolved, 0) as resolved, f.median_days, coalesce(f.confirmed, 0) as confirmed, coalesce(f.not_held, 0) as not_held,
+             coalesce(e.escalated, 0) as escalated
+        from queue q left join fixed f on f.team = q.team left join escalated e on e.team = q.team
+       where q.open > 0 or q.opened > 0 or f.resolved > 0 or e.escalated > 0
+       order by q.open desc, q.team`.execute(this.em.getKysely());
     return rows.map((r) => ({
       team: r.team,
       open: r.open,
@@ -138,6 +204,7 @@ export class FixCaseService {
       resolved: r.resolved,
       medianDaysToResolve: r.median_days,
       confirmedByCustomer: r.confirmed,
+      fixesNotHeld: r.not_held,
       escalated: r.escalated,
     }));
   }
