@@ -157,6 +157,15 @@ describe('payment loyalty', () => {
   });
 });
 
+/** Monthly invoices due on the 24th from 2012-01 to 2026-10, paid 2 days early except those of the `slips` months (YYYY-MM), 5 days late. */
+function monthlyFrom2012(slips: string[]): InvoiceRecord[] {
+  return Array.from({ length: 12 * 14 + 10 }, (_, i) => {
+    const dueAt = new Date(Date.UTC(2012, i, 24));
+    const delay = slips.includes(dueAt.toISOString().slice(0, 7)) ? 5 : -2;
+    return { dueAt, paidAt: new Date(dueAt.getTime() + delay * 86_400_000) };
+  });
+}
+
 describe('payment loyalty: the loyal band goes by the recent record and forgives one slip', () => {
   /** Invoices due on the given days, paid `delay` days after (negative: before). */
   const due = (days: [string, number][]): InvoiceRecord[] =>
@@ -232,6 +241,23 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     // Nor is a slip after a run broken by years without an invoice (away from 2018 to 2025).
     const away = paymentLoyalty({ customerSince: '2016-12-01', invoices: record([...every(3, '2017-02-24', '2018-11-24'), '2025-11-24', '2026-02-24']), asOf });
     expect(away.band).toBe('regular');
+  });
+
+  it('counts a rarely invoiced payer\'s run by its years too: three on time over 24 months or more are a loyal record', () => {
+    const asOf = '2026-12-06';
+    const yearly = (slips: string[]) => due(['2012', '2013', '2014', '2015', '2016', '2017', '2018', '2019', '2020', '2021', '2022', '2023', '2024', '2025'].map((y) => [`${y}-11-24`, slips.includes(y) ? 5 : -2] as [string, number]));
+    const monthly = (slips: string[]) => monthlyFrom2012(slips);
+    // Two slips four years apart, 2021 and 2025: the monthly payer has 47 on time before the recent one, the yearly payer 3,
+    // over three years: both loyal, the recent slip forgiven, the older one out of the 24 months.
+    expect(paymentLoyalty({ customerSince: '2011-12-01', invoices: monthly(['2021-11', '2025-11']), asOf }).band).toBe('loyal');
+    const twoSlips = paymentLoyalty({ customerSince: '2011-12-01', invoices: yearly(['2021', '2025']), asOf });
+    expect(twoSlips.band).toBe('loyal');
+    expect(twoSlips.reasons).toContain('one late payment in the last 24 months after 3 on time in a row over 3 years: still loyal');
+    // Two on time between the slips (2023, 2024: 12 months) are too short a record, as five of a monthly payer's are.
+    expect(paymentLoyalty({ customerSince: '2011-12-01', invoices: yearly(['2022', '2025']), asOf }).band).toBe('regular');
+    // Three years on time with nothing late: loyal, where six invoices in a row would take a yearly payer six years.
+    const clean = paymentLoyalty({ customerSince: '2022-11-01', invoices: due([['2023-11-24', -2], ['2024-11-24', -2], ['2025-11-24', -2]]), asOf });
+    expect(clean).toMatchObject({ band: 'loyal', streak: 3 });
   });
 
   it('lets a slip more than 24 months ago go, and a slip within them once six on time since restore the band', () => {

@@ -30,7 +30,8 @@
  *   (a slip, not months unpaid), and the payer was on time at least `loyal.minStreak` times in a
  *   row right before it (a slip in a loyal record, the run counted however far back it goes without
  *   a gap longer than the recent record: a payer invoiced quarterly or yearly has too few invoices in
- *   the recent record to show it) or since it (a record restored). A forgiven lapse counts neither against the share, nor as late in the
+ *   the recent record to show it) or since it (a record restored); for a payer invoiced rarely, `minInvoices` on time
+ *   in a row covering the recent record's months are as loyal a run (and as loyal a streak) as `minStreak` are. A forgiven lapse counts neither against the share, nor as late in the
  *   last 12 months, nor as the end of the streak, for the loyal band only; the score's value,
  *   streak and late count still show each of its invoices. The loyal band's late count of the last 12 months counts lapses;
  *   the at-risk rule counts a lapse of slips (all paid within `forgivenUpToDaysLate`) once and any other lapse by its
@@ -58,6 +59,9 @@ import { invalidInput } from './scoring.exception.js';
  *    one: a payer invoiced quarterly or yearly, whose 24 months hold 8 invoices or 2, could never show 6 on time in a row
  *    there, so one slip after ten years on time cost them the loyal band that a monthly payer with the same slip keeps.
  *    A gap longer than the recent record between two invoices ends a run (a payer away for years brings no loyal record).
+ *    A run (before or since a lapse, or the streak up to today) is loyal with `minStreak` invoices, or with `minInvoices`
+ *    covering the recent record's months: six in a row take a yearly payer six years, and two slips four years apart cost
+ *    them the band that a monthly payer with the same slips keeps.
  */
 export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/8';
 
@@ -213,10 +217,16 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   // slip still bounds it, and at a gap longer than the recent record between two invoices: a payer who was away for
   // years (six on time in 2018, nothing until a slip now) shows no loyal record before the slip, only an old one.
   const recentDays = today - recentFrom;
+  // A run of on-time invoices shows a loyal record with `minStreak` of them, or, for a payer invoiced rarely, with at least
+  // `minInvoices` covering the recent record's months: six in a row is six months for a monthly payer, six years for a
+  // yearly one, whose three years on time are as long a loyal record as a monthly payer's 24 invoices.
+  const loyalRun = (run: { n: number; days: number }) => run.n >= loyalRule.minStreak || (run.n >= policy.minInvoices && run.days >= recentDays);
+  // The run's invoices, and the days from the lapse's due day to the farthest one's.
   const onTimeRun = (from: number, step: 1 | -1) => {
     let n = 0;
-    for (let i = from + step; i >= 0 && i < counted.length && counted[i].onTime && Math.abs(counted[i].due - counted[i - step].due) <= recentDays; i += step) n++;
-    return n;
+    let i = from + step;
+    for (; i >= 0 && i < counted.length && counted[i].onTime && Math.abs(counted[i].due - counted[i - step].due) <= recentDays; i += step) n++;
+    return { n, days: n ? Math.abs(counted[i - step].due - counted[from].due) : 0 };
   };
   // The late invoices of a record (in due order) by lapse: one settled on the same day as the lapse's (one payment settled
   // both, or both are still unpaid), due within `sameLapseWithinDays` of the lapse's first, joins it. Invoices each paid on
@@ -243,12 +253,18 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     return n + (inYear > 0 && lapse.every(slip) ? 1 : inYear);
   }, 0);
   const forgiven =
-    recentLapses.length <= loyalRule.forgivableLapses && lapseRuns.every((r) => r.lapse.every(slip) && (r.before >= loyalRule.minStreak || r.since >= loyalRule.minStreak)) ? lapseRuns : [];
+    recentLapses.length <= loyalRule.forgivableLapses && lapseRuns.every((r) => r.lapse.every(slip) && (loyalRun(r.before) || loyalRun(r.since))) ? lapseRuns : [];
   const isForgiven = (c: Counted) => forgiven.some((f) => f.lapse.includes(c));
   const judged = recent.filter((c) => !isForgiven(c));
   const recentShare = judged.length ? judged.filter((c) => c.onTime).length / judged.length : 1;
+  // On time since the earliest of the streak (a forgiven lapse passed over), counted as a run from today.
   let loyalStreak = 0;
-  for (let i = counted.length - 1; i >= 0 && (counted[i].onTime || isForgiven(counted[i])); i--) if (counted[i].onTime) loyalStreak++;
+  let streakSince = today;
+  for (let i = counted.length - 1; i >= 0 && (counted[i].onTime || isForgiven(counted[i])); i--) {
+    if (counted[i].onTime) loyalStreak++;
+    streakSince = counted[i].due;
+  }
+  const streakShowsLoyal = loyalRun({ n: loyalStreak, days: today - streakSince });
   // The loyal band counts the lapses of the last 12 months that are not forgiven, not their invoices.
   const loyalLateLapses = lapsesOf(counted).filter((lapse) => lapse.some((c) => lateWithinYear(c) && !isForgiven(c)));
   const loyalLate = loyalLateLapses.length;
@@ -257,7 +273,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   let band: LoyaltyBand;
   if (tenureDays < policy.newCustomerDays || counted.length < policy.minInvoices) band = 'new';
   else if (value! < policy.atRisk.belowOnTimeShare || lateLastYearAtRisk(atRiskLate, policy)) band = 'at-risk';
-  else if (recentShare >= loyalRule.minOnTimeShare && loyalStreak >= loyalRule.minStreak && loyalLate <= loyalRule.maxLateLast12Months) band = 'loyal';
+  else if (recentShare >= loyalRule.minOnTimeShare && streakShowsLoyal && loyalLate <= loyalRule.maxLateLast12Months) band = 'loyal';
   else band = 'regular';
 
   const reasons = [`customer for ${tenureText(tenureDays)} (since ${isoDay(since)})`];
@@ -284,10 +300,11 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     for (const f of forgiven) {
       const when = f.lapse.some(lateWithinYear) ? 'the last 12 months' : recentText;
       const what = f.lapse.length === 1 ? 'one late payment' : `one lapse (${f.lapse.length} invoices paid late)`;
+      const over = (run: { n: number; days: number }) => (run.n < loyalRule.minStreak ? ` over ${tenureText(run.days)}` : '');
       reasons.push(
-        f.before >= loyalRule.minStreak
-          ? `${what} in ${when} after ${f.before} on time in a row: still loyal`
-          : `${what} in ${when}, then ${f.since} on time in a row: loyal again`,
+        loyalRun(f.before)
+          ? `${what} in ${when} after ${f.before.n} on time in a row${over(f.before)}: still loyal`
+          : `${what} in ${when}, then ${f.since.n} on time in a row${over(f.since)}: loyal again`,
       );
     }
     const older = counted.filter((c) => !c.onTime && !recent.includes(c)).length;
@@ -309,7 +326,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
       recentShare < loyalRule.minOnTimeShare
         ? `${onTimePct(recentShare)} on time${recentIsAll ? '' : ` in the last ${loyalRule.recentMonths} months`}, below the ${pct(loyalRule.minOnTimeShare, 1)} it needs`
         : '',
-      loyalStreak < loyalRule.minStreak ? `${loyalStreak} of the ${loyalRule.minStreak} on-time invoices in a row it needs` : '',
+      streakShowsLoyal ? '' : `${loyalStreak} of the ${loyalRule.minStreak} on-time invoices in a row it needs`,
       loyalLate > loyalRule.maxLateLast12Months ? `${lapsesText(loyalLateLapses)} late in the last 12 months, more than the ${loyalRule.maxLateLast12Months} it allows` : '',
     ].filter(Boolean);
     reasons.push(`not in the loyal band yet: ${missing.join('; ')}`);
