@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
-import { Customer, Invoice, Payment } from '../src/entities/index.js';
+import { Customer, Invoice, MessageChannel, MessagePurpose, OutboxMessage, Payment, PlaybookRun } from '../src/entities/index.js';
+import { RunStatus } from '../src/domain/playbooks/run-status.js';
+import { renderMessage } from '../src/domain/messages/templates.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { bookSentReminder } from '../src/services/outbox/sent-reminder.js';
@@ -192,4 +195,87 @@ it('leaves a reversal standing when a later file moves the paid day past the due
   expect(await bookingsReversed(invoice.id)).toBe('1500');
   // The one entry says on which paid day the fees were reversed.
   expect((await reversals(invoice.id)).map((r) => r.after.paidAt)).toEqual([invoice.dueAt]);
+});
+
+/**
+ * The run of `invoice` handed it over to collections: its collections letter written, and sent unless `letterSent` is
+ * false (still queued, for the customer's morning), and the run ended `handed-over`.
+ */
+async function handedOver(customer: Customer, invoice: Invoice, letterSent: boolean): Promise<string> {
+  const run = fairReminderWorkflowId(customer.id, invoice.id);
+  await em().transactional(async (tx) => {
+    await new OutboxService().enqueue(tx, {
+      idempotencyKey: `${run}/handover`,
+      customerId: customer.id,
+      invoiceId: invoice.id,
+      channel: MessageChannel.Letter,
+      purpose: MessagePurpose.Service,
+      template: 'collections-handover',
+      payload: { invoiceId: invoice.id, invoiceNumber: invoice.externalRef, amountMinor: 20_000, openMinor: 20_000, dueAt: invoice.dueAt, feesOnInvoiceMinor: 1_500 },
+    });
+    if (letterSent) await tx.nativeUpdate(OutboxMessage, { idempotencyKey: `${run}/handover` }, { sentAt: new Date(`${day(-1)}T09:00:00.000Z`) });
+    tx.create(PlaybookRun, { workflowId: run, playbook: 'fair-reminder', customer: customer.id, status: RunStatus.Completed, outcome: 'handed-over', finishedAt: new Date() });
+  });
+  return run;
+}
+/** What the payment wrote about the hand-over: billing's task and the customer's correction (step, template, channel, payload). */
+const withdrawals = async (invoiceId: string) =>
+  (
+    await sql<{ key: string; template: string; channel: string; sent_at: Date | null; suppressed_at: Date | null; payload: Record<string, unknown> }>`
+      select idempotency_key as key, template, channel::text, sent_at, suppressed_at, payload from outbox_message
+       where invoice_id = ${invoiceId}::uuid and template in ('collections-withdrawal', 'collections-withdrawn') order by template`.execute(em().getKysely())
+  ).rows;
+
+it('asks billing to withdraw from collections an invoice paid on time whose payment was booked after the hand-over, and tells the customer', async () => {
+  const { customer, invoice } = await chargedInvoice();
+  const run = await handedOver(customer, invoice, true);
+  const paid = await pay(invoice.id, 20_000, day(-11));
+  expect(paid.data!.recordPayment).toMatchObject({ feeReversedMinor: 1_500 });
+  const facts = { invoiceId: invoice.id, invoiceNumber: invoice.externalRef, amountMinor: 20_000, dueAt: invoice.dueAt, paidAt: day(-11), feesReversedMinor: 1_500 };
+  const [task, correction, ...more] = await withdrawals(invoice.id);
+  expect(more).toEqual([]);
+  // In the transaction that reversed the fees, keyed under the run that handed it over.
+  expect(task).toMatchObject({ key: `${run}/collections-withdrawal`, template: 'collections-withdrawal', channel: 'call', sent_at: null, suppressed_at: null, payload: facts });
+  expect(new Date(String(task.payload.letterSentAt)).toISOString()).toBe(`${day(-1)}T09:00:00.000Z`);
+  // The customer got the collections letter: a correction goes by the letter's channel.
+  expect(correction).toMatchObject({ key: `${run}/collections-withdrawn`, template: 'collections-withdrawn', channel: 'letter', suppressed_at: null, payload: facts });
+
+  const written = (template: string, locale: string) => renderMessage(template, 'Xavi Ontime', task.payload, locale, 'EUR');
+  const long = (d: string) => new Date(`${d}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  expect(written('collections-withdrawal', 'en').subject).toBe(`Withdraw from collections: invoice ${invoice.externalRef} of Xavi Ontime was paid on time`);
+  expect(written('collections-withdrawal', 'de').text).toBe(
+    `Xavi Ontime's invoice ${invoice.externalRef} (€200.00), due ${long(invoice.dueAt)}, was paid on time on ${long(day(-11))}, but the payment was booked only after the invoice had been handed over to collections (our collections letter reached them on ${long(day(-1))}). Please withdraw it from our collections partner now: nothing is owed on it. The €15.00 in reminder fees charged on it are reversed here; reverse them in the billing system too. The customer is told that the invoice is withdrawn from collections.`,
+  );
+  expect(written('collections-withdrawn', 'en').text).toContain(`please disregard our letter that invoice ${invoice.externalRef} had been passed to our collections partner: you paid it on time, on ${long(day(-11))}`);
+  expect(written('collections-withdrawn', 'en').text).toContain('We are withdrawing it from collections, and the €15.00 in reminder fees are cancelled; you owe nothing more on it.');
+  expect(written('collections-withdrawn', 'de').text).toContain(`Sie haben sie rechtzeitig bezahlt, am`);
+  expect(written('collections-withdrawn', 'de').text).toMatch(/die 15,00\s€ Mahngebühren werden storniert/);
+
+  // One task per invoice: the billing system's export with the paid day (the same, then an earlier one) writes none more.
+  const customerRef = customer.externalRef!;
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: day(-11) }));
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: day(-12) }));
+  expect((await withdrawals(invoice.id)).map((m) => m.key)).toEqual([task.key, correction.key]);
+});
+
+it('asks billing to withdraw it when the run ended handed-over with its letter still queued: the letter is held back, the customer not written to', async () => {
+  const { customer, invoice } = await chargedInvoice();
+  const run = await handedOver(customer, invoice, false);
+  const csv = `invoice_ref,paid_at,amount,payment_ref\n${invoice.externalRef},${invoice.dueAt},200.00,BANK-Q-${invoice.id.slice(0, 8)}\n`;
+  await importCsv('Payments', csv);
+  await importCsv('Payments', csv);
+  const [task, ...more] = await withdrawals(invoice.id);
+  expect(more).toEqual([]);
+  expect(task).toMatchObject({ key: `${run}/collections-withdrawal`, payload: { paidAt: invoice.dueAt, feesReversedMinor: 1_500, letterSentAt: null } });
+  expect(renderMessage('collections-withdrawal', 'Xavi Ontime', task.payload, 'en', 'EUR').text).toContain('(our collections letter was held back before it reached them)');
+  expect((await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/handover` })).suppressedReason).toMatch(/^invoice-paid/);
+});
+
+it('writes no withdrawal for an invoice paid late after the hand-over, nor for one paid on time never handed over', async () => {
+  const late = await chargedInvoice();
+  await handedOver(late.customer, late.invoice, true);
+  expect((await pay(late.invoice.id, 20_000, day(-9))).data!.recordPayment).toMatchObject({ feeReversedMinor: 0 });
+  const never = await chargedInvoice();
+  expect((await pay(never.invoice.id, 20_000, never.invoice.dueAt)).data!.recordPayment).toMatchObject({ feeReversedMinor: 1_500 });
+  for (const { invoice } of [late, never]) expect(await withdrawals(invoice.id)).toEqual([]);
 });

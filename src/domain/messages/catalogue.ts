@@ -37,6 +37,8 @@ export interface TemplateEntry {
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
 /** What a loyal payer's run sent before its call: the two friendly reminders, nothing charged. */
 const friendlyRemindersSent = { remindersSent: 2, standardReminders: [], feesChargedMinor: 0, loyaltyBandRaisedFrom: null };
+/** An invoice paid on time (the bank's booking came late), its reminder fees reversed. */
+const paidOnTimeAfterHandover = { ...invoice, invoiceNumber: 'INV-1042', amountMinor: 20_000, dueAt: '2026-11-24', paidAt: '2026-11-23', feesReversedMinor: 1_500 };
 const issue = { topic: 'delivery-delay', owner: 'logistics' };
 /** What a fix case's task carries beside it: the deadline and who it escalates to, the complaints behind it, the customer to report the fix for. */
 const caseFacts = (escalatesTo: string) => ({
@@ -70,6 +72,10 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'reminder-standard-3': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 1000, feesOnInvoiceMinor: 500 } },
   'collections-handover': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feesOnInvoiceMinor: 1500 } },
   'thank-you-payment': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
+  // An invoice paid on time whose payment was booked after the hand-over to collections: billing withdraws it from the
+  // collections partner, and a customer whose collections letter reached them is told it is withdrawn.
+  'collections-withdrawal': { playbook: 'fair-reminder', audience: 'team', team: 'billing', example: { ...paidOnTimeAfterHandover, letterSentAt: '2026-12-01T09:00:00.000Z' } },
+  'collections-withdrawn': { playbook: 'fair-reminder', audience: 'customer', example: { ...paidOnTimeAfterHandover, letterSentAt: '2026-12-01T09:00:00.000Z' } },
   'fix-case-opened': { playbook: 'fix-issue', audience: 'team', example: { ...issue, ...caseFacts('team-lead') } },
   'issue-acknowledged': { playbook: 'fix-issue', audience: 'customer', example: issue },
   'fix-case-escalated': { playbook: 'fix-issue', audience: 'team', example: { ...issue, owner: 'team-lead', escalations: 1, ...caseFacts('head-of-service') } },

@@ -82,3 +82,55 @@ export const reverseFeesOfPaidOnTimeSql = (which: string, actor: string, graceDa
     // After the payment's own entry, written earlier in the transaction.
     at: 'clock_timestamp()',
   });
+
+/** The collections letter of a fair-reminder run (its hand-over to collections), as the outbox holds it. */
+export const COLLECTIONS_HANDOVER = 'collections-handover';
+/** Billing's task to withdraw from collections an invoice that was paid on time, its payment booked after the hand-over. */
+export const COLLECTIONS_WITHDRAWAL = 'collections-withdrawal';
+/** The customer's correction of the collections letter they got for an invoice they had paid on time. */
+export const COLLECTIONS_WITHDRAWN = 'collections-withdrawn';
+
+/**
+ * An invoice paid on time whose payment was booked after its reminder run handed it over to collections: the fees are
+ * reversed (`reverseFeesOfPaidOnTimeSql`), but a customer who paid on time must not stay with the collections partner,
+ * and the platform cannot recall the claim itself. So billing gets a task (`collections-withdrawal`, keyed under the run
+ * that handed it over: one per invoice, whatever imports or corrections follow) to withdraw it, naming the day it was
+ * paid and the fees reversed; and a customer whose collections letter reached them gets a short correction
+ * (`collections-withdrawn`, by the letter's channel), so our last word to them is not that their debt went to a debt
+ * collector. Handed over means: the run's collections letter was sent, or the run ended `handed-over` (its letter was
+ * still queued, held back by this payment: billing is told, the customer, who never got the letter, is not). Selects the
+ * invoices as `reverseFeesOfPaidOnTimeSql` does (settled on time in this transaction); run it after the reversal in the
+ * same transaction, so the task names the fees reversed. Writes nothing for an invoice never handed over.
+ */
+export const withdrawFromCollectionsOfPaidOnTimeSql = (which: string, graceDays: number) => {
+  const runOf = (key: string) => `regexp_replace(${key}, '/[^/]*$', '')`;
+  const band = `(select s.band from current_score s where s.customer_id = h.customer_id and s.kind = 'payment-loyalty')`;
+  const payload = `jsonb_build_object('invoiceId', h.invoice_id::text, 'invoiceNumber', h.external_ref, 'amountMinor', h.amount_minor,
+      'dueAt', to_char(h.due_at, 'YYYY-MM-DD'), 'paidAt', to_char(h.paid_at, 'YYYY-MM-DD'), 'feesReversedMinor', h.fee_reversed_minor,
+      'letterSentAt', h.sent_at)`;
+  return `with handed as (
+    select distinct on (i.id) i.id as invoice_id, i.customer_id, i.external_ref, i.amount_minor, i.due_at, i.paid_at, i.fee_reversed_minor,
+           ${runOf('m.idempotency_key')} as run, m.channel, m.sent_at
+      from invoice i join outbox_message m on m.invoice_id = i.id and m.template = ${pg.escapeLiteral(COLLECTIONS_HANDOVER)}
+      left join playbook_run r on r.workflow_id = ${runOf('m.idempotency_key')}
+     where (${which}) and i.paid_at is not null and i.cancelled_at is null and i.paid_at <= i.due_at + ${Math.trunc(graceDays)}
+       and i.paid_recorded_at = now()::timestamptz(3)
+       and (m.sent_at is not null or r.outcome = 'handed-over')
+     order by i.id, m.sent_at nulls last, m.created_at
+  ), task as (
+    insert into outbox_message (id, idempotency_key, customer_id, invoice_id, channel, purpose, template, payload, created_at, attempts, loyalty_band)
+    select gen_random_uuid(), h.run || '/' || ${pg.escapeLiteral(COLLECTIONS_WITHDRAWAL)}, h.customer_id, h.invoice_id, 'call', 'service',
+           ${pg.escapeLiteral(COLLECTIONS_WITHDRAWAL)}, ${payload}, clock_timestamp(), 0, ${band}
+      from handed h
+    on conflict (idempotency_key) do nothing
+    returning invoice_id
+  ), correction as (
+    insert into outbox_message (id, idempotency_key, customer_id, invoice_id, channel, purpose, template, payload, created_at, attempts, loyalty_band)
+    select gen_random_uuid(), h.run || '/' || ${pg.escapeLiteral(COLLECTIONS_WITHDRAWN)}, h.customer_id, h.invoice_id, h.channel, 'service',
+           ${pg.escapeLiteral(COLLECTIONS_WITHDRAWN)}, ${payload}, clock_timestamp(), 0, ${band}
+      from handed h where h.sent_at is not null
+    on conflict (idempotency_key) do nothing
+    returning invoice_id
+  )
+  select t.invoice_id::text as invoice_id from task t`;
+};

@@ -8,7 +8,7 @@ import { DISCOUNT_PERCENT, OFFER_CODE, OFFER_CODE_RULE } from '../../domain/offe
 import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time.js';
 import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
-import { reverseFeesOfPaidOnTimeSql, reverseFeesSql } from '../facts/fee-reversal.js';
+import { reverseFeesOfPaidOnTimeSql, reverseFeesSql, withdrawFromCollectionsOfPaidOnTimeSql } from '../facts/fee-reversal.js';
 import { TierChangeSource } from '../../domain/customers/tier-change.js';
 
 /**
@@ -608,6 +608,11 @@ const holdBackCancelledReminders = `update outbox_message m set suppressed_at = 
  * invoice. An invoice the file lists as paid on the day stored before reverses nothing.
  */
 const reverseFeesOfPaidOnTime = (actor: string, graceDays: number) => reverseFeesOfPaidOnTimeSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', actor, graceDays);
+/**
+ * The file's invoices settled on time that their reminder run had handed over to collections: billing's task to withdraw
+ * them, and the customer's correction (`withdrawFromCollectionsOfPaidOnTimeSql`), after their fees are reversed.
+ */
+const withdrawFromCollectionsOfPaidOnTime = (graceDays: number) => withdrawFromCollectionsOfPaidOnTimeSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', graceDays);
 
 /**
  * The reminder fees charged on the file's invoices that are cancelled now are reversed, in the transaction that cancels
@@ -875,6 +880,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         settledWhenIssued,
         holdBackPaidReminders,
         reverseFeesOfPaidOnTime(actor, onTimeGraceDays),
+        withdrawFromCollectionsOfPaidOnTime(onTimeGraceDays),
         holdBackCancelledReminders,
         reverseFeesOfCancelled(actor),
         holdBackNotDueReminders,
@@ -896,6 +902,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         paidByPayments('i.paid_at is distinct from x.covered_at'),
         holdBackPaidReminders,
         reverseFeesOfPaidOnTime(actor, onTimeGraceDays),
+        withdrawFromCollectionsOfPaidOnTime(onTimeGraceDays),
       ];
     case 'complaints': {
       // A line reopening a resolved complaint clears its resolution and counts the reopening (unless the file gives the count), as reopenComplaint does.
