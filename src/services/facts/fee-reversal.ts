@@ -58,6 +58,14 @@ export const reverseFeesSql = ({ which, amount, why, actor, at }: FeeReversal) =
 };
 
 /**
+ * SQL over the invoice `i`: paid in full on a day it was not overdue (its due day + `graceDays`), not cancelled, and
+ * settled in this very transaction (its paid day set or changed here: `paid_recorded_at`, stamped by the invoice's
+ * trigger with the transaction's start, rounded to the column's milliseconds as the cast rounds `now()`).
+ */
+const settledOnTimeHere = (graceDays: number) =>
+  `i.paid_at is not null and i.cancelled_at is null and i.paid_at <= i.due_at + ${Math.trunc(graceDays)} and i.paid_recorded_at = now()::timestamptz(3)`;
+
+/**
  * Reverses the reminder fees the fair reminders charged on the invoices `which` (SQL over `i`) that are paid in full on a
  * day they were not overdue: on or before their due day + `graceDays` (the payment-loyalty policy's, by which the payment
  * counts as on time; 0 by default, so by default on or before the due day). The bank's booking of a payment made on time
@@ -74,8 +82,7 @@ export const reverseFeesSql = ({ which, amount, why, actor, at }: FeeReversal) =
  */
 export const reverseFeesOfPaidOnTimeSql = (which: string, actor: string, graceDays: number) =>
   reverseFeesSql({
-    which: `${which} and i.paid_at is not null and i.cancelled_at is null and i.paid_at <= i.due_at + ${Math.trunc(graceDays)}
-       and i.paid_recorded_at = now()::timestamptz(3)`,
+    which: `${which} and ${settledOnTimeHere(graceDays)}`,
     amount: 'bookings',
     why: { reason: pg.escapeLiteral(PAID_ON_TIME), paidAt: 'i.paid_at', dueAt: 'i.due_at' },
     actor,
@@ -113,8 +120,7 @@ export const withdrawFromCollectionsOfPaidOnTimeSql = (which: string, graceDays:
            ${runOf('m.idempotency_key')} as run, m.channel, m.sent_at
       from invoice i join outbox_message m on m.invoice_id = i.id and m.template = ${pg.escapeLiteral(COLLECTIONS_HANDOVER)}
       left join playbook_run r on r.workflow_id = ${runOf('m.idempotency_key')}
-     where (${which}) and i.paid_at is not null and i.cancelled_at is null and i.paid_at <= i.due_at + ${Math.trunc(graceDays)}
-       and i.paid_recorded_at = now()::timestamptz(3)
+     where (${which}) and ${settledOnTimeHere(graceDays)}
        and (m.sent_at is not null or r.outcome = 'handed-over')
      order by i.id, m.sent_at nulls last, m.created_at
   ), task as (
