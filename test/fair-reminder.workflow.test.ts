@@ -1220,6 +1220,12 @@ it('names the due day the billing system moved the invoice to when a reminder qu
   // While they wait, the messages show the due day as it is now; they go out naming it, and their records say so.
   const now = `due ${written(moved)})`;
   expect(await reminderText()).toContain(now);
+  // The customer's data export reads them as they will go, as their message history does: one message, one text.
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: held.customer.id, reason: 'Access request' }, Role.Operator);
+  const queued = (exported.data!.exportCustomerData as { messages: Array<{ text: string | null; sentAt: string | null }> }).messages.filter((m) => m.sentAt === null && m.text?.includes(held.externalRef!));
+  expect(queued.length).toBeGreaterThanOrEqual(1);
+  for (const message of queued) expect(message.text).toContain(now);
+  expect(queued.map((m) => m.text).join(' ')).not.toContain(written(held.dueAt));
   const sent = (await deliverInTheMorning()).filter((m) => m.idempotencyKey.startsWith(`${workflowId}/reminder-`));
   expect(sent.map((m) => m.idempotencyKey)).toEqual([`${workflowId}/reminder-1`, `${workflowId}/reminder-2`]);
   for (const reminder of sent) expect(reminder.text).toContain(now);

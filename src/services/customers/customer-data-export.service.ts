@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { renderIfKnown } from '../../domain/messages/templates.js';
-import { readerOf } from '../outbox/message-history.service.js';
+import { MessagesAsNow, readerOf } from '../outbox/message-history.service.js';
 import { CONSENT_ACTIONS, ERASURE_ACTION, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
 import { CampaignMember, Complaint, CostEntry, Customer, ServiceTierChange, CustomerExport, CustomerStatus, FixCase, Invoice, Order, OutboxMessage, Payment, PlaybookRun, ScoreBandChange, type SnapshotScore } from '../../entities/index.js';
@@ -243,6 +243,9 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     }),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
   const invoiceReference = new Map(invoices.map((i) => [i.id, i.externalRef ?? null]));
+  // A message still to go reads as it will go (the invoice as it stands now), as the customer's message history shows it.
+  const asNow = new MessagesAsNow(em);
+  const payloads = await Promise.all(messages.map(async (m) => (await asNow.of(m)).payload));
   return {
     exportedAt: new Date().toISOString(),
     // Which currency the amounts are in, and how to read the rest.
@@ -296,8 +299,8 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       summary: c.summary ?? null,
     })),
     fixCases: fixCases.map((f) => ({ topic: f.topic, owner: f.owner, status: f.status, openedAt: f.openedAt.toISOString(), resolvedAt: f.resolvedAt?.toISOString() ?? null, confirmedAt: f.confirmedAt?.toISOString() ?? null })),
-    messages: messages.map((m) => {
-      // As the customer read it: the name and language it went out in.
+    messages: messages.map((m, i) => {
+      // As the customer read it: the name and language it went out in (one still to go: as it will go).
       const reader = readerOf(m, customer);
       // A task for a team about them (a fix case, a call to make) was never sent to them: said so.
       const { audience, team } = recipientOf(m.template, m.payload);
@@ -306,7 +309,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
         to: audience === 'customer' ? 'you' : team ? `team:${team}` : 'team',
         channel: m.channel,
         purpose: m.purpose,
-        ...renderIfKnown(m.template, reader.name, m.payload, reader.locale, currency),
+        ...renderIfKnown(m.template, reader.name, payloads[i], reader.locale, currency),
         sentAt: m.sentAt?.toISOString() ?? null,
         heldBack: m.suppressedReason ?? null,
       };

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { sql } from 'kysely';
 import { invoiceAsItGoes, invoiceNowColumns, invoiceNowOf, type InvoiceNow, type InvoiceNowRow } from './invoice-as-it-goes.js';
 import { messageStatus, type MessageStatus } from '../../domain/messages/message-status.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
@@ -44,13 +43,11 @@ export interface MessageView {
 /** What the playbooks have sent a customer (and what a guard held back): the outbox, newest first, batched over a page of customers. */
 export class MessageHistoryService {
   private readonly pager: ChildPager<OutboxMessage>;
-  /** Each invoice as it stands now, for the messages naming it that have not gone yet: batched over a page of customers. */
-  private readonly invoiceNow: DataLoader<string, InvoiceNow | null>;
-  /** Whether each run goes on (its record not ended), for the messages a promise to pay held back: batched likewise. */
-  private readonly runGoesOn: DataLoader<string, boolean>;
+  /** What the messages not gone yet say now: batched over a page of customers. */
+  private readonly asNow: MessagesAsNow;
 
   constructor(
-    private readonly em: EntityManager,
+    em: EntityManager,
     private readonly customers: CustomerService,
     /** After this many failed attempts a message is undeliverable (the delivery policy's), as is one refused for good. */
     private readonly maxAttempts: number,
@@ -65,15 +62,7 @@ export class MessageHistoryService {
       orderType: 'timestamptz',
       orderProperty: 'createdAt',
     });
-    this.invoiceNow = new DataLoader(async (ids) => {
-      const { rows } = await sql<InvoiceNowRow & { id: string }>`select i.id, ${sql.raw(invoiceNowColumns('i'))} from invoice i where i.id = any(${[...ids]}::uuid[])`.execute(this.em.getKysely());
-      const now = new Map(rows.map((r) => [r.id, invoiceNowOf(r)]));
-      return ids.map((id) => now.get(id) ?? null);
-    });
-    this.runGoesOn = new DataLoader(async (workflowIds) => {
-      const going = await runsGoingOn(this.em, workflowIds);
-      return workflowIds.map((id) => going.has(id));
-    });
+    this.asNow = new MessagesAsNow(em);
   }
 
   /** The customer's messages with their texts as rendered for this customer (name and language). */
@@ -85,27 +74,53 @@ export class MessageHistoryService {
         ? { name: customer.name, locale: customer.locale }
         : this.customers.find(customer.id).then((c) => ({ name: c?.name ?? '', locale: c?.locale ?? 'en' }));
     const [page, readBy] = await Promise.all([this.pager.page(customer.id, args), reader]);
-    const still = new Map(
-      await Promise.all(
-        page.edges.map(async ({ node }) => {
-          const run = promiseHoldingRun(node);
-          const promised = run !== null && (await this.runGoesOn.load(run));
-          return [node.id, { heldByPromise: promised, payload: await this.payloadAsNow(node, promised) }] as const;
-        }),
-      ),
-    );
+    const still = new Map(await Promise.all(page.edges.map(async ({ node }) => [node.id, await this.asNow.of(node)] as const)));
     return mapPage(page, (m) => messageView(m, readBy, now, this.maxAttempts, this.currency, still.get(m.id)));
+  }
+}
+
+/** What a message says now and whether a promise to pay holds it back: `messageView`'s `payload` and `heldByPromise`. */
+export interface MessageAsNow {
+  payload: Record<string, unknown>;
+  heldByPromise: boolean;
+}
+
+/**
+ * What the messages not gone yet say now, for every view of them (the customer's message history, their data export):
+ * one message queued before a part payment or before the billing system moved the due day reads as delivery will write
+ * it, so no two views of one message disagree. Each lookup is batched over the messages asked for together (a page of
+ * customers, an export), through `em` (the caller's transaction, if any).
+ */
+export class MessagesAsNow {
+  /** Each invoice as it stands now, for the messages naming it that have not gone yet. */
+  private readonly invoiceNow: DataLoader<string, InvoiceNow | null>;
+  /** Whether each run goes on (its record not ended), for the messages a promise to pay held back. */
+  private readonly runGoesOn: DataLoader<string, boolean>;
+
+  constructor(em: EntityManager) {
+    this.invoiceNow = new DataLoader(async (ids) => {
+      const rows = await em.execute<(InvoiceNowRow & { id: string })[]>(`select i.id, ${invoiceNowColumns('i')} from invoice i where i.id in (?)`, [[...ids]]);
+      const now = new Map(rows.map((r) => [r.id, invoiceNowOf(r)]));
+      return ids.map((id) => now.get(id) ?? null);
+    });
+    this.runGoesOn = new DataLoader(async (workflowIds) => {
+      const going = await runsGoingOn(em, workflowIds);
+      return workflowIds.map((id) => going.has(id));
+    });
   }
 
   /**
-   * A message not sent yet (or held back by a promise to pay, to go if it lapses) that names its invoice shows it as it
-   * stands now, as delivery will write it when it goes (`invoiceAsItGoes`: a part payment, a due day moved since): what
-   * a person reads out on the phone is what the customer gets.
+   * `m` as it reads now. One not sent yet (or held back by a promise to pay, to go if it lapses) that names its invoice
+   * shows it as it stands now, as delivery will write it when it goes (`invoiceAsItGoes`: a part payment, a due day moved
+   * since): what a person reads out on the phone, or the customer reads in their export, is what the customer gets.
+   * One sent, or held back for good, reads as it was written.
    */
-  private async payloadAsNow(m: OutboxMessage, promised: boolean): Promise<Record<string, unknown>> {
-    if (m.sentAt || (m.suppressedAt && !promised) || !m.invoice) return m.payload;
+  async of(m: OutboxMessage): Promise<MessageAsNow> {
+    const run = promiseHoldingRun(m);
+    const promised = run !== null && (await this.runGoesOn.load(run));
+    if (m.sentAt || (m.suppressedAt && !promised) || !m.invoice) return { payload: m.payload, heldByPromise: promised };
     const invoice = await this.invoiceNow.load(m.invoice.id);
-    return invoice ? { ...m.payload, ...invoiceAsItGoes(m.payload, invoice) } : m.payload;
+    return { payload: invoice ? { ...m.payload, ...invoiceAsItGoes(m.payload, invoice) } : m.payload, heldByPromise: promised };
   }
 }
 
