@@ -343,7 +343,7 @@ it("erases a full mention from the campaign names other customers' stored data e
   await e.flush();
   // Tom left: his offboarding stored his export, which copies the campaigns' names.
   const x = em();
-  x.create(CustomerExport, { workflowId: `offboarding/${tom.id}`, customer: tom.id, document: await customerDocument(x, await x.findOneOrFail(Customer, tom.id), 'EUR'), createdAt: new Date() });
+  x.create(CustomerExport, { workflowId: `offboarding/${tom.id}`, customer: tom.id, document: await customerDocument(x, await x.findOneOrFail(Customer, tom.id), 'EUR', 2), createdAt: new Date() });
   // Reasons an operator typed in the Temporal UI, as the campaign service audits them.
   const typed: Array<[string, Record<string, unknown>]> = [
     ['campaign.cancel-in-engine', { reason: 'Rosa Delgado-Ruiz complained, stop it', closedAt: '2026-11-03T09:00:00.000Z' }],

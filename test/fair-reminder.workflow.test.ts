@@ -479,9 +479,20 @@ it('lets the schedule go on when a promise lapses unpaid, and counts it as broke
   ]);
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
   expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
-    { recordedAt: entries[0].at.toISOString(), invoiceId, invoiceReference: externalRef, until: day(0), lapsedAt: entries[1].at.toISOString() },
+    { recordedAt: entries[0].at.toISOString(), invoiceId, invoiceReference: externalRef, until: day(0), keptOn: null, lapsedAt: entries[1].at.toISOString() },
   ]);
   await recordHistory(workflowId, 'fair-reminder-promise-lapse-recorded');
+
+  // The bank's booking comes in later, dated the day before the promised day (this file's promise policy gives -1 grace days:
+  // the promise ends as its day begins): the customer kept their word, only the booking was late.
+  // The promise reads as kept (the export names the payment's day), and the timeline no longer says it was not.
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: (await invoice(invoiceId)).amountMinor, paidAt: day(-1), externalRef: `BANK-${invoiceId.slice(0, 8)}` } }, Role.Operator)).errors).toBeUndefined();
+  const kept = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised', 'PaymentPromiseLapsed'] }, Role.Viewer);
+  expect(kept.data!.customer!.timeline.edges.map((e) => [e.node.kind, e.node.summary])).toEqual([['PaymentPromised', `Promised to pay invoice ${externalRef} by ${day(0)}`]]);
+  const keptExport = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
+  expect((keptExport.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
+    { recordedAt: entries[0].at.toISOString(), invoiceId, invoiceReference: externalRef, until: day(0), keptOn: day(-1), lapsedAt: null },
+  ]);
 }, 60_000);
 
 it('takes the promise again when an operator resets the run to its start in the Temporal UI: the reset run holds the reminders as promised', async () => {
@@ -543,8 +554,8 @@ it("keeps a promise sent in the Temporal UI in the customer's timeline and data 
   expect(timeline.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([promised(day(5)), promised(day(3))]);
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
   expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
-    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(3), lapsedAt: null },
-    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(5), lapsedAt: null },
+    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(3), keptOn: null, lapsedAt: null },
+    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(5), keptOn: null, lapsedAt: null },
   ]);
 
   // A reset takes both again (Temporal reapplies them, an update without its request: not audited again): still two promises.

@@ -89,9 +89,9 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns, playbooks, scoring);
   return {
     customers,
-    timeline: new CustomerTimelineService(em, policies.money.currency),
+    timeline: new CustomerTimelineService(em, policies.money.currency, promisePolicyOf(policies.fairReminder).graceDays),
     erasure: new CustomerErasureService(em, audit),
-    dataExport: new CustomerDataExportService(em, audit, policies.money.currency),
+    dataExport: new CustomerDataExportService(em, audit, policies.money.currency, promisePolicyOf(policies.fairReminder).graceDays),
     orders,
     invoices,
     complaints,
@@ -159,7 +159,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     ...services,
     fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency, policies.delivery.maxAttempts, endRunOfInvoiceNotOwed),
     fixIssueSteps: new FixIssueSteps(em, rescores, outbox, policies.fixIssue, policies.money.currency, audit),
-    accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency),
+    accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency, promisePolicyOf(policies.fairReminder).graceDays),
     offboardingNotice: new OffboardingNoticeSteps(em, audit, outbox, policies.delivery.maxAttempts, new AccountReviewJudgement(em, rescores), relationshipTeam(policies.accountReview)),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox, policies.delivery.maxAttempts),

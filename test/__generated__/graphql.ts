@@ -128,7 +128,7 @@ export type CustomerEventKind =
   | 'OffboardingNoticeGiven'
   /** An order (ref: the order; amountMinor its amount) */
   | 'OrderPlaced'
-  /** A promise to pay an invoice by a day was not kept (ref: the audit entry of the lapse): the day and its grace days passed unpaid, as the reminder run noticed; its reminders go on */
+  /** A promise to pay an invoice by a day was not kept (ref: the audit entry of the lapse): the day and its grace days passed unpaid, as the reminder run noticed; its reminders go on. Not shown once a payment booked later is dated on or before the day plus the promise policy's grace days: the promise was kept, only its booking came late */
   | 'PaymentPromiseLapsed'
   /** The customer promised to pay an invoice by a day (recorded by a person) */
   | 'PaymentPromised'

@@ -7,7 +7,7 @@ import { CampaignMember, Complaint, CostEntry, Customer, ServiceTierChange, Cust
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
-import { PROMISED_INVOICE, PROMISED_UNTIL, promiseLapsedEntry, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, promiseKeptOnSql, promiseLapsedEntry, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { reasonProblem } from '../../domain/text.js';
 import { recipientOf } from '../../domain/messages/catalogue.js';
 import { MINOR_UNIT_DIGITS } from '../../domain/money.js';
@@ -104,6 +104,8 @@ export class CustomerDataExportService {
     private readonly audit: AuditService,
     /** The currency of amounts in message texts (the money policy's). */
     private readonly currency: string,
+    /** The days after its day a promise to pay holds the reminders (the promise policy's): a payment dated by then kept it. */
+    private readonly promiseGraceDays: number,
   ) {}
 
   /** The export for a customer's request (an erased customer's too: what the erasure kept), audited with who asked for it and why (the document itself is not kept). */
@@ -114,7 +116,7 @@ export class CustomerDataExportService {
     return this.em.transactional(async (em) => {
       // An erased customer's too: what the erasure kept under their ID is still theirs to ask about (the document says so, `erasure`).
       const customer = await storedCustomer(em, id);
-      const document = await customerDocument(em, customer, this.currency);
+      const document = await customerDocument(em, customer, this.currency, this.promiseGraceDays);
       this.audit.record(em, { actor, action: 'customer.export', entityType: 'customer', entityId: id, after: { reason: why } });
       return document;
     });
@@ -170,8 +172,11 @@ function exportedScore(kind: string, score: SnapshotScore | null): { value: numb
   };
 }
 
-/** The export document of `customer`, read through `em` (the caller's transaction); amounts in message texts in `currency`. */
-export async function customerDocument(em: EntityManager, customer: Customer, currency: string): Promise<Record<string, unknown>> {
+/**
+ * The export document of `customer`, read through `em` (the caller's transaction); amounts in message texts in `currency`;
+ * a promise to pay kept by a payment dated on or before its day plus `promiseGraceDays` (the promise policy's).
+ */
+export async function customerDocument(em: EntityManager, customer: Customer, currency: string, promiseGraceDays: number): Promise<Record<string, unknown>> {
   const [orders, invoices, payments, costs, tierChanges, complaints, fixCases, messages, runs, campaigns, scores, scoreHistory, bandChanges, consent, promises, exports, contactChanges, reasons, typed, erasedAt] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
@@ -203,13 +208,15 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
         where entity_type = 'customer' and entity_id = ? and action in (?) and after ->> 'marketingConsent' is not null order by at, id`,
       [customer.id, [...CONSENT_ACTIONS]],
     ),
-    // Each with when it lapsed unpaid, if it did: the first lapse of that invoice and day a run of theirs audited after it was made
-    // (the run holding it may be the next one of the invoice, which a promise made on the call starts).
-    em.execute<{ at: Date; until: string; invoice_id: string; lapsed_at: Date | null }[]>(
-      `select a.at, ${PROMISED_UNTIL} as until, ${PROMISED_INVOICE} as invoice_id,
+    // Each with the day a payment kept it, if one did (dated on or before the day and its grace days, however late it was booked),
+    // and otherwise when it lapsed unpaid, if it did: the first lapse of that invoice and day a run of theirs audited after it was
+    // made (the run holding it may be the next one of the invoice, which a promise made on the call starts).
+    em.execute<{ at: Date; until: string; invoice_id: string; kept_on: string | null; lapsed_at: Date | null }[]>(
+      `select a.at, ${PROMISED_UNTIL} as until, ${PROMISED_INVOICE} as invoice_id, to_char(${promiseKeptOnSql('i', PROMISED_UNTIL, promiseGraceDays)}, 'YYYY-MM-DD') as kept_on,
+              case when ${promiseKeptOnSql('i', PROMISED_UNTIL, promiseGraceDays)} is null then
               (select min(l.at) from playbook_run lr join audit_entry l on ${promiseLapsedEntry('l', 'lr')}
-                where lr.customer_id = r.customer_id and l.after ->> 'invoiceId' = ${PROMISED_INVOICE} and l.after ->> 'until' = ${PROMISED_UNTIL} and l.at >= a.at) as lapsed_at
-         from playbook_run r join audit_entry a on ${PROMISE_MADE_ENTRY}
+                where lr.customer_id = r.customer_id and l.after ->> 'invoiceId' = ${PROMISED_INVOICE} and l.after ->> 'until' = ${PROMISED_UNTIL} and l.at >= a.at) end as lapsed_at
+         from playbook_run r join audit_entry a on ${PROMISE_MADE_ENTRY} left join invoice i on i.customer_id = r.customer_id and i.id::text = ${PROMISED_INVOICE}
         where r.customer_id = ? order by a.at`,
       [customer.id],
     ),
@@ -317,7 +324,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     contactHistory: contactChanges.map((c) => ({ changedAt: new Date(c.at).toISOString(), by: changedBy(c), field: c.field, from: c.from ?? null, to: c.to ?? null })),
     notes: notes.map((n) => ({ at: n.at.toISOString(), about: n.about, reason: n.reason })),
     consentHistory: consent.map((c) => ({ at: new Date(c.at).toISOString(), marketingConsent: c.consent, how: consentChangedHow(c) })),
-    paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, invoiceReference: invoiceReference.get(p.invoice_id) ?? null, until: p.until, lapsedAt: p.lapsed_at ? new Date(p.lapsed_at).toISOString() : null })),
+    paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, invoiceReference: invoiceReference.get(p.invoice_id) ?? null, until: p.until, keptOn: p.kept_on, lapsedAt: p.lapsed_at ? new Date(p.lapsed_at).toISOString() : null })),
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),
     referredBy: customer.referrer?.id ?? null,
     playbookRuns: runs.map((r) => ({ playbook: r.playbook, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null, outcome: r.outcome ?? null })),

@@ -10,7 +10,7 @@ import { renderIfKnown } from '../../domain/messages/templates.js';
 import { taskOf } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, ERASURE_ACTION, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
-import { PROMISED_INVOICE, PROMISED_UNTIL, promiseLapsedEntry, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, promiseKeptOnSql, promiseLapsedEntry, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
 import { lastOffboardingWordSql } from '../playbooks/offboarding-withdrawal.js';
@@ -144,11 +144,17 @@ const MILESTONE_MESSAGES = { 'issue-fixed': FixCaseMilestone.FixReported, 'fix-c
 const OWNER_THEN = `coalesce((select o.payload ->> 'owner' from outbox_message o where ${caseMessages('o', ['fix-case-opened', 'fix-case-escalated', 'fix-case-reopened'])} and o.created_at <= m.created_at
                               order by o.created_at desc, o.id desc limit 1), fc.owner)`;
 
+/** What some sources need to know of the deployment's policies. */
+interface SourcePolicy {
+  /** The days after its day a promise to pay holds the reminders (the promise policy's). */
+  promiseGraceDays: number;
+}
+
 /**
  * Where each kind of event comes from, as (customer_id, at, ref, facts), and for a `KEYED` kind
  * `key`: the table that records it, read by its customer index.
  */
-const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<unknown>> = {
+const sources: Record<CustomerEventKind, (ids: readonly string[], policy: SourcePolicy) => RawBuilder<unknown>> = {
   [K.OrderPlaced]: (ids) => sql`select customer_id, ordered_at as at, id::text as ref, jsonb_build_object('amountMinor', amount_minor) as facts from customer_order where ${of(ids)}`,
   [K.InvoiceIssued]: (ids) =>
     sql`select invoice.customer_id, ${dayOrRecorded('issued_at', 'invoice.created_at')} as at, invoice.id::text as ref, jsonb_build_object('amountMinor', amount_minor, 'detail', due_at, 'invoiceNumber', invoice.external_ref, 'day', issued_at) as facts
@@ -203,11 +209,12 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
     sql`select r.customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', ${sql.raw(PROMISED_UNTIL)}, 'extra', ${sql.raw(PROMISED_INVOICE)}, 'invoiceNumber', i.external_ref) as facts
           from playbook_run r join audit_entry a on ${sql.raw(PROMISE_MADE_ENTRY)} left join invoice i on i.customer_id = r.customer_id and i.id::text = ${sql.raw(PROMISED_INVOICE)}
          where ${of(ids, 'r.customer_id')}`,
-  // A promise that lapsed unpaid, as its run noticed and audited it (the invoice and the day promised).
-  [K.PaymentPromiseLapsed]: (ids) =>
+  // A promise that lapsed unpaid, as its run noticed and audited it (the invoice and the day promised); none once a payment
+  // booked later turns out dated on or before the day (and its grace days): that promise was kept, only its booking was late.
+  [K.PaymentPromiseLapsed]: (ids, policy) =>
     sql`select r.customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'until', 'extra', a.after ->> 'invoiceId', 'invoiceNumber', i.external_ref) as facts
           from playbook_run r join audit_entry a on ${sql.raw(promiseLapsedEntry())} left join invoice i on i.customer_id = r.customer_id and i.id::text = a.after ->> 'invoiceId'
-         where ${of(ids, 'r.customer_id')}`,
+         where ${of(ids, 'r.customer_id')} and ${sql.raw(promiseKeptOnSql('i', "a.after ->> 'until'", policy.promiseGraceDays))} is null`,
   [K.ConsentChanged]: (ids) =>
     sql`select c.id as customer_id, a.at, a.id::text as ref,
                jsonb_build_object('detail', a.after ->> 'marketingConsent', 'extra', case when a.actor = ${UNSUBSCRIBE_ACTOR} then 'unsubscribe-link' when a.action = ${IMPORT_CONSENT_ACTION} then 'import' when a.action = ${ERASURE_ACTION} then 'erasure' end) as facts
@@ -264,9 +271,9 @@ const sources: Record<CustomerEventKind, (ids: readonly string[]) => RawBuilder<
 };
 
 /** The events of these kinds of the given customers. */
-function events(ids: readonly string[], kinds: readonly CustomerEventKind[]) {
+function events(ids: readonly string[], kinds: readonly CustomerEventKind[], policy: SourcePolicy) {
   return sql.join(
-    kinds.map((kind) => sql`select e.customer_id, ${kind}::text as kind, e.at, e.ref, ${KEYED.has(kind) ? sql`e.key` : sql`e.ref`} as key, e.facts from (${sources[kind](ids)}) e`),
+    kinds.map((kind) => sql`select e.customer_id, ${kind}::text as kind, e.at, e.ref, ${KEYED.has(kind) ? sql`e.key` : sql`e.ref`} as key, e.facts from (${sources[kind](ids, policy)}) e`),
     sql` union all `,
   );
 }
@@ -287,6 +294,8 @@ export class CustomerTimelineService {
     private readonly em: EntityManager,
     /** The currency of amounts in message texts (the money policy's). */
     private readonly currency: string,
+    /** The days after its day a promise to pay holds the reminders (the promise policy's): a payment dated by then kept it. */
+    private readonly promiseGraceDays: number,
   ) {
     this.pages = new DataLoader((keys) => this.loadPages(keys), { cacheKeyFn: (k) => `${k.customerId}|${shapeOf(k)}` });
     this.counts = new DataLoader((keys) => this.loadCounts(keys), { cacheKeyFn: (k) => `${k.customerId}|${k.kinds.join(',')}` });
@@ -330,7 +339,7 @@ export class CustomerTimelineService {
     const { rows } = await sql<EventRow>`
       select * from (
         select e.*, row_number() over (partition by e.customer_id order by e.at ${dir}, e.kind ${dir}, e.key ${dir}) as n
-          from (${events(group.map((k) => k.customerId), kinds)}) e
+          from (${events(group.map((k) => k.customerId), kinds, { promiseGraceDays: this.promiseGraceDays })}) e
          where ${beyond}
       ) r
       where r.n <= ${size + 1}
@@ -348,7 +357,7 @@ export class CustomerTimelineService {
       [...kindSets.entries()].map(async ([set, kinds]) => {
         const ids = keys.filter((k) => k.kinds.join(',') === set).map((k) => k.customerId);
         const { rows } = await sql<{ customer_id: string; n: string }>`
-          select customer_id, count(*) as n from (${events(ids, kinds)}) e group by 1`.execute(this.em.getKysely());
+          select customer_id, count(*) as n from (${events(ids, kinds, { promiseGraceDays: this.promiseGraceDays })}) e group by 1`.execute(this.em.getKysely());
         for (const row of rows) counts.set(`${row.customer_id}|${set}`, Number(row.n));
       }),
     );

@@ -21,6 +21,16 @@ export const PROMISED_UNTIL = `coalesce(a.after ->> 'until', a.after -> 'input' 
 /** The invoice: the API's entry names it; an update names its run, `fair-reminder/<customer>/<invoice>` (fairReminderWorkflowId's third part). */
 export const PROMISED_INVOICE = `coalesce(a.after ->> 'invoiceId', split_part(r.workflow_id, '${RUN_ID_SEPARATOR}', 3))`;
 
+/**
+ * SQL: the day the promise to pay the invoice `i` (joined) by the day `until` (SQL text, YYYY-MM-DD) was kept, if it was:
+ * the invoice's paid day when that is on or before the promised day plus `graceDays` (the promise policy's: the days
+ * a promise holds the reminders after its day), however late the payment was booked; null while unpaid, when paid
+ * later, or when the invoice was cancelled. A promise the run found lapsed because the bank's booking came after its
+ * grace days was kept all the same: the customer paid when they said they would.
+ */
+export const promiseKeptOnSql = (i: string, until: string, graceDays: number) =>
+  `(case when ${i}.paid_at <= (case when ${until} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then (${until})::date end) + ${Math.trunc(graceDays)} then ${i}.paid_at end)`;
+
 /** A promise that lapsed unpaid, as the run holding it audited it (`after`: the invoice, the day promised), over audit entry `entry` of run `run`. */
 export const promiseLapsedEntry = (entry = 'a', run = 'r') =>
   `${entry}.entity_type = 'playbook_run' and ${entry}.entity_id = ${run}.workflow_id and ${entry}.action = 'playbook.promise-lapsed'`;

@@ -34,6 +34,8 @@ export class AccountReviewSteps {
     private readonly contactStatus: ContactStatusService,
     /** The currency of amounts in the data export's message texts (the money policy's). */
     private readonly currency: string,
+    /** The days after its day a promise to pay holds the reminders (the promise policy's): the data export's promises kept. */
+    private readonly promiseGraceDays: number,
   ) {}
 
   private readonly judgement = new AccountReviewJudgement(this.em, this.scoring);
@@ -251,7 +253,7 @@ export class AccountReviewSteps {
       const exportId = randomUUID();
       const inserted = await em
         .createQueryBuilder(CustomerExport)
-        .insert({ id: exportId, workflowId: input.workflowId, customer: customer.id, document: await customerDocument(em, customer, this.currency), createdAt: new Date() })
+        .insert({ id: exportId, workflowId: input.workflowId, customer: customer.id, document: await customerDocument(em, customer, this.currency, this.promiseGraceDays), createdAt: new Date() })
         .onConflict('workflowId')
         .ignore()
         .execute('run');
