@@ -56,6 +56,12 @@ export interface RemindersSoFar {
   loyaltyBandRaisedFrom: string | null;
   /** Reminders the invoice had beyond the run's (the billing system's, or an earlier run's); absent in tasks written before. */
   earlierReminders?: number;
+  /** Call tasks of earlier runs of the invoice that went out (a colleague called about it before); absent in tasks written before. */
+  earlierCalls?: number;
+  /** When the last of them went out (an ISO timestamp), null without one. */
+  lastEarlierCallAt?: string | null;
+  /** The days the customer promised to pay the invoice by and did not (YYYY-MM-DD, oldest first), as runs of it audited the lapse; absent in tasks written before. */
+  lapsedPromises?: string[];
 }
 
 /** The call task's facts of what went out and was charged, or undefined for a task written before it carried them. */

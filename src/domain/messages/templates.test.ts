@@ -173,6 +173,27 @@ describe('message templates', () => {
     expect(renderMessage('call-personal', 'Ada', { ...loyal, remindersSoFar: { ...loyal.remindersSoFar, feesChargedMinor: 250, earlierReminders: 1 } }, 'en', 'EUR').text).toContain(
       "after two friendly reminders (and one reminder before this run: the billing system's or an earlier run's). €2.50 in reminder fees is charged on the invoice: consider waiving it for a loyal payer.",
     );
+    // A next course: a colleague called in the earlier run, and the promise made on that call lapsed; the caller picks up from it.
+    const nextCourse = { ...loyal, remindersSoFar: { ...loyal.remindersSoFar, earlierReminders: 2, earlierCalls: 1, lastEarlierCallAt: '2026-11-28T09:15:00.000Z', lapsedPromises: ['2026-12-06'] } };
+    expect(renderMessage('call-personal', 'Ada', nextCourse, 'en', 'EUR').text).toBe(
+      "A loyal customer's invoice QA-R1-A (€200.00, due 20 November 2026) is still open after two friendly reminders (and two reminders before this run: the billing system's or an earlier run's). A colleague called them about it in an earlier run (the call task went out on 28 November 2026). They promised to pay by 6 December 2026 and did not. Please call personally, pick up from that conversation and ask how we can help; no fees, no pressure.",
+    );
+    expect(renderMessage('call-follow-up', 'Ada', nextCourse, 'en', 'EUR').text).toContain(
+      "Before the call they got two friendly reminders (and two reminders before this run: the billing system's or an earlier run's). A colleague called them about it in an earlier run (the call task went out on 28 November 2026). They promised to pay by 6 December 2026 and did not. Please decide with them how to go on",
+    );
+    // Two earlier calls and two broken promises: how many, the last call, each day promised; with a fee to consider waiving.
+    const twice = { ...loyal, remindersSoFar: { ...loyal.remindersSoFar, feesChargedMinor: 500, earlierCalls: 2, lastEarlierCallAt: '2026-12-10T16:00:00.000Z', lapsedPromises: ['2026-12-06', '2026-12-20'] } };
+    expect(renderMessage('call-personal', 'Ada', twice, 'en', 'EUR').text).toContain(
+      'after two friendly reminders. Colleagues called them about it in earlier runs: two call tasks, the last on 10 December 2026. They promised to pay by 6 December 2026, then by 20 December 2026, and kept none of these promises. €5.00 in reminder fees is charged on the invoice: consider waiving it for a loyal payer. Please call personally, pick up from that conversation and ask how we can help; no pressure.',
+    );
+    // A promise lapsed with no earlier call (made in the Temporal UI, say): the promise alone.
+    expect(renderMessage('call-personal', 'Ada', { ...loyal, remindersSoFar: { ...loyal.remindersSoFar, earlierCalls: 0, lastEarlierCallAt: null, lapsedPromises: ['2026-12-06'] } }, 'en', 'EUR').text).toContain(
+      'after two friendly reminders. They promised to pay by 6 December 2026 and did not. Please call personally, pick up from that conversation',
+    );
+    // A first course (nothing before it) reads as before.
+    expect(renderMessage('call-personal', 'Ada', { ...loyal, remindersSoFar: { ...loyal.remindersSoFar, earlierCalls: 0, lastEarlierCallAt: null, lapsedPromises: [] } }, 'en', 'EUR').text).toBe(
+      "A loyal customer's invoice QA-R1-A (€200.00, due 20 November 2026) is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.",
+    );
     // A task written before tasks carried these facts reads as it did.
     expect(renderMessage('call-personal', 'Ada', { ...invoice, openMinor: 20_000 }, 'en', 'EUR').text).toBe("A loyal customer's invoice QA-R1-A (€200.00, due 20 November 2026) is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.");
     expect(renderMessage('call-follow-up', 'Ada', { ...invoice, openMinor: 20_000 }, 'en', 'EUR').text).toContain('; nothing has been charged and no collections letter has gone out.');

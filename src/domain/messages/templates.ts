@@ -135,6 +135,24 @@ const remindersOfRun = (facts: RemindersSoFar) => {
 };
 /** The invoice's reminders before this run (the billing system's, or an earlier run's): a fee on the invoice may be theirs. */
 const earlier = (facts: RemindersSoFar) => (facts.earlierReminders ? ` (and ${counted(facts.earlierReminders, 'reminder')} before this run: the billing system's or an earlier run's)` : '');
+/**
+ * What a next course's caller picks up from (with a space before it; empty for a first course): the earlier runs' calls
+ * about the invoice (how many, and when the last call task went out) and the promises to pay it the customer did not keep.
+ */
+const talkedBefore = (facts: RemindersSoFar, write: Writing) => {
+  const calls = facts.earlierCalls ?? 0;
+  const when = facts.lastEarlierCallAt ? write.day(facts.lastEarlierCallAt) : null;
+  const called =
+    calls === 0
+      ? ''
+      : calls === 1
+        ? ` A colleague called them about it in an earlier run${when ? ` (the call task went out on ${when})` : ''}.`
+        : ` Colleagues called them about it in earlier runs: ${counted(calls, 'call task')}${when ? `, the last on ${when}` : ''}.`;
+  const days = (facts.lapsedPromises ?? []).map((day) => `by ${write.day(day)}`);
+  const promised =
+    days.length === 0 ? '' : days.length === 1 ? ` They promised to pay ${days[0]} and did not.` : ` They promised to pay ${days.slice(0, -1).join(', ')}, then ${days[days.length - 1]}, and kept none of these promises.`;
+  return `${called}${promised}`;
+};
 /** The fees charged on the invoice so far, for a person to consider waiving for a loyal payer; null when nothing was charged. */
 const feesToWaive = (facts: RemindersSoFar, write: Writing) => (facts.feesChargedMinor > 0 ? `${write.money(facts.feesChargedMinor)} in reminder fees is charged on the invoice` : null);
 
@@ -183,8 +201,11 @@ export const templates: Record<string, Template> = {
     const facts = remindersSoFar(p);
     if (!facts) return { subject, text: `A loyal customer's ${invoice(p, write)} is still open after two friendly reminders. Please call personally and ask how we can help; no fees, no pressure.` };
     const fees = feesToWaive(facts, write);
-    const ask = fees ? `${fees}: consider waiving it for a loyal payer. Please call personally and ask how we can help; no pressure.` : 'Please call personally and ask how we can help; no fees, no pressure.';
-    return { subject, text: `A loyal customer's ${invoice(p, write)} is still open after ${remindersBefore(facts)}. ${ask}` };
+    // A next course's caller picks up the conversation the earlier call and promises left off.
+    const pickUp = talkedBefore(facts, write);
+    const call = `Please call personally${pickUp ? ', pick up from that conversation' : ''} and ask how we can help`;
+    const ask = fees ? `${fees}: consider waiving it for a loyal payer. ${call}; no pressure.` : `${call}; no fees, no pressure.`;
+    return { subject, text: `A loyal customer's ${invoice(p, write)} is still open after ${remindersBefore(facts)}.${pickUp} ${ask}` };
   },
   'call-follow-up': (name, p, write) => {
     const subject = `Still unpaid after the call: ${name}, invoice ${invoiceRef(p)}`;
@@ -194,7 +215,7 @@ export const templates: Record<string, Template> = {
     const fees = feesToWaive(facts, write);
     return {
       subject,
-      text: `A loyal customer's ${invoice(p, write)} is still open after the personal call and the time given to pay. Before the call they got ${remindersBefore(facts)}. ${decide}; ${
+      text: `A loyal customer's ${invoice(p, write)} is still open after the personal call and the time given to pay. Before the call they got ${remindersBefore(facts)}.${talkedBefore(facts, write)} ${decide}; ${
         fees ? `${fees} (consider waiving it for a loyal payer)` : 'nothing has been charged'
       } and no collections letter has gone out.`,
     };
