@@ -1067,6 +1067,59 @@ it("leaves the invoice to the person a loyal payer's run handed it to: listed as
   await eventually(() => state(restarted.invoiceId), (s) => s?.step === 'done');
 }, 90_000);
 
+it("tells the person who calls in a next course that a colleague called in the earlier run and the promise made on it lapsed, at writing and again as delivery sends it", async () => {
+  const longDay = (iso: string) => new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso.slice(0, 10)}T00:00:00Z`));
+  const called = await unpaidAfterTheCall('PickUp');
+  const firstCall = (await eventually(() => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${called.workflowId}/call` }), (m) => m?.sentAt != null))!;
+  // The promise made on that call starts the next course holding it; it lapses unpaid at once under this file's policy,
+  // and that course reminds the customer, then asks for a call again and, unpaid, for a person to decide.
+  const nextId = `${called.workflowId}/2`;
+  const next = await stack.temporal.client.workflow.start<typeof fairReminder>('fairReminder', {
+    workflowId: nextId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId: called.customerId, invoiceId: called.invoiceId, policy: { ...policy, loyalSchedule: handedToAPerson() }, promise: { until: day(0), recordedBy: 'caller-7' } }],
+  });
+  expect(await next.result()).toBe('follow-up-requested');
+  expect(await stack.orm.em.fork().count(AuditEntry, { entityId: nextId, action: 'playbook.promise-lapsed' })).toBe(1);
+  const tasks = await eventually(
+    () => stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $in: [`${nextId}/call`, `${nextId}/follow-up`] } }),
+    (m) => m.length === 2 && m.every((x) => x.sentAt != null),
+  );
+  const pickUp = { earlierCalls: 1, lastEarlierCallAt: firstCall.sentAt!.toISOString(), lapsedPromises: [day(0)] };
+  for (const task of tasks) expect(task.payload).toMatchObject({ remindersSoFar: { remindersSent: 2, ...pickUp } });
+  // As the agent reads them: the earlier call, when it was, and the day promised and not kept.
+  const told = `A colleague called them about it in an earlier run (the call task went out on ${longDay(firstCall.sentAt!.toISOString())}). They promised to pay by ${longDay(day(0))} and did not.`;
+  const written = (await stack.gql(CustomerMessagesDocument, { id: called.customerId, first: 20 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node);
+  expect(written.find((m) => m.key === `${nextId}/call`)?.text).toContain(`${told} Please call personally, pick up from that conversation and ask how we can help; no fees, no pressure.`);
+  expect(written.find((m) => m.key === `${nextId}/follow-up`)?.text).toContain(`${told} Please decide with them how to go on`);
+  // The first course's call had nothing before it to tell.
+  expect(written.find((m) => m.key === `${called.workflowId}/call`)?.text).not.toMatch(/earlier run|promised/);
+
+  // A call task written before these facts were known (a third course's, due in the morning) is told them as delivery sends it.
+  const em = stack.orm.em.fork();
+  const thirdId = `${called.workflowId}/3`;
+  em.create(PlaybookRun, { workflowId: thirdId, playbook: 'fair-reminder', customer: called.customerId });
+  const stale = { ...(tasks[0].payload as Record<string, unknown>), remindersSoFar: { remindersSent: 0, standardReminders: [], feesChargedMinor: 0, loyaltyBandRaisedFrom: null } };
+  em.create(OutboxMessage, {
+    idempotencyKey: `${thirdId}/call`,
+    customer: called.customerId,
+    invoice: called.invoiceId,
+    channel: MessageChannel.Call,
+    purpose: MessagePurpose.Service,
+    template: 'call-personal',
+    payload: stale,
+    sendAfter: new Date(Date.now() + 3 * 3_600_000),
+  });
+  await em.flush();
+  const sent = (await deliverInTheMorning()).find((m) => m.idempotencyKey === `${thirdId}/call`);
+  expect(sent?.text).toContain(
+    `Colleagues called them about it in earlier runs: two call tasks, the last on ${longDay(tasks.find((t) => t.idempotencyKey === `${nextId}/call`)!.sentAt!.toISOString())}. They promised to pay by ${longDay(day(0))} and did not.`,
+  );
+  expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${thirdId}/call` })).payload).toMatchObject({ remindersSoFar: { earlierCalls: 2, lapsedPromises: [day(0)] } });
+  // (That course was only a record for its task: it ends here, so nothing takes it for a run under way.)
+  await stack.orm.em.fork().nativeUpdate(PlaybookRun, { workflowId: thirdId }, { status: RunStatus.Cancelled, finishedAt: new Date() });
+}, 90_000);
+
 it("a promise that starts the next run, retried after the API died as it started it, is audited by the first try's start and promise, not a second pair", async () => {
   const called = await unpaidAfterTheCall('Retry');
   const again = `${called.workflowId}/2`;
