@@ -35,7 +35,7 @@ export class FairnessBandType {
 
   @Field(() => MoneyTotal, {
     description:
-      'Reminder fees charged and then reversed, minor units, under the band they were charged to: the billing system cancelled the invoice (voided, credited), so it was never owed and neither were the fees for chasing it, or it was paid on time (on or before its due day) and the payment booked after the reminders (a total: exact up to 2^53 minor units)',
+      'Reminder fees charged and then reversed, minor units, under the band they were charged to: the billing system cancelled the invoice (voided, credited), so it was never owed and neither were the fees for chasing it, or it was paid on time (by its due day and the grace days of the payment-loyalty policy, 0 by default) and the payment booked after the reminders (a total: exact up to 2^53 minor units)',
   })
   feesReversedMinor!: number;
 
@@ -48,12 +48,15 @@ export class FairnessBandType {
   })
   thankYousNotGiven!: number;
 
-  @Field(() => Int, { description: "Messages sent to them (not the tasks for the company's teams about them)" })
+  @Field(() => Int, {
+    description:
+      "Messages sent to them (not the tasks for the company's teams about them), written since that day: a reminder among them counts here by the day it was written, and in remindersSent by its invoice's due day, so a reminder of an invoice due before the day shows here and not there",
+  })
   messagesSent!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Marketing messages sent to them (thank-yous, offers), written since that day' })
   marketingMessagesSent!: number;
 
-  @Field(() => Int, { description: 'Messages the contact guard held back (customer left or erased, no consent, contact budget, open complaint); not those held back because their run ended or their invoice was paid' })
+  @Field(() => Int, { description: 'Messages written since that day that the contact guard held back (customer left or erased, no consent, contact budget, open complaint); not those held back because their run ended or their invoice was paid' })
   messagesSuppressed!: number;
 }
