@@ -248,16 +248,22 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     const yearly = (slips: string[]) => due(['2012', '2013', '2014', '2015', '2016', '2017', '2018', '2019', '2020', '2021', '2022', '2023', '2024', '2025'].map((y) => [`${y}-11-24`, slips.includes(y) ? 5 : -2] as [string, number]));
     const monthly = (slips: string[]) => monthlyFrom2012(slips);
     // Two slips four years apart, 2021 and 2025: the monthly payer has 47 on time before the recent one, the yearly payer 3,
-    // over three years: both loyal, the recent slip forgiven, the older one out of the 24 months.
+    // whose due days lie two years apart: both loyal, the recent slip forgiven, the older one out of the 24 months.
     expect(paymentLoyalty({ customerSince: '2011-12-01', invoices: monthly(['2021-11', '2025-11']), asOf }).band).toBe('loyal');
     const twoSlips = paymentLoyalty({ customerSince: '2011-12-01', invoices: yearly(['2021', '2025']), asOf });
     expect(twoSlips.band).toBe('loyal');
-    expect(twoSlips.reasons).toContain('one late payment in the last 24 months after 3 on time in a row over 3 years: still loyal');
+    expect(twoSlips.reasons).toContain('one late payment in the last 24 months after 3 on time in a row over 2 years: still loyal');
     // Two on time between the slips (2023, 2024: 12 months) are too short a record, as five of a monthly payer's are.
     expect(paymentLoyalty({ customerSince: '2011-12-01', invoices: yearly(['2022', '2025']), asOf }).band).toBe('regular');
     // Three years on time with nothing late: loyal, where six invoices in a row would take a yearly payer six years.
     const clean = paymentLoyalty({ customerSince: '2022-11-01', invoices: due([['2023-11-24', -2], ['2024-11-24', -2], ['2025-11-24', -2]]), asOf });
     expect(clean).toMatchObject({ band: 'loyal', streak: 3 });
+    // The run's own invoices must lie 24 months apart, not its first and today: three small invoices paid in one week two
+    // years ago are no loyal record, with nothing since, with an invoice now overdue, or before a slip.
+    const week = due([['2024-10-20', -1], ['2024-10-25', -1], ['2024-10-30', -1]]);
+    expect(paymentLoyalty({ customerSince: '2024-10-01', invoices: week, asOf }).band).toBe('regular');
+    expect(paymentLoyalty({ customerSince: '2024-10-01', invoices: [...week, { dueAt: '2026-11-16', paidAt: null }], asOf }).band).toBe('regular');
+    expect(paymentLoyalty({ customerSince: '2024-10-01', invoices: [...week, ...due([['2026-10-01', 10]])], asOf }).band).toBe('regular');
   });
 
   it('lets a slip more than 24 months ago go, and a slip within them once six on time since restore the band', () => {

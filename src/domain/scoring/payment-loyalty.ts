@@ -31,7 +31,7 @@
  *   row right before it (a slip in a loyal record, the run counted however far back it goes without
  *   a gap longer than the recent record: a payer invoiced quarterly or yearly has too few invoices in
  *   the recent record to show it) or since it (a record restored); for a payer invoiced rarely, `minInvoices` on time
- *   in a row covering the recent record's months are as loyal a run (and as loyal a streak) as `minStreak` are. A forgiven lapse counts neither against the share, nor as late in the
+ *   in a row whose due days lie the recent record's months apart are as loyal a run (and streak) as `minStreak` are. A forgiven lapse counts neither against the share, nor as late in the
  *   last 12 months, nor as the end of the streak, for the loyal band only; the score's value,
  *   streak and late count still show each of its invoices. The loyal band's late count of the last 12 months counts lapses;
  *   the at-risk rule counts a lapse of slips (all paid within `forgivenUpToDaysLate`) once and any other lapse by its
@@ -60,7 +60,7 @@ import { invalidInput } from './scoring.exception.js';
  *    there, so one slip after ten years on time cost them the loyal band that a monthly payer with the same slip keeps.
  *    A gap longer than the recent record between two invoices ends a run (a payer away for years brings no loyal record).
  *    A run (before or since a lapse, or the streak up to today) is loyal with `minStreak` invoices, or with `minInvoices`
- *    covering the recent record's months: six in a row take a yearly payer six years, and two slips four years apart cost
+ *    whose own first and last due days lie the recent record's months apart: six in a row take a yearly payer six years, and two slips four years apart cost
  *    them the band that a monthly payer with the same slips keeps.
  */
 export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/8';
@@ -218,15 +218,18 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   // years (six on time in 2018, nothing until a slip now) shows no loyal record before the slip, only an old one.
   const recentDays = today - recentFrom;
   // A run of on-time invoices shows a loyal record with `minStreak` of them, or, for a payer invoiced rarely, with at least
-  // `minInvoices` covering the recent record's months: six in a row is six months for a monthly payer, six years for a
-  // yearly one, whose three years on time are as long a loyal record as a monthly payer's 24 invoices.
-  const loyalRun = (run: { n: number; days: number }) => run.n >= loyalRule.minStreak || (run.n >= policy.minInvoices && run.days >= recentDays);
-  // The run's invoices, and the days from the lapse's due day to the farthest one's.
+  // `minInvoices` whose own due days lie the recent record's months apart (first to last): six in a row is six months for a
+  // monthly payer, six years for a yearly one, whose three years on time are as long a loyal record. Measured between the
+  // run's own invoices, calendar months: three small invoices paid in one week are no such record, however long ago.
+  const loyalRun = (run: { n: number; first: number; last: number }) =>
+    run.n >= loyalRule.minStreak || (run.n >= policy.minInvoices && monthsApart(run.first, run.last) >= loyalRule.recentMonths);
+  // The run's invoices, and the due days of its first and last.
   const onTimeRun = (from: number, step: 1 | -1) => {
     let n = 0;
     let i = from + step;
     for (; i >= 0 && i < counted.length && counted[i].onTime && Math.abs(counted[i].due - counted[i - step].due) <= recentDays; i += step) n++;
-    return { n, days: n ? Math.abs(counted[i - step].due - counted[from].due) : 0 };
+    const ends = n ? [counted[from + step].due, counted[i - step].due] : [0, 0];
+    return { n, first: Math.min(...ends), last: Math.max(...ends) };
   };
   // The late invoices of a record (in due order) by lapse: one settled on the same day as the lapse's (one payment settled
   // both, or both are still unpaid), due within `sameLapseWithinDays` of the lapse's first, joins it. Invoices each paid on
@@ -257,14 +260,15 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   const isForgiven = (c: Counted) => forgiven.some((f) => f.lapse.includes(c));
   const judged = recent.filter((c) => !isForgiven(c));
   const recentShare = judged.length ? judged.filter((c) => c.onTime).length / judged.length : 1;
-  // On time since the earliest of the streak (a forgiven lapse passed over), counted as a run from today.
+  // The streak up to today (a forgiven lapse passed over), judged as a run: its on-time invoices, its first and last.
   let loyalStreak = 0;
-  let streakSince = today;
+  const streakDays: number[] = [];
   for (let i = counted.length - 1; i >= 0 && (counted[i].onTime || isForgiven(counted[i])); i--) {
-    if (counted[i].onTime) loyalStreak++;
-    streakSince = counted[i].due;
+    if (!counted[i].onTime) continue;
+    loyalStreak++;
+    streakDays.push(counted[i].due);
   }
-  const streakShowsLoyal = loyalRun({ n: loyalStreak, days: today - streakSince });
+  const streakShowsLoyal = loyalRun({ n: loyalStreak, first: Math.min(...streakDays, today), last: Math.max(...streakDays, 0) });
   // The loyal band counts the lapses of the last 12 months that are not forgiven, not their invoices.
   const loyalLateLapses = lapsesOf(counted).filter((lapse) => lapse.some((c) => lateWithinYear(c) && !isForgiven(c)));
   const loyalLate = loyalLateLapses.length;
@@ -300,7 +304,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     for (const f of forgiven) {
       const when = f.lapse.some(lateWithinYear) ? 'the last 12 months' : recentText;
       const what = f.lapse.length === 1 ? 'one late payment' : `one lapse (${f.lapse.length} invoices paid late)`;
-      const over = (run: { n: number; days: number }) => (run.n < loyalRule.minStreak ? ` over ${tenureText(run.days)}` : '');
+      const over = (run: { n: number; first: number; last: number }) => (run.n < loyalRule.minStreak ? ` over ${tenureText(run.last - run.first)}` : '');
       reasons.push(
         loyalRun(f.before)
           ? `${what} in ${when} after ${f.before.n} on time in a row${over(f.before)}: still loyal`
@@ -350,6 +354,12 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
 function lapsesText(lapses: readonly (readonly unknown[])[]): string {
   const invoices = lapses.reduce((n, l) => n + l.length, 0);
   return invoices === lapses.length ? `${lapses.length}` : `${lapses.length} lapse${lapses.length === 1 ? '' : 's'} (${invoices} invoices)`;
+}
+
+/** Calendar months from day `first` to day `last` (2022-11-24 to 2024-11-20: 24). */
+function monthsApart(first: number, last: number): number {
+  const [a, b] = [isoDay(first), isoDay(last)];
+  return (Number(b.slice(0, 4)) - Number(a.slice(0, 4))) * 12 + Number(b.slice(5, 7)) - Number(a.slice(5, 7));
 }
 
 /** Whether this many late payments (or invoices long unpaid) in the last 12 months make a payer at risk. */
