@@ -8,8 +8,11 @@ import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { fairReminderWorkflowId } from '../src/domain/playbooks/fair-reminder.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { bookSentReminder } from '../src/services/outbox/sent-reminder.js';
-import { CustomerTimelineDocument, ImportCsvDocument, InvoiceFeesDocument, RecordPaymentShowingFeesDocument } from './__generated__/graphql.js';
+import { CustomerTimelineDocument, EraseCustomerDocument, ImportCsvDocument, InvoiceFeesDocument, RecordPaymentShowingFeesDocument } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { DeliveryService } from '../src/services/outbox/delivery.service.js';
+import type { RenderedMessage } from '../src/services/outbox/message-sender.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
 
 /**
  * A payment made on or before the due day whose booking reaches the platform late (a bank export days after the money)
@@ -269,6 +272,21 @@ it('asks billing to withdraw it when the run ended handed-over with its letter s
   expect(task).toMatchObject({ key: `${run}/collections-withdrawal`, payload: { paidAt: invoice.dueAt, feesReversedMinor: 1_500, letterSentAt: null } });
   expect(renderMessage('collections-withdrawal', 'Xavi Ontime', task.payload, 'en', 'EUR').text).toContain('(our collections letter was held back before it reached them)');
   expect((await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/handover` })).suppressedReason).toMatch(/^invoice-paid/);
+});
+
+it("asks billing to withdraw it for a customer erased since the hand-over, and the task goes; nobody is left to write the correction to", async () => {
+  const { customer, invoice } = await chargedInvoice();
+  const run = await handedOver(customer, invoice, true);
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Art. 17 request' }, Role.Admin)).errors).toBeUndefined();
+  await importCsv('Payments', `invoice_ref,paid_at,amount,payment_ref\n${invoice.externalRef},${invoice.dueAt},200.00,BANK-E-${invoice.id.slice(0, 8)}\n`);
+  const [task, ...more] = await withdrawals(invoice.id);
+  expect(more).toEqual([]);
+  expect(task).toMatchObject({ key: `${run}/collections-withdrawal`, payload: { feesReversedMinor: 1_500 } });
+  // Money owed is settled after an erasure too: the contact guard lets billing's task go.
+  const sent: RenderedMessage[] = [];
+  await new DeliveryService(em(), { send: async (message) => void sent.push(message) }, defaultPolicies).deliverDue();
+  expect(sent.map((m) => m.idempotencyKey)).toContain(task.key);
+  expect(await em().findOneOrFail(OutboxMessage, { idempotencyKey: task.key })).toMatchObject({ suppressedAt: null, sentAt: expect.any(Date) });
 });
 
 it('writes no withdrawal for an invoice paid late after the hand-over, nor for one paid on time never handed over', async () => {

@@ -61,6 +61,10 @@ describe('decideContact', () => {
     // The same message to the customer waits for 08:00 in Tokyo.
     expect(decideContact(contactPolicy, request({ purpose: 'service', audience: 'customer', at: lateInTokyo, customer: tokyo }))).toMatchObject({ allowed: true, sendAt: new Date('2026-06-01T23:00:00Z') });
     expect(decideContact(contactPolicy, request({ purpose: 'service', audience: 'team', customer: { erased: true } }))).toMatchObject({ allowed: false, reason: 'erased' });
+    // Billing's task (a withdrawal from collections of an invoice paid on time, a credit) still goes: money owed is settled
+    // after an erasure too. Not a message to the customer that calls itself one.
+    expect(decideContact(contactPolicy, request({ purpose: 'service', audience: 'team', billingTask: true, customer: { erased: true } }))).toMatchObject({ allowed: true });
+    expect(decideContact(contactPolicy, request({ purpose: 'service', audience: 'customer', billingTask: true, customer: { erased: true } }))).toMatchObject({ allowed: false, reason: 'erased' });
   });
 
   it('explains every decision', () => {

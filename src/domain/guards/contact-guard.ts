@@ -29,6 +29,11 @@ export interface ContactRequest {
   at: Date;
   /** A letter: handed at once to whoever posts it, it reaches the customer days later, so their quiet hours do not hold it. */
   byPost?: boolean;
+  /**
+   * A task for the billing team (a final invoice, a credit, a withdrawal from collections): money owed to or by the customer
+   * is settled after their erasure too, and the task names the invoice, not the person.
+   */
+  billingTask?: boolean;
   customer: {
     /** The customer's personal data was erased: nobody is left to write to, not even for service. */
     erased: boolean;
@@ -51,7 +56,8 @@ export type ContactDecision =
   | { allowed: false; reason: (typeof GUARD_REASONS)[number]; detail: string };
 
 /**
- * May this message go, and when? Nothing goes to a customer whose data was erased. A task for
+ * May this message go, and when? Nothing goes to a customer whose data was erased (but for billing's task: money owed is
+ * settled after an erasure too). A task for
  * the company's own team goes at once otherwise: quiet hours and the contact budget protect
  * the customer, not the staff (a fix deadline is already running). Service messages (a
  * payment reminder, a final invoice) always go, only outside quiet hours; marketing needs a
@@ -59,7 +65,7 @@ export type ContactDecision =
  */
 export function decideContact(policy: ContactPolicy, request: ContactRequest): ContactDecision {
   const { customer } = request;
-  if (customer.erased) return { allowed: false, reason: 'erased', detail: "the customer's personal data was erased: no contact of any kind" };
+  if (customer.erased && !(request.audience === 'team' && request.billingTask)) return { allowed: false, reason: 'erased', detail: "the customer's personal data was erased: no contact of any kind" };
   if (request.audience === 'team') return { allowed: true, sendAt: request.at, reason: "a task for the company's team, not held for quiet hours or the contact budget (they are the customer's)" };
   const sendAt = request.byPost ? request.at : nextSendTime(request.at, customer.timeZone, policy.quietHours);
   const when = sendAt === request.at ? 'now' : `at ${sendAt.toISOString()} (after quiet hours in ${customer.timeZone})`;

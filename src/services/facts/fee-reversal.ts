@@ -135,6 +135,8 @@ export const withdrawFromCollectionsOfPaidOnTimeSql = (which: string, graceDays:
     select gen_random_uuid(), h.run || '/' || ${pg.escapeLiteral(COLLECTIONS_WITHDRAWN)}, h.customer_id, h.invoice_id, h.channel, 'service',
            ${pg.escapeLiteral(COLLECTIONS_WITHDRAWN)}, ${payload}, clock_timestamp(), 0, ${band}
       from handed h where h.sent_at is not null
+       -- Nobody to correct once their personal data was erased; billing's task still goes (the contact guard lets it).
+       and not exists (select 1 from customer c where c.id = h.customer_id and c.status = 'erased')
     on conflict (idempotency_key) do nothing
     returning invoice_id
   )

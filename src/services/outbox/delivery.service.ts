@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { decideContact } from '../../domain/guards/contact-guard.js';
 import { retryAfterMs, type DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import type { MoneyPolicy } from '../../domain/money.js';
-import { audienceOf, taskOf, INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { audienceOf, billingTemplates, taskOf, INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessageChannel, MessagePurpose, OutboxMessage } from '../../entities/index.js';
@@ -173,6 +173,7 @@ export class DeliveryService {
       audience: audienceOf(row.template),
       at: now,
       byPost: row.channel === MessageChannel.Letter,
+      billingTask: billingTemplates.includes(row.template),
       customer: {
         erased: row.erased,
         offboarded: row.offboarded,
