@@ -1111,6 +1111,9 @@ it("tells the person who calls in a next course that a colleague called in the e
     sendAfter: new Date(Date.now() + 3 * 3_600_000),
   });
   await em.flush();
+  // Before it goes, the agent's history (and the customer's export) shows it as delivery will write it.
+  const queued = (await stack.gql(CustomerMessagesDocument, { id: called.customerId, first: 20 }, Role.Viewer)).data!.customer!.messages.edges.map((e) => e.node).find((m) => m.key === `${thirdId}/call`);
+  expect(queued?.text).toContain('Colleagues called them about it in earlier runs: two call tasks');
   const sent = (await deliverInTheMorning()).find((m) => m.idempotencyKey === `${thirdId}/call`);
   expect(sent?.text).toContain(
     `Colleagues called them about it in earlier runs: two call tasks, the last on ${longDay(tasks.find((t) => t.idempotencyKey === `${nextId}/call`)!.sentAt!.toISOString())}. They promised to pay by ${longDay(day(0))} and did not.`,

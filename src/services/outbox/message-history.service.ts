@@ -7,6 +7,8 @@ import { recipientOf, type MessageAudience } from '../../domain/messages/catalog
 import { OutboxMessage } from '../../entities/index.js';
 import { ChildPager } from '../common/child-pages.js';
 import { promiseHoldingRun, runsGoingOn } from './waiting-messages.js';
+import { remindersSoFar } from '../facts/reminder-facts.js';
+import { stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import type { CustomerService } from '../customers/customer.service.js';
 
@@ -97,7 +99,7 @@ export class MessagesAsNow {
   /** Whether each run goes on (its record not ended), for the messages a promise to pay held back. */
   private readonly runGoesOn: DataLoader<string, boolean>;
 
-  constructor(em: EntityManager) {
+  constructor(private readonly em: EntityManager) {
     this.invoiceNow = new DataLoader(async (ids) => {
       const rows = await em.execute<(InvoiceNowRow & { id: string })[]>(`select i.id, ${invoiceNowColumns('i')} from invoice i where i.id in (?)`, [[...ids]]);
       const now = new Map(rows.map((r) => [r.id, invoiceNowOf(r)]));
@@ -120,7 +122,9 @@ export class MessagesAsNow {
     const promised = run !== null && (await this.runGoesOn.load(run));
     if (m.sentAt || (m.suppressedAt && !promised) || !m.invoice) return { payload: m.payload, heldByPromise: promised };
     const invoice = await this.invoiceNow.load(m.invoice.id);
-    return { payload: invoice ? { ...m.payload, ...invoiceAsItGoes(m.payload, invoice) } : m.payload, heldByPromise: promised };
+    // A call task says what its run sent and charged, and the earlier calls and broken promises, as delivery writes them when it goes.
+    const soFar = m.payload.remindersSoFar ? { remindersSoFar: await remindersSoFar(this.em, stepMessageKeyParts(m.idempotencyKey).workflowId, m.invoice.id) } : {};
+    return { payload: invoice ? { ...m.payload, ...invoiceAsItGoes(m.payload, invoice), ...soFar } : { ...m.payload, ...soFar }, heldByPromise: promised };
   }
 }
 
