@@ -29,7 +29,7 @@ export const PROMISED_INVOICE = `coalesce(a.after ->> 'invoiceId', split_part(r.
  * grace days was kept all the same: the customer paid when they said they would.
  */
 export const promiseKeptOnSql = (i: string, until: string, graceDays: number) =>
-  `(case when ${i}.paid_at <= (case when ${until} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then (${until})::date end) + ${Math.trunc(graceDays)} then ${i}.paid_at end)`;
+  `(case when ${i}.cancelled_at is null and ${i}.paid_at <= (case when ${until} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then (${until})::date end) + ${Math.trunc(graceDays)} then ${i}.paid_at end)`;
 
 /** A promise that lapsed unpaid, as the run holding it audited it (`after`: the invoice, the day promised), over audit entry `entry` of run `run`. */
 export const promiseLapsedEntry = (entry = 'a', run = 'r') =>
