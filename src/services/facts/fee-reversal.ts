@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
+import { runPrefixOfKeySql } from './run-ids.js';
 
 /** The audit action of reminder fees reversed on an invoice: the billing system cancelled it, or it was paid on time. */
 export const FEES_REVERSED_ACTION = 'invoice.fees-reversed';
@@ -110,35 +112,29 @@ export const COLLECTIONS_WITHDRAWN = 'collections-withdrawn';
  * same transaction, so the task names the fees reversed. Writes nothing for an invoice never handed over.
  */
 export const withdrawFromCollectionsOfPaidOnTimeSql = (which: string, graceDays: number) => {
-  const runOf = (key: string) => `regexp_replace(${key}, '/[^/]*$', '')`;
   const band = `(select s.band from current_score s where s.customer_id = h.customer_id and s.kind = 'payment-loyalty')`;
   const payload = `jsonb_build_object('invoiceId', h.invoice_id::text, 'invoiceNumber', h.external_ref, 'amountMinor', h.amount_minor,
       'dueAt', to_char(h.due_at, 'YYYY-MM-DD'), 'paidAt', to_char(h.paid_at, 'YYYY-MM-DD'), 'feesReversedMinor', h.fee_reversed_minor,
       'letterSentAt', h.sent_at)`;
+  // One step of the run that handed it over (`<run>/<template>`), written once, as a run's steps are.
+  const step = (template: string, channel: string, when = 'true') => `insert into outbox_message (id, idempotency_key, customer_id, invoice_id, channel, purpose, template, payload, created_at, attempts, loyalty_band)
+    select gen_random_uuid(), h.run_prefix || ${pg.escapeLiteral(template)}, h.customer_id, h.invoice_id, ${channel}, 'service', ${pg.escapeLiteral(template)}, ${payload}, clock_timestamp(), 0, ${band}
+      from handed h where ${when}
+    on conflict (idempotency_key) do nothing
+    returning invoice_id`;
   return `with handed as (
     select distinct on (i.id) i.id as invoice_id, i.customer_id, i.external_ref, i.amount_minor, i.due_at, i.paid_at, i.fee_reversed_minor,
-           ${runOf('m.idempotency_key')} as run, m.channel, m.sent_at
+           ${runPrefixOfKeySql('m.idempotency_key')} as run_prefix, m.channel, m.sent_at
       from invoice i join outbox_message m on m.invoice_id = i.id and m.template = ${pg.escapeLiteral(COLLECTIONS_HANDOVER)}
-      left join playbook_run r on r.workflow_id = ${runOf('m.idempotency_key')}
+      left join playbook_run r on r.workflow_id || ${pg.escapeLiteral(RUN_ID_SEPARATOR)} = ${runPrefixOfKeySql('m.idempotency_key')}
      where (${which}) and ${settledOnTimeHere(graceDays)}
        and (m.sent_at is not null or r.outcome = 'handed-over')
      order by i.id, m.sent_at nulls last, m.created_at
   ), task as (
-    insert into outbox_message (id, idempotency_key, customer_id, invoice_id, channel, purpose, template, payload, created_at, attempts, loyalty_band)
-    select gen_random_uuid(), h.run || '/' || ${pg.escapeLiteral(COLLECTIONS_WITHDRAWAL)}, h.customer_id, h.invoice_id, 'call', 'service',
-           ${pg.escapeLiteral(COLLECTIONS_WITHDRAWAL)}, ${payload}, clock_timestamp(), 0, ${band}
-      from handed h
-    on conflict (idempotency_key) do nothing
-    returning invoice_id
+    ${step(COLLECTIONS_WITHDRAWAL, "'call'")}
   ), correction as (
-    insert into outbox_message (id, idempotency_key, customer_id, invoice_id, channel, purpose, template, payload, created_at, attempts, loyalty_band)
-    select gen_random_uuid(), h.run || '/' || ${pg.escapeLiteral(COLLECTIONS_WITHDRAWN)}, h.customer_id, h.invoice_id, h.channel, 'service',
-           ${pg.escapeLiteral(COLLECTIONS_WITHDRAWN)}, ${payload}, clock_timestamp(), 0, ${band}
-      from handed h where h.sent_at is not null
-       -- Nobody to correct once their personal data was erased; billing's task still goes (the contact guard lets it).
-       and not exists (select 1 from customer c where c.id = h.customer_id and c.status = 'erased')
-    on conflict (idempotency_key) do nothing
-    returning invoice_id
+    -- Nobody to correct once their personal data was erased; billing's task still goes (the contact guard lets it).
+    ${step(COLLECTIONS_WITHDRAWN, 'h.channel', "h.sent_at is not null and not exists (select 1 from customer c where c.id = h.customer_id and c.status = 'erased')")}
   )
   select t.invoice_id::text as invoice_id from task t`;
 };
