@@ -50,6 +50,9 @@ export interface FairReminderPolicy {
   promise?: PaymentPromisePolicy;
 }
 
+/** The letter of a run's last step on the standard schedule: the invoice is passed to collections. */
+export const COLLECTIONS_HANDOVER = 'collections-handover';
+
 /** The loyal schedule's first reminder: "it looks like the invoice slipped through". */
 export const FIRST_FRIENDLY_REMINDER = 'reminder-friendly';
 /** What a loyal payer's next course of reminders opens with instead: the invoice was chased (reminded, called about) before. */
@@ -78,7 +81,7 @@ export const fairReminderPolicy: FairReminderPolicy = {
     { waitMs: 0, action: 'reminder', template: 'reminder-standard-1' },
     { waitMs: days(10), action: 'reminder', template: 'reminder-standard-2' },
     { waitMs: days(10), action: 'reminder', template: 'reminder-standard-3' },
-    { waitMs: days(14), action: 'handover', template: 'collections-handover' },
+    { waitMs: days(14), action: 'handover', template: COLLECTIONS_HANDOVER },
   ],
   fees: reminderFeePolicy,
   promise: paymentPromisePolicy,

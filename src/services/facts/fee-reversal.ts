@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
 import { runPrefixOfKeySql } from './run-ids.js';
+import { COLLECTIONS_HANDOVER } from '../../domain/playbooks/fair-reminder.js';
 
 /** The audit action of reminder fees reversed on an invoice: the billing system cancelled it, or it was paid on time. */
 export const FEES_REVERSED_ACTION = 'invoice.fees-reversed';
@@ -92,8 +93,6 @@ export const reverseFeesOfPaidOnTimeSql = (which: string, actor: string, graceDa
     at: 'clock_timestamp()',
   });
 
-/** The collections letter of a fair-reminder run (its hand-over to collections), as the outbox holds it. */
-export const COLLECTIONS_HANDOVER = 'collections-handover';
 /** Billing's task to withdraw from collections an invoice that was paid on time, its payment booked after the hand-over. */
 export const COLLECTIONS_WITHDRAWAL = 'collections-withdrawal';
 /** The customer's correction of the collections letter they got for an invoice they had paid on time. */

@@ -6,7 +6,7 @@ import { BillingException, BillingExceptionCode } from '../../billing/billing.ex
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
-import { FIRST_FRIENDLY_REMINDER, reminderBooking, reminderTemplateFor } from '../../../domain/playbooks/fair-reminder.js';
+import { COLLECTIONS_HANDOVER, FIRST_FRIENDLY_REMINDER, reminderBooking, reminderTemplateFor } from '../../../domain/playbooks/fair-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../../domain/playbooks/run-id.js';
 import { givenUpSql } from '../../facts/outbox-facts.js';
 import { PROMISED_TO_PAY, templateCatalogue } from '../../../domain/messages/catalogue.js';
@@ -15,8 +15,6 @@ import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
 import { dueDayEndsAt, isOverdue } from '../../../domain/playbooks/eligibility.js';
 import { remindersSoFar } from '../../facts/reminder-facts.js';
 
-/** The letter that passes the invoice to collections. */
-const HANDOVER = 'collections-handover';
 
 /** The run's tasks for a person who calls the customer: they say what the run sent and charged before them. */
 const CALL_TASKS: ReadonlySet<string> = new Set(['call-personal', 'call-follow-up']);
@@ -198,7 +196,7 @@ export class FairReminderSteps {
         currency: this.currency,
         ...(CALL_TASKS.has(input.template) ? { remindersSoFar: await remindersSoFar(em, input.workflowId, input.invoiceId) } : {}),
         // The hand-over letter says what fees go with the invoice.
-        ...(input.template === HANDOVER ? { feesOnInvoiceMinor: feesStandingMinor(invoice) } : {}),
+        ...(input.template === COLLECTIONS_HANDOVER ? { feesOnInvoiceMinor: feesStandingMinor(invoice) } : {}),
       };
       // Filed under the band the run goes by (a loyal payer's thank-you stays with "loyal" after the payment that rescored
       // them); a step scheduled before runs passed it, under the customer's stored band.
