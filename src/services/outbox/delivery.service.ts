@@ -13,9 +13,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue, offboardingDecided } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
-import { invoiceAsItGoes, invoiceNowColumns, invoiceNowOf, type InvoiceNowRow } from './invoice-as-it-goes.js';
+import { changesAsItGoes, invoiceNowColumns, invoiceNowOf, type InvoiceNowRow } from './invoice-as-it-goes.js';
 import { givenUpSql, overtakenSql } from '../facts/outbox-facts.js';
-import { remindersSoFar } from '../facts/reminder-facts.js';
 
 const audit = new AuditService();
 
@@ -270,14 +269,12 @@ export class DeliveryService {
   }
 
   /**
-   * The payload of `row` as it goes: its invoice as it stands now (`invoiceAsItGoes`: what is open, the amount, the due
+   * The payload of `row` as it goes (`changesAsItGoes`): its invoice as it stands now (what is open, the amount, the due
    * day, the fees standing on it: those booked by the reminders that went out before it), and for a call task
    * (`remindersSoFar`) what its run sent and charged by now. The payload itself when nothing changed.
    */
   private async asItGoes(em: EntityManager, row: DueRow): Promise<Record<string, unknown>> {
-    const invoice = invoiceNowOf(row);
-    const now: Record<string, unknown> = invoice ? invoiceAsItGoes(row.payload, invoice) : {};
-    if (row.payload.remindersSoFar && row.invoice_id) now.remindersSoFar = await remindersSoFar(em, stepMessageKeyParts(row.idempotency_key).workflowId, row.invoice_id);
+    const now = row.invoice_id ? await changesAsItGoes(em, { idempotencyKey: row.idempotency_key, payload: row.payload, invoiceId: row.invoice_id }, invoiceNowOf(row)) : {};
     // (Keys in one order: the stored payload is jsonb, which orders an object's keys its own way.)
     const same = (a: unknown, b: unknown) => JSON.stringify(a, a && typeof a === 'object' ? Object.keys(a).sort() : undefined) === JSON.stringify(b, b && typeof b === 'object' ? Object.keys(b).sort() : undefined);
     const changed = Object.entries(now).some(([key, value]) => !same(value, row.payload[key]));

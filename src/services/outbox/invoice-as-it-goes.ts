@@ -1,4 +1,7 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { feesStandingSql, outstandingMinorSql } from '../facts/invoice-facts.js';
+import { remindersSoFar } from '../facts/reminder-facts.js';
+import { stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 
 /** An invoice as it stands now: what a message naming it says when it goes, and the message history shows before. */
 export interface InvoiceNow {
@@ -46,5 +49,20 @@ export function invoiceAsItGoes(payload: Record<string, unknown>, invoice: Invoi
   }
   if (typeof payload.feesOnInvoiceMinor === 'number') now.feesOnInvoiceMinor = invoice.feesMinor;
   if (typeof payload.dueAt === 'string') now.dueAt = invoice.dueAt;
+  return now;
+}
+
+/**
+ * What of a message naming invoice `invoiceId` reads otherwise when it goes than as written: its invoice as it stands now
+ * (`invoiceAsItGoes`), and for a call task what its run sent and charged, the earlier calls and the broken promises
+ * (`remindersSoFar`, read now). Delivery writes the message so; the message history and the data export show it so.
+ */
+export async function changesAsItGoes(
+  em: EntityManager,
+  message: { idempotencyKey: string; payload: Record<string, unknown>; invoiceId: string },
+  invoice: InvoiceNow | null,
+): Promise<Record<string, unknown>> {
+  const now: Record<string, unknown> = invoice ? invoiceAsItGoes(message.payload, invoice) : {};
+  if (message.payload.remindersSoFar) now.remindersSoFar = await remindersSoFar(em, stepMessageKeyParts(message.idempotencyKey).workflowId, message.invoiceId);
   return now;
 }

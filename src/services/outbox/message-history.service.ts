@@ -1,14 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { invoiceAsItGoes, invoiceNowColumns, invoiceNowOf, type InvoiceNow, type InvoiceNowRow } from './invoice-as-it-goes.js';
+import { changesAsItGoes, invoiceNowColumns, invoiceNowOf, type InvoiceNow, type InvoiceNowRow } from './invoice-as-it-goes.js';
 import { messageStatus, type MessageStatus } from '../../domain/messages/message-status.js';
 import { renderIfKnown } from '../../domain/messages/templates.js';
 import { recipientOf, type MessageAudience } from '../../domain/messages/catalogue.js';
 import { OutboxMessage } from '../../entities/index.js';
 import { ChildPager } from '../common/child-pages.js';
 import { promiseHoldingRun, runsGoingOn } from './waiting-messages.js';
-import { remindersSoFar } from '../facts/reminder-facts.js';
-import { stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import { mapPage, type Page, type PageArgs } from '../common/pagination.js';
 import type { CustomerService } from '../customers/customer.service.js';
 
@@ -121,10 +119,8 @@ export class MessagesAsNow {
     const run = promiseHoldingRun(m);
     const promised = run !== null && (await this.runGoesOn.load(run));
     if (m.sentAt || (m.suppressedAt && !promised) || !m.invoice) return { payload: m.payload, heldByPromise: promised };
-    const invoice = await this.invoiceNow.load(m.invoice.id);
-    // A call task says what its run sent and charged, and the earlier calls and broken promises, as delivery writes them when it goes.
-    const soFar = m.payload.remindersSoFar ? { remindersSoFar: await remindersSoFar(this.em, stepMessageKeyParts(m.idempotencyKey).workflowId, m.invoice.id) } : {};
-    return { payload: invoice ? { ...m.payload, ...invoiceAsItGoes(m.payload, invoice), ...soFar } : { ...m.payload, ...soFar }, heldByPromise: promised };
+    const changes = await changesAsItGoes(this.em, { idempotencyKey: m.idempotencyKey, payload: m.payload, invoiceId: m.invoice.id }, await this.invoiceNow.load(m.invoice.id));
+    return { payload: { ...m.payload, ...changes }, heldByPromise: promised };
   }
 }
 
