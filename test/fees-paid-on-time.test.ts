@@ -160,6 +160,23 @@ it('reverses nothing when an import merely lists an invoice paid on time in an e
   expect(await reversals(invoice.id)).toEqual([]);
 });
 
+it("keeps the paid day of an invoice its recorded payments cover against a file's earlier one: no fees reversed by a day no money came in", async () => {
+  const { customer, invoice, customerRef } = await chargedInvoice();
+  // The payment came in five days after the due day: the fees stand.
+  expect((await pay(invoice.id, 20_000, day(-5))).errors).toBeUndefined();
+  // The billing system's export then says paid on the due day (its settlement date, not the bank's).
+  const report = await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: invoice.dueAt }));
+  expect(report).toMatchObject({ updated: 0, unchanged: 1, kept: [{ field: 'paid_at', rows: 1, why: expect.stringMatching(/^paid by its recorded payments on the day they first covered its amount/) }] });
+  expect(await fees(invoice.id)).toMatchObject({ paidAt: day(-5), feeChargedMinor: 1_500, feeReversedMinor: 0 });
+  expect(await reversals(invoice.id)).toEqual([]);
+  expect((await paidLine(customer.id))[0]).not.toMatch(/on time/);
+  // Where its payments do not cover it (settled some other way), the file's paid day is taken, and is on time.
+  const other = await chargedInvoice();
+  expect((await pay(other.invoice.id, 5_000, day(-5))).errors).toBeUndefined();
+  expect(await importCsv('Invoices', invoiceRow(other.invoice, other.customerRef, { paidAt: other.invoice.dueAt }))).toMatchObject({ updated: 1, kept: [] });
+  expect(await fees(other.invoice.id)).toMatchObject({ paidAt: other.invoice.dueAt, feeReversedMinor: 1_500 });
+});
+
 it('a cancellation after a paid-on-time reversal reverses only what is left: the reminders once, the fee the billing system brought', async () => {
   const { invoice, customerRef } = await chargedInvoice();
   // The billing system's export says it was paid on the due day (no payment recorded here), with a fee of its own of 300.

@@ -710,6 +710,16 @@ export const KEPT_BY_IMPORT: Partial<Record<ImportSpec['kind'], { stored: string
       },
     ],
   },
+  invoices: {
+    stored: 'join invoice i on i.external_ref = btrim(s.invoice_ref)',
+    columns: [
+      {
+        column: 'paid_at',
+        why: "paid by its recorded payments on the day they first covered its amount: a file's other paid day is not taken (a payments file corrects a payment's day, by its payment_ref)",
+        when: `${v('paid_at')} is not null and i.paid_at is distinct from ${v('paid_at')}::date`,
+      },
+    ],
+  },
   complaints: {
     stored: 'join complaint k on k.external_ref = btrim(s.complaint_ref)',
     columns: [
@@ -843,14 +853,18 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
          )
          select 0 as inserted, 0 as updated`,
       ];
-    case 'invoices':
+    case 'invoices': {
+      // Not cancelled as the invoice will be: by the file's cancelled_at, or as stored where the file has no such column.
+      const notCancelled = header.has('cancelled_at') ? `${v('cancelled_at')} is null` : 'old.cancelled_at is null';
       return [
         counted(`insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, paid_at, cancelled_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at)
           select gen_random_uuid(), btrim(s.invoice_ref), c.id, ${v('issued_at')}::date, ${v('due_at')}::date, ${money('amount')},
-                 case when ${v('paid_at')} is not null then ${v('paid_at')}::date
+                 -- A stored invoice its recorded payments cover is paid on the day they first covered it: a file's other day
+                 -- (a settlement or value date of the billing system) does not move it, nor reverse fees by it (kept, below).
+                 case when ${v('paid_at')} is not null then coalesce(case when ${money('amount')} > 0 and ${notCancelled} then ${coveredOn('old.id', money('amount'))} end, ${v('paid_at')}::date)
                       -- Nothing owed: paid on the day it was issued (as settledWhenIssued, so a re-import finds it unchanged).
-                      when ${money('amount')} = 0 and ${header.has('cancelled_at') ? `${v('cancelled_at')} is null` : 'old.cancelled_at is null'} then ${v('issued_at')}::date
-                      when old.id is not null and ${header.has('cancelled_at') ? `${v('cancelled_at')} is null` : 'old.cancelled_at is null'} then ${coveredOn('old.id', money('amount'))} end,
+                      when ${money('amount')} = 0 and ${notCancelled} then ${v('issued_at')}::date
+                      when old.id is not null and ${notCancelled} then ${coveredOn('old.id', money('amount'))} end,
                  ${v('cancelled_at')}::date,
                  -- The reminders and fees the fair reminders booked here stay: an export that does not know them (0, or fewer) takes none back.
                  greatest(${v('reminders_sent')}::int, old.reminders_sent, 0), greatest(${money('fee_charged')}, old.fee_charged_minor, 0),
@@ -885,6 +899,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         reverseFeesOfCancelled(actor),
         holdBackNotDueReminders,
       ];
+    }
     case 'payments':
       return [
         counted(`insert into payment (id, external_ref, invoice_id, paid_at, amount_minor, created_at)
