@@ -212,11 +212,12 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     // and otherwise when it lapsed unpaid, if it did: the first lapse of that invoice and day a run of theirs audited after it was
     // made (the run holding it may be the next one of the invoice, which a promise made on the call starts).
     em.execute<{ at: Date; until: string; invoice_id: string; kept_on: string | null; lapsed_at: Date | null }[]>(
-      `select a.at, ${PROMISED_UNTIL} as until, ${PROMISED_INVOICE} as invoice_id, to_char(${promiseKeptOnSql('i', PROMISED_UNTIL, promiseGraceDays)}, 'YYYY-MM-DD') as kept_on,
-              case when ${promiseKeptOnSql('i', PROMISED_UNTIL, promiseGraceDays)} is null then
+      `select a.at, ${PROMISED_UNTIL} as until, ${PROMISED_INVOICE} as invoice_id, to_char(k.kept_on, 'YYYY-MM-DD') as kept_on,
+              case when k.kept_on is null then
               (select min(l.at) from playbook_run lr join audit_entry l on ${promiseLapsedEntry('l', 'lr')}
                 where lr.customer_id = r.customer_id and l.after ->> 'invoiceId' = ${PROMISED_INVOICE} and l.after ->> 'until' = ${PROMISED_UNTIL} and l.at >= a.at) end as lapsed_at
          from playbook_run r join audit_entry a on ${PROMISE_MADE_ENTRY} left join invoice i on i.customer_id = r.customer_id and i.id::text = ${PROMISED_INVOICE}
+              cross join lateral (select ${promiseKeptOnSql('i', PROMISED_UNTIL, promiseGraceDays)} as kept_on) k
         where r.customer_id = ? order by a.at`,
       [customer.id],
     ),
