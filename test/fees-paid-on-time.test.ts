@@ -246,6 +246,12 @@ const withdrawals = async (invoiceId: string) =>
        where invoice_id = ${invoiceId}::uuid and template in ('collections-withdrawal', 'collections-withdrawn') order by template`.execute(em().getKysely())
   ).rows;
 
+const withdrawalsAsked = async (invoiceId: string) =>
+  (
+    await sql<{ actor: string; after: Record<string, unknown> }>`
+      select actor, after from audit_entry where action = 'invoice.collections-withdrawal' and entity_id = ${invoiceId} order by at, id`.execute(em().getKysely())
+  ).rows;
+
 it('asks billing to withdraw from collections an invoice paid on time whose payment was booked after the hand-over, and tells the customer', async () => {
   const { customer, invoice } = await chargedInvoice();
   const run = await handedOver(customer, invoice, true);
@@ -276,6 +282,11 @@ it('asks billing to withdraw from collections an invoice paid on time whose paym
   await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: day(-11) }));
   await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: day(-12) }));
   expect((await withdrawals(invoice.id)).map((m) => m.key)).toEqual([task.key, correction.key]);
+  // Finance's trail of the invoice shows the withdrawal asked for, once, under who recorded the payment.
+  const [asked, ...again] = await withdrawalsAsked(invoice.id);
+  expect(again).toEqual([]);
+  expect(asked.actor).toMatch(/^operator:/);
+  expect(asked.after).toEqual({ invoiceNumber: invoice.externalRef, paidAt: day(-11), dueAt: invoice.dueAt, feesReversedMinor: 1_500, runId: run, customerCorrected: true });
 });
 
 it('asks billing to withdraw it when the run ended handed-over with its letter still queued: the letter is held back, the customer not written to', async () => {
@@ -289,6 +300,7 @@ it('asks billing to withdraw it when the run ended handed-over with its letter s
   expect(task).toMatchObject({ key: `${run}/collections-withdrawal`, payload: { paidAt: invoice.dueAt, feesReversedMinor: 1_500, letterSentAt: null } });
   expect(renderMessage('collections-withdrawal', 'Xavi Ontime', task.payload, 'en', 'EUR').text).toContain('(our collections letter was held back before it reached them)');
   expect((await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/handover` })).suppressedReason).toMatch(/^invoice-paid/);
+  expect((await withdrawalsAsked(invoice.id)).map((a) => [a.actor.split(':')[0], a.after.customerCorrected])).toEqual([['admin', false]]);
 });
 
 it("asks billing to withdraw it for a customer erased since the hand-over, and the task goes; nobody is left to write the correction to", async () => {
@@ -312,5 +324,8 @@ it('writes no withdrawal for an invoice paid late after the hand-over, nor for o
   expect((await pay(late.invoice.id, 20_000, day(-9))).data!.recordPayment).toMatchObject({ feeReversedMinor: 0 });
   const never = await chargedInvoice();
   expect((await pay(never.invoice.id, 20_000, never.invoice.dueAt)).data!.recordPayment).toMatchObject({ feeReversedMinor: 1_500 });
-  for (const { invoice } of [late, never]) expect(await withdrawals(invoice.id)).toEqual([]);
+  for (const { invoice } of [late, never]) {
+    expect(await withdrawals(invoice.id)).toEqual([]);
+    expect(await withdrawalsAsked(invoice.id)).toEqual([]);
+  }
 });

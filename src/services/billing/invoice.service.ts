@@ -277,7 +277,7 @@ export class InvoiceService {
         const [reversed] = await em.execute<{ fee_reversed_minor: string }[]>(reverseFeesOfPaidOnTimeSql(`i.id = ${pg.escapeLiteral(invoice.id)}`, actor, this.onTimeGraceDays));
         if (reversed) invoice.feeReversedMinor = Number(reversed.fee_reversed_minor);
         // Handed over to collections before the booking came: billing withdraws it, and the customer is told.
-        await em.execute(withdrawFromCollectionsOfPaidOnTimeSql(`i.id = ${pg.escapeLiteral(invoice.id)}`, this.onTimeGraceDays));
+        await em.execute(withdrawFromCollectionsOfPaidOnTimeSql(`i.id = ${pg.escapeLiteral(invoice.id)}`, actor, this.onTimeGraceDays));
       }
       return invoice;
     });

@@ -97,6 +97,8 @@ export const reverseFeesOfPaidOnTimeSql = (which: string, actor: string, graceDa
 export const COLLECTIONS_WITHDRAWAL = 'collections-withdrawal';
 /** The customer's correction of the collections letter they got for an invoice they had paid on time. */
 export const COLLECTIONS_WITHDRAWN = 'collections-withdrawn';
+/** The audit action of billing asked to withdraw an invoice from collections: what finance follows up with the collections partner. */
+export const COLLECTIONS_WITHDRAWAL_ACTION = 'invoice.collections-withdrawal';
 
 /**
  * An invoice paid on time whose payment was booked after its reminder run handed it over to collections: the fees are
@@ -108,9 +110,12 @@ export const COLLECTIONS_WITHDRAWN = 'collections-withdrawn';
  * collector. Handed over means: the run's collections letter was sent, or the run ended `handed-over` (its letter was
  * still queued, held back by this payment: billing is told, the customer, who never got the letter, is not). Selects the
  * invoices as `reverseFeesOfPaidOnTimeSql` does (settled on time in this transaction); run it after the reversal in the
- * same transaction, so the task names the fees reversed. Writes nothing for an invoice never handed over.
+ * same transaction, so the task names the fees reversed. Each task written is audited (`invoice.collections-withdrawal`,
+ * under `actor`, who recorded or imported the payment, with the run that handed it over and whether the customer is
+ * written to), so finance's trail of the invoice shows the withdrawal asked for beside the fees reversed. Writes nothing
+ * for an invoice never handed over.
  */
-export const withdrawFromCollectionsOfPaidOnTimeSql = (which: string, graceDays: number) => {
+export const withdrawFromCollectionsOfPaidOnTimeSql = (which: string, actor: string, graceDays: number) => {
   const band = `(select s.band from current_score s where s.customer_id = h.customer_id and s.kind = 'payment-loyalty')`;
   const payload = `jsonb_build_object('invoiceId', h.invoice_id::text, 'invoiceNumber', h.external_ref, 'amountMinor', h.amount_minor,
       'dueAt', to_char(h.due_at, 'YYYY-MM-DD'), 'paidAt', to_char(h.paid_at, 'YYYY-MM-DD'), 'feesReversedMinor', h.fee_reversed_minor,
@@ -134,6 +139,12 @@ export const withdrawFromCollectionsOfPaidOnTimeSql = (which: string, graceDays:
   ), correction as (
     -- Nobody to correct once their personal data was erased; billing's task still goes (the contact guard lets it).
     ${step(COLLECTIONS_WITHDRAWN, 'h.channel', "h.sent_at is not null and not exists (select 1 from customer c where c.id = h.customer_id and c.status = 'erased')")}
+  ), audited as (
+    insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
+    select gen_random_uuid(), clock_timestamp(), ${pg.escapeLiteral(actor)}, ${pg.escapeLiteral(COLLECTIONS_WITHDRAWAL_ACTION)}, 'invoice', h.invoice_id::text, null,
+           jsonb_build_object('invoiceNumber', h.external_ref, 'paidAt', h.paid_at, 'dueAt', h.due_at, 'feesReversedMinor', h.fee_reversed_minor,
+             'runId', left(h.run_prefix, -length(${pg.escapeLiteral(RUN_ID_SEPARATOR)})), 'customerCorrected', exists (select 1 from correction c where c.invoice_id = h.invoice_id))
+      from handed h join task t on t.invoice_id = h.invoice_id
   )
   select t.invoice_id::text as invoice_id from task t`;
 };

@@ -612,7 +612,8 @@ const reverseFeesOfPaidOnTime = (actor: string, graceDays: number) => reverseFee
  * The file's invoices settled on time that their reminder run had handed over to collections: billing's task to withdraw
  * them, and the customer's correction (`withdrawFromCollectionsOfPaidOnTimeSql`), after their fees are reversed.
  */
-const withdrawFromCollectionsOfPaidOnTime = (graceDays: number) => withdrawFromCollectionsOfPaidOnTimeSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', graceDays);
+const withdrawFromCollectionsOfPaidOnTime = (actor: string, graceDays: number) =>
+  withdrawFromCollectionsOfPaidOnTimeSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', actor, graceDays);
 
 /**
  * The reminder fees charged on the file's invoices that are cancelled now are reversed, in the transaction that cancels
@@ -894,7 +895,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         settledWhenIssued,
         holdBackPaidReminders,
         reverseFeesOfPaidOnTime(actor, onTimeGraceDays),
-        withdrawFromCollectionsOfPaidOnTime(onTimeGraceDays),
+        withdrawFromCollectionsOfPaidOnTime(actor, onTimeGraceDays),
         holdBackCancelledReminders,
         reverseFeesOfCancelled(actor),
         holdBackNotDueReminders,
@@ -917,7 +918,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         paidByPayments('i.paid_at is distinct from x.covered_at'),
         holdBackPaidReminders,
         reverseFeesOfPaidOnTime(actor, onTimeGraceDays),
-        withdrawFromCollectionsOfPaidOnTime(onTimeGraceDays),
+        withdrawFromCollectionsOfPaidOnTime(actor, onTimeGraceDays),
       ];
     case 'complaints': {
       // A line reopening a resolved complaint clears its resolution and counts the reopening (unless the file gives the count), as reopenComplaint does.
