@@ -55,13 +55,18 @@ const validOn = (offer: OfferTerms, day: string) => offer.validFrom <= day && (!
  * only offers that leave the customer on that tier: a thank-you or a cross-sell is not a
  * downgrade in disguise, and its discount is compared with offers of the same kind.
  */
-export function offersForExistingCustomer(offers: OfferTerms[], day: string, keepingTier?: string): { offers: OfferTerms[]; matchedNewCustomerOffer: OfferTerms | null } {
+export function offersForExistingCustomer(offers: readonly OfferTerms[], day: string, keepingTier?: string): { offers: OfferTerms[]; matchedNewCustomerOffer: OfferTerms | null } {
   const current = offers.filter((o) => validOn(o, day) && (keepingTier === undefined || !o.serviceTier || o.serviceTier === keepingTier));
   const own = current.filter((o) => o.audience !== 'new');
-  const bestNew = current.filter((o) => o.audience === 'new').sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))[0];
+  const bestNew = bestNewCustomerOffer(current, day);
   const bestOwn = Math.max(0, ...own.map((o) => o.discountPercent));
   const matched = bestNew && bestNew.discountPercent > bestOwn ? bestNew : null;
   return { offers: matched ? [...own, matched] : own, matchedNewCustomerOffer: matched };
+}
+
+/** The best offer new customers get on `day` among `offers` (the biggest discount, then by code): what an existing customer gets at least. */
+export function bestNewCustomerOffer(offers: readonly OfferTerms[], day: string): OfferTerms | null {
+  return offers.filter((o) => o.audience === 'new' && validOn(o, day)).sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))[0] ?? null;
 }
 
 /** The best offer an existing customer gets on `day` (of those keeping `keepingTier`, when given), never worse than what a new customer gets. */

@@ -36,4 +36,15 @@ describe('offerThatHelps', () => {
     expect(offerThatHelps([{ ...offer('OLD', 10, 'premium'), validUntil: '2026-06-30' }], day, account)).toBeNull();
     expect(offerThatHelps([offer('PREM10', 10, 'premium')], day, { ...account, projections: [] })).toBeNull();
   });
+
+  it('never puts a smaller discount to an existing customer than newcomers get for the same move that day', () => {
+    // Standard: existing customers' 15% would help the account most, but newcomers get standard at 25% off that day.
+    expect(offerThatHelps([offer('STD15', 15, 'standard'), offer('NEW-STD25', 25, 'standard', 'new')], day, account)).toMatchObject({ offer: { code: 'NEW-STD25' }, projectedValueMinor: -2_500 });
+    // Also where an own offer beats the newcomers' (so theirs is not matched): the own offer below theirs stays out.
+    expect(offerThatHelps([offer('STD15', 15, 'standard'), offer('STD30', 30, 'standard'), offer('NEW-STD25', 25, 'standard', 'new')], day, account)).toMatchObject({ offer: { code: 'STD30' }, projectedValueMinor: -2_800 });
+    // At the newcomers' 50% the account would lose more than now: nothing is offered, rather than less than a newcomer gets.
+    expect(offerThatHelps([offer('STD15', 15, 'standard'), offer('NEW-STD50', 50, 'standard', 'new')], day, account)).toBeNull();
+    // A newcomers' offer outside its days sets no floor.
+    expect(offerThatHelps([offer('STD15', 15, 'standard'), { ...offer('NEW-STD50', 50, 'standard', 'new'), validFrom: '2027-01-01' }], day, account)).toMatchObject({ offer: { code: 'STD15' } });
+  });
 });

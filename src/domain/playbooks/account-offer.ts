@@ -1,4 +1,4 @@
-import { offersForExistingCustomer, type OfferTerms } from '../guards/fairness.js';
+import { bestNewCustomerOffer, offersForExistingCustomer, type OfferTerms } from '../guards/fairness.js';
 import type { ProjectedTier } from '../scoring/profitability.js';
 
 /** The offer an account review puts to a loss-making account, with the result the model projects for the account once it is taken. */
@@ -12,20 +12,22 @@ export interface HelpingOffer {
 /**
  * The offers that move an existing customer to `tier` on `day`: those for existing customers and everyone, and a new
  * customers' one of the same kind matched for them (the fairness rule, comparing like with like: offers to that tier).
+ * None gives them less than the best a newcomer gets for the same move that day: an offer of theirs below it is left out,
+ * so a review that picks the offer best for the account never puts a smaller discount to a customer than a newcomer gets.
  */
 export function offersToTier(offers: readonly OfferTerms[], day: string, tier: string): OfferTerms[] {
-  return offersForExistingCustomer(
-    offers.filter((o) => o.serviceTier === tier),
-    day,
-  ).offers;
+  const toTier = offers.filter((o) => o.serviceTier === tier);
+  const floor = bestNewCustomerOffer(toTier, day)?.discountPercent ?? 0;
+  return offersForExistingCustomer(toTier, day).offers.filter((o) => o.discountPercent >= floor);
 }
 
 /**
  * Which offer helps an account that loses money and that no cheaper tier turns around: one that moves it to a tier
  * the profitability model projects better than now, with the offer's discount taken off that tier's fee (what the
  * customer pays for it over the window). A discount on the service the customer has takes from a margin its costs
- * already exceed, so it is never one. Of the offers to each other tier (`offersToTier`), the one projected best (then
- * the bigger discount, then by code); null when none beats now.
+ * already exceed, so it is never one. Of the offers to each other tier (`offersToTier`: none below what a newcomer gets
+ * for the move), the one projected best (then the bigger discount, then by code); null when none beats now, also when only
+ * a smaller discount than a newcomer's would: the account is then not offered less than a newcomer, but nothing.
  */
 export function offerThatHelps(offers: readonly OfferTerms[], day: string, account: { tier: string; valueMinor: number; projections: readonly ProjectedTier[] }): HelpingOffer | null {
   const helping: HelpingOffer[] = [];
