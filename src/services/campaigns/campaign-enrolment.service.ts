@@ -266,7 +266,10 @@ export class CampaignEnrolmentService {
 
 
   /**
-   * The campaign's status as its run moves; launch (enrolment begun) and finish times are kept from the first time they were set.
+   * The campaign's status as its run moves; launch (enrolment begun) and finish times are kept from the first time they were set,
+   * except that the run's own record of a cancel moves the finish to when the run ended, if later: a marketer's cancel is
+   * recorded as it is taken, while the page under way still starts its runs, and the campaign's end is after the last of them
+   * (as for a cancel in the Temporal UI, which only the run records; the holdout's measuring window counts from it).
    * An end recorded stays: a run reset after it is recorded under way again by the run reconciliation alone (audited).
    * A campaign still a draft was launched by a person whose launch never committed (the API
    * stopped right after starting the run): the run records that launch, and its audit entry, as the launch would have.
@@ -281,10 +284,11 @@ export class CampaignEnrolmentService {
         with was as (select id, status from campaign where id = ${campaignId}::uuid for update)
         update campaign c set status = ${status}::campaign_status,
                launched_at = case when ${status} in ('scheduled', 'cancelled') then c.launched_at else coalesce(c.launched_at, ${when}) end,
-               finished_at = case when ${status} in ('completed', 'cancelled') then coalesce(c.finished_at, ${when}) end,
+               finished_at = case when was.status = 'cancelled' then greatest(c.finished_at, ${when})
+                                  when ${status} in ('completed', 'cancelled') then coalesce(c.finished_at, ${when}) end,
                scheduled_for = case when was.status = 'draft' then ${launch?.startAt ?? null}::timestamptz else c.scheduled_for end
           from was
-         where c.id = was.id and was.status not in ('completed', 'cancelled')
+         where c.id = was.id and (was.status not in ('completed', 'cancelled') or (was.status = 'cancelled' and ${status} = 'cancelled'))
         returning was.status as was`.execute(em.getKysely());
       if (launch && rows[0]?.was === 'draft') {
         const after = { status: launch.startAt ? 'scheduled' : 'running', scheduledFor: launch.startAt };
