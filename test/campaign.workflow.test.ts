@@ -14,6 +14,7 @@ import {
   CampaignDocument,
   CampaignMembersDocument,
   CampaignsDocument,
+  CampaignsRunsByOutcomeDocument,
   CancelCampaignDocument,
   CancelPlaybookRunDocument,
   CreateCampaignDocument,
@@ -416,6 +417,27 @@ it('thanks no loss-making account: an appreciation campaign leaves it to the acc
   await eventually(() => campaign(created.data!.createCampaign.id), (c) => c.status === 'Completed');
   const enrolled = await rows(sql<{ customer_id: string }>`select customer_id from campaign_member where campaign_id = ${created.data!.createCampaign.id}::uuid`);
   expect(enrolled.map((m) => m.customer_id)).toEqual([fine]);
+});
+
+it('tallies the runs each campaign started by status and outcome from their records, for a page of campaigns in one statement', async () => {
+  const [{ id, workflowId }] = await rows(sql<{ id: string; workflowId: string }>`
+    select campaign_id::text as id, workflow_id as "workflowId" from playbook_run where campaign_id is not null and status = 'running' order by started_at, workflow_id limit 1`);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'the customer asked us to stop' }, Role.Operator)).errors).toBeUndefined();
+  const tallies = async () => {
+    const r = await stack.gql(CampaignsRunsByOutcomeDocument, { first: 100 }, Role.Viewer);
+    expect(r.errors).toBeUndefined();
+    return r.data!.campaigns.edges.map((e) => e.node);
+  };
+  const listed = await eventually(tallies, (all) => all.find((c) => c.id === id)!.runsByOutcome.some((t) => t.status === 'Cancelled'));
+  expect(listed.find((c) => c.id === id)!.runsByOutcome).toContainEqual({ status: 'Cancelled', outcome: 'cancelled', runs: 1 });
+  // Every run the campaign started, each counted once: the tallies add up to its runsStarted.
+  const { progress, runsByOutcome } = listed.find((c) => c.id === id)!;
+  expect(runsByOutcome.reduce((n, t) => n + t.runs, 0)).toBe(progress!.runsStarted);
+  // Most first, for every campaign listed.
+  for (const { runsByOutcome: tally } of listed) expect(tally.map((t) => t.runs)).toEqual([...tally.map((t) => t.runs)].sort((a, b) => b - a));
+  expect(listed.filter((c) => c.runsByOutcome.length > 0).length).toBeGreaterThan(1);
+  const { statements } = await countStatements(tallies);
+  expect(statements.filter((s) => s.includes('from playbook_run where campaign_id in'))).toHaveLength(1);
 });
 
 it('counts as started only the runs a campaign started: a review under way that it joins is its member\'s run, not one it started', async () => {

@@ -12,7 +12,7 @@ import { PlaybookRunType, selectsLiveState } from '../playbooks/playbook-run.typ
 import type { GraphQLContext } from '../context.js';
 import { CustomerType } from '../customers/customer.types.js';
 import { SegmentType } from '../segments/segment.types.js';
-import { CampaignComparisonType, CampaignConnection, CampaignGroupOutcomeType, CampaignMemberConnection, CampaignMemberType, CampaignPreviewType, CampaignProgressType, CampaignType, CreateCampaignInput, UpdateCampaignInput } from './campaign.types.js';
+import { CampaignComparisonType, CampaignConnection, CampaignGroupOutcomeType, CampaignMemberConnection, CampaignMemberType, CampaignPreviewType, CampaignProgressType, CampaignRunTallyType, CampaignType, CreateCampaignInput, UpdateCampaignInput } from './campaign.types.js';
 
 @Resolver(() => CampaignType)
 export class CampaignResolver {
@@ -103,6 +103,14 @@ export class CampaignResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<CampaignMemberConnection> {
     return ctx.services.campaigns.members(campaign.id, group ?? null, args);
+  }
+
+  @FieldResolver(() => [CampaignRunTallyType], {
+    description:
+      "The runs this campaign started (runsStarted), by status and outcome, most first, as their records say (no Temporal query; batched across a page of campaigns): how the playbook went for the treated, without paging through members. Runs it joined are another's and not counted",
+  })
+  runsByOutcome(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): Promise<CampaignRunTallyType[]> {
+    return ctx.services.campaigns.runsByOutcome(campaign.id);
   }
 
   @FieldResolver(() => [CampaignGroupOutcomeType], reportField('Treated against holdout since enrolment: retention, revenue, on-time payment, complaints, profitability now. Always both groups, Treated first: one without members (a FixIssue campaign\'s holdout, an empty segment, a draft) has 0 members and null rates'))

@@ -5,6 +5,7 @@ import { CampaignMetric, HOLDOUT_KEPT_DAYS, LEFT_OUT_REASONS, MAX_CAMPAIGN_NAME,
 import { MIN_EXPECTED_COUNT } from '../../domain/campaigns/rate-comparison.js';
 import type { CampaignMemberView, CampaignView, GroupOutcome } from '../../services/campaigns/campaign.service.js';
 import { Playbook } from '../../domain/playbooks/playbook.js';
+import { RunStatus } from '../../domain/playbooks/run-status.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterType } from '../customers/customer.types.js';
 import { MoneyTotal } from '../common/money.js';
@@ -104,6 +105,18 @@ export class CampaignProgressType {
   static from(progress: CampaignProgress): CampaignProgressType {
     return { ...progress, pass: progress.pass ?? 1, nextPassAt: progress.nextPassAt ? new Date(progress.nextPassAt) : null };
   }
+}
+
+@ObjectType('CampaignRunTally', { simpleResolvers: true, description: "How many of the campaign's runs stand where: under way, or ended with which outcome" })
+export class CampaignRunTallyType {
+  @Field(() => RunStatus)
+  status!: RunStatus;
+
+  @Field(() => String, { nullable: true, description: "The playbook's outcome, e.g. thanked or not-thanked (an appreciation's), confirmed or follow-up-needed (a welcome check's); null while under way, or for an end recorded from the workflow engine (failed, terminated, timed out)" })
+  outcome!: string | null;
+
+  @Field(() => Int)
+  runs!: number;
 }
 
 @ObjectType('CampaignGroupOutcome', { simpleResolvers: true, description: 'One group of the campaign since enrolment: the holdout shows what would have happened anyway' })

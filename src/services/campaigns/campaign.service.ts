@@ -1,4 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
+import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { compareRates, comparisonWarning, type ComparisonWarning, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
@@ -31,6 +32,7 @@ import { CampaignException, CampaignExceptionCode } from './campaign.exception.j
 import { characterCount, hiddenCharacterProblem } from '../../domain/text.js';
 import { INVOICE_OVERDUE } from '../../domain/playbooks/appreciation.js';
 import { engineActor } from '../../domain/auth/roles.js';
+import type { RunStatus } from '../../domain/playbooks/run-status.js';
 
 export interface CampaignPreview {
   /** Active customers in the segment now. */
@@ -142,9 +144,19 @@ export const readableRunsNameCampaignSince = (value: string) => `(${value} = '-i
 /** The status a pause, resume or cancel the run took leaves the campaign in. */
 const STEERED_TO = { pause: CampaignStatus.Paused, resume: CampaignStatus.Running, cancel: CampaignStatus.Cancelled } as const;
 
+/** How many of a campaign's runs stand where: under way, or ended with which outcome, as their records say. */
+export interface CampaignRunTally {
+  status: RunStatus;
+  /** The playbook's outcome (e.g. `thanked`, `not-thanked`); null while under way, or for an end recorded from the engine. */
+  outcome: string | null;
+  runs: number;
+}
+
 /** Marketers' campaigns: create a draft, preview it (dry run), launch, pause, resume, cancel, and compare the groups. */
 export class CampaignService {
   private readonly outcomes = new Map<string, Promise<GroupOutcome[]>>();
+  /** Campaigns' runs by status and outcome, batched across a page of campaigns. */
+  private readonly runTallies: DataLoader<string, CampaignRunTally[]>;
   /** A segment's campaigns, batched across a page of segments. */
   private readonly ofSegment: ChildPager<Campaign>;
   /** A campaign's members, batched across a page of campaigns. */
@@ -164,6 +176,23 @@ export class CampaignService {
     // The same cursors as `list`'s (newest first, then by ID).
     this.ofSegment = new ChildPager(em, Campaign, { tag: 'campaigns', table: 'campaign', parentColumn: 'source_segment_id', orderColumn: 'created_at', orderType: 'timestamptz', orderProperty: 'createdAt' });
     this.memberPages = new CampaignMemberPager(em, runs);
+    this.runTallies = new DataLoader(async (ids) => {
+      const rows = await em.execute<{ campaign_id: string; status: RunStatus; outcome: string | null; runs: string }[]>(
+        `select campaign_id::text, status, outcome, count(*) as runs from playbook_run where campaign_id in (?)
+          group by campaign_id, status, outcome order by campaign_id, count(*) desc, status, outcome nulls first`,
+        [ids.filter(isUuid)],
+      );
+      return ids.map((id) => rows.filter((r) => r.campaign_id === id).map((r) => ({ status: r.status, outcome: r.outcome, runs: Number(r.runs) })));
+    });
+  }
+
+  /**
+   * How the runs the campaign started stand, by status and outcome, most first, as their records say (no query of the
+   * workflow engine): how the playbook went for the treated without paging through members. A run it joined is not
+   * counted (it is another's, as in `runsStarted`).
+   */
+  runsByOutcome(id: string): Promise<CampaignRunTally[]> {
+    return this.runTallies.load(id);
   }
 
   /** A draft for a filter given here or copied from a saved segment (`segmentId`). Audited. */
