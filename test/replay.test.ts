@@ -76,6 +76,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-offboarded-cancel-not-taken.json',
       'account-review-offboarded-cancel-while-carried-out.json',
       'fair-reminder-promise-lapse-recorded.json',
+      'welcome-check-not-new.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -6,12 +6,13 @@ import { AuditEntry, Complaint, ComplaintSeverity, Customer, MessageChannel, Mes
 import { Role } from '../src/domain/auth/roles.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
-import { CancelPlaybookRunDocument, ConfirmWelcomeDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RecordComplaintDocument, ReopenComplaintDocument, ResolveComplaintDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, ConfirmWelcomeDocument, ImportCsvDocument, CustomerPlaybookRunsDocument, CustomerPlaybookRunsLiveDocument, EraseCustomerDocument, RecordComplaintDocument, ReopenComplaintDocument, ResolveComplaintDocument, RunningPlaybookRunsDocument, StartWelcomeCheckDocument, WelcomeCheckDocument } from './__generated__/graphql.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { createServices } from '../src/services/index.js';
 import { ImportService } from '../src/services/import/import.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { PlaybookExceptionCode } from '../src/services/playbooks/playbook.exception.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
 import { WelcomeCheckSteps } from '../src/services/playbooks/steps/welcome-check-steps.service.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
@@ -395,6 +396,54 @@ it('welcomes newcomers only: a start by hand for a customer of years is refused 
   expect(await record(welcomeCheckWorkflowId(longStanding.id))).toBeNull();
 });
 
+/** A newcomer with a reference an orders file can name. */
+async function newcomerWithRef(name: string): Promise<{ customerId: string; ref: string }> {
+  const em = stack.orm.em.fork();
+  const ref = `WEL-${randomUUID().slice(0, 8)}`;
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2026-11-01', externalRef: ref });
+  await em.flush();
+  return { customerId: customer.id, ref };
+}
+
+/** The shop's order history arrives: the customer's first order in 2019 moves the day they joined back to it. */
+async function importOrdersSince2019(ref: string): Promise<void> {
+  const csv = `order_ref,customer_ref,ordered_at,amount,margin\n${ref}-1,${ref},2019-05-01,40.00,10.00\n${ref}-2,${ref},2026-11-20,40.00,10.00\n`;
+  expect((await stack.gql(ImportCsvDocument, { input: { kind: 'Orders', csv, mode: 'AllOrNothing' } }, Role.Admin)).data!.importCsv).toMatchObject({ written: true });
+  expect((await stack.orm.em.fork().findOneOrFail(Customer, { externalRef: ref })).acquiredAt).toBe('2019-05-01');
+}
+
+it('asks for no welcome follow-up call for a customer an orders import showed is no newcomer: the run ends not-new, audited, saying why', async () => {
+  const { customerId, ref } = await newcomerWithRef('Wel');
+  const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  await importOrdersSince2019(ref);
+  const handle = stack.temporal.client.workflow.getHandle(workflowId);
+  expect(await handle.result()).toBe('not-new');
+  // Before, a person was asked to call a customer of seven years for a welcome follow-up.
+  expect(await messages(workflowId)).toEqual([['welcome', 'email']]);
+  expect(await record(workflowId)).toMatchObject({ status: RunStatus.Completed, outcome: 'not-new' });
+  const why = expect.stringMatching(/^customer for \d+ days \(since 2019-05-01\); a welcome check is for customers of 90 days or less$/);
+  const audited = await stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: 'playbook.not-new' });
+  expect(audited.map((e) => [e.actor, e.after])).toEqual([[`playbook:${workflowId}`, { customerId, acquiredAt: '2019-05-01', why }]]);
+  expect((await stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer)).data!.welcomeCheck).toMatchObject({ status: 'Completed', step: 'done', outcome: 'not-new', heldBack: why });
+  // A confirmation now says the check is over, and why nobody calls.
+  expect((await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator)).errors![0]).toMatchObject({
+    message: `The welcome check of customer ${customerId} has already finished without a confirmation: the customer was no newcomer by then, so no call was asked for; a problem they tell of is recorded as a complaint (recordComplaint)`,
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED', outcome: 'not-new' },
+  });
+  await recordHistory(workflowId, 'welcome-check-not-new');
+});
+
+it('takes a confirmation sent while it waits even once an orders import showed the customer is no newcomer: the customer answered', async () => {
+  const { customerId, ref } = await newcomerWithRef('Wel Two');
+  const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId }, Role.Operator)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  await importOrdersSince2019(ref);
+  expect((await stack.gql(ConfirmWelcomeDocument, { customerId }, Role.Operator)).data!.confirmWelcome).toMatchObject({ outcome: 'confirmed' });
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('confirmed');
+  expect(await stack.orm.em.fork().count(AuditEntry, { entityId: workflowId, action: 'playbook.not-new' })).toBe(0);
+});
+
 it('gives one run per customer when started twice', async () => {
   const customerId = await newCustomer('Cy');
   const [a, b] = await Promise.all([
@@ -552,7 +601,7 @@ it('releases the message of a step a reset run takes again when its stop had hel
   em.create(OutboxMessage, { ...held, idempotencyKey: `${workflowId}/welcome`, template: 'welcome', suppressedReason: 'run-terminated: its playbook run was terminated in the workflow engine; it sends nothing more' });
   em.create(OutboxMessage, { ...held, idempotencyKey: `${workflowId}/follow-up`, template: 'welcome-follow-up', suppressedReason: 'no-consent: the customer takes no messages' });
   await em.flush();
-  const steps = new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts);
+  const steps = new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts, new AuditService(), defaultPolicies.welcomeCheck);
   await steps.welcome({ workflowId, customerId });
   await steps.askForFollowUp({ workflowId, customerId });
   const rows = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { template: 'asc' } });
@@ -577,7 +626,7 @@ it('names in the follow-up call what the newcomer complained about before the ch
   complaint('billing', new Date()); // again since the check began: named there
   sentWelcome(em, workflowId, customerId);
   await em.flush();
-  await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts).askForFollowUp({ workflowId, customerId });
+  await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts, new AuditService(), defaultPolicies.welcomeCheck).askForFollowUp({ workflowId, customerId });
   const task = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/follow-up` });
   expect(task.payload).toEqual({ topics: ['app-login', 'billing'], earlierTopics: ['router'] });
   expect(renderMessage(task.template, 'Ned', task.payload, 'en', 'EUR').text).toContain('complained meanwhile about "app login", "billing", and before the welcome check began about "router"');
@@ -589,7 +638,7 @@ it('names in the follow-up call what the newcomer complained about before the ch
   em.create(Complaint, { customer: other, topic: 'billing', severity: ComplaintSeverity.High, openedAt: hourAgo, summary: 'Wrong first invoice' });
   sentWelcome(em, otherRun, other);
   await em.flush();
-  await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts).askForFollowUp({ workflowId: otherRun, customerId: other });
+  await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts, new AuditService(), defaultPolicies.welcomeCheck).askForFollowUp({ workflowId: otherRun, customerId: other });
   const otherTask = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${otherRun}/follow-up` });
   expect(otherTask.payload).toEqual({ earlierTopics: ['billing'] });
   const rendered = renderMessage(otherTask.template, 'Nia', otherTask.payload, 'en', 'EUR');
@@ -629,7 +678,7 @@ it('says in the follow-up call that delivery gave up on the welcome, or that it 
     sentWelcome(em, workflowId, customerId, progress);
     em.create(Complaint, { customer: customerId, topic: 'installation', severity: ComplaintSeverity.Medium, openedAt: new Date() });
     await em.flush();
-    await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts).askForFollowUp({ workflowId, customerId });
+    await new WelcomeCheckSteps(stack.orm.em.fork(), new OutboxService(), defaultPolicies.delivery.maxAttempts, new AuditService(), defaultPolicies.welcomeCheck).askForFollowUp({ workflowId, customerId });
     const task = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/follow-up` });
     expect(task.payload).toEqual({ topics: ['installation'], welcomeNotReached: expected });
     const rendered = renderMessage(task.template, name, task.payload, 'en', 'EUR');

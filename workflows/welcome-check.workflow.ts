@@ -3,6 +3,7 @@ import type { PlaybookRunActivities } from '../src/activities/playbook-run.activ
 import type { WelcomeCheckActivities } from '../src/activities/welcome-check.activities.js';
 import {
   confirmationProblem,
+  NOT_NEW,
   signalTooLate,
   WELCOME_CHECK,
   welcomeCheckOutcome,
@@ -119,16 +120,24 @@ async function welcomeCheckSteps({ customerId, policy }: WelcomeCheckInput, keep
   enter('awaiting-confirmation', `Waiting for the customer's confirmation until ${state.deadline}`);
   await condition(() => state.confirmed, policy.waitForConfirmationMs);
 
-  const outcome = welcomeCheckOutcome(state.confirmed);
+  let outcome = welcomeCheckOutcome(state.confirmed);
   enter('recording-outcome', `Outcome: ${outcome}`);
-  // Silence is not ignored: a person calls before the customer quietly drifts away.
-  if (withMessages && outcome === 'follow-up-needed') await askForWelcomeFollowUp({ workflowId, customerId });
+  // Silence is not ignored: a person calls before the customer quietly drifts away. Unless the customer is no newcomer
+  // by now (an orders import moved the day they joined back years): the step asks for no call and says so (`not-new`);
+  // the same commands either way (older steps answered nothing: they asked for the call).
+  if (withMessages && outcome === 'follow-up-needed') {
+    const followUp = await askForWelcomeFollowUp({ workflowId, customerId, newCustomerDays: policy.newCustomerDays });
+    if (followUp?.outcome === NOT_NEW) {
+      outcome = NOT_NEW;
+      state.notNew = followUp.why;
+    }
+  }
   await recordRunOutcome({ workflowId, outcome, finalState: endedState(state, outcome) });
 
   state.outcome = outcome;
   // Nothing is awaited any more: the state shows no deadline, as the API does.
   state.deadline = null;
-  enter('done', outcome === 'confirmed' ? 'Customer confirmed onboarding' : 'No confirmation: a person follows up');
+  enter('done', outcome === 'confirmed' ? 'Customer confirmed onboarding' : outcome === NOT_NEW ? `No confirmation, and no call: the customer is no newcomer (${state.notNew})` : 'No confirmation: a person follows up');
   await condition(allHandlersFinished);
   return outcome;
 }

@@ -1,5 +1,6 @@
 import type { WorkerServices } from '../services/index.js';
 import type { WelcomeConfirmationRefusal } from '../services/playbooks/open-issues.js';
+import type { WelcomeFollowUp } from '../domain/playbooks/welcome-check.js';
 
 /** The welcome-check playbook's side effects; thin calls into the service. */
 export function createWelcomeCheckActivities(services: () => WorkerServices) {
@@ -8,7 +9,11 @@ export function createWelcomeCheckActivities(services: () => WorkerServices) {
     welcomeCustomer(input: { workflowId: string; customerId: string }): Promise<void> {
       return welcomeChecks().welcome(input);
     },
-    askForWelcomeFollowUp(input: { workflowId: string; customerId: string }): Promise<void> {
+    /**
+     * A call task for a person, or none for a customer no longer a newcomer (`not-new`, and why); `newCustomerDays` the
+     * run's policy's (absent from steps scheduled before it was passed: the worker's). Older runs took no answer.
+     */
+    askForWelcomeFollowUp(input: { workflowId: string; customerId: string; newCustomerDays?: number }): Promise<WelcomeFollowUp> {
       return welcomeChecks().askForFollowUp(input);
     },
     /**

@@ -162,7 +162,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency, promisePolicyOf(policies.fairReminder).graceDays),
     offboardingNotice: new OffboardingNoticeSteps(em, audit, outbox, policies.delivery.maxAttempts, new AccountReviewJudgement(em, rescores), relationshipTeam(policies.accountReview)),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation),
-    welcomeCheckSteps: new WelcomeCheckSteps(em, outbox, policies.delivery.maxAttempts),
+    welcomeCheckSteps: new WelcomeCheckSteps(em, outbox, policies.delivery.maxAttempts, audit, policies.welcomeCheck),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, audit, campaignRules(policies)),
     playbookSteering: new SteeringAuditService(em, audit, engines.playbooks, answerWaits),
     campaignSteering: new SteeringAuditService(em, audit, engines.campaigns, answerWaits),

@@ -57,11 +57,20 @@ export const RUN_ENDED = 'run-ended: its playbook run has ended, what it asked i
  */
 export const RUN_ENDED_UNANSWERED = 'run-ended: its playbook run ended without an answer; a person follows up instead';
 
+/**
+ * Why a message asking what its run waited for was held back once the run had ended with no answer and nobody to follow
+ * up: a welcome check whose customer turned out to be no newcomer (an orders import moved the day they joined back).
+ */
+export const RUN_ENDED_NOT_NEW = 'run-ended: its playbook run ended without an answer; the customer is no newcomer: nobody follows up';
+
 /** The outcomes of a run that ended without the answer it waited for: a person follows up (a welcome check's call: welcome-check.test.ts holds the two together). */
 const UNANSWERED_OUTCOMES: readonly string[] = ['follow-up-needed'];
+/** A welcome check's end for a customer no longer within its window (welcome-check.ts `NOT_NEW`). */
+const NOT_NEW_OUTCOME = 'not-new';
 
-/** Why a completed run's messages asking what it waited for are held back, by how it ended: answered, or not. */
-export const runEndedReason = (outcome: string): string => (UNANSWERED_OUTCOMES.includes(outcome) ? RUN_ENDED_UNANSWERED : RUN_ENDED);
+/** Why a completed run's messages asking what it waited for are held back, by how it ended: answered, or not (and by whom followed up). */
+export const runEndedReason = (outcome: string): string =>
+  UNANSWERED_OUTCOMES.includes(outcome) ? RUN_ENDED_UNANSWERED : outcome === NOT_NEW_OUTCOME ? RUN_ENDED_NOT_NEW : RUN_ENDED;
 
 /** Why a cancelled run's queued messages were held back (as the message history shows it). */
 export const RUN_CANCELLED = 'run-cancelled: its playbook run was cancelled; it sends nothing more';
@@ -75,4 +84,4 @@ export const runEndedInEngine = (status: EndedInEngine) => `run-${status.replace
  * run run again releases such a message (a welcome check reset to before a confirmation
  * recorded by mistake waits for an answer to its welcome again, so the welcome goes).
  */
-export const heldBackByRunStop: readonly string[] = [RUN_ENDED, RUN_ENDED_UNANSWERED, RUN_CANCELLED, ...ENDED_IN_ENGINE.map(runEndedInEngine)];
+export const heldBackByRunStop: readonly string[] = [RUN_ENDED, RUN_ENDED_UNANSWERED, RUN_ENDED_NOT_NEW, RUN_CANCELLED, ...ENDED_IN_ENGINE.map(runEndedInEngine)];

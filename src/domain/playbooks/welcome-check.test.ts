@@ -1,5 +1,5 @@
-import { RUN_ENDED, RUN_ENDED_UNANSWERED, runEndedReason } from './run-status.js';
-import { confirmationProblem, signalTooLate, welcomeCheckOutcome, type WelcomeCheckState } from './welcome-check.js';
+import { heldBackByRunStop, RUN_ENDED, RUN_ENDED_NOT_NEW, RUN_ENDED_UNANSWERED, runEndedReason } from './run-status.js';
+import { confirmationProblem, NOT_NEW, signalTooLate, welcomeCheckOutcome, type WelcomeCheckState } from './welcome-check.js';
 
 const state = (step: WelcomeCheckState['step'], confirmed = false): WelcomeCheckState => ({ customerId: 'c', step, confirmed, outcome: null, policyVersion: 1, deadline: null });
 
@@ -24,5 +24,10 @@ describe('a welcome check that ended', () => {
   it('without a confirmation holds back its queued welcome as unanswered (a person follows up), with one as answered', () => {
     expect(runEndedReason(welcomeCheckOutcome(false))).toBe(RUN_ENDED_UNANSWERED);
     expect(runEndedReason(welcomeCheckOutcome(true))).toBe(RUN_ENDED);
+  });
+
+  it('for a customer no newcomer by then holds back its queued welcome saying nobody follows up (a reset releases it)', () => {
+    expect(runEndedReason(NOT_NEW)).toBe(RUN_ENDED_NOT_NEW);
+    expect(heldBackByRunStop).toContain(RUN_ENDED_NOT_NEW);
   });
 });

@@ -27,7 +27,15 @@ export const welcomeCheckPolicy: WelcomeCheckPolicy = {
 
 export const WELCOME_CHECK_STEPS = ['starting', 'awaiting-confirmation', 'recording-outcome', 'done'] as const;
 export type WelcomeCheckStep = (typeof WELCOME_CHECK_STEPS)[number];
-export type WelcomeCheckOutcome = 'confirmed' | 'follow-up-needed';
+/**
+ * `not-new`: no confirmation came, and by the end of the wait the customer is no newcomer (`welcomeCheckProblem`: an
+ * orders import moved the day they joined back to their first order, years ago): no welcome follow-up call is asked for.
+ */
+export type WelcomeCheckOutcome = 'confirmed' | 'follow-up-needed' | 'not-new';
+export const NOT_NEW = 'not-new' satisfies WelcomeCheckOutcome;
+
+/** What the follow-up step did: asked a person to call (`follow-up-needed`), or not, as the customer is no newcomer (`not-new`, and why). */
+export type WelcomeFollowUp = { outcome: 'follow-up-needed' } | { outcome: typeof NOT_NEW; why: string };
 
 export interface WelcomeCheckState extends PlaybookStateSummary {
   customerId: string;
@@ -37,6 +45,8 @@ export interface WelcomeCheckState extends PlaybookStateSummary {
   policyVersion: number;
   /** When the wait for confirmation ends (ISO time), once it has started. */
   deadline: string | null;
+  /** Outcome `not-new`: why no follow-up call was asked for (the customer is no newcomer by then); absent in older runs. */
+  notNew?: string | null;
 }
 
 /** The customer's welcome check; a next one (after one that never welcomed them, `welcomeNotSpent`) is `<this>/<n>`. */

@@ -11,6 +11,7 @@ import { promiseHolding, type FairReminderState } from '../../domain/playbooks/f
 import type { FixIssueState } from '../../domain/playbooks/fix-issue.js';
 import type { AccountReviewState } from '../../domain/playbooks/account-review.js';
 import type { AppreciationState } from '../../domain/playbooks/appreciation.js';
+import { WELCOME_CHECK, type WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
 import { MoneyAmount, MoneyTotal } from '../common/money.js';
 import { LIVE_STATE_COMPLEXITY } from '../limits.js';
 
@@ -124,7 +125,7 @@ export class PlaybookRunType {
   @Field(() => String, {
     nullable: true,
     description:
-      'How the run ended, null while it runs. WelcomeCheck: confirmed, follow-up-needed. FairReminder: paid, already-paid, call-scheduled, follow-up-requested, handed-over. FixIssue: fixed, fixed-with-gesture. AccountReview: turned-around, not-judged (the rescore could not judge the account: profitabilityMinor null), kept-by-decision, kept-no-decision, kept-offboarding-withdrawn, kept-notice-undelivered, kept-turned-around (no longer loss-making at the end of the notice: the offboarding withdrawn), kept-issue-open (a complaint or fix still open at the end of the notice after the wait: withdrawn; or through the hold of its proposal: nothing proposed, no offboarding weighed), offboarded. Appreciation: thanked, not-thanked. Any playbook: cancelled; recorded from Temporal: failed, terminated, timed_out',
+      'How the run ended, null while it runs. WelcomeCheck: confirmed, follow-up-needed, not-new (no confirmation, and by the end of the wait the customer was no newcomer, e.g. an orders import moved the day they joined back: no call asked for; heldBack says why). FairReminder: paid, already-paid, call-scheduled, follow-up-requested, handed-over. FixIssue: fixed, fixed-with-gesture. AccountReview: turned-around, not-judged (the rescore could not judge the account: profitabilityMinor null), kept-by-decision, kept-no-decision, kept-offboarding-withdrawn, kept-notice-undelivered, kept-turned-around (no longer loss-making at the end of the notice: the offboarding withdrawn), kept-issue-open (a complaint or fix still open at the end of the notice after the wait: withdrawn; or through the hold of its proposal: nothing proposed, no offboarding weighed), offboarded. Appreciation: thanked, not-thanked. Any playbook: cancelled; recorded from Temporal: failed, terminated, timed_out',
   })
   outcome!: string | null;
 
@@ -233,7 +234,7 @@ export class PlaybookRunType {
   @Field(() => String, {
     nullable: true,
     complexity: LIVE_STATE_COMPLEXITY,
-    description: "Appreciation: why the contact guard holds the thank-you back (while the run waits, and when it ended not-thanked). Account review: why its proposal never reached the customer (held back at delivery, e.g. an opt-out or a complaint before it went)",
+    description: "Appreciation: why the contact guard holds the thank-you back (while the run waits, and when it ended not-thanked). Account review: why its proposal never reached the customer (held back at delivery, e.g. an opt-out or a complaint before it went). Welcome check (outcome not-new): why no follow-up call was asked for: the customer was no newcomer by the end of the wait (customer for … days, since …)",
   })
   heldBack!: string | null;
 
@@ -249,6 +250,7 @@ export class PlaybookRunType {
     const fixIssue = state && 'escalations' in state ? (state as FixIssueState) : null;
     const review = state && 'proposal' in state ? (state as AccountReviewState) : null;
     const appreciation = state && 'offerCode' in state ? (state as AppreciationState) : null;
+    const welcome = view.playbook === WELCOME_CHECK ? (state as WelcomeCheckState | null) : null;
     // A run the search for runs under way listed, its state not asked: running, as the search says (as its live state would,
     // for a run reset after its recorded end), not the end its record still holds.
     const status = view.listedRunning && !state ? RunStatus.Running : runStatus(view.record?.status ?? null, view.state, view.record?.finishedAt ?? null);
@@ -291,7 +293,7 @@ export class PlaybookRunType {
       // An end the run did not carry out (a cancel came first and withdrew the offboarding) ended no notice.
       noticeEndedBy: state?.offboardingWithdrawn ? null : (review?.noticeEnded?.endedBy ?? null),
       offerCode: appreciation?.offerCode ?? null,
-      heldBack: appreciation?.heldBack ?? state?.proposalHeldBack ?? null,
+      heldBack: appreciation?.heldBack ?? state?.proposalHeldBack ?? welcome?.notNew ?? null,
       startedAt: record?.startedAt ?? null,
       // One ended in the engine (terminated in the Temporal UI) before its record says so: when Temporal closed it.
       finishedAt: ended ? (record?.finishedAt ?? state?.closedAt ?? null) : null,

@@ -10,7 +10,7 @@ import { fairReminderProblem } from '../../domain/playbooks/eligibility.js';
 import { FIX_ISSUE, fixIssueWorkflowId, fixNotSpent, nextRunEscalations } from '../../domain/playbooks/fix-issue.js';
 import { occurrenceWorkflowId } from '../../domain/playbooks/occurrence.js';
 import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
-import { welcomeCheckWorkflowId, welcomeNotSpent, WELCOME_CHECK, WELCOME_STEP } from '../../domain/playbooks/welcome-check.js';
+import { NOT_NEW, welcomeCheckWorkflowId, welcomeNotSpent, WELCOME_CHECK, WELCOME_STEP } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
 import { CustomerStatus, type Customer, type PlaybookRun } from '../../entities/index.js';
@@ -149,7 +149,11 @@ export class PlaybookService {
       new PlaybookException(
         PlaybookExceptionCode.RunAlreadyFinished,
         `The welcome check of customer ${customerId} has already finished${
-          outcome === 'follow-up-needed' ? ' without a confirmation: a person calls the customer (the call task); a problem the call finds is recorded as a complaint (recordComplaint)' : ''
+          outcome === 'follow-up-needed'
+            ? ' without a confirmation: a person calls the customer (the call task); a problem the call finds is recorded as a complaint (recordComplaint)'
+            : outcome === NOT_NEW
+              ? ' without a confirmation: the customer was no newcomer by then, so no call was asked for; a problem they tell of is recorded as a complaint (recordComplaint)'
+              : ''
         }`,
         { customerId, outcome },
       );

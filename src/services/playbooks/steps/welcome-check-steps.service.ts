@@ -3,10 +3,18 @@ import { COMPLAINED_FIRST } from '../../../domain/messages/catalogue.js';
 import { notReached } from '../../../domain/messages/message-status.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { MessageChannel, OutboxMessage } from '../../../entities/index.js';
-import { WELCOME_STEP } from '../../../domain/playbooks/welcome-check.js';
+import { NOT_NEW, WELCOME_STEP, type WelcomeCheckPolicy, type WelcomeFollowUp } from '../../../domain/playbooks/welcome-check.js';
+import { welcomeCheckProblem } from '../../../domain/playbooks/eligibility.js';
+import { runActor } from '../../../domain/auth/roles.js';
+import type { AuditService } from '../../audit/audit.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import { openIssues, welcomeConfirmationRefusal, type WelcomeConfirmationRefusal } from '../open-issues.js';
 import { runStillRunning } from '../running-run.js';
+
+/** Audited on the run when its follow-up finds the customer no newcomer: no call is asked for. */
+const NOT_NEW_ACTION = 'playbook.not-new';
+/** The step whose message is the call task (its outbox key `<workflow id>/follow-up`). */
+const FOLLOW_UP_STEP = 'follow-up';
 
 /** The welcome check's side effects: the welcome that asks whether all works, and a person's call when no answer comes. */
 export class WelcomeCheckSteps {
@@ -15,6 +23,9 @@ export class WelcomeCheckSteps {
     private readonly outbox: OutboxService,
     /** After this many failed attempts delivery gives a message up (the delivery policy's). */
     private readonly maxAttempts: number,
+    private readonly audit: AuditService,
+    /** The worker's welcome-check policy: who is a newcomer, for a step whose run did not say (one scheduled before it did). */
+    private readonly policy: Pick<WelcomeCheckPolicy, 'newCustomerDays'>,
   ) {}
 
   /** Welcomes the new customer and asks whether everything works (a service message, once per run). */
@@ -40,10 +51,29 @@ export class WelcomeCheckSteps {
    * started days after joining, and the complaints of the first days are the ones the caller most needs to know of.
    * A welcome that never reached the customer (`welcomeNotReached`: still queued, held back, undeliverable) asked them
    * nothing: the task says so, rather than that they did not confirm.
+   *
+   * A welcome follow-up is for a newcomer, as the check's start is (`welcomeCheckProblem`, with the run's policy's days,
+   * `newCustomerDays`): a customer who is no newcomer by now (an orders import moved the day they joined back to their
+   * first order, years ago) gets no call: the step writes none, audits `playbook.not-new` on the run with why, and
+   * answers `not-new` for the run to end with.
    */
-  async askForFollowUp(input: { workflowId: string; customerId: string }): Promise<void> {
-    await this.em.transactional(async (em) => {
-      if (!(await runStillRunning(em, input.workflowId))) return;
+  async askForFollowUp(input: { workflowId: string; customerId: string; newCustomerDays?: number }): Promise<WelcomeFollowUp> {
+    const { workflowId, customerId } = input;
+    return this.em.transactional(async (em): Promise<WelcomeFollowUp> => {
+      if (!(await runStillRunning(em, workflowId))) return { outcome: 'follow-up-needed' };
+      // A step taken again (retried, or by a reset run) goes as it first went: a call task written stands (written again
+      // below, which releases one its run's stop held back), as does a "no newcomer".
+      if (!(await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, FOLLOW_UP_STEP) }))) {
+        const [decided] = await em.execute<{ why: string }[]>(`select after ->> 'why' as why from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = ? limit 1`, [workflowId, NOT_NEW_ACTION]);
+        if (decided) return { outcome: NOT_NEW, why: decided.why };
+        // The day they joined as it stands now (an import moving it waits for this step, or this step for it).
+        const [customer] = await em.execute<{ acquired_at: string }[]>(`select acquired_at::text from customer where id = ? for share`, [customerId]);
+        const notNew = customer ? welcomeCheckProblem({ acquiredAt: customer.acquired_at }, new Date(), { newCustomerDays: input.newCustomerDays ?? this.policy.newCustomerDays }) : null;
+        if (notNew) {
+          this.audit.record(em, { actor: runActor(workflowId), action: NOT_NEW_ACTION, entityType: 'playbook_run', entityId: workflowId, after: { customerId, acquiredAt: customer.acquired_at, why: notNew } });
+          return { outcome: NOT_NEW, why: notNew };
+        }
+      }
       const complained = await em.execute<{ topic: string; during_check: boolean }[]>(
         `select c.topic, bool_or(c.opened_at >= r.started_at or c.reopened_at >= r.started_at) as during_check
            from complaint c join playbook_run r on r.workflow_id = ? join customer cu on cu.id = c.customer_id
@@ -51,13 +81,14 @@ export class WelcomeCheckSteps {
             and (c.opened_at >= r.started_at or c.reopened_at >= r.started_at or c.resolved_at is null
                  or c.opened_at >= (cu.acquired_at::timestamp at time zone cu.time_zone))
           group by c.topic order by c.topic`,
-        [input.workflowId, input.customerId],
+        [workflowId, customerId],
       );
       const topics = complained.filter((c) => c.during_check).map((c) => c.topic);
       const earlierTopics = complained.filter((c) => !c.during_check).map((c) => c.topic);
-      const welcomeNotReached = await this.welcomeNotReached(em, input.workflowId);
+      const welcomeNotReached = await this.welcomeNotReached(em, workflowId);
       const payload = { ...(topics.length ? { topics } : {}), ...(earlierTopics.length ? { earlierTopics } : {}), ...(welcomeNotReached ? { welcomeNotReached } : {}) };
-      await this.outbox.enqueueStep(em, input, 'follow-up', { channel: MessageChannel.Call, template: 'welcome-follow-up', payload });
+      await this.outbox.enqueueStep(em, { workflowId, customerId }, FOLLOW_UP_STEP, { channel: MessageChannel.Call, template: 'welcome-follow-up', payload });
+      return { outcome: 'follow-up-needed' };
     });
   }
 
