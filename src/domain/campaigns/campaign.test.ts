@@ -1,6 +1,6 @@
 import { Playbook } from '../playbooks/playbook.js';
 import { SCORE_BANDS } from '../scoring/score-bands.js';
-import { audienceDays, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent } from './campaign.js';
+import { audienceDays, campaignPlaybook, campaignPlaybooks, defaultHoldoutPercent, LEFT_OUT_REASONS } from './campaign.js';
 
 describe('campaign playbooks', () => {
   it('narrow a segment only by bands their score has (a misspelt band would enrol nobody)', () => {
@@ -29,5 +29,13 @@ describe('campaign playbooks', () => {
     expect(audienceDays(Playbook.WelcomeCheck, policies)).toEqual({ minTenureDays: null, maxTenureDays: 60, cooldownDays: null, silentDays: null });
     expect(audienceDays(Playbook.AccountReview, policies)).toEqual({ minTenureDays: null, maxTenureDays: null, cooldownDays: 100, silentDays: null });
     expect(audienceDays(Playbook.FixIssue, policies)).toEqual({ minTenureDays: null, maxTenureDays: null, cooldownDays: null, silentDays: null });
+  });
+});
+
+describe("a campaign preview's reasons for leaving a customer out", () => {
+  it('say a welcome check is started by hand or by a campaign, never by the sweep: a marketer must not think newcomers are welcomed anyway', () => {
+    expect(LEFT_OUT_REASONS['welcome-under-way']).toBe('their welcome check is under way (started by hand or by another campaign; the daily sweep starts none): a launch would only join it');
+    expect(LEFT_OUT_REASONS['not-welcomed']).not.toMatch(/sweep/);
+    expect(LEFT_OUT_REASONS['welcomed-already']).not.toMatch(/sweep/);
   });
 });

@@ -172,9 +172,9 @@ export const LEFT_OUT_REASONS = {
   'thanked-this-year': 'had their thank-you of the calendar year (UTC): a run of the year wrote it and it was not held back at delivery (it went or may still go)',
   'thank-you-under-way': "their run of the year is under way without a thank-you written yet (waiting for their quiet hours to end, or for a hold to pass: a complaint, the contact budget, an invoice overdue); a launch would only join it",
   'not-thanked-this-year': 'their run of the year ended without a thank-you reaching them (not thanked, cancelled before it wrote one, or held back at delivery): the sweep and a campaign leave the year as it is, a person may start the next run by hand (startAppreciation)',
-  'welcome-under-way': 'their welcome check is under way (started by hand, by the sweep or by another campaign): a launch would only join it',
+  'welcome-under-way': 'their welcome check is under way (started by hand or by another campaign; the daily sweep starts none): a launch would only join it',
   'welcomed-already': 'had their welcome check: a run of it wrote the welcome and it was not held back at delivery (it went or may still go)',
-  'not-welcomed': 'their welcome check ended without the welcome reaching them (cancelled before it went, or held back at delivery): the check is once per customer for the sweep and campaigns, a person may start the next by hand (startWelcomeCheck)',
+  'not-welcomed': 'their welcome check ended without the welcome reaching them (cancelled before it went, or held back at delivery): the check is once per customer for campaigns, a person may start the next by hand (startWelcomeCheck)',
   'treated-by-other-campaign': 'another campaign of the playbook treats them (their run is, or is about to be, started by it)',
 } as const;
 
