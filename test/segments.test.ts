@@ -3,6 +3,7 @@ import { AuditEntry, Campaign, Complaint, ComplaintSeverity, Customer, Order, Sc
 import {
   CreateCampaignDocument,
   CreateSegmentDocument,
+  CustomersDocument,
   DeleteSegmentDocument,
   SegmentDocument,
   SegmentReportsDocument,
@@ -167,6 +168,23 @@ it('lists segments alphabetically as people read them, whatever their case and a
     ['Zebra', 'zoo'],
   ]);
   for (const id of ids) await stack.gql(DeleteSegmentDocument, { id }, Role.Marketer);
+});
+
+it('refuses a filter day before 1900 (a typo: 0001 for 2001) wherever a filter is taken, as every business date, and writes nothing: kept, it would take in the whole base', async () => {
+  const [segments, campaigns] = [await segmentCount(), await em().count(Campaign)];
+  const tooEarly = (field: string, at = `input.filter.${field}`) => ({ message: `${field} must not be before 1900-01-01`, extensions: { code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: at } });
+  expect((await create({ name: 'Cohort', filter: { acquiredFrom: '0001-12-01' } })).errors![0]).toMatchObject(tooEarly('acquiredFrom'));
+  // Before the window's order is looked at: the typo is what is wrong.
+  expect((await create({ name: 'Cohort', filter: { acquiredFrom: '0001-12-01', acquiredTo: '2026-12-31' } })).errors![0]).toMatchObject(tooEarly('acquiredFrom'));
+  expect((await create({ name: 'Cohort', filter: { acquiredTo: '1899-12-31' } })).errors![0]).toMatchObject(tooEarly('acquiredTo'));
+  const id = (await create({ name: 'Cohort', filter: { acquiredFrom: '1900-01-01' } })).data!.createSegment.id;
+  expect((await stack.gql(UpdateSegmentDocument, { id, input: { filter: { acquiredFrom: '0026-12-01' } } }, Role.Marketer)).errors![0]).toMatchObject(tooEarly('acquiredFrom'));
+  expect((await stack.gql(SegmentDocument, { id }, Role.Viewer)).data!.segment!.filter).toMatchObject({ acquiredFrom: '1900-01-01' });
+  const inline = await stack.gql(CreateCampaignDocument, { input: { name: 'Cohort welcome', playbook: 'WelcomeCheck', filter: { acquiredFrom: '0001-12-01' } } }, Role.Marketer);
+  expect(inline.errors![0]).toMatchObject(tooEarly('acquiredFrom'));
+  expect((await stack.gql(CustomersDocument, { first: 1, filter: { acquiredTo: '0001-01-01' } }, Role.Viewer)).errors![0]).toMatchObject(tooEarly('acquiredTo', 'filter.acquiredTo'));
+  expect([await segmentCount(), await em().count(Campaign)]).toEqual([segments + 1, campaigns]);
+  await stack.gql(DeleteSegmentDocument, { id }, Role.Marketer);
 });
 
 it('is changed by a marketer: the new conditions apply at once, the change is audited, a taken name refused', async () => {

@@ -147,7 +147,9 @@ export type CustomerEventKind =
 
 /** Every field given narrows the list (AND); a list left empty, like one left out, does not narrow it */
 export type CustomerFilterInput = {
+  /** Acquired on this day or later: not before 1900-01-01 (a typo; VALIDATION/CUSTOMER_INVALID_INPUT with field filter.acquiredFrom), nor after acquiredTo */
   acquiredFrom?: string | null | undefined;
+  /** Acquired on this day or earlier: not before 1900-01-01 (a typo; VALIDATION/CUSTOMER_INVALID_INPUT with field filter.acquiredTo) */
   acquiredTo?: string | null | undefined;
   /** A recent move between bands of a score */
   bandMoved?: BandMoveFilterInput | null | undefined;

@@ -177,10 +177,10 @@ export class CustomerFilterType {
   @Field(() => [ScoreFilterType], { nullable: true, description: 'Conditions on current scores, all of which must hold; a customer without that score does not match' })
   scores?: ScoreFilterType[] | null;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDateResolver, { nullable: true, description: 'Acquired on this day or later: not before 1900-01-01 (a typo; VALIDATION/CUSTOMER_INVALID_INPUT with field filter.acquiredFrom), nor after acquiredTo' })
   acquiredFrom?: string | null;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDateResolver, { nullable: true, description: 'Acquired on this day or earlier: not before 1900-01-01 (a typo; VALIDATION/CUSTOMER_INVALID_INPUT with field filter.acquiredTo)' })
   acquiredTo?: string | null;
 
   @Field(() => BandMoveFilterType, { nullable: true, description: 'A recent move between bands of a score' })

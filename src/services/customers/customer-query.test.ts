@@ -106,6 +106,21 @@ describe('customerWhere', () => {
     expect(() => assertCustomerFilter({ acquiredFrom: '2026-01-01' })).not.toThrow();
   });
 
+  it('refuses an acquisition day before 1900-01-01, a typo as for every business date, on either end', () => {
+    const refusal = (filter: Parameters<typeof assertCustomerFilter>[0]) => {
+      try {
+        assertCustomerFilter(filter);
+        return null;
+      } catch (error) {
+        return [(error as CustomerException).message, (error as CustomerException).details.field];
+      }
+    };
+    expect(refusal({ acquiredFrom: '0001-12-01' })).toEqual(['acquiredFrom must not be before 1900-01-01', 'filter.acquiredFrom']);
+    expect(refusal({ acquiredFrom: '0001-12-01', acquiredTo: '2026-12-31' })).toEqual(['acquiredFrom must not be before 1900-01-01', 'filter.acquiredFrom']);
+    expect(refusal({ acquiredTo: '1899-12-31' })).toEqual(['acquiredTo must not be before 1900-01-01', 'filter.acquiredTo']);
+    expect(refusal({ acquiredFrom: '1900-01-01', acquiredTo: '1900-01-01' })).toBeNull();
+  });
+
   it('narrows by open complaints both ways', () => {
     expect(compile(customerWhere({ hasOpenComplaint: true })).sql).toMatch(/and exists \(select 1 from complaint/);
     expect(compile(customerWhere({ hasOpenComplaint: false })).sql).toMatch(/and not exists \(select 1 from complaint/);

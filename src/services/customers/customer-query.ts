@@ -6,6 +6,7 @@ import { scopedTag, type CursorPart } from '../common/pagination.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { characterCount, echoedList } from '../../domain/text.js';
 import { hasOpenComplaint, hasOpenIssue } from '../facts/customer-facts.js';
+import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 
 /** Who to list; every field narrows the list (AND). */
 export interface CustomerFilter {
@@ -110,6 +111,12 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
     throw invalid('search', `search is longer than ${MAX_SEARCH_LENGTH} characters`);
   }
   check('segment', filter.segment, SCORE_BANDS[ScoreKind.Rfm]);
+  // A day before 1900 is a typo (0001 for 2001), as for every business date: kept, acquiredFrom would quietly take in the
+  // whole base (a campaign meant for one cohort reaching everybody).
+  for (const field of ['acquiredFrom', 'acquiredTo'] as const) {
+    const day = filter[field];
+    if (day && beforeEarliestDay(day)) throw invalid(field, tooEarly(field));
+  }
   if (filter.acquiredFrom && filter.acquiredTo && filter.acquiredFrom > filter.acquiredTo) {
     throw invalid('acquiredFrom', `acquiredFrom (${filter.acquiredFrom}) is after acquiredTo (${filter.acquiredTo})`);
   }
