@@ -77,6 +77,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-offboarded-cancel-while-carried-out.json',
       'fair-reminder-promise-lapse-recorded.json',
       'welcome-check-not-new.json',
+      'account-review-nothing-proposed-talked-through.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -29,7 +29,7 @@ import { playbookStepOptions, stepRetry } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
 const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, approvalProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery, offboardingDue, noticeEndEntryProblem } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, approvalProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery, offboardingDue, noticeEndEntryProblem, askToTalkItThrough } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
 /**
  * Looked up in the workflow task that takes the run on, its answer recorded with that task: a reset to that task (its
  * commands dropped) looks again, where an activity's answer would be replayed as the run before had it.
@@ -441,8 +441,15 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     }
   }
 
-  // Nothing proposed (no offer helps, no consent, a hold that did not pass): there is no change to give time, so a person looks now.
-  if (state.proposal.kind !== 'none' || !patched('nothing-proposed-reviewed-at-once')) {
+  if (state.proposal.kind === 'none' && patched('nothing-proposed-talked-through')) {
+    // Nothing proposed (no cheaper tier or offer helps, no consent, a hold that did not pass): the customer has heard nothing
+    // yet, and an offboarding notice is not to be the first word. The team that owns customer relationships is asked to talk
+    // the account through with them, and the review gives that the review period before it judges the account again (runs
+    // before this change scored it again at once, under `nothing-proposed-reviewed-at-once`, and asked a person then).
+    enter('awaiting-review', 'Nothing to propose: the relationship team talks the account through with the customer; scoring again then', policy.reviewAfterMs);
+    await askToTalkItThrough({ workflowId, customerId, proposal: state.proposal, profitabilityMinor: state.profitabilityMinor, profitabilityBasis: state.profitabilityBasis ?? null, reviewAt: state.deadline! });
+    await sleep(policy.reviewAfterMs);
+  } else if (state.proposal.kind !== 'none' || !patched('nothing-proposed-reviewed-at-once')) {
     enter('awaiting-review', 'Giving the change time before scoring again', policy.reviewAfterMs);
     await sleep(policy.reviewAfterMs);
   }

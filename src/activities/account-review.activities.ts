@@ -16,6 +16,10 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     proposeAccountChange(input: { workflowId: string; customerId: string }): Promise<Proposal> {
       return reviews().propose(input);
     },
+    /** Nothing could be proposed: the relationship team is given a task to talk the account through with the customer before the review judges it again. */
+    askToTalkItThrough(input: { workflowId: string; customerId: string; proposal: Proposal; profitabilityMinor: number | null; profitabilityBasis?: string | null; reviewAt: string }): Promise<void> {
+      return reviews().askToTalkItThrough(input);
+    },
     applyAccountChange(input: { workflowId: string; customerId: string; proposal: Proposal }): Promise<void> {
       return reviews().apply(input);
     },

@@ -159,7 +159,7 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     ...services,
     fairReminderSteps: new FairReminderSteps(em, rescores, outbox, policies.money.currency, policies.delivery.maxAttempts, endRunOfInvoiceNotOwed),
     fixIssueSteps: new FixIssueSteps(em, rescores, outbox, policies.fixIssue, policies.money.currency, audit),
-    accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency, promisePolicyOf(policies.fairReminder).graceDays),
+    accountReviewSteps: new AccountReviewSteps(em, rescores, outbox, audit, contactStatus, policies.money.currency, promisePolicyOf(policies.fairReminder).graceDays, relationshipTeam(policies.accountReview)),
     offboardingNotice: new OffboardingNoticeSteps(em, audit, outbox, policies.delivery.maxAttempts, new AccountReviewJudgement(em, rescores), relationshipTeam(policies.accountReview)),
     appreciationSteps: new AppreciationSteps(em, outbox, contactStatus, rescores, policies.appreciation),
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox, policies.delivery.maxAttempts, audit, policies.welcomeCheck),

@@ -154,7 +154,7 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
       tags,
       playbook: ACCOUNT_REVIEW,
       summary: `Review of the loss-making account of customer ${customerId}${workflowId === accountReviewWorkflowId(customerId) ? '' : ' (a later review)'}`,
-      details: `Proposes a cheaper service or a fitting offer, scores again after ${days(policy.reviewAfterMs)}; offboarding only with a person's approval, then ${days(policy.noticeMs)} notice (policy v${policy.version}).`,
+      details: `Proposes a cheaper service or a fitting offer (with nothing to propose, asks the relationship team to talk it through with the customer), scores again after ${days(policy.reviewAfterMs)}; offboarding only with a person's approval, then ${days(policy.noticeMs)} notice (policy v${policy.version}).`,
     });
   }
 

@@ -28,7 +28,7 @@ export interface TemplateEntry {
    * is owed whatever stops the run after (a cancel or a termination that came too late), never held back with its queued messages.
    */
   owedOnceOffboarded?: true;
-  /** A team's task that is always one team's (billing's, to apply or credit something); a fix case, or an account review's customer kept at the notice's end, names its team (`owner`) in its payload. */
+  /** A team's task that is always one team's (billing's, to apply or credit something); a fix case, or an account review's customer kept at the notice's end or to whom it could propose nothing, names its team (`owner`) in its payload. */
   team?: string;
   /** A team's task to phone the customer: without a number on record, it says what to do instead. */
   callsCustomer?: true;
@@ -94,6 +94,20 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'offboarding-notice': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31', customerRef: 'CRM-004211' } },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', team: 'billing', owedOnceOffboarded: true, example: { customerRef: 'CRM-004211', noticeEndsOn: '2027-01-31', outstandingMinor: 4_250, currency: 'EUR' } },
+  // An account review that could propose nothing asks the team that owns customer relationships (the policy's, its `owner`)
+  // to talk the account through with the customer before it judges the account again: no offboarding is the first word.
+  'account-nothing-proposed': {
+    playbook: 'account-review',
+    audience: 'team',
+    callsCustomer: true,
+    example: {
+      profitabilityMinor: -21_000,
+      reasons: ['margin 240.00 minus cost to serve 450.00 over the last 365 days: -210.00', 'cost drivers: support minutes 450.00 (100%)'],
+      nothingProposed: 'no cheaper tier, and no offer moves the account to a service that loses less (a discount on the same service would deepen the loss)',
+      reviewAt: '2027-03-05T10:00:00.000Z',
+      owner: 'account-management',
+    },
+  },
   // The team that owns customer relationships (the account review policy's) is named as their `owner`: tasks written before named none.
   'offboarding-notice-undelivered': { playbook: 'account-review', audience: 'team', example: { undelivered: 'refused', owner: 'account-management' } },
   'offboarding-kept-at-notice-end': { playbook: 'account-review', audience: 'team', example: { why: 'issue-open', openIssues: 'fix case open: billing', owner: 'account-management' } },

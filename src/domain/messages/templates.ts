@@ -52,6 +52,25 @@ const welcomeNotReached = (p: Payload) =>
 const noticeUndelivered = (p: Payload) =>
   ({ 'held-back': 'held back before it went', refused: 'refused for good by the mail server', interrupted: 'its hand-over was interrupted: it may have gone out', 'given-up': 'delivery gave up on it', 'not-sent': 'not sent by the end of the notice' } as Record<string, string>)[String(p.undelivered)] ?? String(p.undelivered ?? 'not sent');
 /**
+ * The relationship team's task when an account review could propose nothing: the figures the review has (its
+ * profitability, the score's reasons with the cost drivers, why nothing could be proposed), that the customer has heard
+ * nothing of it, and when the review judges the account again before anyone weighs an offboarding.
+ */
+const nothingProposedTask = (name: string, p: Payload, write: Writing) => {
+  const figure = typeof p.profitabilityMinor === 'number' ? write.money(p.profitabilityMinor) : 'a loss';
+  const basis = typeof p.profitabilityBasis === 'string' && p.profitabilityBasis ? ` (${p.profitabilityBasis})` : '';
+  const reasons = Array.isArray(p.reasons) && p.reasons.length ? ` What the profitability score says: ${p.reasons.map(String).join('; ')}.` : '';
+  const why = typeof p.nothingProposed === 'string' && p.nothingProposed ? `: ${p.nothingProposed}` : '';
+  const until = typeof p.reviewAt === 'string' ? ` before ${write.day(p.reviewAt)}` : '';
+  const then = typeof p.reviewAt === 'string' ? `On ${write.day(p.reviewAt)} the review` : 'After the review period the review';
+  return (
+    `${name}'s account review found the account losing money: ${figure}${basis}.${reasons} Nothing could be proposed to them${why}. ` +
+    `They have not been told anything about it yet. Please talk to them${until}: go through how they use our service and what drives its cost to serve (a recent spike, or support our own problems caused, says little about how the account will go), and look for a change that works for both sides. ` +
+    `${then} judges the account again; only if it still loses money is a person asked to decide on offboarding.`
+  );
+};
+
+/**
  * Billing's task at the end of a notice: whom to bill (the customer's reference: many customers share a name), for the
  * service up to which day (the one the notice named, as the customer was told; the day the account closed too, when
  * later), and what their invoices still owe. One written before it carried these facts reads as it did.
@@ -284,6 +303,10 @@ export const templates: Record<string, Template> = {
     return { subject: `Offer accepted by ${name}`, text: `${name} accepted ${offerText(proposal)} in their account review: ${task}.` };
   },
   'offboarding-final-invoice': (name, p, write) => ({ subject: `Final invoice for ${name}${typeof p.customerRef === 'string' && p.customerRef ? ` (${p.customerRef})` : ''}`, text: finalInvoice(name, p, write) }),
+  'account-nothing-proposed': (name, p, write) => ({
+    subject: `Talk to ${name}: their account loses money and the review found nothing to propose`,
+    text: nothingProposedTask(name, p, write),
+  }),
   'offboarding-notice-undelivered': (name, p) => ({
     subject: `Not offboarded: ${name} never got the notice`,
     text: `The notice that their contract would end did not reach ${name} (${noticeUndelivered(p)}), so they were not offboarded: the offboarding is withdrawn and the account continues. Please check how to reach them (their message history shows what happened to the notice); a later account review decides again.`,

@@ -21,7 +21,11 @@ export interface AccountReviewPolicy {
   version: number;
   /** How long the customer has to answer the proposal. */
   answerWaitMs: number;
-  /** After the proposal, wait this long before scoring the account again (a review that proposed nothing scores it again at once: no change to give time). */
+  /**
+   * After the proposal, wait this long before scoring the account again. A review that proposed nothing gives the team that
+   * owns customer relationships a task to talk the account through with the customer and waits as long (runs before that
+   * change scored it again at once).
+   */
   reviewAfterMs: number;
   /** How long a person has to decide on offboarding before the account is simply kept. */
   approvalWaitMs: number;
@@ -49,9 +53,10 @@ export interface AccountReviewPolicy {
   openIssueRecheckMs?: number;
   openIssueWaitMs?: number;
   /**
-   * The team that owns customer relationships: a customer the run kept at the end of their notice (the notice never
-   * reached them, or a complaint or fix still open) is theirs to reach, or to see their issue resolved. Read by the
-   * worker as it writes the task, not by the run (absent in a run's input of before: the default below applies).
+   * The team that owns customer relationships: a customer to whom the review could propose nothing is theirs to talk the
+   * account through with; one the run kept at the end of their notice (the notice never reached them, or a complaint or
+   * fix still open) is theirs to reach, or to see their issue resolved. Read by the worker as it writes the task, not by
+   * the run (absent in a run's input of before: the default below applies).
    */
   relationshipTeam?: string;
 }

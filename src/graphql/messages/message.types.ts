@@ -75,7 +75,7 @@ export class MessageType {
   @Field(() => MessageRecipient, { description: "Who it went to: the customer, or (a task about them) one of the company's teams; the Call channel is either" })
   recipient!: MessageAudience;
 
-  @Field(() => String, { nullable: true, description: 'The team a task went to when it names one (a fix case\'s owner, e.g. "quality"; billing for a task to apply an offer, issue a final invoice or credit a gesture; the team that owns customer relationships, the account review policy\'s `relationshipTeam`, for a customer an account review kept at the end of their notice); null for a message to the customer, and for a task of no one team (a call to make; such a task written before tasks named their team)' })
+  @Field(() => String, { nullable: true, description: 'The team a task went to when it names one (a fix case\'s owner, e.g. "quality"; billing for a task to apply an offer, issue a final invoice or credit a gesture; the team that owns customer relationships, the account review policy\'s `relationshipTeam`, for a customer an account review kept at the end of their notice or could propose nothing to); null for a message to the customer, and for a task of no one team (a call to make; such a task written before tasks named their team)' })
   recipientTeam!: string | null;
 
   @Field(() => String, { nullable: true, description: "Subject as rendered for the customer's name; null when the template is no longer known" })

@@ -24,6 +24,8 @@ export interface AccountJudgement {
   lossMaking: boolean;
   /** For a loss: its value and every other tier projected from it (what an offer that changes the tier is weighed by); null otherwise. */
   tierProjections: { valueMinor: number; projections: ProjectedTier[] } | null;
+  /** The profitability score's reasons as rescored (the margin against the cost to serve, the cost drivers, what another tier would do). */
+  reasons: string[];
 }
 
 /**
@@ -76,10 +78,11 @@ export class AccountReviewJudgement {
     const { score, windowDays, projected } = await this.rescores.profitabilitySinceTierChange(customerId, change && { fromTier: change.fromTier, at: change.at, discountPercent: change.discountPercent });
     const suggestedTier = (score?.details?.suggestedTier as string | null | undefined) ?? null;
     const window = `the last ${windowDays} days`;
-    if (!score || score.value === null) return { valueMinor: null, suggestedTier, basis: `not judged: ${score?.reasons[0]?.replace(/^not judged: /, '') ?? 'no profitability score'}`, projected: false, tierProjections: null, lossMaking: false };
+    const reasons = score?.reasons ?? [];
+    if (!score || score.value === null) return { valueMinor: null, suggestedTier, basis: `not judged: ${score?.reasons[0]?.replace(/^not judged: /, '') ?? 'no profitability score'}`, projected: false, tierProjections: null, lossMaking: false, reasons };
     const projections = (score.details?.tierProjections as ProjectedTier[] | undefined) ?? [];
     const tierProjections = projections.length ? { valueMinor: score.value, projections } : null;
-    if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}`, projected: false, tierProjections, lossMaking: score.band === LOSS_MAKING };
+    if (!projected) return { valueMinor: score.value, suggestedTier, basis: `margin minus cost to serve over ${window}`, projected: false, tierProjections, lossMaking: score.band === LOSS_MAKING, reasons };
     const feeSwapped = projected.feeMarginOnTierMinor !== projected.feeMarginCountedMinor;
     return {
       valueMinor: projected.valueMinor,
@@ -96,6 +99,7 @@ export class AccountReviewJudgement {
         (projected.offerDiscountMinor ? `, less the ${money(projected.offerDiscountMinor)} the accepted offer takes off the tier's fee` : '') +
         `, as the proposal projected; on the plain window (${projected.costsBefore.length ? 'those costs at full' : 'the costs'}${feeSwapped ? ', the fee margin of the tiers held' : ''}${projected.offerDiscountMinor ? ', the fee undiscounted' : ''}) it is ${money(score.value)}`,
       projected: true,
+      reasons,
     };
   }
 

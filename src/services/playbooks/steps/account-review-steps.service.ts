@@ -5,7 +5,7 @@ import { dayIn } from '../../../domain/billing/paid-day.js';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { offerThatHelps } from '../../../domain/playbooks/account-offer.js';
 import { money } from '../../../domain/scoring/format.js';
-import { noticeEndDay, proposalHeldBackAtDelivery, type NoticeEnded, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
+import { accountReviewPolicy, noticeEndDay, proposalHeldBackAtDelivery, relationshipTeam as relationshipTeamOf, type NoticeEnded, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { NOTICE_ENDED_EARLY, PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../../../entities/index.js';
@@ -36,6 +36,8 @@ export class AccountReviewSteps {
     private readonly currency: string,
     /** The days after its day a promise to pay holds the reminders (the promise policy's): the data export's promises kept. */
     private readonly promiseGraceDays: number,
+    /** The team that owns customer relationships (the account review policy's): a customer to whom nothing could be proposed is theirs to talk to. */
+    private readonly relationshipTeam: string = relationshipTeamOf(accountReviewPolicy),
   ) {}
 
   private readonly judgement = new AccountReviewJudgement(this.em, this.scoring);
@@ -119,6 +121,30 @@ export class AccountReviewSteps {
       projectedProfitabilityMinor: projectedValueMinor,
       reason: `offer ${offer.code}${discountPercent ? ` (${discountPercent}%)` : ''} moves the account to the ${tier} service, projected at ${money(projectedValueMinor)} instead of ${money(account!.valueMinor)}${discountPercent ? ", its discount taken off the tier's fee" : ''}`,
     };
+  }
+
+  /**
+   * Nothing could be proposed (no cheaper tier helps, no offer does, or none could reach the customer): before the account
+   * is judged again and, still loss-making, put to a person for an offboarding decision, the team that owns customer
+   * relationships is given a task to talk the account through with the customer, so the first the customer hears of it is
+   * a conversation, never a notice. It names what the review found: the profitability the run judged, the score's reasons
+   * (the margin against the cost to serve, the cost drivers), why nothing could be proposed, and when the review judges
+   * the account again (`reviewAt`). Once per run; nothing once the run no longer runs.
+   */
+  async askToTalkItThrough(input: { workflowId: string; customerId: string; proposal: Proposal; profitabilityMinor: number | null; profitabilityBasis?: string | null; reviewAt: string }): Promise<void> {
+    const { reasons } = await this.judgement.judge(input.customerId);
+    await this.em.transactional(async (em) => {
+      if (!(await runStillRunning(em, input.workflowId))) return;
+      const payload = {
+        profitabilityMinor: input.profitabilityMinor,
+        ...(input.profitabilityBasis ? { profitabilityBasis: input.profitabilityBasis } : {}),
+        reasons,
+        nothingProposed: input.proposal.reason,
+        reviewAt: input.reviewAt,
+        owner: this.relationshipTeam,
+      };
+      await this.outbox.enqueueStep(em, input, 'nothing-proposed', { channel: MessageChannel.Call, template: 'account-nothing-proposed', payload });
+    });
   }
 
   /**
