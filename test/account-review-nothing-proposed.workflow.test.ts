@@ -1,7 +1,7 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { CostKind, Customer, MessageChannel, Order, OutboxMessage, ServiceTier } from '../src/entities/index.js';
+import { Complaint, ComplaintSeverity, CostKind, Customer, FixCase, FixCaseStatus, MessageChannel, Order, OutboxMessage, ServiceTier } from '../src/entities/index.js';
 import { AccountReviewDocument, CustomerMessagesDocument, DecideOffboardingDocument, RunningPlaybookRunsDocument, StartAccountReviewDocument, type RunningPlaybookRunsFilterInput } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
@@ -42,6 +42,13 @@ const message = (workflowId: string, step: string) => stack.orm.em.fork().findOn
 const details = async (workflowId: string) => (await stack.temporal.client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
 const awaitingApproval = async () =>
   (await stack.gql(RunningPlaybookRunsDocument, { filter: { playbook: 'AccountReview', step: 'awaiting-approval' } as RunningPlaybookRunsFilterInput, first: 100 }, Role.Viewer)).data!.runningPlaybookRuns!.edges.map((e) => e.node.customerId);
+
+async function openComplaint(customerId: string, topic: string): Promise<string> {
+  const em = stack.orm.em.fork();
+  const k = em.create(Complaint, { customer: em.getReference(Customer, customerId), topic, severity: ComplaintSeverity.Medium, openedAt: new Date(Date.now() - DAY) });
+  await em.flush();
+  return k.id;
+}
 
 it('asks the relationship team to talk the account through with the customer when nothing can be proposed, and gives that the review period before an offboarding decision is asked for; an account that turns around meanwhile ends turned-around', async () => {
   const customerId = await account('Lena');
@@ -96,4 +103,40 @@ it('asks the relationship team to talk the account through with the customer whe
   expect(done).toMatchObject({ outcome: 'turned-around', offboardingApproved: null });
   expect(done!.profitabilityMinor).toBeGreaterThan(0);
   expect(await message(accountReviewWorkflowId(turned), 'nothing-proposed')).toMatchObject({ template: 'account-nothing-proposed' });
+}, 90_000);
+
+it('asks for no offboarding decision while a complaint or fix case of the customer is open: waits for it to close, then asks; still open after the wait, it ends kept-issue-open, no offboarding weighed', async () => {
+  const customerId = await account('Carl');
+  const workflowId = accountReviewWorkflowId(customerId);
+  const complaintId = await openComplaint(customerId, 'billing');
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  // Past the review period, still losing money, a complaint open: it waits, out of the offboarding inbox, saying why.
+  await eventually(() => details(workflowId), (d) => d === 'No offboarding is weighed while a complaint or fix is open (complaint open: billing): looking again then', 30_000);
+  expect(await review(customerId)).toMatchObject({ step: 'awaiting-review', openIssues: 'complaint open: billing', offboardingApproved: null });
+  await new Promise((r) => setTimeout(r, 2_000));
+  expect(await review(customerId)).toMatchObject({ step: 'awaiting-review' });
+  expect(await awaitingApproval()).not.toContain(customerId);
+  // The complaint resolved: the next look asks a person, and an approval can be taken.
+  await stack.orm.em.fork().nativeUpdate(Complaint, { id: complaintId }, { resolvedAt: new Date() });
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval')).toMatchObject({ openIssues: null, profitabilityMinor: -20_000 });
+  expect(await awaitingApproval()).toContain(customerId);
+  expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason: 'keep' }, Role.Admin)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'done');
+
+  // A fix case that stays open through the wait: the review ends kept-issue-open, nobody asked, nothing sent to the customer.
+  const open = await account('Cleo');
+  const em = stack.orm.em.fork();
+  em.create(FixCase, { workflowId: `fix-issue/${open}/delivery`, customer: em.getReference(Customer, open), topic: 'delivery', team: 'customer-care', owner: 'customer-care', status: FixCaseStatus.Open, openedAt: new Date() });
+  await em.flush();
+  const openId = accountReviewWorkflowId(open);
+  const handle = await stack.temporal.client.workflow.start('accountReview', {
+    workflowId: openId,
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [{ customerId: open, policy: { ...policy, reviewAfterMs: seconds(1), openIssueWaitMs: seconds(3) } }],
+  });
+  expect(await handle.result()).toBe('kept-issue-open');
+  expect(await review(open)).toMatchObject({ outcome: 'kept-issue-open', offboardingApproved: null });
+  expect(await details(openId)).toBe("A complaint or fix case of the customer's stayed open through the wait before the offboarding decision (fix case open: delivery): no offboarding weighed");
+  for (const step of ['notice', 'switch-help', 'proposal']) expect(await message(openId, step)).toBeNull();
+  await recordHistory(openId, 'account-review-approval-waits-for-open-issues');
 }, 90_000);

@@ -78,6 +78,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'fair-reminder-promise-lapse-recorded.json',
       'welcome-check-not-new.json',
       'account-review-nothing-proposed-talked-through.json',
+      'account-review-approval-waits-for-open-issues.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -459,6 +459,27 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
   if (again.valueMinor === null) return finish('not-judged', `The account cannot be judged at the review (${again.notJudged}): no offboarding is asked for; a later review judges it again`);
   if (!lossMaking(again)) return finish('turned-around', again.valueMinor >= 0 ? 'Profitable again after the change' : 'Break-even after the change: a loss too small to make the account loss-making');
 
+  // No offboarding decision is asked for while a complaint or fix case of the customer's is open: an approval would be
+  // refused, and the only decision that could be taken (a rejection, or none) would end the review and start its cool-down
+  // on a choice nobody could make. The run waits for it to close, looking again (rescored) every `openIssueRecheckMs` for up
+  // to `openIssueWaitMs`; turned around meanwhile it ends so, still open then it ends kept-issue-open, no offboarding weighed
+  // (runs since the change; before, they went on to await a decision).
+  if (patched('approval-waits-for-open-issues')) {
+    const { recheckMs, waitMs } = openIssueWait(policy);
+    const waitUntil = Date.now() + waitMs;
+    let due = await offboardingDue({ customerId });
+    while (due.openIssues !== null && lossMaking(due) && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
+      enter('awaiting-review', `No offboarding is weighed while a complaint or fix is open (${due.openIssues}): looking again then`, recheckMs);
+      await sleep(recheckMs);
+      due = await offboardingDue({ customerId });
+    }
+    state.profitabilityMinor = due.valueMinor;
+    state.profitabilityBasis = due.basis ?? null;
+    if (due.valueMinor === null) return finish('not-judged', `The account cannot be judged at the review (${due.notJudged ?? 'no profitability score'}): no offboarding is asked for; a later review judges it again`);
+    if (!lossMaking(due)) return finish('turned-around', due.valueMinor >= 0 ? 'Profitable again after the change' : 'Break-even after the change: a loss too small to make the account loss-making');
+    if (due.openIssues !== null) return finish('kept-issue-open', `A complaint or fix case of the customer's stayed open through the wait before the offboarding decision (${due.openIssues}): no offboarding weighed`);
+  }
+
   // Still loss-making: only a person may decide to part ways.
   enter('awaiting-approval', 'Still loss-making: waiting for a person to decide on offboarding', policy.approvalWaitMs);
   const approvalWaitUntil = Date.now() + policy.approvalWaitMs;

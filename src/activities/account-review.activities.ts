@@ -65,7 +65,7 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     noticeEndEntryProblem(input: { workflowId: string; end: NoticeEnd }): Promise<string | null> {
       return services().offboardingNotice.noticeEndEntryProblem(input);
     },
-    /** At the end of the notice: the account judged now (rescored), and the customer's complaints and fix cases open now. */
+    /** Before the offboarding decision is asked for, and at the end of the notice: the account judged now (rescored), and the customer's complaints and fix cases open now. */
     offboardingDue(input: { customerId: string }): Promise<OffboardingDue> {
       return services().offboardingNotice.due(input);
     },

@@ -46,9 +46,10 @@ export interface AccountReviewPolicy {
   proposalRecheckMs?: number;
   proposalHoldWaitMs?: number;
   /**
-   * At the end of the notice, while a complaint or fix case of the customer's is open, the run looks again this often, for
-   * at most `openIssueWaitMs`, before it offboards (a customer is not pushed out in the middle of their complaint). Absent
-   * in runs of versions 1 to 3 (the defaults below apply).
+   * While a complaint or fix case of the customer's is open, the run looks again this often, for at most `openIssueWaitMs`:
+   * before it asks a person to decide on offboarding (an approval would be refused meanwhile), and at the end of the notice
+   * before it offboards (a customer is not pushed out in the middle of their complaint). Absent in runs of versions 1 to 3
+   * (the defaults below apply).
    */
   openIssueRecheckMs?: number;
   openIssueWaitMs?: number;
@@ -92,7 +93,7 @@ export function proposalHoldWait(policy: AccountReviewPolicy): { recheckMs: numb
   return { recheckMs: policy.proposalRecheckMs ?? accountReviewPolicy.proposalRecheckMs!, waitMs: policy.proposalHoldWaitMs ?? accountReviewPolicy.proposalHoldWaitMs! };
 }
 
-/** How long, and how often, a run looks again at the end of the notice while a complaint or fix case is open (a policy before version 4 has the defaults). */
+/** How long, and how often, a run looks again while a complaint or fix case is open, before the offboarding decision and at the end of the notice (a policy before version 4 has the defaults). */
 export function openIssueWait(policy: AccountReviewPolicy): { recheckMs: number; waitMs: number } {
   return { recheckMs: policy.openIssueRecheckMs ?? accountReviewPolicy.openIssueRecheckMs!, waitMs: policy.openIssueWaitMs ?? accountReviewPolicy.openIssueWaitMs! };
 }
@@ -158,7 +159,8 @@ export type AccountReviewStep = (typeof ACCOUNT_REVIEW_STEPS)[number];
  * said about its profitability (at the end of the notice: the offboarding withdrawn, the team told).
  * `kept-turned-around`: at the end of the notice the account no longer lost money: the offboarding withdrawn.
  * `kept-issue-open`: a complaint or fix case was still open after the wait at the end of the notice (withdrawn, the team told),
- *   or through the proposal's hold (nothing proposed, no offboarding weighed).
+ *   through the proposal's hold (nothing proposed, no offboarding weighed), or through the wait before the offboarding
+ *   decision (no offboarding weighed).
  */
 export type AccountReviewOutcome = 'turned-around' | 'not-judged' | 'kept-by-decision' | 'kept-no-decision' | 'kept-offboarding-withdrawn' | 'kept-notice-undelivered' | 'kept-turned-around' | 'kept-issue-open' | 'offboarded';
 
