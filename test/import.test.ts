@@ -1701,6 +1701,42 @@ it("refuses an order's margin above its amount, a misplaced decimal point, and k
   expect((await em().findOneOrFail(Order, { externalRef: 'F6-O3' })).marginMinor).toBe(-450);
 });
 
+it("refuses an order's loss of more than its amount, the same misplaced decimal point with the other sign, through a file and the GraphQL bulk mutation alike", async () => {
+  await run('customers', 'customer_ref,name,email\nNEGM-1,Neg Margin,negm1@example.com\n');
+  const loss = 'margin is a loss of more than the amount';
+  const report = await run(
+    'orders',
+    'customer_ref,ordered_at,amount,margin,order_ref\nNEGM-1,2026-03-01,100.00,-400.00,NEGM-O1\nNEGM-1,2026-06-01,9999999999999.99,-9999999999999.99,NEGM-O2\nNEGM-1,2026-07-01,100.00,-100.01,NEGM-O3\nNEGM-1,2026-08-01,0,-0.01,NEGM-O4\nNEGM-1,2026-09-01,100.00,-100.00,NEGM-O5\nNEGM-1,2026-10-01,100.00,-99.99,NEGM-O6\nNEGM-1,2026-11-01,10.00,20.00,NEGM-O7\n',
+    partial,
+  );
+  // A loss of up to the whole amount is taken, one beyond it refused, as a margin beyond it is.
+  expect(report.errors.map((e) => [e.line, e.field, e.code, e.message])).toEqual([
+    [2, 'margin', ImportRowProblem.InvalidValue, loss],
+    [4, 'margin', ImportRowProblem.InvalidValue, loss],
+    [5, 'margin', ImportRowProblem.InvalidValue, loss],
+    [8, 'margin', ImportRowProblem.InvalidValue, 'margin is more than the amount'],
+  ]);
+  expect(report).toMatchObject({ inserted: 3, rejected: 4 });
+  expect((await em().find(Order, { externalRef: { $like: 'NEGM-O%' } }, { orderBy: { externalRef: 'asc' } })).map((o) => [o.externalRef, o.marginMinor])).toEqual([
+    ['NEGM-O2', -999_999_999_999_999],
+    ['NEGM-O5', -10_000],
+    ['NEGM-O6', -9_999],
+  ]);
+
+  // The bulk mutation stages its rows through the same checks.
+  const graphqlImport = await graphql({
+    schema: await bulkImportSchema(),
+    source: 'mutation($rows: [OrderImportRow!]!) { importOrders(rows: $rows, mode: GoodRows) { inserted errors { row field code message } } }',
+    variableValues: { rows: [
+      { customerRef: 'NEGM-1', orderedAt: '2026-12-01', amount: '100.00', margin: '-400.00', orderRef: 'NEGM-G1' },
+      { customerRef: 'NEGM-1', orderedAt: '2026-12-02', amount: '100.00', margin: '-40.00', orderRef: 'NEGM-G2' },
+    ] },
+    contextValue: { caller: { role: Role.Admin, id: 'admin:test' }, services: { imports } as unknown as Services },
+  });
+  expect(graphqlImport.data).toEqual({ importOrders: { inserted: 1, errors: [{ row: 1, field: 'margin', code: 'InvalidValue', message: loss }] } });
+  expect(await em().count(Order, { externalRef: 'NEGM-G1' })).toBe(0);
+});
+
 it('takes the day an offboarded customer left from offboarded_at, so their retention period counts from it; refuses one in the future, before acquired_at or for a customer who has not left', async () => {
   const offboardedAt = async (ref: string) => (await em().findOneOrFail(Customer, { externalRef: ref })).offboardedAt?.toISOString() ?? null;
   const header = 'customer_ref,name,email,status,acquired_at,offboarded_at';

@@ -45,7 +45,7 @@ export class OrderImportRow {
   @Field() customerRef!: string;
   @Field({ description: 'YYYY-MM-DD (midnight UTC) or an ISO time' }) orderedAt!: string;
   @Field({ description: 'Major units, >= 0, at most 2 decimals' }) amount!: string;
-  @Field(() => String, { nullable: true, description: 'Major units, may be negative, not more than the amount' }) margin?: string | null;
+  @Field(() => String, { nullable: true, description: 'Major units, may be negative (a loss), from minus the amount to the amount' }) margin?: string | null;
   @Field(() => String, { nullable: true, description: 'Derived from customer, time, amount and occurrence when missing' }) orderRef?: string | null;
   @Field(() => String, { nullable: true, description: CURRENCY_FIELD }) currency?: string | null;
 }

@@ -234,10 +234,17 @@ export function validationSql(spec: ImportSpec, header: Set<string>, rowWord: Ro
     checks.push(`select row_no, 'amount', 'must be more than 0', '${ImportRowProblem.InvalidValue}' from import_stage s where ${ok} and ${v('amount')} ~ '${amountPattern()}' and ${v('amount')}::numeric = 0`);
   }
   if (spec.kind === 'orders') {
-    // A margin is part of the order's amount: one above it is a misplaced decimal point that profitability would count (a negative one is a loss).
+    // A margin is part of the order's amount: one above it is a misplaced decimal point that profitability would count. A
+    // negative one is a loss, and a loss of more than the amount is the same slip with the other sign (-400.00 on 100.00):
+    // it would make the customer loss-making, and their margin share, far below -100%, would pull the base's down, at
+    // which every customer without margins of their own is valued. (A cost beyond what the order brought, a giveaway's, is a cost entry.)
     checks.push(
-      `select row_no, 'margin', 'margin is more than the amount', '${ImportRowProblem.InvalidValue}' from import_stage s
-        where ${ok} and ${v('margin')} ~ '${amountPattern(true)}' and ${v('amount')} ~ '${amountPattern()}' and ${v('margin')}::numeric > ${v('amount')}::numeric`,
+      `select row_no, 'margin',
+              case when ${v('margin')}::numeric > ${v('amount')}::numeric then 'margin is more than the amount'
+                   else 'margin is a loss of more than the amount' end,
+              '${ImportRowProblem.InvalidValue}' from import_stage s
+        where ${ok} and ${v('margin')} ~ '${amountPattern(true)}' and ${v('amount')} ~ '${amountPattern()}'
+          and (${v('margin')}::numeric > ${v('amount')}::numeric or ${v('margin')}::numeric < -${v('amount')}::numeric)`,
     );
   }
   if (spec.kind === 'invoices') {
