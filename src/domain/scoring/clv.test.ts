@@ -78,7 +78,7 @@ describe('CLV', () => {
     expect(s.reasons[0]).toMatch(/^expected purchases in the next 12 months: \d+\.\d+ \(probability still active \d+%\)$/);
     expect(s.reasons[1]).toBe('expected spend per purchase: EUR 24.66 (own average EUR 22.35 over 2 repeat purchases)');
     expect(s.reasons[2]).toBe('discounted at 1% per month, margin 25% of spend');
-    expect(s.modelVersion).toBe('clv/3(bgnbd/1+gamma-gamma/1)');
+    expect(s.modelVersion).toBe('clv/4(bgnbd/1+gamma-gamma/1)');
   });
 
   it('writes amounts as the other scores write money: thousands separators, two decimals (QA 80 F4)', () => {

@@ -34,8 +34,10 @@ import { invalidInput } from './scoring.exception.js';
  * 2: a repeat buyer whose repeat purchases all came to 0 is valued at 0, not at the base's mean spend.
  * 3: the reasons write amounts as money ("1,234.56", "228.40"), as every other score's do; and a customer without a margin
  *    share of their own is valued at the base's (customer-scores.ts), not at revenue: every CLV a margin CLV.
+ * 4: the base's margin share, at which a customer without one of their own is valued, is the median of the customers' own
+ *    shares (customer-scores.ts `baseMarginShareOf`), not the base's margin over its margined revenue, which one account decided.
  */
-export const CLV_MODEL_VERSION = `clv/3(${BGNBD_MODEL_VERSION}+${GAMMA_GAMMA_MODEL_VERSION})`;
+export const CLV_MODEL_VERSION = `clv/4(${BGNBD_MODEL_VERSION}+${GAMMA_GAMMA_MODEL_VERSION})`;
 
 /** Average month in weeks (365.25 / 12 / 7 ≈ 4.348). */
 export const WEEKS_PER_MONTH = 365.25 / 12 / 7;

@@ -1,4 +1,4 @@
-import { purchaseSummary, scoreCustomer, windowOrderMargin, type CustomerFacts } from './customer-scores.js';
+import { baseMarginShareOf, purchaseSummary, scoreCustomer, windowOrderMargin, type CustomerFacts } from './customer-scores.js';
 import { rankedRfm } from './rfm.js';
 import { scoreRfm } from './rfm.reference.js';
 import { SCORE_BANDS } from './score-bands.js';
@@ -194,6 +194,38 @@ describe('scoreCustomer', () => {
     expect(own.value).toBe(scoreCustomer(facts(), models, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!.value);
   });
 
+  it("takes the base's margin share as the median of its customers' own, each within ±100%, so one account's huge loss does not zero every other customer's CLV", () => {
+    // Four customers with margins of their own (10%, 20%, 30%, 40% of spend) and one whose order of 9,999,999,999,999.99
+    // lost all of it: weighted by revenue, the base's share was that account's, -100%.
+    const shares = [1_000, 2_000, 3_000, 4_000].map((marginMinor) => ({ marginMinor, marginedRevenueMinor: 10_000 }));
+    const huge = { marginMinor: -999_999_999_999_999, marginedRevenueMinor: 999_999_999_999_999 };
+    const all = [...shares, huge];
+    const ratio = all.reduce((s, c) => s + c.marginMinor, 0) / all.reduce((s, c) => s + c.marginedRevenueMinor, 0);
+    expect(ratio).toBeLessThan(-0.9999);
+    expect(baseMarginShareOf(shares)).toBeCloseTo(0.25); // the mean of the two middle shares
+    expect(baseMarginShareOf(all)).toBeCloseTo(0.2); // one place among five: the middle one, not the loss
+    // A customer's share counts within ±100% however large their loss (stored before the import refused such lines) or margin.
+    expect(baseMarginShareOf([{ marginMinor: -40_000, marginedRevenueMinor: 10_000 }])).toBe(-1);
+    expect(baseMarginShareOf([{ marginMinor: 30_000, marginedRevenueMinor: 10_000 }])).toBe(1);
+    // Customers whose orders carry no margin, or whose margined orders were free, have no share to count; none at all: null.
+    expect(baseMarginShareOf([...all, { marginMinor: 0, marginedRevenueMinor: 0 }, { marginMinor: 0, marginedRevenueMinor: 0 }])).toBeCloseTo(0.2);
+    expect(baseMarginShareOf([{ marginMinor: 0, marginedRevenueMinor: 0 }])).toBeNull();
+    expect(baseMarginShareOf([])).toBeNull();
+
+    // So a customer without margins keeps a CLV at the median's 20%, said so, where the ratio valued them at 0.
+    const unmargined = facts({ purchases: { ...facts().purchases!, marginMinor: 0, marginedRevenueMinor: 0, marginedOrders: 0 }, windowMarginMinor: 0, windowUnmarginedRevenueMinor: 20_000 });
+    const clv = (baseMarginShare: number, baseMarginShareIsMedian?: boolean) =>
+      scoreCustomer(unmargined, { ...models, baseMarginShare, baseMarginShareIsMedian }, defaultScoringPolicy).find((s) => s.kind === ScoreKind.Clv)!;
+    const atMedian = clv(baseMarginShareOf(all)!, true);
+    expect(atMedian.value).toBeGreaterThan(0);
+    expect(atMedian.reasons.at(-1)).toBe("no order carries a margin: valued at the base's margin share (its customers' median), 20% of spend");
+    expect(atMedian.modelVersion).toBe('clv/4(bgnbd/1+gamma-gamma/1)');
+    // A run recorded before the median (its revenue-weighted ratio) is read as it scored, and not called a median.
+    const atRatio = clv(ratio);
+    expect(atRatio.value).toBe(0);
+    expect(atRatio.reasons.at(-1)).toBe("no order carries a margin: valued at the base's margin share, -100% of spend: its future margin counts as 0");
+  });
+
   it('does not judge an account the window holds nothing of (no order, no tier fee, no cost), and bands a free order break-even, not profitable (QA 80 F2)', () => {
     // Basic (no fee margin); two orders with margins in early 2024, nothing since: the window (after 2025-11-01) holds nothing.
     const old = { purchaseDays: 2, firstDay: '2024-01-01', lastDay: '2024-02-01', revenueMinor: 20_000, marginMinor: 4_000, marginedRevenueMinor: 20_000, marginedOrders: 2, repeatSpendMinor: 10_000, meanGapDays: null, gapSdDays: null };
@@ -304,7 +336,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not scored: the spend model fitted on the base has no finite average spend for a customer without a repeat purchase (q = 0.88)'],
-      modelVersion: 'clv/3(bgnbd/1+gamma-gamma/1)',
+      modelVersion: 'clv/4(bgnbd/1+gamma-gamma/1)',
     });
     expect(scores.map((s) => s.kind).sort()).toEqual(Object.values(ScoreKind).sort());
     // A repeat buyer's spend is finite under the same model (p·x + q > 1).

@@ -92,6 +92,27 @@ function ownMarginShare(m: Pick<OrderMargins, 'marginMinor' | 'marginedRevenueMi
   return m.marginedRevenueMinor > 0 ? m.marginMinor / m.marginedRevenueMinor : null;
 }
 
+/**
+ * The base's margin share, at which CLV values a customer without one of their own: the median of the customers' own
+ * margin shares (those whose orders that carry a margin had revenue), each within ±100% of spend; null when there is no
+ * such customer. A median, not the base's margin over its margined revenue: that ratio weighs each customer by their
+ * revenue, so one account decides it, and one imported order line with a huge loss (a misplaced decimal point on a
+ * 13-digit amount) took it to -100% and every such customer's CLV to 0. Counted once each, one account moves the median
+ * by at most one place among the customers, whatever its orders or losses; and the figure a CLV lends a customer without
+ * margins is a typical customer's share. The rescore computes it in SQL as it gathers (`percentile_cont(0.5)`, the mean
+ * of the two middle shares for an even count, as here); this is its reference.
+ */
+export function baseMarginShareOf(customers: readonly Pick<OrderMargins, 'marginMinor' | 'marginedRevenueMinor'>[]): number | null {
+  const shares = customers
+    .map(ownMarginShare)
+    .filter((share) => share !== null)
+    .map((share) => Math.min(1, Math.max(-1, share)))
+    .sort((x, y) => x - y);
+  if (shares.length === 0) return null;
+  const mid = (shares.length - 1) / 2;
+  return (shares[Math.floor(mid)] + shares[Math.ceil(mid)]) / 2;
+}
+
 /** Why there is no margin share to go by (`ownMarginShare` null): none of the orders carries a margin, or those that do had no revenue. */
 const noMarginShare = (m: Pick<OrderMargins, 'marginedOrders'>, orders: string) =>
   m.marginedOrders === 0 ? `no order carries a margin` : `the ${orders} that carry a margin had no revenue to take a margin share of`;
@@ -121,10 +142,13 @@ export interface FittedModels {
    */
   unconverged?: { bgnbd?: UnconvergedFit; gammaGamma?: UnconvergedFit };
   /**
-   * The base's margin share: margin over revenue of all its orders that carry a margin (the run sums them). CLV values a
-   * customer without a margin share of their own at it, so every CLV is a margin CLV; null (or absent) when the base has none either.
+   * The base's margin share: CLV values a customer without a margin share of their own at it, so every CLV is a margin
+   * CLV; null (or absent) when the base has none either. The median of the customers' own shares (`baseMarginShareOf`)
+   * where `baseMarginShareIsMedian`; else, from a run gathered before that was recorded, margin over revenue of all the
+   * base's orders that carry a margin.
    */
   baseMarginShare?: number | null;
+  baseMarginShareIsMedian?: boolean;
 }
 
 /** A rescore's fit of a model that did not converge, and what its scores use instead. */
@@ -240,7 +264,7 @@ export function scoreCustomer(f: CustomerFacts, models: FittedModels, policy: Sc
                 ...clv.reasons,
                 share === null
                   ? `${noMarginShare(orderMargins, 'orders')}, nor has the base a margin share (no order with revenue carries a margin): valued at revenue, as every customer is`
-                  : `${noMarginShare(orderMargins, 'orders')}: valued at the base's margin share, ${pct(share)} of spend${share < 0 ? ': its future margin counts as 0' : ''}`,
+                  : `${noMarginShare(orderMargins, 'orders')}: valued at the base's margin share${models.baseMarginShareIsMedian ? " (its customers' median)" : ''}, ${pct(share)} of spend${share < 0 ? ': its future margin counts as 0' : ''}`,
               ]
             : marginShare < 0
               ? [...clv.reasons, `the orders' margin is ${pct(marginShare)} of spend: their future margin counts as 0`]

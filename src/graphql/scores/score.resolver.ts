@@ -17,7 +17,7 @@ export class ScoreResolver {
 
   @FieldResolver(() => String, {
     description:
-      'Which model computed it: the model and its version, then, where a scoring policy sets its windows or thresholds, that policy\'s version (e.g. "bgnbd/1;policy=2", "rfm-quintile/2", "clv/3(bgnbd/1+gamma-gamma/1)": the models it combines). A new version can move values and bands with nothing changed about the customer, so compare values of the same version',
+      'Which model computed it: the model and its version, then, where a scoring policy sets its windows or thresholds, that policy\'s version (e.g. "bgnbd/1;policy=2", "rfm-quintile/2", "clv/4(bgnbd/1+gamma-gamma/1)": the models it combines). A new version can move values and bands with nothing changed about the customer, so compare values of the same version',
   })
   async modelVersion(@Root() score: ScoreView, @Ctx() ctx: GraphQLContext): Promise<string> {
     return (await ctx.services.scores.explain(score)).modelVersion;
