@@ -3,12 +3,14 @@ import { sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import { Role } from '../src/domain/auth/roles.js';
 import { monthPeriods } from '../src/domain/scoring/concentration.js';
+import { baseMarginShareOf } from '../src/domain/scoring/customer-scores.js';
 import { paymentLoyalty } from '../src/domain/scoring/payment-loyalty.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
 import { defaultRescorePolicy, defaultScoringPolicy, type RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
 import { CustomerRescoreService, type FollowUpFailureReporter } from '../src/services/scores/customer-rescore.service.js';
 import { pageRanges } from '../src/domain/scoring/score-pages.js';
 import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
+import { ImportService, type ImportOptions } from '../src/services/import/import.service.js';
 import { Complaint, ComplaintSeverity, CostEntry, CostKind, Customer, Order, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
 import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { putSchedulesInPlace } from '../src/app/worker-process.js';
@@ -75,6 +77,13 @@ const snapshotStats = async (runId: string) =>
              count(distinct s.customer_id)::int as customers, count(distinct s.id)::int as rows
         from score_snapshot s cross join jsonb_object_keys(s.scores) as k(kind) where s.run_id = ${runId}`)
   )[0];
+
+/** Each customer's margin and margined revenue (of their orders that carry a margin) up to the runs' day. */
+const customerMargins = () =>
+  query(sql<{ ref: string | null; margin: string; revenue: string }>`
+    select c.external_ref as ref, sum(margin_minor)::text as margin, sum(amount_minor)::text as revenue from customer_order o join customer c on c.id = o.customer_id
+     where margin_minor is not null and o.ordered_at < (${AS_OF}::date + 1)::timestamp at time zone 'UTC' and c.acquired_at <= ${AS_OF}::date group by c.id`);
+const shareOf = (margins: { margin: string; revenue: string }[]) => baseMarginShareOf(margins.map((m) => ({ marginMinor: Number(m.margin), marginedRevenueMinor: Number(m.revenue) })));
 
 /** A run of pages of three customers, once it has scored two of them (well before its last). */
 /** A run of the base's scores in one page, completed; the scores it wrote of a customer, by kind. */
@@ -741,20 +750,21 @@ describe('rescoring the whole base', () => {
     const adaScores = await scored(ada.id);
     expect(adaScores[ScoreKind.Profitability]).toMatchObject({ value: null, band: null, reasons: ['not judged: the orders of the last 365 days (300.00) carry no margin, nor does any earlier order'] });
     expect(adaScores[ScoreKind.Clv].value).toBeGreaterThan(0);
-    // Not at revenue beside everyone else's margin (QA 80 F3): at the margin share of all the base's orders that carry one up to the run's day.
-    const [base] = await query(sql<{ margin: string; revenue: string }>`
-      select sum(margin_minor)::text as margin, sum(amount_minor)::text as revenue from customer_order o join customer c on c.id = o.customer_id
-       where margin_minor is not null and o.ordered_at < (${AS_OF}::date + 1)::timestamp at time zone 'UTC' and c.acquired_at <= ${AS_OF}::date`);
-    const [run] = await query(sql<{ margin: string; revenue: string }>`select base_margin_minor::text as margin, base_margined_revenue_minor::text as revenue from scoring_run where id = 'rescore/margins'`);
-    expect(run).toEqual(base);
-    const baseShare = Number(base.margin) / Number(base.revenue);
+    // Not at revenue beside everyone else's margin (QA 80 F3): at the base's margin share, the median of its customers' own up to the run's day.
+    const margins = await customerMargins();
+    const [run] = await query(sql<{ margin: string; revenue: string; share: number }>`
+      select base_margin_minor::text as margin, base_margined_revenue_minor::text as revenue, base_margin_share as share from scoring_run where id = 'rescore/margins'`);
+    // The run's figures as the reference computes them: the median, and the sums of margin and margined revenue beside it.
+    const baseShare = shareOf(margins)!;
+    expect(run.share).toBeCloseTo(baseShare, 12);
+    expect([run.margin, run.revenue]).toEqual([margins.reduce((s, m) => s + BigInt(m.margin), 0n).toString(), margins.reduce((s, m) => s + BigInt(m.revenue), 0n).toString()]);
     expect(baseShare).toBeGreaterThan(0);
     // (Among its reasons: this test's base is too small for the spend model to converge, which another reason says.)
-    expect(adaScores[ScoreKind.Clv].reasons).toContain(`no order carries a margin: valued at the base's margin share, ${Math.round(baseShare * 100)}% of spend`);
-    expect(adaScores[ScoreKind.Clv]).toMatchObject({ modelVersion: 'clv/3(bgnbd/1+gamma-gamma/1)' });
+    expect(adaScores[ScoreKind.Clv].reasons).toContain(`no order carries a margin: valued at the base's margin share (its customers' median), ${Math.round(baseShare * 100)}% of spend`);
+    expect(adaScores[ScoreKind.Clv]).toMatchObject({ modelVersion: 'clv/4(bgnbd/1+gamma-gamma/1)' });
     // A rescore after an event values Ada so too (at the base's share of the latest run that fitted the spend model).
     const [adaClv] = await rescorer().rescoreCustomer(ada.id, new Set([ScoreKind.Clv]));
-    expect(adaClv.reasons).toContainEqual(expect.stringMatching(/^no order carries a margin: valued at the base's margin share, \d+% of spend$/));
+    expect(adaClv.reasons).toContainEqual(`no order carries a margin: valued at the base's margin share (its customers' median), ${Math.round(baseShare * 100)}% of spend`);
     // Bo (basic: no fee margin): 1,000 known margin in the window and 6,000 without one at Bo's own 50% (5,000 of 10,000), minus 9,000 support.
     const boScores = await scored(bo.id);
     expect(boScores[ScoreKind.Profitability]).toMatchObject({ value: 1_000 + 3_000 - 9_000, band: 'loss-making' });
@@ -953,5 +963,54 @@ describe('rescoring the whole base', () => {
     expect(profitability).toMatchObject({ value: 2_000, band: 'profitable' });
     expect(clv).toMatchObject({ value: 0 });
     expect((await rescorer().rescoreCustomer(noe.id, new Set([ScoreKind.Profitability])))[0]).toMatchObject({ value: null, band: null });
+  });
+
+  it("keeps valuing the customers without margins at the base's margin share when one imported account loses all of a 13-digit order, and the import refuses a loss beyond the amount", async () => {
+    const imports = new ImportService(stack.config.databaseUrl, {}, null, 'EUR');
+    const options: ImportOptions = { mode: 'good-rows', actor: 'test', source: 'test' };
+    await imports.importCsvText('customers', 'customer_ref,name,email,acquired_at\nNEGM-1,Neg Margin,negm1.rescore@example.com,2025-01-01\nNOM-1,Nia Nomargin,nom1.rescore@example.com,2025-01-01\n', options);
+    // Nia's orders carry no margin; the other account's lines lose 400.00 on 100.00 twice, and all of 9,999,999,999,999.99.
+    const orders = await imports.importCsvText(
+      'orders',
+      'order_ref,customer_ref,ordered_at,amount,margin\nNOM-O1,NOM-1,2026-08-10,80.00,\nNOM-O2,NOM-1,2026-09-10,80.00,\nNOM-O3,NOM-1,2026-10-10,80.00,\n' +
+        'NEGM-O1,NEGM-1,2026-03-01,100.00,-400.00\nNEGM-O2,NEGM-1,2026-06-01,100.00,-400.00\nNEGM-O3,NEGM-1,2026-10-01,9999999999999.99,-9999999999999.99\n',
+      options,
+    );
+    // A loss beyond the amount is refused, a misplaced decimal point as a margin above it is; a loss of all of it is taken.
+    expect(orders.errors.map((e) => [e.line, e.field, e.code, e.message])).toEqual([
+      [5, 'margin', 'INVALID_VALUE', 'margin is a loss of more than the amount'],
+      [6, 'margin', 'INVALID_VALUE', 'margin is a loss of more than the amount'],
+    ]);
+    expect(orders).toMatchObject({ inserted: 4, rejected: 2 });
+    try {
+      const [nia] = await query(sql<{ id: string }>`select id from customer where external_ref = 'NOM-1'`);
+      const scored = await scoredInOnePage('rescore/one-account-loss');
+      // Valued at the base's share, not at 0.
+      const niaClv = (await scored(nia.id))[ScoreKind.Clv];
+      expect(niaClv.value).toBeGreaterThan(0);
+      const [run] = await query(sql<{ margin: string; revenue: string; share: number }>`
+        select base_margin_minor::text as margin, base_margined_revenue_minor::text as revenue, base_margin_share as share from scoring_run where id = 'rescore/one-account-loss'`);
+      const atBaseShare = `no order carries a margin: valued at the base's margin share (its customers' median), ${Math.round(run.share * 100)}% of spend`;
+      expect(niaClv.reasons).toContain(atBaseShare);
+      // Weighted by revenue the base's share is that one account's, -100%, and every CLV without a margin of its own was 0;
+      // as the median of the customers' own shares it is the base's typical share, as it was before the account came.
+      expect(Number(run.margin) / Number(run.revenue)).toBeLessThan(-0.99);
+      const margins = await customerMargins();
+      expect(run.share).toBeCloseTo(shareOf(margins)!, 12);
+      expect(run.share).toBeGreaterThan(0);
+      expect(Math.abs(run.share - shareOf(margins.filter((m) => m.ref !== 'NEGM-1'))!)).toBeLessThan(0.02);
+      // Nobody whose orders carry no margin is valued at 0 (before: every one of them), nor after an event. (A buyer whose
+      // free orders carry margins of 0.00 is valued at the base's share too, at 0 for their spend of 0: not counted here.)
+      const [zeroed] = await query(sql<{ n: number }>`
+        select count(*)::int as n from score_snapshot s where s.run_id = 'rescore/one-account-loss' and (s.scores -> ${ScoreKind.Clv} ->> 'value')::float8 = 0
+           and exists (select 1 from jsonb_array_elements_text(s.scores -> ${ScoreKind.Clv} -> 'reasons') r where r like 'no order carries a margin: valued at the base''s margin share%')`);
+      expect(zeroed.n).toBe(0);
+      const [afterEvent] = await rescorer().rescoreCustomer(nia.id, new Set([ScoreKind.Clv]));
+      expect(afterEvent.value).toBeGreaterThan(0);
+      expect(afterEvent.reasons).toContain(atBaseShare);
+    } finally {
+      // Out of the base again, for whatever runs after.
+      await query(sql`delete from customer_order where external_ref = 'NEGM-O3'`);
+    }
   });
 });

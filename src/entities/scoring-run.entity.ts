@@ -15,7 +15,7 @@ export enum ScoringRunStatus {
 @Entity({ tableName: 'scoring_run' })
 @Index({ properties: ['startedAt'], name: 'scoring_run_started_at_index' })
 export class ScoringRun {
-  [OptionalProps]?: 'status' | 'finishedAt' | 'population' | 'buyers' | 'scoredCustomers' | 'snapshots' | 'baseMarginMinor' | 'baseMarginedRevenueMinor';
+  [OptionalProps]?: 'status' | 'finishedAt' | 'population' | 'buyers' | 'scoredCustomers' | 'snapshots' | 'baseMarginMinor' | 'baseMarginedRevenueMinor' | 'baseMarginShare';
 
   /** The Temporal workflow ID of the run (`rescore/...`, or `rescore-nightly/<task queue>-...` by the schedule); score snapshots of the run carry it. */
   @PrimaryKey({ type: 'text' })
@@ -53,12 +53,21 @@ export class ScoringRun {
   snapshots?: number | null;
 
   /**
-   * Set when the run gathers: the margin of all the base's orders that carry one up to asOf, and their revenue (the
-   * base's margin share, at which CLV values a customer without one of their own). Null for runs gathered before.
+   * Set when the run gathers: the margin of all the base's orders that carry one up to asOf, and their revenue. Runs
+   * gathered before `baseMarginShare` was recorded valued a customer without a margin share of their own at the one over
+   * the other (and are read so); null for runs gathered before either.
    */
   @Property({ type: 'bigint', nullable: true })
   baseMarginMinor?: string | null;
 
   @Property({ type: 'bigint', nullable: true })
   baseMarginedRevenueMinor?: string | null;
+
+  /**
+   * Set when the run gathers: the base's margin share, at which CLV values a customer without one of their own: the
+   * median of the buyers' own margin shares (each within ±100%), so no one account decides it. Null when no buyer's
+   * orders that carry a margin had revenue, and for runs gathered before it was recorded.
+   */
+  @Property({ type: 'double', nullable: true })
+  baseMarginShare?: number | null;
 }

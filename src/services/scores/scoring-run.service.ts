@@ -196,7 +196,7 @@ export class ScoringRunService {
        order by p.id`.execute(this.db);
     const buyers = run.buyers ?? 0;
     // The base's margin share from the run's record (the workflow's models do not carry it; a run gathered before it was recorded takes it now).
-    const models = { ...input.models, baseMarginShare: await this.baseMarginShare(run) };
+    const models = { ...input.models, ...(await this.baseMarginShare(run)) };
     const scores: ScoreRow[] = [];
     for (const row of rows) {
       const facts = toFacts(row, run.asOf);
@@ -318,15 +318,18 @@ export class ScoringRunService {
     const fits = await this.latestFits();
     const spendFit = fits.find((f) => f.kind === GAMMA_GAMMA);
     const run = spendFit ? await this.findRun(spendFit.runId) : null;
-    return { ...toRunModels(fits).models, baseMarginShare: run ? marginShareOf(run) : null };
+    return { ...toRunModels(fits).models, ...(run ? marginShareOf(run) : { baseMarginShare: null }) };
   }
 
-  /** The base's margin share as of the run (`FittedModels.baseMarginShare`); recorded as it gathers, or now for a run gathered before that. */
-  private async baseMarginShare(run: ScoringRun): Promise<number | null> {
-    if (run.baseMarginedRevenueMinor != null) return marginShareOf(run);
+  /**
+   * The base's margin share as of the run (`FittedModels.baseMarginShare`); recorded as it gathers, or now, from its work
+   * rows, for a run under way gathered before that (none of whose buyers has a margin share: none to record).
+   */
+  private async baseMarginShare(run: ScoringRun): Promise<Pick<FittedModels, 'baseMarginShare' | 'baseMarginShareIsMedian'>> {
+    if (run.baseMarginShare != null || (run.baseMarginedRevenueMinor != null && Number(run.baseMarginedRevenueMinor) <= 0)) return marginShareOf(run);
     const { rows } = await sql<Row>`update scoring_run set ${baseMarginColumns(run.id)} where id = ${run.id}
-                                    returning base_margin_minor, base_margined_revenue_minor`.execute(this.db);
-    return marginShareOf({ baseMarginMinor: rows[0].base_margin_minor, baseMarginedRevenueMinor: rows[0].base_margined_revenue_minor });
+                                    returning base_margin_share`.execute(this.db);
+    return { baseMarginShare: rows[0].base_margin_share == null ? null : Number(rows[0].base_margin_share), baseMarginShareIsMedian: true };
   }
 
   /** The models one run fitted (none before it has fitted them, or when none could be), each with the earlier fit it scored with, if any. */
@@ -351,15 +354,29 @@ export class ScoringRunService {
 }
 
 
-/** The margin of all the run's buyers' orders that carry one, and their revenue, from its work rows (an `update scoring_run set` list). */
+/**
+ * From the run's work rows (an `update scoring_run set` list): the base's margin share, the median of its buyers' own
+ * margin shares, each within ±100% (`baseMarginShareOf`, which says why a median; one sort of the buyers with a margined
+ * revenue in the same statement, no query per customer); and the margin of all their orders that carry one, and their revenue.
+ */
 const baseMarginColumns = (runId: string) =>
-  sql`base_margin_minor = (select coalesce(sum(margin_minor), 0) from scoring_work where run_id = ${runId}),
-      base_margined_revenue_minor = (select coalesce(sum(margined_revenue_minor), 0) from scoring_work where run_id = ${runId})`;
+  sql`(base_margin_minor, base_margined_revenue_minor, base_margin_share) = (
+        select coalesce(sum(margin_minor), 0), coalesce(sum(margined_revenue_minor), 0),
+               percentile_cont(0.5) within group (order by greatest(-1, least(1, margin_minor::float8 / margined_revenue_minor::float8)))
+                 filter (where margined_revenue_minor > 0)
+          from scoring_work where run_id = ${runId})`;
 
-/** Margin over the revenue of the orders that carry one; null without such revenue (no order carries a margin, or only free ones do). */
-function marginShareOf(run: { baseMarginMinor?: string | number | null; baseMarginedRevenueMinor?: string | number | null }): number | null {
+type RunMargins = { baseMarginShare?: number | string | null; baseMarginMinor?: string | number | null; baseMarginedRevenueMinor?: string | number | null };
+
+/**
+ * The base's margin share the run recorded (`FittedModels.baseMarginShare`): the median of its buyers' own; for a run
+ * gathered before that was recorded, margin over the revenue of the orders that carry one, as it scored. Null without
+ * such revenue (no order carries a margin, or only free ones do).
+ */
+function marginShareOf(run: RunMargins): Pick<FittedModels, 'baseMarginShare' | 'baseMarginShareIsMedian'> {
+  if (run.baseMarginShare != null) return { baseMarginShare: Number(run.baseMarginShare), baseMarginShareIsMedian: true };
   const revenue = Number(run.baseMarginedRevenueMinor ?? 0);
-  return revenue > 0 ? Number(run.baseMarginMinor ?? 0) / revenue : null;
+  return { baseMarginShare: revenue > 0 ? Number(run.baseMarginMinor ?? 0) / revenue : null };
 }
 
 function attempt<T>(fit: () => T): T | null {
