@@ -84,6 +84,7 @@ import { Migration20261228100008_invoice_settled_recorded_at } from './Migration
 import { Migration20261228101300_outbox_due_since } from './Migration20261228101300_outbox_due_since.js';
 import { Migration20261228101310_complaint_follow_up_claim } from './Migration20261228101310_complaint_follow_up_claim.js';
 import { Migration20261228101340_scoring_run_base_margin_share } from './Migration20261228101340_scoring_run_base_margin_share.js';
+import { Migration20261228101360_campaign_name_unique } from './Migration20261228101360_campaign_name_unique.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -172,4 +173,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228101300_outbox_due_since', class: Migration20261228101300_outbox_due_since },
   { name: 'Migration20261228101310_complaint_follow_up_claim', class: Migration20261228101310_complaint_follow_up_claim },
   { name: 'Migration20261228101340_scoring_run_base_margin_share', class: Migration20261228101340_scoring_run_base_margin_share },
+  { name: 'Migration20261228101360_campaign_name_unique', class: Migration20261228101360_campaign_name_unique },
 ];

@@ -218,7 +218,7 @@ it('keeps a segment description within its bounds when a short name in it become
   expect((await stack.gql(UpdateSegmentDocument, { id, input: { filter: { serviceTier: ['Basic'] } } }, Role.Marketer)).errors).toBeUndefined();
 });
 
-it('erases the full name, e-mail address and phone from segment and campaign names and descriptions (and their audit entries), keeps a first name alone, and keeps segment names unique (QA 60 F3)', async () => {
+it('erases the full name, e-mail address and phone from segment and campaign names and descriptions (and their audit entries), keeps a first name alone, and keeps segment and campaign names unique (QA 60 F3)', async () => {
   const tag = Math.random().toString(36).slice(2, 8);
   const email = `mateo.${tag}@gmx.test`;
   const e = em();
@@ -242,6 +242,8 @@ it('erases the full name, e-mail address and phone from segment and campaign nam
   expect(created.errors).toBeUndefined();
   const campaign = created.data!.createCampaign.id;
   expect((await stack.gql(UpdateCampaignDocument, { id: campaign, input: { name: `Thanks again ${email.toUpperCase()}` } }, Role.Marketer)).errors).toBeUndefined();
+  // Another campaign has the name it gets without theirs (an earlier erasure's, say): campaign names are unique too.
+  expect((await stack.gql(CreateCampaignDocument, { input: { name: 'Thanks again [ERASED]', playbook: 'Appreciation', filter: { serviceTier: ['Premium'] } } }, Role.Marketer)).errors).toBeUndefined();
 
   expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Erasure request, ticket 7' }, Role.Admin)).errors).toBeUndefined();
 
@@ -254,7 +256,7 @@ it('erases the full name, e-mail address and phone from segment and campaign nam
     [taken]: [`VIP [ERASED] ${tag}`, null],
     [renamed]: [`VIP [erased] ${tag} (${renamed.slice(0, 8)})`, null],
   });
-  expect((await sql<{ name: string }>`select name from campaign where id = ${campaign}`.execute(db)).rows[0].name).toBe('Thanks again [erased]');
+  expect((await sql<{ name: string }>`select name from campaign where id = ${campaign}`.execute(db)).rows[0].name).toBe(`Thanks again [erased] (${campaign.slice(0, 8)})`);
   // Their audit entries (segment.create / update, campaign.create / update, before and after) keep none of it either.
   const entries = await sql<{ entity_id: string; action: string; actor: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }>`
     select entity_id, action, actor, before, after from audit_entry where entity_id in (${described}, ${called}, ${firstName}, ${renamed}, ${campaign}) and action in ('segment.create', 'segment.update', 'campaign.create', 'campaign.update') order by at, id`.execute(db);
@@ -274,7 +276,7 @@ it('erases the full name, e-mail address and phone from segment and campaign nam
     [described]: ['segment.update', null, { description: 'for [erased], ticket 7' }],
     [called]: ['segment.update', null, { name: `Call [erased] back ${tag}` }],
     [renamed]: ['segment.update', null, { name: `VIP [erased] ${tag} (${renamed.slice(0, 8)})` }],
-    [campaign]: ['campaign.update', null, { name: 'Thanks again [erased]' }],
+    [campaign]: ['campaign.update', null, { name: `Thanks again [erased] (${campaign.slice(0, 8)})` }],
   });
   expect(byErasure).toHaveLength(4);
   const leftovers: string[] = [];

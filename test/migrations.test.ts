@@ -761,6 +761,52 @@ it('books the fair reminders sent before it, each under the band its run decided
   await conn.execute(`delete from customer where id = ?`, [customerId]);
 });
 
+it("puts the stored campaign names in the form people read them, a launched campaign keeping a name that then reads as another's and the others marked, audited", async () => {
+  const conn = orm.em.getConnection();
+  await orm.migrator.up();
+  await orm.migrator.down({ to: migrationBefore('Migration20261228101360_campaign_name_unique') });
+  const campaign = async (name: string, status: string, createdAt: string) =>
+    (
+      await conn.execute<{ id: string }[]>(
+        `insert into campaign (id, name, playbook, segment, status, holdout_percent, created_by, created_at) values (gen_random_uuid(), ?, 'appreciation', '{}', ?::campaign_status, 10, 'marketer:mig', ?) returning id::text`,
+        [name, status, createdAt],
+      )
+    )[0].id;
+  // Three that read the same: the running one keeps the name although it is neither the oldest nor in that form already.
+  const draft = await campaign('Thanks Q4', 'draft', '2026-11-01T00:00:00Z');
+  const running = await campaign('thanks  q4', 'running', '2026-11-02T00:00:00Z');
+  const cancelled = await campaign('ＴHANKS Q4', 'cancelled', '2026-11-03T00:00:00Z');
+  const alone = await campaign(' Welcome  newcomers ', 'completed', '2026-11-04T00:00:00Z');
+  const untouched = await campaign('Review accounts', 'draft', '2026-11-05T00:00:00Z');
+  const long = await campaign(`${'x'.repeat(99)}\u3000`, 'draft', '2026-11-06T00:00:00Z');
+  const longer = await campaign('X'.repeat(99), 'draft', '2026-11-07T00:00:00Z');
+  await orm.migrator.up();
+  const names = Object.fromEntries((await conn.execute<{ id: string; name: string }[]>(`select id::text, name from campaign where created_by = 'marketer:mig'`)).map((r) => [r.id, r.name]));
+  expect(names).toEqual({
+    [draft]: `Thanks Q4 (${draft.slice(0, 8)})`,
+    [running]: 'thanks q4',
+    [cancelled]: `THANKS Q4 (${cancelled.slice(0, 8)})`,
+    [alone]: 'Welcome newcomers',
+    [untouched]: 'Review accounts',
+    // Two drafts alike: the one in that form already keeps it; the other is cut to stay within 100 characters with its mark.
+    [long]: `${'x'.repeat(89)} (${long.slice(0, 8)})`,
+    [longer]: 'X'.repeat(99),
+  });
+  const ids = [draft, running, cancelled, alone, untouched, long, longer];
+  const audited = await conn.execute<{ entity_id: string; actor: string; before: unknown; after: unknown }[]>(`select entity_id, actor, before, after from audit_entry where action = 'campaign.rename' and entity_id = any(?::text[])`, [`{${ids.join(',')}}`]);
+  expect(Object.fromEntries(audited.map((a) => [a.entity_id, [a.actor, a.before, a.after]]))).toEqual({
+    [draft]: ['system:migration', { name: 'Thanks Q4' }, { name: names[draft], sameNameAs: running }],
+    [running]: ['system:migration', { name: 'thanks  q4' }, { name: 'thanks q4', sameNameAs: null }],
+    [cancelled]: ['system:migration', { name: 'ＴHANKS Q4' }, { name: names[cancelled], sameNameAs: running }],
+    [alone]: ['system:migration', { name: ' Welcome  newcomers ' }, { name: 'Welcome newcomers', sameNameAs: null }],
+    [long]: ['system:migration', { name: `${'x'.repeat(99)}\u3000` }, { name: names[long], sameNameAs: longer }],
+  });
+  // From now on the index refuses a name another campaign has, in any case.
+  await expect(campaign('WELCOME NEWCOMERS', 'draft', '2026-11-08T00:00:00Z')).rejects.toThrow(/campaign_name_unique/);
+  await conn.execute(`delete from audit_entry where action = 'campaign.rename' and entity_id = any(?::text[])`, [`{${ids.join(',')}}`]);
+  await conn.execute(`delete from campaign where created_by = 'marketer:mig'`);
+});
+
 it('reverses the fees charged on invoices cancelled before it, audited, and leaves those of invoices that stand', async () => {
   const conn = orm.em.getConnection();
   await orm.migrator.up();

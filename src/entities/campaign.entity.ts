@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Segment } from './segment.entity.js';
 
@@ -19,12 +19,19 @@ export const ENDED_CAMPAIGN: readonly CampaignStatus[] = [CampaignStatus.Complet
 
 /** A marketer's launch of one playbook for one segment, with a random holdout group. */
 @Entity({ tableName: 'campaign' })
+@Unique({ name: 'campaign_name_unique', expression: 'create unique index "campaign_name_unique" on "campaign" (lower("name"))' })
 export class Campaign {
   [OptionalProps]?: 'status' | 'holdoutPercent' | 'createdAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
+  /**
+   * Stored as people read it (NFKC, a run of spaces as one, trimmed), as a segment's name, and unique among all campaigns
+   * whatever its case: lists, the audit log, data exports and the run's summary in Temporal tell campaigns apart by it.
+   * A discarded draft's row is gone, so its name is free again; an ended campaign keeps its name (its outcome and
+   * history are read by it).
+   */
   @Property({ type: 'text' })
   name!: string;
 

@@ -63,7 +63,7 @@ export type CreateCampaignInput = {
   filter?: CustomerFilterInput | null | undefined;
   /** Share of the segment kept as a holdout group (0 to 50); default 10, and 0 for FixIssue, which holds nobody back (a fix is owed) */
   holdoutPercent?: number | null | undefined;
-  /** 1 to 100 characters, no control or invisible ones */
+  /** Unique among all campaigns whatever its case (stored in NFKC, a run of spaces as one, trimmed), 1 to 100 characters, no control or invisible ones */
   name: string;
   /** The playbook to launch: Appreciation, WelcomeCheck, AccountReview (loss-making accounts of the segment) or FixIssue (customers of the segment with a persistent issue) */
   playbook: Playbook;
@@ -459,7 +459,7 @@ export type UpdateCampaignInput = {
   filter?: CustomerFilterInput | null | undefined;
   /** Share of the segment kept as a holdout group (0 to 50); left out with a new playbook: that playbook's default (10, FixIssue 0), not the old one's share */
   holdoutPercent?: number | null | undefined;
-  /** 1 to 100 characters, no control or invisible ones */
+  /** Unique among all campaigns whatever its case (stored in NFKC, a run of spaces as one, trimmed), 1 to 100 characters, no control or invisible ones */
   name?: string | null | undefined;
   playbook?: Playbook | null | undefined;
   /** Go over the segment again every so many days (1 to 90) until cancelled, enrolling the customers who have newly entered it (e.g. a segment of those who became high churn risk this week); each customer still once; 0 makes it run once */

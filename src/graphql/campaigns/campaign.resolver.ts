@@ -31,13 +31,13 @@ export class CampaignResolver {
   }
 
   @Allow(Role.Marketer)
-  @Mutation(() => CampaignType, { description: 'A draft campaign: one playbook for one segment, with a holdout; preview it, then launch; audited' })
+  @Mutation(() => CampaignType, { description: 'A draft campaign: one playbook for one segment, with a holdout; preview it, then launch; audited. Its name is unique among all campaigns (ended ones too; a discarded draft frees its name) as people read it (stored in NFKC, a run of spaces as one, trimmed) whatever its case (CONFLICT, CAMPAIGN_NAME_TAKEN, quoting the stored name, otherwise)' })
   async createCampaign(@Arg('input') input: CreateCampaignInput, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
     return CampaignType.from({ campaign: await ctx.services.campaigns.create(input, ctx.caller!.id), progress: null });
   }
 
   @Allow(Role.Marketer)
-  @Mutation(() => CampaignType, { description: 'Changes a draft (name, playbook, segment, holdout); CONFLICT once launched; audited' })
+  @Mutation(() => CampaignType, { description: "Changes a draft (name, playbook, segment, holdout); CONFLICT once launched, and for another campaign's name (CAMPAIGN_NAME_TAKEN, as createCampaign); audited" })
   async updateCampaign(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateCampaignInput, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
     return CampaignType.from({ campaign: await ctx.services.campaigns.update(id, input, ctx.caller!.id), progress: null });
   }

@@ -39,7 +39,7 @@ const REPEAT_DESCRIPTION = `Go over the segment again every so many days (1 to $
 
 @InputType()
 export class CreateCampaignInput {
-  @Field({ description: `1 to ${MAX_CAMPAIGN_NAME} characters, no control or invisible ones` })
+  @Field({ description: `Unique among all campaigns whatever its case (stored in NFKC, a run of spaces as one, trimmed), 1 to ${MAX_CAMPAIGN_NAME} characters, no control or invisible ones` })
   name!: string;
 
   @Field(() => Playbook, { description: 'The playbook to launch: Appreciation, WelcomeCheck, AccountReview (loss-making accounts of the segment) or FixIssue (customers of the segment with a persistent issue)' })
@@ -60,7 +60,7 @@ export class CreateCampaignInput {
 
 @InputType({ description: 'Changes to a draft; fields left out stay as they are' })
 export class UpdateCampaignInput {
-  @Field(() => String, { nullable: true, description: `1 to ${MAX_CAMPAIGN_NAME} characters, no control or invisible ones` })
+  @Field(() => String, { nullable: true, description: `Unique among all campaigns whatever its case (stored in NFKC, a run of spaces as one, trimmed), 1 to ${MAX_CAMPAIGN_NAME} characters, no control or invisible ones` })
   name?: string | null;
 
   @Field(() => Playbook, { nullable: true })

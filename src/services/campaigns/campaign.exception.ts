@@ -5,12 +5,15 @@ export enum CampaignExceptionCode {
   InvalidInput = 'CAMPAIGN_INVALID_INPUT',
   /** Launch, pause, resume or cancel in a state that does not allow it. */
   WrongState = 'CAMPAIGN_WRONG_STATE',
+  /** Another campaign has the name, as people read it and in any case. */
+  NameTaken = 'CAMPAIGN_NAME_TAKEN',
 }
 
 const kinds: Record<CampaignExceptionCode, FailureKind> = {
   [CampaignExceptionCode.NotFound]: 'NOT_FOUND',
   [CampaignExceptionCode.InvalidInput]: 'VALIDATION',
   [CampaignExceptionCode.WrongState]: 'CONFLICT',
+  [CampaignExceptionCode.NameTaken]: 'CONFLICT',
 };
 
 export class CampaignException extends DomainException<CampaignExceptionCode> {

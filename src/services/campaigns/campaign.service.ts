@@ -29,7 +29,8 @@ import { assertCustomerFilter, type CustomerFilter } from '../customers/customer
 import type { CampaignEndedInEngine, CampaignEngine, CampaignReset } from '../engines/campaign-engine.js';
 import { audienceRules, campaignAudience, holdoutDraw, inOtherHoldout } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
-import { characterCount, hiddenCharacterProblem } from '../../domain/text.js';
+import { characterCount, hiddenCharacterProblem, readableName } from '../../domain/text.js';
+import { withUniqueName } from '../common/unique-name.js';
 import { INVOICE_OVERDUE } from '../../domain/playbooks/appreciation.js';
 import { engineActor } from '../../domain/auth/roles.js';
 import type { RunStatus } from '../../domain/playbooks/run-status.js';
@@ -197,14 +198,16 @@ export class CampaignService {
 
   /** A draft for a filter given here or copied from a saved segment (`segmentId`). Audited. */
   async create(input: CampaignDraftInput, createdBy: string): Promise<Campaign> {
-    return this.em.transactional(async (em) => {
-      const audience = await draftAudience(em, input);
-      if (!audience) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'A campaign needs a filter or a saved segment (segmentId)', { field: 'filter' });
-      const draft = checkedDraft({ ...input, filter: audience.filter });
-      const campaign = em.create(Campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, repeatEveryDays: draft.repeatEveryDays, createdBy });
-      this.audit.record(em, { actor: createdBy, action: 'campaign.create', entityType: 'campaign', entityId: campaign.id, after: draftFields(campaign) });
-      return campaign;
-    });
+    return this.uniqueName(readableName(input.name), () =>
+      this.em.transactional(async (em) => {
+        const audience = await draftAudience(em, input);
+        if (!audience) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'A campaign needs a filter or a saved segment (segmentId)', { field: 'filter' });
+        const draft = checkedDraft({ ...input, filter: audience.filter });
+        const campaign = em.create(Campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, repeatEveryDays: draft.repeatEveryDays, createdBy });
+        this.audit.record(em, { actor: createdBy, action: 'campaign.create', entityType: 'campaign', entityId: campaign.id, after: draftFields(campaign) });
+        return campaign;
+      }),
+    );
   }
 
   /**
@@ -227,10 +230,13 @@ export class CampaignService {
         holdoutPercent,
         repeatEveryDays: patch.repeatEveryDays ?? campaign.repeatEveryDays,
       });
-      em.assign(campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, repeatEveryDays: draft.repeatEveryDays });
-      const diff = changedFields(before, draftFields(campaign));
-      if (Object.keys(diff.after).length) this.audit.record(em, { actor, action: 'campaign.update', entityType: 'campaign', entityId: id, ...diff });
-      return campaign;
+      return this.uniqueName(draft.name, async () => {
+        em.assign(campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, repeatEveryDays: draft.repeatEveryDays });
+        const diff = changedFields(before, draftFields(campaign));
+        if (Object.keys(diff.after).length) this.audit.record(em, { actor, action: 'campaign.update', entityType: 'campaign', entityId: id, ...diff });
+        await em.flush();
+        return campaign;
+      });
     });
   }
 
@@ -769,6 +775,15 @@ export class CampaignService {
     });
   }
 
+  /**
+   * `write`, refused with NameTaken when the unique index on lower(name) says another campaign has the name (also one
+   * made at the same moment): every campaign keeps its name, ended ones too, as their outcome and history are read by it.
+   */
+  private uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
+    return withUniqueName(this.em, { table: 'campaign', name }, write, (stored) =>
+      new CampaignException(CampaignExceptionCode.NameTaken, `A campaign named "${stored}" exists (names are compared in any case, ended campaigns' too): give this one a name of its own`, { field: 'name', name: stored }));
+  }
+
   private async get(id: string): Promise<Campaign> {
     const campaign = isUuid(id) ? await this.em.findOne(Campaign, { id }) : null;
     if (!campaign) throw new CampaignException(CampaignExceptionCode.NotFound, `No campaign ${id}`, { id, field: 'id' });
@@ -816,11 +831,13 @@ async function draftAudience(em: EntityManager, input: { filter?: CustomerFilter
   return input.filter ? { filter: input.filter, source: null } : null;
 }
 
-/** A draft's fields as they must be, on creation and on every change (the name trimmed, the holdout set). */
+/** A draft's fields as they must be, on creation and on every change (the name as people read it, the holdout set). */
 function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: number; repeatEveryDays: number | null } {
   // The playbook goes in the details (the API spells it as its enum), not in the text: the stored name is no value the API takes.
   const invalid = (field: string, message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field, playbook: draft.playbook });
-  const name = draft.name.trim();
+  // Stored and compared as a segment's name is (readableName): a marketer tells campaigns apart by name in the list, the
+  // audit log and Temporal's UI, so "Thanks Q4" typed with two spaces or a full-width letter is the name "Thanks Q4".
+  const name = readableName(draft.name);
   if (!name || characterCount(name) > MAX_CAMPAIGN_NAME) throw invalid('name', `A campaign's name is 1 to ${MAX_CAMPAIGN_NAME} characters`);
   // Shown in lists, the audit log and Temporal's UI (the run's summary), as a segment's name: no control or invisible characters.
   const hidden = hiddenCharacterProblem(name, "A campaign's name");

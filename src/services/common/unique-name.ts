@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  */
 export async function withUniqueName<T>(
   em: EntityManager,
-  where: { table: 'segment' | 'api_key'; name: string; inUse?: string },
+  where: { table: 'segment' | 'api_key' | 'campaign'; name: string; inUse?: string },
   write: () => Promise<T>,
   taken: (stored: string) => Error,
 ): Promise<T> {

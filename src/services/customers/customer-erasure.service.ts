@@ -334,8 +334,8 @@ export class CustomerErasureService {
    * audit entries, lose the customer's full name, e-mail addresses and phone numbers
    * (`redactFullMentions`: they become `[erased]`, as a reason's words do): they are about many people, so a first name or a
    * surname alone stays. So do the reasons in campaign entries (a cancel, end or reset typed in
-   * the Temporal UI), and the campaign names other customers' stored data exports copied. A segment's name stays unique (whatever its case): one another segment
-   * has already gets the first 8 characters of its ID, in parentheses. What it changes of
+   * the Temporal UI), and the campaign names other customers' stored data exports copied. A segment's or campaign's name stays unique (whatever its case): one
+   * another segment (campaign) has already gets the first 8 characters of its ID, in parentheses. What it changes of
    * segments and campaigns is noted in `changed`. Only the rows that may name them
    * are read (`MENTIONS`). Answers how many audit entries it changed.
    */
@@ -357,15 +357,14 @@ export class CustomerErasureService {
         after.description = description;
       }
       const name = redacted(s.name)!;
-      if (name !== s.name) after.name = await renameSegment(em, s.id, name);
+      if (name !== s.name) after.name = await renameUniquely(em, 'segment', s.id, name);
       note(changed, 'segment', s.id, after);
     }
     const campaigns = await em.execute<{ id: string; name: string }[]>(`${NEEDLES} select c.id, c.name from campaign c, n where ${MENTIONS('c.name')} order by c.id`, needles);
     for (const c of campaigns) {
-      const name = campaignName(redacted(c.name)!);
+      const name = redacted(c.name)!;
       if (name === c.name) continue;
-      await em.execute(`update campaign set name = ? where id = ?`, [name, c.id]);
-      note(changed, 'campaign', c.id, { name });
+      note(changed, 'campaign', c.id, { name: await renameUniquely(em, 'campaign', c.id, name) });
     }
     // Another member's export copied the campaign's name as it was then (whatever it is now).
     const exports = await em.execute<{ id: string; campaigns: Record<string, unknown>[] }[]>(
@@ -501,29 +500,31 @@ function note(changed: ErasedChanges, entityType: 'segment' | 'campaign', id: st
   if (Object.keys(fields).length) changed.set(`${entityType}:${id}`, { ...changed.get(`${entityType}:${id}`), ...fields });
 }
 
-/** A campaign's name without the customer's: `[erased]` may be longer than what it stands for, the name still fits. */
+/** A campaign's name as another member's data export copied it, without the customer's: `[erased]` may be longer than what it stands for, the name still fits. */
 const campaignName = (redacted: string) => [...redacted].slice(0, MAX_CAMPAIGN_NAME).join('').trimEnd();
 
 /**
- * Gives the segment its name without the customer's, unique whatever its case: as it is, or with
- * the first 8 characters of the segment's ID in parentheses (all of it if that is taken too),
- * shortened before them to fit MAX_SEGMENT_NAME; answers the name it got. Each try is a savepoint, so a name taken (also by a
- * segment saved at the same moment) never fails the erasure.
+ * Gives the segment or campaign its name without the customer's, unique whatever its case (both tables' unique index on
+ * lower(name)): as it is, or with the first 8 characters of its ID in parentheses (all of it if that is taken too),
+ * shortened before them to fit the 100 characters a name may have (MAX_SEGMENT_NAME, MAX_CAMPAIGN_NAME; `[erased]` may be
+ * longer than what it stands for); answers the name it got. Each try is a savepoint, so a name taken (also by one saved
+ * at the same moment, or by another campaign an earlier erasure named `Thanks [erased]`) never fails the erasure.
  */
-async function renameSegment(em: EntityManager, id: string, name: string): Promise<string> {
+async function renameUniquely(em: EntityManager, table: 'segment' | 'campaign', id: string, name: string): Promise<string> {
+  const max = table === 'segment' ? MAX_SEGMENT_NAME : MAX_CAMPAIGN_NAME;
   for (const suffix of ['', ` (${id.slice(0, 8)})`, ` (${id})`]) {
-    const fitted = [...name].slice(0, MAX_SEGMENT_NAME - suffix.length).join('').trimEnd() + suffix;
-    await em.execute(`savepoint erasure_segment_name`);
+    const fitted = [...name].slice(0, max - suffix.length).join('').trimEnd() + suffix;
+    await em.execute(`savepoint erasure_name`);
     try {
-      await em.execute(`update segment set name = ? where id = ?`, [fitted, id]);
-      await em.execute(`release savepoint erasure_segment_name`);
+      await em.execute(`update ${table} set name = ? where id = ?`, [fitted, id]);
+      await em.execute(`release savepoint erasure_name`);
       return fitted;
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException || (error as { code?: string }).code === '23505')) throw error;
-      await em.execute(`rollback to savepoint erasure_segment_name`);
+      await em.execute(`rollback to savepoint erasure_name`);
     }
   }
-  throw new Error(`No unique name left for segment ${id}`);
+  throw new Error(`No unique name left for ${table} ${id}`);
 }
 
 /** One page of the retention sweep: who was erased, who waits for a playbook run to end (taken on a later night), and where the next page starts. */
