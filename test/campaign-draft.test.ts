@@ -3,7 +3,7 @@ import { campaignRules } from '../src/services/index.js';
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
-import type { CampaignProgress } from '../src/domain/campaigns/campaign.js';
+import { campaignWorkflowId, type CampaignProgress } from '../src/domain/campaigns/campaign.js';
 import { CampaignStatus, Customer, Offer, OfferAudience, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { CHEAPER_TIER_REASON } from '../src/domain/scoring/profitability.js';
 import type { CampaignEngine } from '../src/services/engines/campaign-engine.js';
@@ -443,3 +443,34 @@ it('refuses to launch an ended campaign again, saying that it has completed or b
     });
   }
 });
+
+it('refuses to launch now a campaign that runs once and would enrol nobody, with who was left out and why, writing nothing; one launched for later or repeating may start empty', async () => {
+  const launch = (id: string, at?: string) => stack.gql(LaunchCampaignDocument, { id, at }, Role.Marketer);
+  const audited = async (id: string) => (await rows(sql<{ action: string }>`select action from audit_entry where entity_id = ${id} order by at, id`)).map((a) => a.action);
+  // Its filter matches nobody.
+  const nobody = await create('Thank the absent', 'Appreciation', 'Nobody goes by this name');
+  const refused = await launch(nobody.id);
+  expect(refused.data).toBeNull();
+  expect(refused.errors![0].message).toMatch(new RegExp(`^Campaign ${nobody.id} would enrol nobody now: its filter matches no customer; a campaign that runs once would complete at once`));
+  expect(refused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_EMPTY_AUDIENCE', id: nobody.id, status: 'Draft', leftOut: [], inOtherHoldout: 0 });
+  // Its filter matches customers, all of whom the playbook's rules leave out: too new to be thanked for years with us.
+  const joined = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+  await namedCustomers('Toonew', 3, { acquiredAt: joined, marketingConsent: true });
+  const tooNew = await create('Thank the too new', 'Appreciation', 'Toonew');
+  expect(tooNew.preview).toMatchObject({ customers: 0, leftOut: [{ reason: 'short-tenure', customers: 3 }] });
+  const leftOut = (await launch(tooNew.id)).errors![0];
+  expect(leftOut.message).toMatch(/would enrol nobody now: its playbook's rules leave out all 3 customers its filter matches \(short-tenure 3\)/);
+  expect(leftOut.extensions).toMatchObject({ code: 'CONFLICT', reason: 'CAMPAIGN_EMPTY_AUDIENCE', leftOut: [{ reason: 'short-tenure', customers: 3 }], inOtherHoldout: 0 });
+  // Nothing written: still a draft to change, no launch audited, no run in the engine.
+  for (const { id } of [nobody, tooNew]) {
+    expect(await campaign(id)).toMatchObject({ status: 'Draft', launchedAt: null, scheduledFor: null });
+    expect(await audited(id)).toEqual(['campaign.create']);
+    await expect(stack.temporal.client.workflow.getHandle(campaignWorkflowId(id)).describe()).rejects.toThrow();
+  }
+  // Launched for later, or repeating, it may start empty: customers may enter it by then.
+  const at = new Date(Date.now() + 3_600_000).toISOString();
+  expect((await launch(nobody.id, at)).data!.launchCampaign).toMatchObject({ status: 'Scheduled', scheduledFor: at });
+  expect((await stack.gql(UpdateCampaignDocument, { id: tooNew.id, input: { repeatEveryDays: 7 } }, Role.Marketer)).errors).toBeUndefined();
+  expect((await launch(tooNew.id)).data!.launchCampaign).toMatchObject({ status: 'Running' });
+});
+

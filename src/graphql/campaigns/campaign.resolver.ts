@@ -50,7 +50,7 @@ export class CampaignResolver {
 
   @Allow(Role.Marketer)
   @Mutation(() => CampaignType, {
-    description: 'Starts enrolment now, or at `at` (Scheduled until then; a cancel before it enrols nobody); launching again without `at` joins the run already going (each customer once). A Scheduled campaign does not start early: without `at` it is CONFLICT/CAMPAIGN_WRONG_STATE naming its `scheduledFor`, with `at` (its start cannot move) too. One whose run ended in Temporal (terminated there) is CONFLICT/CAMPAIGN_WRONG_STATE naming how (`status`, e.g. Terminated), the campaign recorded Cancelled at once',
+    description: 'Starts enrolment now, or at `at` (Scheduled until then; a cancel before it enrols nobody); launching again without `at` joins the run already going (each customer once). A Scheduled campaign does not start early: without `at` it is CONFLICT/CAMPAIGN_WRONG_STATE naming its `scheduledFor`, with `at` (its start cannot move) too. One whose run ended in Temporal (terminated there) is CONFLICT/CAMPAIGN_WRONG_STATE naming how (`status`, e.g. Terminated), the campaign recorded Cancelled at once. A draft without repeatEveryDays launched now that would enrol nobody (its preview\'s customers 0) is CONFLICT/CAMPAIGN_EMPTY_AUDIENCE with the preview\'s `leftOut` and `inOtherHoldout`, and stays a draft; one launched for later (`at`) or repeating may start empty',
   })
   async launchCampaign(
     @Arg('id', () => ID) id: string,

@@ -7,6 +7,8 @@ export enum CampaignExceptionCode {
   WrongState = 'CAMPAIGN_WRONG_STATE',
   /** Another campaign has the name, as people read it and in any case. */
   NameTaken = 'CAMPAIGN_NAME_TAKEN',
+  /** A launch now of a campaign that runs once would enrol nobody (it would complete at once, never to be launched again). */
+  EmptyAudience = 'CAMPAIGN_EMPTY_AUDIENCE',
 }
 
 const kinds: Record<CampaignExceptionCode, FailureKind> = {
@@ -14,6 +16,7 @@ const kinds: Record<CampaignExceptionCode, FailureKind> = {
   [CampaignExceptionCode.InvalidInput]: 'VALIDATION',
   [CampaignExceptionCode.WrongState]: 'CONFLICT',
   [CampaignExceptionCode.NameTaken]: 'CONFLICT',
+  [CampaignExceptionCode.EmptyAudience]: 'CONFLICT',
 };
 
 export class CampaignException extends DomainException<CampaignExceptionCode> {

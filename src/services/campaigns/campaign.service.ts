@@ -389,6 +389,7 @@ export class CampaignService {
       const locked = await lockedCampaign(em, id);
       // Another launch came first: this one is judged as any launch of a launched campaign (a second time is refused).
       if (locked.status !== CampaignStatus.Draft) return locked;
+      if (!at && !locked.repeatEveryDays) await this.assertSomeoneToEnrol(locked);
       await this.engine.start(locked, this.policies.campaign, at, actor);
       // The run records its status as it moves; this shows the launch at once (a second launch finds it running).
       const after = at ? { status: CampaignStatus.Scheduled, scheduledFor: at } : { status: CampaignStatus.Running, launchedAt: new Date() };
@@ -399,6 +400,26 @@ export class CampaignService {
     if (launchedMeanwhile) return this.launchAgain(launchedMeanwhile, at);
     await this.em.refresh(campaign);
     return this.view(id);
+  }
+
+  /**
+   * A campaign that runs once, launched now, enrols its audience as it stands: with nobody in it (an empty segment, or
+   * everyone left out by its playbook's rules or another campaign's holdout) it would complete at once and could never
+   * be launched again. Refused instead (CONFLICT, nothing written: it stays a draft to change), with the preview's counts
+   * of who was left out and why. One launched for later or repeating may start empty: customers may enter by then.
+   */
+  private async assertSomeoneToEnrol(campaign: Campaign): Promise<void> {
+    const { customers, leftOut, inOtherHoldout } = await this.preview(campaign.id);
+    if (customers > 0) return;
+    const matched = inOtherHoldout + leftOut.reduce((sum, l) => sum + l.customers, 0);
+    const why = [...leftOut.map((l) => `${l.reason} ${l.customers}`), ...(inOtherHoldout ? [`in another campaign's holdout ${inOtherHoldout}`] : [])].join(', ');
+    throw new CampaignException(
+      CampaignExceptionCode.EmptyAudience,
+      `Campaign ${campaign.id} would enrol nobody now: ${matched === 0 ? 'its filter matches no customer' : `its playbook's rules leave out all ${matched} customers its filter matches (${why})`}; ` +
+        'a campaign that runs once would complete at once and could not be launched again. Change its filter or segment (updateCampaign), ' +
+        'or launch it for later (at) or make it repeat (repeatEveryDays), which may start empty',
+      { id: campaign.id, status: campaign.status, leftOut, inOtherHoldout },
+    );
   }
 
   /** A launch of a campaign launched already: it joins the run going (or whose time has come), and is refused otherwise. */
