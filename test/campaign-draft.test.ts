@@ -9,7 +9,7 @@ import { CHEAPER_TIER_REASON } from '../src/domain/scoring/profitability.js';
 import type { CampaignEngine } from '../src/services/engines/campaign-engine.js';
 import { CampaignEnrolmentService } from '../src/services/campaigns/campaign-enrolment.service.js';
 import { CampaignService } from '../src/services/campaigns/campaign.service.js';
-import { CampaignDocument, CampaignPreviewDocument, CreateCampaignDocument, LaunchCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
+import { CampaignDocument, CampaignPreviewDocument, CancelCampaignDocument, CreateCampaignDocument, LaunchCampaignDocument, PauseCampaignDocument, UpdateCampaignDocument, type Playbook, type UpdateCampaignInput } from './__generated__/graphql.js';
 import { startTestStack, testKeys, type TestStack } from './support/stack.js';
 import { REPORTS_AT_ONCE, REPORTS_WAITING, ReportTurn } from '../src/graphql/limits.js';
 import type { ResolverData } from 'type-graphql';
@@ -438,7 +438,7 @@ it('refuses to launch an ended campaign again, saying that it has completed or b
     await rows(sql`update campaign set status = ${status}::campaign_status where id = ${ended.id}::uuid`);
     const refused = await stack.gql(LaunchCampaignDocument, { id: ended.id }, Role.Marketer);
     expect(refused.errors![0]).toMatchObject({
-      message: `Campaign ${ended.id} ${says}: it cannot be launched again (to run it again, launch a copy)`,
+      message: `Campaign ${ended.id} ${says}: it cannot be launched again (to run it again, create a campaign with its settings under a name of its own with createCampaign, and launch that)`,
       extensions: { code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', id: ended.id, status: status === 'completed' ? 'Completed' : 'Cancelled' },
     });
   }
@@ -474,3 +474,19 @@ it('refuses to launch now a campaign that runs once and would enrol nobody, with
   expect((await launch(tooNew.id)).data!.launchCampaign).toMatchObject({ status: 'Running' });
 });
 
+it('points a marketer who cancels, pauses or resumes a draft to the mutation that does what they mean, and one who would start a scheduled campaign earlier to those that exist', async () => {
+  const draft = await create('Never launched', 'Appreciation', 'Nobody by that name either');
+  const cancel = await stack.gql(CancelCampaignDocument, { id: draft.id }, Role.Marketer);
+  expect(cancel.errors![0]).toMatchObject({
+    message: `Campaign ${draft.id} cannot cancel: it is a draft, never launched (to throw it away, discard it with discardCampaign)`,
+    extensions: { code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', id: draft.id, status: 'Draft' },
+  });
+  expect((await stack.gql(PauseCampaignDocument, { id: draft.id }, Role.Marketer)).errors![0].message).toBe(`Campaign ${draft.id} cannot pause: it is a draft, never launched (launch it first with launchCampaign)`);
+  const at = new Date(Date.now() + 3_600_000).toISOString();
+  expect((await stack.gql(LaunchCampaignDocument, { id: draft.id, at }, Role.Marketer)).data!.launchCampaign.status).toBe('Scheduled');
+  const now = await stack.gql(LaunchCampaignDocument, { id: draft.id }, Role.Marketer);
+  expect(now.errors![0]).toMatchObject({
+    message: `Campaign ${draft.id} is scheduled for ${at}: it starts then, not now (to start it earlier, cancel it with cancelCampaign, create a campaign with its settings under a name of its own with createCampaign, and launch that)`,
+    extensions: { code: 'CONFLICT', reason: 'CAMPAIGN_WRONG_STATE', status: 'Scheduled', scheduledFor: at },
+  });
+});

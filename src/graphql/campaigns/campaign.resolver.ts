@@ -73,7 +73,7 @@ export class CampaignResolver {
   }
 
   @Allow(Role.Marketer)
-  @Mutation(() => CampaignType, { description: 'Stops enrolment; runs already started go on' })
+  @Mutation(() => CampaignType, { description: 'Stops enrolment; runs already started go on. A draft, never launched, is CONFLICT/CAMPAIGN_WRONG_STATE: discardCampaign throws it away' })
   async cancelCampaign(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CampaignType> {
     return CampaignType.from(await ctx.services.campaigns.cancel(id, ctx.caller!.id));
   }

@@ -430,14 +430,14 @@ export class CampaignService {
       await this.em.refresh(campaign);
       throw new CampaignException(
         CampaignExceptionCode.WrongState,
-        `Campaign ${campaign.id} cannot be launched again: its run was ${end.status.replace('-', ' ')} in the workflow engine, recorded now as cancelled (to run it again, launch a copy)`,
+        `Campaign ${campaign.id} cannot be launched again: its run was ${end.status.replace('-', ' ')} in the workflow engine, recorded now as cancelled (to run it again, create a campaign with its settings under a name of its own with createCampaign, and launch that)`,
         { id: campaign.id, status: end.status },
       );
     }
     const { id, status } = campaign;
     if (status === CampaignStatus.Completed || status === CampaignStatus.Cancelled) {
       const ended = status === CampaignStatus.Completed ? 'has already completed' : 'has been cancelled';
-      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} ${ended}: it cannot be launched again (to run it again, launch a copy)`, { id, status });
+      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} ${ended}: it cannot be launched again (to run it again, create a campaign with its settings under a name of its own with createCampaign, and launch that)`, { id, status });
     }
     if (at) throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} was launched already (${status}): its start cannot move`, { id, status });
     // "Launch now" on a campaign waiting for its time would join that wait and change nothing: say so, rather than
@@ -446,7 +446,7 @@ export class CampaignService {
     if (scheduledFor && scheduledFor.getTime() > Date.now()) {
       throw new CampaignException(
         CampaignExceptionCode.WrongState,
-        `Campaign ${id} is scheduled for ${scheduledFor.toISOString()}: it starts then, not now (to start it earlier, cancel it and launch a copy)`,
+        `Campaign ${id} is scheduled for ${scheduledFor.toISOString()}: it starts then, not now (to start it earlier, cancel it with cancelCampaign, create a campaign with its settings under a name of its own with createCampaign, and launch that)`,
         { id, status, scheduledFor: scheduledFor.toISOString() },
       );
     }
@@ -725,6 +725,11 @@ export class CampaignService {
     }
     if (end) {
       throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action}: its run was ${end.status.replace('-', ' ')} in the workflow engine (cancel it to record that)`, { id, status: end.status });
+    }
+    if (status === CampaignStatus.Draft) {
+      // Never launched: nothing runs to steer. A draft is thrown away, not cancelled.
+      const instead = action === 'cancel' ? 'to throw it away, discard it with discardCampaign' : 'launch it first with launchCampaign';
+      throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action}: it is a draft, never launched (${instead})`, { id, status });
     }
     throw new CampaignException(CampaignExceptionCode.WrongState, `Campaign ${id} cannot ${action} while ${progress?.status ?? status}`, { id, status: progress?.status ?? status });
   }
