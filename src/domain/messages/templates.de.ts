@@ -146,10 +146,14 @@ export const germanTemplates: Record<string, Template> = {
     subject: 'Unser Vertrag läuft weiter',
     text: `${hello(name)}bitte betrachten Sie unsere Mitteilung, dass unser Vertrag zum ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))} endet, als gegenstandslos: Er läuft weiter wie bisher, und für Sie ändert sich nichts. Bei Fragen antworten Sie einfach, und eine Person meldet sich.${regards}`,
   }),
-  'offboarding-data-export': (name, p, write) => ({
-    subject: typeof p.endedEarlyOn === 'string' ? 'Unser Vertrag ist beendet: Ihre Daten' : 'Ihre Daten',
-    text: `${hello(name)}${endedEarly(p, write)}anbei finden Sie alles, was wir über Sie gespeichert haben, als JSON-Datei (Export ${String(p.exportId ?? '')}). Danke für die gemeinsame Zeit.${regards}`,
-  }),
+  'offboarding-data-export': (name, p, write) => {
+    const early = endedEarly(p, write);
+    // Klein nur direkt nach dem Komma der Anrede: nach dem Absatz zum vorzeitigen Ende beginnt ein eigener Satz.
+    return {
+      subject: typeof p.endedEarlyOn === 'string' ? 'Unser Vertrag ist beendet: Ihre Daten' : 'Ihre Daten',
+      text: `${hello(name)}${early}${early ? 'Anbei' : 'anbei'} finden Sie alles, was wir über Sie gespeichert haben, als JSON-Datei (Export ${String(p.exportId ?? '')}). Danke für die gemeinsame Zeit.${regards}`,
+    };
+  },
   appreciation: (name, p, write) => ({
     subject: 'Danke, dass Sie bei uns sind',
     text: `${hello(name)}Sie sind seit Jahren bei uns: danke für Ihre Treue.${thankYouOffer(p, write)}${regards}`,

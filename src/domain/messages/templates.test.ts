@@ -313,6 +313,17 @@ describe('message templates', () => {
     );
   });
 
+  it("starts the data export's own sentence with a capital after the paragraph on a notice ended early, and in lower case right after the greeting", () => {
+    const export_ = { exportId: 'ex-1', noticeEndsOn: '2027-01-31' };
+    const early = { ...export_, endedEarlyOn: '2026-12-05' };
+    expect(renderMessage('offboarding-data-export', 'Lena', early, 'en', 'EUR').text).toContain('our billing team sends it separately.\n\nAttached is everything we stored about you, as a JSON file (export ex-1).');
+    expect(renderMessage('offboarding-data-export', 'Lena', early, 'de', 'EUR').text).toContain('unsere Buchhaltung schickt sie gesondert.\n\nAnbei finden Sie alles, was wir über Sie gespeichert haben');
+    expect(renderMessage('offboarding-data-export', 'Lena', export_, 'en', 'EUR').text).toBe(
+      'Hello Lena,\n\nattached is everything we stored about you, as a JSON file (export ex-1). Thank you for the time with us.\n\nKind regards',
+    );
+    expect(renderMessage('offboarding-data-export', 'Lena', export_, 'de', 'EUR').text).toContain(',\n\nanbei finden Sie alles');
+  });
+
   it('writes a day as the language writes it, day first', () => {
     expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'en', 'EUR').text).toMatch(/end our contract on 31 January 2027\./);
     expect(renderMessage('offboarding-notice', 'Bob', { noticeEndsAt: '2027-01-31T00:00:00.000Z' }, 'de-AT', 'EUR').text).toMatch(/Vertrag zum 31\. Januar 2027 zu beenden/);

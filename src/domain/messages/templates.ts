@@ -322,10 +322,14 @@ export const templates: Record<string, Template> = {
     subject: 'Our contract continues',
     text: `Hello ${name},\n\nplease disregard our notice that our contract would end on ${write.day(String(p.noticeEndsOn ?? p.noticeEndsAt ?? ''))}: it continues as before, and nothing changes for you. If you have questions, reply and a person will answer.\n\nKind regards`,
   }),
-  'offboarding-data-export': (name, p, write) => ({
-    subject: typeof p.endedEarlyOn === 'string' ? 'Our contract has ended: your data' : 'Your data',
-    text: `Hello ${name},\n\n${endedEarly(p, write)}attached is everything we stored about you, as a JSON file (export ${String(p.exportId ?? '')}). Thank you for the time with us.\n\nKind regards`,
-  }),
+  'offboarding-data-export': (name, p, write) => {
+    const early = endedEarly(p, write);
+    // Only the first line after the greeting's comma starts in lower case: after the paragraph on an early end, a sentence of its own.
+    return {
+      subject: typeof p.endedEarlyOn === 'string' ? 'Our contract has ended: your data' : 'Your data',
+      text: `Hello ${name},\n\n${early}${early ? 'Attached' : 'attached'} is everything we stored about you, as a JSON file (export ${String(p.exportId ?? '')}). Thank you for the time with us.\n\nKind regards`,
+    };
+  },
   appreciation: (name, p, write) => ({
     subject: 'Thank you for being with us',
     text: `Hello ${name},\n\nyou have been with us for years: thank you for your loyalty.${thankYouOffer(p, write)}\n\nKind regards`,
