@@ -38,7 +38,7 @@ describe('profitability', () => {
       'margin 500.00 minus cost to serve 200.00 over the last 12 months: 300.00',
       'cost drivers: support minutes 150.00 (75%), return 40.00 (20%), reminder 10.00 (5%)',
     ]);
-    expect(s.modelVersion).toBe('profitability/10;policy=4');
+    expect(s.modelVersion).toBe('profitability/11;policy=4');
   });
 
   it('suggests the richest cheaper tier that breaks even, with the reasoning', () => {
@@ -281,7 +281,7 @@ describe('a loss run up on a tier the customer has left', () => {
     expect(s.reasons.at(-1)).toBe(
       'a loss of EUR 190.00 over the last 12 months that the service held before (premium) ran up: on basic, the tier held now, the same window comes to EUR 110.00 (support minutes about EUR 300.00 less; discount about EUR 30.00 less; tier fee margin EUR 30.00 less): not a loss to review',
     );
-    expect(s.modelVersion).toBe('profitability/10;policy=4');
+    expect(s.modelVersion).toBe('profitability/11;policy=4');
   });
 
   it('stays loss-making when the tier held now loses money on the window too, and is judged so only by costs from another tier', () => {
@@ -352,7 +352,7 @@ describe('support for our product defects', () => {
     const s = profitability({ ...input, defectHandlingMinor: 30_000 }, policy);
     expect(s).toMatchObject({ value: 22_030, band: 'profitable', costMinor: 0, defectSupportMinor: 30_000, drivers: [], suggestion: null, projections: [] });
     expect(s.reasons).toEqual(['margin 220.30 minus cost to serve 0.00 over the last 12 months: 220.30', defectNote('300.00', '300.00')]);
-    expect(s.modelVersion).toBe('profitability/10;policy=4');
+    expect(s.modelVersion).toBe('profitability/11;policy=4');
   });
 
   it('counts the support beyond the handling cost, and projects other tiers from what is counted', () => {
@@ -426,5 +426,43 @@ describe('support for our product defects', () => {
     expect(withoutDefectSupport(costs, 0)).toEqual({ costs, leftOutMinor: 0 });
     expect(withoutDefectSupport(costs, -5_000)).toEqual({ costs, leftOutMinor: 0 });
     expect(() => withoutDefectSupport(costs, Number.NaN)).toThrow(ScoringException);
+  });
+});
+
+describe('when the cost to serve of a loss arose', () => {
+  // Basic, margin 240.00 over the window; support 450.00 (three months of 150.00).
+  const loss = (costs: { kind: string; amountMinor: number; recentMinor?: number }[], more: { tenureDays?: number; defectHandlingMinor?: number; marginMinor?: number } = {}) =>
+    profitability({ marginMinor: 24_000, currentTier: 'basic', costs, tenureDays: 3_200, minTenureDays: 90, ...more }, policy);
+
+  it("says how much of it fell in the window's last 90 days when that is at least half: a recent rise, not the account's usual cost", () => {
+    const s = loss([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 45_000 }]);
+    expect(s).toMatchObject({ value: -21_000, band: 'loss-making' });
+    expect(s.reasons.slice(0, 3)).toEqual([
+      'margin 240.00 minus cost to serve 450.00 over the last 12 months: -210.00',
+      'cost drivers: support minutes 450.00 (100%)',
+      "450.00 of the 450.00 cost to serve (100%) in the last 90 days: a recent rise, not the account's usual cost",
+    ]);
+    expect(s.modelVersion).toBe('profitability/11;policy=4');
+    // Summed over the kinds; exactly half is said.
+    expect(loss([{ kind: 'support_minutes', amountMinor: 30_000, recentMinor: 20_000 }, { kind: 'return', amountMinor: 10_000, recentMinor: 0 }]).reasons).toContain(
+      "200.00 of the 400.00 cost to serve (50%) in the last 90 days: a recent rise, not the account's usual cost",
+    );
+  });
+
+  it('says nothing of it when less than half fell in the last 90 days, for a profit, for a customer with us under 180 days, or when the costs do not say', () => {
+    const saysWhen = (reasons: string[]) => reasons.some((r) => r.includes('in the last 90 days'));
+    expect(saysWhen(loss([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 22_499 }]).reasons)).toBe(false);
+    expect(saysWhen(loss([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 45_000 }], { marginMinor: 50_000 }).reasons)).toBe(false);
+    expect(saysWhen(loss([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 45_000 }], { tenureDays: 179 }).reasons)).toBe(false);
+    expect(saysWhen(loss([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 45_000 }], { tenureDays: 180 }).reasons)).toBe(true);
+    expect(saysWhen(loss([{ kind: 'support_minutes', amountMinor: 45_000 }]).reasons)).toBe(false);
+  });
+
+  it('weighs the cost counted: the support our product defects took is left out of the recent part alike', () => {
+    // 450.00 of support, 300.00 of it recent; 150.00 handled our defect: 300.00 counted, 200.00 of it recent.
+    const s = loss([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 30_000 }], { defectHandlingMinor: 15_000 });
+    expect(s.costMinor).toBe(30_000);
+    expect(s.reasons).toContain("200.00 of the 300.00 cost to serve (67%) in the last 90 days: a recent rise, not the account's usual cost");
+    expect(withoutDefectSupport([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 30_000 }], 15_000).costs).toEqual([{ kind: 'support_minutes', amountMinor: 30_000, recentMinor: 20_000 }]);
   });
 });

@@ -31,6 +31,9 @@
  * Support given on the company's own product defects is not the customer's cost to serve: support
  * costs up to what handling the customer's complaints marked product defect cost in the window
  * (`defectHandlingMinor`) are left out, and the reasons say how much and why (`withoutDefectSupport`).
+ * A loss whose cost to serve fell mostly in the window's last `RECENT_COST_DAYS` (at least `RECENT_COST_SHARE` of it) says
+ * so, with how much: whoever decides on the account sees a recent rise against a year that cost less, not a service
+ * concept that has always failed (`recentCostReason`).
  */
 import { money, pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
@@ -55,8 +58,18 @@ import { invalidInput } from './scoring.exception.js';
  *    proposed read as loss-making, with a richer tier suggested, for up to a year after).
  *    A loss-making account's reasons say how much of its cost is discounts the company gave, and what it comes to without
  *    them; the cheaper tier suggested is the richest whose projection is no material loss.
+ * 11: a loss whose cost to serve fell mostly (at least half of it) in the window's last 90 days says how much of it did,
+ *    and that it is a recent rise, not the account's usual cost (for a customer with us long enough to tell).
  */
-export const PROFITABILITY_MODEL_VERSION = 'profitability/10';
+export const PROFITABILITY_MODEL_VERSION = 'profitability/11';
+
+/**
+ * The last days of the window whose share of the cost to serve a loss's reasons weigh (a quarter: what one bad spell of
+ * support, returns or a fault on our side runs up), and the share of the cost from which they call it a recent rise:
+ * at least half of a year's cost in its last quarter is about three times the pace of the rest of the year, or more.
+ */
+export const RECENT_COST_DAYS = 90;
+export const RECENT_COST_SHARE = 0.5;
 
 /**
  * When a loss is material, i.e. makes an account `loss-making` (an account review, no thank-you offer): a loss smaller
@@ -123,6 +136,8 @@ export const defaultServiceTierPolicy: ServiceTierPolicy = {
 export interface CostEntryInput {
   kind: string;
   amountMinor: number;
+  /** Of `amountMinor`, what was incurred in the window's last `RECENT_COST_DAYS` days; absent: not known (the reasons say nothing of when the costs arose). */
+  recentMinor?: number;
   /** The tier the customer held when it was incurred, where that was another than the current one; absent: the current tier. */
   tier?: string;
 }
@@ -266,7 +281,10 @@ export function withoutDefectSupport(costs: readonly CostEntryInput[], defectHan
   const kept = costs.flatMap((c, i) => {
     const take = takes.get(i);
     if (take === undefined) return [c];
-    return c.amountMinor - take === 0 ? [] : [{ ...c, amountMinor: c.amountMinor - take }];
+    if (c.amountMinor - take === 0) return [];
+    // What is left of a recent cost keeps its part of the entry (the support left out is taken across the window alike).
+    const recent = c.recentMinor === undefined ? {} : { recentMinor: Math.round((c.recentMinor * (c.amountMinor - take)) / c.amountMinor) };
+    return [{ ...c, amountMinor: c.amountMinor - take, ...recent }];
   });
   return { costs: kept, leftOutMinor };
 }
@@ -302,6 +320,10 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   const top = drivers.filter((d) => d.amountMinor > 0).slice(0, 3);
   if (top.length) reasons.push(`cost drivers: ${top.map((d) => `${kindLabel(d.kind)} ${m(d.amountMinor)} (${pct(d.share)})`).join(', ')}`);
   const tooNew = value < 0 && input.tenureDays !== undefined && input.minTenureDays !== undefined && input.tenureDays < input.minTenureDays;
+  if (value < 0 && !tooNew) {
+    const recent = recentCostReason(costs, costMinor, input.tenureDays, m);
+    if (recent) reasons.push(recent);
+  }
   const materiality = input.materiality ?? defaultLossMaterialityPolicy;
   const lossOverWindow = !tooNew && isMaterialLoss(value, marginMinor, materiality);
   // A loss run up on a service concept the customer has left is not their concept's: judged as on the tier they hold now
@@ -357,6 +379,21 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
     else reasons.push('no other service concept turns this around: a person reviews the account');
   }
   return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, defectSupportMinor, drivers, suggestion, projections };
+}
+
+/**
+ * How much of the cost to serve fell in the window's last `RECENT_COST_DAYS` days, when that is at least
+ * `RECENT_COST_SHARE` of it: e.g. "450.00 of the 450.00 cost to serve (100%) in the last 90 days: a recent rise, not the
+ * account's usual cost". Null when less did, when the costs do not say when they arose, and for a customer with us for
+ * less than twice those days (their whole time with us is hardly more than the recent days: nothing usual to set them against).
+ */
+export function recentCostReason(costs: readonly CostEntryInput[], costMinor: number, tenureDays: number | undefined, m: (v: number) => string = money): string | null {
+  if (costMinor <= 0 || !costs.some((c) => c.recentMinor !== undefined)) return null;
+  if (tenureDays !== undefined && tenureDays < 2 * RECENT_COST_DAYS) return null;
+  const recentMinor = costs.reduce((sum, c) => sum + (c.recentMinor ?? 0), 0);
+  // (Above the whole only where credits earlier in the window offset costs: no share to state.)
+  if (recentMinor < costMinor * RECENT_COST_SHARE || recentMinor > costMinor) return null;
+  return `${m(recentMinor)} of the ${m(costMinor)} cost to serve (${pct(recentMinor / costMinor)}) in the last ${RECENT_COST_DAYS} days: a recent rise, not the account's usual cost`;
 }
 
 /**

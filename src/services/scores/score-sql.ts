@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import type { CustomerFacts, CustomerScore, ScoringPolicy } from '../../domain/scoring/index.js';
+import { RECENT_COST_DAYS, type CustomerFacts, type CustomerScore, type ScoringPolicy } from '../../domain/scoring/index.js';
 import { currentComplaint } from '../facts/current-complaints.js';
 
 /**
@@ -85,12 +85,14 @@ export function factsColumns(asOf: string, policy: ScoringPolicy, runId: string 
                  count(o.margin_minor) as "marginedOrders"
             from customer_order o where o.customer_id = r.id and o.ordered_at < ${end}`;
   return sql`
-    (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount, 'tier', k.tier)), '[]') from (
+    (select coalesce(json_agg(json_build_object('kind', k.kind, 'amountMinor', k.amount, 'recentMinor', k.recent, 'tier', k.tier)), '[]') from (
        select ce.kind, sum(ce.amount_minor)::bigint as amount,
               -- The tier held on the cost's day: the one the first later change moved the customer from (null: the tier they have now);
               -- the rule of tierOn (domain/scoring/tier-days.ts), here so the costs are summed by it.
               (select t.from_tier::text from service_tier_change t where t.customer_id = p.id and t.changed_on > ce.occurred_at
-                order by t.changed_on, t.created_at, t.id limit 1) as tier
+                order by t.changed_on, t.created_at, t.id limit 1) as tier,
+              -- Of it, what the window's last days took: a loss's reasons say when most of its cost arose (RECENT_COST_DAYS).
+              coalesce(sum(ce.amount_minor) filter (where ce.occurred_at > ${asOf}::date - ${RECENT_COST_DAYS}::int), 0)::bigint as recent
          from cost_entry ce
         where ce.customer_id = p.id and ce.occurred_at > ${asOf}::date - ${policy.profitabilityWindowDays}::int and ce.occurred_at <= ${asOf}::date
         group by ce.kind, 3) k) as window_costs,
@@ -141,9 +143,10 @@ export function toFacts(row: Row, asOf: string): CustomerFacts {
           },
     windowMarginMinor: money(row.window_margin),
     windowUnmarginedRevenueMinor: money(row.window_unmargined),
-    windowCosts: (row.window_costs as { kind: string; amountMinor: unknown; tier: string | null }[]).map((c) => ({
+    windowCosts: (row.window_costs as { kind: string; amountMinor: unknown; recentMinor: unknown; tier: string | null }[]).map((c) => ({
       kind: c.kind,
       amountMinor: money(c.amountMinor),
+      recentMinor: money(c.recentMinor),
       // The tier held on its day (the one they have now where no later change moved them from another): compared with the
       // tier held on asOf, not today's, a customer who came back to a tier since is not taken as having been on it all along.
       tier: c.tier ?? row.service_tier,
