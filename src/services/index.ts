@@ -41,6 +41,7 @@ import { SteeringAuditService, type UpdateAnswerWaits } from './audit/steering-a
 import { CampaignEnrolmentService } from './campaigns/campaign-enrolment.service.js';
 import { AccountReviewSteps } from './playbooks/steps/account-review-steps.service.js';
 import { AccountReviewJudgement } from './playbooks/account-review-judgement.service.js';
+import { AccountReviewStandingService } from './playbooks/account-review-standing.service.js';
 import { relationshipTeam } from '../domain/playbooks/account-review.js';
 import { OffboardingNoticeSteps } from './playbooks/steps/offboarding-notice-steps.service.js';
 import { AppreciationSteps } from './playbooks/steps/appreciation-steps.service.js';
@@ -128,6 +129,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     campaigns,
     playbooks,
     fixCases: new FixCaseService(em, audit, caseOwners(policies.fixIssue)),
+    accountReviewStanding: new AccountReviewStandingService(em),
     triggers,
     audit,
     scoringRuns,

@@ -322,8 +322,8 @@ export class RunningPlaybookRunsFilterInput {
   loyaltyBand?: string | null;
 }
 
-/** What a run's database record answers (its step through a resolver of its own; its customer, invoice and fix case from its IDs); every other field is the workflow's live state. */
-const RECORD_FIELDS = new Set(['__typename', 'id', 'workflowId', 'playbook', 'customerId', 'customer', 'invoiceId', 'fixCase', 'status', 'outcome', 'startedAt', 'finishedAt', 'step']);
+/** What a run's database record answers (its step through a resolver of its own; its customer, invoice, fix case and an account review's customer's standing from its IDs); every other field is the workflow's live state. */
+const RECORD_FIELDS = new Set(['__typename', 'id', 'workflowId', 'playbook', 'customerId', 'customer', 'invoiceId', 'fixCase', 'status', 'outcome', 'startedAt', 'finishedAt', 'step', 'customerSince', 'paymentLoyaltyBand', 'clvMinor']);
 
 /** Whether the client selected a field of a run's live state (each costs one Temporal query per run), not only what its record holds. */
 export const selectsLiveState = (fields: readonly string[]): boolean => !fields.every((field) => RECORD_FIELDS.has(field));

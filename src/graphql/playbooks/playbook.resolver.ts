@@ -13,6 +13,7 @@ import { FixCaseType } from './fix-case.types.js';
 import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput, selectsLiveState, shownStep, STEP_DESCRIPTION } from './playbook-run.types.js';
 import { selectedFields } from '../common/selection.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
+import { MoneyTotal } from '../common/money.js';
 
 @Resolver(() => PlaybookRunType)
 export class PlaybookResolver {
@@ -194,6 +195,38 @@ export class PlaybookResolver {
   })
   fixCase(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<FixCase | null> {
     return ctx.services.fixCases.ofRun(run.workflowId);
+  }
+
+  /** The customer's standing an offboarding decision weighs, as stored now: batched across a page of runs (the account-review standing service's loader). */
+  @FieldResolver(() => LocalDateResolver, {
+    nullable: true,
+    description:
+      "Account review: the day the customer was won (their acquiredAt, as stored now), how long the relationship an offboarding decision weighs has lasted; null for the other playbooks",
+  })
+  async customerSince(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    return (await this.standingOf(run, ctx))?.customerSince ?? null;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "Account review: the customer's payment-loyalty band now (their current PaymentLoyalty score: loyal, regular, at-risk, new), how they have paid us; null for the other playbooks and while unscored. loyaltyBand is the band the run was tagged with when it started",
+  })
+  async paymentLoyaltyBand(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    return (await this.standingOf(run, ctx))?.paymentLoyaltyBand ?? null;
+  }
+
+  @FieldResolver(() => MoneyTotal, {
+    nullable: true,
+    description:
+      "Account review: the customer's lifetime value now (their current Clv score: the margin expected over the next 12 months, minor units, rounded), what keeping them is expected to bring beside the loss profitabilityMinor shows; null for the other playbooks, while unscored, and while the model cannot value them",
+  })
+  async clvMinor(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<number | null> {
+    return (await this.standingOf(run, ctx))?.clvMinor ?? null;
+  }
+
+  private standingOf(run: PlaybookRunType | PlaybookRun, ctx: GraphQLContext) {
+    return ctx.services.accountReviewStanding.ofRun(run.playbook, 'customerId' in run ? run.customerId : run.customer.id);
   }
 
   /**

@@ -1,0 +1,59 @@
+import { jest } from '@jest/globals';
+import { Role } from '../src/domain/auth/roles.js';
+import { accountReviewWorkflowId } from '../src/domain/playbooks/account-review.js';
+import { Customer, ScoreSnapshot } from '../src/entities/index.js';
+import { AccountReviewDocument, AccountReviewStandingDocument, AccountReviewStandingsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { lossMakingAccount, shortNoticePolicy } from './support/loss-making-account.js';
+import { countStatements } from './support/statement-counter.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+
+/**
+ * What an account review tells the people who act on it: the person deciding on offboarding sees the customer's standing
+ * beside the loss (how long they have been with us, how they pay, what they are expected to bring).
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { accountReview: shortNoticePolicy } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
+
+it("shows the decider the customer's standing as stored now (customer since, payment-loyalty band, lifetime value), read for a page of reviews in one statement, from their records", async () => {
+  const loyal = await lossMakingAccount(stack, 'Lena');
+  const unscored = await lossMakingAccount(stack, 'Ulla');
+  const em = stack.orm.em.fork();
+  await em.nativeUpdate(Customer, { id: loyal }, { acquiredAt: '2018-01-10' });
+  // Her payment record and lifetime value, as the nightly scoring left them (a snapshot of those kinds alone).
+  em.create(ScoreSnapshot, {
+    customer: em.getReference(Customer, loyal),
+    computedAt: new Date(),
+    scores: {
+      'payment-loyalty': { value: 1, band: 'loyal', modelVersion: 'test', reasons: ['test'] },
+      clv: { value: 20_868.6, band: null, modelVersion: 'test', reasons: ['test'] },
+    },
+  });
+  await em.flush();
+  for (const customerId of [loyal, unscored]) expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  for (const customerId of [loyal, unscored]) await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+
+  const standing = (await stack.gql(AccountReviewStandingDocument, { customerId: loyal }, Role.Viewer)).data!.accountReview;
+  expect(standing).toEqual({ workflowId: accountReviewWorkflowId(loyal), step: 'awaiting-answer', profitabilityMinor: expect.any(Number), customerSince: '2018-01-10', paymentLoyaltyBand: 'loyal', clvMinor: 20_869 });
+
+  // The list of reviews under way (what the approver works from), from the runs' records: Temporal is asked nothing, and
+  // the customers' standing is read in one statement for the page, however many reviews it lists.
+  const listed = () => stack.gql(AccountReviewStandingsDocument, {}, Role.Viewer).then((r) => r.data?.runningPlaybookRuns?.edges.map((e) => e.node) ?? []);
+  await eventually(listed, (nodes) => [loyal, unscored].every((id) => nodes.some((n) => n.customerId === id)));
+  const asked = jest.spyOn(TemporalPlaybookEngine.prototype, 'runState');
+  try {
+    const read = await countStatements(listed);
+    expect(read.result.find((n) => n.customerId === loyal)).toEqual({ customerId: loyal, customerSince: '2018-01-10', paymentLoyaltyBand: 'loyal', clvMinor: 20_869 });
+    expect(read.result.find((n) => n.customerId === unscored)).toEqual({ customerId: unscored, customerSince: '2024-01-01', paymentLoyaltyBand: null, clvMinor: null });
+    expect(read.statements.filter((s) => /left join current_score pl/.test(s))).toHaveLength(1);
+    expect(asked).not.toHaveBeenCalled();
+  } finally {
+    asked.mockRestore();
+  }
+}, 60_000);
