@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewWorkflowId } from '../src/domain/playbooks/account-review.js';
 import { Customer, ScoreSnapshot } from '../src/entities/index.js';
-import { AccountReviewDocument, AccountReviewStandingDocument, AccountReviewStandingsDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, AccountReviewStandingDocument, AccountReviewStandingsDocument, AnswerAccountProposalDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { lossMakingAccount, shortNoticePolicy } from './support/loss-making-account.js';
 import { countStatements } from './support/statement-counter.js';
@@ -11,7 +11,8 @@ import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine
 
 /**
  * What an account review tells the people who act on it: the person deciding on offboarding sees the customer's standing
- * beside the loss (how long they have been with us, how they pay, what they are expected to bring).
+ * beside the loss (how long they have been with us, how they pay, what they are expected to bring), and an account
+ * manager who records a second answer to the proposal is told which answer was taken.
  */
 let stack: TestStack;
 beforeAll(async () => {
@@ -56,4 +57,21 @@ it("shows the decider the customer's standing as stored now (customer since, pay
   } finally {
     asked.mockRestore();
   }
+}, 60_000);
+
+it("tells a second answer to the proposal which answer the customer gave, and that it stands (PLAYBOOK_DECISION_REFUSED, with answer)", async () => {
+  const customerId = await lossMakingAccount(stack, 'Paula');
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  const declined = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
+  expect(declined.errors).toBeUndefined();
+  expect(declined.data!.answerAccountProposal).toMatchObject({ answer: 'declined' });
+
+  // A colleague records a yes afterwards: refused, saying the customer's no was taken (whatever step the review is at by then).
+  const second = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator);
+  expect(second.errors![0]).toMatchObject({
+    message: expect.stringMatching(/^The account review of customer [0-9a-f-]+ takes no second answer: the customer's answer was already taken \(declined\), and a proposal takes one answer \(step [a-z-]+\)$/),
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', answer: 'declined', step: expect.any(String) },
+  });
+  expect((await review(customerId))!.answer).toBe('declined');
 }, 60_000);

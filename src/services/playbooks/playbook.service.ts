@@ -447,6 +447,15 @@ export class PlaybookService {
     const ended = (outcome: string | null) => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended${outcome ? ` (${outcome})` : ''}`, { customerId, workflowId, outcome });
     if (!state) throw await this.endedOrNone(workflowId, ended, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId }));
     if (state.step === 'done' || (await this.recordedEnded(workflowId))) throw ended(await this.endedOutcome(workflowId, state));
+    // A second answer (a colleague recorded one already): the person is told which answer stands, and that it is final,
+    // not only that the run has moved on.
+    if (state.answer) {
+      throw new PlaybookException(
+        PlaybookExceptionCode.DecisionRefused,
+        `The account review of customer ${customerId} takes no second answer: the customer's answer was already taken (${state.answer}), and a proposal takes one answer (step ${state.step})`,
+        { customerId, step: state.step, answer: state.answer },
+      );
+    }
     if (state.step !== 'awaiting-answer') {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     }
