@@ -41,7 +41,7 @@ it("shows the decider the customer's standing as stored now (customer since, pay
   for (const customerId of [loyal, unscored]) await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
 
   const standing = (await stack.gql(AccountReviewStandingDocument, { customerId: loyal }, Role.Viewer)).data!.accountReview;
-  expect(standing).toEqual({ workflowId: accountReviewWorkflowId(loyal), step: 'awaiting-answer', profitabilityMinor: expect.any(Number), customerSince: '2018-01-10', paymentLoyaltyBand: 'loyal', clvMinor: 20_869 });
+  expect(standing).toEqual({ id: accountReviewWorkflowId(loyal), workflowId: accountReviewWorkflowId(loyal), step: 'awaiting-answer', profitabilityMinor: expect.any(Number), customerSince: '2018-01-10', paymentLoyaltyBand: 'loyal', clvMinor: 20_869 });
 
   // The list of reviews under way (what the approver works from), from the runs' records: Temporal is asked nothing, and
   // the customers' standing is read in one statement for the page, however many reviews it lists.
@@ -50,8 +50,8 @@ it("shows the decider the customer's standing as stored now (customer since, pay
   const asked = jest.spyOn(TemporalPlaybookEngine.prototype, 'runState');
   try {
     const read = await countStatements(listed);
-    expect(read.result.find((n) => n.customerId === loyal)).toEqual({ customerId: loyal, customerSince: '2018-01-10', paymentLoyaltyBand: 'loyal', clvMinor: 20_869 });
-    expect(read.result.find((n) => n.customerId === unscored)).toEqual({ customerId: unscored, customerSince: '2024-01-01', paymentLoyaltyBand: null, clvMinor: null });
+    expect(read.result.find((n) => n.customerId === loyal)).toEqual({ id: accountReviewWorkflowId(loyal), customerId: loyal, customerSince: '2018-01-10', paymentLoyaltyBand: 'loyal', clvMinor: 20_869 });
+    expect(read.result.find((n) => n.customerId === unscored)).toEqual({ id: accountReviewWorkflowId(unscored), customerId: unscored, customerSince: '2024-01-01', paymentLoyaltyBand: null, clvMinor: null });
     expect(read.statements.filter((s) => /left join current_score pl/.test(s))).toHaveLength(1);
     expect(asked).not.toHaveBeenCalled();
   } finally {
