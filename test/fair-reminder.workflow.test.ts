@@ -840,8 +840,8 @@ it('reverses the reminder fees of an invoice the billing system cancelled, in th
   expect(await importInvoices(csv(day(0)))).toMatchObject({ updated: 2, written: true, errorCount: 0 });
   const fees = async (id: string) => (await stack.gql(InvoiceFeesDocument, { id }, Role.Viewer)).data!.invoice;
   // What was charged stays as history; all of it is reversed. The fee-free invoice has nothing to reverse.
-  expect(await fees(charged.id)).toEqual({ id: charged.id, cancelledAt: day(0), remindersSent: 3, feeChargedMinor: 1_800, feeWaivedMinor: 0, feeReversedMinor: 1_800 });
-  expect(await fees(feeFree.id)).toEqual({ id: feeFree.id, cancelledAt: day(0), remindersSent: 1, feeChargedMinor: 0, feeWaivedMinor: 500, feeReversedMinor: 0 });
+  expect(await fees(charged.id)).toEqual({ id: charged.id, paidAt: null, cancelledAt: day(0), remindersSent: 3, feeChargedMinor: 1_800, feeWaivedMinor: 0, feeReversedMinor: 1_800 });
+  expect(await fees(feeFree.id)).toEqual({ id: feeFree.id, paidAt: null, cancelledAt: day(0), remindersSent: 1, feeChargedMinor: 0, feeWaivedMinor: 500, feeReversedMinor: 0 });
   const reversals = async () =>
     (
       await sql<{ entity_id: string; actor: string; before: unknown; after: Record<string, unknown> }>`
