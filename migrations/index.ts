@@ -85,6 +85,7 @@ import { Migration20261228101300_outbox_due_since } from './Migration20261228101
 import { Migration20261228101310_complaint_follow_up_claim } from './Migration20261228101310_complaint_follow_up_claim.js';
 import { Migration20261228101340_scoring_run_base_margin_share } from './Migration20261228101340_scoring_run_base_margin_share.js';
 import { Migration20261228101360_campaign_name_unique } from './Migration20261228101360_campaign_name_unique.js';
+import { Migration20261228101370_outbox_taken_again } from './Migration20261228101370_outbox_taken_again.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -174,4 +175,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228101310_complaint_follow_up_claim', class: Migration20261228101310_complaint_follow_up_claim },
   { name: 'Migration20261228101340_scoring_run_base_margin_share', class: Migration20261228101340_scoring_run_base_margin_share },
   { name: 'Migration20261228101360_campaign_name_unique', class: Migration20261228101360_campaign_name_unique },
+  { name: 'Migration20261228101370_outbox_taken_again', class: Migration20261228101370_outbox_taken_again },
 ];

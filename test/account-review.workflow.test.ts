@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { RunStatus } from '../src/domain/playbooks/run-status.js';
+import { RESET_UNDONE, RunStatus } from '../src/domain/playbooks/run-status.js';
 import { ContactStatusService } from '../src/services/outbox/contact-status.service.js';
 import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
 import { defaultPolicies } from '../src/domain/policies/index.js';
@@ -1050,7 +1050,11 @@ it('keeps the tier change of a yes that a reset took back, and names it in the r
   const resets = () => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.reset-in-engine', entityId: workflowId });
   await eventually(async () => (await createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine(), resets()), (entries) => entries.length > 0);
   // Not undone (the customer was told of it): the entry names it for a person to settle with the customer.
-  expect((await resets()).map((a) => a.after)).toEqual([{ runId, reason: 'the yes was recorded by mistake', resetAt: expect.any(String), status: 'running', tierChangeKept: { from: 'premium', to: 'basic' } }]);
+  const [{ messagesHeldBack, ...entry }] = (await resets()).map((a) => a.after as { messagesHeldBack?: string[] });
+  expect(entry).toEqual({ runId, reason: 'the yes was recorded by mistake', resetAt: expect.any(String), status: 'running', tierChangeKept: { from: 'premium', to: 'basic' } });
+  // Its confirmation, unless it went out already, is held back with the yes the reset undid (the customer did not say it).
+  const confirmation = await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/proposal-confirmed` });
+  expect([messagesHeldBack ?? [], confirmation.suppressedReason ?? null]).toEqual(confirmation.sentAt ? [[], null] : [['proposal-confirmed'], RESET_UNDONE]);
   const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
   expect(answered.data!.answerAccountProposal).toMatchObject({ answer: 'declined', step: 'awaiting-review' });
   expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic' });

@@ -5,8 +5,9 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssueWorkflowId } from '../src/domain/playbooks/fix-issue.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, MessageChannel, MessagePurpose, OutboxMessage, PlaybookRun } from '../src/entities/index.js';
-import { RunStatus } from '../src/domain/playbooks/run-status.js';
+import { RESET_UNDONE, RunStatus } from '../src/domain/playbooks/run-status.js';
 import { createServices } from '../src/services/index.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
 import { PlaybookRunService } from '../src/services/playbooks/playbook-run.service.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
@@ -49,10 +50,13 @@ const record = (workflowId: string) => stack.orm.em.fork().findOneOrFail(Playboo
 const runsOf = (customerId: string) => stack.gql(CustomerPlaybookRunsDocument, { customerId }, Role.Viewer).then((r) => r.data!.customer!.playbookRuns.edges.map((e) => e.node));
 /** One pass of the reconciliation, as the worker's schedule runs it (the test calls the service directly, so it knows when it ran). */
 function reconcile(): Promise<string[]> {
+  return services().runReconciliation.recordRunsEndedInEngine();
+}
+function services() {
   const { client } = stack.temporal;
   const { taskQueue } = stack.config.temporal;
   const engines = { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) };
-  return createServices(stack.orm.em.fork(), engines, defaultPolicies).runReconciliation.recordRunsEndedInEngine();
+  return createServices(stack.orm.em.fork(), engines, defaultPolicies);
 }
 const runningFixes = () => stack.gql(OperationsStatusDocument, {}, Role.Operator).then((r) => r.data!.operationsStatus!.runningPlaybookRuns.find((p) => p.playbook === 'FixIssue')?.runs ?? 0);
 
@@ -330,10 +334,18 @@ it('tells a run never reset from one an operator reset, with the reason given', 
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
 });
 
-it('reopens the fix case of a run reset to before a resolution reported by mistake, and the real fix dates it', async () => {
-  const { customerId, workflowId } = await customerWithFixRun('Zoe', 'loose-cable');
+/** The run's messages by step: template, when sent and why held back. */
+const messagesOf = async (workflowId: string) =>
+  new Map(
+    (await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } })).map((m) => [m.idempotencyKey.slice(workflowId.length + 1), { template: m.template, sentAt: m.sentAt ?? null, suppressedReason: m.suppressedReason ?? null }]),
+  );
+
+it('reopens the fix case of a run reset to before a resolution reported by mistake, holds back its queued word that it is fixed, and the real fix dates the case and says so once', async () => {
+  // In their quiet hours, so the word that it is fixed is still queued when the run is reset.
+  const { customerId, workflowId } = await customerWithFixRun('Zoe', 'loose-cable', zoneAtTwoInTheMorning(new Date()));
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'loose-cable' }, Role.Operator)).errors).toBeUndefined();
   const mistaken = await eventually(() => fixCase(workflowId), (c) => c.status === 'resolved');
+  expect((await messagesOf(workflowId)).get('fixed-1')).toEqual({ template: 'issue-fixed', sentAt: null, suppressedReason: null });
 
   // Reset to the workflow task that took the report, leaving the report out: the run waits for the fix again.
   const runId = await resetInEngine(stack, workflowId, 'the fix was reported by mistake', { finishEventId: await taskBefore(stack, workflowId, beforeUpdate), excludeUpdates: true });
@@ -345,15 +357,86 @@ it('reopens the fix case of a run reset to before a resolution reported by mista
   const queue = await stack.gql(FixCasesDocument, { filter: { customerId, status: 'Open' } }, Role.Viewer);
   expect(queue.data!.fixCases.edges.map((e) => e.node.workflowId)).toEqual([workflowId]);
   expect(await record(workflowId)).toMatchObject({ status: 'running' });
-  expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([{ runId, reason: 'the fix was reported by mistake', resetAt: expect.any(String), status: 'running', fixReopened: true }]);
+  expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([
+    { runId, reason: 'the fix was reported by mistake', resetAt: expect.any(String), status: 'running', fixReopened: true, messagesHeldBack: ['fixed-1'] },
+  ]);
+  // The word that it is fixed, which the reset undid, does not go out while the case is open again; what came before the
+  // point reset to (the word that the team is on it, still held for the night) is untouched.
+  const held = await messagesOf(workflowId);
+  expect(held.get('fixed-1')).toEqual({ template: 'issue-fixed', sentAt: null, suppressedReason: RESET_UNDONE });
+  expect(held.get('acknowledged')).toMatchObject({ suppressedReason: null });
   expect(await reconcile()).not.toContain(workflowId);
 
-  // The real fix, reported later, is the one the case keeps.
+  // The real fix, reported later, is the one the case keeps, and the customer hears of it once.
   expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'loose-cable' }, Role.Operator)).errors).toBeUndefined();
   const fixed = await eventually(() => fixCase(workflowId), (c) => c.status === 'resolved');
   expect(fixed.resolvedAt!.getTime()).toBeGreaterThan(mistaken.resolvedAt!.getTime());
   expect(await reconcile()).not.toContain(workflowId);
   expect(await fixCase(workflowId)).toMatchObject({ status: 'resolved' });
+  const words = [...(await messagesOf(workflowId))].filter(([, m]) => m.template === 'issue-fixed');
+  expect(words).toEqual([
+    ['fixed-1', expect.objectContaining({ suppressedReason: RESET_UNDONE })],
+    ['fixed-2', expect.objectContaining({ suppressedReason: null })],
+  ]);
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
+}, 60_000);
+
+it('leaves the word that it is fixed to go when the run reset to before the fix is given it again: the reset run means it', async () => {
+  const { customerId, workflowId } = await customerWithFixRun('Zeno', 'loose-screw', zoneAtTwoInTheMorning(new Date()));
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'loose-screw' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => fixCase(workflowId), (c) => c.status === 'resolved');
+
+  // Reset to before the report, which is given again (the default): the reset run takes the fix again before any pass.
+  const runId = await resetInEngine(stack, workflowId, 'replay the fix', { finishEventId: await taskBefore(stack, workflowId, beforeUpdate) });
+  await eventually(() => stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/fixed-1` }), (m) => m.takenAgainAt != null);
+  await eventually(async () => (await reconcile(), resetAudit(workflowId)), (entries) => entries.length > 0);
+  expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([{ runId, reason: 'replay the fix', resetAt: expect.any(String), status: 'running' }]);
+  expect((await messagesOf(workflowId)).get('fixed-1')).toEqual({ template: 'issue-fixed', sentAt: null, suppressedReason: null });
+  expect(await fixCase(workflowId)).toMatchObject({ status: 'resolved' });
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
+}, 60_000);
+
+it('holds back, as a reset of any run under way is recorded, the queued messages of the steps after the point reset to, not those before it nor those the reset run took again', async () => {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name: 'Rhea', email: 'rhea@example.com', acquiredAt: '2025-01-01', timeZone: 'UTC' });
+  const workflowId = `fair-reminder/reset-holds-back-${customer.id}`;
+  em.create(PlaybookRun, { workflowId, playbook: 'fair-reminder', customer });
+  await em.flush();
+  const write = async (step: string, template: string, extra: Partial<OutboxMessage> = {}) => {
+    const e = stack.orm.em.fork();
+    e.create(OutboxMessage, { idempotencyKey: `${workflowId}/${step}`, customer: customer.id, channel: MessageChannel.Email, purpose: MessagePurpose.Service, template, payload: {}, sendAfter: new Date(Date.now() + DAY), ...extra });
+    await e.flush();
+  };
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 1_100));
+  // The first reminder before the point reset to; the second after it, and a call task after it that the reset run takes again.
+  await write('reminder-1', 'reminder-friendly-1');
+  const from = new Date();
+  await pause();
+  await write('reminder-2', 'reminder-standard-2');
+  await write('call', 'call-personal');
+  await write('sent-already', 'reminder-standard-2', { sentAt: new Date() });
+  const at = new Date();
+  await pause();
+  await stack.orm.em.fork().nativeUpdate(OutboxMessage, { idempotencyKey: `${workflowId}/call` }, { takenAgainAt: new Date() });
+  // Written by the reset run itself, after the reset.
+  await write('reminder-3', 'reminder-standard-3');
+
+  const { runs } = services();
+  expect(await runs.recordResetInEngine({ workflowId, runId: 'reset-run', running: true, endedAs: null, reset: { at, from, reason: 'reminder sent by mistake', by: null }, fixCase: null, promiseHeld: null })).toBe(true);
+  const after = await messagesOf(workflowId);
+  expect([...after].map(([step, m]) => [step, m.suppressedReason]).sort()).toEqual([
+    ['call', null],
+    ['reminder-1', null],
+    ['reminder-2', RESET_UNDONE],
+    ['reminder-3', null],
+    ['sent-already', null],
+  ]);
+  expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([{ runId: 'reset-run', reason: 'reminder sent by mistake', resetAt: at.toISOString(), status: 'running', messagesHeldBack: ['reminder-2'] }]);
+
+  // The reset run reaches the step again: its message is released, to go as it means it.
+  await new OutboxService().enqueueStep(stack.orm.em.fork(), { workflowId, customerId: customer.id }, 'reminder-2', { channel: MessageChannel.Email, template: 'reminder-standard-2', payload: {} });
+  expect((await messagesOf(workflowId)).get('reminder-2')).toMatchObject({ suppressedReason: null });
 });
 
 it('resolves the fix case again when a run is reset to before a recurrence signalled by mistake: owner and escalations follow the run back', async () => {
@@ -371,7 +454,13 @@ it('resolves the fix case again when a run is reset to before a recurrence signa
   const resolved = await eventually(async () => (await reconcile(), fixCase(workflowId)), (c) => c.status === 'resolved');
   expect(resolved).toMatchObject({ owner: fixed.owner, escalations: 0 });
   expect(resolved.resolvedAt!.getTime()).toBeLessThanOrEqual(Date.now());
-  expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([{ runId, reason: 'recurrence signalled by mistake', resetAt: expect.any(String), status: 'running', fixResolvedAgain: true }]);
+  const [{ messagesHeldBack, ...entry }] = (await resetAudit(workflowId)).map((a) => a.after as { messagesHeldBack?: string[] });
+  expect(entry).toEqual({ runId, reason: 'recurrence signalled by mistake', resetAt: expect.any(String), status: 'running', fixResolvedAgain: true });
+  // What the mistaken recurrence queued (the team's task, the customer's word that it is worked on again) and delivery has not sent yet is held back.
+  const recurrence = [...(await messagesOf(workflowId))].filter(([step]) => step.startsWith('recurrence-'));
+  expect(recurrence.length).toBe(2);
+  expect(messagesHeldBack ?? []).toEqual(recurrence.filter(([, m]) => !m.sentAt).map(([step]) => step).sort());
+  for (const [step, m] of recurrence) expect([step, m.suppressedReason]).toEqual([step, m.sentAt ? null : RESET_UNDONE]);
   // Off every queue: the customer's marketing is no longer held back for it.
   expect((await stack.gql(FixCasesDocument, { filter: { customerId, status: 'Open' } }, Role.Viewer)).data!.fixCases.totalCount).toBe(0);
   await handle.terminate('test over');

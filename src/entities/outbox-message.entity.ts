@@ -82,6 +82,13 @@ export class OutboxMessage {
   @Property({ type: 'text', nullable: true })
   suppressedReason?: string | null;
 
+  /**
+   * When a step of its run last found it written already: a retried step, or one a run reset in the Temporal UI took
+   * again (recording the reset leaves such a message to go out; the reset run means it). Null: never found again.
+   */
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  takenAgainAt?: Date | null;
+
   /** Hand-overs to the channel so far, the last one included. */
   @Property({ type: 'integer' })
   attempts: number = 0;

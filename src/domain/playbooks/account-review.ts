@@ -6,7 +6,7 @@ import { echoed } from '../text.js';
 import { isRecordedActorForm } from '../auth/roles.js';
 import { dayIn } from '../billing/paid-day.js';
 import { proposalAnsweredBeforeItWent } from '../messages/catalogue.js';
-import { heldBackByRunStop } from './run-status.js';
+import { heldBackUntilStepTakenAgain } from './run-status.js';
 
 /**
  * Unprofitable accounts: "there are no loss-making customers, only loss-making service
@@ -300,8 +300,8 @@ export function deciderProblem(decision: OffboardingDecision): string | null {
  * Why the proposal never reached the customer, held back at delivery (an opt-out, a complaint
  * before it went): its message's reason for being held back (null: not held back). Null as well
  * when the customer answered it before it went (accepted: the confirmation went instead; or declined), or when the run's
- * stop held it back (a reset run asks again; a cancelled one has ended): an answer is taken then.
+ * stop or a reset that undid the proposal held it back (a reset run asks again; a cancelled one has ended): an answer is taken then.
  */
 export function proposalHeldBackAtDelivery(heldBack: string | null): string | null {
-  return heldBack === null || proposalAnsweredBeforeItWent(heldBack) || heldBackByRunStop.includes(heldBack) ? null : heldBack;
+  return heldBack === null || proposalAnsweredBeforeItWent(heldBack) || heldBackUntilStepTakenAgain.includes(heldBack) ? null : heldBack;
 }

@@ -85,3 +85,13 @@ export const runEndedInEngine = (status: EndedInEngine) => `run-${status.replace
  * recorded by mistake waits for an answer to its welcome again, so the welcome goes).
  */
 export const heldBackByRunStop: readonly string[] = [RUN_ENDED, RUN_ENDED_UNANSWERED, RUN_ENDED_NOT_NEW, RUN_CANCELLED, ...ENDED_IN_ENGINE.map(runEndedInEngine)];
+
+/**
+ * Why a message still queued was held back when a reset of its run (in the Temporal UI or CLI) was recorded: a step after the
+ * point the run was reset to wrote it, so the reset undid the step (an operator reset to before it, not to take it: a fix
+ * reported by mistake). It goes out only if the reset run takes that step again (`heldBackUntilStepTakenAgain`).
+ */
+export const RESET_UNDONE = 'reset-undone: its playbook run was reset in the workflow engine to before the step that wrote it; it goes out only if the run takes that step again';
+
+/** Why a message was held back that its step, taken by a running run, releases: its run's stop (`heldBackByRunStop`), or a reset that undid the step. */
+export const heldBackUntilStepTakenAgain: readonly string[] = [...heldBackByRunStop, RESET_UNDONE];

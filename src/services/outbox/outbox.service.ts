@@ -2,7 +2,7 @@ import { stepMessageKey } from '../../domain/playbooks/run-id.js';
 import { randomUUID } from 'node:crypto';
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { heldBackByRunStop } from '../../domain/playbooks/run-status.js';
+import { heldBackUntilStepTakenAgain } from '../../domain/playbooks/run-status.js';
 import { MessageChannel, MessagePurpose, OutboxMessage } from '../../entities/index.js';
 
 export interface OutgoingMessage {
@@ -58,7 +58,8 @@ export class OutboxService {
    * otherwise. Called by a step of a running run only (`runStillRunning`), so a message of the
    * step that its run's stop held back was held back by an end a reset has undone since: the
    * reset run takes the step again (it was reset to before it) and means it, so the message is
-   * released, to go out as if the run had never stopped (once at most: it is the same row).
+   * released, to go out as if the run had never stopped (once at most: it is the same row). So is one
+   * held back as a step a reset undid (`RESET_UNDONE`): the reset run took the step again after all.
    */
   async enqueueStep(
     em: EntityManager,
@@ -68,7 +69,10 @@ export class OutboxService {
   ): Promise<boolean> {
     const idempotencyKey = stepMessageKey(run.workflowId, step);
     if (await this.enqueue(em, { idempotencyKey, customerId: run.customerId, purpose: MessagePurpose.Service, ...message })) return true;
-    await em.nativeUpdate(OutboxMessage, { idempotencyKey, sentAt: null, suppressedReason: { $in: [...heldBackByRunStop] } }, { suppressedAt: null, suppressedReason: null });
+    // Found written: the step is taken again (a retry, or a reset run's), which recording a reset looks at; one held back by
+    // the run's stop, or by a reset that undid the step, is meant again and released.
+    await em.nativeUpdate(OutboxMessage, { idempotencyKey, sentAt: null }, { takenAgainAt: new Date() });
+    await em.nativeUpdate(OutboxMessage, { idempotencyKey, sentAt: null, suppressedReason: { $in: [...heldBackUntilStepTakenAgain] } }, { suppressedAt: null, suppressedReason: null });
     return false;
   }
 

@@ -14,7 +14,7 @@ import { WELCOME_CHECK } from '../../domain/playbooks/welcome-check.js';
 import { CONSENT_ACTIONS } from '../../domain/customers/contact.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
-import { CANCELLED_OUTCOME, RUN_CANCELLED, heldBackByRunStop, runEndedInEngine, runEndedReason, type EndedInEngine } from '../../domain/playbooks/run-status.js';
+import { CANCELLED_OUTCOME, RESET_UNDONE, RUN_CANCELLED, heldBackByRunStop, runEndedInEngine, runEndedReason, type EndedInEngine } from '../../domain/playbooks/run-status.js';
 import { offboardingAnnouncementTemplates, offboardingCompletionTemplates, PROMISED_TO_PAY, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import { writtenSinceLastReset, type AuditRecord, type AuditService, type UnsettledCall } from '../audit/audit.service.js';
 import { engineMayHaveTakenIt } from '../engines/engine-errors.js';
@@ -292,6 +292,7 @@ export class PlaybookRunService {
         await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId }, { status: RunStatus.Running, outcome: null, finishedAt: null, finalState: null });
         await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Cancelled }, { status: FixCaseStatus.Open });
       }
+      const heldBack = input.running ? await this.holdBackUndoneByReset(em, input.workflowId, input.reset) : [];
       const released = reopened ? await this.releaseHeldBackByStop(em, { workflowId: input.workflowId, customerId: run.customer_id, playbook: run.playbook }, input.reset.from) : [];
       const promiseHoldsReleased = input.promiseHeld === false ? await this.releaseHeldForPromise(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset.from) : [];
       const tierChangeKept = run.playbook === ACCOUNT_REVIEW ? await this.tierChangeSince(em, { workflowId: input.workflowId, customerId: run.customer_id }, input.reset) : null;
@@ -311,6 +312,7 @@ export class PlaybookRunService {
           ...(caseReopened ? { fixReopened: true } : {}),
           ...(caseResolvedAgain ? { fixResolvedAgain: true } : {}),
           ...(released.length > 0 ? { messagesReleased: released } : {}),
+          ...(heldBack.length > 0 ? { messagesHeldBack: heldBack } : {}),
           ...(promiseHoldsReleased.length > 0 ? { promiseHoldsReleased } : {}),
           ...(tierChangeKept ? { tierChangeKept } : {}),
         },
@@ -352,6 +354,26 @@ export class PlaybookRunService {
     const caseResolvedAgain = !run.awaitsFix && (await em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Resolved, resolvedAt: reset.from })) > 0;
     if (run.owner) await em.nativeUpdate(FixCase, { workflowId, status: { $ne: FixCaseStatus.Cancelled } }, { owner: run.owner, escalations: run.escalations });
     return { caseReopened, caseResolvedAgain };
+  }
+
+  /**
+   * The messages still queued (held for quiet hours, retried) of steps after the point a run under way was reset to:
+   * the reset undid those steps (an operator reset to before a fix reported by mistake, not to take it), so what they
+   * wrote is held back (`RESET_UNDONE`), as a stop holds back a run's messages: "it is fixed" must not reach a customer
+   * whose case is open again, and the real fix says so itself. A step the reset run takes again releases its message
+   * (`OutboxService.enqueueStep`), also one it took before the reset was recorded (found again after the reset: left to
+   * go). After the point by the worker's clock against the engine's start of the task reset to, without the leeway a
+   * stop's release gives: the steps that very task began are undone too (a reset to the task that took a `resolveIssue`
+   * by mistake, the update left out, runs that task again without it, and its "fixed" is written milliseconds after the
+   * task began), while an earlier step's message was written before its activity ended, so before the task it woke
+   * began. Written before the reset (what the reset run writes is its own). What tells the customer how the run ended,
+   * and what an offboarding carried out owes, stay (`holdBackQueuedMessages`): a reset does not undo a withdrawal or an
+   * offboarding. The steps held back.
+   */
+  private async holdBackUndoneByReset(em: EntityManager, workflowId: string, reset: HowReset): Promise<string[]> {
+    const undone = sql<boolean>`m.created_at > ${reset.from} and m.created_at <= ${reset.at}
+      and (m.taken_again_at is null or m.taken_again_at <= ${reset.at})`;
+    return this.holdBackQueuedMessages(em, workflowId, RESET_UNDONE, undefined, undone);
   }
 
   /**
@@ -420,14 +442,17 @@ export class PlaybookRunService {
     return change ?? null;
   }
 
-  /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`); of `templates` only, when given. */
-  private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string, templates?: readonly string[], alsoWhere = sql<boolean>`true`): Promise<void> {
-    if (templates?.length === 0) return;
+  /** Holds back the run's messages still queued (held for quiet hours, retried), as its steps key them (`<workflow id>/<step>`); of `templates` only, when given. The steps held back. */
+  private async holdBackQueuedMessages(em: EntityManager, workflowId: string, reason: string, templates?: readonly string[], alsoWhere = sql<boolean>`true`): Promise<string[]> {
+    if (templates?.length === 0) return [];
     // What tells the customer how the run ended (written as it stops) is not held back with the rest; nor what an
     // offboarding carried out owes (the final invoice's task, the data export): the contract has ended, whatever stops the
     // run after (a cancel that came between the offboarding and the run recording its end).
     const notRunEnd = sql<boolean>`not (m.template = any(${runEndTemplates}::text[])) and not (m.template = any(${offboardingCompletionTemplates}::text[])) and ${alsoWhere}`;
-    await sql`update outbox_message m set suppressed_at = now(), suppressed_reason = ${reason} from playbook_run r where ${this.queuedOfRun(workflowId, templates, notRunEnd)}`.execute(em.getKysely());
+    const { rows } = await sql<{ idempotency_key: string }>`
+      update outbox_message m set suppressed_at = now(), suppressed_reason = ${reason} from playbook_run r where ${this.queuedOfRun(workflowId, templates, notRunEnd)}
+      returning m.idempotency_key`.execute(em.getKysely());
+    return rows.map((r) => stepMessageKeyParts(r.idempotency_key).step).sort();
   }
 
   /** SQL over `outbox_message m` and `playbook_run r`: `m` is a message of run `workflowId` still queued; of `templates` only, when given. */

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
 import { fixCaseTerms, type FixCaseTerms, type FixIssuePolicy } from '../../../domain/playbooks/fix-issue.js';
 import type { CaseComplaint } from '../../../domain/messages/template.js';
-import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
+import { stepMessageKey, stepMessageKeyParts } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
@@ -113,7 +113,10 @@ export class FixIssueSteps {
         `update fix_case set status = ?, resolved_at = ? where workflow_id = ? and status = ? returning id, customer_id, topic`,
         [FixCaseStatus.Resolved, fixedAt, workflowId, FixCaseStatus.Open],
       );
-      if (!fixed) return null;
+      if (!fixed) {
+        await this.fixedWordTakenAgain(em, workflowId);
+        return null;
+      }
       await em.execute(`update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and template = 'issue-still-open' and ${runPrefixOfKeySql('idempotency_key')} = ? and sent_at is null and suppressed_at is null`, [
         FIXED_BEFORE_NOTE,
         fixed.customer_id,
@@ -131,6 +134,20 @@ export class FixIssueSteps {
     // Their persistent-issue score no longer counts them as open (a failure is reported; the nightly run catches up).
     if (closed.complaints.length) await this.scoring.rescoreAfterEvent(closed.customerId, COMPLAINT_SCORES);
     return { closedComplaints: closed.complaints };
+  }
+
+  /**
+   * The fix taken again with its case closed as fixed already (a retry, or a run reset to before the fix that is given it
+   * again): the word that it is fixed, written then, is this fix's, and meant. Found again under its key as a step taken
+   * again is: one held back as undone by the reset (recorded before the reset run took the fix again) goes out after all.
+   */
+  private async fixedWordTakenAgain(em: EntityManager, workflowId: string): Promise<void> {
+    const [word] = await em.execute<{ idempotency_key: string; customer_id: string; template: string; channel: MessageChannel; payload: Record<string, unknown> }[]>(
+      `select m.idempotency_key, m.customer_id, m.template, m.channel, m.payload from outbox_message m join fix_case c on c.workflow_id = ? and c.status = ?
+        where m.customer_id = c.customer_id and m.template = 'issue-fixed' and ${runPrefixOfKeySql('m.idempotency_key')} = ? order by m.created_at desc limit 1`,
+      [workflowId, FixCaseStatus.Resolved, stepMessageKey(workflowId, '')],
+    );
+    if (word) await this.outbox.enqueueStep(em, { workflowId, customerId: word.customer_id }, stepMessageKeyParts(word.idempotency_key).step, { channel: word.channel, template: word.template, payload: word.payload });
   }
 
   /**
