@@ -1413,6 +1413,35 @@ it('audits a signal a reset applies again when the run reset from never audited 
   await handle.terminate('test over');
 }, 90_000);
 
+it('audits a signal once through a chain of resets: reset, then reset again to before the copy the first reset applied again', async () => {
+  const { customerId, invoiceId } = await payer('ResetChain', ['late', 'late', 'late']);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  await eventually(() => state(invoiceId), (s) => s?.step === 'waiting');
+  const handle = temporalOperator(stack, 'frank@ops').workflow.getHandle(workflowId);
+  await handle.signal('paymentReceived');
+  const signalled = () =>
+    sql<{ actor: string; run_id: string }>`select actor, after->>'runId' as run_id from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine'`
+      .execute(stack.orm.em.fork().getKysely())
+      .then((r) => r.rows);
+  const [original] = await eventually(signalled, (rows) => rows.length === 1);
+  // The execution under way has asked for its steering to be audited since its reset (it took the signal applied again).
+  const auditedSinceReset = (h: Awaited<ReturnType<typeof handle.fetchHistory>>) => {
+    const marker = h.events!.findIndex((e) => e.workflowTaskFailedEventAttributes?.newRunId);
+    const asked = h.events!.slice(marker).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'auditSteeringFromOutside').map((e) => String(e.eventId));
+    return marker >= 0 && h.events!.some((e) => asked.includes(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)));
+  };
+  // Reset to before the signal (applied again), then again to before the copy of it the first reset applied.
+  await resetInEngine(stack, workflowId, 'reset 1', { finishEventId: await taskBefore(stack, workflowId, beforeSignal) });
+  await eventually(() => handle.fetchHistory(), auditedSinceReset);
+  await resetInEngine(stack, workflowId, 'reset 2', { finishEventId: await taskBefore(stack, workflowId, beforeSignal) });
+  await eventually(() => handle.fetchHistory(), auditedSinceReset);
+  // Frank signalled once: one entry, the first execution's, not a second one under his name at the second reset's time.
+  expect(await signalled()).toEqual([original]);
+  expect(original.actor).toBe('temporal:frank@ops');
+  await handle.terminate('test over');
+}, 90_000);
+
 it('sends nothing more once an operator cancels it: a reminder waiting for the end of quiet hours is held back', async () => {
   const { invoiceId, workflowId, messages } = await reminderHeldForTheNight('Dispute');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'The customer disputes the invoice' }, Role.Operator)).errors).toBeUndefined();

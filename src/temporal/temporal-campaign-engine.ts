@@ -7,7 +7,7 @@ import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resum
 import { noAnswerFromRun } from './deadline.js';
 import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { describeOrNull, howEnded, howReset, queryOrNull, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
+import { describeOrNull, howEnded, howReset, queryOrNull, resetOrigin, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
 import { CampaignIdKey } from '../../workflows/search-attributes.js';
 
 /** Temporal's ends of a campaign run that the run did not record itself (a completed run did). */
@@ -56,6 +56,10 @@ export class TemporalCampaignEngine implements CampaignEngine {
 
   steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]> {
     return this.reachable(() => steeringFromOutside(this.client, workflowId, runId));
+  }
+
+  resetOrigin(workflowId: string, runId: string): Promise<{ runId: string; fromEventId: number } | null> {
+    return this.reachable(() => resetOrigin(this.client, workflowId, runId));
   }
 
   progress(campaignId: string): Promise<CampaignProgress | null> {

@@ -20,7 +20,7 @@ import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/we
 import { byDeadline, noAnswerFromRun, withinDeadline } from './deadline.js';
 import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadline.js';
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, PLATFORM_IDENTITY_PREFIX, queryOrNull, RESETTER_IDENTITY, signalOrFalse, steeringFromOutside, updateAnswer, updateOutcome, type ClosedHow } from './workflow-calls.js';
+import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, PLATFORM_IDENTITY_PREFIX, queryOrNull, RESETTER_IDENTITY, resetOrigin, signalOrFalse, steeringFromOutside, updateAnswer, updateOutcome, type ClosedHow } from './workflow-calls.js';
 import { echoed } from '../domain/text.js';
 
 /**
@@ -306,6 +306,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]> {
     return this.reachable(() => steeringFromOutside(this.client, workflowId, runId));
+  }
+
+  resetOrigin(workflowId: string, runId: string): Promise<{ runId: string; fromEventId: number } | null> {
+    return this.reachable(() => resetOrigin(this.client, workflowId, runId));
   }
 
   updateAnswer(workflowId: string, runId: string, updateId: string, waitMs: number, signal?: AbortSignal): Promise<{ refused: string | null } | null> {

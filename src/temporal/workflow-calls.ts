@@ -60,6 +60,13 @@ export async function steeringFromOutside(client: Client, workflowId: string, ru
   });
 }
 
+/** The execution a reset started execution `runId` from, and where its own events begin (its reset's event); null for one no reset started. */
+export async function resetOrigin(client: Client, workflowId: string, runId: string): Promise<{ runId: string; fromEventId: number } | null> {
+  const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  const marker = events.find((e) => e.workflowTaskFailedEventAttributes?.cause === RESET_WORKFLOW && e.workflowTaskFailedEventAttributes.newRunId === runId);
+  return marker?.workflowTaskFailedEventAttributes?.baseRunId ? { runId: marker.workflowTaskFailedEventAttributes.baseRunId, fromEventId: Number(marker.eventId) } : null;
+}
+
 const { UPDATE_ADMITTED_EVENT_ORIGIN_REAPPLY: REAPPLIED } = proto.temporal.api.enums.v1.UpdateAdmittedEventOrigin;
 
 /**

@@ -37,7 +37,16 @@ export interface SteeringSource {
    * meanwhile. (A source without it leaves updates as taken.)
    */
   updateAnswer?(workflowId: string, runId: string, updateId: string, waitMs: number, signal?: AbortSignal): Promise<{ refused: string | null } | null>;
+  /**
+   * The execution a reset started execution `runId` from, and where its own events began after the point reset to (the
+   * events before it are that execution's, at the same places); null for one no reset started. (A source without it
+   * matches a signal a reset applied again against the execution it came from only.)
+   */
+  resetOrigin?(workflowId: string, runId: string): Promise<{ runId: string; fromEventId: number } | null>;
 }
+
+/** How far back through resets of resets the audit looks for where a signal applied again was audited. */
+const RESET_CHAIN_MAX = 20;
 
 /**
  * A signal the run's handler ignored (not awaited at its step, of the wrong shape, a payment the invoice does not show), as
@@ -183,13 +192,7 @@ export class SteeringAuditService {
       // A signal a reset applied again was audited when the run reset from took it; one that run never took (its tasks failing) is audited now.
       const earlier = new Map<string, number>();
       const from = unseen.find((m) => m.appliedAgainFrom)?.appliedAgainFrom;
-      if (from) {
-        const { rows } = await sql<{ signal: string; actor: string; input: unknown }>`
-          select after->>'signal' as signal, actor, after->'input' as input from audit_entry
-           where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = any(${actions}::text[])
-             and after->>'runId' = ${from.runId} and (after->>'eventId')::int >= ${from.fromEventId}`.execute(db);
-        for (const row of rows) earlier.set(sentKey(row.signal, row.actor, row.input), (earlier.get(sentKey(row.signal, row.actor, row.input)) ?? 0) + 1);
-      }
+      if (from) for (const [key, n] of await this.auditedFrom(em, run.workflowId, steered, actions, from.runId, from.fromEventId, Infinity, 0)) earlier.set(key, n);
       const fresh = unseen.filter((m) => {
         if (!m.appliedAgainFrom) return true;
         const key = sentKey(storableText(m.name), storableText(engineActor(m.by)), auditedInput(m.input));
@@ -233,6 +236,43 @@ export class SteeringAuditService {
         if (message.via === 'update' && !message.answer && message.updateId && this.source.updateAnswer) this.answerWaits?.start((signal) => this.settleWhenAnswered(run, steered, message.updateId!, signal));
       return fresh.length;
     });
+  }
+
+  /**
+   * The signals (as sent: `sentKey`, counted) that execution `runId` of the run had from `fromEventId` on (before `upTo`)
+   * and that were audited: under it, or, where it had them from an earlier execution, where they were audited there. A
+   * reset execution has the events before its point from the execution it was reset from, at the same places (audited
+   * under that one, or further back); and it has the signals after that point applied again, right after its reset's
+   * event, not audited under it when the execution they came from had audited them. So an operator's signal carried
+   * through a chain of resets (reset, then reset again to before the signal applied again) is known as the one audited
+   * when the first execution took it, not audited again under their name at the second reset's time.
+   */
+  private async auditedFrom(em: EntityManager, workflowId: string, steered: SteeredEntity, actions: string[], runId: string, fromEventId: number, upTo: number, depth: number): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const add = (key: string, n = 1) => counts.set(key, (counts.get(key) ?? 0) + n);
+    const { rows } = await sql<{ signal: string; actor: string; input: unknown; eventId: number }>`
+      select after->>'signal' as signal, actor, after->'input' as input, (after->>'eventId')::int as "eventId" from audit_entry
+       where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = any(${actions}::text[])
+         and after->>'runId' = ${runId} and (after->>'eventId')::int >= ${fromEventId} and (after->>'eventId')::int < ${Number.isFinite(upTo) ? upTo : 2_147_483_647}`.execute(em.getKysely());
+    for (const row of rows) add(sentKey(row.signal, row.actor, row.input));
+    if (depth >= RESET_CHAIN_MAX || !this.source.resetOrigin) return counts;
+    const origin = await this.source.resetOrigin(workflowId, runId);
+    if (!origin) return counts;
+    // Its copies of the signals its reset applied again that it did not audit itself: audited where they came from.
+    const audited = new Set(rows.map((r) => r.eventId));
+    const copies = (await this.source.steeringFromOutside(workflowId, runId)).filter((m) => m.via === 'signal' && m.appliedAgainFrom && m.eventId >= fromEventId && m.eventId < upTo && !audited.has(m.eventId));
+    if (copies.length > 0) {
+      const there = await this.auditedFrom(em, workflowId, steered, actions, origin.runId, origin.fromEventId, Infinity, depth + 1);
+      for (const m of copies) {
+        const key = sentKey(storableText(m.name), storableText(engineActor(m.by)), auditedInput(m.input));
+        if ((there.get(key) ?? 0) <= 0) continue;
+        there.set(key, there.get(key)! - 1);
+        add(key);
+      }
+    }
+    // What it had from before its point: the execution it was reset from took (and audited) those.
+    if (fromEventId < origin.fromEventId) for (const [key, n] of await this.auditedFrom(em, workflowId, steered, actions, origin.runId, fromEventId, Math.min(upTo, origin.fromEventId), depth + 1)) add(key, n);
+    return counts;
   }
 
   /**
