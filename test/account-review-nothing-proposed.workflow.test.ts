@@ -1,8 +1,9 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { Complaint, ComplaintSeverity, CostKind, Customer, FixCase, FixCaseStatus, MessageChannel, Order, OutboxMessage, ServiceTier } from '../src/entities/index.js';
-import { AccountReviewDocument, CustomerMessagesDocument, DecideOffboardingDocument, RunningPlaybookRunsDocument, StartAccountReviewDocument, type RunningPlaybookRunsFilterInput } from './__generated__/graphql.js';
+import { dayIn } from '../src/domain/billing/paid-day.js';
+import { Complaint, ComplaintSeverity, CostKind, Customer, FixCase, FixCaseStatus, MessageChannel, Order, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, CustomerMessagesDocument, DecideOffboardingDocument, RunningPlaybookRunsDocument, StartAccountReviewDocument, type RunningPlaybookRunsFilterInput } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { lossMakingAccount } from './support/loss-making-account.js';
@@ -140,3 +141,45 @@ it('asks for no offboarding decision while a complaint or fix case of the custom
   for (const step of ['notice', 'switch-help', 'proposal']) expect(await message(openId, step)).toBeNull();
   await recordHistory(openId, 'account-review-approval-waits-for-open-issues');
 }, 90_000);
+
+it('refuses an approval taken on the finding that nothing could be proposed once the CRM moved the customer to a richer tier on which a cheaper one helps, and proposes that tier first', async () => {
+  const customerId = await account('Lars');
+  const workflowId = accountReviewWorkflowId(customerId);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval', 30_000)).toMatchObject({ proposal: expect.stringMatching(/^none: no cheaper tier/), profitabilityMinor: -20_000 });
+  // The CRM moves the customer to premium (a customers import: the tier, and the change as the import records it).
+  const em = stack.orm.em.fork();
+  const customer = await em.findOneOrFail(Customer, { id: customerId });
+  em.create(ServiceTierChange, { customer, changedOn: dayIn(customer.timeZone), fromTier: ServiceTier.Basic, toTier: ServiceTier.Premium, source: TierChangeSource.Import });
+  customer.serviceTier = ServiceTier.Premium;
+  await em.flush();
+  // The approval rests on "no cheaper tier", while basic now helps: refused, saying so with the figures and the basis.
+  const refused = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still losing' }, Role.Admin);
+  expect(refused.errors?.[0]?.extensions).toMatchObject({
+    code: 'CONFLICT',
+    reason: 'PLAYBOOK_DECISION_REFUSED',
+    refused: 'tier-changed',
+    tier: 'premium',
+    tierAtStart: 'basic',
+    suggestedTier: 'basic',
+    // The plain window (a day of premium's fee margin in it now), beside the figure on premium the basis names.
+    profitabilityMinor: expect.any(Number),
+    profitabilityBasis: expect.stringMatching(/; on premium, the tier held now, for all of it: -\d[\d,]*\.\d\d, which other tiers are weighed against$/),
+  });
+  expect(refused.errors![0].message).toMatch(
+    /^The offboarding of customer .* was not approved: the customer's service tier changed since the review began \(basic then, premium now, not by the review\): rescored now, a cheaper service tier helps: basic, projected EUR -200\.00 instead of EUR -1,040\.00 on premium, and the review proposed nothing: the customer is offered it first \(the account EUR -199\.\d\d: .*; on premium, the tier held now, for all of it: -1,040\.00, which other tiers are weighed against\); a rejection is taken$/,
+  );
+  expect(refused.errors![0].extensions).toMatchObject({ projectedProfitabilityMinor: -20_000 });
+  // The run goes back to proposing: the cheaper tier is put to the customer, and the answer awaited; nobody under notice.
+  const proposed = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer', 30_000);
+  expect(proposed).toMatchObject({ accountProposal: { kind: 'TierChange', tier: 'Basic' }, offboardingApproved: null, customer: { status: 'Active' } });
+  expect(await message(workflowId, 'proposal')).toMatchObject({ template: 'account-proposal', payload: { proposal: { kind: 'tier-change', tier: 'basic' } } });
+  expect(await message(workflowId, 'notice')).toBeNull();
+  // They take it: the review period runs, and a person decides on the account as it stands after the change.
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-approval' || s?.step === 'done', 30_000);
+  const current = await review(customerId);
+  if (current?.step === 'awaiting-approval') expect((await stack.gql(DecideOffboardingDocument, { customerId, approve: false, reason: 'took basic: keep' }, Role.Admin)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);
+  await recordHistory(workflowId, 'account-review-stale-approval-reproposes');
+}, 120_000);

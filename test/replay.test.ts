@@ -79,6 +79,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'welcome-check-not-new.json',
       'account-review-nothing-proposed-talked-through.json',
       'account-review-approval-waits-for-open-issues.json',
+      'account-review-stale-approval-reproposes.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -29,7 +29,7 @@ import { playbookStepOptions, stepRetry } from './activity-options.js';
 
 // Its steps rescore the account and write the proposal: a minute an attempt.
 const activityOptions = { ...playbookStepOptions, startToCloseTimeout: '1 minute' } as const;
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, approvalProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery, offboardingDue, noticeEndEntryProblem, askToTalkItThrough } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, reviewProfitability, reasonEntryProblem, approvalProblem, withdrawOffboarding, declineAccountChange, proposalHeldBack, offboardingNoticeDelivery, offboardingDue, noticeEndEntryProblem, askToTalkItThrough, proposalNoLongerHolds } = proxyActivities<PlaybookRunActivities & AccountReviewActivities>(activityOptions);
 /**
  * Looked up in the workflow task that takes the run on, its answer recorded with that task: a reset to that task (its
  * commands dropped) looks again, where an activity's answer would be replayed as the run before had it.
@@ -199,7 +199,7 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
       // One already too late (the run cancelled or its wait over while its reasonEntry was checked) is not checked: it is
       // answered so at once below, before a cancelled run ends with its handler still awaiting the check.
       if (decision.approve && !decisionTooLate() && patched('approval-checked-in-run')) {
-        const refusal = await CancellationScope.nonCancellable(() => approvalProblem({ customerId }));
+        const refusal = await CancellationScope.nonCancellable(() => approvalProblem({ customerId, workflowId }));
         const problem = refusal ?? decisionProblem(state, decision);
         if (problem) {
           // Refused on the account as it stands now (it may have turned around): the run judges it again.
@@ -379,128 +379,156 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     );
   }
 
-  // First a cheaper service concept or a fitting offer, never a goodbye.
-  enter('proposing', 'Looking for a cheaper service concept or a fitting offer');
-  let proposal = await proposeAccountChange({ workflowId, customerId });
-  /** An offer is proposed in the customer's waking hours, so none waits through the night for a complaint to hold it back. */
-  const afterQuietHours = async (proposed: Proposal): Promise<Proposal> => {
-    while (proposed.kind === 'none' && proposed.notBefore) {
-      const waitMs = Math.max(1, Date.parse(proposed.notBefore) - Date.now());
-      enter('proposing', `The customer's quiet hours: proposing at ${proposed.notBefore}`, waitMs);
-      await sleep(waitMs);
-      state.deadline = null;
-      proposed = await proposeAccountChange({ workflowId, customerId });
-    }
-    return proposed;
-  };
-  if (patched('proposal-after-quiet-hours')) {
-    proposal = await afterQuietHours(proposal);
-    // A proposal first, never a goodbye: while the contact guard holds the offer back for a time (a complaint or fix open,
-    // the contact budget used up), the run proposes again until the hold passes, bounded; then it goes on without one,
-    // as before (runs since the change; no command otherwise, so runs never held replay as they ran).
-    if (proposal.kind === 'none' && proposalHoldPasses(proposal.guardHold) && patched('proposal-after-hold-passes')) {
-      const { recheckMs, waitMs } = proposalHoldWait(policy);
-      const waitUntil = Date.now() + waitMs;
-      while (proposal.kind === 'none' && proposalHoldPasses(proposal.guardHold) && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
-        // Shown while it waits: whoever looks sees why nothing was proposed yet.
-        state.proposal = proposal;
-        enter('proposing', `The contact guard holds the proposal back for now (${proposal.guardHold}): proposing again then`, recheckMs);
-        await sleep(recheckMs);
+  /**
+   * Why the review goes back to proposing: asked for an offboarding decision after it proposed nothing, an approval was
+   * refused because, rescored now, a cheaper tier helps that it did not propose (the CRM moved the customer to a richer
+   * tier since it began, say). The customer is offered it, with the usual guard and answer wait, before anyone weighs
+   * letting them go (runs since `stale-approval-reproposes`; before, they stayed awaiting a decision on the stale finding).
+   */
+  let proposeAgain: string | null = null;
+  for (;;) {
+    if (proposeAgain) {
+      // A new round (nothing was proposed, so nothing answered; no decision taken): its approval wait not yet over.
+      approvalWaitOver = false;
+      enter('proposing', `The review's finding no longer holds (${proposeAgain}): proposing again`);
+      proposeAgain = null;
+    } else enter('proposing', 'Looking for a cheaper service concept or a fitting offer');
+    // First a cheaper service concept or a fitting offer, never a goodbye.
+    let proposal = await proposeAccountChange({ workflowId, customerId });
+    /** An offer is proposed in the customer's waking hours, so none waits through the night for a complaint to hold it back. */
+    const afterQuietHours = async (proposed: Proposal): Promise<Proposal> => {
+      while (proposed.kind === 'none' && proposed.notBefore) {
+        const waitMs = Math.max(1, Date.parse(proposed.notBefore) - Date.now());
+        enter('proposing', `The customer's quiet hours: proposing at ${proposed.notBefore}`, waitMs);
+        await sleep(waitMs);
         state.deadline = null;
-        // After a wait of up to proposalHoldWaitMs the account may no longer lose money, or no longer be judgeable: it is
-        // judged again before anything is proposed, and ends as the first judgement would (runs since the change).
-        if (patched('proposal-hold-rejudged')) {
-          const now = await judged();
-          state.profitabilityMinor = now.valueMinor;
-          if (now.valueMinor === null) return finish('not-judged', `The account cannot be judged after the contact guard's hold (${now.notJudged}): nothing proposed, nothing sent`);
-          if (!lossMaking(now)) {
-            return finish('turned-around', now.valueMinor >= 0 ? "The account no longer loses money after the contact guard's hold: nothing proposed" : "The account's loss is too small to make it loss-making after the contact guard's hold: nothing proposed");
+        proposed = await proposeAccountChange({ workflowId, customerId });
+      }
+      return proposed;
+    };
+    if (patched('proposal-after-quiet-hours')) {
+      proposal = await afterQuietHours(proposal);
+      // A proposal first, never a goodbye: while the contact guard holds the offer back for a time (a complaint or fix open,
+      // the contact budget used up), the run proposes again until the hold passes, bounded; then it goes on without one,
+      // as before (runs since the change; no command otherwise, so runs never held replay as they ran).
+      if (proposal.kind === 'none' && proposalHoldPasses(proposal.guardHold) && patched('proposal-after-hold-passes')) {
+        const { recheckMs, waitMs } = proposalHoldWait(policy);
+        const waitUntil = Date.now() + waitMs;
+        while (proposal.kind === 'none' && proposalHoldPasses(proposal.guardHold) && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
+          // Shown while it waits: whoever looks sees why nothing was proposed yet.
+          state.proposal = proposal;
+          enter('proposing', `The contact guard holds the proposal back for now (${proposal.guardHold}): proposing again then`, recheckMs);
+          await sleep(recheckMs);
+          state.deadline = null;
+          // After a wait of up to proposalHoldWaitMs the account may no longer lose money, or no longer be judgeable: it is
+          // judged again before anything is proposed, and ends as the first judgement would (runs since the change).
+          if (patched('proposal-hold-rejudged')) {
+            const now = await judged();
+            state.profitabilityMinor = now.valueMinor;
+            if (now.valueMinor === null) return finish('not-judged', `The account cannot be judged after the contact guard's hold (${now.notJudged}): nothing proposed, nothing sent`);
+            if (!lossMaking(now)) {
+              return finish('turned-around', now.valueMinor >= 0 ? "The account no longer loses money after the contact guard's hold: nothing proposed" : "The account's loss is too small to make it loss-making after the contact guard's hold: nothing proposed");
+            }
           }
+          proposal = await afterQuietHours(await proposeAccountChange({ workflowId, customerId }));
         }
-        proposal = await afterQuietHours(await proposeAccountChange({ workflowId, customerId }));
       }
     }
-  }
-  state.proposal = proposal;
-  // Still held back for a complaint or fix case of the customer's when the hold's wait is over: no goodbye is weighed
-  // while it is open (an approval would be refused), nor after it without a change proposed first. The review ends, kept;
-  // a later one proposes once nothing is open (runs since the change; before, it asked a person without a proposal).
-  if (proposal.kind === 'none' && proposal.guardHold === 'open-complaint' && patched('review-kept-while-issue-open')) {
-    return finish('kept-issue-open', "A complaint or fix case of the customer's stayed open through the proposal's hold: nothing proposed, no offboarding weighed");
-  }
-  if (state.proposal.kind !== 'none') {
-    enter('awaiting-answer', `Proposed: ${state.proposal.reason}`, policy.answerWaitMs);
-    await condition(() => state.answer !== null, policy.answerWaitMs);
-    if (state.answer === 'accepted') {
-      enter('applying', 'The customer accepted the proposal');
-      await applyAccountChange({ workflowId, customerId, proposal: state.proposal });
-    } else if (state.answer === 'declined' && patched('declined-proposal-held-back')) {
-      // A no taken while the proposal is still queued (the customer's quiet hours) holds it back: it is not to ask them to accept it
-      // afterwards. Still at step awaiting-answer, so answerProposal answers once it is held back.
-      await declineAccountChange({ workflowId });
+    state.proposal = proposal;
+    // Still held back for a complaint or fix case of the customer's when the hold's wait is over: no goodbye is weighed
+    // while it is open (an approval would be refused), nor after it without a change proposed first. The review ends, kept;
+    // a later one proposes once nothing is open (runs since the change; before, it asked a person without a proposal).
+    if (proposal.kind === 'none' && proposal.guardHold === 'open-complaint' && patched('review-kept-while-issue-open')) {
+      return finish('kept-issue-open', "A complaint or fix case of the customer's stayed open through the proposal's hold: nothing proposed, no offboarding weighed");
     }
-  }
-
-  if (state.proposal.kind === 'none' && patched('nothing-proposed-talked-through')) {
-    // Nothing proposed (no cheaper tier or offer helps, no consent, a hold that did not pass): the customer has heard nothing
-    // yet, and an offboarding notice is not to be the first word. The team that owns customer relationships is asked to talk
-    // the account through with them, and the review gives that the review period before it judges the account again (runs
-    // before this change scored it again at once, under `nothing-proposed-reviewed-at-once`, and asked a person then).
-    enter('awaiting-review', 'Nothing to propose: the relationship team talks the account through with the customer; scoring again then', policy.reviewAfterMs);
-    await askToTalkItThrough({ workflowId, customerId, proposal: state.proposal, profitabilityMinor: state.profitabilityMinor, profitabilityBasis: state.profitabilityBasis ?? null, reviewAt: state.deadline! });
-    await sleep(policy.reviewAfterMs);
-  } else if (state.proposal.kind !== 'none' || !patched('nothing-proposed-reviewed-at-once')) {
-    enter('awaiting-review', 'Giving the change time before scoring again', policy.reviewAfterMs);
-    await sleep(policy.reviewAfterMs);
-  }
-  enter('reviewing', 'Scoring the account again');
-  const again = await judged();
-  state.profitabilityMinor = again.valueMinor;
-  if (again.valueMinor === null) return finish('not-judged', `The account cannot be judged at the review (${again.notJudged}): no offboarding is asked for; a later review judges it again`);
-  if (!lossMaking(again)) return finish('turned-around', again.valueMinor >= 0 ? 'Profitable again after the change' : 'Break-even after the change: a loss too small to make the account loss-making');
-
-  // No offboarding decision is asked for while a complaint or fix case of the customer's is open: an approval would be
-  // refused, and the only decision that could be taken (a rejection, or none) would end the review and start its cool-down
-  // on a choice nobody could make. The run waits for it to close, looking again (rescored) every `openIssueRecheckMs` for up
-  // to `openIssueWaitMs`; turned around meanwhile it ends so, still open then it ends kept-issue-open, no offboarding weighed
-  // (runs since the change; before, they went on to await a decision).
-  if (patched('approval-waits-for-open-issues')) {
-    const { recheckMs, waitMs } = openIssueWait(policy);
-    const waitUntil = Date.now() + waitMs;
-    let due = await offboardingDue({ customerId });
-    while (due.openIssues !== null && lossMaking(due) && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
-      enter('awaiting-review', `No offboarding is weighed while a complaint or fix is open (${due.openIssues}): looking again then`, recheckMs);
-      await sleep(recheckMs);
-      due = await offboardingDue({ customerId });
-    }
-    state.profitabilityMinor = due.valueMinor;
-    state.profitabilityBasis = due.basis ?? null;
-    if (due.valueMinor === null) return finish('not-judged', `The account cannot be judged at the review (${due.notJudged ?? 'no profitability score'}): no offboarding is asked for; a later review judges it again`);
-    if (!lossMaking(due)) return finish('turned-around', due.valueMinor >= 0 ? 'Profitable again after the change' : 'Break-even after the change: a loss too small to make the account loss-making');
-    if (due.openIssues !== null) return finish('kept-issue-open', `A complaint or fix case of the customer's stayed open through the wait before the offboarding decision (${due.openIssues}): no offboarding weighed`);
-  }
-
-  // Still loss-making: only a person may decide to part ways.
-  enter('awaiting-approval', 'Still loss-making: waiting for a person to decide on offboarding', policy.approvalWaitMs);
-  const approvalWaitUntil = Date.now() + policy.approvalWaitMs;
-  await condition(() => state.decision !== null || rejudge, policy.approvalWaitMs);
-  // An approval refused because the account no longer loses money (or cannot be judged): judged again, it ends as at the
-  // review; still loss-making (the refusal was for a complaint, or the account lost money again), the wait goes on to its end.
-  while (rejudge && state.decision === null) {
-    rejudge = false;
-    const now = await judged();
-    if (state.decision === null) {
-      state.profitabilityMinor = now.valueMinor;
-      if (now.valueMinor === null || !lossMaking(now)) {
-        // A decision still being checked meanwhile is refused: the run goes on without one.
-        approvalWaitOver = true;
-        if (now.valueMinor === null) return finish('not-judged', `The account cannot be judged while awaiting the offboarding decision (${now.notJudged}): no offboarding; a later review judges it again`);
-        return finish('turned-around', 'The account no longer loses money, judged again when an offboarding approval was refused: nothing to decide');
+    if (state.proposal.kind !== 'none') {
+      enter('awaiting-answer', `Proposed: ${state.proposal.reason}`, policy.answerWaitMs);
+      await condition(() => state.answer !== null, policy.answerWaitMs);
+      if (state.answer === 'accepted') {
+        enter('applying', 'The customer accepted the proposal');
+        await applyAccountChange({ workflowId, customerId, proposal: state.proposal });
+      } else if (state.answer === 'declined' && patched('declined-proposal-held-back')) {
+        // A no taken while the proposal is still queued (the customer's quiet hours) holds it back: it is not to ask them to accept it
+        // afterwards. Still at step awaiting-answer, so answerProposal answers once it is held back.
+        await declineAccountChange({ workflowId });
       }
     }
-    rejudgements++;
-    const leftMs = approvalWaitUntil - Date.now();
-    if (state.decision === null && leftMs > 0) await condition(() => state.decision !== null || rejudge, leftMs);
+
+    if (state.proposal.kind === 'none' && patched('nothing-proposed-talked-through')) {
+      // Nothing proposed (no cheaper tier or offer helps, no consent, a hold that did not pass): the customer has heard nothing
+      // yet, and an offboarding notice is not to be the first word. The team that owns customer relationships is asked to talk
+      // the account through with them, and the review gives that the review period before it judges the account again (runs
+      // before this change scored it again at once, under `nothing-proposed-reviewed-at-once`, and asked a person then).
+      enter('awaiting-review', 'Nothing to propose: the relationship team talks the account through with the customer; scoring again then', policy.reviewAfterMs);
+      await askToTalkItThrough({ workflowId, customerId, proposal: state.proposal, profitabilityMinor: state.profitabilityMinor, profitabilityBasis: state.profitabilityBasis ?? null, reviewAt: state.deadline! });
+      await sleep(policy.reviewAfterMs);
+    } else if (state.proposal.kind !== 'none' || !patched('nothing-proposed-reviewed-at-once')) {
+      enter('awaiting-review', 'Giving the change time before scoring again', policy.reviewAfterMs);
+      await sleep(policy.reviewAfterMs);
+    }
+    enter('reviewing', 'Scoring the account again');
+    const again = await judged();
+    state.profitabilityMinor = again.valueMinor;
+    if (again.valueMinor === null) return finish('not-judged', `The account cannot be judged at the review (${again.notJudged}): no offboarding is asked for; a later review judges it again`);
+    if (!lossMaking(again)) return finish('turned-around', again.valueMinor >= 0 ? 'Profitable again after the change' : 'Break-even after the change: a loss too small to make the account loss-making');
+
+    // No offboarding decision is asked for while a complaint or fix case of the customer's is open: an approval would be
+    // refused, and the only decision that could be taken (a rejection, or none) would end the review and start its cool-down
+    // on a choice nobody could make. The run waits for it to close, looking again (rescored) every `openIssueRecheckMs` for up
+    // to `openIssueWaitMs`; turned around meanwhile it ends so, still open then it ends kept-issue-open, no offboarding weighed
+    // (runs since the change; before, they went on to await a decision).
+    if (patched('approval-waits-for-open-issues')) {
+      const { recheckMs, waitMs } = openIssueWait(policy);
+      const waitUntil = Date.now() + waitMs;
+      let due = await offboardingDue({ customerId });
+      while (due.openIssues !== null && lossMaking(due) && recheckMs > 0 && Date.now() + recheckMs <= waitUntil) {
+        enter('awaiting-review', `No offboarding is weighed while a complaint or fix is open (${due.openIssues}): looking again then`, recheckMs);
+        await sleep(recheckMs);
+        due = await offboardingDue({ customerId });
+      }
+      state.profitabilityMinor = due.valueMinor;
+      state.profitabilityBasis = due.basis ?? null;
+      if (due.valueMinor === null) return finish('not-judged', `The account cannot be judged at the review (${due.notJudged ?? 'no profitability score'}): no offboarding is asked for; a later review judges it again`);
+      if (!lossMaking(due)) return finish('turned-around', due.valueMinor >= 0 ? 'Profitable again after the change' : 'Break-even after the change: a loss too small to make the account loss-making');
+      if (due.openIssues !== null) return finish('kept-issue-open', `A complaint or fix case of the customer's stayed open through the wait before the offboarding decision (${due.openIssues}): no offboarding weighed`);
+    }
+
+    // Still loss-making: only a person may decide to part ways.
+    enter('awaiting-approval', 'Still loss-making: waiting for a person to decide on offboarding', policy.approvalWaitMs);
+    const approvalWaitUntil = Date.now() + policy.approvalWaitMs;
+    await condition(() => state.decision !== null || rejudge, policy.approvalWaitMs);
+    // An approval refused because the account no longer loses money (or cannot be judged): judged again, it ends as at the
+    // review; still loss-making (the refusal was for a complaint, or the account lost money again), the wait goes on to its end.
+    while (rejudge && state.decision === null) {
+      rejudge = false;
+      const now = await judged();
+      if (state.decision === null) {
+        state.profitabilityMinor = now.valueMinor;
+        if (now.valueMinor === null || !lossMaking(now)) {
+          // A decision still being checked meanwhile is refused: the run goes on without one.
+          approvalWaitOver = true;
+          if (now.valueMinor === null) return finish('not-judged', `The account cannot be judged while awaiting the offboarding decision (${now.notJudged}): no offboarding; a later review judges it again`);
+          return finish('turned-around', 'The account no longer loses money, judged again when an offboarding approval was refused: nothing to decide');
+        }
+      }
+      // Still loss-making, having proposed nothing: where a cheaper tier helps now that it did not propose, the review
+      // proposes it instead of waiting for a decision on the finding that nothing could be proposed.
+      if (state.decision === null && state.proposal.kind === 'none' && patched('stale-approval-reproposes')) {
+        const stale = await proposalNoLongerHolds({ workflowId, customerId });
+        if (stale && state.decision === null) {
+          // A decision still being checked meanwhile is refused: this round's wait is over.
+          approvalWaitOver = true;
+          proposeAgain = stale;
+          rejudgements++;
+          break;
+        }
+      }
+      rejudgements++;
+      const leftMs = approvalWaitUntil - Date.now();
+      if (state.decision === null && leftMs > 0) await condition(() => state.decision !== null || rejudge, leftMs);
+    }
+    if (proposeAgain) continue;
+    break;
   }
   approvalWaitOver = true;
   if (!state.decision) return finish('kept-no-decision', 'No decision within the time: the account stays');

@@ -37,10 +37,19 @@ export function createAccountReviewActivities(services: () => WorkerServices) {
     },
     /**
      * Why an approval is not to be taken now, naming the reason (a complaint or fix case open: `complaint-open`, `fix-open`;
-     * the account rescored now `not-loss-making` or `not-judged`); null when it may be. The API's own check, the same rule.
+     * the account rescored now `not-loss-making` or `not-judged`; with the run's `workflowId`, a change to propose that the
+     * review did not propose, `tier-changed` or `proposal-possible`); null when it may be. The API's own check, the same rule.
      */
-    approvalProblem(input: { customerId: string }): Promise<string | null> {
+    approvalProblem(input: { customerId: string; workflowId?: string }): Promise<string | null> {
       return reviews().approvalProblem(input);
+    },
+    /**
+     * Why the review's proposal no longer holds (AccountReviewJudgement.staleProposal: rescored now, a cheaper tier helps
+     * that it did not propose, after a tier change by the CRM or not); null when it does. Asked by a run that proposed
+     * nothing when an approval was refused, to propose first.
+     */
+    proposalNoLongerHolds(input: { workflowId: string; customerId: string }): Promise<string | null> {
+      return reviews().proposalNoLongerHolds(input);
     },
     startOffboarding(input: { workflowId: string; customerId: string; decision: OffboardingDecision; noticeEndsAt: string }): Promise<OffboardingStart> {
       return reviews().startOffboarding(input);

@@ -402,6 +402,8 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
       suggestedTier: score.suggestion?.tier ?? null,
       feeMarginMinor: windowFee,
       ...(tierProjections.length ? { tierProjections } : {}),
+      // (And, judged as on the tier held now after a change in the window, that figure: what the projections are weighed against.)
+      ...(score.tierHeldNowMinor !== undefined ? { tierHeldNowMinor: score.tierHeldNowMinor } : {}),
       ...(score.defectSupportMinor > 0 ? { defectSupportMinor: score.defectSupportMinor } : {}),
     },
   ];

@@ -243,6 +243,11 @@ export interface ProfitabilityScore extends ScoreResult {
   suggestion: TierSuggestion | null;
   /** Every other tier projected, for a loss-making result (an account review weighs offers that change the tier by them); else none. */
   projections: TierProjection[];
+  /**
+   * For a loss-making result whose window saw a tier change: the window as on the tier held now for all of it, the figure
+   * the projections and the suggestion are weighed against (the value is the plain window). Absent otherwise.
+   */
+  tierHeldNowMinor?: number;
 }
 
 const kindLabel = (kind: string) => kind.replace(/_/g, ' ');
@@ -378,7 +383,8 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
       reasons.push(`no cheaper service concept turns this around: an offer that moves the account to a richer one may (on ${richerBetter[0].tier} it is projected at ${m(richerBetter[0].projectedValueMinor)}; an account review weighs them)`);
     else reasons.push('no other service concept turns this around: a person reviews the account');
   }
-  return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, defectSupportMinor, drivers, suggestion, projections };
+  const heldNow = lossMaking && onTierNow ? { tierHeldNowMinor: onTierNow.projectedValueMinor } : {};
+  return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, defectSupportMinor, drivers, suggestion, projections, ...heldNow };
 }
 
 /**

@@ -557,16 +557,20 @@ export class PlaybookService {
    * decision sent while none runs still goes to the run, checked). The rule is
    * `AccountReviewJudgement.approvalRefusal`, which the run applies again before it takes an
    * approval (one sent in the Temporal UI or CLI, or a complaint recorded after this check): this
-   * check answers first, with the details. Refused because the account no longer loses money (or
+   * check answers first, with the details. Refused when, rescored now, a cheaper tier helps that the
+   * review did not propose (`tier-changed`: the CRM moved the customer since the review began;
+   * `proposal-possible`), the run is told to judge it again too, and one that proposed nothing goes
+   * back to proposing it. Refused because the account no longer loses money (or
    * cannot be judged), the run is told to judge it again (`rejudgeAccount`): it ends
    * `turned-around` (`not-judged`) with the fresh figure instead of waiting out the approval wait as
    * "still loss-making", which only a rejection, read as a person keeping a loss, would end.
    */
   private async assertMayApprove(customerId: string, workflowId: string): Promise<void> {
     if ((await this.engine.taggedStep(workflowId)) !== 'awaiting-approval') return;
-    const refusal = await this.reviews.approvalRefusal(customerId, this.policies.money.currency);
+    const refusal = await this.reviews.approvalRefusal(customerId, this.policies.money.currency, workflowId);
     if (!refusal) return;
-    if (refusal.refused === 'not-loss-making' || refusal.refused === 'not-judged') {
+    // (A change to propose that the review did not: the run, told to judge again, goes back to proposing.)
+    if (refusal.refused !== 'fix-open' && refusal.refused !== 'complaint-open') {
       // The refusal is the answer either way: a run that has moved on (or cannot be reached now) keeps its own course.
       await this.engine.rejudgeAccount(workflowId, `playbook.rejudge-account/${randomUUID()}`).catch(() => null);
     }

@@ -209,9 +209,20 @@ export class AccountReviewSteps {
    * Why the run must not take an approval of the customer's offboarding now (AccountReviewJudgement.approvalRefusal: a
    * complaint or fix case open, the account rescored now not loss-making or not judged), naming the reason; null when it may.
    */
-  async approvalProblem(input: { customerId: string }): Promise<string | null> {
-    const refusal = await this.judgement.approvalRefusal(input.customerId, this.currency);
+  async approvalProblem(input: { customerId: string; workflowId?: string }): Promise<string | null> {
+    const refusal = await this.judgement.approvalRefusal(input.customerId, this.currency, input.workflowId);
     return refusal && `the offboarding is not approved (${refusal.refused}): ${refusal.message}; a rejection is taken`;
+  }
+
+  /**
+   * Why the review's proposal, or its finding that nothing could be proposed, no longer holds (AccountReviewJudgement.staleProposal:
+   * rescored now, a cheaper tier helps that it did not propose), in words; null when it holds or the account is not judged.
+   */
+  async proposalNoLongerHolds(input: { workflowId: string; customerId: string }): Promise<string | null> {
+    const judged = await this.judgement.judge(input.customerId);
+    if (judged.valueMinor === null || !judged.lossMaking) return null;
+    const stale = await this.judgement.staleProposal(input.customerId, input.workflowId, judged, this.currency);
+    return stale && `${stale.refused}: ${stale.message}`;
   }
 
   /**
