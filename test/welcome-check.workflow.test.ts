@@ -422,7 +422,7 @@ it('asks for no welcome follow-up call for a customer an orders import showed is
   // Before, a person was asked to call a customer of seven years for a welcome follow-up.
   expect(await messages(workflowId)).toEqual([['welcome', 'email']]);
   expect(await record(workflowId)).toMatchObject({ status: RunStatus.Completed, outcome: 'not-new' });
-  const why = expect.stringMatching(/^customer for \d+ days \(since 2019-05-01\); a welcome check is for customers of 90 days or less$/);
+  const why = expect.stringMatching(/^when the check began \(\d{4}-\d{2}-\d{2}\): customer for \d+ days \(since 2019-05-01\); a welcome check is for customers of 90 days or less$/);
   const audited = await stack.orm.em.fork().find(AuditEntry, { entityId: workflowId, action: 'playbook.not-new' });
   expect(audited.map((e) => [e.actor, e.after])).toEqual([[`playbook:${workflowId}`, { customerId, acquiredAt: '2019-05-01', why }]]);
   expect((await stack.gql(WelcomeCheckDocument, { customerId }, Role.Viewer)).data!.welcomeCheck).toMatchObject({ status: 'Completed', step: 'done', outcome: 'not-new', heldBack: why });
@@ -432,6 +432,24 @@ it('asks for no welcome follow-up call for a customer an orders import showed is
     extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED', outcome: 'not-new' },
   });
   await recordHistory(workflowId, 'welcome-check-not-new');
+});
+
+it('judges a newcomer as of the day the check began: one started on their 85th day is past 90 by the end of the wait, and still gets the call', async () => {
+  const em = stack.orm.em.fork();
+  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+  const customer = em.create(Customer, { name: 'Late Starter', email: 'late.starter@example.com', acquiredAt: daysAgo(85) });
+  await em.flush();
+  const workflowId = (await stack.gql(StartWelcomeCheckDocument, { customerId: customer.id }, Role.Operator)).data!.startWelcomeCheck.workflowId;
+  await eventually(() => stack.gql(WelcomeCheckDocument, { customerId: customer.id }, Role.Viewer), (r) => r.data?.welcomeCheck?.step === 'awaiting-confirmation');
+  // As in production, where the wait is 14 days: the check began ten days ago, on their 85th day; they are 95 days in now.
+  await stack.orm.em.fork().execute(`update playbook_run set started_at = now() - interval '10 days' where workflow_id = ?`, [workflowId]);
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customer.id }, { acquiredAt: daysAgo(95) });
+  expect(await stack.temporal.client.workflow.getHandle(workflowId).result()).toBe('follow-up-needed');
+  expect(await messages(workflowId)).toEqual([
+    ['welcome', 'email'],
+    ['welcome-follow-up', 'call'],
+  ]);
+  expect(await stack.orm.em.fork().count(AuditEntry, { entityId: workflowId, action: 'playbook.not-new' })).toBe(0);
 });
 
 it('takes a confirmation sent while it waits even once an orders import showed the customer is no newcomer: the customer answered', async () => {

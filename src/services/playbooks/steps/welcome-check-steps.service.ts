@@ -53,8 +53,8 @@ export class WelcomeCheckSteps {
    * nothing: the task says so, rather than that they did not confirm.
    *
    * A welcome follow-up is for a newcomer, as the check's start is (`welcomeCheckProblem`, with the run's policy's days,
-   * `newCustomerDays`): a customer who is no newcomer by now (an orders import moved the day they joined back to their
-   * first order, years ago) gets no call: the step writes none, audits `playbook.not-new` on the run with why, and
+   * `newCustomerDays`, as of the day the check began): a customer who was no newcomer then after all (an orders import
+   * moved the day they joined back to their first order, years ago) gets no call: the step writes none, audits `playbook.not-new` on the run with why, and
    * answers `not-new` for the run to end with.
    */
   async askForFollowUp(input: { workflowId: string; customerId: string; newCustomerDays?: number }): Promise<WelcomeFollowUp> {
@@ -66,9 +66,16 @@ export class WelcomeCheckSteps {
       if (!(await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(workflowId, FOLLOW_UP_STEP) }))) {
         const [decided] = await em.execute<{ why: string }[]>(`select after ->> 'why' as why from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = ? limit 1`, [workflowId, NOT_NEW_ACTION]);
         if (decided) return { outcome: NOT_NEW, why: decided.why };
-        // The day they joined as it stands now (an import moving it waits for this step, or this step for it).
-        const [customer] = await em.execute<{ acquired_at: string }[]>(`select acquired_at::text from customer where id = ? for share`, [customerId]);
-        const notNew = customer ? welcomeCheckProblem({ acquiredAt: customer.acquired_at }, new Date(), { newCustomerDays: input.newCustomerDays ?? this.policy.newCustomerDays }) : null;
+        // The day they joined as it stands now (an import moving it waits for this step, or this step for it), judged as of the
+        // day the check began, as its start was: a newcomer started on their 80th day is past 90 by the end of the wait, and
+        // still the newcomer the check is for.
+        const [customer] = await em.execute<{ acquired_at: string; began: string }[]>(
+          `select c.acquired_at::text, to_char(r.started_at at time zone 'UTC', 'YYYY-MM-DD') as began
+             from customer c join playbook_run r on r.workflow_id = ? where c.id = ? for share of c`,
+          [workflowId, customerId],
+        );
+        const problem = customer ? welcomeCheckProblem({ acquiredAt: customer.acquired_at }, customer.began, { newCustomerDays: input.newCustomerDays ?? this.policy.newCustomerDays }) : null;
+        const notNew = problem && `when the check began (${customer.began}): ${problem}`;
         if (notNew) {
           this.audit.record(em, { actor: runActor(workflowId), action: NOT_NEW_ACTION, entityType: 'playbook_run', entityId: workflowId, after: { customerId, acquiredAt: customer.acquired_at, why: notNew } });
           return { outcome: NOT_NEW, why: notNew };
