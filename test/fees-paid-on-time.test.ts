@@ -166,15 +166,22 @@ it("keeps the paid day of an invoice its recorded payments cover against a file'
   expect((await pay(invoice.id, 20_000, day(-5))).errors).toBeUndefined();
   // The billing system's export then says paid on the due day (its settlement date, not the bank's).
   const report = await importCsv('Invoices', invoiceRow(invoice, customerRef, { paidAt: invoice.dueAt }));
-  expect(report).toMatchObject({ updated: 0, unchanged: 1, kept: [{ field: 'paid_at', rows: 1, why: expect.stringMatching(/^paid by its recorded payments on the day they first covered its amount/) }] });
+  expect(report).toMatchObject({ updated: 0, unchanged: 1, kept: [{ field: 'paid_at', rows: 1, why: expect.stringMatching(/^not paid before its recorded payments: an invoice they cover is paid on the day they first covered its amount/) }] });
   expect(await fees(invoice.id)).toMatchObject({ paidAt: day(-5), feeChargedMinor: 1_500, feeReversedMinor: 0 });
   expect(await reversals(invoice.id)).toEqual([]);
   expect((await paidLine(customer.id))[0]).not.toMatch(/on time/);
   // Where its payments do not cover it (settled some other way), the file's paid day is taken, and is on time.
   const other = await chargedInvoice();
-  expect((await pay(other.invoice.id, 5_000, day(-5))).errors).toBeUndefined();
+  expect((await pay(other.invoice.id, 5_000, day(-12))).errors).toBeUndefined();
   expect(await importCsv('Invoices', invoiceRow(other.invoice, other.customerRef, { paidAt: other.invoice.dueAt }))).toMatchObject({ updated: 1, kept: [] });
   expect(await fees(other.invoice.id)).toMatchObject({ paidAt: other.invoice.dueAt, feeReversedMinor: 1_500 });
+  // But never before the latest payment it has: one paid in full, the file raising its amount above it, is paid no earlier than that payment came.
+  const raised = await chargedInvoice();
+  expect((await pay(raised.invoice.id, 20_000, day(-5))).errors).toBeUndefined();
+  const higher = invoiceRow(raised.invoice, raised.customerRef, { paidAt: raised.invoice.dueAt }).replace(',200.00,', ',250.00,');
+  expect(await importCsv('Invoices', higher)).toMatchObject({ updated: 1, kept: [{ field: 'paid_at', rows: 1 }] });
+  expect(await fees(raised.invoice.id)).toMatchObject({ paidAt: day(-5), feeReversedMinor: 0 });
+  expect(await reversals(raised.invoice.id)).toEqual([]);
 });
 
 it('a cancellation after a paid-on-time reversal reverses only what is left: the reminders once, the fee the billing system brought', async () => {

@@ -723,7 +723,7 @@ export const KEPT_BY_IMPORT: Partial<Record<ImportSpec['kind'], { stored: string
     columns: [
       {
         column: 'paid_at',
-        why: "paid by its recorded payments on the day they first covered its amount: a file's other paid day is not taken (a payments file corrects a payment's day, by its payment_ref)",
+        why: "not paid before its recorded payments: an invoice they cover is paid on the day they first covered its amount, one they cover in part no earlier than its latest payment; the file's paid day is not taken (a payments file corrects a payment's day, by its payment_ref)",
         when: `${v('paid_at')} is not null and i.paid_at is distinct from ${v('paid_at')}::date`,
       },
     ],
@@ -868,8 +868,10 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         counted(`insert into invoice (id, external_ref, customer_id, issued_at, due_at, amount_minor, paid_at, cancelled_at, reminders_sent, fee_charged_minor, fee_waived_minor, created_at)
           select gen_random_uuid(), btrim(s.invoice_ref), c.id, ${v('issued_at')}::date, ${v('due_at')}::date, ${money('amount')},
                  -- A stored invoice its recorded payments cover is paid on the day they first covered it: a file's other day
-                 -- (a settlement or value date of the billing system) does not move it, nor reverse fees by it (kept, below).
-                 case when ${v('paid_at')} is not null then coalesce(case when ${money('amount')} > 0 and ${notCancelled} then ${coveredOn('old.id', money('amount'))} end, ${v('paid_at')}::date)
+                 -- (a settlement or value date of the billing system) does not move it, nor reverse fees by it (kept, below);
+                 -- one they cover in part (its amount raised) is paid no earlier than its latest payment came.
+                 case when ${v('paid_at')} is not null then coalesce(case when ${money('amount')} > 0 and ${notCancelled} then ${coveredOn('old.id', money('amount'))} end,
+                                                                   greatest(${v('paid_at')}::date, (select max(p.paid_at) from payment p where p.invoice_id = old.id)))
                       -- Nothing owed: paid on the day it was issued (as settledWhenIssued, so a re-import finds it unchanged).
                       when ${money('amount')} = 0 and ${notCancelled} then ${v('issued_at')}::date
                       when old.id is not null and ${notCancelled} then ${coveredOn('old.id', money('amount'))} end,
