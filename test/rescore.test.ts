@@ -797,7 +797,7 @@ describe('rescoring the whole base', () => {
       value: null,
       band: null,
       reasons: ['not judged: nothing in the last 365 days to judge it by: no order, no tier fee margin, no cost to serve'],
-      modelVersion: 'profitability/11;policy=1',
+      modelVersion: 'profitability/12;policy=1',
     });
     expect((await scored(ray.id))[ScoreKind.Profitability]).toMatchObject({ value: 0, band: 'break-even' });
     // Through GraphQL: the profitable filter finds neither; break-even is a band the filter takes.
@@ -836,7 +836,7 @@ describe('rescoring the whole base', () => {
         'the margin includes the tier fee margin of 23.51 for the tiers held: standard 333 days, premium 32 days',
         'cost drivers: support minutes 150.00 (100%)',
         // Both support costs (2026-09-01 and 2026-10-15) fell in the last 90 days before 2026-11-01, summed across the tiers held.
-        "150.00 of the 150.00 cost to serve (100%) in the last 90 days: a recent rise, not the account's usual cost",
+        "150.00 of the 150.00 cost to serve (100%) in the last 90 days, none in the 275 days with us before them: a recent rise, not the account's usual cost",
         'on premium, the tier held now, the same window comes to -56.67 (support minutes about 66.67 more; tier fee margin 36.49 more): other tiers are weighed against that',
         'a cheaper service concept helps: standard (support minutes about 86.67 less; tier fee margin 40.00 less; projected -10.00 instead of -56.67 on premium)',
       ],
@@ -911,7 +911,7 @@ describe('rescoring the whole base', () => {
       value: 22_030,
       band: 'profitable',
       reasons: ['margin 220.30 minus cost to serve 0.00 over the last 365 days: 220.30', defectNote('300.00')],
-      modelVersion: 'profitability/11;policy=1',
+      modelVersion: 'profitability/12;policy=1',
     });
     const loss = { value: 22_030 - 30_000, band: 'loss-making' };
     expect((await scored(eli.id))[ScoreKind.Profitability]).toMatchObject({ ...loss, reasons: expect.arrayContaining(['cost drivers: support minutes 300.00 (100%)']) });

@@ -97,7 +97,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: the orders of the last 365 days (200.00) carry no margin, nor does any earlier order'],
-      modelVersion: 'profitability/11;policy=1',
+      modelVersion: 'profitability/12;policy=1',
       details: { suggestedTier: null },
     });
     // Without orders in the window there is no margin to miss: costs without purchases are a loss.
@@ -126,7 +126,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: no purchase yet, and no cost to serve was recorded in the last 365 days'],
-      modelVersion: 'profitability/11;policy=1',
+      modelVersion: 'profitability/12;policy=1',
       details: { suggestedTier: null },
     });
     // On basic (no fee margin) it read "profitable 0.00".
@@ -147,7 +147,7 @@ describe('scoreCustomer', () => {
         "the margin includes the standard tier's fee margin of 20.00",
         "support for our product defects 250.00 not counted (handling the customer's complaints marked product defect cost 250.00 over the last 365 days: our own defect is not their cost to serve)",
       ],
-      modelVersion: 'profitability/11;policy=1',
+      modelVersion: 'profitability/12;policy=1',
       details: { suggestedTier: null, feeMarginMinor: 2_000, defectSupportMinor: 25_000 },
     });
     // Only part of the support was the defect's: the rest still counts (120.00 - 150.00 = -30.00).
@@ -235,7 +235,7 @@ describe('scoreCustomer', () => {
       value: null,
       band: null,
       reasons: ['not judged: nothing in the last 365 days to judge it by: no order, no tier fee margin, no cost to serve'],
-      modelVersion: 'profitability/11;policy=1',
+      modelVersion: 'profitability/12;policy=1',
       details: { suggestedTier: null },
     });
     // The last order on the window's first day (2025-11-02: asOf − 364) is in it: judged, 0.00 margin on it, break-even.

@@ -377,6 +377,7 @@ function profitabilityOf(f: CustomerFacts, orderMargins: OrderMargins, policy: S
       currentTier: tierNow,
       windowLabel: window,
       tenureDays,
+      daysWithUsInWindow: feeDays,
       minTenureDays: policy.profitabilityMinTenureDays,
       materiality: policy.profitabilityLoss,
       feeShare,

@@ -1,4 +1,4 @@
-import { asOnTierHeldNow, costOnTier, defaultServiceTierPolicy, isMaterialLoss, materialLossFromMinor, profitability, withoutDefectSupport, type ServiceTierPolicy } from './profitability.js';
+import { asOnTierHeldNow, costOnTier, defaultServiceTierPolicy, isMaterialLoss, materialLossFromMinor, profitability, recentCostReason, withoutDefectSupport, type ServiceTierPolicy } from './profitability.js';
 import { ScoringException } from './scoring.exception.js';
 
 const policy: ServiceTierPolicy = {
@@ -38,7 +38,7 @@ describe('profitability', () => {
       'margin 500.00 minus cost to serve 200.00 over the last 12 months: 300.00',
       'cost drivers: support minutes 150.00 (75%), return 40.00 (20%), reminder 10.00 (5%)',
     ]);
-    expect(s.modelVersion).toBe('profitability/11;policy=4');
+    expect(s.modelVersion).toBe('profitability/12;policy=4');
   });
 
   it('suggests the richest cheaper tier that breaks even, with the reasoning', () => {
@@ -281,7 +281,7 @@ describe('a loss run up on a tier the customer has left', () => {
     expect(s.reasons.at(-1)).toBe(
       'a loss of EUR 190.00 over the last 12 months that the service held before (premium) ran up: on basic, the tier held now, the same window comes to EUR 110.00 (support minutes about EUR 300.00 less; discount about EUR 30.00 less; tier fee margin EUR 30.00 less): not a loss to review',
     );
-    expect(s.modelVersion).toBe('profitability/11;policy=4');
+    expect(s.modelVersion).toBe('profitability/12;policy=4');
   });
 
   it('stays loss-making when the tier held now loses money on the window too, and is judged so only by costs from another tier', () => {
@@ -352,7 +352,7 @@ describe('support for our product defects', () => {
     const s = profitability({ ...input, defectHandlingMinor: 30_000 }, policy);
     expect(s).toMatchObject({ value: 22_030, band: 'profitable', costMinor: 0, defectSupportMinor: 30_000, drivers: [], suggestion: null, projections: [] });
     expect(s.reasons).toEqual(['margin 220.30 minus cost to serve 0.00 over the last 12 months: 220.30', defectNote('300.00', '300.00')]);
-    expect(s.modelVersion).toBe('profitability/11;policy=4');
+    expect(s.modelVersion).toBe('profitability/12;policy=4');
   });
 
   it('counts the support beyond the handling cost, and projects other tiers from what is counted', () => {
@@ -431,21 +431,21 @@ describe('support for our product defects', () => {
 
 describe('when the cost to serve of a loss arose', () => {
   // Basic, margin 240.00 over the window; support 450.00 (three months of 150.00).
-  const loss = (costs: { kind: string; amountMinor: number; recentMinor?: number }[], more: { tenureDays?: number; defectHandlingMinor?: number; marginMinor?: number } = {}) =>
+  const loss = (costs: { kind: string; amountMinor: number; recentMinor?: number }[], more: { tenureDays?: number; daysWithUsInWindow?: number; defectHandlingMinor?: number; marginMinor?: number } = {}) =>
     profitability({ marginMinor: 24_000, currentTier: 'basic', costs, tenureDays: 3_200, minTenureDays: 90, ...more }, policy);
 
-  it("says how much of it fell in the window's last 90 days when that is at least half: a recent rise, not the account's usual cost", () => {
+  it("says how much of it fell in the window's last 90 days when that is at least half, at three times the pace before or more: a recent rise, not the account's usual cost", () => {
     const s = loss([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 45_000 }]);
     expect(s).toMatchObject({ value: -21_000, band: 'loss-making' });
     expect(s.reasons.slice(0, 3)).toEqual([
       'margin 240.00 minus cost to serve 450.00 over the last 12 months: -210.00',
       'cost drivers: support minutes 450.00 (100%)',
-      "450.00 of the 450.00 cost to serve (100%) in the last 90 days: a recent rise, not the account's usual cost",
+      "450.00 of the 450.00 cost to serve (100%) in the last 90 days, none in the 275 days with us before them: a recent rise, not the account's usual cost",
     ]);
-    expect(s.modelVersion).toBe('profitability/11;policy=4');
-    // Summed over the kinds; exactly half is said.
+    expect(s.modelVersion).toBe('profitability/12;policy=4');
+    // Summed over the kinds; exactly half is said (over a full year: 200.00 in 90 days against 200.00 in 275).
     expect(loss([{ kind: 'support_minutes', amountMinor: 30_000, recentMinor: 20_000 }, { kind: 'return', amountMinor: 10_000, recentMinor: 0 }]).reasons).toContain(
-      "200.00 of the 400.00 cost to serve (50%) in the last 90 days: a recent rise, not the account's usual cost",
+      "200.00 of the 400.00 cost to serve (50%) in the last 90 days, 3.0 times the pace of the 275 days with us before them: a recent rise, not the account's usual cost",
     );
   });
 
@@ -458,11 +458,35 @@ describe('when the cost to serve of a loss arose', () => {
     expect(saysWhen(loss([{ kind: 'support_minutes', amountMinor: 45_000 }]).reasons)).toBe(false);
   });
 
+  it("sets the last 90 days against the customer's days with us in the window: a steady cost over 185 days is no rise, a spike is", () => {
+    const saysWhen = (reasons: string[]) => reasons.filter((r) => r.includes('in the last 90 days'));
+    // 10.00 of support every week since they joined 185 days ago: 140.00 of 280.00 in the last 90 days, about half, as
+    // the last 90 days are about half of their 185 days with us: their usual pace, not a rise.
+    const steady = loss([{ kind: 'support_minutes', amountMinor: 28_000, recentMinor: 14_000 }], { tenureDays: 185 });
+    expect(steady).toMatchObject({ value: -4_000, band: 'loss-making' });
+    expect(saysWhen(steady.reasons)).toEqual([]);
+    // The same weekly cost before the last 90 days (130.00), and 400.00 more in them: 530.00 in 90 days against 130.00 in 95.
+    const spike = loss([{ kind: 'support_minutes', amountMinor: 66_000, recentMinor: 53_000 }], { tenureDays: 185 });
+    expect(saysWhen(spike.reasons)).toEqual([
+      "530.00 of the 660.00 cost to serve (80%) in the last 90 days, 4.3 times the pace of the 95 days with us before them: a recent rise, not the account's usual cost",
+    ]);
+    // 70% of a 185-day customer's cost in the last 90 days is not yet three times the pace of the 95 before
+    // (196.00 × 95 < 3 × 84.00 × 90); a full-year customer's half already is.
+    expect(saysWhen(loss([{ kind: 'support_minutes', amountMinor: 28_000, recentMinor: 19_600 }], { tenureDays: 185 }).reasons)).toEqual([]);
+    expect(saysWhen(loss([{ kind: 'support_minutes', amountMinor: 28_000, recentMinor: 14_000 }], { tenureDays: 400 }).reasons)).toHaveLength(1);
+    // The days with us in the window as the caller counts them (a window of 365 days), over the tenure.
+    expect(saysWhen(loss([{ kind: 'support_minutes', amountMinor: 28_000, recentMinor: 14_000 }], { tenureDays: 3_200, daysWithUsInWindow: 185 }).reasons)).toEqual([]);
+    // An account under 90 days: too new to judge, and all of its time with us is recent whatever the policy's minimum.
+    expect(saysWhen(loss([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 45_000 }], { tenureDays: 60 }).reasons)).toEqual([]);
+    expect(saysWhen(profitability({ marginMinor: 0, currentTier: 'basic', costs: [{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 45_000 }], tenureDays: 60, minTenureDays: 0 }, policy).reasons)).toEqual([]);
+    expect(recentCostReason([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 45_000 }], 45_000, 60)).toBeNull();
+  });
+
   it('weighs the cost counted: the support our product defects took is left out of the recent part alike', () => {
     // 450.00 of support, 300.00 of it recent; 150.00 handled our defect: 300.00 counted, 200.00 of it recent.
     const s = loss([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 30_000 }], { defectHandlingMinor: 15_000 });
     expect(s.costMinor).toBe(30_000);
-    expect(s.reasons).toContain("200.00 of the 300.00 cost to serve (67%) in the last 90 days: a recent rise, not the account's usual cost");
+    expect(s.reasons).toContain("200.00 of the 300.00 cost to serve (67%) in the last 90 days, 6.1 times the pace of the 275 days with us before them: a recent rise, not the account's usual cost");
     expect(withoutDefectSupport([{ kind: 'support_minutes', amountMinor: 45_000, recentMinor: 30_000 }], 15_000).costs).toEqual([{ kind: 'support_minutes', amountMinor: 30_000, recentMinor: 20_000 }]);
   });
 });

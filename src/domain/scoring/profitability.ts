@@ -31,9 +31,9 @@
  * Support given on the company's own product defects is not the customer's cost to serve: support
  * costs up to what handling the customer's complaints marked product defect cost in the window
  * (`defectHandlingMinor`) are left out, and the reasons say how much and why (`withoutDefectSupport`).
- * A loss whose cost to serve fell mostly in the window's last `RECENT_COST_DAYS` (at least `RECENT_COST_SHARE` of it) says
- * so, with how much: whoever decides on the account sees a recent rise against a year that cost less, not a service
- * concept that has always failed (`recentCostReason`).
+ * A loss whose cost to serve fell mostly in the window's last `RECENT_COST_DAYS` (at least `RECENT_COST_SHARE` of it), at
+ * `RECENT_COST_PACE` times the pace of the days with us before them or more, says so, with how much: whoever decides on
+ * the account sees a recent rise against a time that cost less, not a service concept that has always failed (`recentCostReason`).
  */
 import { money, pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
@@ -60,16 +60,25 @@ import { invalidInput } from './scoring.exception.js';
  *    them; the cheaper tier suggested is the richest whose projection is no material loss.
  * 11: a loss whose cost to serve fell mostly (at least half of it) in the window's last 90 days says how much of it did,
  *    and that it is a recent rise, not the account's usual cost (for a customer with us long enough to tell).
+ * 12: ...and only where those days ran at three times the pace of the customer's days with us in the window before them or
+ *    more, said with that pace: a customer of 185 days whose cost ran steadily has half of it in the last 90 days, which is
+ *    their usual cost, not a rise.
  */
-export const PROFITABILITY_MODEL_VERSION = 'profitability/11';
+export const PROFITABILITY_MODEL_VERSION = 'profitability/12';
 
 /**
  * The last days of the window whose share of the cost to serve a loss's reasons weigh (a quarter: what one bad spell of
- * support, returns or a fault on our side runs up), and the share of the cost from which they call it a recent rise:
- * at least half of a year's cost in its last quarter is about three times the pace of the rest of the year, or more.
+ * support, returns or a fault on our side runs up), and when they call it a recent rise: those days ran at
+ * `RECENT_COST_PACE` times the pace (cost per day) of the customer's days with us in the window before them or more, and
+ * took at least `RECENT_COST_SHARE` of the cost. The pace compares like with like whatever the customer's time with us:
+ * for a full year, half of the cost in its last quarter is about three times the pace of the rest (both rules agree);
+ * for a customer of 185 days, the last 90 days are half of their time with us, so half of the cost in them is their
+ * usual pace, and it takes about three quarters of it to be three times the pace. Half of the cost at least: "a recent
+ * rise, not the account's usual cost" is said of a loss most of whose cost the rise is.
  */
 export const RECENT_COST_DAYS = 90;
 export const RECENT_COST_SHARE = 0.5;
+export const RECENT_COST_PACE = 3;
 
 /**
  * When a loss is material, i.e. makes an account `loss-making` (an account review, no thank-you offer): a loss smaller
@@ -172,6 +181,11 @@ export interface ProfitabilityInput {
    * no cost was incurred on the other (the fee margin alone differs). By default, when a cost names another tier.
    */
   otherTiersHeld?: boolean;
+  /**
+   * The days of the window the customer was with us (`feeDaysInWindow`): what the pace of the cost in its last
+   * `RECENT_COST_DAYS` is set against. By default `tenureDays` up to a year (the default window), a year where that is absent.
+   */
+  daysWithUsInWindow?: number;
   /** The share of a year's fee the window holds (the days of it the customer was with us, over 365); 1 by default. */
   feeShare?: number;
   /** When a loss makes the account loss-making (the scoring policy's `profitabilityLoss`); the default policy if absent. */
@@ -326,7 +340,7 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
   if (top.length) reasons.push(`cost drivers: ${top.map((d) => `${kindLabel(d.kind)} ${m(d.amountMinor)} (${pct(d.share)})`).join(', ')}`);
   const tooNew = value < 0 && input.tenureDays !== undefined && input.minTenureDays !== undefined && input.tenureDays < input.minTenureDays;
   if (value < 0 && !tooNew) {
-    const recent = recentCostReason(costs, costMinor, input.tenureDays, m);
+    const recent = recentCostReason(costs, costMinor, input.daysWithUsInWindow ?? feeDaysInWindow(input.tenureDays ?? 365, 365), m);
     if (recent) reasons.push(recent);
   }
   const materiality = input.materiality ?? defaultLossMaterialityPolicy;
@@ -389,17 +403,29 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
 
 /**
  * How much of the cost to serve fell in the window's last `RECENT_COST_DAYS` days, when that is at least
- * `RECENT_COST_SHARE` of it: e.g. "450.00 of the 450.00 cost to serve (100%) in the last 90 days: a recent rise, not the
- * account's usual cost". Null when less did, when the costs do not say when they arose, and for a customer with us for
- * less than twice those days (their whole time with us is hardly more than the recent days: nothing usual to set them against).
+ * `RECENT_COST_SHARE` of it and those days ran at `RECENT_COST_PACE` times the pace of the customer's other days with us
+ * in the window (`daysWithUs` of it) or more: e.g. "450.00 of the 450.00 cost to serve (100%) in the last 90 days, none in
+ * the 275 days with us before them: a recent rise, not the account's usual cost". Null when less did, when the pace was
+ * lower (a customer of 185 days with a steady cost has about half of it in the last 90 days: their usual pace), when the
+ * costs do not say when they arose, and for a customer with us for less than `RECENT_COST_DAYS` before those days (no
+ * usual cost long enough to set them against; under 90 days, all their time with us is recent).
  */
-export function recentCostReason(costs: readonly CostEntryInput[], costMinor: number, tenureDays: number | undefined, m: (v: number) => string = money): string | null {
+export function recentCostReason(costs: readonly CostEntryInput[], costMinor: number, daysWithUs: number, m: (v: number) => string = money): string | null {
   if (costMinor <= 0 || !costs.some((c) => c.recentMinor !== undefined)) return null;
-  if (tenureDays !== undefined && tenureDays < 2 * RECENT_COST_DAYS) return null;
+  const daysBefore = daysWithUs - RECENT_COST_DAYS;
+  if (daysBefore < RECENT_COST_DAYS) return null;
   const recentMinor = costs.reduce((sum, c) => sum + (c.recentMinor ?? 0), 0);
+  const beforeMinor = costMinor - recentMinor;
   // (Above the whole only where credits earlier in the window offset costs: no share to state.)
-  if (recentMinor < costMinor * RECENT_COST_SHARE || recentMinor > costMinor) return null;
-  return `${m(recentMinor)} of the ${m(costMinor)} cost to serve (${pct(recentMinor / costMinor)}) in the last ${RECENT_COST_DAYS} days: a recent rise, not the account's usual cost`;
+  if (recentMinor < costMinor * RECENT_COST_SHARE || beforeMinor < 0) return null;
+  // Pace per day: recent / RECENT_COST_DAYS against before / daysBefore (cross-multiplied: exact in minor units).
+  if (recentMinor * daysBefore < RECENT_COST_PACE * beforeMinor * RECENT_COST_DAYS) return null;
+  const before = `the ${daysBefore} days with us before them`;
+  // Rounded down, so the pace said is never above the one the rule took (3.0 is said of 3.04, never of 2.96).
+  const times = beforeMinor === 0 ? null : Math.floor(((recentMinor * daysBefore) / (beforeMinor * RECENT_COST_DAYS)) * 10) / 10;
+  return `${m(recentMinor)} of the ${m(costMinor)} cost to serve (${pct(recentMinor / costMinor)}) in the last ${RECENT_COST_DAYS} days, ${
+    times === null ? `none in ${before}` : `${times.toFixed(1)} times the pace of ${before}`
+  }: a recent rise, not the account's usual cost`;
 }
 
 /**

@@ -145,6 +145,7 @@ export class CustomerRescoreService {
           costs: windowCosts,
           currentTier,
           tenureDays,
+          daysWithUsInWindow: feeDaysInWindow(tenureDays, windowDays),
           minTenureDays: this.policy.profitabilityMinTenureDays,
           materiality: this.policy.profitabilityLoss,
           feeShare,
