@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewWorkflowId } from '../src/domain/playbooks/account-review.js';
-import { Customer, ScoreSnapshot } from '../src/entities/index.js';
+import { AuditEntry, Customer, ScoreSnapshot } from '../src/entities/index.js';
 import { AccountReviewDocument, AccountReviewStandingDocument, AccountReviewStandingsDocument, AnswerAccountProposalDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { lossMakingAccount, shortNoticePolicy } from './support/loss-making-account.js';
@@ -12,7 +12,8 @@ import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine
 /**
  * What an account review tells the people who act on it: the person deciding on offboarding sees the customer's standing
  * beside the loss (how long they have been with us, how they pay, what they are expected to bring), and an account
- * manager who records a second answer to the proposal is told which answer was taken.
+ * manager who records a second answer to the proposal is told which answer was taken (their own answer retried after
+ * PLAYBOOK_OUTCOME_UNKNOWN is no second answer: it joins the first).
  */
 let stack: TestStack;
 beforeAll(async () => {
@@ -74,4 +75,32 @@ it("tells a second answer to the proposal which answer the customer gave, and th
     extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', answer: 'declined', step: expect.any(String) },
   });
   expect((await review(customerId))!.answer).toBe('declined');
+}, 60_000);
+
+it('joins an answer retried after PLAYBOOK_OUTCOME_UNKNOWN whose update the run took: answered as the first, its entry settled taken, no second one; another answer or caller is refused', async () => {
+  const customerId = await lossMakingAccount(stack, 'Rita');
+  const workflowId = accountReviewWorkflowId(customerId);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  // The first call as it went: its entry written, its update sent and taken by the run, then no answer in time (unknown).
+  const { caller, services } = await stack.api.contextFor('Bearer test-operator-key-0123456789');
+  const updateId = `playbook.answer-proposal/first-${customerId}`;
+  const em = stack.orm.em.fork();
+  const [entryId] = await services.audit.recordCall(em, [{ actor: caller!.id, action: 'playbook.answer-proposal', entityType: 'playbook_run', entityId: workflowId, after: { customerId, accepted: false } }], updateId);
+  await (await new TemporalPlaybookEngine(stack.temporal.client, stack.config.temporal.taskQueue).answerProposal(workflowId, false, updateId))!.acted();
+  await services.audit.callOutcomeUnknown(em, [entryId]);
+  expect((await review(customerId))!.answer).toBe('declined');
+
+  // The same request again, as the error said: the run's answer, not CONFLICT/PLAYBOOK_DECISION_REFUSED naming their own answer.
+  const retried = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
+  expect(retried.errors).toBeUndefined();
+  expect(retried.data!.answerAccountProposal).toMatchObject({ answer: 'declined' });
+  const entries = () => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.answer-proposal', entityId: workflowId });
+  expect((await entries()).map((e) => [e.id, e.after?.outcome ?? null, e.after?.updateId])).toEqual([[entryId, 'taken', updateId]]);
+  // Another person's answer, the same person's other answer, or a third call of theirs is a second answer: refused, unaudited.
+  for (const [accepted, role] of [[false, Role.Admin], [true, Role.Operator], [false, Role.Operator]] as const) {
+    expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted }, role)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', answer: 'declined' });
+  }
+  expect(await entries()).toHaveLength(1);
+  await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
 }, 60_000);

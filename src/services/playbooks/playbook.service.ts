@@ -447,24 +447,28 @@ export class PlaybookService {
     const ended = (outcome: string | null) => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended${outcome ? ` (${outcome})` : ''}`, { customerId, workflowId, outcome });
     if (!state) throw await this.endedOrNone(workflowId, ended, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No account review for customer ${customerId}`, { customerId }));
     if (state.step === 'done' || (await this.recordedEnded(workflowId))) throw ended(await this.endedOutcome(workflowId, state));
+    const call = { actor, action: 'playbook.answer-proposal' as const, workflowId, after: { customerId, accepted } };
+    // The same request again after PLAYBOOK_OUTCOME_UNKNOWN (the same caller, the same answer, the one the run holds) joins
+    // that update: the run answers it as taken and its entry is settled, where it would be refused as a second answer.
+    const retry = state.answer === (accepted ? 'accepted' : 'declined') && (await this.runs.joinsUnsettledCall(call));
     // A second answer (a colleague recorded one already): the person is told which answer stands, and that it is final,
     // not only that the run has moved on.
-    if (state.answer) {
+    if (state.answer && !retry) {
       throw new PlaybookException(
         PlaybookExceptionCode.DecisionRefused,
         `The account review of customer ${customerId} takes no second answer: the customer's answer was already taken (${state.answer}), and a proposal takes one answer (step ${state.step})`,
         { customerId, step: state.step, answer: state.answer },
       );
     }
-    if (state.step !== 'awaiting-answer') {
+    if (state.step !== 'awaiting-answer' && !retry) {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     }
     // A proposal delivery held back (an opt-out, a complaint before it went) never reached the customer: there is nothing to answer.
-    const heldBack = await this.runs.proposalNeverReached(workflowId);
+    const heldBack = retry ? null : await this.runs.proposalNeverReached(workflowId);
     if (heldBack) {
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review's proposal never reached customer ${customerId} (held back: ${heldBack}): there is nothing to answer`, { customerId, heldBack });
     }
-    await this.runs.auditedUpdate({ actor, action: 'playbook.answer-proposal', workflowId, after: { customerId, accepted } }, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(ended(await this.endedOutcome(workflowId, state)))).acted(), updateOutcome);
+    await this.runs.auditedUpdate(call, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(ended(await this.endedOutcome(workflowId, state)))).acted(), updateOutcome);
     // The run answers once it has acted on the answer (a cheaper tier in place): the run's customer shows it.
     await this.customers.refresh(customerId);
     return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
