@@ -96,7 +96,7 @@ describe('profitability', () => {
     const returns = profitability({ marginMinor: 1_000, costs: [{ kind: 'return', amountMinor: 50_000 }], currentTier: 'premium' }, policy);
     expect(returns.value).toBe(-49_000);
     expect(returns.suggestion).toBeNull(); // returns cost the same on every tier, and the fee margin is lost
-    expect(returns.reasons[returns.reasons.length - 1]).toBe('no other service concept turns this around: a person reviews the account');
+    expect(returns.reasons[returns.reasons.length - 1]).toBe('no other service concept turns this around: an account review talks it through with the customer');
     const onStandard = profitability({ marginMinor: 1_000, costs: [{ kind: 'return', amountMinor: 50_000 }], currentTier: 'standard' }, policy);
     // Premium's fee margin would take 40.00 off the loss: named with its projection.
     expect(onStandard.reasons.at(-1)).toBe('no cheaper service concept turns this around: an offer that moves the account to a richer one may (on premium it is projected at -450.00; an account review weighs them)');
@@ -104,7 +104,7 @@ describe('profitability', () => {
     const basicReturns = profitability({ marginMinor: 5_000, costs: [{ kind: 'return', amountMinor: 10_000 }, { kind: 'support_minutes', amountMinor: 3_000 }], currentTier: 'basic' }, policy);
     expect(basicReturns.projections.map((p) => [p.tier, p.projectedValueMinor])).toEqual([['premium', -11_000], ['standard', -10_200]]);
     expect(basicReturns.value).toBe(-8_000);
-    expect(basicReturns.reasons.at(-1)).toBe('no other service concept turns this around: a person reviews the account');
+    expect(basicReturns.reasons.at(-1)).toBe('no other service concept turns this around: an account review talks it through with the customer');
     const basic = profitability({ marginMinor: 0, costs: [{ kind: 'support_minutes', amountMinor: 100 }], currentTier: 'basic' }, policy);
     expect(basic.suggestion).toBeNull();
   });
@@ -222,7 +222,7 @@ describe('profitability', () => {
     expect(profitability({ ...input, tenureDays: 89 }, policy).band).toBe('too-new');
     const settled = profitability({ ...input, tenureDays: 90 }, policy);
     expect(settled.band).toBe('loss-making');
-    expect(settled.reasons.at(-1)).toBe('no other service concept turns this around: a person reviews the account');
+    expect(settled.reasons.at(-1)).toBe('no other service concept turns this around: an account review talks it through with the customer');
     // A profitable newcomer is simply profitable; without a tenure, nothing is held back.
     expect(profitability({ ...input, marginMinor: 5_000, tenureDays: 1 }, policy).band).toBe('profitable');
     expect(profitability({ marginMinor: 0, costs: input.costs, currentTier: 'premium' }, policy).band).toBe('loss-making');
@@ -294,7 +294,7 @@ describe('a loss run up on a tier the customer has left', () => {
     expect(still.reasons.slice(-3)).toEqual([
       'on basic, the tier held now, the same window comes to EUR -190.00 (support minutes about EUR 300.00 less; discount about EUR 30.00 less; tier fee margin EUR 30.00 less): other tiers are weighed against that',
       'discounts we gave EUR 10.00 of the cost on basic (2%): without them the account would still lose EUR 180.00',
-      'no other service concept turns this around: a person reviews the account',
+      'no other service concept turns this around: an account review talks it through with the customer',
     ]);
     // The same figures all incurred on basic are the window's own judgement.
     const onBasic = profitability({ ...moved, costs: moved.costs.map(({ kind, amountMinor }) => ({ kind, amountMinor })) }, policy);

@@ -395,7 +395,7 @@ export function profitability(input: ProfitabilityInput, policy: ServiceTierPoli
     if (suggestion) reasons.push(`${CHEAPER_TIER_REASON}${suggestion.tier} (${suggestion.reasoning.join('; ')})`);
     else if (richerBetter.length)
       reasons.push(`no cheaper service concept turns this around: an offer that moves the account to a richer one may (on ${richerBetter[0].tier} it is projected at ${m(richerBetter[0].projectedValueMinor)}; an account review weighs them)`);
-    else reasons.push('no other service concept turns this around: a person reviews the account');
+    else reasons.push('no other service concept turns this around: an account review talks it through with the customer');
   }
   const heldNow = lossMaking && onTierNow ? { tierHeldNowMinor: onTierNow.projectedValueMinor } : {};
   return { value, band, reasons, modelVersion: withPolicyVersion(PROFITABILITY_MODEL_VERSION, policy.version), marginMinor, costMinor, defectSupportMinor, drivers, suggestion, projections, ...heldNow };
