@@ -1,5 +1,5 @@
 import type { OfferTerms } from '../guards/fairness.js';
-import { offerThatHelps } from './account-offer.js';
+import { offerThatHelps, tierChangeOffer } from './account-offer.js';
 
 const day = '2026-12-05';
 const offer = (code: string, discountPercent: number, serviceTier: string | null, audience: OfferTerms['audience'] = 'existing'): OfferTerms => ({ code, audience, discountPercent, validFrom: '2026-01-01', serviceTier });
@@ -46,5 +46,36 @@ describe('offerThatHelps', () => {
     expect(offerThatHelps([offer('STD15', 15, 'standard'), offer('NEW-STD50', 50, 'standard', 'new')], day, account)).toBeNull();
     // A newcomers' offer outside its days sets no floor.
     expect(offerThatHelps([offer('STD15', 15, 'standard'), { ...offer('NEW-STD50', 50, 'standard', 'new'), validFrom: '2027-01-01' }], day, account)).toMatchObject({ offer: { code: 'STD15' } });
+  });
+});
+
+describe('tierChangeOffer', () => {
+  // A premium account losing 50.00: the model suggests basic (a fee of 40.00), projected at -10.00 there at full fee.
+  const premium = { tier: 'premium', valueMinor: -5_000, projections: [{ tier: 'basic', projectedValueMinor: -1_000, feeMinor: 4_000 }, { tier: 'standard', projectedValueMinor: -3_000, feeMinor: 6_000 }] };
+
+  it("puts the move with the newcomers' discount on that tier, or everyone's, where the account still does better than now", () => {
+    // Newcomers get 50% off basic: the move carries it (-10.00 - 20.00 = -30.00, better than -50.00).
+    expect(tierChangeOffer([offer('NEW-BASIC50', 50, 'basic', 'new')], day, premium, 'basic')).toEqual({ offer: { offer: expect.objectContaining({ code: 'NEW-BASIC50' }), tier: 'basic', projectedValueMinor: -3_000 }, notHelping: null });
+    // Everyone's 35% off basic, no newcomers' one: the move carries it.
+    expect(tierChangeOffer([offer('BASIC-SELF-SERVICE', 35, 'basic', 'all')], day, premium, 'basic').offer).toMatchObject({ offer: { code: 'BASIC-SELF-SERVICE' }, projectedValueMinor: -2_400 });
+    // Everyone's 35% is below the newcomers' 50%: the newcomers' is matched, never the smaller one.
+    expect(tierChangeOffer([offer('BASIC-SELF-SERVICE', 35, 'basic', 'all'), offer('NEW-BASIC50', 50, 'basic', 'new')], day, premium, 'basic').offer).toMatchObject({ offer: { code: 'NEW-BASIC50' } });
+  });
+
+  it('takes offers to the suggested tier only, with a discount, valid today', () => {
+    // An offer to another tier, one without a discount, one not yet valid, one on the service kept: the move at full fee.
+    const none = [offer('STD40', 40, 'standard'), offer('BASIC-MOVE', 0, 'basic'), { ...offer('BASIC20', 20, 'basic'), validFrom: '2027-01-01' }, offer('LOYAL30', 30, null)];
+    expect(tierChangeOffer(none, day, premium, 'basic')).toEqual({ offer: null, notHelping: null });
+    // Not a tier the model projects: nothing to weigh.
+    expect(tierChangeOffer([offer('BASIC20', 20, 'basic')], day, { ...premium, projections: [] }, 'basic')).toEqual({ offer: null, notHelping: null });
+  });
+
+  it("proposes the move at full fee, naming why, where even the newcomers' discount would leave the account no better than now", () => {
+    // 100% off basic takes its whole fee: -10.00 - 40.00 = -50.00, no better than now. The existing customers' 10% would help,
+    // but is below the newcomers' best and so never put to them.
+    expect(tierChangeOffer([offer('NEW-BASIC-FREE', 100, 'basic', 'new'), offer('BASIC10', 10, 'basic')], day, premium, 'basic')).toEqual({
+      offer: null,
+      notHelping: { offer: expect.objectContaining({ code: 'NEW-BASIC-FREE' }), tier: 'basic', projectedValueMinor: -5_000 },
+    });
   });
 });

@@ -45,3 +45,30 @@ export function offerThatHelps(offers: readonly OfferTerms[], day: string, accou
 export function discountOff(feeMinor: number, percent: number): number {
   return Math.round((feeMinor * percent) / 100);
 }
+
+/**
+ * What goes with the cheaper tier an account review proposes (the model's suggested `tier`). The fairness rule holds for
+ * this move too: where offers to that tier are open to the customer today (`offersToTier`: their own and everyone's, a
+ * newcomers' one matched, none below the newcomers' best), the move is put to them with one, weighed as `offerThatHelps`
+ * weighs offers (its discount off that tier's fee; the one projected best, so never less than a newcomer gets), provided
+ * the account still does better than now with it (`offer`). Only offers with a discount count: one without adds nothing
+ * to the move itself. Otherwise the move is proposed at its full fee (`offer` null); `notHelping` then names the smallest
+ * discount open to the customer for it (at least the newcomers') with what the account is projected at with it, when
+ * even that leaves the account no better than now: a change of tier is no offer, and proposing nothing would take the
+ * customer towards an offboarding decision rather than to the service that fits them, so the move is still proposed,
+ * saying why without the discount.
+ */
+export function tierChangeOffer(
+  offers: readonly OfferTerms[],
+  day: string,
+  account: { tier: string; valueMinor: number; projections: readonly ProjectedTier[] },
+  tier: string,
+): { offer: HelpingOffer | null; notHelping: HelpingOffer | null } {
+  const on = account.projections.find((p) => p.tier === tier);
+  if (!on || tier === account.tier) return { offer: null, notHelping: null };
+  const discounted = offers.filter((o) => o.discountPercent > 0);
+  const offer = offerThatHelps(discounted, day, { ...account, projections: [on] });
+  if (offer) return { offer, notHelping: null };
+  const smallest = offersToTier(discounted, day, tier).sort((a, b) => a.discountPercent - b.discountPercent || a.code.localeCompare(b.code))[0];
+  return { offer: null, notHelping: smallest ? { offer: smallest, tier, projectedValueMinor: on.projectedValueMinor - discountOff(on.feeMinor, smallest.discountPercent) } : null };
+}
