@@ -1,0 +1,131 @@
+import { sql } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { defaultDeliveryPolicy } from '../src/domain/messages/delivery-policy.js';
+import { renderMessage } from '../src/domain/messages/templates.js';
+import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { defaultScoringPolicy, type ScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
+import { AuditEntry, Customer, Offer, OfferAudience, OutboxMessage, PlaybookRun, ServiceTier } from '../src/entities/index.js';
+import { AuditService } from '../src/services/audit/audit.service.js';
+import { ContactStatusService } from '../src/services/outbox/contact-status.service.js';
+import { OutboxService } from '../src/services/outbox/outbox.service.js';
+import { AccountReviewSteps } from '../src/services/playbooks/steps/account-review-steps.service.js';
+import { CustomerRescoreService } from '../src/services/scores/customer-rescore.service.js';
+import { ScoringRunService } from '../src/services/scores/scoring-run.service.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { lossMakingAccount } from './support/loss-making-account.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * The cheaper tier an account review proposes, under the fairness rule: where newcomers (or everyone) get a discount on
+ * that tier today, the existing customer is asked to move with at least that discount, not at the full fee.
+ */
+const policy: AccountReviewPolicy = { ...accountReviewPolicy, answerWaitMs: seconds(20), reviewAfterMs: seconds(1), approvalWaitMs: seconds(20), noticeMs: seconds(1), noticeRecheckMs: seconds(1) };
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { accountReview: policy } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
+
+/** Today's offers for the test, removed after it (the offers are everyone's: another test's proposals would weigh them). */
+async function withOffers(offers: { code: string; audience: OfferAudience; discountPercent: number; serviceTier?: ServiceTier }[], test: () => Promise<void>): Promise<void> {
+  const em = stack.orm.em.fork();
+  for (const o of offers) em.create(Offer, { name: `Offer ${o.code}`, validFrom: '2020-01-01', ...o });
+  await em.flush();
+  try {
+    await test();
+  } finally {
+    await stack.orm.em.fork().nativeDelete(Offer, { code: { $in: offers.map((o) => o.code) } });
+  }
+}
+
+/** The review's steps as the worker runs them, with the scoring policy given (a tier's fee changed, say). */
+function steps(scoring: ScoringPolicy = defaultScoringPolicy) {
+  const em = stack.orm.em.fork();
+  return new AccountReviewSteps(em, new CustomerRescoreService(em, scoring, new ScoringRunService(em, scoring)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact), 'EUR', 2);
+}
+
+/** A run record for a step called directly (`propose` writes only for a run still running). */
+async function run(customerId: string, name: string) {
+  const em = stack.orm.em.fork();
+  const workflowId = `account-review/${customerId}/${name}`;
+  em.create(PlaybookRun, { workflowId, playbook: 'account-review', customer: customerId });
+  await em.flush();
+  return { workflowId, customerId };
+}
+
+it("proposes the cheaper tier with the newcomers' discount on it, matched for the existing customer, never everyone's smaller one or the full fee; a yes books the offer and makes the move", async () => {
+  await withOffers(
+    [
+      { code: 'NEWBASIC50', audience: OfferAudience.NewCustomers, discountPercent: 50, serviceTier: ServiceTier.Basic },
+      { code: 'BASIC-SELF-SERVICE', audience: OfferAudience.Everyone, discountPercent: 35, serviceTier: ServiceTier.Basic },
+    ],
+    async () => {
+      // Premium, losing 140.00 on support; on basic (a quarter of the support, no fee margin) projected at 25.00.
+      const customerId = await lossMakingAccount(stack, 'Basia', { marketingConsent: true });
+      const workflowId = accountReviewWorkflowId(customerId);
+      expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+      const proposed = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+      expect(proposed!.accountProposal).toEqual({
+        kind: 'Offer',
+        tier: 'Basic',
+        offerCode: 'NEWBASIC50',
+        offerName: null,
+        discountPercent: 50,
+        projectedProfitabilityMinor: 2_500,
+        reason: "the basic service fits how the account is used and costs less to serve; offer NEWBASIC50 (50%, at least what newcomers get for the move today) moves the account to it, projected at 25.00 instead of -140.00, its discount taken off the tier's fee",
+      });
+      // An offer is marketing; the customer reads the discount with the move.
+      const [message] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `${workflowId}/proposal` });
+      expect(message.purpose).toBe('marketing');
+      expect(renderMessage('account-proposal', 'Basia', message.payload, 'en', 'EUR').text).toContain('offer NEWBASIC50 (50% off), with a move to our basic service');
+      expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();
+      expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', tierChangedFrom: 'premium' });
+      const booked = await stack.orm.em.fork().find(AuditEntry, { entityId: customerId, action: 'customer.offer-accepted' });
+      expect(booked.map((e) => e.after)).toEqual([{ offerCode: 'NEWBASIC50', discountPercent: 50, workflowId }]);
+      const steps = await sql<{ key: string }>`select idempotency_key as key from outbox_message where idempotency_key like ${`${workflowId}/%`} order by 1`.execute(stack.orm.em.fork().getKysely());
+      expect(steps.rows.map((r) => r.key.slice(workflowId.length + 1))).toEqual(expect.arrayContaining(['offer-accepted', 'proposal', 'proposal-confirmed']));
+      await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator);
+    },
+  );
+}, 60_000);
+
+it("proposes the cheaper tier at its full fee, as a service message, to a customer who takes no marketing, naming the offer left out and why", async () => {
+  await withOffers([{ code: 'BASIC-ALL35', audience: OfferAudience.Everyone, discountPercent: 35, serviceTier: ServiceTier.Basic }], async () => {
+    const customerId = await lossMakingAccount(stack, 'Bodil', { marketingConsent: false });
+    const proposal = await steps().propose(await run(customerId, 'no-consent'));
+    expect(proposal).toEqual({
+      kind: 'tier-change',
+      tier: 'basic',
+      projectedProfitabilityMinor: 2_500,
+      reason: 'the basic service fits how the account is used and costs less to serve; at its full fee: offer BASIC-ALL35 (35%) is open to the customer for the move, but an offer is marketing, which the customer does not take',
+    });
+    const [message] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `account-review/${customerId}/no-consent/proposal` });
+    expect(message.purpose).toBe('service');
+  });
+}, 30_000);
+
+it("proposes the cheaper tier at its full fee where even the newcomers' discount on it would leave the account no better than now, saying so, and never a smaller discount than theirs", async () => {
+  // A basic tier with a fee of 200.00 a year: the newcomers' 100% off it would take the account from 25.00 to -175.00, below -140.00 now.
+  const { tiers } = defaultScoringPolicy.serviceTiers;
+  const scoring: ScoringPolicy = { ...defaultScoringPolicy, serviceTiers: { ...defaultScoringPolicy.serviceTiers, tiers: tiers.map((t) => (t.tier === 'basic' ? { ...t, annualFeeMinor: 20_000 } : t)) } };
+  await withOffers(
+    [
+      { code: 'NEWBASIC-FREE', audience: OfferAudience.NewCustomers, discountPercent: 100, serviceTier: ServiceTier.Basic },
+      // Would help the account, but is less than newcomers get for the move: never put to an existing customer.
+      { code: 'BASIC10', audience: OfferAudience.ExistingCustomers, discountPercent: 10, serviceTier: ServiceTier.Basic },
+    ],
+    async () => {
+      const customerId = await lossMakingAccount(stack, 'Berit', { marketingConsent: true });
+      const proposal = await steps(scoring).propose(await run(customerId, 'not-helping'));
+      expect(proposal).toMatchObject({ kind: 'tier-change', tier: 'basic', projectedProfitabilityMinor: 2_500 });
+      expect(proposal.reason).toMatch(
+        /^the basic service fits how the account is used and costs less to serve; at its full fee: the smallest discount open to the customer for the move today, NEWBASIC-FREE \(100%, at least what newcomers get\), would leave the account at -17\d\.\d\d, no better than -140\.00 now$/,
+      );
+    },
+  );
+}, 30_000);
