@@ -279,7 +279,7 @@ export class CampaignService {
         : sql`case when u.running > 0 then 0 else 1 end`;
     const { contact } = this.policies.delivery;
     const since = new Date(Date.now() - contact.budgetPeriodMs);
-    // An account review proposes a cheaper tier (a service message) where the current profitability score's reasons
+    // An account review proposes a cheaper tier (a service message, or an offer on it only where the guard lets marketing go: a message either way) where the current profitability score's reasons
     // name one (the run rescores first: today's data may differ), else an offer, marketing, that moves the account to a richer tier, if one exists today.
     // A value looked up per customer of the audience (not an anti-join, which PostgreSQL may plan as one pass over every
     // snapshot of the base however few customers ask: ~0.5 s on 100k, `npm run bench:preview`).
