@@ -16,6 +16,7 @@ import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRun
 import { eventually } from './support/eventually.js';
 import { lossMakingAccount } from './support/loss-making-account.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 
 /**
  * The cheaper tier an account review proposes, under the fairness rule: where newcomers (or everyone) get a discount on
@@ -94,7 +95,7 @@ it("proposes the cheaper tier with the newcomers' discount on it, matched for th
   );
 }, 60_000);
 
-it("proposes the cheaper tier at its full fee, as a service message, to a customer who takes no marketing, naming the offer left out and why", async () => {
+it("proposes the cheaper tier at its full fee, as a service message, to a customer who takes no marketing, naming the offer left out and why; in quiet hours not yet, as any offer", async () => {
   await withOffers([{ code: 'BASIC-ALL35', audience: OfferAudience.Everyone, discountPercent: 35, serviceTier: ServiceTier.Basic }], async () => {
     const customerId = await lossMakingAccount(stack, 'Bodil', { marketingConsent: false });
     const proposal = await steps().propose(await run(customerId, 'no-consent'));
@@ -106,6 +107,10 @@ it("proposes the cheaper tier at its full fee, as a service message, to a custom
     });
     const [message] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `account-review/${customerId}/no-consent/proposal` });
     expect(message.purpose).toBe('service');
+    // One who takes marketing, in their quiet hours: not yet, as any offer (the run proposes again then), never the full fee for the hour.
+    const asleep = await lossMakingAccount(stack, 'Bruno', { marketingConsent: true });
+    await stack.orm.em.fork().nativeUpdate(Customer, { id: asleep }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+    expect(await steps().propose(await run(asleep, 'quiet-hours'))).toEqual({ kind: 'none', reason: expect.stringMatching(/^the customer's quiet hours: the move to the basic service, with offer BASIC-ALL35 \(35%\)/), notBefore: expect.any(String) });
   });
 }, 30_000);
 
