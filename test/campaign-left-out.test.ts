@@ -57,7 +57,7 @@ async function draft(prefix: string, playbook: Playbook): Promise<{ id: string; 
   const created = await stack.gql(CreateCampaignDocument, { input: { name: `${prefix} campaign`, playbook, segmentId, holdoutPercent: 0 } }, Role.Marketer);
   expect(created.errors).toBeUndefined();
   const size = await stack.gql(SegmentDocument, { id: segmentId, first: 1 }, Role.Viewer);
-  return { id: created.data!.createCampaign.id, segmentSize: size.data!.segment!.customers.totalCount };
+  return { id: created.data!.createCampaign.id, segmentSize: size.data!.segment!.customers!.totalCount };
 }
 
 /** Another campaign of `playbook`, under way, with those members (treated ones with the run its page started). */

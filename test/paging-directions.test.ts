@@ -73,14 +73,14 @@ it("answers a segment's next page after a marketer edited its filter as STALE_CU
   const created = await stack.gql(CreateSegmentDocument, { input: { name: 'edited while paged', filter: { search: 'Paging 1' } } }, Role.Marketer);
   const id = created.data!.createSegment.id;
   const firstPage = await stack.gql(SegmentDocument, { id, first: 1 }, Role.Viewer);
-  const cursor = firstPage.data!.segment!.customers.pageInfo.endCursor!;
+  const cursor = firstPage.data!.segment!.customers!.pageInfo.endCursor!;
   // Before the edit the cursor pages on.
   expect((await stack.gql(SegmentDocument, { id, first: 1, after: cursor }, Role.Viewer)).errors).toBeUndefined();
   // Cursors of other lists are not this segment's: another segment's, the same filter's top-level list's, another sort's.
   const otherSegment = await stack.gql(SegmentDocument, { id: segmentId, first: 1 }, Role.Viewer);
   const topLevel = await stack.gql(CustomersDocument, { first: 1, filter: { search: 'Paging 1' } }, Role.Viewer);
   const byName = await stack.gql(SegmentDocument, { id, first: 1, sort: { field: 'Name', direction: 'Asc' } }, Role.Viewer);
-  for (const foreign of [otherSegment.data!.segment!.customers.pageInfo.endCursor!, topLevel.data!.customers.pageInfo.endCursor!, byName.data!.segment!.customers.pageInfo.endCursor!]) {
+  for (const foreign of [otherSegment.data!.segment!.customers!.pageInfo.endCursor!, topLevel.data!.customers.pageInfo.endCursor!, byName.data!.segment!.customers!.pageInfo.endCursor!]) {
     expect(reasonOf(await stack.gql(SegmentDocument, { id, first: 1, after: foreign }, Role.Viewer))).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after' });
   }
 
@@ -91,9 +91,9 @@ it("answers a segment's next page after a marketer edited its filter as STALE_CU
   expect(next.errors?.[0]?.message).toMatch(/filter changed since .*first page/);
   expect(reasonOf(next)).toMatchObject({ code: 'CONFLICT', reason: 'STALE_CURSOR', field: 'after', segmentUpdatedAt: expect.any(String) });
   // A cursor of another sort of the same segment is still no cursor of this list, stale or not.
-  expect(reasonOf(await stack.gql(SegmentDocument, { id, first: 1, after: byName.data!.segment!.customers.pageInfo.endCursor! }, Role.Viewer))).toMatchObject({ reason: 'INVALID_CURSOR' });
+  expect(reasonOf(await stack.gql(SegmentDocument, { id, first: 1, after: byName.data!.segment!.customers!.pageInfo.endCursor! }, Role.Viewer))).toMatchObject({ reason: 'INVALID_CURSOR' });
   // Starting again works.
-  expect((await stack.gql(SegmentDocument, { id, first: 1 }, Role.Viewer)).data!.segment!.customers.edges[0].node.name).toBe('Paging 2');
+  expect((await stack.gql(SegmentDocument, { id, first: 1 }, Role.Viewer)).data!.segment!.customers!.edges[0].node.name).toBe('Paging 2');
 });
 
 interface PageShape {
@@ -164,11 +164,11 @@ describe('backward paging with last and before', () => {
       await pagesBothWays(
         async (after) => {
           const { data } = await stack.gql(SegmentDocument, { id: segmentId, first: 2, after }, Role.Viewer);
-          return { ids: ids(data!.segment!.customers.edges), pageInfo: data!.segment!.customers.pageInfo };
+          return { ids: ids(data!.segment!.customers!.edges), pageInfo: data!.segment!.customers!.pageInfo };
         },
         async (before) => {
           const { data } = await stack.gql(SegmentCustomersBackwardDocument, { id: segmentId, last: 2, before }, Role.Viewer);
-          return { ids: ids(data!.segment!.customers.edges), pageInfo: data!.segment!.customers.pageInfo };
+          return { ids: ids(data!.segment!.customers!.edges), pageInfo: data!.segment!.customers!.pageInfo };
         },
       ),
     ).toHaveLength(9);
@@ -263,7 +263,7 @@ describe('backward paging with last and before', () => {
     const created = await stack.gql(CreateSegmentDocument, { input: { name: 'edited while paged back', filter: { search: 'Paging' } } }, Role.Marketer);
     const id = created.data!.createSegment.id;
     const last = await stack.gql(SegmentCustomersBackwardDocument, { id, last: 2 }, Role.Viewer);
-    const cursor = last.data!.segment!.customers.pageInfo.startCursor!;
+    const cursor = last.data!.segment!.customers!.pageInfo.startCursor!;
     await stack.gql(UpdateSegmentDocument, { id, input: { filter: { search: 'Paging 0' } } }, Role.Marketer);
     expect(reasonOf(await stack.gql(SegmentCustomersBackwardDocument, { id, last: 2, before: cursor }, Role.Viewer))).toMatchObject({ code: 'CONFLICT', reason: 'STALE_CURSOR', field: 'before' });
   });

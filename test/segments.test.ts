@@ -1,7 +1,12 @@
 import { Role } from '../src/domain/auth/roles.js';
 import { AuditEntry, Campaign, Complaint, ComplaintSeverity, Customer, Order, ScoreSnapshot, Segment, ServiceTier } from '../src/entities/index.js';
+import { sql } from 'kysely';
 import {
+  CampaignDocument,
+  CampaignPreviewDocument,
   CreateCampaignDocument,
+  DiscardCampaignDocument,
+  LaunchCampaignDocument,
   CreateSegmentDocument,
   CustomersDocument,
   DeleteSegmentDocument,
@@ -86,7 +91,7 @@ it('shows who is in it now, sorted as asked, and its reports', async () => {
   const id = (await create({ name: 'Premium with consent', filter: { serviceTier: ['Premium'], marketingConsent: true } })).data!.createSegment.id;
   const result = await stack.gql(SegmentDocument, { id, first: 10, sort: { field: 'Name', direction: 'Asc' } }, Role.Viewer);
   expect(result.errors).toBeUndefined();
-  const { customers } = result.data!.segment!;
+  const customers = result.data!.segment!.customers!;
   expect(customers.totalCount).toBe(2);
   expect(customers.edges.map((e) => e.node.name)).toEqual(['Segment customer 0', 'Segment customer 2']);
 
@@ -118,7 +123,7 @@ it('selects the customers whose score has no band (profitability not judged), as
   expect(created.data!.createSegment.filter.scores).toEqual([{ kind: 'Profitability', bands: null, withoutBand: true, min: null, max: null }]);
   const { id } = created.data!.createSegment;
   const segment = (await stack.gql(SegmentDocument, { id, first: 10 }, Role.Viewer)).data!.segment!;
-  expect(segment.customers.edges.map((e) => e.node.name)).toEqual(['Segment customer 4']);
+  expect(segment.customers!.edges.map((e) => e.node.name)).toEqual(['Segment customer 4']);
   // The base's distribution counts the same customer withoutBand.
   const all = (await stack.gql(SegmentReportsDocument, { id, since: '2020-01-01', months: 1 }, Role.Viewer)).data!.segment!;
   expect(all.scoreDistribution!.scores.find((s) => s.kind === 'Profitability')).toMatchObject({ customers: 1, withoutBand: 1 });
@@ -138,7 +143,7 @@ it('lists segments by name, page by page, with their sizes', async () => {
   let after: string | null = null;
   for (;;) {
     const page: SegmentsQuery['segments'] = (await stack.gql(SegmentsDocument, { first: 1, after }, Role.Viewer)).data!.segments;
-    names.push(...page.edges.map((e) => `${e.node.name}: ${e.node.customers.totalCount}`));
+    names.push(...page.edges.map((e) => `${e.node.name}: ${e.node.customers!.totalCount}`));
     if (!page.pageInfo.hasNextPage) break;
     after = page.pageInfo.endCursor!;
   }
@@ -187,6 +192,70 @@ it('refuses a filter day before 1900 (a typo: 0001 for 2001) wherever a filter i
   await stack.gql(DeleteSegmentDocument, { id }, Role.Marketer);
 });
 
+/** The refusal of a stored filter's day before 1900: the check's code, naming the stored field of the segment or campaign and the change that fixes it. */
+const storedTooEarly = (kind: 'segment' | 'campaign', id: string, fix: string) => ({
+  message: expect.stringMatching(new RegExp(`^The filter stored with ${kind} ${id} is refused now: acquiredFrom must not be before 1900-01-01; .*\\(${fix}\\)`)),
+  extensions: { code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: `${kind}.filter.acquiredFrom`, [`${kind}Id`]: id },
+});
+
+it('reads a segment or draft saved with a day before 1900 before days so early were refused, takes changes that leave its filter alone, and refuses to select customers by it, naming the stored filter', async () => {
+  const db = () => em().getKysely();
+  // Saved as the check would take them, then given the 0001 the check was made for, as rows saved before it hold it.
+  const segmentId = (await create({ name: 'Old cohort', filter: { acquiredFrom: '2026-12-01' } })).data!.createSegment.id;
+  const draft = await stack.gql(CreateCampaignDocument, { input: { name: 'Old cohort welcome', playbook: 'WelcomeCheck', filter: { acquiredFrom: '2026-12-01' } } }, Role.Marketer);
+  const campaignId = draft.data!.createCampaign.id;
+  await sql`update segment set filter = jsonb_set(filter, '{acquiredFrom}', '"0001-12-01"') where id = ${segmentId}::uuid`.execute(db());
+  await sql`update campaign set segment = jsonb_set(segment, '{acquiredFrom}', '"0001-12-01"') where id = ${campaignId}::uuid`.execute(db());
+
+  // The segment reads, its filter as stored; who is in it is refused (not the whole base), the rest of it answered.
+  const read = await stack.gql(SegmentDocument, { id: segmentId }, Role.Viewer);
+  expect(read.data!.segment).toMatchObject({ name: 'Old cohort', filter: { acquiredFrom: '0001-12-01' }, customers: null });
+  expect(read.errors).toHaveLength(1);
+  expect(read.errors![0]).toMatchObject({ ...storedTooEarly('segment', segmentId, 'updateSegment'), path: ['segment', 'customers'] });
+  const reports = await stack.gql(SegmentReportsDocument, { id: segmentId, since: '2026-01-01' }, Role.Viewer);
+  expect(reports.data!.segment).toMatchObject({ name: 'Old cohort', scoreDistribution: null, concentration: null, complaintTopics: null });
+  expect(reports.errors).toHaveLength(3);
+  for (const error of reports.errors!) expect(error).toMatchObject(storedTooEarly('segment', segmentId, 'updateSegment'));
+  // A campaign is not made from it: refused naming the segment's stored field, not an input the caller sent.
+  const campaigns = await em().count(Campaign);
+  const fromSegment = await stack.gql(CreateCampaignDocument, { input: { name: 'From the old cohort', playbook: 'WelcomeCheck', segmentId } }, Role.Marketer);
+  expect(fromSegment.errors![0]).toMatchObject(storedTooEarly('segment', segmentId, 'updateSegment'));
+  expect(await em().count(Campaign)).toBe(campaigns);
+  // A rename leaves the filter alone: taken, the filter kept as stored.
+  const renamed = await stack.gql(UpdateSegmentDocument, { id: segmentId, input: { name: 'Older cohort' } }, Role.Marketer);
+  expect(renamed.errors).toBeUndefined();
+  expect(renamed.data!.updateSegment).toMatchObject({ name: 'Older cohort', filter: { acquiredFrom: '0001-12-01' } });
+
+  // The draft reads; its preview and its launch are refused naming its stored field, and it stays a draft.
+  const campaign = await stack.gql(CampaignDocument, { id: campaignId }, Role.Viewer);
+  expect(campaign.errors).toBeUndefined();
+  expect(campaign.data!.campaign).toMatchObject({ status: 'Draft', filter: { acquiredFrom: '0001-12-01' } });
+  const preview = await stack.gql(CampaignPreviewDocument, { id: campaignId }, Role.Viewer);
+  expect(preview.data!.campaign).toMatchObject({ id: campaignId, preview: null });
+  expect(preview.errors![0]).toMatchObject(storedTooEarly('campaign', campaignId, 'updateCampaign'));
+  // Now, or for later (which asks no preview first: a launch for later may start empty).
+  for (const at of [null, new Date(Date.now() + 86_400_000).toISOString()]) {
+    const launch = await stack.gql(LaunchCampaignDocument, { id: campaignId, at }, Role.Marketer);
+    expect(launch.errors![0]).toMatchObject(storedTooEarly('campaign', campaignId, 'updateCampaign'));
+  }
+  expect((await em().findOneOrFail(Campaign, campaignId)).status).toBe('draft');
+  // A new holdout leaves the filter alone: taken (its preview, asked with it, is what is refused).
+  const holdout = await stack.gql(UpdateCampaignDocument, { id: campaignId, input: { holdoutPercent: 5 } }, Role.Marketer);
+  expect(holdout.data!.updateCampaign).toMatchObject({ holdoutPercent: 5, filter: { acquiredFrom: '0001-12-01' }, preview: null });
+  expect(holdout.errors!.map((e) => e.path)).toEqual([['updateCampaign', 'preview']]);
+
+  // Fixed with updateSegment and updateCampaign, both select customers again.
+  await stack.gql(UpdateSegmentDocument, { id: segmentId, input: { filter: { acquiredFrom: '2001-12-01' } } }, Role.Marketer);
+  const fixed = await stack.gql(SegmentDocument, { id: segmentId }, Role.Viewer);
+  expect(fixed.errors).toBeUndefined();
+  expect(fixed.data!.segment!.customers!.totalCount).toBe(5);
+  const fixedDraft = await stack.gql(UpdateCampaignDocument, { id: campaignId, input: { filter: { acquiredFrom: '2001-12-01' } } }, Role.Marketer);
+  expect(fixedDraft.errors).toBeUndefined();
+  expect(fixedDraft.data!.updateCampaign.preview).not.toBeNull();
+  await stack.gql(DiscardCampaignDocument, { id: campaignId }, Role.Marketer);
+  await stack.gql(DeleteSegmentDocument, { id: segmentId }, Role.Marketer);
+});
+
 it('is changed by a marketer: the new conditions apply at once, the change is audited, a taken name refused', async () => {
   const id = (await create({ name: 'Standard customers', filter: { serviceTier: ['Standard'] } })).data!.createSegment.id;
   expect((await stack.gql(UpdateSegmentDocument, { id, input: { name: 'x' } }, Role.Viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
@@ -195,7 +264,7 @@ it('is changed by a marketer: the new conditions apply at once, the change is au
   const updated = await stack.gql(UpdateSegmentDocument, { id, input: { filter: { serviceTier: ['Standard', 'Premium'], marketingConsent: false }, description: '' } }, Role.Marketer);
   expect(updated.errors).toBeUndefined();
   expect(updated.data!.updateSegment).toMatchObject({ name: 'Standard customers', description: null, filter: { serviceTier: ['Standard', 'Premium'], marketingConsent: false } });
-  expect((await stack.gql(SegmentDocument, { id }, Role.Viewer)).data!.segment!.customers.totalCount).toBe(1);
+  expect((await stack.gql(SegmentDocument, { id }, Role.Viewer)).data!.segment!.customers!.totalCount).toBe(1);
 
   // A change that changes nothing is not audited.
   await stack.gql(UpdateSegmentDocument, { id, input: { filter: { marketingConsent: false, serviceTier: ['Standard', 'Premium'] } } }, Role.Marketer);

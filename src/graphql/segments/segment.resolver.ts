@@ -4,6 +4,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Roo
 import { Role } from '../../domain/auth/roles.js';
 import { mapPage } from '../../services/common/pagination.js';
 import type { CustomerFilter } from '../../services/customers/customer-query.js';
+import { segmentFilter } from '../../services/segments/segment.service.js';
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
@@ -15,7 +16,8 @@ import { CustomerConnection } from '../customers/customer.types.js';
 import { ConcentrationMonthsArgs, ConcentrationReportType, ScoreDistributionAsOfArgs, ScoreDistributionReportType } from '../scores/scoring.types.js';
 import { CreateSegmentInput, SegmentConnection, SegmentCustomersArgs, SegmentType, UpdateSegmentInput } from './segment.types.js';
 
-const filterOf = (segment: SegmentType) => segment.filter as CustomerFilter;
+// The stored filter, checked as it selects customers (a segment saved before a check it now fails is refused, naming it).
+const filterOf = (segment: SegmentType): CustomerFilter => segmentFilter(segment);
 
 @Resolver(() => SegmentType)
 export class SegmentResolver {
@@ -50,9 +52,15 @@ export class SegmentResolver {
     return ctx.services.segments.delete(id, ctx.caller!.id);
   }
 
-  @FieldResolver(() => CustomerConnection, { description: 'Who belongs now (totalCount: how many), sorted as the customers query', complexity: pageComplexity })
-  customers(@Root() segment: SegmentType, @Args() { first, after, last, before, sort }: SegmentCustomersArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
-    return ctx.services.customers.list({ first, after, last, before, sort, filter: filterOf(segment), segment }, customerPageIncludes(info));
+  @FieldResolver(() => CustomerConnection, {
+    nullable: true,
+    description:
+      'Who belongs now (totalCount: how many), sorted as the customers query. Null, with VALIDATION/CUSTOMER_INVALID_INPUT naming the stored field (`segment.filter.acquiredFrom`), when the segment holds a filter saved before a check that now refuses it: fix it with updateSegment',
+    complexity: pageComplexity,
+  })
+  async customers(@Root() segment: SegmentType, @Args() { first, after, last, before, sort }: SegmentCustomersArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
+    const filter = filterOf(segment);
+    return ctx.services.customers.list({ first, after, last, before, sort, filter, segment }, customerPageIncludes(info));
   }
 
   @FieldResolver(() => ScoreDistributionReportType, reportField("The segment's customers per band of every score"))

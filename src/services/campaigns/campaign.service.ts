@@ -14,7 +14,7 @@ import { Campaign, CampaignStatus, ENDED_CAMPAIGN as ENDED, type CampaignGroup, 
 import { CHEAPER_TIER_REASON, type ServiceTierPolicy } from '../../domain/scoring/profitability.js';
 import { offersToTier } from '../../domain/playbooks/account-offer.js';
 import { OfferService } from '../offers/offer.service.js';
-import { lockedSegment } from '../segments/segment.service.js';
+import { lockedSegment, segmentFilter } from '../segments/segment.service.js';
 import { fixDue, type PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { persistentTopics } from '../facts/current-complaints.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
@@ -25,7 +25,7 @@ import type { Page, PageArgs } from '../common/pagination.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { ChildPager } from '../common/child-pages.js';
 import { CampaignMemberPager, type CampaignMemberView } from './campaign-member-pages.js';
-import { assertCustomerFilter, type CustomerFilter } from '../customers/customer-query.js';
+import { assertCustomerFilter, assertStoredFilter, type CustomerFilter } from '../customers/customer-query.js';
 import type { CampaignEndedInEngine, CampaignEngine, CampaignReset } from '../engines/campaign-engine.js';
 import { audienceRules, campaignAudience, holdoutDraw, inOtherHoldout } from './campaign-enrolment.service.js';
 import { CampaignException, CampaignExceptionCode } from './campaign.exception.js';
@@ -202,7 +202,7 @@ export class CampaignService {
       this.em.transactional(async (em) => {
         const audience = await draftAudience(em, input);
         if (!audience) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'A campaign needs a filter or a saved segment (segmentId)', { field: 'filter' });
-        const draft = checkedDraft({ ...input, filter: audience.filter });
+        const draft = checkedDraft({ ...input, filter: audience.filter, filterChecked: audience.checked });
         const campaign = em.create(Campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, repeatEveryDays: draft.repeatEveryDays, createdBy });
         this.audit.record(em, { actor: createdBy, action: 'campaign.create', entityType: 'campaign', entityId: campaign.id, after: draftFields(campaign) });
         return campaign;
@@ -218,7 +218,10 @@ export class CampaignService {
   async update(id: string, patch: { [K in keyof CampaignDraftInput]?: CampaignDraftInput[K] | null }, actor: string): Promise<Campaign> {
     return this.whileDraft(id, 'change', async (em, campaign) => {
       const before = draftFields(campaign);
-      const audience = (await draftAudience(em, patch)) ?? { filter: campaign.segment as CustomerFilter, source: campaign.sourceSegment ?? null };
+      // Neither a filter nor a segment given: the stored filter stays, unchecked (a new holdout or name changes nobody's
+      // place in it; one stored before a check it now fails is refused at the preview and the launch, assertStoredFilter).
+      const given = await draftAudience(em, patch);
+      const audience = given ?? { filter: campaign.segment as CustomerFilter, source: campaign.sourceSegment ?? null, checked: true };
       const playbook = patch.playbook ?? campaign.playbook;
       // The holdout was the old playbook's: a new playbook takes its own default unless one is given with it
       // (a FixIssue draft made an Appreciation one gets a control group; the other way round it needs none).
@@ -229,6 +232,7 @@ export class CampaignService {
         filter: audience.filter,
         holdoutPercent,
         repeatEveryDays: patch.repeatEveryDays ?? campaign.repeatEveryDays,
+        filterChecked: audience.checked,
       });
       return this.uniqueName(draft.name, async () => {
         em.assign(campaign, { name: draft.name, playbook: draft.playbook, segment: { ...draft.filter }, sourceSegment: audience.source, holdoutPercent: draft.holdoutPercent, repeatEveryDays: draft.repeatEveryDays });
@@ -259,6 +263,7 @@ export class CampaignService {
     if (ENDED.includes(campaign.status)) {
       return { customers: 0, treated: 0, holdout: 0, messages: 0, heldBack: [], alreadyInRun: { treated: 0, holdout: 0 }, inOtherHoldout: 0, comparisonWarning: null, leftOut: [], sample: [] };
     }
+    assertCampaignFilter(campaign);
     const { marketing, messagesPerRun, runPer, proposesOffer, heldWhileOverdue } = campaignPlaybook(campaign.playbook)!;
     const now = new Date();
     // Everyone of the segment, in one pass: why the playbook's rules leave a customer out (the first rule that does, in
@@ -389,6 +394,7 @@ export class CampaignService {
       const locked = await lockedCampaign(em, id);
       // Another launch came first: this one is judged as any launch of a launched campaign (a second time is refused).
       if (locked.status !== CampaignStatus.Draft) return locked;
+      assertCampaignFilter(locked);
       if (!at && !locked.repeatEveryDays) await this.assertSomeoneToEnrol(locked);
       await this.engine.start(locked, this.policies.campaign, at, actor);
       // The run records its status as it moves; this shows the launch at once (a second launch finds it running).
@@ -847,18 +853,22 @@ export interface CampaignDraftInput extends Omit<CampaignDraft, 'filter'> {
   segmentId?: string | null;
 }
 
-/** Who enters, from the filter or the saved segment given (copied as it stands now); null when neither is. */
-async function draftAudience(em: EntityManager, input: { filter?: CustomerFilter | null; segmentId?: string | null }): Promise<{ filter: CustomerFilter; source: Segment | null } | null> {
+/**
+ * Who enters, from the filter or the saved segment given (copied as it stands now); null when neither is. `checked`: the
+ * filter was checked here already (a segment's stored one, refused naming `segment.filter.…` and updateSegment, not as
+ * an input the caller sent).
+ */
+async function draftAudience(em: EntityManager, input: { filter?: CustomerFilter | null; segmentId?: string | null }): Promise<{ filter: CustomerFilter; source: Segment | null; checked: boolean } | null> {
   if (input.filter && input.segmentId) throw new CampaignException(CampaignExceptionCode.InvalidInput, 'Give a filter or a saved segment (segmentId), not both', { field: 'segmentId' });
   if (input.segmentId) {
     const segment = await lockedSegment(em, input.segmentId, LockMode.PESSIMISTIC_READ, 'segmentId');
-    return { filter: segment.filter as CustomerFilter, source: segment };
+    return { filter: segmentFilter(segment), source: segment, checked: true };
   }
-  return input.filter ? { filter: input.filter, source: null } : null;
+  return input.filter ? { filter: input.filter, source: null, checked: false } : null;
 }
 
 /** A draft's fields as they must be, on creation and on every change (the name as people read it, the holdout set). */
-function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: number; repeatEveryDays: number | null } {
+function checkedDraft(draft: CampaignDraft & { filterChecked?: boolean }): CampaignDraft & { holdoutPercent: number; repeatEveryDays: number | null } {
   // The playbook goes in the details (the API spells it as its enum), not in the text: the stored name is no value the API takes.
   const invalid = (field: string, message: string) => new CampaignException(CampaignExceptionCode.InvalidInput, message, { field, playbook: draft.playbook });
   // Stored and compared as a segment's name is (readableName): a marketer tells campaigns apart by name in the list, the
@@ -879,8 +889,19 @@ function checkedDraft(draft: CampaignDraft): CampaignDraft & { holdoutPercent: n
   if (repeatEveryDays !== null && !(Number.isInteger(repeatEveryDays) && repeatEveryDays >= 1 && repeatEveryDays <= MAX_REPEAT_EVERY_DAYS)) {
     throw invalid('repeatEveryDays', `repeatEveryDays must be a whole number of days from 1 to ${MAX_REPEAT_EVERY_DAYS} (0: once)`);
   }
-  assertCustomerFilter(draft.filter);
-  return { ...draft, name, holdoutPercent, repeatEveryDays };
+  if (!draft.filterChecked) assertCustomerFilter(draft.filter);
+  const { filterChecked: _checked, ...fields } = draft;
+  return { ...fields, name, holdoutPercent, repeatEveryDays };
+}
+
+/**
+ * The campaign's stored filter, checked before it selects anyone (a preview, a launch): a draft saved before a check it
+ * now fails (acquiredFrom 0001-12-01) would take in the whole base. Refused naming `campaign.filter.…` and updateCampaign.
+ */
+function assertCampaignFilter(campaign: Campaign): void {
+  // Only a draft's filter can change: one launched before the check goes on with its copy, which is for a person to end.
+  const fix = campaign.status === CampaignStatus.Draft ? undefined : `a launched campaign keeps its filter: to stop it, cancel it (cancelCampaign) and create one with a filter without it (createCampaign)`;
+  assertStoredFilter(campaign.segment as CustomerFilter, { kind: 'campaign', id: campaign.id, fix });
 }
 
 /** What the audit log records of a draft. */

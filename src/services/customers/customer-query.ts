@@ -147,6 +147,37 @@ export function assertCustomerFilter(filter: CustomerFilter): void {
   }
 }
 
+/** Whose stored filter: a saved segment's or a campaign's. */
+export interface FilterOwner {
+  kind: 'segment' | 'campaign';
+  id: string;
+  /** How the user puts it right (default: give it a filter without the refused value, updateSegment or updateCampaign). */
+  fix?: string;
+}
+
+/**
+ * A stored filter (a saved segment's, a campaign's copy) about to select customers: checked by
+ * `assertCustomerFilter`, as a filter given now would be. One saved before a check it now fails
+ * (an acquiredFrom of 0001-12-01, kept before days before 1900 were refused) still reads as it
+ * is, but selects nobody: a preview, a launch, a segment's customers or reports, or a campaign
+ * made from the segment would take in whom the check was made to keep out (the whole base).
+ * The refusal has the check's code and names the owner's stored field (`segment.filter.acquiredFrom`,
+ * not an input the caller sent) and the change that fixes it.
+ */
+export function assertStoredFilter(filter: CustomerFilter, owner: FilterOwner): void {
+  try {
+    assertCustomerFilter(filter);
+  } catch (error) {
+    if (!(error instanceof CustomerException) || error.code !== CustomerExceptionCode.InvalidInput) throw error;
+    const fix = owner.fix ?? `give the ${owner.kind} a filter without it (${owner.kind === 'segment' ? 'updateSegment' : 'updateCampaign'}) before selecting customers by it`;
+    throw new CustomerException(
+      CustomerExceptionCode.InvalidInput,
+      `The filter stored with ${owner.kind} ${owner.id} is refused now: ${error.message}; ${fix}`,
+      { ...error.details, field: `${owner.kind}.${String(error.details.field)}`, [`${owner.kind}Id`]: owner.id },
+    );
+  }
+}
+
 /** Customers whose current score of the condition's kind meets it (current_score's key finds it; its (kind, band) and (kind, value) indexes serve selective ones). */
 function scoreMeets(c: ScoreCondition): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [sql`s.customer_id = c.id`, sql`s.kind = ${c.kind}`];
@@ -194,7 +225,7 @@ const FILTER_FIELDS = ['status', 'serviceTier', 'search', 'hasOpenComplaint', 'h
 
 /**
  * The SQL condition for a filter, on table alias `c`. Filters from clients go through
- * `assertCustomerFilter` first; a campaign's stored one is used as it was accepted.
+ * `assertCustomerFilter` first, stored ones (a segment's, a campaign's) `assertStoredFilter` where they select customers.
  */
 export function customerWhere(filter: CustomerFilter = {}): RawBuilder<boolean> {
   const parts: RawBuilder<unknown>[] = [sql`true`];

@@ -7,7 +7,7 @@ import { changedFields, type AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { withUniqueName } from '../common/unique-name.js';
 import type { Page, PageArgs } from '../common/pagination.js';
-import { assertCustomerFilter, storedFilter, type CustomerFilter } from '../customers/customer-query.js';
+import { assertCustomerFilter, assertStoredFilter, storedFilter, type CustomerFilter } from '../customers/customer-query.js';
 import { SegmentException, SegmentExceptionCode } from './segment.exception.js';
 import { characterCount, hiddenCharacterProblem, readableName } from '../../domain/text.js';
 
@@ -65,11 +65,16 @@ export class SegmentService {
     return this.em.transactional(async (em) => {
       const segment = await lockedSegment(em, id, LockMode.PESSIMISTIC_WRITE);
       const before = auditFields(segment);
-      const fields = checkedSegment({
-        name: patch.name ?? segment.name,
-        description: patch.description ?? segment.description,
-        filter: patch.filter ?? (segment.filter as CustomerFilter),
-      });
+      // A filter not given stays as stored, unchecked: a rename is no change to who belongs, and one stored before a check
+      // it now fails is refused where it selects customers (assertStoredFilter), not where the caller left it alone.
+      const fields = checkedSegment(
+        {
+          name: patch.name ?? segment.name,
+          description: patch.description ?? segment.description,
+          filter: patch.filter ?? (segment.filter as CustomerFilter),
+        },
+        patch.filter != null,
+      );
       return this.uniqueName(fields.name, async () => {
         em.assign(segment, fields);
         const diff = changedFields(before, auditFields(segment));
@@ -109,7 +114,8 @@ export async function lockedSegment(em: EntityManager, id: string, mode: LockMod
   return segment;
 }
 
-function checkedSegment(input: SegmentInput): { name: string; description: string | null; filter: Record<string, unknown> } {
+/** `filterGiven`: the filter is the caller's (checked), not the one stored (kept as it is). */
+function checkedSegment(input: SegmentInput, filterGiven = true): { name: string; description: string | null; filter: Record<string, unknown> } {
   const invalid = (field: string, message: string) => new SegmentException(SegmentExceptionCode.InvalidInput, message, { field });
   // Stored and compared as people read it (readableName): a marketer picks a segment by its name in the list and the campaign
   // form, so "Grüne Kunden" with a decomposed ü, with a full-width "Ｇ" or with two spaces is the name "Grüne Kunden".
@@ -121,8 +127,15 @@ function checkedSegment(input: SegmentInput): { name: string; description: strin
   if (hidden) throw invalid('name', hidden);
   const description = input.description?.trim() || null;
   if (description && characterCount(description) > MAX_SEGMENT_DESCRIPTION) throw invalid('description', `A description is at most ${MAX_SEGMENT_DESCRIPTION} characters`);
-  assertCustomerFilter(input.filter);
+  if (filterGiven) assertCustomerFilter(input.filter);
   return { name, description, filter: { ...storedFilter(input.filter) } };
+}
+
+/** The segment's stored filter, to select customers by: refused, naming `segment.filter.…`, when the filter check refuses it now. */
+export function segmentFilter(segment: { id: string; filter: unknown }): CustomerFilter {
+  const filter = segment.filter as CustomerFilter;
+  assertStoredFilter(filter, { kind: 'segment', id: segment.id });
+  return filter;
 }
 
 /** What the audit log records of a segment. */
