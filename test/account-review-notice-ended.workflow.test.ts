@@ -221,7 +221,7 @@ it('tells a customer whom the notice reached that the contract ended early, befo
 
 /** The account review's completion step, as the worker takes it, for a run still in its notice: the state between the offboarding carried out and the run recording its end. */
 function completionStep() {
-  return new AccountReviewSteps(stack.orm.em.fork(), undefined as never, new OutboxService(), new AuditService(), undefined as never, 'EUR', 2);
+  return new AccountReviewSteps(stack.orm.em.fork(), undefined as never, new OutboxService(), new AuditService(), undefined as never, 'EUR', 2, 'account-management');
 }
 
 it('refuses a cancel that comes after the offboarding was carried out (the run recording its end): the final invoice and data export stay queued, and the run ends offboarded', async () => {

@@ -47,7 +47,7 @@ async function withOffers(offers: { code: string; audience: OfferAudience; disco
 /** The review's steps as the worker runs them, with the scoring policy given (a tier's fee changed, say). */
 function steps(scoring: ScoringPolicy = defaultScoringPolicy) {
   const em = stack.orm.em.fork();
-  return new AccountReviewSteps(em, new CustomerRescoreService(em, scoring, new ScoringRunService(em, scoring)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact), 'EUR', 2);
+  return new AccountReviewSteps(em, new CustomerRescoreService(em, scoring, new ScoringRunService(em, scoring)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact), 'EUR', 2, 'account-management');
 }
 
 /** A run record for a step called directly (`propose` writes only for a run still running). */

@@ -1000,7 +1000,7 @@ it('answers a retried proposal step with the proposal the customer was sent, tho
   const c = em.create(Customer, { name: 'Quin', email: 'quin@example.com', acquiredAt: '2024-01-01', serviceTier: ServiceTier.Basic, marketingConsent: true, timeZone: zoneAtNoon(new Date()) });
   em.create(CostEntry, { customer: c, occurredAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), kind: CostKind.Return, amountMinor: 30_000 });
   await em.flush();
-  const reviews = new AccountReviewSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact), 'EUR', 2);
+  const reviews = new AccountReviewSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact), 'EUR', 2, 'account-management');
   const run = { workflowId: `account-review/${c.id}/retry-test`, customerId: c.id };
   em.create(PlaybookRun, { workflowId: run.workflowId, playbook: 'account-review', customer: c });
   await em.flush();
@@ -1021,7 +1021,7 @@ it("names a new customers' offer matched for an existing customer by its code an
   const run = { workflowId: `account-review/${c.id}/matched-test`, customerId: c.id };
   em.create(PlaybookRun, { workflowId: run.workflowId, playbook: 'account-review', customer: c });
   await em.flush();
-  const reviews = new AccountReviewSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact), 'EUR', 2);
+  const reviews = new AccountReviewSteps(em, new CustomerRescoreService(em, defaultScoringPolicy, new ScoringRunService(em, defaultScoringPolicy)), new OutboxService(), new AuditService(), new ContactStatusService(em, defaultDeliveryPolicy.contact), 'EUR', 2, 'account-management');
   const proposal = await reviews.propose(run);
   expect(proposal).toEqual(expect.objectContaining({ kind: 'offer', offerCode: 'NEWBIE-25', discountPercent: 25, tier: 'standard' }));
   expect((proposal as { offerName?: string }).offerName).toBeUndefined();

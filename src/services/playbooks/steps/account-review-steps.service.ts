@@ -5,7 +5,7 @@ import { dayIn } from '../../../domain/billing/paid-day.js';
 import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { offerThatHelps, tierChangeOffer } from '../../../domain/playbooks/account-offer.js';
 import { money } from '../../../domain/scoring/format.js';
-import { accountReviewPolicy, noticeEndDay, proposalHeldBackAtDelivery, relationshipTeam as relationshipTeamOf, type NoticeEnded, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
+import { noticeEndDay, proposalHeldBackAtDelivery, type NoticeEnded, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import { NOTICE_ENDED_EARLY, PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../../../entities/index.js';
@@ -37,7 +37,7 @@ export class AccountReviewSteps {
     /** The days after its day a promise to pay holds the reminders (the promise policy's): the data export's promises kept. */
     private readonly promiseGraceDays: number,
     /** The team that owns customer relationships (the account review policy's): a customer to whom nothing could be proposed is theirs to talk to. */
-    private readonly relationshipTeam: string = relationshipTeamOf(accountReviewPolicy),
+    private readonly relationshipTeam: string,
   ) {}
 
   private readonly judgement = new AccountReviewJudgement(this.em, this.scoring);
