@@ -437,6 +437,16 @@ it('holds back, as a reset of any run under way is recorded, the queued messages
   // The reset run reaches the step again: its message is released, to go as it means it.
   await new OutboxService().enqueueStep(stack.orm.em.fork(), { workflowId, customerId: customer.id }, 'reminder-2', { channel: MessageChannel.Email, template: 'reminder-standard-2', payload: {} });
   expect((await messagesOf(workflowId)).get('reminder-2')).toMatchObject({ suppressedReason: null });
+  // So does a step that goes on with what it wrote instead of writing it (a proposal, a thank-you, a gesture): the run goes
+  // on as if it went, so it goes.
+  await write('proposal', 'account-proposal', { payload: { proposal: { kind: 'tier-change' } } });
+  const later = new Date(Date.now() + 1);
+  await pause();
+  expect(await runs.recordResetInEngine({ workflowId, runId: 'reset-run-2', running: true, endedAs: null, reset: { at: new Date(), from: new Date(later.getTime() - 1_000), reason: 'proposal again', by: null }, fixCase: null, promiseHeld: null })).toBe(true);
+  expect((await messagesOf(workflowId)).get('proposal')).toMatchObject({ suppressedReason: RESET_UNDONE });
+  const found = await stack.orm.em.fork().transactional((tx) => new OutboxService().stepPayload(tx, { workflowId }, 'proposal'));
+  expect(found).toEqual({ proposal: { kind: 'tier-change' } });
+  expect((await messagesOf(workflowId)).get('proposal')).toMatchObject({ suppressedReason: null });
 });
 
 it('resolves the fix case again when a run is reset to before a recurrence signalled by mistake: owner and escalations follow the run back', async () => {

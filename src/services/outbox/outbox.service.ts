@@ -69,11 +69,17 @@ export class OutboxService {
   ): Promise<boolean> {
     const idempotencyKey = stepMessageKey(run.workflowId, step);
     if (await this.enqueue(em, { idempotencyKey, customerId: run.customerId, purpose: MessagePurpose.Service, ...message })) return true;
-    // Found written: the step is taken again (a retry, or a reset run's), which recording a reset looks at; one held back by
-    // the run's stop, or by a reset that undid the step, is meant again and released.
+    await this.takenAgain(em, idempotencyKey);
+    return false;
+  }
+
+  /**
+   * A step's message found written: the step is taken again (a retry, or a reset run's), which recording a reset looks at;
+   * one held back by the run's stop, or by a reset that undid the step, is meant again and released.
+   */
+  private async takenAgain(em: EntityManager, idempotencyKey: string): Promise<void> {
     await em.nativeUpdate(OutboxMessage, { idempotencyKey, sentAt: null }, { takenAgainAt: new Date() });
     await em.nativeUpdate(OutboxMessage, { idempotencyKey, sentAt: null, suppressedReason: { $in: [...heldBackUntilStepTakenAgain] } }, { suppressedAt: null, suppressedReason: null });
-    return false;
   }
 
   /**
@@ -83,11 +89,23 @@ export class OutboxService {
    */
   async enqueueStepOnce(em: EntityManager, run: { workflowId: string; customerId: string }, step: string, message: Parameters<OutboxService['enqueueStep']>[3]): Promise<Record<string, unknown>> {
     if (await this.enqueueStep(em, run, step, message)) return message.payload;
-    return (await this.stepPayload(em, run, step))!;
+    return (await this.payloadOf(em, stepMessageKey(run.workflowId, step)))!;
   }
 
-  /** The payload of a step's message written before (a retried step), or null when it wrote none. */
+  /**
+   * The payload of a step's message written before, or null when it wrote none: for a step that goes on with what it wrote
+   * first (retried, or taken again by a reset run) instead of writing it (`enqueueStep`), which takes the message found as
+   * `enqueueStep` does (marked taken again, released where its run's stop or a reset held it back): the run goes on as
+   * if it went, so it goes.
+   */
   async stepPayload(em: EntityManager, run: { workflowId: string }, step: string): Promise<Record<string, unknown> | null> {
-    return (await em.findOne(OutboxMessage, { idempotencyKey: stepMessageKey(run.workflowId, step) }, { fields: ['payload'] }))?.payload ?? null;
+    const idempotencyKey = stepMessageKey(run.workflowId, step);
+    const payload = await this.payloadOf(em, idempotencyKey);
+    if (payload) await this.takenAgain(em, idempotencyKey);
+    return payload;
+  }
+
+  private async payloadOf(em: EntityManager, idempotencyKey: string): Promise<Record<string, unknown> | null> {
+    return (await em.findOne(OutboxMessage, { idempotencyKey }, { fields: ['payload'] }))?.payload ?? null;
   }
 }

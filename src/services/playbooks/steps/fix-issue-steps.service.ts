@@ -4,7 +4,7 @@ import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
 import { fixCaseTerms, type FixCaseTerms, type FixIssuePolicy } from '../../../domain/playbooks/fix-issue.js';
 import type { CaseComplaint } from '../../../domain/messages/template.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../../domain/playbooks/run-id.js';
-import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel, OutboxMessage } from '../../../entities/index.js';
+import { Customer, CustomerStatus, FixCase, FixCaseStatus, MessageChannel } from '../../../entities/index.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
@@ -244,9 +244,12 @@ export class FixIssueSteps {
       const loyaltyBand = input.loyaltyBand ?? null;
       await this.outbox.enqueueStep(em, input, step, { channel: MessageChannel.Email, template: confirmed ? 'issue-fix-confirmed' : 'issue-check-back', payload: { topic: input.topic }, loyaltyBand });
       if (!input.gesture) return { gesture: false };
-      // Given once written (by an earlier attempt of this step, before the customer left: it goes out), else now if they are still with us.
-      const written = (await em.count(OutboxMessage, { idempotencyKey: stepMessageKey(input.workflowId, 'gesture') })) > 0;
-      if (written) return { gesture: true };
+      // Given once written (by an earlier attempt of this step, before the customer left: it goes out, with billing's task, even
+      // where a reset held them back as undone: the step is taken again), else now if they are still with us.
+      if (await this.outbox.stepPayload(em, input, 'gesture')) {
+        await this.outbox.stepPayload(em, input, 'gesture-billing');
+        return { gesture: true };
+      }
       if ((await em.findOneOrFail(Customer, input.customerId, { fields: ['status'] })).status !== CustomerStatus.Active) return { gesture: false };
       // A promise someone must keep: billing is told to credit the next order up to the amount the customer is told.
       const goodwill = { topic: input.topic, goodwillMinor: input.goodwillMinor ?? this.policy.gestureGoodwillMinor, currency: this.currency };
