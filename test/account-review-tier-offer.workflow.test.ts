@@ -5,7 +5,7 @@ import { renderMessage } from '../src/domain/messages/templates.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
 import { defaultScoringPolicy, type ScoringPolicy } from '../src/domain/scoring/scoring-policy.js';
-import { AuditEntry, Customer, Offer, OfferAudience, OutboxMessage, PlaybookRun, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Customer, MessageChannel, MessagePurpose, Offer, OfferAudience, OutboxMessage, PlaybookRun, ServiceTier } from '../src/entities/index.js';
 import { AuditService } from '../src/services/audit/audit.service.js';
 import { ContactStatusService } from '../src/services/outbox/contact-status.service.js';
 import { OutboxService } from '../src/services/outbox/outbox.service.js';
@@ -80,9 +80,9 @@ it("proposes the cheaper tier with the newcomers' discount on it, matched for th
         projectedProfitabilityMinor: 2_500,
         reason: "the basic service fits how the account is used and costs less to serve; offer NEWBASIC50 (50%, at least what newcomers get for the move today) moves the account to it, projected at 25.00 instead of -140.00, its discount taken off the tier's fee",
       });
-      // An offer is marketing; the customer reads the discount with the move.
+      // The discount is the move's price, not promotion: a service message about the contract; the customer reads it with the move.
       const [message] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `${workflowId}/proposal` });
-      expect(message.purpose).toBe('marketing');
+      expect(message.purpose).toBe('service');
       expect(renderMessage('account-proposal', 'Basia', message.payload, 'en', 'EUR').text).toContain('offer NEWBASIC50 (50% off), with a move to our basic service');
       expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();
       expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', tierChangedFrom: 'premium' });
@@ -95,22 +95,36 @@ it("proposes the cheaper tier with the newcomers' discount on it, matched for th
   );
 }, 60_000);
 
-it("proposes the cheaper tier at its full fee, as a service message, to a customer who takes no marketing, naming the offer left out and why; in quiet hours not yet, as any offer", async () => {
+it("proposes the cheaper tier with the fair discount on it as a service message, its price, to a customer who takes no marketing or whose contact budget is used up, never at the full fee; at once, delivery holding it through quiet hours", async () => {
   await withOffers([{ code: 'BASIC-ALL35', audience: OfferAudience.Everyone, discountPercent: 35, serviceTier: ServiceTier.Basic }], async () => {
-    const customerId = await lossMakingAccount(stack, 'Bodil', { marketingConsent: false });
-    const proposal = await steps().propose(await run(customerId, 'no-consent'));
-    expect(proposal).toEqual({
-      kind: 'tier-change',
+    const withDiscount = {
+      kind: 'offer',
+      offerCode: 'BASIC-ALL35',
+      offerName: 'Offer BASIC-ALL35',
+      discountPercent: 35,
       tier: 'basic',
-      projectedProfitabilityMinor: 2_500,
-      reason: 'the basic service fits how the account is used and costs less to serve; at its full fee: offer BASIC-ALL35 (35%) is open to the customer for the move, but an offer is marketing, which the customer does not take',
-    });
+      projectedProfitabilityMinor: expect.any(Number),
+      reason: expect.stringMatching(/^the basic service fits how the account is used and costs less to serve; offer BASIC-ALL35 \(35%, at least what newcomers get for the move today\) moves the account to it/),
+      contractChange: true,
+    };
+    const customerId = await lossMakingAccount(stack, 'Bodil', { marketingConsent: false });
+    expect(await steps().propose(await run(customerId, 'no-consent'))).toEqual(withDiscount);
     const [message] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `account-review/${customerId}/no-consent/proposal` });
     expect(message.purpose).toBe('service');
-    // One who takes marketing, in their quiet hours: not yet, as any offer (the run proposes again then), never the full fee for the hour.
+    // The contact budget used up by marketing: the move with its discount goes all the same, as the service message it is.
+    const spent = await lossMakingAccount(stack, 'Bent', { marketingConsent: true });
+    const em = stack.orm.em.fork();
+    for (let i = 0; i < defaultDeliveryPolicy.contact.marketingBudget; i++) {
+      em.create(OutboxMessage, { idempotencyKey: `budget/${spent}/${i}`, customer: em.getReference(Customer, spent), channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload: {}, sentAt: new Date(Date.now() - (i + 1) * 86_400_000) });
+    }
+    await em.flush();
+    expect(await steps().propose(await run(spent, 'budget-used'))).toEqual(withDiscount);
+    expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `account-review/${spent}/budget-used/proposal` })).purpose).toBe('service');
+    // In the customer's quiet hours: written now, delivery holding it until they end, as the move at its full fee would be.
     const asleep = await lossMakingAccount(stack, 'Bruno', { marketingConsent: true });
     await stack.orm.em.fork().nativeUpdate(Customer, { id: asleep }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
-    expect(await steps().propose(await run(asleep, 'quiet-hours'))).toEqual({ kind: 'none', reason: expect.stringMatching(/^the customer's quiet hours: the move to the basic service, with offer BASIC-ALL35 \(35%\)/), notBefore: expect.any(String) });
+    expect(await steps().propose(await run(asleep, 'quiet-hours'))).toEqual(withDiscount);
+    expect((await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `account-review/${asleep}/quiet-hours/proposal` })).purpose).toBe('service');
   });
 }, 30_000);
 

@@ -6,6 +6,7 @@ import { echoed } from '../text.js';
 import { isRecordedActorForm } from '../auth/roles.js';
 import { dayIn } from '../billing/paid-day.js';
 import { proposalAnsweredBeforeItWent } from '../messages/catalogue.js';
+import type { NewCustomerTerms } from '../messages/template.js';
 import { heldBackUntilStepTakenAgain } from './run-status.js';
 
 /**
@@ -143,8 +144,24 @@ export type Proposal =
   /**
    * An offer, with its name and discount as the customer reads them (proposals written before they were kept have the
    * code alone), and the tier it moves the account to (an offer proposed before offers had to change the tier has none).
+   * `contractChange`: the move to the cheaper tier the review proposes, with the fair discount open to the customer on that
+   * tier as its price (at least the newcomers'): about the customer's contract, so a service message, which needs no
+   * marketing consent or contact budget, as a move at its full fee; absent (any other offer, and such moves proposed before
+   * it was kept): marketing. `newCustomerTerms`: a matched new customers' offer's terms as newcomers read them (its name
+   * speaks to newcomers, so `offerName` is absent), as a thank-you states them.
    */
-  | { kind: 'offer'; offerCode: string; offerName?: string; offerNames?: Record<string, string>; discountPercent?: number; tier?: string; reason: string; projectedProfitabilityMinor?: number }
+  | {
+      kind: 'offer';
+      offerCode: string;
+      offerName?: string;
+      offerNames?: Record<string, string>;
+      discountPercent?: number;
+      tier?: string;
+      reason: string;
+      projectedProfitabilityMinor?: number;
+      contractChange?: boolean;
+      newCustomerTerms?: NewCustomerTerms;
+    }
   /**
    * No proposal; `notBefore`: not yet, as an offer would wait through the customer's quiet hours (propose again then);
    * `guardHold`: the contact guard's reason when it holds the offer back (`open-complaint`, `budget-exhausted` pass by

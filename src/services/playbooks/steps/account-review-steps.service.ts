@@ -62,7 +62,7 @@ export class AccountReviewSteps {
    * open, as an offer is not either: fix first, and a customer in the middle of a complaint is not
    * asked to take a lesser service, with an answer window towards an offboarding decision running
    * meanwhile; the run proposes again once the hold passes, `guardHold` open-complaint; with the discount open to the
-   * customer on that tier, at least the newcomers', as an offer where it helps and marketing may go: `tierChangeProposal`),
+   * customer on that tier, at least the newcomers', where it helps, the move's price and so a service message too: `tierChangeProposal`),
    * or else an offer that moves the account to a tier projected to lose less (`offerThatHelps`): an offer is marketing, so it is
    * proposed only when the contact guard lets marketing reach the customer now (consent, the
    * budget, no issue open), never one it would hold back while the run waits for an answer; in
@@ -79,7 +79,8 @@ export class AccountReviewSteps {
       const proposal = suggestedTier ? await this.tierChangeProposal(em, input.customerId, suggestedTier, tierProjections) : await this.offerProposal(em, input.customerId, tierProjections);
       // (A run no longer running proposes nothing to the customer; it is being wound down.)
       if (proposal.kind === 'none' || !running) return proposal;
-      const purpose = proposal.kind === 'offer' ? MessagePurpose.Marketing : MessagePurpose.Service;
+      // An offer is marketing; a move to a cheaper tier, with the fair discount on it or at its full fee, is about the contract.
+      const purpose = proposal.kind === 'offer' && !proposal.contractChange ? MessagePurpose.Marketing : MessagePurpose.Service;
       const sent = await this.outbox.enqueueStepOnce(em, input, 'proposal', { channel: MessageChannel.Email, purpose, template: 'account-proposal', payload: { proposal } });
       return sent.proposal as Proposal;
     });
@@ -90,11 +91,13 @@ export class AccountReviewSteps {
    * yes was expected to be enough); held back (none yet, `guardHold` open-complaint) while a complaint or fix case of the customer's is open.
    * The fairness rule holds for the move too (`tierChangeOffer`): where an offer to that tier is open to the customer today
    * (at least what newcomers get for it) and the account still does better than now with its discount, the move is put
-   * to them as that offer, marketing: when the contact guard lets it go now; in the customer's quiet hours not yet
-   * (`notBefore`, as any offer); held back otherwise (no consent, the contact budget used up), the move goes at its full
-   * fee as the service message it is, its reason naming the offer left out and why, rather than no proposal at all.
-   * Where even the newcomers' discount would leave the account no better than now, the move goes at its full fee too,
-   * the reason saying so: a change of tier is no offer, and nothing proposed would lead towards offboarding instead.
+   * to them with that offer (kind offer, the tier, the discount, booked on acceptance): the discount is the move's price,
+   * not promotion, so it goes as the service message the move is (`contractChange`), whatever the customer's marketing
+   * consent or contact budget: a customer who takes no marketing, or whose budget our campaigns used up, is never asked
+   * to move at the full fee while newcomers get a discount on the same tier (delivery holds it through their quiet hours,
+   * as any service message). Where even the newcomers' discount would leave the account no better than now, the move
+   * goes at its full fee, the reason saying so: a change of tier is no offer, and nothing proposed would lead towards
+   * offboarding instead.
    */
   private async tierChangeProposal(em: EntityManager, customerId: string, tier: string, account: AccountJudgement['tierProjections']): Promise<Proposal> {
     const reason = `the ${tier} service fits how the account is used and costs less to serve`;
@@ -103,7 +106,7 @@ export class AccountReviewSteps {
     const projected = account?.projections.find((p) => p.tier === tier)?.projectedValueMinor;
     const fullFee = (why?: string): Proposal => ({ kind: 'tier-change', tier, reason: why ? `${reason}; ${why}` : reason, ...(projected === undefined ? {} : { projectedProfitabilityMinor: projected }) });
     if (!account) return fullFee();
-    const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['marketingConsent', 'serviceTier'] });
+    const customer = await em.findOneOrFail(Customer, { id: customerId }, { fields: ['serviceTier'] });
     const offers = new OfferService(em);
     const { offer: helping, notHelping } = tierChangeOffer(await offers.terms(), new Date().toISOString().slice(0, 10), { tier: customer.serviceTier, ...account }, tier);
     if (!helping) {
@@ -112,12 +115,6 @@ export class AccountReviewSteps {
       return fullFee(`at its full fee: the smallest discount open to the customer for the move today, ${offer.code} (${offer.discountPercent}%, at least what newcomers get), would leave the account at ${money(projectedValueMinor)}, no better than ${money(account.valueMinor)} now`);
     }
     const { offer } = helping;
-    const withOffer = `offer ${offer.code} (${offer.discountPercent}%) is open to the customer for the move`;
-    if (!customer.marketingConsent) return fullFee(`at its full fee: ${withOffer}, but an offer is marketing, which the customer does not take`);
-    const { marketing } = (await this.contactStatus.within(em).forCustomer(customerId))!;
-    if (!marketing.allowed) return fullFee(`at its full fee: ${withOffer}, but an offer is marketing, which the contact guard holds back now (${marketing.reason}: ${marketing.detail})`);
-    const later = writeWhenItGoes(marketing, new Date());
-    if (later) return { kind: 'none', reason: `the customer's quiet hours: the move to the ${tier} service, with ${withOffer}, is proposed when it can go at once`, notBefore: later.toISOString() };
     return {
       kind: 'offer',
       offerCode: offer.code,
@@ -126,6 +123,7 @@ export class AccountReviewSteps {
       tier,
       projectedProfitabilityMinor: helping.projectedValueMinor,
       reason: `${reason}; offer ${offer.code} (${offer.discountPercent}%, at least what newcomers get for the move today) moves the account to it, projected at ${money(helping.projectedValueMinor)} instead of ${money(account.valueMinor)}, its discount taken off the tier's fee`,
+      contractChange: true,
     };
   }
 
