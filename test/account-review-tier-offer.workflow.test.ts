@@ -33,7 +33,7 @@ afterAll(() => stack?.stop());
 const review = (customerId: string) => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => r.data?.accountReview ?? null);
 
 /** Today's offers for the test, removed after it (the offers are everyone's: another test's proposals would weigh them). */
-async function withOffers(offers: { code: string; audience: OfferAudience; discountPercent: number; serviceTier?: ServiceTier }[], test: () => Promise<void>): Promise<void> {
+async function withOffers(offers: { code: string; audience: OfferAudience; discountPercent: number; serviceTier?: ServiceTier; description?: string; translatedNames?: Record<string, string> }[], test: () => Promise<void>): Promise<void> {
   const em = stack.orm.em.fork();
   for (const o of offers) em.create(Offer, { name: `Offer ${o.code}`, validFrom: '2020-01-01', ...o });
   await em.flush();
@@ -62,7 +62,7 @@ async function run(customerId: string, name: string) {
 it("proposes the cheaper tier with the newcomers' discount on it, matched for the existing customer, never everyone's smaller one or the full fee; a yes books the offer and makes the move", async () => {
   await withOffers(
     [
-      { code: 'NEWBASIC50', audience: OfferAudience.NewCustomers, discountPercent: 50, serviceTier: ServiceTier.Basic },
+      { code: 'NEWBASIC50', audience: OfferAudience.NewCustomers, discountPercent: 50, serviceTier: ServiceTier.Basic, description: 'for the first three months', translatedNames: { de: 'Basis für Neukunden' } },
       { code: 'BASIC-SELF-SERVICE', audience: OfferAudience.Everyone, discountPercent: 35, serviceTier: ServiceTier.Basic },
     ],
     async () => {
@@ -84,12 +84,22 @@ it("proposes the cheaper tier with the newcomers' discount on it, matched for th
       const [message] = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: `${workflowId}/proposal` });
       expect(message.purpose).toBe('service');
       expect(renderMessage('account-proposal', 'Basia', message.payload, 'en', 'EUR').text).toContain('offer NEWBASIC50 (50% off), with a move to our basic service');
+      // A newcomers' offer's name speaks to newcomers: quoted by code, with its terms as they read them, as a thank-you states them.
+      expect((message.payload.proposal as Record<string, unknown>).newCustomerTerms).toEqual({ name: 'Offer NEWBASIC50', names: { de: 'Basis für Neukunden' }, description: 'for the first three months' });
+      expect(renderMessage('account-proposal', 'Basia', message.payload, 'en', 'EUR').text).toContain(
+        'with a move to our basic service, the offer new customers get for it, on the same terms for you as for them ("Offer NEWBASIC50: for the first three months"), any period it names counted from when you first use it. Reply to accept',
+      );
+      expect(renderMessage('account-proposal', 'Basia', message.payload, 'de', 'EUR').text).toContain('für Sie zu denselben Bedingungen („Basis für Neukunden: for the first three months“)');
       expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();
       expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: 'basic', tierChangedFrom: 'premium' });
       const booked = await stack.orm.em.fork().find(AuditEntry, { entityId: customerId, action: 'customer.offer-accepted' });
       expect(booked.map((e) => e.after)).toEqual([{ offerCode: 'NEWBASIC50', discountPercent: 50, workflowId }]);
       const steps = await sql<{ key: string }>`select idempotency_key as key from outbox_message where idempotency_key like ${`${workflowId}/%`} order by 1`.execute(stack.orm.em.fork().getKysely());
       expect(steps.rows.map((r) => r.key.slice(workflowId.length + 1))).toEqual(expect.arrayContaining(['offer-accepted', 'proposal', 'proposal-confirmed']));
+      // Billing's task and the confirmation name the terms the customer accepted.
+      const written = async (step: string) => (await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/${step}` })).payload;
+      expect(renderMessage('account-offer-accepted', 'Basia', await written('offer-accepted'), 'en', 'EUR').text).toContain(`on the same terms as for newcomers ("Offer NEWBASIC50: for the first three months")`);
+      expect(renderMessage('account-proposal-confirmed', 'Basia', await written('proposal-confirmed'), 'en', 'EUR').text).toContain('("Offer NEWBASIC50: for the first three months")');
       await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator);
     },
   );

@@ -123,9 +123,12 @@ it('shows every message the playbooks write, with an example, in the language as
   const proposals = result.data!.messageTemplates.filter((t) => t.key === 'account-proposal');
   expect(proposals.map((t) => [t.variant, t.purpose])).toEqual([
     ['tier-change', 'Service'],
+    ['tier-change-offer', 'Service'],
     ['offer', 'Marketing'],
   ]);
-  expect(proposals[1].text).toMatch(/LOYAL15[\s\S]*https:\/\/retention\.example\.com\/unsubscribe\?token=…$/);
+  // The cheaper tier with a newcomers' discount on it: its terms as newcomers read them, in German where it has them.
+  expect(proposals[1].text).toContain('für Sie zu denselben Bedingungen („Basis für Neukunden, 50 % Rabatt: for the first three months“)');
+  expect(proposals[2].text).toMatch(/LOYAL15[\s\S]*https:\/\/retention\.example\.com\/unsubscribe\?token=…$/);
   expect(byKey.get('reminder-friendly')!.text).not.toContain('unsubscribe');
   // A fee is written in the deployment's currency, as the message's language writes amounts.
   expect(result.data!.messageTemplates.find((t) => t.key === 'reminder-standard-2')!.text).toMatch(/Mahngebühr von 5,00\u00a0CHF an/);

@@ -53,9 +53,22 @@ const caseFacts = (escalatesTo: string) => ({
 });
 const tierChange = { proposal: { kind: 'tier-change', tier: 'standard', reason: 'the standard service fits how the account is used and costs less to serve' } };
 const offer = { proposal: { kind: 'offer', offerCode: 'LOYAL15', offerName: 'Loyalty discount', offerNames: { de: 'Treuerabatt' }, discountPercent: 15, tier: 'standard', reason: "offer LOYAL15 (15%) moves the account to the standard service, projected at -269.00 instead of -280.00, its discount taken off the tier's fee" } };
-/** An account review proposes a cheaper tier (about the contract: service) or, when none helps, an offer (marketing). */
+/** The cheaper tier with the fair discount on it, its price (a new customers' offer matched, with its terms): about the contract. */
+const tierChangeOffer = {
+  proposal: {
+    kind: 'offer',
+    offerCode: 'NEW-BASIC50',
+    discountPercent: 50,
+    tier: 'basic',
+    contractChange: true,
+    newCustomerTerms: { name: 'Basic for new customers: 50% off', names: { de: 'Basis für Neukunden, 50 % Rabatt' }, description: 'for the first three months' },
+    reason: "the basic service fits how the account is used and costs less to serve; offer NEW-BASIC50 (50%, at least what newcomers get for the move today) moves the account to it, projected at 25.00 instead of -140.00, its discount taken off the tier's fee",
+  },
+};
+/** An account review proposes a cheaper tier (about the contract: service, with the fair discount on it too) or, when none helps, an offer (marketing). */
 const proposals = [
   { variant: 'tier-change', purpose: 'service', example: tierChange },
+  { variant: 'tier-change-offer', purpose: 'service', example: tierChangeOffer },
   { variant: 'offer', purpose: 'marketing', example: offer },
 ] as const;
 
@@ -90,7 +103,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   // Billing's task to honour the gesture: the customer's next order free up to the goodwill amount they were told.
   'issue-gesture-billing': { playbook: 'fix-issue', audience: 'team', team: 'billing', example: { topic: issue.topic, goodwillMinor: 2_500, currency: 'EUR' } },
   'account-proposal': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: proposals },
-  'account-proposal-confirmed': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: [proposals[0], { ...proposals[1], purpose: 'service' }] },
+  'account-proposal-confirmed': { playbook: 'account-review', audience: 'customer', example: tierChange, variants: [proposals[0], proposals[1], { ...proposals[2], purpose: 'service' }] },
   'offboarding-notice': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31' } },
   'offboarding-switch-help': { playbook: 'account-review', audience: 'customer', announcesOffboarding: true, example: { noticeEndsAt: '2027-01-31T10:00:00.000Z', noticeEndsOn: '2027-01-31', customerRef: 'CRM-004211' } },
   'offboarding-final-invoice': { playbook: 'account-review', audience: 'team', team: 'billing', owedOnceOffboarded: true, example: { customerRef: 'CRM-004211', noticeEndsOn: '2027-01-31', outstandingMinor: 4_250, currency: 'EUR' } },
@@ -111,7 +124,7 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   // The team that owns customer relationships (the account review policy's) is named as their `owner`: tasks written before named none.
   'offboarding-notice-undelivered': { playbook: 'account-review', audience: 'team', example: { undelivered: 'refused', owner: 'account-management' } },
   'offboarding-kept-at-notice-end': { playbook: 'account-review', audience: 'team', example: { why: 'issue-open', openIssues: 'fix case open: billing', owner: 'account-management' } },
-  'account-offer-accepted': { playbook: 'account-review', audience: 'team', team: 'billing', example: offer },
+  'account-offer-accepted': { playbook: 'account-review', audience: 'team', team: 'billing', example: offer, variants: [{ variant: 'offer', purpose: 'service', example: offer }, { variant: 'tier-change-offer', purpose: 'service', example: tierChangeOffer }] },
   'offboarding-data-export': {
     playbook: 'account-review',
     audience: 'customer',

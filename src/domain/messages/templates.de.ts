@@ -28,7 +28,10 @@ const proposalText = (p: Payload) => {
   const proposal = p.proposal as OfferPayload;
   const tier = (key: string) => `„${GERMAN_TIERS[key] ?? key}“`;
   if (proposal?.kind === 'tier-change') return `unser Tarif ${tier(proposal.tier ?? '')}`;
-  return `${offerText(proposal)}${proposal?.tier ? `, mit einem Wechsel in unseren Tarif ${tier(proposal.tier)}` : ''}`;
+  // Ein übernommenes Neukundenangebot mit dessen Bedingungen, wie ein Dankeschön sie nennt.
+  const terms = newCustomerTermsIn((proposal ?? {}) as Payload, 'de');
+  const asNewcomers = terms ? `, das Angebot, das Neukunden dafür bekommen, für Sie zu denselben Bedingungen („${terms}“), wobei jeder darin genannte Zeitraum ab Ihrer ersten Einlösung zählt` : '';
+  return `${offerText(proposal)}${proposal?.tier ? `, mit einem Wechsel in unseren Tarif ${tier(proposal.tier)}` : ''}${asNewcomers}`;
 };
 /** The service tiers as a German customer reads them (their keys are English words). */
 const GERMAN_TIERS: Readonly<Record<string, string>> = { basic: 'Basis', standard: 'Standard', premium: 'Premium' };

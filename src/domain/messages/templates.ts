@@ -9,11 +9,17 @@ const offerText = (proposal: ProposalPayload | undefined) => {
   const offerName = offerNameIn(proposal, 'en');
   return offerName ? `${offerName}${discount}, offer ${proposal?.offerCode ?? ''}` : `offer ${proposal?.offerCode ?? ''}${discount}`;
 };
-/** A proposal as the customer reads it: the tier proposed, or the offer with the tier it moves them to (an offer of before moved none). */
+/**
+ * A proposal as the customer reads it: the tier proposed, or the offer with the tier it moves them to (an offer of before
+ * moved none); a new customers' offer matched for them with its terms as newcomers read them, in loyalty words, as a
+ * thank-you states them (a proposal written before it carried them has none).
+ */
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as ProposalPayload | undefined;
   if (proposal?.kind === 'tier-change') return `our ${proposal.tier} service`;
-  return `${offerText(proposal)}${proposal?.tier ? `, with a move to our ${proposal.tier} service` : ''}`;
+  const terms = newCustomerTermsIn((proposal ?? {}) as Payload, 'en');
+  const asNewcomers = terms ? `, the offer new customers get for it, on the same terms for you as for them ("${terms}"), any period it names counted from when you first use it` : '';
+  return `${offerText(proposal)}${proposal?.tier ? `, with a move to our ${proposal.tier} service` : ''}${asNewcomers}`;
 };
 /**
  * The offer a thank-you gives: by its name, or, matched from new customers' offers, with the terms new customers read
@@ -300,7 +306,10 @@ export const templates: Record<string, Template> = {
     const task = !proposal?.discountPercent && proposal?.tier
       ? `please move their account to the ${proposal.tier} service from the next invoice (the offer has no discount)`
       : `please apply it to their account from the next invoice${proposal?.tier ? `, on the ${proposal.tier} service they moved to` : ''}`;
-    return { subject: `Offer accepted by ${name}`, text: `${name} accepted ${offerText(proposal)} in their account review: ${task}.` };
+    // A new customers' offer is quoted by code: billing applies it on the terms newcomers get, which it names.
+    const terms = newCustomerTermsIn((proposal ?? {}) as Payload, 'en');
+    const asNewcomers = terms ? ` It is a new customers' offer matched for them, on the same terms as for newcomers ("${terms}"), any period it names counted from the first invoice it applies to.` : '';
+    return { subject: `Offer accepted by ${name}`, text: `${name} accepted ${offerText(proposal)} in their account review: ${task}.${asNewcomers}` };
   },
   'offboarding-final-invoice': (name, p, write) => ({ subject: `Final invoice for ${name}${typeof p.customerRef === 'string' && p.customerRef ? ` (${p.customerRef})` : ''}`, text: finalInvoice(name, p, write) }),
   'account-nothing-proposed': (name, p, write) => ({

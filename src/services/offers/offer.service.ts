@@ -2,6 +2,7 @@ import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { bestOfferForExistingCustomer, offersForExistingCustomer, type OfferTerms } from '../../domain/guards/fairness.js';
 import { isUuid } from '../../domain/ids.js';
+import type { NewCustomerTerms } from '../../domain/messages/template.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
 import { Offer, OfferAudience, type ServiceTier } from '../../entities/index.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -66,6 +67,18 @@ export class OfferService {
     if (offer.audience === OfferAudience.NewCustomers) return {};
     const { name, translatedNames } = await this.em.findOneOrFail(Offer, { code: offer.code }, { fields: ['name', 'translatedNames'] });
     return { offerName: name, ...(translatedNames ? { offerNames: translatedNames } : {}) };
+  }
+
+  /**
+   * A new customers' offer matched for an existing customer, its terms as newcomers read them (`newCustomerTerms`: its
+   * name, its translations, its description: what it applies to, for how long): its name speaks to newcomers, so a
+   * message quotes it by code (`naming`) and states these terms, the customer knowing what they take. Nothing for
+   * any other offer, which its name says.
+   */
+  async newCustomerTerms(offer: Pick<OfferTerms, 'code' | 'audience'>): Promise<{ newCustomerTerms?: NewCustomerTerms }> {
+    if (offer.audience !== OfferAudience.NewCustomers) return {};
+    const { name, translatedNames, description } = await this.em.findOneOrFail(Offer, { code: offer.code }, { fields: ['name', 'translatedNames', 'description'] });
+    return { newCustomerTerms: { name, ...(translatedNames ? { names: translatedNames } : {}), ...(description ? { description } : {}) } };
   }
 
   /** Offers, latest first (by first day, then code), optionally only those valid on a day or for some audiences. */

@@ -118,7 +118,9 @@ export class AccountReviewSteps {
     return {
       kind: 'offer',
       offerCode: offer.code,
+      // Named as the customer reads it; a matched newcomers' offer with its terms (what it applies to, for how long), as a thank-you states them.
       ...(await offers.naming(offer)),
+      ...(await offers.newCustomerTerms(offer)),
       discountPercent: offer.discountPercent,
       tier,
       projectedProfitabilityMinor: helping.projectedValueMinor,
@@ -147,6 +149,7 @@ export class AccountReviewSteps {
       offerCode: offer.code,
       // Named as the customer reads it, with its discount: a code alone says nothing to them.
       ...(await offers.naming(offer)),
+      ...(await offers.newCustomerTerms(offer)),
       discountPercent,
       tier,
       projectedProfitabilityMinor: projectedValueMinor,

@@ -4,8 +4,7 @@ import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { INVOICE_OVERDUE, NOT_LOYAL, THANK_YOU_STEP, type AppreciationPolicy, type ThankYou } from '../../../domain/playbooks/appreciation.js';
 import { LOSS_MAKING } from '../../../domain/scoring/profitability.js';
 import { ScoreKind } from '../../../domain/scoring/score-kind.js';
-import { MessageChannel, MessagePurpose, Offer, OfferAudience, type ServiceTier } from '../../../entities/index.js';
-import type { NewCustomerTerms } from '../../../domain/messages/template.js';
+import { MessageChannel, MessagePurpose, type ServiceTier } from '../../../entities/index.js';
 import { OfferService } from '../../offers/offer.service.js';
 import type { ContactStatusService } from '../../outbox/contact-status.service.js';
 import type { OutboxService } from '../../outbox/outbox.service.js';
@@ -88,17 +87,11 @@ export class AppreciationSteps {
         offerValidUntil: best?.validUntil ?? null,
         matchedNewCustomerOffer: matchedNewCustomerOffer !== null,
         // A new customers' offer has no name for a customer of years; its terms (what it applies to, for how long) it has.
-        ...(best?.audience === OfferAudience.NewCustomers ? { newCustomerTerms: await newCustomerTerms(em, best.code) } : {}),
+        ...(best ? await offers.newCustomerTerms(best) : {}),
       };
       return thankYou(await this.outbox.enqueueStepOnce(em, input, THANK_YOU_STEP, { channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload }));
     });
   }
-}
-
-/** A new customers' offer's terms as they read them: its name, its translations and its description. */
-async function newCustomerTerms(em: EntityManager, code: string): Promise<NewCustomerTerms> {
-  const { name, translatedNames, description } = await em.findOneOrFail(Offer, { code }, { fields: ['name', 'translatedNames', 'description'] });
-  return { name, ...(translatedNames ? { names: translatedNames } : {}), ...(description ? { description } : {}) };
 }
 
 const heldBack = (reason: string, detail: string): ThankYou => ({ offerCode: null, matchedNewCustomerOffer: false, heldBack: { reason, detail } });
