@@ -75,6 +75,16 @@ it("tells a second answer to the proposal which answer the customer gave, and th
     extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', answer: 'declined', step: expect.any(String) },
   });
   expect((await review(customerId))!.answer).toBe('declined');
+
+  // The first caller's same request again (its response lost on the way): answered as the first was, nothing recorded again.
+  const entries = () => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.answer-proposal', entityId: accountReviewWorkflowId(customerId) });
+  const repeated = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
+  expect(repeated.errors).toBeUndefined();
+  expect(repeated.data!.answerAccountProposal).toMatchObject({ answer: 'declined' });
+  expect((await entries()).map((e) => [e.actor, e.after])).toEqual([[expect.stringMatching(/^operator:/), { customerId, accepted: false }]]);
+  // Another caller's same answer is still a second answer.
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Admin)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', answer: 'declined' });
+  await stack.temporal.client.workflow.getHandle(accountReviewWorkflowId(customerId)).terminate('test over');
 }, 60_000);
 
 it('joins an answer retried after PLAYBOOK_OUTCOME_UNKNOWN whose update the run took: answered as the first, its entry settled taken, no second one; another answer or caller is refused', async () => {
@@ -97,10 +107,12 @@ it('joins an answer retried after PLAYBOOK_OUTCOME_UNKNOWN whose update the run 
   expect(retried.data!.answerAccountProposal).toMatchObject({ answer: 'declined' });
   const entries = () => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.answer-proposal', entityId: workflowId });
   expect((await entries()).map((e) => [e.id, e.after?.outcome ?? null, e.after?.updateId])).toEqual([[entryId, 'taken', updateId]]);
-  // Another person's answer, the same person's other answer, or a third call of theirs is a second answer: refused, unaudited.
-  for (const [accepted, role] of [[false, Role.Admin], [true, Role.Operator], [false, Role.Operator]] as const) {
+  // Another person's answer, or the same person's other answer, is a second answer: refused, unaudited; a third call of
+  // theirs with the same answer repeats the one the run took: answered as it was, nothing recorded again.
+  for (const [accepted, role] of [[false, Role.Admin], [true, Role.Operator]] as const) {
     expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted }, role)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', answer: 'declined' });
   }
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).data!.answerAccountProposal).toMatchObject({ answer: 'declined' });
   expect(await entries()).toHaveLength(1);
   await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
 }, 60_000);

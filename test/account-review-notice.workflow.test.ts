@@ -46,6 +46,11 @@ async function approved(name: string) {
 
 it('does not offboard a customer whose notice the mail server refused for good: the offboarding is withdrawn, the notice held back, the team told (QA 64 F3)', async () => {
   const { customerId, workflowId, notice } = await approved('Dave');
+  // The approver's same decision again (its response lost on the way): answered with the run as the first was, nothing recorded again.
+  const repeated = await stack.gql(DecideOffboardingDocument, { customerId, approve: true, reason: 'still loss-making' }, Role.Admin);
+  expect(repeated.errors).toBeUndefined();
+  expect(repeated.data!.decideOffboarding).toMatchObject({ offboardingApproved: true });
+  expect(await stack.orm.em.fork().count(AuditEntry, { action: 'playbook.decide-offboarding', entityId: workflowId })).toBe(1);
   // As delivery records a permanent refusal (550): tried no more, waiting for a person in the undeliverable queue.
   await stack.orm.em.fork().nativeUpdate(OutboxMessage, { id: notice.id }, { attempts: 1, lastError: '550 5.1.1 mailbox unknown', refusedAt: new Date() });
   const done = await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);

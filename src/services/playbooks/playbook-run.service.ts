@@ -694,6 +694,23 @@ export class PlaybookRunService {
     return (await this.joinableEntries(entry.workflowId, entry.actor, [entry])) !== null;
   }
 
+  /**
+   * Whether the call repeats the person's own that the run took: the action's newest taken entry on the run (the one the
+   * run holds: it takes one answer, one fix report, one decision) is theirs, with the same input. Their same request again,
+   * its response lost on the way (a proxy's timeout, not PLAYBOOK_OUTCOME_UNKNOWN), answers as the first did, with no
+   * second entry; another person's, or another input, is not a repeat and is refused as a second one.
+   */
+  async repeatsTakenCall(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }): Promise<boolean> {
+    const [taken] = await this.em.execute<{ actor: string; after: Record<string, unknown> | null }[]>(
+      `select actor, after from audit_entry where entity_type = 'playbook_run' and entity_id = ? and action = ?
+          and (after->>'outcome' is null or after->>'outcome' = 'taken') order by at desc, id desc limit 1`,
+      [entry.workflowId, entry.action],
+    );
+    if (!taken || taken.actor !== entry.actor) return false;
+    const { outcome: _outcome, updateId: _updateId, ...input } = taken.after ?? {};
+    return sameJson(input, entry.after);
+  }
+
   /** Settles the person's call that `joinsUnsettledCall` found unsettled, as the run's state shows it went (a retry that found it taken). */
   async settleUnsettledCall(entry: { actor: string; action: PlaybookAction; workflowId: string; after: Record<string, unknown> }, outcome: 'taken' | 'not-taken'): Promise<void> {
     const joined = await this.joinableEntries(entry.workflowId, entry.actor, [entry]);

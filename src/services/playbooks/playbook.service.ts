@@ -356,7 +356,9 @@ export class PlaybookService {
     if (!state) throw await this.endedOrNone(workflowId, ended, () => new PlaybookException(PlaybookExceptionCode.RunNotFound, `No fix-issue run for "${topic}" of customer ${customerId}`, { customerId, topic }));
     if (state.step === 'done') throw ended(await this.endedOutcome(workflowId, state));
     const call = { actor, action: 'playbook.resolve-issue' as const, workflowId, after: { customerId, topic } };
-    // The same request again after PLAYBOOK_OUTCOME_UNKNOWN joins that update (the run answers it as taken), not refused as a second fix.
+    // The same request again after PLAYBOOK_OUTCOME_UNKNOWN joins that update (the run answers it as taken), not refused as a second fix;
+    // after the run took it (its response lost on the way), the caller's same report answers as the first did, nothing recorded again.
+    if (state.resolved && (await this.runs.repeatsTakenCall(call))) return this.runView(FIX_ISSUE, customerId, workflowId);
     if (state.resolved && !(await this.runs.joinsUnsettledCall(call))) {
       throw new PlaybookException(PlaybookExceptionCode.IssueAlreadyResolved, `The issue "${topic}" of customer ${customerId} is already resolved; the run checks back with the customer (step ${state.step})`, {
         customerId,
@@ -451,6 +453,9 @@ export class PlaybookService {
     // The same request again after PLAYBOOK_OUTCOME_UNKNOWN (the same caller, the same answer, the one the run holds) joins
     // that update: the run answers it as taken and its entry is settled, where it would be refused as a second answer.
     const retry = state.answer === (accepted ? 'accepted' : 'declined') && (await this.runs.joinsUnsettledCall(call));
+    // The same caller's same answer again after the run took it (its response lost on the way): answered as the first
+    // was, with the run as it stands; nothing new is recorded or sent to the run. Another caller's, or another answer, is refused below.
+    if (!retry && state.answer === (accepted ? 'accepted' : 'declined') && (await this.runs.repeatsTakenCall(call))) return this.runView(ACCOUNT_REVIEW, customerId, workflowId);
     // A second answer (a colleague recorded one already): the person is told which answer stands, and that it is final,
     // not only that the run has moved on.
     if (state.answer && !retry) {
@@ -486,11 +491,18 @@ export class PlaybookService {
     const workflowId = await this.currentRunId(ACCOUNT_REVIEW, customerId, accountReviewWorkflowId(customerId));
     const reason = decision.reason.trim();
     const ended = () => new PlaybookException(PlaybookExceptionCode.RunAlreadyFinished, `The account review of customer ${customerId} has ended`, { customerId, workflowId });
+    const call = { actor: decidedBy, action: 'playbook.decide-offboarding' as const, workflowId, after: { customerId, approve: decision.approve, reason } };
+    // The caller's same decision again after the run took it (its response lost on the way; a rejection may have ended the
+    // run since): answered as the first was, with the run as it stands, nothing recorded again nor checked anew.
+    if (await this.runs.repeatsTakenCall(call)) {
+      const current = await this.engine.accountReviewState(workflowId);
+      if (current?.decision && current.decision.approve === decision.approve && current.decision.decidedBy === decidedBy) return this.runView(ACCOUNT_REVIEW, customerId, workflowId, { state: current });
+    }
     // A cancelled run records its end before it closes: a decision then is told the run is over, not that it awaits none.
     if (await this.recordedEnded(workflowId)) throw ended();
     if (decision.approve) await this.assertMayApprove(customerId, workflowId);
     const state = await this.runs.auditedUpdate(
-      { actor: decidedBy, action: 'playbook.decide-offboarding', workflowId, after: { customerId, approve: decision.approve, reason } },
+      call,
       async (updateId, reasonEntry) => {
         const decided = await this.engine.decideOffboarding(workflowId, { approve: decision.approve, reasonEntry, decidedBy }, updateId);
         if (decided) return decided;
