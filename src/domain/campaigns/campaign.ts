@@ -50,8 +50,8 @@ export interface CampaignPlaybook {
   marketing: boolean;
   /**
    * The first message is a proposal (an account review's): a cheaper tier where the
-   * profitability score suggests one, a message either way (a service message, or as an offer on that tier, marketing,
-   * only where the contact guard lets it go: else at its full fee); else an offer that moves the account
+   * profitability score suggests one, a service message either way (with the fair discount on that tier, its price, or
+   * at its full fee); else an offer that moves the account
    * to a tier projected to lose less (`offerThatHelps`), which is marketing (the contact guard
    * decides), or nothing where none helps.
    */
