@@ -263,7 +263,9 @@ it('tells an end of the notice that meets a cancel typed in the Temporal UI that
         temporalOperator(stack).workflowService.requestCancelWorkflowExecution({ namespace: stack.config.temporal.namespace, workflowExecution: { workflowId }, identity: 'ops@example.com', reason: 'wrong review', requestId: `cancel-${Date.now()}` }),
       ),
     ]);
-    const done = await eventually(() => review(customerId), (s) => s?.step === 'done', 30_000);
+    // (An answer with errors shows them when the wait runs out, not as null.)
+    const read = () => stack.gql(AccountReviewDocument, { customerId }, Role.Viewer).then((r) => ({ review: r.data?.accountReview ?? null, errors: r.errors?.map((e) => `${String(e.extensions?.code)}: ${e.message}`) }));
+    const { review: done } = await eventually(read, (r) => r.review?.step === 'done', 60_000);
     if (ended.errors) {
       // The cancel came first: the run ended before it acted on the end, and withdrew the offboarding; nobody ended the notice.
       expect(ended.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PLAYBOOK_RUN_ALREADY_FINISHED' });
