@@ -6,6 +6,7 @@ import { writeWhenItGoes } from '../../../domain/guards/contact-guard.js';
 import { offerThatHelps, tierChangeOffer } from '../../../domain/playbooks/account-offer.js';
 import { money } from '../../../domain/scoring/format.js';
 import { noticeEndDay, proposalHeldBackAtDelivery, type NoticeEnded, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
+import type { OfferTerms } from '../../../domain/guards/fairness.js';
 import { NOTICE_ENDED_EARLY, PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../../../entities/index.js';
@@ -116,15 +117,12 @@ export class AccountReviewSteps {
     }
     const { offer } = helping;
     return {
-      kind: 'offer',
-      offerCode: offer.code,
-      // Named as the customer reads it; a matched newcomers' offer with its terms (what it applies to, for how long), as a thank-you states them.
-      ...(await offers.naming(offer)),
-      ...(await offers.newCustomerTerms(offer)),
-      discountPercent: offer.discountPercent,
-      tier,
-      projectedProfitabilityMinor: helping.projectedValueMinor,
-      reason: `${reason}; offer ${offer.code} (${offer.discountPercent}%, at least what newcomers get for the move today) moves the account to it, projected at ${money(helping.projectedValueMinor)} instead of ${money(account.valueMinor)}, its discount taken off the tier's fee`,
+      ...(await offerProposalOf(offers, offer, {
+        tier,
+        discountPercent: offer.discountPercent,
+        projectedProfitabilityMinor: helping.projectedValueMinor,
+        reason: `${reason}; offer ${offer.code} (${offer.discountPercent}%, at least what newcomers get for the move today) moves the account to it, projected at ${money(helping.projectedValueMinor)} instead of ${money(account.valueMinor)}, its discount taken off the tier's fee`,
+      })),
       contractChange: true,
     };
   }
@@ -144,17 +142,12 @@ export class AccountReviewSteps {
     const { offer, tier, projectedValueMinor } = helping;
     // (A change of tier without a discount has none to name.)
     const discountPercent = offer.discountPercent || undefined;
-    return {
-      kind: 'offer',
-      offerCode: offer.code,
-      // Named as the customer reads it, with its discount: a code alone says nothing to them.
-      ...(await offers.naming(offer)),
-      ...(await offers.newCustomerTerms(offer)),
-      discountPercent,
+    return offerProposalOf(offers, offer, {
       tier,
+      discountPercent,
       projectedProfitabilityMinor: projectedValueMinor,
       reason: `offer ${offer.code}${discountPercent ? ` (${discountPercent}%)` : ''} moves the account to the ${tier} service, projected at ${money(projectedValueMinor)} instead of ${money(account!.valueMinor)}${discountPercent ? ", its discount taken off the tier's fee" : ''}`,
-    };
+    });
   }
 
   /**
@@ -346,4 +339,15 @@ export class AccountReviewSteps {
       return 'offboarded';
     });
   }
+}
+
+/** An account review's proposal of an offer. */
+type OfferProposal = Extract<Proposal, { kind: 'offer' }>;
+
+/**
+ * A proposal of `offer`, which moves the account to `terms.tier`: named as the customer reads it, a code alone saying nothing
+ * to them; a matched newcomers' offer with its terms (what it applies to, for how long), as a thank-you states them.
+ */
+async function offerProposalOf(offers: OfferService, offer: OfferTerms, terms: Pick<OfferProposal, 'tier' | 'discountPercent' | 'projectedProfitabilityMinor' | 'reason'>): Promise<OfferProposal> {
+  return { kind: 'offer', offerCode: offer.code, ...(await offers.naming(offer)), ...(await offers.newCustomerTerms(offer)), ...terms };
 }
