@@ -337,7 +337,7 @@ it('tells a run never reset from one an operator reset, with the reason given', 
 /** The run's messages by step: template, when sent and why held back. */
 const messagesOf = async (workflowId: string) =>
   new Map(
-    (await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } })).map((m) => [m.idempotencyKey.slice(workflowId.length + 1), { template: m.template, sentAt: m.sentAt ?? null, suppressedReason: m.suppressedReason ?? null }]),
+    (await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $like: `${workflowId}/%` } }, { orderBy: { idempotencyKey: 'asc' } })).map((m) => [m.idempotencyKey.slice(workflowId.length + 1), { template: m.template, sentAt: m.sentAt ?? null, suppressedReason: m.suppressedReason ?? null }]),
   );
 
 it('reopens the fix case of a run reset to before a resolution reported by mistake, holds back its queued word that it is fixed, and the real fix dates the case and says so once', async () => {
