@@ -1061,6 +1061,37 @@ it('keeps the tier change of a yes that a reset took back, and names it in the r
   await handle.terminate('test over');
 }, 60_000);
 
+it("marks an answer taken before a reset as ignored when the reset run ignores it applied again: the timeline no longer shows the no while the run awaits an answer", async () => {
+  const customerId = await account('Ravi', { band: 'loss-making' });
+  const workflowId = accountReviewWorkflowId(customerId);
+  await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator);
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  const handle = temporalOperator(stack).workflow.getHandle(workflowId);
+  // The workflow task that took the proposal step's result: a reset to it runs it again with the answer applied again beside
+  // that result, which the run takes first, while still proposing.
+  const events = (await handle.fetchHistory()).events!;
+  const proposed = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'proposeAccountChange')!;
+  const done = events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(proposed.eventId))!;
+  const taskAfter = events.find((e) => Number(e.eventId) > Number(done.eventId) && e.workflowTaskCompletedEventAttributes)!;
+  await handle.signal('proposalAnswered', { accepted: false });
+  await eventually(() => review(customerId), (s) => s?.answer === 'declined');
+  await eventually(() => timelineOf(customerId, ['ProposalAnswered']), (lines) => lines.length === 1);
+
+  const runId = await resetInEngine(stack, workflowId, 'run the proposal step again', { finishEventId: taskAfter.eventId });
+  await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer');
+  expect(await review(customerId)).toMatchObject({ step: 'awaiting-answer', answer: null });
+  // The one entry of the answer (not audited again under the reset run) says the run now holds no answer, and why.
+  const entries = () => stack.orm.em.fork().find(AuditEntry, { action: 'playbook.signal-in-engine', entityId: workflowId });
+  const [entry] = await eventually(entries, (found) => found.length === 1 && (found[0].after as { ignored?: string }).ignored !== undefined);
+  expect((entry.after as { ignored: string; ignoredAfterReset: string }).ignored).toMatch(/^applied again by a reset, and ignored: the review is at step "proposing"/);
+  expect(entry.after).toMatchObject({ ignoredAfterReset: runId });
+  expect(await timelineOf(customerId, ['ProposalAnswered'])).toEqual([]);
+  // The customer's answer given anew is taken.
+  const answered = await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator);
+  expect(answered.data!.answerAccountProposal).toMatchObject({ answer: 'declined' });
+  await handle.terminate('test over');
+}, 60_000);
+
 it('weighs other tiers for a customer on a tier a review gave from the judgement as on it, not from the plain window', async () => {
   const em = stack.orm.em.fork();
   const daysAgo = (n: number) => new Date(Date.now() - n * DAY);

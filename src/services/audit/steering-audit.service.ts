@@ -45,6 +45,12 @@ export interface SteeringSource {
   resetOrigin?(workflowId: string, runId: string): Promise<{ runId: string; fromEventId: number } | null>;
 }
 
+/** Where a signal was audited: the execution that took it and its place in that execution's history. */
+interface AuditedSignal {
+  runId: string;
+  eventId: number;
+}
+
 /** How far back through resets of resets the audit looks for where a signal applied again was audited. */
 const RESET_CHAIN_MAX = 20;
 
@@ -190,16 +196,21 @@ export class SteeringAuditService {
       const seen = new Set(audited.rows.map((r) => r.eventId));
       const unseen = messages.filter((m) => !seen.has(m.eventId));
       // A signal a reset applied again was audited when the run reset from took it; one that run never took (its tasks failing) is audited now.
-      const earlier = new Map<string, number>();
       const from = unseen.find((m) => m.appliedAgainFrom)?.appliedAgainFrom;
-      if (from) for (const [key, n] of await this.auditedFrom(em, run.workflowId, steered, actions, from.runId, from.fromEventId, Infinity, 0)) earlier.set(key, n);
+      const earlier = from ? await this.auditedFrom(em, run.workflowId, steered, actions, from.runId, from.fromEventId, Infinity, 0) : new Map<string, AuditedSignal[]>();
+      const takenBefore: Array<{ message: SteeringFromOutside; entry: AuditedSignal }> = [];
       const fresh = unseen.filter((m) => {
         if (!m.appliedAgainFrom) return true;
-        const key = sentKey(storableText(m.name), storableText(engineActor(m.by)), auditedInput(m.input));
-        const left = earlier.get(key) ?? 0;
-        earlier.set(key, left - 1);
-        return left <= 0;
+        const entry = earlier.get(sentKey(storableText(m.name), storableText(engineActor(m.by)), auditedInput(m.input)))?.shift();
+        if (entry) takenBefore.push({ message: m, entry });
+        return !entry;
       });
+      // A copy the reset run ignored (come while it was at another step) marks the entry ignored: the timeline no longer shows
+      // as taken what the run does not hold.
+      for (const { message, entry } of takenBefore) {
+        const { ignored } = whyIgnored(message);
+        if (ignored !== undefined) await this.markIgnoredAfterReset(em, entry, steered, `applied again by a reset, and ignored: ${ignored}`, run.runId);
+      }
       for (const message of fresh) {
         if (message.via === 'cancel') {
           // As the run reconciliation audits a cancel taken (`reason`, `runId`), marked as a refused update is.
@@ -239,7 +250,7 @@ export class SteeringAuditService {
   }
 
   /**
-   * The signals (as sent: `sentKey`, counted) that execution `runId` of the run had from `fromEventId` on (before `upTo`)
+   * The signals (by how they were sent: `sentKey`; their entries, in the order taken) that execution `runId` of the run had from `fromEventId` on (before `upTo`)
    * and that were audited: under it, or, where it had them from an earlier execution, where they were audited there. A
    * reset execution has the events before its point from the execution it was reset from, at the same places (audited
    * under that one, or further back); and it has the signals after that point applied again, right after its reset's
@@ -247,14 +258,15 @@ export class SteeringAuditService {
    * through a chain of resets (reset, then reset again to before the signal applied again) is known as the one audited
    * when the first execution took it, not audited again under their name at the second reset's time.
    */
-  private async auditedFrom(em: EntityManager, workflowId: string, steered: SteeredEntity, actions: string[], runId: string, fromEventId: number, upTo: number, depth: number): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
-    const add = (key: string, n = 1) => counts.set(key, (counts.get(key) ?? 0) + n);
+  private async auditedFrom(em: EntityManager, workflowId: string, steered: SteeredEntity, actions: string[], runId: string, fromEventId: number, upTo: number, depth: number): Promise<Map<string, AuditedSignal[]>> {
+    const counts = new Map<string, AuditedSignal[]>();
+    const add = (key: string, ...entries: AuditedSignal[]) => counts.set(key, [...(counts.get(key) ?? []), ...entries]);
     const { rows } = await sql<{ signal: string; actor: string; input: unknown; eventId: number }>`
       select after->>'signal' as signal, actor, after->'input' as input, (after->>'eventId')::int as "eventId" from audit_entry
        where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = any(${actions}::text[])
-         and after->>'runId' = ${runId} and (after->>'eventId')::int >= ${fromEventId} and (after->>'eventId')::int < ${Number.isFinite(upTo) ? upTo : 2_147_483_647}`.execute(em.getKysely());
-    for (const row of rows) add(sentKey(row.signal, row.actor, row.input));
+         and after->>'runId' = ${runId} and (after->>'eventId')::int >= ${fromEventId} and (after->>'eventId')::int < ${Number.isFinite(upTo) ? upTo : 2_147_483_647}
+       order by (after->>'eventId')::int`.execute(em.getKysely());
+    for (const row of rows) add(sentKey(row.signal, row.actor, row.input), { runId, eventId: row.eventId });
     if (depth >= RESET_CHAIN_MAX || !this.source.resetOrigin) return counts;
     const origin = await this.source.resetOrigin(workflowId, runId);
     if (!origin) return counts;
@@ -265,13 +277,12 @@ export class SteeringAuditService {
       const there = await this.auditedFrom(em, workflowId, steered, actions, origin.runId, origin.fromEventId, Infinity, depth + 1);
       for (const m of copies) {
         const key = sentKey(storableText(m.name), storableText(engineActor(m.by)), auditedInput(m.input));
-        if ((there.get(key) ?? 0) <= 0) continue;
-        there.set(key, there.get(key)! - 1);
-        add(key);
+        const entry = there.get(key)?.shift();
+        if (entry) add(key, entry);
       }
     }
     // What it had from before its point: the execution it was reset from took (and audited) those.
-    if (fromEventId < origin.fromEventId) for (const [key, n] of await this.auditedFrom(em, workflowId, steered, actions, origin.runId, fromEventId, Math.min(upTo, origin.fromEventId), depth + 1)) add(key, n);
+    if (fromEventId < origin.fromEventId) for (const [key, entries] of await this.auditedFrom(em, workflowId, steered, actions, origin.runId, fromEventId, Math.min(upTo, origin.fromEventId), depth + 1)) add(key, ...entries);
     return counts;
   }
 
@@ -292,6 +303,13 @@ export class SteeringAuditService {
     await sql`update audit_entry set after = after || jsonb_build_object('ignored', ${storableText(why)}::text)
       where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = ${`${AUDITED_AS[steered.entityType]}.signal-in-engine`}
         and after->>'runId' = ${run.runId} and (after->>'eventId')::int = ${eventId} and after->>'ignored' is null`.execute(em.getKysely());
+  }
+
+  /** Marks the entry of a signal taken before a reset ignored by the run the reset started (`runId`), unless marked ignored already. */
+  private async markIgnoredAfterReset(em: EntityManager, entry: AuditedSignal, steered: SteeredEntity, why: string, runId: string): Promise<void> {
+    await sql`update audit_entry set after = after || jsonb_build_object('ignored', ${storableText(why)}::text, 'ignoredAfterReset', ${runId}::text)
+      where entity_type = ${steered.entityType} and entity_id = ${steered.entityId} and action = ${`${AUDITED_AS[steered.entityType]}.signal-in-engine`}
+        and after->>'runId' = ${entry.runId} and (after->>'eventId')::int = ${entry.eventId} and after->>'ignored' is null`.execute(em.getKysely());
   }
 
   private async settle(em: EntityManager, run: { workflowId: string; runId: string }, steered: SteeredEntity, updateId: string, answer: { refused: string | null }): Promise<void> {
