@@ -86,6 +86,7 @@ import { Migration20261228101310_complaint_follow_up_claim } from './Migration20
 import { Migration20261228101340_scoring_run_base_margin_share } from './Migration20261228101340_scoring_run_base_margin_share.js';
 import { Migration20261228101360_campaign_name_unique } from './Migration20261228101360_campaign_name_unique.js';
 import { Migration20261228101370_outbox_taken_again } from './Migration20261228101370_outbox_taken_again.js';
+import { Migration20261228101380_outbox_step_scheduled_at } from './Migration20261228101380_outbox_step_scheduled_at.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -176,4 +177,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228101340_scoring_run_base_margin_share', class: Migration20261228101340_scoring_run_base_margin_share },
   { name: 'Migration20261228101360_campaign_name_unique', class: Migration20261228101360_campaign_name_unique },
   { name: 'Migration20261228101370_outbox_taken_again', class: Migration20261228101370_outbox_taken_again },
+  { name: 'Migration20261228101380_outbox_step_scheduled_at', class: Migration20261228101380_outbox_step_scheduled_at },
 ];

@@ -365,6 +365,9 @@ it('reopens the fix case of a run reset to before a resolution reported by mista
   const held = await messagesOf(workflowId);
   expect(held.get('fixed-1')).toEqual({ template: 'issue-fixed', sentAt: null, suppressedReason: RESET_UNDONE });
   expect(held.get('acknowledged')).toMatchObject({ suppressedReason: null });
+  // Each step's message carries when the engine scheduled the step, which the hold-back goes by.
+  const scheduled = await stack.orm.em.fork().find(OutboxMessage, { idempotencyKey: { $in: [`${workflowId}/acknowledged`, `${workflowId}/fixed-1`] } }, { orderBy: { idempotencyKey: 'asc' } });
+  expect(scheduled.map((m) => m.stepScheduledAt instanceof Date)).toEqual([true, true]);
   expect(await reconcile()).not.toContain(workflowId);
 
   // The real fix, reported later, is the one the case keeps, and the customer hears of it once.
@@ -412,6 +415,10 @@ it('holds back, as a reset of any run under way is recorded, the queued messages
   // The first reminder before the point reset to; the second after it, and a call task after it that the reset run takes again.
   await write('reminder-1', 'reminder-friendly-1');
   const from = new Date();
+  // Steps are placed by when the engine scheduled them, not by the worker's clock: one scheduled before the point, written
+  // by a worker whose clock runs ahead of the engine's, stays; one scheduled after it by a worker behind is undone.
+  await write('worker-ahead', 'issue-acknowledged', { createdAt: new Date(from.getTime() + 600), stepScheduledAt: new Date(from.getTime() - 5) });
+  await write('worker-behind', 'reminder-standard-2', { createdAt: new Date(from.getTime() - 600), stepScheduledAt: new Date(from.getTime() + 5) });
   await pause();
   await write('reminder-2', 'reminder-standard-2');
   await write('call', 'call-personal');
@@ -431,8 +438,10 @@ it('holds back, as a reset of any run under way is recorded, the queued messages
     ['reminder-2', RESET_UNDONE],
     ['reminder-3', null],
     ['sent-already', null],
+    ['worker-ahead', null],
+    ['worker-behind', RESET_UNDONE],
   ]);
-  expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([{ runId: 'reset-run', reason: 'reminder sent by mistake', resetAt: at.toISOString(), status: 'running', messagesHeldBack: ['reminder-2'] }]);
+  expect((await resetAudit(workflowId)).map((a) => a.after)).toEqual([{ runId: 'reset-run', reason: 'reminder sent by mistake', resetAt: at.toISOString(), status: 'running', messagesHeldBack: ['reminder-2', 'worker-behind'] }]);
 
   // The reset run reaches the step again: its message is released, to go as it means it.
   await new OutboxService().enqueueStep(stack.orm.em.fork(), { workflowId, customerId: customer.id }, 'reminder-2', { channel: MessageChannel.Email, template: 'reminder-standard-2', payload: {} });

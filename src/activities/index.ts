@@ -12,6 +12,7 @@ import { createFairReminderActivities } from './fair-reminder.activities.js';
 import { createFixIssueActivities } from './fix-issue.activities.js';
 import { createPlaybookRunActivities } from './playbook-run.activities.js';
 import { createScoringActivities } from './scoring.activities.js';
+import { scheduledByEngine } from './step-clock.js';
 
 /**
  * Every activity the worker registers; each is a thin call into the services built with `policies`. A playbook's
@@ -22,8 +23,9 @@ import { createScoringActivities } from './scoring.activities.js';
  */
 export function createActivities(orm: Orm, engines: Engines, policies: Policies, stepsOrm: Orm = orm, answerWaits?: UpdateAnswerWaits) {
   // Each activity call is a unit of work of its own (what outlives it, the worker's answerWaits, is drained at shutdown).
-  const services = (): WorkerServices => createWorkerServices(orm.em.fork(), engines, policies, answerWaits);
-  const steps = (): WorkerServices => createWorkerServices(stepsOrm.em.fork(), engines, policies, answerWaits);
+  // What a step writes carries when the engine scheduled it (a reset's hold-back compares that with the point reset to).
+  const services = (): WorkerServices => createWorkerServices(orm.em.fork(), engines, policies, answerWaits, scheduledByEngine());
+  const steps = (): WorkerServices => createWorkerServices(stepsOrm.em.fork(), engines, policies, answerWaits, scheduledByEngine());
   return {
     ...createPlaybookRunActivities(steps, services),
     ...createScoringActivities(services),

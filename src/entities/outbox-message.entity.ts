@@ -89,6 +89,13 @@ export class OutboxMessage {
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   takenAgainAt?: Date | null;
 
+  /**
+   * When the workflow engine scheduled the step that wrote it (its first attempt, on the engine's clock): what recording a
+   * reset compares with the point reset to. Null for a message written outside a step (its `createdAt` stands in).
+   */
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  stepScheduledAt?: Date | null;
+
   /** Hand-overs to the channel so far, the last one included. */
   @Property({ type: 'integer' })
   attempts: number = 0;

@@ -145,10 +145,10 @@ export type Services = ReturnType<typeof createServices>;
  * Activities are thin calls into these. `answerWaits`: the worker's, where a steering audit keeps its wait for an
  * update's answer, which outlives the call.
  */
-export function createWorkerServices(em: EntityManager, engines: Engines, policies: Policies, answerWaits?: UpdateAnswerWaits) {
+export function createWorkerServices(em: EntityManager, engines: Engines, policies: Policies, answerWaits?: UpdateAnswerWaits, stepScheduledAt: Date | null = null) {
   const services = createServices(em, engines, policies);
   const { audit, rescores, contactStatus, playbooks, runReconciliation } = services;
-  const outbox = new OutboxService();
+  const outbox = new OutboxService(stepScheduledAt);
   // A reminder run's step that finds its invoice no longer owed ends the run as the run reconciliation would: cancelled
   // (audited as the billing system's word) for an invoice cancelled or not due, told for one paid.
   const endRunOfInvoiceNotOwed = (invoiceId: string, why: NotOwed) =>

@@ -27,6 +27,9 @@ export interface OutgoingMessage {
 
 /** Messages to customers go to the outbox first, inside the transaction of the change they belong to. */
 export class OutboxService {
+  /** `stepScheduledAt`: when the engine scheduled the step writing through this service (see OutboxMessage.stepScheduledAt); null outside a step. */
+  constructor(private readonly stepScheduledAt: Date | null = null) {}
+
   /** True when the message is new; false when this key was written before (a retried or replayed step). */
   async enqueue(em: EntityManager, message: OutgoingMessage): Promise<boolean> {
     const result = await em
@@ -42,6 +45,7 @@ export class OutboxService {
         payload: message.payload,
         sendAfter: message.sendAfter ?? null,
         createdAt: new Date(),
+        stepScheduledAt: this.stepScheduledAt,
         attempts: 0,
         // The band the message was decided under, for the fairness report: the run's when it says, else the customer's
         // stored band, read in the same statement.

@@ -362,16 +362,16 @@ export class PlaybookRunService {
    * wrote is held back (`RESET_UNDONE`), as a stop holds back a run's messages: "it is fixed" must not reach a customer
    * whose case is open again, and the real fix says so itself. A step the reset run takes again releases its message
    * (`OutboxService.enqueueStep`), also one it took before the reset was recorded (found again after the reset: left to
-   * go). After the point by the worker's clock against the engine's start of the task reset to, without the leeway a
-   * stop's release gives: the steps that very task began are undone too (a reset to the task that took a `resolveIssue`
-   * by mistake, the update left out, runs that task again without it, and its "fixed" is written milliseconds after the
-   * task began), while an earlier step's message was written before its activity ended, so before the task it woke
-   * began. Written before the reset (what the reset run writes is its own). What tells the customer how the run ended,
+   * go). After the point on the engine's clock alone: the step scheduled after the start of the task reset to (the steps
+   * that very task began are undone too: a reset to the task that took a `resolveIssue` by mistake, the update left out,
+   * runs that task again without it), an earlier step scheduled by an earlier task; a worker whose clock runs ahead of
+   * the engine's does not make an earlier step's message look undone. (A message written outside a step, or before steps
+   * carried their schedule, goes by when it was written.) Scheduled before the reset (what the reset run writes is its own). What tells the customer how the run ended,
    * and what an offboarding carried out owes, stay (`holdBackQueuedMessages`): a reset does not undo a withdrawal or an
    * offboarding. The steps held back.
    */
   private async holdBackUndoneByReset(em: EntityManager, workflowId: string, reset: HowReset): Promise<string[]> {
-    const undone = sql<boolean>`m.created_at > ${reset.from} and m.created_at <= ${reset.at}
+    const undone = sql<boolean>`coalesce(m.step_scheduled_at, m.created_at) > ${reset.from} and coalesce(m.step_scheduled_at, m.created_at) <= ${reset.at}
       and (m.taken_again_at is null or m.taken_again_at <= ${reset.at})`;
     return this.holdBackQueuedMessages(em, workflowId, RESET_UNDONE, undefined, undone);
   }
