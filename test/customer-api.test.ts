@@ -667,6 +667,17 @@ describe('query limits', () => {
     expect(deepThroughFragment.body.kind === 'single' ? deepThroughFragment.body.singleResult.errors?.[0].extensions : null).toMatchObject({ reason: 'QUERY_TOO_DEEP' });
   });
 
+  it('refuses a subscription as a document the schema cannot run, with a reason, not as an internal error', async () => {
+    const response = await stack.api.apollo.executeOperation({ query: 'subscription S { me { role } }' }, { contextValue: await stack.api.contextFor('Bearer test-viewer-key-0123456789') });
+    const result = response.body.kind === 'single' ? response.body.singleResult : null;
+    expect(result?.errors).toEqual([
+      expect.objectContaining({
+        message: 'The API offers no subscriptions: send a query or a mutation',
+        extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'OPERATION_NOT_SUPPORTED', operation: 'subscription' }),
+      }),
+    ]);
+  });
+
   it('refuses a request carrying more than 10 mutations, aliases and fragments included, before any of them runs', async () => {
     const optOuts = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}: optOut(customerId: "${randomUUID()}") { id }`).join(' ');
     const run = async (query: string) => {

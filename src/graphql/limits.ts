@@ -3,7 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { getOperationAST, getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { MiddlewareFn } from 'type-graphql';
 import { Turns } from '../services/common/turns.js';
@@ -110,6 +110,21 @@ export function aliasLimitRule(limits: QueryLimits): ValidationRule {
         context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { reason: 'TOO_MANY_ALIASES', maxAliases: limits.maxAliases } })),
     ],
   }) as unknown as ValidationRule;
+}
+
+/**
+ * Refuses an operation of a kind the schema does not offer (a subscription: the API has none) while validating, as any
+ * other document the schema cannot run, instead of failing later as an internal error.
+ */
+export function knownOperationTypeRule(context: ValidationContext) {
+  return {
+    OperationDefinition(operation: OperationDefinitionNode) {
+      if (context.getSchema().getRootType(operation.operation)) return;
+      context.reportError(
+        new GraphQLError(`The API offers no ${operation.operation}s: send a query or a mutation`, { nodes: [operation], extensions: { reason: 'OPERATION_NOT_SUPPORTED', operation: operation.operation } }),
+      );
+    },
+  };
 }
 
 /**

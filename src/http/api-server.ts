@@ -13,7 +13,7 @@ import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { argumentChecksPlugin } from '../graphql/argument-checks.js';
 import { contextFailure, createErrorFormatter, isUnauthenticated, resolvedFieldsPlugin } from '../graphql/errors.js';
-import { aliasLimitRule, costLimitPlugin, defaultQueryLimits, depthLimitRule, MAX_QUERY_CHARS, MAX_QUERY_TOKENS, mutationCountRule, type QueryLimits } from '../graphql/limits.js';
+import { aliasLimitRule, costLimitPlugin, defaultQueryLimits, depthLimitRule, knownOperationTypeRule, MAX_QUERY_CHARS, MAX_QUERY_TOKENS, mutationCountRule, type QueryLimits } from '../graphql/limits.js';
 import { createSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyVerifier, bearerToken, MALFORMED_CREDENTIALS } from '../services/auth/api-keys.js';
@@ -134,7 +134,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const apollo = new ApolloServer<GraphQLContext>({
     // The schema, run by compiled operations (graphql-jit).
     gateway: jitExecutor(schema),
-    validationRules: [depthLimitRule(limits), aliasLimitRule(limits), mutationCountRule(limits)],
+    validationRules: [knownOperationTypeRule, depthLimitRule(limits), aliasLimitRule(limits), mutationCountRule(limits)],
     // A document of more tokens is refused while lexing, before it is parsed whole or validated.
     parseOptions: { maxTokens: MAX_QUERY_TOKENS },
     // No automatic persisted queries: nothing here uses them, and a wrong hash was an internal error with an error log line.
