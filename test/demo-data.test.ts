@@ -41,6 +41,10 @@ it('loads exactly what the generator produces, with intact references, and only 
   expect(await count('offer')).toBe(5);
   expect(await count('customer where referrer_id is not null')).toBe(expected.filter((c) => c.referrerId).length);
   expect(await count('payment p join invoice i on i.id = p.invoice_id where p.amount_minor = i.amount_minor and i.paid_at = p.paid_at')).toBe(await count('payment'));
+  // Each consent is recorded as a customers import records it, so a demo customer's data export says how it was given.
+  expect(await count(`audit_entry a join customer c on a.entity_id = c.id::text where a.action = 'customer.import-consent' and a.after = '{"marketingConsent": true}' and a.at = c.created_at`)).toBe(
+    expected.filter((c) => c.marketingConsent).length,
+  );
 
   expect(await loadDemoDataIfEmpty(orm.em.fork(), 300)).toBe(0);
   expect(await count('customer')).toBe(300);

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { postgresConnection } from '../db/connection.js';
 import { Customer } from '../entities/index.js';
+import { IMPORT_CONSENT_ACTION } from '../domain/customers/contact.js';
 import { demoCustomers, demoOffers, demoSegments, type DemoCustomer, type DemoOptions } from './demo-data.js';
 
 /** A value in COPY's text format. */
@@ -114,6 +115,15 @@ export async function copyDemoData(
       );
     }
     counts.segment = segments.length;
+    // The consent the demo customers have, recorded as a customers import records it (taken over from the company's
+    // customer records, on the day each was recorded): their data export says when and how it was given.
+    await client.query(
+      `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
+       select gen_random_uuid(), c.created_at, 'demo', $1, 'customer', c.id::text, null, jsonb_build_object('marketingConsent', true)
+         from customer c where c.marketing_consent
+          and not exists (select 1 from audit_entry a where a.entity_type = 'customer' and a.entity_id = c.id::text and a.action = $1)`,
+      [IMPORT_CONSENT_ACTION],
+    );
     await client.query('commit');
     // As autovacuum would soon after a bulk load: statistics for the planner, and the visibility
     // map that lets the rescore's pass over the orders read their index alone.
