@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
+import { rfmSegmentOrder } from '../src/services/customers/customer-query.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, CustomerStatus, FixCase, Invoice, Order, PlaybookRun, ScoreSnapshot, ServiceTier } from '../src/entities/index.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { ScoreKind } from '../src/domain/scoring/score-kind.js';
@@ -315,6 +317,26 @@ describe('sorting, page by page', () => {
       const values = ids.slice(0, 45).map((id) => (customers.findIndex((c) => c.id === id) % 10) / 10);
       expect(values).toEqual([...values].sort((a, b) => (direction === 'Desc' ? b - a : a - b)));
     }
+  });
+
+  it('sorts by the RFM score segment by segment (Champions first when descending), by the code within each, page by page, from its own index', async () => {
+    const rank = (i: number) => 3 - (i % 3); // Champions, Loyal, At risk: the model's order of segments
+    for (const direction of ['Desc', 'Asc'] as const) {
+      const ids = await allIds(null, { field: 'Score', scoreKind: 'Rfm', direction }, 8);
+      const scored = customers.map((c, i) => ({ id: c.id, key: rank(i) * 1000 + 111 + i })).filter((_c, i) => i < 45);
+      scored.sort((a, b) => (direction === 'Desc' ? b.key - a.key : a.key - b.key));
+      expect(ids.slice(0, 45)).toEqual(scored.map((c) => c.id));
+      expect(new Set(ids.slice(45))).toEqual(new Set(customers.slice(45).map((c) => c.id)));
+    }
+    // The page statement's order is the one migration 20261228101390 indexed.
+    const plan = await stack.orm.em.fork().transactional(async (em) => {
+      const db = em.getKysely();
+      await sql`set local enable_seqscan = off`.execute(db);
+      await sql`set local enable_sort = off`.execute(db);
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select cs.customer_id from current_score cs where cs.kind = 'rfm' and cs.value is not null order by ${rfmSegmentOrder('cs')} desc, cs.customer_id desc limit 8`.execute(db);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('current_score_rfm_segment_order_index');
   });
 
   it('refuses a page by a score once a rescore has written the scores since the first page, not a silently short list', async () => {

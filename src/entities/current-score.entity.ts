@@ -13,6 +13,11 @@ import { Customer } from './customer.entity.js';
 @Entity({ tableName: 'current_score' })
 @Index({ properties: ['kind', 'value'], name: 'current_score_kind_value_index' })
 @Index({ properties: ['kind', 'band'], name: 'current_score_kind_band_index' })
+// Customers sorted by their RFM score go by segment, then by the code (`rfmSegmentOrder` builds the same expression).
+@Index({
+  name: 'current_score_rfm_segment_order_index',
+  expression: `create index "current_score_rfm_segment_order_index" on "current_score" (((12 - coalesce(array_position(array['Champions', 'Loyal', 'Potential loyalist', 'New', 'Promising', 'Need attention', 'About to sleep', 'At risk', 'Can''t lose them', 'Hibernating', 'Lost']::text[], band), 12)) * 1000 + value), "customer_id") where kind = 'rfm'`,
+})
 // The customer row carries its churn-risk band and RFM segment for the list's filters; only a change is copied.
 @Trigger({
   name: 'current_score_band_insert',

@@ -181,7 +181,7 @@ export type CustomerSortInput = {
   /** Desc by default, for every field: give Asc for A to Z by name */
   direction?: SortDirection;
   field: CustomerSortField;
-  /** Which score, when field is Score (default ChurnRisk); with another field refused (VALIDATION, CUSTOMER_INVALID_INPUT) */
+  /** Which score, when field is Score (default ChurnRisk); Rfm by segment in scoreBands order (Champions first when Desc), then by the code within it; with another field refused (VALIDATION, CUSTOMER_INVALID_INPUT) */
   scoreKind?: ScoreKind | null | undefined;
 };
 

@@ -195,7 +195,7 @@ export class CustomerSortInput {
   @Field(() => SortDirection, { defaultValue: SortDirection.Desc, description: 'Desc by default, for every field: give Asc for A to Z by name' })
   direction!: SortDirection;
 
-  @Field(() => ScoreKind, { nullable: true, description: 'Which score, when field is Score (default ChurnRisk); with another field refused (VALIDATION, CUSTOMER_INVALID_INPUT)' })
+  @Field(() => ScoreKind, { nullable: true, description: 'Which score, when field is Score (default ChurnRisk); Rfm by segment in scoreBands order (Champions first when Desc), then by the code within it; with another field refused (VALIDATION, CUSTOMER_INVALID_INPUT)' })
   scoreKind?: ScoreKind | null;
 }
 

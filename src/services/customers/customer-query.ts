@@ -271,7 +271,22 @@ export interface SortKey {
  */
 export function customerListTag(sort: CustomerSort, filter: CustomerFilter = {}): string {
   // Lists in any order (of values, of score conditions) are the same filter.
-  return scopedTag(`customers:${sort.field}${sort.scoreKind ? `:${sort.scoreKind}` : ''}:${sort.direction}`, { ...storedFilter(filter) });
+  // The RFM sort went by its code before it went by segment: a cursor of then is refused, not read in the new order.
+  const kind = sort.scoreKind === ScoreKind.Rfm ? 'rfm-segment' : sort.scoreKind;
+  return scopedTag(`customers:${sort.field}${kind ? `:${kind}` : ''}:${sort.direction}`, { ...storedFilter(filter) });
+}
+
+/**
+ * Where a customer's RFM score places them when customers are sorted by it: by segment (descending, Champions first and
+ * Lost last, in the model's order of segments), then by the code within it. By the code alone, recency decided: a one-off
+ * buyer of last week ranked above a loyal customer, and "Can't lose them" below Hibernating. The same expression as the
+ * index of migration 20261228101390 (current_score_rfm_segment_order_index), which serves its pages.
+ */
+export function rfmSegmentOrder(alias: string): RawBuilder<number> {
+  const segments = SCORE_BANDS[ScoreKind.Rfm];
+  const n = segments.length + 1;
+  const names = segments.map((segment) => `'${segment.replace(/'/g, "''")}'`).join(', ');
+  return sql<number>`((${sql.lit(n)} - coalesce(array_position(array[${sql.raw(names)}]::text[], ${sql.ref(`${alias}.band`)}), ${sql.lit(n)})) * 1000 + ${sql.ref(`${alias}.value`)})`;
 }
 
 /** The sort expression on the customer row; null for scores, which a two-part keyset over current_score serves. */

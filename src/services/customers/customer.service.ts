@@ -15,7 +15,7 @@ import { projection, rowMapper, selectColumns } from '../common/read-model.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { assertCustomerFilter, assertCustomerSort, customerSortKey, customerListTag, customerWhere, defaultCustomerSort, type CustomerFilter, type CustomerSort, type SortKey } from './customer-query.js';
+import { assertCustomerFilter, assertCustomerSort, customerSortKey, customerListTag, customerWhere, defaultCustomerSort, rfmSegmentOrder, type CustomerFilter, type CustomerSort, type SortKey } from './customer-query.js';
 
 type Row = Record<string, unknown> & { id: string };
 import { isUuid } from '../../domain/ids.js';
@@ -216,6 +216,9 @@ export class CustomerService {
    */
   private async byScore(sort: CustomerSort, tag: string, reading: CursorReading, where: RawBuilder<boolean>, window: PageWindow, select: RawBuilder<unknown>) {
     const kind = sort.scoreKind ?? ScoreKind.ChurnRisk;
+    // RFM by segment, then by the code within it (`rfmSegmentOrder`, read from its own index); every other score by its value.
+    const value = kind === ScoreKind.Rfm ? rfmSegmentOrder('cs') : sql`cs.value`;
+    const ofKind = kind === ScoreKind.Rfm ? sql`cs.kind = 'rfm'` : sql`cs.kind = ${kind}`;
     const ascending = (sort.direction === 'asc') !== window.backward;
     const dir = sql.raw(ascending ? 'asc' : 'desc');
     const op = sql.raw(ascending ? '>' : '<');
@@ -227,14 +230,14 @@ export class CustomerService {
     let listedUnder = now;
     const cursor = windowCursor(window, tag, ['text', 'any', 'uuid', 'any', 'any'], reading) as ['scored' | 'unscored', string | null, string, string | null, string | null] | null;
     if (cursor) {
-      const [part, value, id, runId, status] = cursor;
-      // A scored customer's cursor holds the score's value, an unscored one's none.
-      if (!(part === 'scored' ? typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value)) : part === 'unscored')) throw invalidCursor(window.cursor!, window.field);
+      const [part, position, id, runId, status] = cursor;
+      // A scored customer's cursor holds the score's value (its place in the order), an unscored one's none.
+      if (!(part === 'scored' ? typeof position === 'string' && DECIMAL.test(position) && Number.isFinite(Number(position)) : part === 'unscored')) throw invalidCursor(window.cursor!, window.field);
       if (![runId, status].every((v) => v === null || typeof v === 'string')) throw invalidCursor(window.cursor!, window.field);
       listedUnder = { runId, status, asOf: null };
       assertScoresSettled(listedUnder, now, kind, window.field);
       if (part === 'scored') {
-        scoredBeyond = sql<boolean>`(cs.value, cs.customer_id) ${op} (${value}::double precision, ${id}::uuid)`;
+        scoredBeyond = sql<boolean>`(${value}, cs.customer_id) ${op} (${position}::double precision, ${id}::uuid)`;
         // Going backward from a scored customer, no unscored one comes before it.
         if (window.backward) unscoredBeyond = sql<boolean>`false`;
       } else {
@@ -250,10 +253,10 @@ export class CustomerService {
       readPrepared(
         this.em,
         sql<Row>`
-          select ${select}, 1 as _part, cs.value::text as _value_text
+          select ${select}, 1 as _part, (${value})::text as _value_text
             from current_score cs join customer c on c.id = cs.customer_id
-           where cs.kind = ${kind} and cs.value is not null and ${where} and ${scoredBeyond}
-           order by cs.value ${dir}, cs.customer_id ${dir} limit ${n}`,
+           where ${ofKind} and cs.value is not null and ${where} and ${scoredBeyond}
+           order by ${value} ${dir}, cs.customer_id ${dir} limit ${n}`,
       );
     const unscoredRows = (n: RawBuilder<unknown>) =>
       readPrepared(
