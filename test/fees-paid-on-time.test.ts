@@ -293,7 +293,7 @@ it('asks billing to withdraw from collections an invoice paid on time whose paym
   const [asked, ...again] = await withdrawalsAsked(invoice.id);
   expect(again).toEqual([]);
   expect(asked.actor).toMatch(/^operator:/);
-  expect(asked.after).toEqual({ invoiceNumber: invoice.externalRef, paidAt: day(-11), dueAt: invoice.dueAt, feesReversedMinor: 1_500, runId: run, customerCorrected: true });
+  expect(asked.after).toEqual({ invoiceNumber: invoice.externalRef, reason: 'paid-on-time', paidAt: day(-11), dueAt: invoice.dueAt, feesReversedMinor: 1_500, runId: run, customerCorrected: true });
 });
 
 it('asks billing to withdraw it when the run ended handed-over with its letter still queued: the letter is held back, the customer not written to', async () => {
@@ -335,4 +335,73 @@ it('writes no withdrawal for an invoice paid late after the hand-over, nor for o
     expect(await withdrawals(invoice.id)).toEqual([]);
     expect(await withdrawalsAsked(invoice.id)).toEqual([]);
   }
+});
+
+it('asks billing to withdraw from collections an invoice the billing system cancelled after the hand-over, and tells the customer it was cancelled, once', async () => {
+  const { customer, invoice, customerRef } = await chargedInvoice();
+  const run = await handedOver(customer, invoice, true);
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { cancelledAt: day(0) }));
+  expect(await fees(invoice.id)).toMatchObject({ cancelledAt: day(0), feeReversedMinor: 1_500 });
+  const facts = { invoiceId: invoice.id, invoiceNumber: invoice.externalRef, amountMinor: 20_000, dueAt: invoice.dueAt, cancelledAt: day(0), feesReversedMinor: 1_500 };
+  const [task, correction, ...more] = await withdrawals(invoice.id);
+  expect(more).toEqual([]);
+  // The same steps as for an invoice paid on time, keyed under the run that handed it over, saying it was cancelled.
+  expect(task).toMatchObject({ key: `${run}/collections-withdrawal`, template: 'collections-withdrawal', channel: 'call', sent_at: null, suppressed_at: null, payload: facts });
+  expect(correction).toMatchObject({ key: `${run}/collections-withdrawn`, template: 'collections-withdrawn', channel: 'letter', suppressed_at: null, payload: facts });
+  expect(task.payload).not.toHaveProperty('paidAt');
+
+  const written = (template: string, locale: string) => renderMessage(template, 'Xavi Ontime', task.payload, locale, 'EUR');
+  const long = (d: string) => new Date(`${d}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  expect(written('collections-withdrawal', 'en').subject).toBe(`Withdraw from collections: invoice ${invoice.externalRef} of Xavi Ontime was cancelled`);
+  expect(written('collections-withdrawal', 'en').text).toBe(
+    `Xavi Ontime's invoice ${invoice.externalRef} (€200.00), due ${long(invoice.dueAt)}, was cancelled in the billing system on ${long(day(0))}, after it had been handed over to collections (our collections letter reached them on ${long(day(-1))}). Please withdraw it from our collections partner now: nothing is owed on it. The €15.00 in reminder fees charged on it are reversed here; reverse them in the billing system too. The customer is told that the invoice is withdrawn from collections.`,
+  );
+  const letter = written('collections-withdrawn', 'en');
+  expect(letter.subject).toBe('Your invoice is not with collections: it was cancelled');
+  expect(letter.text).toContain(`please disregard our letter that invoice ${invoice.externalRef} had been passed to our collections partner: the invoice was cancelled, so nothing is owed on it.`);
+  expect(letter.text).toContain('We are withdrawing our claim from collections, and the €15.00 in reminder fees are cancelled.');
+  expect(letter.text).not.toMatch(/paid/);
+  expect(written('collections-withdrawn', 'de').subject).toBe('Ihre Rechnung ist nicht beim Inkasso: sie wurde storniert');
+  expect(written('collections-withdrawn', 'de').text).toMatch(/Die Rechnung wurde storniert, Sie schulden darauf nichts\. Wir ziehen unsere Forderung vom Inkasso zurück, und die 15,00\s€ Mahngebühren werden storniert\./);
+
+  // Once per invoice: the same export again, or one correcting the cancelled day, writes none more.
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { cancelledAt: day(0) }));
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { cancelledAt: day(-1) }));
+  expect((await withdrawals(invoice.id)).map((m) => m.key)).toEqual([task.key, correction.key]);
+  const [asked, ...again] = await withdrawalsAsked(invoice.id);
+  expect(again).toEqual([]);
+  expect(asked.actor).toMatch(/^admin:/);
+  expect(asked.after).toEqual({ invoiceNumber: invoice.externalRef, reason: 'cancelled', cancelledAt: day(0), dueAt: invoice.dueAt, feesReversedMinor: 1_500, runId: run, customerCorrected: true });
+});
+
+it('asks billing to withdraw a cancelled invoice whose run ended handed-over with its letter still queued: the letter is held back, the customer not written to', async () => {
+  const { customer, invoice, customerRef } = await chargedInvoice();
+  const run = await handedOver(customer, invoice, false);
+  await importCsv('Invoices', invoiceRow(invoice, customerRef, { cancelledAt: day(0) }));
+  const [task, ...more] = await withdrawals(invoice.id);
+  expect(more).toEqual([]);
+  expect(task).toMatchObject({ key: `${run}/collections-withdrawal`, payload: { cancelledAt: day(0), feesReversedMinor: 1_500, letterSentAt: null } });
+  expect((await em().findOneOrFail(OutboxMessage, { idempotencyKey: `${run}/handover` })).suppressedReason).toMatch(/^invoice-cancelled/);
+  expect((await withdrawalsAsked(invoice.id)).map((a) => [a.after.reason, a.after.customerCorrected])).toEqual([['cancelled', false]]);
+});
+
+it('writes no withdrawal for a cancelled invoice never handed over, and only one for an invoice withdrawn as paid on time and cancelled after', async () => {
+  const never = await chargedInvoice();
+  await importCsv('Invoices', invoiceRow(never.invoice, never.customerRef, { cancelledAt: day(0) }));
+  expect(await fees(never.invoice.id)).toMatchObject({ cancelledAt: day(0), feeReversedMinor: 1_500 });
+  expect(await withdrawals(never.invoice.id)).toEqual([]);
+  expect(await withdrawalsAsked(never.invoice.id)).toEqual([]);
+
+  // Paid on time after the hand-over (withdrawn then), then credited by the billing system: the paid-on-time withdrawal stands alone.
+  const both = await chargedInvoice();
+  const run = await handedOver(both.customer, both.invoice, true);
+  await importCsv('Invoices', invoiceRow(both.invoice, both.customerRef, { paidAt: both.invoice.dueAt }));
+  await importCsv('Invoices', invoiceRow(both.invoice, both.customerRef, { cancelledAt: day(0) }));
+  expect(await fees(both.invoice.id)).toMatchObject({ cancelledAt: day(0) });
+  const written = await withdrawals(both.invoice.id);
+  expect(written.map((m) => [m.key, m.payload.paidAt, m.payload.cancelledAt])).toEqual([
+    [`${run}/collections-withdrawal`, both.invoice.dueAt, undefined],
+    [`${run}/collections-withdrawn`, both.invoice.dueAt, undefined],
+  ]);
+  expect((await withdrawalsAsked(both.invoice.id)).map((a) => a.after.reason)).toEqual(['paid-on-time']);
 });

@@ -13,7 +13,7 @@ export interface TemplateEntry {
   example: Payload;
   /** Marketing needs consent, fits the contact budget and ends with the unsubscribe link; service (the default) goes regardless. */
   purpose?: MessagePurposeKind;
-  /** Written with another purpose when it says something else (a proposal of an offer is marketing, of a cheaper tier service): each shown. */
+  /** Written otherwise when it says something else (a proposal of an offer is marketing, of a cheaper tier service; a withdrawal from collections says why): each shown, with its purpose. */
   variants?: readonly { variant: string; purpose: MessagePurposeKind; example: Payload }[];
   /** Chases payment of its invoice: once the invoice is paid, it is held back for good if not sent yet. */
   untilPaid?: true;
@@ -37,8 +37,13 @@ export interface TemplateEntry {
 const invoice = { invoiceId: '3f2a9c1e-5b7d-4e21-9a0b-6c8d2e4f1a37' };
 /** What a loyal payer's run sent before its call: the two friendly reminders, nothing charged. */
 const friendlyRemindersSent = { remindersSent: 2, standardReminders: [], feesChargedMinor: 0, loyaltyBandRaisedFrom: null };
-/** An invoice paid on time (the bank's booking came late), its reminder fees reversed. */
-const paidOnTimeAfterHandover = { ...invoice, invoiceNumber: 'INV-1042', amountMinor: 20_000, dueAt: '2026-11-24', paidAt: '2026-11-23', feesReversedMinor: 1_500 };
+/** An invoice handed over to collections, its reminder fees reversed since. */
+const withdrawnAfterHandover = { ...invoice, invoiceNumber: 'INV-1042', amountMinor: 20_000, dueAt: '2026-11-24', feesReversedMinor: 1_500, letterSentAt: '2026-12-01T09:00:00.000Z' };
+/** Why it is withdrawn from collections: paid on time (the bank's booking came late), or cancelled in the billing system. */
+const withdrawals = [
+  { variant: 'paid-on-time', purpose: 'service', example: { ...withdrawnAfterHandover, paidAt: '2026-11-23' } },
+  { variant: 'cancelled', purpose: 'service', example: { ...withdrawnAfterHandover, cancelledAt: '2026-12-06' } },
+] as const;
 const issue = { topic: 'delivery-delay', owner: 'logistics' };
 /** What a fix case's task carries beside it: the deadline and who it escalates to, the complaints behind it, the customer to report the fix for. */
 const caseFacts = (escalatesTo: string) => ({
@@ -85,10 +90,11 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   'reminder-standard-3': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feeMinor: 1000, feesOnInvoiceMinor: 500 } },
   'collections-handover': { playbook: 'fair-reminder', audience: 'customer', untilPaid: true, example: { ...invoice, feesOnInvoiceMinor: 1500 } },
   'thank-you-payment': { playbook: 'fair-reminder', audience: 'customer', example: invoice },
-  // An invoice paid on time whose payment was booked after the hand-over to collections: billing withdraws it from the
-  // collections partner, and a customer whose collections letter reached them is told it is withdrawn.
-  'collections-withdrawal': { playbook: 'fair-reminder', audience: 'team', team: 'billing', example: { ...paidOnTimeAfterHandover, letterSentAt: '2026-12-01T09:00:00.000Z' } },
-  'collections-withdrawn': { playbook: 'fair-reminder', audience: 'customer', example: { ...paidOnTimeAfterHandover, letterSentAt: '2026-12-01T09:00:00.000Z' } },
+  // An invoice handed over to collections on which nothing is owed (paid on time, its payment booked after the hand-over,
+  // or cancelled in the billing system since): billing withdraws it from the collections partner, and a customer whose
+  // collections letter reached them is told it is withdrawn, and why.
+  'collections-withdrawal': { playbook: 'fair-reminder', audience: 'team', team: 'billing', example: withdrawals[0].example, variants: withdrawals },
+  'collections-withdrawn': { playbook: 'fair-reminder', audience: 'customer', example: withdrawals[0].example, variants: withdrawals },
   'fix-case-opened': { playbook: 'fix-issue', audience: 'team', example: { ...issue, ...caseFacts('team-lead') } },
   'issue-acknowledged': { playbook: 'fix-issue', audience: 'customer', example: issue },
   'fix-case-escalated': { playbook: 'fix-issue', audience: 'team', example: { ...issue, owner: 'team-lead', escalations: 1, ...caseFacts('head-of-service') } },

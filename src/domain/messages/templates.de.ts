@@ -100,12 +100,20 @@ export const germanTemplates: Record<string, Template> = {
     text: `${hello(name)}die Rechnung ${invoice(p, write)} ist noch nicht bezahlt. Ohne Zahlung übergeben wir sie an ein Inkassounternehmen.${fee(p, write)}${regards}`,
   }),
   'collections-handover': (name, p, write) => ({ subject: 'Rechnung an Inkasso übergeben', text: `${hello(name)}die Rechnung ${invoice(p, write)} wurde an unseren Inkassopartner übergeben${feesHandedOver(p, write)}.${regards}` }),
-  'collections-withdrawn': (name, p, write) => ({
-    subject: 'Ihre Rechnung ist nicht beim Inkasso: sie wurde rechtzeitig bezahlt',
-    text: `${hello(name)}bitte betrachten Sie unser Schreiben, dass die Rechnung ${invoiceRef(p)} an unseren Inkassopartner übergeben wurde, als gegenstandslos: Sie haben sie rechtzeitig bezahlt, am ${write.day(String(p.paidAt))}, und Ihre Zahlung ist erst später bei uns verbucht worden. Wir ziehen die Rechnung vom Inkasso zurück${
-      Number(p.feesReversedMinor) > 0 ? `, und die ${write.money(Number(p.feesReversedMinor))} Mahngebühren werden storniert` : ''
-    }; Sie schulden darauf nichts mehr. Bitte entschuldigen Sie die Unannehmlichkeiten.${regards}`,
-  }),
+  // Withdrawn because nothing is owed on it: paid on time (`paidAt`), or cancelled in the billing system (`cancelledAt`).
+  'collections-withdrawn': (name, p, write) => {
+    const fees = Number(p.feesReversedMinor) > 0 ? `, und die ${write.money(Number(p.feesReversedMinor))} Mahngebühren werden storniert` : '';
+    if (typeof p.cancelledAt === 'string') {
+      return {
+        subject: 'Ihre Rechnung ist nicht beim Inkasso: sie wurde storniert',
+        text: `${hello(name)}bitte betrachten Sie unser Schreiben, dass die Rechnung ${invoiceRef(p)} an unseren Inkassopartner übergeben wurde, als gegenstandslos: Die Rechnung wurde storniert, Sie schulden darauf nichts. Wir ziehen unsere Forderung vom Inkasso zurück${fees}. Bitte entschuldigen Sie die Unannehmlichkeiten.${regards}`,
+      };
+    }
+    return {
+      subject: 'Ihre Rechnung ist nicht beim Inkasso: sie wurde rechtzeitig bezahlt',
+      text: `${hello(name)}bitte betrachten Sie unser Schreiben, dass die Rechnung ${invoiceRef(p)} an unseren Inkassopartner übergeben wurde, als gegenstandslos: Sie haben sie rechtzeitig bezahlt, am ${write.day(String(p.paidAt))}, und Ihre Zahlung ist erst später bei uns verbucht worden. Wir ziehen die Rechnung vom Inkasso zurück${fees}; Sie schulden darauf nichts mehr. Bitte entschuldigen Sie die Unannehmlichkeiten.${regards}`,
+    };
+  },
   'issue-acknowledged': (name, p) => ({
     subject: 'Wir kümmern uns darum',
     text: `${hello(name)}Sie haben uns mehr als einmal von „${topicLabel(p)}“ berichtet, und das ist einmal zu oft. Ein Team ist jetzt für das Problem zuständig und arbeitet an einer Lösung; wir sagen Ihnen Bescheid, sobald sie da ist.${regards}`,

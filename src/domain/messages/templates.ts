@@ -205,21 +205,37 @@ export const templates: Record<string, Template> = {
   'reminder-standard-2': (name, p, write) => ({ subject: 'Second payment reminder', text: `Hello ${name},\n\n${invoice(p, write)} is still unpaid.${fee(p, write)}\n\nKind regards` }),
   'reminder-standard-3': (name, p, write) => ({ subject: 'Final payment reminder', text: `Hello ${name},\n\n${invoice(p, write)} is still unpaid. Without payment we will pass it to collections.${fee(p, write)}\n\nKind regards` }),
   'collections-handover': (name, p, write) => ({ subject: 'Invoice passed to collections', text: `Hello ${name},\n\n${invoice(p, write)} has been passed to our collections partner${feesHandedOver(p, write)}.\n\nKind regards` }),
+  // Withdrawn because nothing is owed on it: paid on time (`paidAt`, the booking came after the hand-over), or cancelled in the billing system (`cancelledAt`).
   'collections-withdrawal': (name, p, write) => {
     const letter = typeof p.letterSentAt === 'string' ? `our collections letter reached them on ${write.day(p.letterSentAt)}` : 'our collections letter was held back before it reached them';
     const fees = Number(p.feesReversedMinor) > 0 ? ` The ${write.money(Number(p.feesReversedMinor))} in reminder fees charged on it are reversed here; reverse them in the billing system too.` : '';
     const told = typeof p.letterSentAt === 'string' ? ' The customer is told that the invoice is withdrawn from collections.' : '';
+    const invoice = `${name}'s invoice ${paidInvoice(p, write)}, due ${write.day(String(p.dueAt))},`;
+    const withdraw = `Please withdraw it from our collections partner now: nothing is owed on it.${fees}${told}`;
+    if (typeof p.cancelledAt === 'string') {
+      return {
+        subject: `Withdraw from collections: invoice ${invoiceRef(p)} of ${name} was cancelled`,
+        text: `${invoice} was cancelled in the billing system on ${write.day(p.cancelledAt)}, after it had been handed over to collections (${letter}). ${withdraw}`,
+      };
+    }
     return {
       subject: `Withdraw from collections: invoice ${invoiceRef(p)} of ${name} was paid on time`,
-      text: `${name}'s invoice ${paidInvoice(p, write)}, due ${write.day(String(p.dueAt))}, was paid on time on ${write.day(String(p.paidAt))}, but the payment was booked only after the invoice had been handed over to collections (${letter}). Please withdraw it from our collections partner now: nothing is owed on it.${fees}${told}`,
+      text: `${invoice} was paid on time on ${write.day(String(p.paidAt))}, but the payment was booked only after the invoice had been handed over to collections (${letter}). ${withdraw}`,
     };
   },
-  'collections-withdrawn': (name, p, write) => ({
-    subject: 'Your invoice is not with collections: it was paid on time',
-    text: `Hello ${name},\n\nplease disregard our letter that invoice ${invoiceRef(p)} had been passed to our collections partner: you paid it on time, on ${write.day(String(p.paidAt))}, and your payment reached our books only later. We are withdrawing it from collections${
-      Number(p.feesReversedMinor) > 0 ? `, and the ${write.money(Number(p.feesReversedMinor))} in reminder fees are cancelled` : ''
-    }; you owe nothing more on it. We are sorry for the trouble.\n\nKind regards`,
-  }),
+  'collections-withdrawn': (name, p, write) => {
+    const fees = Number(p.feesReversedMinor) > 0 ? `, and the ${write.money(Number(p.feesReversedMinor))} in reminder fees are cancelled` : '';
+    if (typeof p.cancelledAt === 'string') {
+      return {
+        subject: 'Your invoice is not with collections: it was cancelled',
+        text: `Hello ${name},\n\nplease disregard our letter that invoice ${invoiceRef(p)} had been passed to our collections partner: the invoice was cancelled, so nothing is owed on it. We are withdrawing our claim from collections${fees}. We are sorry for the trouble.\n\nKind regards`,
+      };
+    }
+    return {
+      subject: 'Your invoice is not with collections: it was paid on time',
+      text: `Hello ${name},\n\nplease disregard our letter that invoice ${invoiceRef(p)} had been passed to our collections partner: you paid it on time, on ${write.day(String(p.paidAt))}, and your payment reached our books only later. We are withdrawing it from collections${fees}; you owe nothing more on it. We are sorry for the trouble.\n\nKind regards`,
+    };
+  },
   // A task written before tasks carried what the run sent and charged reads as then (a loyal run's, from its start).
   'call-personal': (name, p, write) => {
     const subject = `Call ${name} about invoice ${invoiceRef(p)}`;

@@ -9,7 +9,7 @@ export class MessageTemplateType {
   @Field()
   key!: string;
 
-  @Field(() => String, { nullable: true, description: 'Which variant of the template (an account proposal: tier-change, a service message, or offer, marketing); null for a template with one' })
+  @Field(() => String, { nullable: true, description: 'Which variant of the template (an account proposal: tier-change, a service message, or offer, marketing; a withdrawal from collections: paid-on-time or cancelled); null for a template with one' })
   variant!: string | null;
 
   @Field(() => Playbook, { description: 'The playbook that writes it' })

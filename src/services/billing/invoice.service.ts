@@ -24,7 +24,7 @@ import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { fairReminderInvoiceId } from '../../domain/playbooks/fair-reminder.js';
 import { echoed } from '../../domain/text.js';
-import { reverseFeesOfPaidOnTimeSql, withdrawFromCollectionsOfPaidOnTimeSql } from '../facts/fee-reversal.js';
+import { PAID_ON_TIME, reverseFeesOfPaidOnTimeSql, withdrawFromCollectionsSql } from '../facts/fee-reversal.js';
 
 /** How far back overdueInvoices(leftToPeople) looks for reminder runs reset in the engine whose reset is not recorded yet (the run reconciliation comes every 5 minutes). */
 const RESET_NOT_RECORDED_MS = 30 * 60_000;
@@ -277,7 +277,7 @@ export class InvoiceService {
         const [reversed] = await em.execute<{ fee_reversed_minor: string }[]>(reverseFeesOfPaidOnTimeSql(`i.id = ${pg.escapeLiteral(invoice.id)}`, actor, this.onTimeGraceDays));
         if (reversed) invoice.feeReversedMinor = Number(reversed.fee_reversed_minor);
         // Handed over to collections before the booking came: billing withdraws it, and the customer is told.
-        await em.execute(withdrawFromCollectionsOfPaidOnTimeSql(`i.id = ${pg.escapeLiteral(invoice.id)}`, actor, this.onTimeGraceDays));
+        await em.execute(withdrawFromCollectionsSql(`i.id = ${pg.escapeLiteral(invoice.id)}`, actor, { why: PAID_ON_TIME, graceDays: this.onTimeGraceDays }));
       }
       return invoice;
     });

@@ -93,32 +93,54 @@ export const reverseFeesOfPaidOnTimeSql = (which: string, actor: string, graceDa
     at: 'clock_timestamp()',
   });
 
-/** Billing's task to withdraw from collections an invoice that was paid on time, its payment booked after the hand-over. */
+/** Billing's task to withdraw from collections an invoice nothing is owed on: paid on time (booked after the hand-over), or cancelled. */
 export const COLLECTIONS_WITHDRAWAL = 'collections-withdrawal';
-/** The customer's correction of the collections letter they got for an invoice they had paid on time. */
+/** The customer's correction of the collections letter they got for an invoice they had paid on time, or that was cancelled. */
 export const COLLECTIONS_WITHDRAWN = 'collections-withdrawn';
 /** The audit action of billing asked to withdraw an invoice from collections: what finance follows up with the collections partner. */
 export const COLLECTIONS_WITHDRAWAL_ACTION = 'invoice.collections-withdrawal';
+/** Why an invoice is withdrawn from collections because the billing system cancelled it (the entry's `after.reason`). */
+export const CANCELLED = 'cancelled';
 
 /**
- * An invoice paid on time whose payment was booked after its reminder run handed it over to collections: the fees are
- * reversed (`reverseFeesOfPaidOnTimeSql`), but a customer who paid on time must not stay with the collections partner,
- * and the platform cannot recall the claim itself. So billing gets a task (`collections-withdrawal`, keyed under the run
- * that handed it over: one per invoice, whatever imports or corrections follow) to withdraw it, naming the day it was
- * paid and the fees reversed; and a customer whose collections letter reached them gets a short correction
- * (`collections-withdrawn`, by the letter's channel), so our last word to them is not that their debt went to a debt
- * collector. Handed over means: the run's collections letter was sent, or the run ended `handed-over` (its letter was
- * still queued, held back by this payment: billing is told, the customer, who never got the letter, is not). Selects the
- * invoices as `reverseFeesOfPaidOnTimeSql` does (settled on time in this transaction); run it after the reversal in the
- * same transaction, so the task names the fees reversed. Each task written is audited (`invoice.collections-withdrawal`,
- * under `actor`, who recorded or imported the payment, with the run that handed it over and whether the customer is
- * written to), so finance's trail of the invoice shows the withdrawal asked for beside the fees reversed. Writes nothing
- * for an invoice never handed over.
+ * Why an invoice handed over to collections is withdrawn: it was paid on time (on or before its due day + `graceDays`, the
+ * payment booked after the hand-over), or the billing system cancelled it (voided, credited). Either way nothing is owed on it.
  */
-export const withdrawFromCollectionsOfPaidOnTimeSql = (which: string, actor: string, graceDays: number) => {
+export type CollectionsWithdrawalReason = { why: typeof PAID_ON_TIME; graceDays: number } | { why: typeof CANCELLED };
+
+/**
+ * Per reason: which invoices it selects (SQL over `i`, settled or cancelled in this very transaction: the trigger of
+ * migration 20261228100008 stamps `paid_recorded_at` / `cancelled_recorded_at` with its start, so an import that merely
+ * lists an invoice settled or cancelled long ago writes nothing), and the day that says why (the task, the customer's
+ * letter and the audit entry carry it under `dayKey`: `paidAt` or `cancelledAt`, by which the templates tell the two apart).
+ */
+const withdrawn = (reason: CollectionsWithdrawalReason) =>
+  reason.why === PAID_ON_TIME
+    ? { settledHere: settledOnTimeHere(reason.graceDays), day: 'i.paid_at', dayKey: 'paidAt' }
+    : { settledHere: 'i.cancelled_at is not null and i.cancelled_recorded_at = now()::timestamptz(3)', day: 'i.cancelled_at', dayKey: 'cancelledAt' };
+
+/**
+ * An invoice its reminder run had handed over to collections, on which nothing turns out to be owed: paid on time, its
+ * payment booked after the hand-over, or cancelled by the billing system since. The fees are reversed
+ * (`reverseFeesOfPaidOnTimeSql`, or the cancellation's `reverseFeesSql`), but the customer must not stay with the
+ * collections partner, and the platform cannot recall the claim itself. So billing gets a task (`collections-withdrawal`,
+ * keyed under the run that handed it over: one per invoice, whatever imports or corrections follow, and whichever reason
+ * comes first: an invoice withdrawn as paid on time and cancelled later is withdrawn once) to withdraw it, naming the day
+ * it was paid or cancelled and the fees reversed; and a customer whose collections letter reached them gets a short
+ * correction (`collections-withdrawn`, by the letter's channel), so our last word to them is not that their debt went to
+ * a debt collector. Handed over means: the run's collections letter was sent, or the run ended `handed-over` (its letter
+ * was still queued, held back by this payment or cancellation: billing is told, the customer, who never got the letter,
+ * is not). Selects the invoices `which` (SQL over `i`) paid on time or cancelled in this transaction (`withdrawn`); run it
+ * after the fees are reversed in the same transaction, so the task names the fees reversed. Each task written is audited
+ * (`invoice.collections-withdrawal`, under `actor`, who recorded or imported the payment or the cancellation, with why,
+ * the run that handed it over and whether the customer is written to), so finance's trail of the invoice shows the
+ * withdrawal asked for beside the fees reversed. Writes nothing for an invoice never handed over.
+ */
+export const withdrawFromCollectionsSql = (which: string, actor: string, reason: CollectionsWithdrawalReason) => {
+  const { settledHere, day, dayKey } = withdrawn(reason);
   const band = `(select s.band from current_score s where s.customer_id = h.customer_id and s.kind = 'payment-loyalty')`;
   const payload = `jsonb_build_object('invoiceId', h.invoice_id::text, 'invoiceNumber', h.external_ref, 'amountMinor', h.amount_minor,
-      'dueAt', to_char(h.due_at, 'YYYY-MM-DD'), 'paidAt', to_char(h.paid_at, 'YYYY-MM-DD'), 'feesReversedMinor', h.fee_reversed_minor,
+      'dueAt', to_char(h.due_at, 'YYYY-MM-DD'), ${pg.escapeLiteral(dayKey)}, to_char(h.settled_on, 'YYYY-MM-DD'), 'feesReversedMinor', h.fee_reversed_minor,
       'letterSentAt', h.sent_at)`;
   // One step of the run that handed it over (`<run>/<template>`), written once, as a run's steps are.
   const step = (template: string, channel: string, when = 'true') => `insert into outbox_message (id, idempotency_key, customer_id, invoice_id, channel, purpose, template, payload, created_at, attempts, loyalty_band)
@@ -127,11 +149,11 @@ export const withdrawFromCollectionsOfPaidOnTimeSql = (which: string, actor: str
     on conflict (idempotency_key) do nothing
     returning invoice_id`;
   return `with handed as (
-    select distinct on (i.id) i.id as invoice_id, i.customer_id, i.external_ref, i.amount_minor, i.due_at, i.paid_at, i.fee_reversed_minor,
+    select distinct on (i.id) i.id as invoice_id, i.customer_id, i.external_ref, i.amount_minor, i.due_at, ${day} as settled_on, i.fee_reversed_minor,
            ${runPrefixOfKeySql('m.idempotency_key')} as run_prefix, m.channel, m.sent_at
       from invoice i join outbox_message m on m.invoice_id = i.id and m.template = ${pg.escapeLiteral(COLLECTIONS_HANDOVER)}
       left join playbook_run r on r.workflow_id || ${pg.escapeLiteral(RUN_ID_SEPARATOR)} = ${runPrefixOfKeySql('m.idempotency_key')}
-     where (${which}) and ${settledOnTimeHere(graceDays)}
+     where (${which}) and ${settledHere}
        and (m.sent_at is not null or r.outcome = 'handed-over')
      order by i.id, m.sent_at nulls last, m.created_at
   ), task as (
@@ -142,7 +164,7 @@ export const withdrawFromCollectionsOfPaidOnTimeSql = (which: string, actor: str
   ), audited as (
     insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
     select gen_random_uuid(), clock_timestamp(), ${pg.escapeLiteral(actor)}, ${pg.escapeLiteral(COLLECTIONS_WITHDRAWAL_ACTION)}, 'invoice', h.invoice_id::text, null,
-           jsonb_build_object('invoiceNumber', h.external_ref, 'paidAt', h.paid_at, 'dueAt', h.due_at, 'feesReversedMinor', h.fee_reversed_minor,
+           jsonb_build_object('invoiceNumber', h.external_ref, 'reason', ${pg.escapeLiteral(reason.why)}, ${pg.escapeLiteral(dayKey)}, h.settled_on, 'dueAt', h.due_at, 'feesReversedMinor', h.fee_reversed_minor,
              'runId', left(h.run_prefix, -length(${pg.escapeLiteral(RUN_ID_SEPARATOR)})), 'customerCorrected', exists (select 1 from correction c where c.invoice_id = h.invoice_id))
       from handed h join task t on t.invoice_id = h.invoice_id
   )

@@ -8,7 +8,7 @@ import { DISCOUNT_PERCENT, OFFER_CODE, OFFER_CODE_RULE } from '../../domain/offe
 import { CLOCK_SKEW_MS, LATEST_UTC_OFFSET_HOURS } from '../../domain/latest-time.js';
 import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
-import { reverseFeesOfPaidOnTimeSql, reverseFeesSql, withdrawFromCollectionsOfPaidOnTimeSql } from '../facts/fee-reversal.js';
+import { CANCELLED, PAID_ON_TIME, reverseFeesOfPaidOnTimeSql, reverseFeesSql, withdrawFromCollectionsSql } from '../facts/fee-reversal.js';
 import { TierChangeSource } from '../../domain/customers/tier-change.js';
 
 /**
@@ -617,10 +617,17 @@ const holdBackCancelledReminders = `update outbox_message m set suppressed_at = 
 const reverseFeesOfPaidOnTime = (actor: string, graceDays: number) => reverseFeesOfPaidOnTimeSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', actor, graceDays);
 /**
  * The file's invoices settled on time that their reminder run had handed over to collections: billing's task to withdraw
- * them, and the customer's correction (`withdrawFromCollectionsOfPaidOnTimeSql`), after their fees are reversed.
+ * them, and the customer's correction (`withdrawFromCollectionsSql`), after their fees are reversed.
  */
 const withdrawFromCollectionsOfPaidOnTime = (actor: string, graceDays: number) =>
-  withdrawFromCollectionsOfPaidOnTimeSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', actor, graceDays);
+  withdrawFromCollectionsSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', actor, { why: PAID_ON_TIME, graceDays });
+/**
+ * The file's invoices cancelled now that their reminder run had handed over to collections: nothing was ever owed, so
+ * they are withdrawn as an invoice paid on time is (billing's task, the customer's correction saying it was cancelled),
+ * after their fees are reversed; once per invoice, whichever of the two comes first.
+ */
+const withdrawFromCollectionsOfCancelled = (actor: string) =>
+  withdrawFromCollectionsSql('i.external_ref in (select btrim(invoice_ref) from import_stage)', actor, { why: CANCELLED });
 
 /**
  * The reminder fees charged on the file's invoices that are cancelled now are reversed, in the transaction that cancels
@@ -907,6 +914,7 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         withdrawFromCollectionsOfPaidOnTime(actor, onTimeGraceDays),
         holdBackCancelledReminders,
         reverseFeesOfCancelled(actor),
+        withdrawFromCollectionsOfCancelled(actor),
         holdBackNotDueReminders,
       ];
     }
