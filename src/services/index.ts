@@ -82,7 +82,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const rescores = new CustomerRescoreService(em, policies.scoring, scoringRuns, onFollowUpFailed);
   const invoices = new InvoiceService(em, audit, rescores, engines.playbooks, runs, policies.triggers.maxDaysOverdue, policies.scoring.paymentLoyalty.graceDays);
   const playbooks = new PlaybookService(customers, invoices, runs, scores, engines.playbooks, new PlaybookEligibilityService(em, scores), policies, new AccountReviewJudgement(em, rescores));
-  const triggers = new PlaybookTriggerService(em, playbooks);
+  const triggers = new PlaybookTriggerService(em, playbooks, audit);
   const complaints = new ComplaintService(em, audit, rescores, triggers, policies, onFollowUpFailed);
   const campaigns = new CampaignService(em, engines.campaigns, audit, runs, campaignRules(policies));
   const contactStatus = new ContactStatusService(em, policies.delivery.contact);

@@ -102,6 +102,23 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
   // A reopened case goes one level up the chain: from the topic's team to the team lead.
   'fix-case-reopened': { playbook: 'fix-issue', audience: 'team', example: { ...issue, owner: 'team-lead', recurrences: 1, ...caseFacts('head-of-service') } },
   'issue-reopened': { playbook: 'fix-issue', audience: 'customer', example: { ...issue, owner: 'team-lead', recurrences: 1 } },
+  // Another complaint about the topic while its case is open: its owner hears of it (the complaint as the case's task lists
+  // its complaints), and the customer that it was added to the case a team already works on.
+  'fix-case-complaint-added': {
+    playbook: 'fix-issue',
+    audience: 'team',
+    example: { ...issue, customerId: caseFacts('team-lead').customerId, complaints: [{ ref: 'CRM-7745', severity: 'high', summary: 'Fourth time! I am considering leaving', openedOn: '2027-01-24', open: true }] },
+  },
+  'issue-complaint-added': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
+  // A fix cancelled after the customer was told a team works on it and they would hear when it is done: the case's owner
+  // tells them what happens now (nothing more is sent to them by the run).
+  'fix-case-cancelled': {
+    playbook: 'fix-issue',
+    audience: 'team',
+    callsCustomer: true,
+    tellsRunEnd: true,
+    example: { ...issue, customerId: caseFacts('team-lead').customerId, reason: 'handed to the product team, who fix it with the next release', toldOn: '2027-01-20' },
+  },
   'issue-fixed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-check-back': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
   'issue-fix-confirmed': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },

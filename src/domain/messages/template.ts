@@ -114,6 +114,16 @@ export interface CaseComplaint {
   open?: boolean;
 }
 
+/** A complaint as a fix case's task lists it: "- CRM-7731, high, 20 January 2027, open: "…"". */
+export function caseComplaintLine(k: CaseComplaint, write: Writing): string {
+  return `- ${k.ref}, ${k.severity}, ${write.day(k.openedOn)}${k.reopenedOn ? `, reopened ${write.day(k.reopenedOn)}` : ''}${k.open ? ', open' : ''}: ${k.summary ? `"${k.summary}"` : 'no summary recorded'}`;
+}
+
+/** The complaints a task names (`complaints`, as a fix case's task lists them), one a line; their words go with an erasure. */
+export function caseComplaintLines(p: Payload, write: Writing): string {
+  return (Array.isArray(p.complaints) ? (p.complaints as CaseComplaint[]) : []).map((k) => caseComplaintLine(k, write)).join('\n');
+}
+
 /**
  * What a fix case's owner needs to act on it, below the task's first lines: the deadline after which it escalates (its
  * day and time in UTC, and the instant), the complaints behind it, and how to report the fix. Nothing for a task written
@@ -125,9 +135,7 @@ export function fixCaseDetails(p: Payload, write: Writing, reopened = false): st
     p.escalatesTo === p.owner ? `Not fixed by then, another missed deadline is recorded; the case stays with ${String(p.owner)}, the last level.` : `Not fixed by then, it escalates to ${String(p.escalatesTo)}.`
   }`;
   const listed = Array.isArray(p.complaints) ? (p.complaints as CaseComplaint[]) : [];
-  const complaints = listed.map(
-    (k) => `- ${k.ref}, ${k.severity}, ${write.day(k.openedOn)}${k.reopenedOn ? `, reopened ${write.day(k.reopenedOn)}` : ''}${k.open ? ', open' : ''}: ${k.summary ? `"${k.summary}"` : 'no summary recorded'}`,
-  );
+  const complaints = listed.map((k) => caseComplaintLine(k, write));
   const more = typeof p.moreComplaints === 'number' && p.moreComplaints > 0 ? [`- and ${p.moreComplaints} earlier`] : [];
   // A reopened case lists the complaints since the fix: none when the recurrence was reported by hand (a signal).
   const none = reopened ? 'No complaint since the fix is on record (the recurrence was reported by hand).' : 'No complaint about it is on record (it was started by hand).';

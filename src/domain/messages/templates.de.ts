@@ -130,6 +130,10 @@ export const germanTemplates: Record<string, Template> = {
       p.stays ? 'das erfahrenste zuständige Team bleibt dafür zuständig' : 'ein erfahreneres Team ist jetzt zuständig'
     }; wir sagen Ihnen Bescheid, wenn es endgültig behoben ist.${regards}`,
   }),
+  'issue-complaint-added': (name, p) => ({
+    subject: 'Zu Ihrem Fall hinzugefügt',
+    text: `${hello(name)}danke, dass Sie uns noch einmal von „${topicLabel(p)}“ berichtet haben, und es tut uns leid, dass es Sie weiter behindert. Wir haben es dem Fall hinzugefügt, an dem ein Team bereits arbeitet; wir sagen Ihnen Bescheid, sobald es behoben ist.${regards}`,
+  }),
   'issue-fixed': (name, p) => ({
     subject: 'Behoben',
     text: `${hello(name)}wie versprochen: Das Team hat die Ursache von „${topicLabel(p)}“ behoben. Wir melden uns in einiger Zeit noch einmal, um sicherzugehen, dass die Lösung hält; sollte es vorher wiederkommen, antworten Sie auf diese Nachricht, und wir kümmern uns sofort darum.${regards}`,

@@ -1,5 +1,5 @@
 import { currencyProblem, formatMoney } from '../money.js';
-import { fixCaseDetails, invoiceDetails, invoiceRef, newCustomerTermsIn, offerNameIn, paidInvoice, remindersSoFar, topicLabel, type OfferNaming, type RemindersSoFar, type Writing, type Payload, type RenderedText, type Template } from './template.js';
+import { caseComplaintLines, fixCaseDetails, invoiceDetails, invoiceRef, newCustomerTermsIn, offerNameIn, paidInvoice, remindersSoFar, topicLabel, type OfferNaming, type RemindersSoFar, type Writing, type Payload, type RenderedText, type Template } from './template.js';
 import { germanTemplates } from './templates.de.js';
 
 type ProposalPayload = OfferNaming & { kind?: string; tier?: string; offerCode?: string; discountPercent?: number };
@@ -293,6 +293,21 @@ export const templates: Record<string, Template> = {
     text: `Hello ${name},\n\nthank you for telling us that "${topicLabel(p)}" is still not right. We have reopened the case${
       p.stays ? ', and it stays with the most senior team that can fix it' : ' and a more senior team now owns it'
     }; we will tell you when it is fixed for good.\n\nKind regards`,
+  }),
+  'fix-case-complaint-added': (name, p, write) => ({
+    subject: `Another complaint on an open fix case: ${topicLabel(p)} for ${name}`,
+    text: `${name} complained about "${topicLabel(p)}" again while the case is open with ${String(p.owner)}:\n${caseComplaintLines(p, write)}\n\nIt is added to the case: the fix resolves it with the others. The case's deadline stays as it is; a customer who complains again while we work on it, the more so in strong words, is one to fix it for sooner, and to keep in the loop. When the cause is fixed, report it with the GraphQL mutation resolveIssue(customerId: "${String(p.customerId)}", topic: "${String(p.topic)}").`,
+  }),
+  'issue-complaint-added': (name, p) => ({
+    subject: 'Added to your case',
+    text: `Hello ${name},\n\nthank you for telling us about "${topicLabel(p)}" again, and we are sorry it keeps getting in your way. We have added it to the case a team is already working on; we will tell you when it is done.\n\nKind regards`,
+  }),
+  'fix-case-cancelled': (name, p, write) => ({
+    subject: `Fix case cancelled, the customer is waiting to hear: ${topicLabel(p)} for ${name}`,
+    // A run that stopped otherwise than by a cancel (terminated in the engine) says how (`ended`).
+    text: `The fix case for "${topicLabel(p)}" (${String(p.owner)}) was cancelled${typeof p.ended === 'string' ? ` (its run ${p.ended} in the workflow engine)` : ''}${typeof p.reason === 'string' && p.reason ? `: ${p.reason}` : ''}. ${name} was told${
+      typeof p.toldOn === 'string' ? ` on ${write.day(p.toldOn)}` : ''
+    } that a team works on a fix and that they would hear when it is done; nothing more goes to them from the case. Tell them what happens now: who takes the issue on, or why nothing will be fixed, and what to do if it comes back.`,
   }),
   'issue-fixed': (name, p) => ({
     subject: 'Fixed',

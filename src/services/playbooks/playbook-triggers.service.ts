@@ -13,6 +13,9 @@ import { persistentTopics } from '../facts/current-complaints.js';
 import { appreciationRunIdSql, fairReminderRunIdSql } from '../facts/run-ids.js';
 import { openInvoiceSql, withinSweepWindow } from '../facts/invoice-facts.js';
 import { hasOpenFixCase } from '../facts/customer-facts.js';
+import { AuditService } from '../audit/audit.service.js';
+import { OutboxService } from '../outbox/outbox.service.js';
+import { addComplaintsToOpenCase } from './fix-case-complaints.js';
 import { fixedBefore, noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
@@ -37,6 +40,8 @@ export class PlaybookTriggerService {
   constructor(
     private readonly em: EntityManager,
     private readonly playbooks: PlaybookService,
+    /** Audits a complaint added to an open fix case (the triggers' other work is audited by the starts). */
+    private readonly audit: AuditService = new AuditService(),
   ) {}
 
   /**
@@ -88,11 +93,14 @@ export class PlaybookTriggerService {
    * starts now instead of at the next sweep. A fix its record says is under way that the engine
    * had ended (terminated in the Temporal UI) is recorded ended first, so the complaint starts the
    * topic's next run as the sweep would. `untold` names a fix that should have heard of the complaint
-   * and did not, with no run started for it: the complaint waits for the next sweep (the caller warns).
+   * and did not, with no run started for it: the complaint waits for the next sweep (the caller warns). A complaint while
+   * the topic's fix case is open, the fix still to come, is added to the case: its owner is told of it and the customer
+   * that it was (`addComplaintsToOpenCase`), where before it reached nobody until the fix.
    */
   async complaintReceived(customerId: string, topic: string, policy: TriggerPolicy, issue: PersistentIssuePolicy): Promise<{ started: number; skipped: number; untold: string | null }> {
     const told = await this.playbooks.reportIssueRecurred(customerId, topic);
     const starts = await this.startFixIssues(await this.persistentIssues({ after: null, limit: 100, policy, issue, customerId }));
+    await addComplaintsToOpenCase(this.em.fork(), this.audit, new OutboxService(), customerId, topic);
     // Fix first, thank later: a thank-you waiting for the morning hears of it now (best effort: it asks the guard at its deadline anyway).
     await this.playbooks.tellThankYouOfComplaint(customerId).catch(() => []);
     return { ...starts, untold: told.outcome === 'untold' && starts.started === 0 ? told.workflowId : null };
