@@ -25,6 +25,8 @@ import { decisionReason } from './offboarding-decision.js';
 import { lastOffboardingWord, offboardingStands, withdrawOffboarding } from './offboarding-withdrawal.js';
 import { proposalHeldBackAtDelivery, type OffboardingDecision } from '../../domain/playbooks/account-review.js';
 import { failIfReset } from './running-run.js';
+import { cancelOpenFixCase, cancelReason } from './fix-case-cancel.js';
+import { OutboxService } from '../outbox/outbox.service.js';
 import { eraseKeptDecisionReasons } from './final-state.js';
 import { RunStatus } from '../../domain/playbooks/run-status.js';
 import type { FinalRunState } from '../../domain/playbooks/run-state.js';
@@ -180,7 +182,8 @@ export class PlaybookRunService {
         await this.holdBackQueuedMessages(em, input.workflowId, RUN_CANCELLED);
         // A step that failed after the cancel (its attempt timed out) may still be writing in the worker: the case it opens or
         // reopens before this (it holds the run's record meanwhile) leaves the team's queue here; after this, it writes nothing.
-        await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
+        // (Told to the case's owner, if the customer was promised word, as the cancel's own step does: `cancelOpenFixCase`.)
+        await cancelOpenFixCase(em, new OutboxService(), input.workflowId, await cancelReason(em, input.workflowId));
       } else await this.holdBackQueuedMessages(em, input.workflowId, runEndedReason(input.outcome), untilRunEndsTemplates);
     });
   }
@@ -217,7 +220,9 @@ export class PlaybookRunService {
       const updated = await em.nativeUpdate(PlaybookRun, { workflowId: input.workflowId, status: RunStatus.Running }, { status: input.status, outcome: input.status, finishedAt: input.closedAt });
       if (updated === 0) return false;
       await this.holdBackQueuedMessages(em, input.workflowId, runEndedInEngine(input.status));
-      await em.nativeUpdate(FixCase, { workflowId: input.workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
+      // A customer promised word when the fix is done hears what happens now from the case's owner, as after a cancel.
+      const how = input.status.replace('_', ' ');
+      await cancelOpenFixCase(em, new OutboxService(), input.workflowId, input.reason ?? `the run ${how} in the workflow engine`, how);
       const run = await em.findOneOrFail(PlaybookRun, { workflowId: input.workflowId });
       if (run.playbook === ACCOUNT_REVIEW) {
         const reason = input.reason ?? `the run ${input.status.replace('_', ' ')} in the workflow engine`;

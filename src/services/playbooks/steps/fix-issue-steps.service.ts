@@ -11,6 +11,7 @@ import type { CustomerRescoreService } from '../../scores/customer-rescore.servi
 import { complainedSinceFixed } from '../../facts/current-complaints.js';
 import { runPrefixOfKeySql } from '../../facts/run-ids.js';
 import { runStillRunning } from '../running-run.js';
+import { cancelOpenFixCase, cancelReason } from '../fix-case-cancel.js';
 import { COMPLAINT_SCORES, resolveCoveredByFix } from '../../complaints/complaint-resolution.js';
 
 /** Why a word that the issue was fixed, still queued, was not sent. */
@@ -183,9 +184,17 @@ export class FixIssueSteps {
     };
   }
 
-  /** The run was cancelled before the fix: a case still open leaves its team's queue as cancelled (a fixed one stays fixed). */
+  /**
+   * The run was cancelled before the fix: a case still open leaves its team's queue as cancelled (a fixed one stays fixed),
+   * and a customer told that a team works on it and that they would hear when it is done is not left with silence: the
+   * case's owner gets the task to tell them what happens now, with the cancel's reason (`cancelOpenFixCase`).
+   */
   async cancelCase(workflowId: string): Promise<void> {
-    await this.em.nativeUpdate(FixCase, { workflowId, status: FixCaseStatus.Open }, { status: FixCaseStatus.Cancelled });
+    await this.em.transactional(async (em) => {
+      // The run's record first: a cancel through the API still committing (it holds the record) is waited for, and its reason read.
+      await em.execute(`select 1 from playbook_run where workflow_id = ? for share`, [workflowId]);
+      await cancelOpenFixCase(em, this.outbox, workflowId, await cancelReason(em, workflowId));
+    });
   }
 
   /**
