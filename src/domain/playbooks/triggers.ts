@@ -20,10 +20,15 @@ export interface TriggerPolicy {
   /**
    * A persistent issue starts the fix-issue playbook for a customer who is at risk or valuable:
    * by churn risk, by buying (RFM segment) or by paying (payment-loyalty band: a loyal payer who
-   * complains again and again is about to leave before their buying shows it). (Sweeps started
-   * before loyalty counted have no `loyaltyBands`.)
+   * complains again and again is about to leave before their buying shows it). At risk is also
+   * what the customer's own behaviour says before the churn model does: buying later than their
+   * own rhythm (`behaviourBands`, behaviour change), or drifting by buying (`driftingSegments`, RFM
+   * segments of customers who bought regularly and lately less: not valuable, at risk), and what
+   * they say themselves: a persistent topic with a complaint of one of `severities` among those
+   * counted starts its fix whatever the scores. (Sweeps started before loyalty counted have no
+   * `loyaltyBands`; before behaviour, drift and severity counted, none of those three.)
    */
-  fixIssue: { riskBands: string[]; valuableSegments: string[]; loyaltyBands?: string[] };
+  fixIssue: { riskBands: string[]; valuableSegments: string[]; loyaltyBands?: string[]; driftingSegments?: string[]; behaviourBands?: string[]; severities?: string[] };
   /** A loss-making account (profitability band) starts an account review, unless one ran within the cooldown. */
   accountReviewCooldownDays: number;
   /** Candidates per activity call, and calls per workflow execution before it continues as new. */
@@ -38,10 +43,20 @@ export interface TriggerPolicy {
 }
 
 export const triggerPolicy: TriggerPolicy = {
-  version: 3,
+  version: 4,
   minDaysOverdue: 1,
   maxDaysOverdue: 90,
-  fixIssue: { riskBands: ['medium', 'high'], valuableSegments: ['Champions', 'Loyal', 'Potential loyalist', 'At risk', "Can't lose them"], loyaltyBands: ['loyal'] },
+  fixIssue: {
+    riskBands: ['medium', 'high'],
+    valuableSegments: ['Champions', 'Loyal', 'Potential loyalist', 'At risk', "Can't lose them"],
+    loyaltyBands: ['loyal'],
+    // A newcomer or an average customer who has gone quiet is in no valuable segment and, on a base the churn model fits
+    // loosely, at low churn risk: complaining about the same thing again is when they are most likely to leave.
+    driftingSegments: ['Need attention', 'About to sleep'],
+    behaviourBands: ['later-than-usual', 'overdue'],
+    // "Fourth wrong invoice, I will cancel": a customer who says it is serious is at risk by their own word.
+    severities: ['high', 'critical'],
+  },
   accountReviewCooldownDays: 180,
   startPageHeartbeatSeconds: 30,
   pageSize: 200,
@@ -59,7 +74,17 @@ export const triggerKinds: TriggerKind[] = ['overdue-invoice', 'persistent-issue
 export function fixIssueBands(policy: TriggerPolicy['fixIssue']): { kind: ScoreKind; bands: string[] }[] {
   return [
     { kind: ScoreKind.ChurnRisk, bands: policy.riskBands },
-    { kind: ScoreKind.Rfm, bands: policy.valuableSegments },
+    { kind: ScoreKind.Rfm, bands: [...policy.valuableSegments, ...(policy.driftingSegments ?? [])] },
     { kind: ScoreKind.PaymentLoyalty, bands: policy.loyaltyBands ?? [] },
+    { kind: ScoreKind.BehaviourChange, bands: policy.behaviourBands ?? [] },
   ];
+}
+
+/**
+ * The complaint severities (as stored: low, medium, high, critical) that make a persistent issue's
+ * fix start by itself whatever the customer's scores, when a complaint of the topic counted toward
+ * the issue has one of them. None for a sweep started before severity counted.
+ */
+export function fixIssueSeverities(policy: TriggerPolicy['fixIssue']): string[] {
+  return policy.severities ?? [];
 }

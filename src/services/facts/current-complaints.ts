@@ -20,14 +20,14 @@ export function windowEndingNow(windowDays: number): { from: RawBuilder<unknown>
 
 /**
  * The complaint topics persistent now, a row per customer and topic, with the last time the topic
- * was complained about or reopened among the complaints counted: the persistent-issue model's rule
+ * was complained about or reopened and the severities (as stored) among the complaints counted: the persistent-issue model's rule
  * (src/domain/scoring/persistent-issue.ts) over the current complaints, for the complaints (`k`)
  * `where` selects. Topics are keys in the database (a check constraint), so they group as stored,
  * as the model groups them. The trigger sweep and a campaign's preview count by it.
  */
-export function persistentTopics(where: RawBuilder<boolean>, policy: PersistentIssuePolicy): RawBuilder<{ customer_id: string; topic: string; last_complained_at: Date }> {
-  return sql<{ customer_id: string; topic: string; last_complained_at: Date }>`
-    select k.customer_id, k.topic, max(coalesce(k.reopened_at, k.opened_at)) as last_complained_at from complaint k
+export function persistentTopics(where: RawBuilder<boolean>, policy: PersistentIssuePolicy): RawBuilder<{ customer_id: string; topic: string; last_complained_at: Date; severities: string[] }> {
+  return sql<{ customer_id: string; topic: string; last_complained_at: Date; severities: string[] }>`
+    select k.customer_id, k.topic, max(coalesce(k.reopened_at, k.opened_at)) as last_complained_at, array_agg(distinct k.severity::text) as severities from complaint k
      where ${where} and ${currentComplaint('k', windowEndingNow(policy.windowDays))}
      group by k.customer_id, k.topic
     having count(*) >= ${policy.minComplaints} or sum(k.reopened_count) >= ${policy.minReopens}`;

@@ -5,7 +5,7 @@ import { DomainException } from '../../domain/errors/domain-exception.js';
 import { teamTemplates } from '../../domain/messages/catalogue.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION, type AppreciationPolicy } from '../../domain/playbooks/appreciation.js';
-import { fixIssueBands, type TriggerPolicy } from '../../domain/playbooks/triggers.js';
+import { fixIssueBands, fixIssueSeverities, type TriggerPolicy } from '../../domain/playbooks/triggers.js';
 import type { PersistentIssuePolicy } from '../../domain/scoring/persistent-issue.js';
 import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
 import { holdoutDrawLockKey, inMeasuringHoldout } from '../facts/measuring-holdouts.js';
@@ -63,7 +63,8 @@ export class PlaybookTriggerService {
    * Customers with a persistent issue (the same topic complained about `minComplaints` times,
    * or reopened, within the window; a complaint still open, or reopened in the window, counts
    * however old, as in the persistent-issue model) who are at risk or valuable by their current
-   * scores (`fixIssueBands`: churn risk, RFM segment or payment loyalty), or whose topic had a fix before (it came back: the company sees it through), and
+   * scores (`fixIssueBands`: churn risk, RFM segment, payment loyalty or behaviour change), or who
+   * said it is serious (a complaint counted of a severity of `fixIssueSeverities`), or whose topic had a fix before (it came back: the company sees it through), and
    * whose fix is due (none under way, none since the topic's last complaint: `noFixSince`),
    * unless their data was erased; keyset by (customer, topic); one customer's only, if given.
    */
@@ -75,6 +76,7 @@ export class PlaybookTriggerService {
       select pt.customer_id, pt.topic from (${persistentTopics(customers, input.issue)}) pt join customer c on c.id = pt.customer_id
        where c.status <> 'erased'
          and (${fixedBefore(sql.ref('pt.customer_id'), sql.ref('pt.topic'))}
+              or pt.severities && ${fixIssueSeverities(input.policy.fixIssue)}::text[]
               or exists (select 1 from current_score s where s.customer_id = pt.customer_id
                           and (${sql.join(fixIssueBands(input.policy.fixIssue).map(({ kind, bands }) => sql`(s.kind = ${kind} and s.band = any(${bands}::text[]))`), sql` or `)})))
          and ${noFixSince(sql.ref('pt.customer_id'), sql.ref('pt.topic'), sql.ref('pt.last_complained_at'))}
@@ -89,7 +91,7 @@ export class PlaybookTriggerService {
   /**
    * A complaint was just recorded or reopened. A fix of its topic waiting for its check-back
    * hears that it did not hold; if the complaint made the topic persistent (or brought it back
-   * after its last fix) for a customer at risk or valuable (the sweep's own rule), the fix
+   * after its last fix) for a customer at risk or valuable, or one who said it is serious (the sweep's own rule), the fix
    * starts now instead of at the next sweep. A fix its record says is under way that the engine
    * had ended (terminated in the Temporal UI) is recorded ended first, so the complaint starts the
    * topic's next run as the sweep would. `untold` names a fix that should have heard of the complaint
