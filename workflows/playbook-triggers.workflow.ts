@@ -42,7 +42,7 @@ async function sweepPage(trigger: TriggerKind, after: string | null, policy: Tri
 
 /**
  * The trigger sweep: overdue, unpaid invoices get fair reminders; persistent issues of
- * customers at risk or of value get fixed; loss-making accounts get reviewed; silent
+ * customers at risk or of value, or that a customer called serious, get fixed; loss-making accounts get reviewed; silent
  * loyal customers get thanked. Each
  * candidate once (run IDs say what for).
  */

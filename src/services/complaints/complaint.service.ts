@@ -283,7 +283,7 @@ export class ComplaintService {
   /**
    * "Fixed only after they announce they leave" is what this prevents: the complaint that
    * makes a topic persistent, or brings it back after its fix, starts a fix now (for a
-   * customer at risk or valuable, the sweep's rule), and a fix waiting for its check-back
+   * customer at risk or valuable, or one who called it serious: the sweep's rule), and a fix waiting for its check-back
    * hears that it did not hold. The complaint is committed either way; a fix that cannot
    * start now is started by the next trigger sweep. Answers whether it ran without failing.
    */
