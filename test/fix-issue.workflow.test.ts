@@ -314,7 +314,8 @@ it('is started by the trigger sweep for a persistent issue of a customer at risk
 it('starts at once when a complaint makes an issue persistent for a customer at risk, not for one neither at risk nor valuable', async () => {
   const atRisk = await customer('Ida', { complaints: 2, topic: 'delivery-delay', risk: 'high' });
   const calm = await customer('Jon', { complaints: 2, topic: 'delivery-delay', risk: 'low' });
-  const record = (customerId: string) => stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'delivery-delay', severity: 'High' } }, Role.Operator);
+  // Not serious by its severity either, which would start the fix whatever the scores.
+  const record = (customerId: string) => stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'delivery-delay', severity: 'Medium' } }, Role.Operator);
   const runs = (customerId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: fixIssueWorkflowId(customerId, 'delivery-delay') });
   for (const customerId of [atRisk, calm]) expect((await record(customerId)).errors).toBeUndefined();
   // The third complaint started the fix: no waiting for the next morning's sweep.
@@ -484,7 +485,7 @@ it("judges the fix a complaint starts by the policies its services were given, a
     triggers: { ...triggerPolicy, fixIssue: { ...triggerPolicy.fixIssue, riskBands: ['low', 'medium', 'high'] } },
     scoring: { ...defaultScoringPolicy, persistentIssue: { ...defaultPersistentIssuePolicy, minComplaints: 2 } },
   });
-  await createServices(stack.orm.em.fork(), engines, policies).complaints.record({ customerId, topic: 'app-login', severity: ComplaintSeverity.High }, 'operator:test');
+  await createServices(stack.orm.em.fork(), engines, policies).complaints.record({ customerId, topic: 'app-login', severity: ComplaintSeverity.Medium }, 'operator:test');
   await eventually(() => state(customerId, 'app-login'), (s) => s?.step === 'awaiting-fix');
 }, 60_000);
 
@@ -865,8 +866,8 @@ it('starts a new fix when the issue comes back after the last one finished, and 
   await sql`update outbox_message set sent_at = null, suppressed_at = null, suppressed_reason = null, send_after = now() + interval '8 hours'
              where customer_id = ${customerId}::uuid and idempotency_key = any(${[`${first}/fixed-1`, `${first}/check-back`]}::text[])`.execute(db);
 
-  // A complaint after the fix: it did not hold, and a new run of its own starts at once.
-  expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'app-login', severity: 'High' } }, Role.Operator)).errors).toBeUndefined();
+  // A complaint after the fix (not a serious one, which would start a fix by itself): it did not hold, and a new run of its own starts at once.
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'app-login', severity: 'Medium' } }, Role.Operator)).errors).toBeUndefined();
   const second = await eventually(() => state(customerId, 'app-login'), (s) => s?.workflowId === `${first}/2` && s.step === 'awaiting-fix');
   // Its case starts one level up from where the first ended: the team whose fix did not hold is not given it again (QA 74 F4).
   const level = (await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId: first })).escalations + 1;
@@ -1238,6 +1239,56 @@ it('starts a fix by itself for a loyal payer with a persistent issue, though at 
     await stack.temporal.client.workflow.getHandle(fixIssueWorkflowId(customerId, 'rude-support')).terminate('test over');
   }
 }, 60_000);
+
+it('starts a fix by itself for a newcomer at low churn risk who drifts by buying (About to sleep) or buys later than usual, and for anyone who calls the persistent issue high or critical: at the complaint and in the sweep', async () => {
+  const topic = 'billing-error';
+  /** A customer of two months (payment loyalty `new`), at low churn risk, with `complaints` complaints about the topic (of `severity`). */
+  const newcomer = async (name: string, bands: { rfm: string; behaviour: string }, complaints: number, severity = ComplaintSeverity.Medium) => {
+    const em = stack.orm.em.fork();
+    const c = em.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: day(-60) });
+    for (let i = 0; i < complaints; i++) em.create(Complaint, { customer: c, topic, severity: i === 0 ? severity : ComplaintSeverity.Medium, openedAt: new Date(Date.now() - (10 + i * 7) * DAY) });
+    const score = (band: string) => ({ value: 0.1, band, modelVersion: 'test', reasons: ['test'] });
+    em.create(ScoreSnapshot, {
+      customer: c,
+      computedAt: new Date(),
+      scores: { 'churn-risk': score('low'), rfm: score(bands.rfm), 'payment-loyalty': score('new'), 'behaviour-change': score(bands.behaviour) },
+    });
+    await em.flush();
+    return c.id;
+  };
+  const runs = (customerId: string) => stack.orm.em.fork().count(PlaybookRun, { workflowId: fixIssueWorkflowId(customerId, topic) });
+  const record = (customerId: string, severity: 'Medium' | 'Critical', summary?: string) => stack.gql(RecordComplaintDocument, { input: { customerId, topic, severity, summary } }, Role.Operator);
+
+  // Bought every 18 days, nothing for 31: About to sleep, later than usual. The third wrong invoice starts the fix.
+  const mateo = await newcomer('Mateo', { rfm: 'About to sleep', behaviour: 'later-than-usual' }, 2);
+  // Drifting by buying alone, or by their own rhythm alone.
+  const drifting = await newcomer('Mara', { rfm: 'About to sleep', behaviour: 'in-rhythm' }, 2);
+  const late = await newcomer('Milo', { rfm: 'Promising', behaviour: 'later-than-usual' }, 2);
+  // In rhythm and promising: the third complaint of medium severity is left to a person, a critical fourth is not.
+  const critical = await newcomer('Mina', { rfm: 'Promising', behaviour: 'in-rhythm' }, 2);
+  for (const customerId of [mateo, drifting, late]) expect((await record(customerId, 'Medium')).errors).toBeUndefined();
+  expect((await record(critical, 'Medium')).errors).toBeUndefined();
+  expect([await runs(mateo), await runs(drifting), await runs(late), await runs(critical)]).toEqual([1, 1, 1, 0]);
+  expect((await record(critical, 'Critical', 'Fourth wrong invoice, I will cancel my premium contract')).errors).toBeUndefined();
+  expect(await runs(critical)).toBe(1);
+
+  // Complaints an import brought, one of them high: the sweep starts the fix, and leaves a calm customer's medium ones to a person.
+  const imported = await newcomer('Nils', { rfm: 'Promising', behaviour: 'in-rhythm' }, 3, ComplaintSeverity.High);
+  const calm = await newcomer('Nora', { rfm: 'Promising', behaviour: 'in-rhythm' }, 3);
+  const sweep = (id: string, sweepPolicy: typeof triggerPolicy) =>
+    stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: sweepPolicy }] });
+  // A sweep started before severity, drift and behaviour counted keeps its policy (its input has none of them): it leaves them.
+  const { riskBands, valuableSegments, loyaltyBands } = triggerPolicy.fixIssue;
+  await sweep(`playbook-triggers/serious-before-${imported}`, { ...triggerPolicy, version: 3, fixIssue: { riskBands, valuableSegments, loyaltyBands } });
+  expect([await runs(imported), await runs(calm)]).toEqual([0, 0]);
+  await sweep(`playbook-triggers/serious-${imported}`, triggerPolicy);
+  expect([await runs(imported), await runs(calm)]).toEqual([1, 0]);
+
+  for (const customerId of [mateo, drifting, late, critical, imported]) {
+    await eventually(() => state(customerId, topic), (s) => s?.step === 'awaiting-fix');
+    await stack.temporal.client.workflow.getHandle(fixIssueWorkflowId(customerId, topic)).terminate('test over');
+  }
+}, 90_000);
 
 it('joins a resolveIssue retried after PLAYBOOK_OUTCOME_UNKNOWN whose update the run took: the run answers, the first entry is settled taken, no second one', async () => {
   const customerId = await customer('Zoe', { complaints: 3, topic: 'late-refund' });
