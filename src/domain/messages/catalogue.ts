@@ -212,6 +212,13 @@ export const PROPOSAL_DECLINED = 'proposal-declined: the customer declined it be
  * names the complaint.
  */
 export const COMPLAINED_FIRST = 'complained-first: the customer complained before it went; a person calls at the end of the welcome check, starting with the complaint, instead of asking whether everything works';
+/**
+ * Why an account review's proposal, still queued (the customer's quiet hours), was held back: the customer complained (a
+ * complaint recorded, reopened or imported) before it went. A customer in the middle of a complaint is not asked to take
+ * a lesser service: fix first. It never reached them, so no answer to it is taken; the review proposes again once nothing
+ * of theirs is open (the proposal worked out anew then), or ends kept if it stays open.
+ */
+export const PROPOSAL_HELD_AT_COMPLAINT = 'complained-first: the customer complained before the proposal went; nobody in the middle of a complaint is asked to take a lesser service, and the review proposes again once nothing of theirs is open';
 /** A proposal held back because the customer answered it before it went (accepted or declined): it did not fail to reach them, they answered it. */
 export function proposalAnsweredBeforeItWent(suppressedReason: string | null | undefined): boolean {
   return suppressedReason === PROPOSAL_ANSWERED || suppressedReason === PROPOSAL_DECLINED;

@@ -20,6 +20,7 @@ import { beforeEarliestDay, pastDayProblem, tooEarly } from '../../domain/earlie
 import type { Policies } from '../../domain/policies/index.js';
 import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.service.js';
 import { holdBackWelcomeAtComplaint } from '../playbooks/welcome-held-at-complaint.js';
+import { holdBackProposalAtComplaint } from '../playbooks/proposal-held-at-complaint.js';
 import type { CustomerRescoreService, FollowUpFailureReporter } from '../scores/customer-rescore.service.js';
 import { echoed } from '../../domain/text.js';
 
@@ -169,7 +170,9 @@ export class ComplaintService {
    * that did them it does nothing more. A reference stored for another customer, or with other facts, is a
    * CONFLICT (COMPLAINT_REF_TAKEN). Without `openedAt` (now) and without a reference nothing
    * tells a retry from a new complaint. A welcome check's welcome still queued is held back with it
-   * (`holdBackWelcomeAtComplaint`): it would ask whether everything works after the customer said it does not.
+   * (`holdBackWelcomeAtComplaint`): it would ask whether everything works after the customer said it does not; so is an
+   * account review's proposal still queued (`holdBackProposalAtComplaint`): nobody in the middle of a complaint is asked
+   * to take a lesser service (the review proposes again once nothing is open).
    */
   async record(input: ComplaintInput, actor: string): Promise<Complaint> {
     assertCustomerId(input.customerId);
@@ -220,9 +223,11 @@ export class ComplaintService {
           entityId: complaint.id,
           after: { customerId: customer.id, topic, severity: input.severity, productDefect: complaint.productDefect, ...(ref !== null ? { externalRef: ref } : {}) },
         });
-        // With the complaint in: a welcome still queued no longer asks whether everything works.
+        // With the complaint in: a welcome still queued no longer asks whether everything works, and a review's proposal
+        // still queued no longer asks them to take a lesser service.
         await em.flush();
         await holdBackWelcomeAtComplaint(em, customer.id);
+        await holdBackProposalAtComplaint(em, this.audit, customer.id, actor);
         return { complaint, retry: false };
       })
       .catch(async (error: unknown) => {
@@ -353,9 +358,10 @@ export class ComplaintService {
       complaint.followUpClaim = null;
       complaint.followUpClaimedAt = null;
       this.audit.record(em, { actor, action: 'complaint.reopen', entityType: 'complaint', entityId: id, before, after: { resolvedAt: null, reopenedCount: complaint.reopenedCount, reopenedAt: reopenedAt.toISOString() } });
-      // Open again: a welcome still queued no longer asks whether everything works.
+      // Open again: a welcome still queued no longer asks whether everything works, nor a review's proposal to take a lesser service.
       await em.flush();
       await holdBackWelcomeAtComplaint(em, complaint.customer.id);
+      await holdBackProposalAtComplaint(em, this.audit, complaint.customer.id, actor);
       return complaint;
     });
     await this.afterCommit(reopened.id, reopened.customer.id, reopened.topic);

@@ -14,6 +14,7 @@ import { type RowWord, customerLockSql, derivedRefsSql, erasedDerivedRefSql, rev
 import { FAIR_REMINDER } from '../../domain/playbooks/fair-reminder.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
 import { welcomeHeldAtComplaintSql } from '../playbooks/welcome-held-at-complaint.js';
+import { proposalHeldAtComplaintAuditedSql } from '../playbooks/proposal-held-at-complaint.js';
 
 export type ImportMode = 'all-or-nothing' | 'good-rows';
 
@@ -448,6 +449,8 @@ export class ImportService {
       const received = complaintsReceived && spec.kind === 'complaints' ? (await client.query<{ customerId: string; topic: string }>(COMPLAINTS_RECEIVED_SQL)).rows : [];
       // With the complaints in, however many: a welcome still queued for one who complained no longer asks whether everything works.
       if (spec.kind === 'complaints') await client.query(welcomeHeldAtComplaintSql(COMPLAINANTS_SQL));
+      // Nor is a review's proposal still queued to ask them to take a lesser service (audited; the review hears of it in the follow-up).
+      if (spec.kind === 'complaints') await client.query(proposalHeldAtComplaintAuditedSql(COMPLAINANTS_SQL, options.actor));
       await client.query('commit');
       // Committed: a run not told now sees the payment at the run reconciliation (every few minutes) or its next step.
       if (paid.length) await invoicesPaid!(paid).catch(() => undefined);
