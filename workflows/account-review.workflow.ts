@@ -20,6 +20,7 @@ import {
   type OffboardingDecision,
   type Proposal,
 } from '../src/domain/playbooks/account-review.js';
+import { PROPOSAL_HELD_AT_COMPLAINT } from '../src/domain/messages/catalogue.js';
 import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { PlaybookStepKey } from './search-attributes.js';
 import { startingCampaign } from './starting-campaign.js';
@@ -58,6 +59,13 @@ export interface AccountReviewInput {
 export const proposalAnsweredSignal = defineSignal<[{ accepted: boolean }]>('proposalAnswered');
 /** The same answer, answered with the run once it has acted on it (applied an accepted change); refused unless an answer is awaited (the API's way). */
 export const answerProposalUpdate = defineUpdate<AccountReviewState, [{ accepted: boolean }]>('answerProposal');
+/**
+ * The proposal, still queued, was held back at a complaint of the customer's (recorded, reopened or imported): it never
+ * reached them. A review awaiting the answer stops waiting for one that cannot come and proposes again once nothing of
+ * theirs is open. The database decides: one sent by mistake only makes the run look (runs since
+ * `proposal-held-at-complaint-proposed-again`).
+ */
+export const proposalHeldAtComplaintSignal = defineSignal('proposalHeldAtComplaint');
 /** A person decides on offboarding; refused unless the review awaits exactly that. */
 export const decideOffboardingUpdate = defineUpdate<AccountReviewState, [OffboardingDecision]>('decideOffboarding');
 /**
@@ -273,7 +281,25 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     },
     "Ends the offboarding notice early, { endedBy, reason } (the API sends reasonEntry, the audit entry of its request holding the reason): the customer leaves now (asked to be erased, or to leave at once), offboarded at once as at the notice's end, without the looks that would keep them; answers once the run has ended; refused unless the run is in its notice",
   );
-  ignoringUnknownSignals([proposalAnsweredSignal.name], auditSteeringFromOutside);
+  /**
+   * Runs since the marker look, when the answer wait ends (or a complaint's follow-up tells them sooner), whether the
+   * proposal was held back at a complaint before it went: it never reached the customer, so the run goes back to proposing
+   * (none while anything is open: the guard's hold, waited for), rather than on towards an offboarding decision as if the
+   * customer had let the proposal pass. Runs from before the marker take no signal and go on as they did.
+   */
+  const reproposesHeldAtComplaint = patched('proposal-held-at-complaint-proposed-again');
+  let heldAtComplaintTold = false;
+  if (reproposesHeldAtComplaint) {
+    setHandler(
+      proposalHeldAtComplaintSignal,
+      async () => {
+        heldAtComplaintTold = true;
+        await auditSteering(auditSteeringFromOutside);
+      },
+      { description: 'The proposal, still queued, was held back at a complaint: a run awaiting the answer looks at once, and proposes again once nothing is open' },
+    );
+  }
+  ignoringUnknownSignals([proposalAnsweredSignal.name, ...(reproposesHeldAtComplaint ? [proposalHeldAtComplaintSignal.name] : [])], auditSteeringFromOutside);
   const enter = (step: AccountReviewStep, details: string, waitMs?: number) => {
     state.step = step;
     state.deadline = waitMs === undefined ? null : new Date(Date.now() + waitMs).toISOString();
@@ -386,8 +412,33 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
    * letting them go (runs since `stale-approval-reproposes`; before, they stayed awaiting a decision on the stale finding).
    */
   let proposeAgain: string | null = null;
+  /** The proposal was held back at a complaint before it went: this round proposes again (runs since `proposal-held-at-complaint-proposed-again`). */
+  let heldAtComplaint = false;
+  /**
+   * Awaits the customer's answer for the policy's wait; true when the proposal turns out held back at a complaint before it
+   * went (told by the complaint's follow-up, or found as the wait ends): no answer can come to it.
+   */
+  const answerOrHeldAtComplaint = async (): Promise<boolean> => {
+    const until = Date.now() + policy.answerWaitMs;
+    // (A word kept from before this proposal only makes the run look once: not held back, it waits on.)
+    for (;;) {
+      await condition(() => state.answer !== null || heldAtComplaintTold, Math.max(1, until - Date.now()));
+      if (state.answer !== null) return false;
+      const told = heldAtComplaintTold;
+      heldAtComplaintTold = false;
+      const heldBack = await proposalHeldBack({ workflowId });
+      // (An answer is refused while it is held back; one taken meanwhile came first.)
+      if (state.answer !== null) return false;
+      if (heldBack === PROPOSAL_HELD_AT_COMPLAINT) return true;
+      if (!told || Date.now() >= until) return false;
+    }
+  };
   for (;;) {
-    if (proposeAgain) {
+    if (heldAtComplaint) {
+      approvalWaitOver = false;
+      enter('proposing', "The proposal was held back at a complaint before it went: proposing again once nothing of the customer's is open");
+      heldAtComplaint = false;
+    } else if (proposeAgain) {
       // A new round (nothing was proposed, so nothing answered; no decision taken): its approval wait not yet over.
       approvalWaitOver = false;
       enter('proposing', `The review's finding no longer holds (${proposeAgain}): proposing again`);
@@ -443,7 +494,13 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     }
     if (state.proposal.kind !== 'none') {
       enter('awaiting-answer', `Proposed: ${state.proposal.reason}`, policy.answerWaitMs);
-      await condition(() => state.answer !== null, policy.answerWaitMs);
+      if (!reproposesHeldAtComplaint) await condition(() => state.answer !== null, policy.answerWaitMs);
+      else if (await answerOrHeldAtComplaint()) {
+        // It never reached the customer: proposed again (worked out anew) once nothing of theirs is open, with a new answer wait.
+        state.answer = null;
+        heldAtComplaint = true;
+        continue;
+      }
       if (state.answer === 'accepted') {
         enter('applying', 'The customer accepted the proposal');
         await applyAccountChange({ workflowId, customerId, proposal: state.proposal });

@@ -170,6 +170,12 @@ export interface PlaybookEngine extends SteeringSource {
   consentWithdrawn(workflowId: string): Promise<boolean>;
   /** Tells a thank-you under way that its customer complained: one waiting for quiet hours asks the contact guard again at once and waits for the fix. False when none runs. */
   complaintOpened(workflowId: string): Promise<boolean>;
+  /**
+   * Tells an account review that its proposal, still queued, was held back at a complaint: one awaiting the answer stops
+   * waiting for one that cannot come and proposes again once nothing is open. False when none runs. (Runs started before
+   * it could be told find it at the end of their answer wait, or not at all.)
+   */
+  proposalHeldAtComplaint(workflowId: string): Promise<boolean>;
 
   /** Asks a run to stop (Temporal cancellation; the run records the outcome and ends); null when it is not running. */
   cancelRun(workflowId: string): Promise<Taken | null>;

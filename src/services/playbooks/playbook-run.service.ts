@@ -15,7 +15,7 @@ import { CONSENT_ACTIONS } from '../../domain/customers/contact.js';
 import { Customer, FixCase, FixCaseStatus, OutboxMessage, PlaybookRun } from '../../entities/index.js';
 import { latestOccurrence, occurrenceOf } from '../../domain/playbooks/occurrence.js';
 import { CANCELLED_OUTCOME, RESET_UNDONE, RUN_CANCELLED, heldBackByRunStop, runEndedInEngine, runEndedReason, type EndedInEngine } from '../../domain/playbooks/run-status.js';
-import { offboardingAnnouncementTemplates, offboardingCompletionTemplates, PROMISED_TO_PAY, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
+import { offboardingAnnouncementTemplates, offboardingCompletionTemplates, PROMISED_TO_PAY, PROPOSAL_HELD_AT_COMPLAINT, proposalAnsweredBeforeItWent, runEndTemplates, untilPaidTemplates, untilRunEndsTemplates } from '../../domain/messages/catalogue.js';
 import { writtenSinceLastReset, type AuditRecord, type AuditService, type UnsettledCall } from '../audit/audit.service.js';
 import { engineMayHaveTakenIt } from '../engines/engine-errors.js';
 import { ChildPager } from '../common/child-pages.js';
@@ -635,6 +635,15 @@ export class PlaybookRunService {
   async thankYousUnderWay(customerId: string): Promise<string[]> {
     const records = await this.em.find(PlaybookRun, { customer: customerId, playbook: APPRECIATION, status: RunStatus.Running }, { fields: ['workflowId'] });
     return records.map((r) => r.workflowId);
+  }
+
+  /** The account reviews of the customer under way whose proposal, unsent, was held back at a complaint. */
+  async reviewsWithProposalHeldAtComplaint(customerId: string): Promise<string[]> {
+    const { rows } = await sql<{ workflowId: string }>`
+      select r.workflow_id as "workflowId" from playbook_run r join outbox_message m on m.idempotency_key = r.workflow_id || ${stepMessageKey('', 'proposal')}
+       where r.customer_id = ${customerId}::uuid and r.playbook = ${ACCOUNT_REVIEW} and r.status = 'running'
+         and m.sent_at is null and m.suppressed_reason = ${PROPOSAL_HELD_AT_COMPLAINT}`.execute(this.em.getKysely());
+    return rows.map((r) => r.workflowId);
   }
 
   /** Which of these runs are still recorded as running. */

@@ -105,6 +105,8 @@ export class PlaybookTriggerService {
     await addComplaintsToOpenCase(this.em.fork(), this.audit, new OutboxService(), customerId, topic);
     // Fix first, thank later: a thank-you waiting for the morning hears of it now (best effort: it asks the guard at its deadline anyway).
     await this.playbooks.tellThankYouOfComplaint(customerId).catch(() => []);
+    // A review's proposal the complaint held back never reached the customer: the review hears of it now (best effort: it looks at the end of its answer wait anyway).
+    await this.playbooks.tellReviewsOfHeldProposal(customerId).catch(() => []);
     return { ...starts, untold: told.outcome === 'untold' && starts.started === 0 ? told.workflowId : null };
   }
 

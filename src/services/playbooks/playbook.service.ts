@@ -1,3 +1,4 @@
+import { PROPOSAL_HELD_AT_COMPLAINT } from '../../domain/messages/catalogue.js';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid, workflowIdProblem } from '../../domain/ids.js';
@@ -401,6 +402,18 @@ export class PlaybookService {
     return told;
   }
 
+  /**
+   * The customer complained while an account review's proposal was still queued, and it was held back
+   * (`holdBackProposalAtComplaint`): the review is told, so it stops awaiting an answer that cannot come and proposes
+   * again once nothing is open. Answers the runs told. A run not told (the engine unreachable) finds it at the end of its
+   * answer wait.
+   */
+  async tellReviewsOfHeldProposal(customerId: string): Promise<string[]> {
+    const told: string[] = [];
+    for (const workflowId of await this.runs.reviewsWithProposalHeldAtComplaint(customerId)) if (await this.engine.proposalHeldAtComplaint(workflowId)) told.push(workflowId);
+    return told;
+  }
+
   /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */
   async findFixIssue(customerId: string, topic: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId, 'customerId');
@@ -465,14 +478,17 @@ export class PlaybookService {
         { customerId, step: state.step, answer: state.answer },
       );
     }
+    const neverReached = (heldBack: string) =>
+      new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review's proposal never reached customer ${customerId} (held back: ${heldBack}): there is nothing to answer`, { customerId, heldBack });
     if (state.step !== 'awaiting-answer' && !retry) {
+      // Held back at a complaint, the run has gone back to proposing: the caller is told why there is nothing to answer.
+      const heldBack = state.step === 'proposing' ? await this.runs.proposalNeverReached(workflowId) : null;
+      if (heldBack === PROPOSAL_HELD_AT_COMPLAINT) throw neverReached(heldBack);
       throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review of customer ${customerId} is not waiting for an answer (step ${state.step})`, { customerId, step: state.step });
     }
     // A proposal delivery held back (an opt-out, a complaint before it went) never reached the customer: there is nothing to answer.
     const heldBack = retry ? null : await this.runs.proposalNeverReached(workflowId);
-    if (heldBack) {
-      throw new PlaybookException(PlaybookExceptionCode.DecisionRefused, `The account review's proposal never reached customer ${customerId} (held back: ${heldBack}): there is nothing to answer`, { customerId, heldBack });
-    }
+    if (heldBack) throw neverReached(heldBack);
     await this.runs.auditedUpdate(call, async (updateId) => ((await this.engine.answerProposal(workflowId, accepted, updateId)) ?? fail(ended(await this.endedOutcome(workflowId, state)))).acted(), updateOutcome);
     // The run answers once it has acted on the answer (a cheaper tier in place): the run's customer shows it.
     await this.customers.refresh(customerId);

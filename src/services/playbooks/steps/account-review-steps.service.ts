@@ -7,7 +7,8 @@ import { offerThatHelps, tierChangeOffer } from '../../../domain/playbooks/accou
 import { money } from '../../../domain/scoring/format.js';
 import { noticeEndDay, proposalHeldBackAtDelivery, type NoticeEnded, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import type { OfferTerms } from '../../../domain/guards/fairness.js';
-import { NOTICE_ENDED_EARLY, PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../../../domain/messages/catalogue.js';
+import { NOTICE_ENDED_EARLY, PROPOSAL_ANSWERED, PROPOSAL_DECLINED, PROPOSAL_HELD_AT_COMPLAINT } from '../../../domain/messages/catalogue.js';
+import { PROPOSAL_RELEASED_ACTION } from '../proposal-held-at-complaint.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
@@ -73,8 +74,15 @@ export class AccountReviewSteps {
   async propose(input: { workflowId: string; customerId: string }): Promise<Proposal> {
     const { suggestedTier, tierProjections } = await this.judgement.judge(input.customerId);
     return this.em.transactional(async (em) => {
+      // A proposal held back at a complaint before it went never reached the customer: proposed again, worked out anew
+      // (none while anything of theirs is still open, `guardHold` open-complaint: the run waits for the hold to pass).
+      const heldAtComplaint = await em.findOne(
+        OutboxMessage,
+        { idempotencyKey: stepMessageKey(input.workflowId, 'proposal'), sentAt: null, suppressedReason: PROPOSAL_HELD_AT_COMPLAINT },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
       // A retried step goes on with what the customer was sent, whatever the guard says now.
-      const written = await this.outbox.stepPayload(em, input, 'proposal');
+      const written = heldAtComplaint ? null : await this.outbox.stepPayload(em, input, 'proposal');
       if (written) return written.proposal as Proposal;
       const running = await runStillRunning(em, input.workflowId);
       const proposal = suggestedTier ? await this.tierChangeProposal(em, input.customerId, suggestedTier, tierProjections) : await this.offerProposal(em, input.customerId, tierProjections);
@@ -82,6 +90,12 @@ export class AccountReviewSteps {
       if (proposal.kind === 'none' || !running) return proposal;
       // An offer is marketing; a move to a cheaper tier, with the fair discount on it or at its full fee, is about the contract.
       const purpose = proposal.kind === 'offer' && !proposal.contractChange ? MessagePurpose.Marketing : MessagePurpose.Service;
+      if (heldAtComplaint) {
+        // Nothing open any more: the same message, never sent, now says what is proposed today, and goes (audited).
+        Object.assign(heldAtComplaint, { payload: { proposal }, purpose, suppressedAt: null, suppressedReason: null });
+        this.audit.record(em, { actor: runActor(input.workflowId), action: PROPOSAL_RELEASED_ACTION, entityType: 'outbox_message', entityId: heldAtComplaint.id, after: { workflowId: input.workflowId, customerId: input.customerId, proposal } });
+        return proposal;
+      }
       const sent = await this.outbox.enqueueStepOnce(em, input, 'proposal', { channel: MessageChannel.Email, purpose, template: 'account-proposal', payload: { proposal } });
       return sent.proposal as Proposal;
     });
