@@ -2,9 +2,11 @@ import { sql } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy } from '../src/domain/playbooks/account-review.js';
 import { seconds } from '../src/domain/policies/duration.js';
-import { Complaint, ComplaintSeverity, CostKind, Customer, MessageChannel, MessagePurpose, Offer, OfferAudience, Order, OutboxMessage, ServiceTier } from '../src/entities/index.js';
+import { AuditEntry, Complaint, ComplaintSeverity, CostKind, Customer, MessageChannel, MessagePurpose, Offer, OfferAudience, Order, OutboxMessage, ServiceTier } from '../src/entities/index.js';
 import type { accountReview } from '../workflows/index.js';
-import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, RecordComplaintDocument, ResolveComplaintDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { PROPOSAL_HELD_AT_COMPLAINT } from '../src/domain/messages/catalogue.js';
+import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { lossMakingAccount } from './support/loss-making-account.js';
@@ -202,4 +204,47 @@ it('proposes the offer once the contact budget frees up: a budget-exhausted hold
   expect(await outboxSteps(workflowId)).toEqual(['proposal']);
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
   await em.nativeDelete(Offer, { code: 'HOLD30' });
+}, 90_000);
+
+it('holds back a cheaper-tier proposal still queued for the night when the customer complains: it never reached them, no answer is taken, and the review proposes again once the complaint is resolved', async () => {
+  // Premium (a cheaper tier helps), deep in their night: the proposal, a service message, is written and queued for the morning.
+  const customerId = await account('Uma');
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = accountReviewWorkflowId(customerId);
+  expect((await stack.gql(StartAccountReviewDocument, { customerId }, Role.Operator)).errors).toBeUndefined();
+  expect(await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer')).toMatchObject({ accountProposal: { kind: 'TierChange', tier: 'Basic' }, heldBack: null });
+  const proposal = () => stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/proposal` });
+  expect(await proposal()).toMatchObject({ purpose: MessagePurpose.Service, sentAt: null, suppressedAt: null });
+
+  // The customer complains before it went: it is held back (not delivered next to the fix's "we are on it"), audited.
+  const recorded = await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'billing-error', severity: 'Medium', summary: 'charged twice' } }, Role.Operator);
+  expect(recorded.errors).toBeUndefined();
+  const held = await proposal();
+  expect(held).toMatchObject({ sentAt: null, suppressedReason: PROPOSAL_HELD_AT_COMPLAINT });
+  expect(await stack.orm.em.fork().find(AuditEntry, { entityType: 'outbox_message', entityId: held.id }, { orderBy: { at: 'asc', id: 'asc' } })).toEqual([
+    expect.objectContaining({ action: 'message.held-back', actor: expect.stringMatching(/^operator:/), after: expect.objectContaining({ workflowId, reason: PROPOSAL_HELD_AT_COMPLAINT }) }),
+  ]);
+  // The review hears of it at once: back to proposing, held for the open complaint, instead of awaiting an answer that cannot come.
+  const waiting = await eventually(() => review(customerId), (s) => s?.step === 'proposing' && s.proposal?.startsWith('none: ') === true, 15_000);
+  expect(waiting!.proposal).toMatch(/proposed once nothing of the customer's is open \(complaint open: billing-error\): fix first$/);
+  expect(await details(workflowId)).toBe('The contact guard holds the proposal back for now (open-complaint): proposing again then');
+  // Nobody can answer what never reached the customer, through the API or in the Temporal UI.
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors![0]).toMatchObject({
+    message: expect.stringMatching(/never reached/),
+    extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_DECISION_REFUSED', heldBack: PROPOSAL_HELD_AT_COMPLAINT },
+  });
+  expect(await stack.orm.em.fork().findOneOrFail(Customer, { id: customerId })).toMatchObject({ serviceTier: ServiceTier.Premium });
+  expect(await proposal()).toMatchObject({ sentAt: null, suppressedReason: PROPOSAL_HELD_AT_COMPLAINT });
+
+  // The complaint resolved: the review proposes again (worked out anew), the same message released to go in the morning, and a new answer window.
+  expect((await stack.gql(ResolveComplaintDocument, { id: recorded.data!.recordComplaint.id }, Role.Operator)).errors).toBeUndefined();
+  const asked = await eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer', 15_000);
+  expect(asked).toMatchObject({ accountProposal: { kind: 'TierChange', tier: 'Basic' }, heldBack: null, answer: null });
+  expect(Date.parse(asked!.deadline!)).toBeGreaterThan(Date.now() + policy.answerWaitMs - 5_000);
+  expect(await proposal()).toMatchObject({ sentAt: null, suppressedAt: null, suppressedReason: null, purpose: MessagePurpose.Service });
+  expect((await stack.orm.em.fork().find(AuditEntry, { entityType: 'outbox_message', entityId: held.id }, { orderBy: { at: 'asc', id: 'asc' } })).map((a) => a.action)).toEqual(['message.held-back', 'message.released']);
+  // Now it can be answered.
+  expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).data?.answerAccountProposal).toMatchObject({ answer: 'declined' });
+  await recordHistory(workflowId, 'account-review-proposal-held-at-complaint');
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
 }, 90_000);
