@@ -9,6 +9,8 @@ import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadl
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { describeOrNull, howEnded, howReset, queryOrNull, resetOrigin, signalOrFalse, steeringFromOutside } from './workflow-calls.js';
 import { CampaignIdKey } from '../../workflows/search-attributes.js';
+import type { Turns } from '../services/common/turns.js';
+import { workflowQueryTurns } from './workflow-query-turns.js';
 
 /** Temporal's ends of a campaign run that the run did not record itself (a completed run did). */
 const ENDED_IN_ENGINE: Partial<Record<WorkflowExecutionStatusName, CampaignEndInEngine>> = {
@@ -26,6 +28,8 @@ export class TemporalCampaignEngine implements CampaignEngine {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly callTimeoutMs = 5_000,
+    /** The places its progress queries take turns in: the process's own, shared with the playbooks' engine. */
+    private readonly queryTurns: Turns = workflowQueryTurns,
   ) {}
 
   start({ id: campaignId, name, playbook, holdoutPercent, repeatEveryDays }: CampaignToStart, policy: CampaignPolicy, startAt?: Date | null, launchedBy?: string): Promise<{ workflowId: string }> {
@@ -62,7 +66,12 @@ export class TemporalCampaignEngine implements CampaignEngine {
     return this.reachable(() => resetOrigin(this.client, workflowId, runId));
   }
 
-  progress(campaignId: string): Promise<CampaignProgress | null> {
+  async progress(campaignId: string): Promise<CampaignProgress | null> {
+    // A query the worker answers in a workflow-task slot, as a run's live state: they take turns in the process.
+    return await this.queryTurns.take(() => this.askProgress(campaignId));
+  }
+
+  private askProgress(campaignId: string): Promise<CampaignProgress | null> {
     return this.reachable(async () => {
       try {
         return await queryOrNull(this.client, campaignWorkflowId(campaignId), campaignProgressQuery);

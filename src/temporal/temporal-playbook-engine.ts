@@ -22,6 +22,8 @@ import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadl
 import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, PLATFORM_IDENTITY_PREFIX, queryOrNull, RESETTER_IDENTITY, resetOrigin, signalOrFalse, steeringFromOutside, updateAnswer, updateOutcome, type ClosedHow } from './workflow-calls.js';
 import { echoed } from '../domain/text.js';
+import type { Turns } from '../services/common/turns.js';
+import { workflowQueryTurns } from './workflow-query-turns.js';
 
 /**
  * The details of an update's refusal by its handler that says why in them (`refused`, and what shows it: a confirmation
@@ -75,6 +77,8 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
     private readonly callTimeoutMs = 5_000,
     /** How long a mutation the run took waits for the run to act on it, so its answer shows what it did. */
     private readonly settleMs = 3_000,
+    /** The places its runs' queries take turns in: the process's own, shared with the campaigns' engine. */
+    private readonly queryTurns: Turns = workflowQueryTurns,
   ) {}
 
   startWelcomeCheck({ workflowId, customerId, policy, tags }: { workflowId: string; customerId: string; policy: WelcomeCheckPolicy; tags: RunTags }) {
@@ -380,7 +384,13 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
   }
 
   /** A run's answer to a query; a run that cannot answer (no worker polls its queue, its query failed) is UNAVAILABLE, like an unreachable engine. */
-  private query<T>(workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
+  private async query<T>(workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
+    // Each takes a workflow-task slot of the worker: they take turns in the process (PLAYBOOK_ENGINE_BUSY past its
+    // waiting line), and a query's time to answer starts once it has its place.
+    return await this.queryTurns.take(() => this.ask(workflowId, query));
+  }
+
+  private ask<T>(workflowId: string, query: QueryDefinition<T>): Promise<T | null> {
     return this.reachable(async () => {
       try {
         return await queryOrNull(this.client, workflowId, query);

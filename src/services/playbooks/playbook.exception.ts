@@ -6,6 +6,11 @@ export enum PlaybookExceptionCode {
   RunAlreadyFinished = 'PLAYBOOK_RUN_ALREADY_FINISHED',
   EngineUnavailable = 'PLAYBOOK_ENGINE_UNAVAILABLE',
   /**
+   * Too many queries of runs' live state (and campaigns' progress) wait their turn in this API process already, or this
+   * one waited its longest: nothing was asked of the run; try again shortly, or ask for fewer runs' state at once.
+   */
+  EngineBusy = 'PLAYBOOK_ENGINE_BUSY',
+  /**
    * A person's input was sent to the run, but Temporal did not answer in time whether the run
    * took it: the run may still take it. Audited with `outcome: "unknown"`; read the run's
    * state before trying again (the same request again joins the same update).
@@ -33,6 +38,7 @@ const kinds: Record<PlaybookExceptionCode, FailureKind> = {
   [PlaybookExceptionCode.RunNotFound]: 'NOT_FOUND',
   [PlaybookExceptionCode.RunAlreadyFinished]: 'CONFLICT',
   [PlaybookExceptionCode.EngineUnavailable]: 'UNAVAILABLE',
+  [PlaybookExceptionCode.EngineBusy]: 'UNAVAILABLE',
   [PlaybookExceptionCode.OutcomeUnknown]: 'UNAVAILABLE',
   [PlaybookExceptionCode.InvalidInput]: 'VALIDATION',
   [PlaybookExceptionCode.DecisionRefused]: 'CONFLICT',

@@ -728,6 +728,7 @@ export class PlaybookService {
     const found = await this.engine.findRunning(search, offset, first + 1);
     const records = await this.runs.findByWorkflowIds(found.map((run) => run.workflowId));
     // Live state only when asked for (one engine query per run); the one beyond the page only says there is a next page.
+    // Refused as busy (too many runs' states asked for in the process at once), the list is: its field nulls only itself.
     const views = await Promise.all(
       found.map(async ({ workflowId, playbook, customerId, loyaltyBand }, i) => ({ workflowId, playbook, customerId, loyaltyBandTag: loyaltyBand, record: records.get(workflowId) ?? null, state: options.live && i < first ? await this.liveStateOrUnknown(workflowId) : null, listedRunning: true })),
     );
@@ -750,7 +751,9 @@ export class PlaybookService {
    */
   private async asListed(page: Page<PlaybookRun>, { live }: { live: boolean }): Promise<Page<PlaybookRun | PlaybookRunView>> {
     if (!live) return page;
-    const views = new Map(await Promise.all(page.edges.map(async ({ node }) => [node, await this.withLiveState(node)] as const)));
+    // A customer's runs (a field that cannot be null) show a run whose state was refused as busy with its state unknown, as
+    // one that cannot answer now: the customer and the rest of the page still answer.
+    const views = new Map(await Promise.all(page.edges.map(async ({ node }) => [node, await this.withLiveState(node, 'unknown')] as const)));
     return mapPage(page, (record) => views.get(record)!);
   }
 
@@ -775,22 +778,23 @@ export class PlaybookService {
    * says it ended and kept the state it ended in is shown by that, without asking the engine (a run reset in the
    * Temporal UI after its end shows as running again once the run reconciliation has recorded it so, within minutes).
    */
-  async withLiveState(record: PlaybookRun): Promise<PlaybookRunView> {
+  async withLiveState(record: PlaybookRun, busy: WhenBusy = 'refused'): Promise<PlaybookRunView> {
     const kept = record.status !== RunStatus.Running ? keptState(record) : null;
-    const state = kept ? await this.withStoredFacts(record.workflowId, kept, record) : await this.liveStateOrUnknown(record.workflowId, record);
+    const state = kept ? await this.withStoredFacts(record.workflowId, kept, record) : await this.liveStateOrUnknown(record.workflowId, record, busy);
     return { workflowId: record.workflowId, playbook: record.playbook, customerId: record.customer.id, record, state };
   }
 
   /**
    * The live state, or null (unknown) when the run cannot answer now (its worker down or
    * busy): a list shows such a run without it instead of failing whole, and a start that
-   * succeeded answers with its run instead of UNAVAILABLE.
+   * succeeded answers with its run instead of UNAVAILABLE. Refused as busy (`busy`): the refusal
+   * (PLAYBOOK_ENGINE_BUSY), or unknown as well where the answer must stand (a mutation's).
    */
-  private async liveStateOrUnknown(workflowId: string, record?: PlaybookRun | null): Promise<PlaybookRunState | null> {
+  private async liveStateOrUnknown(workflowId: string, record?: PlaybookRun | null, busy: WhenBusy = 'refused'): Promise<PlaybookRunState | null> {
     try {
       return await this.liveState(workflowId, record);
     } catch (error) {
-      unknownWhenUnavailable(error);
+      unknownWhenUnavailable(error, busy);
       // An ended run that cannot be asked now has the state it ended in.
       const kept = keptState(record === undefined ? await this.runs.findByWorkflowId(workflowId) : record);
       // The record given is the one the answer shows the run with (a record read here may not be).
@@ -969,7 +973,7 @@ export class PlaybookService {
     const state = options.state
       ? await this.withStoredFacts(workflowId, options.state, record)
       : options.stateMayBeUnknown
-        ? await this.liveStateOrUnknown(workflowId, record)
+        ? await this.liveStateOrUnknown(workflowId, record, 'unknown')
         : await this.liveState(workflowId, record);
     return { workflowId, playbook, customerId, record, state };
   }
@@ -981,8 +985,12 @@ function keptState(record: PlaybookRun | null): PlaybookRunState | null {
   return (record?.finalState as PlaybookRunState | null | undefined) ?? null;
 }
 
-function unknownWhenUnavailable(error: unknown): null {
+/** What a read of a run's live state refused as busy (PLAYBOOK_ENGINE_BUSY) makes of it: the refusal, or the state unknown. */
+type WhenBusy = 'refused' | 'unknown';
+
+function unknownWhenUnavailable(error: unknown, busy: WhenBusy = 'refused'): null {
   if (error instanceof PlaybookException && error.code === PlaybookExceptionCode.EngineUnavailable) return null;
+  if (busy === 'unknown' && error instanceof PlaybookException && error.code === PlaybookExceptionCode.EngineBusy) return null;
   throw error;
 }
 
