@@ -10,7 +10,7 @@ import { Turns, type Refusal } from '../services/common/turns.js';
 export const WORKFLOW_QUERIES_AT_ONCE = 20;
 /**
  * How many queries may wait for a place: a few requests' worth at the most a request may ask for (the cost limit
- * prices a run's live state so that about 250 fit in one); more are refused at once (UNAVAILABLE,
+ * prices a run's live state so that about 240 fit in one); more are refused at once (UNAVAILABLE,
  * PLAYBOOK_ENGINE_BUSY: try again shortly) rather than queued without end.
  */
 export const WORKFLOW_QUERIES_WAITING = 1_000;
