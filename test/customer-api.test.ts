@@ -12,6 +12,7 @@ import {
   CustomerSlimPageBesideOneDocument,
   CustomersByRevenueDocument,
   CustomersDocument,
+  RunningPlaybookRunsDocument,
   ScoreDistributionDocument,
   ScoreHistoryDocument,
   type CustomerFilterInput,
@@ -661,6 +662,30 @@ describe('query limits', () => {
     expect(campaigns.statements).toEqual([]);
     // Record fields of runs stay cheap: no Temporal query.
     expect((await raw('{ customers(first: 20) { edges { node { playbookRuns(first: 20) { edges { node { workflowId status } } } } } } }', Role.Viewer)).errors).toBeUndefined();
+  });
+
+  it("prices a run's live state once per run, so that one request reads at most a few hundred runs' state, and a dashboard's page of runs still fits", async () => {
+    // 20 aliased pages of 100 runs under way with their step: 2,000 Temporal queries at once, were the request run.
+    const pages = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: runningPlaybookRuns(first: 100) { edges { node { step } } }`).join(' ');
+    for (const [query, cost] of [
+      [`{ ${pages(20)} }`, 20 * (1 + 100 * (1 + 1 + 1 + 100))],
+      // Three pages: 300 runs' state, each run 100 (its state) + 3 (edge, node, step).
+      [`{ ${pages(3)} }`, 3 * (1 + 100 * (1 + 1 + 1 + 100))],
+      // A page of 100 customers with their 20 newest runs' step and deadline: 2,000 runs' state.
+      ['{ customers(first: 100) { edges { node { playbookRuns(first: 20) { edges { node { step deadline } } } } } } }', 1 + 100 * (1 + 1 + (1 + 20 * (1 + 1 + 100 + 1 + 1)))],
+    ] as const) {
+      const { result, statements } = await countStatements(() => raw(query, Role.Viewer));
+      expect(result.errors?.[0]).toMatchObject({
+        message: `The query's estimated cost ${cost} exceeds the limit of 25000; ask for smaller pages or fewer fields`,
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COSTLY', cost, maxCost: 25_000 },
+      });
+      expect(statements).toEqual([]);
+    }
+    // Two pages (200 runs) fit, and so do 100 customers' 2 newest runs' state.
+    expect((await raw(`{ ${pages(2)} }`, Role.Viewer)).errors).toBeUndefined();
+    expect((await raw('{ customers(first: 100) { edges { node { playbookRuns(first: 2) { edges { node { step deadline } } } } } } }', Role.Viewer)).errors).toBeUndefined();
+    // A run's state is one query whatever fields of it are asked: the dashboard's page of 100 runs with all its fields fits.
+    expect((await stack.gql(RunningPlaybookRunsDocument, { first: 100 }, Role.Viewer)).errors).toBeUndefined();
   });
 
   it('refuses a query nested too deep', async () => {

@@ -3,8 +3,23 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { getOperationAST, getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import {
+  getNamedType,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { MiddlewareFn } from 'type-graphql';
 import { Turns } from '../services/common/turns.js';
 import { argumentRefusal } from './argument-checks.js';
@@ -73,11 +88,46 @@ export function reportField(description: string): { description: string; complex
 export const ReportTurn: MiddlewareFn = (_action, next) => reportTurns.take(() => next());
 
 /**
- * What a field of a workflow's live state costs (a run's step, deadline, fees, ...; a campaign's
- * progress): a Temporal query per run, not a column of a row. Counted per field, so a page of
- * runs asking for several is priced above its one query per run: the safe side.
+ * What a workflow's live state costs (a run's step, deadline, fees, ...; a campaign's progress): a Temporal query per
+ * run, which the worker answers by running the workflow (replaying it when not cached) in a workflow-task slot that
+ * the playbooks' own timers and updates need, not a column of a row. Counted once per run (or campaign) whose state
+ * is asked for, whatever fields of it, as one query answers them all: within the cost limit a request reads at most
+ * about 240 runs' state (2 pages of 100 runs under way; a page of 100 customers with their 2 newest runs), while a
+ * dashboard's page of 100 runs with all their fields fits. Every process also takes turns for them
+ * (src/temporal/workflow-query-turns.ts).
  */
-export const LIVE_STATE_COMPLEXITY = 10;
+export const LIVE_STATE_COMPLEXITY = 100;
+
+/**
+ * `complexity` of a field of a workflow's live state: the field costs as any other, and the object it belongs to
+ * (a run, a campaign) costs LIVE_STATE_COMPLEXITY more once when any of them is selected (`liveStateEstimator`).
+ */
+export const LIVE_STATE_FIELD: ComplexityEstimator = ({ childComplexity }) => 1 + childComplexity;
+
+/**
+ * Prices the live state of the objects a query asks it of: a field whose type is an object some of whose live-state
+ * fields (`LIVE_STATE_FIELD`) it selects, through fragments too, costs LIVE_STATE_COMPLEXITY more, once; its own
+ * price (a page's size times each node) multiplies that as any child's. @skip and @include are not looked at: the
+ * price is of the fields written.
+ */
+function liveStateEstimator(schema: GraphQLSchema, document: DocumentNode): ComplexityEstimator {
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const selectsLiveState = (type: GraphQLNamedType | undefined, selectionSet: SelectionSetNode, spread: Set<string>): boolean =>
+    selectionSet.selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return isObjectType(type) && type.getFields()[selection.name.value]?.extensions.complexity === LIVE_STATE_FIELD;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return selectsLiveState(selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type, selection.selectionSet, spread);
+      const fragment = fragments.get(selection.name.value);
+      if (!fragment || spread.has(fragment.name.value)) return false;
+      spread.add(fragment.name.value);
+      return selectsLiveState(schema.getType(fragment.typeCondition.name.value), fragment.selectionSet, spread);
+    });
+  const ownPrice = fieldExtensionsEstimator();
+  return (options) => {
+    if (!options.node.selectionSet || !selectsLiveState(getNamedType(options.field.type), options.node.selectionSet, new Set())) return undefined;
+    const withState = { ...options, childComplexity: options.childComplexity + LIVE_STATE_COMPLEXITY };
+    return ownPrice(withState) ?? 1 + withState.childComplexity;
+  };
+}
 
 /** Refuses too deep queries while validating, before any resolver runs. */
 export function depthLimitRule(limits: QueryLimits) {
@@ -193,7 +243,7 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: QueryLimits): Apo
                 query: document,
                 operationName: request.operationName ?? undefined,
                 variables: request.variables,
-                estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+                estimators: [liveStateEstimator(schema, document), fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
                 maxQueryNodes: limits.maxFields,
               });
             } catch (error) {

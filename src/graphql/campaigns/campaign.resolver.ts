@@ -5,7 +5,7 @@ import { MAX_SCHEDULE_AHEAD_DAYS } from '../../domain/campaigns/campaign.js';
 import { Role } from '../../domain/auth/roles.js';
 import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, PageArgs, pageComplexity } from '../common/connection.js';
-import { LIVE_STATE_COMPLEXITY, reportField, ReportTurn } from '../limits.js';
+import { LIVE_STATE_FIELD, reportField, ReportTurn } from '../limits.js';
 import { CampaignGroup, type Customer, type PlaybookRun } from '../../entities/index.js';
 import { selectedFields } from '../common/selection.js';
 import { PlaybookRunType, selectsLiveState } from '../playbooks/playbook-run.types.js';
@@ -78,7 +78,7 @@ export class CampaignResolver {
     return CampaignType.from(await ctx.services.campaigns.cancel(id, ctx.caller!.id));
   }
 
-  @FieldResolver(() => CampaignProgressType, { nullable: true, description: "Live progress from the campaign run (null for a draft); in a list, one Temporal query per campaign (and a look at the run's status for one under way by its record: a run ended in Temporal, terminated there, is recorded Cancelled at once and shows so, with no nextPassAt)", complexity: LIVE_STATE_COMPLEXITY })
+  @FieldResolver(() => CampaignProgressType, { nullable: true, description: "Live progress from the campaign run (null for a draft); in a list, one Temporal query per campaign (and a look at the run's status for one under way by its record: a run ended in Temporal, terminated there, is recorded Cancelled at once and shows so, with no nextPassAt)", complexity: LIVE_STATE_FIELD })
   progress(@Root() campaign: CampaignType, @Ctx() ctx: GraphQLContext): CampaignProgressType | null | Promise<CampaignProgressType | null> {
     return campaign.progress !== undefined ? campaign.progress : ctx.services.campaigns.progressOf(campaign).then((progress) => progress && CampaignProgressType.from(progress));
   }

@@ -13,7 +13,7 @@ import type { AccountReviewState } from '../../domain/playbooks/account-review.j
 import type { AppreciationState } from '../../domain/playbooks/appreciation.js';
 import { WELCOME_CHECK, type WelcomeCheckState } from '../../domain/playbooks/welcome-check.js';
 import { MoneyAmount, MoneyTotal } from '../common/money.js';
-import { LIVE_STATE_COMPLEXITY } from '../limits.js';
+import { LIVE_STATE_FIELD } from '../limits.js';
 
 registerEnumType(RunStatus, {
   name: 'RunStatus',
@@ -129,48 +129,48 @@ export class PlaybookRunType {
   })
   outcome!: string | null;
 
-  @Field(() => Date, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'When the current wait ends; null before the run\'s first wait (a start mutation\'s answer, step `starting`) and once the run has ended' })
+  @Field(() => Date, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'When the current wait ends; null before the run\'s first wait (a start mutation\'s answer, step `starting`) and once the run has ended' })
   deadline!: Date | null;
 
-  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Version of the policy the run follows' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Version of the policy the run follows' })
   policyVersion!: number | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: `The payment-loyalty band the run is tagged with, which the runningPlaybookRuns filter loyaltyBand matches: fair reminders (loyal payers pay no fees) and fixes (a gesture for some bands) the band they follow, read as they start (a reminder's: null until read; raised on the way when the payer turns fee-free, see loyaltyBandRaisedFrom); the other playbooks the customer's band when the run started. One of ${RUN_LOYALTY_BANDS.join(', ')} (${UNKNOWN_LOYALTY_BAND}: the customer had no payment-loyalty band then); null while the engine cannot say` })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_FIELD, description: `The payment-loyalty band the run is tagged with, which the runningPlaybookRuns filter loyaltyBand matches: fair reminders (loyal payers pay no fees) and fixes (a gesture for some bands) the band they follow, read as they start (a reminder's: null until read; raised on the way when the payer turns fee-free, see loyaltyBandRaisedFrom); the other playbooks the customer's band when the run started. One of ${RUN_LOYALTY_BANDS.join(', ')} (${UNKNOWN_LOYALTY_BAND}: the customer had no payment-loyalty band then); null while the engine cannot say` })
   loyaltyBand!: string | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: the band the run started with, when it moved to a fee-free band on the way (the payer\'s record turned loyal, a late payment corrected): loyaltyBand is the one it follows since, with its schedule and no fee from then on (fees already charged stay); null when the run kept its band' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fair reminders: the band the run started with, when it moved to a fee-free band on the way (the payer\'s record turned loyal, a late payment corrected): loyaltyBand is the one it follows since, with its schedule and no fee from then on (fees already charged stay); null when the run kept its band' })
   loyaltyBandRaisedFrom!: string | null;
 
-  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: reminders the run has written so far (the invoice counts those that went out); one a promise to pay held back before it went out is sent again in the next step\'s place, not counted twice' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fair reminders: reminders the run has written so far (the invoice counts those that went out); one a promise to pay held back before it went out is sent again in the next step\'s place, not counted twice' })
   remindersSent!: number | null;
 
-  @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: fees its reminders carry, minor units (booked on the invoice as each goes out)' })
+  @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fair reminders: fees its reminders carry, minor units (booked on the invoice as each goes out)' })
   feesChargedMinor!: number | null;
 
-  @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units (booked on the invoice as each reminder goes out)' })
+  @Field(() => MoneyAmount, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fair reminders: fees the standard schedule would have charged but this payer was spared, minor units (booked on the invoice as each reminder goes out)' })
   feesWaivedMinor!: number | null;
 
-  @Field(() => LocalDateResolver, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: the day the customer promised to pay by, while that promise holds the reminders' })
+  @Field(() => LocalDateResolver, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fair reminders: the day the customer promised to pay by, while that promise holds the reminders' })
   promisedUntil!: string | null;
 
-  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fair reminders: promises to pay that lapsed unpaid' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fair reminders: promises to pay that lapsed unpaid' })
   brokenPromises!: number | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: the complaint topic' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fix issue: the complaint topic' })
   topic!: string | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: who owns the fix case now' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fix issue: who owns the fix case now' })
   owner!: string | null;
 
-  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: "Fix issue: deadlines missed and fixes that did not hold so far (each moved the case one level up; past the top of the escalation chain the owner stays and the count goes on); a topic's later run starts with the level its last run left the issue at, one up when that fix did not hold" })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_FIELD, description: "Fix issue: deadlines missed and fixes that did not hold so far (each moved the case one level up; past the top of the escalation chain the owner stays and the count goes on); a topic's later run starts with the level its last run left the issue at, one up when that fix did not hold" })
   escalations!: number | null;
 
-  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Fix issue: times the issue came back after a fix, before the check-back or as it went out (each reopened the case)' })
+  @Field(() => Int, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fix issue: times the issue came back after a fix, before the check-back or as it went out (each reopened the case)' })
   recurrences!: number | null;
 
   @Field(() => String, {
     nullable: true,
-    complexity: LIVE_STATE_COMPLEXITY,
+    complexity: LIVE_STATE_FIELD,
     description:
       'Account review: what was proposed and why, as one text "<kind>: <reason>" (kind tier-change, offer, or none: nothing was proposed, and why), kept for clients written against it; accountProposal gives the proposal\'s parts, and this text stays the place that says why nothing was proposed',
   })
@@ -178,62 +178,62 @@ export class PlaybookRunType {
 
   @Field(() => AccountProposalType, {
     nullable: true,
-    complexity: LIVE_STATE_COMPLEXITY,
+    complexity: LIVE_STATE_FIELD,
     description:
       'Account review: what was put to the customer to accept or decline (answerAccountProposal), by its parts: the tier, or the offer\'s code, name and discount. Null for the other playbooks, before the review proposed, and when it found nothing to propose (proposal says why). A proposal held back before it reached the customer (heldBack) is shown, but has no answer to wait for',
   })
   accountProposal!: AccountProposalType | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: "Account review: the customer's answer (accepted, declined)" })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_FIELD, description: "Account review: the customer's answer (accepted, declined)" })
   answer!: string | null;
 
-  @Field(() => MoneyTotal, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: profitability at the last review, minor units (computed from totals: exact up to 2^53 minor units); null before the first scoring, and when the review could not judge the account (outcome not-judged)' })
+  @Field(() => MoneyTotal, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Account review: profitability at the last review, minor units (computed from totals: exact up to 2^53 minor units); null before the first scoring, and when the review could not judge the account (outcome not-judged)' })
   profitabilityMinor!: number | null;
 
   @Field(() => String, {
     nullable: true,
-    complexity: LIVE_STATE_COMPLEXITY,
+    complexity: LIVE_STATE_FIELD,
     description: 'Account review: how its last scoring judged profitabilityMinor when not as margin minus cost to serve over the last 12 months: after the customer accepted a review\'s tier (the cheaper one, or another through an offer; this one\'s or an earlier one\'s), as on that tier for the whole window (the costs before the move at its cost shares, less what an accepted offer takes off the tier\'s fee); as the run kept it (null in reviews started before it was kept)',
   })
   profitabilityBasis!: string | null;
 
   @Field(() => String, {
     nullable: true,
-    complexity: LIVE_STATE_COMPLEXITY,
+    complexity: LIVE_STATE_FIELD,
     description: "Account review under way: the customer's complaints and fix cases open now, by topic (e.g. \"fix case open: billing; complaint open: delivery\"); while one is, an offboarding approval is refused (PLAYBOOK_DECISION_REFUSED)",
   })
   openIssues!: string | null;
 
-  @Field(() => Boolean, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: whether offboarding was approved (null: no decision); an approved one may have been withdrawn since (offboardingWithdrawn)' })
+  @Field(() => Boolean, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Account review: whether offboarding was approved (null: no decision); an approved one may have been withdrawn since (offboardingWithdrawn)' })
   offboardingApproved!: boolean | null;
 
   @Field(() => Boolean, {
     nullable: true,
-    complexity: LIVE_STATE_COMPLEXITY,
+    complexity: LIVE_STATE_FIELD,
     description:
       "Account review with offboarding approved: whether that offboarding was withdrawn since, the customer active again (the review cancelled or terminated during the notice, or the run kept them at the notice's end: not reached, turned around, a complaint still open, not judged), as the audit log's customer.offboarding-withdrawn says; false while it stands or once carried out; null without an approval",
   })
   offboardingWithdrawn!: boolean | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: who decided on offboarding, and why' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Account review: who decided on offboarding, and why' })
   decidedBy!: string | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Account review: why offboarding was approved or not, as the person who decided gave it; null without a decision (and for a moment after one, until its audit entry is written)' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Account review: why offboarding was approved or not, as the person who decided gave it; null without a decision (and for a moment after one, until its audit entry is written)' })
   decisionReason!: string | null;
 
   @Field(() => String, {
     nullable: true,
-    complexity: LIVE_STATE_COMPLEXITY,
+    complexity: LIVE_STATE_FIELD,
     description: "Account review: who ended the offboarding notice early (endOffboardingNotice, or typed in the Temporal UI), the customer leaving at once; why is in the audit log (playbook.end-offboarding-notice); null while the notice runs its time, when it was not ended early, and when a cancel came before the run carried the end out (the offboarding withdrawn)",
   })
   noticeEndedBy!: string | null;
 
-  @Field(() => String, { nullable: true, complexity: LIVE_STATE_COMPLEXITY, description: 'Appreciation: the offer the customer was thanked with' })
+  @Field(() => String, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Appreciation: the offer the customer was thanked with' })
   offerCode!: string | null;
 
   @Field(() => String, {
     nullable: true,
-    complexity: LIVE_STATE_COMPLEXITY,
+    complexity: LIVE_STATE_FIELD,
     description: "Appreciation: why the contact guard holds the thank-you back (while the run waits, and when it ended not-thanked). Account review: why its proposal never reached the customer (held back at delivery, e.g. an opt-out or a complaint before it went). Welcome check (outcome not-new): why no follow-up call was asked for: the customer was no newcomer by the end of the wait (customer for … days, since …)",
   })
   heldBack!: string | null;

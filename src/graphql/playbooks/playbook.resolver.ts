@@ -8,7 +8,7 @@ import { Allow } from '../auth/allow.js';
 import type { GraphQLContext } from '../context.js';
 import { mapPage } from '../../services/common/pagination.js';
 import { ForwardPageArgs, pageComplexity } from '../common/connection.js';
-import { LIVE_STATE_COMPLEXITY } from '../limits.js';
+import { LIVE_STATE_FIELD } from '../limits.js';
 import { FixCaseType } from './fix-case.types.js';
 import { PlaybookRunConnection, PlaybookRunType, RunningPlaybookRunsFilterInput, selectsLiveState, shownStep, STEP_DESCRIPTION } from './playbook-run.types.js';
 import { selectedFields } from '../common/selection.js';
@@ -235,7 +235,7 @@ export class PlaybookResolver {
    * nothing), a running one's its state's, also when the engine has ended it without its record saying so yet
    * (terminated in the Temporal UI: the step it stopped at, until the run reconciliation records the end).
    */
-  @FieldResolver(() => String, { nullable: true, description: STEP_DESCRIPTION, complexity: LIVE_STATE_COMPLEXITY })
+  @FieldResolver(() => String, { nullable: true, description: STEP_DESCRIPTION, complexity: LIVE_STATE_FIELD })
   async step(@Root() run: PlaybookRunType | PlaybookRun, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     if ('step' in run) return run.step;
     return shownStep(run.status, run.status === RunStatus.Running ? await ctx.services.playbooks.stepStateOf(run) : null);
