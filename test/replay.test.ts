@@ -80,6 +80,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-nothing-proposed-talked-through.json',
       'account-review-approval-waits-for-open-issues.json',
       'account-review-stale-approval-reproposes.json',
+      'account-review-proposal-held-at-complaint.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);
