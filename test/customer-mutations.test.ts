@@ -659,10 +659,31 @@ describe('recordPayment', () => {
     expect((await loyalty()).band).toBe('loyal');
     expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: second.id, amountMinor: 7_000, paidAt: day(-5) } }, Role.Operator)).errors).toBeUndefined();
     const score = await loyalty();
-    expect(score).toMatchObject({ band: 'loyal', asOf: utcDay, modelVersion: 'payment-loyalty/8;policy=2' });
+    expect(score).toMatchObject({ band: 'loyal', asOf: utcDay, modelVersion: 'payment-loyalty/9;policy=2' });
     // The record still shows both invoices paid late; the band counts them as the one slip they were.
     expect(score.reasons).toContain('2 late payments in the last 12 months');
-    expect(score.reasons.at(-1)).toBe('one lapse (2 invoices paid late) in the last 12 months after 12 on time in a row: still loyal');
+    expect(score.reasons.at(-1)).toBe("one lapse (2 invoices overdue together, all paid within 15 days of the first one's due day) in the last 12 months after 12 on time in a row: still loyal");
+  });
+
+  it('keeps a loyal payer loyal who pays the three invoices of one missed billing period each with a payment of its own, on days of their own', async () => {
+    const utcDay = new Date().toISOString().slice(0, 10);
+    const day = (n: number) => new Date(Date.parse(utcDay) + n * 86_400_000).toISOString().slice(0, 10);
+    const customer = await newCustomer();
+    const e = em();
+    // Twelve invoices 30 days apart, each paid on its due day; then three due 30, 20 and 15 days ago, overdue together.
+    for (let k = 12; k >= 1; k--) e.create(Invoice, { customer: e.getReference(Customer, customer.id), issuedAt: day(-44 - 30 * k), dueAt: day(-30 - 30 * k), paidAt: day(-30 - 30 * k), amountMinor: 5_000 });
+    const missed = [-30, -20, -15].map((due) => e.create(Invoice, { customer: e.getReference(Customer, customer.id), issuedAt: day(due - 14), dueAt: day(due), amountMinor: 5_000 }));
+    await e.flush();
+    const loyalty = async () => (await stack.gql(CustomerScoresDocument, { id: customer.id, historyKind: 'PaymentLoyalty' }, Role.Viewer)).data!.customer!.scores.find((s) => s.kind === 'PaymentLoyalty')!;
+    // One reminder each, one transfer each: paid 8, 5 and 3 days ago (22, 15 and 12 days late; the last 27 days after the
+    // first one's due day). Each payment's rescore keeps the band: one lapse, forgiven after 12 on time in a row.
+    for (const [invoice, paidAt] of [[missed[0], -8], [missed[1], -5], [missed[2], -3]] as const) {
+      expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5_000, paidAt: day(paidAt) } }, Role.Operator)).errors).toBeUndefined();
+      expect((await loyalty()).band).toBe('loyal');
+    }
+    const score = await loyalty();
+    expect(score.reasons).toContain('3 late payments in the last 12 months');
+    expect(score.reasons.at(-1)).toBe("one lapse (3 invoices overdue together, all paid within 27 days of the first one's due day) in the last 12 months after 12 on time in a row: still loyal");
   });
 
   it('refuses a non-positive or an oversized amount, a bad date, a future or pre-invoice date and an unknown invoice', async () => {

@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/8;policy=2');
+    expect(s.modelVersion).toBe('payment-loyalty/9;policy=2');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -108,7 +108,7 @@ describe('payment loyalty', () => {
     const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 3, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/8;policy=3');
+    expect(graceful.modelVersion).toBe('payment-loyalty/9;policy=3');
   });
 
   it('calls new customers and customers without a record "new"', () => {
@@ -305,7 +305,7 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
       'paid 12 of 14 invoices on time (85.7%)',
       'the most recent invoice was paid late',
       '2 late payments in the last 12 months',
-      'one lapse (2 invoices paid late) in the last 12 months after 12 on time in a row: still loyal',
+      "one lapse (2 invoices overdue together, all paid within 15 days of the first one's due day) in the last 12 months after 12 on time in a row: still loyal",
     ]);
     // While both were open (and overdue 15 and 14 days) neither counted yet: loyal then too.
     const open = due([['2026-11-20', 0], ['2026-11-21', 0]]).map((i) => ({ ...i, paidAt: null }));
@@ -313,12 +313,87 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     // Lena: ten on time every 70 days, then invoices due 11-20 and 11-25 paid on 12-05: one lapse, still loyal.
     const lena = paymentLoyalty({ customerSince: '2023-01-10', invoices: due([...lenasTen, ['2026-11-20', 15], ['2026-11-25', 10]]), asOf: '2026-12-05' });
     expect(lena.band).toBe('loyal');
-    expect(lena.reasons.at(-1)).toBe('one lapse (2 invoices paid late) in the last 12 months after 10 on time in a row: still loyal');
+    expect(lena.reasons.at(-1)).toBe("one lapse (2 invoices overdue together, all paid within 15 days of the first one's due day) in the last 12 months after 10 on time in a row: still loyal");
     // The same-lapse window is the policy's: with none, the two are two lapses, and one lapse is all it forgives.
     const noWindow = { ...defaultPaymentLoyaltyPolicy, loyal: { ...defaultPaymentLoyaltyPolicy.loyal, sameLapseWithinDays: 0 } };
     const two = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...lapse], asOf: '2026-12-06' }, noWindow);
     expect(two.band).toBe('regular');
     expect(two.reasons.at(-1)).toBe('not in the loyal band yet: 85.7% on time, below the 95% it needs; 0 of the 6 on-time invoices in a row it needs; 2 late in the last 12 months, more than the 0 it allows');
+  });
+
+  it('counts the invoices of one missed billing period, overdue together and each paid on its own within 30 days, as one lapse: still loyal', () => {
+    // Twelve monthly invoices paid on their due day (2025-10-15 .. 2026-09-15), then the three of one missed billing period,
+    // due 11-10, 11-20 and 11-25, one reminder each, each answered with a transfer of its own: paid 12-05, 12-08 and 12-10
+    // (25, 18 and 15 days late). Each later one was overdue before the earlier was paid, and the last payment came 30 days
+    // after the first one's due day (the policy's 30): one lapse, forgiven after 12 on time in a row.
+    const twelve = monthly(2025, 10, Array(12).fill(0));
+    const missed = due([['2026-11-10', 25], ['2026-11-20', 18], ['2026-11-25', 15]]);
+    const s = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...missed], asOf: '2026-12-20' });
+    // The record still shows each: 12 of 15 on time (80%), no streak, 3 late in the last 12 months.
+    expect(s).toMatchObject({ band: 'loyal', countedInvoices: 15, onTimeInvoices: 12, streak: 0, lateLast12Months: 3 });
+    expect(s.reasons).toEqual([
+      'customer for 2 years 6 months (since 2024-06-01)',
+      'paid 12 of 15 invoices on time (80%)',
+      'the most recent invoice was paid late',
+      '3 late payments in the last 12 months',
+      "one lapse (3 invoices overdue together, all paid within 30 days of the first one's due day) in the last 12 months after 12 on time in a row: still loyal",
+    ]);
+    // Loyal after each payment too: after the second, the third is open 13 days (not counted yet), the two paid are one lapse.
+    const afterTwo = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...missed.slice(0, 2), { dueAt: '2026-11-25', paidAt: null }], asOf: '2026-12-08' });
+    expect(afterTwo).toMatchObject({ band: 'loyal', lateLast12Months: 2 });
+    expect(afterTwo.reasons.slice(-2)).toEqual([
+      'invoice due 2026-11-25 is unpaid, 13 days overdue',
+      "one lapse (2 invoices overdue together, all paid within 28 days of the first one's due day) in the last 12 months after 12 on time in a row: still loyal",
+    ]);
+    // The same three paid with one payment on 12-10: the same band, so the number of transfers does not matter.
+    const together = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...due([['2026-11-10', 30], ['2026-11-20', 20], ['2026-11-25', 15]])], asOf: '2026-12-20' });
+    expect(together.band).toBe('loyal');
+    // At risk all the same with two more late payments this year (March's and June's, 5 days late): the lapse counts once,
+    // 3 late for the at-risk rule (of 5 late invoices), and the reasons say how. 22 of 27 on time (81.4%): the count alone.
+    const more = monthly(2024, 10, [...Array(17).fill(0), 5, 0, 0, 5, 0, 0, 0]);
+    const atRisk = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...more, ...missed], asOf: '2026-12-20' });
+    expect(atRisk).toMatchObject({ band: 'at-risk', lateLast12Months: 5 });
+    expect(atRisk.reasons.at(-1)).toBe('at risk: 3 late in the last 12 months (a lapse of invoices overdue together, all paid within 30 days, counted once), at risk from 3');
+  });
+
+  it('keeps invoices not overdue together, or paid by a payer behind for longer than 30 days in all, as lapses of their own', () => {
+    const twelve = monthly(2025, 10, Array(12).fill(0));
+    const asOf = '2026-12-20';
+    // Late again and again: due 11-10 paid 11-15, due 11-20 paid 11-24, due 11-30 paid 12-04; each paid before the next fell
+    // overdue, all due within 30 days of the first and paid within days: three lapses, three late payments, at risk.
+    const again = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...due([['2026-11-10', 5], ['2026-11-20', 4], ['2026-11-30', 4]])], asOf });
+    expect(again).toMatchObject({ band: 'at-risk', lateLast12Months: 3 });
+    expect(again.reasons.at(-1)).toBe('at risk: 3 late in the last 12 months, at risk from 3');
+    // The first two alone: two lapses, none forgiven (one is all it forgives): regular, 12 of 14 on time (85.7%).
+    const twice = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...due([['2026-11-10', 5], ['2026-11-20', 4]])], asOf });
+    expect(twice.band).toBe('regular');
+    expect(twice.reasons.at(-1)).toBe('not in the loyal band yet: 85.7% on time, below the 95% it needs; 0 of the 6 on-time invoices in a row it needs; 2 late in the last 12 months, more than the 0 it allows');
+    // Overdue together but behind for two months: February's paid 03-17 (30 days late), March's 04-14 (30 days late), each
+    // paid when the next was overdue, the last 58 days after the first one's due day: two lapses, as two paid 10 days late are.
+    const record = [...monthly(2024, 6, Array(20).fill(0)), ...monthly(2026, 4, Array(8).fill(0))];
+    const behind = paymentLoyalty({ customerSince: '2024-01-10', invoices: [...record, ...due([['2026-02-15', 30], ['2026-03-15', 30]])], asOf: '2026-12-06' });
+    expect(behind).toMatchObject({ band: 'regular', lateLast12Months: 2 });
+    expect(behind.reasons.at(-1)).toMatch(/; 2 late in the last 12 months, more than the 0 it allows$/);
+  });
+
+  it('does not join an invoice paid later than 30 days after the lapse\'s first fell due into that lapse', () => {
+    const twelve = monthly(2025, 10, Array(12).fill(0));
+    // The missed billing period again, but the third invoice (due 11-25) paid on 12-28, 33 days late: the first two are one
+    // lapse (paid 28 days after 11-10), the third a lapse of its own and no slip. Two lapses, not forgiven: regular; for the
+    // at-risk rule the slip lapse counts once and the other by its one invoice: 2 late, not 3.
+    const late = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...due([['2026-11-10', 25], ['2026-11-20', 18], ['2026-11-25', 33]])], asOf: '2026-12-30' });
+    expect(late).toMatchObject({ band: 'regular', lateLast12Months: 3 });
+    expect(late.reasons.at(-1)).toBe('not in the loyal band yet: 80% on time, below the 95% it needs; 0 of the 6 on-time invoices in a row it needs; 2 lapses (3 invoices) late in the last 12 months, more than the 0 it allows');
+    // Each paid within 30 days of its own due day, but the last 31 days after the first's (12-11): the third is a lapse of
+    // its own all the same, so the payer behind for longer than a slip keeps no band for it.
+    const longer = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...due([['2026-11-10', 25], ['2026-11-20', 18], ['2026-11-25', 16]])], asOf: '2026-12-30' });
+    expect(longer.band).toBe('regular');
+    expect(longer.reasons.at(-1)).toMatch(/; 2 lapses \(3 invoices\) late in the last 12 months, more than the 0 it allows$/);
+    // The middle one paid 35 days late (12-20), the others on 12-05 and 12-08: the first and the third, overdue together and
+    // paid 28 days after 11-10, are still one lapse, the middle one a lapse of its own: 2 late for the at-risk rule, regular.
+    const middle = paymentLoyalty({ customerSince: '2024-06-01', invoices: [...twelve, ...due([['2026-11-10', 25], ['2026-11-15', 35], ['2026-11-20', 18]])], asOf: '2026-12-30' });
+    expect(middle).toMatchObject({ band: 'regular', lateLast12Months: 3 });
+    expect(middle.reasons.at(-1)).toMatch(/; 2 lapses \(3 invoices\) late in the last 12 months, more than the 0 it allows$/);
   });
 
   it('counts late payments months apart, or each paid before the next fell due, as separate lapses', () => {
@@ -358,7 +433,7 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     const october = (delay: number) => Array(3).fill({ dueAt: new Date('2026-10-15T00:00:00Z'), paidAt: new Date(Date.parse('2026-10-15T00:00:00Z') + delay * 86_400_000) });
     const slipped = paymentLoyalty({ customerSince: '2024-01-10', invoices: [...record, ...october(5)], asOf: '2026-12-06' });
     expect(slipped).toMatchObject({ band: 'loyal', lateLast12Months: 3 });
-    expect(slipped.reasons.at(-1)).toMatch(/^one lapse \(3 invoices paid late\) in the last 12 months after \d+ on time in a row: still loyal$/);
+    expect(slipped.reasons.at(-1)).toMatch(/^one lapse \(3 invoices overdue together, all paid within 5 days of the first one's due day\) in the last 12 months after \d+ on time in a row: still loyal$/);
     // Paid together 40 days late (no slip): each invoice counts, and three make the payer at risk.
     const late = paymentLoyalty({ customerSince: '2024-01-10', invoices: [...record, ...october(40)], asOf: '2026-12-06' });
     expect(late).toMatchObject({ band: 'at-risk', lateLast12Months: 3 });

@@ -19,12 +19,17 @@
  * strong payer the fee-free reminders for years:
  * - the on-time share it needs is over the invoices due, or paid late, in the last
  *   `loyal.recentMonths` months (at least the last `minInvoices` invoices);
- * - late invoices are counted by lapse: invoices settled on the same day (one payment settles both, or
- *   both are still unpaid), due within `loyal.sameLapseWithinDays` of the lapse's first, are one lapse (a
- *   card that expired for a billing run leaves two invoices unpaid, and one payment settles both: one slip).
- *   So the two stay one slip once paid, as while open: a second invoice overdue no longer than
- *   `openOverdueCountsAfterDays` does not count against the band of the first one's reminder. Invoices
- *   each paid on a day of its own are lapses of their own: paying later never joins two slips;
+ * - late invoices are counted by lapse: invoices overdue together (each fell overdue before the lapse was
+ *   settled), due within `loyal.sameLapseWithinDays` of the lapse's first, are one lapse when one payment settled
+ *   them (or they are all still unpaid), or when all were paid within `loyal.forgivenUpToDaysLate` days of the
+ *   first one's last on-time day, however many payments it took (a card that expired for a billing period leaves
+ *   three invoices unpaid, the payer gets a reminder for each and answers each with a transfer of its own within
+ *   a fortnight: one slip). So they stay one slip once paid, as while open: a second invoice overdue no longer than
+ *   `openOverdueCountsAfterDays` does not count against the band of the first one's reminder. Invoices not overdue
+ *   together (the first paid before the next fell overdue) are lapses of their own, and so are invoices each paid
+ *   on a day of its own when the payer was behind for longer than `forgivenUpToDaysLate` in all: a payer late
+ *   month after month, each invoice paid about when the next falls overdue, hides no lapse in another, and paying
+ *   later never joins two slips;
  * - a lapse is forgiven when it is the only one in that recent record (up to
  *   `loyal.forgivableLapses`), all its invoices have been paid, each at most `loyal.forgivenUpToDaysLate` days late
  *   (a slip, not months unpaid), and the payer was on time at least `loyal.minStreak` times in a
@@ -62,8 +67,14 @@ import { invalidInput } from './scoring.exception.js';
  *    A run (before or since a lapse, or the streak up to today) is loyal with `minStreak` invoices, or with `minInvoices`
  *    whose own first and last due days lie the recent record's months apart: six in a row take a yearly payer six years, and two slips four years apart cost
  *    them the band that a monthly payer with the same slips keeps.
+ * 9: invoices overdue together (each fell overdue before the lapse was settled) and all paid within `forgivenUpToDaysLate`
+ *    days of the first one's last on-time day are one lapse however many payments settled them: a loyal payer who missed
+ *    one billing period, got a reminder for each of its three invoices and paid each with a transfer of its own within a
+ *    fortnight became regular after two payments and at risk after three (fees and the collections letter), where one
+ *    payment for the three kept them loyal. Invoices not overdue together stay lapses of their own, and so do invoices paid
+ *    on days of their own by a payer behind for longer than that in all (two billing runs each paid 29 days late).
  */
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/8';
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/9';
 
 /**
  * The share of invoices paid on time as the reasons write it: to a tenth of a percent, cut rather than
@@ -91,9 +102,9 @@ export interface PaymentLoyaltyPolicy {
     forgivableLapses: number;
     forgivenUpToDaysLate: number;
     /**
-     * Late invoices are one lapse when they were settled on the same day (one payment, or both still unpaid) and the
-     * later is due within this many days of the lapse's first invoice (the days a second open invoice is not counted,
-     * `openOverdueCountsAfterDays`).
+     * Late invoices overdue together are one lapse when the later is due within this many days of the lapse's first invoice
+     * (the days a second open invoice is not counted, `openOverdueCountsAfterDays`), and they were settled on the same day
+     * (one payment, or all still unpaid) or all paid within `forgivenUpToDaysLate` days of the first one's last on-time day.
      */
     sameLapseWithinDays: number;
   };
@@ -231,15 +242,27 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     const ends = n ? [counted[from + step].due, counted[i - step].due] : [0, 0];
     return { n, first: Math.min(...ends), last: Math.max(...ends) };
   };
-  // The late invoices of a record (in due order) by lapse: one settled on the same day as the lapse's (one payment settled
-  // both, or both are still unpaid), due within `sameLapseWithinDays` of the lapse's first, joins it. Invoices each paid on
-  // a day of its own are lapses of their own, however close: paying later never joins two slips into one.
+  // The late invoices of a record (in due order) by lapse. One joins a lapse when it fell overdue before the lapse was
+  // settled (overdue together), is due within `sameLapseWithinDays` of the lapse's first, and either one payment settled
+  // them all (or all are still unpaid) or, with it, the lapse was settled within `forgivenUpToDaysLate` days of its first
+  // invoice's last on-time day: the payer was behind for no longer than a slip, however many transfers it took (a reminder
+  // for each invoice of a missed billing period, each answered on its own). Invoices not overdue together are lapses of
+  // their own, and so are those paid on days of their own by a payer behind for longer: one who pays every invoice about
+  // when the next falls overdue is late again and again, and paying later never joins two slips into one.
+  const lastOnTimeDay = (c: Counted) => c.due + policy.graceDays;
+  const settledWithinSlip = (lapse: readonly Counted[]) =>
+    lapse.every((l) => !l.unpaid && l.lateUntil - lastOnTimeDay(lapse[0]) <= loyalRule.forgivenUpToDaysLate);
+  const joins = (lapse: readonly Counted[], c: Counted) =>
+    c.due - lapse[0].due <= loyalRule.sameLapseWithinDays &&
+    lapse.some((l) => lastOnTimeDay(c) < l.lateUntil) &&
+    (lapse.every((l) => l.lateUntil === c.lateUntil) || settledWithinSlip([...lapse, c]));
   const lapsesOf = (record: readonly Counted[]): Counted[][] => {
     const lapses: Counted[][] = [];
     for (const c of record) {
       if (c.onTime) continue;
-      const open = lapses.at(-1);
-      if (open && c.lateUntil === open[0].lateUntil && c.due - open[0].due <= loyalRule.sameLapseWithinDays) open.push(c);
+      // The latest lapse it joins: one that ran on past another's start is still open to what fell overdue during it.
+      const lapse = lapses.findLast((l) => joins(l, c));
+      if (lapse) lapse.push(c);
       else lapses.push([c]);
     }
     return lapses;
@@ -303,7 +326,8 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     const recentText = `the last ${loyalRule.recentMonths} months`;
     for (const f of forgiven) {
       const when = f.lapse.some(lateWithinYear) ? 'the last 12 months' : recentText;
-      const what = f.lapse.length === 1 ? 'one late payment' : `one lapse (${f.lapse.length} invoices paid late)`;
+      const paidWithin = Math.max(...f.lapse.map((c) => c.lateUntil)) - f.lapse[0].due;
+      const what = f.lapse.length === 1 ? 'one late payment' : `one lapse (${f.lapse.length} invoices overdue together, all paid within ${paidWithin} day${paidWithin === 1 ? '' : 's'} of the first one's due day)`;
       const over = (run: { n: number; first: number; last: number }) => (run.n < loyalRule.minStreak ? ` over ${tenureText(run.last - run.first)}` : '');
       reasons.push(
         loyalRun(f.before)
@@ -319,7 +343,7 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
     const rules = [
       value! < policy.atRisk.belowOnTimeShare ? `${onTimePct(value!)} paid on time, under the ${pct(policy.atRisk.belowOnTimeShare, 1)} below which a payer is at risk` : '',
       lateLastYearAtRisk(atRiskLate, policy)
-        ? `${atRiskLate} late in the last 12 months${atRiskLate < lateLast12Months ? ` (a lapse of invoices paid together within ${loyalRule.forgivenUpToDaysLate} days counted once)` : ''}, at risk from ${policy.atRisk.minLateLast12Months}`
+        ? `${atRiskLate} late in the last 12 months${atRiskLate < lateLast12Months ? ` (a lapse of invoices overdue together, all paid within ${loyalRule.forgivenUpToDaysLate} days, counted once)` : ''}, at risk from ${policy.atRisk.minLateLast12Months}`
         : '',
     ].filter(Boolean);
     reasons.push(`at risk: ${rules.join('; ')}`);
