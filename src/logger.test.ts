@@ -12,6 +12,13 @@ it("writes a failed activity's error as the Temporal SDK hands it over (`error`)
   expect(lines[0]).toMatchObject({ msg: 'Activity failed', activityType: 'scoreCustomerPage', error: { type: 'TypeError', message: 'Map.groupBy is not a function', stack: expect.stringContaining('logger.test') } });
 });
 
+it("leaves an activity's task token out of its log lines: it completes or fails the activity for whoever holds it", () => {
+  const { lines, destination } = capture();
+  new PinoTemporalLogger(createLogger('info', 'worker', destination)).warn('Activity failed', { activityType: 'fitScoreModels', workflowId: 'rescore/x', taskToken: 'CiQwMWEyc2VjcmV0' });
+  expect(lines[0]).toMatchObject({ msg: 'Activity failed', activityType: 'fitScoreModels', workflowId: 'rescore/x' });
+  expect(JSON.stringify(lines[0])).not.toContain('CiQwMWEyc2VjcmV0');
+});
+
 it('writes our own errors (`err`) alike', () => {
   const { lines, destination } = capture();
   createLogger('info', 'api', destination).error({ err: new RangeError('out of range') }, 'failed');

@@ -7,7 +7,10 @@ export class PinoTemporalLogger implements TemporalLogger {
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
-    this.pino[method]({ ...meta }, message);
+    // An activity's task token completes or fails it for whoever holds it: never written to the logs (its workflow and
+    // activity IDs on the same line say which it was).
+    const { taskToken: _secret, ...shown } = meta ?? {};
+    this.pino[method](shown, message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);
