@@ -218,6 +218,19 @@ describe('order by the day described', () => {
     expect(await history(c, 100, { asOf, computedAt, id: gone })).toEqual(all.slice(tiedAt + 1).filter((s) => s.asOf !== asOf || s.computedAt !== computedAt || s.id < gone));
   });
 
+  it('refuses a position whose asOf or computedAt are not those of the stored value its id names, rather than repeating or skipping values', async () => {
+    const all = await history(c, 100);
+    const { asOf, computedAt, id } = all[1];
+    const nextDay = new Date(Date.parse(`${asOf}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
+    // A later day would list the value itself again; a day long past, nothing of the history; a moment off by a millisecond, either.
+    for (const after of [{ asOf: nextDay, computedAt, id }, { asOf: '2020-01-01', computedAt, id }, { asOf, computedAt: iso(new Date(Date.parse(computedAt) + 1)), id }]) {
+      const r = await stack.gql(ScoreHistoryDocument, { id: c, kind: 'ChurnRisk', last: 5, after }, Role.Viewer);
+      expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after' });
+    }
+    // As listed, it pages on.
+    expect(await history(c, 5, { asOf, computedAt, id })).toEqual(all.slice(2, 7));
+  });
+
   it("reads a page of customers' histories in that order in one statement", async () => {
     const { result, statements } = await countStatements(() =>
       stack.gql(CustomersScoreHistoryDocument, { first: 10, filter: { search: 'history-order-' }, kind: 'ChurnRisk', last: 3 }, Role.Viewer),

@@ -132,8 +132,15 @@ export class ScoreService {
       // history (a front end mixing up two "load more" buttons) would page from wherever its keys fall.
       if (ownKind && ownKind !== `/${kind}`) throw notOfThisHistory();
       // One thinned away since the page was read (the nightly thinning) is gone: its keys still say where the page ended.
-      const { rows } = await sql<{ own: boolean }>`select customer_id = ${customerId}::uuid and scores ? ${kind} as own from score_snapshot where id = ${snapshotId.toLowerCase()}::uuid`.execute(this.em.getKysely());
+      const { rows } = await sql<{ own: boolean; same: boolean }>`
+        select customer_id = ${customerId}::uuid and scores ? ${kind} as own, as_of = ${after.asOf}::date and computed_at = ${after.computedAt.toISOString()}::timestamptz as same
+          from score_snapshot where id = ${snapshotId.toLowerCase()}::uuid`.execute(this.em.getKysely());
       if (rows.length && !rows[0].own) throw notOfThisHistory();
+      // One still stored is where it is: keys filled in from elsewhere (the current score's day, a date picker) would page
+      // from another place, repeating the value itself or skipping the whole history, so they are refused as a doctored cursor is.
+      if (rows.length && !rows[0].same) {
+        throw new PaginationException(PaginationExceptionCode.InvalidCursor, 'after must be a value of the history as listed: its asOf and computedAt are not those of the value its id names', { field: 'after' });
+      }
       position = { asOf: after.asOf, computedAt: after.computedAt.toISOString(), snapshotId: snapshotId.toLowerCase() };
     }
     const key: HistoryKey = [customerId, kind, limit, before?.toISOString() ?? null, position];
