@@ -15,6 +15,7 @@ import {
   RunningPlaybookRunsDocument,
   ScoreDistributionDocument,
   ScoreHistoryDocument,
+  ScoreValuesDocument,
   type CustomerFilterInput,
   type ScoreKind as ApiScoreKind,
   type CustomerSortInput,
@@ -637,7 +638,7 @@ describe('query limits', () => {
     expect((await raw(`{ ${counts(29)} t: __typename }`, Role.Viewer)).errors).toBeUndefined();
   });
 
-  it('counts each value of a score history a query asks for, as a page of that size', async () => {
+  it('counts each value of a score history a query asks for, as a page of that size, the list and the connection alike', async () => {
     // 3 aliases of 100 customers' last 100 churn-risk values: 30,000 scores with reasons.
     const history = 'scoreHistory(kind: ChurnRisk, last: 100) { value band reasons computedAt }';
     const many = Array.from({ length: 3 }, (_, i) => `a${i}: customers(first: 100) { edges { node { ${history} } } }`).join(' ');
@@ -648,6 +649,16 @@ describe('query limits', () => {
     // One customer's history of 100 values stays well within the limit.
     const one = await stack.gql(ScoreHistoryDocument, { id: customers[0].id, kind: 'ChurnRisk', last: 100 }, Role.Viewer);
     expect(one.errors).toBeUndefined();
+    // Its connection costs as every connection does: its page size, either way.
+    for (const page of ['first: 100', 'first: null, last: 100']) {
+      const values = `scoreValues(kind: ChurnRisk, ${page}) { edges { node { value band reasons computedAt } } }`;
+      const pages = Array.from({ length: 3 }, (_, i) => `a${i}: customers(first: 100) { edges { node { ${values} } } }`).join(' ');
+      const priced = await countStatements(() => raw(`{ ${pages} }`, Role.Viewer));
+      expect(priced.result.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COSTLY' });
+      expect(priced.result.errors![0].extensions!.cost).toBeGreaterThan(3 * 100 * 100);
+      expect(priced.statements).toEqual([]);
+    }
+    expect((await stack.gql(ScoreValuesDocument, { id: customers[0].id, kind: 'ChurnRisk', first: 100 }, Role.Viewer)).errors).toBeUndefined();
   });
 
   it("prices a run's live state as a Temporal query per run, and a campaign's preview, outcome and comparison as reports", async () => {

@@ -5,7 +5,7 @@ import { loadDemoDataIfEmpty } from '../src/dev/demo-loader.js';
 import { scoreHistoryScheduleId } from '../src/temporal/schedules.js';
 import type { thinScoreHistory } from '../workflows/index.js';
 import { Customer } from '../src/entities/index.js';
-import { CustomersScoreHistoryDocument, ScoreHistoryDocument, type ScoreKind as ApiScoreKind } from './__generated__/graphql.js';
+import { CustomersScoreHistoryDocument, CustomersScoreValuesDocument, ScoreHistoryDocument, ScoreValuesDocument, type ScoreKind as ApiScoreKind } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { recordHistory } from './support/histories.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -229,6 +229,78 @@ describe('order by the day described', () => {
     }
     // As listed, it pages on.
     expect(await history(c, 5, { asOf, computedAt, id })).toEqual(all.slice(2, 7));
+  });
+
+  describe('scoreValues, the history as a connection', () => {
+    type Page = NonNullable<Awaited<ReturnType<typeof valuesPage>>>;
+    const valuesPage = async (id: string, args: { first?: number | null; after?: string; last?: number; before?: string }, kind: ApiScoreKind = 'ChurnRisk') => {
+      const r = await stack.gql(ScoreValuesDocument, { id, kind, ...args }, Role.Viewer);
+      expect(r.errors).toBeUndefined();
+      return r.data!.customer!.scoreValues;
+    };
+    const nodes = (page: Page) => page.edges.map((e) => e.node);
+
+    it('pages forward from the newest, each value once, in the order of the (deprecated) scoreHistory, with pageInfo and a count', async () => {
+      const all = await history(c, 100);
+      const pages: Page[] = [];
+      let after: string | undefined;
+      do {
+        pages.push(await valuesPage(c, { first: 2, after }));
+        after = pages[pages.length - 1].pageInfo.endCursor ?? undefined;
+      } while (pages[pages.length - 1].pageInfo.hasNextPage);
+      expect(pages.map((p) => p.edges.length)).toEqual([2, 2, 2, 1]);
+      expect(pages.flatMap(nodes).map(({ id, value, computedAt, asOf }) => ({ id, value, computedAt, asOf }))).toEqual(all.map(({ id, value, computedAt, asOf }) => ({ id, value, computedAt, asOf })));
+      expect(pages.map((p) => p.pageInfo.hasPreviousPage)).toEqual([false, true, true, true]);
+      expect(pages.map((p) => p.totalCount)).toEqual([7, 7, 7, 7]);
+      expect(pages[0].edges[0].node).toMatchObject({ kind: 'ChurnRisk', value: 0.1, reasons: ['test'] });
+      // The cursors are opaque: nothing of the value shows.
+      for (const edge of pages.flatMap((p) => p.edges)) expect(edge.cursor).not.toContain(edge.node.asOf);
+    });
+
+    it('pages backward with last from the oldest, as on every other connection, and meets the forward order through the values tied in computedAt', async () => {
+      const all = await history(c, 100);
+      const oldest = await valuesPage(c, { first: null, last: 2 });
+      // last: the end of the newest-first list (the oldest values), as timeline(last:) and orders(last:) give.
+      expect(nodes(oldest).map((n) => n.id)).toEqual(all.slice(5).map((s) => s.id));
+      expect(oldest.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+      const pages: Page[] = [oldest];
+      while (pages[0].pageInfo.hasPreviousPage) pages.unshift(await valuesPage(c, { first: null, last: 2, before: pages[0].pageInfo.startCursor! }));
+      expect(pages.flatMap(nodes).map((n) => n.id)).toEqual(all.map((s) => s.id));
+      expect(pages.map((p) => p.edges.length)).toEqual([1, 2, 2, 2]);
+      // A page ending between the two values of the same day and moment goes on with the other one, either way, and back again.
+      const tied = all.findIndex((s) => s.asOf === '1997-09-30');
+      expect(all[tied].computedAt).toBe(all[tied + 1].computedAt);
+      const toTied = await valuesPage(c, { first: tied + 1 });
+      const afterTied = await valuesPage(c, { first: 1, after: toTied.pageInfo.endCursor! });
+      expect(nodes(afterTied).map((n) => n.id)).toEqual([all[tied + 1].id]);
+      const beforeNext = await valuesPage(c, { first: null, last: 1, before: afterTied.pageInfo.startCursor! });
+      expect(nodes(beforeNext).map((n) => n.id)).toEqual([all[tied].id]);
+      // The same cursor twice reads the same page.
+      expect(await valuesPage(c, { first: 2, after: toTied.pageInfo.endCursor! })).toEqual(await valuesPage(c, { first: 2, after: toTied.pageInfo.endCursor! }));
+    });
+
+    it("refuses a cursor of another customer's history, of another score's, or a doctored one, as INVALID_CURSOR", async () => {
+      const ofC = (await valuesPage(c, { first: 1 })).pageInfo.endCursor!;
+      const refusal = async (id: string, args: { first?: number | null; after?: string; last?: number; before?: string }, kind: ApiScoreKind = 'ChurnRisk') =>
+        (await stack.gql(ScoreValuesDocument, { id, kind, ...args }, Role.Viewer)).errors?.[0]?.extensions;
+      expect(await refusal(d, { first: 2, after: ofC })).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after' });
+      expect(await refusal(c, { first: 2, after: ofC }, 'Rfm')).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after' });
+      expect(await refusal(d, { first: null, last: 2, before: ofC })).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'before' });
+      expect(await refusal(c, { first: 2, after: 'not-a-cursor' })).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after' });
+      // As every connection: first and last are not both given, and a page is 1 to 100.
+      expect(await refusal(c, { first: 2, last: 2 })).toMatchObject({ code: 'VALIDATION' });
+      expect(await refusal(c, { first: 101 })).toMatchObject({ code: 'VALIDATION' });
+    });
+
+    it("reads a page of customers' first pages in one statement", async () => {
+      const { result, statements } = await countStatements(() =>
+        stack.gql(CustomersScoreValuesDocument, { first: 10, filter: { search: 'history-order-' }, kind: 'ChurnRisk', valuesFirst: 3 }, Role.Viewer),
+      );
+      expect(result.errors).toBeUndefined();
+      const byCustomer = new Map(result.data!.customers.edges.map(({ node }) => [node.id, [values(node.scoreValues.edges.map((e) => e.node)), node.scoreValues.pageInfo.hasNextPage]]));
+      expect(byCustomer).toEqual(new Map([[c, [[0.1, 0.25, 0.2], true]], [d, [[0.4, 0.6], false]]]));
+      expect(statements.filter((s) => s.includes('from score_snapshot'))).toHaveLength(1);
+    });
   });
 
   it("reads a page of customers' histories in that order in one statement", async () => {

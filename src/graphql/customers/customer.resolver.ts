@@ -5,7 +5,7 @@ import { Role } from '../../domain/auth/roles.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { Customer, PlaybookRun } from '../../entities/index.js';
 import { mapPage, type Page } from '../../services/common/pagination.js';
-import { MAX_SCORE_HISTORY, type ScoreView } from '../../services/scores/score.service.js';
+import { MAX_SCORE_HISTORY, type ScoreRecord, type ScoreView } from '../../services/scores/score.service.js';
 import { Allow } from '../auth/allow.js';
 import { listComplexity, NestedPageArgs, pageComplexity } from '../common/connection.js';
 import type { GraphQLContext } from '../context.js';
@@ -15,7 +15,7 @@ import { ComplaintConnection } from '../complaints/complaint.types.js';
 import { OrderConnection } from '../orders/order.types.js';
 import { MessageConnection } from '../messages/message.types.js';
 import { asRunType, PlaybookRunConnection, selectsLiveState, type PlaybookRunType } from '../playbooks/playbook-run.types.js';
-import { ScoreHistoryPositionInput, ScoreType } from '../scores/score.types.js';
+import { ScoreConnection, ScoreHistoryPositionInput, ScoreType, ScoreValuesArgs } from '../scores/score.types.js';
 import { selectedFields } from '../common/selection.js';
 import { customerPageIncludes } from './customer-page-includes.js';
 import { CustomerEventConnection, TimelineArgs } from './customer-event.types.js';
@@ -126,7 +126,18 @@ export class CustomerResolver {
     return ctx.services.scores.latestFor(customer.id, selectedFields(info));
   }
 
+  @FieldResolver(() => ScoreConnection, {
+    description:
+      "Every value one score of the customer has had (the current one first), by the day each describes (asOf), the newest day first; values of the same day by when they were computed (computedAt), the last first, then by id. A rescore of a past day (a backfill), however late it ran, stands among that day's neighbours. Every value computed in the last 90 days; of older ones, the latest day's of each week they were computed in (of each month after two years). A cursor of another customer's or another score's history is refused (INVALID_CURSOR)",
+    complexity: pageComplexity,
+  })
+  scoreValues(@Root() customer: Customer, @Args() { kind, ...args }: ScoreValuesArgs, @Ctx() ctx: GraphQLContext): Promise<Page<ScoreRecord>> {
+    return ctx.services.scores.historyPage(customer.id, kind, args);
+  }
+
   @FieldResolver(() => [ScoreType], {
+    deprecationReason:
+      'A plain list, not a connection: its last counts from the newest end (on every connection of the schema, from the oldest), and after is a position filled in by hand, without pageInfo. Use scoreValues (first/after, last/before, pageInfo; the same order)',
     description:
       "Earlier values of one score, by the day each describes (asOf), the newest day first; values of the same day by when they were computed (computedAt), the last first, then by id. A rescore of a past day (a backfill), however late it ran, stands among that day's neighbours. Page further back with after (the page's last value). Every value computed in the last 90 days; of older ones, the latest day's of each week they were computed in (of each month after two years)",
     // Up to `last` values, each with its reasons: costs as a page of that size does.

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { LocalDateResolver } from 'graphql-scalars';
-import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
+import { connectionOf, NestedPageArgs } from '../common/connection.js';
 
 
 registerEnumType(ScoreKind, {
@@ -63,4 +64,13 @@ export class ScoreHistoryPositionInput {
   // Text, not an ID: a Score's id names its snapshot and kind (`<snapshot>/<kind>`), and every ID argument is a UUID.
   @Field(() => String, { description: "The Score's id, as listed" })
   id!: string;
+}
+
+export const ScoreConnection = connectionOf(ScoreType, 'Score');
+export type ScoreConnection = InstanceType<typeof ScoreConnection>;
+
+@ArgsType()
+export class ScoreValuesArgs extends NestedPageArgs {
+  @Field(() => ScoreKind, { description: 'Which score' })
+  kind!: ScoreKind;
 }

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import type { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { CurrentScore, ScoreSnapshot, type SnapshotScore } from '../../entities/index.js';
+import { encodeCursor, pageWindow, scopedTag, windowCursor, windowPage, type Page, type PageArgs } from '../common/pagination.js';
 import { PaginationException, PaginationExceptionCode } from '../common/pagination.exception.js';
 import { projection, projectionKey, rowMapper, selectColumns } from '../common/read-model.js';
 
@@ -35,6 +36,21 @@ interface HistoryKeyset {
 /** A history asked for: customer, kind, length, `before` (ISO) and `after`, as its loader's key. */
 type HistoryKey = [string, ScoreKind, number, string | null, HistoryKeyset | null];
 
+/** A page of a history as a connection reads it: customer, kind, rows to read (the page's size + 1), backward, and the cursor's keyset. */
+type HistoryPageKey = [string, ScoreKind, number, boolean, HistoryKeyset | null];
+
+/** Which rows of one history a statement reads: from a position, in the history's order or against it, how many, computed before when. */
+interface HistoryRead {
+  limit: number;
+  backward: boolean;
+  from: HistoryKeyset | null;
+  computedBefore: string | null;
+}
+
+/** A history connection's cursor: the value's asOf, computedAt and snapshot, sealed under the customer and kind. */
+const HISTORY_CURSOR = ['day', 'time', 'uuid'] as const;
+const historyTag = (customerId: string, kind: ScoreKind) => scopedTag('score-history', { customerId, kind });
+
 const SCORE_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\/[a-z-]+)?$/i;
 
 /** A score as a customer's page shows it: the current value (from current_score) or one entry of its history. */
@@ -53,6 +69,11 @@ export class ScoreService {
   private readonly latest: DataLoader<LatestKey, CurrentScore[], string>;
   /** Keyed by customer, kind, length and position; one statement per kind, length and position asked for in a request. */
   private readonly history: DataLoader<string, ScoreRecord[]>;
+  /** A history connection's pages, keyed as `HistoryPageKey`; one statement per kind and window asked for in a request. */
+  private readonly historyPages: DataLoader<string, ScoreRecord[]>;
+  /** How many values each customer's history of a kind holds, keyed `[customer, kind]`; counted only when asked for. */
+  private readonly historyCounts: DataLoader<string, number>;
+  private readonly toSnapshot: (row: Record<string, unknown>) => ScoreSnapshot;
   /** Reasons and model version live on the snapshot (its scores by kind): read only when a client asks for them. */
   private readonly snapshots: DataLoader<string, Record<string, SnapshotScore> | null>;
   private readonly toCurrent: (row: Record<string, unknown>) => CurrentScore;
@@ -61,7 +82,7 @@ export class ScoreService {
 
   constructor(private readonly em: EntityManager) {
     this.toCurrent = rowMapper(em, CurrentScore);
-    const toSnapshot = rowMapper(em, ScoreSnapshot);
+    this.toSnapshot = rowMapper(em, ScoreSnapshot);
     this.latest = new DataLoader(
       async (keys) => {
         const found = new Map<string, CurrentScore[]>();
@@ -92,25 +113,81 @@ export class ScoreService {
       for (const group of new Set(wanted.map(([, ...rest]) => JSON.stringify(rest)))) {
         const [kind, limit, before, after] = JSON.parse(group) as [ScoreKind, number, string | null, HistoryKeyset | null];
         const ids = wanted.filter(([, ...rest]) => JSON.stringify(rest) === group).map(([id]) => id);
-        // A customer's snapshots by the day they describe (a backfill of a past day among that day's neighbours, however late
-        // it ran), newest first, then by when computed and by ID; skipping those without this kind (a rescore after an event writes a few kinds).
-        const { rows } = await sql<Record<string, unknown>>`
-          select s.id, s.customer_id, s.computed_at, s.as_of, s.score from unnest(${ids}::uuid[]) as c(id)
-          cross join lateral (select id, customer_id, computed_at, as_of, scores -> ${kind} as score from score_snapshot
-                               where customer_id = c.id and scores ? ${kind}
-                                 ${before ? sql`and computed_at < ${before}::timestamptz` : sql``}
-                                 ${after ? sql`and (as_of, computed_at, id) < (${after.asOf}::date, ${after.computedAt}::timestamptz, ${after.snapshotId}::uuid)` : sql``}
-                               order by as_of desc, computed_at desc, id desc limit ${limit}) s
-          order by s.customer_id, s.as_of desc, s.computed_at desc, s.id desc`.execute(this.em.getKysely());
-        for (const row of rows) {
-          const { id: snapshotId, customer, computedAt, asOf } = toSnapshot(row);
-          const key = JSON.stringify([customer.id, kind, limit, before, after]);
-          const record: ScoreRecord = { snapshotId, customer, kind, computedAt, asOf, ...(row.score as SnapshotScore) };
-          found.set(key, [...(found.get(key) ?? []), record]);
+        for (const [customerId, records] of await this.readHistories(ids, kind, { limit, backward: false, from: after, computedBefore: before })) {
+          found.set(JSON.stringify([customerId, kind, limit, before, after]), records);
         }
       }
       return keys.map((k) => found.get(k) ?? []);
     });
+    this.historyPages = new DataLoader(async (keys) => {
+      const wanted = keys.map((k) => JSON.parse(k) as HistoryPageKey);
+      const found = new Map<string, ScoreRecord[]>();
+      // Customers asking for the same window share one statement (a first page of each customer of a page; a cursor is one customer's).
+      for (const group of new Set(wanted.map(([, ...rest]) => JSON.stringify(rest)))) {
+        const [kind, limit, backward, from] = JSON.parse(group) as [ScoreKind, number, boolean, HistoryKeyset | null];
+        const ids = wanted.filter(([, ...rest]) => JSON.stringify(rest) === group).map(([id]) => id);
+        for (const [customerId, records] of await this.readHistories(ids, kind, { limit, backward, from, computedBefore: null })) {
+          found.set(JSON.stringify([customerId, kind, limit, backward, from]), records);
+        }
+      }
+      return keys.map((k) => found.get(k) ?? []);
+    });
+    this.historyCounts = new DataLoader(async (keys) => {
+      const wanted = keys.map((k) => JSON.parse(k) as [string, ScoreKind]);
+      const counts = new Map<string, number>();
+      for (const [kind, group] of Map.groupBy(wanted, ([, kind]) => kind)) {
+        const { rows } = await sql<{ customer_id: string; n: string }>`
+          select customer_id, count(*) as n from score_snapshot where customer_id = any(${group.map(([id]) => id)}::uuid[]) and scores ? ${kind} group by 1`.execute(this.em.getKysely());
+        for (const row of rows) counts.set(JSON.stringify([row.customer_id, kind]), Number(row.n));
+      }
+      return keys.map((k) => counts.get(k) ?? 0);
+    });
+  }
+
+  /**
+   * Each customer's values of one score from a position (exclusive; null: from the newest, or going backward from the
+   * oldest), in the history's order (backward: against it, nearest the position first), by customer. The history's order:
+   * by the day a snapshot describes (a backfill of a past day among that day's neighbours, however late it ran), newest
+   * first, then by when computed and by ID; snapshots without this kind skipped (a rescore after an event writes a few kinds).
+   */
+  private async readHistories(customerIds: string[], kind: ScoreKind, read: HistoryRead): Promise<Map<string, ScoreRecord[]>> {
+    const dir = sql.raw(read.backward ? 'asc' : 'desc');
+    const { from } = read;
+    const { rows } = await sql<Record<string, unknown>>`
+      select s.id, s.customer_id, s.computed_at, s.as_of, s.score from unnest(${customerIds}::uuid[]) as c(id)
+      cross join lateral (select id, customer_id, computed_at, as_of, scores -> ${kind} as score from score_snapshot
+                           where customer_id = c.id and scores ? ${kind}
+                             ${read.computedBefore ? sql`and computed_at < ${read.computedBefore}::timestamptz` : sql``}
+                             ${from ? sql`and (as_of, computed_at, id) ${sql.raw(read.backward ? '>' : '<')} (${from.asOf}::date, ${from.computedAt}::timestamptz, ${from.snapshotId}::uuid)` : sql``}
+                           order by as_of ${dir}, computed_at ${dir}, id ${dir} limit ${read.limit}) s
+      order by s.customer_id, s.as_of ${dir}, s.computed_at ${dir}, s.id ${dir}`.execute(this.em.getKysely());
+    const found = new Map<string, ScoreRecord[]>();
+    for (const row of rows) {
+      const { id: snapshotId, customer, computedAt, asOf } = this.toSnapshot(row);
+      const record: ScoreRecord = { snapshotId, customer, kind, computedAt, asOf, ...(row.score as SnapshotScore) };
+      found.set(customer.id, [...(found.get(customer.id) ?? []), record]);
+    }
+    return found;
+  }
+
+  /**
+   * One score's history of a customer as a connection, in the history's order (newest day first, then by when computed,
+   * then by snapshot), paged either way with cursors sealed under the customer and kind (another history's is refused);
+   * batched across a page of customers.
+   */
+  async historyPage(customerId: string, kind: ScoreKind, args: PageArgs): Promise<Page<ScoreRecord>> {
+    const window = pageWindow(args);
+    const tag = historyTag(customerId, kind);
+    const cursor = windowCursor(window, tag, HISTORY_CURSOR) as [string, string, string] | null;
+    const from = cursor && { asOf: cursor[0], computedAt: cursor[1], snapshotId: cursor[2] };
+    const key: HistoryPageKey = [customerId, kind, window.size + 1, window.backward, from];
+    const rows = await this.historyPages.load(JSON.stringify(key));
+    return windowPage(
+      rows,
+      window,
+      () => this.historyCounts.load(JSON.stringify([customerId, kind])),
+      (record) => encodeCursor(tag, [record.asOf, record.computedAt.toISOString(), record.snapshotId]),
+    );
   }
 
   /**
