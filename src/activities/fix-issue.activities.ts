@@ -32,7 +32,7 @@ export function createFixIssueActivities(services: () => WorkerServices) {
      * `round`: which check-back of the run this is, from the second (after a fix that did not hold at the first); absent for the first.
      * `goodwillMinor`: the gesture's amount by the run's policy. Answers whether the gesture went with it (not to a customer who has left or is leaving).
      */
-    checkBackOnFix(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number; goodwillMinor?: number; loyaltyBand?: string }): Promise<{ gesture: boolean }> {
+    checkBackOnFix(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number; goodwillMinor?: number; loyaltyBand?: string; confirmed?: boolean }): Promise<{ gesture: boolean }> {
       return cases().checkBack(input);
     },
   };

@@ -128,7 +128,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     segments: new SegmentService(em, audit),
     campaigns,
     playbooks,
-    fixCases: new FixCaseService(em, audit, caseOwners(policies.fixIssue)),
+    fixCases: new FixCaseService(em, audit, caseOwners(policies.fixIssue), (workflowId) => engines.playbooks.fixConfirmed(workflowId), onFollowUpFailed),
     accountReviewStanding: new AccountReviewStandingService(em),
     triggers,
     audit,

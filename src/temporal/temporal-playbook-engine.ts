@@ -12,7 +12,7 @@ import type { EndUndone, EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, Pl
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate, endOffboardingNoticeUpdate, proposalHeldAtComplaintSignal, rejudgeAccountUpdate } from '../../workflows/account-review.workflow.js';
 import { fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
-import { fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../../workflows/fix-issue.workflow.js';
+import { fixConfirmedSignal, fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../../workflows/fix-issue.workflow.js';
 import { complaintOpenedSignal, consentWithdrawnSignal } from '../../workflows/appreciation.workflow.js';
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
 import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStepKey, RiskBandKey } from '../../workflows/search-attributes.js';
@@ -150,6 +150,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   issueRecurred(workflowId: string): Promise<boolean> {
     return this.signal(workflowId, issueRecurredSignal);
+  }
+
+  fixConfirmed(workflowId: string): Promise<boolean> {
+    return this.signal(workflowId, fixConfirmedSignal);
   }
 
   startAccountReview({ workflowId, customerId, policy, tags }: { workflowId: string; customerId: string; policy: AccountReviewPolicy; tags: RunTags }) {

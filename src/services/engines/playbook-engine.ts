@@ -148,6 +148,8 @@ export interface PlaybookEngine extends SteeringSource {
   issueResolved(workflowId: string, updateId: string): Promise<Taken | null>;
   /** Tells the run the customer complained about its topic again; false when none runs. */
   issueRecurred(workflowId: string): Promise<boolean>;
+  /** Tells the run the customer said its fix holds (recorded on the case first): one waiting for its check-back thanks them now; false when none runs. */
+  fixConfirmed(workflowId: string): Promise<boolean>;
 
   /** Starts the account review with this ID (the service picks which occurrence); one running or finished under it is returned, not repeated. */
   startAccountReview(input: { workflowId: string; customerId: string; policy: AccountReviewPolicy; tags: RunTags }): Promise<LaunchedRun>;

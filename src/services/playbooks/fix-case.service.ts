@@ -6,7 +6,10 @@ import { pastDayProblem } from '../../domain/earliest-day.js';
 import { isUuid } from '../../domain/ids.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
 import { RUN_ID_SEPARATOR } from '../../domain/playbooks/run-id.js';
-import { Complaint, FixCase, FixCaseStatus } from '../../entities/index.js';
+import { Complaint, FixCase, FixCaseStatus, PlaybookRun } from '../../entities/index.js';
+import { RunStatus } from '../../domain/playbooks/run-status.js';
+import type { FollowUpFailureReporter } from '../scores/customer-rescore.service.js';
+import { recordFixConfirmed } from './fix-case-confirm.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
@@ -55,6 +58,10 @@ export class FixCaseService {
     private readonly audit: AuditService,
     /** Everyone the fix policy can give a case to (`caseOwners`). */
     private readonly owners: readonly string[],
+    /** Tells the case's run the customer said the fix holds (the engine's `fixConfirmed`); false when no run is under way. */
+    private readonly tellRun: (workflowId: string) => Promise<boolean> = async () => false,
+    /** Hears of a run that could not be told (the API logs it): the confirmation stands, and the run thanks them at its check-back. */
+    private readonly onTellFailed: FollowUpFailureReporter = () => undefined,
   ) {}
 
   /**
@@ -211,12 +218,25 @@ export class FixCaseService {
 
   /**
    * The customer says the fix of their issue holds (answering the check-back, or before it):
-   * recorded on the newest case of the topic, so the check-back thanks them instead of asking.
+   * recorded on the newest case of the topic, so the check-back thanks them instead of asking; a word that it was fixed
+   * still queued (their quiet hours), promising that check-back, is held back (`recordFixConfirmed`). Its run, still
+   * waiting for the check-back, is told (`fixConfirmed`), and thanks them (with a loyal customer's gesture) now rather
+   * than at the check-back deadline; one that cannot be told is reported, and thanks them at its deadline.
    * Idempotent; audited. A case still open is not fixed yet, and one cancelled never was (CONFLICT).
    */
   async confirm(customerId: string, topic: string, actor: string): Promise<FixCase> {
     assertCustomerId(customerId);
     topic = fixIssueTopic(topic);
+    const fixCase = await this.confirmed(customerId, topic, actor);
+    // After the commit: the run reads the confirmation as it checks back. Only a run recorded as under way is told (its
+    // check-back still to come); told twice, it ignores the second.
+    if ((await this.em.findOne(PlaybookRun, { workflowId: fixCase.workflowId }, { fields: ['status'], refresh: true }))?.status === RunStatus.Running) {
+      await this.tellRun(fixCase.workflowId).catch((error: unknown) => this.onTellFailed(error, customerId));
+    }
+    return fixCase;
+  }
+
+  private confirmed(customerId: string, topic: string, actor: string): Promise<FixCase> {
     return this.em.transactional(async (em) => {
       // A wrong customer ID is told apart from a customer without a fix case.
       await storedCustomer(em, customerId, { field: 'customerId' });
@@ -228,10 +248,7 @@ export class FixCaseService {
       if (fixCase.status === FixCaseStatus.Cancelled) {
         throw new PlaybookException(PlaybookExceptionCode.FixNotDone, `The fix of "${topic}" was not done: its case was cancelled`, { customerId, topic, status: fixCase.status });
       }
-      if (!fixCase.confirmedAt) {
-        fixCase.confirmedAt = new Date();
-        this.audit.record(em, { actor, action: 'fix-case.confirm', entityType: 'fix_case', entityId: fixCase.id, after: { workflowId: fixCase.workflowId, confirmedAt: fixCase.confirmedAt.toISOString() } });
-      }
+      await recordFixConfirmed(em, this.audit, fixCase, actor);
       return fixCase;
     });
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LoyaltyBand } from '../../../domain/guards/fairness.js';
 import { fixCaseTerms, type FixCaseTerms, type FixIssuePolicy } from '../../../domain/playbooks/fix-issue.js';
@@ -13,6 +14,8 @@ import { runPrefixOfKeySql } from '../../facts/run-ids.js';
 import { runStillRunning } from '../running-run.js';
 import { cancelOpenFixCase, cancelReason } from '../fix-case-cancel.js';
 import { COMPLAINT_SCORES, resolveCoveredByFix } from '../../complaints/complaint-resolution.js';
+import { recordFixConfirmed } from '../fix-case-confirm.js';
+import { runActor } from '../../../domain/auth/roles.js';
 
 /** Why a word that the issue was fixed, still queued, was not sent. */
 const ISSUE_CAME_BACK = 'issue-came-back: the issue came back before the word that it was fixed went out';
@@ -241,11 +244,15 @@ export class FixIssueSteps {
    * question twice); a loyal customer also gets a gesture for the trouble (their next order on us up to the policy's
    * goodwill amount, the run's `goodwillMinor`, with billing's task to honour it), while they are still a customer: "your next order is on us" means nothing to one who has left or is leaving (offboarded,
    * under notice). Says whether the gesture was given (the run's outcome tells it).
+   * `confirmed`: the run was told the customer said it holds (early, before the check-back's time); one typed in the
+   * Temporal UI, which the API did not record, is recorded on the case now as the run's, as the API records its own.
    */
-  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number; goodwillMinor?: number; loyaltyBand?: string }): Promise<{ gesture: boolean }> {
+  async checkBack(input: { workflowId: string; customerId: string; topic: string; gesture: boolean; round?: number; goodwillMinor?: number; loyaltyBand?: string; confirmed?: boolean }): Promise<{ gesture: boolean }> {
     return this.em.transactional(async (em) => {
       if (!(await runStillRunning(em, input.workflowId))) return { gesture: false };
-      const confirmed = (await em.findOne(FixCase, { workflowId: input.workflowId }))?.confirmedAt != null;
+      const fixCase = await em.findOne(FixCase, { workflowId: input.workflowId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (input.confirmed && fixCase?.status === FixCaseStatus.Resolved) await recordFixConfirmed(em, this.audit, fixCase, runActor(input.workflowId));
+      const confirmed = fixCase?.confirmedAt != null;
       // A later fix's check-back (the issue came back as the first went out) is a message of its own: `check-back-<round>`.
       const step = input.round && input.round > 1 ? `check-back-${input.round}` : 'check-back';
       // Filed under the band the run decided the gesture by at its start (the fairness report's), not the customer's stored
