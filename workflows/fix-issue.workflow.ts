@@ -1,7 +1,7 @@
 import { allHandlersFinished, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, proxyActivities, setCurrentDetails, setDefaultSignalHandler, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FixIssueActivities } from '../src/activities/fix-issue.activities.js';
 import type { PlaybookRunActivities } from '../src/activities/playbook-run.activities.js';
-import { FIX_ISSUE, firstOwner, fixCaseTerms, ownerAfter, recurrenceIgnored, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
+import { FIX_ISSUE, confirmationIgnored, firstOwner, fixCaseTerms, ownerAfter, recurrenceIgnored, resolutionProblem, type FixIssueOutcome, type FixIssuePolicy, type FixIssueState, type FixIssueStep } from '../src/domain/playbooks/fix-issue.js';
 import { inputSaysOtherwise } from '../src/domain/playbooks/steering-input.js';
 import { endedState, recordingCancellation, sideEffectSteps } from './cancellation.js';
 import { LoyaltyBandKey, PlaybookStepKey } from './search-attributes.js';
@@ -31,6 +31,11 @@ export const issueResolvedSignal = defineSignal('issueResolved');
 export const resolveIssueUpdate = defineUpdate<FixIssueState>('resolveIssue');
 /** The customer complained about the topic again (a new or reopened complaint); only a fix waiting for its check-back takes it as not holding. */
 export const issueRecurredSignal = defineSignal('issueRecurred');
+/**
+ * The customer says the fix holds (the API sends it once `confirmFixHolds` recorded it): a fix waiting for its check-back
+ * checks back now, thanking them (and a loyal customer's gesture), instead of at the check-back deadline.
+ */
+export const fixConfirmedSignal = defineSignal('fixConfirmed');
 export const fixIssueStateQuery = defineQuery<FixIssueState>('state');
 
 export async function fixIssue(input: FixIssueInput): Promise<FixIssueOutcome> {
@@ -56,6 +61,8 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
   const { openFixCase, escalateFixCase, resolveFixCase, reopenFixCase, checkBackOnFix } = caseSteps();
   const state: FixIssueState = { customerId, topic, step: 'starting', owner: null, escalations: startsAt, recurrences: 0, resolved: false, outcome: null, policyVersion: policy.version, deadline: null };
   let recurred = false;
+  // The customer said the fix holds while the run waited for its check-back (runs since `fix-confirmed-checks-back`).
+  let confirmed = false;
   // Whether a complaint while the run checks back counts as the issue coming back (runs started before this ended fixed).
   let recurrenceAtCheckBack = false;
   setHandler(fixIssueStateQuery, () => state, { description: 'Step, owner, escalations, recurrences and deadline of the fix case' });
@@ -81,6 +88,16 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
     else signalIgnored(signal, recurrenceIgnored(state));
     await auditSteering(auditSteeringFromOutside);
   };
+  const onConfirmed = async (...args: unknown[]) => {
+    const signal = signalReceived(fixConfirmedSignal.name);
+    // One typed in the Temporal UI or CLI saying the fix does not hold ({ "confirmed": false }) is no confirmation.
+    const saysNo = inputSaysOtherwise(fixConfirmedSignal.name, 'confirmed', args);
+    if (saysNo) signalIgnored(signal, saysNo);
+    // Asked here, as the signal comes: a run started before this change that waits for its check-back takes it too.
+    else if (state.step === 'awaiting-check-back' && !recurred && patched('fix-confirmed-checks-back')) confirmed = true;
+    else signalIgnored(signal, confirmationIgnored(state));
+    await auditSteering(auditSteeringFromOutside);
+  };
   const resolvedOptions = { description: 'The owner fixed the cause: no more escalations; the run checks back with the customer later; takes no input (one saying otherwise is ignored)' };
   // Signals already in the history when the run starts (a reset to before them gives them again) are taken in the order
   // they came, not in the order their handlers are set: a recurrence the run ignored (no fix yet) and the fix after it
@@ -88,7 +105,7 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
   // Runs started before this took the fix signal first.
   const signalsInOrder = patched('fix-signals-in-order');
   // One of another name (typed wrongly in the Temporal UI) is ignored, logged and audited as such (runs since the marker; before, silently).
-  const ignoreUnknown = unknownSignalHandler([issueResolvedSignal.name, issueRecurredSignal.name], auditSteeringFromOutside);
+  const ignoreUnknown = unknownSignalHandler([issueResolvedSignal.name, issueRecurredSignal.name, fixConfirmedSignal.name], auditSteeringFromOutside);
   if (!signalsInOrder) setHandler(issueResolvedSignal, onResolved, resolvedOptions);
   setRefusableUpdate(
     resolveIssueUpdate,
@@ -108,12 +125,17 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
     setDefaultSignalHandler(async (name, ...args) => {
       if (name === issueResolvedSignal.name) await onResolved(...args);
       else if (name === issueRecurredSignal.name) await onRecurred();
+      else if (name === fixConfirmedSignal.name) await onConfirmed(...args);
       else await ignoreUnknown?.(name);
     });
     setHandler(issueResolvedSignal, onResolved, resolvedOptions);
   }
   setHandler(issueRecurredSignal, onRecurred, {
     description: 'The customer complained about the topic again; before the check-back the fix did not hold, and the case opens again one level up',
+  });
+  setHandler(fixConfirmedSignal, onConfirmed, {
+    description:
+      'The customer says the fix holds (confirmFixHolds sends it): a fix waiting for its check-back thanks them now (and gives a loyal customer the gesture), not at the check-back deadline; typed here, the confirmation is recorded on the case as the API records it. Ignored (and audited saying why) at any other step',
   });
   if (signalsInOrder || ignoreUnknown) setDefaultSignalHandler(ignoreUnknown ?? undefined);
   const enter = (step: FixIssueStep, details: string) => {
@@ -163,7 +185,17 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
   let gestureGiven = false;
   const checkBack = async () => {
     enter('checking-back', gesture ? 'Asking whether the fix holds, with a gesture for a loyal customer' : 'Asking whether the fix holds');
-    const given = await checkBackOnFix({ workflowId, customerId, topic, gesture, ...(checkBacks > 0 ? { round: checkBacks + 1 } : {}), goodwillMinor: policy.gestureGoodwillMinor, loyaltyBand: band });
+    const given = await checkBackOnFix({
+      workflowId,
+      customerId,
+      topic,
+      gesture,
+      ...(checkBacks > 0 ? { round: checkBacks + 1 } : {}),
+      goodwillMinor: policy.gestureGoodwillMinor,
+      loyaltyBand: band,
+      // The customer's word, given to the run (by the API, or typed in the Temporal UI): the step records it on the case if the API did not.
+      ...(confirmed ? { confirmed: true } : {}),
+    });
     gestureGiven ||= given?.gesture ?? gesture;
     checkBacks += 1;
   };
@@ -174,10 +206,12 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
     if (!recurred) {
       await resolveFixCase(workflowId);
 
-      // Check back once the fix has had time to prove itself; a complaint about it meanwhile means it did not hold.
+      // Check back once the fix has had time to prove itself; a complaint about it meanwhile means it did not hold. The
+      // customer saying it holds before then (`fixConfirmed`) is the check-back's answer: it thanks them at once.
       state.deadline = new Date(Date.now() + policy.checkBackAfterMs).toISOString();
       enter('awaiting-check-back', `Fixed; checking back with the customer on ${state.deadline}`);
-      if (!(await condition(() => recurred, policy.checkBackAfterMs)) && !(await recurredUnheard())) {
+      const woke = await condition(() => recurred || confirmed, policy.checkBackAfterMs);
+      if ((!woke || !recurred) && !(await recurredUnheard())) {
         // A complaint while the check-back goes out (signalled, or one the database has since the fix) is the issue coming
         // back too: the case opens again one level up instead of the run ending fixed. Runs started before this ended fixed.
         recurrenceAtCheckBack = patched('fix-recurrence-at-check-back');
@@ -187,6 +221,8 @@ async function fixIssueSteps({ customerId, topic, policy, escalations: startsAt 
       }
     }
     recurred = false;
+    // A confirmation was of the fix that did not hold; the next fix waits for its own.
+    confirmed = false;
     state.resolved = false;
     state.recurrences += 1;
     state.escalations += 1;

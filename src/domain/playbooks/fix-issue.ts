@@ -146,6 +146,18 @@ export function resolutionProblem(state: FixIssueState): string | null {
  * Why an `issueRecurred` signal changed nothing, as its audit entry says (`ignored`): only a fix reported (waiting for its
  * check-back, or checked back on) can turn out not to hold; before one, the open case already works on the issue.
  */
+/**
+ * Why the run ignores the customer's word that the fix holds (`fixConfirmed`): only a fix waiting for its check-back
+ * takes it (the API refuses a confirmation before the fix with PLAYBOOK_FIX_NOT_DONE; a check-back under way or done
+ * has read the case already).
+ */
+export function confirmationIgnored(state: FixIssueState): string {
+  if (state.step === 'done') return `the run has ended (${state.outcome})`;
+  if (!state.resolved) return `no fix is reported yet (step ${state.step}): nothing to confirm; the case is still open`;
+  if (state.step === 'checking-back') return 'the check-back is going out already: a confirmation recorded with confirmFixHolds is read by it';
+  return `the run takes no confirmation at step ${state.step}: only a fix waiting for its check-back does`;
+}
+
 export function recurrenceIgnored(state: FixIssueState): string {
   if (state.step === 'done') return `the run has ended (${state.outcome})`;
   if (!state.resolved) return `no fix is reported yet (step ${state.step}): the open case already works on the issue`;
