@@ -29,7 +29,7 @@ export class FixCaseResolver {
   }
 
   @Allow(Role.Operator)
-  @Mutation(() => FixCaseType, { description: 'The customer says the fix of their issue holds: recorded on the newest case of the topic, so the check-back thanks them instead of asking. CONFLICT while the case is open. Idempotent; audited' })
+  @Mutation(() => FixCaseType, { description: "The customer says the fix of their issue holds: recorded on the newest case of the topic; its run, waiting for the check-back, thanks them (and gives a loyal customer the gesture) at once instead of asking later, and a word that it was fixed still queued (it promises that check-back) is held back. CONFLICT while the case is open. Idempotent; audited" })
   confirmFixHolds(@Arg('customerId', () => ID) customerId: string, @Arg('topic') topic: string, @Ctx() ctx: GraphQLContext): Promise<FixCase> {
     return ctx.services.fixCases.confirm(customerId, topic, ctx.caller!.id);
   }
