@@ -95,7 +95,7 @@ it('opens a fix case with an owner, tells the customer, escalates a missed deadl
   expect(live[0].escalations!).toBeGreaterThanOrEqual(escalated!.escalations!);
   // The Temporal UI lists what an operator can send the run, and what each does.
   const metadata = await stack.temporal.client.workflow.getHandle(workflowId).query<{ definition: { signalDefinitions: { name: string; description: string }[]; queryDefinitions: { name: string; description: string }[]; updateDefinitions: { name: string }[] } }>('__temporal_workflow_metadata');
-  expect(metadata.definition.signalDefinitions.map((d) => d.name).sort()).toEqual(['issueRecurred', 'issueResolved']);
+  expect(metadata.definition.signalDefinitions.map((d) => d.name).sort()).toEqual(['fixConfirmed', 'issueRecurred', 'issueResolved']);
   expect(metadata.definition.signalDefinitions.find((d) => d.name === 'issueResolved')!.description).toMatch(/^The owner fixed the cause/);
   expect(metadata.definition.queryDefinitions.find((d) => d.name === 'state')!.description).toMatch(/owner, escalations/);
   expect(metadata.definition.updateDefinitions.map((d) => d.name)).toEqual(['resolveIssue']);
@@ -512,16 +512,15 @@ it('opens the case again, one level up, when the issue comes back before the che
     extensions: { code: 'CONFLICT', reason: 'PLAYBOOK_ISSUE_ALREADY_RESOLVED' },
   });
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved' });
-  // The customer first says it works...
-  expect((await stack.gql(ConfirmFixHoldsDocument, { customerId, topic: 'billing-error' }, Role.Operator)).data!.confirmFixHolds.confirmedAt).toEqual(expect.any(String));
-  // ...and a complaint they made before the fix, recorded only now, is no sign that it did not hold.
+  // A complaint they made before the fix, recorded only now, is no sign that it did not hold. (Had the customer said it
+  // works, the run would have thanked them and ended: see the confirmation's test.)
   const lastWeek = new Date(Date.now() - 7 * 86_400_000).toISOString();
   expect((await stack.gql(RecordComplaintDocument, { input: { customerId, topic: 'billing-error', severity: 'Medium', openedAt: lastWeek } }, Role.Operator)).errors).toBeUndefined();
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   expect(await state(customerId, 'billing-error')).toMatchObject({ step: 'awaiting-check-back', recurrences: 0 });
-  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved', confirmedAt: expect.any(Date) });
+  expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).toMatchObject({ status: 'resolved', confirmedAt: null });
 
-  // ...then the customer says the complaint the fix closed (made while it was worked on) is still not resolved.
+  // Then the customer says the complaint the fix closed (made while it was worked on) is still not resolved.
   expect(await stack.orm.em.fork().findOneOrFail(Complaint, { id: during.data!.recordComplaint.id })).toMatchObject({ resolvedAt: (await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId })).resolvedAt });
   const reopened = await stack.gql(ReopenComplaintDocument, { id: during.data!.recordComplaint.id }, Role.Operator);
   expect(reopened.data!.reopenComplaint).toMatchObject({ resolvedAt: null, reopenedCount: 1, reopenedAt: expect.any(String) });
@@ -543,11 +542,10 @@ it('opens the case again, one level up, when the issue comes back before the che
   const fixCase = await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
   expect(fixCase).toMatchObject({ status: 'resolved' });
   // The customer's timeline tells the case's story, newest first (the case keeps only where it stands now): each fix
-  // reported and whom the case was with, the customer's word that the first held, its reopening one level up.
+  // reported and whom the case was with, its reopening one level up.
   const story = [
     'Fix of billing error reported (the case was with team-lead)',
     'Fix case for billing error reopened with team-lead: the issue came back after the fix',
-    'The customer confirmed the fix of billing error holds',
     'Fix of billing error reported (the case was with billing)',
   ];
   expect(await caseStory(customerId)).toEqual(story);
@@ -722,7 +720,7 @@ it('ignores a signal under a name it does not take, also one in its history from
   ]);
   for (const typo of ['issueResolvd', 'issueRecurd']) {
     // (The worker's output comes through a pipe: read until it has arrived.)
-    const logged = new RegExp(`signal \\\\?"${typo}\\\\?" ignored: no such signal \\(this run takes \\\\?"issueResolved\\\\?", \\\\?"issueRecurred\\\\?"\\)`);
+    const logged = new RegExp(`signal \\\\?"${typo}\\\\?" ignored: no such signal \\(this run takes \\\\?"issueResolved\\\\?", \\\\?"issueRecurred\\\\?", \\\\?"fixConfirmed\\\\?"\\)`);
     await eventually(async () => stack.workerOutput(), (out) => logged.test(out), 10_000);
   }
   // Neither was taken for a fix: the case waits for one.
@@ -845,6 +843,67 @@ it('records the customer saying the fix holds: refused while the case is open, t
   expect(listed.errors).toBeUndefined();
   const queue = listed.data!.fixCases.edges.map((e) => e.node);
   expect(queue).toEqual([expect.objectContaining({ topic: 'delivery-delay', confirmedAt: confirmed.confirmedAt })]);
+}, 60_000);
+
+it("answers the customer's word that the fix holds at once: the queued word promising a check-back is held back, the thank-you and a loyal customer's gesture go now, not at the check-back deadline", async () => {
+  const customerId = await customer('Priya', { loyal: true, complaints: 3, topic: 'product-defect' });
+  // At night where they live: the word that it is fixed waits in the outbox for the morning.
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = fixIssueWorkflowId(customerId, 'product-defect');
+  // The check-back is days away.
+  await startedAwaitingFix(customerId, 'product-defect', 3 * DAY);
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'product-defect' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'product-defect'), (s) => s?.step === 'awaiting-check-back');
+  const message = (step: string) => stack.orm.em.fork().findOne(OutboxMessage, { idempotencyKey: `${workflowId}/${step}` });
+  expect(await message('fixed-1')).toMatchObject({ template: 'issue-fixed', sentAt: null, suppressedAt: null });
+
+  const confirmedAt = Date.now();
+  const confirmed = await stack.gql(ConfirmFixHoldsDocument, { customerId, topic: 'product-defect' }, Role.Operator);
+  expect(confirmed.errors).toBeUndefined();
+  // "We will check back with you" is no longer true: that word is held back, the thank-you replaces it.
+  expect(await message('fixed-1')).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^fix-confirmed: /) });
+  const done = await eventually(() => state(customerId, 'product-defect'), (s) => s?.step === 'done', 15_000);
+  expect(done).toMatchObject({ status: 'Completed', outcome: 'fixed-with-gesture', recurrences: 0 });
+  const thanks = (await message('check-back'))!;
+  expect(thanks).toMatchObject({ template: 'issue-fix-confirmed', suppressedAt: null });
+  expect(thanks.createdAt.getTime() - confirmedAt).toBeLessThan(10_000);
+  expect((await outbox(workflowId)).map((m) => m[0])).toEqual(['acknowledged', 'check-back', 'fix-case-opened', 'fixed-1', 'gesture', 'gesture-billing']);
+  // Recorded once, by the API's caller; the run's check-back records it no second time.
+  const fixCase = await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
+  expect(await stack.orm.em.fork().find(AuditEntry, { action: 'fix-case.confirm', entityId: fixCase.id })).toEqual([expect.objectContaining({ actor: expect.not.stringMatching(/^playbook:/) })]);
+  // The customer's timeline tells it: the fix, their word that it holds.
+  expect(await caseStory(customerId)).toEqual(['The customer confirmed the fix of product defect holds', 'Fix of product defect reported (the case was with quality)']);
+  await recordHistory(workflowId, 'fix-issue-confirmed-early');
+}, 60_000);
+
+it('takes the confirmation typed in the Temporal UI as the API\'s once the fix awaits its check-back, and ignores it (audited saying why) before the fix', async () => {
+  const customerId = await customer('Ilse', { complaints: 3, topic: 'product-defect' });
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const workflowId = fixIssueWorkflowId(customerId, 'product-defect');
+  await startedAwaitingFix(customerId, 'product-defect', 3 * DAY);
+  const handle = temporalOperator(stack, 'ops-alice').workflow.getHandle(workflowId);
+  const signalled = () =>
+    sql<{ after: Record<string, unknown> }>`select after from audit_entry where entity_id = ${workflowId} and action = 'playbook.signal-in-engine' order by at, id`.execute(stack.orm.em.fork().getKysely()).then((r) => r.rows);
+  // Before the fix: nothing to confirm.
+  await handle.signal('fixConfirmed');
+  const [early] = await eventually(signalled, (rows) => rows.length === 1 && rows[0].after.ignored !== undefined, 10_000);
+  expect(early.after).toMatchObject({ signal: 'fixConfirmed', ignored: expect.stringMatching(/^no fix is reported yet/) });
+  expect(await handle.query(fixIssueStateQuery)).toMatchObject({ step: 'awaiting-fix' });
+
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'product-defect' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(customerId, 'product-defect'), (s) => s?.step === 'awaiting-check-back');
+  await handle.signal('fixConfirmed');
+  expect(await eventually(() => state(customerId, 'product-defect'), (s) => s?.step === 'done', 15_000)).toMatchObject({ outcome: 'fixed' });
+  // As the API would have: confirmed on the case (as the run's, beside the operator's audited signal), the queued word held back, thanked.
+  const fixCase = await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
+  expect(fixCase.confirmedAt).toEqual(expect.any(Date));
+  expect(await stack.orm.em.fork().find(AuditEntry, { action: 'fix-case.confirm', entityId: fixCase.id })).toEqual([expect.objectContaining({ actor: `playbook:${workflowId}` })]);
+  const taken = await eventually(signalled, (rows) => rows.length === 2);
+  expect(taken[1].after).toMatchObject({ signal: 'fixConfirmed' });
+  expect(taken[1].after.ignored).toBeUndefined();
+  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/fixed-1` })).toMatchObject({ sentAt: null, suppressedReason: expect.stringMatching(/^fix-confirmed: /) });
+  expect(await stack.orm.em.fork().findOneOrFail(OutboxMessage, { idempotencyKey: `${workflowId}/check-back` })).toMatchObject({ template: 'issue-fix-confirmed' });
+  await recordHistory(workflowId, 'fix-issue-confirmed-in-ui');
 }, 60_000);
 
 it('starts a new fix when the issue comes back after the last one finished, and not before, even for a customer neither at risk nor valuable', async () => {

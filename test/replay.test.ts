@@ -81,6 +81,8 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-approval-waits-for-open-issues.json',
       'account-review-stale-approval-reproposes.json',
       'account-review-proposal-held-at-complaint.json',
+      'fix-issue-confirmed-early.json',
+      'fix-issue-confirmed-in-ui.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);
