@@ -338,3 +338,86 @@ export function promisePolicyOf(policy: FairReminderPolicy): PaymentPromisePolic
 export function promiseEndsAt(until: string, policy: PaymentPromisePolicy): number {
   return Date.parse(`${until}T00:00:00Z`) + (1 + policy.graceDays) * DAY_MS;
 }
+
+/** The n-th reminder's fee for a payer the fee policy does not spare (as `reminderFee` charges it). */
+function standardFee(feesMinor: readonly number[], n: number): number {
+  return feesMinor[Math.min(n, feesMinor.length) - 1] ?? 0;
+}
+
+/** A wait as a person reads it in a problem: days, hours, minutes or seconds. */
+function readableWait(ms: number): string {
+  const units: Array<[number, string]> = [
+    [DAY_MS, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1_000, 'second'],
+  ];
+  for (const [size, unit] of units) if (Math.abs(ms) >= size && ms % size === 0) return `${ms / size} ${unit}${Math.abs(ms) === size ? '' : 's'}`;
+  return `${ms} ms`;
+}
+
+/**
+ * What makes a reminder policy typed by hand (a run started in the Temporal UI or CLI, not by the platform) harsher on
+ * the payer than the deployment's: a wait shorter than the deployment's shortest wait of that schedule (its first step
+ * no earlier than the deployment's first), a hand-over sooner after the start than the deployment's, a step the
+ * deployment's schedule does not take (a hand-over to collections on the loyal schedule), a fee above the deployment's
+ * for that reminder or more fees in all than the deployment's schedule charges, a band the deployment spares the fee
+ * left paying, or promises held for less (grace days, how far ahead). Empty: the policy is no harsher (it may still
+ * differ). The policy's shape is not trusted: a field missing or of the wrong type is a problem, not a TypeError.
+ */
+export function fairReminderPolicyProblems(given: unknown, deployment: FairReminderPolicy): string[] {
+  const policy = given as Partial<FairReminderPolicy> | null | undefined;
+  if (!policy || typeof policy !== 'object') return ['the policy is missing'];
+  const problems: string[] = [];
+  const isNumber = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+  const schedules = [
+    ['loyalSchedule', policy.loyalSchedule, deployment.loyalSchedule],
+    ['standardSchedule', policy.standardSchedule, deployment.standardSchedule],
+  ] as const;
+  for (const [name, steps, ours] of schedules) {
+    if (!Array.isArray(steps) || steps.length === 0) {
+      problems.push(`${name} is not a list of steps`);
+      continue;
+    }
+    const shortest = ours.length > 1 ? Math.min(...ours.slice(1).map((s) => s.waitMs)) : 0;
+    const actions = new Set(ours.map((s) => s.action));
+    steps.forEach((step: Partial<ReminderStep> | null, i) => {
+      const wait = step?.waitMs;
+      const least = i === 0 ? (ours[0]?.waitMs ?? 0) : shortest;
+      if (!isNumber(wait)) problems.push(`${name} step ${i + 1} has no wait`);
+      else if (wait < least) problems.push(`${name} step ${i + 1} waits ${readableWait(wait)}, less than the deployment's ${readableWait(least)}`);
+      if (!step || !actions.has(step.action as ReminderAction)) problems.push(`${name} step ${i + 1} (${String(step?.action)}) is not a step of the deployment's ${name}`);
+    });
+    const untilHandover = (s: ReadonlyArray<Partial<ReminderStep> | null>) => {
+      const at = s.findIndex((step) => step?.action === 'handover');
+      return at < 0 ? null : s.slice(0, at + 1).reduce((sum, step) => sum + (isNumber(step?.waitMs) ? step.waitMs : 0), 0);
+    };
+    const handover = untilHandover(steps);
+    const ourHandover = untilHandover(ours);
+    if (handover !== null && ourHandover !== null && handover < ourHandover) problems.push(`${name} hands over to collections ${readableWait(handover)} after the start, sooner than the deployment's ${readableWait(ourHandover)}`);
+  }
+  const fees = policy.fees;
+  if (!fees || !Array.isArray(fees.feesMinor) || !fees.feesMinor.every(isNumber) || !Array.isArray(fees.feeFreeBands)) problems.push('the fees are not a fee policy');
+  else {
+    const missing = deployment.fees.feeFreeBands.filter((band) => !fees.feeFreeBands.includes(band));
+    if (missing.length > 0) problems.push(`the ${missing.join(', ')} band${missing.length > 1 ? 's pay' : ' pays'} a fee the deployment spares`);
+    // Fees are charged on the standard schedule's reminders (the loyal one is for the fee-free bands).
+    const reminders = (s: ReadonlyArray<Partial<ReminderStep> | null>) => s.filter((step) => step?.action === 'reminder').length;
+    const count = Array.isArray(policy.standardSchedule) ? reminders(policy.standardSchedule) : 0;
+    let total = 0;
+    for (let n = 1; n <= Math.max(count, fees.feesMinor.length); n++) {
+      const fee = standardFee(fees.feesMinor, n);
+      const ours = standardFee(deployment.fees.feesMinor, n);
+      if (fee > ours) problems.push(`reminder ${n}'s fee ${fee} is above the deployment's ${ours}`);
+      if (n <= count) total += fee;
+    }
+    let ourTotal = 0;
+    for (let n = 1; n <= reminders(deployment.standardSchedule); n++) ourTotal += standardFee(deployment.fees.feesMinor, n);
+    if (total > ourTotal) problems.push(`the fees come to ${total} in all, above the deployment's ${ourTotal}`);
+  }
+  const promise = policy.promise ?? paymentPromisePolicy;
+  const ourPromise = promisePolicyOf(deployment);
+  if (!isNumber(promise.graceDays) || promise.graceDays < ourPromise.graceDays) problems.push(`a promise to pay is given ${String(promise.graceDays)} grace days, fewer than the deployment's ${ourPromise.graceDays}`);
+  if (!isNumber(promise.maxDaysAhead) || promise.maxDaysAhead < ourPromise.maxDaysAhead) problems.push(`a promise to pay may reach ${String(promise.maxDaysAhead)} days ahead, fewer than the deployment's ${ourPromise.maxDaysAhead}`);
+  return problems;
+}
