@@ -1,5 +1,5 @@
 import { days, seconds } from '../policies/duration.js';
-import { checkEngineStartPolicy, canonicalJson } from './engine-start.js';
+import { engineStartPolicyCheck, canonicalJson } from './engine-start.js';
 import { FAIR_REMINDER, fairReminderPolicy, fairReminderPolicyProblems, type FairReminderPolicy } from './fair-reminder.js';
 import { WELCOME_CHECK, welcomeCheckPolicy } from './welcome-check.js';
 
@@ -13,7 +13,7 @@ const everyWait = (waitMs: number): FairReminderPolicy => ({
 describe('a policy given with a run started from outside the platform', () => {
   it('is the deployment\'s when it is the same, its fields in any order', () => {
     const reordered = JSON.parse(JSON.stringify({ fees: fairReminderPolicy.fees, promise: fairReminderPolicy.promise, version: 3, standardSchedule: fairReminderPolicy.standardSchedule, loyalSchedule: fairReminderPolicy.loyalSchedule }));
-    expect(checkEngineStartPolicy(FAIR_REMINDER, reordered, fairReminderPolicy)).toEqual({ differsFromDeployment: false, problems: [] });
+    expect(engineStartPolicyCheck(FAIR_REMINDER, reordered, fairReminderPolicy)).toEqual({ differsFromDeployment: false, problems: [] });
     expect(canonicalJson({ b: 1, a: [{ d: 1, c: 2 }] })).toBe(canonicalJson({ a: [{ c: 2, d: 1 }], b: 1 }));
   });
 
@@ -22,9 +22,9 @@ describe('a policy given with a run started from outside the platform', () => {
     expect(problems).toContain("standardSchedule step 2 waits 30 seconds, less than the deployment's 10 days");
     expect(problems).toContain("loyalSchedule step 2 waits 30 seconds, less than the deployment's 7 days");
     expect(problems).toContain("standardSchedule hands over to collections 90 seconds after the start, sooner than the deployment's 34 days");
-    expect(checkEngineStartPolicy(FAIR_REMINDER, everyWait(seconds(30)), fairReminderPolicy)).toEqual({ differsFromDeployment: true, problems });
+    expect(engineStartPolicyCheck(FAIR_REMINDER, everyWait(seconds(30)), fairReminderPolicy)).toEqual({ differsFromDeployment: true, problems });
     // Longer waits are no harm to the payer: different, and taken.
-    expect(checkEngineStartPolicy(FAIR_REMINDER, everyWait(days(20)), fairReminderPolicy)).toEqual({ differsFromDeployment: true, problems: [] });
+    expect(engineStartPolicyCheck(FAIR_REMINDER, everyWait(days(20)), fairReminderPolicy)).toEqual({ differsFromDeployment: true, problems: [] });
   });
 
   it('is not taken when its fees are above the deployment\'s, one by one or in all, or a band the deployment spares pays', () => {
@@ -59,6 +59,6 @@ describe('a policy given with a run started from outside the platform', () => {
   });
 
   it('of another playbook is audited as differing, not judged', () => {
-    expect(checkEngineStartPolicy(WELCOME_CHECK, { ...welcomeCheckPolicy, version: 99 }, welcomeCheckPolicy)).toEqual({ differsFromDeployment: true, problems: [] });
+    expect(engineStartPolicyCheck(WELCOME_CHECK, { ...welcomeCheckPolicy, version: 99 }, welcomeCheckPolicy)).toEqual({ differsFromDeployment: true, problems: [] });
   });
 });

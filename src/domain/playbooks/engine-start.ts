@@ -12,7 +12,7 @@ export interface EngineStartPolicyCheck {
   problems: string[];
 }
 
-export function checkEngineStartPolicy(playbook: string, given: unknown, deployment: unknown): EngineStartPolicyCheck {
+export function engineStartPolicyCheck(playbook: string, given: unknown, deployment: unknown): EngineStartPolicyCheck {
   const differsFromDeployment = canonicalJson(given) !== canonicalJson(deployment);
   const problems = differsFromDeployment && playbook === FAIR_REMINDER ? fairReminderPolicyProblems(given, deployment as FairReminderPolicy) : [];
   return { differsFromDeployment, problems };
