@@ -42,13 +42,16 @@ import { CampaignEnrolmentService } from './campaigns/campaign-enrolment.service
 import { AccountReviewSteps } from './playbooks/steps/account-review-steps.service.js';
 import { AccountReviewJudgement } from './playbooks/account-review-judgement.service.js';
 import { AccountReviewStandingService } from './playbooks/account-review-standing.service.js';
-import { relationshipTeam } from '../domain/playbooks/account-review.js';
+import { ACCOUNT_REVIEW, relationshipTeam } from '../domain/playbooks/account-review.js';
+import { APPRECIATION } from '../domain/playbooks/appreciation.js';
+import { WELCOME_CHECK } from '../domain/playbooks/welcome-check.js';
+import { EngineStartAuditService } from './playbooks/engine-start-audit.service.js';
 import { OffboardingNoticeSteps } from './playbooks/steps/offboarding-notice-steps.service.js';
 import { AppreciationSteps } from './playbooks/steps/appreciation-steps.service.js';
 import { FairReminderSteps, type NotOwed } from './playbooks/steps/fair-reminder-steps.service.js';
 import { FixIssueSteps } from './playbooks/steps/fix-issue-steps.service.js';
-import { caseOwners } from '../domain/playbooks/fix-issue.js';
-import { promisePolicyOf } from '../domain/playbooks/fair-reminder.js';
+import { caseOwners, FIX_ISSUE } from '../domain/playbooks/fix-issue.js';
+import { FAIR_REMINDER, promisePolicyOf } from '../domain/playbooks/fair-reminder.js';
 import { WelcomeCheckSteps } from './playbooks/steps/welcome-check-steps.service.js';
 import { ScoreHistoryService } from './scores/score-history.service.js';
 
@@ -167,6 +170,14 @@ export function createWorkerServices(em: EntityManager, engines: Engines, polici
     welcomeCheckSteps: new WelcomeCheckSteps(em, outbox, policies.delivery.maxAttempts, audit, policies.welcomeCheck),
     campaignEnrolment: new CampaignEnrolmentService(em, playbooks, audit, campaignRules(policies)),
     playbookSteering: new SteeringAuditService(em, audit, engines.playbooks, answerWaits),
+    // A start from outside the platform is judged against the policies this worker was given (a test's shortened ones too).
+    engineStarts: new EngineStartAuditService(em, audit, engines.playbooks, {
+      [WELCOME_CHECK]: policies.welcomeCheck,
+      [FAIR_REMINDER]: policies.fairReminder,
+      [FIX_ISSUE]: policies.fixIssue,
+      [ACCOUNT_REVIEW]: policies.accountReview,
+      [APPRECIATION]: policies.appreciation,
+    }),
     campaignSteering: new SteeringAuditService(em, audit, engines.campaigns, answerWaits),
     scoreHistory: new ScoreHistoryService(em),
   };

@@ -19,8 +19,8 @@ import { CampaignIdKey, CustomerIdKey, LoyaltyBandKey, PlaybookKey, PlaybookStep
 import { confirmWelcomeUpdate, welcomeCheckStateQuery } from '../../workflows/welcome-check.workflow.js';
 import { byDeadline, noAnswerFromRun, withinDeadline } from './deadline.js';
 import { playbookCallUnanswered, withinPlaybookDeadline } from './playbook-deadline.js';
-import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
-import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, PLATFORM_IDENTITY_PREFIX, queryOrNull, RESETTER_IDENTITY, resetOrigin, signalOrFalse, steeringFromOutside, updateAnswer, updateOutcome, type ClosedHow } from './workflow-calls.js';
+import type { StartedBy, SteeringFromOutside } from '../services/audit/steering-audit.service.js';
+import { cancelIfRunning, cancelRequestedByPlatform, describeOrNull, executionFacts, howEnded, howReset, isRunning, PLATFORM_IDENTITY_PREFIX, queryOrNull, RESETTER_IDENTITY, resetOrigin, howStarted, signalOrFalse, steeringFromOutside, updateAnswer, updateOutcome, type ClosedHow } from './workflow-calls.js';
 import { echoed } from '../domain/text.js';
 import type { Turns } from '../services/common/turns.js';
 import { workflowQueryTurns } from './workflow-query-turns.js';
@@ -322,6 +322,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   resetOrigin(workflowId: string, runId: string): Promise<{ runId: string; fromEventId: number } | null> {
     return this.reachable(() => resetOrigin(this.client, workflowId, runId));
+  }
+
+  howStarted(workflowId: string, runId: string): Promise<StartedBy | null> {
+    return this.reachable(() => howStarted(this.client, workflowId, runId));
   }
 
   updateAnswer(workflowId: string, runId: string, updateId: string, waitMs: number, signal?: AbortSignal): Promise<{ refused: string | null } | null> {

@@ -3,7 +3,7 @@ import type { UpdateOutcome } from '../services/engines/playbook-engine.js';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time.js';
-import type { SteeringFromOutside } from '../services/audit/steering-audit.service.js';
+import type { StartedBy, SteeringFromOutside } from '../services/audit/steering-audit.service.js';
 import { LoyaltyBandKey } from '../../workflows/search-attributes.js';
 
 /** A run's answer to a query; null when no such run exists. */
@@ -58,6 +58,32 @@ export async function steeringFromOutside(client: Client, workflowId: string, ru
     if (cancel && fromOutside(cancel.identity)) return [{ ...common, via: 'cancel', name: 'cancel', by: cancel.identity || null, input: [], reason: cancel.cause || null }];
     return [];
   });
+}
+
+/**
+ * Who started the run and with what, as the first event of execution `runId`'s history says (a reset execution's is its
+ * original's): the identity Temporal recorded of the starter, whether that is one of this platform's clients, the
+ * start's input as given, and the execution the start began (the original one, through resets).
+ */
+export async function howStarted(client: Client, workflowId: string, runId: string): Promise<StartedBy | null> {
+  let response: proto.temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse;
+  try {
+    response = await client.workflowService.getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId, runId }, maximumPageSize: 1 });
+  } catch (error) {
+    if ((error as { code?: number }).code === grpcNotFound) return null;
+    throw error;
+  }
+  const first = response.history?.events?.[0];
+  const started = first?.workflowExecutionStartedEventAttributes;
+  if (!first || !started) return null;
+  const { payloadConverter } = client.options.loadedDataConverter;
+  return {
+    by: started.identity || null,
+    byPlatform: !!started.identity?.startsWith(PLATFORM_IDENTITY_PREFIX),
+    input: (started.input?.payloads ?? []).map((p) => payloadConverter.fromPayload(p)),
+    at: tsToDate(first.eventTime!),
+    originalRunId: started.originalExecutionRunId || runId,
+  };
 }
 
 /** The execution a reset started execution `runId` from, and where its own events begin (its reset's event); null for one no reset started. */

@@ -29,9 +29,24 @@ export interface SteeringFromOutside {
   reason?: string | null;
 }
 
+/** Who started a run, as the engine recorded it (`SteeringSource.howStarted`). */
+export interface StartedBy {
+  /** The starter's identity (the UI's or CLI's, or one of this platform's clients); null where the engine kept none. */
+  by: string | null;
+  /** Started by one of this platform's clients (a person's start through the API, the sweep, a campaign, a complaint's follow-up). */
+  byPlatform: boolean;
+  /** The workflow's input as given. */
+  input: unknown[];
+  at: Date;
+  /** The execution the start began (a reset's execution keeps its original's start). */
+  originalRunId: string;
+}
+
 /** Where the steering a run took is read (the workflow engine). */
 export interface SteeringSource {
   steeringFromOutside(workflowId: string, runId: string): Promise<SteeringFromOutside[]>;
+  /** Who started execution `runId` of the run, and with what; null when it does not exist. (A source without it audits no starts.) */
+  howStarted?(workflowId: string, runId: string): Promise<StartedBy | null>;
   /**
    * How the run answered an update, waiting up to `waitMs` for it (or until `signal` aborts the wait); null when it has not
    * meanwhile. (A source without it leaves updates as taken.)
