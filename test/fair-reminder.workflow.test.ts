@@ -169,6 +169,66 @@ it('charges a loyal payer no fee in a run started in the Temporal UI with a poli
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 60_000);
 
+/** The audit entries of starts from outside the platform of run `workflowId`: who started it and what the entry says. */
+const startsInEngine = async (workflowId: string) =>
+  (
+    await sql<{ actor: string; after: Record<string, unknown> }>`select actor, after from audit_entry where entity_type = 'playbook_run' and entity_id = ${workflowId} and action = 'playbook.start-in-engine' order by at, id`.execute(
+      stack.orm.em.fork().getKysely(),
+    )
+  ).rows;
+
+it('audits a run an operator started in the Temporal UI or CLI, and goes by the deployment\'s policy when the one typed has shorter waits or higher fees', async () => {
+  const { customerId, invoiceId } = await payer('Typed', ['late', 'late', 'late', 'late']);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  // Every wait cut to nothing and a fee of €900 on the second and third reminders: three fees and collections at once.
+  const typedByHand: FairReminderPolicy = {
+    ...policy,
+    standardSchedule: policy.standardSchedule.map((s) => ({ ...s, waitMs: 0 })),
+    fees: { ...policy.fees, feesMinor: [0, 90_000, 90_000] },
+  };
+  await temporalOperator(stack, 'mallory@ops.example.com').workflow.start<typeof fairReminder>('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, policy: typedByHand }] });
+  const done = await eventually(() => state(invoiceId), (s) => s?.step === 'done');
+  // The deployment's fees (€0, €5, €10), not the typed ones.
+  expect(done).toMatchObject({ outcome: 'handed-over', remindersSent: 3, feesChargedMinor: 1_500 });
+  expect(done!.loyaltyBand).not.toBe('loyal');
+  await eventually(() => invoice(invoiceId), (i) => i.remindersSent === 3);
+  expect(await invoice(invoiceId)).toMatchObject({ feeChargedMinor: 1_500 });
+  // And its waits: a timer of the deployment's second before each step after the first (none for a wait of nothing).
+  const { events } = await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  const timers = events!.flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout!.seconds)] : []));
+  expect(timers).toEqual([1, 1, 1]);
+  const [entry, ...more] = await startsInEngine(workflowId);
+  expect(more).toEqual([]);
+  expect(entry.actor).toBe('temporal:mallory@ops.example.com');
+  expect(entry.after).toMatchObject({ playbook: 'fair-reminder', policy: JSON.parse(JSON.stringify(typedByHand)), differsFromDeployment: true, policyTaken: false, policyInstead: policy.version });
+  expect(entry.after.problems).toEqual(
+    expect.arrayContaining([
+      "standardSchedule step 2 waits 0 ms, less than the deployment's 1 second",
+      "reminder 2's fee 90000 is above the deployment's 500",
+      'the fees come to 180000 in all, above the deployment\'s 1500',
+    ]),
+  );
+  await recordHistory(workflowId, 'fair-reminder-engine-start-policy-checked');
+}, 60_000);
+
+it('audits a run an operator started with the deployment\'s policy as taken, and a run started through the API not as a start in the engine', async () => {
+  const typed = await payer('TypedSame', Array(8).fill('on-time'));
+  const typedId = fairReminderWorkflowId(typed.customerId, typed.invoiceId);
+  await temporalOperator(stack).workflow.start<typeof fairReminder>('fairReminder', { workflowId: typedId, taskQueue: stack.config.temporal.taskQueue, args: [{ ...typed, policy }] });
+  await eventually(() => state(typed.invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
+  expect((await startsInEngine(typedId)).map((e) => [e.actor, e.after.differsFromDeployment, e.after.policyTaken])).toEqual([['temporal:ops@example.com', false, true]]);
+
+  const viaApi = await payer('ViaApi', Array(8).fill('on-time'));
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId: viaApi.invoiceId }, Role.Operator)).errors).toBeUndefined();
+  const apiId = fairReminderWorkflowId(viaApi.customerId, viaApi.invoiceId);
+  await eventually(() => state(viaApi.invoiceId), (s) => s?.remindersSent === 2 && s.step === 'waiting');
+  expect(await startsInEngine(apiId)).toEqual([]);
+  const audited = await stack.orm.em.fork().find(AuditEntry, { entityId: apiId, action: 'playbook.start' });
+  expect(audited).toHaveLength(1);
+  await stack.temporal.client.workflow.getHandle(typedId).cancel();
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId: apiId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+}, 60_000);
+
 it('keeps a loyal payer on the fee-free schedule when the invoice reaches the platform long overdue: the invoice chased is not counted against them', async () => {
   // Imported 45 days after its due day: the payment-loyalty score counts it as late (over 30 days), the reminder about it does not.
   const { customerId, invoiceId } = await payer('Backlog', Array(8).fill('on-time'), 45);

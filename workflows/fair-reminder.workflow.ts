@@ -69,7 +69,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy: given, promise
   const { workflowId } = workflowInfo();
   // A loyal payer pays no reminder fee, whatever the policy the run was started with says (one typed by hand in the
   // Temporal UI may leave them out); runs started before this marker with such a policy followed it.
-  const policy = !given.fees.feeFreeBands.includes('loyal') && patched('loyal-never-charged') ? withLoyalFeeFree(given) : given;
+  let policy = !given.fees.feeFreeBands.includes('loyal') && patched('loyal-never-charged') ? withLoyalFeeFree(given) : given;
   const { sendReminder, sendReminderMessage } = reminderSteps();
   const state: FairReminderState = {
     customerId,
@@ -103,7 +103,8 @@ async function fairReminderSteps({ customerId, invoiceId, policy: given, promise
     await condition(allHandlersFinished);
     return outcome;
   };
-  const promisePolicy = promisePolicyOf(policy);
+  // Its own copy: a policy not taken at the start (below) is replaced in it, where the promise's handlers read it.
+  const promisePolicy = { ...promisePolicyOf(policy) };
   const payment = new PaymentWatch(
     state,
     promisePolicy,
@@ -167,7 +168,17 @@ async function fairReminderSteps({ customerId, invoiceId, policy: given, promise
   );
   ignoringUnknownSignals([paymentReceivedSignal.name], auditSteeringFromOutside);
 
-  await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId, campaignId: startingCampaign() });
+  // (Undefined in histories from before the step said what the run goes by.)
+  const started: Awaited<ReturnType<typeof recordRunStarted>> | undefined = await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId, campaignId: startingCampaign() });
+  // A run started in the Temporal UI or CLI with a policy harsher on the payer than the deployment's (shorter waits, higher
+  // fees: typed by hand) goes by the deployment's instead, before it sends anything; its start's audit entry says the
+  // given one was not taken, and why. Runs from before this marker followed the policy they were given.
+  if (started?.policyInstead && patched('engine-start-policy-checked')) {
+    policy = withLoyalFeeFree(started.policyInstead as FairReminderPolicy);
+    state.policyVersion = policy.version;
+    Object.assign(promisePolicy, promisePolicyOf(policy));
+    setCurrentDetails(`Started in the Temporal UI or CLI with a policy harsher than the deployment's: going by the deployment's (version ${policy.version}); see the audit log`);
+  }
   const context = await loadReminderContext(invoiceId);
   /** The band the run follows: the one read at its start, raised on the way when the payer turns fee-free (never lowered). */
   let band = context.loyaltyBand;
