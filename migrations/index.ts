@@ -88,6 +88,7 @@ import { Migration20261228101360_campaign_name_unique } from './Migration2026122
 import { Migration20261228101370_outbox_taken_again } from './Migration20261228101370_outbox_taken_again.js';
 import { Migration20261228101380_outbox_step_scheduled_at } from './Migration20261228101380_outbox_step_scheduled_at.js';
 import { Migration20261228101390_rfm_segment_order } from './Migration20261228101390_rfm_segment_order.js';
+import { Migration20261228101510_complaint_withdrawn } from './Migration20261228101510_complaint_withdrawn.js';
 
 /** Every migration in order; listed explicitly so compiled and bundled builds find them without globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -180,4 +181,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228101370_outbox_taken_again', class: Migration20261228101370_outbox_taken_again },
   { name: 'Migration20261228101380_outbox_step_scheduled_at', class: Migration20261228101380_outbox_step_scheduled_at },
   { name: 'Migration20261228101390_rfm_segment_order', class: Migration20261228101390_rfm_segment_order },
+  { name: 'Migration20261228101510_complaint_withdrawn', class: Migration20261228101510_complaint_withdrawn },
 ];

@@ -16,10 +16,12 @@ export enum ComplaintSeverity {
 @Entity({ tableName: 'complaint' })
 // Persistent issues group complaints by topic as stored, in SQL and in the model alike: only a key groups right.
 @Check({ name: 'complaint_topic_is_key', expression: `"topic" ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and char_length("topic") <= 100` })
+// Withdrawn whole: when, by whom and why together.
+@Check({ name: 'complaint_withdrawn_whole', expression: `("withdrawn_at" is null) = ("withdrawn_by" is null) and ("withdrawn_at" is null) = ("withdrawn_reason" is null)` })
 @Index({ properties: ['customer', 'topic', 'openedAt'], name: 'complaint_customer_topic_opened_at_index' })
 @Index({ properties: ['customer'], name: 'complaint_open_customer_index', expression: 'create index "complaint_open_customer_index" on "complaint" ("customer_id") where "resolved_at" is null' })
 export class Complaint {
-  [OptionalProps]?: 'reopenedCount' | 'handlingCostMinor' | 'productDefect' | 'followUpPending' | 'followUpClaim' | 'followUpClaimedAt' | 'createdAt';
+  [OptionalProps]?: 'reopenedCount' | 'handlingCostMinor' | 'productDefect' | 'followUpPending' | 'followUpClaim' | 'followUpClaimedAt' | 'withdrawnAt' | 'withdrawnBy' | 'withdrawnReason' | 'createdAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -76,6 +78,22 @@ export class Complaint {
 
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   followUpClaimedAt: Date | null = null;
+
+  /**
+   * When the complaint was withdrawn (withdrawComplaint): filed by mistake, on the wrong customer or twice. A withdrawn
+   * complaint is kept (the customer's timeline and data export show it, marked) but counts nowhere a complaint counts: no
+   * persistent issue, no open complaint, no topic report, no fix case's listing.
+   */
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  withdrawnAt: Date | null = null;
+
+  /** Who withdrew it, as the audit log names callers. */
+  @Property({ type: 'text', nullable: true })
+  withdrawnBy: string | null = null;
+
+  /** Why, in the words of whoever withdrew it. */
+  @Property({ type: 'text', nullable: true })
+  withdrawnReason: string | null = null;
 
   @Property({ type: 'timestamptz', length: 3 })
   createdAt: Date = new Date();

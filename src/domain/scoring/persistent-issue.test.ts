@@ -21,6 +21,16 @@ describe('persistent issues', () => {
     expect(s.modelVersion).toBe('persistent-issue/2;policy=1');
   });
 
+  it('never counts a withdrawn complaint (filed by mistake), however it stands', () => {
+    const complaints = [
+      { topic: 'billing-error', openedAt: '2025-05-01', resolvedAt: null },
+      { topic: 'billing-error', openedAt: '2025-05-10', resolvedAt: null },
+      { topic: 'billing-error', openedAt: '2025-05-20', resolvedAt: null, reopenedCount: 1, reopenedAt: '2025-05-22', withdrawnAt: '2025-05-24' },
+    ];
+    expect(persistentIssues(complaints, '2025-05-25').band).toBe('none');
+    expect(persistentIssues(complaints.map((c) => ({ ...c, withdrawnAt: null })), '2025-05-25').band).toBe('persistent');
+  });
+
   it('counts only complaints inside the trailing window (asOf - windowDays, asOf]', () => {
     const complaints = [
       { topic: 'app-crash', openedAt: '2025-01-01', resolvedAt: '2025-01-02' },

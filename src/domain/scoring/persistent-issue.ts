@@ -9,6 +9,7 @@
  * - Topics are compared trimmed and case-insensitively ("Delivery-Delay " =
  *   "delivery-delay").
  * - Reopens are the complaints' `reopenedCount` (imported counts may have no date).
+ * - A withdrawn complaint (filed by mistake) is no complaint of the customer's: it never counts.
  * - value = number of persistent topics; band "persistent" when there is one, else "none".
  */
 import { topicKey } from '../complaints/topic.js';
@@ -34,6 +35,8 @@ export interface ComplaintRecord {
   reopenedCount?: number;
   /** When it was last reopened, if known. */
   reopenedAt?: DateLike | null;
+  /** When it was withdrawn (filed by mistake: the wrong customer, twice), if it was: then it never counts, as of any day. */
+  withdrawnAt?: DateLike | null;
 }
 
 export interface PersistentTopic {
@@ -64,6 +67,7 @@ export function persistentIssues(complaints: readonly ComplaintRecord[], asOf: D
   const from = today - policy.windowDays; // exclusive
   const byTopic = new Map<string, { days: number[]; reopens: number; openNow: number }>();
   for (const c of complaints) {
+    if (c.withdrawnAt != null) continue;
     const topic = topicKey(c.topic);
     if (!topic) throw invalidInput('complaint topic must not be empty');
     const opened = dayNumber(c.openedAt);
