@@ -601,7 +601,7 @@ export class CampaignService {
              count(*) filter (where exists (select 1 from invoice i where ${dueSince} and ${onTime} is not null)
                                 and not exists (select 1 from invoice i where ${dueSince} and ${onTime} = 'late'))::int as all_on_time,
              (percentile_cont(0.5) within group (order by extract(epoch from now() - m.enrolled_at) / 86400))::double precision as median_days,
-             count(*) filter (where exists (select 1 from complaint k where k.customer_id = m.customer_id and k.opened_at > m.enrolled_at))::int as complained,
+             count(*) filter (where exists (select 1 from complaint k where k.customer_id = m.customer_id and k.opened_at > m.enrolled_at and k.withdrawn_at is null))::int as complained,
              avg((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::double precision as profitability,
              count((select s.value from current_score s where s.customer_id = m.customer_id and s.kind = ${ScoreKind.Profitability}))::int as judged,
              count(*) filter (where exists (select 1 from playbook_run r where r.customer_id = m.customer_id and r.playbook = cmp.playbook

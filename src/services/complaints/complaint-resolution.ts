@@ -26,7 +26,7 @@ export function recordResolution(em: EntityManager, audit: AuditService, complai
 export async function resolveCoveredByFix(em: EntityManager, audit: AuditService, fix: { workflowId: string; caseId: string; customerId: string; topic: string; fixedAt: Date }): Promise<string[]> {
   const open = await em.find(
     Complaint,
-    { customer: fix.customerId, topic: fix.topic, resolvedAt: null, openedAt: { $lte: fix.fixedAt }, $or: [{ reopenedAt: null }, { reopenedAt: { $lte: fix.fixedAt } }] },
+    { customer: fix.customerId, topic: fix.topic, resolvedAt: null, withdrawnAt: null, openedAt: { $lte: fix.fixedAt }, $or: [{ reopenedAt: null }, { reopenedAt: { $lte: fix.fixedAt } }] },
     { orderBy: { openedAt: 'asc', id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE },
   );
   for (const complaint of open) recordResolution(em, audit, complaint, fix.fixedAt, runActor(fix.workflowId), { workflowId: fix.workflowId, fixCaseId: fix.caseId });

@@ -6,11 +6,12 @@ import type { ComplaintRecord, PersistentIssuePolicy } from '../../domain/scorin
  * The complaints (table alias `k`) that count toward a persistent issue at a moment, in SQL:
  * the persistent-issue model's window (src/domain/scoring/persistent-issue.ts) for the
  * set-based queries that select them. A complaint counts when it was opened in the window,
- * is still open at its end (however old), or was reopened in the window.
+ * is still open at its end (however old), or was reopened in the window; a withdrawn one (filed by mistake) never counts,
+ * as of any day: it was never the customer's complaint.
  */
 export function currentComplaint(k: string, window: { from: RawBuilder<unknown>; to: RawBuilder<unknown> }): RawBuilder<boolean> {
   const column = (name: string) => sql.ref(`${k}.${name}`);
-  return sql<boolean>`(${column('opened_at')} >= ${window.from} or ${column('resolved_at')} is null or ${column('resolved_at')} >= ${window.to} or ${column('reopened_at')} >= ${window.from})`;
+  return sql<boolean>`(${column('withdrawn_at')} is null and (${column('opened_at')} >= ${window.from} or ${column('resolved_at')} is null or ${column('resolved_at')} >= ${window.to} or ${column('reopened_at')} >= ${window.from}))`;
 }
 
 /** The window ending now: today and the `windowDays - 1` UTC days before, the days the model counts as of today. */
@@ -45,13 +46,13 @@ export async function currentComplaintRecords(em: EntityManager, customerId: str
 /**
  * Whether the customer complained about the topic of the run's fix case after it was closed as
  * fixed (a new complaint or one reopened, by the complaint's own time): what makes a fix not
- * hold. A complaint recorded late but dated before the fix is not one.
+ * hold. A complaint recorded late but dated before the fix is not one, nor one withdrawn (filed by mistake).
  */
 export async function complainedSinceFixed(em: EntityManager, workflowId: string): Promise<boolean> {
   const { rows } = await sql<{ recurred: boolean }>`
     select exists (
       select 1 from fix_case f join complaint k on k.customer_id = f.customer_id and k.topic = f.topic
-       where f.workflow_id = ${workflowId} and f.resolved_at is not null
+       where f.workflow_id = ${workflowId} and f.resolved_at is not null and k.withdrawn_at is null
          and (k.opened_at > f.resolved_at or k.reopened_at > f.resolved_at)) as recurred`.execute(em.getKysely());
   return rows[0].recurred;
 }

@@ -10,11 +10,11 @@ export const hasOpenComplaint = (customer: string): RawBuilder<boolean> =>
   sql<boolean>`exists (select 1 from complaint k where k.customer_id = ${sql.ref(customer)} and ${openComplaint('k')})`;
 
 /**
- * The complaint `k` is open: not resolved, of a customer whose data was not erased. An erased customer's complaints stay as
+ * The complaint `k` is open: not resolved, not withdrawn (filed by mistake), of a customer whose data was not erased. An erased customer's complaints stay as
  * they were (unresolved ones are not claimed resolved) but are no one's to answer any more: no open count or filter counts them.
  */
 export const openComplaint = (k: string): RawBuilder<boolean> =>
-  sql<boolean>`(${sql.ref(`${k}.resolved_at`)} is null and not exists (select 1 from customer erased where erased.id = ${sql.ref(`${k}.customer_id`)} and erased.status = 'erased'))`;
+  sql<boolean>`(${sql.ref(`${k}.resolved_at`)} is null and ${sql.ref(`${k}.withdrawn_at`)} is null and not exists (select 1 from customer erased where erased.id = ${sql.ref(`${k}.customer_id`)} and erased.status = 'erased'))`;
 
 /** The customer (`status`: their status column) was given offboarding notice or has left: the contact guard's `offboarded`, no marketing. */
 export const offboardingDecided = (status: string): RawBuilder<boolean> => sql<boolean>`${sql.ref(status)} in ('offboarding', 'offboarded')`;

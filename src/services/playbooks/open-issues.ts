@@ -9,13 +9,13 @@ export interface OpenIssues {
 
 /**
  * What of the customer's is open: persistent issues being fixed (fix cases open, by topic) and complaints not resolved
- * (by topic). Each is the customer's "it does not work": nobody is pushed out in the middle of their complaint, and a
+ * (by topic; not one withdrawn, filed by mistake). Each is the customer's "it does not work": nobody is pushed out in the middle of their complaint, and a
  * newcomer's welcome check is not closed as confirmed over one.
  */
 export async function openIssues(em: EntityManager, customerId: string): Promise<OpenIssues> {
   const { rows } = await sql<{ fix_cases: string[]; complaints: string[] }>`
     select array(select distinct f.topic from fix_case f where f.customer_id = ${customerId}::uuid and f.status = 'open' order by f.topic) as fix_cases,
-           array(select distinct k.topic from complaint k where k.customer_id = ${customerId}::uuid and k.resolved_at is null order by k.topic) as complaints`.execute(em.getKysely());
+           array(select distinct k.topic from complaint k where k.customer_id = ${customerId}::uuid and k.resolved_at is null and k.withdrawn_at is null order by k.topic) as complaints`.execute(em.getKysely());
   return { fixCases: rows[0].fix_cases, complaints: rows[0].complaints };
 }
 

@@ -50,7 +50,7 @@ export function noFixSince(customerId: RawBuilder<unknown>, topic: RawBuilder<un
  * one: `noFixSince` the topic's last complaint (the launch's rule, and the campaign preview's).
  */
 export function fixDue(customerId: RawBuilder<unknown>, topic: RawBuilder<unknown>): RawBuilder<boolean> {
-  const lastComplaint = sql`coalesce((select max(coalesce(k.reopened_at, k.opened_at)) from complaint k where k.customer_id = ${customerId} and k.topic = ${topic}), '-infinity')`;
+  const lastComplaint = sql`coalesce((select max(coalesce(k.reopened_at, k.opened_at)) from complaint k where k.customer_id = ${customerId} and k.topic = ${topic} and k.withdrawn_at is null), '-infinity')`;
   return noFixSince(customerId, topic, lastComplaint);
 }
 

@@ -27,7 +27,7 @@ export function proposalHeldAtComplaintSql(customers: string): string {
       where r.customer_id in (${customers}) and r.playbook = ${literal(ACCOUNT_REVIEW)} and r.status = 'running'
         and m.customer_id = r.customer_id and m.idempotency_key = r.workflow_id || ${literal(stepMessageKey('', 'proposal'))}
         and m.sent_at is null and m.suppressed_at is null
-        and exists (select 1 from complaint c where c.customer_id = r.customer_id and c.resolved_at is null)
+        and exists (select 1 from complaint c where c.customer_id = r.customer_id and c.resolved_at is null and c.withdrawn_at is null)
       returning m.id, r.workflow_id as "workflowId", r.customer_id as "customerId"`;
 }
 

@@ -19,7 +19,7 @@ export function welcomeHeldAtComplaintSql(customers: string): string {
       where r.customer_id in (${customers}) and r.playbook = ${literal(WELCOME_CHECK)} and r.status = 'running'
         and m.customer_id = r.customer_id and m.idempotency_key = r.workflow_id || ${literal(stepMessageKey('', WELCOME_STEP))}
         and m.sent_at is null and m.suppressed_at is null
-        and exists (select 1 from complaint c where c.customer_id = r.customer_id and c.resolved_at is null)
+        and exists (select 1 from complaint c where c.customer_id = r.customer_id and c.resolved_at is null and c.withdrawn_at is null)
       returning m.id`;
 }
 

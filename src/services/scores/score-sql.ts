@@ -99,7 +99,7 @@ export function factsColumns(asOf: string, policy: ScoringPolicy, runId: string 
     -- What handling the complaints marked product defect cost, of those open at some time in the window (opened by its
     -- end, not resolved before its start): the support they took is our defect's, not the customer's cost to serve.
     (select coalesce(sum(cp.handling_cost_minor), 0)::bigint from complaint cp
-      where cp.customer_id = p.id and cp.product_defect and cp.opened_at < ${end} and (cp.resolved_at is null or cp.resolved_at >= ${windowStart})) as defect_handling,
+      where cp.customer_id = p.id and cp.product_defect and cp.withdrawn_at is null and cp.opened_at < ${end} and (cp.resolved_at is null or cp.resolved_at >= ${windowStart})) as defect_handling,
     (select coalesce(json_agg(json_build_object('day', t.changed_on, 'fromTier', t.from_tier, 'toTier', t.to_tier) order by t.changed_on, t.created_at, t.id), '[]')
        from service_tier_change t where t.customer_id = p.id and t.changed_on > ${asOf}::date - ${policy.profitabilityWindowDays}::int) as tier_changes,
     (select coalesce(json_agg(json_build_object('topic', cp.topic, 'openedAt', (cp.opened_at at time zone 'UTC')::date,

@@ -163,7 +163,7 @@ export class FixIssueSteps {
   private async caseFacts(em: EntityManager, input: { customerId: string; topic: string; escalations: number; terms?: FixCaseTerms }, since: Date | null = null) {
     const rows = await em.execute<{ ref: string; severity: string; summary: string | null; opened_at: Date; reopened_at: Date | null; open: boolean; total: string }[]>(
       `select coalesce(k.external_ref, k.id::text) as ref, k.severity, k.summary, k.opened_at, k.reopened_at, k.resolved_at is null as open, count(*) over () as total
-         from complaint k where k.customer_id = ? and k.topic = ? and (?::timestamptz is null or k.opened_at > ?::timestamptz or k.reopened_at > ?::timestamptz)
+         from complaint k where k.customer_id = ? and k.topic = ? and k.withdrawn_at is null and (?::timestamptz is null or k.opened_at > ?::timestamptz or k.reopened_at > ?::timestamptz)
         order by coalesce(k.reopened_at, k.opened_at) desc, k.id limit ?`,
       [input.customerId, input.topic, since, since, since, CASE_COMPLAINTS_SHOWN],
     );

@@ -84,7 +84,7 @@ export class WelcomeCheckSteps {
       const complained = await em.execute<{ topic: string; during_check: boolean }[]>(
         `select c.topic, bool_or(c.opened_at >= r.started_at or c.reopened_at >= r.started_at) as during_check
            from complaint c join playbook_run r on r.workflow_id = ? join customer cu on cu.id = c.customer_id
-          where c.customer_id = ?
+          where c.customer_id = ? and c.withdrawn_at is null
             and (c.opened_at >= r.started_at or c.reopened_at >= r.started_at or c.resolved_at is null
                  or c.opened_at >= (cu.acquired_at::timestamp at time zone cu.time_zone))
           group by c.topic order by c.topic`,
