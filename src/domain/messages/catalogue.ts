@@ -110,6 +110,19 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
     example: { ...issue, customerId: caseFacts('team-lead').customerId, complaints: [{ ref: 'CRM-7745', severity: 'high', summary: 'Fourth time! I am considering leaving', openedOn: '2027-01-24', open: true }] },
   },
   'issue-complaint-added': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
+  // A complaint behind an open case withdrawn as filed by mistake, and the topic no longer persistent without it: its owner
+  // hears that the case may no longer be needed (the run goes on until they decide; nothing goes to the customer).
+  'fix-case-complaint-withdrawn': {
+    playbook: 'fix-issue',
+    audience: 'team',
+    example: {
+      ...issue,
+      customerId: caseFacts('team-lead').customerId,
+      workflowId: `fix-issue/${caseFacts('team-lead').customerId}/${issue.topic}`,
+      reason: 'filed on the wrong customer',
+      complaints: [{ ref: 'CRM-7745', severity: 'medium', summary: 'Parcel late again', openedOn: '2027-01-24', open: true }],
+    },
+  },
   // A fix cancelled after the customer was told a team works on it and they would hear when it is done: the case's owner
   // tells them what happens now (nothing more is sent to them by the run).
   'fix-case-cancelled': {

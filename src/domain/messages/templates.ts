@@ -298,6 +298,10 @@ export const templates: Record<string, Template> = {
     subject: `Another complaint on an open fix case: ${topicLabel(p)} for ${name}`,
     text: `${name} complained about "${topicLabel(p)}" again while the case is open with ${String(p.owner)}:\n${caseComplaintLines(p, write)}\n\nIt is added to the case: the fix resolves it with the others. The case's deadline stays as it is; a customer who complains again while we work on it, the more so in strong words, is one to fix it for sooner, and to keep in the loop. When the cause is fixed, report it with the GraphQL mutation resolveIssue(customerId: "${String(p.customerId)}", topic: "${String(p.topic)}").`,
   }),
+  'fix-case-complaint-withdrawn': (name, p, write) => ({
+    subject: `A complaint behind an open fix case was withdrawn: ${topicLabel(p)} for ${name}`,
+    text: `A complaint behind the fix case for "${topicLabel(p)}" (${String(p.owner)}) was withdrawn as filed by mistake${typeof p.reason === 'string' && p.reason ? `: ${p.reason}` : ''}:\n${caseComplaintLines(p, write)}\n\nWithout it, ${name} no longer has a persistent issue about "${topicLabel(p)}", so the case may no longer be needed. The fix run goes on as it was (its deadline, its escalations, its messages to ${name}) until you decide. If there is nothing to fix, cancel it with the GraphQL mutation cancelPlaybookRun(workflowId: "${String(p.workflowId)}", reason: "..."), and tell ${name} what happens now if they were told a team works on it; if there is, report the fix as usual with resolveIssue(customerId: "${String(p.customerId)}", topic: "${String(p.topic)}").`,
+  }),
   'issue-complaint-added': (name, p) => ({
     subject: 'Added to your case',
     text: `Hello ${name},\n\nthank you for telling us about "${topicLabel(p)}" again, and we are sorry it keeps getting in your way. We have added it to the case a team is already working on; we will tell you when it is done.\n\nKind regards`,

@@ -29,7 +29,7 @@ export class ComplaintResolver {
   }
 
   @Allow(Role.Operator)
-  @Mutation(() => ComplaintType, { description: 'Marks a complaint resolved (now, or at resolvedAt); a second call is a CONFLICT' })
+  @Mutation(() => ComplaintType, { description: 'Marks a complaint resolved (now, or at resolvedAt); a second call is a CONFLICT, as is one for a withdrawn complaint (COMPLAINT_ALREADY_WITHDRAWN). A resolved complaint still counts toward a persistent issue: one filed by mistake is withdrawn (withdrawComplaint)' })
   resolveComplaint(
     @Arg('id', () => ID) id: string,
     @Arg('resolvedAt', () => Date, { nullable: true }) resolvedAt: Date | null,
@@ -40,7 +40,7 @@ export class ComplaintResolver {
 
   @Allow(Role.Operator)
   @Mutation(() => ComplaintType, {
-    description: 'The customer says a resolved complaint is not: open again (now, or at reopenedAt) and counted as reopened; may start a fix, or tell one waiting for its check-back that it did not hold; an open one is a CONFLICT',
+    description: 'The customer says a resolved complaint is not: open again (now, or at reopenedAt) and counted as reopened; may start a fix, or tell one waiting for its check-back that it did not hold; an open one is a CONFLICT, as is a withdrawn one (COMPLAINT_ALREADY_WITHDRAWN)',
   })
   reopenComplaint(
     @Arg('id', () => ID) id: string,
@@ -48,6 +48,16 @@ export class ComplaintResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<ComplaintType> {
     return ctx.services.complaints.reopen(id, ctx.caller!.id, reopenedAt ?? undefined);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => ComplaintType, {
+    description:
+      'Withdraws a complaint filed by mistake (on the wrong customer, a duplicate), with why (at most 1000 characters): kept and shown, but counted nowhere from now on (persistent issue, open complaint, complaintTopics, a fix case\'s listing); the customer is rescored at once. ' +
+      "When a fix case of its topic is open and the topic is no longer persistent without it, the case's owner is told it may no longer be needed (the run goes on until they cancel it with cancelPlaybookRun). Audited; a second call is a CONFLICT (COMPLAINT_ALREADY_WITHDRAWN)",
+  })
+  withdrawComplaint(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext): Promise<ComplaintType> {
+    return ctx.services.complaints.withdraw(id, reason, ctx.caller!.id);
   }
 
   /** The record holds its customer as a reference (its ID). */

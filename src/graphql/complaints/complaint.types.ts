@@ -106,6 +106,15 @@ export class ComplaintType {
 
   @Field({ description: 'Points at a defect of the product' })
   productDefect!: boolean;
+
+  @Field(() => Date, { nullable: true, description: 'When it was withdrawn as filed by mistake (withdrawComplaint); null for a complaint that stands. A withdrawn complaint is kept but counts nowhere: no persistent issue, open complaint, topic report or fix case' })
+  withdrawnAt?: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Who withdrew it, as the audit log names callers' })
+  withdrawnBy?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Why it was withdrawn' })
+  withdrawnReason?: string | null;
 }
 
 export const ComplaintConnection = connectionOf(ComplaintType, 'Complaint');

@@ -7,6 +7,8 @@ export enum ComplaintExceptionCode {
   InvalidInput = 'COMPLAINT_INVALID_INPUT',
   /** recordComplaint with a complaintRef stored for another complaint: another customer's, or the same one with other facts. */
   RefTaken = 'COMPLAINT_REF_TAKEN',
+  /** withdrawComplaint of a complaint withdrawn before; resolveComplaint, reopenComplaint of one withdrawn. */
+  AlreadyWithdrawn = 'COMPLAINT_ALREADY_WITHDRAWN',
 }
 
 const kinds: Record<ComplaintExceptionCode, FailureKind> = {
@@ -15,6 +17,7 @@ const kinds: Record<ComplaintExceptionCode, FailureKind> = {
   [ComplaintExceptionCode.NotResolved]: 'CONFLICT',
   [ComplaintExceptionCode.InvalidInput]: 'VALIDATION',
   [ComplaintExceptionCode.RefTaken]: 'CONFLICT',
+  [ComplaintExceptionCode.AlreadyWithdrawn]: 'CONFLICT',
 };
 
 export class ComplaintException extends DomainException<ComplaintExceptionCode> {

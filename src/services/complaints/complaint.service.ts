@@ -22,7 +22,10 @@ import type { PlaybookTriggerService } from '../playbooks/playbook-triggers.serv
 import { holdBackWelcomeAtComplaint } from '../playbooks/welcome-held-at-complaint.js';
 import { holdBackProposalAtComplaint } from '../playbooks/proposal-held-at-complaint.js';
 import type { CustomerRescoreService, FollowUpFailureReporter } from '../scores/customer-rescore.service.js';
-import { echoed } from '../../domain/text.js';
+import { echoed, reasonProblem } from '../../domain/text.js';
+import { persistentTopics } from '../facts/current-complaints.js';
+import { OutboxService } from '../outbox/outbox.service.js';
+import { tellCaseOfWithdrawnComplaint } from '../playbooks/fix-case-complaints.js';
 
 /**
  * How long a call's claim on a complaint's follow-up holds off another call: far longer than a follow-up takes (a rescore,
@@ -139,7 +142,7 @@ export class ComplaintService {
              coalesce(sum(k.handling_cost_minor), 0) as handling_cost_minor,
              (percentile_cont(0.5) within group (order by extract(epoch from k.resolved_at - k.opened_at) / 86400) filter (where k.resolved_at is not null))::float8 as median_days
         from complaint k join customer c on c.id = k.customer_id
-       where (k.opened_at >= ${from} or k.reopened_at >= ${from}) and ${customerWhere(input.filter ?? {})}
+       where k.withdrawn_at is null and (k.opened_at >= ${from} or k.reopened_at >= ${from}) and ${customerWhere(input.filter ?? {})}
        group by k.topic order by complaints desc, k.topic`.execute(this.em.getKysely());
     return rows.map((r) => ({
       topic: String(r.topic),
@@ -309,6 +312,7 @@ export class ComplaintService {
   async resolve(id: string, actor: string, resolvedAt = new Date()): Promise<Complaint> {
     const resolved = await this.em.transactional(async (em) => {
       const complaint = await lockedComplaint(em, id);
+      refuseWithdrawn(complaint);
       if (complaint.resolvedAt) {
         throw new ComplaintException(ComplaintExceptionCode.AlreadyResolved, `Complaint ${id} was resolved at ${complaint.resolvedAt.toISOString()}`, { id });
       }
@@ -338,6 +342,7 @@ export class ComplaintService {
   async reopen(id: string, actor: string, reopenedAt = new Date()): Promise<Complaint> {
     const reopened = await this.em.transactional(async (em) => {
       const complaint = await lockedComplaint(em, id);
+      refuseWithdrawn(complaint);
       // Only the customer can say it is not resolved: nobody can for one whose personal data was erased (closing their open ones stays allowed).
       if ((await storedCustomer(em, complaint.customer.id)).status === CustomerStatus.Erased) {
         throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${complaint.customer.id} was erased: their complaints are not reopened`, { id: complaint.customer.id });
@@ -366,6 +371,67 @@ export class ComplaintService {
     });
     await this.afterCommit(reopened.id, reopened.customer.id, reopened.topic);
     return reopened;
+  }
+
+  /**
+   * A complaint filed by mistake (on the wrong customer, twice) is taken back: kept, with who withdrew it, when and why
+   * (audited `complaint.withdraw`), but counted nowhere a complaint counts from now on (a persistent issue, the open
+   * complaint that holds marketing back, the topics report, a fix case's listing), as of any day. A resolution does not do
+   * this: a resolved complaint still counts toward a persistent issue. The customer is rescored at once, as after a new
+   * complaint. When a fix case of its topic is open under a running fix and the topic is no longer persistent without it,
+   * the case's owner is told in the same transaction that it may no longer be needed (`tellCaseOfWithdrawnComplaint`): the
+   * run is not cancelled behind their back, the customer having been told a team works on it. A second withdrawal is a
+   * CONFLICT (COMPLAINT_ALREADY_WITHDRAWN).
+   */
+  async withdraw(id: string, reason: string, actor: string): Promise<Complaint> {
+    const why = reason.trim();
+    const problem = reasonProblem(why, 'A withdrawal needs a reason (e.g. "filed on the wrong customer", "a duplicate of CRM-123")');
+    if (problem) throw new ComplaintException(ComplaintExceptionCode.InvalidInput, problem, { field: 'reason' });
+    const withdrawn = await this.em.transactional(async (em) => {
+      const complaint = await lockedComplaint(em, id);
+      if (complaint.withdrawnAt) {
+        throw new ComplaintException(ComplaintExceptionCode.AlreadyWithdrawn, `Complaint ${id} was withdrawn at ${complaint.withdrawnAt.toISOString()} by ${complaint.withdrawnBy}`, { id });
+      }
+      const at = new Date();
+      Object.assign(complaint, { withdrawnAt: at, withdrawnBy: actor, withdrawnReason: why });
+      // The topic as it stood when withdrawn: the timeline names it, whatever an import writes over the complaint later.
+      this.audit.record(em, {
+        actor,
+        action: 'complaint.withdraw',
+        entityType: 'complaint',
+        entityId: id,
+        before: { withdrawnAt: null, customerId: complaint.customer.id, topic: complaint.topic, resolvedAt: complaint.resolvedAt?.toISOString() ?? null },
+        after: { withdrawnAt: at.toISOString(), reason: why, topic: complaint.topic },
+      });
+      await em.flush();
+      const { rows } = await persistentTopics(sql<boolean>`k.customer_id = ${complaint.customer.id}::uuid and k.topic = ${complaint.topic}`, this.policies.scoring.persistentIssue).execute(em.getKysely());
+      await tellCaseOfWithdrawnComplaint(em, this.audit, new OutboxService(), {
+        customerId: complaint.customer.id,
+        topic: complaint.topic,
+        stillPersistent: rows.length > 0,
+        actor,
+        complaint: {
+          id,
+          ref: complaint.externalRef ?? id,
+          severity: complaint.severity,
+          summary: complaint.summary ?? null,
+          openedAt: complaint.openedAt,
+          reopenedAt: complaint.reopenedAt ?? null,
+          resolvedAt: complaint.resolvedAt ?? null,
+          reason: why,
+        },
+      });
+      return complaint;
+    });
+    await this.scoring.rescoreAfterEvent(withdrawn.customer.id, COMPLAINT_SCORES);
+    return withdrawn;
+  }
+}
+
+/** A withdrawn complaint (filed by mistake) is no one's to resolve or reopen: COMPLAINT_ALREADY_WITHDRAWN. */
+function refuseWithdrawn(complaint: Complaint): void {
+  if (complaint.withdrawnAt) {
+    throw new ComplaintException(ComplaintExceptionCode.AlreadyWithdrawn, `Complaint ${complaint.id} was withdrawn at ${complaint.withdrawnAt.toISOString()}: it is neither resolved nor reopened`, { id: complaint.id });
   }
 }
 

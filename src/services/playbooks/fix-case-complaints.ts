@@ -42,7 +42,7 @@ export async function addComplaintsToOpenCase(em: EntityManager, audit: AuditSer
     if (!listed?.at) return [];
     const rows = await tx.execute<{ id: string; ref: string; severity: string; summary: string | null; opened_at: Date; reopened_at: Date | null; reopened_count: number }[]>(
       `select k.id, coalesce(k.external_ref, k.id::text) as ref, k.severity, k.summary, k.opened_at, k.reopened_at, k.reopened_count
-         from complaint k where k.customer_id = ? and k.topic = ? and k.resolved_at is null
+         from complaint k where k.customer_id = ? and k.topic = ? and k.resolved_at is null and k.withdrawn_at is null
           and greatest(k.created_at, coalesce(k.reopened_at, k.created_at)) > ?
         order by coalesce(k.reopened_at, k.opened_at), k.id`,
       [customerId, topic, listed.at],
@@ -71,5 +71,63 @@ export async function addComplaintsToOpenCase(em: EntityManager, audit: AuditSer
       added.push(k.id);
     }
     return added;
+  });
+}
+
+/** A complaint withdrawn as filed by mistake, as the case's owner reads it. */
+export interface WithdrawnComplaint {
+  id: string;
+  ref: string;
+  severity: string;
+  summary: string | null;
+  openedAt: Date;
+  reopenedAt: Date | null;
+  resolvedAt: Date | null;
+  reason: string;
+}
+
+/**
+ * A complaint about the topic of a fix case open under a running fix was withdrawn (filed by mistake), and without it the
+ * topic is no longer persistent (`stillPersistent` false): the case may no longer be needed. The run is not cancelled
+ * behind the owner's back (the customer was told a team works on it, and a cancel says nothing to them unless the owner
+ * does): its owner gets the task `fix-case-complaint-withdrawn` naming the complaint and why, and how to cancel the run
+ * (`cancelPlaybookRun`) or report the fix. Once per complaint (step `complaint-<id>-withdrawn` of the run), audited as
+ * `actor`'s `fix-case.complaint-withdrawn` on the case. Answers the run told, or null (no such run, or still persistent).
+ */
+export async function tellCaseOfWithdrawnComplaint(
+  em: EntityManager,
+  audit: AuditService,
+  outbox: OutboxService,
+  input: { customerId: string; topic: string; complaint: WithdrawnComplaint; stillPersistent: boolean; actor: string },
+): Promise<string | null> {
+  if (input.stillPersistent) return null;
+  return em.transactional(async (tx) => {
+    const [open] = await tx.execute<{ workflow_id: string; case_id: string; owner: string }[]>(
+      `select c.workflow_id, c.id as case_id, c.owner from fix_case c join playbook_run r on r.workflow_id = c.workflow_id
+        where c.customer_id = ? and c.topic = ? and c.status = 'open' and r.playbook = ? and r.status = 'running'
+        order by c.opened_at desc limit 1 for update of c`,
+      [input.customerId, input.topic, FIX_ISSUE],
+    );
+    if (!open) return null;
+    const run = { workflowId: open.workflow_id, customerId: input.customerId };
+    const k = input.complaint;
+    const complaint: CaseComplaint = {
+      ref: k.ref,
+      severity: k.severity,
+      summary: k.summary,
+      openedOn: k.openedAt.toISOString().slice(0, 10),
+      ...(k.reopenedAt ? { reopenedOn: k.reopenedAt.toISOString().slice(0, 10) } : {}),
+      open: k.resolvedAt === null,
+    };
+    const task = { topic: input.topic, owner: open.owner, customerId: input.customerId, workflowId: open.workflow_id, reason: k.reason, complaints: [complaint] };
+    if (!(await outbox.enqueueStep(tx, run, `complaint-${k.id}-withdrawn`, { channel: MessageChannel.Call, template: 'fix-case-complaint-withdrawn', payload: task }))) return open.workflow_id;
+    audit.record(tx, {
+      actor: input.actor,
+      action: 'fix-case.complaint-withdrawn',
+      entityType: 'fix_case',
+      entityId: open.case_id,
+      after: { workflowId: open.workflow_id, complaintId: k.id, owner: open.owner, reason: k.reason },
+    });
+    return open.workflow_id;
   });
 }
