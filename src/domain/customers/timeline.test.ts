@@ -16,6 +16,7 @@ describe('eventSummary', () => {
     expect(summary(facts(CustomerEventKind.ComplaintOpened, { detail: 'delivery-delay', extra: 'high' }))).toBe('Complained about delivery delay (high)');
     expect(summary(facts(CustomerEventKind.ComplaintResolved, { detail: 'delivery-delay' }))).toBe('Complaint about delivery delay resolved');
     expect(summary(facts(CustomerEventKind.ComplaintReopened, { detail: 'delivery-delay' }))).toBe('Complaint about delivery delay reopened: the customer says it is not resolved');
+    expect(summary(facts(CustomerEventKind.ComplaintWithdrawn, { detail: 'billing-error', extra: 'a duplicate of CRM-1' }))).toBe('Complaint about billing error withdrawn as filed by mistake: a duplicate of CRM-1');
     expect(summary(facts(CustomerEventKind.PlaybookStarted, { detail: 'fair-reminder' }))).toBe('Fair reminder started');
     expect(summary(facts(CustomerEventKind.PlaybookFinished, { detail: 'fair-reminder', extra: 'paid' }))).toBe('Fair reminder ended: paid');
     expect(summary(facts(CustomerEventKind.PlaybookFinished, { detail: 'welcome-check' }))).toBe('Welcome check ended');

@@ -17,6 +17,8 @@ export enum CustomerEventKind {
   ComplaintResolved = 'complaint-resolved',
   /** The customer said a resolved complaint is not: open again. */
   ComplaintReopened = 'complaint-reopened',
+  /** A complaint was withdrawn as filed by mistake (the wrong customer, twice): it counts nowhere since. */
+  ComplaintWithdrawn = 'complaint-withdrawn',
   MessageSent = 'message-sent',
   PlaybookStarted = 'playbook-started',
   PlaybookFinished = 'playbook-finished',
@@ -168,6 +170,8 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
       return `Complaint about ${words(f.detail)} resolved`;
     case CustomerEventKind.ComplaintReopened:
       return `Complaint about ${words(f.detail)} reopened: the customer says it is not resolved`;
+    case CustomerEventKind.ComplaintWithdrawn:
+      return `Complaint about ${words(f.detail)} withdrawn as filed by mistake${f.extra ? `: ${f.extra}` : ''}`;
     case CustomerEventKind.MessageSent:
       return `${messageLabel(f)}: ${f.subject ?? words(f.detail)}`;
     case CustomerEventKind.PlaybookStarted:

@@ -305,6 +305,9 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       reopenedCount: c.reopenedCount,
       reopenedAt: c.reopenedAt?.toISOString() ?? null,
       summary: c.summary ?? null,
+      // One withdrawn as filed by mistake is kept on the record, marked so, with why (who withdrew it is the company's own).
+      withdrawnAt: c.withdrawnAt?.toISOString() ?? null,
+      withdrawnReason: c.withdrawnReason ?? null,
     })),
     fixCases: fixCases.map((f) => ({ topic: f.topic, owner: f.owner, status: f.status, openedAt: f.openedAt.toISOString(), resolvedAt: f.resolvedAt?.toISOString() ?? null, confirmedAt: f.confirmedAt?.toISOString() ?? null })),
     messages: messages.map((m, i) => {

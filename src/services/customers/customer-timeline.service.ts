@@ -193,6 +193,10 @@ const sources: Record<CustomerEventKind, (ids: readonly string[], policy: Source
          where ${of(ids, 'k.customer_id')} and k.reopened_at is not null
            and (select count(*) from audit_entry r where ${sameComplaint('r', 'complaint.reopen')}) < k.reopened_count
            and not exists (select 1 from audit_entry r where ${sameComplaint('r', 'complaint.reopen')} and (r.after ->> 'reopenedAt')::timestamptz = k.reopened_at)`,
+  // As withdrawComplaint audited it: the topic it had then (an import may write another over the complaint since) and why.
+  [K.ComplaintWithdrawn]: (ids) =>
+    sql`select k.customer_id, (a.after ->> 'withdrawnAt')::timestamptz as at, k.id::text as ref, jsonb_build_object('detail', a.after ->> 'topic', 'extra', a.after ->> 'reason') as facts
+          from complaint k join audit_entry a on ${complaintEntry('complaint.withdraw')} where ${of(ids, 'k.customer_id')}`,
   [K.MessageSent]: (ids) =>
     sql`select customer_id, m.sent_at as at, m.id::text as ref,
                jsonb_build_object('detail', m.template, 'extra', m.channel, 'payload', m.payload, 'readerName', coalesce(m.sent_name, c.name), 'readerLocale', coalesce(m.sent_locale, c.locale)) as facts
