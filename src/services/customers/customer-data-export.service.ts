@@ -304,10 +304,10 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       resolvedAt: c.resolvedAt?.toISOString() ?? null,
       reopenedCount: c.reopenedCount,
       reopenedAt: c.reopenedAt?.toISOString() ?? null,
-      summary: c.summary ?? null,
-      // One withdrawn as filed by mistake is kept on the record, marked so, with why (who withdrew it is the company's own).
+      // One withdrawn as filed by mistake is listed as withdrawn, without its words or the staff's reason: filed on the wrong
+      // customer, both may be another person's.
+      summary: c.withdrawnAt ? null : (c.summary ?? null),
       withdrawnAt: c.withdrawnAt?.toISOString() ?? null,
-      withdrawnReason: c.withdrawnReason ?? null,
     })),
     fixCases: fixCases.map((f) => ({ topic: f.topic, owner: f.owner, status: f.status, openedAt: f.openedAt.toISOString(), resolvedAt: f.resolvedAt?.toISOString() ?? null, confirmedAt: f.confirmedAt?.toISOString() ?? null })),
     messages: messages.map((m, i) => {
