@@ -192,7 +192,8 @@ describe("a complaint's resolutions and reopenings (QA 56 F2)", () => {
 
   it('shows each resolution and reopening: resolved, reopened, resolved again reads opened, resolved, reopened, resolved', async () => {
     const dora = await newCustomer('Dora Lindqvist');
-    const recorded = await ok(stack.gql(RecordComplaintDocument, { input: { customerId: dora.id, topic: 'delivery-delay', severity: 'High', openedAt: '2026-11-01T09:00:00Z' } }, Role.Operator));
+    // Medium: reopened, a high one would be a persistent issue the customer called serious, whose fix (under way) the erasure below waits for.
+    const recorded = await ok(stack.gql(RecordComplaintDocument, { input: { customerId: dora.id, topic: 'delivery-delay', severity: 'Medium', openedAt: '2026-11-01T09:00:00Z' } }, Role.Operator));
     const id = recorded.data!.recordComplaint.id;
     await ok(stack.gql(ResolveComplaintDocument, { id, resolvedAt: '2026-11-02T09:00:00Z' }, Role.Operator));
     await ok(stack.gql(ReopenComplaintDocument, { id, reopenedAt: '2026-11-03T09:00:00Z' }, Role.Operator));
@@ -202,7 +203,7 @@ describe("a complaint's resolutions and reopenings (QA 56 F2)", () => {
       ['2026-11-04T09:00:00.000Z', 'ComplaintResolved', 'Complaint about delivery delay resolved'],
       ['2026-11-03T09:00:00.000Z', 'ComplaintReopened', 'Complaint about delivery delay reopened: the customer says it is not resolved'],
       ['2026-11-02T09:00:00.000Z', 'ComplaintResolved', 'Complaint about delivery delay resolved'],
-      ['2026-11-01T09:00:00.000Z', 'ComplaintOpened', 'Complained about delivery delay (high)'],
+      ['2026-11-01T09:00:00.000Z', 'ComplaintOpened', 'Complained about delivery delay (medium)'],
     ];
     expect(timeline.edges.map((e) => [e.node.at, e.node.kind, e.node.summary])).toEqual(expected);
     expect(timeline.totalCount).toBe(4);
