@@ -81,7 +81,7 @@ it('CLI: replaces the data with --reset, scoring runs included, and refuses whil
   expect(cli('--customers', '20', '--as-of', '30.06.2026').status).toBe(2);
 });
 
-it.each([[['--help']], [['--customer', '10']], [['extra']], [['--customers', '0']], [['--customers', '2.5']], [['--customers', '1e3']], [['--orders-per-customer', '1.5']], [['--seed', 'x']], [['--as-of', '30.06.2026']]])(
+it.each([[['--customer', '10']], [['extra']], [['--customers', '0']], [['--customers', '2.5']], [['--customers', '1e3']], [['--orders-per-customer', '1.5']], [['--seed', 'x']], [['--as-of', '30.06.2026']]])(
   'CLI: wrong usage %j with exit 2, one line and the usage, no stack trace, nothing loaded',
   async (args) => {
     const before = await count('customer');

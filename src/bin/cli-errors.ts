@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../config/config.js';
 import { DomainException } from '../domain/errors/domain-exception.js';
 import type { Logger } from '../logger.js';
@@ -18,6 +19,26 @@ export function fail(exitCode: number, message: string | Record<string, unknown>
  */
 export function exitWithReport(exitCode: number, report: string): Promise<never> {
   return new Promise(() => process.stdout.write(`${report}\n`, () => process.exit(exitCode)));
+}
+
+/**
+ * A command line as the CLIs read it: `--help` or `-h` prints the usage on stdout and exits 0 (a first try, nothing
+ * done); anything the command does not take is wrong usage, one line and the usage on stderr, exit 2, nothing done.
+ * Node's advice for an unknown option (put it after `--`, as a positional argument) is left out: `npm run` already
+ * needs a `--` before the arguments, and no command takes a file name starting with `-`.
+ */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+  let parsed;
+  try {
+    parsed = parseArgs({ ...config, options: { ...config.options, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    fail(2, `${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\n${usage}`);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  return parsed as unknown as ReturnType<typeof parseArgs<T>>;
 }
 
 /** A domain exception as the CLIs print it: its code, its message and its details (`line`, `file`, ...). */

@@ -1,12 +1,11 @@
 import './require-node.js';
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createOrm, migrateUp } from '../db/orm.js';
 import { postgresConnection } from '../db/connection.js';
 import { copyDemoData, demoTables } from '../dev/demo-loader.js';
 import { isCalendarDay } from '../domain/dates.js';
-import { fail } from './cli-errors.js';
+import { fail, parseCommandLine } from './cli-errors.js';
 
 /**
  * `npm run demo-data -- --customers 100000 [--orders-per-customer 20] [--seed 42] [--as-of YYYY-MM-DD] [--reset]`
@@ -14,13 +13,12 @@ import { fail } from './cli-errors.js';
  * loads it: 250 customers, 20 orders each, as of today. Refuses a database that already has customers
  * unless --reset is given, and a reset while playbook runs, a rescore or a campaign are under way (they
  * would go on against the replaced data). Exit codes: 0 loaded; 1 refused (customers there already, or work
- * under way); 2 wrong usage (an unknown option, a count that is no whole number, no customers) or no DATABASE_URL.
+ * under way); 2 wrong usage (an unknown option, a count that is no whole number, no customers) or no DATABASE_URL. `--help` prints the usage.
  */
 const usage = 'usage: npm run demo-data -- [--customers <n, default 250>] [--orders-per-customer <n, default 20>] [--seed <n, default 42>] [--as-of YYYY-MM-DD, default today] [--reset]';
 
-let args;
-try {
-  args = parseArgs({
+const args = parseCommandLine(
+  {
     options: {
       customers: { type: 'string', default: '250' },
       'orders-per-customer': { type: 'string', default: '20' },
@@ -28,10 +26,9 @@ try {
       'as-of': { type: 'string', default: new Date().toISOString().slice(0, 10) },
       reset: { type: 'boolean', default: false },
     },
-  });
-} catch (error) {
-  fail(2, `${(error as Error).message}\n${usage}`);
-}
+  },
+  usage,
+);
 const { values } = args;
 
 /** An option's whole number, at least `min`, written in digits; anything else is wrong usage. */

@@ -2,10 +2,9 @@ import './require-node.js';
 import { createReadStream, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, configuredPolicies, loadConfig } from '../config/config.js';
 import { DomainException } from '../domain/errors/domain-exception.js';
-import { asJson, exitWithReport, fail } from './cli-errors.js';
+import { asJson, exitWithReport, fail, parseCommandLine } from './cli-errors.js';
 import { importSpecs } from '../domain/import/import-spec.js';
 import { ImportException, ImportExceptionCode } from '../services/import/import.exception.js';
 import { csvTextDecoder } from '../services/import/csv-decoding.js';
@@ -17,15 +16,11 @@ import { ImportService } from '../services/import/import.service.js';
  * The file is read as UTF-8 unless --encoding names another (windows-1252, latin1, ...: what
  * Excel and many CRMs export). Exit codes: 0 all rows imported; 1 rows or the file refused
  * (with --partial the good rows are written anyway); 2 wrong usage (an unknown kind too), no DATABASE_URL, or no such file.
+ * `--help` prints the usage.
  */
 const usage = `usage: npm run import -- <${Object.keys(importSpecs).join('|')}> <file.csv> [--partial] [--encoding <label, e.g. windows-1252; default utf-8>]`;
 
-let args;
-try {
-  args = parseArgs({ allowPositionals: true, options: { partial: { type: 'boolean', default: false }, encoding: { type: 'string', default: 'utf-8' } } });
-} catch (error) {
-  fail(2, `${(error as Error).message}\n${usage}`);
-}
+const args = parseCommandLine({ allowPositionals: true, options: { partial: { type: 'boolean', default: false }, encoding: { type: 'string', default: 'utf-8' } } }, usage);
 const [kind, file] = args.positionals;
 if (!kind || !file || args.positionals.length > 2) fail(2, usage);
 if (!Object.hasOwn(importSpecs, kind)) fail(2, `"${kind}" is not an import kind\n${usage}`);

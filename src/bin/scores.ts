@@ -1,7 +1,6 @@
 import './require-node.js';
-import { parseArgs } from 'node:util';
 import { DomainException } from '../domain/errors/domain-exception.js';
-import { asJson, fail } from './cli-errors.js';
+import { asJson, fail, parseCommandLine } from './cli-errors.js';
 import { ScoringExceptionCode } from '../domain/scoring/scoring.exception.js';
 import { fitOrdersFile, parseDay } from '../services/scores/orders-file-fit.js';
 import { defaultScoringPolicy } from '../domain/scoring/scoring-policy.js';
@@ -12,16 +11,11 @@ import { csvTextDecoder } from '../services/import/csv-decoding.js';
  * (BG/NBD, Gamma-Gamma) on an orders export, so an analyst can check them before the
  * import; needs no database. Prints the parameters as JSON on stdout, progress on stderr.
  * Exit codes: 0 fitted; 1 a bad row or file, or a model that cannot be fitted (JSON on
- * stderr); 2 wrong usage or no such file. See docs/scores-fit.md.
+ * stderr); 2 wrong usage or no such file. `--help` prints the usage. See docs/scores-fit.md.
  */
 const usage = 'usage: npm run scores -- fit <orders.csv> [--until YYYY-MM-DD] [--encoding <label, e.g. windows-1252; default utf-8>]';
 
-let args;
-try {
-  args = parseArgs({ allowPositionals: true, options: { until: { type: 'string' }, encoding: { type: 'string', default: 'utf-8' } } });
-} catch (error) {
-  fail(2, `${(error as Error).message}\n${usage}`);
-}
+const args = parseCommandLine({ allowPositionals: true, options: { until: { type: 'string' }, encoding: { type: 'string', default: 'utf-8' } } }, usage);
 const [command, file] = args.positionals;
 if (command !== 'fit' || !file || args.positionals.length > 2) fail(2, command && command !== 'fit' ? `unknown command "${command}"\n${usage}` : usage);
 const { until, encoding } = args.values;

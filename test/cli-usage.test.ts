@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import { createTestDatabase } from './support/database.js';
+
+/**
+ * The command-line tools read their command line before they do anything: `--help` (or `-h`) prints the usage and
+ * exits 0, anything they do not take is one line and the usage, exit 2.
+ */
+let fresh: Awaited<ReturnType<typeof createTestDatabase>>;
+
+beforeAll(async () => {
+  fresh = await createTestDatabase('cliusage');
+});
+afterAll(async () => {
+  await fresh?.drop();
+});
+
+const cli = (bin: string, args: string[], env: Record<string, string | undefined> = {}) =>
+  spawnSync(process.execPath, [path.resolve(`dist/src/bin/${bin}.js`), ...args], { env: { ...process.env, DATABASE_URL: fresh.url, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
+
+/** The tables of a database: none in one nothing was done to. */
+const tables = async (url: string) => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'public'`)).rows.map((r) => r.name);
+  } finally {
+    await client.end();
+  }
+};
+
+const usages = {
+  import: 'usage: npm run import -- <customers|',
+  scores: 'usage: npm run scores -- fit <orders.csv>',
+  'demo-data': 'usage: npm run demo-data -- [--customers <n, default 250>]',
+};
+
+it.each(Object.entries(usages).flatMap(([bin]) => [[bin, '--help'], [bin, '-h']]))('%s %s: the usage on stdout, exit 0, nothing done', async (bin, flag) => {
+  // Given after what would otherwise run, too: the help is all that happens.
+  const args = { import: ['customers', path.resolve('examples/customers.csv'), flag], scores: ['fit', path.resolve('examples/orders.csv'), flag], 'demo-data': ['--reset', flag] }[bin]!;
+  const run = cli(bin, args);
+  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(run.stdout).toMatch(new RegExp(`^${usages[bin as keyof typeof usages].replace(/[[\]|()<>.-]/g, '\\$&')}.*\\n$`));
+  expect(await tables(fresh.url)).toEqual([]);
+}, 60_000);
+
+it('an unknown option is one line without the advice to put it after "--" (npm run needs that before every argument)', () => {
+  for (const [bin, args] of [['import', ['customers', 'x.csv', '--partal']], ['scores', ['fit', 'x.csv', '--untill', '2026-01-01']], ['demo-data', ['--customer', '10']]] as const) {
+    const run = cli(bin, [...args]);
+    expect({ bin, status: run.status, line: run.stderr.split('\n')[0] }).toEqual({ bin, status: 2, line: `Unknown option '${args.find((a) => a.startsWith('--'))}'` });
+  }
+});
