@@ -5,7 +5,8 @@ import { createTestDatabase } from './support/database.js';
 
 /**
  * The command-line tools read their command line before they do anything: `--help` (or `-h`) prints the usage and
- * exits 0, anything they do not take is one line and the usage, exit 2.
+ * exits 0, anything they do not take is one line and the usage, exit 2. `migrate` takes no arguments at all: its
+ * migrations cannot be rolled back, so `--dry-run` or `down` must not apply them.
  */
 let fresh: Awaited<ReturnType<typeof createTestDatabase>>;
 
@@ -31,14 +32,24 @@ const tables = async (url: string) => {
 };
 
 const usages = {
+  migrate: 'usage: npm run migrate (no arguments)',
   import: 'usage: npm run import -- <customers|',
   scores: 'usage: npm run scores -- fit <orders.csv>',
   'demo-data': 'usage: npm run demo-data -- [--customers <n, default 250>]',
 };
 
+it.each([['--dry-run'], ['down'], ['extra-arg'], ['--list', 'x']])('migrate %s: wrong usage, exit 2, one line and the usage, nothing applied', async (...args) => {
+  const run = cli('migrate', args);
+  expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 2, stdout: '' });
+  const [line, usage, ...rest] = run.stderr.split('\n');
+  expect(line).toMatch(args[0].startsWith('-') ? `Unknown option '${args[0]}'` : `Unexpected argument '${args[0]}'`);
+  expect({ usage, rest }).toEqual({ usage: expect.stringContaining(usages.migrate), rest: [''] });
+  expect(await tables(fresh.url)).toEqual([]);
+}, 60_000);
+
 it.each(Object.entries(usages).flatMap(([bin]) => [[bin, '--help'], [bin, '-h']]))('%s %s: the usage on stdout, exit 0, nothing done', async (bin, flag) => {
   // Given after what would otherwise run, too: the help is all that happens.
-  const args = { import: ['customers', path.resolve('examples/customers.csv'), flag], scores: ['fit', path.resolve('examples/orders.csv'), flag], 'demo-data': ['--reset', flag] }[bin]!;
+  const args = { migrate: [flag], import: ['customers', path.resolve('examples/customers.csv'), flag], scores: ['fit', path.resolve('examples/orders.csv'), flag], 'demo-data': ['--reset', flag] }[bin]!;
   const run = cli(bin, args);
   expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
   expect(run.stdout).toMatch(new RegExp(`^${usages[bin as keyof typeof usages].replace(/[[\]|()<>.-]/g, '\\$&')}.*\\n$`));

@@ -6,7 +6,7 @@ import { isDatabaseUnreachable } from '../db/unreachable.js';
 import { createLogger, type Logger } from '../logger.js';
 import { connectTemporal, whenConnected } from '../temporal/client.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
-import { startFailed } from './cli-errors.js';
+import { parseCommandLine, startFailed } from './cli-errors.js';
 
 /**
  * Brings the database schema and the Temporal namespace up to what this version of the code needs.
@@ -14,6 +14,15 @@ import { startFailed } from './cli-errors.js';
  * server still starting, then ends naming the setting that points at the one it could not reach.
  */
 const WAIT_FOR_SERVERS_MS = 120_000;
+
+/**
+ * It takes no arguments: the migrations cannot be rolled back, so a `--dry-run`, `down` or mistyped option someone tries
+ * to see what would happen is refused (exit 2, nothing applied) rather than ignored and the migrations applied for real.
+ */
+const usage =
+  'usage: npm run migrate (no arguments): applies the pending database migrations to DATABASE_URL, which cannot be rolled back (back up first), ' +
+  'and registers the search attributes in the Temporal namespace (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE); exit 0 done, 1 failed, 2 wrong usage';
+parseCommandLine({ options: {}, allowPositionals: false }, usage);
 
 let logger: Logger | undefined;
 try {
