@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
+import { createOrm, migrateUp } from '../src/db/orm.js';
 import { createTestDatabase } from './support/database.js';
 
 /**
@@ -9,12 +10,21 @@ import { createTestDatabase } from './support/database.js';
  * migrations cannot be rolled back, so `--dry-run` or `down` must not apply them.
  */
 let fresh: Awaited<ReturnType<typeof createTestDatabase>>;
+let migrated: Awaited<ReturnType<typeof createTestDatabase>>;
 
 beforeAll(async () => {
   fresh = await createTestDatabase('cliusage');
+  migrated = await createTestDatabase('cliimport');
+  const orm = await createOrm(migrated.url);
+  try {
+    await migrateUp(orm);
+  } finally {
+    await orm.close();
+  }
 });
 afterAll(async () => {
   await fresh?.drop();
+  await migrated?.drop();
 });
 
 const cli = (bin: string, args: string[], env: Record<string, string | undefined> = {}) =>
@@ -61,4 +71,23 @@ it('an unknown option is one line without the advice to put it after "--" (npm r
     const run = cli(bin, [...args]);
     expect({ bin, status: run.status, line: run.stderr.split('\n')[0] }).toEqual({ bin, status: 2, line: `Unknown option '${args.find((a) => a.startsWith('--'))}'` });
   }
+});
+
+describe('import reads only the settings it uses', () => {
+  const importCustomers = (env: Record<string, string | undefined>) => cli('import', ['customers', path.resolve('examples/customers.csv')], { DATABASE_URL: migrated.url, ...env });
+
+  it('imports with the worker\'s settings around it, even ones mistyped for the worker', () => {
+    const run = importCustomers({ MESSAGE_CHANNEL: 'smtp', SMTP_URL: undefined, LOG_LEVEL: 'verbose', RESCORE_SCHEDULE: 'nightly', NODE_ENV: 'production', API_KEYS: 'change-me' });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.stringContaining('customers: 3 inserted') });
+  });
+
+  it('names the setting it refuses, with the advice for that setting', () => {
+    const currency = importCustomers({ CURRENCY: 'JPY' });
+    expect({ status: currency.status, stderr: currency.stderr }).toEqual({
+      status: 2,
+      stderr: 'CURRENCY must be a currency with 2 decimals, as amounts are imported and stored; JPY has 0 in ISO 4217: set it as the API and the worker have it (the currency of the amounts).\n',
+    });
+    const database = importCustomers({ DATABASE_URL: undefined, MESSAGE_CHANNEL: 'smtp' });
+    expect({ status: database.status, stderr: database.stderr }).toEqual({ status: 2, stderr: 'DATABASE_URL is not set: set it to the database to import into.\n' });
+  });
 });

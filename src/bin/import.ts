@@ -2,7 +2,8 @@ import './require-node.js';
 import { createReadStream, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, configuredPolicies, loadConfig } from '../config/config.js';
+import { ConfigError, loadImportConfig } from '../config/config.js';
+import { defaultPolicies } from '../domain/policies/index.js';
 import { DomainException } from '../domain/errors/domain-exception.js';
 import { asJson, exitWithReport, fail, parseCommandLine } from './cli-errors.js';
 import { importSpecs } from '../domain/import/import-spec.js';
@@ -15,8 +16,8 @@ import { ImportService } from '../services/import/import.service.js';
  * billing export into DATABASE_URL. Prints the JSON report on stdout, progress on stderr.
  * The file is read as UTF-8 unless --encoding names another (windows-1252, latin1, ...: what
  * Excel and many CRMs export). Exit codes: 0 all rows imported; 1 rows or the file refused
- * (with --partial the good rows are written anyway); 2 wrong usage (an unknown kind too), no DATABASE_URL, or no such file.
- * `--help` prints the usage.
+ * (with --partial the good rows are written anyway); 2 wrong usage (an unknown kind too), a setting it reads
+ * missing or wrong (DATABASE_URL, CURRENCY; no other), or no such file. `--help` prints the usage.
  */
 const usage = `usage: npm run import -- <${Object.keys(importSpecs).join('|')}> <file.csv> [--partial] [--encoding <label, e.g. windows-1252; default utf-8>]`;
 
@@ -33,16 +34,15 @@ try {
 
 let databaseUrl: string;
 let currency: string;
-let onTimeGraceDays: number;
 try {
-  const config = loadConfig();
-  ({ databaseUrl, currency } = config);
-  // As the API and the worker judge a payment on time (their policies): an invoice paid by then has its reminder fees reversed.
-  onTimeGraceDays = configuredPolicies(config).scoring.paymentLoyalty.graceDays;
+  ({ databaseUrl, currency } = loadImportConfig());
 } catch (error) {
-  if (error instanceof ConfigError) fail(2, `${error.message}: set it to the database to import into.`);
-  throw error;
+  if (!(error instanceof ConfigError)) throw error;
+  // The advice for the setting named: the database to write to, or the currency the API and the worker read amounts in.
+  fail(2, `${error.message}: ${error.message.startsWith('DATABASE_URL') ? 'set it to the database to import into.' : 'set it as the API and the worker have it (the currency of the amounts).'}`);
 }
+// As the API and the worker judge a payment on time (their policies): an invoice paid by then has its reminder fees reversed.
+const onTimeGraceDays = defaultPolicies.scoring.paymentLoyalty.graceDays;
 
 let size: number;
 try {

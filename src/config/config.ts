@@ -389,6 +389,14 @@ function placeholderSecrets(env: NodeJS.ProcessEnv): void {
     throw new ConfigError(`${placeholders.join(', ')}: ${placeholders.length > 1 ? 'hold' : 'holds'} the .env.example placeholder (change-me...), which is public: set real secrets (e.g. openssl rand -hex 24) before running with NODE_ENV=production`);
 }
 
+/**
+ * The settings `npm run import` uses: the database, and the currency its amounts are in. Only those: an import run with
+ * the worker's environment (`MESSAGE_CHANNEL=smtp` without `SMTP_URL` here) is not refused for a setting it does not read.
+ */
+export function loadImportConfig(env: NodeJS.ProcessEnv = process.env): Pick<AppConfig, 'databaseUrl' | 'currency'> {
+  return { databaseUrl: databaseUrl(env), currency: currency(env) };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // Not a guess: "prod" taken as development would show internal errors and the IDE, and accept the development keys.
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
