@@ -25,6 +25,25 @@ it('says a mistyped setting as one line naming it, and exits 1', () => {
   }
 });
 
+it('says a mistyped API_KEYS as one line too, not as a fatal log line with a stack, and exits 1', async () => {
+  // A database the API could start on: the keys are the only thing wrong.
+  const db = await createTestDatabase('apikeys');
+  const orm = await createOrm(db.url);
+  try {
+    await migrateUp(orm);
+    for (const [keys, line] of [
+      ['admin:short', 'api: API_KEYS: the admin key is shorter than 16 characters'],
+      ['owner:0123456789abcdef0123', 'api: API_KEYS: "owner" is not a role (viewer, marketer, operator, admin)'],
+    ]) {
+      const started = run('api', { DATABASE_URL: db.url, API_KEYS: keys, LOG_LEVEL: 'info' });
+      expect({ stderr: started.stderr, stdout: started.stdout, status: started.status }).toEqual({ stderr: `${line}\n`, stdout: '', status: 1 });
+    }
+  } finally {
+    await orm.close();
+    await db.drop();
+  }
+}, 90_000);
+
 it('names WORKER_METRICS_PORT and the port when another process holds it', async () => {
   const db = await createTestDatabase('startfail');
   const orm = await createOrm(db.url);
