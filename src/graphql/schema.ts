@@ -14,6 +14,7 @@ import { ImportResolver } from './import/import.resolver.js';
 import { ImportRowsResolver } from './import/import-rows.resolver.js';
 import { MessageResolver } from './messages/message.resolver.js';
 import { MessageTemplateResolver } from './messages/message-template.resolver.js';
+import { NodeResolver } from './node/node.resolver.js';
 import { CurrencyResolver } from './money/currency.resolver.js';
 import { FixCaseResolver } from './playbooks/fix-case.resolver.js';
 import { PlaybookResolver } from './playbooks/playbook.resolver.js';
@@ -26,7 +27,7 @@ import { ScoringResolver } from './scores/scoring.resolver.js';
 import { SegmentResolver } from './segments/segment.resolver.js';
 import { validateArgs } from './validate-args.js';
 
-export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, ScoreBandChangeResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, OperationsStatusResolver, AuditResolver, ApiKeyResolver, CallerResolver, MessageResolver, MessageTemplateResolver, CurrencyResolver] as const;
+export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, ScoreBandChangeResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, OperationsStatusResolver, AuditResolver, ApiKeyResolver, CallerResolver, MessageResolver, MessageTemplateResolver, CurrencyResolver, NodeResolver] as const;
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return withCanonicalIds(await buildSchema({ resolvers, authChecker, validateFn: validateArgs }));

@@ -54,6 +54,7 @@ import { caseOwners, FIX_ISSUE } from '../domain/playbooks/fix-issue.js';
 import { FAIR_REMINDER, promisePolicyOf } from '../domain/playbooks/fair-reminder.js';
 import { WelcomeCheckSteps } from './playbooks/steps/welcome-check-steps.service.js';
 import { ScoreHistoryService } from './scores/score-history.service.js';
+import { NodeService } from './common/node.service.js';
 
 /** The durable workflow engine behind playbooks and rescores (Temporal in production and tests). */
 export interface Engines {
@@ -91,6 +92,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
   const contactStatus = new ContactStatusService(em, policies.delivery.contact);
   const scoring = new ScoringService(em, scoringRuns, engines.scoring, policies.rescore, audit, policies.scoring.concentration);
   const runReconciliation = new RunReconciliationService(runs, engines.playbooks, campaigns, playbooks, scoring);
+  const segments = new SegmentService(em, audit);
   return {
     customers,
     timeline: new CustomerTimelineService(em, policies.money.currency, promisePolicyOf(policies.fairReminder).graceDays),
@@ -128,7 +130,8 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     ),
     runs,
     runReconciliation,
-    segments: new SegmentService(em, audit),
+    segments,
+    nodes: new NodeService(em, customers, campaigns, invoices, segments),
     campaigns,
     playbooks,
     fixCases: new FixCaseService(em, audit, caseOwners(policies.fixIssue), (workflowId) => engines.playbooks.fixConfirmed(workflowId), onFollowUpFailed),

@@ -5,6 +5,7 @@ import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { connectionOf, NestedPageArgs, PageArgs } from '../common/connection.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, MAX_AMOUNT_MINOR } from '../../domain/money.js';
 import { MoneyAmount } from '../common/money.js';
+import { NodeInterface } from '../common/node.js';
 
 @ObjectType('Payment', { simpleResolvers: true, description: 'A payment recorded against an invoice (by recordPayment or a payments import)' })
 export class PaymentType {
@@ -27,7 +28,7 @@ export class PaymentType {
 export const PaymentConnection = connectionOf(PaymentType, 'Payment');
 export type PaymentConnection = InstanceType<typeof PaymentConnection>;
 
-@ObjectType('Invoice', { simpleResolvers: true })
+@ObjectType('Invoice', { simpleResolvers: true, implements: NodeInterface })
 export class InvoiceType {
   @Field(() => ID)
   id!: string;

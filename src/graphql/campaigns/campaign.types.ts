@@ -9,6 +9,7 @@ import { RunStatus } from '../../domain/playbooks/run-status.js';
 import { connectionOf } from '../common/connection.js';
 import { CustomerFilterType } from '../customers/customer.types.js';
 import { MoneyTotal } from '../common/money.js';
+import { NodeInterface } from '../common/node.js';
 
 registerEnumType(CampaignStatus, {
   name: 'CampaignStatus',
@@ -320,7 +321,7 @@ export class CampaignPreviewType {
   sample!: CampaignPreviewCustomerType[];
 }
 
-@ObjectType('Campaign', { simpleResolvers: true })
+@ObjectType('Campaign', { simpleResolvers: true, implements: NodeInterface })
 export class CampaignType {
   @Field(() => ID)
   id!: string;

@@ -9,6 +9,7 @@ import { CustomerStatus, ServiceTier } from '../../entities/index.js';
 import { CustomerSortField, MAX_BAND_MOVE_DAYS, MAX_SEARCH_LENGTH } from '../../services/customers/customer-query.js';
 import { PageArgs, connectionOf } from '../common/connection.js';
 import { MoneyTotal } from '../common/money.js';
+import { NodeInterface } from '../common/node.js';
 
 registerEnumType(ServiceTier, {
   name: 'ServiceTier',
@@ -28,7 +29,7 @@ export enum SortDirection {
 }
 registerEnumType(SortDirection, { name: 'SortDirection' });
 
-@ObjectType('Customer', { simpleResolvers: true })
+@ObjectType('Customer', { simpleResolvers: true, implements: NodeInterface })
 export class CustomerType {
   @Field(() => ID)
   id!: string;

@@ -4,8 +4,9 @@ import type { Segment } from '../../entities/index.js';
 import { MAX_SEGMENT_DESCRIPTION, MAX_SEGMENT_NAME } from '../../services/segments/segment.service.js';
 import { NestedPageArgs, connectionOf } from '../common/connection.js';
 import { CustomerFilterType, CustomerSortInput } from '../customers/customer.types.js';
+import { NodeInterface } from '../common/node.js';
 
-@ObjectType('Segment', { simpleResolvers: true, description: 'A saved segment: a named customer filter for previews, reports and campaigns' })
+@ObjectType('Segment', { simpleResolvers: true, implements: NodeInterface, description: 'A saved segment: a named customer filter for previews, reports and campaigns' })
 export class SegmentType {
   @Field(() => ID)
   id!: string;
