@@ -6,6 +6,7 @@ import { CallerResolver } from './auth/caller.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { authChecker } from './auth/allow.js';
 import { withCanonicalIds } from './canonical-ids.js';
+import { withNodeTypes } from './common/node.js';
 import { InvoiceResolver } from './billing/invoice.resolver.js';
 import { CampaignMemberResolver, CampaignResolver } from './campaigns/campaign.resolver.js';
 import { ComplaintResolver } from './complaints/complaint.resolver.js';
@@ -30,7 +31,7 @@ import { validateArgs } from './validate-args.js';
 export const resolvers = [CustomerResolver, ComplaintResolver, InvoiceResolver, ImportResolver, ImportRowsResolver, PlaybookResolver, FixCaseResolver, ScoreResolver, ScoringResolver, ScoreBandChangeResolver, SegmentResolver, CampaignResolver, CampaignMemberResolver, OfferResolver, FairnessReportResolver, OperationsStatusResolver, AuditResolver, ApiKeyResolver, CallerResolver, MessageResolver, MessageTemplateResolver, CurrencyResolver, NodeResolver] as const;
 
 export async function createSchema(): Promise<GraphQLSchema> {
-  return withCanonicalIds(await buildSchema({ resolvers, authChecker, validateFn: validateArgs }));
+  return withNodeTypes(withCanonicalIds(await buildSchema({ resolvers, authChecker, validateFn: validateArgs })));
 }
 
 /** The SDL checked in at schema/schema.graphql, sorted so diffs stay readable. */

@@ -1,3 +1,4 @@
+import { assertInterfaceType, type GraphQLSchema } from 'graphql';
 import { Field, ID, InterfaceType } from 'type-graphql';
 
 /** The GraphQL type name of each object `node(id)` answers with (its resolver names it: the objects are entities and views, not classes of the types). */
@@ -17,9 +18,18 @@ export function asNode<T extends object>(typeName: string, value: T): T {
 @InterfaceType('Node', {
   description:
     "An object a client cache can refetch by its ID alone, with node(id): what Relay's @refetchable fragments and usePaginationFragment need to page a list under it. The ID is the object's own (a UUID), as every other query and input takes it",
-  resolveType: (value: object) => typeNames.get(value),
 })
 export abstract class NodeInterface {
   @Field(() => ID)
   id!: string;
+}
+
+/**
+ * Gives Node the type names `asNode` recorded. Set on the built schema, not in @InterfaceType: type-graphql wraps a
+ * resolveType given there in a promise, and graphql-jit (the API's executor) takes an abstract type's resolveType
+ * answer as it comes, so a promise named no type. Changes `schema` in place.
+ */
+export function withNodeTypes(schema: GraphQLSchema): GraphQLSchema {
+  assertInterfaceType(schema.getType('Node')).resolveType = (value) => typeNames.get(value as object);
+  return schema;
 }

@@ -49,7 +49,7 @@ export class NodeResolver {
   @Query(() => NodeInterface, {
     nullable: true,
     description:
-      "The customer, campaign, invoice or segment with this ID (the object's own UUID), as its own query (customer(id), ...) answers it, to whom that query answers it; null when no object has the ID (a string that is no UUID names none). Relay refetches a fragment through it: a customer's timeline, orders or invoices page on from a fragment on Customer",
+      "The customer, campaign, invoice or segment with this ID (the object's own UUID), as its own query (customer(id), ...) answers it, to whom that query answers it; null when no object has the ID (one that is no UUID is refused, VALIDATION, as every ID argument is). Relay refetches a fragment through it: a customer's timeline, orders or invoices page on from a fragment on Customer",
   })
   async node(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<object | null> {
     const found = await ctx.services.nodes.find(id, (kind) => assertCallerMay(ctx, nodeReaders(kind)));

@@ -38,7 +38,7 @@ export class NodeService {
     private readonly segments: SegmentService,
   ) {}
 
-  /** The object `id` names, or null: a string that is no UUID names none. */
+  /** The object `id` names, or null (a string that is no UUID names none). */
   async find(id: string, mayRead: (kind: NodeKind) => void): Promise<FoundNode | null> {
     const kind = await this.kindOf(id);
     if (!kind) return null;
