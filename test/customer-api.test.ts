@@ -405,6 +405,12 @@ describe('sorting, page by page', () => {
     expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVALID_CURSOR', field: 'after' });
   });
 
+  it('names the input of a variable GraphQL itself refuses (an impossible day, an unknown enum value) as every refusal names it: the argument, then the path inside it', async () => {
+    const refused = async (filter: Record<string, unknown>) => (await stack.gql(CustomersDocument, { first: 1, filter: filter as CustomerFilterInput }, Role.Viewer)).errors![0].extensions;
+    expect(await refused({ acquiredFrom: '2026-02-30' })).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_VARIABLE', variable: 'filter', field: 'filter.acquiredFrom' });
+    expect(await refused({ serviceTier: ['Basic', 'Gold'] })).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_VARIABLE', field: 'filter.serviceTier[1]' });
+  });
+
   it('refuses a score kind given with a sort that is not by score, which would be ignored', async () => {
     const r = await stack.gql(CustomersDocument, { first: 2, sort: { field: 'Name', direction: 'Asc', scoreKind: 'Clv' } }, Role.Viewer);
     expect(r.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'CUSTOMER_INVALID_INPUT', field: 'sort.scoreKind' });

@@ -705,8 +705,8 @@ describe('recordPayment', () => {
     const ancient = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '1899-12-31' } }, Role.Operator);
     expect(ancient.errors![0]).toMatchObject({ message: 'paidAt must not be before 1900-01-01', extensions: { code: 'VALIDATION', reason: 'PAYMENT_INVALID', field: 'input.paidAt' } });
     const date = await stack.gql(RecordPaymentDocument, { input: { invoiceId: invoice.id, amountMinor: 5, paidAt: '2026-13-45' } }, Role.Operator);
-    expect(date.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
-    expect(date.errors![0].message).toMatch(/paidAt/);
+    // Refused by GraphQL's own coercion of the variable, named as every other refusal names its input.
+    expect(date.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_VARIABLE', variable: 'input', field: 'input.paidAt', fields: [{ field: 'input.paidAt', messages: [expect.stringMatching(/paidAt/)] }] });
     const unknown = await stack.gql(RecordPaymentDocument, { input: { invoiceId: '00000000-0000-4000-8000-000000000000', amountMinor: 5 } }, Role.Operator);
     expect(unknown.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'INVOICE_NOT_FOUND' });
     expect(await em().count(Payment, { invoice: invoice.id })).toBe(0);

@@ -15,6 +15,9 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionNode,
+  type ValueNode,
+  parse,
+  visit,
 } from 'graphql';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
@@ -90,6 +93,12 @@ export function createErrorFormatter(logger: Logger, exposeInternals: boolean, s
     if (formatted.extensions?.code === 'BAD_REQUEST' && formatted.extensions.reason === undefined) {
       return { ...formatted, extensions: { ...formatted.extensions, reason: badRequestReason(formatted.message) } };
     }
+    // A variable GraphQL could not take (an impossible day, an unknown enum value): the argument it fills named as `field`,
+    // as every other refusal of an input names it, so a form maps it to its input whichever rule refused it.
+    const refusedVariable = formatted.extensions?.code === 'BAD_USER_INPUT' ? variableRefusal(error, formatted.message) : null;
+    if (refusedVariable) {
+      return { ...formatted, extensions: { ...formatted.extensions, reason: 'INVALID_VARIABLE', ...refusedVariable, fields: [{ field: refusedVariable.field, messages: [formatted.message] }] } };
+    }
     // Parse, validation and variable errors from graphql-js / Apollo carry their own codes.
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
@@ -129,6 +138,32 @@ export function badRequestReason(message: string): string {
   if (message.includes('Cross-Site Request Forgery')) return 'CSRF_PREVENTED';
   if (message.startsWith('GET requests only support query operations')) return 'MUTATION_OVER_GET';
   return 'INVALID_REQUEST';
+}
+
+/**
+ * What graphql-js's refusal of a variable's value (`Variable "$f" got invalid value … at "f.acquiredFrom"; …`) refused:
+ * the variable, and the input it fills as the other refusals name one (`filter.acquiredFrom`: the argument, then the
+ * path inside it), found where the operation uses the variable; null for another error, or a variable used nowhere.
+ */
+export function variableRefusal(error: unknown, message: string): { variable: string; field: string } | null {
+  const name = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" got invalid value/.exec(message)?.[1];
+  const source = error instanceof GraphQLError ? (error.source ?? error.nodes?.[0]?.loc?.source) : undefined;
+  if (!name || !source) return null;
+  // Inside the variable's value (graphql-js prints it `f.acquiredFrom`, `f.serviceTier[0]`): kept as printed, after the argument's path.
+  const inside = new RegExp(` at "${name}((?:\\.[_A-Za-z][_0-9A-Za-z]*|\\[\\d+\\])*)"`).exec(message)?.[1] ?? '';
+  let used: string | null = null;
+  const find = (value: ValueNode, path: string): void => {
+    if (used) return;
+    if (value.kind === Kind.VARIABLE && value.name.value === name) used = path;
+    else if (value.kind === Kind.OBJECT) for (const f of value.fields) find(f.value, `${path}.${f.name.value}`);
+    else if (value.kind === Kind.LIST) value.values.forEach((v, i) => find(v, `${path}[${i}]`));
+  };
+  try {
+    visit(parse(source), { Argument: (argument) => find(argument.value, argument.name.value) });
+  } catch {
+    return null;
+  }
+  return used === null ? null : { variable: name, field: `${used}${inside}` };
 }
 
 /** The requests an unavailable service was already logged for. */
