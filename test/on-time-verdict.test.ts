@@ -20,12 +20,17 @@ it('judges an invoice on time, late or not yet alike in TypeScript and in SQL', 
     [10, 12], [10, 10], [10, 8], [10, 7], [10, 6], [3, 0], [40, 1], [5, -1],
   ];
   const policies: Pick<PaymentLoyaltyPolicy, 'graceDays' | 'openOverdueCountsAfterDays'>[] = [defaultPaymentLoyaltyPolicy, { graceDays: 3, openOverdueCountsAfterDays: 5 }];
+  // Disputes: [days ago disputed, days ago resolved (null: open)]; their days are left out (the due day judged later).
+  const disputes: Array<[number, number | null] | null> = [null, [45, null], [45, 2], [35, 20], [2, null], [38, 0]];
   for (const policy of policies) {
     for (const [due, paid] of cases) {
-      const invoice = { dueAt: daysAgo(due), paidAt: paid === null ? null : daysAgo(paid) };
-      const { rows } = await sql<{ verdict: string | null }>`
-        select ${onTimeVerdictSql(policy)} as verdict from (select ${invoice.dueAt}::date as due_at, ${invoice.paidAt}::date as paid_at) i`.execute(db);
-      expect([policy.graceDays, due, paid, rows[0].verdict]).toEqual([policy.graceDays, due, paid, onTimeVerdict(invoice, today, policy)]);
+      for (const dispute of disputes) {
+        const invoice = { dueAt: daysAgo(due), paidAt: paid === null ? null : daysAgo(paid), disputedFrom: dispute ? daysAgo(dispute[0]) : null, disputeResolvedAt: dispute?.[1] != null ? daysAgo(dispute[1]) : null };
+        const { rows } = await sql<{ verdict: string | null }>`
+          select ${onTimeVerdictSql(policy)} as verdict from (select ${invoice.dueAt}::date as due_at, ${invoice.paidAt}::date as paid_at,
+            (${invoice.disputedFrom}::date + time '12:00') at time zone 'UTC' as disputed_at, (${invoice.disputeResolvedAt}::date + time '12:00') at time zone 'UTC' as dispute_resolved_at) i`.execute(db);
+        expect([policy.graceDays, due, paid, dispute, rows[0].verdict]).toEqual([policy.graceDays, due, paid, dispute, onTimeVerdict(invoice, today, policy)]);
+      }
     }
   }
   // The cases reach every verdict under both policies.

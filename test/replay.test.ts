@@ -83,6 +83,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-proposal-held-at-complaint.json',
       'fix-issue-confirmed-early.json',
       'fix-issue-confirmed-in-ui.json',
+      'fair-reminder-dispute-held.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -27,7 +27,7 @@ import { startingCampaign } from './starting-campaign.js';
 import { auditSteering, ignoringUnknownSignals, signalReceived } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise, recordLoyaltyBandRaised, recordPromiseLapsed } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise, recordLoyaltyBandRaised, recordPromiseLapsed, invoiceDispute } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
 /** The steps that send or book something: a cancel lets one under way finish first. */
 const reminderSteps = sideEffectSteps<Pick<FairReminderActivities, 'sendReminder' | 'sendReminderMessage'>>(playbookStepOptions);
 
@@ -58,6 +58,8 @@ export interface FairReminderInput {
 /** The invoice was paid in full: the run ends at once, once the invoice says so (a payment signalled by hand is checked). */
 export const paymentReceivedSignal = defineSignal('paymentReceived');
 export const fairReminderStateQuery = defineQuery<FairReminderState>('state');
+/** The customer disputed the invoice, or the dispute was resolved: the run reads which from the invoice (disputeInvoice, resolveDispute send it). */
+export const disputeChangedSignal = defineSignal('disputeChanged');
 /** The customer promised to pay by a day: nothing more is sent until it (and its grace days) have passed. */
 export const promiseToPayUpdate = defineUpdate<FairReminderState, [PaymentPromise]>('promiseToPay');
 
@@ -113,6 +115,10 @@ async function fairReminderSteps({ customerId, invoiceId, policy: given, promise
     () => auditSteering(auditSteeringFromOutside),
     (until, brokenPromises) => recordPromiseLapsed({ workflowId, invoiceId, until, brokenPromises }),
   );
+  // A dispute of the invoice holds the run before each step until it is resolved; runs from before this marker never held for one.
+  const disputeAware = patched('dispute-holds');
+  /** A dispute was opened or resolved since the run last read the invoice's: a wait ends early to read it. */
+  let disputeNews = false;
   // Started with a promise: the run holds from its start (its first step waits for the promise, as any step does), and says so at once.
   if (promise) payment.showPromised(promise.until);
 
@@ -166,7 +172,14 @@ async function fairReminderSteps({ customerId, invoiceId, policy: given, promise
       },
     },
   );
-  ignoringUnknownSignals([paymentReceivedSignal.name], auditSteeringFromOutside);
+  setHandler(
+    disputeChangedSignal,
+    () => {
+      disputeNews = true;
+    },
+    { description: "The invoice's dispute was opened or resolved (disputeInvoice and resolveDispute send it): the run reads the invoice, holding while a dispute is open" },
+  );
+  ignoringUnknownSignals([paymentReceivedSignal.name, disputeChangedSignal.name], auditSteeringFromOutside);
 
   // (Undefined in histories from before the step said what the run goes by.)
   const started: Awaited<ReturnType<typeof recordRunStarted>> | undefined = await recordRunStarted({ workflowId, playbook: FAIR_REMINDER, customerId, campaignId: startingCampaign() });
@@ -206,6 +219,29 @@ async function fairReminderSteps({ customerId, invoiceId, policy: given, promise
     schedule = reminderSchedule(policy, band);
     return stepAfterReminders(schedule, state.remindersSent);
   };
+  /**
+   * Holds while the customer disputes the invoice (as the invoice says, read before each step and again on each dispute
+   * signal): nothing is sent until the dispute is resolved or the invoice paid. True when it held.
+   */
+  const holdWhileDisputed = async (): Promise<boolean> => {
+    let held = false;
+    for (;;) {
+      disputeNews = false;
+      const dispute = await invoiceDispute(invoiceId);
+      if (dispute.paid) payment.invoicePaid();
+      if (dispute.disputedSince === null || payment.confirmedPaid) break;
+      held = true;
+      state.disputedSince = dispute.disputedSince;
+      state.deadline = null;
+      enter('disputed', `The customer disputes the invoice (since ${dispute.disputedSince}): nothing is sent until the dispute is resolved`);
+      await condition(() => disputeNews || state.paid);
+      if (state.paid && (await payment.confirmed())) break;
+    }
+    if (held) state.disputedSince = null;
+    return held;
+  };
+  /** The wait before a step again once a dispute held it: its own, and at least the grace days a promise is given. */
+  const waitAfterDispute = (waitMs: number) => Math.max(waitMs, promisePolicy.graceDays * 86_400_000);
   /** Each reminder's fee as the run decided it (under the band it followed then): the fees charged before a band was raised stay. */
   const fees: FeeDecision[] = [];
   /** Sends reminder n (again, when a promise held it back before it went out) and counts it; false once the invoice is paid. */
@@ -228,9 +264,17 @@ async function fairReminderSteps({ customerId, invoiceId, policy: given, promise
   };
   for (let at = 0; at < schedule.length; at++) {
     let step = schedule[at];
-    // Wait the step's time; a payment ends the wait, and the run, at once.
-    if (step.waitMs > 0) await payment.waitUntil(Date.now() + step.waitMs, step.action);
-    if (await payment.paidBeforeStep()) break;
+    // Wait the step's time; a payment ends the wait, and the run, at once. A dispute holds the step until it is resolved,
+    // then the step waits its time again (the customer is told the outcome before anything more is sent).
+    let until = Date.now() + step.waitMs;
+    let paid = false;
+    for (;;) {
+      if (Date.now() < until) await payment.waitUntil(until, step.action, disputeAware ? () => disputeNews : undefined);
+      if ((paid = await payment.paidBeforeStep()) || !disputeAware) break;
+      if (await holdWhileDisputed()) until = Date.now() + waitAfterDispute(step.waitMs);
+      else if (Date.now() >= until) break;
+    }
+    if (paid) break;
     // Runs from before this marker kept the band read at their start to the end.
     if (costsThePayer(policy, band, step, state.remindersSent + 1) && patched('band-raised-mid-run')) {
       at = await raiseBandIfNowFeeFree(at);

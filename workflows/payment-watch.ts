@@ -84,8 +84,11 @@ export class PaymentWatch {
     return this.state.paid;
   }
 
-  /** Nothing is sent before `until`; a payment ends the wait, a promise holds the run (past `until` too if it ends later). */
-  async waitUntil(until: number, action: string): Promise<void> {
+  /**
+   * Nothing is sent before `until`; a payment ends the wait, a promise holds the run (past `until` too if it ends later).
+   * `interrupted`: the wait ends early once it says so (a dispute came: the run reads it and holds, or waits on).
+   */
+  async waitUntil(until: number, action: string, interrupted?: () => boolean): Promise<void> {
     const showWaiting = () => {
       this.state.deadline = new Date(until).toISOString();
       this.enter('waiting', `Waiting until ${this.state.deadline} before the next step (${action})`);
@@ -99,8 +102,9 @@ export class PaymentWatch {
     }
     this.waiting = true;
     while (Date.now() < until) {
-      await condition(() => this.state.paid || this.state.promisedUntil !== null, until - Date.now());
+      await condition(() => this.state.paid || this.state.promisedUntil !== null || (interrupted?.() ?? false), until - Date.now());
       if (this.state.paid && (await this.confirmed())) break;
+      if (interrupted?.()) break;
       if (this.state.promisedUntil === null) continue;
       await this.holdWhilePromised();
       if (!this.state.paid && Date.now() < until) showWaiting();

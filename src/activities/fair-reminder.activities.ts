@@ -10,6 +10,10 @@ export function createFairReminderActivities(services: () => WorkerServices) {
     loadReminderContext(invoiceId: string): Promise<ReminderContext> {
       return reminders().context(invoiceId);
     },
+    /** Whether the invoice is paid, and since when it is disputed (null: no open dispute): a dispute holds the run until resolved. */
+    invoiceDispute(invoiceId: string): Promise<{ paid: boolean; disputedSince: string | null }> {
+      return reminders().dispute(invoiceId);
+    },
     sendReminder(input: { workflowId: string; invoiceId: string; reminderNumber: number; template: string; fee: FeeDecision }): Promise<{ sent: boolean; paid: boolean }> {
       return reminders().sendReminder(input);
     },

@@ -11,6 +11,8 @@ import { money } from './money.js';
 @Index({ properties: ['dueAt'], name: 'invoice_unpaid_due_at_index', expression: 'create index "invoice_unpaid_due_at_index" on "invoice" ("due_at") where "paid_at" is null' })
 @Check({ name: 'invoice_cancelled_after_issued', expression: '"cancelled_at" >= "issued_at"' })
 @Check({ name: 'invoice_paid_or_cancelled', expression: '"paid_at" is null or "cancelled_at" is null' })
+@Check({ name: 'invoice_dispute_outcome', expression: `"dispute_outcome" is null or "dispute_outcome" in ('upheld', 'rejected')` })
+@Check({ name: 'invoice_dispute_resolved', expression: '("dispute_resolved_at" is null) = ("dispute_outcome" is null) and ("dispute_resolved_at" is null or "disputed_at" is not null)' })
 // When the platform learnt of the paid or cancelled day, whatever sets it (recordPayment, an import), for the customer's timeline.
 @Trigger({
   name: 'invoice_settled_recorded_at',
@@ -79,6 +81,24 @@ export class Invoice {
   /** Fees the policy would have charged but were waived (e.g. for a loyal payer). */
   @Property({ type: money() })
   feeWaivedMinor: number = 0;
+
+  /**
+   * When the customer disputed the invoice (wrong amount, goods not received: `disputeInvoice`), with why; null when never.
+   * While the dispute is open (not resolved) its reminders hold, the trigger sweep starts none, and payment loyalty leaves
+   * the disputed days out (`disputedDays`). A later dispute of the same invoice overwrites the last one (the audit log keeps each).
+   */
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  disputedAt?: Date | null;
+
+  @Property({ type: 'text', nullable: true })
+  disputeReason?: string | null;
+
+  /** When the dispute was resolved (`resolveDispute`), and how: `upheld` (the customer is right) or `rejected` (the invoice stands). */
+  @Property({ type: 'timestamptz', length: 3, nullable: true })
+  disputeResolvedAt?: Date | null;
+
+  @Property({ type: 'text', nullable: true })
+  disputeOutcome?: 'upheld' | 'rejected' | null;
 
   /** The payment-loyalty band its latest fair reminder was decided for (null: none yet). Each reminder's own band and fee are in its booking (reminder_booking), which the fairness report counts: an invoice's runs may use different bands. */
   @Property({ type: 'text', nullable: true })

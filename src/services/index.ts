@@ -3,6 +3,7 @@ import { AuditService } from './audit/audit.service.js';
 import { AuditLogService } from './audit/audit-log.service.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { InvoiceService } from './billing/invoice.service.js';
+import { InvoiceDisputeService } from './billing/invoice-dispute.service.js';
 import { ComplaintService } from './complaints/complaint.service.js';
 import { ImportService } from './import/import.service.js';
 import type { ImportPlaces } from './import/import.service.js';
@@ -100,6 +101,7 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     dataExport: new CustomerDataExportService(em, audit, policies.money.currency, promisePolicyOf(policies.fairReminder).graceDays),
     orders,
     invoices,
+    disputes: new InvoiceDisputeService(em, audit, rescores, engines.playbooks, runs, (workflowId, reason, actor) => playbooks.cancelRun(workflowId, reason, actor)),
     complaints,
     scores,
     fairness: new FairnessReportService(em),

@@ -11,7 +11,7 @@ import { CANCELLED_OUTCOME, RunStatus, type EndedInEngine } from '../domain/play
 import type { EndUndone, EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken, UpdateOutcome } from '../services/engines/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate, endOffboardingNoticeUpdate, proposalHeldAtComplaintSignal, rejudgeAccountUpdate } from '../../workflows/account-review.workflow.js';
-import { fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
+import { disputeChangedSignal, fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
 import { fixConfirmedSignal, fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../../workflows/fix-issue.workflow.js';
 import { complaintOpenedSignal, consentWithdrawnSignal } from '../../workflows/appreciation.workflow.js';
 import { anyPlaybookStateQuery } from '../../workflows/playbook-state.js';
@@ -112,6 +112,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   paymentReceived(workflowId: string): Promise<boolean> {
     return this.signal(workflowId, paymentReceivedSignal);
+  }
+
+  disputeChanged(workflowId: string): Promise<boolean> {
+    return this.signal(workflowId, disputeChangedSignal);
   }
 
   fairReminderState(workflowId: string): Promise<FairReminderState | null> {

@@ -87,7 +87,7 @@ export const fairReminderPolicy: FairReminderPolicy = {
   promise: paymentPromisePolicy,
 };
 
-export const FAIR_REMINDER_STEPS = ['starting', 'waiting', 'promised', 'reminding', 'calling', 'following-up', 'handing-over', 'thanking', 'done'] as const;
+export const FAIR_REMINDER_STEPS = ['starting', 'waiting', 'promised', 'disputed', 'reminding', 'calling', 'following-up', 'handing-over', 'thanking', 'done'] as const;
 export type FairReminderStep = (typeof FAIR_REMINDER_STEPS)[number];
 export type FairReminderOutcome = 'paid' | 'already-paid' | 'call-scheduled' | 'follow-up-requested' | 'handed-over';
 
@@ -118,6 +118,8 @@ export interface FairReminderState extends PlaybookStateSummary {
    * payment corrected): `loyaltyBand` is the one it follows since. Absent in runs that kept their band, and in older runs.
    */
   loyaltyBandRaisedFrom?: LoyaltyBand | null;
+  /** When the customer disputed the invoice (ISO time), while that dispute holds the run (step `disputed`). Absent in older runs. */
+  disputedSince?: string | null;
 }
 
 /** A customer's promise to pay by a day (YYYY-MM-DD), as a person recorded it. */

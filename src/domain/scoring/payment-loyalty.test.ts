@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/9;policy=2');
+    expect(s.modelVersion).toBe('payment-loyalty/10;policy=2');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -108,7 +108,7 @@ describe('payment loyalty', () => {
     const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 3, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/9;policy=3');
+    expect(graceful.modelVersion).toBe('payment-loyalty/10;policy=3');
   });
 
   it('calls new customers and customers without a record "new"', () => {
@@ -460,5 +460,28 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     // No late payment in the last 12 months: the share alone.
     expect(old.reasons).toContain('no late payment in the last 12 months');
     expect(old.reasons.at(-1)).toBe('at risk: 30% paid on time, under the 70% below which a payer is at risk');
+  });
+
+  it('leaves the days an invoice was disputed out: a loyal payer stays loyal through a dispute longer than 30 days, and once they pay after it', () => {
+    // 24 monthly invoices paid on time, and one due 2026-10-20 disputed on 2026-10-22 (goods not received).
+    const history: InvoiceRecord[] = Array.from({ length: 24 }, (_, i) => {
+      const due = `${2024 + Math.floor((i + 9) / 12)}-${String(((i + 9) % 12) + 1).padStart(2, '0')}-20`;
+      return { dueAt: due, paidAt: due };
+    });
+    const disputed: InvoiceRecord = { dueAt: '2026-10-20', paidAt: null, disputedFrom: '2026-10-22' };
+    const score = (invoices: InvoiceRecord[], asOf: string) => paymentLoyalty({ customerSince: '2024-01-01', invoices, asOf });
+    // Without the dispute it counts late after 30 days unpaid.
+    expect(score([...history, { dueAt: '2026-10-20', paidAt: null }], '2026-11-25').band).toBe('regular');
+    // Disputed: never more than the 2 days it was overdue when disputed.
+    const open = score([...history, disputed], '2026-11-25');
+    expect(open.band).toBe('loyal');
+    expect(open.overdueNow).toEqual([{ dueAt: '2026-10-20', daysOverdue: 2 }]);
+    expect(open.reasons).toContain('invoice due 2026-10-20 is disputed: its 34 disputed days left out (judged as due 2026-11-23)');
+    // Rejected on 2026-11-26, paid on 2026-11-28: 2 days after the due day the 35 disputed days moved it to, a slip forgiven.
+    const paid = score([...history, { ...disputed, disputeResolvedAt: '2026-11-26', paidAt: '2026-11-28' }], '2026-12-10');
+    expect(paid.band).toBe('loyal');
+    expect(paid.reasons).toContain('invoice due 2026-10-20 was disputed: its 35 disputed days left out (judged as due 2026-11-24)');
+    // Paid while disputed, disputed before it fell due: on time.
+    expect(score([...history, { dueAt: '2026-10-20', paidAt: '2026-11-28', disputedFrom: '2026-10-15' }], '2026-12-10').onTimeInvoices).toBe(25);
   });
 });

@@ -47,6 +47,7 @@ import { dayNumber, isoDay, type DateLike } from '../dates.js';
 import { pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring.exception.js';
+import { disputedDays } from '../billing/dispute.js';
 
 /**
  * 3: the share on time is written one way in all its reasons (to a tenth of a percent, cut, not rounded: "94.7%", "75%"),
@@ -73,8 +74,11 @@ import { invalidInput } from './scoring.exception.js';
  *    fortnight became regular after two payments and at risk after three (fees and the collections letter), where one
  *    payment for the three kept them loyal. Invoices not overdue together stay lapses of their own, and so do invoices paid
  *    on days of their own by a payer behind for longer than that in all (two billing runs each paid 29 days late).
+ * 10: the days an invoice was disputed (`disputeInvoice`, until the dispute is resolved or the invoice paid) are left out:
+ *    its due day is judged that many days later, so a loyal payer who rightly disputes an invoice is neither late nor
+ *    unpaid while billing looks into it (a dispute longer than 30 days made them regular, and for a year once paid).
  */
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/9';
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/10';
 
 /**
  * The share of invoices paid on time as the reasons write it: to a tenth of a percent, cut rather than
@@ -131,6 +135,19 @@ export interface InvoiceRecord {
   dueAt: DateLike;
   /** When it was paid in full; null while unpaid. */
   paidAt: DateLike | null;
+  /** The day the customer disputed it (absent or null: never); its disputed days are left out (`judgedDueDay`). */
+  disputedFrom?: DateLike | null;
+  /** The day its dispute was resolved; null while open. */
+  disputeResolvedAt?: DateLike | null;
+}
+
+/**
+ * The due day an invoice is judged by as of `asOf`: its own, moved later by the days it was disputed (`disputedDays`:
+ * from the dispute to its resolution, the payment or `asOf`). While a dispute is open the invoice is never more
+ * overdue than it was on the day it was disputed.
+ */
+export function judgedDueDay(invoice: InvoiceRecord, asOf: DateLike): number {
+  return dayNumber(invoice.dueAt) + disputedDays(invoice, asOf);
 }
 
 export interface PaymentLoyaltyInput {
@@ -173,7 +190,7 @@ export function withoutInvoices(invoices: readonly InvoiceRecord[], leftOut: rea
  */
 export function onTimeVerdict(invoice: InvoiceRecord, asOf: DateLike, policy: Pick<PaymentLoyaltyPolicy, 'graceDays' | 'openOverdueCountsAfterDays'>): 'on-time' | 'late' | null {
   const today = dayNumber(asOf);
-  const lastOnTimeDay = dayNumber(invoice.dueAt) + policy.graceDays;
+  const lastOnTimeDay = judgedDueDay(invoice, asOf) + policy.graceDays;
   const paid = invoice.paidAt === null ? null : dayNumber(invoice.paidAt);
   if (paid !== null && paid <= today) return paid <= lastOnTimeDay ? 'on-time' : 'late';
   return today - lastOnTimeDay > policy.openOverdueCountsAfterDays ? 'late' : null;
@@ -198,12 +215,16 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   type Counted = { due: number; onTime: boolean; unpaid: boolean; lateUntil: number };
   const counted: Counted[] = [];
   const overdueNow: { due: number; daysOverdue: number }[] = [];
+  /** Invoices judged by a later due day than their own, as they were disputed: said in the reasons. */
+  const disputed: { due: number; days: number; open: boolean }[] = [];
   for (const inv of input.invoices) {
-    const due = dayNumber(inv.dueAt);
+    const due = judgedDueDay(inv, input.asOf);
+    const own = dayNumber(inv.dueAt);
+    if (due > own) disputed.push({ due: own, days: due - own, open: inv.disputeResolvedAt == null && inv.paidAt == null });
     const paid = inv.paidAt === null ? null : dayNumber(inv.paidAt);
     const unpaid = paid === null || paid > today;
     const daysOverdue = today - (due + policy.graceDays);
-    if (unpaid && daysOverdue > 0) overdueNow.push({ due, daysOverdue });
+    if (unpaid && daysOverdue > 0) overdueNow.push({ due: own, daysOverdue });
     const verdict = onTimeVerdict(inv, input.asOf, policy);
     if (verdict) counted.push({ due, onTime: verdict === 'on-time', unpaid, lateUntil: unpaid ? today : paid });
   }
@@ -320,6 +341,9 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
       );
   }
   for (const o of overdueNow) reasons.push(`invoice due ${isoDay(o.due)} is unpaid, ${o.daysOverdue} day${o.daysOverdue === 1 ? '' : 's'} overdue`);
+  for (const d of disputed.sort((a, b) => a.due - b.due)) {
+    reasons.push(`invoice due ${isoDay(d.due)} ${d.open ? 'is' : 'was'} disputed: its ${d.days} disputed day${d.days === 1 ? '' : 's'} left out (judged as due ${isoDay(d.due + d.days)})`);
+  }
   if (band === 'new') reasons.push(tenureDays < policy.newCustomerDays ? `new: customer for less than ${policy.newCustomerDays} days` : `new: fewer than ${policy.minInvoices} settled invoices`);
   // Why a payer with a late payment on record is loyal all the same: the rule said in plain words.
   if (band === 'loyal') {

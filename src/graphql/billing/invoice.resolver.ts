@@ -7,7 +7,7 @@ import { Allow } from '../auth/allow.js';
 import { NestedPageArgs, pageComplexity } from '../common/connection.js';
 import { MoneyAmount } from '../common/money.js';
 import type { GraphQLContext } from '../context.js';
-import { InvoiceConnection, InvoiceType, OverdueInvoicesArgs, PaymentConnection, RecordPaymentInput } from './invoice.types.js';
+import { DisputeOutcomeValue, InvoiceConnection, InvoiceDisputeType, InvoiceType, OverdueInvoicesArgs, PaymentConnection, RecordPaymentInput } from './invoice.types.js';
 
 // Nested page arguments are checked by the service, not class-validator (see validate-args.ts).
 @Resolver(() => InvoiceType)
@@ -16,6 +16,29 @@ export class InvoiceResolver {
   @Mutation(() => InvoiceType, { description: 'Records a payment; the invoice is paid once payments cover it (paidMinor, outstandingMinor and payments show a part payment). Audited.' })
   recordPayment(@Arg('input') input: RecordPaymentInput, @Ctx() ctx: GraphQLContext): Promise<InvoiceType> {
     return ctx.services.invoices.recordPayment(input, ctx.caller!.id);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => InvoiceType, {
+    description:
+      "The customer disputes the invoice (wrong amount, goods not received; `reason` says what, required): until the dispute is resolved (resolveDispute) its reminder run holds before its next step (nothing sent, no fee; the run's step reads `disputed`), the trigger sweep starts none, overdueInvoices shows it (`dispute`, and in leftToPeople: a person resolves it), and payment loyalty leaves the disputed days out (the invoice is judged as due that many days later). Audited as `invoice.dispute`, shown in the customer's timeline. NOT_FOUND/INVOICE_NOT_FOUND; CONFLICT/INVOICE_ALREADY_DISPUTED while a dispute of it is open, INVOICE_ALREADY_PAID, INVOICE_CANCELLED; VALIDATION/DISPUTE_REASON_REQUIRED (field `reason`) for a blank or too long reason",
+  })
+  disputeInvoice(@Arg('invoiceId', () => ID) invoiceId: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext): Promise<Invoice> {
+    return ctx.services.disputes.dispute(invoiceId, reason, ctx.caller!.id);
+  }
+
+  @Allow(Role.Operator)
+  @Mutation(() => InvoiceType, {
+    description:
+      'Resolves the invoice\'s open dispute: `Rejected` (the invoice stands: its reminder run goes on, the step it held waiting its full time again) or `Upheld` (the customer is right: its reminder run is cancelled and the sweep does not chase it again; billing corrects or cancels the invoice through its import, a person may start reminders for a corrected invoice still owed). `reason` (optional) is kept in the audit entry `invoice.dispute-resolved`. The disputed days stay left out of payment loyalty either way. NOT_FOUND/INVOICE_NOT_FOUND; CONFLICT/INVOICE_NOT_DISPUTED when no dispute of it is open; VALIDATION/DISPUTE_REASON_REQUIRED (field `reason`) for a reason over 1000 characters',
+  })
+  resolveDispute(
+    @Arg('invoiceId', () => ID) invoiceId: string,
+    @Arg('outcome', () => DisputeOutcomeValue) outcome: DisputeOutcomeValue,
+    @Arg('reason', () => String, { nullable: true }) reason: string | null | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Invoice> {
+    return ctx.services.disputes.resolve(invoiceId, outcome, reason, ctx.caller!.id);
   }
 
   @Allow(Role.Viewer)
@@ -31,6 +54,12 @@ export class InvoiceResolver {
   @Query(() => InvoiceConnection, { description: 'Open invoices past their due day, oldest due first, each with its customer: an operator\'s queue (leftToPeople: those nothing chases, left to a person), never an erased customer\'s (nobody may chase or contact them)', complexity: pageComplexity })
   overdueInvoices(@Args() { leftToPeople, ...page }: OverdueInvoicesArgs, @Ctx() ctx: GraphQLContext): Promise<InvoiceConnection> {
     return ctx.services.invoices.overdue({ leftToPeople }, page);
+  }
+
+  @FieldResolver(() => InvoiceDisputeType, { nullable: true, description: "The customer's dispute of it (disputeInvoice): open (resolvedAt null) or the last one resolved; null when never disputed" })
+  dispute(@Root() invoice: Invoice): InvoiceDisputeType | null {
+    if (!invoice.disputedAt) return null;
+    return { disputedAt: invoice.disputedAt, reason: invoice.disputeReason ?? '', resolvedAt: invoice.disputeResolvedAt ?? null, outcome: (invoice.disputeOutcome as DisputeOutcomeValue | null) ?? null };
   }
 
   /** Batched with the page's other invoices (the customer service's loader). */

@@ -1,11 +1,41 @@
 import 'reflect-metadata';
 import { IsOptional, Matches } from 'class-validator';
 import { LocalDateResolver } from 'graphql-scalars';
-import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionOf, NestedPageArgs, PageArgs } from '../common/connection.js';
 import { MAX_AMOUNT_INTEGER_DIGITS, MAX_AMOUNT_MINOR } from '../../domain/money.js';
 import { MoneyAmount } from '../common/money.js';
 import { NodeInterface } from '../common/node.js';
+
+/** How a dispute ended (the values the service stores). */
+export enum DisputeOutcomeValue {
+  Upheld = 'upheld',
+  Rejected = 'rejected',
+}
+
+registerEnumType(DisputeOutcomeValue, {
+  name: 'DisputeOutcome',
+  description: 'How a dispute of an invoice ended',
+  valuesConfig: {
+    Upheld: { description: 'The customer is right: the reminder run is cancelled, billing corrects or cancels the invoice (its invoices import; the platform changes neither amount nor due day itself), and the trigger sweep does not chase it again (a person may start reminders for the corrected invoice with startFairReminder)' },
+    Rejected: { description: 'The invoice stands: its reminder run goes on, the step it held waiting its full time again from the resolution; payment loyalty still leaves the disputed days out' },
+  },
+});
+
+@ObjectType('InvoiceDispute', { simpleResolvers: true, description: "A customer's dispute of an invoice (wrong amount, goods not received), the one open now or the last one resolved" })
+export class InvoiceDisputeType {
+  @Field({ description: 'When the customer disputed it (disputeInvoice)' })
+  disputedAt!: Date;
+
+  @Field({ description: 'Why, as the clerk recorded it' })
+  reason!: string;
+
+  @Field(() => Date, { nullable: true, description: 'When the dispute was resolved (resolveDispute); null while open: its reminders hold, the trigger sweep starts none, and payment loyalty does not count the disputed days as late' })
+  resolvedAt!: Date | null;
+
+  @Field(() => DisputeOutcomeValue, { nullable: true, description: 'How it was resolved; null while open' })
+  outcome!: DisputeOutcomeValue | null;
+}
 
 @ObjectType('Payment', { simpleResolvers: true, description: 'A payment recorded against an invoice (by recordPayment or a payments import)' })
 export class PaymentType {
@@ -73,6 +103,7 @@ export class InvoiceType {
 
   @Field(() => MoneyAmount, { description: 'Fees the policy would have charged but were waived, booked as each reminder goes out' })
   feeWaivedMinor!: number;
+
 }
 
 export const InvoiceConnection = connectionOf(InvoiceType, 'Invoice');

@@ -9,6 +9,12 @@ export enum BillingExceptionCode {
   PaymentRefTaken = 'PAYMENT_REF_TAKEN',
   /** Reminders are for invoices past their due day. */
   InvoiceNotOverdue = 'INVOICE_NOT_OVERDUE',
+  /** The customer disputes it already (a dispute not resolved yet). */
+  InvoiceAlreadyDisputed = 'INVOICE_ALREADY_DISPUTED',
+  /** No dispute of it is open to resolve. */
+  InvoiceNotDisputed = 'INVOICE_NOT_DISPUTED',
+  /** A dispute says why (wrong amount, goods not received). */
+  DisputeReasonRequired = 'DISPUTE_REASON_REQUIRED',
 }
 
 const kinds: Record<BillingExceptionCode, FailureKind> = {
@@ -18,6 +24,9 @@ const kinds: Record<BillingExceptionCode, FailureKind> = {
   [BillingExceptionCode.InvalidPayment]: 'VALIDATION',
   [BillingExceptionCode.PaymentRefTaken]: 'CONFLICT',
   [BillingExceptionCode.InvoiceNotOverdue]: 'VALIDATION',
+  [BillingExceptionCode.InvoiceAlreadyDisputed]: 'CONFLICT',
+  [BillingExceptionCode.InvoiceNotDisputed]: 'CONFLICT',
+  [BillingExceptionCode.DisputeReasonRequired]: 'VALIDATION',
 };
 
 export class BillingException extends DomainException<BillingExceptionCode> {

@@ -138,6 +138,8 @@ export interface PlaybookEngine extends SteeringSource {
   fairReminderState(workflowId: string): Promise<FairReminderState | null>;
   /** Tells a running reminder run that its invoice is paid; false when none runs. */
   paymentReceived(workflowId: string): Promise<boolean>;
+  /** Tells a running reminder run that its invoice's dispute was opened or resolved (the run reads which); false when none runs. */
+  disputeChanged(workflowId: string): Promise<boolean>;
   /** The customer's promise to pay by a day; the run's state after it, null when no run exists; PROMISE_REFUSED when the run does not take it. */
   promiseToPay(workflowId: string, promise: PaymentPromise, updateId: string): Promise<FairReminderState | null>;
 

@@ -39,14 +39,15 @@ const reminderRunOfInvoice = () => fairReminderRunOfSql(sql.ref('r.workflow_id')
  * hand, or by recording a promise to pay). The sweep does not run its reminders again; a person may start
  * them by hand. Not one handed over to collections, nor an erased customer's, whom nobody contacts.
  * Nor one whose newest run is in `runningAgain`: recorded as ended, it runs again in the engine (reset
- * since), until the run reconciliation records it running.
+ * since), until the run reconciliation records it running. And one disputed, or whose dispute was upheld (`disputeHoldsSql`):
+ * a person resolves the dispute, or billing corrects or cancels the invoice; its reminders hold meanwhile.
  */
 export const leftToPeople = (maxDaysOverdue: number | undefined, runningAgain: readonly string[] = []): RawBuilder<boolean> =>
   sql<boolean>`(i.due_at < current_date
     and not ${ofErasedCustomer()}
-    and coalesce((select r.workflow_id <> all(${[...runningAgain]}::text[]) and (r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and coalesce(r.outcome = any(${[...ENDED_PAID, ...ENDED_WITH_A_PERSON]}::text[]), false)))
+    and (${sql.raw(disputeHoldsSql('i'))} or coalesce((select r.workflow_id <> all(${[...runningAgain]}::text[]) and (r.status::text = any(${ENDED_WITHOUT_COMPLETING}::text[]) or (r.status = 'completed' and coalesce(r.outcome = any(${[...ENDED_PAID, ...ENDED_WITH_A_PERSON]}::text[]), false)))
                     from playbook_run r where r.customer_id = i.customer_id and ${reminderRunOfInvoice()}
-                   order by ${newestOccurrenceFirstSql(sql.ref('r.workflow_id'))} limit 1), not ${withinSweepWindow(maxDaysOverdue)}))`;
+                   order by ${newestOccurrenceFirstSql(sql.ref('r.workflow_id'))} limit 1), not ${withinSweepWindow(maxDaysOverdue)})))`;
 
 /**
  * The invoice `i` is overdue and unpaid: past its due day, neither paid nor cancelled, however long ago it was due
@@ -80,5 +81,21 @@ export const outstandingMinorSql = (alias: string) =>
  */
 export const onTimeVerdictSql = (policy: Pick<PaymentLoyaltyPolicy, 'graceDays' | 'openOverdueCountsAfterDays'>): RawBuilder<'on-time' | 'late' | null> =>
   sql<'on-time' | 'late' | null>`(case when i.paid_at is not null and i.paid_at <= current_date
-                   then (case when i.paid_at <= i.due_at + ${policy.graceDays}::int then 'on-time' else 'late' end)
-                 when current_date - (i.due_at + ${policy.graceDays}::int) > ${policy.openOverdueCountsAfterDays}::int then 'late' end)`;
+                   then (case when i.paid_at <= ${judgedDueSql()} + ${policy.graceDays}::int then 'on-time' else 'late' end)
+                 when current_date - (${judgedDueSql()} + ${policy.graceDays}::int) > ${policy.openOverdueCountsAfterDays}::int then 'late' end)`;
+
+/**
+ * `judgedDueDay` (domain/scoring/payment-loyalty.ts) of invoice `i` as of today, in SQL: its due day moved later by the days it
+ * was disputed (from the dispute's day to its resolution, the payment or today, whichever comes first; days in UTC).
+ */
+export const judgedDueSql = (): RawBuilder<string> =>
+  sql<string>`(i.due_at + coalesce(greatest(0, least(current_date, (i.dispute_resolved_at at time zone 'UTC')::date, i.paid_at) - (i.disputed_at at time zone 'UTC')::date), 0))`;
+
+/** Invoice `alias` is under a dispute not resolved yet: its reminders hold and the sweep starts none. */
+export const openDisputeSql = (alias: string) => `(${alias}.disputed_at is not null and ${alias}.dispute_resolved_at is null)`;
+
+/**
+ * Invoice `alias` is disputed (not resolved yet), or its dispute was upheld (billing corrects or cancels it): the sweep starts no
+ * reminders for it, and it is left to a person (`leftToPeople`). A dispute rejected leaves the invoice standing, chased as before.
+ */
+export const disputeHoldsSql = (alias: string) => `(${openDisputeSql(alias)} or ${alias}.dispute_outcome is not distinct from 'upheld')`;

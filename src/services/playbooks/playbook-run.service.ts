@@ -577,6 +577,11 @@ export class PlaybookRunService {
     return this.remindersOfInvoices(sql`i.paid_at is not null`, invoiceIds);
   }
 
+  /** The reminder runs under way of these invoices. */
+  async remindersUnderWay(invoiceIds: string[]): Promise<string[]> {
+    return this.remindersOfInvoices(sql`true`, invoiceIds);
+  }
+
   /** The reminder runs under way of cancelled invoices (of these invoices, or all). */
   async remindersOfCancelledInvoices(invoiceIds?: string[]): Promise<string[]> {
     return this.remindersOfInvoices(sql`i.cancelled_at is not null`, invoiceIds);

@@ -11,7 +11,7 @@ import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
 import { holdoutDrawLockKey, inMeasuringHoldout } from '../facts/measuring-holdouts.js';
 import { persistentTopics } from '../facts/current-complaints.js';
 import { appreciationRunIdSql, fairReminderRunIdSql } from '../facts/run-ids.js';
-import { openInvoiceSql, withinSweepWindow } from '../facts/invoice-facts.js';
+import { disputeHoldsSql, openInvoiceSql, withinSweepWindow } from '../facts/invoice-facts.js';
 import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { AuditService } from '../audit/audit.service.js';
 import { OutboxService } from '../outbox/outbox.service.js';
@@ -53,6 +53,8 @@ export class PlaybookTriggerService {
       select i.id from invoice i join customer c on c.id = i.customer_id
        where ${sql.raw(openInvoiceSql('i'))} and i.due_at <= current_date - ${input.minDaysOverdue}::int and c.status <> 'erased'
          and ${withinSweepWindow(input.maxDaysOverdue)}
+         -- Disputed (and not resolved), or a dispute upheld (billing corrects or cancels it): no reminders; a person decides.
+         and not ${sql.raw(disputeHoldsSql('i'))}
          ${input.after ? sql`and i.id > ${input.after}::uuid` : sql``}
          and not exists (select 1 from playbook_run r where r.workflow_id = ${fairReminderRunIdSql(sql.ref('i.customer_id'), sql.ref('i.id'))})
        order by i.id limit ${input.limit}`.execute(this.em.getKysely());

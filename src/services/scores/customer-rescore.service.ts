@@ -8,7 +8,7 @@ import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { asOnTierHeldNow, costOnTier, feeDaysInWindow, profitability, projectedTiers, withoutDefectSupport, type ProjectedTier } from '../../domain/scoring/profitability.js';
 import { dayNumber } from '../../domain/dates.js';
 import { discountOff } from '../../domain/playbooks/account-offer.js';
-import { factsColumns, invoiceDays, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
+import { factsColumns, invoiceDays, invoiceRecords, purchaseAggregates, toFacts, writeSnapshots, type Row } from './score-sql.js';
 import type { ScoringRunService } from './scoring-run.service.js';
 
 export type FollowUpFailureReporter = (error: unknown, customerId: string) => void;
@@ -68,7 +68,7 @@ export class CustomerRescoreService {
     const models = kinds.has(ScoreKind.ChurnRisk) || kinds.has(ScoreKind.Clv) ? await this.runs.latestModels() : { bgnbd: null, gammaGamma: null };
     const scores = scoreCustomer(facts, models, this.policy, kinds);
     await writeSnapshots(this.em, scores.map((s) => ({ customer_id: customerId, ...s })), { computedAt, asOf, runId: null });
-    const days = (json: unknown) => (json as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt }));
+    const days = invoiceRecords;
     // Beside the invoice chased, the other open ones the policy does not count as late yet (`onTimeVerdict` null: overdue
     // no longer than `openOverdueCountsAfterDays`): one long overdue stays in the record, late, as the stored score counts it.
     const notJudgedYet = days(rows[0].also_open).filter((i) => onTimeVerdict(i, asOf, this.policy.paymentLoyalty) === null);

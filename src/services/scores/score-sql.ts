@@ -3,6 +3,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { RECENT_COST_DAYS, type CustomerFacts, type CustomerScore, type ScoringPolicy } from '../../domain/scoring/index.js';
 import { currentComplaint } from '../facts/current-complaints.js';
+import type { InvoiceRecord } from '../../domain/scoring/payment-loyalty.js';
 
 /**
  * The SQL the nightly rescore and a single customer's rescore share: gathering a customer's
@@ -110,12 +111,20 @@ export function factsColumns(asOf: string, policy: ScoringPolicy, runId: string 
 }
 
 /**
- * A customer's invoices `i` (aggregated) as `[[due day, paid day or null], ...]` day numbers;
- * '[]' without any. (An integer array made JSON once per customer: json_agg over 2M invoices
- * took twice as long.)
+ * A customer's invoices `i` (aggregated) as `[[due day, paid day or null, disputed day or null, dispute resolved day or null], ...]`
+ * day numbers (the dispute's days in UTC); '[]' without any. (An integer array made JSON once per customer: json_agg over 2M
+ * invoices took twice as long.)
  */
 export function invoiceDays(i: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`coalesce(array_to_json(array_agg(array[${i}.due_at - date '1970-01-01', ${i}.paid_at - date '1970-01-01'])), '[]')`;
+  return sql`coalesce(array_to_json(array_agg(array[${i}.due_at - date '1970-01-01', ${i}.paid_at - date '1970-01-01',
+    (${i}.disputed_at at time zone 'UTC')::date - date '1970-01-01', (${i}.dispute_resolved_at at time zone 'UTC')::date - date '1970-01-01'])), '[]')`;
+}
+
+/** The invoice records of `invoiceDays`' JSON (work rows gathered before disputes were kept have two days each). */
+export function invoiceRecords(json: unknown): InvoiceRecord[] {
+  return (json as [number, number | null, (number | null)?, (number | null)?][]).map(([dueAt, paidAt, disputedFrom, disputeResolvedAt]) =>
+    disputedFrom == null ? { dueAt, paidAt } : { dueAt, paidAt, disputedFrom, disputeResolvedAt: disputeResolvedAt ?? null },
+  );
 }
 
 export function toFacts(row: Row, asOf: string): CustomerFacts {
@@ -152,7 +161,7 @@ export function toFacts(row: Row, asOf: string): CustomerFacts {
       tier: c.tier ?? row.service_tier,
     })),
     windowDefectHandlingMinor: money(row.defect_handling),
-    invoices: (row.invoices as [number, number | null][]).map(([dueAt, paidAt]) => ({ dueAt, paidAt })),
+    invoices: invoiceRecords(row.invoices),
     complaints: row.complaints,
     referrals: (row.referrals as Record<string, unknown>[]).map((r) => ({
       customerId: r.customerId as string,

@@ -80,6 +80,13 @@ export class FairReminderSteps {
     return { customerId: invoice.customer.id, loyaltyBand: await this.scoring.loyaltyBandNow(invoice.customer.id, invoice.id), paid: Boolean(invoice.paidAt) };
   }
 
+  /** Whether the invoice is paid, and since when (ISO time) the customer disputes it while that dispute is open (null: not disputed). */
+  async dispute(invoiceId: string): Promise<{ paid: boolean; disputedSince: string | null }> {
+    const invoice = await this.em.findOne(Invoice, { id: invoiceId });
+    if (!invoice) throw new BillingException(BillingExceptionCode.InvoiceNotFound, `No invoice with ID ${invoiceId}`, { invoiceId });
+    return { paid: Boolean(invoice.paidAt), disputedSince: invoice.disputedAt && !invoice.disputeResolvedAt ? invoice.disputedAt.toISOString() : null };
+  }
+
   /**
    * Writes the n-th reminder to the outbox with its fee decision, which delivery books on the
    * invoice once the reminder goes out (a reminder held back costs no fee). Once per run and

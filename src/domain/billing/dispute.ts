@@ -1,0 +1,29 @@
+import { dayNumber, type DateLike } from '../dates.js';
+
+/** How a dispute ends: the customer was right (`upheld`: billing corrects or cancels the invoice), or the invoice stands (`rejected`). */
+export const DISPUTE_OUTCOMES = ['upheld', 'rejected'] as const;
+export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
+
+/** The dispute facts of an invoice as payment loyalty reads them (calendar days, UTC). */
+export interface DisputeDays {
+  /** The day the customer disputed it; null or absent when never. */
+  disputedFrom?: DateLike | null;
+  /** The day the dispute was resolved; null while it is open. */
+  disputeResolvedAt?: DateLike | null;
+  paidAt: DateLike | null;
+}
+
+/**
+ * The days an invoice was disputed up to `asOf`: from the day it was disputed to the day the dispute was resolved, the
+ * invoice paid, or `asOf`, whichever comes first. Payment loyalty leaves them out: the invoice's due day is judged that
+ * many days later, so a customer who rightly disputes an invoice is not late while billing looks into it, and one who
+ * disputed it already late keeps the days they were late before.
+ */
+export function disputedDays(invoice: DisputeDays, asOf: DateLike): number {
+  if (invoice.disputedFrom == null) return 0;
+  const from = dayNumber(invoice.disputedFrom);
+  const ends = [dayNumber(asOf)];
+  if (invoice.disputeResolvedAt != null) ends.push(dayNumber(invoice.disputeResolvedAt));
+  if (invoice.paidAt != null) ends.push(dayNumber(invoice.paidAt));
+  return Math.max(0, Math.min(...ends) - from);
+}

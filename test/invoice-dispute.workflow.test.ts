@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { Role } from '../src/domain/auth/roles.js';
+import { fairReminderPolicy, fairReminderWorkflowId, type FairReminderPolicy } from '../src/domain/playbooks/fair-reminder.js';
+import { seconds } from '../src/domain/policies/duration.js';
+import { defaultPolicies } from '../src/domain/policies/index.js';
+import { Customer, Invoice } from '../src/entities/index.js';
+import { createServices } from '../src/services/index.js';
+import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
+import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
+import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
+import { CancelPlaybookRunDocument, CustomerScoresDocument, DisputeInvoiceDocument, FairReminderDocument, OverdueInvoicesDocument, RecordPaymentDocument, ResolveDisputeDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { eventually } from './support/eventually.js';
+import { recordHistory } from './support/histories.js';
+import { zoneAtNoon } from './support/time-zones.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+/**
+ * A customer disputes an invoice (wrong amount, goods not received): its reminders hold until the dispute is resolved, the
+ * operators' queue says so, and a loyal payer stays loyal however long billing takes to look into it.
+ */
+const policy: FairReminderPolicy = {
+  ...fairReminderPolicy,
+  loyalSchedule: [
+    { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
+    { waitMs: seconds(3), action: 'reminder', template: 'reminder-gentle' },
+    { waitMs: seconds(60), action: 'call', template: 'call-personal' },
+  ],
+  // No grace days after a promise (or a dispute): the step's own wait is what the run waits again.
+  promise: { maxDaysAhead: 30, graceDays: -1 },
+};
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policies: { fairReminder: policy } });
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const DAY = 86_400_000;
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
+const state = (invoiceId: string) => stack.gql(FairReminderDocument, { invoiceId }, Role.Viewer).then((r) => r.data?.fairReminder ?? null);
+const db = () => stack.orm.em.fork().getKysely();
+const written = async (workflowId: string) =>
+  (await sql<{ idempotency_key: string }>`select idempotency_key from outbox_message where idempotency_key like ${`${workflowId}/%`} order by idempotency_key`.execute(db())).rows.map((r) =>
+    r.idempotency_key.slice(workflowId.length + 1),
+  );
+const overdue = async (leftToPeople?: boolean) => (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node);
+
+/** A customer of two years with `onTime` monthly invoices paid on time, and one invoice due `overdueDays` ago, open. */
+async function loyalPayer(name: string, onTime: number, overdueDays = 5): Promise<{ customerId: string; invoiceId: string }> {
+  const em = stack.orm.em.fork();
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}.${randomUUID().slice(0, 6)}@example.com`, acquiredAt: day(-800), timeZone: zoneAtNoon(new Date()) });
+  for (let i = 0; i < onTime; i++) {
+    const due = -30 * (onTime - i) - overdueDays;
+    em.create(Invoice, { customer, issuedAt: day(due - 14), dueAt: day(due), amountMinor: 5_000, paidAt: day(due - 2) });
+  }
+  const open = em.create(Invoice, { customer, externalRef: `INV-${name}-${randomUUID().slice(0, 4)}`, issuedAt: day(-overdueDays - 14), dueAt: day(-overdueDays), amountMinor: 7_500, paidAt: null });
+  await em.flush();
+  return { customerId: customer.id, invoiceId: open.id };
+}
+
+it("holds the run's reminders while the invoice is disputed, shows the dispute in the overdue list, and goes on once it is rejected", async () => {
+  const { customerId, invoiceId } = await loyalPayer('Disputer', 8);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1 && s.step === 'waiting');
+
+  const disputed = await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'goods not received' }, Role.Operator);
+  expect(disputed.errors).toBeUndefined();
+  expect(disputed.data!.disputeInvoice.dispute).toMatchObject({ reason: 'goods not received', resolvedAt: null, outcome: null });
+  expect(await eventually(() => state(invoiceId), (s) => s?.step === 'disputed')).toMatchObject({ remindersSent: 1, status: 'Running' });
+  // Past the second reminder's wait: nothing more was written for the customer.
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  expect(await state(invoiceId)).toMatchObject({ step: 'disputed', remindersSent: 1 });
+  expect(await written(workflowId)).toEqual(['reminder-1']);
+  // The queue says why it is open, and a person resolves it.
+  expect((await overdue()).find((i) => i.id === invoiceId)?.dispute).toMatchObject({ reason: 'goods not received', resolvedAt: null });
+  expect((await overdue(true)).map((i) => i.id)).toContain(invoiceId);
+  // Audited under who recorded it.
+  const audited = await sql<{ action: string; actor: string }>`select action, actor from audit_entry where entity_id = ${invoiceId} and action like 'invoice.dispute%'`.execute(db());
+  expect(audited.rows).toEqual([{ action: 'invoice.dispute', actor: expect.stringMatching(/^operator:/) }]);
+
+  const resolved = await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected', reason: 'delivery confirmed by the carrier' }, Role.Operator);
+  expect(resolved.errors).toBeUndefined();
+  expect(resolved.data!.resolveDispute.dispute).toMatchObject({ outcome: 'Rejected', resolvedAt: expect.any(String) });
+  // The reminders go on: the second one after its wait again.
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2, 20_000);
+  expect(await written(workflowId)).toEqual(['reminder-1', 'reminder-2']);
+  expect((await overdue(true)).map((i) => i.id)).not.toContain(invoiceId);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
+  await recordHistory(workflowId, 'fair-reminder-dispute-held');
+}, 90_000);
+
+it('cancels the run when the dispute is upheld, and the sweep starts none for a disputed invoice', async () => {
+  const { customerId, invoiceId } = await loyalPayer('Upheld', 8);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1 && s.step === 'waiting');
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'wrong amount' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.step === 'disputed');
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Upheld' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
+  expect(await written(workflowId)).toEqual(['reminder-1']);
+
+  // An invoice disputed before any reminder: the sweep leaves it to the person who resolves the dispute.
+  const { invoiceId: unchased } = await loyalPayer('Unchased', 8);
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId: unchased, reason: 'goods not received' }, Role.Operator)).errors).toBeUndefined();
+  const client = stack.temporal.client;
+  const taskQueue = stack.config.temporal.taskQueue;
+  const services = createServices(stack.orm.em.fork(), { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) }, defaultPolicies);
+  const swept = () => services.triggers.overdueInvoices({ after: null, limit: 100_000, minDaysOverdue: 1 });
+  expect(await swept()).not.toContain(unchased);
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId: unchased, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  expect(await swept()).toContain(unchased);
+}, 90_000);
+
+it('keeps a loyal payer loyal through a dispute longer than 30 days, and once they pay after it', async () => {
+  const { customerId, invoiceId } = await loyalPayer('Patient', 24, 40);
+  const band = async () => {
+    const scores = (await stack.gql(CustomerScoresDocument, { id: customerId, historyKind: 'PaymentLoyalty' }, Role.Viewer)).data!.customer!.scores;
+    return scores.find((s) => s.kind === 'PaymentLoyalty')!;
+  };
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'amount does not match the order' }, Role.Operator)).errors).toBeUndefined();
+  // Disputed 38 days ago (two days after it fell due), resolved today: 38 days left out, so it is 2 days late, not 40.
+  await sql`update invoice set disputed_at = now() - interval '38 days' where id = ${invoiceId}::uuid`.execute(db());
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  const resolved = await band();
+  expect(resolved).toMatchObject({ band: 'loyal', modelVersion: expect.stringMatching(/^payment-loyalty\/10/) });
+  expect(resolved.reasons).toContainEqual(expect.stringMatching(/^invoice due \S+ was disputed: its 38 disputed days left out/));
+  // Paid today: 2 days after the due day the dispute's days moved it to, a slip a loyal record forgives.
+  expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
+  expect(await band()).toMatchObject({ band: 'loyal' });
+}, 60_000);
+
+it('refuses what a dispute cannot be, with codes, and to callers who may not record payments', async () => {
+  const { invoiceId } = await loyalPayer('Refused', 3);
+  const dispute = (id: string, reason: string, role = Role.Operator) => stack.gql(DisputeInvoiceDocument, { invoiceId: id, reason }, role).then((r) => r.errors?.[0]?.extensions);
+  const resolve = (id: string, role = Role.Operator) => stack.gql(ResolveDisputeDocument, { invoiceId: id, outcome: 'Rejected' }, role).then((r) => r.errors?.[0]?.extensions);
+  expect(await dispute(invoiceId, 'wrong amount', Role.Viewer)).toMatchObject({ code: 'FORBIDDEN' });
+  expect(await resolve(invoiceId, Role.Viewer)).toMatchObject({ code: 'FORBIDDEN' });
+  expect(await dispute(randomUUID(), 'wrong amount')).toMatchObject({ code: 'NOT_FOUND', reason: 'INVOICE_NOT_FOUND' });
+  expect(await dispute(invoiceId, '   ')).toMatchObject({ code: 'VALIDATION', reason: 'DISPUTE_REASON_REQUIRED', field: 'reason' });
+  expect(await resolve(invoiceId)).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_NOT_DISPUTED' });
+  expect(await dispute(invoiceId, 'wrong amount')).toBeUndefined();
+  expect(await dispute(invoiceId, 'wrong amount again')).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_ALREADY_DISPUTED' });
+  expect(await resolve(invoiceId)).toBeUndefined();
+  expect(await resolve(invoiceId)).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_NOT_DISPUTED' });
+  const em = stack.orm.em.fork();
+  const inv = await em.findOneOrFail(Invoice, { id: invoiceId }, { populate: ['customer'] });
+  const paid = em.create(Invoice, { customer: inv.customer, issuedAt: day(-20), dueAt: day(-6), amountMinor: 100, paidAt: day(-7) });
+  const cancelled = em.create(Invoice, { customer: inv.customer, issuedAt: day(-20), dueAt: day(-6), amountMinor: 100, cancelledAt: day(-7) });
+  await em.flush();
+  expect(await dispute(paid.id, 'wrong amount')).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_ALREADY_PAID' });
+  expect(await dispute(cancelled.id, 'wrong amount')).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_CANCELLED' });
+}, 60_000);
