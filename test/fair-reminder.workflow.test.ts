@@ -211,6 +211,20 @@ it('audits a run an operator started in the Temporal UI or CLI, and goes by the 
   await recordHistory(workflowId, 'fair-reminder-engine-start-policy-checked');
 }, 60_000);
 
+it("goes by the deployment's policy for a run an operator started in the Temporal CLI with an empty policy, or none: its start is checked and audited, not its first task failing for good", async () => {
+  for (const [name, typed] of [['TypedEmpty', {}], ['TypedNone', undefined]] as const) {
+    const { customerId, invoiceId } = await payer(name, ['late', 'late', 'late', 'late']);
+    const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+    await temporalOperator(stack, 'mallory@ops.example.com').workflow.start('fairReminder', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, invoiceId, ...(typed ? { policy: typed } : {}) }] });
+    const [entry] = await eventually(() => startsInEngine(workflowId), (entries) => entries.length === 1);
+    expect(entry.after).toMatchObject({ playbook: 'fair-reminder', policyTaken: false, policyInstead: policy.version });
+    expect(entry.after.problems).toEqual(expect.arrayContaining([typed ? 'loyalSchedule is not a list of steps' : 'the policy is missing']));
+    // The deployment's first reminder went out: the run is under way on its schedule.
+    await eventually(() => outbox(workflowId), (messages) => messages.some((m) => m.template === 'reminder-standard-1'));
+    await stack.temporal.client.workflow.getHandle(workflowId).terminate('test over');
+  }
+}, 60_000);
+
 it('audits a run an operator started with the deployment\'s policy as taken, and a run started through the API not as a start in the engine', async () => {
   const typed = await payer('TypedSame', Array(8).fill('on-time'));
   const typedId = fairReminderWorkflowId(typed.customerId, typed.invoiceId);

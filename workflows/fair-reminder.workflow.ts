@@ -67,11 +67,15 @@ export async function fairReminder(input: FairReminderInput): Promise<FairRemind
   return recordingCancellation(workflowInfo().workflowId, (keepsState) => fairReminderSteps(input, keepsState));
 }
 
-async function fairReminderSteps({ customerId, invoiceId, policy: given, promise }: FairReminderInput, keepsState: (state: FairReminderState) => void): Promise<FairReminderOutcome> {
+async function fairReminderSteps({ customerId, invoiceId, policy: typed, promise }: FairReminderInput, keepsState: (state: FairReminderState) => void): Promise<FairReminderOutcome> {
   const { workflowId } = workflowInfo();
+  // One typed by hand without a policy, or with one missing its fees, gets as far as its start's check (below), which puts
+  // the deployment's in its place, instead of failing its first task for good.
+  const given = (typed ?? {}) as FairReminderPolicy;
+  const feeFreeBands: unknown = given.fees?.feeFreeBands;
   // A loyal payer pays no reminder fee, whatever the policy the run was started with says (one typed by hand in the
   // Temporal UI may leave them out); runs started before this marker with such a policy followed it.
-  let policy = !given.fees.feeFreeBands.includes('loyal') && patched('loyal-never-charged') ? withLoyalFeeFree(given) : given;
+  let policy = Array.isArray(feeFreeBands) && !feeFreeBands.includes('loyal') && patched('loyal-never-charged') ? withLoyalFeeFree(given) : given;
   const { sendReminder, sendReminderMessage } = reminderSteps();
   const state: FairReminderState = {
     customerId,

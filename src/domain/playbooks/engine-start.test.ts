@@ -37,6 +37,21 @@ describe('a policy given with a run started from outside the platform', () => {
     expect(fairReminderPolicyProblems(longer, fairReminderPolicy)).toEqual(["the fees come to 2500 in all, above the deployment's 1500"]);
   });
 
+  it("is not taken when a step sends a message the deployment's schedule does not send there: a collections letter as a loyal payer's friendly reminder, the last warning first", () => {
+    const first = (schedule: 'loyalSchedule' | 'standardSchedule', template: string) => ({
+      ...fairReminderPolicy,
+      [schedule]: fairReminderPolicy[schedule].map((s, i) => (i === 0 ? { ...s, template } : s)),
+    });
+    expect(fairReminderPolicyProblems(first('loyalSchedule', 'collections-handover'), fairReminderPolicy)).toEqual([
+      "loyalSchedule step 1 sends collections-handover, not one of the deployment's loyalSchedule messages for a reminder",
+    ]);
+    expect(fairReminderPolicyProblems(first('standardSchedule', 'reminder-standard-3'), fairReminderPolicy)).toEqual([
+      'standardSchedule step 1 sends reminder-standard-3, which the deployment sends at step 3',
+    ]);
+    // The deployment's own messages where it sends them: nothing to say.
+    expect(fairReminderPolicyProblems(first('loyalSchedule', 'reminder-friendly'), fairReminderPolicy)).toEqual([]);
+  });
+
   it('is not taken when the loyal schedule hands over to collections, or promises hold for less', () => {
     const handover = { ...fairReminderPolicy, loyalSchedule: [...fairReminderPolicy.loyalSchedule, { waitMs: days(14), action: 'handover' as const, template: 'collections-handover' }] };
     expect(fairReminderPolicyProblems(handover, fairReminderPolicy)).toEqual(["loyalSchedule step 5 (handover) is not a step of the deployment's loyalSchedule"]);
@@ -54,6 +69,7 @@ describe('a policy given with a run started from outside the platform', () => {
     expect(fairReminderPolicyProblems({ loyalSchedule: 'x', standardSchedule: [{ action: 'reminder' }], fees: {} }, fairReminderPolicy)).toEqual([
       'loyalSchedule is not a list of steps',
       'standardSchedule step 1 has no wait',
+      "standardSchedule step 1 sends undefined, not one of the deployment's standardSchedule messages for a reminder",
       'the fees are not a fee policy',
     ]);
   });

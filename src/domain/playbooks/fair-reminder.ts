@@ -389,6 +389,13 @@ export function fairReminderPolicyProblems(given: unknown, deployment: FairRemin
       if (!isNumber(wait)) problems.push(`${name} step ${i + 1} has no wait`);
       else if (wait < least) problems.push(`${name} step ${i + 1} waits ${readableWait(wait)}, less than the deployment's ${readableWait(least)}`);
       if (!step || !actions.has(step.action as ReminderAction)) problems.push(`${name} step ${i + 1} (${String(step?.action)}) is not a step of the deployment's ${name}`);
+      else {
+        // What the customer reads: one of this schedule's own messages for that action, never sooner than the deployment
+        // sends it (a collections letter as a loyal payer's first, friendly reminder; the last warning as the first).
+        const ourAt = ours.findIndex((s) => s.action === step.action && s.template === step.template);
+        if (ourAt < 0) problems.push(`${name} step ${i + 1} sends ${String(step.template)}, not one of the deployment's ${name} messages for a ${step.action}`);
+        else if (ourAt > i) problems.push(`${name} step ${i + 1} sends ${String(step.template)}, which the deployment sends at step ${ourAt + 1}`);
+      }
     });
     const untilHandover = (s: ReadonlyArray<Partial<ReminderStep> | null>) => {
       const at = s.findIndex((step) => step?.action === 'handover');
