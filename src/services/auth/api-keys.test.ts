@@ -1,5 +1,5 @@
 import { Role } from '../../domain/auth/roles.js';
-import { ApiKeyVerifier, digestOf, type StoredApiKey, type StoredApiKeys } from './api-keys.js';
+import { ApiKeyVerifier, digestOf, parseApiKeys, type StoredApiKey, type StoredApiKeys } from './api-keys.js';
 import { AuthExceptionCode } from './auth.exception.js';
 
 /** Issued keys in memory, counting look-ups (the real store is PostgreSQL, tested in test/api-keys.test.ts). */
@@ -118,5 +118,25 @@ describe('ApiKeyVerifier', () => {
     expect(store.finds).toBe(before + 2);
     // A revoked key's use is not noted.
     expect(store.touched).toEqual(['k3']);
+  });
+});
+
+describe('API_KEYS refused at start', () => {
+  it('never repeats what may be a key: an entry written key:role, one without a colon, one beginning with something as long as a key', () => {
+    const secret = 'abcdef0123456789abcdef';
+    const refusal = (spec: string) => {
+      try {
+        parseApiKeys(spec);
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(refusal(`${secret}:viewer`)).toBe('API_KEYS: entry 1 is written key:role: write it as role:key');
+    expect(refusal(`admin:${secret},viewer`)).toBe('API_KEYS: entry 2 has no colon: write each as role:key (viewer, marketer, operator, admin)');
+    expect(refusal(`${secret}:${secret}`)).toBe('API_KEYS: entry 1 does not begin with a role (viewer, marketer, operator, admin) and a colon');
+    for (const spec of [`${secret}:viewer`, `${secret}:${secret}`, secret]) expect(refusal(spec)).not.toContain(secret);
+    // A word too short to be a key is quoted, to show the typo.
+    expect(refusal(`owner:${secret}`)).toBe('API_KEYS: "owner" is not a role (viewer, marketer, operator, admin)');
   });
 });

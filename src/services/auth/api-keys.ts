@@ -47,16 +47,28 @@ export const API_KEY_REVOKED_CHANNEL = 'api_key_revoked';
  * The keys of an `API_KEYS` value (`role:key,role:key`), as digests; an error naming what is wrong in it
  * (`npm start` checks the value with it before it starts anything).
  */
+/**
+ * Why the `n`th entry of API_KEYS names no role, without repeating what may be a key (start-up errors reach logs): an entry
+ * written key:role, or without a colon, is said to be so; text before the colon is quoted only when it is too short to be a key.
+ */
+function notARole(pair: string, sep: number, n: number): string {
+  const roles = 'viewer, marketer, operator, admin';
+  if (sep < 0) return `entry ${n} has no colon: write each as role:key (${roles})`;
+  if (isRole(pair.slice(sep + 1))) return `entry ${n} is written key:role: write it as role:key`;
+  const before = pair.slice(0, sep);
+  return before.length > 0 && before.length < MIN_KEY_LENGTH ? `"${before}" is not a role (${roles})` : `entry ${n} does not begin with a role (${roles}) and a colon`;
+}
+
 export function parseApiKeys(spec: string): KeyEntry[] {
   const entries = spec
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-    .map((pair) => {
+    .map((pair, i) => {
       const sep = pair.indexOf(':');
       const role = pair.slice(0, sep);
       const key = pair.slice(sep + 1);
-      if (sep < 1 || !isRole(role)) throw new Error(`API_KEYS: "${pair.slice(0, Math.max(sep, 0))}" is not a role (viewer, marketer, operator, admin)`);
+      if (sep < 1 || !isRole(role)) throw new Error(`API_KEYS: ${notARole(pair, sep, i + 1)}`);
       if (key.length < MIN_KEY_LENGTH) throw new Error(`API_KEYS: the ${role} key is shorter than ${MIN_KEY_LENGTH} characters`);
       // A header carries no white space in its key: such a key could never sign in (a space after the colon, say).
       if (/\s/.test(key)) throw new Error(`API_KEYS: the ${role} key holds white space, which no Authorization header carries (a space after "${role}:"?)`);
