@@ -141,7 +141,7 @@ export const germanTemplates: Record<string, Template> = {
   'issue-check-back': (name, p) => ({ subject: 'Ist es für Sie behoben?', text: `${hello(name)}wir haben „${topicLabel(p)}“ vor einiger Zeit behoben. Funktioniert es jetzt für Sie? Eine kurze Antwort genügt.${regards}` }),
   'issue-fix-confirmed': (name, p) => ({
     subject: 'Danke für Ihre Rückmeldung',
-    text: `${hello(name)}danke, dass Sie uns gesagt haben, dass „${topicLabel(p)}“ jetzt funktioniert. Sollte es je wiederkommen, antworten Sie auf diese Nachricht, und wir kümmern uns sofort darum.${regards}`,
+    text: `${hello(name)}danke, dass Sie uns gesagt haben, dass die Lösung für „${topicLabel(p)}“ hält. Sollte es je wiederkommen, antworten Sie auf diese Nachricht, und wir kümmern uns sofort darum.${regards}`,
   }),
   'issue-gesture': (name, p, write) => ({
     subject: 'Ein kleines Dankeschön für Ihre Geduld',

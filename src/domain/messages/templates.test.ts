@@ -32,6 +32,12 @@ describe('message templates', () => {
     expect(renderMessage('issue-acknowledged', 'Greta', { topic: 'delivery-delay' }, 'en', 'EUR').text).toContain('about "delivery delay" more than once');
   });
 
+  it('thanks a customer who confirmed a fix for saying the fix holds, never that their problem "works" (a topic is the problem)', () => {
+    expect(renderMessage('issue-fix-confirmed', 'Greta', { topic: 'billing-error' }, 'de', 'EUR').text).toContain('dass die Lösung für „Fehler in der Rechnung“ hält');
+    expect(renderMessage('issue-fix-confirmed', 'Greta', { topic: 'delivery-delay' }, 'en', 'EUR').text).toContain('that the fix of "delivery delay" holds for you');
+    for (const locale of ['en', 'de']) expect(renderMessage('issue-fix-confirmed', 'Greta', { topic: 'delivery-delay' }, locale, 'EUR').text).not.toMatch(/works|funktioniert/);
+  });
+
   it("names a proposed tier in the message's language", () => {
     const proposal = { proposal: { kind: 'tier-change', tier: 'basic', reason: 'fits' } };
     expect(renderMessage('account-proposal', 'Greta', proposal, 'de', 'EUR').text).toContain('dass dies besser zu Ihnen passt: unser Tarif „Basis“.');

@@ -318,7 +318,7 @@ export const templates: Record<string, Template> = {
     text: `Hello ${name},\n\nas promised: the team has fixed the cause of "${topicLabel(p)}". We will check back with you in a while to make sure the fix holds; if it comes back before then, reply to this message and we take it up at once.\n\nKind regards`,
   }),
   'issue-check-back': (name, p) => ({ subject: 'Is it fixed for you?', text: `Hello ${name},\n\nwe fixed "${topicLabel(p)}" a while ago. Does it work for you now? A short reply is enough.\n\nKind regards` }),
-  'issue-fix-confirmed': (name, p) => ({ subject: 'Thank you for letting us know', text: `Hello ${name},\n\nthank you for telling us that "${topicLabel(p)}" works for you now. If it ever comes back, reply to this message and we take it up at once.\n\nKind regards` }),
+  'issue-fix-confirmed': (name, p) => ({ subject: 'Thank you for letting us know', text: `Hello ${name},\n\nthank you for telling us that the fix of "${topicLabel(p)}" holds for you. If it ever comes back, reply to this message and we take it up at once.\n\nKind regards` }),
   'issue-gesture': (name, p, write) => ({
     subject: 'A small thank-you for your patience',
     text: `Hello ${name},\n\nthank you for staying with us through the trouble. Your next order is on us up to ${typeof p.goodwillMinor === 'number' ? write.money(p.goodwillMinor) : 'the usual goodwill amount'}.\n\nKind regards`,
