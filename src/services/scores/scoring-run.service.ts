@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import {
   ScoringException,
   ScoringExceptionCode,
@@ -185,14 +185,19 @@ export class ScoringRunService {
                       where ${inRunBase(run)} ${input.after ? sql`and c.id > ${input.after}::uuid` : sql``}
                             ${input.until ? sql`and c.id <= ${input.until}::uuid` : sql``}
                       order by c.id ${input.until === undefined ? sql`limit ${input.limit ?? 0}` : sql``}`;
+    // The work rows of the page's range only, stated on each work table: the join's p.id = customer_id does not carry the
+    // page's bounds over to them, and without them every page read and sorted the whole run's work rows (all the base's
+    // buyers, twice) to keep its own, a cost that grew with the base times its pages.
+    const inPage = (customerId: RawBuilder<unknown>) =>
+      sql`${input.after ? sql`and ${customerId} > ${input.after}::uuid` : sql``} ${input.until ? sql`and ${customerId} <= ${input.until}::uuid` : sql``}`;
     const { rows } = await sql<Row>`
       select p.id, p.service_tier, p.acquired_at::text as acquired_at, w.purchase_days, w.first_day::text as first_day, w.last_day::text as last_day,
              w.revenue_minor, w.margin_minor, w.margined_revenue_minor, w.margined_orders, w.repeat_spend_minor, w.mean_gap_days, w.gap_sd_days,
              coalesce(w.window_margin_minor, 0)::bigint as window_margin, coalesce(w.window_unmargined_minor, 0)::bigint as window_unmargined,
              w.r_below, w.r_equal, w.f_below, w.f_equal, w.m_below, w.m_equal, coalesce(iw.invoices, '[]') as invoices,
              ${factsColumns(run.asOf, this.policy, input.runId)}
-        from (${page}) p left join scoring_work w on w.run_id = ${input.runId} and w.customer_id = p.id
-             left join scoring_invoice_work iw on iw.run_id = ${input.runId} and iw.customer_id = p.id
+        from (${page}) p left join scoring_work w on w.run_id = ${input.runId} and w.customer_id = p.id ${inPage(sql.ref('w.customer_id'))}
+             left join scoring_invoice_work iw on iw.run_id = ${input.runId} and iw.customer_id = p.id ${inPage(sql.ref('iw.customer_id'))}
        order by p.id`.execute(this.db);
     const buyers = run.buyers ?? 0;
     // The base's margin share from the run's record (the workflow's models do not carry it; a run gathered before it was recorded takes it now).
