@@ -172,6 +172,21 @@ function exportedScore(kind: string, score: SnapshotScore | null): { value: numb
   };
 }
 
+/** `payload` as the export renders it: the summaries of withdrawn complaints in its `complaints` blanked, a withdrawal's reason left out. */
+function withoutWithdrawnWords(template: string, payload: Record<string, unknown>, withdrawnRefs: ReadonlySet<string>): Record<string, unknown> {
+  if (!withdrawnRefs.size) return payload;
+  const out: Record<string, unknown> = { ...payload };
+  if (Array.isArray(out.complaints)) {
+    out.complaints = out.complaints.map((c: unknown) => {
+      if (!c || typeof c !== 'object' || !withdrawnRefs.has(String((c as { ref?: unknown }).ref))) return c;
+      const { summary: _summary, ...rest } = c as Record<string, unknown>;
+      return rest;
+    });
+  }
+  if (template === 'fix-case-complaint-withdrawn') delete out.reason;
+  return out;
+}
+
 /**
  * The export document of `customer`, read through `em` (the caller's transaction); amounts in message texts in `currency`;
  * a promise to pay kept by a payment dated on or before its day plus `promiseGraceDays` (the promise policy's).
@@ -253,7 +268,11 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
   const invoiceReference = new Map(invoices.map((i) => [i.id, i.externalRef ?? null]));
   // A message still to go reads as it will go (the invoice as it stands now), as the customer's message history shows it.
   const asNow = new MessagesAsNow(em);
-  const payloads = await Promise.all(messages.map(async (m) => (await asNow.of(m)).payload));
+  // A complaint withdrawn as filed by mistake keeps its words out of the team tasks that quote it too (a fix case's listing,
+  // "added to the case", "withdrawn"), as out of `complaints`: they may be another person's; and the staff's reason for the
+  // withdrawal stays out of its task, as out of the complaint.
+  const withdrawnRefs = new Set(complaints.filter((c) => c.withdrawnAt).map((c) => c.externalRef ?? c.id));
+  const payloads = await Promise.all(messages.map(async (m) => withoutWithdrawnWords(m.template, (await asNow.of(m)).payload, withdrawnRefs)));
   return {
     exportedAt: new Date().toISOString(),
     // Which currency the amounts are in, and how to read the rest.
