@@ -14,6 +14,27 @@ const offerText = (proposal: ProposalPayload | undefined) => {
  * moved none); a new customers' offer matched for them with its terms as newcomers read them, in loyalty words, as a
  * thank-you states them (a proposal written before it carried them has none).
  */
+/**
+ * What the owner of a fix case does about a complaint behind it withdrawn as filed by mistake: nothing but leave it out when
+ * others still stand (`stillNeeded`); decide whether the case is needed when the run, or its reopening, exists only because
+ * of it (`onlyCause`), or when the topic is no longer persistent without it (as every such task said before either existed).
+ */
+const withdrawnComplaintAdvice = (name: string, p: Payload): string => {
+  const cancel = `cancel it with the GraphQL mutation cancelPlaybookRun(workflowId: "${String(p.workflowId)}", reason: "...")`;
+  const resolve = `resolveIssue(customerId: "${String(p.customerId)}", topic: "${String(p.topic)}")`;
+  if (p.stillNeeded === true) {
+    return `The case still stands on ${name}'s other complaints about "${topicLabel(p)}" and goes on as it is. This one was not theirs: do not take it up with ${name}, nor its words or its severity, when you call or write to them.`;
+  }
+  if (p.onlyCause === 'reopening') {
+    return `The case was reopened only because of it: no other complaint says the fix reported before did not hold. The run goes on as it was (its deadline, its escalations) until you decide. If the fix holds, report it again with ${resolve}, and the run checks back with ${name} as before; if there is nothing to fix, ${cancel}. Tell ${name} what happens now if they were told we are back on it.`;
+  }
+  const why =
+    p.onlyCause === 'run'
+      ? `This fix run started only because of it: no other complaint since the topic's earlier fix says that fix did not hold, so the case may not be needed.`
+      : `Without it, ${name} no longer has a persistent issue about "${topicLabel(p)}", so the case may no longer be needed.`;
+  return `${why} The fix run goes on as it was (its deadline, its escalations, its messages to ${name}) until you decide. If there is nothing to fix, ${cancel}, and tell ${name} what happens now if they were told a team works on it; if there is, report the fix as usual with ${resolve}.`;
+};
+
 const proposalText = (p: Payload) => {
   const proposal = p.proposal as ProposalPayload | undefined;
   if (proposal?.kind === 'tier-change') return `our ${proposal.tier} service`;
@@ -300,7 +321,7 @@ export const templates: Record<string, Template> = {
   }),
   'fix-case-complaint-withdrawn': (name, p, write) => ({
     subject: `A complaint behind an open fix case was withdrawn: ${topicLabel(p)} for ${name}`,
-    text: `A complaint behind the fix case for "${topicLabel(p)}" (${String(p.owner)}) was withdrawn as filed by mistake${typeof p.reason === 'string' && p.reason ? `: ${p.reason}` : ''}:\n${caseComplaintLines(p, write)}\n\nWithout it, ${name} no longer has a persistent issue about "${topicLabel(p)}", so the case may no longer be needed. The fix run goes on as it was (its deadline, its escalations, its messages to ${name}) until you decide. If there is nothing to fix, cancel it with the GraphQL mutation cancelPlaybookRun(workflowId: "${String(p.workflowId)}", reason: "..."), and tell ${name} what happens now if they were told a team works on it; if there is, report the fix as usual with resolveIssue(customerId: "${String(p.customerId)}", topic: "${String(p.topic)}").`,
+    text: `A complaint behind the fix case for "${topicLabel(p)}" (${String(p.owner)}) was withdrawn as filed by mistake${typeof p.reason === 'string' && p.reason ? `: ${p.reason}` : ''}:\n${caseComplaintLines(p, write)}\n\n${withdrawnComplaintAdvice(name, p)}`,
   }),
   'issue-complaint-added': (name, p) => ({
     subject: 'Added to your case',

@@ -408,7 +408,7 @@ export class ComplaintService {
       await tellCaseOfWithdrawnComplaint(em, this.audit, new OutboxService(), {
         customerId: complaint.customer.id,
         topic: complaint.topic,
-        stillPersistent: rows.length > 0,
+        persistentWithout: rows.length > 0,
         actor,
         complaint: {
           id,

@@ -86,31 +86,85 @@ export interface WithdrawnComplaint {
   reason: string;
 }
 
+/** Why an "added to your case" word still queued was held back: the complaint it thanks for was withdrawn as filed by mistake. */
+export const COMPLAINT_WITHDRAWN_HOLD = 'complaint-withdrawn: the complaint this thanks the customer for was withdrawn as filed by mistake (not theirs, or a duplicate)';
+
 /**
- * A complaint about the topic of a fix case open under a running fix was withdrawn (filed by mistake), and without it the
- * topic is no longer persistent (`stillPersistent` false): the case may no longer be needed. The run is not cancelled
- * behind the owner's back (the customer was told a team works on it, and a cancel says nothing to them unless the owner
- * does): its owner gets the task `fix-case-complaint-withdrawn` naming the complaint and why, and how to cancel the run
- * (`cancelPlaybookRun`) or report the fix. Once per complaint (step `complaint-<id>-withdrawn` of the run), audited as
- * `actor`'s `fix-case.complaint-withdrawn` on the case. Answers the run told, or null (no such run, or still persistent).
+ * A complaint was withdrawn (filed by mistake). First the customer's word that it was added to a case (`issue-complaint-added`,
+ * keyed `complaint-<id>[-reopened-<n>]-acknowledged` under any fix run of theirs), still queued (their quiet hours), is held
+ * back: they are not thanked for a complaint that was never theirs (audited `message.held-back`). Then, when a fix case of
+ * its topic is open under a running fix, its owner may have to hear of it, by the complaints the case stands on:
+ * - after an earlier fix of the topic (the case reopened after its fix, or this run started after the previous run's fix),
+ *   those opened or reopened since that fix, not withdrawn: when none is left, the run (or its reopening) exists only
+ *   because of the withdrawn one (`onlyCause` 'run' or 'reopening'), and the owner is told how to end it;
+ * - a topic's first case stands on its persistent issue: `persistentWithout` false (the topic no longer persistent
+ *   without it) puts the case in question;
+ * - a case still standing on others is told only when the owner was told of this complaint on its own
+ *   (`fix-case-complaint-added`), with `stillNeeded`: they are not to take it up with the customer.
+ * The run is not cancelled behind the owner's back (the customer was told a team works on it, and a cancel says nothing to
+ * them unless the owner does): the task `fix-case-complaint-withdrawn` names the complaint and why. Once per complaint
+ * (step `complaint-<id>-withdrawn` of the run), audited as `actor`'s `fix-case.complaint-withdrawn` on the case. Answers
+ * the run told, or null.
  */
 export async function tellCaseOfWithdrawnComplaint(
   em: EntityManager,
   audit: AuditService,
   outbox: OutboxService,
-  input: { customerId: string; topic: string; complaint: WithdrawnComplaint; stillPersistent: boolean; actor: string },
+  input: { customerId: string; topic: string; complaint: WithdrawnComplaint; persistentWithout: boolean; actor: string },
 ): Promise<string | null> {
-  if (input.stillPersistent) return null;
   return em.transactional(async (tx) => {
-    const [open] = await tx.execute<{ workflow_id: string; case_id: string; owner: string }[]>(
-      `select c.workflow_id, c.id as case_id, c.owner from fix_case c join playbook_run r on r.workflow_id = c.workflow_id
+    const k = input.complaint;
+    const held = await tx.execute<{ id: string; idempotency_key: string }[]>(
+      `update outbox_message set suppressed_at = now(), suppressed_reason = ?
+        where customer_id = ? and template = 'issue-complaint-added' and sent_at is null and suppressed_at is null
+          and (idempotency_key like ? or idempotency_key like ?)
+        returning id, idempotency_key`,
+      [COMPLAINT_WITHDRAWN_HOLD, input.customerId, `%/complaint-${k.id}-acknowledged`, `%/complaint-${k.id}-reopened-%-acknowledged`],
+    );
+    for (const m of held) {
+      audit.record(tx, { actor: input.actor, action: 'message.held-back', entityType: 'outbox_message', entityId: m.id, after: { reason: COMPLAINT_WITHDRAWN_HOLD, complaintId: k.id, customerId: input.customerId, template: 'issue-complaint-added' } });
+    }
+    const [open] = await tx.execute<{ workflow_id: string; case_id: string; owner: string; opened_at: Date }[]>(
+      `select c.workflow_id, c.id as case_id, c.owner, c.opened_at from fix_case c join playbook_run r on r.workflow_id = c.workflow_id
         where c.customer_id = ? and c.topic = ? and c.status = 'open' and r.playbook = ? and r.status = 'running'
         order by c.opened_at desc limit 1 for update of c`,
       [input.customerId, input.topic, FIX_ISSUE],
     );
     if (!open) return null;
     const run = { workflowId: open.workflow_id, customerId: input.customerId };
-    const k = input.complaint;
+    const prefix = stepMessageKey(run.workflowId, '');
+    // The fix before the case as it stands: its own, when it was reopened after it (the run's word that it was fixed), or
+    // the topic's previous case's, when this run started after it.
+    const [ownFix] = await tx.execute<{ at: Date | null }[]>(
+      `select max(created_at) as at from outbox_message where customer_id = ? and ${runPrefixOfKeySql('idempotency_key')} = ? and template = 'issue-fixed'`,
+      [input.customerId, prefix],
+    );
+    const [previousFix] = ownFix?.at
+      ? [undefined]
+      : await tx.execute<{ at: Date | null }[]>(
+          `select max(resolved_at) as at from fix_case where customer_id = ? and topic = ? and status = 'resolved' and opened_at < ?`,
+          [input.customerId, input.topic, open.opened_at],
+        );
+    const fixedAt = ownFix?.at ?? previousFix?.at ?? null;
+    let stillNeeded: boolean;
+    let onlyCause: 'run' | 'reopening' | null = null;
+    if (fixedAt) {
+      const [standing] = await tx.execute<{ n: number }[]>(
+        `select count(*)::int as n from complaint where customer_id = ? and topic = ? and withdrawn_at is null and (opened_at > ? or reopened_at > ?)`,
+        [input.customerId, input.topic, fixedAt, fixedAt],
+      );
+      stillNeeded = (standing?.n ?? 0) > 0;
+      const sinceFix = k.openedAt > new Date(fixedAt) || (k.reopenedAt !== null && k.reopenedAt > new Date(fixedAt));
+      if (!stillNeeded && sinceFix) onlyCause = ownFix?.at ? 'reopening' : 'run';
+    } else stillNeeded = input.persistentWithout;
+    if (stillNeeded) {
+      // Still standing on others: only an owner told of this complaint on its own hears that it was not the customer's.
+      const [added] = await tx.execute<{ n: number }[]>(
+        `select count(*)::int as n from outbox_message where customer_id = ? and template = 'fix-case-complaint-added' and (idempotency_key = ? or idempotency_key like ?)`,
+        [input.customerId, stepMessageKey(run.workflowId, `complaint-${k.id}`), stepMessageKey(run.workflowId, `complaint-${k.id}-reopened-%`)],
+      );
+      if (!added?.n) return null;
+    }
     const complaint: CaseComplaint = {
       ref: k.ref,
       severity: k.severity,
@@ -119,14 +173,23 @@ export async function tellCaseOfWithdrawnComplaint(
       ...(k.reopenedAt ? { reopenedOn: k.reopenedAt.toISOString().slice(0, 10) } : {}),
       open: k.resolvedAt === null,
     };
-    const task = { topic: input.topic, owner: open.owner, customerId: input.customerId, workflowId: open.workflow_id, reason: k.reason, complaints: [complaint] };
+    const task = {
+      topic: input.topic,
+      owner: open.owner,
+      customerId: input.customerId,
+      workflowId: open.workflow_id,
+      reason: k.reason,
+      complaints: [complaint],
+      ...(stillNeeded ? { stillNeeded: true } : {}),
+      ...(onlyCause ? { onlyCause } : {}),
+    };
     if (!(await outbox.enqueueStep(tx, run, `complaint-${k.id}-withdrawn`, { channel: MessageChannel.Call, template: 'fix-case-complaint-withdrawn', payload: task }))) return open.workflow_id;
     audit.record(tx, {
       actor: input.actor,
       action: 'fix-case.complaint-withdrawn',
       entityType: 'fix_case',
       entityId: open.case_id,
-      after: { workflowId: open.workflow_id, complaintId: k.id, owner: open.owner, reason: k.reason },
+      after: { workflowId: open.workflow_id, complaintId: k.id, owner: open.owner, reason: k.reason, ...(stillNeeded ? { stillNeeded: true } : {}), ...(onlyCause ? { onlyCause } : {}) },
     });
     return open.workflow_id;
   });
