@@ -142,11 +142,17 @@ export class FixCaseService {
     const days = (interval: RawBuilder<unknown>) => sql`extract(epoch from ${interval}) / 86400`;
     // A step's message of the case's run, by its key (`<the run's workflow ID>/<step>`: the unique index), as FixIssueSteps names them.
     const stepKey = (step: RawBuilder<unknown>) => sql`c.workflow_id || ${RUN_ID_SEPARATOR} || ${step}`;
+    // The issue came back after the fix `at` only by complaints since withdrawn as filed by mistake (on the wrong customer,
+    // twice): no sign that the fix did not hold. (A case with no complaint since the fix at all is judged by its milestones.)
+    const complaintSince = (at: RawBuilder<unknown>, withdrawn: boolean) =>
+      sql`exists (select 1 from complaint k where k.customer_id = c.customer_id and k.topic = c.topic and k.withdrawn_at is ${sql.raw(withdrawn ? 'not null' : 'null')} and (k.opened_at > ${at} or k.reopened_at > ${at}))`;
+    const onlyWithdrawnSince = (at: RawBuilder<unknown>) => sql`(${complaintSince(at, true)} and not ${complaintSince(at, false)})`;
     const { rows } = await sql<{ team: string; open: number; open_escalated: number; oldest_open_days: number | null; resolved: number; median_days: number | null; confirmed: number; not_held: number; escalated: number }>`
       with cases as (
-        select id, team, customer_id, workflow_id, status, escalations, opened_at, resolved_at, confirmed_at,
+        select id, team, customer_id, topic, workflow_id, status, escalations, opened_at, resolved_at, confirmed_at,
                -- The topic's case before this one was closed as fixed: this one opened because that fix did not hold.
                lag(resolved_at) over topic is not null as came_back,
+               lag(resolved_at) over topic as previous_fixed_at,
                lead(opened_at) over topic as next_opened_at
           from fix_case
         window topic as (partition by customer_id, topic order by opened_at, id)
@@ -156,7 +162,9 @@ export class FixCaseService {
       -- escalation too), so every n is at most one more than the case's escalations now. A case closed as fixed before
       -- the day has none since: a later fix would be its fix, a reopening would have opened it.
       milestones as (
-        select c.id as case_id, m.template, m.created_at as at
+        select c.id as case_id, m.template, m.created_at as at,
+               -- A reopening only by complaints withdrawn since the fix it followed (its "fixed-<n>") is none.
+               m.template <> 'fix-case-reopened' or not coalesce((select ${onlyWithdrawnSince(sql`f.created_at`)} from outbox_message f where f.idempotency_key = ${stepKey(sql`'fixed-' || n`)}), false) as stands
           from cases c cross join lateral generate_series(1, c.escalations + 1) n
           join outbox_message m on m.idempotency_key = any(array[${stepKey(sql`'fixed-' || n`)}, ${stepKey(sql`'escalation-' || n`)}, ${stepKey(sql`'recurrence-' || n`)}])
          where (c.status <> 'resolved' or c.resolved_at >= ${from})
@@ -164,7 +172,7 @@ export class FixCaseService {
       ),
       -- Per case: when its issue last came back in the period (it reopened), and whether it missed a deadline or came back in it.
       per_case as (
-        select case_id, max(at) filter (where template = 'fix-case-reopened') as last_reopened_at, bool_or(template <> 'issue-fixed') as escalated
+        select case_id, max(at) filter (where template = 'fix-case-reopened' and stands) as last_reopened_at, bool_or(template <> 'issue-fixed' and stands) as escalated
           from milestones group by case_id
       ),
       fixes as (
@@ -175,7 +183,7 @@ export class FixCaseService {
       ),
       judged as (
         select c.team, ${days(sql`f.at - c.opened_at`)} as days,
-               coalesce(c.next_opened_at > f.at or p.last_reopened_at > f.at, false) as not_held,
+               coalesce(c.next_opened_at > f.at or p.last_reopened_at > f.at, false) and not ${onlyWithdrawnSince(sql`f.at`)} as not_held,
                c.confirmed_at is not null as confirmed
           from fixes f join cases c on c.id = f.case_id left join per_case p on p.case_id = f.case_id
       ),
@@ -186,7 +194,7 @@ export class FixCaseService {
       ),
       escalated as (
         select c.team, count(*)::int as escalated from cases c left join per_case p on p.case_id = c.id
-         where (c.came_back and c.opened_at >= ${from}) or p.escalated
+         where (c.came_back and c.opened_at >= ${from} and not ${onlyWithdrawnSince(sql`c.previous_fixed_at`)}) or p.escalated
          group by c.team
       ),
       queue as (
