@@ -10,16 +10,21 @@ import {
   CustomerContactStatusDocument,
   CustomerScoresDocument,
   CustomerTimelineDocument,
+  ConfirmFixHoldsDocument,
   ExportCustomerDataDocument,
+  FixCaseReportDocument,
   FixIssueDocument,
   RecordComplaintDocument,
   ReopenComplaintDocument,
   ResolveComplaintDocument,
+  ResolveIssueDocument,
   StartFixIssueDocument,
   WithdrawComplaintDocument,
 } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { zoneAtTwoInTheMorning } from './support/time-zones.js';
+import { COMPLAINT_WITHDRAWN_HOLD } from '../src/services/playbooks/fix-case-complaints.js';
 
 /**
  * A complaint filed by mistake (on the wrong customer, twice) is withdrawn: it counts nowhere a complaint counts, the
@@ -191,4 +196,106 @@ it("tells the case's owner that a fix may no longer be needed when a complaint b
   expect((await withdraw(still.complaints[3], 'a duplicate of Omar-3')).errors).toBeUndefined();
   expect(await tasksOf(still.workflowId)).toEqual([]);
   expect(await persistentIssue(still.customerId)).toMatchObject({ band: 'persistent' });
+}, 120_000);
+
+/** Every message of the customer's fix runs, oldest first. */
+const messagesOf = async (customerId: string) =>
+  (
+    await sql<{ idempotency_key: string; template: string; payload: Record<string, unknown>; sent_at: Date | null; suppressed_reason: string | null }>`
+      select idempotency_key, template, payload, sent_at, suppressed_reason from outbox_message where customer_id = ${customerId}::uuid order by created_at, id`.execute(stack.orm.em.fork().getKysely())
+  ).rows;
+
+const recordVia = async (customerId: string, topic: string, severity: 'Low' | 'Medium' | 'High', summary: string, complaintRef: string): Promise<string> => {
+  const r = await stack.gql(RecordComplaintDocument, { input: { customerId, topic, severity, summary, complaintRef } }, Role.Operator);
+  expect(r.errors).toBeUndefined();
+  return r.data!.recordComplaint.id;
+};
+
+it("holds back the customer's queued 'added to your case' word of a withdrawn complaint and tells the owner told of it, though the case still stands; the export leaves its words and the reason out of the tasks", async () => {
+  const { customerId, workflowId } = await awaitingFix('Grace', 'billing-error', 3);
+  // Her quiet hours: the word to her waits for the morning.
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { timeZone: zoneAtTwoInTheMorning(new Date()) });
+  const misFiled = await recordVia(customerId, 'billing-error', 'Medium', 'charged twice for order 9931 (Mr. X, other account)', 'Grace-4');
+  const added = await eventually(
+    () => messagesOf(customerId),
+    (ms) => ms.some((m) => m.idempotency_key === `${workflowId}/complaint-${misFiled}-acknowledged`),
+  );
+  expect(added.find((m) => m.idempotency_key === `${workflowId}/complaint-${misFiled}-acknowledged`)).toMatchObject({ template: 'issue-complaint-added', sent_at: null, suppressed_reason: null });
+
+  expect((await withdraw(misFiled, 'a duplicate of CRM-77')).errors).toBeUndefined();
+  const after = await messagesOf(customerId);
+  // Not thanked for a complaint that was never hers.
+  const word = after.find((m) => m.idempotency_key === `${workflowId}/complaint-${misFiled}-acknowledged`)!;
+  expect(word).toMatchObject({ sent_at: null, suppressed_reason: COMPLAINT_WITHDRAWN_HOLD });
+  const [held] = await stack.orm.em.fork().find(AuditEntry, { action: 'message.held-back', after: { complaintId: misFiled } });
+  expect(held).toMatchObject({ actor: expect.stringMatching(/^operator:/), entityType: 'outbox_message', after: { reason: COMPLAINT_WITHDRAWN_HOLD, template: 'issue-complaint-added' } });
+  // The owner read it on its own: told it was withdrawn, though the case stands on her three others.
+  expect(await tasksOf(workflowId)).toEqual([
+    {
+      step: `complaint-${misFiled}-withdrawn`,
+      channel: 'call',
+      payload: expect.objectContaining({ owner: 'billing', reason: 'a duplicate of CRM-77', stillNeeded: true, complaints: [expect.objectContaining({ ref: 'Grace-4' })] }),
+    },
+  ]);
+  const text = renderMessage('fix-case-complaint-withdrawn', 'Grace', (await tasksOf(workflowId))[0].payload, 'en', 'EUR').text;
+  expect(text).toContain('still stands on');
+  expect(text).toContain('do not take it up with Grace');
+  expect(text).not.toContain('cancelPlaybookRun');
+  expect(await persistentIssue(customerId)).toMatchObject({ band: 'persistent' });
+
+  // Her data export: the tasks quoting the withdrawn complaint keep its reference, not its words, nor the staff's reason.
+  const document = (await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Request' }, Role.Operator)).data!.exportCustomerData as { messages: { text: string | null; heldBack: string | null }[] };
+  const texts = JSON.stringify(document.messages);
+  expect(texts).toContain('Grace-4');
+  expect(texts).toContain('wrong again (1)');
+  expect(texts).not.toContain('charged twice');
+  expect(texts).not.toContain('CRM-77');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+}, 120_000);
+
+/** The topic's team in the fix case report since today. */
+const reportOf = async (team: string) => (await stack.gql(FixCaseReportDocument, { since: today() }, Role.Viewer)).data!.fixCaseReport!.find((r) => r.team === team);
+
+it("tells the owner that the topic's next run exists only because of a withdrawn complaint after a confirmed fix, and the report counts the fix as held", async () => {
+  const { customerId, workflowId } = await awaitingFix('Jonas', 'delivery-delay', 3);
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => stack.gql(FixIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Viewer).then((r) => r.data?.fixIssue ?? null), (s) => s?.step === 'awaiting-check-back');
+  expect((await stack.gql(ConfirmFixHoldsDocument, { customerId, topic: 'delivery-delay' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => stack.temporal.client.workflow.getHandle(workflowId).describe().then((d) => d.status.name), (s) => s === 'COMPLETED');
+  // Filed on him by mistake, called serious: it starts the topic's next run, one level up.
+  const misFiled = await recordVia(customerId, 'delivery-delay', 'High', 'Vierte Verspätung, ich kündige', 'Jonas-4');
+  const next = `${workflowId}/2`;
+  await eventually(() => stack.gql(FixIssueDocument, { customerId, topic: 'delivery-delay' }, Role.Viewer).then((r) => r.data?.fixIssue ?? null), (s) => s?.workflowId === next && s.step === 'awaiting-fix');
+
+  expect((await withdraw(misFiled, 'filed on the wrong customer')).errors).toBeUndefined();
+  // The 90-day count still calls the topic persistent (the three the fix resolved): the run stands on nothing since the fix.
+  expect(await tasksOf(next)).toEqual([
+    { step: `complaint-${misFiled}-withdrawn`, channel: 'call', payload: expect.objectContaining({ owner: 'team-lead', onlyCause: 'run', workflowId: next }) },
+  ]);
+  const text = renderMessage('fix-case-complaint-withdrawn', 'Jonas', (await tasksOf(next))[0].payload, 'en', 'EUR').text;
+  expect(text).toContain('This fix run started only because of it');
+  expect(text).toContain(`cancelPlaybookRun(workflowId: "${next}"`);
+  // Not cancelled behind the owner's back.
+  expect((await stack.temporal.client.workflow.getHandle(next).describe()).status.name).toBe('RUNNING');
+  // The fix held as far as anyone knows: the withdrawn complaint is no sign it did not.
+  expect(await reportOf('logistics')).toMatchObject({ resolved: 1, fixesNotHeld: 0, escalated: 0, confirmedByCustomer: 1 });
+  await stack.temporal.client.workflow.getHandle(next).cancel();
+}, 120_000);
+
+it('tells the owner that a case was reopened only because of a withdrawn complaint, and the report counts the fix as held', async () => {
+  const { customerId, workflowId } = await awaitingFix('Mila', 'app-login', 3);
+  expect((await stack.gql(ResolveIssueDocument, { customerId, topic: 'app-login' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => stack.gql(FixIssueDocument, { customerId, topic: 'app-login' }, Role.Viewer).then((r) => r.data?.fixIssue ?? null), (s) => s?.step === 'awaiting-check-back');
+  const misFiled = await recordVia(customerId, 'app-login', 'Medium', "wrong customer's login", 'Mila-4');
+  await eventually(() => stack.gql(FixIssueDocument, { customerId, topic: 'app-login' }, Role.Viewer).then((r) => r.data?.fixIssue ?? null), (s) => s?.recurrences === 1 && s.step === 'awaiting-fix');
+
+  expect((await withdraw(misFiled, 'filed on the wrong customer')).errors).toBeUndefined();
+  expect(await tasksOf(workflowId)).toEqual([
+    { step: `complaint-${misFiled}-withdrawn`, channel: 'call', payload: expect.objectContaining({ onlyCause: 'reopening', workflowId }) },
+  ]);
+  const text = renderMessage('fix-case-complaint-withdrawn', 'Mila', (await tasksOf(workflowId))[0].payload, 'en', 'EUR').text;
+  expect(text).toContain('The case was reopened only because of it');
+  expect(text).toContain('report it again with resolveIssue(');
+  expect(await reportOf('it-support')).toMatchObject({ resolved: 1, fixesNotHeld: 0, escalated: 0 });
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 120_000);

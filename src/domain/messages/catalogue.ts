@@ -110,8 +110,10 @@ export const templateCatalogue: Readonly<Record<string, TemplateEntry>> = {
     example: { ...issue, customerId: caseFacts('team-lead').customerId, complaints: [{ ref: 'CRM-7745', severity: 'high', summary: 'Fourth time! I am considering leaving', openedOn: '2027-01-24', open: true }] },
   },
   'issue-complaint-added': { playbook: 'fix-issue', audience: 'customer', example: { topic: issue.topic } },
-  // A complaint behind an open case withdrawn as filed by mistake, and the topic no longer persistent without it: its owner
-  // hears that the case may no longer be needed (the run goes on until they decide; nothing goes to the customer).
+  // A complaint behind an open case withdrawn as filed by mistake: its owner hears that the case may no longer be needed
+  // (the topic no longer persistent without it, or the run or its reopening there only because of it; the run goes on until
+  // they decide; nothing goes to the customer), or, the case standing on others, that the complaint they were told of was not
+  // the customer's.
   'fix-case-complaint-withdrawn': {
     playbook: 'fix-issue',
     audience: 'team',

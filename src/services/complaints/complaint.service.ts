@@ -378,10 +378,12 @@ export class ComplaintService {
    * (audited `complaint.withdraw`), but counted nowhere a complaint counts from now on (a persistent issue, the open
    * complaint that holds marketing back, the topics report, a fix case's listing), as of any day. A resolution does not do
    * this: a resolved complaint still counts toward a persistent issue. The customer is rescored at once, as after a new
-   * complaint. When a fix case of its topic is open under a running fix and the topic is no longer persistent without it,
-   * the case's owner is told in the same transaction that it may no longer be needed (`tellCaseOfWithdrawnComplaint`): the
-   * run is not cancelled behind their back, the customer having been told a team works on it. A second withdrawal is a
-   * CONFLICT (COMPLAINT_ALREADY_WITHDRAWN).
+   * complaint. In the same transaction (`tellCaseOfWithdrawnComplaint`) the customer's still-queued word that it was added to
+   * their case is held back, and the owner of a fix case of its topic open under a running fix is told, by what the case
+   * stands on (the complaints since the topic's earlier fix, or for a first case its persistent issue): that it may no
+   * longer be needed, or, when it still stands, that this complaint they were told of was not the customer's. The run is
+   * not cancelled behind their back, the customer having been told a team works on it. A second withdrawal is a CONFLICT
+   * (COMPLAINT_ALREADY_WITHDRAWN).
    */
   async withdraw(id: string, reason: string, actor: string): Promise<Complaint> {
     const why = reason.trim();
