@@ -54,7 +54,7 @@ export class ComplaintResolver {
   @Mutation(() => ComplaintType, {
     description:
       'Withdraws a complaint filed by mistake (on the wrong customer, a duplicate), with why (at most 1000 characters): kept and shown, but counted nowhere from now on (persistent issue, open complaint, complaintTopics, a fix case\'s listing); the customer is rescored at once. ' +
-      "When a fix case of its topic is open and the topic is no longer persistent without it, the case's owner is told it may no longer be needed (the run goes on until they cancel it with cancelPlaybookRun). Audited; a second call is a CONFLICT (COMPLAINT_ALREADY_WITHDRAWN)",
+      "The customer's still-queued word that it was added to their fix case is held back. When a fix case of its topic is open, its owner is told it may no longer be needed when nothing since the topic's earlier fix stands without it (a next run or a reopening only by it) or, for a first case, the topic is no longer persistent without it (the run goes on until they cancel it with cancelPlaybookRun); a case still standing on others is told only when its owner was told of this complaint on its own. Audited; a second call is a CONFLICT (COMPLAINT_ALREADY_WITHDRAWN)",
   })
   withdrawComplaint(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext): Promise<ComplaintType> {
     return ctx.services.complaints.withdraw(id, reason, ctx.caller!.id);
