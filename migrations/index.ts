@@ -88,6 +88,7 @@ import { Migration20261228101360_campaign_name_unique } from './Migration2026122
 import { Migration20261228101370_outbox_taken_again } from './Migration20261228101370_outbox_taken_again.js';
 import { Migration20261228101380_outbox_step_scheduled_at } from './Migration20261228101380_outbox_step_scheduled_at.js';
 import { Migration20261228101550_invoice_dispute } from './Migration20261228101550_invoice_dispute.js';
+import { Migration20261228101570_complaint_ref_released_on_withdrawal } from './Migration20261228101570_complaint_ref_released_on_withdrawal.js';
 import { Migration20261228101390_rfm_segment_order } from './Migration20261228101390_rfm_segment_order.js';
 import { Migration20261228101510_complaint_withdrawn } from './Migration20261228101510_complaint_withdrawn.js';
 
@@ -184,4 +185,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228101390_rfm_segment_order', class: Migration20261228101390_rfm_segment_order },
   { name: 'Migration20261228101510_complaint_withdrawn', class: Migration20261228101510_complaint_withdrawn },
   { name: 'Migration20261228101550_invoice_dispute', class: Migration20261228101550_invoice_dispute },
+  { name: 'Migration20261228101570_complaint_ref_released_on_withdrawal', class: Migration20261228101570_complaint_ref_released_on_withdrawal },
 ];

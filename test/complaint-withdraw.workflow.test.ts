@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { Readable } from 'node:stream';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
 import { seconds } from '../src/domain/policies/duration.js';
@@ -21,6 +22,7 @@ import {
   StartFixIssueDocument,
   WithdrawComplaintDocument,
 } from './__generated__/graphql.js';
+import { ImportService } from '../src/services/import/import.service.js';
 import { eventually } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
@@ -299,3 +301,69 @@ it('tells the owner that a case was reopened only because of a withdrawn complai
   expect(await reportOf('it-support')).toMatchObject({ resolved: 1, fixesNotHeld: 0, escalated: 0 });
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 120_000);
+
+it('releases the CRM reference of a complaint withdrawn as filed on the wrong customer: the right customer takes it by recordComplaint and by the corrected import; the wrong one sent again stays withdrawn', async () => {
+  const imports = new ImportService(stack.config.databaseUrl, {}, null, 'EUR');
+  const run = (csv: string) => imports.importCsv('complaints', Readable.from([csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'test' });
+  const em = () => stack.orm.em.fork();
+  const wrong = await newCustomer('Jonas');
+  const right = await newCustomer('Lena');
+  const other = await newCustomer('Pia');
+  await em().nativeUpdate(Customer, { id: wrong }, { externalRef: 'WD-REF-WRONG' });
+  await em().nativeUpdate(Customer, { id: right }, { externalRef: 'WD-REF-RIGHT' });
+  await em().nativeUpdate(Customer, { id: other }, { externalRef: 'WD-REF-OTHER' });
+  const header = 'complaint_ref,customer_ref,topic,severity,opened_at,summary\n';
+
+  // By the API: recorded on the wrong customer, withdrawn, recorded on the right one under the same reference.
+  const misFiled = await record(wrong, 'delivery-delay', 'WD-X-1');
+  expect((await withdraw(misFiled, 'filed on the wrong customer')).errors).toBeUndefined();
+  // The wrong customer's complaint sent again is the withdrawn one, still withdrawn; other facts under it are refused, naming the withdrawal.
+  const again = await stack.gql(RecordComplaintDocument, { input: { customerId: wrong, topic: 'delivery-delay', severity: 'Low', summary: 'about delivery-delay', complaintRef: 'WD-X-1' } }, Role.Operator);
+  expect(again.errors).toBeUndefined();
+  expect(again.data!.recordComplaint).toMatchObject({ id: misFiled });
+  expect(await em().count(Complaint, { externalRef: 'WD-X-1' })).toBe(1);
+  const changed = await stack.gql(RecordComplaintDocument, { input: { customerId: wrong, topic: 'delivery-delay', severity: 'High', complaintRef: 'WD-X-1' } }, Role.Operator);
+  expect(changed.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'COMPLAINT_REF_TAKEN', id: misFiled });
+  expect(changed.errors![0].message).toMatch(/withdrawn at .*it stays withdrawn/);
+
+  const onRight = await stack.gql(RecordComplaintDocument, { input: { customerId: right, topic: 'delivery-delay', severity: 'Critical', summary: 'Vierte Verspätung', complaintRef: 'WD-X-1' } }, Role.Operator);
+  expect(onRight.errors).toBeUndefined();
+  expect(onRight.data!.recordComplaint).toMatchObject({ externalRef: 'WD-X-1', customerId: right });
+  expect(onRight.data!.recordComplaint.id).not.toBe(misFiled);
+  // Now the right customer's: a third customer is refused, and the withdrawn one keeps its reference on its row.
+  const third = await stack.gql(RecordComplaintDocument, { input: { customerId: other, topic: 'delivery-delay', severity: 'Low', complaintRef: 'WD-X-1' } }, Role.Operator);
+  expect(third.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'COMPLAINT_REF_TAKEN', id: onRight.data!.recordComplaint.id });
+  expect(await em().findOneOrFail(Complaint, misFiled)).toMatchObject({ externalRef: 'WD-X-1', withdrawnAt: expect.any(Date) });
+  expect(await em().count(Complaint, { externalRef: 'WD-X-1', withdrawnAt: null })).toBe(1);
+  // The wrong customer's call sent again once the right one holds the reference: the right customer's now.
+  expect((await stack.gql(RecordComplaintDocument, { input: { customerId: wrong, topic: 'delivery-delay', severity: 'Low', summary: 'about delivery-delay', complaintRef: 'WD-X-1' } }, Role.Operator)).errors![0].extensions).toMatchObject({
+    reason: 'COMPLAINT_REF_TAKEN',
+    id: onRight.data!.recordComplaint.id,
+  });
+
+  // By the import (as the command line runs it): recorded on the wrong customer, withdrawn, the CRM's corrected export.
+  expect(await run(`${header}WD-C-1,WD-REF-WRONG,delivery-delay,critical,2026-12-01T10:00:00Z,ich kündige\n`)).toMatchObject({ inserted: 1, errors: [] });
+  const imported = await em().findOneOrFail(Complaint, { externalRef: 'WD-C-1' });
+  expect((await withdraw(imported.id, 'filed on the wrong customer (belongs to WD-REF-RIGHT)')).errors).toBeUndefined();
+  const corrected = await run(`${header}WD-C-1,WD-REF-RIGHT,delivery-delay,critical,2026-12-01T10:00:00Z,ich kündige\n`);
+  expect(corrected).toMatchObject({ written: true, inserted: 1, updated: 0, rejected: 0, errors: [], kept: [] });
+  const stored = await em().find(Complaint, { externalRef: 'WD-C-1' }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  expect(stored.map((k) => [k.customer.id, k.withdrawnAt === null])).toEqual([
+    [wrong, false],
+    [right, true],
+  ]);
+  // The nightly re-import of the corrected export changes nothing.
+  expect(await run(`${header}WD-C-1,WD-REF-RIGHT,delivery-delay,critical,2026-12-01T10:00:00Z,ich kündige\n`)).toMatchObject({ inserted: 0, updated: 0, unchanged: 1, kept: [] });
+  // An old export that still carries the line on the wrong customer: the reference is the right customer's now.
+  expect((await run(`${header}WD-C-1,WD-REF-WRONG,delivery-delay,critical,2026-12-01T10:00:00Z,ich kündige\n`)).errors).toEqual([
+    expect.objectContaining({ field: 'customer_ref', code: 'OTHER_CUSTOMER' }),
+  ]);
+
+  // A complaint withdrawn as a duplicate and imported again on its customer: it stays withdrawn, none is added, the report says so.
+  expect(await run(`${header}WD-C-2,WD-REF-OTHER,app-login,low,2026-12-02T10:00:00Z,twice\n`)).toMatchObject({ inserted: 1 });
+  const duplicate = await em().findOneOrFail(Complaint, { externalRef: 'WD-C-2' });
+  expect((await withdraw(duplicate.id, 'a duplicate of WD-C-0')).errors).toBeUndefined();
+  const reimported = await run(`${header}WD-C-2,WD-REF-OTHER,app-login,low,2026-12-02T10:00:00Z,twice\nWD-C-3,WD-REF-OTHER,app-login,low,2026-12-03T10:00:00Z,new\n`);
+  expect(reimported).toMatchObject({ written: true, inserted: 1, updated: 0, unchanged: 1, errors: [], kept: [{ field: 'complaint_ref', rows: 1, why: expect.stringContaining('stays withdrawn') }] });
+  expect((await em().find(Complaint, { externalRef: 'WD-C-2' })).map((k) => [k.id, k.withdrawnAt !== null])).toEqual([[duplicate.id, true]]);
+}, 90_000);

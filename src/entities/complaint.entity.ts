@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { OptionalProps, type Rel } from '@mikro-orm/core';
-import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { randomUUID } from 'node:crypto';
 import { Customer } from './customer.entity.js';
 import { money } from './money.js';
@@ -20,13 +20,16 @@ export enum ComplaintSeverity {
 @Check({ name: 'complaint_withdrawn_whole', expression: `("withdrawn_at" is null) = ("withdrawn_by" is null) and ("withdrawn_at" is null) = ("withdrawn_reason" is null)` })
 @Index({ properties: ['customer', 'topic', 'openedAt'], name: 'complaint_customer_topic_opened_at_index' })
 @Index({ properties: ['customer'], name: 'complaint_open_customer_index', expression: 'create index "complaint_open_customer_index" on "complaint" ("customer_id") where "resolved_at" is null' })
+// A withdrawn complaint (filed on the wrong customer) no longer holds its CRM reference: the right customer's complaint takes it.
+@Unique({ name: 'complaint_external_ref_unique', expression: 'create unique index "complaint_external_ref_unique" on "complaint" ("external_ref") where "withdrawn_at" is null' })
 export class Complaint {
   [OptionalProps]?: 'reopenedCount' | 'handlingCostMinor' | 'productDefect' | 'followUpPending' | 'followUpClaim' | 'followUpClaimedAt' | 'withdrawnAt' | 'withdrawnBy' | 'withdrawnReason' | 'createdAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @Property({ type: 'text', nullable: true, unique: true })
+  /** Its reference in the CRM: unique among the complaints not withdrawn (a withdrawn one keeps it, and no longer holds it). */
+  @Property({ type: 'text', nullable: true })
   externalRef?: string | null;
 
   @ManyToOne({ entity: () => Customer, deleteRule: 'cascade' })

@@ -81,7 +81,7 @@ export class ImportRowErrorType {
 
 @ObjectType('ImportKept', {
   simpleResolvers: true,
-  description: "A column whose values in some written rows were kept as stored, for a decision made here the source system does not know of yet (customers: a tier moved or an offboarding notice given in an account review, marketing consent withdrawn here; complaints: a resolution made here with resolveComplaint), or held by a rule (customers: an acquiredAt later than the customer's first order, held to that order's day)",
+  description: "A column whose values in some written rows were kept as stored, for a decision made here the source system does not know of yet (customers: a tier moved or an offboarding notice given in an account review, marketing consent withdrawn here; complaints: a resolution made here with resolveComplaint, a complaint withdrawn here with withdrawComplaint, whose line records none again), or held by a rule (customers: an acquiredAt later than the customer's first order, held to that order's day)",
 })
 export class ImportKeptType {
   @Field({ description: 'The column (the bulk mutations: the row field)' })

@@ -171,7 +171,9 @@ export class ComplaintService {
    * rescore and follow-up run after the commit: a call that stopped in between (the process
    * killed) left them undone, so the retry does them, once (`followUpPending`); after a first call
    * that did them it does nothing more. A reference stored for another customer, or with other facts, is a
-   * CONFLICT (COMPLAINT_REF_TAKEN). Without `openedAt` (now) and without a reference nothing
+   * CONFLICT (COMPLAINT_REF_TAKEN). A complaint withdrawn from another customer (filed on the wrong one) no longer holds
+   * its reference: the call records the complaint on this one; one of this customer's withdrawn stays withdrawn, and is
+   * the answer to the same complaint sent again. Without `openedAt` (now) and without a reference nothing
    * tells a retry from a new complaint. A welcome check's welcome still queued is held back with it
    * (`holdBackWelcomeAtComplaint`): it would ask whether everything works after the customer said it does not; so is an
    * account review's proposal still queued (`holdBackProposalAtComplaint`): nobody in the middle of a complaint is asked
@@ -195,7 +197,7 @@ export class ComplaintService {
         const customer = await storedCustomer(em, input.customerId, { lock: 'share', field: 'customerId' });
         if (customer.status === CustomerStatus.Erased) throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${input.customerId} was erased: no complaint is recorded for them`, { id: input.customerId });
         if (ref !== null) {
-          const stored = await em.findOne(Complaint, { externalRef: ref });
+          const stored = await storedUnderRef(em, ref, customer.id);
           if (stored) return { complaint: retried(stored, customer.id, ref, facts), retry: true };
         } else if (facts.openedAt) {
           // The same complaint sent twice at the same moment: the second waits for the first, then finds it (and leaves its follow-up to it).
@@ -236,7 +238,7 @@ export class ComplaintService {
       .catch(async (error: unknown) => {
         // The unique index decides between two calls with one reference at the same moment: the other one's complaint is the answer, or a conflict.
         if (!(ref !== null && error instanceof UniqueConstraintViolationException)) throw error;
-        const stored = await this.em.fork().findOne(Complaint, { externalRef: ref });
+        const stored = await this.em.fork().findOne(Complaint, { externalRef: ref, withdrawnAt: null });
         if (!stored) throw error;
         // The call that stored it is under way, its follow-up to come: this one does not do it a second time.
         return { complaint: retried(stored, input.customerId, ref, facts), retry: true, concurrent: true };
@@ -437,10 +439,29 @@ function refuseWithdrawn(complaint: Complaint): void {
   }
 }
 
+/**
+ * The complaint a call with `ref` for the customer meets: the one not withdrawn that holds the reference (whoever's), else
+ * one of this customer's withdrawn under it (sent again, it stays withdrawn). A complaint withdrawn from another customer
+ * (filed on the wrong one) no longer holds its reference: none, and the call records the complaint where it belongs.
+ */
+async function storedUnderRef(em: EntityManager, ref: string, customerId: string): Promise<Complaint | null> {
+  return (
+    (await em.findOne(Complaint, { externalRef: ref, withdrawnAt: null })) ??
+    (await em.findOne(Complaint, { externalRef: ref, customer: customerId, withdrawnAt: { $ne: null } }, { orderBy: { withdrawnAt: 'desc', id: 'asc' } }))
+  );
+}
+
 /** The complaint stored under `ref`, when the call records the same one again; otherwise COMPLAINT_REF_TAKEN. */
 function retried(stored: Complaint, customerId: string, ref: string, facts: ComplaintFacts): Complaint {
   if (stored.customer.id !== customerId) {
     throw new ComplaintException(ComplaintExceptionCode.RefTaken, `complaintRef ${ref} is complaint ${stored.id} of another customer`, { field: 'complaintRef', id: stored.id });
+  }
+  if (stored.withdrawnAt && !sameFacts(stored, facts)) {
+    throw new ComplaintException(
+      ComplaintExceptionCode.RefTaken,
+      `complaintRef ${ref} is complaint ${stored.id} of this customer, withdrawn at ${stored.withdrawnAt.toISOString()}: it stays withdrawn; a new complaint takes another reference`,
+      { field: 'complaintRef', id: stored.id },
+    );
   }
   if (!sameFacts(stored, facts)) {
     throw new ComplaintException(

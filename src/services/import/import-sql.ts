@@ -95,13 +95,20 @@ export function storedRowLockSql(spec: ImportSpec): string | null {
 }
 
 /**
+ * A complaint that holds its reference (`complaint_external_ref_unique`): one not withdrawn. A withdrawn one (filed on
+ * the wrong customer) keeps it on its row but no longer holds it, so the complaint recorded where it belongs takes it.
+ */
+const LIVE_COMPLAINT = 'withdrawn_at is null';
+
+/**
  * The kinds whose rows belong to a customer (a `customer_ref` column) and have a reference of their own (`refColumn`, unique
  * per kind in the database, not per customer): their table, and what one row is called in a refusal.
  */
-const CUSTOMER_RECORDS: Partial<Record<ImportSpec['kind'], { table: string; noun: string; article: 'a' | 'an' }>> = {
+const CUSTOMER_RECORDS: Partial<Record<ImportSpec['kind'], { table: string; noun: string; article: 'a' | 'an'; holds?: string }>> = {
   orders: { table: 'customer_order', noun: 'order', article: 'an' },
   invoices: { table: 'invoice', noun: 'invoice', article: 'an' },
-  complaints: { table: 'complaint', noun: 'complaint', article: 'a' },
+  // A complaint withdrawn (filed on the wrong customer) no longer holds its reference: the right customer's line takes it.
+  complaints: { table: 'complaint', noun: 'complaint', article: 'a', holds: ` and old.${LIVE_COMPLAINT}` },
   costs: { table: 'cost_entry', noun: 'cost entry', article: 'a' },
 };
 
@@ -208,7 +215,7 @@ export function validationSql(spec: ImportSpec, header: Set<string>, rowWord: Ro
   if (own) {
     checks.push(
       `select row_no, '${spec.refColumn}', 'is stored for an erased customer: it stays theirs and is not given to another', '${ImportRowProblem.ErasedCustomer}'
-         from import_stage s join ${own.table} old on old.external_ref = btrim(s.${spec.refColumn}) join customer e on e.id = old.customer_id and e.status = 'erased' where ${ok}`,
+         from import_stage s join ${own.table} old on old.external_ref = btrim(s.${spec.refColumn})${own.holds ?? ''} join customer e on e.id = old.customer_id and e.status = 'erased' where ${ok}`,
     );
     // A stored order, invoice, complaint or cost entry stays its customer's: a line giving its reference with another customer
     // (two shops or source systems whose numbers overlap, a typo, an export's wrong customer column) would move its history to
@@ -217,7 +224,7 @@ export function validationSql(spec: ImportSpec, header: Set<string>, rowWord: Ro
     // order without order_ref is matched by a reference derived from the line's own customer reference, so it is never another's.
     checks.push(
       `select s.row_no, 'customer_ref', '${own.noun} "' || left(old.external_ref, 60) || '" belongs to customer ' || coalesce('"' || left(o.external_ref, 60) || '"', 'ID ' || o.id) || ', not "' || left(btrim(s.customer_ref), 60) || '": an import does not move ${own.article} ${own.noun} to another customer', '${ImportRowProblem.OtherCustomer}'
-         from import_stage s join ${own.table} old on old.external_ref = btrim(s.${spec.refColumn}) join customer o on o.id = old.customer_id and o.status <> 'erased'
+         from import_stage s join ${own.table} old on old.external_ref = btrim(s.${spec.refColumn})${own.holds ?? ''} join customer o on o.id = old.customer_id and o.status <> 'erased'
               join customer n on n.external_ref = btrim(s.customer_ref) and n.id <> o.id
         where ${ok}`,
     );
@@ -280,7 +287,7 @@ export function validationSql(spec: ImportSpec, header: Set<string>, rowWord: Ro
     // reopening after the stored resolution clears it (reopensResolved).
     const willHold = (c: string) => (header.has(c) ? `case when ${validDate(c)} then ${ts(c)} end` : `old.${c}`);
     checks.push(
-      `select row_no, 'resolved_at', 'is before reopened_at', '${ImportRowProblem.OutOfOrder}' from import_stage s left join complaint old on old.external_ref = btrim(s.complaint_ref)
+      `select row_no, 'resolved_at', 'is before reopened_at', '${ImportRowProblem.OutOfOrder}' from import_stage s ${keepStored('complaint', 'complaint_ref')}
         where ${ok} and ${resolutionAfter(header, willHold('resolved_at'), willHold('reopened_at'))} < ${willHold('reopened_at')}`,
     );
   }
@@ -439,7 +446,15 @@ function setClause(columns: Array<[target: string, source: string | null]>, pres
  * status, consent, tenure, counters, fees) take it only on insert: an empty cell in a
  * re-import keeps the stored value instead of resetting it.
  */
-const keepStored = (table: string, refColumn: string) => `left join ${table} old on old.external_ref = btrim(s.${refColumn})`;
+const keepStored = (table: string, refColumn: string) =>
+  `left join ${table} old on old.external_ref = btrim(s.${refColumn})${table === 'complaint' ? ` and old.${LIVE_COMPLAINT}` : ''}`;
+
+/**
+ * A complaint line whose reference is one of its customer's complaints withdrawn here (filed by mistake) and held by none:
+ * the complaint stays withdrawn, and the line records no second one (reported kept, `complaint_ref`).
+ */
+const withdrawnOfCustomer = (customerId: string) =>
+  `exists (select 1 from complaint w where w.external_ref = btrim(s.complaint_ref) and w.customer_id = ${customerId} and w.withdrawn_at is not null)`;
 
 /** Counts what an upsert did: rows left as they were (set clause's condition false) return nothing and are counted by the caller. */
 const counted = (insert: string) => `with up as (${insert} returning (xmax = 0) as inserted) select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from up`;
@@ -736,13 +751,20 @@ export const KEPT_BY_IMPORT: Partial<Record<ImportSpec['kind'], { stored: string
     ],
   },
   complaints: {
-    stored: 'join complaint k on k.external_ref = btrim(s.complaint_ref)',
+    // The complaint the line updates (the one holding the reference), or its customer's withdrawn one it leaves as it is.
+    stored: `join complaint k on k.external_ref = btrim(s.complaint_ref)
+               and (k.${LIVE_COMPLAINT} or k.customer_id = (select c.id from customer c where c.external_ref = btrim(s.customer_ref)))`,
     columns: [
+      {
+        column: 'complaint_ref',
+        why: 'withdrawn here (withdrawComplaint: filed by mistake): the complaint stays withdrawn and the line records it again neither as a new complaint nor over the withdrawn one (a complaint withdrawn from another customer no longer holds its reference: a line giving it with the right customer is recorded)',
+        when: 'k.withdrawn_at is not null',
+      },
       {
         column: 'resolved_at',
         why: 'resolved here (resolveComplaint): a file without the resolution does not reopen it; a reopened_at after it, or reopenComplaint, does, and a resolved_at the file gives is taken',
         // An empty cell clears every other resolution (resolutionKeptHere): one still stored after the merge was kept.
-        when: `${v('resolved_at')} is null and k.resolved_at is not null`,
+        when: `${v('resolved_at')} is null and k.resolved_at is not null and k.${LIVE_COMPLAINT}`,
       },
     ],
   },
@@ -948,8 +970,9 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
                  ${ts('opened_at')}, ${resolutionAfter(header, ts('resolved_at'), ts('reopened_at'))},
                  coalesce(${v('reopened_count')}::int, old.reopened_count + case when ${reopens} then 1 else 0 end, 0), ${ts('reopened_at')},
                  coalesce(${money('handling_cost')}, old.handling_cost_minor, 0), coalesce(${bool('product_defect')}, old.product_defect, false), now()
-          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) ${keepStored('complaint', 'complaint_ref')} where ${good}
-          on conflict (external_ref) do update set ${setClause(
+          from import_stage s join customer c on c.external_ref = btrim(s.customer_ref) ${keepStored('complaint', 'complaint_ref')}
+          where ${good} and (old.id is not null or not ${withdrawnOfCustomer('c.id')})
+          on conflict (external_ref) where ${LIVE_COMPLAINT} do update set ${setClause(
             [
               ['customer_id', null],
               ['topic', null],
