@@ -1,10 +1,14 @@
 import { sql } from 'kysely';
+import { Readable } from 'node:stream';
 import { Role } from '../src/domain/auth/roles.js';
 import { fixIssuePolicy, fixIssueWorkflowId, type FixIssuePolicy } from '../src/domain/playbooks/fix-issue.js';
 import { seconds } from '../src/domain/policies/duration.js';
+import { triggerPolicy } from '../src/domain/playbooks/triggers.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { AuditEntry, Complaint, ComplaintSeverity, Customer, FixCase, OutboxMessage } from '../src/entities/index.js';
 import { CancelPlaybookRunDocument, FixIssueDocument, RecordComplaintDocument, StartFixIssueDocument } from './__generated__/graphql.js';
+import { ImportService } from '../src/services/import/import.service.js';
+import type { playbookTriggers } from '../workflows/index.js';
 import { eventually } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -116,4 +120,37 @@ it('asks the case owner to tell a customer promised word when it is done what ha
   expect(left.find((m) => m.step === 'acknowledged')!.heldBack).toMatch(/^run-cancelled/);
   expect(left.map((m) => m.template)).not.toContain('fix-case-cancelled');
   expect(await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId: queued.workflowId })).toMatchObject({ status: 'cancelled' });
+}, 90_000);
+
+it('adds a complaint the command-line import brought in while the fix case is open at the next trigger sweep: owner and customer told once, as for one recorded by the API', async () => {
+  const { customerId, workflowId } = await awaitingFix('Mia', 'website');
+  await stack.orm.em.fork().nativeUpdate(Customer, { id: customerId }, { externalRef: 'CW-CLI-MIA' });
+  // As `npm run import -- complaints` imports: no follow-up (the CLI leaves it to the sweep).
+  const imports = new ImportService(stack.config.databaseUrl, {}, null, 'EUR');
+  const csv = `complaint_ref,customer_ref,topic,severity,opened_at,summary\nCW-CLI-1,CW-CLI-MIA,website,critical,${new Date(Date.now() - 60_000).toISOString()},I am leaving if checkout fails again\n`;
+  expect(await imports.importCsv('complaints', Readable.from([csv]), { mode: 'all-or-nothing', actor: 'cli:test', source: 'c2.csv' })).toMatchObject({ inserted: 1, errors: [] });
+  const complaintId = (await stack.orm.em.fork().findOneOrFail(Complaint, { externalRef: 'CW-CLI-1' })).id;
+  const addedSteps = async () => (await messagesOf(workflowId)).filter((m) => m.step.startsWith('complaint-'));
+  expect(await addedSteps()).toEqual([]);
+
+  const sweep = (id: string) => stack.temporal.client.workflow.execute<typeof playbookTriggers>('playbookTriggers', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ policy: triggerPolicy }] });
+  await sweep(`playbook-triggers/cli-complaint-${customerId}`);
+  expect(await addedSteps()).toEqual([
+    {
+      step: `complaint-${complaintId}`,
+      template: 'fix-case-complaint-added',
+      channel: 'call',
+      payload: { topic: 'website', owner: expect.any(String), customerId, complaints: [{ ref: 'CW-CLI-1', severity: 'critical', summary: 'I am leaving if checkout fails again', openedOn: expect.any(String), open: true }] },
+      heldBack: null,
+    },
+    { step: `complaint-${complaintId}-acknowledged`, template: 'issue-complaint-added', channel: 'email', payload: { topic: 'website' }, heldBack: null },
+  ]);
+  const fixCase = await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
+  const audited = () => stack.orm.em.fork().find(AuditEntry, { action: 'fix-case.complaint-added', entityId: fixCase.id });
+  expect((await audited()).map((a) => a.after)).toEqual([{ workflowId, complaintId, severity: 'critical', owner: expect.any(String) }]);
+
+  // The next sweep finds nothing more to add: once per complaint.
+  await sweep(`playbook-triggers/cli-complaint-again-${customerId}`);
+  expect(await addedSteps()).toHaveLength(2);
+  expect(await audited()).toHaveLength(1);
 }, 90_000);

@@ -17,8 +17,16 @@ export function createPlaybookTriggerActivities(services: () => WorkerServices, 
     startFairReminders(invoiceIds: string[]): Promise<{ started: number; skipped: number }> {
       return heartbeating(triggers().startFairReminders(invoiceIds));
     },
-    findPersistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<{ customerId: string; topic: string }[]> {
-      return triggers().persistentIssues({ ...input, issue: policies.scoring.persistentIssue });
+    /**
+     * A page of persistent issues whose fix is due. With it, the open fix cases of the same keyset range (up to the page's
+     * last issue; to the end on the last page) get the complaints that came in without being added to them (a
+     * command-line import): the sweep's pages cover every case once, with no step of its own in the sweep's history.
+     */
+    async findPersistentIssues(input: { after: string | null; limit: number; policy: TriggerPolicy }): Promise<{ customerId: string; topic: string }[]> {
+      const issues = await triggers().persistentIssues({ ...input, issue: policies.scoring.persistentIssue });
+      const last = issues.length === input.limit ? issues[issues.length - 1] : null;
+      await triggers().addComplaintsToOpenCases({ after: input.after, upTo: last ? JSON.stringify([last.customerId, last.topic]) : null, limit: input.limit });
+      return issues;
     },
     startFixIssues(issues: { customerId: string; topic: string }[]): Promise<{ started: number; skipped: number }> {
       return heartbeating(triggers().startFixIssues(issues));

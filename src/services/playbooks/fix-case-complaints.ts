@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { runActor } from '../../domain/auth/roles.js';
 import type { CaseComplaint } from '../../domain/messages/template.js';
 import { FIX_ISSUE } from '../../domain/playbooks/fix-issue.js';
-import { stepMessageKey } from '../../domain/playbooks/run-id.js';
+import { RUN_ID_SEPARATOR, stepMessageKey } from '../../domain/playbooks/run-id.js';
 import { MessageChannel } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { runPrefixOfKeySql } from '../facts/run-ids.js';
@@ -72,6 +72,51 @@ export async function addComplaintsToOpenCase(em: EntityManager, audit: AuditSer
     }
     return added;
   });
+}
+
+/**
+ * The step of a case's run that adds complaint `k` (a row of `complaint`) to it, as `addComplaintsToOpenCase` keys it:
+ * `complaint-<id>`, or `complaint-<id>-reopened-<n>` for its n-th reopening.
+ */
+const addedStepSql = (k: string) => `'complaint-' || ${k}.id || case when ${k}.reopened_at is not null then '-reopened-' || ${k}.reopened_count else '' end`;
+
+/**
+ * The open fix cases (their fix still to come, the run running) of customers and topics from after `after` up to `upTo`
+ * (a `[customerId, topic]` keyset; null: from the first, to the last) whose customer complained about the topic (a new
+ * complaint, or one reopened) since the case last listed its complaints, and whose owner was not told of it yet: what
+ * `addComplaintsToOpenCase` would add. A complaint that came in without the follow-up (a command-line import, which
+ * leaves it to the sweep) is found here; one the follow-up added is not. At most `limit`, by (customer, topic).
+ */
+export async function openCasesMissingComplaints(
+  em: EntityManager,
+  input: { after: [string, string] | null; upTo: [string, string] | null; limit: number },
+): Promise<{ customerId: string; topic: string }[]> {
+  const params: unknown[] = [FIX_ISSUE];
+  const range: string[] = [];
+  if (input.after) {
+    range.push(`and (c.customer_id, c.topic) > (?::uuid, ?)`);
+    params.push(...input.after);
+  }
+  if (input.upTo) {
+    range.push(`and (c.customer_id, c.topic) <= (?::uuid, ?)`);
+    params.push(...input.upTo);
+  }
+  params.push(CASE_LISTING_TASKS, input.limit);
+  const rows = await em.execute<{ customer_id: string; topic: string }[]>(
+    `select c.customer_id, c.topic from fix_case c join playbook_run r on r.workflow_id = c.workflow_id
+      where c.status = 'open' and r.playbook = ? and r.status = 'running' ${range.join(' ')}
+        and exists (
+          select 1 from complaint k
+           cross join lateral (select max(m.created_at) as at from outbox_message m
+                                where m.customer_id = c.customer_id and ${runPrefixOfKeySql('m.idempotency_key')} = c.workflow_id || '${RUN_ID_SEPARATOR}'
+                                  and m.template in (?)) listed
+           where k.customer_id = c.customer_id and k.topic = c.topic and k.resolved_at is null and k.withdrawn_at is null
+             and greatest(k.created_at, coalesce(k.reopened_at, k.created_at)) > listed.at
+             and not exists (select 1 from outbox_message a where a.idempotency_key = c.workflow_id || '${RUN_ID_SEPARATOR}' || ${addedStepSql('k')}))
+      group by c.customer_id, c.topic order by c.customer_id, c.topic limit ?`,
+    params,
+  );
+  return rows.map((r) => ({ customerId: r.customer_id, topic: r.topic }));
 }
 
 /** A complaint withdrawn as filed by mistake, as the case's owner reads it. */

@@ -15,7 +15,7 @@ import { disputeHoldsSql, openInvoiceSql, withinSweepWindow } from '../facts/inv
 import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { AuditService } from '../audit/audit.service.js';
 import { OutboxService } from '../outbox/outbox.service.js';
-import { addComplaintsToOpenCase } from './fix-case-complaints.js';
+import { addComplaintsToOpenCase, openCasesMissingComplaints } from './fix-case-complaints.js';
 import { fixedBefore, noFixSince } from './playbook-run.service.js';
 import type { PlaybookService } from './playbook.service.js';
 import { PlaybookException, PlaybookExceptionCode } from './playbook.exception.js';
@@ -84,6 +84,22 @@ export class PlaybookTriggerService {
          and ${noFixSince(sql.ref('pt.customer_id'), sql.ref('pt.topic'), sql.ref('pt.last_complained_at'))}
        order by pt.customer_id, pt.topic limit ${input.limit}`.execute(this.em.getKysely());
     return rows.map((r) => ({ customerId: r.customer_id, topic: r.topic }));
+  }
+
+  /**
+   * The sweep's catch-up of complaints that came in while a fix case of their topic was open without being added to it
+   * (a command-line import, which has no follow-up; a follow-up that failed): for the open cases of customers and topics
+   * from after `after` up to `upTo` (the persistent-issue page's keyset range, so the sweep's pages cover every case
+   * once), at most `limit` of those missing one, each complaint is added as `complaintReceived` adds it (its owner told,
+   * the customer too; once per complaint, `addComplaintsToOpenCase`). A case beyond the limit is caught up by the next
+   * sweep. Answers the complaints added.
+   */
+  async addComplaintsToOpenCases(input: { after: string | null; upTo: string | null; limit: number }): Promise<number> {
+    const key = (k: string | null) => (k ? (JSON.parse(k) as [string, string]) : null);
+    const cases = await openCasesMissingComplaints(this.em.fork(), { after: key(input.after), upTo: key(input.upTo), limit: input.limit });
+    let added = 0;
+    for (const { customerId, topic } of cases) added += (await addComplaintsToOpenCase(this.em.fork(), this.audit, new OutboxService(), customerId, topic)).length;
+    return added;
   }
 
   async startFixIssues(issues: { customerId: string; topic: string }[]): Promise<{ started: number; skipped: number }> {
