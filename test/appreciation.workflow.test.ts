@@ -157,6 +157,23 @@ it('thanks a customer on the basic tier with the offer for it, named in their la
   expect(renderMessage('appreciation', 'Greta', thankYou.payload, 'en', 'EUR').text).toContain('As a thank-you, Self-service (35% off), offer BASIC-SELF-SERVICE is yours');
 }, 60_000);
 
+it('thanks with an offer the customer can still use a while, not a flash sale that ends before they read it: one ending within the policy\'s days is left out', async () => {
+  const em = stack.orm.em.fork();
+  const today = new Date().toISOString().slice(0, 10);
+  // The biggest discount of all, open for everyone today only.
+  em.create(Offer, { code: 'FLASH60', name: 'Flash sale', audience: OfferAudience.Everyone, discountPercent: 60, validFrom: '2020-01-01', validUntil: today });
+  await em.flush();
+  try {
+    const id = await customer('Nora', { tenureDays: 900, band: 'loyal' });
+    expect((await stack.gql(StartAppreciationDocument, { customerId: id }, Role.Marketer)).errors).toBeUndefined();
+    expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(id, year)).result()).toBe('thanked');
+    // The best of those open in 14 days: the new customers' 20%, matched.
+    expect((await stack.gql(AppreciationDocument, { customerId: id }, Role.Viewer)).data!.appreciation).toMatchObject({ outcome: 'thanked', offerCode: 'WELCOME20' });
+  } finally {
+    await stack.orm.em.fork().nativeDelete(Offer, { code: 'FLASH60' });
+  }
+}, 60_000);
+
 it("shows a finished thank-you's offer, why it was not thanked, and its step once Temporal has deleted the closed execution after its retention (QA 69 F2)", async () => {
   // The fairness report counts them under the loyal band: one thank-you sent, one not given (read once earlier tests' thank-yous have settled).
   const pending = () => sql<{ n: number }>`select count(*)::int as n from outbox_message where template = 'appreciation' and sent_at is null and suppressed_at is null`.execute(stack.orm.em.fork().getKysely());

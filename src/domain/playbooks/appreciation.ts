@@ -23,9 +23,14 @@ export interface AppreciationPolicy {
   waitWhileHeldMs?: number;
   /** How often it asks the guard again meanwhile. */
   recheckMs?: number;
+  /**
+   * The thank-you's offer is one still open this many days after it is written: the customer's one thank-you of the year
+   * is not a flash sale that ends before they read it (absent: any offer open that day).
+   */
+  offerUsableDays?: number;
 }
 
-export const appreciationPolicy: AppreciationPolicy = { version: 2, minTenureDays: 730, silentDays: 120, loyaltyBands: ['loyal'], waitWhileHeldMs: days(60), recheckMs: days(1) };
+export const appreciationPolicy: AppreciationPolicy = { version: 3, minTenureDays: 730, silentDays: 120, loyaltyBands: ['loyal'], waitWhileHeldMs: days(60), recheckMs: days(1), offerUsableDays: 14 };
 
 /** `not-thanked`: the contact guard held the thank-you back for good (no consent) or past the policy's wait. */
 export type AppreciationOutcome = 'thanked' | 'not-thanked';

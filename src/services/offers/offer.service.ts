@@ -45,9 +45,13 @@ export class OfferService {
     private readonly audit = new AuditService(),
   ) {}
 
-  /** The best discount offer an existing customer gets on `day` (keeping their tier, when given), and the new-customer offer it matches, if any. */
-  async bestForExistingCustomer(day: string, keepingTier?: string): Promise<{ best: OfferTerms | null; matchedNewCustomerOffer: OfferTerms | null }> {
-    const offers = (await this.em.find(Offer, { discountPercent: { $ne: null } })).map(termsOf);
+  /**
+   * The best discount offer an existing customer gets on `day` (keeping their tier, when given), and the new-customer offer
+   * it matches, if any; with `openUntil`, of the offers still open on that day too (an offer ending sooner is left out, a
+   * new customers' one as well: it is gone before the customer could use it).
+   */
+  async bestForExistingCustomer(day: string, keepingTier?: string, openUntil?: string): Promise<{ best: OfferTerms | null; matchedNewCustomerOffer: OfferTerms | null }> {
+    const offers = (await this.em.find(Offer, { discountPercent: { $ne: null } })).map(termsOf).filter((o) => !openUntil || !o.validUntil || o.validUntil >= openUntil);
     return { best: bestOfferForExistingCustomer(offers, day, keepingTier), matchedNewCustomerOffer: offersForExistingCustomer(offers, day, keepingTier).matchedNewCustomerOffer };
   }
 

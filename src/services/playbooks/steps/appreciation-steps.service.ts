@@ -11,6 +11,7 @@ import type { OutboxService } from '../../outbox/outbox.service.js';
 import type { CustomerRescoreService } from '../../scores/customer-rescore.service.js';
 import { runStillRunning } from '../running-run.js';
 import { overdueUnpaidInvoice } from '../../facts/invoice-facts.js';
+import { dayNumber, isoDay } from '../../../domain/dates.js';
 
 /** The appreciation playbook's side effect: one thank-you with the best offer, once per run. */
 export class AppreciationSteps {
@@ -76,7 +77,11 @@ export class AppreciationSteps {
       if (later) return { offerCode: null, matchedNewCustomerOffer: false, heldBack: null, notBefore: later.toISOString() };
       // A thank-you keeps the customer's service: an offer that moves them to another tier is not one.
       const offers = new OfferService(em);
-      const { best, matchedNewCustomerOffer } = await offers.bestForExistingCustomer(new Date().toISOString().slice(0, 10), serviceTier);
+      // One the customer can still use a while after reading it: not a flash sale ending today.
+      const usableDays = this.policy.offerUsableDays ?? 0;
+      const today = new Date().toISOString().slice(0, 10);
+      const openUntil = usableDays > 0 ? isoDay(dayNumber(today) + usableDays) : undefined;
+      const { best, matchedNewCustomerOffer } = await offers.bestForExistingCustomer(today, serviceTier, openUntil);
       // Named as the customer reads an offer (its name, and the day it ends), as an account review's proposal is.
       const payload = {
         offerCode: best?.code ?? null,
