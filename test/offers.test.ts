@@ -1,5 +1,5 @@
 import { Role } from '../src/domain/auth/roles.js';
-import { AuditEntry, Offer } from '../src/entities/index.js';
+import { AuditEntry, Customer, MessageChannel, MessagePurpose, Offer, OutboxMessage } from '../src/entities/index.js';
 import { OfferService } from '../src/services/offers/offer.service.js';
 import { AuditEntriesDocument, CreateOfferDocument, EndOfferDocument, ImportCsvDocument, OffersDocument, SetOfferTranslatedNamesDocument, type CreateOfferInput, type OffersQuery, type OffersQueryVariables } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -135,6 +135,22 @@ it('is matched for existing customers from its first day: a better new-customer 
   const on = await service.bestForExistingCustomer('2026-03-15');
   expect(on.best).toMatchObject({ code: 'WELCOME30', discountPercent: 30 });
   expect(on.matchedNewCustomerOffer?.code).toBe('WELCOME30');
+});
+
+it('is not ended before a day thank-yous promised it to customers ("is yours until"): refused with that day and how many were told, taken from it on', async () => {
+  const offer = (await create({ code: 'WINTER25', discountPercent: 25, validFrom: '2026-01-01', validUntil: '2027-02-04' })).data!.createOffer;
+  const e = em();
+  const customer = e.create(Customer, { name: 'Told', email: 'told@example.com', acquiredAt: '2020-01-01' });
+  e.create(OutboxMessage, { idempotencyKey: `appreciation/${customer.id}/2026/thank-you`, customer, channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation', payload: { offerCode: 'WINTER25', offerValidUntil: '2027-02-04' }, sentAt: new Date() });
+  await e.flush();
+  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-12-31' }, Role.Marketer)).errors![0]).toMatchObject({
+    message: 'Offer WINTER25 was promised to 1 customer in their thank-you until 2027-02-04: end it on that day or later',
+    extensions: { code: 'CONFLICT', reason: 'OFFER_PROMISED', field: 'on', promisedUntil: '2027-02-04', customers: 1 },
+  });
+  expect((await em().findOneOrFail(Offer, offer.id)).validUntil).toBe('2027-02-04');
+  // A thank-you held back never reached anyone: it promises nothing.
+  await em().nativeUpdate(OutboxMessage, { customer: customer.id }, { sentAt: null, suppressedAt: new Date(), suppressedReason: 'opted-out' });
+  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-12-31' }, Role.Marketer)).data!.endOffer.validUntil).toBe('2026-12-31');
 });
 
 it('is ended by a marketer: its last day set, audited; ending it again by then is refused', async () => {

@@ -5,6 +5,7 @@ export enum OfferExceptionCode {
   InvalidInput = 'OFFER_INVALID_INPUT',
   CodeTaken = 'OFFER_CODE_TAKEN',
   AlreadyEnded = 'OFFER_ALREADY_ENDED',
+  Promised = 'OFFER_PROMISED',
 }
 
 const kinds: Record<OfferExceptionCode, FailureKind> = {
@@ -12,6 +13,7 @@ const kinds: Record<OfferExceptionCode, FailureKind> = {
   [OfferExceptionCode.InvalidInput]: 'VALIDATION',
   [OfferExceptionCode.CodeTaken]: 'CONFLICT',
   [OfferExceptionCode.AlreadyEnded]: 'CONFLICT',
+  [OfferExceptionCode.Promised]: 'CONFLICT',
 };
 
 export class OfferException extends DomainException<OfferExceptionCode> {

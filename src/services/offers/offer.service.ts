@@ -147,6 +147,19 @@ export class OfferService {
       if (offer.validUntil && offer.validUntil <= on) {
         throw new OfferException(OfferExceptionCode.AlreadyEnded, `Offer ${offer.code} already ends on ${offer.validUntil}`, { id, validUntil: offer.validUntil });
       }
+      // Thank-yous told customers the offer "is yours until" a day: it is not ended before the latest such day.
+      const [promised] = await em.execute<{ until: string | null; customers: string }[]>(
+        `select max(payload->>'offerValidUntil') as until, count(distinct customer_id)::text as customers from outbox_message
+          where template = 'appreciation' and payload->>'offerCode' = ? and payload->>'offerValidUntil' > ? and (sent_at is not null or suppressed_at is null)`,
+        [offer.code, on],
+      );
+      if (promised?.until) {
+        throw new OfferException(
+          OfferExceptionCode.Promised,
+          `Offer ${offer.code} was promised to ${promised.customers} customer${promised.customers === '1' ? '' : 's'} in their thank-you until ${promised.until}: end it on that day or later`,
+          { id, field: 'on', promisedUntil: promised.until, customers: Number(promised.customers) },
+        );
+      }
       this.audit.record(em, { actor, action: 'offer.end', entityType: 'offer', entityId: id, before: { validUntil: offer.validUntil ?? null }, after: { validUntil: on } });
       offer.validUntil = on;
       offer.endedHereOn = on;
