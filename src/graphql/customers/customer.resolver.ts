@@ -13,6 +13,7 @@ import { CustomerInvoicesArgs, InvoiceConnection } from '../billing/invoice.type
 import { MoneyTotal } from '../common/money.js';
 import { ComplaintConnection } from '../complaints/complaint.types.js';
 import { OrderConnection } from '../orders/order.types.js';
+import { ENTITLED_OFFERS_COST_SIZE, EntitledOfferType } from '../offers/offer.types.js';
 import { MessageConnection } from '../messages/message.types.js';
 import { asRunType, PlaybookRunConnection, selectsLiveState, type PlaybookRunType } from '../playbooks/playbook-run.types.js';
 import { ScoreConnection, ScoreHistoryPositionInput, ScoreType, ScoreValuesArgs } from '../scores/score.types.js';
@@ -71,6 +72,15 @@ export class CustomerResolver {
   async contactStatus(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<ContactStatusType | null> {
     const status = await ctx.services.contactStatus.forCustomer(customer.id);
     return status && ContactStatusType.from(status);
+  }
+
+  @FieldResolver(() => [EntitledOfferType], {
+    description:
+      "The offers the customer may be given today under the fairness rule (no offer for new customers that an existing customer of the same profile cannot get), the biggest discount first: the discount offers for existing and all customers open today that leave them on their tier, and the best new customers' offer when it beats those (matchesNewCustomerOffer). Staff and front ends read it to honour the rule after the year's thank-you was written (a better offer launched since is not sent to them). Empty for a customer who left or was erased. Batched across a page",
+    complexity: ({ childComplexity }) => 1 + childComplexity * ENTITLED_OFFERS_COST_SIZE,
+  })
+  entitledOffers(@Root() customer: Customer, @Ctx() ctx: GraphQLContext): Promise<EntitledOfferType[]> {
+    return ctx.services.offers.entitledFor(customer.id);
   }
 
   @FieldResolver(() => CustomerEventConnection, {

@@ -60,6 +60,18 @@ export class OfferType {
   createdAt!: Date;
 }
 
+@ObjectType('EntitledOffer', { simpleResolvers: true, description: 'An offer an existing customer may be given today under the fairness rule' })
+export class EntitledOfferType {
+  @Field(() => OfferType)
+  offer!: OfferType;
+
+  @Field({ description: "A new customers' offer matched for this customer: it beats every offer for existing customers of their tier, and what a newcomer gets, they get too" })
+  matchesNewCustomerOffer!: boolean;
+}
+
+/** What `Customer.entitledOffers` costs per customer in the query cost limit: a small list of offers. */
+export const ENTITLED_OFFERS_COST_SIZE = 10;
+
 export const OfferConnection = connectionOf(OfferType, 'Offer');
 export type OfferConnection = InstanceType<typeof OfferConnection>;
 

@@ -1,10 +1,12 @@
+import DataLoader from 'dataloader';
+import { sql } from 'kysely';
 import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { bestOfferForExistingCustomer, offersForExistingCustomer, type OfferTerms } from '../../domain/guards/fairness.js';
 import { isUuid } from '../../domain/ids.js';
 import type { NewCustomerTerms } from '../../domain/messages/template.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
-import { Offer, OfferAudience, type ServiceTier } from '../../entities/index.js';
+import { CustomerStatus, Offer, OfferAudience, type ServiceTier } from '../../entities/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { keysetPage } from '../common/keyset-page.js';
 import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
@@ -34,16 +36,75 @@ export interface OfferListArgs extends PageArgs {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** An offer an existing customer may be given today, and whether it is a new customers' offer matched for them. */
+export interface EntitledOffer {
+  offer: Offer;
+  matchesNewCustomerOffer: boolean;
+}
+
 /**
  * What the company offers, to whom and when: marketers create and end offers; the
  * playbooks make them through the fairness rule (an existing customer never gets less
  * than a new one), so a new-customer deal is matched for existing customers from its first day.
  */
 export class OfferService {
+  /** Per request (services are): the customers of a page asked together, their tiers in one statement. */
+  private readonly entitledByCustomer = new DataLoader<string, EntitledOffer[]>((ids) => this.loadEntitled(ids));
+  private discountOffersToday?: Promise<{ day: string; offers: Offer[] }>;
+
   constructor(
     private readonly em: EntityManager,
     private readonly audit = new AuditService(),
   ) {}
+
+  /**
+   * What the customer may be offered today under the fairness rule, the biggest discount first: the existing and
+   * all customers' discount offers open today that leave them on their tier, and the best new customers' offer when
+   * it beats those (marked as matched), so staff and front ends can honour it after the year's thank-you was written.
+   * None for a customer who left or was erased; an empty list for an unknown ID.
+   */
+  entitledFor(customerId: string): Promise<EntitledOffer[]> {
+    return this.entitledByCustomer.load(customerId);
+  }
+
+  private async loadEntitled(ids: readonly string[]): Promise<EntitledOffer[][]> {
+    const [{ day, offers }, customers] = await Promise.all([
+      this.openDiscountOffers(),
+      // Read as rows, not entities: the page's customers stay as the page loaded them.
+      sql<{ id: string; service_tier: string; status: string }>`select id, service_tier, status from customer where id = any(${[...ids]}::uuid[])`
+        .execute(this.em.getKysely())
+        .then((r) => r.rows),
+    ]);
+    const byCode = new Map(offers.map((o) => [o.code, o]));
+    const terms = offers.map(termsOf);
+    // The rule is the same for every customer of a tier: worked out once per tier on the page.
+    const byTier = new Map<string, EntitledOffer[]>();
+    const forTier = (tier: string) => {
+      let entitled = byTier.get(tier);
+      if (!entitled) {
+        const { offers: own, matchedNewCustomerOffer } = offersForExistingCustomer(terms, day, tier);
+        entitled = [...own]
+          .sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))
+          .map((t) => ({ offer: byCode.get(t.code)!, matchesNewCustomerOffer: t === matchedNewCustomerOffer }));
+        byTier.set(tier, entitled);
+      }
+      return entitled;
+    };
+    const byId = new Map(customers.map((c) => [c.id, c]));
+    return ids.map((id) => {
+      const c = byId.get(id);
+      if (!c || c.status === CustomerStatus.Offboarded || c.status === CustomerStatus.Erased) return [];
+      return forTier(c.service_tier);
+    });
+  }
+
+  /** The discount offers open today, read once per request (the offers table is small). */
+  private openDiscountOffers(): Promise<{ day: string; offers: Offer[] }> {
+    const day = today();
+    return (this.discountOffersToday ??= this.em
+      .find(Offer, { discountPercent: { $ne: null }, validFrom: { $lte: day }, $or: [{ validUntil: null }, { validUntil: { $gte: day } }] })
+      .then((offers) => ({ day, offers })));
+  }
 
   /**
    * The best discount offer an existing customer gets on `day` (keeping their tier, when given), and the new-customer offer
