@@ -64,13 +64,16 @@ export function offersForExistingCustomer(offers: readonly OfferTerms[], day: st
   return { offers: matched ? [...own, matched] : own, matchedNewCustomerOffer: matched };
 }
 
+/** Offers best first: the biggest discount, then by code. */
+export const bestDiscountFirst = (a: OfferTerms, b: OfferTerms): number => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code);
+
 /** The best offer new customers get on `day` among `offers` (the biggest discount, then by code): what an existing customer gets at least. */
 export function bestNewCustomerOffer(offers: readonly OfferTerms[], day: string): OfferTerms | null {
-  return offers.filter((o) => o.audience === 'new' && validOn(o, day)).sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))[0] ?? null;
+  return offers.filter((o) => o.audience === 'new' && validOn(o, day)).sort(bestDiscountFirst)[0] ?? null;
 }
 
 /** The best offer an existing customer gets on `day` (of those keeping `keepingTier`, when given), never worse than what a new customer gets. */
 export function bestOfferForExistingCustomer(offers: OfferTerms[], day: string, keepingTier?: string): OfferTerms | null {
   const { offers: entitled } = offersForExistingCustomer(offers, day, keepingTier);
-  return [...entitled].sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))[0] ?? null;
+  return [...entitled].sort(bestDiscountFirst)[0] ?? null;
 }

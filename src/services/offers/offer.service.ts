@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { sql } from 'kysely';
 import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { bestOfferForExistingCustomer, offersForExistingCustomer, type OfferTerms } from '../../domain/guards/fairness.js';
+import { bestDiscountFirst, bestOfferForExistingCustomer, offersForExistingCustomer, type OfferTerms } from '../../domain/guards/fairness.js';
 import { isUuid } from '../../domain/ids.js';
 import type { NewCustomerTerms } from '../../domain/messages/template.js';
 import { beforeEarliestDay, tooEarly } from '../../domain/earliest-day.js';
@@ -84,7 +84,7 @@ export class OfferService {
       if (!entitled) {
         const { offers: own, matchedNewCustomerOffer } = offersForExistingCustomer(terms, day, tier);
         entitled = [...own]
-          .sort((a, b) => b.discountPercent - a.discountPercent || a.code.localeCompare(b.code))
+          .sort(bestDiscountFirst)
           .map((t) => ({ offer: byCode.get(t.code)!, matchesNewCustomerOffer: t === matchedNewCustomerOffer }));
         byTier.set(tier, entitled);
       }

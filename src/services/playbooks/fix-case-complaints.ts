@@ -8,6 +8,26 @@ import type { AuditService } from '../audit/audit.service.js';
 import { runPrefixOfKeySql } from '../facts/run-ids.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 
+/**
+ * The open fix case of the customer's topic whose run is under way, locked: what a complaint added to it or withdrawn from
+ * it is told to, the run's own step (a fix closing the case) waiting for that or coming first.
+ */
+async function lockedOpenCase(em: EntityManager, customerId: string, topic: string): Promise<{ workflow_id: string; case_id: string; owner: string; opened_at: Date } | undefined> {
+  const [open] = await em.execute<{ workflow_id: string; case_id: string; owner: string; opened_at: Date }[]>(
+    `select c.workflow_id, c.id as case_id, c.owner, c.opened_at from fix_case c join playbook_run r on r.workflow_id = c.workflow_id
+      where c.customer_id = ? and c.topic = ? and c.status = 'open' and r.playbook = ? and r.status = 'running'
+      order by c.opened_at desc limit 1 for update of c`,
+    [customerId, topic, FIX_ISSUE],
+  );
+  return open;
+}
+
+/** A complaint as a case's task lists it (reference, severity, the customer's words, its days, whether still open). */
+function caseComplaint(k: { ref: string; severity: string; summary: string | null; openedAt: Date; reopenedAt: Date | null; open: boolean }): CaseComplaint {
+  const day = (at: Date) => new Date(at).toISOString().slice(0, 10);
+  return { ref: k.ref, severity: k.severity, summary: k.summary, openedOn: day(k.openedAt), ...(k.reopenedAt ? { reopenedOn: day(k.reopenedAt) } : {}), open: k.open };
+}
+
 /** The tasks that list the complaints behind a case as it opens (or opens again after a fix that did not hold). */
 const CASE_LISTING_TASKS = ['fix-case-opened', 'fix-case-reopened'];
 
@@ -24,14 +44,8 @@ const CASE_LISTING_TASKS = ['fix-case-opened', 'fix-case-reopened'];
  */
 export async function addComplaintsToOpenCase(em: EntityManager, audit: AuditService, outbox: OutboxService, customerId: string, topic: string): Promise<string[]> {
   return em.transactional(async (tx) => {
-    // The run's case, locked: two follow-ups of the same customer at once add each complaint once, and the run's own step
-    // (a fix closing the case) waits for this or comes first.
-    const [open] = await tx.execute<{ workflow_id: string; case_id: string; owner: string }[]>(
-      `select c.workflow_id, c.id as case_id, c.owner from fix_case c join playbook_run r on r.workflow_id = c.workflow_id
-        where c.customer_id = ? and c.topic = ? and c.status = 'open' and r.playbook = ? and r.status = 'running'
-        order by c.opened_at desc limit 1 for update of c`,
-      [customerId, topic, FIX_ISSUE],
-    );
+    // Two follow-ups of the same customer at once add each complaint once.
+    const open = await lockedOpenCase(tx, customerId, topic);
     if (!open) return [];
     const run = { workflowId: open.workflow_id, customerId };
     // Complaints recorded (or reopened) after the case's last task that listed its complaints: those it read are known to the owner.
@@ -49,14 +63,7 @@ export async function addComplaintsToOpenCase(em: EntityManager, audit: AuditSer
     );
     const added: string[] = [];
     for (const k of rows) {
-      const complaint: CaseComplaint = {
-        ref: k.ref,
-        severity: k.severity,
-        summary: k.summary,
-        openedOn: new Date(k.opened_at).toISOString().slice(0, 10),
-        ...(k.reopened_at ? { reopenedOn: new Date(k.reopened_at).toISOString().slice(0, 10) } : {}),
-        open: true,
-      };
+      const complaint = caseComplaint({ ref: k.ref, severity: k.severity, summary: k.summary, openedAt: k.opened_at, reopenedAt: k.reopened_at, open: true });
       const step = `complaint-${k.id}${k.reopened_at ? `-reopened-${k.reopened_count}` : ''}`;
       const task = { topic, owner: open.owner, customerId, complaints: [complaint] };
       if (!(await outbox.enqueueStep(tx, run, step, { channel: MessageChannel.Call, template: 'fix-case-complaint-added', payload: task }))) continue;
@@ -169,12 +176,7 @@ export async function tellCaseOfWithdrawnComplaint(
     for (const m of held) {
       audit.record(tx, { actor: input.actor, action: 'message.held-back', entityType: 'outbox_message', entityId: m.id, after: { reason: COMPLAINT_WITHDRAWN_HOLD, complaintId: k.id, customerId: input.customerId, template: 'issue-complaint-added' } });
     }
-    const [open] = await tx.execute<{ workflow_id: string; case_id: string; owner: string; opened_at: Date }[]>(
-      `select c.workflow_id, c.id as case_id, c.owner, c.opened_at from fix_case c join playbook_run r on r.workflow_id = c.workflow_id
-        where c.customer_id = ? and c.topic = ? and c.status = 'open' and r.playbook = ? and r.status = 'running'
-        order by c.opened_at desc limit 1 for update of c`,
-      [input.customerId, input.topic, FIX_ISSUE],
-    );
+    const open = await lockedOpenCase(tx, input.customerId, input.topic);
     if (!open) return null;
     const run = { workflowId: open.workflow_id, customerId: input.customerId };
     const prefix = stepMessageKey(run.workflowId, '');
@@ -210,14 +212,7 @@ export async function tellCaseOfWithdrawnComplaint(
       );
       if (!added?.n) return null;
     }
-    const complaint: CaseComplaint = {
-      ref: k.ref,
-      severity: k.severity,
-      summary: k.summary,
-      openedOn: k.openedAt.toISOString().slice(0, 10),
-      ...(k.reopenedAt ? { reopenedOn: k.reopenedAt.toISOString().slice(0, 10) } : {}),
-      open: k.resolvedAt === null,
-    };
+    const complaint = caseComplaint({ ...k, open: k.resolvedAt === null });
     const task = {
       topic: input.topic,
       owner: open.owner,
