@@ -206,13 +206,17 @@ it('withdraws an offer before its first day: it is never made', async () => {
   expect((await new OfferService(em()).bestForExistingCustomer('2026-12-15')).best?.code).not.toBe('WINTER20');
 });
 
+/** An offers export imported as an admin does it: the rows given under the offers header. */
+async function importOffers(rows: string) {
+  const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Offers', csv: 'code,name,audience,discount_percent,valid_from,valid_until\n' + rows } }, Role.Admin);
+  expect(r.errors).toBeUndefined();
+  return r.data!.importCsv;
+}
+
+const offerTrail = async (id: string) =>
+  (await stack.gql(AuditEntriesDocument, { first: 20, entityType: 'offer', entityId: id }, Role.Admin)).data!.auditEntries.edges.map((e) => [e.node.action, e.node.before, e.node.after]);
+
 it('stays ended against an offers import that does not know of the end, and audits what that import changed in it, until the source agrees', async () => {
-  const header = 'code,name,audience,discount_percent,valid_from,valid_until\n';
-  const importOffers = async (csv: string) => {
-    const r = await stack.gql(ImportCsvDocument, { input: { kind: 'Offers', csv: header + csv } }, Role.Admin);
-    expect(r.errors).toBeUndefined();
-    return r.data!.importCsv;
-  };
   expect(await importOffers('SUMMER10,Summer,all,10,2026-06-01,2026-08-31\n')).toMatchObject({ inserted: 1, written: true });
   const summer = (await stack.gql(OffersDocument, { first: 50 }, Role.Viewer)).data!.offers.edges.find((e) => e.node.code === 'SUMMER10')!.node;
   expect((await stack.gql(EndOfferDocument, { id: summer.id, on: '2026-07-15' }, Role.Marketer)).data!.endOffer.validUntil).toBe('2026-07-15');
@@ -225,7 +229,7 @@ it('stays ended against an offers import that does not know of the end, and audi
   // Nor does an open end open it; unchanged otherwise, the import still says in the offer's trail that it kept the end.
   expect(await importOffers('SUMMER10,Summer sale,all,10,2026-06-01,\n')).toMatchObject({ updated: 0, unchanged: 1 });
   expect((await em().findOneOrFail(Offer, summer.id)).validUntil).toBe('2026-07-15');
-  const trail = async () => (await stack.gql(AuditEntriesDocument, { first: 20, entityType: 'offer', entityId: summer.id }, Role.Admin)).data!.auditEntries.edges.map((e) => [e.node.action, e.node.before, e.node.after]);
+  const trail = () => offerTrail(summer.id);
   expect(await trail()).toEqual([
     ['offer.import', {}, { endKept: { validUntil: '2026-07-15', fileValidUntil: null } }],
     ['offer.import', { name: 'Summer' }, { name: 'Summer sale', endKept: { validUntil: '2026-07-15', fileValidUntil: '2026-08-31' } }],
@@ -241,4 +245,34 @@ it('stays ended against an offers import that does not know of the end, and audi
     ['offer.import', { validUntil: '2026-07-10' }, { validUntil: '2026-09-30' }],
     ['offer.import', { validUntil: '2026-07-15', endedHereOn: '2026-07-15' }, { validUntil: '2026-07-10', endedHereOn: null }],
   ]);
+});
+
+it('is kept open to the day thank-yous promised it until against an offers import that ends it earlier, audited with how many were told', async () => {
+  expect(await importOffers('SPRING30,Spring,existing,30,2026-03-01,2027-03-31\n')).toMatchObject({ inserted: 1 });
+  const spring = await em().findOneOrFail(Offer, { code: 'SPRING30' });
+  const e = em();
+  const thankYou = (name: string, until: string, sent: boolean) => {
+    const customer = e.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2020-01-01' });
+    e.create(OutboxMessage, {
+      idempotencyKey: `appreciation/${customer.id}/2026/thank-you`, customer, channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation',
+      payload: { offerCode: 'SPRING30', offerValidUntil: until },
+      ...(sent ? { sentAt: new Date() } : { suppressedAt: new Date(), suppressedReason: 'opted-out' }),
+    });
+  };
+  thankYou('Promised', '2027-03-15', true);
+  // A thank-you held back never reached anyone: it promises nothing.
+  thankYou('Never-told', '2027-03-30', false);
+  await e.flush();
+
+  // The CRM's export ends it at the end of January: the written promise stands until 15 March.
+  expect(await importOffers('SPRING30,Spring,existing,30,2026-03-01,2027-01-31\n')).toMatchObject({ updated: 1 });
+  expect(await em().findOneOrFail(Offer, spring.id)).toMatchObject({ validUntil: '2027-03-15', endedHereOn: null });
+  expect((await offerTrail(spring.id))[0]).toEqual([
+    'offer.import',
+    { validUntil: '2027-03-31' },
+    { validUntil: '2027-03-15', promiseKept: { validUntil: '2027-03-15', fileValidUntil: '2027-01-31', customers: 1 } },
+  ]);
+  // A last day on or after the promised one is taken as it comes.
+  expect(await importOffers('SPRING30,Spring,existing,30,2026-03-01,2027-03-20\n')).toMatchObject({ updated: 1 });
+  expect((await em().findOneOrFail(Offer, spring.id)).validUntil).toBe('2027-03-20');
 });
