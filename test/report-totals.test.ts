@@ -48,15 +48,15 @@ it('reports the revenue concentration of months whose revenue passes 2^53 minor 
   const base = await stack.gql(ConcentrationDocument, { months: 2 }, Role.Viewer);
   expect(base.errors).toBeUndefined();
   const month = base.data!.concentration!.periods[1];
-  expect(month).toMatchObject({ customers: 2, totalRevenue: TEN_MAX + 100 });
-  expect(month.totalRevenue).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
+  expect(month).toMatchObject({ customers: 2, totalRevenueMinor: TEN_MAX + 100 });
+  expect(month.totalRevenueMinor).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
   expect(base.data!.concentration!.value).toBe(month.topShare);
   expect(base.data!.concentration!.modelVersion).toMatch(/;policy=7$/);
   expect(month.lorenz!.at(-1)).toEqual({ populationShare: 1, revenueShare: 1 });
 
   const segment = await stack.gql(ConcentrationDocument, { months: 2, filter: { search: 'Big Spender' } }, Role.Viewer);
   expect(segment.errors).toBeUndefined();
-  expect(segment.data!.concentration!.periods[1]).toMatchObject({ customers: 1, totalRevenue: TEN_MAX });
+  expect(segment.data!.concentration!.periods[1]).toMatchObject({ customers: 1, totalRevenueMinor: TEN_MAX });
 });
 
 it('reports the handling cost of a topic and the fees of a band past 2^53 minor units', async () => {

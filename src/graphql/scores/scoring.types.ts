@@ -160,8 +160,14 @@ export class ConcentrationPeriodType {
   @Field(() => Int, { description: 'Customers with an order in the month, also those whose orders total 0 (they count in the Lorenz curve as customers bringing nothing)' })
   customers!: number;
 
-  @Field(() => MoneyTotal, { description: 'Revenue in the month, minor units (a total: exact up to 2^53 minor units)' })
+  @Field(() => MoneyTotal, {
+    description: 'Revenue in the month, minor units (a total: exact up to 2^53 minor units)',
+    deprecationReason: 'Named as the other amounts in minor units are: use totalRevenueMinor (the same value)',
+  })
   totalRevenue!: number;
+
+  @Field(() => MoneyTotal, { description: 'Revenue in the month, minor units (a total: exact up to 2^53 minor units)' })
+  totalRevenueMinor!: number;
 
   @Field(() => Float, { nullable: true, description: 'Revenue share of the top 20% of customers, 0 to 1 (0.53: the reasons\' "53%"), read off the Lorenz curve: the customer on the 20% boundary counts with the part of them inside it (of 7 customers, the top 2 and 0.4 of the third; a single customer brings 20%), so small segments differ from "the top N customers". Null for a month without revenue' })
   topShare!: number | null;
@@ -194,7 +200,7 @@ export class ConcentrationReportType {
   periods!: ConcentrationPeriodType[];
 
   static from(score: ConcentrationScore): ConcentrationReportType {
-    return { value: score.value, band: score.band ?? null, reasons: score.reasons, modelVersion: score.modelVersion, periods: score.periods };
+    return { value: score.value, band: score.band ?? null, reasons: score.reasons, modelVersion: score.modelVersion, periods: score.periods.map((p) => ({ ...p, totalRevenueMinor: p.totalRevenue })) };
   }
 }
 
