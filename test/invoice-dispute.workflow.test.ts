@@ -12,6 +12,7 @@ import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.j
 import { CancelPlaybookRunDocument, CustomerScoresDocument, DisputeInvoiceDocument, FairReminderDocument, OverdueInvoicesDocument, RecordPaymentDocument, ResolveDisputeDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
+import { completedRescore } from './support/rescores.js';
 import { zoneAtNoon } from './support/time-zones.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -126,12 +127,25 @@ it('keeps a loyal payer loyal through a dispute longer than 30 days, and once th
   await sql`update invoice set disputed_at = now() - interval '38 days' where id = ${invoiceId}::uuid`.execute(db());
   expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
   const resolved = await band();
-  expect(resolved).toMatchObject({ band: 'loyal', modelVersion: expect.stringMatching(/^payment-loyalty\/10/) });
+  expect(resolved).toMatchObject({ band: 'loyal', modelVersion: expect.stringMatching(/^payment-loyalty\/11/) });
   expect(resolved.reasons).toContainEqual(expect.stringMatching(/^invoice due \S+ was disputed: its 38 disputed days left out/));
   // Paid today: 2 days after the due day the dispute's days moved it to, a slip a loyal record forgives.
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
   expect(await band()).toMatchObject({ band: 'loyal' });
 }, 60_000);
+
+it('keeps a customer whose dispute was upheld loyal while billing corrects the invoice, in the nightly rescore too', async () => {
+  const { customerId, invoiceId } = await loyalPayer('Righted', 24, 80);
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'charged twice' }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Upheld' }, Role.Operator)).errors).toBeUndefined();
+  // Disputed two days after it fell due, upheld 40 days ago; billing's credit note has not come in yet.
+  await sql`update invoice set disputed_at = now() - interval '78 days', dispute_resolved_at = now() - interval '40 days' where id = ${invoiceId}::uuid`.execute(db());
+  await completedRescore(stack, day(0));
+  const scores = (await stack.gql(CustomerScoresDocument, { id: customerId, historyKind: 'PaymentLoyalty' }, Role.Viewer)).data!.customer!.scores;
+  const loyalty = scores.find((s) => s.kind === 'PaymentLoyalty')!;
+  expect(loyalty).toMatchObject({ band: 'loyal', modelVersion: expect.stringMatching(/^payment-loyalty\/11/) });
+  expect(loyalty.reasons).toContainEqual(expect.stringMatching(/^invoice due \S+ was disputed and the dispute upheld, billing to correct it: its 78 disputed days left out/));
+}, 150_000);
 
 it('refuses what a dispute cannot be, with codes, and to callers who may not record payments', async () => {
   const { invoiceId } = await loyalPayer('Refused', 3);

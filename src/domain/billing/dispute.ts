@@ -10,12 +10,17 @@ export interface DisputeDays {
   disputedFrom?: DateLike | null;
   /** The day the dispute was resolved; null while it is open. */
   disputeResolvedAt?: DateLike | null;
+  /**
+   * The dispute was upheld (the customer is right): billing corrects or cancels the invoice in its own time, and until it is
+   * paid (or cancelled) it is judged as still disputed, not as a debt the customer is late with.
+   */
+  disputeUpheld?: boolean;
   paidAt: DateLike | null;
 }
 
 /**
- * The days an invoice was disputed up to `asOf`: from the day it was disputed to the day the dispute was resolved, the
- * invoice paid, or `asOf`, whichever comes first. Payment loyalty leaves them out: the invoice's due day is judged that
+ * The days an invoice was disputed up to `asOf`: from the day it was disputed to the day the dispute was rejected, the
+ * invoice paid, or `asOf`, whichever comes first (an upheld dispute does not end them: the invoice is billing's to correct). Payment loyalty leaves them out: the invoice's due day is judged that
  * many days later, so a customer who rightly disputes an invoice is not late while billing looks into it, and one who
  * disputed it already late keeps the days they were late before.
  */
@@ -23,7 +28,7 @@ export function disputedDays(invoice: DisputeDays, asOf: DateLike): number {
   if (invoice.disputedFrom == null) return 0;
   const from = dayNumber(invoice.disputedFrom);
   const ends = [dayNumber(asOf)];
-  if (invoice.disputeResolvedAt != null) ends.push(dayNumber(invoice.disputeResolvedAt));
+  if (invoice.disputeResolvedAt != null && !invoice.disputeUpheld) ends.push(dayNumber(invoice.disputeResolvedAt));
   if (invoice.paidAt != null) ends.push(dayNumber(invoice.paidAt));
   return Math.max(0, Math.min(...ends) - from);
 }

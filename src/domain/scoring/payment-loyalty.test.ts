@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/10;policy=2');
+    expect(s.modelVersion).toBe('payment-loyalty/11;policy=2');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -108,7 +108,7 @@ describe('payment loyalty', () => {
     const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 3, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/10;policy=3');
+    expect(graceful.modelVersion).toBe('payment-loyalty/11;policy=3');
   });
 
   it('calls new customers and customers without a record "new"', () => {
@@ -483,5 +483,26 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     expect(paid.reasons).toContain('invoice due 2026-10-20 was disputed: its 35 disputed days left out (judged as due 2026-11-24)');
     // Paid while disputed, disputed before it fell due: on time.
     expect(score([...history, { dueAt: '2026-10-20', paidAt: '2026-11-28', disputedFrom: '2026-10-15' }], '2026-12-10').onTimeInvoices).toBe(25);
+  });
+
+  it('keeps leaving an upheld dispute out until the invoice is paid or cancelled: the customer who was right is not late while billing corrects it', () => {
+    const history: InvoiceRecord[] = Array.from({ length: 24 }, (_, i) => {
+      const due = `${2024 + Math.floor((i + 9) / 12)}-${String(((i + 9) % 12) + 1).padStart(2, '0')}-20`;
+      return { dueAt: due, paidAt: due };
+    });
+    const score = (invoices: InvoiceRecord[], asOf: string) => paymentLoyalty({ customerSince: '2024-01-01', invoices, asOf });
+    // Due 2026-10-20, disputed on 10-22 (charged twice), the dispute resolved on 11-01; no credit note yet on 2027-01-10.
+    const resolved: InvoiceRecord = { dueAt: '2026-10-20', paidAt: null, disputedFrom: '2026-10-22', disputeResolvedAt: '2026-11-01' };
+    // Rejected: the invoice stands, and 70 days unpaid after the rejection count late.
+    expect(score([...history, resolved], '2027-01-10').band).toBe('regular');
+    const upheld = score([...history, { ...resolved, disputeUpheld: true }], '2027-01-10');
+    expect(upheld.band).toBe('loyal');
+    expect(upheld.overdueNow).toEqual([{ dueAt: '2026-10-20', daysOverdue: 2 }]);
+    expect(upheld.reasons).toContain('invoice due 2026-10-20 was disputed and the dispute upheld, billing to correct it: its 80 disputed days left out (judged as due 2027-01-08)');
+    // Billing corrected it and the customer paid the corrected amount on 2027-01-12: the disputed days end there, and the
+    // invoice counts as the 2 days late it was when disputed (a slip forgiven), not as 84 days.
+    const paid = score([...history, { ...resolved, disputeUpheld: true, paidAt: '2027-01-12' }], '2027-01-20');
+    expect(paid.band).toBe('loyal');
+    expect(paid.reasons).toContain('invoice due 2026-10-20 was disputed: its 82 disputed days left out (judged as due 2027-01-10)');
   });
 });

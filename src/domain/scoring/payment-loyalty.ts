@@ -77,8 +77,11 @@ import { disputedDays } from '../billing/dispute.js';
  * 10: the days an invoice was disputed (`disputeInvoice`, until the dispute is resolved or the invoice paid) are left out:
  *    its due day is judged that many days later, so a loyal payer who rightly disputes an invoice is neither late nor
  *    unpaid while billing looks into it (a dispute longer than 30 days made them regular, and for a year once paid).
+ * 11: a dispute upheld (the customer was right) leaves the days out until the invoice is paid or cancelled, not until the
+ *    upholding: billing corrects or cancels the invoice in its own time, and a loyal payer who disputed a double charge
+ *    became regular ("unpaid, long overdue") while the credit note was on its way.
  */
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/10';
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/11';
 
 /**
  * The share of invoices paid on time as the reasons write it: to a tenth of a percent, cut rather than
@@ -139,11 +142,13 @@ export interface InvoiceRecord {
   disputedFrom?: DateLike | null;
   /** The day its dispute was resolved; null while open. */
   disputeResolvedAt?: DateLike | null;
+  /** Its dispute was upheld: judged as disputed until it is paid or cancelled (`disputedDays`). */
+  disputeUpheld?: boolean;
 }
 
 /**
  * The due day an invoice is judged by as of `asOf`: its own, moved later by the days it was disputed (`disputedDays`:
- * from the dispute to its resolution, the payment or `asOf`). While a dispute is open the invoice is never more
+ * from the dispute to its rejection, the payment or `asOf`). While a dispute is open the invoice is never more
  * overdue than it was on the day it was disputed.
  */
 export function judgedDueDay(invoice: InvoiceRecord, asOf: DateLike): number {
@@ -216,11 +221,14 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   const counted: Counted[] = [];
   const overdueNow: { due: number; daysOverdue: number }[] = [];
   /** Invoices judged by a later due day than their own, as they were disputed: said in the reasons. */
-  const disputed: { due: number; days: number; open: boolean }[] = [];
+  const disputed: { due: number; days: number; state: 'open' | 'upheld' | 'ended' }[] = [];
   for (const inv of input.invoices) {
     const due = judgedDueDay(inv, input.asOf);
     const own = dayNumber(inv.dueAt);
-    if (due > own) disputed.push({ due: own, days: due - own, open: inv.disputeResolvedAt == null && inv.paidAt == null });
+    if (due > own) {
+      const settled = inv.paidAt != null && dayNumber(inv.paidAt) <= today;
+      disputed.push({ due: own, days: due - own, state: settled ? 'ended' : inv.disputeResolvedAt == null ? 'open' : inv.disputeUpheld ? 'upheld' : 'ended' });
+    }
     const paid = inv.paidAt === null ? null : dayNumber(inv.paidAt);
     const unpaid = paid === null || paid > today;
     const daysOverdue = today - (due + policy.graceDays);
@@ -342,7 +350,8 @@ export function paymentLoyalty(input: PaymentLoyaltyInput, policy: PaymentLoyalt
   }
   for (const o of overdueNow) reasons.push(`invoice due ${isoDay(o.due)} is unpaid, ${o.daysOverdue} day${o.daysOverdue === 1 ? '' : 's'} overdue`);
   for (const d of disputed.sort((a, b) => a.due - b.due)) {
-    reasons.push(`invoice due ${isoDay(d.due)} ${d.open ? 'is' : 'was'} disputed: its ${d.days} disputed day${d.days === 1 ? '' : 's'} left out (judged as due ${isoDay(d.due + d.days)})`);
+    const what = d.state === 'open' ? 'is disputed' : d.state === 'upheld' ? 'was disputed and the dispute upheld, billing to correct it' : 'was disputed';
+    reasons.push(`invoice due ${isoDay(d.due)} ${what}: its ${d.days} disputed day${d.days === 1 ? '' : 's'} left out (judged as due ${isoDay(d.due + d.days)})`);
   }
   if (band === 'new') reasons.push(tenureDays < policy.newCustomerDays ? `new: customer for less than ${policy.newCustomerDays} days` : `new: fewer than ${policy.minInvoices} settled invoices`);
   // Why a payer with a late payment on record is loyal all the same: the rule said in plain words.
