@@ -120,12 +120,14 @@ it('thanks silent loyal customers from the sweep, once a year, with at least the
   // would move them from standard to basic, which is no thank-you.
   // The offer as the customer reads it (this one has no end), by its code and discount: the name of an offer for new
   // customers ("Welcome", "your first three months") does not speak to one of many years.
-  // Its terms as new customers read them come with it: what it applies to and for how long.
+  // Its terms as new customers read them come with it: what it applies to and for how long. Without an end of its own, it
+  // is promised for the days the policy gives to use it (endOffer refuses to end it before).
+  const usableUntil = new Date(Date.now() + policy.offerUsableDays! * 86_400_000).toISOString().slice(0, 10);
   expect(messages.rows).toEqual([
     {
       template: 'appreciation',
       purpose: 'marketing',
-      payload: { offerCode: 'WELCOME20', offerName: null, discountPercent: 20, offerValidUntil: null, matchedNewCustomerOffer: true, newCustomerTerms: { name: 'Welcome', description: '20% off your first three months' } },
+      payload: { offerCode: 'WELCOME20', offerName: null, discountPercent: 20, offerValidUntil: null, offerPromisedUntil: usableUntil, matchedNewCustomerOffer: true, newCustomerTerms: { name: 'Welcome', description: '20% off your first three months' } },
     },
   ]);
   expect(renderMessage('appreciation', 'Sam', messages.rows[0].payload, 'en', 'EUR').text).toContain(

@@ -153,6 +153,19 @@ it('is not ended before a day thank-yous promised it to customers ("is yours unt
   expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-12-31' }, Role.Marketer)).data!.endOffer.validUntil).toBe('2026-12-31');
 });
 
+it('is not ended before the days a thank-you gave to use an offer without an end ("is yours")', async () => {
+  const offer = (await create({ code: 'ALWAYS15', discountPercent: 15, validFrom: '2026-01-01' })).data!.createOffer;
+  const e = em();
+  const customer = e.create(Customer, { name: 'Thanked', email: 'thanked@example.com', acquiredAt: '2020-01-01' });
+  e.create(OutboxMessage, {
+    idempotencyKey: `appreciation/${customer.id}/2026/thank-you`, customer, channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation',
+    payload: { offerCode: 'ALWAYS15', offerValidUntil: null, offerPromisedUntil: '2026-12-20' }, sentAt: new Date(),
+  });
+  await e.flush();
+  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-12-07' }, Role.Marketer)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OFFER_PROMISED', promisedUntil: '2026-12-20', customers: 1 });
+  expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-12-20' }, Role.Marketer)).data!.endOffer.validUntil).toBe('2026-12-20');
+});
+
 it('is ended by a marketer: its last day set, audited; ending it again by then is refused', async () => {
   const offer = (await create({ code: 'AUTUMN15', discountPercent: 15, validFrom: '2026-09-01' })).data!.createOffer;
   expect((await stack.gql(EndOfferDocument, { id: offer.id, on: '2026-09-30' }, Role.Operator)).errors![0].extensions!.code).toBe('FORBIDDEN');

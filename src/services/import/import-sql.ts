@@ -10,6 +10,7 @@ import { lookAgainInNewTimeZoneSql } from '../outbox/waiting-messages.js';
 import { notOverdueSql } from '../facts/invoice-facts.js';
 import { CANCELLED, PAID_ON_TIME, reverseFeesOfPaidOnTimeSql, reverseFeesSql, withdrawFromCollectionsSql } from '../facts/fee-reversal.js';
 import { TierChangeSource } from '../../domain/customers/tier-change.js';
+import { promisedOfferSql, promisedUntilSql } from '../offers/offer-promises.js';
 
 /**
  * SQL for one import, over the temporary table `import_stage` (row_no, _shape_error,
@@ -1016,12 +1017,10 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         'serviceTier', ${o}.service_tier, 'validFrom', ${o}.valid_from, 'validUntil', ${o}.valid_until, 'endedHereOn', ${o}.ended_here_on)`;
       const changed = (from: string, to: string) => `(select coalesce(jsonb_object_agg(e.key, e.value), '{}') from jsonb_each(${from}) e where e.value is distinct from ${to} -> e.key)`;
       const fileDay = header.has('valid_until') ? `${v('valid_until')}::date` : 'null::date';
-      // A thank-you that reached the customer (or is on its way) told them the offer is theirs until its day: a file ending
-      // it before that day is kept open to the promised day, as endOffer refuses to end it earlier (OFFER_PROMISED).
-      const promised = `(select max((m.payload->>'offerValidUntil')::date) as until,
-                                count(distinct m.customer_id) filter (where (m.payload->>'offerValidUntil')::date > ${fileDay}) as customers
-                           from outbox_message m
-                          where m.template = 'appreciation' and m.payload->>'offerCode' = o.code and (m.sent_at is not null or m.suppressed_at is null))`;
+      // A thank-you that reached the customer (or is on its way) told them the offer is theirs (until its day): a file ending
+      // it before the promised day is kept open to it, as endOffer refuses to end it earlier (OFFER_PROMISED).
+      const promised = `(select max(${promisedUntilSql('m')}) as until, count(distinct m.customer_id) filter (where ${promisedUntilSql('m')} > ${fileDay}) as customers
+                           from outbox_message m where ${promisedOfferSql('m', 'o.code')})`;
       return [
         // The file's stored offers as they were, to audit what it changes in each (and where it kept an end made here, or a promise).
         `create temp table import_offer_before on commit drop as

@@ -13,6 +13,7 @@ import { scopedTag, type Page, type PageArgs } from '../common/pagination.js';
 import { OfferException, OfferExceptionCode } from './offer.exception.js';
 import { characterCount, echoed, hiddenCharacterProblem } from '../../domain/text.js';
 import { DISCOUNT_PERCENT, MAX_OFFER_DESCRIPTION, MAX_TRANSLATED_NAMES, messagesLanguage, NAME_LANGUAGE, OFFER_CODE, OFFER_CODE_RULE, OFFER_NAME_MAX_LENGTH } from '../../domain/offers/offer-text.js';
+import { promisedOfferSql, promisedUntilSql } from './offer-promises.js';
 
 export interface OfferInput {
   code: string;
@@ -210,8 +211,8 @@ export class OfferService {
       }
       // Thank-yous told customers the offer "is yours until" a day: it is not ended before the latest such day.
       const [promised] = await em.execute<{ until: string | null; customers: string }[]>(
-        `select max(payload->>'offerValidUntil') as until, count(distinct customer_id)::text as customers from outbox_message
-          where template = 'appreciation' and payload->>'offerCode' = ? and payload->>'offerValidUntil' > ? and (sent_at is not null or suppressed_at is null)`,
+        `select to_char(max(${promisedUntilSql('m')}), 'YYYY-MM-DD') as until, count(distinct m.customer_id)::text as customers from outbox_message m
+          where ${promisedOfferSql('m', '?')} and ${promisedUntilSql('m')} > ?::date`,
         [offer.code, on],
       );
       if (promised?.until) {

@@ -90,6 +90,8 @@ export class AppreciationSteps {
         ...(best ? await offers.naming(best) : {}),
         discountPercent: best?.discountPercent ?? null,
         offerValidUntil: best?.validUntil ?? null,
+        // An offer without an end is the customer's at least for the days they are given to use it: the thank-you's promise.
+        ...(best && !best.validUntil && openUntil ? { offerPromisedUntil: openUntil } : {}),
         matchedNewCustomerOffer: matchedNewCustomerOffer !== null,
         // A new customers' offer has no name for a customer of years; its terms (what it applies to, for how long) it has.
         ...(best ? await offers.newCustomerTerms(best) : {}),
