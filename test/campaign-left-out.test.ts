@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { Role } from '../src/domain/auth/roles.js';
 import { LEFT_OUT_REASONS, type LeftOutReason } from '../src/domain/campaigns/campaign.js';
+import { CHEAPER_TIER_REASON } from '../src/domain/scoring/profitability.js';
 import { Customer, CustomerStatus, ScoreSnapshot } from '../src/entities/index.js';
 import { CampaignPreviewDocument, CreateCampaignDocument, CreateSegmentDocument, SegmentDocument, type Playbook } from './__generated__/graphql.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -196,6 +197,23 @@ it("counts a welcome check campaign's left out: not new, under way, welcomed alr
   expect(adds(p)).toBe(segmentSize);
   expect(segmentSize).toBe(8);
 }, 120_000);
+
+it("counts an account review's proposals to customers with a complaint open as held back, the cheaper tier's service message too: the run waits to fix first (QA 138 F1)", async () => {
+  const people = await customers('Heldreview', {
+    cheaperCalm: { scores: { profitability: 'loss-making' } },
+    cheaperComplaining: { scores: { profitability: 'loss-making' } },
+    offerComplaining: { scores: { profitability: 'loss-making' } },
+  });
+  // The profitability reasons of two name a cheaper tier (a service message); the third gets an offer or nothing.
+  await rows(sql`update score_snapshot set scores = jsonb_set(scores, '{profitability,reasons}', ${JSON.stringify([`${CHEAPER_TIER_REASON}basic`])}::jsonb)
+                 where customer_id = any(${[people.cheaperCalm, people.cheaperComplaining]}::uuid[])`);
+  for (const c of [people.cheaperComplaining, people.offerComplaining]) {
+    await rows(sql`insert into complaint (id, customer_id, topic, severity, opened_at, reopened_count, created_at) values (gen_random_uuid(), ${c}::uuid, 'delivery', 'medium', now(), 0, now())`);
+  }
+  // The cheaper tier goes to the calm one; the complaining one's waits; no offer today moves the third to a richer tier: nothing proposed.
+  const p = await preview((await draft('Heldreview', 'AccountReview')).id);
+  expect(p).toMatchObject({ customers: 3, treated: 3, messages: 1, heldBack: [{ reason: 'open-complaint', customers: 1 }] });
+}, 60_000);
 
 it("counts an account review's and a fix campaign's left out by their own rules only, and an ended campaign's none", async () => {
   const review = await customers('Leftout review', {

@@ -69,6 +69,11 @@ export interface CampaignPlaybook {
   /** Its message waits while an invoice of the customer's is overdue and unpaid (a thank-you: nobody is thanked and dunned at once); the preview counts them held back. */
   heldWhileOverdue?: boolean;
   /**
+   * Its message, service or marketing, waits while a complaint or fix case of the customer's is open (an account review's
+   * proposal: fix first); the preview counts them held back for `open-complaint`.
+   */
+  heldWhileIssueOpen?: boolean;
+  /**
    * One run per customer ever (a welcome) or per calendar year, UTC (a thank-you): who had theirs is left out (a thank-you's
    * year by what became of it: thanked, under way, ended without one); null: as many as the playbook's own rules allow.
    */
@@ -114,6 +119,7 @@ export const campaignPlaybooks: Partial<Record<PlaybookName, CampaignPlaybook>> 
     proposesOffer: true,
     requires: { kind: ScoreKind.Profitability, bands: [LOSS_MAKING], leftOut: 'not-loss-making' },
     notWhileFixing: true,
+    heldWhileIssueOpen: true,
     once: null,
     runPer: 'customer',
     holdout: true,

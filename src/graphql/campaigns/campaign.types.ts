@@ -290,7 +290,7 @@ export class CampaignPreviewType {
 
   @Field(() => [CampaignHeldBackType], {
     description:
-      "Treated customers the launch would start a run for whose marketing message the contact guard would hold back now, by reason (the playbook's runs start; the message is not sent). Marketing: a thank-you, and an account review's offer, proposed where the profitability score suggests no cheaper tier and an offer today moves the customer's tier to a richer one (a cheaper tier is a service message)",
+      "Treated customers the launch would start a run for whose marketing message the contact guard would hold back now, by reason (the playbook's runs start; the message is not sent). Marketing: a thank-you, and an account review's offer, proposed where the profitability score suggests no cheaper tier and an offer today moves the customer's tier to a richer one (a cheaper tier is a service message). An account review's proposal of either kind waits while a complaint or fix case of the customer's is open (fix first): counted under open-complaint",
   })
   heldBack!: CampaignHeldBackType[];
 

@@ -5,7 +5,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { compareRates, comparisonWarning, type ComparisonWarning, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
 import { CampaignMetric, campaignPlaybook, LEFT_OUT_REASONS, type LeftOutReason, type AudiencePolicies, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
-import { marketingVerdict } from '../../domain/guards/contact-guard.js';
+import { marketingVerdict, type GUARD_REASONS } from '../../domain/guards/contact-guard.js';
 import { hasOpenIssue, hasOverdueUnpaidInvoice, marketingCountSince } from '../facts/customer-facts.js';
 import type { DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import { isUuid } from '../../domain/ids.js';
@@ -34,6 +34,9 @@ import { withUniqueName } from '../common/unique-name.js';
 import { INVOICE_OVERDUE } from '../../domain/playbooks/appreciation.js';
 import { engineActor } from '../../domain/auth/roles.js';
 import type { RunStatus } from '../../domain/playbooks/run-status.js';
+
+/** The contact guard's reason for a message held while a complaint or fix is open, as the preview counts it. */
+const OPEN_ISSUE_HELD: (typeof GUARD_REASONS)[number] = 'open-complaint';
 
 export interface CampaignPreview {
   /** Active customers in the segment now. */
@@ -264,7 +267,7 @@ export class CampaignService {
       return { customers: 0, treated: 0, holdout: 0, messages: 0, heldBack: [], alreadyInRun: { treated: 0, holdout: 0 }, inOtherHoldout: 0, comparisonWarning: null, leftOut: [], sample: [] };
     }
     assertCampaignFilter(campaign);
-    const { marketing, messagesPerRun, runPer, proposesOffer, heldWhileOverdue } = campaignPlaybook(campaign.playbook)!;
+    const { marketing, messagesPerRun, runPer, proposesOffer, heldWhileOverdue, heldWhileIssueOpen } = campaignPlaybook(campaign.playbook)!;
     const now = new Date();
     // Everyone of the segment, in one pass: why the playbook's rules leave a customer out (the first rule that does, in
     // LEFT_OUT_REASONS' order; null: in the audience, as campaignAudience has it), and of the audience, those in another
@@ -339,7 +342,8 @@ export class CampaignService {
       // An account review with no cheaper tier and no offer today to a richer tier than the customer's proposes nothing.
       if (g.offer && !g.offer_fits) continue;
       const verdict = marketing || g.offer ? marketingVerdict(contact, { marketingConsent: g.consent, hasOpenIssue: g.open_issue, recentContacts: g.recent }, now) : null;
-      const heldFor = verdict && !verdict.allowed ? verdict.reason : g.overdue ? INVOICE_OVERDUE : null;
+      // An account review's proposal, a service message too, waits for an open complaint or fix: fix first.
+      const heldFor = heldWhileIssueOpen && g.open_issue ? OPEN_ISSUE_HELD : verdict && !verdict.allowed ? verdict.reason : g.overdue ? INVOICE_OVERDUE : null;
       if (heldFor) held.set(heldFor, (held.get(heldFor) ?? 0) + g.customers);
       else runsReached += g.runs;
     }
