@@ -9,7 +9,7 @@ import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
-import { CancelPlaybookRunDocument, CustomerScoresDocument, DisputeInvoiceDocument, FairReminderDocument, OverdueInvoicesDocument, RecordPaymentDocument, ResolveDisputeDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerScoresDocument, DisputeInvoiceDocument, FairReminderDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, ResolveDisputeDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { completedRescore } from './support/rescores.js';
@@ -114,6 +114,47 @@ it('cancels the run when the dispute is upheld, and the sweep starts none for a 
   expect(await swept()).not.toContain(unchased);
   expect((await stack.gql(ResolveDisputeDocument, { invoiceId: unchased, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
   expect(await swept()).toContain(unchased);
+}, 90_000);
+
+it('refuses to start reminders or take a promise to pay for an invoice the customer disputes, by hand or by the sweep, until the dispute is resolved', async () => {
+  const { customerId, invoiceId } = await loyalPayer('Contested', 8);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const start = () => stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator);
+  const promise = () => stack.gql(PromiseToPayDocument, { invoiceId, until: day(5) }, Role.Operator);
+  const refusal = (disputedAt: string) => ({ code: 'CONFLICT', reason: 'INVOICE_DISPUTED', invoiceId, disputedAt });
+  const disputed = await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'goods not received' }, Role.Operator);
+  const since = disputed.data!.disputeInvoice.dispute!.disputedAt;
+
+  // Disputed before any reminder: a person's start and a promise are refused, saying what to do.
+  const refused = await start();
+  expect(refused.errors![0].extensions).toMatchObject(refusal(since));
+  expect(refused.errors![0].message).toMatch(/resolve the dispute first \(resolveDispute\)/);
+  expect((await promise()).errors![0].extensions).toMatchObject(refusal(since));
+  // The sweep that found the invoice before it was disputed skips it when it starts its run.
+  const client = stack.temporal.client;
+  const taskQueue = stack.config.temporal.taskQueue;
+  const services = createServices(stack.orm.em.fork(), { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) }, defaultPolicies);
+  expect(await services.triggers.startFairReminders([invoiceId])).toEqual({ started: 0, skipped: 1 });
+  expect(await state(invoiceId)).toBeNull();
+
+  // Rejected: the invoice stands and is chased.
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  expect((await start()).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1 && s.step === 'waiting');
+
+  // Disputed again while its run is under way (the run holds): no promise is taken over the dispute, nor a start asked for.
+  const again = (await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'amount does not match the order' }, Role.Operator)).data!.disputeInvoice.dispute!.disputedAt;
+  await eventually(() => state(invoiceId), (s) => s?.step === 'disputed');
+  expect((await promise()).errors![0].extensions).toMatchObject(refusal(again));
+  expect((await start()).errors![0].extensions).toMatchObject(refusal(again));
+  const promised = await sql`select 1 from audit_entry where entity_id = ${workflowId} and action = 'playbook.promise-to-pay'`.execute(db());
+  expect(promised.rows).toEqual([]);
+  // Resolved, the promise is taken.
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  expect((await promise()).errors).toBeUndefined();
+  expect(await eventually(() => state(invoiceId), (s) => s?.step === 'promised')).toMatchObject({ remindersSent: 1 });
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
 }, 90_000);
 
 it('keeps a loyal payer loyal through a dispute longer than 30 days, and once they pay after it', async () => {

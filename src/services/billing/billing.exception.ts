@@ -13,6 +13,8 @@ export enum BillingExceptionCode {
   InvoiceAlreadyDisputed = 'INVOICE_ALREADY_DISPUTED',
   /** No dispute of it is open to resolve. */
   InvoiceNotDisputed = 'INVOICE_NOT_DISPUTED',
+  /** The customer disputes it (a dispute not resolved yet): it is not chased, nor a promise to pay it taken, until resolved. */
+  InvoiceDisputed = 'INVOICE_DISPUTED',
   /** A dispute says why (wrong amount, goods not received). */
   DisputeReasonRequired = 'DISPUTE_REASON_REQUIRED',
 }
@@ -26,6 +28,7 @@ const kinds: Record<BillingExceptionCode, FailureKind> = {
   [BillingExceptionCode.InvoiceNotOverdue]: 'VALIDATION',
   [BillingExceptionCode.InvoiceAlreadyDisputed]: 'CONFLICT',
   [BillingExceptionCode.InvoiceNotDisputed]: 'CONFLICT',
+  [BillingExceptionCode.InvoiceDisputed]: 'CONFLICT',
   [BillingExceptionCode.DisputeReasonRequired]: 'VALIDATION',
 };
 

@@ -104,3 +104,15 @@ export class InvoiceDisputeService {
     return invoice;
   }
 }
+
+/**
+ * Refuses to chase an invoice the customer disputes (its dispute not resolved yet): no reminder run starts for it and no
+ * promise to pay it is taken (the customer says they do not owe it as billed). A person resolves the dispute first
+ * (resolveDispute): rejected, the invoice stands and may be chased; upheld, billing corrects or cancels it. `then` says
+ * what the caller may do after that.
+ */
+export function assertNotDisputed(invoice: Pick<Invoice, 'id' | 'disputedAt' | 'disputeResolvedAt'>, then: string): void {
+  if (!invoice.disputedAt || invoice.disputeResolvedAt) return;
+  const disputedAt = invoice.disputedAt.toISOString();
+  throw new BillingException(BillingExceptionCode.InvoiceDisputed, `Invoice ${invoice.id} is disputed by the customer since ${disputedAt}: resolve the dispute first (resolveDispute), then ${then}`, { invoiceId: invoice.id, disputedAt });
+}

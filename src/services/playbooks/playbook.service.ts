@@ -14,6 +14,7 @@ import type { PlaybookRunState } from '../../domain/playbooks/run-state.js';
 import { NOT_NEW, welcomeCheckWorkflowId, welcomeNotSpent, WELCOME_CHECK, WELCOME_STEP } from '../../domain/playbooks/welcome-check.js';
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
+import { assertNotDisputed } from '../billing/invoice-dispute.service.js';
 import { CustomerStatus, type Customer, type PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { LaunchedRun, PlaybookEngine, RunSearch, RunTags } from '../engines/playbook-engine.js';
@@ -206,6 +207,8 @@ export class PlaybookService {
     const invoice = await this.invoices.get(invoiceId);
     if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId });
     if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoiceId} was cancelled on ${invoice.cancelledAt}: nothing is owed on it`, { invoiceId, cancelledAt: invoice.cancelledAt });
+    // Whoever starts it (a person, the sweep between finding the invoice and starting its run, a promise starting the next run).
+    assertNotDisputed(invoice, promise ? 'record the promise if the invoice stands' : 'start its reminders if the invoice stands');
     const notOverdue = fairReminderProblem(invoice.dueAt, new Date(), this.policies.triggers);
     if (notOverdue) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is ${notOverdue}`, { invoiceId, dueAt: invoice.dueAt, field: 'invoiceId' });
     const customerId = invoice.customer.id;
@@ -252,6 +255,9 @@ export class PlaybookService {
     if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoiceId} was cancelled on ${invoice.cancelledAt}: nothing is owed on it`, { invoiceId, cancelledAt: invoice.cancelledAt });
     // Paid by a path its run has not heard of yet (an import from the command line): refused as the run refuses it.
     if (invoice.paidAt) throw new PlaybookException(PlaybookExceptionCode.PromiseRefused, `The promise was not taken: invoice ${invoiceId} was paid on ${invoice.paidAt}`, { invoiceId, paidAt: invoice.paidAt });
+    // The customer says they do not owe it as billed: a promise to pay it waits for the dispute's resolution (rejected, the
+    // invoice stands), else it would contradict the dispute and start the run's hold on a promise instead of on the dispute.
+    assertNotDisputed(invoice, 'record the promise if the invoice stands');
     const customerId = invoice.customer.id;
     const last = await this.runs.latestOccurrence(customerId, FAIR_REMINDER, fairReminderWorkflowId(customerId, invoiceId));
     // Made to the person the last run left the invoice to (on the call it asked for, or after an operator stopped it):
