@@ -23,6 +23,7 @@ import {
   CreateSegmentDocument,
   CustomerTimelineDocument,
   DiscardMessageDocument,
+  DisputeInvoiceDocument,
   EraseCustomerDocument,
   ExportCustomerDataDocument,
   OperationsStatusDocument,
@@ -32,6 +33,7 @@ import {
   RecordPaymentDocument,
   ReopenComplaintDocument,
   ResolveComplaintDocument,
+  ResolveDisputeDocument,
   StartFairReminderDocument,
   StartFixIssueDocument,
   StartWelcomeCheckDocument,
@@ -272,7 +274,7 @@ it('F2: exports the contact data the customer had before and the reasons people 
   expect(earlier.length).toBeGreaterThanOrEqual(3);
   expect(document.notes.map((n) => n.reason).sort()).toEqual(earlier.sort());
   expect(await typedNotesExpected(customer.id)).toEqual([]);
-  expect(EXPORT_AUDIT_SECTIONS).toEqual({ contactData: 'contactHistory', reasons: 'notes', typedInputs: 'notes' });
+  expect(EXPORT_AUDIT_SECTIONS).toEqual({ contactData: 'contactHistory', reasons: 'notes', typedInputs: 'notes', disputes: 'invoices' });
   for (const section of Object.values(EXPORT_AUDIT_SECTIONS)) expect(document).toHaveProperty(section);
 }, 60_000);
 
@@ -465,6 +467,47 @@ it('refuses while a playbook runs, then erases personal data in every place and 
   const services = createServices(em(), { playbooks: new TemporalPlaybookEngine(client, taskQueue), scoring: new TemporalScoringEngine(client, taskQueue), campaigns: new TemporalCampaignEngine(client, taskQueue) }, defaultPolicies);
   expect(await services.triggers.overdueInvoices({ after: null, limit: 100, minDaysOverdue: 1 })).not.toContain(invoice.id);
 }, 90_000);
+
+it("exports each dispute of the customer's invoices (when, why in their words, how it was resolved), and the erasure takes their words out of it", async () => {
+  const { customer, invoice } = await customerWithHistory();
+  const invoiceId = invoice.id;
+  const dispute = async (reason: string) => (await stack.gql(DisputeInvoiceDocument, { invoiceId, reason }, Role.Operator)).data!.disputeInvoice.dispute!;
+  const first = await dispute('The parcel never reached 12 Baker Street');
+  const resolved = await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected', reason: 'carrier confirms delivery, signed by Ada King' }, Role.Operator);
+  expect(resolved.errors).toBeUndefined();
+  const second = await dispute('Charged for two parcels, Ada ordered one');
+  const exportOf = async (reason: string) => {
+    const exported = await stack.gql(ExportCustomerDataDocument, { id: customer.id, reason }, Role.Operator);
+    expect(exported.errors).toBeUndefined();
+    return (exported.data!.exportCustomerData as { invoices: { id: string; disputes: unknown[] }[] }).invoices.find((i) => i.id === invoiceId)!.disputes;
+  };
+  // Each one, oldest first: the invoice keeps only the latest, the audit log each.
+  expect(await exportOf('Art. 15 request')).toEqual([
+    { disputedAt: first.disputedAt, reason: 'The parcel never reached 12 Baker Street', resolvedAt: resolved.data!.resolveDispute.dispute!.resolvedAt, outcome: 'rejected', resolutionReason: 'carrier confirms delivery, signed by Ada King' },
+    { disputedAt: second.disputedAt, reason: 'Charged for two parcels, Ada ordered one', resolvedAt: null, outcome: null, resolutionReason: null },
+  ]);
+
+  const erased = await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Request by e-mail' }, Role.Admin);
+  expect(erased.errors).toBeUndefined();
+  expect(erased.data!.eraseCustomer).toMatchObject({ complaintTextsCleared: 1, disputeReasonsCleared: 1 });
+  // Their words go, as a complaint's text does, from the invoice and from the audit log's copies (the keys stay); when it was
+  // disputed and how it was resolved stay, and the staff's note loses her name as any reason about her does.
+  expect(await em().findOneOrFail(Invoice, invoiceId)).toMatchObject({ disputedAt: new Date(second.disputedAt), disputeReason: null, disputeResolvedAt: null });
+  const entries = await em().find(AuditEntry, { entityType: 'invoice', entityId: invoiceId, action: { $like: 'invoice.dispute%' } }, { orderBy: { at: 'asc', id: 'asc' } });
+  expect(entries.map((a) => a.action)).toEqual(['invoice.dispute', 'invoice.dispute-resolved', 'invoice.dispute']);
+  expect(JSON.stringify(entries)).not.toMatch(/Baker|parcels|Ada|King/);
+  expect(entries.map((a) => [a.before, a.after])).toEqual([
+    [null, { customerId: customer.id, disputedAt: first.disputedAt, reason: null }],
+    [{ disputedAt: first.disputedAt, reason: null }, { customerId: customer.id, resolvedAt: expect.any(String), outcome: 'rejected', reason: 'carrier confirms delivery, signed by [erased] [erased]' }],
+    [{ disputedAt: first.disputedAt, reason: null, resolvedAt: expect.any(String), outcome: 'rejected' }, { customerId: customer.id, disputedAt: second.disputedAt, reason: null }],
+  ]);
+  expect(await exportOf('Request after the erasure')).toEqual([
+    { disputedAt: first.disputedAt, reason: null, resolvedAt: expect.any(String), outcome: 'rejected', resolutionReason: 'carrier confirms delivery, signed by [erased] [erased]' },
+    { disputedAt: second.disputedAt, reason: null, resolvedAt: null, outcome: null, resolutionReason: null },
+  ]);
+  // Erasing again finds nothing more.
+  expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Second request' }, Role.Admin)).data!.eraseCustomer).toMatchObject({ disputeReasonsCleared: 0, auditEntriesScrubbed: 0 });
+}, 60_000);
 
 it("ends an erased customer's consent history with the erasure's withdrawal, in their data export and on their timeline", async () => {
   const e = em();

@@ -53,7 +53,7 @@ export class CustomerResolver {
   @Allow(Role.Admin)
   @Mutation(() => CustomerErasureType, {
     description:
-      'Erases the customer\'s personal data on request (GDPR Art. 17): contact data, complaint texts, data exports and the audit log\'s copies; queued messages held back. Orders, invoices and scores stay under the ID. CONFLICT while a playbook runs for them. Idempotent; audited',
+      'Erases the customer\'s personal data on request (GDPR Art. 17): contact data, complaint texts, invoice dispute reasons, data exports and the audit log\'s copies; queued messages held back. Orders, invoices and scores stay under the ID. CONFLICT while a playbook runs for them. Idempotent; audited',
   })
   eraseCustomer(@Arg('id', () => ID) id: string, @Arg('reason', { description: 'Why, e.g. the request it answers' }) reason: string, @Ctx() ctx: GraphQLContext): Promise<CustomerErasureType> {
     return ctx.services.erasure.erase(id, reason, ctx.caller!.id);

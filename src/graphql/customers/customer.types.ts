@@ -84,6 +84,9 @@ export class CustomerErasureType {
   @Field(() => Int, { description: 'Complaints whose free text was deleted (topics and dates stay)' })
   complaintTextsCleared!: number;
 
+  @Field(() => Int, { description: "Invoices whose dispute reason (the customer's words on why they disputed it) was deleted; when it was disputed and how it was resolved stay" })
+  disputeReasonsCleared!: number;
+
   @Field(() => Int, { description: 'Data exports deleted (made when the customer was offboarded)' })
   exportsDeleted!: number;
 

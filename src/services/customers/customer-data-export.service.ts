@@ -12,7 +12,7 @@ import { reasonProblem } from '../../domain/text.js';
 import { recipientOf } from '../../domain/messages/catalogue.js';
 import { MINOR_UNIT_DIGITS } from '../../domain/money.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
-import { ABOUT_THEM, CONTACT_DATA_ENTRIES, PERSONAL_FIELDS, TAKEN_TYPED_DECISION, TYPED_INPUTS } from './customer-erasure.service.js';
+import { ABOUT_THEM, CONTACT_DATA_ENTRIES, DISPUTE_ENTRIES, PERSONAL_FIELDS, TAKEN_TYPED_DECISION, TYPED_INPUTS } from './customer-erasure.service.js';
 import { typedTexts, type TypedMessage, type TypedText } from '../../domain/customers/typed-input.js';
 
 /**
@@ -20,7 +20,7 @@ import { typedTexts, type TypedMessage, type TypedText } from '../../domain/cust
  * (the README's wording, in the customer's words).
  */
 export const ERASURE_KEPT =
-  'Your contact data (name, e-mail address, phone, time zone, language, CRM reference) was erased, and so were your complaint texts and the data exports made for you; orders, invoices, payments, costs, scores, complaint topics, tier changes, messages and playbook records stay under your customer ID alone, so the figures of our customer base do not move, and invoices and payments are records the law requires us to keep: this document holds what remains';
+  'Your contact data (name, e-mail address, phone, time zone, language, CRM reference) was erased, and so were your complaint texts, the reasons you gave for disputing invoices and the data exports made for you; orders, invoices, payments, costs, scores, complaint topics, tier changes, messages and playbook records stay under your customer ID alone, so the figures of our customer base do not move, and invoices and payments are records the law requires us to keep: this document holds what remains';
 
 /** What the export says of a referral value instead of its amounts. */
 export const REFERRAL_AMOUNTS_LEFT_OUT =
@@ -89,8 +89,8 @@ function consentChangedHow(change: { action: string; actor: string; reason: stri
 
 /**
  * Everything stored about a customer, as they gave and generated it, and what the company
- * made of it: contact data, who referred them, orders, invoices with payments, reminders and
- * fees, what serving them cost, complaints
+ * made of it: contact data, who referred them, orders, invoices with payments, reminders,
+ * fees and disputes, what serving them cost, complaints
  * and the fix cases opened for them, the messages the playbooks wrote (sent or held back,
  * and why), the campaigns and playbooks that included them, and their current scores with
  * the facts behind each, every score stored before (their history: what each model said of them
@@ -149,13 +149,14 @@ export const EXPORT_SECTIONS: Readonly<Record<string, string>> = {
 /**
  * Where the export holds the audit entries the erasure treats as the customer's (CONTACT_DATA_ENTRIES: the contact data
  * they had; ABOUT_THEM with a reason: what people typed about them; TYPED_INPUTS: what operators typed into their runs
- * in the Temporal UI): a test holds every such entry of a customer to
+ * in the Temporal UI; DISPUTE_ENTRIES: their disputes of invoices, with their reasons): a test holds every such entry of a customer to
  * its section, so what the erasure counts as theirs is what their access request shows.
  */
 export const EXPORT_AUDIT_SECTIONS: Readonly<Record<string, string>> = {
   contactData: 'contactHistory',
   reasons: 'notes',
   typedInputs: 'notes',
+  disputes: 'invoices',
 };
 
 /**
@@ -192,7 +193,7 @@ function withoutWithdrawnWords(template: string, payload: Record<string, unknown
  * a promise to pay kept by a payment dated on or before its day plus `promiseGraceDays` (the promise policy's).
  */
 export async function customerDocument(em: EntityManager, customer: Customer, currency: string, promiseGraceDays: number): Promise<Record<string, unknown>> {
-  const [orders, invoices, payments, costs, tierChanges, complaints, fixCases, messages, runs, campaigns, scores, scoreHistory, bandChanges, consent, promises, exports, contactChanges, reasons, typed, erasedAt] = await Promise.all([
+  const [orders, invoices, payments, costs, tierChanges, complaints, fixCases, messages, runs, campaigns, scores, scoreHistory, bandChanges, consent, promises, exports, contactChanges, reasons, typed, erasedAt, disputes] = await Promise.all([
     em.find(Order, { customer }, { orderBy: { orderedAt: 'asc' } }),
     em.find(Invoice, { customer }, { orderBy: { issuedAt: 'asc' } }),
     em.find(Payment, { invoice: { customer } }, { orderBy: { paidAt: 'asc' } }),
@@ -257,6 +258,16 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     customer.status === CustomerStatus.Erased
       ? em.execute<{ at: Date }[]>(`select min(at) as at from audit_entry where entity_type = 'customer' and entity_id = ? and action = ?`, [customer.id, ERASURE_ACTION])
       : Promise.resolve([]),
+    // Each dispute of their invoices, as the audit log keeps them (the invoice keeps only its latest), with its resolution if any.
+    em.execute<{ invoice_id: string; disputed_at: string; reason: string | null; resolved_at: string | null; outcome: string | null; resolution_reason: string | null }[]>(
+      `select a.entity_id as invoice_id, a.after ->> 'disputedAt' as disputed_at, a.after ->> 'reason' as reason,
+              r.after ->> 'resolvedAt' as resolved_at, r.after ->> 'outcome' as outcome, r.after ->> 'reason' as resolution_reason
+         from audit_entry a
+         left join audit_entry r on r.entity_type = 'invoice' and r.entity_id = a.entity_id and r.action = 'invoice.dispute-resolved'
+                                and (r.before ->> 'disputedAt')::timestamptz = (a.after ->> 'disputedAt')::timestamptz
+        where ${DISPUTE_ENTRIES} and a.action = 'invoice.dispute' order by a.at, a.id`,
+      [customer.id],
+    ),
   ]);
   const notes = [
     ...reasons.map((n) => ({ at: new Date(n.at), about: noteAbout(n), reason: n.reason })),
@@ -309,6 +320,16 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
       feeChargedMinor: i.feeChargedMinor,
       feeWaivedMinor: i.feeWaivedMinor,
       feeReversedMinor: i.feeReversedMinor,
+      // Each time they disputed it: when, why in their words (null once erased), and how the company resolved it (and why).
+      disputes: disputes
+        .filter((d) => d.invoice_id === i.id)
+        .map((d) => ({
+          disputedAt: new Date(d.disputed_at).toISOString(),
+          reason: d.reason,
+          resolvedAt: d.resolved_at ? new Date(d.resolved_at).toISOString() : null,
+          outcome: d.outcome,
+          resolutionReason: d.resolution_reason,
+        })),
     })),
     // What serving them cost, as the profitability score counts it.
     costs: costs.map((c) => ({ occurredAt: c.occurredAt, kind: c.kind, amountMinor: c.amountMinor, quantity: c.quantity ?? null, reference: c.externalRef ?? null })),

@@ -51,6 +51,15 @@ export const ABOUT_THEM = `((a.entity_type = 'customer' and a.entity_id = ?)
 export const TYPED_INPUTS = `a.entity_type = 'playbook_run' and a.entity_id in (select r.workflow_id from playbook_run r where r.customer_id = ?::uuid)
             and a.action in ('playbook.signal-in-engine', 'playbook.update-in-engine') and a.after -> 'input' is not null`;
 
+/**
+ * The audit entries of the disputes of the customer's invoices (SQL condition on `audit_entry a`; binds the customer's ID
+ * once): `invoice.dispute` (`after.reason`, and a later dispute's `before.reason`: the customer's own words) and
+ * `invoice.dispute-resolved` (`before.reason`: the customer's words; `after.reason`: the staff's note on the resolution).
+ * Their data export lists each dispute from them; the erasure takes the customer's words out as it takes complaint texts.
+ */
+export const DISPUTE_ENTRIES = `a.entity_type = 'invoice' and a.action in ('invoice.dispute', 'invoice.dispute-resolved')
+            and a.entity_id in (select i.id::text from invoice i where i.customer_id = ?::uuid)`;
+
 /** An offboarding decision typed in the Temporal UI (SQL condition on `audit_entry a`): its reason is at `after.input[0].reason`. */
 export const TYPED_DECISION = `a.action = 'playbook.update-in-engine' and a.after ->> 'update' = 'decideOffboarding'`;
 
@@ -96,6 +105,7 @@ const ERASED = "erased: the customer's personal data was erased";
 export interface ErasureReport {
   customer: Customer;
   complaintTextsCleared: number;
+  disputeReasonsCleared: number;
   exportsDeleted: number;
   queuedMessagesHeldBack: number;
   auditEntriesScrubbed: number;
@@ -104,7 +114,7 @@ export interface ErasureReport {
 /**
  * The right to erasure (GDPR Art. 17): what identifies the customer goes, what the business
  * must keep stays. Name, e-mail address, phone, time zone, language and CRM reference are replaced or
- * cleared, complaint texts and data exports deleted, queued messages held back, and the audit
+ * cleared, complaint texts, the reasons they gave for disputing invoices and data exports deleted, queued messages held back, and the audit
  * log's record of earlier contact-data changes scrubbed; orders, invoices, payments, scores and
  * playbook records stay, under the customer's ID alone (workflow histories hold IDs: an offboarding decision's reason is in the audit log;
  * one typed in the Temporal UI, which a run's state holds, is scrubbed from the state its record kept as it ended).
@@ -145,7 +155,7 @@ export class CustomerErasureService {
     return this.em.transactional(async (em) => {
       // Its reference goes: an import naming the customer comes first or waits (customerLockSql).
       const customer = await storedCustomer(em, id, { lock: 'reference' });
-      const nothing = { customer, complaintTextsCleared: 0, exportsDeleted: 0, queuedMessagesHeldBack: 0, auditEntriesScrubbed: 0 };
+      const nothing = { customer, complaintTextsCleared: 0, disputeReasonsCleared: 0, exportsDeleted: 0, queuedMessagesHeldBack: 0, auditEntriesScrubbed: 0 };
       if (customer.status === CustomerStatus.Erased) {
         // A repeated request (a reminder from the customer) changes nothing, but is on record as it was answered. Its reason is
         // kept as given: the names, addresses and numbers a reason's words are redacted by went with the first erasure.
@@ -195,6 +205,8 @@ export class CustomerErasureService {
       const report: ErasureReport = {
         ...nothing,
         complaintTextsCleared: await affected(em, `update complaint set summary = null where customer_id = ? and summary is not null`, [id]),
+        // Why they disputed an invoice is their own words, as a complaint's text: it goes; when, and how it was resolved, stay.
+        disputeReasonsCleared: await affected(em, `update invoice set dispute_reason = null where customer_id = ? and dispute_reason is not null`, [id]),
         exportsDeleted: await affected(em, `delete from customer_export where customer_id = ?`, [id]),
         queuedMessagesHeldBack: await affected(em, `update outbox_message set suppressed_at = now(), suppressed_reason = ? where customer_id = ? and sent_at is null and suppressed_at is null`, [ERASED, id]),
         auditEntriesScrubbed:
@@ -213,6 +225,7 @@ export class CustomerErasureService {
             [id],
           )) +
           (await this.eraseDecisionReasons(em, id)) +
+          (await this.eraseDisputeReasons(em, id)) +
           (await this.eraseReasonsNamingThem(em, id, who)) +
           (await this.eraseTypedInputs(em, id, who)) +
           (await this.eraseSavedSearches(em, id, who, changed)) +
@@ -236,7 +249,7 @@ export class CustomerErasureService {
         entityType: 'customer',
         entityId: id,
         before,
-        after: { status: CustomerStatus.Erased, ...consent.after, reason: options.typed ? redact(why, who) : why, complaintTextsCleared: report.complaintTextsCleared, exportsDeleted: report.exportsDeleted, queuedMessagesHeldBack: report.queuedMessagesHeldBack, auditEntriesScrubbed: report.auditEntriesScrubbed },
+        after: { status: CustomerStatus.Erased, ...consent.after, reason: options.typed ? redact(why, who) : why, complaintTextsCleared: report.complaintTextsCleared, disputeReasonsCleared: report.disputeReasonsCleared, exportsDeleted: report.exportsDeleted, queuedMessagesHeldBack: report.queuedMessagesHeldBack, auditEntriesScrubbed: report.auditEntriesScrubbed },
       });
       return report;
     });
@@ -262,8 +275,26 @@ export class CustomerErasureService {
   }
 
   /**
+   * The customer's words on why they disputed an invoice, as the audit log's dispute entries copied them (DISPUTE_ENTRIES:
+   * the dispute's `after.reason`, and `before.reason` of a later dispute and of the resolution), become null as the invoice's
+   * own copy does: the keys stay, so the log still says a reason was given. The staff's note on a resolution is a person's
+   * words about them (eraseReasonsNamingThem). Answers how many entries it changed.
+   */
+  private async eraseDisputeReasons(em: EntityManager, id: string): Promise<number> {
+    const theirs = `a.action = 'invoice.dispute' and a.after ->> 'reason' is not null`;
+    return affected(
+      em,
+      `update audit_entry a
+          set after = case when ${theirs} then jsonb_set(a.after, '{reason}', 'null'::jsonb) else a.after end,
+              before = case when a.before ->> 'reason' is not null then jsonb_set(a.before, '{reason}', 'null'::jsonb) else a.before end
+        where ${DISPUTE_ENTRIES} and ((${theirs}) or a.before ->> 'reason' is not null)`,
+      [id],
+    );
+  }
+
+  /**
    * The reasons people typed about the customer's records (exporting their data, cancelling
-   * their runs, discarding their messages, and whatever else an entry about them, their runs or
+   * their runs, discarding their messages, resolving their invoice's dispute, and whatever else an entry about them, their runs or
    * their messages gives a reason for) lose the words that name them (`redact`), in the audit
    * entry and where a discard's reason is shown on the message. Who did what, when and why
    * stays. Answers how many audit entries it changed.
@@ -271,8 +302,8 @@ export class CustomerErasureService {
   private async eraseReasonsNamingThem(em: EntityManager, id: string, who: Identity): Promise<number> {
     const reasons = await em.execute<{ id: string; reason: string }[]>(
       `select a.id, a.after ->> 'reason' as reason from audit_entry a
-        where a.after ->> 'reason' is not null and ${ABOUT_THEM}`,
-      [id, id, id],
+        where a.after ->> 'reason' is not null and (${ABOUT_THEM} or (${DISPUTE_ENTRIES} and a.action = 'invoice.dispute-resolved'))`,
+      [id, id, id, id],
     );
     const discarded = await em.execute<{ id: string; reason: string }[]>(`select id, suppressed_reason as reason from outbox_message where customer_id = ? and starts_with(suppressed_reason, 'discarded: ')`, [id]);
     for (const m of discarded) {
