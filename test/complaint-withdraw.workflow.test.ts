@@ -184,7 +184,7 @@ it("tells the case's owner that a fix may no longer be needed when a complaint b
   expect(text).toContain('withdrawn as filed by mistake: filed on the wrong customer');
   expect(text).toContain(`cancelPlaybookRun(workflowId: "${workflowId}"`);
   const fixCase = await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
-  const audit = await stack.orm.em.fork().find(AuditEntry, { action: 'fix-case.complaint-withdrawn' });
+  const audit = await stack.orm.em.fork().find(AuditEntry, { action: 'fix-case.complaint-withdrawn', entityId: fixCase.id });
   expect(audit.map((a) => ({ actor: a.actor.split(':')[0], entityId: a.entityId, after: a.after }))).toEqual([
     { actor: 'operator', entityId: fixCase.id, after: { workflowId, complaintId: complaints[2], owner: 'billing', reason: 'filed on the wrong customer' } },
   ]);
@@ -193,11 +193,31 @@ it("tells the case's owner that a fix may no longer be needed when a complaint b
   expect((await stack.temporal.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
   expect(await persistentIssue(customerId)).toMatchObject({ band: 'none' });
 
-  // Four complaints, one withdrawn: still persistent, the case is still needed, nobody is bothered.
-  const still = await awaitingFix('Omar', 'billing-error', 4);
-  expect((await withdraw(still.complaints[3], 'a duplicate of Omar-3')).errors).toBeUndefined();
+  // Seven complaints, the oldest withdrawn: still persistent, the case is still needed, and its owner never read that one
+  // (the case's first task shows the five latest): nobody is bothered.
+  const still = await awaitingFix('Omar', 'billing-error', 7);
+  expect((await withdraw(still.complaints[6], 'a duplicate of Omar-6')).errors).toBeUndefined();
   expect(await tasksOf(still.workflowId)).toEqual([]);
   expect(await persistentIssue(still.customerId)).toMatchObject({ band: 'persistent' });
+}, 120_000);
+
+it("tells the owner who read a withdrawn complaint only in the case's first task that it was not the customer's, though the case still stands", async () => {
+  const { customerId, workflowId, complaints } = await awaitingFix('Aylin', 'billing-error', 4);
+  expect((await withdraw(complaints[3], 'a duplicate of Aylin-3')).errors).toBeUndefined();
+  // Shown among the four the case opened on, as the case's own listing (not a complaint added later) had it.
+  expect(await tasksOf(workflowId)).toEqual([
+    {
+      step: `complaint-${complaints[3]}-withdrawn`,
+      channel: 'call',
+      payload: expect.objectContaining({ owner: 'billing', reason: 'a duplicate of Aylin-3', stillNeeded: true, complaints: [expect.objectContaining({ ref: 'Aylin-4' })] }),
+    },
+  ]);
+  const text = renderMessage('fix-case-complaint-withdrawn', 'Aylin', (await tasksOf(workflowId))[0].payload, 'en', 'EUR').text;
+  expect(text).toContain('do not take it up with Aylin');
+  // Still standing on her three others: her word that a team works on it stays as it was.
+  expect((await messagesOf(customerId)).find((m) => m.idempotency_key === `${workflowId}/acknowledged`)).toMatchObject({ suppressed_reason: null });
+  expect(await persistentIssue(customerId)).toMatchObject({ band: 'persistent' });
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 120_000);
 
 /** Every message of the customer's fix runs, oldest first. */

@@ -30,6 +30,8 @@ function caseComplaint(k: { ref: string; severity: string; summary: string | nul
 
 /** The tasks that list the complaints behind a case as it opens (or opens again after a fix that did not hold). */
 const CASE_LISTING_TASKS = ['fix-case-opened', 'fix-case-reopened'];
+/** The tasks that show the case's owner the complaints behind it: as it opens or opens again, and as it moves up a level. */
+const TASKS_LISTING_COMPLAINTS = [...CASE_LISTING_TASKS, 'fix-case-escalated'];
 
 /**
  * The customer complained about a topic (a new complaint, or one reopened) while its fix case is open and the fix still
@@ -151,8 +153,9 @@ export const COMPLAINT_WITHDRAWN_HOLD = 'complaint-withdrawn: the complaint this
  *   because of the withdrawn one (`onlyCause` 'run' or 'reopening'), and the owner is told how to end it;
  * - a topic's first case stands on its persistent issue: `persistentWithout` false (the topic no longer persistent
  *   without it) puts the case in question;
- * - a case still standing on others is told only when the owner was told of this complaint on its own
- *   (`fix-case-complaint-added`), with `stillNeeded`: they are not to take it up with the customer.
+ * - a case still standing on others is told only when the owner read this complaint: told of it on its own
+ *   (`fix-case-complaint-added`), or shown it in a task of the run listing the case's complaints (`fix-case-opened`,
+ *   `-reopened`, `-escalated`), with `stillNeeded`: they are not to take it up with the customer.
  * The run is not cancelled behind the owner's back (the customer was told a team works on it, and a cancel says nothing to
  * them unless the owner does): the task `fix-case-complaint-withdrawn` names the complaint and why. Once per complaint
  * (step `complaint-<id>-withdrawn` of the run), audited as `actor`'s `fix-case.complaint-withdrawn` on the case. Answers
@@ -205,12 +208,22 @@ export async function tellCaseOfWithdrawnComplaint(
       if (!stillNeeded && sinceFix) onlyCause = ownFix?.at ? 'reopening' : 'run';
     } else stillNeeded = input.persistentWithout;
     if (stillNeeded) {
-      // Still standing on others: only an owner told of this complaint on its own hears that it was not the customer's.
-      const [added] = await tx.execute<{ n: number }[]>(
-        `select count(*)::int as n from outbox_message where customer_id = ? and template = 'fix-case-complaint-added' and (idempotency_key = ? or idempotency_key like ?)`,
-        [input.customerId, stepMessageKey(run.workflowId, `complaint-${k.id}`), stepMessageKey(run.workflowId, `complaint-${k.id}-reopened-%`)],
+      // Still standing on others: only an owner who read this complaint hears that it was not the customer's: told of it on
+      // its own, or shown it in a task of the run listing the case's complaints (as it opened, reopened or moved up).
+      const [read] = await tx.execute<{ n: number }[]>(
+        `select count(*)::int as n from outbox_message where customer_id = ? and (
+            (template = 'fix-case-complaint-added' and (idempotency_key = ? or idempotency_key like ?))
+            or (template in (?) and ${runPrefixOfKeySql('idempotency_key')} = ? and payload -> 'complaints' @> ?::jsonb))`,
+        [
+          input.customerId,
+          stepMessageKey(run.workflowId, `complaint-${k.id}`),
+          stepMessageKey(run.workflowId, `complaint-${k.id}-reopened-%`),
+          TASKS_LISTING_COMPLAINTS,
+          prefix,
+          JSON.stringify([{ ref: k.ref }]),
+        ],
       );
-      if (!added?.n) return null;
+      if (!read?.n) return null;
     }
     const complaint = caseComplaint({ ...k, open: k.resolvedAt === null });
     const task = {
@@ -229,7 +242,14 @@ export async function tellCaseOfWithdrawnComplaint(
       action: 'fix-case.complaint-withdrawn',
       entityType: 'fix_case',
       entityId: open.case_id,
-      after: { workflowId: open.workflow_id, complaintId: k.id, owner: open.owner, reason: k.reason, ...(stillNeeded ? { stillNeeded: true } : {}), ...(onlyCause ? { onlyCause } : {}) },
+      after: {
+        workflowId: open.workflow_id,
+        complaintId: k.id,
+        owner: open.owner,
+        reason: k.reason,
+        ...(stillNeeded ? { stillNeeded: true } : {}),
+        ...(onlyCause ? { onlyCause } : {}),
+      },
     });
     return open.workflow_id;
   });
