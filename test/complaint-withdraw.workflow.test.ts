@@ -26,7 +26,7 @@ import { ImportService } from '../src/services/import/import.service.js';
 import { eventually } from './support/eventually.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
-import { COMPLAINT_WITHDRAWN_HOLD } from '../src/services/playbooks/fix-case-complaints.js';
+import { COMPLAINT_WITHDRAWN_HOLD, RUN_ONLY_FOR_WITHDRAWN_HOLD } from '../src/services/playbooks/fix-case-complaints.js';
 
 /**
  * A complaint filed by mistake (on the wrong customer, twice) is withdrawn: it counts nowhere a complaint counts, the
@@ -177,16 +177,23 @@ it("tells the case's owner that a fix may no longer be needed when a complaint b
         workflowId,
         reason: 'filed on the wrong customer',
         complaints: [{ ref: 'Noor-3', severity: 'medium', summary: 'wrong again (3)', openedOn: expect.any(String), open: true }],
+        acknowledgementHeld: true,
       },
     },
   ]);
+  // The run exists only because of it: its word to her that a team works on it, still queued (delivery is off), is held back.
+  const acknowledged = (await messagesOf(customerId)).find((m) => m.idempotency_key === `${workflowId}/acknowledged`);
+  expect(acknowledged).toMatchObject({ template: 'issue-acknowledged', sent_at: null, suppressed_reason: RUN_ONLY_FOR_WITHDRAWN_HOLD });
+  const [held] = await stack.orm.em.fork().find(AuditEntry, { action: 'message.held-back', after: { complaintId: complaints[2] } });
+  expect(held).toMatchObject({ actor: expect.stringMatching(/^operator:/), entityType: 'outbox_message', after: { reason: RUN_ONLY_FOR_WITHDRAWN_HOLD, template: 'issue-acknowledged', customerId } });
   const text = renderMessage('fix-case-complaint-withdrawn', 'Noor', (await tasksOf(workflowId))[0].payload, 'en', 'EUR').text;
   expect(text).toContain('withdrawn as filed by mistake: filed on the wrong customer');
   expect(text).toContain(`cancelPlaybookRun(workflowId: "${workflowId}"`);
+  expect(text).toContain('Noor was not told of the case');
   const fixCase = await stack.orm.em.fork().findOneOrFail(FixCase, { workflowId });
   const audit = await stack.orm.em.fork().find(AuditEntry, { action: 'fix-case.complaint-withdrawn', entityId: fixCase.id });
   expect(audit.map((a) => ({ actor: a.actor.split(':')[0], entityId: a.entityId, after: a.after }))).toEqual([
-    { actor: 'operator', entityId: fixCase.id, after: { workflowId, complaintId: complaints[2], owner: 'billing', reason: 'filed on the wrong customer' } },
+    { actor: 'operator', entityId: fixCase.id, after: { workflowId, complaintId: complaints[2], owner: 'billing', reason: 'filed on the wrong customer', acknowledgementHeld: true } },
   ]);
   // Not cancelled behind the owner's back: the run still waits for the fix, its case open.
   expect(fixCase.status).toBe('open');
@@ -294,8 +301,12 @@ it("tells the owner that the topic's next run exists only because of a withdrawn
   expect(await tasksOf(next)).toEqual([
     { step: `complaint-${misFiled}-withdrawn`, channel: 'call', payload: expect.objectContaining({ owner: 'team-lead', onlyCause: 'run', workflowId: next }) },
   ]);
+  // Nor is he told a team works on it: the run's word, still queued (delivery is off), is held back.
+  expect((await messagesOf(customerId)).find((m) => m.idempotency_key === `${next}/acknowledged`)).toMatchObject({ sent_at: null, suppressed_reason: RUN_ONLY_FOR_WITHDRAWN_HOLD });
+  expect((await tasksOf(next))[0].payload).toMatchObject({ acknowledgementHeld: true });
   const text = renderMessage('fix-case-complaint-withdrawn', 'Jonas', (await tasksOf(next))[0].payload, 'en', 'EUR').text;
   expect(text).toContain('This fix run started only because of it');
+  expect(text).toContain('Jonas was not told of the case');
   expect(text).toContain(`cancelPlaybookRun(workflowId: "${next}"`);
   // Not cancelled behind the owner's back.
   expect((await stack.temporal.client.workflow.getHandle(next).describe()).status.name).toBe('RUNNING');
@@ -318,6 +329,8 @@ it('tells the owner that a case was reopened only because of a withdrawn complai
   const text = renderMessage('fix-case-complaint-withdrawn', 'Mila', (await tasksOf(workflowId))[0].payload, 'en', 'EUR').text;
   expect(text).toContain('The case was reopened only because of it');
   expect(text).toContain('report it again with resolveIssue(');
+  // Her word that the team is back on it stays queued: she had the case and its fix, and the owner tells her what happens now.
+  expect((await messagesOf(customerId)).find((m) => m.idempotency_key === `${workflowId}/recurrence-1-acknowledged`)).toMatchObject({ template: 'issue-reopened', suppressed_reason: null });
   expect(await reportOf('it-support')).toMatchObject({ resolved: 1, fixesNotHeld: 0, escalated: 0 });
   await stack.temporal.client.workflow.getHandle(workflowId).cancel();
 }, 120_000);

@@ -32,6 +32,10 @@ const withdrawnComplaintAdvice = (name: string, p: Payload): string => {
     p.onlyCause === 'run'
       ? `This fix run started only because of it: no other complaint since the topic's earlier fix says that fix did not hold, so the case may not be needed.`
       : `Without it, ${name} no longer has a persistent issue about "${topicLabel(p)}", so the case may no longer be needed.`;
+  // Its word to the customer that a team works on it had not gone out and was held back: they have not heard of the case.
+  if (p.acknowledgementHeld === true) {
+    return `${why} ${name} was not told of the case: our word that a team works on it had not gone out yet and is held back. The fix run goes on as it was (its deadline, its escalations) until you decide, and its later messages would reach ${name} about a case they never heard of. If there is nothing to fix, ${cancel}: nothing goes to ${name}; if there is, report the fix as usual with ${resolve}.`;
+  }
   return `${why} The fix run goes on as it was (its deadline, its escalations, its messages to ${name}) until you decide. If there is nothing to fix, ${cancel}, and tell ${name} what happens now if they were told a team works on it; if there is, report the fix as usual with ${resolve}.`;
 };
 

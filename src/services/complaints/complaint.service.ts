@@ -383,8 +383,9 @@ export class ComplaintService {
    * complaint. In the same transaction (`tellCaseOfWithdrawnComplaint`) the customer's still-queued word that it was added to
    * their case is held back, and the owner of a fix case of its topic open under a running fix is told, by what the case
    * stands on (the complaints since the topic's earlier fix, or for a first case its persistent issue): that it may no
-   * longer be needed, or, when it still stands, that this complaint they read (told of it, or shown it in the case's tasks)
-   * was not the customer's. The run is not cancelled behind their back, the customer having been told a team works on it. A second withdrawal is a CONFLICT
+   * longer be needed (a run there only because of it holding back its still-queued word to the customer that a team works
+   * on it), or, when it still stands, that this complaint they read (told of it, or shown it in the case's tasks) was not
+   * the customer's. The run is not cancelled behind their back: the customer may have been told a team works on it. A second withdrawal is a CONFLICT
    * (COMPLAINT_ALREADY_WITHDRAWN).
    */
   async withdraw(id: string, reason: string, actor: string): Promise<Complaint> {

@@ -143,6 +143,24 @@ export interface WithdrawnComplaint {
 /** Why an "added to your case" word still queued was held back: the complaint it thanks for was withdrawn as filed by mistake. */
 export const COMPLAINT_WITHDRAWN_HOLD = 'complaint-withdrawn: the complaint this thanks the customer for was withdrawn as filed by mistake (not theirs, or a duplicate)';
 
+/** Why a fix run's word to the customer that a team works on it, still queued, was held back: the run exists only because of a withdrawn complaint. */
+export const RUN_ONLY_FOR_WITHDRAWN_HOLD = 'complaint-withdrawn: the fix run this tells the customer of exists only because of a complaint withdrawn as filed by mistake';
+
+/** The run's word that a team works on the issue (`issue-acknowledged`), if still queued, held back (audited `message.held-back`); the messages held. */
+async function holdBackAcknowledgement(em: EntityManager, audit: AuditService, run: { workflowId: string; customerId: string }, complaintId: string, actor: string): Promise<string[]> {
+  // One whose hand-over was interrupted may have reached them: it waits for a person, as before.
+  const held = await em.execute<{ id: string }[]>(
+    `update outbox_message set suppressed_at = now(), suppressed_reason = ?
+      where customer_id = ? and idempotency_key = ? and template = 'issue-acknowledged' and sent_at is null and suppressed_at is null and interrupted_at is null
+      returning id`,
+    [RUN_ONLY_FOR_WITHDRAWN_HOLD, run.customerId, stepMessageKey(run.workflowId, 'acknowledged')],
+  );
+  for (const m of held) {
+    audit.record(em, { actor, action: 'message.held-back', entityType: 'outbox_message', entityId: m.id, after: { reason: RUN_ONLY_FOR_WITHDRAWN_HOLD, complaintId, customerId: run.customerId, template: 'issue-acknowledged' } });
+  }
+  return held.map((m) => m.id);
+}
+
 /**
  * A complaint was withdrawn (filed by mistake). First the customer's word that it was added to a case (`issue-complaint-added`,
  * keyed `complaint-<id>[-reopened-<n>]-acknowledged` under any fix run of theirs), still queued (their quiet hours), is held
@@ -156,8 +174,11 @@ export const COMPLAINT_WITHDRAWN_HOLD = 'complaint-withdrawn: the complaint this
  * - a case still standing on others is told only when the owner read this complaint: told of it on its own
  *   (`fix-case-complaint-added`), or shown it in a task of the run listing the case's complaints (`fix-case-opened`,
  *   `-reopened`, `-escalated`), with `stillNeeded`: they are not to take it up with the customer.
- * The run is not cancelled behind the owner's back (the customer was told a team works on it, and a cancel says nothing to
- * them unless the owner does): the task `fix-case-complaint-withdrawn` names the complaint and why. Once per complaint
+ * When the run exists only because of it (a first case, or the topic's next run after a fix), the run's word to the
+ * customer that a team works on it (`issue-acknowledged`), still queued, is held back (`acknowledgementHeld` in the task):
+ * they never complained. The run is not cancelled behind the owner's back (the customer may have been told a team works on
+ * it, and a cancel says nothing to them unless the owner does; one they were not told of asks nobody to tell them): the
+ * task `fix-case-complaint-withdrawn` names the complaint and why. Once per complaint
  * (step `complaint-<id>-withdrawn` of the run), audited as `actor`'s `fix-case.complaint-withdrawn` on the case. Answers
  * the run told, or null.
  */
@@ -225,6 +246,11 @@ export async function tellCaseOfWithdrawnComplaint(
       );
       if (!read?.n) return null;
     }
+    // The run exists only because of it (a first case no longer persistent without it, or the topic's next run after a fix
+    // with no other complaint since): the customer's word that a team works on it, still queued (their quiet hours), is held
+    // back: they are not told of a case about a complaint that was never theirs, and a cancel then asks nobody to tell them.
+    const runOnlyForIt = fixedAt ? onlyCause === 'run' : !stillNeeded;
+    const heldWord = runOnlyForIt ? await holdBackAcknowledgement(tx, audit, run, k.id, input.actor) : [];
     const complaint = caseComplaint({ ...k, open: k.resolvedAt === null });
     const task = {
       topic: input.topic,
@@ -235,6 +261,7 @@ export async function tellCaseOfWithdrawnComplaint(
       complaints: [complaint],
       ...(stillNeeded ? { stillNeeded: true } : {}),
       ...(onlyCause ? { onlyCause } : {}),
+      ...(heldWord.length ? { acknowledgementHeld: true } : {}),
     };
     if (!(await outbox.enqueueStep(tx, run, `complaint-${k.id}-withdrawn`, { channel: MessageChannel.Call, template: 'fix-case-complaint-withdrawn', payload: task }))) return open.workflow_id;
     audit.record(tx, {
@@ -249,6 +276,7 @@ export async function tellCaseOfWithdrawnComplaint(
         reason: k.reason,
         ...(stillNeeded ? { stillNeeded: true } : {}),
         ...(onlyCause ? { onlyCause } : {}),
+        ...(heldWord.length ? { acknowledgementHeld: true } : {}),
       },
     });
     return open.workflow_id;
