@@ -4,7 +4,7 @@ import { accountReviewPolicy, accountReviewWorkflowId, type AccountReviewPolicy 
 import { seconds } from '../src/domain/policies/duration.js';
 import { AuditEntry, Complaint, ComplaintSeverity, CostKind, Customer, MessageChannel, MessagePurpose, Offer, OfferAudience, Order, OutboxMessage, ServiceTier } from '../src/entities/index.js';
 import type { accountReview } from '../workflows/index.js';
-import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, RecordComplaintDocument, ResolveComplaintDocument, StartAccountReviewDocument } from './__generated__/graphql.js';
+import { AccountReviewDocument, AnswerAccountProposalDocument, CancelPlaybookRunDocument, RecordComplaintDocument, ResolveComplaintDocument, StartAccountReviewDocument, WithdrawComplaintDocument } from './__generated__/graphql.js';
 import { PROPOSAL_HELD_AT_COMPLAINT } from '../src/domain/messages/catalogue.js';
 import { zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { eventually } from './support/eventually.js';
@@ -247,4 +247,33 @@ it('holds back a cheaper-tier proposal still queued for the night when the custo
   expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: false }, Role.Operator)).data?.answerAccountProposal).toMatchObject({ answer: 'declined' });
   await recordHistory(workflowId, 'account-review-proposal-held-at-complaint');
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+}, 90_000);
+
+it("proposes at once when the complaint that held the proposal back is withdrawn or resolved, nothing of the customer's left open, not at its next look a day later", async () => {
+  // Looked at once an hour, as a day in production: only being told makes it propose within the test.
+  const hourly: AccountReviewPolicy = { ...policy, proposalRecheckMs: seconds(3600), proposalHoldWaitMs: seconds(7200) };
+  const heldForComplaint = async (name: string) => {
+    // Premium (a cheaper tier helps), a complaint open: the guard holds the move back.
+    const customerId = await account(name);
+    const complaintId = await openComplaint(customerId);
+    const workflowId = accountReviewWorkflowId(customerId);
+    await stack.temporal.client.workflow.start<typeof accountReview>('accountReview', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, policy: hourly }] });
+    const waiting = await eventually(() => review(customerId), (s) => s?.step === 'proposing' && s.proposal != null);
+    expect(waiting!.proposal).toMatch(/proposed once nothing of the customer's is open \(complaint open: billing-error\): fix first$/);
+    return { customerId, complaintId, workflowId };
+  };
+  const asked = (customerId: string) => eventually(() => review(customerId), (s) => s?.step === 'awaiting-answer', 15_000);
+
+  // Filed by mistake: withdrawn, the review proposes the move now.
+  const misFiled = await heldForComplaint('Sol');
+  expect((await stack.gql(WithdrawComplaintDocument, { id: misFiled.complaintId, reason: 'filed on the wrong customer' }, Role.Operator)).errors).toBeUndefined();
+  expect(await asked(misFiled.customerId)).toMatchObject({ accountProposal: { kind: 'TierChange', tier: 'Basic' }, answer: null });
+  expect(await outboxSteps(misFiled.workflowId)).toEqual(['proposal']);
+  await recordHistory(misFiled.workflowId, 'account-review-proposal-hold-looks-when-complaint-closed');
+
+  // Resolved: the same.
+  const resolved = await heldForComplaint('Tove');
+  expect((await stack.gql(ResolveComplaintDocument, { id: resolved.complaintId }, Role.Operator)).errors).toBeUndefined();
+  expect(await asked(resolved.customerId)).toMatchObject({ accountProposal: { kind: 'TierChange', tier: 'Basic' } });
+  for (const { workflowId } of [misFiled, resolved]) expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
 }, 90_000);

@@ -84,6 +84,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'fix-issue-confirmed-early.json',
       'fix-issue-confirmed-in-ui.json',
       'fair-reminder-dispute-held.json',
+      'account-review-proposal-hold-looks-when-complaint-closed.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -66,6 +66,12 @@ export const answerProposalUpdate = defineUpdate<AccountReviewState, [{ accepted
  * `proposal-held-at-complaint-proposed-again`).
  */
 export const proposalHeldAtComplaintSignal = defineSignal('proposalHeldAtComplaint');
+/**
+ * A complaint of the customer's was withdrawn or resolved, nothing of theirs left open: a review whose proposal the
+ * contact guard holds back while a complaint is open looks again at once, rather than at its next look a day later. The
+ * database decides: one sent by mistake only makes the run look (runs since `proposal-hold-looks-when-complaint-closed`).
+ */
+export const complaintClosedSignal = defineSignal('complaintClosed');
 /** A person decides on offboarding; refused unless the review awaits exactly that. */
 export const decideOffboardingUpdate = defineUpdate<AccountReviewState, [OffboardingDecision]>('decideOffboarding');
 /**
@@ -299,7 +305,26 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
       { description: 'The proposal, still queued, was held back at a complaint: a run awaiting the answer looks at once, and proposes again once nothing is open' },
     );
   }
-  ignoringUnknownSignals([proposalAnsweredSignal.name, ...(reproposesHeldAtComplaint ? [proposalHeldAtComplaintSignal.name] : [])], auditSteeringFromOutside);
+  /**
+   * Runs since the marker look again at once, while the contact guard holds the proposal back, when told a complaint was
+   * withdrawn or resolved with nothing of the customer's left open; runs from before take no signal and look at their next look.
+   */
+  const looksWhenComplaintClosed = patched('proposal-hold-looks-when-complaint-closed');
+  let complaintClosedTold = false;
+  if (looksWhenComplaintClosed) {
+    setHandler(
+      complaintClosedSignal,
+      async () => {
+        complaintClosedTold = true;
+        await auditSteering(auditSteeringFromOutside);
+      },
+      { description: "A complaint of the customer's was withdrawn or resolved, nothing left open: a proposal the contact guard holds back is looked at again at once" },
+    );
+  }
+  ignoringUnknownSignals(
+    [proposalAnsweredSignal.name, ...(reproposesHeldAtComplaint ? [proposalHeldAtComplaintSignal.name] : []), ...(looksWhenComplaintClosed ? [complaintClosedSignal.name] : [])],
+    auditSteeringFromOutside,
+  );
   const enter = (step: AccountReviewStep, details: string, waitMs?: number) => {
     state.step = step;
     state.deadline = waitMs === undefined ? null : new Date(Date.now() + waitMs).toISOString();
@@ -469,7 +494,10 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
           // Shown while it waits: whoever looks sees why nothing was proposed yet.
           state.proposal = proposal;
           enter('proposing', `The contact guard holds the proposal back for now (${proposal.guardHold}): proposing again then`, recheckMs);
-          await sleep(recheckMs);
+          // A complaint closed meanwhile (withdrawn, resolved) with nothing left open: it looks at once (one told before this look only makes it look again).
+          if (looksWhenComplaintClosed) await condition(() => complaintClosedTold, recheckMs);
+          else await sleep(recheckMs);
+          complaintClosedTold = false;
           state.deadline = null;
           // After a wait of up to proposalHoldWaitMs the account may no longer lose money, or no longer be judgeable: it is
           // judged again before anything is proposed, and ends as the first judgement would (runs since the change).

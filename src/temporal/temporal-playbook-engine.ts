@@ -10,7 +10,7 @@ import { UNKNOWN_LOYALTY_BAND, UNSCORED_RISK_BAND } from '../domain/playbooks/ru
 import { CANCELLED_OUTCOME, RunStatus, type EndedInEngine } from '../domain/playbooks/run-status.js';
 import type { EndUndone, EndedRun, FoundRun, HowEnded, HowReset, LaunchedRun, PlaybookEngine, StartedRun, RunSearch, RunTags, Taken, UpdateOutcome } from '../services/engines/playbook-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
-import { accountReviewStateQuery, answerProposalUpdate, decideOffboardingUpdate, endOffboardingNoticeUpdate, proposalHeldAtComplaintSignal, rejudgeAccountUpdate } from '../../workflows/account-review.workflow.js';
+import { accountReviewStateQuery, answerProposalUpdate, complaintClosedSignal, decideOffboardingUpdate, endOffboardingNoticeUpdate, proposalHeldAtComplaintSignal, rejudgeAccountUpdate } from '../../workflows/account-review.workflow.js';
 import { disputeChangedSignal, fairReminderStateQuery, paymentReceivedSignal, promiseToPayUpdate } from '../../workflows/fair-reminder.workflow.js';
 import { fixConfirmedSignal, fixIssueStateQuery, issueRecurredSignal, resolveIssueUpdate } from '../../workflows/fix-issue.workflow.js';
 import { complaintOpenedSignal, consentWithdrawnSignal } from '../../workflows/appreciation.workflow.js';
@@ -210,6 +210,10 @@ export class TemporalPlaybookEngine implements PlaybookEngine {
 
   proposalHeldAtComplaint(workflowId: string): Promise<boolean> {
     return this.signal(workflowId, proposalHeldAtComplaintSignal);
+  }
+
+  complaintClosed(workflowId: string): Promise<boolean> {
+    return this.signal(workflowId, complaintClosedSignal);
   }
 
   async runState(workflowId: string) {

@@ -331,6 +331,8 @@ export class ComplaintService {
       return complaint;
     });
     await this.scoring.rescoreAfterEvent(resolved.customer.id, COMPLAINT_SCORES);
+    // A review whose proposal waits for nothing of theirs to be open proposes now, not at its next look.
+    await this.triggers.complaintClosed(resolved.customer.id);
     return resolved;
   }
 
@@ -429,6 +431,8 @@ export class ComplaintService {
       return complaint;
     });
     await this.scoring.rescoreAfterEvent(withdrawn.customer.id, COMPLAINT_SCORES);
+    // A review whose proposal waits for nothing of theirs to be open proposes now, not at its next look.
+    await this.triggers.complaintClosed(withdrawn.customer.id);
     return withdrawn;
   }
 }

@@ -180,6 +180,12 @@ export interface PlaybookEngine extends SteeringSource {
    * it could be told find it at the end of their answer wait, or not at all.)
    */
   proposalHeldAtComplaint(workflowId: string): Promise<boolean>;
+  /**
+   * Tells an account review that a complaint of its customer's was withdrawn or resolved, nothing of theirs left open: one
+   * whose proposal the contact guard holds back looks again at once. False when none runs. (Runs started before it could be
+   * told look at their next look.)
+   */
+  complaintClosed(workflowId: string): Promise<boolean>;
 
   /** Asks a run to stop (Temporal cancellation; the run records the outcome and ends); null when it is not running. */
   cancelRun(workflowId: string): Promise<Taken | null>;

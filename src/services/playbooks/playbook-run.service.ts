@@ -642,6 +642,19 @@ export class PlaybookRunService {
     return records.map((r) => r.workflowId);
   }
 
+  /**
+   * The account reviews of the customer under way, when nothing of theirs is open (no complaint unresolved and not withdrawn,
+   * no fix case open): those the contact guard may have held back for an open complaint may propose now.
+   */
+  async reviewsWithNothingOpen(customerId: string): Promise<string[]> {
+    const { rows } = await sql<{ workflowId: string }>`
+      select r.workflow_id as "workflowId" from playbook_run r
+       where r.customer_id = ${customerId}::uuid and r.playbook = ${ACCOUNT_REVIEW} and r.status = 'running'
+         and not exists (select 1 from complaint k where k.customer_id = r.customer_id and k.resolved_at is null and k.withdrawn_at is null)
+         and not exists (select 1 from fix_case f where f.customer_id = r.customer_id and f.status = 'open')`.execute(this.em.getKysely());
+    return rows.map((r) => r.workflowId);
+  }
+
   /** The account reviews of the customer under way whose proposal, unsent, was held back at a complaint. */
   async reviewsWithProposalHeldAtComplaint(customerId: string): Promise<string[]> {
     const { rows } = await sql<{ workflowId: string }>`

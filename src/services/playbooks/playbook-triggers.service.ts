@@ -129,6 +129,14 @@ export class PlaybookTriggerService {
   }
 
   /**
+   * A complaint was withdrawn or resolved: an account review whose proposal waits for nothing of the customer's to be open
+   * hears of it now (best effort: it looks again at its next look anyway).
+   */
+  async complaintClosed(customerId: string): Promise<void> {
+    await this.playbooks.tellReviewsOfClosedComplaint(customerId).catch(() => []);
+  }
+
+  /**
    * Active customers whose current profitability is loss-making, without a review running or finished within the cooldown,
    * nor a fix of theirs under way (fix first), nor held back by a review campaign that still measures.
    */

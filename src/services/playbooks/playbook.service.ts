@@ -420,6 +420,17 @@ export class PlaybookService {
     return told;
   }
 
+  /**
+   * A complaint of the customer's was withdrawn or resolved, and nothing of theirs is open any more: an account review whose
+   * proposal the contact guard holds back for an open complaint is told, so it proposes now rather than at its next look
+   * (a day later by default). Answers the runs told. A run not told (the engine unreachable) proposes at its next look.
+   */
+  async tellReviewsOfClosedComplaint(customerId: string): Promise<string[]> {
+    const told: string[] = [];
+    for (const workflowId of await this.runs.reviewsWithNothingOpen(customerId)) if (await this.engine.complaintClosed(workflowId)) told.push(workflowId);
+    return told;
+  }
+
   /** The newest fix of the topic (a later occurrence when the issue came back after an earlier one). */
   async findFixIssue(customerId: string, topic: string): Promise<PlaybookRunView | null> {
     await this.customers.get(customerId, 'customerId');
