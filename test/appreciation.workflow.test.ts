@@ -14,7 +14,7 @@ import type { playbookTriggers } from '../workflows/index.js';
 import { Readable } from 'node:stream';
 import { welcomeCheckWorkflowId } from '../src/domain/playbooks/welcome-check.js';
 import { ImportService } from '../src/services/import/import.service.js';
-import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, CustomerTimelineDocument, EraseCustomerDocument, FairnessReportDocument, ImportCsvDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
+import { AppreciationDocument, AuditEntriesDocument, CancelPlaybookRunDocument, CreateCampaignDocument, CustomerPlaybookRunsDocument, CustomerTimelineDocument, DisputeInvoiceDocument, EraseCustomerDocument, FairnessReportDocument, ImportCsvDocument, OptOutDocument, RecordComplaintDocument, RecordPaymentDocument, ResolveComplaintDocument, ResolveDisputeDocument, SetOfferTranslatedNamesDocument, StartAccountReviewDocument, StartAppreciationDocument, StartFairReminderDocument, StartWelcomeCheckDocument, UpdateCustomerDocument } from './__generated__/graphql.js';
 import { eventually, passesUntilHandled } from './support/eventually.js';
 import { renderMessage } from '../src/domain/messages/templates.js';
 import { recordHistory } from './support/histories.js';
@@ -361,6 +361,26 @@ it('waits to thank a customer with an overdue, unpaid invoice until it is paid: 
   // Cancelled by the billing system (never owed), it holds nothing back: the thank-you goes on to what the step checks next.
   await em.nativeUpdate(Invoice, { id: debt.id }, { cancelledAt: isoDay(Date.now()) });
   expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(oldDebt, year)).result()).toBe('thanked');
+}, 60_000);
+
+it('thanks a loyal customer whose dispute of an overdue invoice was upheld while billing corrects it: they do not owe it as billed (QA 137 F9)', async () => {
+  const righted = await customer('Righted', { tenureDays: 1200, band: 'loyal' });
+  const em = stack.orm.em.fork();
+  for (let month = 1; month <= 6; month++) {
+    const due = isoDay(Date.now() - month * 30 * DAY);
+    em.create(Invoice, { customer: righted, issuedAt: isoDay(Date.now() - (month * 30 + 14) * DAY), dueAt: due, paidAt: due, amountMinor: 4_000 });
+  }
+  const charged = em.create(Invoice, { customer: righted, externalRef: 'INV-CHARGED-TWICE', issuedAt: isoDay(Date.now() - 20 * DAY), dueAt: isoDay(Date.now() - 6 * DAY), amountMinor: 4_000 });
+  await em.flush();
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId: charged.id, reason: 'charged twice' }, Role.Operator)).errors).toBeUndefined();
+  // Open, the dispute is undecided: the invoice may be owed, and the thank-you waits for it as for any overdue one.
+  const preview = async () =>
+    (await stack.gql(CreateCampaignDocument, { input: { name: `Thank the righted ${Date.now()}`, playbook: 'Appreciation', filter: { search: 'righted@example.com' }, holdoutPercent: 0 } }, Role.Marketer)).data!.createCampaign.preview;
+  expect(await preview()).toMatchObject({ customers: 1, messages: 0, heldBack: [{ reason: 'invoice-overdue', customers: 1 }] });
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId: charged.id, outcome: 'Upheld' }, Role.Operator)).errors).toBeUndefined();
+  expect(await preview()).toMatchObject({ customers: 1, messages: 1, heldBack: [] });
+  expect((await stack.gql(StartAppreciationDocument, { customerId: righted }, Role.Marketer)).errors).toBeUndefined();
+  expect(await stack.temporal.client.workflow.getHandle(appreciationWorkflowId(righted, year)).result()).toBe('thanked');
 }, 60_000);
 
 it("counts as silent a customer who was written only tasks for our teams and messages the guard held back, and leaves to the sweep only those who take marketing", async () => {

@@ -53,9 +53,12 @@ export const leftToPeople = (maxDaysOverdue: number | undefined, runningAgain: r
  * The invoice `i` is overdue and unpaid: past its due day, neither paid nor cancelled, however long ago it was due
  * (a debt left to a person, handed to collections or written off stays unpaid: the customer did not pay it). A
  * thank-you waits while one is, in the run and in a campaign's preview alike: settle first, thank later. The sweep's
- * window (`withinSweepWindow`) says only which invoices the sweep starts reminders for, not what the customer owes.
+ * window (`withinSweepWindow`) says only which invoices the sweep starts reminders for, not what the customer owes. An
+ * invoice whose dispute was upheld is not owed as billed (billing corrects or cancels it): it holds no thank-you; one
+ * under a dispute still open does, until it is resolved.
  */
-export const overdueUnpaidInvoice = (): RawBuilder<boolean> => sql<boolean>`(${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date)`;
+export const overdueUnpaidInvoice = (): RawBuilder<boolean> =>
+  sql<boolean>`(${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date and i.dispute_outcome is distinct from 'upheld')`;
 
 /**
  * The reminder fees standing on invoice `alias`: charged and not reversed (the billing system cancelled it since). What a
