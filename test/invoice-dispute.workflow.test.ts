@@ -114,6 +114,17 @@ it('cancels the run when the dispute is upheld, and the sweep starts none for a 
   expect(await swept()).not.toContain(unchased);
   expect((await stack.gql(ResolveDisputeDocument, { invoiceId: unchased, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
   expect(await swept()).toContain(unchased);
+
+  // Disputed 20 days ago, ten days before it fell due, and rejected today: the customer has the ten days of their payment
+  // term the dispute took, as payment loyalty judges it, before the sweep chases it (QA 137 F8).
+  const { invoiceId: early } = await loyalPayer('Early', 8, 10);
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId: early, reason: 'price not as agreed' }, Role.Operator)).errors).toBeUndefined();
+  await sql`update invoice set disputed_at = now() - interval '20 days' where id = ${early}::uuid`.execute(db());
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId: early, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  expect(await swept()).not.toContain(early);
+  // Ten days on, it is due by that judgement, and chased.
+  await sql`update invoice set due_at = due_at - 11, disputed_at = disputed_at - interval '11 days', dispute_resolved_at = dispute_resolved_at - interval '11 days' where id = ${early}::uuid`.execute(db());
+  expect(await swept()).toContain(early);
 }, 90_000);
 
 it('refuses to start reminders or take a promise to pay for an invoice the customer disputes, by hand or by the sweep, until the dispute is resolved', async () => {
