@@ -85,6 +85,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'fix-issue-confirmed-in-ui.json',
       'fair-reminder-dispute-held.json',
       'account-review-proposal-hold-looks-when-complaint-closed.json',
+      'rescore-cancelled-page-timed-out.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

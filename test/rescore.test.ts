@@ -343,6 +343,51 @@ describe('rescoring the whole base', () => {
     expect(view).toMatchObject({ phase: 'Cancelled', customersScored: stats.customers, snapshots: stats.snapshots });
   }, 120_000);
 
+  /*
+   * Temporal tries no step of a run being cancelled again: a page whose attempt runs out of time after the cancel (stuck
+   * behind a lock here; a worker slowed by load past its heartbeat in CI) fails for good. The cancel still ends the run:
+   * before, the run failed ("activity timeout"), Failed in the Temporal UI, and its record was later ended as abandoned.
+   */
+  it('ends a run an admin cancels as cancelled also when a page in flight times out after the cancel', async () => {
+    const runId = 'rescore/cancel-page-timed-out-test';
+    const policy: RescorePolicy = { ...defaultRescorePolicy, pageSize: 3, pageTimeoutSeconds: 10 };
+    const handle = await stack.temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
+      workflowId: runId,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ trigger: 'test', asOf: AS_OF, policy }],
+    });
+    await eventually(
+      () => handle.query(rescoreProgressQuery).catch(() => null),
+      (p) => p !== null && p.phase === 'scoring' && p.pages >= 2,
+    );
+    const lock = new pg.Client({ connectionString: stack.config.databaseUrl });
+    await lock.connect();
+    try {
+      await lock.query('begin; lock table score_snapshot in exclusive mode');
+      await eventually(
+        () => query(sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into score_snapshot%'`),
+        (r) => r[0].n > 0,
+      );
+      expect((await stack.gql(CancelRescoreDocument, { id: runId }, Role.Admin)).errors).toBeUndefined();
+      // The stuck page's attempt runs out of its 10 s after the cancel (the history says so), not retried.
+      const timedOut = async () => (await handle.fetchHistory()).events!.filter((e) => e.activityTaskTimedOutEventAttributes).length;
+      await eventually(timedOut, (n) => n > 0);
+    } finally {
+      await lock.query('commit');
+      await lock.end();
+    }
+    await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    // The stuck page committed once the lock went: the run's end (which waits for a page being written) counts it.
+    const stats = await snapshotStats(runId);
+    const [run] = await query(sql<{ status: string; scored_customers: number }>`select status, scored_customers from scoring_run where id = ${runId}`);
+    expect(run).toMatchObject({ status: 'cancelled', scored_customers: stats.customers });
+    expect(stats.customers % 3).toBe(0);
+    expect(await workRowsLeft(runId)).toBe(0);
+    expect((await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun).toMatchObject({ phase: 'Cancelled', customersScored: stats.customers });
+    await recordHistory(runId, 'rescore-cancelled-page-timed-out');
+  }, 180_000);
+
   it('takes a cancel sent as soon as a rescore has started, and refuses a second rescore of a day while one is under way', async () => {
     const day = '2026-10-15';
     const runOf = (started: { errors?: unknown; data?: { startRescore: { id: string } } | null }) => {

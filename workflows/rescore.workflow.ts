@@ -1,4 +1,4 @@
-import { ActivityCancellationType, CancellationScope, continueAsNew, defineQuery, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, CancelledFailure, ContinueAsNew, continueAsNew, defineQuery, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ScoringActivities } from '../src/activities/scoring.activities.js';
 import type { FittedModels } from '../src/domain/scoring/customer-scores.js';
 import type { RescorePolicy } from '../src/domain/scoring/scoring-policy.js';
@@ -122,13 +122,23 @@ export async function rescoreCustomerBase(input: RescoreInput): Promise<RescoreP
     setCurrentDetails(`Completed: ${progress.customersScored} customers scored as of ${progress.asOf}`);
     return progress;
   } catch (error) {
-    if (!isCancellation(error)) throw error;
+    if (!isCancellation(error) && !failedAfterCancel(error)) throw error;
     // Cancelled by an operator (Temporal UI or CLI): the pages scored so far stand; the run is ended and its work rows dropped.
     await CancellationScope.nonCancellable(() => cancelScoringRun(runId));
     progress.phase = 'cancelled';
     setCurrentDetails(`Cancelled: ${progress.customersScored} customers scored as of ${progress.asOf}`);
-    throw error;
+    throw isCancellation(error) ? error : new CancelledFailure('The rescore was cancelled while a step ran; the step failed after the cancel and was not retried');
   }
+}
+
+/**
+ * A step that failed after the run was cancelled: Temporal tries no step of a run being cancelled again, so an attempt
+ * that times out then (a page behind a lock, a worker slowed by load past its heartbeat) is final. The cancel is what
+ * ends the run (recorded cancelled, as the admin asked), not the step's failure; before the marker, the run failed and
+ * its record was later ended as abandoned.
+ */
+function failedAfterCancel(error: unknown): boolean {
+  return !(error instanceof ContinueAsNew) && CancellationScope.current().consideredCancelled && patched('rescore-step-failure-after-cancel-cancels');
 }
 
 /**
