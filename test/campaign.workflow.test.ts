@@ -1106,6 +1106,32 @@ it('announces no next pass in the Temporal UI while paused between passes: its c
   await recordHistory(campaignWorkflowId(id), 'campaign-paused-between-passes');
 }, 120_000);
 
+/*
+ * The run's task sees the resume and the pass's time at once when its worker was slowed (a loaded machine) or away:
+ * the resume must still reach the record. (The campaign went on to its next pass with its record saying Paused, for
+ * as long as it ran: the API showed Paused, and its list of paused campaigns held it, while it enrolled.)
+ */
+it('records a resume sent in the Temporal UI as its next pass comes due as running, also when the run sees both at once', async () => {
+  // Ten seconds between passes (a day lasts a second here).
+  const id = await launchedRepeating('Welcome every ten days, resumed as its pass came due', 10);
+  const handle = temporalOperator(stack, 'ops@example.com').workflow.getHandle(campaignWorkflowId(id));
+  const planned = (await eventually(() => handle.query<{ nextPassAt?: string | null }>('progress'), (p) => !!p.nextPassAt)).nextPassAt!;
+  await handle.signal('pause');
+  await eventually(() => campaign(id), (c) => c.status === 'Paused');
+  // The worker away while the pass comes due and the resume is sent: its next task holds both. (Paused before the pass's time.)
+  await worker!.stop();
+  expect({ stoppedBeforePassDue: Date.now() < Date.parse(planned), planned }).toMatchObject({ stoppedBeforePassDue: true });
+  // (The execution that takes the resume, kept for the replay test: the campaign continues as new after it.)
+  const pausedRun = (await handle.describe()).runId;
+  await handle.signal('resume');
+  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(planned) - Date.now()) + 1_000));
+  worker = await spawnWorker(workerEnv());
+  expect(await eventually(() => campaign(id), (c) => c.status === 'Running', 60_000)).toMatchObject({ status: 'Running', progress: { status: 'Running' } });
+  expect((await stack.gql(CancelCampaignDocument, { id }, Role.Marketer)).errors).toBeUndefined();
+  await eventually(() => campaign(id), (c) => c.status === 'Cancelled');
+  await recordHistory(campaignWorkflowId(id), 'campaign-resume-at-pass-time-recorded', pausedRun);
+}, 180_000);
+
 it('ignores a signal under a name it does not take (typed wrongly in the Temporal UI): the worker warns naming its signals, and the audit marks it ignored at once', async () => {
   const id = await launchedRepeating('Welcome monthly, mistyped in Temporal', 60);
   const inUi = temporalOperator(stack, 'ops@example.com').workflow.getHandle(campaignWorkflowId(id));

@@ -220,6 +220,13 @@ async function waitForNextPass({ campaignId, policy, repeatEveryDays }: Campaign
     }
     await condition(() => progress.status !== recorded, nextPassAt - Date.now());
   }
+  // A resume that came with the pass's time (the run's task saw both at once: a worker slowed by load, or one restarted)
+  // reaches the record too; before the marker, the run went on to the next pass with its record still saying paused.
+  if (progress.status === 'running' && recorded === 'paused' && patched('campaign-resume-at-pass-time-recorded')) {
+    recorded = 'running';
+    show();
+    await record('running');
+  }
   // A pass that came due while paused waits here for the resume: the pass number goes up only as the pass starts (runs
   // started before this marker went on to it and waited there, showing a pass not run yet).
   if (progress.status === 'paused' && patched('campaign-pass-waits-for-resume')) {
