@@ -1,6 +1,7 @@
 import { defaultPolicies } from '../src/domain/policies/index.js';
 import { sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
+import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { monthPeriods } from '../src/domain/scoring/concentration.js';
 import { baseMarginShareOf } from '../src/domain/scoring/customer-scores.js';
@@ -386,6 +387,48 @@ describe('rescoring the whole base', () => {
     expect(await workRowsLeft(runId)).toBe(0);
     expect((await stack.gql(ScoringRunDocument, { id: runId }, Role.Viewer)).data!.scoringRun).toMatchObject({ phase: 'Cancelled', customersScored: stats.customers });
     await recordHistory(runId, 'rescore-cancelled-page-timed-out');
+  }, 180_000);
+
+  /*
+   * A page reports three times per heartbeat timeout (heartbeating.ts), and Temporal hears each: it has two reports' worth
+   * of slack before it gives up on the attempt. (The SDK sent them on only every 0.8 of the timeout: 24 s of a page's 30,
+   * so a worker slowed 6 s by load lost the attempt, and after a cancel the run.)
+   */
+  it("has a page's reports reach Temporal as often as it makes them, a third of its heartbeat timeout apart", async () => {
+    const runId = 'rescore/heartbeats-test';
+    // Reports every 5 s; sent on every 12 s before.
+    const policy: RescorePolicy = { ...defaultRescorePolicy, pageSize: 100, pageHeartbeatSeconds: 15 };
+    const lock = new pg.Client({ connectionString: stack.config.databaseUrl });
+    await lock.connect();
+    await lock.query('begin; lock table score_snapshot in exclusive mode');
+    const handle = await stack.temporal.client.workflow.start<typeof rescoreCustomerBase>('rescoreCustomerBase', {
+      workflowId: runId,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ trigger: 'test', asOf: AS_OF, policy }],
+    });
+    // Each stuck page's heartbeat times as Temporal last heard them, until one page has been heard three times.
+    const heard = new Map<string, number[]>();
+    try {
+      await eventually(
+        async () => {
+          for (const a of (await handle.describe()).raw.pendingActivities ?? []) {
+            const at = optionalTsToMs(a.lastHeartbeatTime);
+            const times = heard.get(a.activityId!) ?? [];
+            if (at && !times.includes(at)) heard.set(a.activityId!, [...times, at]);
+          }
+          return [...heard.values()];
+        },
+        (pages) => pages.some((times) => times.length >= 3),
+        90_000,
+      );
+    } finally {
+      await lock.query('commit');
+      await lock.end();
+    }
+    const gaps = [...heard.values()].flatMap((times) => times.slice(1).map((t, i) => t - times[i]));
+    expect(gaps.length).toBeGreaterThanOrEqual(2);
+    expect(gaps.filter((gap) => gap >= 9_000)).toEqual([]);
+    expect(await handle.result()).toMatchObject({ phase: 'completed', customersScored: CUSTOMERS });
   }, 180_000);
 
   it('takes a cancel sent as soon as a rescore has started, and refuses a second rescore of a day while one is under way', async () => {

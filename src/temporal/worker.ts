@@ -79,6 +79,10 @@ export async function createWorker(settings: WorkerSettings, orm: Orm, client: C
     }, policies, stepsOrm, answerWaits),
     ...(hasPrebuiltBundle() ? { workflowBundle: { codePath: prebuiltBundlePath } } : { workflowsPath }),
     shutdownGraceTime: '10 seconds',
+    // The SDK sends a step's heartbeats on to Temporal at most every 0.8 of its heartbeat timeout unless told otherwise: a
+    // rescore page reporting three times per timeout (heartbeating.ts) reached Temporal every 24 s of its 30, and a worker
+    // slowed 6 s more by load had the attempt timed out (after a cancel, for good). At most a second apart, each report goes.
+    maxHeartbeatThrottleInterval: '1 second',
   });
   return { worker, connection, answerWaits };
 }
