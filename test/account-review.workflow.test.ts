@@ -171,6 +171,28 @@ async function proposalQueuedForTheNight(name: string) {
   return { customerId, workflowId: accountReviewWorkflowId(customerId) };
 }
 
+it("goes by the deployment's policy for a review an operator started in the Temporal UI or CLI with a shorter notice and no time to answer, and audits why", async () => {
+  const customerId = await account('Typist', { band: 'loss-making' });
+  const workflowId = accountReviewWorkflowId(customerId);
+  const typedByHand: AccountReviewPolicy = { ...policy, answerWaitMs: 0, noticeMs: 0, openIssueWaitMs: 0 };
+  await temporalOperator(stack, 'mallory@ops.example.com').workflow.start<typeof accountReview>('accountReview', { workflowId, taskQueue: stack.config.temporal.taskQueue, args: [{ customerId, policy: typedByHand }] });
+  const waiting = await eventually(() => review(customerId), (r) => r?.step === 'awaiting-answer');
+  // The customer has the deployment's 20 seconds to answer, not none: the run did not go on to an offboarding decision.
+  expect(Date.parse(waiting!.deadline!) - Date.now()).toBeGreaterThan(seconds(10));
+  const { rows } = await sql<{ actor: string; after: Record<string, unknown> }>`
+    select actor, after from audit_entry where entity_id = ${workflowId} and action = 'playbook.start-in-engine'`.execute(stack.orm.em.fork().getKysely());
+  expect(rows).toHaveLength(1);
+  expect(rows[0].actor).toBe('temporal:mallory@ops.example.com');
+  expect(rows[0].after).toMatchObject({ playbook: 'account-review', differsFromDeployment: true, policyTaken: false, policyInstead: policy.version });
+  expect(rows[0].after.problems).toEqual([
+    "answerWaitMs gives 0 ms to answer the proposal, less than the deployment's 20 seconds",
+    "openIssueWaitMs gives 0 ms for an open complaint or fix before offboarding, less than the deployment's 30 days",
+    "noticeMs gives 0 ms of notice, less than the deployment's 1 second",
+  ]);
+  await recordHistory(workflowId, 'account-review-engine-start-policy-checked');
+  await stack.temporal.client.workflow.getHandle(workflowId).cancel();
+}, 60_000);
+
 it("holds back a proposal still queued for the customer's quiet hours once they accepted it: the confirmation goes alone (QA 42 F6)", async () => {
   const { customerId, workflowId } = await proposalQueuedForTheNight('Nox');
   expect((await stack.gql(AnswerAccountProposalDocument, { customerId, accepted: true }, Role.Operator)).errors).toBeUndefined();

@@ -86,6 +86,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'fair-reminder-dispute-held.json',
       'account-review-proposal-hold-looks-when-complaint-closed.json',
       'rescore-cancelled-page-timed-out.json',
+      'account-review-engine-start-policy-checked.json',
       'campaign-resume-at-pass-time-recorded.json',
     ]),
   );

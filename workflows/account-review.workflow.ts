@@ -109,7 +109,8 @@ async function withdrawingOffboardingOnCancel<T>(workflowId: string, customerId:
   }
 }
 
-async function accountReviewSteps({ customerId, policy }: AccountReviewInput, keepsState: (state: AccountReviewState) => void): Promise<AccountReviewOutcome> {
+async function accountReviewSteps({ customerId, policy: given }: AccountReviewInput, keepsState: (state: AccountReviewState) => void): Promise<AccountReviewOutcome> {
+  let policy = given;
   const { workflowId } = workflowInfo();
   const { proposeAccountChange, applyAccountChange, startOffboarding, completeOffboarding, keepAfterUndeliveredNotice, keepAtNoticeEnd } = accountSteps();
   const state: AccountReviewState = { customerId, step: 'starting', proposal: null, answer: null, profitabilityMinor: null, decision: null, outcome: null, policyVersion: policy.version, deadline: null };
@@ -418,7 +419,15 @@ async function accountReviewSteps({ customerId, policy }: AccountReviewInput, ke
     return judgement.valueMinor !== null && judgement.valueMinor < 0 && !(judgement.lossMaking === false && patched('review-immaterial-loss-break-even'));
   }
 
-  await recordRunStarted({ workflowId, playbook: ACCOUNT_REVIEW, customerId, campaignId: startingCampaign() });
+  const started: Awaited<ReturnType<typeof recordRunStarted>> | undefined = await recordRunStarted({ workflowId, playbook: ACCOUNT_REVIEW, customerId, campaignId: startingCampaign() });
+  // A run started in the Temporal UI or CLI with a policy harsher on the customer than the deployment's (a shorter notice,
+  // less time to answer: typed by hand) goes by the deployment's instead, before it proposes anything; its start's audit
+  // entry says the given one was not taken, and why. Runs from before this marker followed the policy they were given.
+  if (started?.policyInstead && patched('account-review-engine-start-policy-checked')) {
+    policy = started.policyInstead as AccountReviewPolicy;
+    state.policyVersion = policy.version;
+    setCurrentDetails(`Started in the Temporal UI or CLI with a policy harsher than the deployment's: going by the deployment's (version ${policy.version}); see the audit log`);
+  }
   enter('reviewing', 'Scoring the account');
   const first = await judged();
   state.profitabilityMinor = first.valueMinor;

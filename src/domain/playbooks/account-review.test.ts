@@ -1,5 +1,5 @@
 import { PROPOSAL_ANSWERED, PROPOSAL_DECLINED } from '../messages/catalogue.js';
-import { accountReviewWorkflowId, answerProblem, deciderProblem, decisionProblem, noticeEndDay, proposalHeldBackAtDelivery, type AccountReviewState } from './account-review.js';
+import { accountReviewPolicy, accountReviewPolicyProblems, accountReviewWorkflowId, answerProblem, deciderProblem, decisionProblem, noticeEndDay, proposalHeldBackAtDelivery, type AccountReviewState } from './account-review.js';
 import { RUN_CANCELLED, RUN_ENDED } from './run-status.js';
 
 const state = (step: AccountReviewState['step']): AccountReviewState => ({ customerId: 'c', step, proposal: null, answer: null, profitabilityMinor: -100, decision: null, outcome: null, policyVersion: 1, deadline: null });
@@ -69,5 +69,19 @@ describe('account review', () => {
 
   it('names a run by customer', () => {
     expect(accountReviewWorkflowId('c-1')).toBe('account-review/c-1');
+  });
+});
+
+describe('a policy typed by hand for an account review', () => {
+  it('is harsher on the customer when a wait before their offboarding is shorter than the deployment\'s, or not a number', () => {
+    expect(accountReviewPolicyProblems({ ...accountReviewPolicy }, accountReviewPolicy)).toEqual([]);
+    // Longer waits, or one left out (its default, as the run reads it), are no harsher.
+    const { openIssueWaitMs: _left, ...withoutOpenIssueWait } = accountReviewPolicy;
+    expect(accountReviewPolicyProblems({ ...withoutOpenIssueWait, noticeMs: accountReviewPolicy.noticeMs * 2 }, accountReviewPolicy)).toEqual([]);
+    expect(accountReviewPolicyProblems({ ...accountReviewPolicy, noticeMs: 86_400_000, reviewAfterMs: 'soon' }, accountReviewPolicy)).toEqual([
+      'reviewAfterMs (the wait before the account is scored again after a proposal) is not a number',
+      "noticeMs gives 1 day of notice, less than the deployment's 60 days",
+    ]);
+    expect(accountReviewPolicyProblems(null, accountReviewPolicy)).toEqual(['the policy is missing']);
   });
 });

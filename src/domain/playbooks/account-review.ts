@@ -1,4 +1,4 @@
-import { days, hours } from '../policies/duration.js';
+import { days, hours, readableWait } from '../policies/duration.js';
 import type { PlaybookStateSummary } from './run-state.js';
 import { runId } from './run-id.js';
 import { isUuid } from '../ids.js';
@@ -97,6 +97,34 @@ export function proposalHoldWait(policy: AccountReviewPolicy): { recheckMs: numb
 /** How long, and how often, a run looks again while a complaint or fix case is open, before the offboarding decision and at the end of the notice (a policy before version 4 has the defaults). */
 export function openIssueWait(policy: AccountReviewPolicy): { recheckMs: number; waitMs: number } {
   return { recheckMs: policy.openIssueRecheckMs ?? accountReviewPolicy.openIssueRecheckMs!, waitMs: policy.openIssueWaitMs ?? accountReviewPolicy.openIssueWaitMs! };
+}
+
+/**
+ * What makes an account review policy typed by hand (a run started in the Temporal UI or CLI, not by the platform)
+ * harsher on the customer than the deployment's: each wait that stands between a loss-making customer and their
+ * offboarding shorter than the deployment's (the time to answer the proposal, the review after it, the wait while a
+ * proposal is held back, the wait for an open complaint or fix, the notice itself). A wait a policy leaves out is its
+ * default, as the run reads it. Empty: no harsher (it may still differ). The shape is not trusted: a wait that is not a
+ * number is a problem, not a TypeError.
+ */
+export function accountReviewPolicyProblems(given: unknown, deployment: AccountReviewPolicy): string[] {
+  const policy = given as Partial<AccountReviewPolicy> | null | undefined;
+  if (!policy || typeof policy !== 'object') return ['the policy is missing'];
+  const waits: Array<[string, (p: Partial<AccountReviewPolicy>) => unknown, string]> = [
+    ['answerWaitMs', (p) => p.answerWaitMs, 'to answer the proposal'],
+    ['reviewAfterMs', (p) => p.reviewAfterMs, 'before the account is scored again after a proposal'],
+    ['proposalHoldWaitMs', (p) => p.proposalHoldWaitMs ?? accountReviewPolicy.proposalHoldWaitMs, 'while a proposal is held back'],
+    ['openIssueWaitMs', (p) => p.openIssueWaitMs ?? accountReviewPolicy.openIssueWaitMs, 'for an open complaint or fix before offboarding'],
+    ['noticeMs', (p) => p.noticeMs, 'of notice'],
+  ];
+  const problems: string[] = [];
+  for (const [name, read, what] of waits) {
+    const wait = read(policy);
+    const ours = read(deployment) as number;
+    if (typeof wait !== 'number' || !Number.isFinite(wait)) problems.push(`${name} (the wait ${what}) is not a number`);
+    else if (wait < ours) problems.push(`${name} gives ${readableWait(wait)} ${what}, less than the deployment's ${readableWait(ours)}`);
+  }
+  return problems;
 }
 
 /**

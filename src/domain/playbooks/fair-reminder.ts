@@ -1,5 +1,5 @@
 import { LOYALTY_BANDS, reminderFee, reminderFeePolicy, type FeeDecision, type LoyaltyBand, type ReminderFeePolicy } from '../guards/fairness.js';
-import { days } from '../policies/duration.js';
+import { days, readableWait } from '../policies/duration.js';
 import { isCalendarDay } from '../dates.js';
 import { echoed, echoedValue } from '../text.js';
 import type { PlaybookStateSummary } from './run-state.js';
@@ -344,18 +344,6 @@ export function promiseEndsAt(until: string, policy: PaymentPromisePolicy): numb
 /** The n-th reminder's fee for a payer the fee policy does not spare (as `reminderFee` charges it). */
 function standardFee(feesMinor: readonly number[], n: number): number {
   return feesMinor[Math.min(n, feesMinor.length) - 1] ?? 0;
-}
-
-/** A wait as a person reads it in a problem: days, hours, minutes or seconds. */
-function readableWait(ms: number): string {
-  const units: Array<[number, string]> = [
-    [DAY_MS, 'day'],
-    [3_600_000, 'hour'],
-    [60_000, 'minute'],
-    [1_000, 'second'],
-  ];
-  for (const [size, unit] of units) if (Math.abs(ms) >= size && ms % size === 0) return `${ms / size} ${unit}${Math.abs(ms) === size ? '' : 's'}`;
-  return `${ms} ms`;
 }
 
 /**
