@@ -1,7 +1,7 @@
 import { encodeCursor } from '../src/services/common/pagination.js';
 import { Role } from '../src/domain/auth/roles.js';
 import { AuditEntry, Campaign, CampaignGroup, CampaignMember, Complaint, ComplaintSeverity, Customer, Invoice, MessageChannel, MessagePurpose, Order, OutboxMessage, PlaybookRun, ScoreSnapshot, ServiceTier, ServiceTierChange, TierChangeSource } from '../src/entities/index.js';
-import { CustomersWithTimelinesDocument, CustomerTimelineDocument, EraseCustomerDocument, RecordComplaintDocument, ReopenComplaintDocument, ResolveComplaintDocument, UpdateCustomerDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
+import { CustomersWithTimelinesDocument, CustomerTimelineDocument, DisputeInvoiceDocument, EraseCustomerDocument, RecordComplaintDocument, ResolveDisputeDocument, ReopenComplaintDocument, ResolveComplaintDocument, UpdateCustomerDocument, type CustomerEventKind, type CustomerTimelineQuery } from './__generated__/graphql.js';
 import { countStatements } from './support/statement-counter.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { RunStatus } from '../src/domain/playbooks/run-status.js';
@@ -275,5 +275,56 @@ it('shows each tier change, where it came from, and the tier before it', async (
   expect(result.data!.customer!.timeline.edges.map((e) => [e.node.at, e.node.day, e.node.summary])).toEqual([
     ['2026-10-01T15:00:00.000Z', '2026-10-02', 'Service tier: premium → standard (accepted in an account review)'],
     ['2026-03-01T07:00:00.000Z', '2026-03-01', "Service tier: basic → premium (as the company's records say)"],
+  ]);
+});
+
+it("shows each dispute of an invoice and how it was resolved, the invoice named as its other events, the customer's reason gone once they are erased", async () => {
+  const em = stack.orm.em.fork();
+  const ida = em.create(Customer, { name: 'Ida Berglund', email: 'ida.berglund@example.com', acquiredAt: '2025-01-01' });
+  const invoice = em.create(Invoice, { customer: ida, externalRef: 'INV-2044', issuedAt: '2026-10-02', dueAt: '2026-10-16', amountMinor: 7_500 });
+  await em.flush();
+  const call = async <T extends { errors?: unknown }>(result: Promise<T>) => {
+    const r = await result;
+    expect(r.errors).toBeUndefined();
+    return r;
+  };
+  const invoiceId = invoice.id;
+  // Disputed, the dispute rejected, disputed again, upheld: the invoice keeps only the last one, the timeline each.
+  const first = (await call(stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'goods not received' }, Role.Operator))).data!.disputeInvoice.dispute!;
+  const rejected = (await call(stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected', reason: 'carrier confirms delivery, signed by Ida Berglund' }, Role.Operator))).data!.resolveDispute.dispute!;
+  const second = (await call(stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'charged twice for one parcel' }, Role.Operator))).data!.disputeInvoice.dispute!;
+  const upheld = (await call(stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Upheld' }, Role.Operator))).data!.resolveDispute.dispute!;
+
+  const kinds: CustomerEventKind[] = ['InvoiceIssued', 'InvoiceDisputed', 'InvoiceDisputeResolved'];
+  const page = async (first: number, after: string | null = null) => (await call(stack.gql(CustomerTimelineDocument, { id: ida.id, first, after, kinds }, Role.Viewer))).data!.customer!.timeline;
+  const story = async () => (await page(20)).edges.map((e) => [e.node.at, e.node.kind, e.node.ref, e.node.amountMinor, e.node.summary]);
+  const disputeOf = (rest: string) => `Disputed invoice INV-2044 (€75.00)${rest}; its reminders hold while the dispute is open`;
+  const rejectedWith = (note: string) => `Dispute of invoice INV-2044 (€75.00) rejected: the invoice stands, its reminders go on (${note})`;
+  const upheldLine = 'Dispute of invoice INV-2044 (€75.00) upheld: the customer is right, its reminders stop and billing corrects or cancels it';
+  const issued = ['2026-10-02T00:00:00.000Z', 'InvoiceIssued', invoiceId, 7_500, 'Invoiced: invoice INV-2044 (€75.00), due 2026-10-16'];
+  expect(await story()).toEqual([
+    [upheld.resolvedAt, 'InvoiceDisputeResolved', invoiceId, 7_500, upheldLine],
+    [second.disputedAt, 'InvoiceDisputed', invoiceId, 7_500, disputeOf(': charged twice for one parcel')],
+    [rejected.resolvedAt, 'InvoiceDisputeResolved', invoiceId, 7_500, rejectedWith('carrier confirms delivery, signed by Ida Berglund')],
+    [first.disputedAt, 'InvoiceDisputed', invoiceId, 7_500, disputeOf(': goods not received')],
+    issued,
+  ]);
+  // Each its own event under the invoice's reference, paged through in that order, and in the whole timeline too.
+  const firstPage = await page(2);
+  const rest = await page(20, firstPage.pageInfo.endCursor);
+  expect(firstPage.totalCount).toBe(5);
+  expect(new Set([...firstPage.edges, ...rest.edges].map((e) => e.node.id)).size).toBe(5);
+  expect([...firstPage.edges, ...rest.edges].map((e) => e.node.summary)).toEqual((await story()).map((e) => e[4]));
+  const all = (await call(stack.gql(CustomerTimelineDocument, { id: ida.id, first: 20 }, Role.Viewer))).data!.customer!.timeline.edges.map((e) => e.node.kind);
+  expect(all.filter((k) => k === 'InvoiceDisputed' || k === 'InvoiceDisputeResolved')).toHaveLength(4);
+
+  // Erased: the customer's words go from the audit log's entries, the disputes and their outcomes stay (the staff's note without her name).
+  await call(stack.gql(EraseCustomerDocument, { id: ida.id, reason: 'Asked to be forgotten (ticket 2)' }, Role.Admin));
+  expect(await story()).toEqual([
+    [upheld.resolvedAt, 'InvoiceDisputeResolved', invoiceId, 7_500, upheldLine],
+    [second.disputedAt, 'InvoiceDisputed', invoiceId, 7_500, disputeOf('')],
+    [rejected.resolvedAt, 'InvoiceDisputeResolved', invoiceId, 7_500, rejectedWith('carrier confirms delivery, signed by [erased] [erased]')],
+    [first.disputedAt, 'InvoiceDisputed', invoiceId, 7_500, disputeOf('')],
+    issued,
   ]);
 });

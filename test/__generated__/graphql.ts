@@ -118,6 +118,10 @@ export type CustomerEventKind =
   | 'FixCaseChanged'
   /** The billing system cancelled an invoice (ref: the invoice; voided or credited, so never owed), as the invoices import says */
   | 'InvoiceCancelled'
+  /** A person resolved the customer's dispute of an invoice (ref: the invoice; resolveDispute, amountMinor its amount): upheld (the customer is right: its reminder run cancelled, billing corrects or cancels it) or rejected (the invoice stands, its reminders go on), with the staff's note if any */
+  | 'InvoiceDisputeResolved'
+  /** The customer disputed an invoice (ref: the invoice; disputeInvoice, amountMinor its amount): each dispute, as the audit log keeps it (the invoice keeps only its latest), with the customer's reason while it is kept (their erasure clears it; the event stays). Its reminders hold while the dispute is open */
+  | 'InvoiceDisputed'
   /** An invoice was issued (ref: the invoice; amountMinor its amount) */
   | 'InvoiceIssued'
   /** An invoice was paid in full (ref: the invoice), on time or how many days late */

@@ -66,6 +66,19 @@ describe('eventSummary', () => {
     expect(summary(facts(CustomerEventKind.PaymentPromiseLapsed, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000', ...numbered }))).toBe('Promise to pay invoice INV-1042 by 2026-12-10 not kept');
   });
 
+  it("tells an invoice's dispute with the customer's reason while it is kept, and its resolution with the staff's note if any", () => {
+    const numbered = { amountMinor: 7_500, invoiceNumber: 'INV-2044' };
+    expect(summary(facts(CustomerEventKind.InvoiceDisputed, { ...numbered, extra: 'goods not received' }))).toBe('Disputed invoice INV-2044 (€75.00): goods not received; its reminders hold while the dispute is open');
+    // Erased: the customer's words are gone, the dispute stays.
+    expect(summary(facts(CustomerEventKind.InvoiceDisputed, { ...numbered, extra: null }))).toBe('Disputed invoice INV-2044 (€75.00); its reminders hold while the dispute is open');
+    expect(summary(facts(CustomerEventKind.InvoiceDisputeResolved, { ...numbered, detail: 'rejected', extra: 'carrier confirms delivery' }))).toBe(
+      'Dispute of invoice INV-2044 (€75.00) rejected: the invoice stands, its reminders go on (carrier confirms delivery)',
+    );
+    expect(summary(facts(CustomerEventKind.InvoiceDisputeResolved, { amountMinor: 7_500, detail: 'upheld' }))).toBe(
+      'Dispute of invoice 1a2b3c4d (€75.00) upheld: the customer is right, its reminders stop and billing corrects or cancels it',
+    );
+  });
+
   it('names a message by its channel and the subject the customer read, or its template when that is gone', () => {
     expect(summary(facts(CustomerEventKind.MessageSent, { detail: 'reminder-friendly', extra: 'email', subject: 'A quick note about your invoice' }))).toBe('E-mail: A quick note about your invoice');
     expect(summary(facts(CustomerEventKind.MessageSent, { detail: 'old-template', extra: 'call', subject: null }))).toBe('Call task: old template');

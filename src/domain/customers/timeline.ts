@@ -12,6 +12,10 @@ export enum CustomerEventKind {
   InvoiceCancelled = 'invoice-cancelled',
   /** A payment against an invoice, one per payment recorded (a part payment too); the invoice is paid once they cover it. */
   PaymentReceived = 'payment-received',
+  /** The customer disputed an invoice (wrong amount, goods not received): each dispute, its reminders held while it is open. */
+  InvoiceDisputed = 'invoice-disputed',
+  /** A person resolved the customer's dispute of an invoice: upheld (the customer is right) or rejected (the invoice stands). */
+  InvoiceDisputeResolved = 'invoice-dispute-resolved',
   ComplaintOpened = 'complaint-opened',
   /** Each resolution of a complaint, also one a reopening undid. */
   ComplaintResolved = 'complaint-resolved',
@@ -69,9 +73,9 @@ export interface CustomerEventFacts {
   /** The order, invoice, payment, complaint or message ID, or the playbook run's workflow ID. */
   ref: string;
   amountMinor: number | null;
-  /** Due day of an issued invoice; days late of a paid one; the invoice a payment was for; complaint topic; message template; playbook; score kind; promised day (of a promise made or lapsed); consent (true/false); campaign name; the new tier; an offboarding decision (`approved`, `rejected`); the day an offboarding notice ends; a proposal's answer (`accepted`, `declined`); a fix case's milestone (FixCaseMilestone). */
+  /** Due day of an issued invoice; days late of a paid one; the invoice a payment was for; complaint topic; a dispute's outcome (`upheld`, `rejected`); message template; playbook; score kind; promised day (of a promise made or lapsed); consent (true/false); campaign name; the new tier; an offboarding decision (`approved`, `rejected`); the day an offboarding notice ends; a proposal's answer (`accepted`, `declined`); a fix case's milestone (FixCaseMilestone). */
   detail: string | null;
-  /** A payment's invoice amount (minor units); complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice (of a promise made or lapsed); the campaign group; how consent changed (`unsubscribe-link` withdrawn through it, `import` by the company's records, `erasure` withdrawn as the personal data was erased); where a tier change came from (`account-review`, `import`); a fix case's topic. */
+  /** A payment's invoice amount (minor units); why the customer disputed an invoice, in their words (null once erased); the staff's note on a dispute's resolution; complaint severity; message channel; a finished playbook's outcome; a score's new band; the promised invoice (of a promise made or lapsed); the campaign group; how consent changed (`unsubscribe-link` withdrawn through it, `import` by the company's records, `erasure` withdrawn as the personal data was erased); where a tier change came from (`account-review`, `import`); a fix case's topic. */
   extra: string | null;
   /** A score's band before the change; the tier before a tier change. */
   previous?: string | null;
@@ -88,7 +92,7 @@ export interface CustomerEventFacts {
    * it was not overdue (paid on time, booked late); absent when none were.
    */
   feesReversedMinor?: number;
-  /** The invoice's number in the billing system (an invoice's event, a payment, a promise), when it has one. */
+  /** The invoice's number in the billing system (an invoice's event, a payment, a promise, a dispute), when it has one. */
   invoiceNumber?: string | null;
   /** Who decided an offboarding (the caller's ID, or the decider typed in the Temporal UI); whom a fix case was with at its milestone (the team or role). */
   who?: string | null;
@@ -164,6 +168,11 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
       return `Cancelled ${invoice(f, money)}: nothing owed${feesReversed(f, money)}`;
     case CustomerEventKind.PaymentReceived:
       return `Received ${money(f.amountMinor ?? 0)} for ${invoiceNamed(f, f.detail)} (${money(Number(f.extra ?? 0))})`;
+    case CustomerEventKind.InvoiceDisputed:
+      // The customer's words show while they are kept: the erasure clears them, the dispute itself stays.
+      return `Disputed ${invoice(f, money)}${f.extra ? `: ${f.extra}` : ''}; its reminders hold while the dispute is open`;
+    case CustomerEventKind.InvoiceDisputeResolved:
+      return `Dispute of ${invoice(f, money)} ${f.detail === 'upheld' ? 'upheld: the customer is right, its reminders stop and billing corrects or cancels it' : 'rejected: the invoice stands, its reminders go on'}${f.extra ? ` (${f.extra})` : ''}`;
     case CustomerEventKind.ComplaintOpened:
       return `Complained about ${words(f.detail)}${f.extra ? ` (${f.extra})` : ''}`;
     case CustomerEventKind.ComplaintResolved:

@@ -13,6 +13,14 @@ registerEnumType(CustomerEventKind, {
     InvoiceIssued: { description: 'An invoice was issued (ref: the invoice; amountMinor its amount)' },
     InvoicePaid: { description: 'An invoice was paid in full (ref: the invoice), on time or how many days late' },
     InvoiceCancelled: { description: 'The billing system cancelled an invoice (ref: the invoice; voided or credited, so never owed), as the invoices import says' },
+    InvoiceDisputed: {
+      description:
+        "The customer disputed an invoice (ref: the invoice; disputeInvoice, amountMinor its amount): each dispute, as the audit log keeps it (the invoice keeps only its latest), with the customer's reason while it is kept (their erasure clears it; the event stays). Its reminders hold while the dispute is open",
+    },
+    InvoiceDisputeResolved: {
+      description:
+        "A person resolved the customer's dispute of an invoice (ref: the invoice; resolveDispute, amountMinor its amount): upheld (the customer is right: its reminder run cancelled, billing corrects or cancels it) or rejected (the invoice stands, its reminders go on), with the staff's note if any",
+    },
     ComplaintOpened: { description: 'A complaint came in (ref: the complaint)' },
     ComplaintResolved: { description: 'A complaint was resolved (ref: the complaint): each resolution, also one a later reopening undid' },
     ComplaintReopened: { description: 'The customer said a resolved complaint is not: open again (ref: the complaint), each reopening' },
@@ -44,7 +52,7 @@ registerEnumType(CustomerEventKind, {
 
 @ObjectType('CustomerEvent', { simpleResolvers: true, description: 'One thing that happened with a customer, as their timeline lists it' })
 export class CustomerEventType {
-  @Field(() => ID, { description: "The event itself, unique across customers (its customer, kind and reference, or for a complaint's resolution or reopening, or a fix case's milestone, what recorded it; opaque): for a client cache" })
+  @Field(() => ID, { description: "The event itself, unique across customers (its customer, kind and reference, or for a complaint's resolution or reopening, an invoice's dispute or its resolution, or a fix case's milestone, what recorded it; opaque): for a client cache" })
   id!: string;
 
   @Field({ description: 'When it happened. An event the records keep by day only (see day) is at the moment it was recorded when that was on its day (a payment recorded today follows what happened before it), else at 00:00 UTC of its day' })

@@ -20,7 +20,7 @@ import { decodeCursor, encodeCursor, pageWindow, scopedTag, windowPage, type Pag
 export interface CustomerEvent extends CustomerEventFacts {
   /** The event's own identity, across customers: its customer, kind and reference (an invoice is issued and paid under one reference). */
   id: string;
-  /** Its reference, or for a complaint's resolution or reopening the entry that recorded it (its cursor's). */
+  /** Its reference, or for a complaint's resolution or reopening, an invoice's dispute or its resolution, the entry that recorded it (its cursor's). */
   key: string;
   customerId: string;
   at: Date;
@@ -114,8 +114,19 @@ const OFFBOARDING_WITHDRAWN_BY_RUN = sql.raw(`${lastOffboardingWordSql('playbook
  */
 const PAID_RECORDED = 'coalesce((select max(p.created_at) from payment p where p.invoice_id = invoice.id and p.paid_at = invoice.paid_at), invoice.paid_recorded_at)';
 
-/** The kinds whose events are told apart by a `key` of their own: a complaint is resolved (reopened) more than once under one reference. */
-const KEYED: ReadonlySet<CustomerEventKind> = new Set([CustomerEventKind.ComplaintResolved, CustomerEventKind.ComplaintReopened, CustomerEventKind.FixCaseChanged]);
+/**
+ * The kinds whose events are told apart by a `key` of their own: a complaint is resolved (reopened) more than once under one
+ * reference, an invoice disputed (and its dispute resolved) more than once.
+ */
+const KEYED: ReadonlySet<CustomerEventKind> = new Set([
+  CustomerEventKind.ComplaintResolved,
+  CustomerEventKind.ComplaintReopened,
+  CustomerEventKind.FixCaseChanged,
+  CustomerEventKind.InvoiceDisputed,
+  CustomerEventKind.InvoiceDisputeResolved,
+]);
+/** The audit entries (`a`) of invoice `i`'s disputes with this action (through the audit log's entity index). */
+const disputeEntry = (action: string) => sql.raw(`a.entity_type = 'invoice' and a.entity_id = i.id::text and a.action = '${action}'`);
 
 /**
  * A person's call to a run the run took (SQL over its audit entry `a`): not one it refused (`not-taken`), nor one still on its
@@ -170,6 +181,16 @@ const sources: Record<CustomerEventKind, (ids: readonly string[], policy: Source
     sql`select i.customer_id, ${dayOrRecorded('p.paid_at', 'p.created_at')} as at, p.id::text as ref,
                jsonb_build_object('amountMinor', p.amount_minor, 'detail', i.id::text, 'extra', i.amount_minor::text, 'invoiceNumber', i.external_ref, 'day', p.paid_at) as facts
           from invoice i join payment p on p.invoice_id = i.id ${withZone('i')} where ${of(ids, 'i.customer_id')}`,
+  // Each dispute and resolution as disputeInvoice and resolveDispute audited them (the invoice keeps only its latest; `key`: the entry):
+  // the customer's reason while it is kept (the erasure makes it null), the outcome and the staff's note.
+  [K.InvoiceDisputed]: (ids) =>
+    sql`select i.customer_id, coalesce((a.after ->> 'disputedAt')::timestamptz, a.at) as at, i.id::text as ref, a.id::text as key,
+               jsonb_build_object('amountMinor', i.amount_minor, 'extra', a.after ->> 'reason', 'invoiceNumber', i.external_ref) as facts
+          from invoice i join audit_entry a on ${disputeEntry('invoice.dispute')} where ${of(ids, 'i.customer_id')}`,
+  [K.InvoiceDisputeResolved]: (ids) =>
+    sql`select i.customer_id, coalesce((a.after ->> 'resolvedAt')::timestamptz, a.at) as at, i.id::text as ref, a.id::text as key,
+               jsonb_build_object('amountMinor', i.amount_minor, 'detail', a.after ->> 'outcome', 'extra', a.after ->> 'reason', 'invoiceNumber', i.external_ref) as facts
+          from invoice i join audit_entry a on ${disputeEntry('invoice.dispute-resolved')} where ${of(ids, 'i.customer_id')}`,
   [K.ComplaintOpened]: (ids) => sql`select customer_id, opened_at as at, id::text as ref, jsonb_build_object('detail', topic, 'extra', severity) as facts from complaint where ${of(ids)}`,
   // Each resolution and reopening as the audit log recorded it (resolveComplaint, reopenComplaint), a complaint's several apart by their entry (`key`);
   // one an import made, which it does not audit by complaint, from the complaint's row and from the reopening that undid it.
@@ -283,7 +304,7 @@ function events(ids: readonly string[], kinds: readonly CustomerEventKind[], pol
 }
 
 /**
- * A customer's timeline: orders, invoices issued and paid, payments received, complaints opened, resolved and reopened,
+ * A customer's timeline: orders, invoices issued and paid, payments received, disputes of invoices and their resolutions, complaints opened, resolved and reopened,
  * messages sent, playbook runs, campaigns, promises to pay (and those not kept), consent, tier and score band changes, offboarding decisions
  * and notices, answers to proposals, fix cases' milestones, newest
  * first in one list, each with a line a person reads, so a customer page needs one
