@@ -202,14 +202,17 @@ it('keeps a customer whose dispute was upheld loyal while billing corrects the i
 it('refuses what a dispute cannot be, with codes, and to callers who may not record payments', async () => {
   const { invoiceId } = await loyalPayer('Refused', 3);
   const dispute = (id: string, reason: string, role = Role.Operator) => stack.gql(DisputeInvoiceDocument, { invoiceId: id, reason }, role).then((r) => r.errors?.[0]?.extensions);
-  const resolve = (id: string, role = Role.Operator) => stack.gql(ResolveDisputeDocument, { invoiceId: id, outcome: 'Rejected' }, role).then((r) => r.errors?.[0]?.extensions);
+  const resolve = (id: string, role = Role.Operator, reason?: string) => stack.gql(ResolveDisputeDocument, { invoiceId: id, outcome: 'Rejected', reason }, role).then((r) => r.errors?.[0]?.extensions);
   expect(await dispute(invoiceId, 'wrong amount', Role.Viewer)).toMatchObject({ code: 'FORBIDDEN' });
   expect(await resolve(invoiceId, Role.Viewer)).toMatchObject({ code: 'FORBIDDEN' });
   expect(await dispute(randomUUID(), 'wrong amount')).toMatchObject({ code: 'NOT_FOUND', reason: 'INVOICE_NOT_FOUND' });
   expect(await dispute(invoiceId, '   ')).toMatchObject({ code: 'VALIDATION', reason: 'DISPUTE_REASON_REQUIRED', field: 'reason' });
+  // A reason given but too long is told apart from one missing (the resolution's is optional: "required" would mislead).
+  expect(await dispute(invoiceId, 'x'.repeat(1001))).toMatchObject({ code: 'VALIDATION', reason: 'DISPUTE_REASON_TOO_LONG', field: 'reason' });
   expect(await resolve(invoiceId)).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_NOT_DISPUTED' });
   expect(await dispute(invoiceId, 'wrong amount')).toBeUndefined();
   expect(await dispute(invoiceId, 'wrong amount again')).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_ALREADY_DISPUTED' });
+  expect(await resolve(invoiceId, Role.Operator, 'x'.repeat(1001))).toMatchObject({ code: 'VALIDATION', reason: 'DISPUTE_REASON_TOO_LONG', field: 'reason' });
   expect(await resolve(invoiceId)).toBeUndefined();
   expect(await resolve(invoiceId)).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_NOT_DISPUTED' });
   const em = stack.orm.em.fork();

@@ -17,6 +17,8 @@ export enum BillingExceptionCode {
   InvoiceDisputed = 'INVOICE_DISPUTED',
   /** A dispute says why (wrong amount, goods not received). */
   DisputeReasonRequired = 'DISPUTE_REASON_REQUIRED',
+  /** A dispute's reason, or a resolution's, over the length a reason may have: given, only too long. */
+  DisputeReasonTooLong = 'DISPUTE_REASON_TOO_LONG',
 }
 
 const kinds: Record<BillingExceptionCode, FailureKind> = {
@@ -30,6 +32,7 @@ const kinds: Record<BillingExceptionCode, FailureKind> = {
   [BillingExceptionCode.InvoiceNotDisputed]: 'CONFLICT',
   [BillingExceptionCode.InvoiceDisputed]: 'CONFLICT',
   [BillingExceptionCode.DisputeReasonRequired]: 'VALIDATION',
+  [BillingExceptionCode.DisputeReasonTooLong]: 'VALIDATION',
 };
 
 export class BillingException extends DomainException<BillingExceptionCode> {

@@ -36,7 +36,8 @@ export class InvoiceDisputeService {
   async dispute(invoiceId: string, reason: string, actor: string): Promise<Invoice> {
     this.assertId(invoiceId);
     const problem = reasonProblem(reason ?? '', 'A dispute needs a reason: what the customer disputes (wrong amount, goods not received)');
-    if (problem) throw new BillingException(BillingExceptionCode.DisputeReasonRequired, problem, { field: 'reason' });
+    // A reason given is refused only as too long: told apart from one missing, for the caller to say which.
+    if (problem) throw new BillingException(reason?.trim() ? BillingExceptionCode.DisputeReasonTooLong : BillingExceptionCode.DisputeReasonRequired, problem, { field: 'reason' });
     const invoice = await this.em.transactional(async (em) => {
       const invoice = await this.locked(em, invoiceId);
       if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoice.id} was paid on ${invoice.paidAt}: there is nothing to dispute`, { invoiceId, paidAt: invoice.paidAt });
@@ -66,7 +67,7 @@ export class InvoiceDisputeService {
     this.assertId(invoiceId);
     const note = reason?.trim() ? reason.trim() : null;
     const problem = note ? reasonProblem(note, '') : null;
-    if (problem) throw new BillingException(BillingExceptionCode.DisputeReasonRequired, problem, { field: 'reason' });
+    if (problem) throw new BillingException(BillingExceptionCode.DisputeReasonTooLong, problem, { field: 'reason' });
     const invoice = await this.em.transactional(async (em) => {
       const invoice = await this.locked(em, invoiceId);
       if (!invoice.disputedAt || invoice.disputeResolvedAt) {
