@@ -9,7 +9,7 @@ import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
-import { CancelPlaybookRunDocument, CustomerScoresDocument, DisputeInvoiceDocument, FairReminderDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, ResolveDisputeDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerScoresDocument, CustomerTimelineDocument, DisputeInvoiceDocument, FairReminderDocument, FairReminderPromiseSupersededDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, ResolveDisputeDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { completedRescore } from './support/rescores.js';
@@ -91,6 +91,41 @@ it("holds the run's reminders while the invoice is disputed, shows the dispute i
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
   await recordHistory(workflowId, 'fair-reminder-dispute-held');
+}, 90_000);
+
+it('ends a promise to pay standing as the customer disputes the invoice as given way to the dispute, not broken, and holds for the dispute at once (QA 137 F10)', async () => {
+  const { customerId, invoiceId } = await loyalPayer('Promiser', 8);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  const promiseState = () => stack.gql(FairReminderPromiseSupersededDocument, { invoiceId }, Role.Viewer).then((r) => r.data?.fairReminder ?? null);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1 && s.step === 'waiting');
+  // Promised by tomorrow (held until the day begins, under this file's policy: hours away).
+  expect((await stack.gql(PromiseToPayDocument, { invoiceId, until: day(1) }, Role.Operator)).data!.promiseToPay).toMatchObject({ step: 'promised', promisedUntil: day(1) });
+
+  // Then the customer disputes the invoice: the dispute holds the run at once, the promise given way to it (it cannot lapse
+  // during the dispute, counted broken and told to the customer's timeline as not kept).
+  const since = (await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'goods not received' }, Role.Operator)).data!.disputeInvoice.dispute!.disputedAt;
+  expect(await eventually(promiseState, (s) => s?.step === 'disputed', 15_000)).toEqual({ id: workflowId, step: 'disputed', promisedUntil: null, brokenPromises: 0, promiseSupersededUntil: day(1) });
+  const entries = async () =>
+    (await sql<{ action: string; actor: string; after: unknown }>`select action, actor, after from audit_entry where entity_id = ${workflowId} and action in ('playbook.promise-superseded', 'playbook.promise-lapsed') order by at`.execute(db())).rows;
+  expect(await entries()).toEqual([{ action: 'playbook.promise-superseded', actor: `playbook:${workflowId}`, after: { invoiceId, until: day(1), disputedSince: new Date(since).toISOString() } }]);
+
+  // Rejected: the reminders go on after the step's wait again, the promise not holding them (it ended with the dispute).
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2, 20_000);
+  expect(await promiseState()).toMatchObject({ promisedUntil: null, brokenPromises: 0, promiseSupersededUntil: day(1) });
+  expect(await written(workflowId)).toEqual(['reminder-1', 'reminder-2']);
+  expect((await entries()).map((e) => e.action)).toEqual(['playbook.promise-superseded']);
+  // The customer's timeline says the promise gave way to the dispute, not that it was not kept.
+  const ref = (await stack.orm.em.fork().findOneOrFail(Invoice, { id: invoiceId })).externalRef;
+  const timeline = await stack.gql(CustomerTimelineDocument, { id: customerId, first: 10, kinds: ['PaymentPromised', 'PaymentPromiseLapsed', 'PaymentPromiseSuperseded'] }, Role.Viewer);
+  expect(timeline.data!.customer!.timeline.edges.map((e) => [e.node.kind, e.node.summary])).toEqual([
+    ['PaymentPromiseSuperseded', `Promise to pay invoice ${ref} by ${day(1)} set aside: the customer disputes the invoice (not a broken promise)`],
+    ['PaymentPromised', `Promised to pay invoice ${ref} by ${day(1)}`],
+  ]);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
+  await recordHistory(workflowId, 'fair-reminder-promise-superseded-by-dispute');
 }, 90_000);
 
 it('cancels the run when the dispute is upheld, and the sweep starts none for a disputed invoice', async () => {

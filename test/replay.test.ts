@@ -88,6 +88,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'rescore-cancelled-page-timed-out.json',
       'account-review-engine-start-policy-checked.json',
       'campaign-resume-at-pass-time-recorded.json',
+      'fair-reminder-promise-superseded-by-dispute.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

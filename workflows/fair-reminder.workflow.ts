@@ -27,7 +27,7 @@ import { startingCampaign } from './starting-campaign.js';
 import { auditSteering, ignoringUnknownSignals, signalReceived } from './steering-audit.js';
 import { playbookStepOptions } from './activity-options.js';
 
-const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise, recordLoyaltyBandRaised, recordPromiseLapsed, invoiceDispute } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
+const { recordRunStarted, recordRunOutcome, auditSteeringFromOutside, loadReminderContext, holdBackForPromise, reminderHeldByPromise, recordLoyaltyBandRaised, recordPromiseLapsed, recordPromiseSuperseded, invoiceDispute } = proxyActivities<PlaybookRunActivities & FairReminderActivities>(playbookStepOptions);
 /** The steps that send or book something: a cancel lets one under way finish first. */
 const reminderSteps = sideEffectSteps<Pick<FairReminderActivities, 'sendReminder' | 'sendReminderMessage'>>(playbookStepOptions);
 
@@ -123,6 +123,11 @@ async function fairReminderSteps({ customerId, invoiceId, policy: typed, promise
   const disputeAware = patched('dispute-holds');
   /** A dispute was opened or resolved since the run last read the invoice's: a wait ends early to read it. */
   let disputeNews = false;
+  // A dispute coming while a promise to pay holds the run ends that hold, and the promise gives way to the dispute: its day
+  // falling inside the dispute is no broken promise (the customer owes nothing as billed until it is resolved). Runs from
+  // before this marker held the promise through the dispute, showing it, and counted it broken once its day had passed.
+  const disputeSupersedesPromise = disputeAware && patched('dispute-supersedes-promise');
+  if (disputeSupersedesPromise) payment.interruptPromiseWhen(() => disputeNews);
   // Started with a promise: the run holds from its start (its first step waits for the promise, as any step does), and says so at once.
   if (promise) payment.showPromised(promise.until);
 
@@ -237,7 +242,15 @@ async function fairReminderSteps({ customerId, invoiceId, policy: typed, promise
       held = true;
       state.disputedSince = dispute.disputedSince;
       state.deadline = null;
-      enter('disputed', `The customer disputes the invoice (since ${dispute.disputedSince}): nothing is sent until the dispute is resolved`);
+      // The promise standing as the dispute came ends, set aside for it (not lapsed, not broken), as the audit log says.
+      const supersededPromise = disputeSupersedesPromise ? state.promisedUntil : null;
+      if (supersededPromise !== null) {
+        state.promisedUntil = null;
+        state.promiseSupersededUntil = supersededPromise;
+        await recordPromiseSuperseded({ workflowId, invoiceId, until: supersededPromise, disputedSince: dispute.disputedSince });
+      }
+      const setAside = state.promiseSupersededUntil ? `; the promise to pay by ${state.promiseSupersededUntil} gave way to the dispute (not a broken promise)` : '';
+      enter('disputed', `The customer disputes the invoice (since ${dispute.disputedSince}): nothing is sent until the dispute is resolved${setAside}`);
       await condition(() => disputeNews || state.paid);
       if (state.paid && (await payment.confirmed())) break;
     }
@@ -276,7 +289,8 @@ async function fairReminderSteps({ customerId, invoiceId, policy: typed, promise
       if (Date.now() < until) await payment.waitUntil(until, step.action, disputeAware ? () => disputeNews : undefined);
       if ((paid = await payment.paidBeforeStep()) || !disputeAware) break;
       if (await holdWhileDisputed()) until = Date.now() + waitAfterDispute(step.waitMs);
-      else if (Date.now() >= until) break;
+      // A dispute's news ended a promise's hold, the dispute resolved by the time it was read: the promise holds on.
+      else if (Date.now() >= until && !(disputeSupersedesPromise && state.promisedUntil !== null)) break;
     }
     if (paid) break;
     // Runs from before this marker kept the band read at their start to the end.

@@ -18,6 +18,8 @@ export class PaymentWatch {
   private waiting = false;
   /** The `paymentReceived` signals not checked against the invoice yet. */
   private claims: ReceivedSignal[] = [];
+  /** Ends a promise's hold early, before it can lapse: a dispute came, which the run reads (the dispute hold may take the promise's place). */
+  private promiseInterrupted?: () => boolean;
 
   constructor(
     private readonly state: FairReminderState,
@@ -29,6 +31,11 @@ export class PaymentWatch {
     /** Records a promise that lapsed unpaid (the day promised, and how many the run has seen broken with it). */
     private readonly recordLapsed: (until: string, brokenPromises: number) => Promise<void> = async () => {},
   ) {}
+
+  /** From now on a promise's hold ends once `interrupted` says so (a dispute came), for the run to read what came first. */
+  interruptPromiseWhen(interrupted: () => boolean): void {
+    this.promiseInterrupted = interrupted;
+  }
 
   /** The customer says they paid (the `paymentReceived` signal, `signal`). */
   claimPaid(signal?: ReceivedSignal): void {
@@ -107,6 +114,8 @@ export class PaymentWatch {
       if (interrupted?.()) break;
       if (this.state.promisedUntil === null) continue;
       await this.holdWhilePromised();
+      // A dispute ended the promise's hold: the run reads it at once (no `waiting` shown meanwhile).
+      if (this.promiseInterrupted?.()) break;
       if (!this.state.paid && Date.now() < until) showWaiting();
     }
     this.waiting = false;
@@ -118,15 +127,21 @@ export class PaymentWatch {
     this.enter('promised', `Promised to pay by ${promised}: nothing is sent before ${this.state.deadline}`);
   }
 
-  /** Holds until the promised day and its grace days have passed; a promise that ends unpaid counts as broken. */
+  /**
+   * Holds until the promised day and its grace days have passed; a promise that ends unpaid counts as broken. A dispute
+   * coming meanwhile ends the hold with the promise still standing (when the run interrupts a promise for one): the run
+   * reads the dispute before the promise can lapse, and an open one takes its place.
+   */
   private async holdWhilePromised(): Promise<void> {
     const { state } = this;
-    while (!state.paid && state.promisedUntil !== null && Date.now() < promiseEndsAt(state.promisedUntil, this.promisePolicy)) {
+    const interrupted = () => this.promiseInterrupted?.() ?? false;
+    while (!state.paid && state.promisedUntil !== null && !interrupted() && Date.now() < promiseEndsAt(state.promisedUntil, this.promisePolicy)) {
       const promised = state.promisedUntil;
       const endsAt = promiseEndsAt(promised, this.promisePolicy);
       this.showPromised(promised);
-      await condition(() => state.paid || state.promisedUntil !== promised, endsAt - Date.now());
+      await condition(() => state.paid || state.promisedUntil !== promised || interrupted(), endsAt - Date.now());
     }
+    if (interrupted()) return;
     if (state.promisedUntil !== null && !state.paid) {
       const lapsed = state.promisedUntil;
       state.brokenPromises += 1;

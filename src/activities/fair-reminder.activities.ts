@@ -32,6 +32,10 @@ export function createFairReminderActivities(services: () => WorkerServices) {
     recordPromiseLapsed(input: { workflowId: string; invoiceId: string; until: string; brokenPromises: number }): Promise<void> {
       return services().runs.recordPromiseLapsed(input);
     },
+    /** A promise to pay gave way to a dispute of the invoice (it stood as the dispute came): audited by the run, not a broken promise. */
+    recordPromiseSuperseded(input: { workflowId: string; invoiceId: string; until: string; disputedSince: string }): Promise<void> {
+      return services().runs.recordPromiseSuperseded(input);
+    },
     /** The run took a promise to pay: its reminders still queued (held for quiet hours) are held back too. */
     holdBackForPromise(input: { workflowId: string; until: string }): Promise<void> {
       return services().runs.holdBackForPromise(input.workflowId, input.until);

@@ -64,6 +64,9 @@ describe('eventSummary', () => {
     expect(summary(facts(CustomerEventKind.PaymentReceived, { amountMinor: 1_000, detail: '1a2b3c4d-0000-4000-8000-000000000000', extra: '8900', ...numbered }))).toBe('Received €10.00 for invoice INV-1042 (€89.00)');
     expect(summary(facts(CustomerEventKind.PaymentPromised, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000', ...numbered }))).toBe('Promised to pay invoice INV-1042 by 2026-12-10');
     expect(summary(facts(CustomerEventKind.PaymentPromiseLapsed, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000', ...numbered }))).toBe('Promise to pay invoice INV-1042 by 2026-12-10 not kept');
+    expect(summary(facts(CustomerEventKind.PaymentPromiseSuperseded, { detail: '2026-12-10', extra: '1a2b3c4d-0000-4000-8000-000000000000', ...numbered }))).toBe(
+      'Promise to pay invoice INV-1042 by 2026-12-10 set aside: the customer disputes the invoice (not a broken promise)',
+    );
   });
 
   it("tells an invoice's dispute with the customer's reason while it is kept, and its resolution with the staff's note if any", () => {

@@ -32,6 +32,8 @@ export enum CustomerEventKind {
   PaymentPromised = 'payment-promised',
   /** A promise to pay lapsed unpaid: its day and grace days passed, as the reminder run noticed (its reminders go on). */
   PaymentPromiseLapsed = 'payment-promise-lapsed',
+  /** A promise to pay gave way to the customer's dispute of the invoice (it stood as the dispute came): neither kept nor broken. */
+  PaymentPromiseSuperseded = 'payment-promise-superseded',
   /** Consent to marketing given or withdrawn. */
   ConsentChanged = 'consent-changed',
   /** Enrolled in a campaign, treated or held out (why a playbook ran, or why none did). */
@@ -191,6 +193,8 @@ export function eventSummary(f: CustomerEventFacts, currency: string): string {
       return `Promised to pay ${invoiceNamed(f, f.extra)} by ${f.detail}`;
     case CustomerEventKind.PaymentPromiseLapsed:
       return `Promise to pay ${invoiceNamed(f, f.extra)} by ${f.detail} not kept`;
+    case CustomerEventKind.PaymentPromiseSuperseded:
+      return `Promise to pay ${invoiceNamed(f, f.extra)} by ${f.detail} set aside: the customer disputes the invoice (not a broken promise)`;
     case CustomerEventKind.ConsentChanged:
       if (f.extra === 'import') return f.detail === 'true' ? "Agreed to marketing (as the company's records say)" : "Withdrew consent to marketing (as the company's records say)";
       if (f.detail === 'true') return 'Agreed to marketing';

@@ -120,6 +120,11 @@ export interface FairReminderState extends PlaybookStateSummary {
   loyaltyBandRaisedFrom?: LoyaltyBand | null;
   /** When the customer disputed the invoice (ISO time), while that dispute holds the run (step `disputed`). Absent in older runs. */
   disputedSince?: string | null;
+  /**
+   * The day of the last promise to pay that gave way to a dispute of the invoice (the promise stood as the dispute came):
+   * ended by the dispute, not lapsed, so not among `brokenPromises`. Absent in runs where none did, and in older runs.
+   */
+  promiseSupersededUntil?: string | null;
 }
 
 /** A customer's promise to pay by a day (YYYY-MM-DD), as a person recorded it. */

@@ -33,6 +33,10 @@ registerEnumType(CustomerEventKind, {
     ScoreBandChanged: { description: "A score's band moved between two scorings: churn risk, RFM segment, payment loyalty, profitability, persistent issue" },
     PaymentPromised: { description: 'The customer promised to pay an invoice by a day (recorded by a person)' },
     PaymentPromiseLapsed: { description: 'A promise to pay an invoice by a day was not kept (ref: the audit entry of the lapse): the day and its grace days passed unpaid, as the reminder run noticed; its reminders go on. Not shown once a payment booked later is dated on or before the day plus the promise policy\'s grace days: the promise was kept, only its booking came late' },
+    PaymentPromiseSuperseded: {
+      description:
+        "A promise to pay an invoice by a day gave way to the customer's dispute of the invoice (ref: the audit entry of it, `playbook.promise-superseded`): it stood as the dispute came, and the dispute holds the reminder run instead; neither kept nor broken (not among the run's brokenPromises)",
+    },
     ConsentChanged: { description: 'Consent to marketing given or withdrawn' },
     CampaignEnrolled: { description: 'Enrolled in a campaign, treated or held out (why a playbook ran, or why none did)' },
     TierChanged: { description: "Moved to another service tier (ref: the change): a proposal accepted in an account review, or the company's records (an import)" },

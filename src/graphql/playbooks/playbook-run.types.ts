@@ -156,6 +156,9 @@ export class PlaybookRunType {
   @Field(() => Int, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fair reminders: promises to pay that lapsed unpaid' })
   brokenPromises!: number | null;
 
+  @Field(() => LocalDateResolver, { nullable: true, complexity: LIVE_STATE_FIELD, description: "Fair reminders: the day of the last promise to pay that gave way to a dispute of the invoice (it stood as the customer disputed the invoice): ended by the dispute, neither kept nor broken, so not among brokenPromises; the dispute holds the run instead (step `disputed`). Null when none did" })
+  promiseSupersededUntil!: string | null;
+
   @Field(() => String, { nullable: true, complexity: LIVE_STATE_FIELD, description: 'Fix issue: the complaint topic' })
   topic!: string | null;
 
@@ -276,6 +279,7 @@ export class PlaybookRunType {
       promisedUntil: fairReminder && !ended ? promiseHolding(fairReminder) : null,
       // Runs started before promises were taken have no brokenPromises.
       brokenPromises: fairReminder ? (fairReminder.brokenPromises ?? 0) : null,
+      promiseSupersededUntil: fairReminder?.promiseSupersededUntil ?? null,
       topic: fixIssue?.topic ?? null,
       owner: fixIssue?.owner ?? null,
       escalations: fixIssue?.escalations ?? null,

@@ -10,7 +10,7 @@ import { renderIfKnown } from '../../domain/messages/templates.js';
 import { taskOf } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, ERASURE_ACTION, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { UNSUBSCRIBE_ACTOR } from '../../domain/messages/unsubscribe-link.js';
-import { PROMISED_INVOICE, PROMISED_UNTIL, promiseKeptOnSql, promiseLapsedEntry, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, promiseKeptOnSql, promiseLapsedEntry, promiseSupersededEntry, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { APPRECIATION } from '../../domain/playbooks/appreciation.js';
 import { lastOffboardingWordSql } from '../playbooks/offboarding-withdrawal.js';
@@ -240,6 +240,11 @@ const sources: Record<CustomerEventKind, (ids: readonly string[], policy: Source
     sql`select r.customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'until', 'extra', a.after ->> 'invoiceId', 'invoiceNumber', i.external_ref) as facts
           from playbook_run r join audit_entry a on ${sql.raw(promiseLapsedEntry())} left join invoice i on i.customer_id = r.customer_id and i.id::text = a.after ->> 'invoiceId'
          where ${of(ids, 'r.customer_id')} and ${sql.raw(promiseKeptOnSql('i', "a.after ->> 'until'", policy.promiseGraceDays))} is null`,
+  // A promise that gave way to the customer's dispute of the invoice, as its run audited it (the invoice and the day promised).
+  [K.PaymentPromiseSuperseded]: (ids) =>
+    sql`select r.customer_id, a.at, a.id::text as ref, jsonb_build_object('detail', a.after ->> 'until', 'extra', a.after ->> 'invoiceId', 'invoiceNumber', i.external_ref) as facts
+          from playbook_run r join audit_entry a on ${sql.raw(promiseSupersededEntry())} left join invoice i on i.customer_id = r.customer_id and i.id::text = a.after ->> 'invoiceId'
+         where ${of(ids, 'r.customer_id')}`,
   [K.ConsentChanged]: (ids) =>
     sql`select c.id as customer_id, a.at, a.id::text as ref,
                jsonb_build_object('detail', a.after ->> 'marketingConsent', 'extra', case when a.actor = ${UNSUBSCRIBE_ACTOR} then 'unsubscribe-link' when a.action = ${IMPORT_CONSENT_ACTION} then 'import' when a.action = ${ERASURE_ACTION} then 'erasure' end) as facts

@@ -34,3 +34,7 @@ export const promiseKeptOnSql = (i: string, until: string, graceDays: number) =>
 /** A promise that lapsed unpaid, as the run holding it audited it (`after`: the invoice, the day promised), over audit entry `entry` of run `run`. */
 export const promiseLapsedEntry = (entry = 'a', run = 'r') =>
   `${entry}.entity_type = 'playbook_run' and ${entry}.entity_id = ${run}.workflow_id and ${entry}.action = 'playbook.promise-lapsed'`;
+
+/** A promise that gave way to the customer's dispute of the invoice, as the run holding it audited it (`after`: the invoice, the day promised). */
+export const promiseSupersededEntry = (entry = 'a', run = 'r') =>
+  `${entry}.entity_type = 'playbook_run' and ${entry}.entity_id = ${run}.workflow_id and ${entry}.action = 'playbook.promise-superseded'`;

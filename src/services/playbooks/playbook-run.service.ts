@@ -524,6 +524,24 @@ export class PlaybookRunService {
   }
 
   /**
+   * Audits a promise to pay that gave way to a dispute of the invoice, by the run: the promise stood as the customer disputed
+   * the invoice, and ends with the dispute's coming, neither kept nor broken (nothing is owed as billed until the dispute is
+   * resolved). Once per run and dispute (a retried step, or a reset run reading the dispute again, writes it once).
+   */
+  async recordPromiseSuperseded(input: { workflowId: string; invoiceId: string; until: string; disputedSince: string }): Promise<void> {
+    await this.em.transactional(async (em) => {
+      if (await this.audit.hasEntry(em, { entityType: 'playbook_run', entityId: input.workflowId, action: 'playbook.promise-superseded', after: ['disputedSince', input.disputedSince] })) return;
+      this.audit.record(em, {
+        actor: runActor(input.workflowId),
+        action: 'playbook.promise-superseded',
+        entityType: 'playbook_run',
+        entityId: input.workflowId,
+        after: { invoiceId: input.invoiceId, until: input.until, disputedSince: input.disputedSince },
+      });
+    });
+  }
+
+  /**
    * Runs cancelled in the Temporal UI within the last `withinDays` days that the audit log does
    * not name yet (a cancel through the API is audited before the run can record it).
    */
