@@ -288,4 +288,12 @@ it('is kept open to the day thank-yous promised it until against an offers impor
   // A last day on or after the promised one is taken as it comes.
   expect(await importOffers('SPRING30,Spring,existing,30,2026-03-01,2027-03-20\n')).toMatchObject({ updated: 1 });
   expect((await em().findOneOrFail(Offer, spring.id)).validUntil).toBe('2027-03-20');
+  // A cut of the discount while the promise stands ("30% off, yours until 15 March") keeps the 30%; the rest of the row is taken.
+  expect(await importOffers('SPRING30,Spring sale,existing,5,2026-03-01,2027-03-20\n')).toMatchObject({ updated: 1 });
+  expect(await em().findOneOrFail(Offer, spring.id)).toMatchObject({ name: 'Spring sale', discountPercent: 30 });
+  expect((await offerTrail(spring.id))[0]).toEqual([
+    'offer.import',
+    { name: 'Spring' },
+    { name: 'Spring sale', promiseKept: { discountPercent: 30, fileDiscountPercent: 5, customers: 1 } },
+  ]);
 });
