@@ -89,6 +89,7 @@ import { Migration20261228101370_outbox_taken_again } from './Migration202612281
 import { Migration20261228101380_outbox_step_scheduled_at } from './Migration20261228101380_outbox_step_scheduled_at.js';
 import { Migration20261228101550_invoice_dispute } from './Migration20261228101550_invoice_dispute.js';
 import { Migration20261228101570_complaint_ref_released_on_withdrawal } from './Migration20261228101570_complaint_ref_released_on_withdrawal.js';
+import { Migration20261228101640_invoice_disputed_days_before } from './Migration20261228101640_invoice_disputed_days_before.js';
 import { Migration20261228101390_rfm_segment_order } from './Migration20261228101390_rfm_segment_order.js';
 import { Migration20261228101510_complaint_withdrawn } from './Migration20261228101510_complaint_withdrawn.js';
 
@@ -186,4 +187,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228101510_complaint_withdrawn', class: Migration20261228101510_complaint_withdrawn },
   { name: 'Migration20261228101550_invoice_dispute', class: Migration20261228101550_invoice_dispute },
   { name: 'Migration20261228101570_complaint_ref_released_on_withdrawal', class: Migration20261228101570_complaint_ref_released_on_withdrawal },
+  { name: 'Migration20261228101640_invoice_disputed_days_before', class: Migration20261228101640_invoice_disputed_days_before },
 ];

@@ -659,7 +659,7 @@ describe('recordPayment', () => {
     expect((await loyalty()).band).toBe('loyal');
     expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId: second.id, amountMinor: 7_000, paidAt: day(-5) } }, Role.Operator)).errors).toBeUndefined();
     const score = await loyalty();
-    expect(score).toMatchObject({ band: 'loyal', asOf: utcDay, modelVersion: 'payment-loyalty/11;policy=2' });
+    expect(score).toMatchObject({ band: 'loyal', asOf: utcDay, modelVersion: 'payment-loyalty/12;policy=2' });
     // The record still shows both invoices paid late; the band counts them as the one slip they were.
     expect(score.reasons).toContain('2 late payments in the last 12 months');
     expect(score.reasons.at(-1)).toBe("one lapse (2 invoices overdue together, all paid within 15 days of the first one's due day) in the last 12 months after 12 on time in a row: still loyal");

@@ -214,7 +214,7 @@ it('keeps a loyal payer loyal through a dispute longer than 30 days, and once th
   await sql`update invoice set disputed_at = now() - interval '38 days' where id = ${invoiceId}::uuid`.execute(db());
   expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
   const resolved = await band();
-  expect(resolved).toMatchObject({ band: 'loyal', modelVersion: expect.stringMatching(/^payment-loyalty\/11/) });
+  expect(resolved).toMatchObject({ band: 'loyal', modelVersion: expect.stringMatching(/^payment-loyalty\/12/) });
   expect(resolved.reasons).toContainEqual(expect.stringMatching(/^invoice due \S+ was disputed: its 38 disputed days left out/));
   // Paid today: 2 days after the due day the dispute's days moved it to, a slip a loyal record forgives.
   expect((await stack.gql(RecordPaymentDocument, { input: { invoiceId, amountMinor: 7_500 } }, Role.Operator)).errors).toBeUndefined();
@@ -230,7 +230,7 @@ it('keeps a customer whose dispute was upheld loyal while billing corrects the i
   await completedRescore(stack, day(0));
   const scores = (await stack.gql(CustomerScoresDocument, { id: customerId, historyKind: 'PaymentLoyalty' }, Role.Viewer)).data!.customer!.scores;
   const loyalty = scores.find((s) => s.kind === 'PaymentLoyalty')!;
-  expect(loyalty).toMatchObject({ band: 'loyal', modelVersion: expect.stringMatching(/^payment-loyalty\/11/) });
+  expect(loyalty).toMatchObject({ band: 'loyal', modelVersion: expect.stringMatching(/^payment-loyalty\/12/) });
   expect(loyalty.reasons).toContainEqual(expect.stringMatching(/^invoice due \S+ was disputed and the dispute upheld, billing to correct it: its 78 disputed days left out/));
 }, 150_000);
 
@@ -258,3 +258,28 @@ it('refuses what a dispute cannot be, with codes, and to callers who may not rec
   expect(await dispute(paid.id, 'wrong amount')).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_ALREADY_PAID' });
   expect(await dispute(cancelled.id, 'wrong amount')).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_CANCELLED' });
 }, 60_000);
+
+it('counts the days of an earlier dispute of the invoice as left out when it is disputed again', async () => {
+  const { customerId, invoiceId } = await loyalPayer('Twice', 24, 40);
+  const band = async () => {
+    const scores = (await stack.gql(CustomerScoresDocument, { id: customerId, historyKind: 'PaymentLoyalty' }, Role.Viewer)).data!.customer!.scores;
+    return scores.find((s) => s.kind === 'PaymentLoyalty')!;
+  };
+  // Disputed 38 days ago (two days after it fell due), rejected 3 days ago: 35 days left out, 5 days overdue.
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'goods not received' }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  await sql`update invoice set disputed_at = now() - interval '38 days', dispute_resolved_at = now() - interval '3 days' where id = ${invoiceId}::uuid`.execute(db());
+  // Disputed again today (the delivery note shows 3 items, not 4): the first dispute's 35 days stay left out.
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'amount is wrong: 3 items delivered, 4 billed' }, Role.Operator)).errors).toBeUndefined();
+  const again = await band();
+  expect(again).toMatchObject({ band: 'loyal', modelVersion: expect.stringMatching(/^payment-loyalty\/12/) });
+  expect(again.reasons).toContainEqual(expect.stringMatching(/^invoice due \S+ is disputed: its 35 disputed days left out/));
+  const [kept] = (await sql<{ before: number }>`select disputed_days_before as before from invoice where id = ${invoiceId}::uuid`.execute(db())).rows;
+  expect(kept.before).toBe(35);
+  // Ten days into the second dispute, the nightly rescore leaves out both: 45 days.
+  await sql`update invoice set disputed_at = now() - interval '10 days' where id = ${invoiceId}::uuid`.execute(db());
+  await completedRescore(stack, day(0));
+  const nightly = await band();
+  expect(nightly).toMatchObject({ band: 'loyal' });
+  expect(nightly.reasons).toContainEqual(expect.stringMatching(/^invoice due \S+ is disputed: its 45 disputed days left out/));
+}, 150_000);

@@ -20,15 +20,27 @@ it('judges an invoice on time, late or not yet alike in TypeScript and in SQL', 
     [10, 12], [10, 10], [10, 8], [10, 7], [10, 6], [3, 0], [40, 1], [5, -1],
   ];
   const policies: Pick<PaymentLoyaltyPolicy, 'graceDays' | 'openOverdueCountsAfterDays'>[] = [defaultPaymentLoyaltyPolicy, { graceDays: 3, openOverdueCountsAfterDays: 5 }];
-  // Disputes: [days ago disputed, days ago resolved (null: open)]; their days are left out (the due day judged later).
-  const disputes: Array<[number, number | null] | null> = [null, [45, null], [45, 2], [35, 20], [2, null], [38, 0]];
+  // Disputes: [days ago disputed, days ago resolved (null: open), upheld, days its earlier disputes left out]; their days are
+  // left out (the due day judged later).
+  const disputes: Array<[number, number | null, boolean, number] | null> = [
+    null, [45, null, false, 0], [45, 2, false, 0], [35, 20, false, 0], [2, null, false, 0], [38, 0, false, 0], [35, 20, true, 0], [5, null, false, 30], [4, 2, false, 35],
+  ];
   for (const policy of policies) {
     for (const [due, paid] of cases) {
       for (const dispute of disputes) {
-        const invoice = { dueAt: daysAgo(due), paidAt: paid === null ? null : daysAgo(paid), disputedFrom: dispute ? daysAgo(dispute[0]) : null, disputeResolvedAt: dispute?.[1] != null ? daysAgo(dispute[1]) : null };
+        const invoice = {
+          dueAt: daysAgo(due),
+          paidAt: paid === null ? null : daysAgo(paid),
+          disputedFrom: dispute ? daysAgo(dispute[0]) : null,
+          disputeResolvedAt: dispute?.[1] != null ? daysAgo(dispute[1]) : null,
+          disputeUpheld: dispute?.[2] ?? false,
+          disputedDaysBefore: dispute?.[3] ?? 0,
+        };
         const { rows } = await sql<{ verdict: string | null }>`
           select ${onTimeVerdictSql(policy)} as verdict from (select ${invoice.dueAt}::date as due_at, ${invoice.paidAt}::date as paid_at,
-            (${invoice.disputedFrom}::date + time '12:00') at time zone 'UTC' as disputed_at, (${invoice.disputeResolvedAt}::date + time '12:00') at time zone 'UTC' as dispute_resolved_at) i`.execute(db);
+            (${invoice.disputedFrom}::date + time '12:00') at time zone 'UTC' as disputed_at, (${invoice.disputeResolvedAt}::date + time '12:00') at time zone 'UTC' as dispute_resolved_at,
+            case when ${invoice.disputeUpheld}::boolean then 'upheld' when ${invoice.disputeResolvedAt}::date is not null then 'rejected' end as dispute_outcome,
+            ${invoice.disputedDaysBefore}::int as disputed_days_before) i`.execute(db);
         expect([policy.graceDays, due, paid, dispute, rows[0].verdict]).toEqual([policy.graceDays, due, paid, dispute, onTimeVerdict(invoice, today, policy)]);
       }
     }

@@ -13,6 +13,7 @@ import { money } from './money.js';
 @Check({ name: 'invoice_paid_or_cancelled', expression: '"paid_at" is null or "cancelled_at" is null' })
 @Check({ name: 'invoice_dispute_outcome', expression: `"dispute_outcome" is null or "dispute_outcome" in ('upheld', 'rejected')` })
 @Check({ name: 'invoice_dispute_resolved', expression: '("dispute_resolved_at" is null) = ("dispute_outcome" is null) and ("dispute_resolved_at" is null or "disputed_at" is not null)' })
+@Check({ name: 'invoice_disputed_days_before', expression: '"disputed_days_before" >= 0' })
 // When the platform learnt of the paid or cancelled day, whatever sets it (recordPayment, an import), for the customer's timeline.
 @Trigger({
   name: 'invoice_settled_recorded_at',
@@ -21,7 +22,7 @@ import { money } from './money.js';
   expression: `create trigger invoice_settled_recorded_at before insert or update of paid_at, cancelled_at on invoice for each row execute function invoice_settled_recorded_at()`,
 })
 export class Invoice {
-  [OptionalProps]?: 'paidRecordedAt' | 'cancelledRecordedAt' | 'remindersSent' | 'feeChargedMinor' | 'feeWaivedMinor' | 'feeReversedMinor' | 'createdAt';
+  [OptionalProps]?: 'paidRecordedAt' | 'cancelledRecordedAt' | 'remindersSent' | 'feeChargedMinor' | 'feeWaivedMinor' | 'feeReversedMinor' | 'createdAt' | 'disputedDaysBefore';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -85,7 +86,7 @@ export class Invoice {
   /**
    * When the customer disputed the invoice (wrong amount, goods not received: `disputeInvoice`), with why; null when never.
    * While the dispute is open (not resolved) its reminders hold, the trigger sweep starts none, and payment loyalty leaves
-   * the disputed days out (`disputedDays`). A later dispute of the same invoice overwrites the last one (the audit log keeps each).
+   * the disputed days out (`disputedDays`). A later dispute of the same invoice overwrites the last one (the audit log keeps each; its days stay in `disputedDaysBefore`).
    */
   @Property({ type: 'timestamptz', length: 3, nullable: true })
   disputedAt?: Date | null;
@@ -99,6 +100,13 @@ export class Invoice {
 
   @Property({ type: 'text', nullable: true })
   disputeOutcome?: 'upheld' | 'rejected' | null;
+
+  /**
+   * The days earlier disputes of the invoice left out (each as `disputedDays` counted it when the next dispute came): a
+   * later dispute overwrites the columns above, not the days already served, which payment loyalty still leaves out.
+   */
+  @Property({ type: 'integer' })
+  disputedDaysBefore: number = 0;
 
   /** The payment-loyalty band its latest fair reminder was decided for (null: none yet). Each reminder's own band and fee are in its booking (reminder_booking), which the fairness report counts: an invoice's runs may use different bands. */
   @Property({ type: 'text', nullable: true })

@@ -15,6 +15,8 @@ export interface DisputeDays {
    * paid (or cancelled) it is judged as still disputed, not as a debt the customer is late with.
    */
   disputeUpheld?: boolean;
+  /** The days earlier disputes of it left out (kept when it was disputed again); absent: none. */
+  disputedDaysBefore?: number | null;
   paidAt: DateLike | null;
 }
 
@@ -22,7 +24,8 @@ export interface DisputeDays {
  * The days an invoice was disputed up to `asOf`: from the day it was disputed to the day the dispute was rejected, the
  * invoice paid, or `asOf`, whichever comes first (an upheld dispute does not end them: the invoice is billing's to correct). Payment loyalty leaves them out: the invoice's due day is judged that
  * many days later, so a customer who rightly disputes an invoice is not late while billing looks into it, and one who
- * disputed it already late keeps the days they were late before.
+ * disputed it already late keeps the days they were late before. An invoice disputed again adds the days its earlier
+ * disputes left out (`disputedDaysBefore`): a second dispute does not make the first one's days late ones.
  */
 export function disputedDays(invoice: DisputeDays, asOf: DateLike): number {
   if (invoice.disputedFrom == null) return 0;
@@ -30,5 +33,5 @@ export function disputedDays(invoice: DisputeDays, asOf: DateLike): number {
   const ends = [dayNumber(asOf)];
   if (invoice.disputeResolvedAt != null && !invoice.disputeUpheld) ends.push(dayNumber(invoice.disputeResolvedAt));
   if (invoice.paidAt != null) ends.push(dayNumber(invoice.paidAt));
-  return Math.max(0, Math.min(...ends) - from);
+  return (invoice.disputedDaysBefore ?? 0) + Math.max(0, Math.min(...ends) - from);
 }

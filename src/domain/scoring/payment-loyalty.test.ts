@@ -20,7 +20,7 @@ describe('payment loyalty', () => {
       'on time for the last 24 invoices in a row',
       'no late payment in the last 12 months',
     ]);
-    expect(s.modelVersion).toBe('payment-loyalty/11;policy=2');
+    expect(s.modelVersion).toBe('payment-loyalty/12;policy=2');
   });
 
   it('scores invoices given as day numbers (as a rescore reads them) exactly as given as dates', () => {
@@ -108,7 +108,7 @@ describe('payment loyalty', () => {
     const graceful = paymentLoyalty({ customerSince: '2020-01-01', invoices, asOf: '2024-09-01' }, { ...defaultPaymentLoyaltyPolicy, version: 3, graceDays: 3 });
     expect(graceful.value).toBe(1);
     expect(graceful.band).toBe('loyal');
-    expect(graceful.modelVersion).toBe('payment-loyalty/11;policy=3');
+    expect(graceful.modelVersion).toBe('payment-loyalty/12;policy=3');
   });
 
   it('calls new customers and customers without a record "new"', () => {
@@ -504,5 +504,21 @@ describe('payment loyalty: the loyal band goes by the recent record and forgives
     const paid = score([...history, { ...resolved, disputeUpheld: true, paidAt: '2027-01-12' }], '2027-01-20');
     expect(paid.band).toBe('loyal');
     expect(paid.reasons).toContain('invoice due 2026-10-20 was disputed: its 82 disputed days left out (judged as due 2027-01-10)');
+  });
+
+  it("keeps leaving out an earlier dispute's days when the invoice is disputed again: the customer is not judged late for the first dispute", () => {
+    const history: InvoiceRecord[] = Array.from({ length: 24 }, (_, i) => {
+      const due = `${2024 + Math.floor((i + 9) / 12)}-${String(((i + 9) % 12) + 1).padStart(2, '0')}-20`;
+      return { dueAt: due, paidAt: due };
+    });
+    const score = (invoices: InvoiceRecord[], asOf: string) => paymentLoyalty({ customerSince: '2024-01-01', invoices, asOf });
+    // Due 2026-10-20, disputed on 10-22, rejected on 11-26 (35 days); disputed again on 11-29, still open on 12-01.
+    const again: InvoiceRecord = { dueAt: '2026-10-20', paidAt: null, disputedFrom: '2026-11-29', disputedDaysBefore: 35 };
+    // Without the first dispute's days it was 40 days overdue when disputed again: late, regular.
+    expect(score([...history, { ...again, disputedDaysBefore: 0 }], '2026-12-01').band).toBe('regular');
+    const open = score([...history, again], '2026-12-01');
+    expect(open.band).toBe('loyal');
+    expect(open.overdueNow).toEqual([{ dueAt: '2026-10-20', daysOverdue: 5 }]);
+    expect(open.reasons).toContain('invoice due 2026-10-20 is disputed: its 37 disputed days left out (judged as due 2026-11-26)');
   });
 });

@@ -80,8 +80,11 @@ import { disputedDays } from '../billing/dispute.js';
  * 11: a dispute upheld (the customer was right) leaves the days out until the invoice is paid or cancelled, not until the
  *    upholding: billing corrects or cancels the invoice in its own time, and a loyal payer who disputed a double charge
  *    became regular ("unpaid, long overdue") while the credit note was on its way.
+ * 12: an invoice disputed again keeps leaving out the days its earlier disputes left out (`disputedDaysBefore`): a loyal
+ *    payer who disputed an invoice a second time after the first dispute was rejected became regular at once, the first
+ *    dispute's days counted as late again.
  */
-export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/11';
+export const PAYMENT_LOYALTY_MODEL_VERSION = 'payment-loyalty/12';
 
 /**
  * The share of invoices paid on time as the reasons write it: to a tenth of a percent, cut rather than
@@ -144,6 +147,8 @@ export interface InvoiceRecord {
   disputeResolvedAt?: DateLike | null;
   /** Its dispute was upheld: judged as disputed until it is paid or cancelled (`disputedDays`). */
   disputeUpheld?: boolean;
+  /** The days its earlier disputes left out, kept when it was disputed again (`disputedDays`); absent: none. */
+  disputedDaysBefore?: number | null;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { CustomerRescoreService } from '../scores/customer-rescore.service.
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
-import type { DisputeOutcome } from '../../domain/billing/dispute.js';
+import { disputedDays, type DisputeOutcome } from '../../domain/billing/dispute.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { isUuid } from '../../domain/ids.js';
 import { echoed, reasonProblem } from '../../domain/text.js';
@@ -45,12 +45,18 @@ export class InvoiceDisputeService {
       if (invoice.disputedAt && !invoice.disputeResolvedAt) {
         throw new BillingException(BillingExceptionCode.InvoiceAlreadyDisputed, `Invoice ${invoice.id} is disputed since ${invoice.disputedAt.toISOString()}: resolve that dispute first`, { invoiceId, disputedAt: invoice.disputedAt.toISOString() });
       }
-      const before = invoice.disputedAt ? { disputedAt: invoice.disputedAt, reason: invoice.disputeReason, resolvedAt: invoice.disputeResolvedAt, outcome: invoice.disputeOutcome } : null;
-      invoice.disputedAt = new Date();
+      const before = invoice.disputedAt ? { disputedAt: invoice.disputedAt, reason: invoice.disputeReason, resolvedAt: invoice.disputeResolvedAt, outcome: invoice.disputeOutcome, disputedDaysBefore: invoice.disputedDaysBefore } : null;
+      const now = new Date();
+      // The columns keep the latest dispute: the days an earlier one of it left out are kept as served, so payment loyalty
+      // does not count them as late again (a customer disputing a second time is not punished for the first).
+      if (invoice.disputedAt) {
+        invoice.disputedDaysBefore += disputedDays({ disputedFrom: invoice.disputedAt, disputeResolvedAt: invoice.disputeResolvedAt, disputeUpheld: invoice.disputeOutcome === 'upheld', paidAt: null }, now);
+      }
+      invoice.disputedAt = now;
       invoice.disputeReason = reason.trim();
       invoice.disputeResolvedAt = null;
       invoice.disputeOutcome = null;
-      this.audit.record(em, { actor, action: 'invoice.dispute', entityType: 'invoice', entityId: invoice.id, before, after: { customerId: invoice.customer.id, disputedAt: invoice.disputedAt, reason: invoice.disputeReason } });
+      this.audit.record(em, { actor, action: 'invoice.dispute', entityType: 'invoice', entityId: invoice.id, before, after: { customerId: invoice.customer.id, disputedAt: invoice.disputedAt, reason: invoice.disputeReason, ...(invoice.disputedDaysBefore > 0 ? { disputedDaysBefore: invoice.disputedDaysBefore } : {}) } });
       return invoice;
     });
     await this.scoring.rescoreAfterEvent(invoice.customer.id, AFFECTED);

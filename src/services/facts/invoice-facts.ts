@@ -90,10 +90,10 @@ export const onTimeVerdictSql = (policy: Pick<PaymentLoyaltyPolicy, 'graceDays' 
 /**
  * `judgedDueDay` (domain/scoring/payment-loyalty.ts) of invoice `i` as of today, in SQL: its due day moved later by the days it
  * was disputed (from the dispute's day to its rejection, the payment or today, whichever comes first; an upheld dispute
- * runs on until the invoice is paid or cancelled; days in UTC).
+ * runs on until the invoice is paid or cancelled; days in UTC), and by the days its earlier disputes left out.
  */
 export const judgedDueSql = (): RawBuilder<string> =>
-  sql<string>`(i.due_at + coalesce(greatest(0, least(current_date, case when i.dispute_outcome = 'upheld' then null else (i.dispute_resolved_at at time zone 'UTC')::date end, i.paid_at) - (i.disputed_at at time zone 'UTC')::date), 0))`;
+  sql<string>`(i.due_at + coalesce(i.disputed_days_before + greatest(0, least(current_date, case when i.dispute_outcome = 'upheld' then null else (i.dispute_resolved_at at time zone 'UTC')::date end, i.paid_at) - (i.disputed_at at time zone 'UTC')::date), 0))`;
 
 /** Invoice `alias` is under a dispute not resolved yet: its reminders hold and the sweep starts none. */
 export const openDisputeSql = (alias: string) => `(${alias}.disputed_at is not null and ${alias}.dispute_resolved_at is null)`;

@@ -112,19 +112,24 @@ export function factsColumns(asOf: string, policy: ScoringPolicy, runId: string 
 
 /**
  * A customer's invoices `i` (aggregated) as `[[due day, paid day or null, disputed day or null, dispute resolved day or null,
- * 1 if the dispute was upheld or null], ...]` day numbers (the dispute's days in UTC); '[]' without any. (An integer array made JSON once per customer: json_agg over 2M
+ * 1 if the dispute was upheld or null, the days earlier disputes left out], ...]` day numbers (the dispute's days in UTC); '[]' without any. (An integer array made JSON once per customer: json_agg over 2M
  * invoices took twice as long.)
  */
 export function invoiceDays(i: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`coalesce(array_to_json(array_agg(array[${i}.due_at - date '1970-01-01', ${i}.paid_at - date '1970-01-01',
     (${i}.disputed_at at time zone 'UTC')::date - date '1970-01-01', (${i}.dispute_resolved_at at time zone 'UTC')::date - date '1970-01-01',
-    case when ${i}.dispute_outcome = 'upheld' then 1 end])), '[]')`;
+    case when ${i}.dispute_outcome = 'upheld' then 1 end, ${i}.disputed_days_before])), '[]')`;
 }
 
-/** The invoice records of `invoiceDays`' JSON (work rows gathered before disputes were kept have two days each, before their outcome four). */
+/**
+ * The invoice records of `invoiceDays`' JSON (work rows gathered before disputes were kept have two days each, before their
+ * outcome four, before earlier disputes' days were kept five: none then).
+ */
 export function invoiceRecords(json: unknown): InvoiceRecord[] {
-  return (json as [number, number | null, (number | null)?, (number | null)?, (1 | null)?][]).map(([dueAt, paidAt, disputedFrom, disputeResolvedAt, upheld]) =>
-    disputedFrom == null ? { dueAt, paidAt } : { dueAt, paidAt, disputedFrom, disputeResolvedAt: disputeResolvedAt ?? null, disputeUpheld: upheld === 1 },
+  return (json as [number, number | null, (number | null)?, (number | null)?, (1 | null)?, (number | null)?][]).map(([dueAt, paidAt, disputedFrom, disputeResolvedAt, upheld, before]) =>
+    disputedFrom == null
+      ? { dueAt, paidAt }
+      : { dueAt, paidAt, disputedFrom, disputeResolvedAt: disputeResolvedAt ?? null, disputeUpheld: upheld === 1, disputedDaysBefore: before ?? 0 },
   );
 }
 
