@@ -9,11 +9,11 @@ import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
-import { CancelPlaybookRunDocument, CustomerScoresDocument, CustomerTimelineDocument, DisputeInvoiceDocument, FairReminderDocument, FairReminderPromiseSupersededDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, ResolveDisputeDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerScoresDocument, CustomerTimelineDocument, DisputeInvoiceDocument, FairReminderDocument, FairReminderPromiseSupersededDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, ResolveDisputeDocument, RetryMessageDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { completedRescore } from './support/rescores.js';
-import { zoneAtNoon } from './support/time-zones.js';
+import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
@@ -26,6 +26,11 @@ const policy: FairReminderPolicy = {
     { waitMs: 0, action: 'reminder', template: 'reminder-friendly' },
     { waitMs: seconds(3), action: 'reminder', template: 'reminder-gentle' },
     { waitMs: seconds(60), action: 'call', template: 'call-personal' },
+  ],
+  // A short course for a payer outside the loyal band, up to the collections letter.
+  standardSchedule: [
+    { waitMs: 0, action: 'reminder', template: 'reminder-standard-1' },
+    { waitMs: seconds(1), action: 'handover', template: 'collections-handover' },
   ],
   // No grace days after a promise (or a dispute): the step's own wait is what the run waits again.
   promise: { maxDaysAhead: 30, graceDays: -1 },
@@ -48,9 +53,9 @@ const written = async (workflowId: string) =>
 const overdue = async (leftToPeople?: boolean) => (await stack.gql(OverdueInvoicesDocument, { first: 100, leftToPeople }, Role.Operator)).data!.overdueInvoices.edges.map((e) => e.node);
 
 /** A customer of two years with `onTime` monthly invoices paid on time, and one invoice due `overdueDays` ago, open. */
-async function loyalPayer(name: string, onTime: number, overdueDays = 5): Promise<{ customerId: string; invoiceId: string }> {
+async function loyalPayer(name: string, onTime: number, overdueDays = 5, timeZone = zoneAtNoon(new Date()), acquiredDaysAgo = 800): Promise<{ customerId: string; invoiceId: string }> {
   const em = stack.orm.em.fork();
-  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}.${randomUUID().slice(0, 6)}@example.com`, acquiredAt: day(-800), timeZone: zoneAtNoon(new Date()) });
+  const customer = em.create(Customer, { name, email: `${name.toLowerCase()}.${randomUUID().slice(0, 6)}@example.com`, acquiredAt: day(-acquiredDaysAgo), timeZone });
   for (let i = 0; i < onTime; i++) {
     const due = -30 * (onTime - i) - overdueDays;
     em.create(Invoice, { customer, issuedAt: day(due - 14), dueAt: day(due), amountMinor: 5_000, paidAt: day(due - 2) });
@@ -259,6 +264,86 @@ it('refuses what a dispute cannot be, with codes, and to callers who may not rec
   expect(await dispute(cancelled.id, 'wrong amount')).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_CANCELLED' });
 }, 60_000);
 
+/** The outbox rows of run `workflowId`, by step: sent or not, and why held back. */
+const rows = async (workflowId: string) =>
+  Object.fromEntries(
+    (
+      await sql<{ idempotency_key: string; sent_at: Date | null; suppressed_reason: string | null }>`
+        select idempotency_key, sent_at, suppressed_reason from outbox_message where idempotency_key like ${`${workflowId}/%`}`.execute(db())
+    ).rows.map((r) => [r.idempotency_key.slice(workflowId.length + 1), { sent: r.sent_at !== null, heldBack: r.suppressed_reason }]),
+  );
+/** Morning comes for the customer: their time zone at noon, and what delivery held for their quiet hours due now. */
+const morningComes = async (customerId: string) => {
+  await sql`update customer set time_zone = ${zoneAtNoon(new Date())} where id = ${customerId}::uuid`.execute(db());
+  await sql`update outbox_message set send_after = now() - interval '1 minute' where customer_id = ${customerId}::uuid and sent_at is null and send_after is not null`.execute(db());
+};
+const heldBackEntries = async (customerId: string) =>
+  (await sql<{ step: string; reason: string }>`select after ->> 'step' as step, after ->> 'reason' as reason from audit_entry
+     where action = 'message.held-back' and after ->> 'customerId' = ${customerId} order by at, after ->> 'step'`.execute(db())).rows;
+
+it("holds back a reminder queued for the customer's quiet hours when they dispute the invoice, and the run sends it again once the dispute is rejected", async () => {
+  const { customerId, invoiceId } = await loyalPayer('Sleeper', 8, 5, zoneAtTwoInTheMorning(new Date()));
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  // Written, and held by delivery for the customer's night.
+  await eventually(() => rows(workflowId), (r) => r['reminder-1'] !== undefined);
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'goods not received' }, Role.Operator)).errors).toBeUndefined();
+  expect((await rows(workflowId))['reminder-1']).toEqual({ sent: false, heldBack: expect.stringMatching(/^invoice-disputed: the customer disputed the invoice on \d{4}-\d{2}-\d{2}/) });
+  expect(await heldBackEntries(customerId)).toEqual([{ step: 'reminder-1', reason: expect.stringMatching(/^invoice-disputed: /) }]);
+  await eventually(() => state(invoiceId), (s) => s?.step === 'disputed');
+  // The morning comes while the dispute is open: nothing reaches the customer.
+  await morningComes(customerId);
+  await new Promise((resolve) => setTimeout(resolve, 6_000));
+  expect((await rows(workflowId))['reminder-1']).toMatchObject({ sent: false });
+  expect(await state(invoiceId)).toMatchObject({ step: 'disputed', status: 'Running' });
+
+  // Rejected: the run waits its step's time again, then sends the held reminder in that step's place, and goes on from it.
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected', reason: 'carrier confirms delivery' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => rows(workflowId), (r) => r['reminder-1']?.sent === true, 20_000);
+  expect((await rows(workflowId))['reminder-1']).toEqual({ sent: true, heldBack: null });
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2, 20_000);
+  expect(await written(workflowId)).toEqual(['reminder-1', 'reminder-2']);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
+}, 120_000);
+
+it('keeps a queued reminder held back for good when the dispute is upheld', async () => {
+  const { customerId, invoiceId } = await loyalPayer('Rightful', 8, 5, zoneAtTwoInTheMorning(new Date()));
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => rows(workflowId), (r) => r['reminder-1'] !== undefined);
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'charged twice' }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Upheld' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
+  await morningComes(customerId);
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  expect(await rows(workflowId)).toEqual({ 'reminder-1': { sent: false, heldBack: expect.stringMatching(/^dispute-upheld: /) } });
+}, 90_000);
+
+it('lets no collections letter go out for a disputed invoice; rejected, the letter and the reminder before it go as they were written', async () => {
+  // A new customer: the standard schedule, whose course ends with the collections letter (the run completes as it writes it).
+  const { customerId, invoiceId } = await loyalPayer('Newcomer', 0, 5, zoneAtTwoInTheMorning(new Date()), 20);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.status === 'Completed', 20_000);
+  expect(await rows(workflowId)).toEqual({ 'reminder-1': { sent: false, heldBack: null }, handover: { sent: false, heldBack: null } });
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'amount is wrong: 3 items delivered, 4 billed' }, Role.Operator)).errors).toBeUndefined();
+  expect(await heldBackEntries(customerId)).toEqual([
+    { step: 'handover', reason: expect.stringMatching(/^invoice-disputed: /) },
+    { step: 'reminder-1', reason: expect.stringMatching(/^invoice-disputed: /) },
+  ]);
+  await morningComes(customerId);
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  expect(await rows(workflowId)).toEqual({
+    'reminder-1': { sent: false, heldBack: expect.stringMatching(/^invoice-disputed: /) },
+    handover: { sent: false, heldBack: expect.stringMatching(/^invoice-disputed: /) },
+  });
+  // Rejected: the invoice stands; what its ended run wrote goes after the grace days (none in this test's policy), in order.
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => rows(workflowId), (r) => r.handover?.sent === true, 20_000);
+  expect(await rows(workflowId)).toEqual({ 'reminder-1': { sent: true, heldBack: null }, handover: { sent: true, heldBack: null } });
+}, 90_000);
+
 it('counts the days of an earlier dispute of the invoice as left out when it is disputed again', async () => {
   const { customerId, invoiceId } = await loyalPayer('Twice', 24, 40);
   const band = async () => {
@@ -283,3 +368,25 @@ it('counts the days of an earlier dispute of the invoice as left out when it is 
   expect(nightly).toMatchObject({ band: 'loyal' });
   expect(nightly.reasons).toContainEqual(expect.stringMatching(/^invoice due \S+ is disputed: its 45 disputed days left out/));
 }, 150_000);
+
+it('holds back at delivery what chases a disputed invoice though the dispute did not (a reminder a person retries while it is open)', async () => {
+  const { customerId, invoiceId } = await loyalPayer('Retried', 8, 5, zoneAtTwoInTheMorning(new Date()));
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => rows(workflowId), (r) => r['reminder-1'] !== undefined);
+  // The channel refused it for good: it waits for a person, and the dispute leaves it there.
+  await sql`update outbox_message set refused_at = now(), attempts = 1, last_error = 'mailbox full' where idempotency_key = ${`${workflowId}/reminder-1`}`.execute(db());
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'goods not received' }, Role.Operator)).errors).toBeUndefined();
+  expect((await rows(workflowId))['reminder-1']).toEqual({ sent: false, heldBack: null });
+  // A person retries it in the morning, while the dispute is open: delivery holds it back as the dispute would have.
+  await morningComes(customerId);
+  const [{ id }] = (await sql<{ id: string }>`select id from outbox_message where idempotency_key = ${`${workflowId}/reminder-1`}`.execute(db())).rows;
+  expect((await stack.gql(RetryMessageDocument, { id }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => rows(workflowId), (r) => r['reminder-1']?.heldBack !== null, 15_000);
+  expect((await rows(workflowId))['reminder-1']).toEqual({ sent: false, heldBack: expect.stringMatching(/^invoice-disputed: /) });
+  // Rejected: the run sends it again.
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => rows(workflowId), (r) => r['reminder-1']?.sent === true, 20_000);
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
+}, 90_000);

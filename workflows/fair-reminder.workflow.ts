@@ -265,7 +265,7 @@ async function fairReminderSteps({ customerId, invoiceId, policy: typed, promise
   const remind = async (reminderNumber: number, template: string, again: boolean, promiseAware: boolean): Promise<boolean> => {
     const fee = feeFor(policy, band, reminderNumber);
     const raised = state.loyaltyBandRaisedFrom ? ` (${band} since it was raised, was ${state.loyaltyBandRaisedFrom})` : '';
-    enter('reminding', `Reminder ${reminderNumber} (${template})${again ? ', held back by a promise before it went out' : ''}: fee ${fee.chargedMinor}, waived ${fee.waivedMinor}${raised}`);
+    enter('reminding', `Reminder ${reminderNumber} (${template})${again ? ', held back before it went out (a promise to pay, a dispute)' : ''}: fee ${fee.chargedMinor}, waived ${fee.waivedMinor}${raised}`);
     const result = await sendReminder({ workflowId, invoiceId, reminderNumber, template, fee });
     // A promise taken while the step wrote (the hold ran beside it and could not see its write): the reminder waits for it too.
     if (promiseAware && state.promisedUntil !== null) await holdBackForPromise({ workflowId, until: state.promisedUntil });
@@ -299,8 +299,8 @@ async function fairReminderSteps({ customerId, invoiceId, policy: typed, promise
       if (at >= schedule.length) break;
       step = schedule[at];
     }
-    // A reminder a promise held back before it went out is sent in this step's place once the promise has lapsed, and the
-    // schedule goes on from it: every reminder reaches the customer, in order and a step's time apart, before a call or a hand-over.
+    // A reminder a promise (or a dispute) held back before it went out is sent in this step's place once the promise has
+    // lapsed (the dispute was rejected), and the schedule goes on from it: every reminder reaches the customer, in order and a step's time apart, before a call or a hand-over.
     const promiseAware = patched('promise-held-reminder-sent-again');
     const heldBack = promiseAware ? await reminderHeldByPromise({ workflowId }) : null;
     if (heldBack) {

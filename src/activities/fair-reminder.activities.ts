@@ -20,9 +20,12 @@ export function createFairReminderActivities(services: () => WorkerServices) {
     sendReminderMessage(input: { workflowId: string; step: string; invoiceId: string; customerId: string; channel: MessageChannel; template: string; loyaltyBand?: string }): Promise<boolean> {
       return reminders().sendMessage(input);
     },
-    /** The run's earliest reminder a promise held back before it went out: sent again in the next reminder step's place. */
+    /**
+     * The run's earliest reminder a promise or a dispute held back before it went out: sent again in the next step's place.
+     * (Named for the promise, the first such hold: the name is in the runs' histories.)
+     */
     reminderHeldByPromise(input: { workflowId: string }): Promise<{ reminderNumber: number; template: string } | null> {
-      return reminders().heldByPromise(input.workflowId);
+      return reminders().heldReminder(input.workflowId);
     },
     /** The run moved to a fee-free band on the way (the payer's record turned loyal): audited with the band it started with. */
     recordLoyaltyBandRaised(input: { workflowId: string; invoiceId: string; from: string; to: string; remindersSent: number }): Promise<void> {

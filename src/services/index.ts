@@ -101,7 +101,10 @@ export function createServices(em: EntityManager, engines: Engines, policies: Po
     dataExport: new CustomerDataExportService(em, audit, policies.money.currency, promisePolicyOf(policies.fairReminder).graceDays),
     orders,
     invoices,
-    disputes: new InvoiceDisputeService(em, audit, rescores, engines.playbooks, runs, (workflowId, reason, actor) => playbooks.cancelRun(workflowId, reason, actor)),
+    disputes: new InvoiceDisputeService(em, audit, rescores, engines.playbooks, runs, (workflowId, reason, actor) => playbooks.cancelRun(workflowId, reason, actor), {
+      maxAttempts: policies.delivery.maxAttempts,
+      graceDays: promisePolicyOf(policies.fairReminder).graceDays,
+    }),
     complaints,
     scores,
     fairness: new FairnessReportService(em),

@@ -245,6 +245,23 @@ export const PROMISED_TO_PAY = 'promise-to-pay';
 export function heldByPromise(suppressedReason: string | null | undefined): boolean {
   return suppressedReason?.startsWith(`${PROMISED_TO_PAY}:`) ?? false;
 }
+/**
+ * Why a message chasing payment, still queued, was held back: the customer disputed the invoice (the reason adds since when).
+ * A reminder so held is sent again by its run once the dispute is rejected; upheld, it is held back for good (`DISPUTE_UPHELD`).
+ */
+export const INVOICE_DISPUTED = 'invoice-disputed';
+/** Why a message held back by a dispute stays held back for good: the dispute was upheld, the invoice is not owed as billed. */
+export const DISPUTE_UPHELD = 'dispute-upheld: the customer\'s dispute of the invoice was upheld; nothing chasing it as billed goes out';
+/** The reasons of a hold its run may lift (a promise to pay that lapsed, a dispute rejected): the run sends such a reminder again. */
+export const HELD_FOR_RUN = [PROMISED_TO_PAY, INVOICE_DISPUTED] as const;
+/** A message a promise to pay or an open dispute held back, which its run sends again once the hold ends, by its reason. */
+export function heldForRun(suppressedReason: string | null | undefined): boolean {
+  return HELD_FOR_RUN.some((r) => suppressedReason?.startsWith(`${r}:`) ?? false);
+}
+/** SQL: the message's `suppressed_reason` (column `column`) is a hold its run may lift (`heldForRun`). */
+export function heldForRunSql(column: string): string {
+  return `(${HELD_FOR_RUN.map((r) => `starts_with(${column}, '${r}:')`).join(' or ')})`;
+}
 
 /** Who reads a message of `template`: the customer unless the catalogue says it is a team's task (a template since removed counts as the customer's). */
 export function audienceOf(template: string): MessageAudience {

@@ -7,6 +7,7 @@ import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
 import { disputedDays, type DisputeOutcome } from '../../domain/billing/dispute.js';
+import { holdBackForDispute, settleDisputeHolds } from './dispute-holds.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import { isUuid } from '../../domain/ids.js';
 import { echoed, reasonProblem } from '../../domain/text.js';
@@ -30,6 +31,12 @@ export class InvoiceDisputeService {
     private readonly runs: Pick<PlaybookRunService, 'remindersUnderWay'>,
     /** Cancels a run under way, audited (the playbook service's cancelRun). */
     private readonly cancelRun: (workflowId: string, reason: string, actor: string) => Promise<unknown>,
+    /**
+     * `maxAttempts`: when delivery gives up on a message (the delivery policy's): such a message is not held back by a
+     * dispute, it waits for a person. `graceDays`: the promise policy's grace days, after which what a rejected dispute
+     * held back (other than the reminders its run sends again) goes.
+     */
+    private readonly holds: { maxAttempts: number; graceDays: number },
   ) {}
 
   /** Records the customer's dispute of an open invoice, with why. Audited as `invoice.dispute`. */
@@ -57,6 +64,9 @@ export class InvoiceDisputeService {
       invoice.disputeResolvedAt = null;
       invoice.disputeOutcome = null;
       this.audit.record(em, { actor, action: 'invoice.dispute', entityType: 'invoice', entityId: invoice.id, before, after: { customerId: invoice.customer.id, disputedAt: invoice.disputedAt, reason: invoice.disputeReason, ...(invoice.disputedDaysBefore > 0 ? { disputedDaysBefore: invoice.disputedDaysBefore } : {}) } });
+      // What is queued (a reminder waiting for the customer's morning, the collections letter) does not go out meanwhile.
+      await em.flush();
+      await holdBackForDispute(em, this.audit, { id: invoice.id, customerId: invoice.customer.id, disputedAt: invoice.disputedAt }, actor, this.holds.maxAttempts);
       return invoice;
     });
     await this.scoring.rescoreAfterEvent(invoice.customer.id, AFFECTED);
@@ -89,6 +99,8 @@ export class InvoiceDisputeService {
         before: { disputedAt: invoice.disputedAt, reason: invoice.disputeReason },
         after: { customerId: invoice.customer.id, resolvedAt: invoice.disputeResolvedAt, outcome, ...(note ? { reason: note } : {}) },
       });
+      await em.flush();
+      await settleDisputeHolds(em, this.audit, { id: invoice.id, customerId: invoice.customer.id }, outcome, this.holds.graceDays, actor);
       return invoice;
     });
     await this.scoring.rescoreAfterEvent(invoice.customer.id, AFFECTED);

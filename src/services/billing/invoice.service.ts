@@ -19,7 +19,7 @@ import { isCalendarDay } from '../../domain/dates.js';
 import { apiRef } from '../../domain/import/import-spec.js';
 import { ScoreKind } from '../../domain/scoring/score-kind.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
-import { INVOICE_PAID, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { HELD_FOR_RUN, INVOICE_PAID, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
 import type { PlaybookRunService } from '../playbooks/playbook-run.service.js';
 import { fairReminderInvoiceId } from '../../domain/playbooks/fair-reminder.js';
@@ -257,8 +257,8 @@ export class InvoiceService {
       const heldBack = invoice.paidAt
         ? await em.nativeUpdate(
             OutboxMessage,
-            // One a promise to pay held back would go again if the promise lapsed: it is held back for good too.
-            { invoice: invoice.id, template: { $in: [...untilPaidTemplates] }, sentAt: null, $or: [{ suppressedAt: null }, { suppressedReason: { $like: `${PROMISED_TO_PAY}:%` } }] },
+            // One a promise to pay or a dispute held back would go again once the hold ends: it is held back for good too.
+            { invoice: invoice.id, template: { $in: [...untilPaidTemplates] }, sentAt: null, $or: [{ suppressedAt: null }, ...HELD_FOR_RUN.map((r) => ({ suppressedReason: { $like: `${r}:%` } }))] },
             { suppressedAt: new Date(), suppressedReason: INVOICE_PAID },
           )
         : 0;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { ImportRowProblem, INVISIBLE_OR_CONTROL_SQL, joinerBetweenShownSql, TIME_ZONE_TABLE, valueCheck, type ImportSpec } from '../../domain/import/import-spec.js';
-import { INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, heldForRunSql, untilPaidTemplates } from '../../domain/messages/catalogue.js';
 import { CONSENT_ACTIONS, IMPORT_CONSENT_ACTION } from '../../domain/customers/contact.js';
 import { amountPattern } from '../../domain/money.js';
 import { EARLIEST_DAY } from '../../domain/earliest-day.js';
@@ -611,8 +611,8 @@ const paidByPayments = (which: string) => `update invoice i set paid_at = x.cove
 const settledWhenIssued = `update invoice i set paid_at = i.issued_at
   where i.external_ref in (select btrim(invoice_ref) from import_stage) and i.amount_minor = 0 and i.paid_at is null and i.cancelled_at is null`;
 
-/** A message chasing payment still to go, or held back by a promise to pay (its run would send it again if the promise lapsed). */
-const stillChasing = `m.sent_at is null and (m.suppressed_at is null or starts_with(m.suppressed_reason, ${literal(`${PROMISED_TO_PAY}:`)}))
+/** A message chasing payment still to go, or held back by a promise to pay or a dispute (its run would send it again once the hold ends). */
+const stillChasing = `m.sent_at is null and (m.suppressed_at is null or ${heldForRunSql('m.suppressed_reason')})
     and m.template in (${untilPaidTemplates.map(literal).join(', ')})`;
 
 /** The reminders still queued for the file's invoices that are paid now are held back, as `recordPayment` does (delivery would refuse them too). */

@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { decideContact } from '../../domain/guards/contact-guard.js';
 import { retryAfterMs, type DeliveryPolicy } from '../../domain/messages/delivery-policy.js';
 import type { MoneyPolicy } from '../../domain/money.js';
-import { audienceOf, billingTemplates, taskOf, INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, PROMISED_TO_PAY, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { audienceOf, billingTemplates, taskOf, INVOICE_PAID, INVOICE_CANCELLED, INVOICE_NOT_DUE, INVOICE_DISPUTED, heldForRunSql, untilPaidTemplates } from '../../domain/messages/catalogue.js';
+import { invoiceDisputedReason } from '../billing/dispute-holds.js';
 import { messageLanguage, renderMessage } from '../../domain/messages/templates.js';
 import { unsubscribeUrl, withUnsubscribeFooter, type UnsubscribeLinks } from '../../domain/messages/unsubscribe-link.js';
 import { MessageChannel, MessagePurpose, OutboxMessage } from '../../entities/index.js';
@@ -12,7 +13,7 @@ import { stepMessageKey, stepMessageKeyParts } from '../../domain/playbooks/run-
 import { AuditService } from '../audit/audit.service.js';
 import { hasOpenIssue, offboardingDecided } from '../facts/customer-facts.js';
 import { MessageRefusedError, type MessageSender, type RenderedMessage } from './message-sender.js';
-import { notOverdueSql } from '../facts/invoice-facts.js';
+import { notOverdueSql, openDisputeSql } from '../facts/invoice-facts.js';
 import { changesAsItGoes, invoiceNowColumns, invoiceNowOf, type InvoiceNowRow } from './invoice-as-it-goes.js';
 import { givenUpSql, overtakenSql } from '../facts/outbox-facts.js';
 
@@ -59,6 +60,8 @@ type DueRow = {
   invoice_paid: boolean;
   invoice_cancelled: boolean;
   invoice_not_due: boolean;
+  /** It chases payment of an invoice the customer disputes (the dispute open): since when. */
+  invoice_disputed_at: Date | null;
 } & InvoiceNowRow; // its invoice now (a part payment, a due day moved since it was written; the fees: this message's own not booked yet); nulls without one
 
 /**
@@ -154,17 +157,24 @@ export class DeliveryService {
               coalesce(m.template in (?) and i.paid_at is not null, false) as invoice_paid,
               coalesce(m.template in (?) and i.cancelled_at is not null, false) as invoice_cancelled,
               coalesce(m.template in (?) and ${notOverdueSql('i')}, false) as invoice_not_due,
+              case when m.template in (?) and ${openDisputeSql('i')} then i.disputed_at end as invoice_disputed_at,
               ${invoiceNowColumns('i')}
          from outbox_message m join customer c on c.id = m.customer_id
               left join invoice i on i.id = m.invoice_id
         where m.id = ?`,
-      [since, [...untilPaidTemplates], [...untilPaidTemplates], [...untilPaidTemplates], id],
+      [since, [...untilPaidTemplates], [...untilPaidTemplates], [...untilPaidTemplates], [...untilPaidTemplates], id],
     );
     // The invoice was paid (whichever way) or cancelled while the message waited, or its due day moved later (a payment
     // extension, before its run is cancelled): held back for good. Nothing chasing it reaches the customer or a team.
     if (row.invoice_paid || row.invoice_cancelled || row.invoice_not_due) {
       const reason = row.invoice_paid ? INVOICE_PAID : row.invoice_cancelled ? INVOICE_CANCELLED : INVOICE_NOT_DUE;
       await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: reason });
+      return 'suppressed';
+    }
+    // The customer disputes the invoice (one written, or retried, after the dispute held back what was queued): held back as
+    // the dispute holds it, until it is resolved (rejected: the run sends a reminder again; upheld: it stays held back).
+    if (row.invoice_disputed_at) {
+      await em.nativeUpdate(OutboxMessage, { id }, { suppressedAt: now, suppressedReason: invoiceDisputedReason(new Date(row.invoice_disputed_at)) });
       return 'suppressed';
     }
     const decision = decideContact(this.policies.delivery.contact, {
@@ -195,12 +205,14 @@ export class DeliveryService {
     const earlier = await this.earlierReminderOpen(em, row);
     if (earlier) {
       const { retry } = this.policies.delivery;
-      const again = earlier.givenUp || earlier.heldByPromise ? now.getTime() + retry.maxMs : Math.max(earlier.sendAfter?.getTime() ?? 0, now.getTime() + retry.firstMs);
+      const again = earlier.givenUp || earlier.heldFor ? now.getTime() + retry.maxMs : Math.max(earlier.sendAfter?.getTime() ?? 0, now.getTime() + retry.firstMs);
       const why = earlier.givenUp
         ? ': delivery gave up on it; retry, confirm or discard it in the undeliverable queue'
-        : earlier.heldByPromise
-          ? ': a promise to pay held it back, and the run sends it again once the promise has lapsed unpaid'
-          : '';
+        : earlier.heldFor?.startsWith(`${INVOICE_DISPUTED}:`)
+          ? ': a dispute of the invoice held it back, and the run sends it again if the dispute is rejected'
+          : earlier.heldFor
+            ? ': a promise to pay held it back, and the run sends it again once the promise has lapsed unpaid'
+            : '';
       const waitsFor = `${earlier.step}, which has not gone out${why}`;
       await em.nativeUpdate(OutboxMessage, { id }, { sendAfter: new Date(again), waitsFor, ...this.heldRetry(row, new Date(again)) });
       return 'deferred';
@@ -248,23 +260,23 @@ export class DeliveryService {
 
   /**
    * The earliest reminder of the run of `row` (a message chasing payment: a reminder, a call, the hand-over), written before
-   * it, that has yet to go out: neither sent nor held back for good (one a promise to pay held back is not: the run sends it
-   * again), nor overtaken (a later one of the run went out). Its step, when it is due (null: due now, or waiting for a person),
-   * whether delivery gave up on it and whether a promise holds it. Null when there is none.
+   * it, that has yet to go out: neither sent nor held back for good (one a promise to pay or a dispute held back is not: the
+   * run sends it again), nor overtaken (a later one of the run went out). Its step, when it is due (null: due now, or waiting
+   * for a person), whether delivery gave up on it and why a promise or a dispute holds it (null: neither). Null when there is none.
    */
-  private async earlierReminderOpen(em: EntityManager, row: DueRow): Promise<{ step: string; sendAfter: Date | null; givenUp: boolean; heldByPromise: boolean } | null> {
+  private async earlierReminderOpen(em: EntityManager, row: DueRow): Promise<{ step: string; sendAfter: Date | null; givenUp: boolean; heldFor: string | null } | null> {
     if (!untilPaidTemplates.includes(row.template)) return null;
     const { workflowId } = stepMessageKeyParts(row.idempotency_key);
-    const [open] = await em.execute<{ key: string; send_after: Date | null; given_up: boolean; held_by_promise: boolean }[]>(
-      `select e.idempotency_key as key, e.send_after, ${givenUpSql('e', this.policies.delivery.maxAttempts)} as given_up, e.suppressed_at is not null as held_by_promise
+    const [open] = await em.execute<{ key: string; send_after: Date | null; given_up: boolean; held_for: string | null }[]>(
+      `select e.idempotency_key as key, e.send_after, ${givenUpSql('e', this.policies.delivery.maxAttempts)} as given_up, case when e.suppressed_at is not null then e.suppressed_reason end as held_for
          from outbox_message e join outbox_message m on m.id = ?
         where e.customer_id = m.customer_id and starts_with(e.idempotency_key, ?) and e.created_at < m.created_at
-          and e.sent_at is null and (e.suppressed_at is null or starts_with(e.suppressed_reason, ?)) and not ${overtakenSql('e')}
+          and e.sent_at is null and (e.suppressed_at is null or ${heldForRunSql('e.suppressed_reason')}) and not ${overtakenSql('e')}
         order by e.created_at limit 1`,
-      [row.id, stepMessageKey(workflowId, 'reminder-'), `${PROMISED_TO_PAY}:`, stepMessageKey(workflowId, ''), [...untilPaidTemplates]],
+      [row.id, stepMessageKey(workflowId, 'reminder-'), stepMessageKey(workflowId, ''), [...untilPaidTemplates]],
     );
     return open
-      ? { step: stepMessageKeyParts(open.key).step, sendAfter: open.send_after ? new Date(open.send_after) : null, givenUp: open.given_up, heldByPromise: open.held_by_promise }
+      ? { step: stepMessageKeyParts(open.key).step, sendAfter: open.send_after ? new Date(open.send_after) : null, givenUp: open.given_up, heldFor: open.held_for }
       : null;
   }
 

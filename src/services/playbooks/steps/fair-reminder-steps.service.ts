@@ -9,7 +9,7 @@ import { runStillRunning } from '../running-run.js';
 import { COLLECTIONS_HANDOVER, FIRST_FRIENDLY_REMINDER, reminderBooking, reminderTemplateFor } from '../../../domain/playbooks/fair-reminder.js';
 import { stepMessageKey, stepMessageKeyParts } from '../../../domain/playbooks/run-id.js';
 import { givenUpSql } from '../../facts/outbox-facts.js';
-import { PROMISED_TO_PAY, templateCatalogue } from '../../../domain/messages/catalogue.js';
+import { heldForRunSql, templateCatalogue } from '../../../domain/messages/catalogue.js';
 import { feesStandingMinor, outstandingMinorSql } from '../../facts/invoice-facts.js';
 import { lookAgainAtWaiters } from '../../outbox/waiting-messages.js';
 import { dueDayEndsAt, isOverdue } from '../../../domain/playbooks/eligibility.js';
@@ -108,8 +108,9 @@ export class FairReminderSteps {
       // (After the invoice: a step waiting for it does not hold the run's record, so a cancel meanwhile is seen.)
       if (!(await runStillRunning(em, input.workflowId))) return { sent: false, paid: false };
       const step = `reminder-${input.reminderNumber}`;
-      // A reminder a promise to pay held back before it went out is sent once the run asks for it again (the promise lapsed).
-      if (await this.releaseHeldByPromise(em, stepMessageKey(input.workflowId, step), reminderBooking(input.reminderNumber, input.fee))) return { sent: true, paid: false };
+      // A reminder a promise to pay or a dispute held back before it went out is sent once the run asks for it again (the
+      // promise lapsed, the dispute was rejected).
+      if (await this.releaseHeldReminder(em, stepMessageKey(input.workflowId, step), reminderBooking(input.reminderNumber, input.fee))) return { sent: true, paid: false };
       // Overdue by the UTC day, the due day may still run where the customer lives (the 06:00 UTC sweep is the evening
       // before in Honolulu): the reminder, which calls the invoice overdue, waits until it has ended there.
       const { timeZone } = await em.findOneOrFail(Customer, { id: invoice.customer.id }, { fields: ['timeZone'] });
@@ -148,34 +149,35 @@ export class FairReminderSteps {
   }
 
   /**
-   * The run's earliest reminder a promise to pay held back before it went out, if any: once the promise has lapsed the
-   * run sends it in its next reminder step's place, so the customer's first reminder never comes as the second, with its fee.
+   * The run's earliest reminder a promise to pay or a dispute held back before it went out, if any: once the promise has
+   * lapsed, or the dispute was rejected, the run sends it in its next step's place, so the customer's first reminder never
+   * comes as the second, with its fee. (One a dispute held back while the run's step ran beside it is held by delivery.)
    */
-  async heldByPromise(workflowId: string): Promise<{ reminderNumber: number; template: string } | null> {
+  async heldReminder(workflowId: string): Promise<{ reminderNumber: number; template: string } | null> {
     const held = await this.em.execute<{ key: string; template: string }[]>(
       `select m.idempotency_key as key, m.template from outbox_message m
         where m.customer_id = (select r.customer_id from playbook_run r where r.workflow_id = ?)
-          and starts_with(m.idempotency_key, ?) and m.sent_at is null and starts_with(m.suppressed_reason, ?) and not ${givenUpSql('m', this.maxAttempts)}`,
-      [workflowId, stepMessageKey(workflowId, 'reminder-'), `${PROMISED_TO_PAY}:`],
+          and starts_with(m.idempotency_key, ?) and m.sent_at is null and ${heldForRunSql('m.suppressed_reason')} and not ${givenUpSql('m', this.maxAttempts)}`,
+      [workflowId, stepMessageKey(workflowId, 'reminder-')],
     );
     const reminders = held.map((m) => ({ reminderNumber: Number(stepMessageKeyParts(m.key).step.slice('reminder-'.length)), template: m.template }));
     return reminders.sort((a, b) => a.reminderNumber - b.reminderNumber)[0] ?? null;
   }
 
   /**
-   * Releases the reminder `key` if a promise to pay held it back: it goes out in the next delivery round (delivery applies
+   * Releases the reminder `key` if a promise to pay or a dispute held it back: it goes out in the next delivery round (delivery applies
    * quiet hours again; a hold until an earlier promise's end, from a retry, is over with it), and the run's later messages
    * waiting for it are looked at again then. It books the fee the run decides now: none once the payer's band was raised
    * to a fee-free one meanwhile (the same as written otherwise; one written before fees were booked on sending has none to book),
    * and is filed under the band it decides it under.
    */
-  private async releaseHeldByPromise(em: EntityManager, key: string, booking: ReturnType<typeof reminderBooking>): Promise<boolean> {
+  private async releaseHeldReminder(em: EntityManager, key: string, booking: ReturnType<typeof reminderBooking>): Promise<boolean> {
     const [released] = await em.execute<{ customer_id: string; created_at: Date; template: string }[]>(
       `update outbox_message set suppressed_at = null, suppressed_reason = null, send_after = null,
               payload = case when payload -> 'booking' is null then payload else payload || jsonb_build_object('feeMinor', ?::int, 'booking', ?::jsonb) end,
               loyalty_band = case when payload -> 'booking' is null then loyalty_band else ? end
-        where idempotency_key = ? and sent_at is null and starts_with(suppressed_reason, ?) returning customer_id, created_at, template`,
-      [booking.chargedMinor, JSON.stringify(booking), booking.band, key, `${PROMISED_TO_PAY}:`],
+        where idempotency_key = ? and sent_at is null and ${heldForRunSql('suppressed_reason')} returning customer_id, created_at, template`,
+      [booking.chargedMinor, JSON.stringify(booking), booking.band, key],
     );
     if (!released) return false;
     await lookAgainAtWaiters(em, { customerId: released.customer_id, idempotencyKey: key, createdAt: new Date(released.created_at), template: released.template });
