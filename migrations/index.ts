@@ -90,6 +90,7 @@ import { Migration20261228101380_outbox_step_scheduled_at } from './Migration202
 import { Migration20261228101550_invoice_dispute } from './Migration20261228101550_invoice_dispute.js';
 import { Migration20261228101570_complaint_ref_released_on_withdrawal } from './Migration20261228101570_complaint_ref_released_on_withdrawal.js';
 import { Migration20261228101640_invoice_disputed_days_before } from './Migration20261228101640_invoice_disputed_days_before.js';
+import { Migration20261228101720_campaign_steerings } from './Migration20261228101720_campaign_steerings.js';
 import { Migration20261228101390_rfm_segment_order } from './Migration20261228101390_rfm_segment_order.js';
 import { Migration20261228101510_complaint_withdrawn } from './Migration20261228101510_complaint_withdrawn.js';
 
@@ -188,4 +189,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261228101550_invoice_dispute', class: Migration20261228101550_invoice_dispute },
   { name: 'Migration20261228101570_complaint_ref_released_on_withdrawal', class: Migration20261228101570_complaint_ref_released_on_withdrawal },
   { name: 'Migration20261228101640_invoice_disputed_days_before', class: Migration20261228101640_invoice_disputed_days_before },
+  { name: 'Migration20261228101720_campaign_steerings', class: Migration20261228101720_campaign_steerings },
 ];

@@ -913,6 +913,70 @@ it('records a campaign\'s end as the time its run ended, however late the record
   expect((await auditOf(id)).map(([action]) => action)).not.toContain('campaign.cancel');
 }, 90_000);
 
+/**
+ * A pause and a resume sent close together (two marketers, a double click; QA 138 F2): the run took the pause, and its
+ * record of it lands after the resume was recorded (held here, as a loaded machine delays it). That record took the
+ * campaign back to Paused while its run enrolled again (and a marketer's resume of it was refused: "cannot resume while
+ * running"), until the run recorded the resume too.
+ */
+it('keeps the status of a resume sent while the run records the pause before it: the campaign does not go back to Paused as its run enrols again (QA 138 F2)', async () => {
+  const tag = `steered${Math.random().toString(36).slice(2, 8)}`;
+  const em = stack.orm.em.fork();
+  // Two pages (of 15): the pause holds the campaign after the first.
+  const customers = Array.from({ length: 20 }, (_, i) => em.create(Customer, { name: `Steered ${i}`, email: `steered${i}.${tag}@example.com`, acquiredAt: joinedDaysAgo(10) }));
+  await em.flush();
+  const created = await stack.gql(CreateCampaignDocument, { input: { name: 'Paused and resumed at once', playbook: 'WelcomeCheck', filter: { search: tag } } }, Role.Marketer);
+  const { id } = created.data!.createCampaign;
+  const waitingFor = (text: string) => rows(sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like ${`%${text}%`}`);
+  // Holding the first page's first customer (customer ID order) keeps the page enrolling until the pause is sent.
+  const pageBlocker = new pg.Client(stack.config.databaseUrl);
+  // Held for key share: the run's status record (select ... for update) waits for it; a steering (for no key update) does not.
+  const recordBlocker = new pg.Client(stack.config.databaseUrl);
+  await Promise.all([pageBlocker.connect(), recordBlocker.connect()]);
+  const statuses = async () => (await rows(sql<{ status: string }>`select status from steered_status order by n`)).map((r) => r.status);
+  try {
+    await pageBlocker.query('begin');
+    await pageBlocker.query('select 1 from customer where id = $1 for update', [customers.map((c) => c.id).sort()[0]]);
+    await stack.gql(LaunchCampaignDocument, { id }, Role.Marketer);
+    await eventually(() => waitingFor('campaign_member'), ([r]) => r.n > 0, 20_000);
+    // Every status the campaign's record takes from here on, in order (its launch recorded Running).
+    await rows(sql`create table steered_status (n serial primary key, status text not null)`);
+    await rows(sql.raw(`create function steered_status() returns trigger language plpgsql as $$ begin insert into steered_status (status) values (new.status); return new; end $$`));
+    await rows(sql.raw(`create trigger steered_status after update of status on campaign for each row when (new.id = '${id}' and old.status is distinct from new.status) execute function steered_status()`));
+    await recordBlocker.query('begin');
+    await recordBlocker.query('select 1 from campaign where id = $1 for key share', [id]);
+    const paused = await stack.gql(PauseCampaignDocument, { id }, Role.Marketer);
+    expect(paused.data?.pauseCampaign).toMatchObject({ status: 'Paused' });
+    await pageBlocker.query('rollback');
+    // The first page done, the run records the pause it took: that record waits.
+    await eventually(() => waitingFor('with was as'), ([r]) => r.n > 0, 20_000);
+    expect(await campaign(id)).toMatchObject({ status: 'Paused', progress: { status: 'Paused', enrolled: 15 } });
+    const resumed = await stack.gql(ResumeCampaignDocument, { id }, Role.Marketer);
+    expect(resumed.errors).toBeUndefined();
+    expect(resumed.data!.resumeCampaign).toMatchObject({ status: 'Running' });
+    expect(await campaign(id)).toMatchObject({ status: 'Running', progress: { status: 'Running' } });
+  } finally {
+    await Promise.all([pageBlocker.query('rollback'), recordBlocker.query('rollback')]);
+    await Promise.all([pageBlocker.end(), recordBlocker.end()]);
+  }
+  try {
+    // The run's record of the pause lands now, then it enrols the last page.
+    const done = await eventually(() => campaign(id), (c) => c.status === 'Completed', 30_000);
+    expect(done.progress).toMatchObject({ status: 'Completed', enrolled: 20 });
+    // The pause, the resume and the end: never Paused again after the resume (before, the run's late record of the pause came between).
+    expect(await statuses()).toEqual(['paused', 'running', 'completed']);
+    expect((await auditOf(id)).map(([action, , before, after]) => [action, before, after]).filter(([action]) => action === 'campaign.pause' || action === 'campaign.resume')).toEqual([
+      ['campaign.pause', { status: 'running' }, { status: 'paused' }],
+      ['campaign.resume', { status: 'paused' }, { status: 'running' }],
+    ]);
+  } finally {
+    await rows(sql`drop trigger if exists steered_status on campaign`);
+    await rows(sql`drop function if exists steered_status()`);
+    await rows(sql`drop table if exists steered_status`);
+  }
+  await recordHistory(campaignWorkflowId(id), 'campaign-status-record-after-steering');
+}, 90_000);
+
 it('records a campaign cancelled in the Temporal UI as cancelled, as cancelCampaign does', async () => {
   const id = await launchedRepeating('Welcome newcomers daily');
   const handle = stack.temporal.client.workflow.getHandle(campaignWorkflowId(id));

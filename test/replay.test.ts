@@ -89,6 +89,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'account-review-engine-start-policy-checked.json',
       'campaign-resume-at-pass-time-recorded.json',
       'fair-reminder-promise-superseded-by-dispute.json',
+      'campaign-status-record-after-steering.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

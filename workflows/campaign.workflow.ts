@@ -1,6 +1,6 @@
 import { allHandlersFinished, CancellationScope, CancelledFailure, condition, continueAsNew, defineQuery, defineSignal, isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CampaignActivities } from '../src/activities/campaign.activities.js';
-import type { CampaignPolicy, CampaignProgress, CampaignRunStatus } from '../src/domain/campaigns/campaign.js';
+import type { CampaignPolicy, CampaignProgress, CampaignRunStatus, CampaignSteering } from '../src/domain/campaigns/campaign.js';
 import { days } from '../src/domain/policies/duration.js';
 import { auditSteering, ignoringUnknownSignals, type SteeredRun } from './steering-audit.js';
 import { campaignRecordOptions, stepRetry } from './activity-options.js';
@@ -18,9 +18,10 @@ export interface CampaignInput {
   launchedBy?: string;
 }
 
-export const pauseCampaignSignal = defineSignal('pause');
-export const resumeCampaignSignal = defineSignal('resume');
-export const cancelCampaignSignal = defineSignal('cancel');
+// The API tells each its number (`CampaignSteering`); one sent in the Temporal UI or CLI has none.
+export const pauseCampaignSignal = defineSignal<[CampaignSteering?]>('pause');
+export const resumeCampaignSignal = defineSignal<[CampaignSteering?]>('resume');
+export const cancelCampaignSignal = defineSignal<[CampaignSteering?]>('cancel');
 export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
 
 /**
@@ -41,10 +42,16 @@ export async function campaign(input: CampaignInput): Promise<CampaignProgress> 
   });
   const { recordCampaignStatus, auditCampaignSteeringFromOutside } = proxyActivities<CampaignActivities>(campaignRecordOptions);
   const launch = launchedBy ? { by: launchedBy, startAt: startAt ?? null } : undefined;
-  // With the time the run moved to the status (workflow time): the campaign's end is when its run ended, however late
-  // the record lands (its holdout's measuring window counts from it).
-  const record = (status: CampaignRunStatus) => recordCampaignStatus({ campaignId, status, launch, at: new Date(Date.now()).toISOString() });
   const progress: CampaignProgress = carried ?? { campaignId, status: 'running', enrolled: 0, treated: 0, holdout: 0, runsStarted: 0, pages: 0, after: null };
+  // With the time the run moved to the status (workflow time): the campaign's end is when its run ended, however late
+  // the record lands (its holdout's measuring window counts from it). And with the latest steering through the API the
+  // run took: a status it records before it took one sent since (a pause, recorded after a marketer's resume) does not
+  // take the campaign back to it; runs before the marker recorded the status as given, and the record said Paused for a
+  // while as the run enrolled again (and the resume could answer Paused).
+  const record = (status: CampaignRunStatus) => {
+    const at = new Date(Date.now()).toISOString();
+    return recordCampaignStatus({ campaignId, status, launch, at, ...(patched('campaign-status-record-after-steering') ? { steering: progress.steering ?? 0 } : {}) });
+  };
   steerBySignals(progress, (run) => auditCampaignSteeringFromOutside({ campaignId, ...run }));
   try {
     if (!carried) await waitForStart(progress, startAt, record);
@@ -92,9 +99,15 @@ function steerBySignals(progress: CampaignProgress, audit: (run: SteeredRun & { 
     if (!changed) effects.unchanged[name] = [...(effects.unchanged[name] ?? []), effects.handled[name]];
     return telling(snapshot());
   };
+  // The number of a steering sent through the API is kept, taken whether or not it changed anything: the API recorded the status it found.
+  const numbered = (told: CampaignSteering | undefined) => {
+    const steering = told?.steering;
+    if (typeof steering === 'number' && Number.isSafeInteger(steering) && steering > (progress.steering ?? 0)) progress.steering = steering;
+  };
   setHandler(
     pauseCampaignSignal,
-    async () => {
+    async (told) => {
+      numbered(told);
       const changed = progress.status === 'running';
       if (changed) progress.status = 'paused';
       await auditSteering(took('pause', changed));
@@ -103,7 +116,8 @@ function steerBySignals(progress: CampaignProgress, audit: (run: SteeredRun & { 
   );
   setHandler(
     resumeCampaignSignal,
-    async () => {
+    async (told) => {
+      numbered(told);
       const changed = progress.status === 'paused';
       if (changed) progress.status = 'running';
       await auditSteering(took('resume', changed));
@@ -112,7 +126,8 @@ function steerBySignals(progress: CampaignProgress, audit: (run: SteeredRun & { 
   );
   setHandler(
     cancelCampaignSignal,
-    async () => {
+    async (told) => {
+      numbered(told);
       const changed = progress.status === 'scheduled' || progress.status === 'running' || progress.status === 'paused';
       if (changed) progress.status = 'cancelled';
       await auditSteering(took('cancel', changed));

@@ -10,9 +10,12 @@ export function createCampaignActivities(services: () => WorkerServices) {
     enrolCampaignPage(input: { campaignId: string; after: string | null; limit: number; pass?: number }): Promise<EnrolmentPage> {
       return services().campaignEnrolment.enrolPage(input, () => heartbeat());
     },
-    /** `at`: when the run moved to the status (ISO; runs scheduled the step without it before it was passed: the record's own time then). */
-    recordCampaignStatus(input: { campaignId: string; status: CampaignRunStatus; launch?: CampaignLaunch; at?: string }): Promise<void> {
-      return services().campaignEnrolment.recordStatus(input.campaignId, input.status, input.launch, input.at ? new Date(input.at) : undefined);
+    /**
+     * `at`: when the run moved to the status (ISO; runs scheduled the step without it before it was passed: the record's own time then).
+     * `steering`: the number of the latest steering through the API the run had taken (runs scheduled it without before it was passed).
+     */
+    recordCampaignStatus(input: { campaignId: string; status: CampaignRunStatus; launch?: CampaignLaunch; at?: string; steering?: number }): Promise<void> {
+      return services().campaignEnrolment.recordStatus(input.campaignId, input.status, input.launch, input.at ? new Date(input.at) : undefined, input.steering);
     },
     /** Audits a pause, resume or cancel an operator sent from outside the platform (the Temporal UI), each once. */
     /** `effects`: what the run's signal handlers did (runs started before it was passed do not say); `signals`: the run's own (likewise), any other is audited as ignored. */

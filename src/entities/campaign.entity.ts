@@ -21,7 +21,7 @@ export const ENDED_CAMPAIGN: readonly CampaignStatus[] = [CampaignStatus.Complet
 @Entity({ tableName: 'campaign' })
 @Unique({ name: 'campaign_name_unique', expression: 'create unique index "campaign_name_unique" on "campaign" (lower("name"))' })
 export class Campaign {
-  [OptionalProps]?: 'status' | 'holdoutPercent' | 'createdAt';
+  [OptionalProps]?: 'status' | 'holdoutPercent' | 'createdAt' | 'steerings';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -76,4 +76,11 @@ export class Campaign {
   /** Goes over its segment again every so many days until cancelled, enrolling newcomers (null: once). */
   @Property({ type: 'integer', nullable: true })
   repeatEveryDays?: number | null;
+
+  /**
+   * How many pauses, resumes and cancels the API has sent its run (each tells the run its number): the run's record of its
+   * status, made before it took the latest, does not change the status (the API recorded what that steering did).
+   */
+  @Property({ type: 'integer', default: 0 })
+  steerings: number = 0;
 }

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
-import { campaignWorkflowId, type CampaignEndInEngine, type CampaignPolicy, type CampaignProgress } from '../domain/campaigns/campaign.js';
+import { campaignWorkflowId, type CampaignEndInEngine, type CampaignPolicy, type CampaignProgress, type CampaignSteering } from '../domain/campaigns/campaign.js';
 import type { CampaignEndedInEngine, CampaignEngine, CampaignReset, CampaignToStart } from '../services/engines/campaign-engine.js';
 import { PlaybookException, PlaybookExceptionCode } from '../services/playbooks/playbook.exception.js';
 import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../../workflows/campaign.workflow.js';
@@ -83,16 +83,16 @@ export class TemporalCampaignEngine implements CampaignEngine {
     }, true);
   }
 
-  pause(campaignId: string) {
-    return this.signal(campaignId, pauseCampaignSignal);
+  pause(campaignId: string, told: CampaignSteering) {
+    return this.signal(campaignId, pauseCampaignSignal, told);
   }
 
-  resume(campaignId: string) {
-    return this.signal(campaignId, resumeCampaignSignal);
+  resume(campaignId: string, told: CampaignSteering) {
+    return this.signal(campaignId, resumeCampaignSignal, told);
   }
 
-  cancel(campaignId: string) {
-    return this.signal(campaignId, cancelCampaignSignal);
+  cancel(campaignId: string, told: CampaignSteering) {
+    return this.signal(campaignId, cancelCampaignSignal, told);
   }
 
   endedInEngine(campaignId: string): Promise<CampaignEndedInEngine | null> {
@@ -133,8 +133,8 @@ export class TemporalCampaignEngine implements CampaignEngine {
     });
   }
 
-  private signal(campaignId: string, signal: SignalDefinition): Promise<boolean> {
-    return this.reachable(() => signalOrFalse(this.client, campaignWorkflowId(campaignId), signal));
+  private signal(campaignId: string, signal: SignalDefinition<[CampaignSteering?]>, told: CampaignSteering): Promise<boolean> {
+    return this.reachable(() => signalOrFalse(this.client, campaignWorkflowId(campaignId), signal, told));
   }
 
   /** `needsWorker`: a worker answers the call (the campaign's progress query), so one that got no answer in time is said as no worker's when Temporal is up. */

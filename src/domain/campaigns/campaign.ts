@@ -247,6 +247,13 @@ export interface CampaignProgress {
   pass?: number;
   /** When a repeating campaign's next pass starts, while it waits for it (ISO time). */
   nextPassAt?: string | null;
+  /** The number of the latest pause, resume or cancel sent through the API that the run took (absent: none yet). */
+  steering?: number;
+}
+
+/** What a pause, resume or cancel sent through the API tells the run: its number (the campaign's record counts them). */
+export interface CampaignSteering {
+  steering: number;
 }
 
 export function campaignWorkflowId(campaignId: string): string {

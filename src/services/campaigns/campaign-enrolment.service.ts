@@ -275,14 +275,19 @@ export class CampaignEnrolmentService {
    * stopped right after starting the run): the run records that launch, and its audit entry, as the launch would have.
    * `at` is when the run moved to the status, kept as the launch or finish time: a record retried late (its first
    * attempt lost) still says when the campaign started or ended. Without it (runs that did not pass it), now.
+   * `steering`: the number of the latest pause, resume or cancel sent through the API that the run had taken (0: none).
+   * One sent since, recorded by the API as the run took it, stands: the run's status before it (a pause recorded as a
+   * resume comes) is not the campaign's any more. Its times are kept, and an end always is. Without it (runs that did not
+   * pass it), the status is recorded as given.
    */
-  async recordStatus(campaignId: string, status: CampaignRunStatus, launch?: CampaignLaunch, at?: Date): Promise<void> {
+  async recordStatus(campaignId: string, status: CampaignRunStatus, launch?: CampaignLaunch, at?: Date, steering?: number): Promise<void> {
     await this.em.transactional(async (em) => {
       const when = sql<Date>`coalesce(${at?.toISOString() ?? null}::timestamptz, now())`;
+      const superseded = sql<boolean>`${status} not in ('completed', 'cancelled') and c.steerings > ${steering ?? null}::int`;
       // The launch holds the draft's row until it commits: this waits for it, then finds the draft launched.
       const { rows } = await sql<{ was: string }>`
         with was as (select id, status from campaign where id = ${campaignId}::uuid for update)
-        update campaign c set status = ${status}::campaign_status,
+        update campaign c set status = case when ${superseded} then c.status else ${status}::campaign_status end,
                launched_at = case when ${status} in ('scheduled', 'cancelled') then c.launched_at else coalesce(c.launched_at, ${when}) end,
                finished_at = case when was.status = 'cancelled' then greatest(c.finished_at, ${when})
                                   when ${status} in ('completed', 'cancelled') then coalesce(c.finished_at, ${when}) end,

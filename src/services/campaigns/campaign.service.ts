@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type RawBuilder } from 'kysely';
 import { compareRates, comparisonWarning, type ComparisonWarning, type RateComparison } from '../../domain/campaigns/rate-comparison.js';
-import { CampaignMetric, campaignPlaybook, LEFT_OUT_REASONS, type LeftOutReason, type AudiencePolicies, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress } from '../../domain/campaigns/campaign.js';
+import { CampaignMetric, campaignPlaybook, LEFT_OUT_REASONS, type LeftOutReason, type AudiencePolicies, campaignWorkflowId, defaultHoldoutPercent, MAX_CAMPAIGN_NAME, MAX_HOLDOUT_PERCENT, MAX_REPEAT_EVERY_DAYS, MAX_SCHEDULE_AHEAD_DAYS, type CampaignPolicy, type CampaignProgress, type CampaignSteering } from '../../domain/campaigns/campaign.js';
 import { days } from '../../domain/policies/duration.js';
 import { marketingVerdict, type GUARD_REASONS } from '../../domain/guards/contact-guard.js';
 import { hasOpenIssue, hasOverdueUnpaidInvoice, marketingCountSince } from '../facts/customer-facts.js';
@@ -144,6 +144,9 @@ export const RUNS_NAME_CAMPAIGN_SINCE_SETTING = 'runs-name-campaign-since';
  * they run is read as `-infinity` until then, so no campaign's outcome fails on it.
  */
 export const readableRunsNameCampaignSince = (value: string) => `(${value} = '-infinity' or (${value} ~ '^\\d{4}-\\d{2}-\\d{2}' and pg_input_is_valid(${value}, 'timestamptz')))`;
+
+/** Sends the run a pause, resume or cancel, telling it the steering's number; false when no run takes it. */
+type Steering = (engine: CampaignEngine, told: CampaignSteering) => Promise<boolean>;
 
 /** The status a pause, resume or cancel the run took leaves the campaign in. */
 const STEERED_TO = { pause: CampaignStatus.Paused, resume: CampaignStatus.Running, cancel: CampaignStatus.Cancelled } as const;
@@ -465,15 +468,15 @@ export class CampaignService {
   }
 
   pause(id: string, actor: string): Promise<CampaignView> {
-    return this.steer(id, actor, 'pause', (engine) => engine.pause(id));
+    return this.steer(id, actor, 'pause', (engine, told) => engine.pause(id, told));
   }
 
   resume(id: string, actor: string): Promise<CampaignView> {
-    return this.steer(id, actor, 'resume', (engine) => engine.resume(id));
+    return this.steer(id, actor, 'resume', (engine, told) => engine.resume(id, told));
   }
 
   cancel(id: string, actor: string): Promise<CampaignView> {
-    return this.steer(id, actor, 'cancel', (engine) => engine.cancel(id));
+    return this.steer(id, actor, 'cancel', (engine, told) => engine.cancel(id, told));
   }
 
   /** The campaign's record; its live progress is read when asked for (a mutation that was taken answers so while the run cannot answer). */
@@ -717,15 +720,13 @@ export class CampaignService {
     return recorded;
   }
 
-  private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: (engine: CampaignEngine) => Promise<boolean>): Promise<CampaignView> {
+  private async steer(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', signal: Steering): Promise<CampaignView> {
     const campaign = await this.get(id);
     const allowed = { pause: ['running'], resume: ['paused'], cancel: ['scheduled', 'running', 'paused'] }[action];
-    const { taken, progress, status } = await this.steerOnce(id, actor, action, allowed, signal);
-    if (taken) {
-      // The record was updated with the signal: the answer shows what a view read right after shows.
-      await this.em.refresh(campaign);
-      return this.view(id);
-    }
+    const { taken, progress, status } = await this.steerOnce(campaign, actor, action, allowed, signal);
+    // The record was updated with the signal, and the campaign read again in that transaction: the answer shows the status
+    // it wrote, as a view read right after does (not a status another steering or the run recorded since).
+    if (taken) return { campaign };
     // A closed run still answers with its last state and takes no signal: it may have ended in the engine.
     const end = UNDER_WAY.includes(status) ? await this.engine.endedInEngine(id) : null;
     if (end && action === 'cancel') {
@@ -748,25 +749,30 @@ export class CampaignService {
    * Signals the run with its audit entry, one steering at a time per campaign (its row locked),
    * each against the run's state as the one before left it: the same action sent twice at the
    * same moment is taken once. Not taken, with nothing audited, when the run's state does not
-   * allow it or the run takes no signal; the state read is returned for the caller to explain.
+   * allow it or the run takes no signal; the state read is returned for the caller to explain. Each steering taken is
+   * numbered (the campaign's `steerings`), and the run told its number: a status the run records before it took it (a
+   * pause it took, recorded after this resume) leaves the status this steering recorded. `campaign` is read again as written.
    */
-  private steerOnce(id: string, actor: string, action: 'pause' | 'resume' | 'cancel', allowed: string[], signal: (engine: CampaignEngine) => Promise<boolean>): Promise<{ taken: boolean; progress: CampaignProgress | null; status: CampaignStatus }> {
+  private steerOnce(campaign: Campaign, actor: string, action: 'pause' | 'resume' | 'cancel', allowed: string[], signal: Steering): Promise<{ taken: boolean; progress: CampaignProgress | null; status: CampaignStatus }> {
+    const { id } = campaign;
     return this.em.transactional(async (em) => {
       // Not `for update`: that would wait for a page being enrolled (its members' foreign keys hold the row for key share).
       // The status is the one after any launch that held the row: a cancel that waited for it is judged as launched.
-      const [{ status }] = await em.execute<{ status: CampaignStatus }[]>(`select status from campaign where id = ? for no key update`, [id]);
+      const [{ status, steerings }] = await em.execute<{ status: CampaignStatus; steerings: number }[]>(`select status, steerings from campaign where id = ? for no key update`, [id]);
       // Temporal answers a query after the signals it took: a steering just before this one shows.
       const progress = await this.liveProgress({ id, status });
-      if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine))) return { taken: false, progress, status };
+      const told = { steering: steerings + 1 };
+      if (!progress || !allowed.includes(progress.status) || !(await signal(this.engine, told))) return { taken: false, progress, status };
       // The run took the signal (its state changed at once); the record follows now, not when the run next records its
       // status (after a page under way, or never for a scheduled campaign until its activity runs): the mutation's answer,
       // the next view and the audit agree. The run's own record of it later finds the same status (an end recorded stays).
       const after = STEERED_TO[action];
       await em.execute(
-        `update campaign set status = ?::campaign_status, finished_at = case when ? then coalesce(finished_at, now()) else finished_at end where id = ? and status not in ('completed', 'cancelled')`,
-        [after, after === CampaignStatus.Cancelled, id],
+        `update campaign set status = ?::campaign_status, steerings = ?, finished_at = case when ? then coalesce(finished_at, now()) else finished_at end where id = ? and status not in ('completed', 'cancelled')`,
+        [after, told.steering, after === CampaignStatus.Cancelled, id],
       );
       this.audit.record(em, { actor, action: `campaign.${action}`, entityType: 'campaign', entityId: id, before: { status: progress.status }, after: { status: after } });
+      await em.refresh(campaign);
       return { taken: true, progress, status };
     });
   }

@@ -1,5 +1,5 @@
 import type { SteeringSource } from '../audit/steering-audit.service.js';
-import type { CampaignEndInEngine, CampaignPolicy, CampaignProgress } from '../../domain/campaigns/campaign.js';
+import type { CampaignEndInEngine, CampaignPolicy, CampaignProgress, CampaignSteering } from '../../domain/campaigns/campaign.js';
 import type { HowReset } from './playbook-engine.js';
 
 /** A campaign as its enrolment run needs it. */
@@ -36,10 +36,10 @@ export interface CampaignEngine extends SteeringSource {
   start(campaign: CampaignToStart, policy: CampaignPolicy, startAt?: Date | null, launchedBy?: string): Promise<{ workflowId: string }>;
   /** Live progress; null when no run exists. */
   progress(campaignId: string): Promise<CampaignProgress | null>;
-  /** False when no run is going. */
-  pause(campaignId: string): Promise<boolean>;
-  resume(campaignId: string): Promise<boolean>;
-  cancel(campaignId: string): Promise<boolean>;
+  /** False when no run is going. `told`: the steering's number, which the run's later records of its status carry. */
+  pause(campaignId: string, told: CampaignSteering): Promise<boolean>;
+  resume(campaignId: string, told: CampaignSteering): Promise<boolean>;
+  cancel(campaignId: string, told: CampaignSteering): Promise<boolean>;
   /** How the run ended if it was cancelled, terminated, failed or timed out in the engine; null while it runs, when it completed, or when none exists. */
   endedInEngine(campaignId: string): Promise<CampaignEndedInEngine | null>;
   /** The IDs of the campaigns whose run is running now. */
