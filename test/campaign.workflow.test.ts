@@ -951,9 +951,15 @@ it('keeps the status of a resume sent while the run records the pause before it:
     // The first page done, the run records the pause it took: that record waits.
     await eventually(() => waitingFor('with was as'), ([r]) => r.n > 0, 20_000);
     expect(await campaign(id)).toMatchObject({ status: 'Paused', progress: { status: 'Paused', enrolled: 15 } });
-    const resumed = await stack.gql(ResumeCampaignDocument, { id }, Role.Marketer);
+    const { result: resumed, statements } = await countStatements(() => stack.gql(ResumeCampaignDocument, { id }, Role.Marketer));
     expect(resumed.errors).toBeUndefined();
     expect(resumed.data!.resumeCampaign).toMatchObject({ status: 'Running' });
+    // The answer is the campaign as the resume's own transaction wrote it: not read again once that committed (a steering
+    // or a record of the run's may have landed since).
+    const written = statements.findIndex((s) => s.startsWith('update campaign set status'));
+    const committed = statements.findIndex((s, i) => i > written && /^commit/i.test(s));
+    expect({ written: written >= 0, committed: committed > written }).toEqual({ written: true, committed: true });
+    expect(statements.slice(committed).filter((s) => /from "?campaign"? /.test(s))).toEqual([]);
     expect(await campaign(id)).toMatchObject({ status: 'Running', progress: { status: 'Running' } });
   } finally {
     await Promise.all([pageBlocker.query('rollback'), recordBlocker.query('rollback')]);
