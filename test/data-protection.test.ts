@@ -499,7 +499,7 @@ it("exports each dispute of the customer's invoices (when, why in their words, h
   expect(entries.map((a) => [a.before, a.after])).toEqual([
     [null, { customerId: customer.id, disputedAt: first.disputedAt, reason: null }],
     [{ disputedAt: first.disputedAt, reason: null }, { customerId: customer.id, resolvedAt: expect.any(String), outcome: 'rejected', reason: 'carrier confirms delivery, signed by [erased] [erased]' }],
-    [{ disputedAt: first.disputedAt, reason: null, resolvedAt: expect.any(String), outcome: 'rejected' }, { customerId: customer.id, disputedAt: second.disputedAt, reason: null }],
+    [{ disputedAt: first.disputedAt, reason: null, resolvedAt: expect.any(String), outcome: 'rejected', disputedDaysBefore: 0 }, { customerId: customer.id, disputedAt: second.disputedAt, reason: null }],
   ]);
   expect(await exportOf('Request after the erasure')).toEqual([
     { disputedAt: first.disputedAt, reason: null, resolvedAt: expect.any(String), outcome: 'rejected', resolutionReason: 'carrier confirms delivery, signed by [erased] [erased]' },
@@ -507,6 +507,10 @@ it("exports each dispute of the customer's invoices (when, why in their words, h
   ]);
   // Erasing again finds nothing more.
   expect((await stack.gql(EraseCustomerDocument, { id: customer.id, reason: 'Second request' }, Role.Admin)).data!.eraseCustomer).toMatchObject({ disputeReasonsCleared: 0, auditEntriesScrubbed: 0 });
+  // No words of theirs are entered again: the open dispute may be resolved (the company's own record), a new one is refused.
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'I am Jane Doe, I never ordered this' }, Role.Operator)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTOMER_ERASED' });
+  expect((await em().findOneOrFail(Invoice, invoiceId)).disputeReason).toBeNull();
 }, 60_000);
 
 it("ends an erased customer's consent history with the erasure's withdrawal, in their data export and on their timeline", async () => {
