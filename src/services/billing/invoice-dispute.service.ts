@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Invoice } from '../../entities/index.js';
+import { CustomerStatus, Invoice } from '../../entities/index.js';
+import { CustomerException, CustomerExceptionCode } from '../customers/customer.exception.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CustomerRescoreService } from '../scores/customer-rescore.service.js';
 import type { PlaybookEngine } from '../engines/playbook-engine.js';
@@ -47,6 +48,12 @@ export class InvoiceDisputeService {
     if (problem) throw new BillingException(reason?.trim() ? BillingExceptionCode.DisputeReasonTooLong : BillingExceptionCode.DisputeReasonRequired, problem, { field: 'reason' });
     const invoice = await this.em.transactional(async (em) => {
       const invoice = await this.locked(em, invoiceId);
+      // The reason is the customer's words: none is entered for a customer whose personal data was erased (held against an
+      // erasure at the same moment, which takes the customer's row for update).
+      const [owner] = await em.execute<{ status: string }[]>(`select status from customer where id = ? for share`, [invoice.customer.id]);
+      if (owner?.status === CustomerStatus.Erased) {
+        throw new CustomerException(CustomerExceptionCode.Erased, `The personal data of customer ${invoice.customer.id} was erased: no dispute with their words is recorded for them`, { id: invoice.customer.id, invoiceId });
+      }
       if (invoice.paidAt) throw new BillingException(BillingExceptionCode.InvoiceAlreadyPaid, `Invoice ${invoice.id} was paid on ${invoice.paidAt}: there is nothing to dispute`, { invoiceId, paidAt: invoice.paidAt });
       if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoice.id} was cancelled on ${invoice.cancelledAt}: nothing is owed on it`, { invoiceId, cancelledAt: invoice.cancelledAt });
       if (invoice.disputedAt && !invoice.disputeResolvedAt) {
