@@ -268,7 +268,7 @@ it('is kept open to the day thank-yous promised it until against an offers impor
     const customer = e.create(Customer, { name, email: `${name.toLowerCase()}@example.com`, acquiredAt: '2020-01-01' });
     e.create(OutboxMessage, {
       idempotencyKey: `appreciation/${customer.id}/2026/thank-you`, customer, channel: MessageChannel.Email, purpose: MessagePurpose.Marketing, template: 'appreciation',
-      payload: { offerCode: 'SPRING30', offerValidUntil: until },
+      payload: { offerCode: 'SPRING30', discountPercent: 30, offerValidUntil: until },
       ...(sent ? { sentAt: new Date() } : { suppressedAt: new Date(), suppressedReason: 'opted-out' }),
     });
   };
@@ -296,4 +296,8 @@ it('is kept open to the day thank-yous promised it until against an offers impor
     { name: 'Spring' },
     { name: 'Spring sale', promiseKept: { discountPercent: 30, fileDiscountPercent: 5, customers: 1 } },
   ]);
+  // A raise is taken, and so is its correction back to what the customers were told: only a cut below that is held.
+  expect(await importOffers('SPRING30,Spring sale,existing,40,2026-03-01,2027-03-20\n')).toMatchObject({ updated: 1 });
+  expect(await importOffers('SPRING30,Spring sale,existing,30,2026-03-01,2027-03-20\n')).toMatchObject({ updated: 1 });
+  expect((await em().findOneOrFail(Offer, spring.id)).discountPercent).toBe(30);
 });

@@ -1019,21 +1019,24 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
       const fileDay = header.has('valid_until') ? `${v('valid_until')}::date` : 'null::date';
       // A thank-you that reached the customer (or is on its way) told them the offer, at its discount, is theirs (until its
       // day): a file ending it before the promised day is kept open to it, as endOffer refuses to end it earlier
-      // (OFFER_PROMISED), and one cutting its discount while a promise stands keeps the discount the customers were told.
-      const lowersDiscount = header.has('discount_percent') ? `(o.discount_percent is not null and coalesce(${v('discount_percent')}::int, 0) < o.discount_percent)` : 'false';
-      const promised = `(select max(${promisedUntilSql('m')}) as until, bool_or(${promisedUntilSql('m')} >= current_date) as standing,
-                                count(distinct m.customer_id) filter (where ${promisedUntilSql('m')} > ${fileDay} or (${lowersDiscount} and ${promisedUntilSql('m')} >= current_date)) as customers
+      // (OFFER_PROMISED), and one cutting its discount below what a standing promise told (its `discountPercent`) keeps that.
+      const fileDiscount = `coalesce(${v('discount_percent')}::int, 0)`;
+      const toldDiscount = `(m.payload->>'discountPercent')::int`;
+      const standing = `${promisedUntilSql('m')} >= current_date`;
+      const cutsTold = header.has('discount_percent') ? `(${standing} and ${fileDiscount} < ${toldDiscount})` : 'false';
+      const promised = `(select max(${promisedUntilSql('m')}) as until, max(${toldDiscount}) filter (where ${cutsTold}) as told_discount,
+                                count(distinct m.customer_id) filter (where ${promisedUntilSql('m')} > ${fileDay} or ${cutsTold}) as customers
                            from outbox_message m where ${promisedOfferSql('m', 'o.code')})`;
       return [
         // The file's stored offers as they were, to audit what it changes in each (and where it kept an end made here, or a promise).
         `create temp table import_offer_before on commit drop as
            select o.id, ${audited('o')} as fields, ${endKept('o')} as end_kept, ${fileDay} as file_valid_until,
                   not ${endKept('o')} and ${header.has('valid_until') ? `coalesce(${fileDay} < p.until, false)` : 'false'} as promise_kept, p.until as promised_until, p.customers as promised_customers,
-                  ${lowersDiscount} and coalesce(p.standing, false) as discount_kept, ${header.has('discount_percent') ? `${v('discount_percent')}::int` : 'null::int'} as file_discount
+                  p.told_discount is not null as discount_kept, p.told_discount, ${header.has('discount_percent') ? `${v('discount_percent')}::int` : 'null::int'} as file_discount
            from import_stage s join offer o on o.code = upper(btrim(s.code)) cross join lateral ${promised} p where ${good}`,
         counted(`insert into offer (id, code, name, description, audience, discount_percent, service_tier, valid_from, valid_until, ended_here_on, created_at)
           select gen_random_uuid(), upper(btrim(s.code)), btrim(s.name), ${v('description')}, lower(btrim(s.audience))::offer_audience,
-                 case when b.discount_kept then old.discount_percent else ${v('discount_percent')}::int end, lower(${v('service_tier')})::service_tier, ${v('valid_from')}::date,
+                 case when b.discount_kept then b.told_discount else ${v('discount_percent')}::int end, lower(${v('service_tier')})::service_tier, ${v('valid_from')}::date,
                  case when ${endKept('old')} then old.valid_until when b.promise_kept then b.promised_until else ${v('valid_until')}::date end,
                  -- Held while the file's last day is later than the end made here, or open; one on or before it ends the hold.
                  case when ${endKept('old')} then old.ended_here_on end,
