@@ -162,9 +162,15 @@ it('cancels the run when the dispute is upheld, and the sweep starts none for a 
   await sql`update invoice set disputed_at = now() - interval '20 days' where id = ${early}::uuid`.execute(db());
   expect((await stack.gql(ResolveDisputeDocument, { invoiceId: early, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
   expect(await swept()).not.toContain(early);
+  // Nor is it in the operators' queue, and a person starting its reminders is told why (QA 139 F6).
+  expect((await overdue()).map((i) => i.id)).not.toContain(early);
+  const refused = await stack.gql(StartFairReminderDocument, { invoiceId: early }, Role.Operator);
+  expect(refused.errors![0].extensions).toMatchObject({ code: 'VALIDATION', reason: 'INVOICE_NOT_OVERDUE', judgedDueAt: day(10) });
+  expect(refused.errors![0].message).toMatch(/moved later by the days it was disputed/);
   // Ten days on, it is due by that judgement, and chased.
   await sql`update invoice set due_at = due_at - 11, disputed_at = disputed_at - interval '11 days', dispute_resolved_at = dispute_resolved_at - interval '11 days' where id = ${early}::uuid`.execute(db());
   expect(await swept()).toContain(early);
+  expect((await overdue()).map((i) => i.id)).toContain(early);
 }, 90_000);
 
 it('refuses to start reminders or take a promise to pay for an invoice the customer disputes, by hand or by the sweep, until the dispute is resolved', async () => {

@@ -1,4 +1,4 @@
-import { dayNumber, type DateLike } from '../dates.js';
+import { dayNumber, isoDay, type DateLike } from '../dates.js';
 
 /** How a dispute ends: the customer was right (`upheld`: billing corrects or cancels the invoice), or the invoice stands (`rejected`). */
 export const DISPUTE_OUTCOMES = ['upheld', 'rejected'] as const;
@@ -34,4 +34,27 @@ export function disputedDays(invoice: DisputeDays, asOf: DateLike): number {
   if (invoice.disputeResolvedAt != null && !invoice.disputeUpheld) ends.push(dayNumber(invoice.disputeResolvedAt));
   if (invoice.paidAt != null) ends.push(dayNumber(invoice.paidAt));
   return (invoice.disputedDaysBefore ?? 0) + Math.max(0, Math.min(...ends) - from);
+}
+
+/** An invoice's dispute as it is stored (the invoice row's columns). */
+export interface StoredDispute {
+  dueAt: DateLike;
+  paidAt?: DateLike | null;
+  disputedAt?: DateLike | null;
+  disputeResolvedAt?: DateLike | null;
+  disputeOutcome?: DisputeOutcome | null;
+  disputedDaysBefore?: number | null;
+}
+
+/**
+ * The day an invoice is judged due as of `asOf`: its due day, moved later by its disputed days (`disputedDays`), as payment
+ * loyalty, the trigger sweep and a start by hand judge whether it is overdue: one disputed ten days before its due day and
+ * rejected keeps the ten days of its payment term the dispute took.
+ */
+export function judgedDueDate(invoice: StoredDispute, asOf: DateLike): string {
+  const days = disputedDays(
+    { disputedFrom: invoice.disputedAt, disputeResolvedAt: invoice.disputeResolvedAt, disputeUpheld: invoice.disputeOutcome === 'upheld', disputedDaysBefore: invoice.disputedDaysBefore, paidAt: invoice.paidAt ?? null },
+    asOf,
+  );
+  return isoDay(dayNumber(invoice.dueAt) + days);
 }

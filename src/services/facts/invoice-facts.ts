@@ -55,10 +55,11 @@ export const leftToPeople = (maxDaysOverdue: number | undefined, runningAgain: r
  * thank-you waits while one is, in the run and in a campaign's preview alike: settle first, thank later. The sweep's
  * window (`withinSweepWindow`) says only which invoices the sweep starts reminders for, not what the customer owes. An
  * invoice whose dispute was upheld is not owed as billed (billing corrects or cancels it): it holds no thank-you; one
- * under a dispute still open does, until it is resolved.
+ * under a dispute still open does if it was overdue when disputed, and one whose dispute was rejected once it is overdue by
+ * its judged due day (`judgedDueSql`: the dispute's days left out).
  */
 export const overdueUnpaidInvoice = (): RawBuilder<boolean> =>
-  sql<boolean>`(${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date and i.dispute_outcome is distinct from 'upheld')`;
+  sql<boolean>`(${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date and ${judgedDueSql()} < current_date and i.dispute_outcome is distinct from 'upheld')`;
 
 /**
  * The reminder fees standing on invoice `alias`: charged and not reversed (the billing system cancelled it since). What a

@@ -15,6 +15,7 @@ import { NOT_NEW, welcomeCheckWorkflowId, welcomeNotSpent, WELCOME_CHECK, WELCOM
 import { BillingException, BillingExceptionCode } from '../billing/billing.exception.js';
 import type { InvoiceService } from '../billing/invoice.service.js';
 import { assertNotDisputed } from '../billing/invoice-dispute.service.js';
+import { judgedDueDate } from '../../domain/billing/dispute.js';
 import { CustomerStatus, type Customer, type PlaybookRun } from '../../entities/index.js';
 import type { CustomerService } from '../customers/customer.service.js';
 import type { LaunchedRun, PlaybookEngine, RunSearch, RunTags } from '../engines/playbook-engine.js';
@@ -209,8 +210,13 @@ export class PlaybookService {
     if (invoice.cancelledAt) throw new BillingException(BillingExceptionCode.InvoiceCancelled, `Invoice ${invoiceId} was cancelled on ${invoice.cancelledAt}: nothing is owed on it`, { invoiceId, cancelledAt: invoice.cancelledAt });
     // Whoever starts it (a person, the sweep between finding the invoice and starting its run, a promise starting the next run).
     assertNotDisputed(invoice, promise ? 'record the promise if the invoice stands' : 'start its reminders if the invoice stands');
-    const notOverdue = fairReminderProblem(invoice.dueAt, new Date(), this.policies.triggers);
-    if (notOverdue) throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is ${notOverdue}`, { invoiceId, dueAt: invoice.dueAt, field: 'invoiceId' });
+    // Overdue by the day it is judged due (a dispute's days left out), as the sweep and payment loyalty judge it.
+    const judgedDue = judgedDueDate(invoice, new Date());
+    const notOverdue = fairReminderProblem(judgedDue, new Date(), this.policies.triggers);
+    if (notOverdue) {
+      const disputed = judgedDue !== invoice.dueAt ? ` (its due day ${invoice.dueAt} moved later by the days it was disputed)` : '';
+      throw new BillingException(BillingExceptionCode.InvoiceNotOverdue, `Invoice ${invoiceId} is ${notOverdue}${disputed}`, { invoiceId, dueAt: invoice.dueAt, ...(disputed ? { judgedDueAt: judgedDue } : {}), field: 'invoiceId' });
+    }
     const customerId = invoice.customer.id;
     await this.assertMayStart(customerId, FAIR_REMINDER);
     const base = fairReminderWorkflowId(customerId, invoiceId);
