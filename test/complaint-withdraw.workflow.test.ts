@@ -12,6 +12,7 @@ import {
   CustomerScoresDocument,
   CustomerTimelineDocument,
   ConfirmFixHoldsDocument,
+  EraseCustomerDocument,
   ExportCustomerDataDocument,
   FixCaseReportDocument,
   FixIssueDocument,
@@ -119,6 +120,19 @@ it('withdraws a complaint filed by mistake: the persistent issue is rescored awa
   ]);
   expect(JSON.stringify(document)).not.toContain('filed on the wrong customer');
 }, 60_000);
+
+it("takes the customer's name and address out of a withdrawal's reason when they are erased, on the complaint and in its audit entry (QA 140 F6)", async () => {
+  const customerId = await newCustomer('Hankmiller');
+  const id = await record(customerId, 'billing', 'CRM-W-ERASE');
+  expect((await withdraw(id, 'Duplicate of CRM-W-1: Hankmiller (hankmiller@example.com) called twice')).errors).toBeUndefined();
+  expect((await stack.gql(EraseCustomerDocument, { id: customerId, reason: 'Art. 17 request' }, Role.Admin)).errors).toBeUndefined();
+  const complaint = await stack.orm.em.fork().findOneOrFail(Complaint, id);
+  const [entry] = await stack.orm.em.fork().find(AuditEntry, { entityId: id, action: 'complaint.withdraw' });
+  for (const reason of [complaint.withdrawnReason, (entry.after as { reason: string }).reason]) {
+    expect(reason).toMatch(/^Duplicate of CRM-W-1: /);
+    expect(reason).not.toMatch(/hankmiller/i);
+  }
+});
 
 it('refuses a second withdrawal, one without a reason or with too long a reason, an unknown complaint, and callers who may not record complaints', async () => {
   const customerId = await newCustomer('Refusals');

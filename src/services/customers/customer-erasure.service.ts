@@ -295,16 +295,22 @@ export class CustomerErasureService {
   /**
    * The reasons people typed about the customer's records (exporting their data, cancelling
    * their runs, discarding their messages, resolving their invoice's dispute, and whatever else an entry about them, their runs or
-   * their messages gives a reason for) lose the words that name them (`redact`), in the audit
-   * entry and where a discard's reason is shown on the message. Who did what, when and why
-   * stays. Answers how many audit entries it changed.
+   * their messages gives a reason for, withdrawing a complaint of theirs) lose the words that name them (`redact`), in the audit
+   * entry and where the reason is shown (a discard's on the message, a withdrawal's on the complaint). Who did what, when
+   * and why stays. Answers how many audit entries it changed.
    */
   private async eraseReasonsNamingThem(em: EntityManager, id: string, who: Identity): Promise<number> {
     const reasons = await em.execute<{ id: string; reason: string }[]>(
       `select a.id, a.after ->> 'reason' as reason from audit_entry a
-        where a.after ->> 'reason' is not null and (${ABOUT_THEM} or (${DISPUTE_ENTRIES} and a.action = 'invoice.dispute-resolved'))`,
-      [id, id, id, id],
+        where a.after ->> 'reason' is not null and (${ABOUT_THEM} or (${DISPUTE_ENTRIES} and a.action = 'invoice.dispute-resolved')
+              or (a.entity_type = 'complaint' and a.action = 'complaint.withdraw' and a.entity_id in (select k.id::text from complaint k where k.customer_id = ?::uuid)))`,
+      [id, id, id, id, id],
     );
+    const withdrawn = await em.execute<{ id: string; reason: string }[]>(`select id, withdrawn_reason as reason from complaint where customer_id = ? and withdrawn_reason is not null`, [id]);
+    for (const k of withdrawn) {
+      const redacted = redact(k.reason, who);
+      if (redacted !== k.reason) await em.execute(`update complaint set withdrawn_reason = ? where id = ?`, [redacted, k.id]);
+    }
     const discarded = await em.execute<{ id: string; reason: string }[]>(`select id, suppressed_reason as reason from outbox_message where customer_id = ? and starts_with(suppressed_reason, 'discarded: ')`, [id]);
     for (const m of discarded) {
       const redacted = redact(m.reason, who);
