@@ -110,7 +110,7 @@ export type CustomerEventKind =
   | 'ComplaintReopened'
   /** A complaint was resolved (ref: the complaint): each resolution, also one a later reopening undid */
   | 'ComplaintResolved'
-  /** A complaint was withdrawn as filed by mistake (ref: the complaint; withdrawComplaint): detail is its topic as it stood then (an import may change the topic later), extra why. It counts nowhere since; its ComplaintOpened stays listed */
+  /** A complaint was withdrawn as filed by mistake (ref: the complaint; withdrawComplaint): the summary names its topic as it stood then (an import may change the topic later) and why. It counts nowhere since; its ComplaintOpened stays listed */
   | 'ComplaintWithdrawn'
   /** Consent to marketing given or withdrawn */
   | 'ConsentChanged'

@@ -25,7 +25,7 @@ registerEnumType(CustomerEventKind, {
     ComplaintResolved: { description: 'A complaint was resolved (ref: the complaint): each resolution, also one a later reopening undid' },
     ComplaintReopened: { description: 'The customer said a resolved complaint is not: open again (ref: the complaint), each reopening' },
     ComplaintWithdrawn: {
-      description: 'A complaint was withdrawn as filed by mistake (ref: the complaint; withdrawComplaint): detail is its topic as it stood then (an import may change the topic later), extra why. It counts nowhere since; its ComplaintOpened stays listed',
+      description: 'A complaint was withdrawn as filed by mistake (ref: the complaint; withdrawComplaint): the summary names its topic as it stood then (an import may change the topic later) and why. It counts nowhere since; its ComplaintOpened stays listed',
     },
     MessageSent: { description: 'A message went out (ref: the message): to the customer, its subject as they read it, or a task to a team about them, named by what it is and whose ("Task for billing: ...", "Call task: ..."; the fairness report counts messages to customers only)' },
     PlaybookStarted: { description: 'A playbook run started (ref: its workflow ID)' },
@@ -83,7 +83,7 @@ export class CustomerEventType {
 
 @ArgsType()
 export class TimelineArgs extends NestedPageArgs {
-  @Field(() => [CustomerEventKind], { nullable: true, description: 'Only these kinds (default: all)' })
+  @Field(() => [CustomerEventKind], { nullable: true, description: 'Only these kinds (default, or an empty list: all)' })
   kinds?: CustomerEventKind[] | null;
 }
 

@@ -84,7 +84,8 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => CustomerEventConnection, {
-    description: 'Everything that happened with the customer in one list, newest first: orders, invoices issued and paid, payments received (part payments too), complaints opened, resolved and reopened (each time), messages sent, playbook runs started and ended, campaigns enrolled in, score band moves, promises to pay, consent changes',
+    description:
+      'Everything that happened with the customer in one list, newest first, each event of a kind CustomerEventKind lists (orders, invoices and their disputes, payments, complaints and fix cases, messages, playbook runs and their decisions, campaigns, score band moves, promises to pay, tier and consent changes, ...); `kinds` keeps only those kinds (an empty list, like none, keeps all)',
     complexity: pageComplexity,
   })
   timeline(@Root() customer: Customer, @Args() { first, after, last, before, kinds }: TimelineArgs, @Ctx() ctx: GraphQLContext): Promise<CustomerEventConnection> {
