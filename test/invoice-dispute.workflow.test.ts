@@ -13,6 +13,7 @@ import { CancelPlaybookRunDocument, CustomerScoresDocument, CustomerTimelineDocu
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { completedRescore } from './support/rescores.js';
+import { temporalOperator } from './support/temporal-operator.js';
 import { zoneAtNoon, zoneAtTwoInTheMorning } from './support/time-zones.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
@@ -131,6 +132,27 @@ it('ends a promise to pay standing as the customer disputes the invoice as given
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
   await recordHistory(workflowId, 'fair-reminder-promise-superseded-by-dispute');
+}, 90_000);
+
+it('refuses a promise to pay typed in the Temporal UI while the run holds for a dispute, as the API does, audited as refused: its day is no broken promise (QA 139 F1)', async () => {
+  const { customerId, invoiceId } = await loyalPayer('UiPromiser', 8);
+  const workflowId = fairReminderWorkflowId(customerId, invoiceId);
+  expect((await stack.gql(StartFairReminderDocument, { invoiceId }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 1 && s.step === 'waiting');
+  expect((await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'goods not received' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.step === 'disputed');
+  const typed = temporalOperator(stack, 'ops@example.com').workflow.getHandle(workflowId).executeUpdate('promiseToPay', { args: [{ until: day(0), recordedBy: 'ops-ui' }] });
+  await expect(typed).rejects.toMatchObject({ cause: { message: expect.stringMatching(/^the customer disputes the invoice \(since .*\): resolve the dispute first/) } });
+  expect(await state(invoiceId)).toMatchObject({ step: 'disputed', promisedUntil: null, brokenPromises: 0 });
+  const entries = await sql<{ actor: string; after: Record<string, unknown> }>`
+    select actor, after from audit_entry where entity_id = ${workflowId} and action = 'playbook.update-in-engine'`.execute(db());
+  expect(entries.rows).toEqual([{ actor: 'temporal:ops@example.com', after: expect.objectContaining({ update: 'promiseToPay' }) }]);
+  expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.remindersSent === 2, 20_000);
+  expect(await state(invoiceId)).toMatchObject({ brokenPromises: 0 });
+  expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
+  await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');
+  await recordHistory(workflowId, 'fair-reminder-promise-refused-while-disputed');
 }, 90_000);
 
 it('cancels the run when the dispute is upheld, and the sweep starts none for a disputed invoice', async () => {

@@ -90,6 +90,7 @@ it('replays every recorded playbook history against the current workflow code', 
       'campaign-resume-at-pass-time-recorded.json',
       'fair-reminder-promise-superseded-by-dispute.json',
       'campaign-status-record-after-steering.json',
+      'fair-reminder-promise-refused-while-disputed.json',
     ]),
   );
   expect(results.filter((r) => !r.ok)).toEqual([]);

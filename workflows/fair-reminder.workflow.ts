@@ -9,6 +9,7 @@ import {
   promisePolicyOf,
   promiseProblem,
   PROMISE_AFTER_END,
+  promiseWhileDisputed,
   reminderSchedule,
   reminderStepAt,
   stepAfterReminders,
@@ -159,6 +160,14 @@ async function fairReminderSteps({ customerId, invoiceId, policy: typed, promise
         // never read as a promise. Runs from before this marker refused it unaudited.
         if (patched('refused-promise-audited')) await auditSteering(auditSteeringFromOutside);
         throw ApplicationFailure.nonRetryable(PROMISE_AFTER_END.message, PROMISE_AFTER_END.type);
+      }
+      // While the run holds for the customer's dispute, a promise (only an operator's in the Temporal UI: the API refuses it)
+      // is refused as the API refuses it, audited as refused: its day falling inside the dispute would be counted a broken
+      // promise once the dispute is rejected. Runs from before this marker took it.
+      if (state.disputedSince != null && patched('promise-refused-while-disputed')) {
+        await auditSteering(auditSteeringFromOutside);
+        const refusal = promiseWhileDisputed(state.disputedSince);
+        throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
       }
       // In a wait the run takes the hold at once: answer with it (step `promised`, deadline when it ends).
       if (payment.takePromise(promise.until)) await condition(() => payment.shows(promise.until));

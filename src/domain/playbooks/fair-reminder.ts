@@ -305,6 +305,9 @@ export const PROMISE_INPUT = '{ "until": "YYYY-MM-DD", "recordedBy": "who took t
  * to a person answers by starting the invoice's next run holding the promise.
  */
 export const PROMISE_AFTER_END = { message: 'the reminder run has ended', type: 'RunEnded' } as const;
+/** A promise typed in the Temporal UI while the run holds for the customer's dispute of the invoice: refused, as the API refuses it (INVOICE_DISPUTED). */
+export const promiseWhileDisputed = (disputedSince: string) =>
+  ({ message: `the customer disputes the invoice (since ${disputedSince}): resolve the dispute first (resolveDispute), then record the promise if the invoice stands`, type: 'InvoiceDisputed' }) as const;
 
 /** Why the run cannot take this promise on `today` (null when it can); `until` as sent, typed by hand in the Temporal UI or CLI too. */
 export function promiseProblem(state: Pick<FairReminderState, 'paid' | 'outcome'>, until: unknown, today: string, policy: PaymentPromisePolicy): string | null {
