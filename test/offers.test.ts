@@ -300,4 +300,9 @@ it('is kept open to the day thank-yous promised it until against an offers impor
   expect(await importOffers('SPRING30,Spring sale,existing,40,2026-03-01,2027-03-20\n')).toMatchObject({ updated: 1 });
   expect(await importOffers('SPRING30,Spring sale,existing,30,2026-03-01,2027-03-20\n')).toMatchObject({ updated: 1 });
   expect((await em().findOneOrFail(Offer, spring.id)).discountPercent).toBe(30);
+  // Nor is it taken from them for a while: a first day moved after today keeps the stored one while the promise stands.
+  const later = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+  expect(await importOffers(`SPRING30,Spring sale,existing,30,${later},2027-03-20\n`)).toMatchObject({ unchanged: 1 });
+  expect((await em().findOneOrFail(Offer, spring.id)).validFrom).toBe('2026-03-01');
+  expect((await offerTrail(spring.id))[0]).toEqual(['offer.import', {}, { promiseKept: { validFrom: '2026-03-01', fileValidFrom: later, customers: 1 } }]);
 });

@@ -1019,24 +1019,29 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
       const fileDay = header.has('valid_until') ? `${v('valid_until')}::date` : 'null::date';
       // A thank-you that reached the customer (or is on its way) told them the offer, at its discount, is theirs (until its
       // day): a file ending it before the promised day is kept open to it, as endOffer refuses to end it earlier
-      // (OFFER_PROMISED), and one cutting its discount below what a standing promise told (its `discountPercent`) keeps that.
+      // (OFFER_PROMISED), one cutting its discount below what a standing promise told (its `discountPercent`) keeps that, and
+      // one moving its first day after today keeps the stored one: the customers told may use it now.
       const fileDiscount = `coalesce(${v('discount_percent')}::int, 0)`;
       const toldDiscount = `(m.payload->>'discountPercent')::int`;
       const standing = `${promisedUntilSql('m')} >= current_date`;
       const cutsTold = header.has('discount_percent') ? `(${standing} and ${fileDiscount} < ${toldDiscount})` : 'false';
-      const promised = `(select max(${promisedUntilSql('m')}) as until, max(${toldDiscount}) filter (where ${cutsTold}) as told_discount,
-                                count(distinct m.customer_id) filter (where ${promisedUntilSql('m')} > ${fileDay} or ${cutsTold}) as customers
+      const fileFrom = `${v('valid_from')}::date`;
+      const delaysStart = `(${fileFrom} > current_date and ${fileFrom} > o.valid_from)`;
+      const promised = `(select max(${promisedUntilSql('m')}) as until, max(${toldDiscount}) filter (where ${cutsTold}) as told_discount, bool_or(${standing}) as standing,
+                                count(distinct m.customer_id) filter (where ${promisedUntilSql('m')} > ${fileDay} or ${cutsTold} or (${delaysStart} and ${standing})) as customers
                            from outbox_message m where ${promisedOfferSql('m', 'o.code')})`;
       return [
         // The file's stored offers as they were, to audit what it changes in each (and where it kept an end made here, or a promise).
         `create temp table import_offer_before on commit drop as
            select o.id, ${audited('o')} as fields, ${endKept('o')} as end_kept, ${fileDay} as file_valid_until,
                   not ${endKept('o')} and ${header.has('valid_until') ? `coalesce(${fileDay} < p.until, false)` : 'false'} as promise_kept, p.until as promised_until, p.customers as promised_customers,
-                  p.told_discount is not null as discount_kept, p.told_discount, ${header.has('discount_percent') ? `${v('discount_percent')}::int` : 'null::int'} as file_discount
+                  p.told_discount is not null as discount_kept, p.told_discount, ${header.has('discount_percent') ? `${v('discount_percent')}::int` : 'null::int'} as file_discount,
+                  ${delaysStart} and coalesce(p.standing, false) as start_kept, ${fileFrom} as file_valid_from
            from import_stage s join offer o on o.code = upper(btrim(s.code)) cross join lateral ${promised} p where ${good}`,
         counted(`insert into offer (id, code, name, description, audience, discount_percent, service_tier, valid_from, valid_until, ended_here_on, created_at)
           select gen_random_uuid(), upper(btrim(s.code)), btrim(s.name), ${v('description')}, lower(btrim(s.audience))::offer_audience,
-                 case when b.discount_kept then b.told_discount else ${v('discount_percent')}::int end, lower(${v('service_tier')})::service_tier, ${v('valid_from')}::date,
+                 case when b.discount_kept then b.told_discount else ${v('discount_percent')}::int end, lower(${v('service_tier')})::service_tier,
+                 case when b.start_kept then old.valid_from else ${fileFrom} end,
                  case when ${endKept('old')} then old.valid_until when b.promise_kept then b.promised_until else ${v('valid_until')}::date end,
                  -- Held while the file's last day is later than the end made here, or open; one on or before it ends the hold.
                  case when ${endKept('old')} then old.ended_here_on end,
@@ -1060,12 +1065,13 @@ export function upsertSql(spec: ImportSpec, header: Set<string>, deriveRefs = fa
         `insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
            select gen_random_uuid(), now(), ${literal(actor)}, ${literal(IMPORT_OFFER_ACTION)}, 'offer', o.id::text, ${changed('b.fields', 'x.fields')},
                   ${changed('x.fields', 'b.fields')} || case when b.end_kept then jsonb_build_object('endKept', jsonb_build_object('validUntil', o.valid_until, 'fileValidUntil', b.file_valid_until)) else '{}' end
-                  || case when b.promise_kept or b.discount_kept then jsonb_build_object('promiseKept',
-                       case when b.promise_kept then jsonb_build_object('validUntil', o.valid_until, 'fileValidUntil', b.file_valid_until) else '{}' end
+                  || case when b.promise_kept or b.discount_kept or b.start_kept then jsonb_build_object('promiseKept',
+                       case when b.start_kept then jsonb_build_object('validFrom', o.valid_from, 'fileValidFrom', b.file_valid_from) else '{}' end
+                       || case when b.promise_kept then jsonb_build_object('validUntil', o.valid_until, 'fileValidUntil', b.file_valid_until) else '{}' end
                        || case when b.discount_kept then jsonb_build_object('discountPercent', o.discount_percent, 'fileDiscountPercent', b.file_discount) else '{}' end
                        || jsonb_build_object('customers', b.promised_customers)) else '{}' end
            from import_offer_before b join offer o on o.id = b.id cross join lateral (select ${audited('o')} as fields) x
-           where b.end_kept or b.promise_kept or b.discount_kept or x.fields <> b.fields`,
+           where b.end_kept or b.promise_kept or b.discount_kept or b.start_kept or x.fields <> b.fields`,
       ];
     }
   }
