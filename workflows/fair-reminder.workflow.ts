@@ -161,13 +161,17 @@ async function fairReminderSteps({ customerId, invoiceId, policy: typed, promise
         if (patched('refused-promise-audited')) await auditSteering(auditSteeringFromOutside);
         throw ApplicationFailure.nonRetryable(PROMISE_AFTER_END.message, PROMISE_AFTER_END.type);
       }
-      // While the run holds for the customer's dispute, a promise (only an operator's in the Temporal UI: the API refuses it)
-      // is refused as the API refuses it, audited as refused: its day falling inside the dispute would be counted a broken
-      // promise once the dispute is rejected. Runs from before this marker took it.
+      // While the run holds for the customer's dispute, a promise (an operator's in the Temporal UI: the API refuses one while
+      // the dispute is open) is refused as the API refuses it, audited as refused: its day falling inside the dispute would be
+      // counted a broken promise once the dispute is rejected. The invoice decides, read now: the API's promise right after
+      // the dispute's resolution comes before the run has heard of it. Runs from before this marker took it.
       if (state.disputedSince != null && patched('promise-refused-while-disputed')) {
-        await auditSteering(auditSteeringFromOutside);
-        const refusal = promiseWhileDisputed(state.disputedSince);
-        throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+        const dispute = await invoiceDispute(invoiceId);
+        if (dispute.disputedSince !== null && !dispute.paid) {
+          await auditSteering(auditSteeringFromOutside);
+          const refusal = promiseWhileDisputed(dispute.disputedSince);
+          throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+        }
       }
       // In a wait the run takes the hold at once: answer with it (step `promised`, deadline when it ends).
       if (payment.takePromise(promise.until)) await condition(() => payment.shows(promise.until));
