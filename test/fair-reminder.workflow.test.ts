@@ -553,7 +553,7 @@ it('lets the schedule go on when a promise lapses unpaid, and counts it as broke
   ]);
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
   expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
-    { recordedAt: entries[0].at.toISOString(), invoiceId, invoiceReference: externalRef, until: day(0), keptOn: null, lapsedAt: entries[1].at.toISOString() },
+    { recordedAt: entries[0].at.toISOString(), invoiceId, invoiceReference: externalRef, until: day(0), keptOn: null, lapsedAt: entries[1].at.toISOString(), supersededAt: null },
   ]);
   await recordHistory(workflowId, 'fair-reminder-promise-lapse-recorded');
 
@@ -565,7 +565,7 @@ it('lets the schedule go on when a promise lapses unpaid, and counts it as broke
   expect(kept.data!.customer!.timeline.edges.map((e) => [e.node.kind, e.node.summary])).toEqual([['PaymentPromised', `Promised to pay invoice ${externalRef} by ${day(0)}`]]);
   const keptExport = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
   expect((keptExport.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
-    { recordedAt: entries[0].at.toISOString(), invoiceId, invoiceReference: externalRef, until: day(0), keptOn: day(-1), lapsedAt: null },
+    { recordedAt: entries[0].at.toISOString(), invoiceId, invoiceReference: externalRef, until: day(0), keptOn: day(-1), lapsedAt: null, supersededAt: null },
   ]);
 }, 60_000);
 
@@ -628,8 +628,8 @@ it("keeps a promise sent in the Temporal UI in the customer's timeline and data 
   expect(timeline.data!.customer!.timeline.edges.map((e) => e.node.summary)).toEqual([promised(day(5)), promised(day(3))]);
   const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
   expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
-    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(3), keptOn: null, lapsedAt: null },
-    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(5), keptOn: null, lapsedAt: null },
+    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(3), keptOn: null, lapsedAt: null, supersededAt: null },
+    { recordedAt: expect.any(String), invoiceId, invoiceReference: expect.stringMatching(/^INV-Dialled-/), until: day(5), keptOn: null, lapsedAt: null, supersededAt: null },
   ]);
 
   // A reset takes both again (Temporal reapplies them, an update without its request: not audited again): still two promises.

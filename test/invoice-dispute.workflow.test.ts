@@ -9,7 +9,7 @@ import { createServices } from '../src/services/index.js';
 import { TemporalCampaignEngine } from '../src/temporal/temporal-campaign-engine.js';
 import { TemporalPlaybookEngine } from '../src/temporal/temporal-playbook-engine.js';
 import { TemporalScoringEngine } from '../src/temporal/temporal-scoring-engine.js';
-import { CancelPlaybookRunDocument, CustomerScoresDocument, CustomerTimelineDocument, DisputeInvoiceDocument, FairReminderDocument, FairReminderPromiseSupersededDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, ResolveDisputeDocument, RetryMessageDocument, StartFairReminderDocument } from './__generated__/graphql.js';
+import { CancelPlaybookRunDocument, CustomerScoresDocument, CustomerTimelineDocument, DisputeInvoiceDocument, ExportCustomerDataDocument, FairReminderDocument, FairReminderPromiseSupersededDocument, OverdueInvoicesDocument, PromiseToPayDocument, RecordPaymentDocument, ResolveDisputeDocument, RetryMessageDocument, StartFairReminderDocument } from './__generated__/graphql.js';
 import { eventually } from './support/eventually.js';
 import { recordHistory } from './support/histories.js';
 import { completedRescore } from './support/rescores.js';
@@ -113,8 +113,8 @@ it('ends a promise to pay standing as the customer disputes the invoice as given
   const since = (await stack.gql(DisputeInvoiceDocument, { invoiceId, reason: 'goods not received' }, Role.Operator)).data!.disputeInvoice.dispute!.disputedAt;
   expect(await eventually(promiseState, (s) => s?.step === 'disputed', 15_000)).toEqual({ id: workflowId, step: 'disputed', promisedUntil: null, brokenPromises: 0, promiseSupersededUntil: day(1) });
   const entries = async () =>
-    (await sql<{ action: string; actor: string; after: unknown }>`select action, actor, after from audit_entry where entity_id = ${workflowId} and action in ('playbook.promise-superseded', 'playbook.promise-lapsed') order by at`.execute(db())).rows;
-  expect(await entries()).toEqual([{ action: 'playbook.promise-superseded', actor: `playbook:${workflowId}`, after: { invoiceId, until: day(1), disputedSince: new Date(since).toISOString() } }]);
+    (await sql<{ action: string; actor: string; after: unknown; at: Date | string }>`select action, actor, after, at from audit_entry where entity_id = ${workflowId} and action in ('playbook.promise-superseded', 'playbook.promise-lapsed') order by at`.execute(db())).rows;
+  expect(await entries()).toEqual([{ action: 'playbook.promise-superseded', actor: `playbook:${workflowId}`, after: { invoiceId, until: day(1), disputedSince: new Date(since).toISOString() }, at: expect.anything() }]);
 
   // Rejected: the reminders go on after the step's wait again, the promise not holding them (it ended with the dispute).
   expect((await stack.gql(ResolveDisputeDocument, { invoiceId, outcome: 'Rejected' }, Role.Operator)).errors).toBeUndefined();
@@ -128,6 +128,12 @@ it('ends a promise to pay standing as the customer disputes the invoice as given
   expect(timeline.data!.customer!.timeline.edges.map((e) => [e.node.kind, e.node.summary])).toEqual([
     ['PaymentPromiseSuperseded', `Promise to pay invoice ${ref} by ${day(1)} set aside: the customer disputes the invoice (not a broken promise)`],
     ['PaymentPromised', `Promised to pay invoice ${ref} by ${day(1)}`],
+  ]);
+  // So does their data export (QA 139 F7): not kept, not lapsed, given way to the dispute.
+  const [supersededAt] = (await entries()).map((e) => new Date(e.at).toISOString());
+  const exported = await stack.gql(ExportCustomerDataDocument, { id: customerId, reason: 'Access request' }, Role.Operator);
+  expect((exported.data!.exportCustomerData as { paymentPromises: unknown[] }).paymentPromises).toEqual([
+    { recordedAt: expect.any(String), invoiceId, invoiceReference: ref, until: day(1), keptOn: null, lapsedAt: null, supersededAt },
   ]);
   expect((await stack.gql(CancelPlaybookRunDocument, { workflowId, reason: 'test done' }, Role.Operator)).errors).toBeUndefined();
   await eventually(() => state(invoiceId), (s) => s?.status === 'Cancelled');

@@ -7,7 +7,7 @@ import { CampaignMember, Complaint, CostEntry, Customer, ServiceTierChange, Cust
 import type { AuditService } from '../audit/audit.service.js';
 import { CustomerException, CustomerExceptionCode } from './customer.exception.js';
 import { storedCustomer } from './customer.service.js';
-import { PROMISED_INVOICE, PROMISED_UNTIL, promiseKeptOnSql, promiseLapsedEntry, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
+import { PROMISED_INVOICE, PROMISED_UNTIL, promiseKeptOnSql, promiseLapsedEntry, promiseSupersededEntry, PROMISE_MADE_ENTRY } from '../facts/payment-promise-entries.js';
 import { reasonProblem } from '../../domain/text.js';
 import { recipientOf } from '../../domain/messages/catalogue.js';
 import { MINOR_UNIT_DIGITS } from '../../domain/money.js';
@@ -226,12 +226,16 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     ),
     // Each with the day a payment kept it, if one did (dated on or before the day and its grace days, however late it was booked),
     // and otherwise when it lapsed unpaid, if it did: the first lapse of that invoice and day a run of theirs audited after it was
-    // made (the run holding it may be the next one of the invoice, which a promise made on the call starts).
-    em.execute<{ at: Date; until: string; invoice_id: string; kept_on: string | null; lapsed_at: Date | null }[]>(
+    // made (the run holding it may be the next one of the invoice, which a promise made on the call starts), or when it gave
+    // way to the customer's dispute of the invoice (neither kept nor broken).
+    em.execute<{ at: Date; until: string; invoice_id: string; kept_on: string | null; lapsed_at: Date | null; superseded_at: Date | null }[]>(
       `select a.at, ${PROMISED_UNTIL} as until, ${PROMISED_INVOICE} as invoice_id, to_char(k.kept_on, 'YYYY-MM-DD') as kept_on,
               case when k.kept_on is null then
               (select min(l.at) from playbook_run lr join audit_entry l on ${promiseLapsedEntry('l', 'lr')}
-                where lr.customer_id = r.customer_id and l.after ->> 'invoiceId' = ${PROMISED_INVOICE} and l.after ->> 'until' = ${PROMISED_UNTIL} and l.at >= a.at) end as lapsed_at
+                where lr.customer_id = r.customer_id and l.after ->> 'invoiceId' = ${PROMISED_INVOICE} and l.after ->> 'until' = ${PROMISED_UNTIL} and l.at >= a.at) end as lapsed_at,
+              case when k.kept_on is null then
+              (select min(d.at) from playbook_run dr join audit_entry d on ${promiseSupersededEntry('d', 'dr')}
+                where dr.customer_id = r.customer_id and d.after ->> 'invoiceId' = ${PROMISED_INVOICE} and d.after ->> 'until' = ${PROMISED_UNTIL} and d.at >= a.at) end as superseded_at
          from playbook_run r join audit_entry a on ${PROMISE_MADE_ENTRY} left join invoice i on i.customer_id = r.customer_id and i.id::text = ${PROMISED_INVOICE}
               cross join lateral (select ${promiseKeptOnSql('i', PROMISED_UNTIL, promiseGraceDays)} as kept_on) k
         where r.customer_id = ? order by a.at`,
@@ -368,7 +372,7 @@ export async function customerDocument(em: EntityManager, customer: Customer, cu
     contactHistory: contactChanges.map((c) => ({ changedAt: new Date(c.at).toISOString(), by: changedBy(c), field: c.field, from: c.from ?? null, to: c.to ?? null })),
     notes: notes.map((n) => ({ at: n.at.toISOString(), about: n.about, reason: n.reason })),
     consentHistory: consent.map((c) => ({ at: new Date(c.at).toISOString(), marketingConsent: c.consent, how: consentChangedHow(c) })),
-    paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, invoiceReference: invoiceReference.get(p.invoice_id) ?? null, until: p.until, keptOn: p.kept_on, lapsedAt: p.lapsed_at ? new Date(p.lapsed_at).toISOString() : null })),
+    paymentPromises: promises.map((p) => ({ recordedAt: new Date(p.at).toISOString(), invoiceId: p.invoice_id, invoiceReference: invoiceReference.get(p.invoice_id) ?? null, until: p.until, keptOn: p.kept_on, lapsedAt: p.lapsed_at ? new Date(p.lapsed_at).toISOString() : null, supersededAt: p.superseded_at ? new Date(p.superseded_at).toISOString() : null })),
     campaigns: campaigns.map((m) => ({ campaign: m.campaign.name, playbook: m.campaign.playbook, group: m.group, enrolledAt: m.enrolledAt.toISOString() })),
     referredBy: customer.referrer?.id ?? null,
     playbookRuns: runs.map((r) => ({ playbook: r.playbook, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null, outcome: r.outcome ?? null })),
