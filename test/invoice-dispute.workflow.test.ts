@@ -313,7 +313,7 @@ const morningComes = async (customerId: string) => {
 };
 const heldBackEntries = async (customerId: string) =>
   (await sql<{ step: string; reason: string }>`select after ->> 'step' as step, after ->> 'reason' as reason from audit_entry
-     where action = 'message.held-back' and after ->> 'customerId' = ${customerId} order by at, after ->> 'step'`.execute(db())).rows;
+     where action = 'message.held-back' and after ->> 'customerId' = ${customerId} order by after ->> 'step', at`.execute(db())).rows;
 
 it("holds back a reminder queued for the customer's quiet hours when they dispute the invoice, and the run sends it again once the dispute is rejected", async () => {
   const { customerId, invoiceId } = await loyalPayer('Sleeper', 8, 5, zoneAtTwoInTheMorning(new Date()));
