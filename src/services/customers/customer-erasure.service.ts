@@ -306,15 +306,16 @@ export class CustomerErasureService {
               or (a.entity_type = 'complaint' and a.action = 'complaint.withdraw' and a.entity_id in (select k.id::text from complaint k where k.customer_id = ?::uuid)))`,
       [id, id, id, id, id],
     );
-    const withdrawn = await em.execute<{ id: string; reason: string }[]>(`select id, withdrawn_reason as reason from complaint where customer_id = ? and withdrawn_reason is not null`, [id]);
-    for (const k of withdrawn) {
-      const redacted = redact(k.reason, who);
-      if (redacted !== k.reason) await em.execute(`update complaint set withdrawn_reason = ? where id = ?`, [redacted, k.id]);
-    }
-    const discarded = await em.execute<{ id: string; reason: string }[]>(`select id, suppressed_reason as reason from outbox_message where customer_id = ? and starts_with(suppressed_reason, 'discarded: ')`, [id]);
-    for (const m of discarded) {
-      const redacted = redact(m.reason, who);
-      if (redacted !== m.reason) await em.execute(`update outbox_message set suppressed_reason = ? where id = ?`, [redacted, m.id]);
+    // Where a reason is shown beside its record: a discard's on the message, a withdrawal's on the complaint.
+    const shown = [
+      { table: 'outbox_message', column: 'suppressed_reason', which: `starts_with(suppressed_reason, 'discarded: ')` },
+      { table: 'complaint', column: 'withdrawn_reason', which: 'withdrawn_reason is not null' },
+    ];
+    for (const { table, column, which } of shown) {
+      for (const row of await em.execute<{ id: string; reason: string }[]>(`select id, ${column} as reason from ${table} where customer_id = ? and ${which}`, [id])) {
+        const redacted = redact(row.reason, who);
+        if (redacted !== row.reason) await em.execute(`update ${table} set ${column} = ? where id = ?`, [redacted, row.id]);
+      }
     }
     let changed = 0;
     for (const r of reasons) {
