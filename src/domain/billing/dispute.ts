@@ -47,14 +47,17 @@ export interface StoredDispute {
 }
 
 /**
- * The day an invoice is judged due as of `asOf`: its due day, moved later by its disputed days (`disputedDays`), as payment
- * loyalty, the trigger sweep and a start by hand judge whether it is overdue: one disputed ten days before its due day and
- * rejected keeps the ten days of its payment term the dispute took.
+ * The due day an invoice is judged by as of `asOf` (a day number): its own, moved later by the days it was disputed
+ * (`disputedDays`: from the dispute to its rejection, the payment or `asOf`). While a dispute is open the invoice is never
+ * more overdue than it was on the day it was disputed; one disputed ten days before its due day and rejected keeps the
+ * ten days of its payment term the dispute took.
  */
+export function judgedDueDay(invoice: DisputeDays & { dueAt: DateLike }, asOf: DateLike): number {
+  return dayNumber(invoice.dueAt) + disputedDays(invoice, asOf);
+}
+
+/** `judgedDueDay` of an invoice as it is stored (YYYY-MM-DD): as payment loyalty, the trigger sweep and a start by hand judge whether it is overdue. */
 export function judgedDueDate(invoice: StoredDispute, asOf: DateLike): string {
-  const days = disputedDays(
-    { disputedFrom: invoice.disputedAt, disputeResolvedAt: invoice.disputeResolvedAt, disputeUpheld: invoice.disputeOutcome === 'upheld', disputedDaysBefore: invoice.disputedDaysBefore, paidAt: invoice.paidAt ?? null },
-    asOf,
-  );
-  return isoDay(dayNumber(invoice.dueAt) + days);
+  const { dueAt, disputedAt, disputeResolvedAt, disputeOutcome, disputedDaysBefore, paidAt } = invoice;
+  return isoDay(judgedDueDay({ dueAt, disputedFrom: disputedAt, disputeResolvedAt, disputeUpheld: disputeOutcome === 'upheld', disputedDaysBefore, paidAt: paidAt ?? null }, asOf));
 }

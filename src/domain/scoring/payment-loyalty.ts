@@ -47,7 +47,7 @@ import { dayNumber, isoDay, type DateLike } from '../dates.js';
 import { pct } from './format.js';
 import { withPolicyVersion, type ScoreResult } from './score.js';
 import { invalidInput } from './scoring.exception.js';
-import { disputedDays } from '../billing/dispute.js';
+import { judgedDueDay } from '../billing/dispute.js';
 
 /**
  * 3: the share on time is written one way in all its reasons (to a tenth of a percent, cut, not rounded: "94.7%", "75%"),
@@ -149,15 +149,6 @@ export interface InvoiceRecord {
   disputeUpheld?: boolean;
   /** The days its earlier disputes left out, kept when it was disputed again (`disputedDays`); absent: none. */
   disputedDaysBefore?: number | null;
-}
-
-/**
- * The due day an invoice is judged by as of `asOf`: its own, moved later by the days it was disputed (`disputedDays`:
- * from the dispute to its rejection, the payment or `asOf`). While a dispute is open the invoice is never more
- * overdue than it was on the day it was disputed.
- */
-export function judgedDueDay(invoice: InvoiceRecord, asOf: DateLike): number {
-  return dayNumber(invoice.dueAt) + disputedDays(invoice, asOf);
 }
 
 export interface PaymentLoyaltyInput {
