@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { Invoice, OutboxMessage, Payment } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ChildPager } from '../common/child-pages.js';
-import { disputeHoldsSql, judgedDueSql, leftToPeople, ofErasedCustomer, openInvoiceSql, outstandingMinorSql } from '../facts/invoice-facts.js';
+import { disputeHoldsSql, judgedOverdueSql, leftToPeople, ofErasedCustomer, openInvoiceSql, outstandingMinorSql } from '../facts/invoice-facts.js';
 import { rowMapper } from '../common/read-model.js';
 import { encodeCursor, pageWindow, scopedTag, windowCursor, windowPage, type Page, type PageArgs } from '../common/pagination.js';
 import { BillingException, BillingExceptionCode } from './billing.exception.js';
@@ -115,7 +115,7 @@ export class InvoiceService {
     const db = this.em.getKysely();
     const again = left == null ? [] : await this.runningAgain();
     // Overdue by the day it is judged due (a dispute's days left out), or under a dispute a person is to resolve.
-    const which = sql<boolean>`${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date and (${judgedDueSql()} < current_date or ${sql.raw(disputeHoldsSql('i'))}) and not ${ofErasedCustomer()} ${left == null ? sql`` : left ? sql`and ${leftToPeople(this.maxDaysOverdue, again)}` : sql`and not ${leftToPeople(this.maxDaysOverdue, again)}`}`;
+    const which = sql<boolean>`${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date and (${judgedOverdueSql()} or ${sql.raw(disputeHoldsSql('i'))}) and not ${ofErasedCustomer()} ${left == null ? sql`` : left ? sql`and ${leftToPeople(this.maxDaysOverdue, again)}` : sql`and not ${leftToPeople(this.maxDaysOverdue, again)}`}`;
     const { rows } = await sql<Record<string, unknown>>`
       select i.* from invoice i where ${which} and ${beyond} order by i.due_at ${dir}, i.id ${dir} limit ${window.size + 1}`.execute(db);
     const count = async () => Number((await sql<{ n: string }>`select count(*) as n from invoice i where ${which}`.execute(db)).rows[0].n);

@@ -59,7 +59,7 @@ export const leftToPeople = (maxDaysOverdue: number | undefined, runningAgain: r
  * its judged due day (`judgedDueSql`: the dispute's days left out).
  */
 export const overdueUnpaidInvoice = (): RawBuilder<boolean> =>
-  sql<boolean>`(${sql.raw(openInvoiceSql('i'))} and i.due_at < current_date and ${judgedDueSql()} < current_date and i.dispute_outcome is distinct from 'upheld')`;
+  sql<boolean>`(${sql.raw(openInvoiceSql('i'))} and ${judgedOverdueSql()} and i.dispute_outcome is distinct from 'upheld')`;
 
 /**
  * The reminder fees standing on invoice `alias`: charged and not reversed (the billing system cancelled it since). What a
@@ -89,12 +89,20 @@ export const onTimeVerdictSql = (policy: Pick<PaymentLoyaltyPolicy, 'graceDays' 
                  when current_date - (${judgedDueSql()} + ${policy.graceDays}::int) > ${policy.openOverdueCountsAfterDays}::int then 'late' end)`;
 
 /**
- * `judgedDueDay` (domain/scoring/payment-loyalty.ts) of invoice `i` as of today, in SQL: its due day moved later by the days it
+ * `judgedDueDay` (domain/billing/dispute.ts) of invoice `i` as of today, in SQL: its due day moved later by the days it
  * was disputed (from the dispute's day to its rejection, the payment or today, whichever comes first; an upheld dispute
  * runs on until the invoice is paid or cancelled; days in UTC), and by the days its earlier disputes left out.
  */
 export const judgedDueSql = (): RawBuilder<string> =>
   sql<string>`(i.due_at + coalesce(i.disputed_days_before + greatest(0, least(current_date, case when i.dispute_outcome = 'upheld' then null else (i.dispute_resolved_at at time zone 'UTC')::date end, i.paid_at) - (i.disputed_at at time zone 'UTC')::date), 0))`;
+
+/**
+ * Invoice `i` is at least `days` days past the day it is judged due (`judgedDueSql`: a dispute's days left out), as the
+ * trigger sweep, the operators' queue and the thank-you's hold judge it; its own due day first, which an index finds and
+ * the judged day is never before.
+ */
+export const judgedOverdueSql = (days = 1): RawBuilder<boolean> =>
+  sql<boolean>`(i.due_at <= current_date - ${days}::int and ${judgedDueSql()} <= current_date - ${days}::int)`;
 
 /** Invoice `alias` is under a dispute not resolved yet: its reminders hold and the sweep starts none. */
 export const openDisputeSql = (alias: string) => `(${alias}.disputed_at is not null and ${alias}.dispute_resolved_at is null)`;

@@ -11,7 +11,7 @@ import { LOSS_MAKING } from '../../domain/scoring/profitability.js';
 import { holdoutDrawLockKey, inMeasuringHoldout } from '../facts/measuring-holdouts.js';
 import { persistentTopics } from '../facts/current-complaints.js';
 import { appreciationRunIdSql, fairReminderRunIdSql } from '../facts/run-ids.js';
-import { disputeHoldsSql, judgedDueSql, openInvoiceSql, withinSweepWindow } from '../facts/invoice-facts.js';
+import { disputeHoldsSql, judgedOverdueSql, openInvoiceSql, withinSweepWindow } from '../facts/invoice-facts.js';
 import { hasOpenFixCase } from '../facts/customer-facts.js';
 import { AuditService } from '../audit/audit.service.js';
 import { OutboxService } from '../outbox/outbox.service.js';
@@ -53,7 +53,7 @@ export class PlaybookTriggerService {
   async overdueInvoices(input: { after: string | null; limit: number; minDaysOverdue: number; maxDaysOverdue?: number }): Promise<string[]> {
     const { rows } = await sql<{ id: string }>`
       select i.id from invoice i join customer c on c.id = i.customer_id
-       where ${sql.raw(openInvoiceSql('i'))} and i.due_at <= current_date - ${input.minDaysOverdue}::int and ${judgedDueSql()} <= current_date - ${input.minDaysOverdue}::int
+       where ${sql.raw(openInvoiceSql('i'))} and ${judgedOverdueSql(input.minDaysOverdue)}
          and c.status <> 'erased'
          and ${withinSweepWindow(input.maxDaysOverdue)}
          -- Disputed (and not resolved), or a dispute upheld (billing corrects or cancels it): no reminders; a person decides.
