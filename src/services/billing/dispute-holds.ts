@@ -4,9 +4,7 @@ import type { DisputeOutcome } from '../../domain/billing/dispute.js';
 import { stepMessageKeyParts } from '../../domain/playbooks/run-id.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { runPrefixOfKeySql } from '../facts/run-ids.js';
-
-/** The audit log's action for a message held back before it went out. */
-const HELD_BACK = 'message.held-back';
+import { MESSAGE_HELD_BACK, MESSAGE_RELEASED } from '../outbox/message-audit.js';
 
 /** Why a dispute holds back what still chases the invoice (`INVOICE_DISPUTED`, with the day it was disputed). */
 export function invoiceDisputedReason(disputedAt: Date): string {
@@ -34,7 +32,7 @@ export async function holdBackForDispute(em: EntityManager, audit: AuditService,
   );
   for (const m of held) {
     const { workflowId, step } = stepMessageKeyParts(m.idempotency_key);
-    audit.record(em, { actor, action: HELD_BACK, entityType: 'outbox_message', entityId: m.id, after: { reason, invoiceId: invoice.id, customerId: invoice.customerId, template: m.template, workflowId, step } });
+    audit.record(em, { actor, action: MESSAGE_HELD_BACK, entityType: 'outbox_message', entityId: m.id, after: { reason, invoiceId: invoice.id, customerId: invoice.customerId, template: m.template, workflowId, step } });
   }
   return held.length;
 }
@@ -67,7 +65,7 @@ export async function settleDisputeHolds(em: EntityManager, audit: AuditService,
   for (const m of settled) {
     const { workflowId, step } = stepMessageKeyParts(m.idempotency_key);
     const after = outcome === 'upheld' ? { reason: DISPUTE_UPHELD } : { reason: 'dispute-rejected: the invoice stands; it goes after the grace days', graceDays };
-    audit.record(em, { actor, action: outcome === 'upheld' ? HELD_BACK : 'message.released', entityType: 'outbox_message', entityId: m.id, after: { ...after, invoiceId: invoice.id, customerId: invoice.customerId, template: m.template, workflowId, step } });
+    audit.record(em, { actor, action: outcome === 'upheld' ? MESSAGE_HELD_BACK : MESSAGE_RELEASED, entityType: 'outbox_message', entityId: m.id, after: { ...after, invoiceId: invoice.id, customerId: invoice.customerId, template: m.template, workflowId, step } });
   }
   return settled.length;
 }

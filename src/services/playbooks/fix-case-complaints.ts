@@ -7,6 +7,7 @@ import { MessageChannel } from '../../entities/index.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { runPrefixOfKeySql } from '../facts/run-ids.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
+import { MESSAGE_HELD_BACK } from '../outbox/message-audit.js';
 
 /**
  * The open fix case of the customer's topic whose run is under way, locked: what a complaint added to it or withdrawn from
@@ -156,7 +157,7 @@ async function holdBackAcknowledgement(em: EntityManager, audit: AuditService, r
     [RUN_ONLY_FOR_WITHDRAWN_HOLD, run.customerId, stepMessageKey(run.workflowId, 'acknowledged')],
   );
   for (const m of held) {
-    audit.record(em, { actor, action: 'message.held-back', entityType: 'outbox_message', entityId: m.id, after: { reason: RUN_ONLY_FOR_WITHDRAWN_HOLD, complaintId, customerId: run.customerId, template: 'issue-acknowledged' } });
+    audit.record(em, { actor, action: MESSAGE_HELD_BACK, entityType: 'outbox_message', entityId: m.id, after: { reason: RUN_ONLY_FOR_WITHDRAWN_HOLD, complaintId, customerId: run.customerId, template: 'issue-acknowledged' } });
   }
   return held.map((m) => m.id);
 }
@@ -198,7 +199,7 @@ export async function tellCaseOfWithdrawnComplaint(
       [COMPLAINT_WITHDRAWN_HOLD, input.customerId, `%/complaint-${k.id}-acknowledged`, `%/complaint-${k.id}-reopened-%-acknowledged`],
     );
     for (const m of held) {
-      audit.record(tx, { actor: input.actor, action: 'message.held-back', entityType: 'outbox_message', entityId: m.id, after: { reason: COMPLAINT_WITHDRAWN_HOLD, complaintId: k.id, customerId: input.customerId, template: 'issue-complaint-added' } });
+      audit.record(tx, { actor: input.actor, action: MESSAGE_HELD_BACK, entityType: 'outbox_message', entityId: m.id, after: { reason: COMPLAINT_WITHDRAWN_HOLD, complaintId: k.id, customerId: input.customerId, template: 'issue-complaint-added' } });
     }
     const open = await lockedOpenCase(tx, input.customerId, input.topic);
     if (!open) return null;

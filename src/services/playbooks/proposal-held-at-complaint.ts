@@ -4,13 +4,9 @@ import { PROPOSAL_HELD_AT_COMPLAINT } from '../../domain/messages/catalogue.js';
 import { ACCOUNT_REVIEW } from '../../domain/playbooks/account-review.js';
 import { stepMessageKey } from '../../domain/playbooks/run-id.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { MESSAGE_HELD_BACK } from '../outbox/message-audit.js';
 
 const literal = pg.escapeLiteral;
-
-/** The audit log's action for a review's proposal held back at a complaint. */
-export const PROPOSAL_HELD_BACK_ACTION = 'message.held-back';
-/** The audit log's action for such a proposal proposed again once nothing was open: the same message, worked out anew, released. */
-export const PROPOSAL_RELEASED_ACTION = 'message.released';
 
 /**
  * The customers `customers` (a subquery, or a `?` for one customer) have a complaint open (just recorded, reopened or
@@ -38,7 +34,7 @@ export function proposalHeldAtComplaintSql(customers: string): string {
 export function proposalHeldAtComplaintAuditedSql(customers: string, actor: string): string {
   return `with held as (${proposalHeldAtComplaintSql(customers)})
     insert into audit_entry (id, at, actor, action, entity_type, entity_id, before, after)
-    select gen_random_uuid(), now(), ${literal(actor)}, ${literal(PROPOSAL_HELD_BACK_ACTION)}, 'outbox_message', held.id::text, null,
+    select gen_random_uuid(), now(), ${literal(actor)}, ${literal(MESSAGE_HELD_BACK)}, 'outbox_message', held.id::text, null,
            jsonb_build_object('reason', ${literal(PROPOSAL_HELD_AT_COMPLAINT)}, 'workflowId', held."workflowId", 'customerId', held."customerId", 'template', 'account-proposal')
       from held`;
 }
@@ -47,7 +43,7 @@ export function proposalHeldAtComplaintAuditedSql(customers: string, actor: stri
 export async function holdBackProposalAtComplaint(em: EntityManager, audit: AuditService, customerId: string, actor: string): Promise<string[]> {
   const held = await em.execute<{ id: string; workflowId: string; customerId: string }[]>(proposalHeldAtComplaintSql('?'), [customerId]);
   for (const { id, workflowId } of held) {
-    audit.record(em, { actor, action: PROPOSAL_HELD_BACK_ACTION, entityType: 'outbox_message', entityId: id, after: { reason: PROPOSAL_HELD_AT_COMPLAINT, workflowId, customerId, template: 'account-proposal' } });
+    audit.record(em, { actor, action: MESSAGE_HELD_BACK, entityType: 'outbox_message', entityId: id, after: { reason: PROPOSAL_HELD_AT_COMPLAINT, workflowId, customerId, template: 'account-proposal' } });
   }
   return held.map((h) => h.workflowId);
 }

@@ -8,7 +8,7 @@ import { money } from '../../../domain/scoring/format.js';
 import { noticeEndDay, proposalHeldBackAtDelivery, type NoticeEnded, type OffboardingCompletion, type OffboardingDecision, type OffboardingStart, type Proposal } from '../../../domain/playbooks/account-review.js';
 import type { OfferTerms } from '../../../domain/guards/fairness.js';
 import { NOTICE_ENDED_EARLY, PROPOSAL_ANSWERED, PROPOSAL_DECLINED, PROPOSAL_HELD_AT_COMPLAINT } from '../../../domain/messages/catalogue.js';
-import { PROPOSAL_RELEASED_ACTION } from '../proposal-held-at-complaint.js';
+import { MESSAGE_RELEASED } from '../../outbox/message-audit.js';
 import { stepMessageKey } from '../../../domain/playbooks/run-id.js';
 import { Customer, CustomerExport, CustomerStatus, MessageChannel, MessagePurpose, OutboxMessage, ServiceTier, ServiceTierChange, TierChangeSource } from '../../../entities/index.js';
 import { customerDocument } from '../../customers/customer-data-export.service.js';
@@ -93,7 +93,7 @@ export class AccountReviewSteps {
       if (heldAtComplaint) {
         // Nothing open any more: the same message, never sent, now says what is proposed today, and goes (audited).
         Object.assign(heldAtComplaint, { payload: { proposal }, purpose, suppressedAt: null, suppressedReason: null });
-        this.audit.record(em, { actor: runActor(input.workflowId), action: PROPOSAL_RELEASED_ACTION, entityType: 'outbox_message', entityId: heldAtComplaint.id, after: { workflowId: input.workflowId, customerId: input.customerId, proposal } });
+        this.audit.record(em, { actor: runActor(input.workflowId), action: MESSAGE_RELEASED, entityType: 'outbox_message', entityId: heldAtComplaint.id, after: { workflowId: input.workflowId, customerId: input.customerId, proposal } });
         return proposal;
       }
       const sent = await this.outbox.enqueueStepOnce(em, input, 'proposal', { channel: MessageChannel.Email, purpose, template: 'account-proposal', payload: { proposal } });
